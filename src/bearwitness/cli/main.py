@@ -1,0 +1,88 @@
+"""The `bearwitness` command: one Typer app, errors mapped to exit codes in one place."""
+
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+
+import typer
+
+from bearwitness.errors import (
+    ArchiveError,
+    BearWitnessError,
+    EstimationError,
+    InputError,
+    LinkageError,
+    LockedError,
+    NotFound,
+    TamperedError,
+    UnlockError,
+    VerificationError,
+)
+
+app = typer.Typer(
+    name="bearwitness",
+    help=(
+        "Keep testimonies of abuses safe, prove they were never altered, "
+        "count the victims nobody recorded, and report without exposing anyone."
+    ),
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+
+# Each command module adds its commands to `app` through `register(app)`.
+COMMAND_MODULES = [
+    "bearwitness.cli.estimate",
+]
+
+# One table: which error leaves with which exit code.
+EXIT_CODES: dict[type[BearWitnessError], int] = {
+    InputError: 2,
+    ArchiveError: 3,
+    NotFound: 4,
+    LockedError: 5,
+    UnlockError: 6,
+    TamperedError: 7,
+    VerificationError: 8,
+    LinkageError: 9,
+    EstimationError: 10,
+}
+
+
+def exit_code_for(error: BearWitnessError) -> int:
+    for kind in type(error).__mro__:
+        if kind in EXIT_CODES:
+            return EXIT_CODES[kind]  # type: ignore[index]
+    return 1
+
+
+def _register_commands() -> None:
+    for name in COMMAND_MODULES:
+        import_module(name).register(app)
+
+
+_register_commands()
+
+
+def run() -> None:
+    """Entry point: run the app, turning BearWitness errors into a message and an exit code."""
+    try:
+        app(standalone_mode=False)
+    except BearWitnessError as error:
+        typer.secho(f"Error: {error.diagnostics()}", fg=typer.colors.RED, err=True)
+        sys.exit(exit_code_for(error))
+    except typer.Abort:
+        typer.echo("Aborted.", err=True)
+        sys.exit(1)
+    except Exception as error:  # click's usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    run()

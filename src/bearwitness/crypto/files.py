@@ -1,0 +1,180 @@
+"""Evidence files as standard age files, so a legal team can open them with `age -d`.
+
+Encryption and decryption stream through pyrage's ``encrypt_io``/``decrypt_io``
+(64 KiB age chunks; a large video is never held in memory). Outputs are
+written to a temporary file beside the destination, fsynced, then renamed,
+so a crash leaves either the old file or the whole new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+import pyrage
+
+from bearwitness.crypto.keys import ArchiveSecrets, parse_identity, parse_recipient
+from bearwitness.errors import InputError, TamperedError
+
+_TAMPER_HINT = (
+    "The stored file was altered, truncated, or is not the one recorded. "
+    "Restore it from a backup and check the transparency log."
+)
+
+
+class _HashingReader(io.RawIOBase):
+    """A reader that hashes what passes through it (the plaintext, on encryption)."""
+
+    def __init__(self, inner: IO[bytes]) -> None:
+        self._inner = inner
+        self.sha256 = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self._inner.read(len(buffer))
+        buffer[: len(data)] = data
+        self.sha256.update(data)
+        return len(data)
+
+
+class _HashingWriter(io.RawIOBase):
+    """A writer that hashes what passes through it (the plaintext, on decryption)."""
+
+    def __init__(self, inner: IO[bytes] | None) -> None:
+        self._inner = inner
+        self.sha256 = hashlib.sha256()
+        self.chunks: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        chunk = bytes(data)
+        self.sha256.update(chunk)
+        if self._inner is None:
+            self.chunks.append(chunk)
+        else:
+            self._inner.write(chunk)
+        return len(chunk)
+
+
+def encrypt_file(src: Path, dst: Path, recipient: str) -> str:
+    """Encrypt ``src`` to ``recipient`` as an age file at ``dst``; return the plaintext's SHA-256.
+
+    Needs only the public recipient: a locked intake can store evidence.
+    """
+    parsed = parse_recipient(recipient)
+    try:
+        source = src.open("rb")
+    except OSError as exc:
+        raise InputError(f"Cannot read {src.name}: {exc.strerror}.",
+                         hint="Check the path and its permissions.") from None
+    with source, _atomic_output(dst) as out:
+        reader = _HashingReader(source)
+        pyrage.encrypt_io(reader, out, [parsed])
+    return reader.sha256.hexdigest()
+
+
+def decrypt_file(src: Path, dst: Path, identity: str, *, expected_sha256: str, what: str) -> None:
+    """Decrypt an age file to ``dst`` (plaintext on disk: an explicit export only).
+
+    ``dst`` appears only if the file authenticates and its SHA-256 matches
+    ``expected_sha256``; otherwise :class:`TamperedError` names ``what``.
+    """
+    parsed = parse_identity(identity)
+    with src.open("rb") as source, _atomic_output(dst) as out:
+        writer = _HashingWriter(out)
+        _decrypt(source, writer, parsed, what)
+        _check_hash(writer, expected_sha256, what)
+
+
+def decrypt_bytes(
+    src: Path | bytes, identity: str, *, expected_sha256: str | None, what: str
+) -> bytes:
+    """Decrypt an age file (a path, or its bytes) into memory, checking its SHA-256 if given."""
+    parsed = parse_identity(identity)
+    writer = _HashingWriter(None)
+    if isinstance(src, bytes):
+        _decrypt(io.BytesIO(src), writer, parsed, what)
+    else:
+        with src.open("rb") as source:
+            _decrypt(source, writer, parsed, what)
+    if expected_sha256 is not None:
+        _check_hash(writer, expected_sha256, what)
+    return b"".join(writer.chunks)
+
+
+def export_identity(secrets: ArchiveSecrets, path: Path, *, now: datetime | None = None) -> None:
+    """Write the archive's identity as an age identity file (mode 0600), for `age -d -i`.
+
+    This puts the master secret on disk: only for handing evidence to a legal
+    team on a machine you trust. Refuses to overwrite an existing file.
+    """
+    created = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    text = (
+        f"# created: {created}\n"
+        f"# public key: {secrets.recipient}\n"
+        f"{secrets.identity}\n"
+    )
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise InputError(f"{path} already exists; not overwriting it.",
+                         hint="Choose a new file name, or remove the old file yourself.") from None
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _decrypt(source: IO[bytes], writer: _HashingWriter, identity: object, what: str) -> None:
+    try:
+        pyrage.decrypt_io(source, writer, [identity])
+    except pyrage.DecryptError:
+        raise TamperedError(
+            f"{what} failed authentication: the encrypted file was altered, truncated, "
+            "or is sealed to another archive's key.",
+            hint=_TAMPER_HINT,
+        ) from None
+
+
+def _check_hash(writer: _HashingWriter, expected_sha256: str, what: str) -> None:
+    if writer.sha256.hexdigest() != expected_sha256.lower():
+        raise TamperedError(
+            f"{what} failed authentication: its content does not match the recorded SHA-256.",
+            hint=_TAMPER_HINT,
+        )
+
+
+@contextmanager
+def _atomic_output(dst: Path) -> Iterator[IO[bytes]]:
+    """A private temporary file beside ``dst``, renamed onto it only if the block succeeds."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, dst)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(dst.parent)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

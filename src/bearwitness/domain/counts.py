@@ -1,0 +1,112 @@
+"""Qualified counts: "around 40", "at least 2" and "200 or more" are different facts.
+
+A count keeps its qualifier from intake to report. Text form (storage, import,
+export; round-trips unchanged): ``40``, ``~40``, ``>=2``, ``<=5``, ``10-20``.
+Parsing also accepts the words people write ("around 40", "at least 2",
+"200 or more", "около 40", "не менее 2", "более 200").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bearwitness.errors import InputError
+
+
+class Qualifier(StrEnum):
+    EXACT = "exact"
+    APPROXIMATELY = "approximately"
+    AT_LEAST = "at_least"
+    AT_MOST = "at_most"
+    RANGE = "range"
+
+
+_PREFIXES: list[tuple[Qualifier, tuple[str, ...]]] = [
+    (Qualifier.APPROXIMATELY, ("~", "about", "around", "approximately", "approx.", "approx",
+                               "some", "roughly", "около", "примерно", "приблизительно", "порядка")),
+    (Qualifier.AT_LEAST, (">=", "≥", "at least", "no fewer than", "not less than",
+                          "не менее", "не меньше", "по меньшей мере", "как минимум")),
+    (Qualifier.AT_MOST, ("<=", "≤", "at most", "no more than", "up to", "не более", "до")),
+]
+# Strict comparisons become inclusive bounds: "more than 200" is at least 201.
+_STRICT: list[tuple[Qualifier, int, tuple[str, ...]]] = [
+    (Qualifier.AT_LEAST, 1, (">", "more than", "over", "более", "больше", "свыше")),
+    (Qualifier.AT_MOST, -1, ("<", "fewer than", "less than", "under", "менее", "меньше")),
+]
+_SUFFIXES: list[tuple[Qualifier, tuple[str, ...]]] = [
+    (Qualifier.AT_LEAST, ("+", "or more", "and more", "и более")),
+    (Qualifier.AT_MOST, ("or fewer", "or less", "и менее")),
+]
+_RANGE = re.compile(r"^(\d+)\s*(?:-|–|—|to|до)\s*(\d+)$")
+
+
+@dataclass(frozen=True)
+class QualifiedCount:
+    qualifier: Qualifier
+    value: int
+    upper: int | None = None  # only for RANGE
+
+    def __post_init__(self) -> None:
+        if self.value < 0 or (self.upper is not None and self.upper < 0):
+            raise InputError(f"a count cannot be negative: {self.value}", hint="Counts are >= 0.")
+        if (self.qualifier is Qualifier.RANGE) != (self.upper is not None):
+            raise InputError("only a range has an upper bound", hint="Write a range as 10-20.")
+        if self.upper is not None and self.upper < self.value:
+            raise InputError(
+                f"the range {self.value}-{self.upper} is reversed", hint="Write the smaller first."
+            )
+
+    @property
+    def lower_bound(self) -> int | None:
+        """The smallest number the statement allows, when it says one."""
+        if self.qualifier in (Qualifier.EXACT, Qualifier.AT_LEAST, Qualifier.RANGE):
+            return self.value
+        return None
+
+    @classmethod
+    def parse(cls, text: str) -> QualifiedCount:
+        raw = " ".join(text.strip().lower().split())
+        for qualifier, words in _PREFIXES:
+            for word in words:
+                if raw.startswith(word) and raw[len(word):].strip().isdigit():
+                    return cls(qualifier, int(raw[len(word):]))
+        for qualifier, step, words in _STRICT:
+            for word in words:
+                if raw.startswith(word) and raw[len(word):].strip().isdigit():
+                    return cls(qualifier, max(0, int(raw[len(word):]) + step))
+        for qualifier, words in _SUFFIXES:
+            for word in words:
+                if raw.endswith(word) and raw[: -len(word)].strip().isdigit():
+                    return cls(qualifier, int(raw[: -len(word)]))
+        if raw.isdigit():
+            return cls(Qualifier.EXACT, int(raw))
+        match = _RANGE.match(raw)
+        if match:
+            return cls(Qualifier.RANGE, int(match[1]), int(match[2]))
+        raise InputError(
+            f"{text!r} is not a count",
+            hint="Write 40, ~40 (around), >=2 (at least), <=5 (at most) or 10-20 (range).",
+        )
+
+    def __str__(self) -> str:
+        return {
+            Qualifier.EXACT: f"{self.value}",
+            Qualifier.APPROXIMATELY: f"~{self.value}",
+            Qualifier.AT_LEAST: f">={self.value}",
+            Qualifier.AT_MOST: f"<={self.value}",
+            Qualifier.RANGE: f"{self.value}-{self.upper}",
+        }[self.qualifier]
+
+    def describe(self, language: str = "en") -> str:
+        """Words for a reader: "around 40", "не менее 2"."""
+        words = {
+            "en": {Qualifier.EXACT: "{v}", Qualifier.APPROXIMATELY: "around {v}",
+                   Qualifier.AT_LEAST: "at least {v}", Qualifier.AT_MOST: "at most {v}",
+                   Qualifier.RANGE: "{v} to {u}"},
+            "ru": {Qualifier.EXACT: "{v}", Qualifier.APPROXIMATELY: "около {v}",
+                   Qualifier.AT_LEAST: "не менее {v}", Qualifier.AT_MOST: "не более {v}",
+                   Qualifier.RANGE: "от {v} до {u}"},
+        }[language]
+        return words[self.qualifier].format(v=self.value, u=self.upper)

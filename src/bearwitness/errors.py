@@ -1,0 +1,94 @@
+"""The one exception tree of BearWitness.
+
+Every error a user can cause is a :class:`BearWitnessError` with a stable
+``code``, a message that is safe to show (it never contains personal data or
+sealed text) and a ``hint`` that says what to do. Interfaces (CLI, web) map
+these to exit codes and HTTP statuses in one table each; the exceptions know
+nothing of either.
+
+    BearWitnessError
+    ├── InputError            bad input from a user: a file, a field, a flag
+    │   └── ImportRejected    a whole import refused; names the row and reason
+    ├── ArchiveError          no archive at that path, one already there, wrong version
+    ├── NotFound              no record with that id
+    ├── LockedError           reading needs an unlock, and the archive is locked
+    ├── UnlockError           wrong passphrase, too few or bad custodian shares
+    ├── TamperedError         something failed authentication; names the record
+    ├── VerificationError     the transparency log does not verify; names what failed
+    ├── LinkageError          record linkage cannot run on this input
+    └── EstimationError       an estimator cannot run on this input
+"""
+
+from __future__ import annotations
+
+
+class BearWitnessError(Exception):
+    """Root of every error BearWitness raises on purpose."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def diagnostics(self) -> str:
+        """The message and, when there is one, what to do about it."""
+        return f"{self.message}\n{self.hint}" if self.hint else self.message
+
+
+class InputError(BearWitnessError):
+    code = "bad_input"
+
+
+class ImportRejected(InputError):
+    """A whole import refused because of one row; nothing was written."""
+
+    code = "import_rejected"
+
+    def __init__(self, source: str, row: int, reason: str) -> None:
+        super().__init__(
+            f"{source}, row {row}: {reason}",
+            hint="Nothing was imported. Fix that row and import the file again.",
+        )
+        self.source = source
+        self.row = row
+        self.reason = reason
+
+
+class ArchiveError(BearWitnessError):
+    code = "archive"
+
+
+class NotFound(BearWitnessError):
+    code = "not_found"
+
+
+class LockedError(BearWitnessError):
+    code = "locked"
+
+    def __init__(self, message: str = "The archive is locked.", *, hint: str = "") -> None:
+        super().__init__(
+            message,
+            hint=hint or "Unlock it first (`bearwitness unlock ARCHIVE`) and try again.",
+        )
+
+
+class UnlockError(BearWitnessError):
+    code = "unlock_failed"
+
+
+class TamperedError(BearWitnessError):
+    code = "tampered"
+
+
+class VerificationError(BearWitnessError):
+    code = "verification_failed"
+
+
+class LinkageError(BearWitnessError):
+    code = "linkage"
+
+
+class EstimationError(BearWitnessError):
+    code = "estimation"

@@ -1,0 +1,160 @@
+"""Numba Gibbs sweeps of the LCMCR sampler (Manrique-Vallier 2016).
+
+Same model, priors and sweep order as the C++ sampler of the R package LCMCR
+0.4.14, so the posteriors agree; the random streams differ (Numba's Mersenne
+Twister, not GSL taus2), so individual draws do not.
+
+The sampler works on the table of distinct observed patterns: a sweep costs
+O(M·K·J) for M patterns, whatever the number of people.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# Keep λ off 0 and 1 so the logs stay finite (a Beta draw can round to either).
+_EPS = 1e-300
+
+
+@njit(cache=True)
+def seed_stream(seed: int) -> None:
+    """Seed Numba's own random stream (separate from NumPy's)."""
+    np.random.seed(seed)
+
+
+@njit(cache=True)
+def _multinomial(n: int, p: np.ndarray, out: np.ndarray) -> None:
+    """Multinomial(n, p) into out, by sequential binomials (p sums to 1)."""
+    remaining = n
+    mass = 1.0
+    k_last = p.shape[0] - 1
+    for k in range(k_last):
+        if remaining == 0 or mass <= 0.0:
+            out[k] = 0
+            continue
+        q = p[k] / mass
+        if q >= 1.0:
+            out[k] = remaining
+            remaining = 0
+        elif q <= 0.0:
+            out[k] = 0
+        else:
+            draw = np.random.binomial(remaining, q)
+            out[k] = draw
+            remaining -= draw
+        mass -= p[k]
+    out[k_last] = remaining
+
+
+@njit(cache=True)
+def run_sweeps(
+    x: np.ndarray,  # (M, J) int64 patterns
+    c: np.ndarray,  # (M,) int64 counts
+    lam: np.ndarray,  # (J, K) state, updated in place
+    nu: np.ndarray,  # (K,) state
+    z0: np.ndarray,  # (K,) int64 state: classes of the unobserved
+    scalars: np.ndarray,  # [alpha, n0] state
+    a_alpha: float,
+    b_alpha: float,
+    update_alpha: bool,
+    n_sweeps: int,
+    thinning: int,
+    max_n0: int,
+    out_n0: np.ndarray,  # (n_sweeps // thinning,) int64 kept n0 draws
+    out_alpha: np.ndarray,  # same length, kept alpha draws
+) -> None:
+    m_count, j_count = x.shape
+    k_count = nu.shape[0]
+    n_obs = 0
+    for m in range(m_count):
+        n_obs += c[m]
+    loglam = np.empty((j_count, k_count))
+    log1m = np.empty((j_count, k_count))
+    lp = np.empty(k_count)
+    prob = np.empty(k_count)
+    z = np.empty(k_count, dtype=np.int64)
+    nk = np.empty(k_count, dtype=np.int64)
+    s1 = np.empty((j_count, k_count), dtype=np.int64)
+    alpha = scalars[0]
+    n0 = int(scalars[1])
+    kept = 0
+    for sweep in range(n_sweeps):
+        for j in range(j_count):
+            for k in range(k_count):
+                loglam[j, k] = np.log(lam[j, k])
+                log1m[j, k] = np.log1p(-lam[j, k])
+        # 1. class counts of each observed pattern
+        nk[:] = 0
+        s1[:, :] = 0
+        for m in range(m_count):
+            top = -np.inf
+            for k in range(k_count):
+                v = np.log(nu[k])
+                for j in range(j_count):
+                    v += loglam[j, k] if x[m, j] == 1 else log1m[j, k]
+                lp[k] = v
+                if v > top:
+                    top = v
+            total = 0.0
+            for k in range(k_count):
+                prob[k] = np.exp(lp[k] - top)
+                total += prob[k]
+            for k in range(k_count):
+                prob[k] /= total
+            _multinomial(c[m], prob, z)
+            for k in range(k_count):
+                nk[k] += z[k]
+                for j in range(j_count):
+                    if x[m, j] == 1:
+                        s1[j, k] += z[k]
+        # 2. λ | counts ~ Beta(1 + seen, 1 + not seen), the unobserved counting as not seen
+        for k in range(k_count):
+            for j in range(j_count):
+                v = np.random.beta(1.0 + s1[j, k], 1.0 + nk[k] - s1[j, k] + z0[k])
+                lam[j, k] = min(max(v, _EPS), 1.0 - 1e-16)
+        # 3. stick-breaking weights
+        for k in range(k_count):
+            nk[k] += z0[k]
+        tail = 0
+        for k in range(k_count):
+            tail += nk[k]
+        log_rest = 0.0  # log of the stick left, Σ log(1 - V)
+        for k in range(k_count - 1):
+            tail -= nk[k]
+            v = np.random.beta(1.0 + nk[k], alpha + tail)
+            v = min(v, 1.0 - 1e-16)
+            nu[k] = np.exp(log_rest) * v
+            log_rest += np.log1p(-v)
+        nu[k_count - 1] = np.exp(log_rest)
+        for k in range(k_count):
+            if nu[k] < _EPS:
+                nu[k] = _EPS
+        # 4. probability of the unobservable all-zero pattern, per class
+        pi0 = 0.0
+        for k in range(k_count):
+            v = np.log(nu[k])
+            for j in range(j_count):
+                v += np.log1p(-lam[j, k])
+            prob[k] = np.exp(v)
+            pi0 += prob[k]
+        # 5. n0 | · ~ NegBin(n, 1 - π0) under p(N) ∝ 1/N; redrawn above the cap like LCMCR
+        if pi0 >= 1.0:
+            pi0 = 1.0 - 1e-12
+        while True:
+            n0 = np.random.negative_binomial(n_obs, 1.0 - pi0)
+            if n0 <= max_n0:
+                break
+        # 6. classes of the unobserved
+        for k in range(k_count):
+            prob[k] /= pi0
+        _multinomial(n0, prob, z0)
+        # 7. concentration α ~ Gamma(a + K - 1, rate b - log ν_K)
+        if update_alpha:
+            alpha = np.random.gamma(a_alpha + k_count - 1.0, 1.0 / (b_alpha - log_rest))
+        if (sweep + 1) % thinning == 0 and kept < out_n0.shape[0]:
+            out_n0[kept] = n0
+            out_alpha[kept] = alpha
+            kept += 1
+    scalars[0] = alpha
+    scalars[1] = n0

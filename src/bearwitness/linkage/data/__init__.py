@@ -1,0 +1,1 @@
+"""Data tables for linkage (TOML); each file names its sources."""

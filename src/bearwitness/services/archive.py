@@ -1,0 +1,221 @@
+"""An archive on disk: its folder, configuration, keys, database and lock state.
+
+    ARCHIVE/
+      bearwitness.toml   format version, database URL, log origin (nothing secret)
+      keyring.json       the public recipient and the wrapped secrets (unlock slots)
+      archive.db         SQLite database (unless bearwitness.toml names another)
+      blobs/             evidence files, each an age file sealed to the archive
+      inbox/             submissions taken in while locked, sealed to the archive
+      log/               the transparency log (tiles and checkpoints)
+
+An :class:`Archive` opened without secrets is *locked*: it can take in data
+(sealed to the public recipient, into the inbox) and read clear, coded
+columns, but it cannot open any sealed value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets as _random
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from bearwitness.crypto.kdf import KdfParams
+from bearwitness.crypto.keyring import Keyring
+from bearwitness.crypto.keys import ArchiveSecrets, create_secrets
+from bearwitness.crypto.seal import FieldSealer
+from bearwitness.errors import ArchiveError, LockedError
+from bearwitness.store.database import connect, migrate, schema_is_current, sqlite_url
+
+FORMAT = 1
+CONFIG = "bearwitness.toml"
+KEYRING = "keyring.json"
+
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class ArchiveConfig:
+    database_url: str
+    origin: str
+
+    @classmethod
+    def read(cls, folder: Path) -> ArchiveConfig:
+        path = folder / CONFIG
+        if not path.is_file():
+            raise ArchiveError(
+                f"{folder} is not a BearWitness archive (no {CONFIG})",
+                hint="Check the path, or create one with `bearwitness init PATH`.",
+            )
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            if data.get("format") != FORMAT:
+                raise ArchiveError(
+                    f"{CONFIG} says format {data.get('format')!r}; this version reads {FORMAT}",
+                    hint="Use the BearWitness version that made the archive.",
+                )
+            url = str(data["database"])
+            origin = str(data["origin"])
+        except (tomllib.TOMLDecodeError, KeyError) as error:
+            raise ArchiveError(f"{path} is damaged ({error})",
+                               hint="Restore it from a backup.") from None
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            url = sqlite_url(folder / url.removeprefix("sqlite:///"))  # relative to the folder
+        return cls(url, origin)
+
+    @staticmethod
+    def write(folder: Path, database_url: str, origin: str) -> None:
+        text = (
+            "# BearWitness archive settings. Nothing here is secret.\n"
+            f"format = {FORMAT}\n"
+            f"database = {_toml_string(database_url)}\n"
+            f"origin = {_toml_string(origin)}\n"
+        )
+        _write_atomically(folder / CONFIG, text)
+
+
+def _toml_string(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    with temporary.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    temporary.replace(path)
+
+
+@dataclass
+class Archive:
+    """An open archive. Close it (or use it as a context manager) when done."""
+
+    folder: Path
+    config: ArchiveConfig
+    keyring: Keyring
+    engine: Engine
+    secrets: ArchiveSecrets | None = None
+    actor: str = "U-local"
+    clock: Clock = utc_now
+    _sealer: FieldSealer | None = field(default=None, repr=False)
+
+    # --- creating and opening ---------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        folder: Path,
+        *,
+        passphrase: str | None = None,
+        custodians: tuple[int, int] | None = None,
+        database_url: str | None = None,
+        kdf_params: KdfParams | None = None,
+        actor: str = "U-local",
+        clock: Clock = utc_now,
+    ) -> tuple[Archive, list[str]]:
+        """A new archive in ``folder`` (missing or empty); returns it unlocked, and the shares."""
+        if folder.exists() and any(folder.iterdir()):
+            raise ArchiveError(f"{folder} is not empty",
+                               hint="Choose a new folder for the archive.")
+        secrets = create_secrets()
+        keyring, shares = Keyring.create(secrets, passphrase=passphrase, custodians=custodians,
+                                         kdf_params=kdf_params)
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(0o700)
+        for sub in ("blobs", "inbox", "log"):
+            (folder / sub).mkdir(mode=0o700)
+        url = database_url or "sqlite:///archive.db"
+        ArchiveConfig.write(folder, url, f"bearwitness.local/{_random.token_hex(8)}")
+        _write_atomically(folder / KEYRING, keyring.to_json())
+        archive = cls.open(folder, secrets=secrets, actor=actor, clock=clock)
+        return archive, shares
+
+    @classmethod
+    def open(
+        cls,
+        folder: Path,
+        *,
+        secrets: ArchiveSecrets | None = None,
+        actor: str = "U-local",
+        clock: Clock = utc_now,
+    ) -> Archive:
+        folder = folder.resolve()
+        config = ArchiveConfig.read(folder)
+        keyring = Keyring.from_json((folder / KEYRING).read_text(encoding="utf-8"))
+        if secrets is not None and secrets.recipient != keyring.recipient:
+            raise ArchiveError("those keys belong to another archive",
+                               hint="Unlock this archive with its own passphrase or shares.")
+        engine = connect(config.database_url)
+        if not schema_is_current(engine):
+            migrate(engine)
+        return cls(folder, config, keyring, engine, secrets, actor, clock)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # --- lock state -------------------------------------------------------------------
+    @property
+    def locked(self) -> bool:
+        return self.secrets is None
+
+    @property
+    def recipient(self) -> str:
+        return self.keyring.recipient
+
+    def require_secrets(self) -> ArchiveSecrets:
+        if self.secrets is None:
+            raise LockedError()
+        return self.secrets
+
+    @property
+    def sealer(self) -> FieldSealer:
+        if self._sealer is None:
+            self._sealer = FieldSealer(self.require_secrets().data_key)
+        return self._sealer
+
+    def unlock_with_passphrase(self, passphrase: str) -> ArchiveSecrets:
+        self.secrets = self.keyring.unlock_with_passphrase(passphrase)
+        return self.secrets
+
+    def unlock_with_shares(self, shares: Sequence[str]) -> ArchiveSecrets:
+        self.secrets = self.keyring.unlock_with_shares(shares)
+        return self.secrets
+
+    def replace_keyring(self, keyring: Keyring) -> None:
+        """Write a new keyring (re-shared or new passphrase); records stay as they are."""
+        if keyring.recipient != self.keyring.recipient:
+            raise ArchiveError("the new keyring is for another archive",
+                               hint="Re-share from this archive's own unlocked keys.")
+        _write_atomically(self.folder / KEYRING, keyring.to_json())
+        self.keyring = keyring
+
+    # --- places -----------------------------------------------------------------------
+    @property
+    def blobs(self) -> Path:
+        return self.folder / "blobs"
+
+    @property
+    def inbox(self) -> Path:
+        return self.folder / "inbox"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.folder / "log"
+
+    def now(self) -> str:
+        return self.clock().astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -1,0 +1,108 @@
+"""Taking in data while locked, and folding it into the archive at the next unlock.
+
+A locked process holds only the archive's public recipient. It checks a batch
+exactly as an unlocked one would, then seals it to the recipient: the records
+as one age file, each evidence file as its own, and writes the batch's
+manifest last, so a batch is in the inbox whole or not at all. Folding opens
+each batch in arrival order, writes it in one transaction that also marks it
+folded, then removes its files: a crash at any point folds it once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bearwitness.crypto.files import encrypt_file
+from bearwitness.crypto.seal import open_with_identity, seal_for_recipient
+from bearwitness.errors import BearWitnessError
+from bearwitness.intake.importers import ImportRow
+from bearwitness.services.archive import Archive
+from bearwitness.services.writing import resolve_rows, write_records
+from bearwitness.store.schema import folded_submissions
+
+MANIFEST = ".batch.age"
+
+
+@dataclass(frozen=True)
+class FoldReport:
+    folded: int                   # batches written
+    records: int                  # records written
+    failed: list[tuple[str, str]]  # (batch, reason): left in the inbox, nothing lost
+
+
+def submit(archive: Archive, rows: Sequence[ImportRow], source: str) -> str:
+    """Check ``rows`` as a whole and seal them into the inbox; returns the batch id."""
+    resolve_rows(archive, rows, source)  # same checks as an unlocked write
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+    batch = f"{stamp}-{uuid.uuid4().hex}"
+    written: list[Path] = []
+    try:
+        entries = []
+        for number, row in enumerate(rows):
+            name = None
+            if row.file is not None:
+                name = f"{batch}.{number}.age"
+                encrypt_file(row.file, archive.inbox / name, archive.recipient)
+                written.append(archive.inbox / name)
+            entries.append({"row": row.row, "data": row.data, "file": name})
+        body = json.dumps({"batch": batch, "source": source, "actor": archive.actor,
+                           "rows": entries}, ensure_ascii=False).encode()
+        manifest = archive.inbox / f"{batch}{MANIFEST}"
+        temporary = archive.inbox / f".{batch}.tmp"
+        with temporary.open("wb") as handle:
+            handle.write(seal_for_recipient(body, archive.recipient))
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(manifest)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return batch
+
+
+def pending(archive: Archive) -> list[Path]:
+    return sorted(archive.inbox.glob(f"*{MANIFEST}"))
+
+
+def fold(archive: Archive) -> FoldReport:
+    """Write every waiting batch into the archive (needs an unlock)."""
+    identity = archive.require_secrets().identity
+    folded = records = 0
+    failed: list[tuple[str, str]] = []
+    for manifest in pending(archive):
+        batch = manifest.name.removesuffix(MANIFEST)
+        try:
+            body = json.loads(open_with_identity(manifest.read_bytes(), identity,
+                                                 what=f"inbox batch {batch}"))
+            files = [archive.inbox / entry["file"] for entry in body["rows"] if entry["file"]]
+            with archive.engine.connect() as connection:
+                done = connection.scalar(select(folded_submissions.c.submission_id).where(
+                    folded_submissions.c.submission_id == batch))
+            if done is None:
+                rows = [ImportRow(entry["row"], entry["data"],
+                                  archive.inbox / entry["file"] if entry["file"] else None)
+                        for entry in body["rows"]]
+                resolved = resolve_rows(archive, rows, f"inbox batch {batch}")
+                sealed_files = {
+                    record.id: row.file for row, record in zip(rows, resolved, strict=True)
+                    if row.file is not None
+                }
+                result = write_records(archive, resolved, sealed_files=sealed_files,
+                                       operation="create", batch=batch)
+                records += result.count
+            for path in [*files, manifest]:
+                path.unlink(missing_ok=True)
+            folded += 1
+        except BearWitnessError as error:
+            failed.append((batch, error.message))
+    return FoldReport(folded, records, failed)
+

@@ -1,0 +1,108 @@
+"""Turning a record into what the store keeps, and back.
+
+A record version becomes: the current row (clear columns, the sealed fields as
+one ciphertext, a keyed search filter) and a version row (the whole record and
+its salt sealed, and the salted commitment that goes into the log). Each
+ciphertext's associated data names the record, version and part, so nothing can
+be moved between records unnoticed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets as _random
+from dataclasses import dataclass
+from typing import Any
+
+from bearwitness.crypto.blind_index import bloom
+from bearwitness.crypto.seal import FieldSealer
+from bearwitness.domain.records import Record, record_type
+from bearwitness.store.rows import StoredRecord, StoredVersion, clear_columns
+from bearwitness.tlog.entry import canonical_json, commit
+
+SALT_BYTES = 32
+SEARCH_KEY_PURPOSE = "search-index"
+
+
+def fields_context(kind: str, record_id: str, version: int) -> bytes:
+    return f"{kind}:{record_id}:v{version}:fields".encode()
+
+
+def version_context(kind: str, record_id: str, version: int) -> bytes:
+    return f"{kind}:{record_id}:v{version}:record".encode()
+
+
+def reference(kind: str, record_id: str, version: int | None = None) -> str:
+    """How errors name a record: never its content."""
+    return f"{kind} {record_id}" + (f" version {version}" if version is not None else "")
+
+
+@dataclass(frozen=True)
+class SealedVersion:
+    row: dict[str, Any]        # the current row
+    version: StoredVersion     # the history row
+    canonical: bytes           # RFC 8785 bytes of the record (kept in memory only)
+    salt: bytes
+
+
+def seal_record(
+    sealer: FieldSealer,
+    search_key: bytes,
+    record: Record,
+    *,
+    version: int,
+    actor: str,
+    at: str,
+    operation: str,
+    deleted: bool = False,
+) -> SealedVersion:
+    kind = record.KIND
+    data = record.to_dict()
+    secret = {name: data[name] for name in record.sealed_fields()}
+    salt = _random.token_bytes(SALT_BYTES)
+    canonical = canonical_json(data)
+    payload = json.dumps({"record": data, "salt": base64.b64encode(salt).decode()},
+                         ensure_ascii=False).encode()
+    row = clear_columns(record)
+    row.update(
+        version=version,
+        deleted=deleted,
+        sealed=sealer.seal(json.dumps(secret, ensure_ascii=False).encode(),
+                           fields_context(kind, record.id, version)),
+        search_bloom=bloom([value for value in secret.values() if isinstance(value, str)],
+                           search_key),
+        updated_at=at,
+    )
+    stored_version = StoredVersion(
+        kind=kind,
+        id=record.id,
+        version=version,
+        payload=sealer.seal(payload, version_context(kind, record.id, version)),
+        commitment=commit(salt, canonical),
+        actor=actor,
+        recorded_at=at,
+        operation=operation,
+    )
+    return SealedVersion(row, stored_version, canonical, salt)
+
+
+def open_record(sealer: FieldSealer, stored: StoredRecord, record_id: str) -> Record:
+    """The full record from its current row."""
+    secret = json.loads(sealer.open(
+        stored.sealed,
+        fields_context(stored.kind, record_id, stored.version),
+        what=reference(stored.kind, record_id, stored.version),
+    ))
+    return record_type(stored.kind).from_dict({**stored.clear, **secret})
+
+
+def open_version(sealer: FieldSealer, version: StoredVersion) -> tuple[Record, bytes]:
+    """A past version of a record, and the salt of its commitment."""
+    payload = json.loads(sealer.open(
+        version.payload,
+        version_context(version.kind, version.id, version.version),
+        what=reference(version.kind, version.id, version.version),
+    ))
+    record = record_type(version.kind).from_dict(payload["record"])
+    return record, base64.b64decode(payload["salt"])

@@ -1,0 +1,208 @@
+"""Adding, changing and deleting records: all or nothing, each change logged.
+
+Unlocked, a batch is sealed and written in one transaction together with its
+version rows and transparency-log entries; evidence files are sealed into the
+blob store first and removed again if the transaction fails. Locked, the batch
+is checked the same way and then sealed to the archive's public key into the
+inbox (:mod:`bearwitness.services.inbox`), to be written at the next unlock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+
+from bearwitness.crypto.files import decrypt_bytes, encrypt_file
+from bearwitness.domain.records import RECORD_TYPES, Evidence, Record, record_type
+from bearwitness.errors import ImportRejected, InputError, NotFound
+from bearwitness.intake.importers import ImportRow
+from bearwitness.services.archive import Archive
+from bearwitness.services.ledger import append_entries
+from bearwitness.services.sealing import SEARCH_KEY_PURPOSE, SealedVersion, seal_record
+from bearwitness.store import rows as store
+from bearwitness.store.schema import folded_submissions
+from bearwitness.tlog.entry import LogEntry
+
+# Write order that satisfies foreign keys inside one batch.
+ORDER = ["source", "person", "event", "document", "evidence", "act", "person_record", "claim",
+         "intervention"]
+# Fields holding ids of other records, and the kind they point at.
+LINKS = {
+    "source_id": "source", "document_id": "document", "event_id": "event",
+    "victim_id": "person", "person_id": "person", "parent_id": "event",
+    "event_ids": "event", "related_ids": "event", "perpetrator_ids": "person",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class WriteResult:
+    ids: dict[str, list[str]]  # kind -> ids written, in order
+    log_start: int
+
+    @property
+    def count(self) -> int:
+        return sum(len(ids) for ids in self.ids.values())
+
+
+def resolve_rows(archive: Archive, rows: Sequence[ImportRow], source: str) -> list[Record]:
+    """Give id-less rows ids, build the records, and check every reference, or reject."""
+    with archive.engine.connect() as connection:
+        counters = {kind: store.next_number(connection, kind) for kind in RECORD_TYPES}
+        records: list[tuple[ImportRow, Record]] = []
+        for row in rows:
+            cls = record_type(row.data["type"])
+            data = dict(row.data)
+            if not data.get("id"):
+                data["id"] = f"{cls.PREFIX}-{counters[cls.KIND]:04d}"
+                counters[cls.KIND] += 1
+            try:
+                records.append((row, cls.from_dict(data)))
+            except InputError as error:
+                raise ImportRejected(source, row.row, error.message) from None
+        batch = {(record.KIND, record.id) for _, record in records}
+        by_kind: dict[str, list[tuple[ImportRow, Record]]] = defaultdict(list)
+        for row, record in records:
+            by_kind[record.KIND].append((row, record))
+        for kind, items in by_kind.items():
+            taken = store.existing_ids(connection, kind, [record.id for _, record in items])
+            for row, record in items:
+                if record.id in taken:
+                    raise ImportRejected(source, row.row,
+                                         f"{kind} {record.id} already exists in the archive")
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for _, record in records:
+            for linked_id, linked_kind in _links(record):
+                wanted[linked_kind].add(linked_id)
+        known = {(kind, found) for kind, ids in wanted.items()
+                 for found in store.existing_ids(connection, kind, ids)}
+    present = batch | known
+    for row, record in records:
+        for linked_id, linked_kind in _links(record):
+            if (linked_kind, linked_id) not in present:
+                raise ImportRejected(source, row.row, f"it refers to {linked_kind} {linked_id}, "
+                                     "which is neither in the archive nor in this file")
+    return [record for _, record in records]
+
+
+def _links(record: Record) -> list[tuple[str, str]]:
+    """(id, kind) of every record that ``record`` refers to."""
+    found: list[tuple[str, str]] = []
+    for name, target in LINKS.items():
+        value = getattr(record, name, None)
+        for linked in value if isinstance(value, tuple) else (value,) if value else ():
+            found.append((linked, target))
+    return found
+
+
+def write_records(
+    archive: Archive,
+    records: Sequence[Record],
+    files: dict[str, Path] | None = None,
+    *,
+    sealed_files: dict[str, Path] | None = None,
+    operation: str = "create",
+    batch: str | None = None,
+) -> WriteResult:
+    """Seal and store new records and their evidence files in one transaction.
+
+    ``files`` are plaintext evidence files by evidence id; ``sealed_files`` are
+    evidence files already sealed to the archive (from the inbox): they are
+    checked against the record's SHA-256 and moved, not sealed again. ``batch``
+    marks an inbox batch folded in the same transaction.
+    """
+    secrets = archive.require_secrets()
+    sealer, search_key, at = archive.sealer, secrets.subkey(SEARCH_KEY_PURPOSE), archive.now()
+    files, sealed_files = files or {}, sealed_files or {}
+    placed: list[tuple[Path, Path | None]] = []  # (blob, where it came from if moved)
+    try:
+        for record in records:
+            if not isinstance(record, Evidence):
+                continue
+            target = archive.blobs / f"{record.id}.age"
+            if record.id in files:
+                digest = encrypt_file(files[record.id], target, archive.recipient)
+                placed.append((target, None))
+                if record.sha256 and digest != record.sha256:
+                    raise InputError(f"evidence {record.id}: the file changed while it was read",
+                                     hint="Import it again.")
+            elif record.id in sealed_files:
+                # Opened once to prove it is the file the record describes.
+                decrypt_bytes(sealed_files[record.id], secrets.identity,
+                              expected_sha256=record.sha256, what=f"evidence {record.id}")
+                os.replace(sealed_files[record.id], target)
+                placed.append((target, sealed_files[record.id]))
+        sealed = [
+            seal_record(sealer, search_key, record, version=1, actor=archive.actor, at=at,
+                        operation=operation)
+            for record in sorted(records, key=lambda r: ORDER.index(r.KIND))
+        ]
+        with archive.engine.begin() as connection:
+            by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for item in sealed:
+                by_kind[item.version.kind].append(item.row)
+            for kind in ORDER:
+                store.insert_records(connection, kind, by_kind[kind])
+            store.insert_versions(connection, [item.version for item in sealed])
+            start = append_entries(connection, [_entry(item, operation, None) for item in sealed])
+            if batch is not None:
+                connection.execute(insert(folded_submissions).values(submission_id=batch,
+                                                                     folded_at=at))
+    except BaseException:
+        for blob, origin in placed:
+            if origin is None:
+                blob.unlink(missing_ok=True)
+            else:
+                os.replace(blob, origin)  # back to the inbox: nothing lost
+        raise
+    ids: dict[str, list[str]] = defaultdict(list)
+    for record in records:
+        ids[record.KIND].append(record.id)
+    return WriteResult(dict(ids), start)
+
+
+def _entry(item: SealedVersion, kind: str, previous: str | None) -> LogEntry:
+    record = item.version
+    evidence_hash = item.row.get("sha256") if record.kind == "evidence" else None
+    return LogEntry(
+        kind=kind,
+        record_type=record.kind,
+        record_id=record.id,
+        version=record.version,
+        commitment=record.commitment,
+        previous_commitment=previous,
+        actor=record.actor,
+        time=record.recorded_at,
+        file_sha256=evidence_hash or None,
+    )
+
+
+def change_record(archive: Archive, kind: str, record_id: str, changes: dict[str, Any],
+                  *, delete: bool = False) -> Record:
+    """A new version of one record (or its tombstone); the old version stays in history."""
+    from bearwitness.services.sealing import open_record
+
+    secrets = archive.require_secrets()
+    with archive.engine.begin() as connection:
+        current = store.fetch_record(connection, kind, record_id)
+        if current is None or current.deleted:
+            raise NotFound(f"no {kind} {record_id}", hint="Check the id with `bearwitness list`.")
+        record = open_record(archive.sealer, current, record_id)
+        if changes.keys() & {"id", "type"}:
+            raise InputError("a record's id and type cannot change",
+                             hint="Create a new record instead.")
+        updated = type(record).from_dict({**record.to_dict(), **changes})
+        previous = next(v for v in store.fetch_versions(connection, kind, record_id)
+                        if v.version == current.version)
+        item = seal_record(archive.sealer, secrets.subkey(SEARCH_KEY_PURPOSE), updated,
+                           version=current.version + 1, actor=archive.actor, at=archive.now(),
+                           operation="delete" if delete else "update", deleted=delete)
+        store.replace_record(connection, kind, item.row)
+        store.insert_versions(connection, [item.version])
+        append_entries(connection, [_entry(item, item.version.operation, previous.commitment)])
+    return updated

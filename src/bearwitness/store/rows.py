@@ -1,0 +1,176 @@
+"""Reading and writing record rows: clear columns in, records out.
+
+The store never sees plaintext of sealed fields: callers hand it the sealed
+ciphertext and the keyed search filter; it hands them back unopened.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Row, Text, and_, func, insert, select, update
+
+from bearwitness.domain.records import RECORD_TYPES, Record
+from bearwitness.store.schema import RECORD_TABLES, record_versions
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    """A record's row as stored: clear values, ciphertext, version."""
+
+    kind: str
+    clear: dict[str, Any]  # clear fields in their JSON form (as Record.to_dict gives)
+    sealed: bytes
+    version: int
+    deleted: bool
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    kind: str
+    id: str
+    version: int
+    payload: bytes
+    commitment: str
+    actor: str
+    recorded_at: str
+    operation: str
+
+
+def clear_columns(record: Record) -> dict[str, Any]:
+    """The clear fields of ``record`` as column values (tuples as JSON lists)."""
+    table = RECORD_TABLES[record.KIND]
+    columns: dict[str, Any] = {}
+    for name, value in record.to_dict().items():
+        if name not in table.c or name in record.sealed_fields():
+            continue
+        columns[name] = json.dumps(value) if isinstance(value, list) else value
+        if f"{name}_earliest" in table.c:
+            period = getattr(record, name)
+            columns[f"{name}_earliest"] = period.earliest.isoformat() if period else None
+            columns[f"{name}_latest"] = period.latest.isoformat() if period else None
+    return columns
+
+
+def _clear_values(kind: str, row: Row[Any]) -> dict[str, Any]:
+    table = RECORD_TABLES[kind]
+    values: dict[str, Any] = {}
+    for name in RECORD_TYPES[kind].clear_fields():
+        value = row._mapping[name]
+        values[name] = json.loads(value) if isinstance(table.c[name].type, Text) else value
+    return values
+
+
+def _stored(kind: str, row: Row[Any]) -> StoredRecord:
+    mapping = row._mapping
+    return StoredRecord(kind, _clear_values(kind, row), mapping["sealed"], mapping["version"],
+                        mapping["deleted"], mapping["updated_at"])
+
+
+def insert_records(connection: Connection, kind: str, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert new current rows (clear columns plus sealed, version, search_bloom, updated_at)."""
+    if rows:
+        connection.execute(insert(RECORD_TABLES[kind]), list(rows))
+
+
+def replace_record(connection: Connection, kind: str, row: dict[str, Any]) -> None:
+    table = RECORD_TABLES[kind]
+    connection.execute(update(table).where(table.c.id == row["id"]).values(**row))
+
+
+def insert_versions(connection: Connection, versions: Iterable[StoredVersion]) -> None:
+    rows = [vars(version) for version in versions]
+    if rows:
+        connection.execute(insert(record_versions), rows)
+
+
+def fetch_record(connection: Connection, kind: str, record_id: str) -> StoredRecord | None:
+    table = RECORD_TABLES[kind]
+    row = connection.execute(select(table).where(table.c.id == record_id)).first()
+    return _stored(kind, row) if row is not None else None
+
+
+def existing_ids(connection: Connection, kind: str, ids: Iterable[str]) -> set[str]:
+    table = RECORD_TABLES[kind]
+    found: set[str] = set()
+    wanted = list(ids)
+    for start in range(0, len(wanted), 500):  # stay under bound-parameter limits
+        chunk = wanted[start:start + 500]
+        found.update(connection.scalars(select(table.c.id).where(table.c.id.in_(chunk))))
+    return found
+
+
+def next_number(connection: Connection, kind: str) -> int:
+    """One more than the highest number in this kind's ids (``P-0042`` -> 43)."""
+    table = RECORD_TABLES[kind]
+    numbers = connection.scalars(select(table.c.id)).all()
+    best = 0
+    for value in numbers:
+        tail = value.rsplit("-", 1)[-1]
+        if tail.isdigit():
+            best = max(best, int(tail))
+    return best + 1
+
+
+def query_records(
+    connection: Connection,
+    kind: str,
+    *,
+    equals: dict[str, Any] | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    ids: Sequence[str] | None = None,
+    include_deleted: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Iterator[StoredRecord]:
+    """Rows of ``kind`` matching clear-column filters; dates compared as intervals."""
+    table = RECORD_TABLES[kind]
+    conditions = [table.c[name] == value for name, value in (equals or {}).items()]
+    if not include_deleted:
+        conditions.append(table.c.deleted.is_(False))
+    if since is not None and "date_latest" in table.c:
+        conditions.append(table.c.date_latest >= since)
+    if until is not None and "date_earliest" in table.c:
+        conditions.append(table.c.date_earliest <= until)
+    if ids is not None:
+        conditions.append(table.c.id.in_(list(ids)))
+    statement = select(table).where(and_(True, *conditions)).order_by(table.c.id)
+    if limit is not None:
+        statement = statement.limit(limit).offset(offset)
+    for row in connection.execute(statement):
+        yield _stored(kind, row)
+
+
+def count_records(connection: Connection, kind: str) -> int:
+    table = RECORD_TABLES[kind]
+    return int(connection.scalar(
+        select(func.count()).select_from(table).where(table.c.deleted.is_(False))
+    ) or 0)
+
+
+def search_filters(connection: Connection, kind: str) -> list[tuple[str, bytes]]:
+    table = RECORD_TABLES[kind]
+    statement = select(table.c.id, table.c.search_bloom).where(
+        table.c.deleted.is_(False), table.c.search_bloom.is_not(None)
+    )
+    return [(row.id, row.search_bloom) for row in connection.execute(statement)]
+
+
+def fetch_versions(
+    connection: Connection, kind: str | None = None, record_id: str | None = None
+) -> Iterator[StoredVersion]:
+    """Every stored version, by kind, id and version; or those of one kind or record."""
+    statement = select(record_versions).order_by(
+        record_versions.c.kind, record_versions.c.id, record_versions.c.version
+    )
+    if kind is not None:
+        statement = statement.where(record_versions.c.kind == kind)
+    if record_id is not None:
+        statement = statement.where(record_versions.c.id == record_id)
+    for row in connection.execute(statement):
+        yield StoredVersion(**row._mapping)
