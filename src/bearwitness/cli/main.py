@@ -33,6 +33,9 @@ app = typer.Typer(
 
 # Each command module adds its commands to `app` through `register(app)`.
 COMMAND_MODULES = [
+    "bearwitness.cli.archive",
+    "bearwitness.cli.records",
+    "bearwitness.cli.demo",
     "bearwitness.cli.estimate",
 ]
 

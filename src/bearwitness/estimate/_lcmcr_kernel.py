@@ -48,6 +48,22 @@ def _multinomial(n: int, p: np.ndarray, out: np.ndarray) -> None:
 
 
 @njit(cache=True)
+def _categorical(p: np.ndarray, out: np.ndarray) -> None:
+    """One draw from Multinomial(1, p): cheaper than K binomials for single people."""
+    u = np.random.random()
+    k_last = p.shape[0] - 1
+    chosen = k_last
+    acc = 0.0
+    for k in range(k_last):
+        acc += p[k]
+        if u < acc:
+            chosen = k
+            break
+    out[:] = 0
+    out[chosen] = 1
+
+
+@njit(cache=True)
 def run_sweeps(
     x: np.ndarray,  # (M, J) int64 patterns
     c: np.ndarray,  # (M,) int64 counts
@@ -72,6 +88,7 @@ def run_sweeps(
     loglam = np.empty((j_count, k_count))
     log1m = np.empty((j_count, k_count))
     lp = np.empty(k_count)
+    lognu = np.empty(k_count)
     prob = np.empty(k_count)
     z = np.empty(k_count, dtype=np.int64)
     nk = np.empty(k_count, dtype=np.int64)
@@ -84,13 +101,15 @@ def run_sweeps(
             for k in range(k_count):
                 loglam[j, k] = np.log(lam[j, k])
                 log1m[j, k] = np.log1p(-lam[j, k])
+        for k in range(k_count):
+            lognu[k] = np.log(nu[k])
         # 1. class counts of each observed pattern
         nk[:] = 0
         s1[:, :] = 0
         for m in range(m_count):
             top = -np.inf
             for k in range(k_count):
-                v = np.log(nu[k])
+                v = lognu[k]
                 for j in range(j_count):
                     v += loglam[j, k] if x[m, j] == 1 else log1m[j, k]
                 lp[k] = v
@@ -102,7 +121,10 @@ def run_sweeps(
                 total += prob[k]
             for k in range(k_count):
                 prob[k] /= total
-            _multinomial(c[m], prob, z)
+            if c[m] == 1:
+                _categorical(prob, z)
+            else:
+                _multinomial(c[m], prob, z)
             for k in range(k_count):
                 nk[k] += z[k]
                 for j in range(j_count):

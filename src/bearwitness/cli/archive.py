@@ -1,0 +1,168 @@
+"""Archive commands: init, unlock, lock, status, and key management."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.panel import Panel
+from rich.table import Table
+
+from bearwitness.crypto import agent
+from bearwitness.crypto.files import export_identity
+from bearwitness.errors import InputError
+from bearwitness.services import inbox, status
+from bearwitness.services.archive import Archive
+from bearwitness.cli.session import (
+    ARCHIVE_ARGUMENT,
+    console,
+    open_archive,
+    plural,
+    read_secret,
+)
+
+keys_app = typer.Typer(help="Change who can unlock the archive, without re-encrypting records.",
+                       no_args_is_help=True)
+
+
+def init(
+    folder: Path = ARCHIVE_ARGUMENT,
+    custodians: int = typer.Option(0, help="Split the key among this many custodians."),
+    threshold: int = typer.Option(0, help="How many custodians must come together to unlock."),
+    database: str = typer.Option("", help="Database URL (default: SQLite inside the archive)."),
+    passphrase_stdin: bool = typer.Option(False, help="Read the passphrase from standard input."),
+) -> None:
+    """Create a new, empty archive and its keys (a passphrase, or k-of-n custodian shares)."""
+    if custodians or threshold:
+        if not (custodians and threshold):
+            raise InputError("--custodians and --threshold go together",
+                             hint="For example --custodians 5 --threshold 3.")
+        archive, shares = Archive.create(folder, custodians=(custodians, threshold),
+                                         database_url=database or None)
+    else:
+        passphrase = read_secret("New passphrase", from_stdin=passphrase_stdin, confirm=True)
+        archive, shares = Archive.create(folder, passphrase=passphrase,
+                                         database_url=database or None)
+    archive.close()
+    console.print(f"Created archive [bold]{folder}[/]. It is locked; its public key is\n"
+                  f"  {archive.recipient}\n(anyone may add to it with this key; nobody can "
+                  "read it without an unlock).")
+    if shares:
+        console.print(Panel(
+            "\n".join(shares),
+            title=f"Custodian shares: any {threshold} of {custodians} unlock",
+            subtitle="Give one to each custodian now. They are shown only once.",
+        ))
+
+
+def unlock(
+    folder: Path = ARCHIVE_ARGUMENT,
+    timeout: float = typer.Option(15.0, help="Lock again after this many idle minutes."),
+    shares: bool = typer.Option(False, "--shares", help="Unlock with custodian shares."),
+    stdin: bool = typer.Option(False, "--stdin", help="Read the passphrase or shares from "
+                               "standard input, one per line."),
+) -> None:
+    """Unlock: keys are held in memory by a background agent until the timeout or `lock`."""
+    archive = Archive.open(folder)
+    threshold = archive.keyring.custodian_threshold
+    use_shares = shares or "passphrase" not in archive.keyring.slot_kinds
+    if use_shares:
+        if threshold is None:
+            raise InputError("this archive has no custodian shares",
+                             hint="Unlock with its passphrase instead.")
+        k, n = threshold[1], threshold[0]
+        given = [read_secret(f"Share {i + 1} of the {k} needed (of {n})", from_stdin=stdin)
+                 for i in range(k)]
+        secrets = archive.unlock_with_shares(given)
+    else:
+        secrets = archive.unlock_with_passphrase(read_secret("Passphrase", from_stdin=stdin))
+    pid = agent.start_agent(archive.folder, secrets, idle_timeout_s=timeout * 60)
+    waiting = len(inbox.pending(archive))
+    report = inbox.fold(archive) if waiting else None
+    archive.close()
+    console.print(f"Unlocked. Keys are held in memory only (agent {pid}); the archive locks "
+                  f"itself after {timeout:g} idle minutes, or run `bearwitness lock {folder}`.")
+    if report is not None:
+        console.print(f"Folded {report.folded} inbox batch(es) into the archive: "
+                      f"{report.records} record(s).")
+        for batch, reason in report.failed:
+            console.print(f"[red]Inbox batch {batch} stays in the inbox:[/] {reason}")
+
+
+def lock(folder: Path = ARCHIVE_ARGUMENT) -> None:
+    """Lock now: the agent forgets the keys and exits."""
+    if agent.lock(folder.resolve()):
+        console.print("Locked.")
+    else:
+        console.print("It was not unlocked.")
+
+
+def show_status(folder: Path = ARCHIVE_ARGUMENT) -> None:
+    """Whether the archive is locked, what it holds, and what waits in the inbox."""
+    archive = open_archive(folder)
+    summary = status.summarise(archive)
+    archive.close()
+    table = Table(show_header=False, box=None)
+    table.add_row("archive", summary.folder)
+    table.add_row("state", "[yellow]locked[/]" if summary.locked else "[green]unlocked[/]")
+    table.add_row("public key", summary.recipient)
+    table.add_row("unlock by", ", ".join(summary.unlock_methods))
+    for kind, count in summary.counts.items():
+        table.add_row(plural(kind), str(count))
+    table.add_row("inbox", f"{summary.inbox_batches} batch(es) waiting for an unlock")
+    table.add_row("log entries", str(summary.log_entries))
+    console.print(table)
+
+
+@keys_app.command("reshare")
+def reshare(
+    folder: Path = ARCHIVE_ARGUMENT,
+    custodians: int = typer.Option(..., help="New number of custodians."),
+    threshold: int = typer.Option(..., help="New number needed to unlock."),
+) -> None:
+    """New custodian shares (k of n); the old shares stop working. Needs an unlock."""
+    archive = open_archive(folder)
+    keyring, shares = archive.keyring.reshare(archive.require_secrets(), custodians, threshold)
+    archive.replace_keyring(keyring)
+    archive.close()
+    console.print(Panel("\n".join(shares),
+                        title=f"New custodian shares: any {threshold} of {custodians} unlock",
+                        subtitle="The old shares no longer unlock this archive."))
+
+
+@keys_app.command("passphrase")
+def passphrase(
+    folder: Path = ARCHIVE_ARGUMENT,
+    stdin: bool = typer.Option(False, "--stdin", help="Read it from standard input."),
+) -> None:
+    """Set or change the passphrase. Needs an unlock."""
+    archive = open_archive(folder)
+    new = read_secret("New passphrase", from_stdin=stdin, confirm=True)
+    archive.replace_keyring(archive.keyring.with_passphrase(archive.require_secrets(), new))
+    archive.close()
+    console.print("Passphrase set. Records were not re-encrypted; the old passphrase no longer "
+                  "unlocks.")
+
+
+@keys_app.command("export-identity")
+def export_identity_command(
+    folder: Path = ARCHIVE_ARGUMENT,
+    out: Path = typer.Option(..., help="Where to write the age identity file (mode 0600)."),
+) -> None:
+    """Write the archive's age identity, so that `age -d -i FILE` opens its evidence files.
+
+    This puts the master key on disk: do it only on a machine you trust, for a
+    legal team, and destroy the file afterwards.
+    """
+    archive = open_archive(folder)
+    export_identity(archive.require_secrets(), out)
+    archive.close()
+    console.print(f"Wrote {out}. Open an evidence file with: age -d -i {out} FILE.age")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command()(unlock)
+    app.command()(lock)
+    app.command("status")(show_status)
+    app.add_typer(keys_app, name="keys")

@@ -1,0 +1,232 @@
+"""Record commands: add, import, list, show, search, export."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from bearwitness.cli.session import (
+    ARCHIVE_ARGUMENT,
+    console,
+    errors,
+    kind_from_word,
+    open_archive,
+    plural,
+)
+from bearwitness.domain.records import record_type
+from bearwitness.errors import InputError
+from bearwitness.intake.importers import ImportRow, read_import, sha256_file
+from bearwitness.services import exporting, inbox, reading, writing
+from bearwitness.services.archive import Archive
+
+KIND_ARGUMENT = typer.Argument(..., help="Kind of record: source, document, evidence, event, "
+                               "act, person, person_record, claim, intervention.")
+
+
+def _store(archive: Archive, rows: list[ImportRow], source: str) -> None:
+    """Write now when unlocked; seal into the inbox when locked."""
+    if archive.locked:
+        batch = inbox.submit(archive, rows, source)
+        console.print(f"Taken in {len(rows)} record(s), sealed to the archive's public key "
+                      f"(inbox batch {batch[:24]}…). They are added at the next unlock.")
+        return
+    records = writing.resolve_rows(archive, rows, source)
+    files = {record.id: row.file for row, record in zip(rows, records, strict=True) if row.file}
+    result = writing.write_records(archive, records, files)
+    console.print(f"Added {result.count} record(s): "
+                  + ", ".join(f"{', '.join(ids)}" for ids in result.ids.values()))
+
+
+def add(
+    kind: str = KIND_ARGUMENT,
+    folder: Path = ARCHIVE_ARGUMENT,
+    set_: list[str] = typer.Option([], "--set", help="A field: NAME=VALUE (repeatable)."),
+    file: Path | None = typer.Option(None, help="For a document: its text (UTF-8). "
+                                     "For evidence: the file itself."),
+    attach: list[Path] = typer.Option([], help="Evidence files to attach to a new document."),
+    source: str | None = typer.Option(None, help="Source id, e.g. S-0012 (documents)."),
+    fictional: bool = typer.Option(False, help="Mark the record FICTIONAL (demos, training)."),
+) -> None:
+    """Add one record. Works while locked: it is then sealed into the inbox."""
+    kind = kind_from_word(kind)
+    data: dict[str, Any] = {"type": kind}
+    for item in set_:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise InputError(f"--set {item!r} has no '='", hint="Write --set name=value.")
+        data[name.strip()] = value
+    if source:
+        data["source_id"] = source
+    if fictional:
+        data["fictional"] = True
+    evidence_file = None
+    if file is not None:
+        if not file.is_file():
+            raise InputError(f"no file at {file}", hint="Check the path.")
+        if kind == "document":
+            try:
+                data.setdefault("text", file.read_text(encoding="utf-8"))
+            except UnicodeDecodeError:
+                raise InputError(f"{file} is not UTF-8 text",
+                                 hint="Attach it as evidence with --attach instead.") from None
+            data.setdefault("title", file.stem)
+        elif kind == "evidence":
+            evidence_file = file
+            data.update(_describe_file(file))
+        else:
+            raise InputError("--file is for documents and evidence", hint="Use --set instead.")
+    record_type(kind).from_dict({**data, "id": data.get("id") or f"{record_type(kind).PREFIX}-0"})
+    rows = [ImportRow(1, data, evidence_file)]
+    if attach:
+        if kind != "document":
+            raise InputError("--attach is for documents", hint="Add evidence with --file.")
+        data.setdefault("id", _next_id(folder, "document"))
+        for number, path in enumerate(attach, start=2):
+            if not path.is_file():
+                raise InputError(f"no file at {path}", hint="Check the path.")
+            rows.append(ImportRow(number, {"type": "evidence", "document_id": data["id"],
+                                           "fictional": fictional, **_describe_file(path)}, path))
+    with open_archive(folder) as archive:
+        _store(archive, rows, "the command line")
+
+
+def _describe_file(path: Path) -> dict[str, Any]:
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return {"filename": path.name, "media_type": media_type, "size": path.stat().st_size,
+            "sha256": sha256_file(path)}
+
+
+def _next_id(folder: Path, kind: str) -> str:
+    from bearwitness.store.rows import next_number
+
+    with open_archive(folder) as archive, archive.engine.connect() as connection:
+        return f"{record_type(kind).PREFIX}-{next_number(connection, kind):04d}"
+
+
+def import_file(
+    folder: Path = ARCHIVE_ARGUMENT,
+    file: Path = typer.Argument(..., help="A .csv or .jsonl file."),
+    type_: str | None = typer.Option(None, "--type", help="Record type of every row, when the "
+                                     "file has no `type` column."),
+) -> None:
+    """Import a CSV or JSON Lines file, all or nothing: a bad row rejects the whole file."""
+    rows = read_import(file, default_type=kind_from_word(type_) if type_ else None)
+    with open_archive(folder) as archive:
+        _store(archive, rows, file.name)
+
+
+def list_command(
+    kind: str = KIND_ARGUMENT,
+    folder: Path = ARCHIVE_ARGUMENT,
+    act: str | None = typer.Option(None, help="Only events, acts or people with this act type."),
+    since: str | None = typer.Option(None, help="Only what may have happened on or after this "
+                                     "date (YYYY, YYYY-MM or YYYY-MM-DD)."),
+    until: str | None = typer.Option(None, help="Only what may have happened on or before."),
+    where: list[str] = typer.Option([], help="A clear field's value: NAME=VALUE."),
+    limit: int = typer.Option(200, help="Show at most this many."),
+) -> None:
+    """List records by their clear, coded fields. Works while locked; reveals no names."""
+    from bearwitness.domain.dates import PartialDate
+
+    kind = kind_from_word(kind)
+    equals = dict(item.partition("=")[::2] for item in where)
+    since_day = PartialDate.parse(since).earliest.isoformat() if since else None
+    until_day = PartialDate.parse(until).latest.isoformat() if until else None
+    with open_archive(folder) as archive:
+        views = reading.list_records(archive, kind, act_type=act, since=since_day,
+                                     until=until_day, equals=equals or None, limit=limit)
+    if not views:
+        console.print(f"No {plural(kind)} match.")
+        return
+    table = Table(title=f"{plural(kind).capitalize()} ({len(views)} shown)")
+    columns = [name for name in views[0].fields if name != "fictional"]
+    for name in columns:
+        table.add_column(name.replace("_", " "))
+    for view in views:
+        table.add_row(*[_cell(view.fields[name]) for name in columns])
+    console.print(table)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return "" if value is None else str(value)
+
+
+def show(
+    kind: str = KIND_ARGUMENT,
+    folder: Path = ARCHIVE_ARGUMENT,
+    record_id: str = typer.Argument(..., help="The record's id, e.g. P-0042."),
+    reveal: bool = typer.Option(False, help="Show sealed fields (names, text). Needs an unlock."),
+) -> None:
+    """Show one record: its clear fields, and its sealed fields only with --reveal."""
+    kind = kind_from_word(kind)
+    if reading.kind_of(record_id) != kind:
+        raise InputError(f"{record_id} is not a {kind}",
+                         hint=f"It is a {reading.kind_of(record_id)}.")
+    with open_archive(folder) as archive:
+        view = reading.get(archive, record_id, reveal=reveal)
+        sealed = record_type(kind).sealed_fields()
+    table = Table(show_header=False, title=f"{kind.replace('_', ' ')} {record_id}"
+                  + (" [bold red]FICTIONAL[/]" if view.fields.get("fictional") else ""))
+    table.add_row("version", str(view.version) + (" (deleted)" if view.deleted else ""))
+    for name, value in view.fields.items():
+        if name not in ("id", "fictional"):
+            table.add_row(name.replace("_", " "), _cell(value))
+    if not reveal:
+        for name in sealed:
+            table.add_row(name.replace("_", " "), "[dim]sealed (use --reveal)[/]")
+    console.print(table)
+
+
+def search(
+    folder: Path = ARCHIVE_ARGUMENT,
+    query: str = typer.Argument(..., help="Words that must all appear (any script)."),
+    limit: int = typer.Option(50, help="Show at most this many."),
+) -> None:
+    """Search the sealed text of every record. Needs an unlock; writes nothing to disk."""
+    with open_archive(folder) as archive:
+        hits = reading.search(archive, query, limit=limit)
+    if not hits:
+        console.print("Nothing found.")
+        return
+    table = Table(title=f"{len(hits)} record(s) contain every word")
+    table.add_column("id")
+    table.add_column("kind")
+    table.add_column("text")
+    for hit in hits:
+        text = " ".join(str(getattr(hit.record, n)) for n in hit.record.sealed_fields()).strip()
+        table.add_row(hit.id, hit.kind.replace("_", " "), text[:80])
+    console.print(table)
+
+
+def export(
+    folder: Path = ARCHIVE_ARGUMENT,
+    out: Path = typer.Option(..., help="An empty folder to write into."),
+    format_: str = typer.Option("jsonl", "--format", help="Only jsonl for now."),
+) -> None:
+    """Export everything, opened, including evidence files. Writes plaintext: handle with care."""
+    if format_ != "jsonl":
+        raise InputError(f"unknown export format {format_!r}", hint="Use --format jsonl.")
+    with open_archive(folder) as archive:
+        archive.require_secrets()
+        with Progress(console=errors, transient=True) as progress:
+            task = progress.add_task("Exporting", total=None)
+            summary = exporting.export(archive, out, lambda n: progress.advance(task, n))
+    console.print(f"Exported {summary.records} records, {summary.versions} versions and "
+                  f"{summary.files} evidence files to {out}. These are plaintext: keep them "
+                  "encrypted and delete them when done.")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(add)
+    app.command("import")(import_file)
+    app.command("list")(list_command)
+    app.command()(show)
+    app.command()(search)
+    app.command()(export)

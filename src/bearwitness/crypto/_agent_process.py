@@ -1,0 +1,153 @@
+"""The agent process itself (see agent.py); run as ``python -m``, secrets on stdin.
+
+It binds the socket, then forks: the parent reports the child's pid and
+exits, so the agent is nobody's child and needs no reaping.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import ctypes
+import ctypes.util
+import json
+import os
+import resource
+import signal
+import socket
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+from bearwitness.crypto.agent import peer_uid
+from bearwitness.crypto.keys import ArchiveSecrets
+
+_PR_SET_DUMPABLE = 4
+_MCL_CURRENT, _MCL_FUTURE = 1, 2
+_REQUEST_LIMIT = 4096
+
+
+def harden() -> bool:
+    """No core dumps, no debugger attach, memory locked if allowed; True if locked."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    libc_name = ctypes.util.find_library("c")
+    if libc_name is None:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    with contextlib.suppress(AttributeError):
+        libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+    soft, _hard = resource.getrlimit(resource.RLIMIT_MEMLOCK)
+    # Locking future pages under a small limit would make later allocations
+    # fail; only lock when the limit cannot bite (or we may exceed it as root).
+    if soft != resource.RLIM_INFINITY and os.geteuid() != 0:
+        return False
+    try:
+        return bool(libc.mlockall(_MCL_CURRENT | _MCL_FUTURE) == 0)
+    except AttributeError:
+        return False
+
+
+class Agent:
+    def __init__(self, listener: socket.socket, path: Path, secrets: ArchiveSecrets,
+                 idle_timeout_s: float, memory_locked: bool) -> None:
+        self.listener = listener
+        self.path = path
+        self.inode = path.stat().st_ino
+        self.secrets = secrets
+        self.idle_timeout_s = idle_timeout_s
+        self.memory_locked = memory_locked
+        self.deadline = time.monotonic() + idle_timeout_s
+
+    def serve(self) -> None:
+        while (remaining := self.deadline - time.monotonic()) > 0:
+            self.listener.settimeout(remaining)
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                break
+            with conn:
+                if self.handle(conn) == "lock":
+                    return
+
+    def handle(self, conn: socket.socket) -> str:
+        conn.settimeout(2.0)
+        if peer_uid(conn) != os.getuid():
+            return "refused"
+        try:
+            data = b""
+            while not data.endswith(b"\n") and len(data) < _REQUEST_LIMIT:
+                chunk = conn.recv(1024)
+                if not chunk:
+                    break
+                data += chunk
+            op = json.loads(data).get("op")
+        except (OSError, ValueError, AttributeError):
+            return "bad"
+        if op == "fetch":
+            self.deadline = time.monotonic() + self.idle_timeout_s
+            reply = {"identity": self.secrets.identity,
+                     "data_key": base64.b64encode(self.secrets.data_key).decode("ascii")}
+        elif op == "status":
+            reply = {"pid": os.getpid(), "memory_locked": self.memory_locked,
+                     "seconds_until_lock": max(0.0, self.deadline - time.monotonic())}
+        elif op == "lock":
+            self.remove_socket()  # before replying: after `lock` returns, no agent is found
+            reply = {"locked": True}
+        else:
+            return "bad"
+        with contextlib.suppress(OSError):
+            conn.sendall(json.dumps(reply).encode("ascii") + b"\n")
+        return str(op)
+
+    def remove_socket(self) -> None:
+        with contextlib.suppress(OSError):
+            if self.path.stat().st_ino == self.inode:
+                self.path.unlink()
+
+
+def main(argv: list[str]) -> None:
+    path, idle_timeout_s = Path(argv[1]), float(argv[2])
+    memory_locked = harden()
+    raw = json.loads(sys.stdin.buffer.read())
+    secrets = ArchiveSecrets(identity=raw["identity"],
+                             data_key=base64.b64decode(raw["data_key"], validate=True))
+    del raw
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()  # a stale socket: start_agent has already locked any live agent
+        old_umask = os.umask(0o177)
+        try:
+            listener.bind(str(path))
+        finally:
+            os.umask(old_umask)
+        os.chmod(path, 0o600)
+        listener.listen(8)
+    except OSError as exc:
+        print(f"error cannot listen on the agent socket ({exc.strerror})", flush=True)
+        sys.exit(1)
+    child = os.fork()
+    if child:
+        print(f"ready {child}", flush=True)
+        os._exit(0)
+    agent = Agent(listener, path, secrets, idle_timeout_s, memory_locked)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+
+    def on_term(_signum: int, _frame: FrameType | None) -> None:
+        agent.remove_socket()
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        agent.serve()
+    finally:
+        agent.remove_socket()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,157 @@
+"""From records as lists wrote them to the comparable features linkage uses.
+
+Input: one row per record with ``record_id``, ``list`` and any of the role
+columns (:data:`ROLES`) as free text. Output: one row per record with keys
+built by :mod:`bearwitness.linkage.normalise`, plus a :class:`Problem` for
+every value that was present but could not be read. No value is dropped
+silently, and no problem carries the value itself (it may be a name).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from bearwitness.errors import LinkageError
+from bearwitness.linkage.normalise import (
+    NameParts,
+    PartialDate,
+    event_codes,
+    given_key,
+    parse_age,
+    parse_birth,
+    parse_date,
+    parse_full_name,
+    patronymic_key,
+    place_key,
+    sex_from_names,
+    surname_key,
+)
+
+ROLES = (
+    "full_name", "surname", "given_name", "patronymic", "sex", "birth", "age",
+    "residence", "event_type", "event_date", "event_place",
+)
+
+_SEX = {
+    "m": "m", "male": "m", "man": "m", "м": "m", "муж": "m", "мужской": "m", "мужчина": "m",
+    "homme": "m", "h": "m", "männlich": "m", "mann": "m",
+    "f": "f", "female": "f", "woman": "f", "ж": "f", "жен": "f", "женский": "f",
+    "женщина": "f", "femme": "f", "weiblich": "f", "frau": "f", "w": "f",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A value present in a record that could not be read; never the value itself."""
+
+    list: str
+    record_id: str
+    role: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Features:
+    table: pd.DataFrame
+    problems: tuple[Problem, ...]
+
+
+def _text(row: pd.Series, role: str) -> str:
+    value = row.get(role)
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return str(value).strip()
+
+
+def _names(row: pd.Series) -> NameParts:
+    parsed = parse_full_name(_text(row, "full_name")) if _text(row, "full_name") else NameParts()
+    return NameParts(
+        surname=_text(row, "surname") or parsed.surname,
+        given=_text(row, "given_name") or parsed.given,
+        patronymic=_text(row, "patronymic") or parsed.patronymic,
+    )
+
+
+def _feature_row(row: pd.Series, problems: list[Problem]) -> dict[str, object]:
+    def report(role: str, reason: str) -> None:
+        problems.append(Problem(str(row["list"]), str(row["record_id"]), role, reason))
+
+    names = _names(row)
+    sex_text = _text(row, "sex").lower().strip(".")
+    sex = _SEX.get(sex_text, "")
+    if sex_text and not sex:
+        report("sex", "not a sex this tool reads (m/f, м/ж, male/female, homme/femme, ...)")
+    sex = sex or sex_from_names(names)
+
+    event: PartialDate | None = None
+    if text := _text(row, "event_date"):
+        event = parse_date(text)
+        if event is None:
+            report("event_date", "not a date this tool reads")
+    birth_lo = birth_hi = None
+    if text := _text(row, "birth"):
+        birth = parse_birth(text)
+        if birth is None:
+            report("birth", "not a date or year of birth this tool reads")
+        else:
+            birth_lo, birth_hi = birth.lo.year, birth.hi.year
+    if text := _text(row, "age"):
+        age = parse_age(text)
+        anchor = event or (parse_date(_text(row, "reference_date"))
+                           if _text(row, "reference_date") else None)
+        if age is None:
+            report("age", "not an age this tool reads")
+        elif anchor is None:
+            report("age", "age without an event date or list reference_date; not used")
+        elif birth_lo is None:
+            birth_lo, birth_hi = age.birth_years(anchor)
+    event_types: list[str] = []
+    if text := _text(row, "event_type"):
+        event_types = list(event_codes(text))
+        if not event_types:
+            report("event_type", "no act type of the vocabulary recognised")
+    given = given_key(names.given) if names.given else ""
+    surname = surname_key(names.surname) if names.surname else ""
+    if not (given or surname):
+        report("name", "no name in the record")
+    return {
+        "surname_key": surname or None,
+        "given_key": given or None,
+        "patronymic_key": (patronymic_key(names.patronymic) or None) if names.patronymic else None,
+        "sex": sex or None,
+        "birth_lo": birth_lo,
+        "birth_hi": birth_hi,
+        "event_lo": event.lo.toordinal() if event else None,
+        "event_hi": event.hi.toordinal() if event else None,
+        "event_place": (place_key(_text(row, "event_place")) or None),
+        "residence": (place_key(_text(row, "residence")) or None),
+        "event_types": event_types or None,
+    }
+
+
+def build_features(records: pd.DataFrame) -> Features:
+    """Features for every record; ``records`` needs ``record_id`` and ``list``."""
+    missing = {"record_id", "list"} - set(records.columns)
+    if missing:
+        raise LinkageError(
+            f"Records lack the column(s) {', '.join(sorted(missing))}.",
+            hint="Every record needs a record_id and the list it comes from.",
+        )
+    if records.duplicated(["list", "record_id"]).any():
+        raise LinkageError(
+            "Two records of one list share a record_id.",
+            hint="Give every record of a list its own record_id.",
+        )
+    problems: list[Problem] = []
+    rows = [_feature_row(row, problems) for _, row in records.iterrows()]
+    table = pd.DataFrame(rows, index=records.index)
+    table.insert(0, "record_id", records["record_id"].astype(str).to_numpy())
+    table.insert(0, "list", records["list"].astype(str).to_numpy())
+    table.insert(0, "unique_id", range(len(table)))
+    table["surname_block"] = table["surname_key"].str[:3]
+    table["given_block"] = table["given_key"].str[:2]
+    for column in ("birth_lo", "birth_hi", "event_lo", "event_hi"):
+        table[column] = table[column].astype("Int64")
+    return Features(table.reset_index(drop=True), tuple(problems))

@@ -1,0 +1,30 @@
+"""A summary of an archive that reveals nothing sealed: counts, lock state, inbox, log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bearwitness.domain.records import RECORD_TYPES
+from bearwitness.services import inbox
+from bearwitness.services.archive import Archive
+from bearwitness.services.ledger import log_size
+from bearwitness.store import rows as store
+
+
+@dataclass(frozen=True)
+class ArchiveSummary:
+    folder: str
+    locked: bool
+    recipient: str
+    unlock_methods: tuple[str, ...]
+    counts: dict[str, int]
+    inbox_batches: int
+    log_entries: int
+
+
+def summarise(archive: Archive) -> ArchiveSummary:
+    with archive.engine.connect() as connection:
+        counts = {kind: store.count_records(connection, kind) for kind in RECORD_TYPES}
+        entries = log_size(connection)
+    return ArchiveSummary(str(archive.folder), archive.locked, archive.recipient,
+                          archive.keyring.slot_kinds, counts, len(inbox.pending(archive)), entries)
