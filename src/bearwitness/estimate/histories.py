@@ -169,12 +169,14 @@ def histories_from_clusters(
     strata: Sequence[str] = (),
     cluster_column: str = "cluster_id",
     list_column: str = "list",
+    strict_strata: bool = True,
 ) -> dict[str, CaptureHistories]:
     """Capture histories from linked records: one row per record with its cluster (person).
 
     A person is on a list when any of their records is. A person's stratum is
     taken from their records; records of one person in different strata are
-    rejected, since the person would be counted in two places.
+    rejected (the person would be counted in two places) unless `strict_strata`
+    is False, when the stratum of the person's first record is used.
     """
     for column in (cluster_column, list_column, *strata):
         if column not in records.columns:
@@ -194,7 +196,7 @@ def histories_from_clusters(
         )
     _check_list_count(len(lists))
     per_person = records.groupby(cluster_column, sort=True)
-    if strata:
+    if strata and strict_strata:
         spread = per_person[list(strata)].nunique(dropna=False).max(axis=1)
         if (spread > 1).any():
             raise InputError(

@@ -54,6 +54,11 @@ def resolve_rows(archive: Archive, rows: Sequence[ImportRow], source: str) -> li
     """Give id-less rows ids, build the records, and check every reference, or reject."""
     with archive.engine.connect() as connection:
         counters = {kind: store.next_number(connection, kind) for kind in RECORD_TYPES}
+        for row in rows:  # new ids come after the ids the batch gives itself
+            given, kind = str(row.data.get("id") or ""), str(row.data["type"])
+            tail = given.rsplit("-", 1)[-1]
+            if tail.isdigit():
+                counters[kind] = max(counters[kind], int(tail) + 1)
         records: list[tuple[ImportRow, Record]] = []
         for row in rows:
             cls = record_type(row.data["type"])

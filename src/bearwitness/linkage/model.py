@@ -1,0 +1,113 @@
+"""The linkage model: the comparisons and blocking rules Splink evaluates,
+built on the normalised features (bearwitness.linkage.features).
+
+Every comparison starts with a null level, so that a missing value neither
+helps nor hurts a pair. Name comparisons carry term-frequency adjustments: two
+records sharing a rare surname are stronger evidence than two "Magomed"s.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import SettingsCreator, block_on
+
+
+def _name(column: str, other: str | None = None) -> Any:
+    levels: list[Any] = [
+        cll.NullLevel(column),
+        cll.ExactMatchLevel(column, term_frequency_adjustments=True),
+        cll.JaroWinklerLevel(column, 0.94),
+        cll.JaroWinklerLevel(column, 0.85),
+    ]
+    if other is not None:
+        # Surname and given name swapped between lists (name order mistaken).
+        levels.append(cll.CustomLevel(f"{column}_l = {other}_r AND {other}_l = {column}_r",
+                                      "swapped with " + other))
+    levels.append(cll.ElseLevel())
+    return cl.CustomComparison(levels, output_column_name=column)
+
+
+def _interval(name: str, lo: str, hi: str, tolerances: tuple[int, ...], unit: str) -> Any:
+    overlap = f"{lo}_l <= {hi}_r AND {lo}_r <= {hi}_l"
+    levels: list[Any] = [
+        cll.CustomLevel(f"{lo}_l IS NULL OR {lo}_r IS NULL", "null").configure(is_null_level=True),
+        cll.CustomLevel(overlap, "overlapping"),
+    ]
+    for tolerance in tolerances:
+        levels.append(cll.CustomLevel(
+            f"{lo}_l <= {hi}_r + {tolerance} AND {lo}_r <= {hi}_l + {tolerance}",
+            f"within {tolerance} {unit}",
+        ))
+    levels.append(cll.ElseLevel())
+    return cl.CustomComparison(levels, output_column_name=name)
+
+
+def _exact(column: str) -> Any:
+    return cl.CustomComparison(
+        [cll.NullLevel(column), cll.ExactMatchLevel(column), cll.ElseLevel()],
+        output_column_name=column,
+    )
+
+
+def comparisons() -> list[Any]:
+    return [
+        _name("surname_key", "given_key"),
+        _name("given_key"),
+        cl.CustomComparison(
+            [cll.NullLevel("patronymic_key"), cll.ExactMatchLevel("patronymic_key"),
+             cll.JaroWinklerLevel("patronymic_key", 0.88), cll.ElseLevel()],
+            output_column_name="patronymic_key",
+        ),
+        _exact("sex"),
+        _interval("birth", "birth_lo", "birth_hi", (1, 3), "years"),
+        _interval("event_date", "event_lo", "event_hi", (31, 366), "days"),
+        _exact("event_place"),
+        _exact("residence"),
+        cl.CustomComparison(
+            [cll.NullLevel("event_types"), cll.ArrayIntersectLevel("event_types", 1),
+             cll.ElseLevel()],
+            output_column_name="event_types",
+        ),
+    ]
+
+
+def blocking_rules() -> list[Any]:
+    """Pairs worth scoring: any rule admitting a pair admits it (their union)."""
+    return [
+        block_on("surname_key", "given_key"),
+        block_on("surname_block", "given_block"),
+        block_on("given_key", "birth_lo"),
+        block_on("surname_key", "birth_lo"),
+        block_on("surname_key", "patronymic_key"),
+        block_on("given_key", "surname_block", "event_place"),
+    ]
+
+
+# Deterministic rule used only to estimate how many pairs match at all.
+DETERMINISTIC_RULE = (
+    "l.surname_key = r.surname_key AND l.given_key = r.given_key "
+    "AND l.birth_lo <= r.birth_hi AND r.birth_lo <= l.birth_hi"
+)
+
+# Blocking rules for the EM sessions: each leaves some comparisons free to be
+# estimated; together they estimate every comparison's m probabilities.
+EM_RULES = (
+    block_on("surname_key", "given_key"),
+    block_on("given_key", "birth_lo"),
+    block_on("surname_key", "birth_lo"),
+)
+
+
+def settings() -> SettingsCreator:
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=comparisons(),
+        blocking_rules_to_generate_predictions=blocking_rules(),
+        retain_intermediate_calculation_columns=False,
+        retain_matching_columns=False,
+        additional_columns_to_retain=[],
+    )

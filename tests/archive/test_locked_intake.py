@@ -1,0 +1,73 @@
+"""A locked archive takes data in with the public key alone and cannot read anything back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bearwitness.errors import ImportRejected, LockedError
+from bearwitness.intake.importers import ImportRow
+from bearwitness.services import exporting, inbox, reading
+from bearwitness.services.archive import Archive
+from tests.conftest import PASSPHRASE
+
+
+def _locked(archive: Archive) -> Archive:
+    return Archive.open(archive.folder)
+
+
+def test_locked_intake_is_folded_at_unlock(archive: Archive, tmp_path: Path) -> None:
+    evidence = tmp_path / "scan.pdf"
+    evidence.write_bytes(b"%PDF FICTIONAL scan")
+    locked = _locked(archive)
+    rows = [ImportRow(1, {"type": "person", "full_name": "Зарема Исаева"}),
+            ImportRow(2, {"type": "document", "id": "D-0001", "text": "Testimony text"}),
+            ImportRow(3, {"type": "evidence", "document_id": "D-0001", "filename": "scan.pdf",
+                          "sha256": _sha(evidence), "size": evidence.stat().st_size}, evidence)]
+    batch = inbox.submit(locked, rows, "intake form")
+    assert inbox.pending(locked) and batch
+    # The locked process can read nothing back, not even what it just took in.
+    for attempt in (lambda: inbox.fold(locked), lambda: reading.search(locked, "Зарема"),
+                    lambda: exporting.export(locked, tmp_path / "out")):
+        with pytest.raises(LockedError):
+            attempt()
+    assert reading.list_records(locked, "person") == []
+    locked.close()
+
+    unlocked = _locked(archive)
+    unlocked.unlock_with_passphrase(PASSPHRASE)
+    report = inbox.fold(unlocked)
+    assert (report.folded, report.records, report.failed) == (1, 3, [])
+    assert reading.open_full(unlocked, "P-0001").full_name == "Зарема Исаева"  # type: ignore[attr-defined]
+    assert (unlocked.blobs / "F-0001.age").is_file()
+    assert list(unlocked.inbox.iterdir()) == []
+    assert inbox.fold(unlocked).folded == 0
+    unlocked.close()
+
+
+def test_a_batch_is_folded_once_even_after_a_crash(archive: Archive) -> None:
+    locked = _locked(archive)
+    inbox.submit(locked, [ImportRow(1, {"type": "person", "full_name": "Once"})], "form")
+    manifest = inbox.pending(locked)[0]
+    kept = manifest.read_bytes()
+    locked.close()
+    inbox.fold(archive)
+    manifest.write_bytes(kept)  # as if the process died after commit, before removing files
+    report = inbox.fold(archive)
+    assert report.folded == 1 and report.records == 0
+    assert len(reading.list_records(archive, "person")) == 1
+
+
+def test_locked_intake_checks_the_batch_first(archive: Archive) -> None:
+    locked = _locked(archive)
+    with pytest.raises(ImportRejected):
+        inbox.submit(locked, [ImportRow(7, {"type": "act", "victim_id": "P-0404"})], "form")
+    assert inbox.pending(locked) == []
+    locked.close()
+
+
+def _sha(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
