@@ -60,9 +60,10 @@ def test_a_batch_is_folded_once_even_after_a_crash(archive: Archive) -> None:
 
 
 def test_locked_intake_checks_the_batch_first(archive: Archive) -> None:
+    """Bad values are refused at once; references are checked when folded."""
     locked = _locked(archive)
     with pytest.raises(ImportRejected):
-        inbox.submit(locked, [ImportRow(7, {"type": "act", "victim_id": "P-0404"})], "form")
+        inbox.submit(locked, [ImportRow(7, {"type": "act", "act_type": "flying"})], "form")
     assert inbox.pending(locked) == []
     locked.close()
 
@@ -71,3 +72,12 @@ def _sha(path: Path) -> str:
     import hashlib
 
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_batch_with_a_dangling_reference_waits_in_the_inbox(archive: Archive) -> None:
+    locked = _locked(archive)
+    inbox.submit(locked, [ImportRow(1, {"type": "act", "victim_id": "P-0404"})], "form")
+    locked.close()
+    report = inbox.fold(archive)
+    assert report.folded == 0 and "P-0404" in report.failed[0][1]
+    assert len(inbox.pending(archive)) == 1  # kept, not lost

@@ -2,13 +2,157 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from bearwitness.errors import InputError
+from bearwitness.estimate import charts
+from bearwitness.estimate.estimation import METHODS, Options, estimate
+from bearwitness.estimate.histories import read_histories_csv
+from bearwitness.estimate.lcmcr import LcmcrSettings
+from bearwitness.estimate.linkage_uncertainty import estimate_with_linkage
+from bearwitness.estimate.result import EstimateResult
 
 
 def register(app: typer.Typer) -> None:
     """Add the `estimate` command to the app."""
+    app.command("estimate")(estimate_command)
 
-    @app.command("estimate")
-    def estimate() -> None:
-        """Estimate the number of victims nobody recorded (work in progress)."""
-        typer.echo("not ready yet", err=True)
+
+def estimate_command(
+    histories: Annotated[Path | None, typer.Argument(
+        help="Capture-history CSV: one 0/1 column per list and a `count` column "
+        "(or one row per person).")] = None,
+    method: Annotated[str, typer.Option(help="lcmcr, loglinear or dga.")] = "lcmcr",
+    strata: Annotated[list[str] | None, typer.Option(
+        "--strata", help="Column to stratify by (repeat for several).")] = None,
+    seed: Annotated[int, typer.Option(
+        help="Random seed; the same seed gives the same result.")] = 0,
+    out: Annotated[Path | None, typer.Option(help="Write the full result as JSON here.")] = None,
+    charts_dir: Annotated[Path | None, typer.Option(
+        "--charts", help="Write charts (SVG and PNG) into this folder.")] = None,
+    records: Annotated[Path | None, typer.Option(
+        help="Linked records CSV (record_id, list, strata) instead of a history table.")] = None,
+    pairs: Annotated[Path | None, typer.Option(
+        help="Candidate pairs CSV (left_id, right_id, probability) for --records.")] = None,
+    linkages: Annotated[int, typer.Option(help="Linkages to sample with --records.")] = 20,
+    k: Annotated[int, typer.Option("--K", help="LCMCR: latent classes.")] = 10,
+    burnin: Annotated[int, typer.Option(help="LCMCR: burn-in sweeps per chain.")] = 10_000,
+    samples: Annotated[int, typer.Option(help="LCMCR: kept draws per chain.")] = 1_000,
+    thinning: Annotated[int, typer.Option(help="LCMCR: sweeps per kept draw.")] = 100,
+    chains: Annotated[int, typer.Option(help="LCMCR: independent chains.")] = 4,
+    sensitivity: Annotated[bool, typer.Option(
+        help="LCMCR: also re-run with K = 5, 20 and another prior.")] = False,
+    criterion: Annotated[str, typer.Option(help="loglinear: aic or bic.")] = "bic",
+    delta: Annotated[float | None, typer.Option(help="dga: prior δ (default 2^-p).")] = None,
+) -> None:
+    """Estimate how many people were never recorded on any list, with an interval."""
+    if method not in METHODS:
+        raise InputError(f"Unknown method {method!r}.", hint=f"Use one of {', '.join(METHODS)}.")
+    settings = LcmcrSettings(K=k, burnin=burnin, samples=samples, thinning=thinning, chains=chains)
+    options = Options(lcmcr=settings, criterion=criterion, delta=delta, sensitivity=sensitivity)
+    strata_columns = tuple(strata or ())
+    console = Console(stderr=True)
+    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                  TimeRemainingColumn(), console=console, transient=True) as bar:
+        if records is not None or pairs is not None:
+            if records is None or pairs is None or histories is not None:
+                raise InputError(
+                    "Give either a capture-history CSV, or both --records and --pairs.",
+                    hint="Linked data needs the records and the candidate pairs together.",
+                )
+            record_table, pair_table = _read_csv(records), _read_csv(pairs)
+            task = bar.add_task("Sampling", total=_sweeps(method, options, linkages))
+            result = estimate_with_linkage(
+                record_table, pair_table, strata=strata_columns, method=method,
+                linkages=linkages, seed=seed, options=options,
+                progress=lambda done: bar.advance(task, done),
+            )
+        else:
+            if histories is None:
+                raise InputError("No capture-history CSV given.",
+                                 hint="Run `bearwitness estimate histories.csv`.")
+            table = read_histories_csv(histories, strata=strata_columns)
+            task = bar.add_task("Sampling", total=_sweeps(method, options, len(table)))
+            result = estimate(table, method=method, seed=seed, options=options,
+                              strata_columns=strata_columns, source=histories.name,
+                              progress=lambda done: bar.advance(task, done))
+    typer.echo(summarise(result))
+    if out is not None:
+        result.write_json(out)
+        typer.echo(f"Full result written to {out}")
+    if charts_dir is not None:
+        written = write_charts(result, charts_dir)
+        typer.echo(f"{len(written)} chart files written to {charts_dir}")
+
+
+def summarise(result: EstimateResult) -> str:
+    """A readable summary: documented count first, then the estimate and its caveats."""
+    lines = [f"Method: {result.method}   lists: {', '.join(result.lists)}"]
+    for label, stratum in result.strata.items():
+        head = "" if len(result.strata) == 1 else f"[{label}] "
+        n, est, gap = stratum.histories.n_observed, stratum.N, stratum.unrecorded
+        lines.append(f"{head}Documented: {n:,} people (a lower bound).")
+        lines.append(f"{head}Estimated total: {est.median:,.0f} "
+                     f"(95% interval {est.lower:,.0f} to {_bound(est.upper)}).")
+        lines.append(f"{head}Never recorded: about {gap.median:,.0f} "
+                     f"({gap.lower:,.0f} to {_bound(gap.upper)}).")
+        if "model" in stratum.details:
+            lines.append(f"{head}Model chosen: {stratum.details['model']}")
+        convergence = stratum.details.get("convergence", {})
+        if "rhat" in convergence:
+            lines.append(f"{head}Chains: R-hat {convergence['rhat']:.3f}, "
+                         f"effective draws {convergence['ess']:.0f}")
+        for warning in stratum.warnings:
+            lines.append(f"{head}Warning: {warning}")
+    if len(result.strata) > 1 and result.total is not None:
+        t = result.total
+        lines.append(f"All strata: documented {result.n_observed:,}; estimated total "
+                     f"{t.median:,.0f} (95% interval {t.lower:,.0f} to {_bound(t.upper)}).")
+    lines.append("Assumptions:")
+    lines += [f"  - {a}" for a in result.assumptions]
+    return "\n".join(lines)
+
+
+def write_charts(result: EstimateResult, folder: Path) -> list[Path]:
+    """Overlap and posterior charts per stratum, and the strata chart when stratified."""
+    written: list[Path] = []
+    for index, (label, stratum) in enumerate(result.strata.items()):
+        stem = "all" if len(result.strata) == 1 else f"stratum-{index + 1}"
+        written += charts.save(charts.draw_overlaps(stratum.histories), folder / f"{stem}-overlaps")
+        if stratum.values is not None:
+            title = "How many people in total?" + ("" if stem == "all" else f" ({label})")
+            figure = charts.draw_posterior(stratum.values, stratum.weights,
+                                           stratum.histories.n_observed, stratum.N, title)
+            written += charts.save(figure, folder / f"{stem}-posterior")
+    if len(result.strata) > 1:
+        figure = charts.draw_strata({k: s.N for k, s in result.strata.items()},
+                                    {k: s.histories.n_observed for k, s in result.strata.items()})
+        written += charts.save(figure, folder / "strata")
+    return written
+
+
+def _bound(value: float) -> str:
+    return "no upper bound" if value == float("inf") else f"{value:,.0f}"
+
+
+def _sweeps(method: str, options: Options, runs: int) -> int | None:
+    if method != "lcmcr":
+        return None
+    per_run = options.lcmcr.sweeps_per_chain * options.lcmcr.chains
+    return per_run * runs * (5 if options.sensitivity else 1)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path)
+    except FileNotFoundError:
+        raise InputError(f"No file at {path}.", hint="Check the path.") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise InputError(f"{path} is not a readable CSV file ({type(error).__name__}).",
+                         hint="Save it as comma-separated values with a header row.") from None

@@ -37,6 +37,7 @@ COMMAND_MODULES = [
     "bearwitness.cli.records",
     "bearwitness.cli.demo",
     "bearwitness.cli.estimate",
+    "bearwitness.cli.link",
 ]
 
 # One table: which error leaves with which exit code.

@@ -48,6 +48,15 @@ def _multinomial(n: int, p: np.ndarray, out: np.ndarray) -> None:
 
 
 @njit(cache=True)
+def _log_gamma(shape: float) -> float:
+    """log of a Gamma(shape, 1) draw, exact for small shapes (Robert & Casella 2004, p. 45)."""
+    if shape < 0.5:
+        u = 1.0 - np.random.random()  # in (0, 1]
+        return float(np.log(u) / shape + np.log(np.random.gamma(1.0 + shape, 1.0)))
+    return float(np.log(np.random.gamma(shape, 1.0)))
+
+
+@njit(cache=True)
 def _categorical(p: np.ndarray, out: np.ndarray) -> None:
     """One draw from Multinomial(1, p): cheaper than K binomials for single people."""
     u = np.random.random()
@@ -68,7 +77,7 @@ def run_sweeps(
     x: np.ndarray,  # (M, J) int64 patterns
     c: np.ndarray,  # (M,) int64 counts
     lam: np.ndarray,  # (J, K) state, updated in place
-    nu: np.ndarray,  # (K,) state
+    lognu: np.ndarray,  # (K,) state: log class weights
     z0: np.ndarray,  # (K,) int64 state: classes of the unobserved
     scalars: np.ndarray,  # [alpha, n0] state
     a_alpha: float,
@@ -81,14 +90,14 @@ def run_sweeps(
     out_alpha: np.ndarray,  # same length, kept alpha draws
 ) -> None:
     m_count, j_count = x.shape
-    k_count = nu.shape[0]
+    k_count = lognu.shape[0]
     n_obs = 0
     for m in range(m_count):
         n_obs += c[m]
     loglam = np.empty((j_count, k_count))
     log1m = np.empty((j_count, k_count))
     lp = np.empty(k_count)
-    lognu = np.empty(k_count)
+    nu = np.exp(lognu)
     prob = np.empty(k_count)
     z = np.empty(k_count, dtype=np.int64)
     nk = np.empty(k_count, dtype=np.int64)
@@ -101,8 +110,6 @@ def run_sweeps(
             for k in range(k_count):
                 loglam[j, k] = np.log(lam[j, k])
                 log1m[j, k] = np.log1p(-lam[j, k])
-        for k in range(k_count):
-            lognu[k] = np.log(nu[k])
         # 1. class counts of each observed pattern
         nk[:] = 0
         s1[:, :] = 0
@@ -135,27 +142,29 @@ def run_sweeps(
             for j in range(j_count):
                 v = np.random.beta(1.0 + s1[j, k], 1.0 + nk[k] - s1[j, k] + z0[k])
                 lam[j, k] = min(max(v, _EPS), 1.0 - 1e-16)
-        # 3. stick-breaking weights
+        # 3. stick-breaking weights, in log space as LCMCR does: a stick next to 1
+        #    has log(1 - V) far below what 1 - V can hold in a double, and α depends on it.
         for k in range(k_count):
             nk[k] += z0[k]
         tail = 0
         for k in range(k_count):
             tail += nk[k]
-        log_rest = 0.0  # log of the stick left, Σ log(1 - V)
+        log_rest = 0.0  # Σ log(1 - V) so far
         for k in range(k_count - 1):
             tail -= nk[k]
-            v = np.random.beta(1.0 + nk[k], alpha + tail)
-            v = min(v, 1.0 - 1e-16)
-            nu[k] = np.exp(log_rest) * v
-            log_rest += np.log1p(-v)
-        nu[k_count - 1] = np.exp(log_rest)
+            g1 = _log_gamma(1.0 + nk[k])
+            g2 = _log_gamma(alpha + tail)
+            top = max(g1, g2)
+            norm = top + np.log(np.exp(g1 - top) + np.exp(g2 - top))
+            lognu[k] = g1 - norm + log_rest
+            log_rest += g2 - norm
+        lognu[k_count - 1] = log_rest
         for k in range(k_count):
-            if nu[k] < _EPS:
-                nu[k] = _EPS
+            nu[k] = np.exp(lognu[k])
         # 4. probability of the unobservable all-zero pattern, per class
         pi0 = 0.0
         for k in range(k_count):
-            v = np.log(nu[k])
+            v = lognu[k]
             for j in range(j_count):
                 v += np.log1p(-lam[j, k])
             prob[k] = np.exp(v)

@@ -12,13 +12,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import numpy.typing as npt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import numpy.typing as npt
+from matplotlib.figure import Figure
 
-from bearwitness.estimate.histories import CaptureHistories  # noqa: E402
-from bearwitness.estimate.posterior import Interval  # noqa: E402
+from bearwitness.estimate.histories import CaptureHistories
+from bearwitness.estimate.posterior import Interval
 
 INK = "#222222"
 ACCENT = "#b2182b"

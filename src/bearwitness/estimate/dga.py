@@ -134,8 +134,11 @@ def _component_log_ml(
     others = tuple(i for i in range(table.ndim) if i not in clique)
     marginal = table.sum(axis=others).reshape(-1)
     # The all-absent marginal cell holds the unobserved people: it moves along the grid.
-    fixed = special.gammaln(marginal[1:] + alpha).sum() - (len(marginal) - 1) * special.gammaln(alpha)
-    return fixed + special.gammaln(marginal[0] + missing + alpha) - special.gammaln(alpha)
+    fixed = (special.gammaln(marginal[1:] + alpha).sum()
+             - (len(marginal) - 1) * special.gammaln(alpha))
+    moving: FloatArray = special.gammaln(marginal[0] + missing + alpha) - special.gammaln(alpha)
+    result: FloatArray = fixed + moving
+    return result
 
 
 @cache

@@ -44,8 +44,8 @@ def check_convergence(posterior: Posterior) -> Convergence:
     if draws.shape[0] < 2 or np.ptp(draws) == 0:
         return Convergence(float("nan"), float("nan"), draws.shape[0], draws.shape[1])
     return Convergence(
-        rhat=float(arviz.rhat(draws)),
-        ess=float(arviz.ess(draws)),
+        rhat=float(arviz.rhat(draws)),  # type: ignore[no-untyped-call]
+        ess=float(arviz.ess(draws)),  # type: ignore[no-untyped-call]
         chains=draws.shape[0],
         draws_per_chain=draws.shape[1],
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -25,7 +25,7 @@ METHODS = ("lcmcr", "loglinear", "dga")
 class Options:
     """Settings of all methods; each method reads its own."""
 
-    lcmcr: LcmcrSettings = LcmcrSettings()
+    lcmcr: LcmcrSettings = field(default_factory=LcmcrSettings)
     criterion: str = "bic"  # loglinear model selection
     delta: float | None = None  # dga; None means 2^-p
     sensitivity: bool = False  # LCMCR: re-run with other K and priors
@@ -49,7 +49,8 @@ def estimate(
 ) -> EstimateResult:
     """Estimate the total in each stratum, and over all strata where they combine."""
     if method not in METHODS:
-        raise EstimationError(f"Unknown method {method!r}.", hint=f"Use one of {', '.join(METHODS)}.")
+        raise EstimationError(f"Unknown method {method!r}.",
+                              hint=f"Use one of {', '.join(METHODS)}.")
     if not strata:
         raise EstimationError("No strata to estimate.", hint="Give a non-empty table.")
     options = options or Options()
@@ -78,13 +79,14 @@ def estimate(
                     {"model": f.name(histories.n_lists), "N": f.n_hat, "aic": f.aic, "bic": f.bic}
                     for f in fit.ranking[:5]
                 ],
-                "interval": "multinomial profile likelihood (Cormack 1992); "
-                            "median is the profile maximum",
+                "interval": "multinomial profile likelihood (Cormack 1992); the point "
+                            "(reported as median) is the Poisson MLE n + exp(intercept)",
             }
-            shifted = Interval(fit.interval.median - n, fit.interval.lower - n,
-                               fit.interval.upper - n)
-            results[label] = StratumResult(histories, fit.interval, shifted, details,
-                                           tuple(warnings))
+            # The point is Rcapture's abundance n + exp(β0); the interval is the profile one.
+            point = Interval(fit.chosen.n_hat, fit.interval.lower, fit.interval.upper)
+            details["profile_maximum"] = fit.interval.median
+            shifted = Interval(point.median - n, point.lower - n, point.upper - n)
+            results[label] = StratumResult(histories, point, shifted, details, tuple(warnings))
         else:
             grid = estimate_dga(histories, delta=options.delta)
             grids.append(grid)
@@ -104,7 +106,8 @@ def estimate(
             if grid.posterior[-100:].sum() > 1e-3:
                 warnings.append("The posterior of N reaches the top of the grid (20 times the "
                                 "documented count): the data say little about the total.")
-            results[label] = StratumResult(histories, interval, shifted, details, tuple(warnings))
+            results[label] = StratumResult(histories, interval, shifted, details, tuple(warnings),
+                                           values=grid.grid, weights=grid.posterior)
     total = _combine(method, results, posteriors, grids)
     first = next(iter(strata.values()))
     return EstimateResult(
@@ -131,7 +134,7 @@ def _bayes_stratum(
         "chain_medians": [float(m) for m in np.median(posterior.draws, axis=1)],
     }
     return StratumResult(histories, posterior.interval(), posterior.unrecorded(), details,
-                         tuple(warnings))
+                         tuple(warnings), values=posterior.pooled)
 
 
 def _combine(

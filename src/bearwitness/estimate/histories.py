@@ -237,7 +237,8 @@ def _read_marks(table: pd.DataFrame, lists: Sequence[str]) -> IntArray:
             f"Row {int(row) + 2}, column {lists[int(col)]!r}: a list column must hold 0 or 1.",
             hint="Write 1 when the person is on that list and 0 when not.",
         )
-    return numeric.to_numpy(dtype=np.int64)
+    marks: IntArray = numeric.to_numpy(dtype=np.int64)
+    return marks
 
 
 def _read_counts(column: pd.Series) -> IntArray:
@@ -249,7 +250,8 @@ def _read_counts(column: pd.Series) -> IntArray:
             f"Row {row}: the count must be a whole number of people, 0 or more.",
             hint="Fix the count column; leave it out entirely if each row is one person.",
         )
-    return numeric.to_numpy(dtype=np.int64)
+    counts: IntArray = numeric.to_numpy(dtype=np.int64)
+    return counts
 
 
 def _aggregate(

@@ -111,7 +111,7 @@ def run_chain(
     # Start as LCMCR does: every class at the lists' marginal capture rates.
     rates = (x * c[:, None]).sum(axis=0) / n
     lam = np.repeat(np.clip(rates, 1e-6, 1 - 1e-6)[:, None], k, axis=1)
-    nu = np.full(k, 1.0 / k)
+    lognu = np.full(k, -np.log(k))
     z0 = np.zeros(k, dtype=np.int64)
     scalars = np.array([0.3 / k, 0.0])
     max_n0 = N0_CAP_FACTOR * n
@@ -120,16 +120,16 @@ def run_chain(
 
     def sweep(count: int, thinning: int, out_n0: npt.NDArray[np.int64],
               out_alpha: npt.NDArray[np.float64], update_alpha: bool) -> None:
-        run_sweeps(x, c, lam, nu, z0, scalars, settings.a_alpha, settings.b_alpha,
+        run_sweeps(x, c, lam, lognu, z0, scalars, settings.a_alpha, settings.b_alpha,
                    update_alpha, count, thinning, max_n0, out_n0, out_alpha)
         if progress is not None:
             progress(count)
 
     sweep(WARMUP_SWEEPS, 1, empty_i, empty_f, False)
     # Re-label classes by decreasing weight, as LCMCR does after its warm-up.
-    order = np.argsort(-nu, kind="stable")
+    order = np.argsort(-lognu, kind="stable")
     lam[:] = lam[:, order]
-    nu[:] = nu[order]
+    lognu[:] = lognu[order]
     z0[:] = z0[order]
 
     remaining = settings.burnin

@@ -77,7 +77,8 @@ def sample_clusters(
         (np.ones(int(keep.sum())), (left[keep], right[keep])), shape=(size, size)
     )
     _, labels = csgraph.connected_components(graph, directed=False)
-    return labels.astype(np.int64)
+    clusters: npt.NDArray[np.int64] = labels.astype(np.int64)
+    return clusters
 
 
 def estimate_with_linkage(
@@ -106,7 +107,7 @@ def estimate_with_linkage(
     best = _histories(records, sample_clusters(records, pairs, None), lists, strata)
     labels = list(best)
     pooled: dict[str, list[npt.NDArray[np.int64]]] = {label: [] for label in labels}
-    densities: dict[str, list[tuple[int, npt.NDArray[np.float64]]]] = {l: [] for l in labels}
+    densities: dict[str, list[tuple[int, npt.NDArray[np.float64]]]] = {k: [] for k in labels}
     people: list[int] = []
     worst_rhat = 0.0
     for draw in range(linkages):

@@ -71,15 +71,15 @@ def design(j: int, generators: tuple[Term, ...], include_zero: bool = False) -> 
 
 def fit_poisson(x: FloatArray, y: FloatArray) -> tuple[FloatArray, FloatArray, bool]:
     """Poisson regression by iteratively reweighted least squares: (β, μ, converged)."""
-    mu = y + 0.5
-    eta = np.log(mu)
-    beta = np.zeros(x.shape[1])
+    mu: FloatArray = y + 0.5
+    eta: FloatArray = np.log(mu)
+    beta: FloatArray = np.zeros(x.shape[1])
     previous = np.inf
     for _ in range(200):
         z = eta + (y - mu) / mu
         w = mu
         xtw = x.T * w
-        beta, *_ = np.linalg.lstsq(xtw @ x, xtw @ z, rcond=None)
+        beta = np.linalg.lstsq(xtw @ x, xtw @ z, rcond=None)[0].astype(np.float64)
         eta = np.clip(x @ beta, -700.0, 700.0)
         mu = np.exp(eta)
         dev = _deviance(y, mu)
@@ -169,7 +169,7 @@ def profile_interval(
         options={"xatol": 1e-3},
     )
     mle, top = float(best.x), -float(best.fun)
-    cut = stats.chi2.ppf(level, 1) / 2.0
+    cut = float(stats.chi2.ppf(level, 1)) / 2.0
 
     def gap(total: float) -> float:
         return top - loglik(total) - cut
@@ -203,7 +203,8 @@ def _stepwise(histories: CaptureHistories, criterion: str) -> list[LoglinearFit]
 
 
 def _deviance(y: FloatArray, mu: FloatArray) -> float:
-    return float(2.0 * np.sum(special.xlogy(y, y / np.maximum(mu, 1e-300)) - (y - mu)))
+    terms: FloatArray = special.xlogy(y, y / np.maximum(mu, 1e-300)) - (y - mu)
+    return 2.0 * float(terms.sum())
 
 
 def _closure(generators: tuple[Term, ...]) -> list[Term]:

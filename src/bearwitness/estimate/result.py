@@ -8,13 +8,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from bearwitness.estimate.histories import CaptureHistories
 from bearwitness.estimate.posterior import Interval
 
 FORMAT = "bearwitness.estimate/1"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class StratumResult:
     """The estimate for one stratum (or for the whole table when unstratified)."""
 
@@ -23,6 +26,9 @@ class StratumResult:
     unrecorded: Interval
     details: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    # The posterior of N for charts (draws, or a grid with weights); not written to JSON.
+    values: npt.NDArray[np.int64] | None = None
+    weights: npt.NDArray[np.float64] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -57,7 +63,7 @@ class EstimateResult:
 
     def as_dict(self) -> dict[str, Any]:
         warnings = [w for s in self.strata.values() for w in s.warnings]
-        return _finite({
+        document: dict[str, Any] = _finite({
             "format": FORMAT,
             "method": self.method,
             "seed": self.seed,
@@ -74,6 +80,7 @@ class EstimateResult:
             "assumptions": list(self.assumptions),
             "warnings": warnings,
         })
+        return document
 
     def write_json(self, path: Path) -> None:
         path.write_text(json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n",

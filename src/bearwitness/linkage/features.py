@@ -10,6 +10,7 @@ silently, and no problem carries the value itself (it may be a name).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 
@@ -18,6 +19,7 @@ from bearwitness.linkage.normalise import (
     NameParts,
     PartialDate,
     event_codes,
+    fold,
     given_key,
     parse_age,
     parse_birth,
@@ -26,6 +28,7 @@ from bearwitness.linkage.normalise import (
     patronymic_key,
     place_key,
     sex_from_names,
+    surname_fold,
     surname_key,
 )
 
@@ -112,14 +115,19 @@ def _feature_row(row: pd.Series, problems: list[Problem]) -> dict[str, object]:
         event_types = list(event_codes(text))
         if not event_types:
             report("event_type", "no act type of the vocabulary recognised")
-    given = given_key(names.given) if names.given else ""
-    surname = surname_key(names.surname) if names.surname else ""
+    context = " ".join((names.surname, names.given, names.patronymic))
+    given = given_key(names.given, context) if names.given else ""
+    surname = surname_key(names.surname, context) if names.surname else ""
+    surname_folded = surname_fold(names.surname, context) if names.surname else ""
     if not (given or surname):
         report("name", "no name in the record")
     return {
         "surname_key": surname or None,
         "given_key": given or None,
-        "patronymic_key": (patronymic_key(names.patronymic) or None) if names.patronymic else None,
+        "surname_fold": surname_folded or None,
+        "given_fold": (fold(names.given, context).replace(" ", "") or None) if names.given else None,
+        "patronymic_key": ((patronymic_key(names.patronymic, context) or None)
+                           if names.patronymic else None),
         "sex": sex or None,
         "birth_lo": birth_lo,
         "birth_hi": birth_hi,
@@ -150,8 +158,14 @@ def build_features(records: pd.DataFrame) -> Features:
     table.insert(0, "record_id", records["record_id"].astype(str).to_numpy())
     table.insert(0, "list", records["list"].astype(str).to_numpy())
     table.insert(0, "unique_id", range(len(table)))
-    table["surname_block"] = table["surname_key"].str[:3]
+    # Blocking keys: a typo rarely hits both ends of a surname.
+    table["surname_head"] = table["surname_fold"].str[:3]
+    table["surname_tail"] = table["surname_fold"].str[-4:]
     table["given_block"] = table["given_key"].str[:2]
+    event_month = pd.to_numeric(table["event_lo"], errors="coerce").map(
+        lambda d: None if pd.isna(d) else date.fromordinal(int(d)).year * 12
+        + date.fromordinal(int(d)).month)
+    table["event_month"] = event_month.astype("Int64")
     for column in ("birth_lo", "birth_hi", "event_lo", "event_hi"):
         table[column] = table[column].astype("Int64")
     return Features(table.reset_index(drop=True), tuple(problems))

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 from splink import Linker
+from splink.internals.exceptions import SplinkException
 
 from bearwitness.errors import LinkageError
 from bearwitness.linkage import model
@@ -31,6 +32,7 @@ class LinkOptions:
     em_max_pairs: float = 5e5
     prior_recall: float = 0.7  # share of true matches the deterministic rule finds
     min_labels_for_m: int = 30  # accepted pairs needed to re-estimate m from reviews
+    m_floor: float = 0.005  # no level is impossible among matches (see _floor_m)
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class LinkResult:
     pairs: pd.DataFrame  # left_id, right_id, probability, match_weight, decision
     records: pd.DataFrame  # record_key, list, record_id, cluster_id, link_probability
     model_json: dict[str, Any]
+    notes: tuple[str, ...] = ()
 
 
 def record_keys(table: pd.DataFrame) -> pd.Series:
@@ -54,15 +57,43 @@ def _splink_input(features: Features) -> pd.DataFrame:
     return table.drop(columns=["list", "record_id"])
 
 
-def _train(linker: Linker, options: LinkOptions) -> None:
+def _train(linker: Linker, options: LinkOptions) -> list[str]:
+    """Train the model; returns notes on the EM sessions that could not run."""
+    notes = []
     linker.training.estimate_probability_two_random_records_match(
         [model.DETERMINISTIC_RULE], recall=options.prior_recall)
     linker.training.estimate_u_using_random_sampling(max_pairs=options.u_max_pairs,
                                                      seed=options.seed)
-    for rule in model.EM_RULES:
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, estimate_without_term_frequencies=True, max_pairs=options.em_max_pairs,
-            record_sample_proportion=1.0)
+    for number, rule in enumerate(model.EM_RULES, start=1):
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True, max_pairs=options.em_max_pairs,
+                record_sample_proportion=1.0)
+        except (ValueError, SplinkException) as error:
+            # On small inputs a level can be empty among the EM sample's matches
+            # (m = 0, which Splink refuses); the other sessions still train it.
+            notes.append(f"EM session {number} skipped: {type(error).__name__}")
+    return notes
+
+
+def _floor_m(model_json: dict[str, Any], floor: float) -> dict[str, Any]:
+    """The model with no m probability below ``floor``.
+
+    EM gives m = 0 to a level it never saw among the matches of its sample,
+    which would make one typo or one differing date veto any pair; a small
+    floor keeps such evidence strong but finite.
+    """
+    for comparison in model_json["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"]
+                  if not lv.get("is_null_level") and lv.get("m_probability") is not None]
+        if not levels:
+            continue
+        for level in levels:
+            level["m_probability"] = max(float(level["m_probability"]), floor)
+        total = sum(level["m_probability"] for level in levels)
+        for level in levels:
+            level["m_probability"] /= total
+    return model_json
 
 
 def _apply_decisions(pairs: pd.DataFrame, decisions: pd.DataFrame | None) -> pd.DataFrame:
@@ -97,8 +128,9 @@ def link(features: Features, api: Any, *, options: LinkOptions = LinkOptions(),
                            hint="Add more records or lists and run it again.")
     keys = record_keys(features.table)
     frame = api.register(_splink_input(features))
-    linker = Linker(frame, model.settings(), log_level=logging.WARNING)
-    _train(linker, options)
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    linker = Linker(frame, model.settings(), log_level=None)
+    notes = _train(linker, options)
     uid_to_key = pd.Series(keys.to_numpy(), index=features.table["unique_id"].to_numpy())
     if decisions is not None and not decisions.empty:
         accepted = decisions[decisions["decision"] == "accept"]
@@ -109,6 +141,8 @@ def link(features: Features, api: Any, *, options: LinkOptions = LinkOptions(),
                 "unique_id_r": key_to_uid.reindex(accepted["right_id"]).to_numpy(),
             }).dropna().astype("int64")
             linker.training.estimate_m_from_pairwise_labels(api.register(labels))
+    trained = _floor_m(linker.misc.save_model_to_json(), options.m_floor)
+    linker = Linker(frame, trained, log_level=None)
     predictions = linker.inference.predict(threshold_match_probability=options.keep_above)
     scored = predictions.as_pandas_dataframe()
     left = uid_to_key.reindex(scored["unique_id_l"]).to_numpy()
@@ -124,4 +158,4 @@ def link(features: Features, api: Any, *, options: LinkOptions = LinkOptions(),
                             "record_id": features.table["record_id"]})
     clustered = cluster_ids(records, pairs, options.threshold)
     return LinkResult(pairs.reset_index(drop=True), clustered,
-                      linker.misc.save_model_to_json())
+                      linker.misc.save_model_to_json(), tuple(notes))

@@ -15,19 +15,18 @@ import splink.comparison_library as cl
 from splink import SettingsCreator, block_on
 
 
-def _name(column: str, other: str | None = None) -> Any:
+def _name(key: str, folded: str) -> Any:
+    """Exact on the key (variant families merged), then similarity of the key
+    or of the plain fold, so that a typo in a family name ("Ptimat") still
+    comes close to its family's spellings ("Petimat")."""
     levels: list[Any] = [
-        cll.NullLevel(column),
-        cll.ExactMatchLevel(column, term_frequency_adjustments=True),
-        cll.JaroWinklerLevel(column, 0.94),
-        cll.JaroWinklerLevel(column, 0.85),
+        cll.NullLevel(key),
+        cll.ExactMatchLevel(key, term_frequency_adjustments=True),
+        cll.Or(cll.JaroWinklerLevel(key, 0.94), cll.JaroWinklerLevel(folded, 0.94)),
+        cll.Or(cll.JaroWinklerLevel(key, 0.85), cll.JaroWinklerLevel(folded, 0.85)),
+        cll.ElseLevel(),
     ]
-    if other is not None:
-        # Surname and given name swapped between lists (name order mistaken).
-        levels.append(cll.CustomLevel(f"{column}_l = {other}_r AND {other}_l = {column}_r",
-                                      "swapped with " + other))
-    levels.append(cll.ElseLevel())
-    return cl.CustomComparison(levels, output_column_name=column)
+    return cl.CustomComparison(levels, output_column_name=key)
 
 
 def _interval(name: str, lo: str, hi: str, tolerances: tuple[int, ...], unit: str) -> Any:
@@ -54,8 +53,8 @@ def _exact(column: str) -> Any:
 
 def comparisons() -> list[Any]:
     return [
-        _name("surname_key", "given_key"),
-        _name("given_key"),
+        _name("surname_key", "surname_fold"),
+        _name("given_key", "given_fold"),
         cl.CustomComparison(
             [cll.NullLevel("patronymic_key"), cll.ExactMatchLevel("patronymic_key"),
              cll.JaroWinklerLevel("patronymic_key", 0.88), cll.ElseLevel()],
@@ -78,11 +77,14 @@ def blocking_rules() -> list[Any]:
     """Pairs worth scoring: any rule admitting a pair admits it (their union)."""
     return [
         block_on("surname_key", "given_key"),
-        block_on("surname_block", "given_block"),
+        block_on("surname_head", "given_key"),
+        block_on("surname_tail", "given_key"),
+        block_on("surname_key", "given_block"),
         block_on("given_key", "birth_lo"),
         block_on("surname_key", "birth_lo"),
         block_on("surname_key", "patronymic_key"),
-        block_on("given_key", "surname_block", "event_place"),
+        block_on("surname_key", "event_month"),
+        block_on("given_key", "event_month", "sex"),
     ]
 
 

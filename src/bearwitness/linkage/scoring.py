@@ -54,7 +54,7 @@ def score(clusters: pd.DataFrame, truth: pd.Series) -> Scores:
     predicted, actual = _pairs(cluster_sizes), _pairs(person_sizes)
     precision = together / predicted if predicted else 1.0
     recall = together / actual if actual else 1.0
-    overlap = frame.set_index(["cluster_id", "person"]).index.map(joint)
+    overlap = frame.set_index(["cluster_id", "person"]).index.map(joint).to_numpy(dtype=float)
     b_precision = float((overlap / frame["cluster_id"].map(cluster_sizes).to_numpy()).mean())
     b_recall = float((overlap / frame["person"].map(person_sizes).to_numpy()).mean())
     lists = sorted(frame["list"].unique())

@@ -79,6 +79,7 @@ class ListHabit:
     typo: float = 0.05
     variant: float = 0.15  # another spelling of the given name from its family
     duplicate: float = 0.03
+    noise: float = 0.05  # a wrong event date (within two months) or place
 
 
 DEFAULT_LISTS = (
@@ -179,8 +180,8 @@ def _render(person: dict[str, object], habit: ListHabit, rng: random.Random) -> 
     father = str(person["father"])
     patronymic = _with_suffix(father, ("ович", "евич")) if sex == "m" else (
         _with_suffix(father, ("овна", "евна")))
-    if father.endswith(("а", "я")):
-        patronymic = father[:-1] + ("ич" if sex == "m" else "ична")
+    if father.endswith(("а", "я")):  # Иса: Исаевич, Исаевна
+        patronymic = father + ("евич" if sex == "m" else "евна")
     given = _given(person, habit, rng)
     surname_text = _write_name(surname, habit, rng)
     patronymic_text = _write_name(patronymic, habit, rng) if rng.random() < 0.6 else ""
@@ -199,6 +200,8 @@ def _render(person: dict[str, object], habit: ListHabit, rng: random.Random) -> 
     lang = habit.language
     event, birth = person["event"], person["birth"]
     assert isinstance(event, date) and isinstance(birth, date)
+    if rng.random() < habit.noise:  # the list got the date of the event wrong
+        event = event + timedelta(days=rng.randint(-60, 60))
     if habit.birth_as == "date":
         row["birth"] = birth.strftime("%d.%m.%Y")
     elif habit.birth_as == "year":
@@ -214,6 +217,8 @@ def _render(person: dict[str, object], habit: ListHabit, rng: random.Random) -> 
     else:
         row["event_date"] = _LATE[lang].format(event.year) if event.month >= 9 else str(event.year)
     place = person["event_place"]
+    if rng.random() < habit.noise:  # or the place
+        place = rng.choice(load_table("places")["place"])
     assert isinstance(place, dict)
     names = [str(n) for n in place["names"] if has_cyrillic(str(n)) != bool(habit.systems)]
     row["event_place"] = rng.choice(names or [str(n) for n in place["names"]])

@@ -40,7 +40,9 @@ class FoldReport:
 
 def submit(archive: Archive, rows: Sequence[ImportRow], source: str) -> str:
     """Check ``rows`` as a whole and seal them into the inbox; returns the batch id."""
-    resolve_rows(archive, rows, source)  # same checks as an unlocked write
+    # The checks of an unlocked write, except references to records that may be
+    # waiting in the inbox: those are checked when the batch is folded.
+    resolve_rows(archive, rows, source, references=False)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     batch = f"{stamp}-{uuid.uuid4().hex}"
     written: list[Path] = []

@@ -50,8 +50,13 @@ class WriteResult:
         return sum(len(ids) for ids in self.ids.values())
 
 
-def resolve_rows(archive: Archive, rows: Sequence[ImportRow], source: str) -> list[Record]:
-    """Give id-less rows ids, build the records, and check every reference, or reject."""
+def resolve_rows(archive: Archive, rows: Sequence[ImportRow], source: str,
+                 *, references: bool = True) -> list[Record]:
+    """Give id-less rows ids, build the records, and check every reference, or reject.
+
+    ``references=False`` leaves references to records that are not there yet to be
+    checked later: a locked intake cannot see what waits, sealed, in the inbox.
+    """
     with archive.engine.connect() as connection:
         counters = {kind: store.next_number(connection, kind) for kind in RECORD_TYPES}
         for row in rows:  # new ids come after the ids the batch gives itself
@@ -87,7 +92,7 @@ def resolve_rows(archive: Archive, rows: Sequence[ImportRow], source: str) -> li
         known = {(kind, found) for kind, ids in wanted.items()
                  for found in store.existing_ids(connection, kind, ids)}
     present = batch | known
-    for row, record in records:
+    for row, record in records if references else ():
         for linked_id, linked_kind in _links(record):
             if (linked_kind, linked_id) not in present:
                 raise ImportRejected(source, row.row, f"it refers to {linked_kind} {linked_id}, "

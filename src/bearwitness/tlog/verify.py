@@ -190,9 +190,9 @@ class _Checker:
         k = next(i for i in range(0, len(stored), HASH) if stored[i : i + HASH] != expected[i : i + HASH])
         per_hash = TILE_WIDTH**level
         first = (tile * TILE_WIDTH + k // HASH) * per_hash
+        covers = f"entry {first}" if level == 0 else f"entries {first}..{first + per_hash - 1}"
         raise VerificationError(
-            f"tile {path}: hash {k // HASH} (entries {first}..{first + per_hash - 1}) does not "
-            f"match {source}",
+            f"tile {path}: hash {k // HASH} ({covers}) does not match {source}",
             hint="The tile or the entries it covers were changed.",
         )
 

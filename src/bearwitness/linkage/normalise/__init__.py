@@ -14,6 +14,7 @@ from bearwitness.linkage.normalise.names import (
     parse_full_name,
     patronymic_key,
     sex_from_names,
+    surname_fold,
     surname_key,
 )
 from bearwitness.linkage.normalise.places import place_key
@@ -36,6 +37,7 @@ __all__ = [
     "patronymic_key",
     "place_key",
     "sex_from_names",
+    "surname_fold",
     "surname_key",
     "systems",
     "transliterate",

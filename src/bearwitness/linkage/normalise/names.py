@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from bearwitness.linkage.normalise.script import fold
+from bearwitness.linkage.normalise.script import fold, fold_readings
 from bearwitness.linkage.normalise.tables import load_table
 
 _PATRONYMIC = re.compile(r"^(?P<stem>.+?)(?:oviS|eviS|ovna|evna|iSna|iS)$")
@@ -46,10 +46,13 @@ def _family_sex() -> dict[str, str]:
     return {family["id"]: family["sex"] for family in load_table("given_names")["family"]}
 
 
-def given_key(text: str) -> str:
-    """The key of a given name: its variant family when known, else its fold."""
-    folded = fold(text).replace(" ", "")
-    return _families().get(folded, folded)
+def given_key(text: str, context: str = "") -> str:
+    """The key of a given name: its variant family when known, else its fold.
+
+    ``context`` is the rest of the name, as for :func:`fold`.
+    """
+    readings = [r.replace(" ", "") for r in fold_readings(text, context)]
+    return next((_families()[r] for r in readings if r in _families()), readings[0])
 
 
 def family_of(text: str) -> str | None:
@@ -57,29 +60,37 @@ def family_of(text: str) -> str | None:
     return _families().get(fold(text).replace(" ", ""))
 
 
-def surname_key(text: str) -> str:
+def surname_fold(text: str, context: str = "") -> str:
+    """The surname's fold in its masculine form, without the family mapping."""
+    return _FEMININE.sub("", fold(text, context).replace(" ", ""))
+
+
+def surname_key(text: str, context: str = "") -> str:
     """The key of a surname: masculine form, name-derived stems to their family."""
-    folded = _FEMININE.sub("", fold(text).replace(" ", ""))
-    match = _OV_SURNAME.match(folded)
-    if match:
-        stem = match.group("stem")
-        # Исаев / Isayev / Isaev all leave a stem ending in a vowel or i; try both.
-        for candidate in (stem, stem.rstrip("i")):
-            if candidate in _families():
-                return _families()[candidate] + "ov"
-        return stem + "ov"
-    return folded
+    readings = [_FEMININE.sub("", r.replace(" ", "")) for r in fold_readings(text, context)]
+    for folded in readings:
+        match = _OV_SURNAME.match(folded)
+        if match:
+            stem = match.group("stem")
+            # Исаев / Isayev / Isaev leave a stem ending in a vowel or i; try both.
+            for candidate in (stem, stem.rstrip("i")):
+                if candidate in _families():
+                    return _families()[candidate] + "ov"
+    match = _OV_SURNAME.match(readings[0])
+    return match.group("stem") + "ov" if match else readings[0]
 
 
-def patronymic_key(text: str) -> str:
+def patronymic_key(text: str, context: str = "") -> str:
     """The key of a patronymic: the father's given-name key (Исаевич = Isaevna = isa)."""
-    folded = fold(text).replace(" ", "")
-    match = _PATRONYMIC.match(folded)
-    stem = match.group("stem") if match else folded
-    for candidate in (stem, stem.rstrip("i")):
-        if candidate in _families():
-            return _families()[candidate]
-    return stem
+    stems = []
+    for reading in fold_readings(text, context):
+        folded = reading.replace(" ", "")
+        match = _PATRONYMIC.match(folded)
+        stems.append(match.group("stem") if match else folded)
+        for candidate in (stems[-1], stems[-1].rstrip("i")):
+            if candidate in _families():
+                return _families()[candidate]
+    return stems[0]
 
 
 def sex_from_names(parts: NameParts) -> str:

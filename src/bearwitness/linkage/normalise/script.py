@@ -128,18 +128,28 @@ def _fold_latin(word: str, mode_steps: list[tuple[str, str]]) -> str:
     return re.sub(r"(.)\1+", r"\1", word)
 
 
+def fold_readings(text: str, context: str = "") -> tuple[str, ...]:
+    """The folds of ``text`` read as written in ``context``'s system, in none
+    in particular, as German, and as GOST: for names that may mix systems
+    ("Ramzan Suleimanow": an English given name beside a German surname)."""
+    readings = [fold(text, context), fold(text), fold(text, "sch"), fold(text, "`")]
+    return tuple(dict.fromkeys(readings))
+
+
 @cache
-def fold(text: str) -> str:
+def fold(text: str, context: str = "") -> str:
     """The coarse comparison key of a name or place, in any script or system.
 
     Empty when the text holds no letters. Words are folded one by one and
-    joined with a space.
+    joined with a space. ``context`` is other text written the same way (the
+    rest of the person's name): it tells which system wrote a word that shows
+    no sign of it on its own ("Jekaterina" beside "Umarowa" is German).
     """
     text = text.strip()
     if has_cyrillic(text):
         text = transliterate(text, "bgn_pcgn")
     words = re.split(r"[\s,;/]+", _strip_marks(text).lower())
-    mode_steps = _mode_steps(" ".join(words))
+    mode_steps = _mode_steps(" ".join(words) + " " + _strip_marks(context).lower())
     keys = []
     for word in words:
         letters = re.sub(r"[^a-z`]", "", word.replace("-", ""))

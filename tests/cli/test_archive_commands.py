@@ -1,0 +1,119 @@
+"""The archive's commands, end to end, as a user types them."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.cli.runner import Cli
+
+PASS = "a long and careful passphrase"
+
+
+def _init(cli: Cli, folder: Path) -> None:
+    cli("init", folder, "--passphrase-stdin", stdin=f"{PASS}\n")
+
+
+def test_passphrase_archive_walkthrough(cli: Cli, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    _init(cli, archive)
+    testimony = tmp_path / "testimony.txt"
+    testimony.write_text("FICTIONAL. They took my passport in Argun.", encoding="utf-8")
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"\xff\xd8FICTIONAL photo bytes")
+    cli("add", "source", archive, "--set", "name=FICTIONAL network", "--set", "reliability=B")
+    added = cli("add", "document", archive, "--file", testimony, "--source", "S-0001",
+                "--attach", photo)
+    assert "added at the next unlock" in added.stdout  # locked: sealed into the inbox
+    assert "0 batch" not in cli("status", archive).stdout
+
+    unlocked = cli("unlock", archive, "--stdin", stdin=f"{PASS}\n")
+    assert "Folded 2 inbox batch(es)" in unlocked.stdout
+    assert "passport" in cli("search", archive, "PASSPORT").stdout
+    shown = cli("show", "document", archive, "D-0001", "--reveal").stdout
+    assert "They took my passport" in shown
+    hidden = cli("show", "document", archive, "D-0001").stdout
+    assert "passport" not in hidden and "sealed" in hidden
+    cli("export", archive, "--out", tmp_path / "dump")
+    assert (tmp_path / "dump" / "files" / "F-0001").read_bytes() == photo.read_bytes()
+    lines = (tmp_path / "dump" / "records.jsonl").read_text().splitlines()
+    assert {json.loads(line)["type"] for line in lines} == {"source", "document", "evidence"}
+
+    assert "Locked" in cli("lock", archive).stdout
+    refused = cli("show", "document", archive, "D-0001", "--reveal", ok=False)
+    assert refused.returncode == 5 and "locked" in refused.stderr
+
+
+def test_wrong_passphrase_changes_nothing(cli: Cli, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    _init(cli, archive)
+    before = {p: p.read_bytes() for p in archive.rglob("*") if p.is_file()}
+    done = cli("unlock", archive, "--stdin", stdin="not the passphrase\n", ok=False)
+    assert done.returncode == 6 and "Wrong passphrase" in done.stderr
+    assert "locked" in cli("status", archive).stdout
+    after = {p: p.read_bytes() for p in archive.rglob("*") if p.is_file()
+             if not p.name.endswith(("-wal", "-shm"))}
+    assert after == {p: b for p, b in before.items() if p in after}
+
+
+def test_custodians_unlock_and_reshare(cli: Cli, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    created = cli("init", archive, "--custodians", "5", "--threshold", "3").stdout
+    shares = re.findall(r"bw-share-\S+", created)
+    assert len(shares) == 5
+    cli("add", "person", archive, "--set", "full_name=FICTIONAL Custodian Test")
+    too_few = cli("unlock", archive, "--stdin", stdin="\n".join(shares[:2]) + "\n", ok=False)
+    assert too_few.returncode == 6
+    cli("unlock", archive, "--stdin", stdin="\n".join(shares[2:]) + "\n")
+    assert "Custodian Test" in cli("show", "person", archive, "P-0001", "--reveal").stdout
+    new = re.findall(r"bw-share-\S+", cli("keys", "reshare", archive, "--custodians", "3",
+                                          "--threshold", "2").stdout)
+    assert len(new) == 3
+    cli("lock", archive)
+    old = cli("unlock", archive, "--stdin", stdin="\n".join(shares[:3]) + "\n", ok=False)
+    assert old.returncode == 6
+    cli("unlock", archive, "--stdin", stdin="\n".join(new[:2]) + "\n")
+    assert "Custodian Test" in cli("show", "person", archive, "P-0001", "--reveal").stdout
+
+
+def test_bad_import_is_rejected_whole(cli: Cli, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    _init(cli, archive)
+    cli("unlock", archive, "--stdin", stdin=f"{PASS}\n")
+    bad = tmp_path / "list.csv"
+    bad.write_text("full_name,role\nFICTIONAL One,victim\nFICTIONAL Two,pilot\n")
+    done = cli("import", archive, bad, "--type", "person", ok=False)
+    assert done.returncode == 2
+    assert "list.csv, row 3" in done.stderr and "pilot" in done.stderr
+    assert "No people match" in cli("list", "people", archive).stdout
+
+
+def test_list_filters_by_act_and_period(cli: Cli, tmp_path: Path) -> None:
+    archive = tmp_path / "demo"
+    cli("demo", archive)
+    listed = cli("list", "events", archive, "--act", "death_in_custody", "--since", "2018-12")
+    assert "E-0025" in listed.stdout
+    assert "E-0003" not in listed.stdout  # a 2017 event
+    bad = cli("list", "events", archive, "--since", "December", ok=False)
+    assert bad.returncode == 2 and "YYYY-MM" in bad.stderr
+
+
+@pytest.mark.skipif(shutil.which("age") is None, reason="Debian's age is not installed; "
+                    "`make test` installs it")
+def test_evidence_opens_with_the_standard_age_tool(cli: Cli, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    _init(cli, archive)
+    cli("unlock", archive, "--stdin", stdin=f"{PASS}\n")
+    scan = tmp_path / "scan.bin"
+    scan.write_bytes(bytes(range(256)) * 400)
+    cli("add", "evidence", archive, "--file", scan)
+    identity = tmp_path / "identity.txt"
+    cli("keys", "export-identity", archive, "--out", identity)
+    opened = subprocess.run(["age", "-d", "-i", identity, archive / "blobs" / "F-0001.age"],
+                            capture_output=True, check=True)
+    assert opened.stdout == scan.read_bytes()
