@@ -53,7 +53,7 @@ def sha256(data: bytes) -> bytes:
 
 def parse_vkey(vkey: str) -> tuple[str, bytes, bytes]:
     """name, 4-byte key id, 32-byte Ed25519 public key (signed-note type 0x01)."""
-    parts = vkey.strip().split("+")
+    parts = vkey.strip().split("+", 2)  # base64 may itself contain "+"
     if len(parts) != 3:
         raise Failed("the log key is not <name>+<hex id>+<base64 key>")
     name, hex_id, b64 = parts
@@ -177,23 +177,39 @@ def check(bundle: Path, vkey: str, tsa_ca: Path | None) -> list[str]:
     return report
 
 
-def check_timestamp(bundle: Path, checkpoint: str, tsr: str, tsa_ca: Path | None,
-                    manifest: dict[str, object]) -> str:
+def check_timestamp(
+    bundle: Path, checkpoint: str, tsr: str, tsa_ca: Path | None, manifest: dict[str, object]
+) -> str:
     if tsa_ca is None and isinstance(manifest.get("tsa_roots"), str):
         tsa_ca = bundle / str(manifest["tsa_roots"])
     if shutil.which("openssl") is None or tsa_ca is None:
         return f"--  {tsr}: not checked (needs openssl and the TSA's root certificate)"
     run = subprocess.run(
-        ["openssl", "ts", "-verify", "-data", str(bundle / checkpoint), "-in", str(bundle / tsr),
-         "-CAfile", str(tsa_ca)],
-        capture_output=True, text=True,
+        [
+            "openssl",
+            "ts",
+            "-verify",
+            "-data",
+            str(bundle / checkpoint),
+            "-in",
+            str(bundle / tsr),
+            "-CAfile",
+            str(tsa_ca),
+        ],
+        capture_output=True,
+        text=True,
     )
     if run.returncode != 0:
         raise Failed(f"{tsr}: the RFC 3161 timestamp does not verify over {checkpoint}")
-    text = subprocess.run(["openssl", "ts", "-reply", "-in", str(bundle / tsr), "-text"],
-                          capture_output=True, text=True).stdout
-    when = next((ln.split(":", 1)[1].strip() for ln in text.splitlines()
-                 if ln.startswith("Time stamp:")), "?")
+    text = subprocess.run(
+        ["openssl", "ts", "-reply", "-in", str(bundle / tsr), "-text"],
+        capture_output=True,
+        text=True,
+    ).stdout
+    when = next(
+        (ln.split(":", 1)[1].strip() for ln in text.splitlines() if ln.startswith("Time stamp:")),
+        "?",
+    )
     return f"ok  {tsr}: {checkpoint} existed at {when} (RFC 3161, TSA in {tsa_ca.name})"
 
 
@@ -207,8 +223,10 @@ def main(argv: list[str] | None = None) -> int:
     vkey = args.vkey or (args.vkey_file.read_text() if args.vkey_file else None)
     if vkey is None:
         vkey = (args.bundle / "log.vkey").read_text()
-        print("!!  no --vkey given: using the key inside the bundle, which shows only that "
-              "the bundle is consistent with itself")
+        print(
+            "!!  no --vkey given: using the key inside the bundle, which shows only that "
+            "the bundle is consistent with itself"
+        )
     try:
         for line in check(args.bundle, vkey, args.tsa_ca):
             print(line)

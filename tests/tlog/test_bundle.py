@@ -30,9 +30,14 @@ FILE_SALT = bytes(range(1, 33))
 
 def entry(i: int, **changes: object) -> bytes:
     fields: dict[str, object] = dict(
-        kind="create", record_type="document", record_id=f"D-{i:04d}", version=1,
-        commitment=commit(i.to_bytes(32, "big"), b"{}"), actor="U-01",
-        time="2026-01-31T12:00:00Z")
+        kind="create",
+        record_type="document",
+        record_id=f"D-{i:04d}",
+        version=1,
+        commitment=commit(i.to_bytes(32, "big"), b"{}"),
+        actor="U-01",
+        time="2026-01-31T12:00:00Z",
+    )
     fields.update(changes)
     return LogEntry(**fields).to_bytes()  # type: ignore[arg-type]
 
@@ -43,9 +48,17 @@ def setup(tmp_path: Path) -> tuple[Path, TileLog, list[ProvenCheckpoint], Path]:
     log = TileLog(tmp_path / "log")
     log.append([entry(i) for i in range(300)])
     log.append([entry(300, commitment=commit(SALT, RECORD))])
-    log.append([entry(301, kind="evidence", record_type="evidence",
-                      commitment=commit(FILE_SALT, FILE),
-                      file_sha256=hashlib.sha256(FILE).hexdigest())])
+    log.append(
+        [
+            entry(
+                301,
+                kind="evidence",
+                record_type="evidence",
+                commitment=commit(FILE_SALT, FILE),
+                file_sha256=hashlib.sha256(FILE).hexdigest(),
+            )
+        ]
+    )
     proven = []
     for _ in range(2):
         log.append([entry(i) for i in range(log.size, log.size + 50)])
@@ -57,34 +70,71 @@ def setup(tmp_path: Path) -> tuple[Path, TileLog, list[ProvenCheckpoint], Path]:
 
 
 def run_verifier(bundle: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(VERIFIER), str(bundle), *args],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, str(VERIFIER), str(bundle), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
-def test_record_bundle_verifies_standalone(setup: tuple[Path, TileLog, list[ProvenCheckpoint], Path]) -> None:
+def test_record_bundle_verifies_standalone(
+    setup: tuple[Path, TileLog, list[ProvenCheckpoint], Path],
+) -> None:
     tmp, log, proven, root_pem = setup
     out = tmp / "bundle"
-    write_bundle(out, log=log, log_key=SIGNER.verifier, index=300, data=RECORD, salt=SALT,
-                 checkpoints=proven, tsa_roots_pem=root_pem.read_bytes())
-    assert {"README.txt", "manifest.json", "record.json", "salt.hex", "entry.json", "log.vkey",
-            "checkpoint-352", "proof-352.tlog-proof", "checkpoint-352.tsr",
-            "checkpoint-402", "tsa-roots.pem"} <= {p.name for p in out.iterdir()}
+    write_bundle(
+        out,
+        log=log,
+        log_key=SIGNER.verifier,
+        index=300,
+        data=RECORD,
+        salt=SALT,
+        checkpoints=proven,
+        tsa_roots_pem=root_pem.read_bytes(),
+    )
+    assert {
+        "README.txt",
+        "manifest.json",
+        "record.json",
+        "salt.hex",
+        "entry.json",
+        "log.vkey",
+        "checkpoint-352",
+        "proof-352.tlog-proof",
+        "checkpoint-352.tsr",
+        "checkpoint-402",
+        "tsa-roots.pem",
+    } <= {p.name for p in out.iterdir()}
     run = run_verifier(out, "--vkey", SIGNER.verifier.vkey())
     assert run.returncode == 0, run.stdout + run.stderr
     assert "VERIFIED" in run.stdout
     assert "entry 300 is included in the log at size 402" in run.stdout
     assert run.stdout.count("checkpoint-352 existed at") == 1
     # The library reads the same proof file.
-    signed = open_proof((out / "proof-402.tlog-proof").read_bytes(),
-                        (out / "entry.json").read_bytes(), SIGNER.verifier)
+    signed = open_proof(
+        (out / "proof-402.tlog-proof").read_bytes(),
+        (out / "entry.json").read_bytes(),
+        SIGNER.verifier,
+    )
     assert signed.checkpoint.size == 402
 
 
-def test_file_bundle_verifies_standalone(setup: tuple[Path, TileLog, list[ProvenCheckpoint], Path]) -> None:
+def test_file_bundle_verifies_standalone(
+    setup: tuple[Path, TileLog, list[ProvenCheckpoint], Path],
+) -> None:
     tmp, log, proven, _ = setup
     out = tmp / "bundle"
-    write_bundle(out, log=log, log_key=SIGNER.verifier, index=301, data=FILE, salt=FILE_SALT,
-                 checkpoints=proven[:1], file_name="scan.jpg")
+    write_bundle(
+        out,
+        log=log,
+        log_key=SIGNER.verifier,
+        index=301,
+        data=FILE,
+        salt=FILE_SALT,
+        checkpoints=proven[:1],
+        file_name="scan.jpg",
+    )
     run = run_verifier(out, "--vkey", SIGNER.verifier.vkey())
     assert run.returncode == 0, run.stdout
     assert "scan.jpg: SHA-256 matches" in run.stdout and "not checked" in run.stdout
@@ -106,8 +156,16 @@ def test_tampered_bundle_fails(
 ) -> None:
     tmp, log, proven, root_pem = setup
     out = tmp / "bundle"
-    write_bundle(out, log=log, log_key=SIGNER.verifier, index=300, data=RECORD, salt=SALT,
-                 checkpoints=proven, tsa_roots_pem=root_pem.read_bytes())
+    write_bundle(
+        out,
+        log=log,
+        log_key=SIGNER.verifier,
+        index=300,
+        data=RECORD,
+        salt=SALT,
+        checkpoints=proven,
+        tsa_roots_pem=root_pem.read_bytes(),
+    )
     data = bytearray((out / name).read_bytes())
     data[offset] = ord("0") if data[offset] != ord("0") else ord("1")
     (out / name).write_bytes(bytes(data))
@@ -121,8 +179,15 @@ def test_wrong_key_and_resigned_checkpoint_fail(
 ) -> None:
     tmp, log, proven, _ = setup
     out = tmp / "bundle"
-    write_bundle(out, log=log, log_key=SIGNER.verifier, index=300, data=RECORD, salt=SALT,
-                 checkpoints=proven[1:])
+    write_bundle(
+        out,
+        log=log,
+        log_key=SIGNER.verifier,
+        index=300,
+        data=RECORD,
+        salt=SALT,
+        checkpoints=proven[1:],
+    )
     other = NoteSigner(SIGNER.name, b"\x0a" * 32)
     run = run_verifier(out, "--vkey", other.verifier.vkey())
     assert run.returncode == 1 and "not signed by this log key" in run.stdout
@@ -136,12 +201,35 @@ def test_write_bundle_refuses_what_does_not_fit(
 ) -> None:
     tmp, log, proven, _ = setup
     with pytest.raises(VerificationError, match="entry 300"):
-        write_bundle(tmp / "b1", log=log, log_key=SIGNER.verifier, index=300, data=RECORD,
-                     salt=bytes(32), checkpoints=proven)
+        write_bundle(
+            tmp / "b1",
+            log=log,
+            log_key=SIGNER.verifier,
+            index=300,
+            data=RECORD,
+            salt=bytes(32),
+            checkpoints=proven,
+        )
     with pytest.raises(VerificationError, match="SHA-256"):
-        write_bundle(tmp / "b2", log=log, log_key=SIGNER.verifier, index=301, data=b"other",
-                     salt=None, checkpoints=proven, file_name="scan.jpg")
+        write_bundle(
+            tmp / "b2",
+            log=log,
+            log_key=SIGNER.verifier,
+            index=301,
+            data=b"other",
+            salt=None,
+            checkpoints=proven,
+            file_name="scan.jpg",
+        )
     with pytest.raises(InputError):
-        write_bundle(tmp / "b3", log=log, log_key=SIGNER.verifier, index=300, data=RECORD,
-                     salt=SALT, checkpoints=proven, file_name="../x")
+        write_bundle(
+            tmp / "b3",
+            log=log,
+            log_key=SIGNER.verifier,
+            index=300,
+            data=RECORD,
+            salt=SALT,
+            checkpoints=proven,
+            file_name="../x",
+        )
     shutil.rmtree(tmp / "b3", ignore_errors=True)

@@ -44,8 +44,13 @@ ENTRIES = st.builds(
 
 def example() -> LogEntry:
     return LogEntry(
-        kind="update", record_type="person", record_id="P-7f3a", version=2,
-        commitment="ab" * 32, previous_commitment="cd" * 32, actor="U-02",
+        kind="update",
+        record_type="person",
+        record_id="P-7f3a",
+        version=2,
+        commitment="ab" * 32,
+        previous_commitment="cd" * 32,
+        actor="U-02",
         time="2026-01-31T12:00:00Z",
     )
 
@@ -73,7 +78,7 @@ def test_round_trip(entry: LogEntry) -> None:
         b'{"actor":"U-02"}',
         # non-canonical: spaces, key order
         example().to_bytes().replace(b":", b": ", 1),
-        example().to_bytes().replace(b'{"actor":"U-02",', b"{") [:-1] + b',"actor":"U-02"}',
+        example().to_bytes().replace(b'{"actor":"U-02",', b"{")[:-1] + b',"actor":"U-02"}',
         example().to_bytes()[:-1] + b',"extra":1}',
         example().to_bytes()[:-1] + b',"file_sha256":null}',
         example().to_bytes().replace(b'"version":2', b'"version":2.5'),

@@ -13,8 +13,16 @@ from bearwitness.tlog import merkle
 
 LEAVES = [
     bytes.fromhex(h)
-    for h in ["", "00", "10", "2021", "3031", "40414243", "5051525354555657",
-              "606162636465666768696a6b6c6d6e6f"]
+    for h in [
+        "",
+        "00",
+        "10",
+        "2021",
+        "3031",
+        "40414243",
+        "5051525354555657",
+        "606162636465666768696a6b6c6d6e6f",
+    ]
 ]
 ROOTS = {
     0: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
@@ -37,7 +45,7 @@ def test_primitive_vectors() -> None:
     assert merkle.hash_children(b"N123", b"N456").hex() == (
         "aa217fe888e47007fa15edab33c2b492a722cb106c64667fc2b044444de66bbb"
     )
-    assert merkle.EMPTY_ROOT == hashlib.sha256(b"").digest()
+    assert hashlib.sha256(b"").digest() == merkle.EMPTY_ROOT
 
 
 @pytest.mark.parametrize("size", range(9))
@@ -47,7 +55,8 @@ def test_roots_match_rfc6962_vectors(size: int) -> None:
 
 def _matches(proof: list[bytes], abbreviated: list[tuple[str, str]]) -> bool:
     return len(proof) == len(abbreviated) and all(
-        p.hex().startswith(a) and p.hex().endswith(b) for p, (a, b) in zip(proof, abbreviated, strict=True)
+        p.hex().startswith(a) and p.hex().endswith(b)
+        for p, (a, b) in zip(proof, abbreviated, strict=True)
     )
 
 
@@ -115,7 +124,9 @@ def test_every_leaf_has_a_valid_proof_and_changes_fail(size: int, data: st.DataO
     mth = merkle.subtree_hasher(hashes)
     r = mth(0, size)
     for index in range(size):
-        merkle.verify_inclusion(hashes[index], index, size, merkle.inclusion_proof(index, size, mth), r)
+        merkle.verify_inclusion(
+            hashes[index], index, size, merkle.inclusion_proof(index, size, mth), r
+        )
     index = data.draw(st.integers(0, size - 1))
     proof = merkle.inclusion_proof(index, size, mth)
     with pytest.raises(VerificationError):
@@ -148,7 +159,9 @@ def test_consistency_proofs_hold_and_changes_fail(new: int, data: st.DataObject)
     new_root = mth(0, new)
     for old in range(0, new + 1):
         old_root = mth(0, old) if old else merkle.EMPTY_ROOT
-        merkle.verify_consistency(old, new, old_root, new_root, merkle.consistency_proof(old, new, mth))
+        merkle.verify_consistency(
+            old, new, old_root, new_root, merkle.consistency_proof(old, new, mth)
+        )
     old = data.draw(st.integers(1, new))
     proof = merkle.consistency_proof(old, new, mth)
     old_root = mth(0, old)

@@ -10,7 +10,12 @@ from hypothesis import strategies as st
 
 from bearwitness.errors import InputError, VerificationError
 from bearwitness.tlog import merkle
-from bearwitness.tlog.checkpoint import Checkpoint, open_checkpoint, parse_checkpoint, sign_checkpoint
+from bearwitness.tlog.checkpoint import (
+    Checkpoint,
+    open_checkpoint,
+    parse_checkpoint,
+    sign_checkpoint,
+)
 from bearwitness.tlog.cosignature import CosignatureSigner, parse_witness_key
 from bearwitness.tlog.note import (
     NoteSigner,
@@ -29,7 +34,8 @@ SPEC_NOTE = (
 LOG_VKEY = "example.org/log+8f13f9e4+AYqI4910CfGV/VLbLTy6XXLKZwm/HZQSG/N0iAG0D29c"
 CHECKPOINT_EXAMPLE = (
     "example.org/log\n3\nw2UeVBcUxT1kjsx7rsp/4sNu9PplvM4ksdcShkN95WY=\n\n"
-    "— example.org/log jxP55HIqYXD+QN+BoOOpKwpdVv2zE0x2s0rnr8zvPkgJ/pIYeGRe7ZXgHeMcahgnc60e6fRRL9zpqf+qLnxY+V1lcAI=\n"
+    "— example.org/log jxP55HIqYXD+QN+BoOOpKwpdVv2zE0x2s0rnr8zvPkgJ/pIYeGRe7ZXgHeMcahgnc60e6fRR"
+    "L9zpqf+qLnxY+V1lcAI=\n"
 ).encode()
 SIGNER = NoteSigner("example.org/log", b"\x01" * 32)
 
@@ -144,15 +150,26 @@ def test_cosignatures_verify_and_quorum_is_enforced() -> None:
         open_checkpoint(cosigned, SIGNER.verifier, witnesses, quorum=2)
     both = w2.cosign(cosigned, 1_700_000_001)
     assert open_checkpoint(both, SIGNER.verifier, witnesses, quorum=2).witnesses == (
-        "witness.example/one", "witness.example/two")
+        "witness.example/one",
+        "witness.example/two",
+    )
     # A cosignature whose timestamp was changed no longer verifies.
     line = both.split(b"\n")[-2]
     raw = bytearray(base64.b64decode(line.split(b" ")[-1]))
     raw[11] ^= 1
     forged = both.replace(line, line.rsplit(b" ", 1)[0] + b" " + base64.b64encode(bytes(raw)))
-    with pytest.raises(VerificationError, match="witness.example/two"):
+    with pytest.raises(VerificationError, match=r"witness\.example/two"):
         open_checkpoint(forged, SIGNER.verifier, witnesses)
     # Without the log's own signature, cosignatures alone are not enough.
     only_cosig = note.split("—".encode())[0] + "—".encode() + cosigned.split("—".encode())[2]
     with pytest.raises(VerificationError, match="not signed by the log"):
         open_checkpoint(only_cosig, SIGNER.verifier, witnesses)
+
+
+@given(st.binary(min_size=32, max_size=32))
+def test_key_texts_round_trip_for_any_key(seed: bytes) -> None:
+    signer = NoteSigner("example.org/log", seed)
+    assert parse_signer_key(signer.key_text()) == signer
+    assert parse_verifier_key(signer.verifier.vkey()) == signer.verifier
+    witness = CosignatureSigner("witness.example/w", seed)
+    assert parse_witness_key(witness.verifier.vkey()) == witness.verifier

@@ -39,7 +39,12 @@ def publish(log: TileLog) -> bytes:
 
 def test_index_encoding_and_paths_follow_the_spec() -> None:
     assert [encode_index(n) for n in (0, 5, 999, 1000, 1234067)] == [
-        "000", "005", "999", "x001/000", "x001/x234/067"]
+        "000",
+        "005",
+        "999",
+        "x001/000",
+        "x001/x234/067",
+    ]
     assert tile_path(0, 1234067) == "tile/0/x001/x234/067"
     assert tile_path(1, 1, 17) == "tile/1/001.p/17"
     assert entries_path(1234, 3) == "tile/entries/x001/234.p/3"
@@ -53,10 +58,16 @@ def test_size_three_worked_example_is_byte_exact(tmp_path: Path) -> None:
     leaves = [merkle.hash_leaf(x) for x in (b"first", b"second", b"third")]
     assert (tmp_path / "tile/0/000.p/3").read_bytes() == b"".join(leaves)
     assert (tmp_path / "tile/entries/000.p/3").read_bytes() == bytes.fromhex(
-        "0005666972737400067365636f6e6400057468697264")
+        "0005666972737400067365636f6e6400057468697264"
+    )
     publish(log)
-    assert (tmp_path / "checkpoint").read_bytes().startswith(
-        b"example.org/log\n3\nw2UeVBcUxT1kjsx7rsp/4sNu9PplvM4ksdcShkN95WY=\n\n\xe2\x80\x94 ")
+    assert (
+        (tmp_path / "checkpoint")
+        .read_bytes()
+        .startswith(
+            b"example.org/log\n3\nw2UeVBcUxT1kjsx7rsp/4sNu9PplvM4ksdcShkN95WY=\n\n\xe2\x80\x94 "
+        )
+    )
 
 
 def test_sizes_256_and_1000_give_the_spec_tiles(tmp_path: Path) -> None:
@@ -66,8 +77,16 @@ def test_sizes_256_and_1000_give_the_spec_tiles(tmp_path: Path) -> None:
     log = TileLog(tmp_path / "b")
     log.append(entries(1000))
     assert files(tmp_path / "b") == [
-        "tile/0/000", "tile/0/001", "tile/0/002", "tile/0/003.p/232", "tile/1/000.p/3",
-        "tile/entries/000", "tile/entries/001", "tile/entries/002", "tile/entries/003.p/232"]
+        "tile/0/000",
+        "tile/0/001",
+        "tile/0/002",
+        "tile/0/003.p/232",
+        "tile/1/000.p/3",
+        "tile/entries/000",
+        "tile/entries/001",
+        "tile/entries/002",
+        "tile/entries/003.p/232",
+    ]
 
 
 def test_seventy_thousand_entries_give_the_spec_tiles(tmp_path: Path) -> None:
@@ -91,7 +110,8 @@ def test_tiles_give_the_same_roots_and_proofs_as_memory(
     for n in batches:
         all_entries += entries(n, len(all_entries))
         assert log.append(all_entries[-n:]) == merkle.root(
-            [merkle.hash_leaf(e) for e in all_entries])
+            [merkle.hash_leaf(e) for e in all_entries]
+        )
     hashes = [merkle.hash_leaf(e) for e in all_entries]
     mth = merkle.subtree_hasher(hashes)
     size = data.draw(st.integers(1, log.size))

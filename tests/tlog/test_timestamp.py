@@ -24,9 +24,19 @@ def test_real_token_verifies_and_dates_the_checkpoint(tmp_path: Path) -> None:
     (tmp_path / "cp").write_bytes(CHECKPOINT)
     (tmp_path / "cp.tsr").write_bytes(response)
     subprocess.run(
-        ["openssl", "ts", "-verify", "-data", str(tmp_path / "cp"), "-in", str(tmp_path / "cp.tsr"),
-         "-CAfile", str(tsa.root_pem)],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "ts",
+            "-verify",
+            "-data",
+            str(tmp_path / "cp"),
+            "-in",
+            str(tmp_path / "cp.tsr"),
+            "-CAfile",
+            str(tsa.root_pem),
+        ],
+        check=True,
+        capture_output=True,
     )
 
 

@@ -21,9 +21,15 @@ SIGNER = NoteSigner("archive.example.org/log", b"\x07" * 32)
 
 def make_entries(n: int) -> list[bytes]:
     return [
-        LogEntry(kind="create", record_type="person", record_id=f"P-{i:05d}", version=1,
-                 commitment=commit(i.to_bytes(32, "big"), b'{"FICTIONAL":%d}' % i),
-                 actor="U-01", time="2026-01-31T12:00:00Z").to_bytes()
+        LogEntry(
+            kind="create",
+            record_type="person",
+            record_id=f"P-{i:05d}",
+            version=1,
+            commitment=commit(i.to_bytes(32, "big"), b'{"FICTIONAL":%d}' % i),
+            actor="U-01",
+            time="2026-01-31T12:00:00Z",
+        ).to_bytes()
         for i in range(n)
     ]
 
@@ -60,8 +66,12 @@ def flip(path: Path, offset: int) -> None:
 
 def test_untouched_log_verifies_and_hands_over_every_entry(signed: Signed) -> None:
     seen: list[tuple[int, bytes]] = []
-    result = verify_log(signed.directory, SIGNER.verifier, older=[signed.notes[300], signed.notes[600]],
-                        on_entry=lambda i, e: seen.append((i, e)))
+    result = verify_log(
+        signed.directory,
+        SIGNER.verifier,
+        older=[signed.notes[300], signed.notes[600]],
+        on_entry=lambda i, e: seen.append((i, e)),
+    )
     assert seen == list(enumerate(signed.entries))
     assert result.checkpoint.checkpoint.size == 1000 and result.older_sizes == (300, 600)
     assert result.partial_files_checked >= 4  # partial tiles kept for sizes 300 and 600
@@ -72,8 +82,12 @@ def test_untouched_log_verifies_and_hands_over_every_entry(signed: Signed) -> No
     [
         ("tile/0/001", 32 * 17 + 5, r"tile tile/0/001: hash 17 \(entry 273\)"),
         ("tile/1/000.p/3", 40, r"tile tile/1/000.p/3: hash 1 \(entries 256..511\)"),
-        ("tile/entries/002", 100, r"tile tile/0/002: hash 0 \(entry 512\) does not match "
-                                  r"entry bundle tile/entries/002"),
+        (
+            "tile/entries/002",
+            100,
+            r"tile tile/0/002: hash 0 \(entry 512\) does not match "
+            r"entry bundle tile/entries/002",
+        ),
         ("tile/entries/003.p/232", 3000, r"tile tile/0/003.p/232: hash \d+ .* entry bundle"),
         ("tile/0/001.p/44", 64, r"tile/0/001.p/44: hash 2 \(entry 258\)"),
         ("tile/entries/002.p/88", 10, r"entry bundle tile/entries/002.p/88 does not match"),
@@ -111,7 +125,9 @@ def test_reordered_entries_are_caught(signed: Signed) -> None:
         verify_log(signed.directory, SIGNER.verifier)
 
 
-def test_reordered_history_with_rebuilt_tiles_fails_the_signed_root(signed: Signed, tmp_path: Path) -> None:
+def test_reordered_history_with_rebuilt_tiles_fails_the_signed_root(
+    signed: Signed, tmp_path: Path
+) -> None:
     entries = list(signed.entries)
     entries[3], entries[4] = entries[4], entries[3]
     rebuilt = build(tmp_path / "rebuilt", entries, ())
@@ -127,7 +143,9 @@ def test_a_log_rebuilt_without_one_entry_and_resigned_is_caught_by_an_older_chec
     forged = build(tmp_path / "forged", entries, (1000,))
     # On its own, a rewritten and re-signed log is self-consistent: that is the limit.
     verify_log(forged.directory, SIGNER.verifier)
-    with pytest.raises(VerificationError, match=r"older checkpoint #1 \(size 600\) is not consistent"):
+    with pytest.raises(
+        VerificationError, match=r"older checkpoint #1 \(size 600\) is not consistent"
+    ):
         verify_log(forged.directory, SIGNER.verifier, older=[signed.notes[600]])
 
 
@@ -139,7 +157,7 @@ def test_a_rolled_back_log_is_caught(signed: Signed, tmp_path: Path) -> None:
 
 def test_wrong_key_or_forged_older_checkpoint(signed: Signed) -> None:
     other = NoteSigner("archive.example.org/log", b"\x08" * 32)
-    with pytest.raises(VerificationError, match="checkpoint: .*no signature by a known key"):
+    with pytest.raises(VerificationError, match=r"checkpoint: .*no signature by a known key"):
         verify_log(signed.directory, other.verifier)
     forged = sign_checkpoint(Checkpoint(SIGNER.name, 300, b"\x00" * 32), other)
     with pytest.raises(VerificationError, match="older checkpoint #1: "):

@@ -1,4 +1,4 @@
-"""A local RFC 3161 timestamp authority for tests: certificates from `cryptography`, `openssl ts`."""
+"""A local RFC 3161 timestamp authority for tests: `cryptography` certificates, `openssl ts`."""
 
 from __future__ import annotations
 
@@ -47,11 +47,23 @@ class LocalTSA:
         query.write_bytes(request_der)
         out = self.directory / "response.tsr"
         subprocess.run(
-            ["openssl", "ts", "-reply", "-config", str(self.directory / "ts.cnf"),
-             "-queryfile", str(query), "-inkey", str(self.directory / "tsa.key"),
-             "-signer", str(self.directory / "tsa.pem"),
-             "-out", str(out)],
-            check=True, capture_output=True,
+            [
+                "openssl",
+                "ts",
+                "-reply",
+                "-config",
+                str(self.directory / "ts.cnf"),
+                "-queryfile",
+                str(query),
+                "-inkey",
+                str(self.directory / "tsa.key"),
+                "-signer",
+                str(self.directory / "tsa.pem"),
+                "-out",
+                str(out),
+            ],
+            check=True,
+            capture_output=True,
         )
         return out.read_bytes()
 
@@ -74,9 +86,12 @@ def make_tsa(directory: Path) -> LocalTSA:
         .not_valid_after(now + dt.timedelta(days=30))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+            critical=True,
         )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
+        )
         .sign(ca_key, hashes.SHA256())
     )
     tsa_key = ec.generate_private_key(ec.SECP256R1())
@@ -90,7 +105,8 @@ def make_tsa(directory: Path) -> LocalTSA:
         .not_valid_after(now + dt.timedelta(days=30))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
-            x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True
+            x509.KeyUsage(True, False, False, False, False, False, False, False, False),
+            critical=True,
         )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
         .add_extension(

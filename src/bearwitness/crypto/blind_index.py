@@ -29,18 +29,26 @@ def words(text: str) -> set[str]:
     return {word for word in _WORD.findall(folded) if len(word) > 1}
 
 
-def _positions(word: str, key: bytes) -> list[int]:
-    digest = hashlib.blake2b(word.encode(), key=key, digest_size=2 * HASHES).digest()
-    return [int.from_bytes(digest[2 * i:2 * i + 2], "little") % BITS for i in range(HASHES)]
+def _digests(words_: Iterable[str], key: bytes) -> bytes:
+    keyed = hashlib.blake2b(key=key, digest_size=2 * HASHES)
+    parts = []
+    for word in words_:
+        hasher = keyed.copy()  # cheaper than keying a new hasher for every word
+        hasher.update(word.encode())
+        parts.append(hasher.digest())
+    return b"".join(parts)
+
+
+def _positions(words_: Iterable[str], key: bytes) -> np.ndarray:
+    """HASHES bit positions per word, from little-endian 16-bit slices of its keyed digest."""
+    return np.frombuffer(_digests(words_, key), dtype="<u2") % BITS
 
 
 def bloom(texts: Iterable[str], key: bytes) -> bytes:
     """The keyed filter of every word in ``texts``."""
-    bits = bytearray(BITS // 8)
-    for word in set().union(*(words(text) for text in texts)):
-        for position in _positions(word, key):
-            bits[position >> 3] |= 1 << (position & 7)
-    return bytes(bits)
+    bits = np.zeros(BITS, dtype=bool)
+    bits[_positions(set().union(*(words(text) for text in texts)), key)] = True
+    return np.packbits(bits, bitorder="little").tobytes()
 
 
 def candidates(filters: Sequence[bytes], query: str, key: bytes) -> list[int]:
@@ -50,7 +58,6 @@ def candidates(filters: Sequence[bytes], query: str, key: bytes) -> list[int]:
         return []
     matrix = np.frombuffer(b"".join(filters), dtype=np.uint8).reshape(len(filters), BITS // 8)
     keep = np.ones(len(filters), dtype=bool)
-    for word in query_words:
-        for position in _positions(word, key):
-            keep &= (matrix[:, position >> 3] & (1 << (position & 7))) != 0
+    for position in _positions(sorted(query_words), key):
+        keep &= (matrix[:, position >> 3] & (1 << (position & 7))) != 0
     return [int(index) for index in np.flatnonzero(keep)]

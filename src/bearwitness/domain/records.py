@@ -13,6 +13,7 @@ Ids are pseudonymous and carry the record's prefix (``P-0042`` is a person).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from dataclasses import dataclass, field
@@ -75,8 +76,8 @@ class Record:
 
     @classmethod
     def from_dict(cls: type[R], data: dict[str, Any]) -> R:
-        hints = typing.get_type_hints(cls)
-        names = {f.name for f in dataclasses.fields(cls)}
+        hints = _hints(cls)
+        names = set(hints)
         unknown = set(data) - names - {"type"}
         if unknown:
             raise InputError(
@@ -91,6 +92,13 @@ class Record:
         if "id" not in values:
             raise InputError(f"a {cls.KIND} needs an id", hint=f"Give ids like {cls.PREFIX}-0001.")
         return cls(**values)
+
+
+@functools.cache
+def _hints(cls: type[Record]) -> dict[str, Any]:
+    """Each field's annotation (resolving them is slow, and they never change)."""
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
 
 
 def _encode(value: Any) -> Any:

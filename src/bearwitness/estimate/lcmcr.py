@@ -111,7 +111,9 @@ def run_chain(
     # Start as LCMCR does: every class at the lists' marginal capture rates.
     rates = (x * c[:, None]).sum(axis=0) / n
     lam = np.repeat(np.clip(rates, 1e-6, 1 - 1e-6)[:, None], k, axis=1)
-    lognu = np.full(k, -np.log(k))
+    # LCMCR's starting weights: 90% spread over four classes, 10% over the rest.
+    nu = np.full(k, 1.0 / k) if k <= 4 else np.r_[np.full(4, 0.225), np.full(k - 4, 0.1 / (k - 4))]
+    lognu = np.log(nu)
     z0 = np.zeros(k, dtype=np.int64)
     scalars = np.array([0.3 / k, 0.0])
     max_n0 = N0_CAP_FACTOR * n

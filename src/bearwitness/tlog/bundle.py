@@ -88,8 +88,14 @@ def write_bundle(
             name = f"checkpoint-{size}.tsr" if n == 0 else f"checkpoint-{size}.{n}.tsr"
             files[name] = tsr
             stamps.append(name)
-        listed.append({"size": size, "checkpoint": f"checkpoint-{size}",
-                       "proof": f"proof-{size}.tlog-proof", "timestamps": stamps})
+        listed.append(
+            {
+                "size": size,
+                "checkpoint": f"checkpoint-{size}",
+                "proof": f"proof-{size}.tlog-proof",
+                "timestamps": stamps,
+            }
+        )
     if tsa_roots_pem is not None:
         files["tsa-roots.pem"] = tsa_roots_pem
     manifest = {
@@ -108,7 +114,9 @@ def write_bundle(
     files["README.txt"] = _readme(kind, index, log_key.name).encode()
     out.mkdir(parents=True, exist_ok=True)
     if any(out.iterdir()):
-        raise InputError(f"{out} is not empty", hint="Give a new or empty directory for the bundle.")
+        raise InputError(
+            f"{out} is not empty", hint="Give a new or empty directory for the bundle."
+        )
     for name, content in files.items():
         (out / name).write_bytes(content)
 

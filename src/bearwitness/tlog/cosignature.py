@@ -91,7 +91,7 @@ class CosignatureSigner:
 
 def parse_witness_key(vkey: str) -> CosignatureVerifier:
     """Parse a witness vkey ``<name>+<hex id>+<base64(0x04 ‖ pubkey)>``; the id must match."""
-    fields = vkey.strip().split("+")
+    fields = vkey.strip().split("+", 2)  # base64 may itself contain "+"
     if len(fields) != 3:
         raise _bad("it is not <name>+<8 hex digits>+<base64 key>")
     try:

@@ -49,8 +49,17 @@ COMMITMENT_PREFIX: Final = b"bearwitness/commitment/v1\n"
 MAX_ENTRY_BYTES: Final = 65535  # an entry bundle stores lengths as uint16
 
 KINDS: Final = frozenset(
-    {"create", "update", "delete", "evidence", "import", "unlock", "reshare",
-     "link_decision", "estimate"}
+    {
+        "create",
+        "update",
+        "delete",
+        "evidence",
+        "import",
+        "unlock",
+        "reshare",
+        "link_decision",
+        "estimate",
+    }
 )
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -110,9 +119,7 @@ class LogEntry:
 
     def to_bytes(self) -> bytes:
         """The canonical JSON bytes that are appended to the log."""
-        return canonical_json(
-            {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
-        )
+        return canonical_json({k: v for k, v in dataclasses.asdict(self).items() if v is not None})
 
 
 def parse_entry(data: bytes) -> LogEntry:

@@ -85,7 +85,7 @@ def read_file(directory: Path, relpath: str) -> bytes:
 
 
 class HashSource:
-    """Subtree hashes of a tree of ``size`` leaves; subclasses say where perfect subtrees come from."""
+    """Subtree hashes of a tree of ``size`` leaves; subclasses supply the perfect subtrees."""
 
     size: int
 
@@ -164,8 +164,12 @@ class TileReader(HashSource):
                 pairs = len(below) // (2 * HASH)
                 levels.append(
                     b"".join(
-                        [merkle.hash_children(below[i : i + HASH], below[i + HASH : i + 2 * HASH])
-                         for i in range(0, pairs * 2 * HASH, 2 * HASH)]
+                        [
+                            merkle.hash_children(
+                                below[i : i + HASH], below[i + HASH : i + 2 * HASH]
+                            )
+                            for i in range(0, pairs * 2 * HASH, 2 * HASH)
+                        ]
                     )
                 )
             self._cache[key] = levels

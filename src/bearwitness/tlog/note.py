@@ -146,7 +146,7 @@ def parse_signer_key(text: str) -> NoteSigner:
 
 
 def _split_key(text: str, parts: int, what: str) -> tuple[str, int, bytes]:
-    fields = text.split("+")
+    fields = text.split("+", 2)  # base64 may itself contain "+"
     if len(fields) != parts or not re.fullmatch(r"[0-9a-f]{8}", fields[1]):
         raise _bad_key(what, "it is not <name>+<8 hex digits>+<base64 key>")
     try:

@@ -74,7 +74,9 @@ def open_proof(
     proof = parse_proof(data)
     signed = open_checkpoint(proof.checkpoint, log_key, witnesses, quorum)
     cp = signed.checkpoint
-    merkle.verify_inclusion(merkle.hash_leaf(entry), proof.index, cp.size, proof.hashes, cp.root_hash)
+    merkle.verify_inclusion(
+        merkle.hash_leaf(entry), proof.index, cp.size, proof.hashes, cp.root_hash
+    )
     return signed
 
 

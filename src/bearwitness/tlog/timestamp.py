@@ -4,7 +4,7 @@ A trusted timestamp authority (TSA) signs "these bytes existed at time T".
 Over a signed checkpoint it dates the whole log up to that size.
 
     request = build_request(note)                 # DER TimeStampReq, SHA-256, nonce
-    response = transport(request.der)             # the caller POSTs it (application/timestamp-query)
+    response = transport(request.der)  # the caller POSTs it as application/timestamp-query
     when = verify_timestamp(response, note, roots=[tsa_root], nonce=request.nonce)
 
 The network stays outside this module: ``transport`` is any callable that
@@ -60,7 +60,7 @@ def verify_timestamp(
     intermediates: Sequence[x509.Certificate] = (),
     nonce: int | None = None,
 ) -> dt.datetime:
-    """Check a TSA response over ``data`` against trusted roots; returns the time it states (UTC)."""
+    """Check a TSA response over ``data`` against trusted roots; returns its time (UTC)."""
     try:
         parsed = rfc3161_client.decode_timestamp_response(response)
     except Exception:  # the Rust parser raises its own types for malformed DER

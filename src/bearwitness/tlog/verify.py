@@ -100,7 +100,9 @@ def _parents(level_hashes: bytes) -> bytes:
     """The next level's hashes: the root of every full tile of this level."""
     full = len(level_hashes) // (TILE_WIDTH * HASH) * TILE_WIDTH * HASH
     step = TILE_WIDTH * HASH
-    return b"".join([merkle.reduce_perfect(level_hashes[i : i + step]) for i in range(0, full, step)])
+    return b"".join(
+        [merkle.reduce_perfect(level_hashes[i : i + step]) for i in range(0, full, step)]
+    )
 
 
 def _check_older(
@@ -187,7 +189,9 @@ class _Checker:
     ) -> None:
         if len(stored) != len(expected):
             raise VerificationError(f"tile {path} has {len(stored)} bytes, not {len(expected)}")
-        k = next(i for i in range(0, len(stored), HASH) if stored[i : i + HASH] != expected[i : i + HASH])
+        k = next(
+            i for i in range(0, len(stored), HASH) if stored[i : i + HASH] != expected[i : i + HASH]
+        )
         per_hash = TILE_WIDTH**level
         first = (tile * TILE_WIDTH + k // HASH) * per_hash
         covers = f"entry {first}" if level == 0 else f"entries {first}..{first + per_hash - 1}"
@@ -196,7 +200,9 @@ class _Checker:
             hint="The tile or the entries it covers were changed.",
         )
 
-    def _check_entry_partials(self, tile: int, width: int, entries: list[bytes], bundle: bytes) -> None:
+    def _check_entry_partials(
+        self, tile: int, width: int, entries: list[bytes], bundle: bytes
+    ) -> None:
         for w, path in self._partials(f"tile/entries/{encode_index(tile)}.p", width):
             self.partials += 1
             end = sum(2 + len(e) for e in entries[:w])
@@ -208,7 +214,7 @@ class _Checker:
                 )
 
     def _partials(self, relpath: str, width: int) -> list[tuple[int, str]]:
-        """Partial files under ``relpath`` that the checked size covers (narrower than ``width``)."""
+        """Partial files under ``relpath`` narrower than ``width`` (covered by the checked size)."""
         try:
             names = os.listdir(self.directory / relpath)
         except FileNotFoundError:
