@@ -20,15 +20,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bearwitness.crypto.kdf import KdfParams  # noqa: E402
-from bearwitness.intake.importers import ImportRow  # noqa: E402
-from bearwitness.services import writing  # noqa: E402
-from bearwitness.services.archive import Archive  # noqa: E402
-from bearwitness.services.sealing import SEARCH_KEY_PURPOSE, seal_record  # noqa: E402
+from bearwitness.crypto.kdf import KdfParams
+from bearwitness.intake.importers import ImportRow
+from bearwitness.services import writing
+from bearwitness.services.archive import Archive
+from bearwitness.services.sealing import SEARCH_KEY_PURPOSE, seal_record
 
-WORDS = ("detained passport Argun forms signed names beaten relatives threatened officers "
-         "задержали паспорт Аргун бланки подписать имена били родственникам угрожали "
-         "night car basement released evacuated lawyer complaint").split()
+WORDS = [
+    "detained", "passport", "Argun", "forms", "signed", "names", "beaten", "relatives",
+    "threatened", "officers", "задержали", "паспорт", "Аргун", "бланки", "подписать", "имена",
+    "били", "родственникам", "угрожали", "night", "car", "basement", "released", "evacuated",
+    "lawyer", "complaint",
+]
 
 
 def documents(count: int, seed: int = 1) -> list[ImportRow]:

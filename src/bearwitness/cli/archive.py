@@ -8,11 +8,6 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from bearwitness.crypto import agent
-from bearwitness.crypto.files import export_identity
-from bearwitness.errors import InputError
-from bearwitness.services import inbox, status
-from bearwitness.services.archive import Archive
 from bearwitness.cli.session import (
     ARCHIVE_ARGUMENT,
     console,
@@ -20,6 +15,11 @@ from bearwitness.cli.session import (
     plural,
     read_secret,
 )
+from bearwitness.crypto import agent
+from bearwitness.crypto.files import export_identity
+from bearwitness.errors import InputError
+from bearwitness.services import inbox, status
+from bearwitness.services.archive import Archive
 
 keys_app = typer.Typer(help="Change who can unlock the archive, without re-encrypting records.",
                        no_args_is_help=True)

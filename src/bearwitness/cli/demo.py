@@ -42,8 +42,8 @@ def demo(
     claims.add_column("who")
     claims.add_column("stance")
     claims.add_column("count")
-    for stance, count, speaker in summary.claims:
-        claims.add_row(speaker, stance, QualifiedCount.parse(count).describe())
+    for stance, stated, speaker in summary.claims:
+        claims.add_row(speaker, stance, QualifiedCount.parse(stated).describe())
     console.print(claims)
     console.print(
         f"At least [bold]{summary.victims_documented}[/] victims are documented here by name: "

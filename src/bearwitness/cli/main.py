@@ -57,7 +57,7 @@ EXIT_CODES: dict[type[BearWitnessError], int] = {
 def exit_code_for(error: BearWitnessError) -> int:
     for kind in type(error).__mro__:
         if kind in EXIT_CODES:
-            return EXIT_CODES[kind]  # type: ignore[index]
+            return EXIT_CODES[kind]
     return 1
 
 

@@ -184,7 +184,7 @@ def _partner_lists(rng: random.Random, add: Any, people: list[tuple[str, str, st
     number = 0
     for list_name, chance, script in (("network", 0.7, "ru"), ("committee", 0.5, "en"),
                                       ("gazette", 0.3, "en")):
-        for person_id, name_ru, name_en in people:
+        for _, name_ru, name_en in people:
             if rng.random() < chance:
                 number += 1
                 name = name_ru if script == "ru" else name_en

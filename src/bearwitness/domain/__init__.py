@@ -3,7 +3,7 @@
 Pure values and rules, standard library only: no I/O, no keys, no database.
 """
 
-from bearwitness.domain.counts import Qualifier, QualifiedCount
+from bearwitness.domain.counts import QualifiedCount, Qualifier
 from bearwitness.domain.dates import PartialDate, PartialDateRange
 
 __all__ = ["PartialDate", "PartialDateRange", "QualifiedCount", "Qualifier"]

@@ -25,7 +25,8 @@ class Qualifier(StrEnum):
 
 _PREFIXES: list[tuple[Qualifier, tuple[str, ...]]] = [
     (Qualifier.APPROXIMATELY, ("~", "about", "around", "approximately", "approx.", "approx",
-                               "some", "roughly", "около", "примерно", "приблизительно", "порядка")),
+                               "some", "roughly", "около", "примерно", "приблизительно",
+                               "порядка")),
     (Qualifier.AT_LEAST, (">=", "≥", "at least", "no fewer than", "not less than",
                           "не менее", "не меньше", "по меньшей мере", "как минимум")),
     (Qualifier.AT_MOST, ("<=", "≤", "at most", "no more than", "up to", "не более", "до")),

@@ -76,7 +76,7 @@ class Record:
 
     @classmethod
     def from_dict(cls: type[R], data: dict[str, Any]) -> R:
-        hints = _hints(cls)
+        hints = _hints(cls)  # type: ignore[arg-type]  # a class is hashable
         names = set(hints)
         unknown = set(data) - names - {"type"}
         if unknown:

@@ -57,23 +57,33 @@ def _splink_input(features: Features) -> pd.DataFrame:
     return table.drop(columns=["list", "record_id"])
 
 
-def _train(linker: Linker, options: LinkOptions) -> list[str]:
-    """Train the model; returns notes on the EM sessions that could not run."""
+def _train(linker: Linker, frame: Any, options: LinkOptions) -> tuple[Linker, list[str]]:
+    """Train the model; returns the trained linker and notes on EM sessions
+    that could not run."""
     notes = []
     linker.training.estimate_probability_two_random_records_match(
         [model.DETERMINISTIC_RULE], recall=options.prior_recall)
     linker.training.estimate_u_using_random_sampling(max_pairs=options.u_max_pairs,
                                                      seed=options.seed)
+    prior = linker.misc.save_model_to_json()["probability_two_random_records_match"]
     for number, rule in enumerate(model.EM_RULES, start=1):
+        good = linker.misc.save_model_to_json()
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 rule, estimate_without_term_frequencies=True, max_pairs=options.em_max_pairs,
                 record_sample_proportion=1.0)
         except (ValueError, SplinkException) as error:
             # On small inputs a level can be empty among the EM sample's matches
-            # (m = 0, which Splink refuses); the other sessions still train it.
+            # (m = 0, which Splink refuses). The failed session may have left
+            # half-updated parameters: go back to the model before it.
             notes.append(f"EM session {number} skipped: {type(error).__name__}")
-    return notes
+            linker = Linker(frame, good, log_level=None)
+    trained = linker.misc.save_model_to_json()
+    # The match prior comes from the deterministic rule over all pairs, never
+    # from an EM session's blocked sample.
+    trained["probability_two_random_records_match"] = prior
+    trained = _floor_m(trained, options.m_floor)
+    return Linker(frame, trained, log_level=None), notes
 
 
 def _floor_m(model_json: dict[str, Any], floor: float) -> dict[str, Any]:
@@ -130,7 +140,7 @@ def link(features: Features, api: Any, *, options: LinkOptions = LinkOptions(),
     frame = api.register(_splink_input(features))
     logging.getLogger("splink").setLevel(logging.ERROR)
     linker = Linker(frame, model.settings(), log_level=None)
-    notes = _train(linker, options)
+    linker, notes = _train(linker, frame, options)
     uid_to_key = pd.Series(keys.to_numpy(), index=features.table["unique_id"].to_numpy())
     if decisions is not None and not decisions.empty:
         accepted = decisions[decisions["decision"] == "accept"]
@@ -141,8 +151,6 @@ def link(features: Features, api: Any, *, options: LinkOptions = LinkOptions(),
                 "unique_id_r": key_to_uid.reindex(accepted["right_id"]).to_numpy(),
             }).dropna().astype("int64")
             linker.training.estimate_m_from_pairwise_labels(api.register(labels))
-    trained = _floor_m(linker.misc.save_model_to_json(), options.m_floor)
-    linker = Linker(frame, trained, log_level=None)
     predictions = linker.inference.predict(threshold_match_probability=options.keep_above)
     scored = predictions.as_pandas_dataframe()
     left = uid_to_key.reindex(scored["unique_id_l"]).to_numpy()
