@@ -141,6 +141,11 @@ def check(bundle: Path, vkey: str, tsa_ca: Path | None) -> list[str]:
     manifest = json.loads((bundle / "manifest.json").read_text("utf-8"))
     if manifest.get("format") != "bearwitness-proof-bundle/1":
         raise Failed("manifest.json is not a bearwitness-proof-bundle/1")
+    named = [manifest["data"], manifest["entry"], manifest.get("salt") or "x"]
+    for item in manifest["checkpoints"]:
+        named += [item["checkpoint"], item["proof"], *item.get("timestamps", [])]
+    if any(not isinstance(n, str) or "/" in n or "\\" in n or n.startswith(".") for n in named):
+        raise Failed("manifest.json names a file outside the bundle folder")
     data = (bundle / manifest["data"]).read_bytes()
     entry_bytes = (bundle / manifest["entry"]).read_bytes()
     entry = json.loads(entry_bytes)

@@ -34,7 +34,8 @@ def test_file_round_trip_and_hash(tmp_path: Path, secrets: ArchiveSecrets, size:
     src = _evidence(tmp_path, size)
     digest = encrypt_file(src, tmp_path / "e.age", secrets.recipient)
     assert digest == hashlib.sha256(src.read_bytes()).hexdigest()
-    assert src.read_bytes()[:64] not in (tmp_path / "e.age").read_bytes() or size == 0
+    if size >= 16:
+        assert src.read_bytes()[:64] not in (tmp_path / "e.age").read_bytes()
     decrypt_file(tmp_path / "e.age", tmp_path / "out", secrets.identity,
                  expected_sha256=digest, what="evidence E-1")
     assert (tmp_path / "out").read_bytes() == src.read_bytes()
@@ -85,7 +86,7 @@ def test_wrong_identity_and_wrong_hash(tmp_path: Path, secrets: ArchiveSecrets) 
 
 
 def test_missing_source_is_an_input_error(tmp_path: Path, secrets: ArchiveSecrets) -> None:
-    with pytest.raises(InputError, match="nothing.bin"):
+    with pytest.raises(InputError, match=r"nothing\.bin"):
         encrypt_file(tmp_path / "nothing.bin", tmp_path / "x.age", secrets.recipient)
     assert list(tmp_path.iterdir()) == []
 

@@ -233,3 +233,23 @@ def test_write_bundle_refuses_what_does_not_fit(
             file_name="../x",
         )
     shutil.rmtree(tmp / "b3", ignore_errors=True)
+
+
+def test_verifier_refuses_a_manifest_pointing_outside_the_bundle(
+    setup: tuple[Path, TileLog, list[ProvenCheckpoint], Path],
+) -> None:
+    tmp, log, proven, _ = setup
+    out = tmp / "bundle"
+    write_bundle(
+        out,
+        log=log,
+        log_key=SIGNER.verifier,
+        index=300,
+        data=RECORD,
+        salt=SALT,
+        checkpoints=proven[1:],
+    )
+    manifest = (out / "manifest.json").read_text()
+    (out / "manifest.json").write_text(manifest.replace('"record.json"', '"../record.json"'))
+    run = run_verifier(out, "--vkey", SIGNER.verifier.vkey())
+    assert run.returncode == 1 and "outside the bundle" in run.stdout

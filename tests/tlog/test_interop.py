@@ -1,4 +1,4 @@
-"""A standard client reads our log: the Go checksum-database libraries verify it.
+"""Standard clients read our log: the Go checksum-database libraries and aics-tlog.
 
 golang.org/x/mod/sumdb/{note,tlog} (Debian: golang-golang-x-mod-dev) is the
 reference implementation the C2SP specs grew from. tests/tlog/interop/tlogcheck.go
@@ -6,10 +6,18 @@ maps its tiles to C2SP paths (no height element) and checks the checkpoint
 signature, every tile it reads, every entry's inclusion and consistency with
 older checkpoints. Skipped where no Go toolchain is installed
 (`apt-get install golang-go golang-golang-x-mod-dev`).
+
+aics-tlog (PyPI, an independent Python C2SP implementation) is used both ways
+when its `aics-tlog` command is on PATH or named by $AICS_TLOG. It declares
+Python >= 3.12 but runs on 3.11; install it in its own venv:
+`python3 -m venv /tmp/aics && /tmp/aics/bin/pip install --ignore-requires-python
+aics-tlog==0.2.1`, then `AICS_TLOG=/tmp/aics/bin/aics-tlog pytest tests/tlog`.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import shutil
 import subprocess
@@ -20,15 +28,18 @@ import pytest
 from bearwitness.tlog.checkpoint import Checkpoint, sign_checkpoint
 from bearwitness.tlog.note import NoteSigner
 from bearwitness.tlog.tiles import TileLog
+from bearwitness.tlog.verify import verify_log
 
 GOPATH = "/usr/share/gocode"
 SOURCE = Path(__file__).parent / "interop" / "tlogcheck.go"
 SIGNER = NoteSigner("archive.example.org/log", b"\x05" * 32)
 
-pytestmark = pytest.mark.skipif(
+AICS_TLOG = os.environ.get("AICS_TLOG") or shutil.which("aics-tlog")
+needs_go = pytest.mark.skipif(
     shutil.which("go") is None or not Path(GOPATH, "src/golang.org/x/mod/sumdb/tlog").is_dir(),
     reason="needs Go and golang.org/x/mod (apt-get install golang-go golang-golang-x-mod-dev)",
 )
+needs_aics = pytest.mark.skipif(AICS_TLOG is None, reason="needs aics-tlog (see module docstring)")
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +56,7 @@ def tlogcheck(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out / "tlogcheck"
 
 
+@needs_go
 def test_go_sumdb_client_verifies_our_directory(tlogcheck: Path, tmp_path: Path) -> None:
     olds = []
     with TileLog(tmp_path / "log") as log:
@@ -65,6 +77,7 @@ def test_go_sumdb_client_verifies_our_directory(tlogcheck: Path, tmp_path: Path)
     assert run.stdout.strip() == "ok size=70500 entries=70500 older=2", run.stdout + run.stderr
 
 
+@needs_go
 def test_go_client_rejects_a_changed_tile(tlogcheck: Path, tmp_path: Path) -> None:
     with TileLog(tmp_path / "log") as log:
         log.append([b"FICTIONAL entry %d" % i for i in range(1_000)])
@@ -82,3 +95,62 @@ def test_go_client_rejects_a_changed_tile(tlogcheck: Path, tmp_path: Path) -> No
         timeout=300,
     )
     assert run.returncode == 1 and run.stdout.startswith("FAIL")
+
+
+def _our_log(directory: Path, n: int) -> tuple[Path, Path]:
+    """A log of n entries with a checkpoint at 1,500 saved aside; returns (vkey file, old)."""
+    old = directory.parent / "old-checkpoint"
+    with TileLog(directory) as log:
+        for start in range(0, n, 1_500):
+            log.append([b"FICTIONAL entry %d" % i for i in range(start, min(n, start + 1_500))])
+            note = sign_checkpoint(Checkpoint(SIGNER.name, log.size, log.root()), SIGNER)
+            if log.size == 1_500 or log.size == n:
+                log.publish_checkpoint(note)
+            if log.size == 1_500:
+                old.write_bytes(note)
+    vkey = directory.parent / "log.vkey"
+    vkey.write_text(SIGNER.verifier.vkey() + "\n")
+    return vkey, old
+
+
+def _aics(*args: str) -> dict[str, object]:
+    assert AICS_TLOG is not None
+    run = subprocess.run([AICS_TLOG, *args], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    result: dict[str, object] = json.loads(run.stdout)
+    return result
+
+
+@needs_aics
+def test_aics_tlog_verifies_our_directory(tmp_path: Path) -> None:
+    vkey, old = _our_log(tmp_path / "log", 70_500)
+    leaf = tmp_path / "leaf"
+    leaf.write_bytes(b"FICTIONAL entry 12345")
+    common = ["--tiles", str(tmp_path / "log"), "--vkey-file", str(vkey)]
+    assert _aics("verify-checkpoint", *common)["tiles_ok"] is True
+    assert _aics("verify-inclusion", *common, "--leaf", str(leaf), "--index", "12345")["ok"]
+    assert _aics("verify-consistency", *common, "--old-checkpoint", str(old))["ok"]
+
+
+@needs_aics
+def test_our_verifier_reads_a_directory_aics_tlog_wrote(tmp_path: Path) -> None:
+    n = 70_500
+    leaves = tmp_path / "leaves"
+    leaves.write_text("".join(f"FICTIONAL entry {i}\n" for i in range(n)))
+    theirs = tmp_path / "theirs"
+    built = _aics("build-tiles", "--leaves", str(leaves), "--out", str(theirs))
+    root = base64.b64decode(str(built["root"]))
+    note = sign_checkpoint(Checkpoint(SIGNER.name, n, root), SIGNER)
+    seen: list[bytes] = []
+    verify_log(theirs, SIGNER.verifier, checkpoint=note, on_entry=lambda i, e: seen.append(e))
+    assert seen[12345] == b"FICTIONAL entry 12345" and len(seen) == n
+    _our_log(tmp_path / "ours" / "log", n)
+    paths = [
+        "tile/0/274",
+        "tile/1/000",
+        "tile/1/001.p/19",
+        "tile/2/000.p/1",
+        "tile/entries/275.p/100",
+    ]
+    for path in paths:
+        assert (theirs / path).read_bytes() == (tmp_path / "ours" / "log" / path).read_bytes()

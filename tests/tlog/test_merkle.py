@@ -180,3 +180,17 @@ def test_consistency_proofs_hold_and_changes_fail(new: int, data: st.DataObject)
         wrong_old = data.draw(st.integers(1, new).filter(lambda s: s != old))
         with pytest.raises(VerificationError):
             merkle.verify_consistency(wrong_old, new, old_root, new_root, proof)
+
+
+def test_every_leaf_of_every_size_up_to_300_and_every_consistency_pair_up_to_100() -> None:
+    hashes = _leaves(300)
+    mth = merkle.subtree_hasher(hashes)
+    for size in range(1, 301):
+        r = mth(0, size)
+        for index in range(size):
+            proof = merkle.inclusion_proof(index, size, mth)
+            merkle.verify_inclusion(hashes[index], index, size, proof, r)
+    for new in range(1, 101):
+        for old in range(1, new + 1):
+            proof = merkle.consistency_proof(old, new, mth)
+            merkle.verify_consistency(old, new, mth(0, old), mth(0, new), proof)

@@ -162,3 +162,20 @@ def test_wrong_key_or_forged_older_checkpoint(signed: Signed) -> None:
     forged = sign_checkpoint(Checkpoint(SIGNER.name, 300, b"\x00" * 32), other)
     with pytest.raises(VerificationError, match="older checkpoint #1: "):
         verify_log(signed.directory, SIGNER.verifier, older=[forged])
+
+
+def test_empty_log_and_an_older_checkpoint_of_a_grown_log_verify(
+    signed: Signed, tmp_path: Path
+) -> None:
+    empty = build(tmp_path / "empty", [], ())
+    with TileLog(empty.directory) as log:
+        note = sign_checkpoint(Checkpoint(SIGNER.name, 0, log.root()), SIGNER)
+        log.publish_checkpoint(note)
+    assert verify_log(empty.directory, SIGNER.verifier).checkpoint.checkpoint.size == 0
+    # The tiles of a grown log still serve every size that was checkpointed.
+    result = verify_log(signed.directory, SIGNER.verifier, checkpoint=signed.notes[300])
+    assert result.checkpoint.checkpoint.size == 300
+    result = verify_log(
+        signed.directory, SIGNER.verifier, checkpoint=signed.notes[600], older=[signed.notes[300]]
+    )
+    assert result.older_sizes == (300,)

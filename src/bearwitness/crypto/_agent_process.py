@@ -84,6 +84,7 @@ class Agent:
             op = json.loads(data).get("op")
         except (OSError, ValueError, AttributeError):
             return "bad"
+        reply: dict[str, object]
         if op == "fetch":
             self.deadline = time.monotonic() + self.idle_timeout_s
             reply = {"identity": self.secrets.identity,

@@ -164,11 +164,18 @@ def _request(archive_dir: Path, op: str) -> dict[str, Any] | None:
     return reply
 
 
+# A Unix socket's path must fit in 108 bytes; leave room for "/agent-<24 hex>.sock".
+_MAX_DIR_CHARS = 70
+
+
 def _private_dir() -> Path:
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     base = Path(runtime) / "bearwitness" if runtime else (
         Path(tempfile.gettempdir()) / f"bearwitness-{os.getuid()}"
     )
+    if len(str(base)) > _MAX_DIR_CHARS:
+        runtime = None
+        base = Path("/tmp") / f"bearwitness-{os.getuid()}"
     try:
         base.mkdir(mode=0o700, parents=bool(runtime), exist_ok=True)
         info = base.lstat()

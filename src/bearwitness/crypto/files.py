@@ -139,7 +139,12 @@ def export_identity(secrets: ArchiveSecrets, path: Path, *, now: datetime | None
 def _decrypt(source: IO[bytes], writer: _HashingWriter, identity: object, what: str) -> None:
     try:
         pyrage.decrypt_io(source, writer, [identity])
-    except pyrage.DecryptError:
+    except (pyrage.DecryptError, OSError) as exc:
+        # pyrage reports a failed chunk (tampering, truncation) as an OSError
+        # without an errno; a real I/O error has one and stays what it is.
+        if isinstance(exc, OSError) and not isinstance(exc, pyrage.DecryptError) \
+                and exc.errno is not None:
+            raise
         raise TamperedError(
             f"{what} failed authentication: the encrypted file was altered, truncated, "
             "or is sealed to another archive's key.",

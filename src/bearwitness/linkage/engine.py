@@ -49,7 +49,8 @@ def duckdb_api(settings: DuckDBSettings = DuckDBSettings()) -> Any:
     return DuckDBAPI(connection)
 
 
-def spark_session(scratch: Path, *, cores: int = 2, memory: str = "4g") -> Any:
+def spark_session(scratch: Path, *, cores: int = 2, memory: str = "4g",
+                  partitions: int | None = None) -> Any:
     """A local-mode Spark session whose scratch files all go under ``scratch``.
 
     Pass a memory-backed directory (``/dev/shm/...``) to keep shuffle and spill
@@ -65,6 +66,8 @@ def spark_session(scratch: Path, *, cores: int = 2, memory: str = "4g") -> Any:
         ) from error
     scratch.mkdir(parents=True, exist_ok=True)
     java_options = f"-Djava.io.tmpdir={scratch}"
+    # Few partitions for small inputs: Spark's cost per task dominates there.
+    shuffle = str(partitions or max(4, cores * 2))
     return (
         SparkSession.builder.master(f"local[{cores}]")
         .appName("bearwitness-linkage")
@@ -76,17 +79,17 @@ def spark_session(scratch: Path, *, cores: int = 2, memory: str = "4g") -> Any:
         .config("spark.jars", similarity_jar_location())
         .config("spark.ui.enabled", "false")
         .config("spark.eventLog.enabled", "false")
-        .config("spark.sql.shuffle.partitions", str(max(4, cores * 2)))
-        .config("spark.default.parallelism", str(max(4, cores * 2)))
+        .config("spark.sql.shuffle.partitions", shuffle)
+        .config("spark.default.parallelism", shuffle)
         # Encrypt what Spark does write (shuffle and spill) with a per-session key.
         .config("spark.io.encryption.enabled", "true")
         .getOrCreate()
     )
 
 
-def spark_api(session: Any) -> Any:
+def spark_api(session: Any, *, partitions: int = 8) -> Any:
     """A Splink Spark API over ``session``; checkpoints stay in memory (persist)."""
     from splink import SparkAPI
 
     return SparkAPI(spark_session=session, break_lineage_method="persist",
-                    num_partitions_on_repartition=8)
+                    num_partitions_on_repartition=partitions)

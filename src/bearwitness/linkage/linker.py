@@ -57,7 +57,8 @@ def _splink_input(features: Features) -> pd.DataFrame:
     return table.drop(columns=["list", "record_id"])
 
 
-def _train(linker: Linker, frame: Any, options: LinkOptions) -> tuple[Linker, list[str]]:
+def _train(linker: Linker, frame: Any, records: int,
+           options: LinkOptions) -> tuple[Linker, list[str]]:
     """Train the model; returns the trained linker and notes on EM sessions
     that could not run."""
     notes = []
@@ -65,7 +66,11 @@ def _train(linker: Linker, frame: Any, options: LinkOptions) -> tuple[Linker, li
         [model.DETERMINISTIC_RULE], recall=options.prior_recall)
     linker.training.estimate_u_using_random_sampling(max_pairs=options.u_max_pairs,
                                                      seed=options.seed)
-    prior = linker.misc.save_model_to_json()["probability_two_random_records_match"]
+    prior = float(linker.misc.save_model_to_json()["probability_two_random_records_match"])
+    if not 0 < prior < 0.5:
+        # Too few records for the deterministic rule to say anything: assume
+        # each record has about one match among the others.
+        prior = min(0.5, 1 / max(2, records - 1))
     for number, rule in enumerate(model.EM_RULES, start=1):
         good = linker.misc.save_model_to_json()
         try:
@@ -140,7 +145,7 @@ def link(features: Features, api: Any, *, options: LinkOptions = LinkOptions(),
     frame = api.register(_splink_input(features))
     logging.getLogger("splink").setLevel(logging.ERROR)
     linker = Linker(frame, model.settings(), log_level=None)
-    linker, notes = _train(linker, frame, options)
+    linker, notes = _train(linker, frame, len(features.table), options)
     uid_to_key = pd.Series(keys.to_numpy(), index=features.table["unique_id"].to_numpy())
     if decisions is not None and not decisions.empty:
         accepted = decisions[decisions["decision"] == "accept"]

@@ -254,4 +254,5 @@ def generate(people: int, seed: int, lists: tuple[ListHabit, ...] = DEFAULT_LIST
                 rows.append(row)
                 truth[f"{habit.name}:{record_id}"] = int(person["person"])  # type: ignore[call-overload]
     records = pd.DataFrame(rows).fillna("")
+    records["note"] = "FICTIONAL synthetic record"
     return SyntheticData(records, pd.Series(truth, name="person"), people)

@@ -56,7 +56,11 @@ def write_bundle(
     """Write the bundle for entry ``index``; ``data`` is the canonical record or, with
     ``file_name``, the evidence file. Raises VerificationError if the pieces do not fit."""
     data_name = file_name or "record.json"
-    if "/" in data_name or data_name.startswith(".") or data_name in _RESERVED:
+    if (
+        "/" in data_name
+        or data_name.startswith((".", "checkpoint-", "proof-"))
+        or data_name in _RESERVED
+    ):
         raise InputError(f"unsafe file name {data_name!r} for the bundle")
     entry_bytes = log.read_entry(index)
     entry = parse_entry(entry_bytes)

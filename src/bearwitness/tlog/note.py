@@ -194,7 +194,9 @@ def _check_text(text: bytes) -> None:
         decoded = text.decode("utf-8")
     except UnicodeDecodeError:
         raise _bad_note("it is not UTF-8") from None
-    if not decoded.endswith("\n") or any(ord(c) < 0x20 and c != "\n" for c in decoded):
+    if not decoded.endswith("\n") or any(
+        (ord(c) < 0x20 and c != "\n") or c == "\x7f" for c in decoded
+    ):
         raise _bad_note("its text must end in LF and hold no control characters")
 
 

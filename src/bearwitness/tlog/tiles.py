@@ -2,25 +2,29 @@
 
 Usage by the archive (entries are also kept in its database)::
 
-    with TileLog(path) as log:                 # creates the directory if new
-        missing = db_entries[log.size:]        # after a crash, re-append the tail
-        root = log.append([e.to_bytes() for e in batch])
-        log.sync()                             # make it durable (fsync)
-        log.publish_checkpoint(signed_note)    # writes <dir>/checkpoint
+    log = TileLog(path)                        # creates the directory if new
+    missing = db_entries[log.size:]            # after a crash, re-append the tail
+    root = log.append([e.to_bytes() for e in batch])
+    log.sync()                                 # durable (fsync); after the DB commit
+    log.discard()                              # or: the DB transaction failed, drop
+                                               # everything appended since the last sync
+    log.publish_checkpoint(signed_note)        # syncs, then writes <dir>/checkpoint
 
-Files are written to a temporary name and renamed, so a reader never sees a
-half-written tile. Every append writes the full tiles it completes and the
-partial tiles (``N.p/W``) for the new size, and keeps every older partial tile,
-so any size that was ever checkpointed can still be served.
+Files are written to a temporary name and renamed, so a reader (any static
+file server) never sees a half-written tile. :meth:`TileLog.append` writes the
+full tiles and entry bundles it completes; the partial ones (``N.p/W``) for the
+current size are written when they are needed: on :meth:`TileLog.sync`, and
+before reading tiles for a proof. Older partial tiles are never deleted, so every
+size that was synced (and so every size that was checkpointed) stays servable.
 
-Crash safety: ``.tlog-state`` (a small JSON file, also renamed into place)
-records ``size`` and ``synced_size``. :meth:`TileLog.sync` fsyncs every file
-written since the last sync, then the state. On opening, a log whose size is
-beyond ``synced_size`` (the process or machine stopped before a sync) falls back
-to ``synced_size``: those tiles are known to be on disk, and the archive
-re-appends the entries from :attr:`TileLog.size` onwards, which rewrites the
-same files with the same bytes. A checkpoint is only ever published after a
-sync, so a published size is never rolled back.
+Crash safety: ``.tlog-state`` (a small JSON file) holds the last synced size
+and is written, with fsync, only by :meth:`TileLog.sync`; before the first
+append after a sync it is marked ``dirty``. On opening, the size is the synced
+size; if the state is dirty, files that only a later, unsynced size could have
+written are deleted (they may be torn or hold entries the database never
+committed). The archive then re-appends its entries from :attr:`TileLog.size`
+onwards. A checkpoint is only published after a sync, so a published size is
+never rolled back.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -53,6 +58,8 @@ from bearwitness.tlog.layout import (
 STATE_FILE = ".tlog-state"
 CHECKPOINT_FILE = "checkpoint"
 MAX_ENTRY = 65535
+_GROUP = re.compile(r"x?\d{3}")
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
 
 
 class TileLog:
@@ -64,12 +71,23 @@ class TileLog:
         self._dirs: set[Path] = set()
         self._cached_reader: TileReader | None = None
         self._levels: list[bytearray] = []  # the rightmost tile's hashes at each level
-        self._bundle = bytearray()  # the rightmost (partial) entry bundle
+        self._bundle = bytearray()  # the rightmost, incomplete entry bundle
+        self._partials_written = True
+        self._dirty = False
         state_path = self.directory / STATE_FILE
         if state_path.exists():
-            state = json.loads(state_path.read_text("utf-8"))
-            self._size = int(state["synced_size"])
+            try:
+                state = json.loads(state_path.read_text("utf-8"))
+                self._size = int(state["size"])
+                dirty = bool(state["dirty"])
+            except (ValueError, KeyError, TypeError):
+                raise ArchiveError(
+                    f"{state_path} is damaged", hint="Restore the log directory from a backup."
+                ) from None
             self._synced = self._size
+            if dirty:
+                self._remove_beyond_size()
+                self._write_state(dirty=False)
         else:
             if self.directory.exists() and any(self.directory.iterdir()):
                 raise ArchiveError(
@@ -78,7 +96,7 @@ class TileLog:
                 )
             self.directory.mkdir(parents=True, exist_ok=True)
             self._size = self._synced = 0
-            self._write_state(durable=True)
+            self._write_state(dirty=False)
         self._load_edge()
 
     # -- reading -----------------------------------------------------------------
@@ -87,8 +105,12 @@ class TileLog:
     def size(self) -> int:
         return self._size
 
+    @property
+    def synced_size(self) -> int:
+        return self._synced
+
     def root(self) -> bytes:
-        """The root hash at the current size."""
+        """The root hash at the current size (from memory; no disk access)."""
         parts: list[bytes] = []
         for level in reversed(range(len(self._levels))):
             buf = bytes(self._levels[level])
@@ -106,15 +128,6 @@ class TileLog:
             h = merkle.hash_children(left, h)
         return h
 
-    def reader(self, size: int | None = None) -> TileReader:
-        """A :class:`TileReader` over the tiles as a tree of ``size`` (default: current) has them.
-
-        Verifiers use it; proofs inside this log use the current tiles for every size.
-        """
-        size = self._size if size is None else size
-        self._check_size(size)
-        return TileReader(self.directory, size)
-
     def root_at(self, size: int) -> bytes:
         """The root at an earlier size, computed from the current tiles."""
         return self._reader_for(size).mth(0, size)
@@ -124,8 +137,11 @@ class TileLog:
             raise InputError(f"no entry {index}: the log has {self._size} entries")
         tile = index // TILE_WIDTH
         width = tile_width(0, tile, self._size)
-        relpath = entries_path(tile, width)
-        return decode_bundle(read_file(self.directory, relpath), relpath)[index % TILE_WIDTH]
+        if width < TILE_WIDTH:
+            data = bytes(self._bundle)
+        else:
+            data = read_file(self.directory, entries_path(tile))
+        return decode_bundle(data, entries_path(tile, width))[index % TILE_WIDTH]
 
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
         size = self._size if size is None else size
@@ -136,20 +152,18 @@ class TileLog:
         return merkle.consistency_proof(old, new, self._reader_for(new).mth)
 
     def _reader_for(self, size: int) -> TileReader:
-        self._check_size(size)
+        if not 0 <= size <= self._size:
+            raise InputError(f"size {size} is beyond the log's size {self._size}")
+        self._write_partials()
         # Proofs for any size <= current read the current tiles; keep one reader (and its cache).
         if self._cached_reader is None or self._cached_reader.size != self._size:
             self._cached_reader = TileReader(self.directory, self._size)
         return self._cached_reader
 
-    def _check_size(self, size: int) -> None:
-        if not 0 <= size <= self._size:
-            raise InputError(f"size {size} is beyond the log's size {self._size}")
-
     # -- writing -----------------------------------------------------------------
 
     def append(self, entries: Sequence[bytes]) -> bytes:
-        """Append entries in order; returns the new root hash."""
+        """Append entries in order; returns the new root hash. Durable only after :meth:`sync`."""
         for i, e in enumerate(entries):
             if len(e) > MAX_ENTRY:
                 raise InputError(
@@ -159,13 +173,15 @@ class TileLog:
                 )
         if not entries:
             return self.root()
+        if not self._dirty:
+            self._write_state(dirty=True)  # once per sync: tells a later open to clean up
         old = self._size
         self._append_bundles(entries, old)
         sha = hashlib.sha256
         leaves = b"".join([sha(b"\x00" + e).digest() for e in entries])
         self._push(0, leaves, old)
         self._size = old + len(entries)
-        self._write_state(durable=False)
+        self._partials_written = False
         return self.root()
 
     def _append_bundles(self, entries: Sequence[bytes], old: int) -> None:
@@ -175,10 +191,8 @@ class TileLog:
             self._bundle += encode_bundle(list(entries[i : i + take]))
             i += take
             pos += take
-            tile, width = (pos - 1) // TILE_WIDTH, (pos - 1) % TILE_WIDTH + 1
-            if width == TILE_WIDTH or i == len(entries):
-                self._write(entries_path(tile, width), bytes(self._bundle))
-            if width == TILE_WIDTH:
+            if pos % TILE_WIDTH == 0:
+                self._write(entries_path(pos // TILE_WIDTH - 1), bytes(self._bundle))
                 self._bundle = bytearray()
 
     def _push(self, level: int, hashes: bytes, old_size: int) -> None:
@@ -199,10 +213,21 @@ class TileLog:
                 self._write(tile_path(level, count // TILE_WIDTH - 1), full)
                 completed.append(merkle.reduce_perfect(full))
                 buf.clear()
-        if buf:
-            self._write(tile_path(level, count // TILE_WIDTH, len(buf) // HASH), bytes(buf))
         if completed:
             self._push(level + 1, b"".join(completed), old_size)
+
+    def _write_partials(self) -> None:
+        """Write the partial tiles and entry bundle of the current size, if not yet on disk."""
+        if self._partials_written:
+            return
+        for level, buf in enumerate(self._levels):
+            if buf:
+                count = self._size >> (TILE_HEIGHT * level)
+                self._write(tile_path(level, count // TILE_WIDTH, len(buf) // HASH), bytes(buf))
+        if self._bundle:
+            width = self._size % TILE_WIDTH
+            self._write(entries_path(self._size // TILE_WIDTH, width), bytes(self._bundle))
+        self._partials_written = True
 
     def _write(self, relpath: str, data: bytes) -> None:
         path = self.directory / relpath
@@ -211,47 +236,72 @@ class TileLog:
             parent.mkdir(parents=True, exist_ok=True)
             self._dirs.add(parent)
         tmp = parent / f".{path.name}.tmp"
-        with open(tmp, "wb") as f:
-            f.write(data)
+        # os.open/os.write: half the cost of open() here, and appends are file-bound.
+        fd = os.open(tmp, _WRITE_FLAGS, 0o644)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
         self._unsynced.append(path)
 
-    def _write_state(self, *, durable: bool) -> None:
-        state = {"format": 1, "size": self._size, "synced_size": self._synced}
-        self._replace(self.directory / STATE_FILE, json.dumps(state).encode(), durable=durable)
+    def _write_state(self, *, dirty: bool) -> None:
+        state = {"format": 1, "size": self._synced, "dirty": dirty}
+        self._replace(self.directory / STATE_FILE, json.dumps(state).encode())
+        self._dirty = dirty
 
-    def _replace(self, path: Path, data: bytes, *, durable: bool) -> None:
+    def _replace(self, path: Path, data: bytes) -> None:
+        """Atomic and durable: temp file, fsync, rename, fsync the directory."""
         tmp = path.with_name(f".{path.name}.tmp")
-        with open(tmp, "wb") as f:
-            f.write(data)
-            if durable:
-                f.flush()
-                os.fsync(f.fileno())
+        fd = os.open(tmp, _WRITE_FLAGS, 0o644)
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
-        if durable:
-            _fsync_dir(path.parent)
+        _fsync_path(path.parent)
 
     def sync(self) -> None:
-        """Make every append so far durable (fsync files, then directories, then the state)."""
-        dirs = {path.parent for path in self._unsynced}
-        # Concurrent fsyncs share journal commits: ~15x faster than one after another.
-        with ThreadPoolExecutor(max_workers=16) as pool:
-            list(pool.map(_fsync_path, [*self._unsynced, *dirs]))
+        """Make every append so far durable: partial tiles, fsync of files and directories,
+        then the state."""
+        self._write_partials()
+        if self._unsynced:
+            dirs = {path.parent for path in self._unsynced}
+            # Concurrent fsyncs share journal commits: ~15x faster than one after another.
+            with ThreadPoolExecutor(max_workers=16) as pool:
+                list(pool.map(_fsync_path, [*self._unsynced, *dirs]))
+            self._unsynced.clear()
+        if self._synced != self._size or self._dirty:
+            self._synced = self._size
+            self._write_state(dirty=False)
+
+    def discard(self) -> None:
+        """Drop every entry appended since the last sync (e.g. the database rolled back)."""
+        if self._size == self._synced and not self._dirty:
+            return
+        self._size = self._synced
         self._unsynced.clear()
-        self._synced = self._size
-        self._write_state(durable=True)
+        self._remove_beyond_size()
+        self._write_state(dirty=False)
+        self._load_edge()
 
     def publish_checkpoint(self, note: bytes) -> None:
-        """Sync, check that the signed checkpoint matches the tiles, and write ``checkpoint``."""
+        """Check that the signed checkpoint matches the tiles, sync, and write ``checkpoint``."""
         cp = parse_checkpoint(note)
-        self._check_size(cp.size)
-        if self.root_at(cp.size) != cp.root_hash:
+        published = self.directory / CHECKPOINT_FILE
+        if published.exists() and parse_checkpoint(published.read_bytes()).size > cp.size:
+            raise InputError(
+                f"a checkpoint for a larger size than {cp.size} is already published",
+                hint="Publish a checkpoint of the current size; never move the log backwards.",
+            )
+        if cp.size > self._size or self.root_at(cp.size) != cp.root_hash:
             raise VerificationError(
                 f"checkpoint for size {cp.size} does not match the log's root at that size",
                 hint="Sign a checkpoint over this log's root; never publish a foreign one.",
             )
         self.sync()
-        self._replace(self.directory / CHECKPOINT_FILE, note, durable=True)
+        self._replace(self.directory / CHECKPOINT_FILE, note)
 
     def close(self) -> None:
         self.sync()
@@ -268,12 +318,13 @@ class TileLog:
         if exc_type is None:
             self.close()
 
-    # -- opening -----------------------------------------------------------------
+    # -- opening and recovery ------------------------------------------------------
 
     def _load_edge(self) -> None:
         """Read the rightmost (partial) tile of every level and the partial entry bundle."""
         self._cached_reader = None
         self._levels = []
+        self._partials_written = True
         level = 0
         while self._size >> (TILE_HEIGHT * level):
             count = self._size >> (TILE_HEIGHT * level)
@@ -291,27 +342,48 @@ class TileLog:
         width = self._size % TILE_WIDTH
         self._bundle = bytearray()
         if width:
-            relpath = entries_path(self._size // TILE_WIDTH, width)
-            self._bundle = bytearray(read_file(self.directory, relpath))
-        # A state file that says "synced" only after fsync means these must all exist.
-        if self._write_state_needed():
-            self._write_state(durable=True)
+            self._bundle = bytearray(
+                read_file(self.directory, entries_path(self._size // TILE_WIDTH, width))
+            )
 
-    def _write_state_needed(self) -> bool:
-        state = json.loads((self.directory / STATE_FILE).read_text("utf-8"))
-        return bool(state["size"] != self._size)
+    def _remove_beyond_size(self) -> None:
+        """Delete tiles and bundles that only a size beyond the synced one could have written."""
+        tile_dir = self.directory / "tile"
+        if not tile_dir.is_dir():
+            return
+        for level_dir in tile_dir.iterdir():
+            if level_dir.name == "entries":
+                count = self._size
+            elif level_dir.name.isdigit():
+                count = self._size >> (TILE_HEIGHT * int(level_dir.name))
+            else:
+                continue
+            for path, index, width in _tile_files(level_dir):
+                if index * TILE_WIDTH + width > count:
+                    path.unlink()
+
+
+def _tile_files(level_dir: Path) -> list[tuple[Path, int, int]]:
+    """(path, tile index, width) of every tile file under one level's directory."""
+    found = []
+    for root, _, names in os.walk(level_dir):
+        rel = Path(root).relative_to(level_dir).parts
+        for name in names:
+            if name.startswith("."):
+                Path(root, name).unlink()  # a temp file left by a crash mid-write
+                continue
+            if rel and rel[-1].endswith(".p"):
+                groups, width = [*rel[:-1], rel[-1][:-2]], int(name)
+            else:
+                groups, width = [*rel, name], TILE_WIDTH
+            if all(_GROUP.fullmatch(g) for g in groups):
+                index = int("".join(g.lstrip("x") for g in groups))
+                found.append((Path(root, name), index, width))
+    return found
 
 
 def _fsync_path(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:

@@ -16,13 +16,14 @@ response (``.tsr``) beside the checkpoint: ``openssl ts -verify -data checkpoint
 from __future__ import annotations
 
 import datetime as dt
+import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import rfc3161_client
 from cryptography import x509
 
-from bearwitness.errors import VerificationError
+from bearwitness.errors import InputError, VerificationError
 
 Transport = Callable[[bytes], bytes]
 
@@ -44,6 +45,28 @@ def build_request(data: bytes) -> TimestampRequest:
         .build()
     )
     return TimestampRequest(request.as_bytes(), request.nonce)
+
+
+def http_transport(url: str, timeout: float = 30.0) -> Transport:
+    """A :data:`Transport` that POSTs to a TSA's URL (RFC 3161 section 3.4)."""
+
+    def send(request: bytes) -> bytes:
+        http = urllib.request.Request(
+            url,
+            data=request,
+            headers={"Content-Type": "application/timestamp-query"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(http, timeout=timeout) as response:
+                return bytes(response.read())
+        except OSError as exc:
+            raise InputError(
+                f"the timestamp authority at {url} did not answer: {exc}",
+                hint="Check the URL and the network, or add the timestamp later.",
+            ) from None
+
+    return send
 
 
 def request_timestamp(data: bytes, transport: Transport) -> tuple[TimestampRequest, bytes]:

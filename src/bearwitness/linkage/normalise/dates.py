@@ -47,8 +47,10 @@ def month_of(word: str) -> int | None:
     """The month a word names (any case or abbreviation of the four languages)."""
     word = word.lower().strip(".")
     for stem, month in _month_stems():
-        # Short stems must be the whole word, so "mar" does not take "marina".
-        if (len(stem) <= 3 and word == stem) or (len(stem) > 3 and word.startswith(stem)):
+        # Short Latin stems must be the whole word, so "mar" does not take
+        # "marina"; Cyrillic stems take their case endings (июн: июня, июне).
+        whole = len(stem) <= 3 and stem.isascii()
+        if (whole and word == stem) or (not whole and word.startswith(stem)):
             return month
     return None
 
@@ -155,6 +157,6 @@ def parse_date(text: str) -> PartialDate | None:
 def parse_birth(text: str) -> PartialDate | None:
     """A date of birth: a date or year, with "born", "г.р.", "né", "geb." allowed."""
     lowered = text.lower()
-    lowered = re.sub(r"\b(born|b\.|род\.|родил(ся|ась)|г\.\s?р\.|г\.р\.|гр\.|née?|geb\.|geboren)",
-                     " ", lowered)
+    lowered = re.sub(r"(?<!\w)(born|b\.|род\.|родил(ся|ась)|г\.\s?р\.|гр\.|née?|geb\.|geboren|"
+                     r"in|en|im|в)(?!\w)", " ", lowered)
     return parse_date(lowered)

@@ -98,6 +98,12 @@ _COMMON_STEPS = [
 ]
 
 
+# French and press English write ж as j between vowels (Khadijat) and кс as x
+# (Alexandr); nothing in the word says so, so these are only tried as readings.
+_FRENCH_STEPS = [("j", "zh"), ("x", "ks")]
+_MODES = {"german": _GERMAN_STEPS, "gost": _GOST_STEPS, "french": _FRENCH_STEPS, "plain": []}
+
+
 def _mode_steps(text: str) -> list[tuple[str, str]]:
     """The system-specific rewrites for a whole name: one German or GOST word
     marks the others, which may carry no marker of their own (Selimchan)."""
@@ -132,24 +138,26 @@ def fold_readings(text: str, context: str = "") -> tuple[str, ...]:
     """The folds of ``text`` read as written in ``context``'s system, in none
     in particular, as German, and as GOST: for names that may mix systems
     ("Ramzan Suleimanow": an English given name beside a German surname)."""
-    readings = [fold(text, context), fold(text), fold(text, "sch"), fold(text, "`")]
+    readings = [fold(text, context)] + [fold(text, mode=mode) for mode in _MODES]
     return tuple(dict.fromkeys(readings))
 
 
 @cache
-def fold(text: str, context: str = "") -> str:
+def fold(text: str, context: str = "", mode: str = "") -> str:
     """The coarse comparison key of a name or place, in any script or system.
 
     Empty when the text holds no letters. Words are folded one by one and
     joined with a space. ``context`` is other text written the same way (the
     rest of the person's name): it tells which system wrote a word that shows
     no sign of it on its own ("Jekaterina" beside "Umarowa" is German).
+    ``mode`` (german, gost, french, plain) forces a reading instead.
     """
     text = text.strip()
     if has_cyrillic(text):
         text = transliterate(text, "bgn_pcgn")
     words = re.split(r"[\s,;/]+", _strip_marks(text).lower())
-    mode_steps = _mode_steps(" ".join(words) + " " + _strip_marks(context).lower())
+    mode_steps = (_MODES[mode] if mode
+                  else _mode_steps(" ".join(words) + " " + _strip_marks(context).lower()))
     keys = []
     for word in words:
         letters = re.sub(r"[^a-z`]", "", word.replace("-", ""))

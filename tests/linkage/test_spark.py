@@ -1,0 +1,38 @@
+"""The same linkage on Spark's local mode. Skipped only when pyspark is not
+importable (install it with `pip install 'bearwitness[spark]'`; needs Java 17)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pyspark")
+
+from bearwitness.linkage.engine import duckdb_api, spark_api, spark_session  # noqa: E402
+from bearwitness.linkage.features import build_features  # noqa: E402
+from bearwitness.linkage.linker import link  # noqa: E402
+from bearwitness.linkage.scoring import score  # noqa: E402
+from bearwitness.linkage.synthetic import generate  # noqa: E402
+
+
+@pytest.mark.slow
+def test_spark_local_mode_links_like_duckdb(tmp_path: Path) -> None:
+    shm = Path("/dev/shm")
+    scratch = (shm if shm.is_dir() and os.access(shm, os.W_OK) else tmp_path) / f"bw-{os.getpid()}"
+    data = generate(100, seed=3)
+    features = build_features(data.records)
+    session = spark_session(scratch, cores=2, memory="2g", partitions=1)
+    try:
+        on_spark = link(features, spark_api(session, partitions=1))
+    finally:
+        session.stop()
+    on_duckdb = link(features, duckdb_api())
+    spark_scores = score(on_spark.records, data.truth)
+    duck_scores = score(on_duckdb.records, data.truth)
+    assert spark_scores.pairwise_f1 >= 0.9
+    assert abs(spark_scores.pairwise_f1 - duck_scores.pairwise_f1) <= 0.05
+    assert set(on_spark.pairs.columns) >= {"left_id", "right_id", "probability"}
+    # Spark's scratch files went to the directory given, none elsewhere in it.
+    assert any(scratch.iterdir())
