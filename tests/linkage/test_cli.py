@@ -78,7 +78,8 @@ def test_unreadable_values_are_reported_per_row(app: typer.Typer, tmp_path: Path
     assert result.exit_code == 0, result.output
     assert "record 1, event_date" in result.output
     assert pd.read_csv(problems, dtype=str).to_dict("records") == [
-        {"list": "a", "record_id": "1", "role": "event_date", "reason": "not a date this tool reads"}]
+        {"list": "a", "record_id": "1", "role": "event_date",
+         "reason": "not a date this tool reads"}]
     assert len(pd.read_csv(tmp_path / "out.csv")) == 3  # nothing dropped
 
 

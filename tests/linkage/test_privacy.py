@@ -88,7 +88,7 @@ def test_duckdb_cannot_spill_or_touch_files() -> None:
     api = duckdb_api()
     connection = api.duckdb_con
     assert connection.execute("SELECT current_setting('temp_directory')").fetchone() == ("",)
-    with pytest.raises(Exception, match="(?i)disabled|permission|external"):
+    with pytest.raises(Exception, match=r"(?i)disabled|permission|external"):
         connection.execute("COPY (SELECT 1) TO 'leak.csv'")
-    with pytest.raises(Exception, match="(?i)lock|configuration"):
+    with pytest.raises(Exception, match=r"(?i)lock|configuration"):
         connection.execute("SET temp_directory = '/tmp/spill'")

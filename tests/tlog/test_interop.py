@@ -17,10 +17,13 @@ aics-tlog==0.2.1`, then `AICS_TLOG=/tmp/aics/bin/aics-tlog pytest tests/tlog`.
 from __future__ import annotations
 
 import base64
+import functools
+import http.server
 import json
 import os
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -130,6 +133,29 @@ def test_aics_tlog_verifies_our_directory(tmp_path: Path) -> None:
     assert _aics("verify-checkpoint", *common)["tiles_ok"] is True
     assert _aics("verify-inclusion", *common, "--leaf", str(leaf), "--index", "12345")["ok"]
     assert _aics("verify-consistency", *common, "--old-checkpoint", str(old))["ok"]
+    # Served as it is by a plain static file server, the directory reads the same.
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(tmp_path / "log")
+    )
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        served = _aics(
+            "verify-inclusion",
+            "--tiles",
+            url,
+            "--vkey-file",
+            str(vkey),
+            "--leaf",
+            str(leaf),
+            "--index",
+            "12345",
+        )
+        assert served["ok"] is True
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @needs_aics

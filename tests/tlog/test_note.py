@@ -16,7 +16,12 @@ from bearwitness.tlog.checkpoint import (
     parse_checkpoint,
     sign_checkpoint,
 )
-from bearwitness.tlog.cosignature import CosignatureSigner, parse_witness_key
+from bearwitness.tlog.cosignature import (
+    CosignatureSigner,
+    add_cosignatures,
+    parse_witness_key,
+    witness_request,
+)
 from bearwitness.tlog.note import (
     NoteSigner,
     parse_note,
@@ -173,3 +178,23 @@ def test_key_texts_round_trip_for_any_key(seed: bytes) -> None:
     assert parse_verifier_key(signer.verifier.vkey()) == signer.verifier
     witness = CosignatureSigner("witness.example/w", seed)
     assert parse_witness_key(witness.verifier.vkey()) == witness.verifier
+
+
+def test_witness_request_and_adding_cosignature_lines() -> None:
+    note = sign_checkpoint(Checkpoint("example.org/log", 0, merkle.EMPTY_ROOT), SIGNER)
+    assert witness_request(0, [], note) == b"old 0\n\n" + note
+    assert witness_request(2, [b"\x00" * 32], note).startswith(
+        b"old 2\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n"
+    )
+    w1 = CosignatureSigner("witness.example/one", b"\x11" * 32)
+    stranger = CosignatureSigner("witness.example/stranger", b"\x13" * 32)
+    reply = w1.cosign(note, 1_700_000_000)[len(note) :]
+    merged = add_cosignatures(note, reply, (w1.verifier,))
+    assert merged == note + reply
+    assert add_cosignatures(merged, reply, (w1.verifier,)) == merged  # no duplicates
+    assert open_checkpoint(merged, SIGNER.verifier, (w1.verifier,), quorum=1).witnesses
+    with pytest.raises(VerificationError, match="no configured witness"):
+        add_cosignatures(note, stranger.cosign(note, 1)[len(note) :], (w1.verifier,))
+    other = sign_checkpoint(Checkpoint("example.org/log", 1, merkle.hash_leaf(b"x")), SIGNER)
+    with pytest.raises(VerificationError, match="does not verify"):
+        add_cosignatures(other, reply, (w1.verifier,))

@@ -43,18 +43,27 @@ def _strata(text: str) -> tuple[str, ...]:
     return chosen
 
 
+_OUT = "Output: record_id, cluster_id, list, link_probability."
+_PAIRS = "Output: scored pairs (left_id, right_id, probability)."
+_HISTORIES = "Output: capture-history counts."
+_PROBLEMS = "Output: values that could not be read, per row."
+_THRESHOLD = "Probability at which two records are one person."
+_STRATA = f"Strata for the histories, comma-separated, from {', '.join(STRATA)}."
+_LABELS = "Labelled sample: list, record_id, person_id."
+
+
 @link_app.command("lists")
 def lists_command(
     files: Annotated[list[Path], typer.Argument(help="CSV lists, one per organisation.",
                                                 exists=True, dir_okay=False)],
     columns: Annotated[Path, typer.Option(help="TOML file: which column holds what, per list.",
                                           exists=True, dir_okay=False)],
-    out: Annotated[Path, typer.Option(help="Output: record_id, cluster_id, list, link_probability.")],
-    pairs_out: Annotated[Path | None, typer.Option(help="Output: scored pairs (left_id, right_id, probability).")] = None,
-    histories_out: Annotated[Path | None, typer.Option(help="Output: capture-history counts.")] = None,
-    problems_out: Annotated[Path | None, typer.Option(help="Output: values that could not be read, per row.")] = None,
-    threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="Probability at which two records are one person.")] = 0.5,
-    strata: Annotated[str, typer.Option(help=f"Strata for the histories, from {', '.join(STRATA)}.")] = "",
+    out: Annotated[Path, typer.Option(help=_OUT)],
+    pairs_out: Annotated[Path | None, typer.Option(help=_PAIRS)] = None,
+    histories_out: Annotated[Path | None, typer.Option(help=_HISTORIES)] = None,
+    problems_out: Annotated[Path | None, typer.Option(help=_PROBLEMS)] = None,
+    threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help=_THRESHOLD)] = 0.5,
+    strata: Annotated[str, typer.Option(help=_STRATA)] = "",
     seed: Annotated[int, typer.Option(help="Seed for the random sampling in training.")] = 2024,
 ) -> None:
     """Link CSV lists directly, without an archive."""
@@ -76,13 +85,15 @@ def lists_command(
                    "linked on their other fields.", highlight=False)
     if problems_out is not None:
         pd.DataFrame([vars(p) for p in features.problems],
-                     columns=["list", "record_id", "role", "reason"]).to_csv(problems_out, index=False)
+                     columns=["list", "record_id", "role", "reason"]).to_csv(problems_out,
+                                                                             index=False)
     result.records[["record_id", "cluster_id", "list", "link_probability"]].to_csv(out, index=False)
     if pairs_out is not None:
         estimation_pairs(result.pairs).to_csv(pairs_out, index=False)
     if histories_out is not None:
         lists = [path.stem for path in files]
-        capture_histories(result.records, features, lists, chosen).to_csv(histories_out, index=False)
+        histories = capture_histories(result.records, features, lists, chosen)
+        histories.to_csv(histories_out, index=False)
     people = result.records["cluster_id"].nunique()
     _err.print(f"{len(records)} records, {people} persons, {len(result.pairs)} scored pairs.",
                highlight=False)
@@ -99,8 +110,9 @@ def _read(path: Path, needed: set[str]) -> pd.DataFrame:
 @link_app.command("report")
 def report_command(
     clusters: Annotated[Path, typer.Option(help="clusters.csv from `link lists`.", exists=True)],
-    pairs: Annotated[Path | None, typer.Option(help="pairs.csv from `link lists`.", exists=True)] = None,
-    labels: Annotated[Path | None, typer.Option(help="Labelled sample: list, record_id, person_id.", exists=True)] = None,
+    pairs: Annotated[Path | None, typer.Option(help="pairs.csv from `link lists`.",
+                                               exists=True)] = None,
+    labels: Annotated[Path | None, typer.Option(help=_LABELS, exists=True)] = None,
     threshold: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.5,
     top: Annotated[int, typer.Option(min=0, help="How many uncertain links to show.")] = 20,
 ) -> None:
@@ -124,7 +136,8 @@ def report_command(
             raise InputError("No labelled record is among the linked records.",
                              hint="Label records by the list name and record_id of clusters.csv.")
         s = score(frame, truth)
-        quality = Table(title=f"Against {int(frame['record_key'].isin(truth.index).sum())} labelled records")
+        labelled_count = int(frame["record_key"].isin(truth.index).sum())
+        quality = Table(title=f"Against {labelled_count} labelled records")
         for column in ("measure", "precision", "recall", "F1"):
             quality.add_column(column, justify="right")
         quality.add_row("pairwise", f"{s.pairwise_precision:.3f}", f"{s.pairwise_recall:.3f}",

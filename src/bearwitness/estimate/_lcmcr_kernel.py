@@ -24,16 +24,34 @@ def seed_stream(seed: int) -> None:
 
 
 @njit(cache=True)
-def _multinomial(n: int, p: np.ndarray, out: np.ndarray) -> None:
-    """Multinomial(n, p) into out, by sequential binomials (p sums to 1)."""
+def _multinomial(
+    n: int, p: np.ndarray, out: np.ndarray, order: np.ndarray, suffix: np.ndarray
+) -> None:
+    """Multinomial(n, p) into out, by sequential binomials (p sums to 1).
+
+    Classes are taken in decreasing probability, so the count is usually used up
+    after the few occupied classes and the rest cost nothing. Any order is exact.
+    """
+    k_count = p.shape[0]
+    for k in range(k_count):  # insertion sort of K indices: K is small
+        order[k] = k
+        i = k
+        while i > 0 and p[order[i - 1]] < p[order[i]]:
+            order[i - 1], order[i] = order[i], order[i - 1]
+            i -= 1
+    # Probability left after each position, summed from the small end so that it
+    # stays accurate when the large classes have taken nearly all of it.
+    acc = 0.0
+    for index in range(k_count - 1, -1, -1):
+        acc += p[order[index]]
+        suffix[index] = acc
     remaining = n
-    mass = 1.0
-    k_last = p.shape[0] - 1
-    for k in range(k_last):
-        if remaining == 0 or mass <= 0.0:
+    for index in range(k_count - 1):
+        k = order[index]
+        if remaining == 0:
             out[k] = 0
             continue
-        q = p[k] / mass
+        q = p[k] / suffix[index]
         if q >= 1.0:
             out[k] = remaining
             remaining = 0
@@ -43,17 +61,46 @@ def _multinomial(n: int, p: np.ndarray, out: np.ndarray) -> None:
             draw = np.random.binomial(remaining, q)
             out[k] = draw
             remaining -= draw
-        mass -= p[k]
-    out[k_last] = remaining
+    out[order[k_count - 1]] = remaining
+
+
+@njit(cache=True)
+def _gamma(shape: float) -> float:
+    """A Gamma(shape, 1) draw for shape >= 1 (Marsaglia & Tsang 2000).
+
+    About twice as fast as Numba's general np.random.gamma, which matters: a
+    sweep draws 2·J·K of them for λ alone.
+    """
+    d = shape - 1.0 / 3.0
+    c = 1.0 / np.sqrt(9.0 * d)
+    while True:
+        x = np.random.standard_normal()
+        v = 1.0 + c * x
+        if v <= 0.0:
+            continue
+        v = v * v * v
+        u = np.random.random()
+        if u < 1.0 - 0.0331 * x * x * x * x:
+            return d * v
+        if np.log(u) < 0.5 * x * x + d * (1.0 - v + np.log(v)):
+            return d * v
 
 
 @njit(cache=True)
 def _log_gamma(shape: float) -> float:
-    """log of a Gamma(shape, 1) draw, exact for small shapes (Robert & Casella 2004, p. 45)."""
-    if shape < 0.5:
+    """log of a Gamma(shape, 1) draw, exact for small shapes (Robert & Casella 2004, p. 45):
+    Gamma(a) = Gamma(a + 1) · U^(1/a), kept in logs so that tiny draws do not underflow."""
+    if shape < 1.0:
         u = 1.0 - np.random.random()  # in (0, 1]
-        return float(np.log(u) / shape + np.log(np.random.gamma(1.0 + shape, 1.0)))
-    return float(np.log(np.random.gamma(shape, 1.0)))
+        return float(np.log(u) / shape + np.log(_gamma(1.0 + shape)))
+    return float(np.log(_gamma(shape)))
+
+
+@njit(cache=True)
+def _beta(a: float, b: float) -> float:
+    """A Beta(a, b) draw for a, b >= 1, as a ratio of gammas."""
+    x = _gamma(a)
+    return x / (x + _gamma(b))
 
 
 @njit(cache=True)
@@ -100,6 +147,8 @@ def run_sweeps(
     nu = np.exp(lognu)
     prob = np.empty(k_count)
     z = np.empty(k_count, dtype=np.int64)
+    order = np.empty(k_count, dtype=np.int64)
+    suffix = np.empty(k_count)
     nk = np.empty(k_count, dtype=np.int64)
     s1 = np.empty((j_count, k_count), dtype=np.int64)
     alpha = scalars[0]
@@ -131,7 +180,7 @@ def run_sweeps(
             if c[m] == 1:
                 _categorical(prob, z)
             else:
-                _multinomial(c[m], prob, z)
+                _multinomial(c[m], prob, z, order, suffix)
             for k in range(k_count):
                 nk[k] += z[k]
                 for j in range(j_count):
@@ -140,7 +189,7 @@ def run_sweeps(
         # 2. λ | counts ~ Beta(1 + seen, 1 + not seen), the unobserved counting as not seen
         for k in range(k_count):
             for j in range(j_count):
-                v = np.random.beta(1.0 + s1[j, k], 1.0 + nk[k] - s1[j, k] + z0[k])
+                v = _beta(1.0 + s1[j, k], 1.0 + nk[k] - s1[j, k] + z0[k])
                 lam[j, k] = min(max(v, _EPS), 1.0 - 1e-16)
         # 3. stick-breaking weights, in log space as LCMCR does: a stick next to 1
         #    has log(1 - V) far below what 1 - V can hold in a double, and α depends on it.
@@ -179,7 +228,7 @@ def run_sweeps(
         # 6. classes of the unobserved
         for k in range(k_count):
             prob[k] /= pi0
-        _multinomial(n0, prob, z0)
+        _multinomial(n0, prob, z0, order, suffix)
         # 7. concentration α ~ Gamma(a + K - 1, rate b - log ν_K)
         if update_alpha:
             alpha = np.random.gamma(a_alpha + k_count - 1.0, 1.0 / (b_alpha - log_rest))

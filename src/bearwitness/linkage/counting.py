@@ -31,7 +31,8 @@ def strata_columns(features: Features, strata: tuple[str, ...]) -> pd.DataFrame:
     for stratum in strata:
         if stratum == "period":
             middle = (pd.to_numeric(table["event_lo"]) + pd.to_numeric(table["event_hi"])) // 2
-            values = middle.map(lambda d: None if pd.isna(d) else str(date.fromordinal(int(d)).year))
+            values = middle.map(
+                lambda d: None if pd.isna(d) else str(date.fromordinal(int(d)).year))
         elif stratum == "place":
             values = table["event_place"]
         elif stratum == "act_type":

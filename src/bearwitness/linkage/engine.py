@@ -91,5 +91,6 @@ def spark_api(session: Any, *, partitions: int = 8) -> Any:
     """A Splink Spark API over ``session``; checkpoints stay in memory (persist)."""
     from splink import SparkAPI
 
-    return SparkAPI(spark_session=session, break_lineage_method="persist",
-                    num_partitions_on_repartition=partitions)
+    return SparkAPI(  # type: ignore[no-untyped-call]
+        spark_session=session, break_lineage_method="persist",
+        num_partitions_on_repartition=partitions)

@@ -125,7 +125,8 @@ def _feature_row(row: pd.Series, problems: list[Problem]) -> dict[str, object]:
         "surname_key": surname or None,
         "given_key": given or None,
         "surname_fold": surname_folded or None,
-        "given_fold": (fold(names.given, context).replace(" ", "") or None) if names.given else None,
+        "given_fold": ((fold(names.given, context).replace(" ", "") or None)
+                       if names.given else None),
         "patronymic_key": ((patronymic_key(names.patronymic, context) or None)
                            if names.patronymic else None),
         "sex": sex or None,

@@ -155,9 +155,10 @@ def link(features: Features, api: Any, *, options: LinkOptions = LinkOptions(),
                 "unique_id_l": key_to_uid.reindex(accepted["left_id"]).to_numpy(),
                 "unique_id_r": key_to_uid.reindex(accepted["right_id"]).to_numpy(),
             }).dropna().astype("int64")
-            linker.training.estimate_m_from_pairwise_labels(api.register(labels))
+            linker.training.estimate_m_from_pairwise_labels(  # type: ignore[no-untyped-call]
+                api.register(labels))
     predictions = linker.inference.predict(threshold_match_probability=options.keep_above)
-    scored = predictions.as_pandas_dataframe()
+    scored = predictions.as_pandas_dataframe()  # type: ignore[no-untyped-call]
     left = uid_to_key.reindex(scored["unique_id_l"]).to_numpy()
     right = uid_to_key.reindex(scored["unique_id_r"]).to_numpy()
     pairs = pd.DataFrame({

@@ -40,7 +40,7 @@ class Decision:
                              hint="Use accept, reject or undo.")
         if not self.reason.strip():
             raise InputError("A review decision needs a reason.",
-                             hint="Say in a few words why the two records are or are not one person.")
+                             hint="Say in a few words why the records are or are not one person.")
         if self.left_id == self.right_id:
             raise InputError("A pair needs two different records.", hint="Check the record ids.")
 
@@ -150,7 +150,7 @@ def edit_as_decisions(clusters: pd.DataFrame, edit: ClusterEdit) -> list[Decisio
         pairs = list(product(keys, rest))
         verdict = "reject"
     else:
-        firsts = {}
+        firsts: dict[str, str] = {}
         for key in keys:
             firsts.setdefault(by_key[key], key)
         anchors = list(firsts.values())

@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,7 +45,8 @@ _AGE = {"ru": "{} лет", "en": "{}", "fr": "{} ans", "de": "{} Jahre"}
 _ACTS = {
     "ru": {"arbitrary_detention": "задержан", "torture": "пытки", "killing": "убит",
            "enforced_disappearance": "пропал без вести", "seizure_of_documents": "изъят паспорт",
-           "forced_signature": "заставили подписать", "threats_to_relatives": "угрозы родственникам",
+           "forced_signature": "заставили подписать",
+           "threats_to_relatives": "угрозы родственникам",
            "extortion": "вымогательство"},
     "en": {"arbitrary_detention": "detained", "torture": "tortured", "killing": "killed",
            "enforced_disappearance": "disappeared", "seizure_of_documents": "passport seized",
@@ -100,7 +102,7 @@ class SyntheticData:
     population: int = 0
 
 
-def _families(sex: str) -> tuple[list[dict[str, object]], list[float]]:
+def _families(sex: str) -> tuple[list[dict[str, Any]], list[float]]:
     families = [f for f in load_table("given_names")["family"] if f["sex"] == sex]
     return families, [float(f["weight"]) for f in families]
 
@@ -227,7 +229,7 @@ def _render(person: dict[str, object], habit: ListHabit, rng: random.Random) -> 
     row["residence"] = _write_name(str(residence["names"][0]), habit, rng)
     acts = person["acts"]
     assert isinstance(acts, list)
-    row["event_type"] = ", ".join(_ACTS[lang].get(a, a) for a in acts)
+    row["event_type"] = ", ".join(_ACTS[lang].get(str(a), str(a)) for a in acts)
     row["sex"] = {"ru": {"m": "м", "f": "ж"}, "en": {"m": "male", "f": "female"},
                   "fr": {"m": "homme", "f": "femme"}, "de": {"m": "m", "f": "w"}}[lang][str(sex)]
     for role in ("birth", "age", "event_date", "event_place", "residence", "event_type", "sex",

@@ -16,7 +16,8 @@ Public API, by module (each module's docstring has the details):
 - :mod:`~bearwitness.tlog.checkpoint`: :class:`Checkpoint`, :func:`sign_checkpoint`,
   :func:`open_checkpoint` (signature, witness cosignatures, quorum), :func:`parse_checkpoint`.
 - :mod:`~bearwitness.tlog.cosignature`: :func:`parse_witness_key`,
-  :class:`CosignatureVerifier`, :class:`CosignatureSigner` (C2SP tlog-cosignature v1).
+  :class:`CosignatureVerifier`, :class:`CosignatureSigner` (C2SP tlog-cosignature v1),
+  :func:`witness_request` (tlog-witness add-checkpoint body), :func:`add_cosignatures`.
 - :mod:`~bearwitness.tlog.timestamp`: :func:`request_timestamp`, :func:`http_transport`,
   :func:`verify_timestamp` (RFC 3161 over a signed checkpoint).
 - :mod:`~bearwitness.tlog.verify`: :func:`verify_log` (whole directory, offline, older

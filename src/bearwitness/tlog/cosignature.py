@@ -11,6 +11,10 @@ to it. Key id = SHA-256(name ‖ 0x0A ‖ 0x04 ‖ pubkey)[:4]; the signature is
 Witness vkeys are written ``<name>+<hex id>+<base64(0x04 ‖ pubkey)>``.
 :class:`CosignatureVerifier` plugs into :func:`bearwitness.tlog.note.verify_note`;
 :class:`CosignatureSigner` exists for tests and for running a witness.
+
+Talking to a witness (c2sp.org/tlog-witness@v1.0.0): POST the body made by
+:func:`witness_request` to ``<witness>/add-checkpoint``; a 200 reply holds
+cosignature lines, which :func:`add_cosignatures` checks and adds to the note.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from bearwitness.errors import InputError
+from bearwitness.errors import InputError, VerificationError
 from bearwitness.tlog.note import (
     ALG_COSIGNATURE_V1,
     NoteSignature,
@@ -113,3 +117,46 @@ def cosignature_time(signature: bytes) -> int:
 
 def _bad(reason: str) -> InputError:
     return InputError(f"invalid witness key: {reason}", hint="Copy the witness key again, whole.")
+
+
+def witness_request(old_size: int, proof: list[bytes], signed_checkpoint: bytes) -> bytes:
+    """The body of a tlog-witness ``POST <witness>/add-checkpoint`` (c2sp.org/tlog-witness).
+
+    ``old_size`` is the size the witness last saw from this log (0 the first time) and
+    ``proof`` the consistency proof from that size to the checkpoint's.
+    """
+    if len(proof) > 63:
+        raise InputError("a witness accepts at most 63 consistency proof hashes")
+    lines = [b"old %d\n" % old_size, *(base64.b64encode(h) + b"\n" for h in proof)]
+    return b"".join(lines) + b"\n" + signed_checkpoint
+
+
+def add_cosignatures(
+    signed_checkpoint: bytes, lines: bytes, witnesses: tuple[CosignatureVerifier, ...]
+) -> bytes:
+    """Add the cosignature lines a witness returned, after checking each against ``witnesses``.
+
+    Raises VerificationError for a line from an unknown key or one that does not verify;
+    lines already on the checkpoint are not added twice.
+    """
+    note = parse_note(signed_checkpoint)
+    try:
+        received = parse_note(note.text + b"\n" + lines).signatures
+    except VerificationError as exc:
+        raise VerificationError(f"cosignature lines: {exc.message}") from None
+    known = {(w.name, w.key_id): w for w in witnesses}
+    have = set(note.signatures)
+    added = b""
+    for sig in received:
+        witness = known.get((sig.name, sig.key_id))
+        if witness is None:
+            raise VerificationError(
+                f"a cosignature by {sig.name} is from no configured witness key",
+                hint="Add the witness's vkey to the configuration, or ignore its reply.",
+            )
+        if not witness.verify(note.text, sig.signature):
+            raise VerificationError(f"the cosignature by {sig.name} does not verify")
+        if sig not in have:
+            have.add(sig)
+            added += sig.line().encode()
+    return signed_checkpoint + added

@@ -4,6 +4,7 @@
   ``tile/entries/<N>[.p/<W>]``, with ``<N>`` in 3-digit groups, all but the last
   prefixed ``x`` (1234067 -> ``x001/x234/067``); no height element.
 - :func:`encode_bundle` / :func:`decode_bundle`: ``uint16 big-endian length ‖ bytes`` per entry.
+- :func:`tile_files_beyond`: files only a larger tree would use (crash recovery).
 - :class:`TileReader`: reads the hash tiles of a tree of a given size from a
   directory and answers ``mth(start, end)`` for the proof algorithms in
   :mod:`bearwitness.tlog.merkle`, computing inside tiles and caching the result.
@@ -16,6 +17,8 @@ ones in a partial tile ``N.p/W``.
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 from collections import OrderedDict
 from pathlib import Path
 
@@ -26,6 +29,7 @@ TILE_HEIGHT = 8
 TILE_WIDTH = 256
 HASH = merkle.HASH_SIZE
 FULL_TILE_BYTES = TILE_WIDTH * HASH
+_GROUP = re.compile(r"x?\d{3}")
 
 
 def encode_index(n: int) -> str:
@@ -73,6 +77,36 @@ def decode_bundle(data: bytes, where: str) -> list[bytes]:
         entries.append(data[pos : pos + length])
         pos += length
     return entries
+
+
+def tile_files_beyond(directory: Path, size: int) -> list[Path]:
+    """Tile and bundle files (and leftover temp files) that no tree of ``size`` or less uses."""
+    tile_dir = directory / "tile"
+    if not tile_dir.is_dir():
+        return []
+    found = []
+    for level_dir in tile_dir.iterdir():
+        if level_dir.name == "entries":
+            count = size
+        elif level_dir.name.isdigit():
+            count = size >> (TILE_HEIGHT * int(level_dir.name))
+        else:
+            continue
+        for root, _, names in os.walk(level_dir):
+            rel = Path(root).relative_to(level_dir).parts
+            for name in names:
+                if name.startswith("."):
+                    found.append(Path(root, name))  # a temp file left by a crash mid-write
+                    continue
+                if rel and rel[-1].endswith(".p") and name.isdigit():
+                    groups, width = [*rel[:-1], rel[-1][:-2]], int(name)
+                else:
+                    groups, width = [*rel, name], TILE_WIDTH
+                if all(_GROUP.fullmatch(g) for g in groups):
+                    index = int("".join(g.lstrip("x") for g in groups))
+                    if index * TILE_WIDTH + width > count:
+                        found.append(Path(root, name))
+    return found
 
 
 def read_file(directory: Path, relpath: str) -> bytes:

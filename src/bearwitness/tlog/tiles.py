@@ -32,7 +32,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -51,6 +50,7 @@ from bearwitness.tlog.layout import (
     encode_bundle,
     entries_path,
     read_file,
+    tile_files_beyond,
     tile_path,
     tile_width,
 )
@@ -58,7 +58,6 @@ from bearwitness.tlog.layout import (
 STATE_FILE = ".tlog-state"
 CHECKPOINT_FILE = "checkpoint"
 MAX_ENTRY = 65535
-_GROUP = re.compile(r"x?\d{3}")
 _WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
 
 
@@ -348,38 +347,8 @@ class TileLog:
 
     def _remove_beyond_size(self) -> None:
         """Delete tiles and bundles that only a size beyond the synced one could have written."""
-        tile_dir = self.directory / "tile"
-        if not tile_dir.is_dir():
-            return
-        for level_dir in tile_dir.iterdir():
-            if level_dir.name == "entries":
-                count = self._size
-            elif level_dir.name.isdigit():
-                count = self._size >> (TILE_HEIGHT * int(level_dir.name))
-            else:
-                continue
-            for path, index, width in _tile_files(level_dir):
-                if index * TILE_WIDTH + width > count:
-                    path.unlink()
-
-
-def _tile_files(level_dir: Path) -> list[tuple[Path, int, int]]:
-    """(path, tile index, width) of every tile file under one level's directory."""
-    found = []
-    for root, _, names in os.walk(level_dir):
-        rel = Path(root).relative_to(level_dir).parts
-        for name in names:
-            if name.startswith("."):
-                Path(root, name).unlink()  # a temp file left by a crash mid-write
-                continue
-            if rel and rel[-1].endswith(".p"):
-                groups, width = [*rel[:-1], rel[-1][:-2]], int(name)
-            else:
-                groups, width = [*rel, name], TILE_WIDTH
-            if all(_GROUP.fullmatch(g) for g in groups):
-                index = int("".join(g.lstrip("x") for g in groups))
-                found.append((Path(root, name), index, width))
-    return found
+        for path in tile_files_beyond(self.directory, self._size):
+            path.unlink()
 
 
 def _fsync_path(path: Path) -> None:

@@ -91,7 +91,10 @@ def _day(year: int | None, month: int, day: int) -> date | None:
 def _parse(text: str, approximate: bool) -> PartialDate | None:
     text = re.sub(r"\b(г\.?|года?|гг\.?|year|jahr|année|an)\b", " ", text).strip(" .,")
     text = text.replace("mi-", "mid ")
-    if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
+    if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})|(\d{4})(\d{2})(\d{2})", text):
+        if m[4]:  # YYYYMMDD, as database exports write it
+            d = _day(_year(m[4]), int(m[5]), int(m[6]))
+            return PartialDate(d, d, "day", approximate) if d else None
         d = _day(_year(m[1]), int(m[2]), int(m[3]))
         return PartialDate(d, d, "day", approximate) if d else None
     if m := re.fullmatch(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})", text):
@@ -117,7 +120,9 @@ def _parse(text: str, approximate: bool) -> PartialDate | None:
         return None
     if m := re.fullmatch(r"(\d{4})", text):
         year = _year(m[1])
-        return PartialDate(date(year, 1, 1), date(year, 12, 31), "year", approximate) if year else None
+        if year is None:
+            return None
+        return PartialDate(date(year, 1, 1), date(year, 12, 31), "year", approximate)
     return _parse_words(text, approximate)
 
 

@@ -151,7 +151,8 @@ def parse_full_name(text: str) -> NameParts:
     for index in unknown:
         # Russian official order puts the surname first when a patronymic ends the name.
         surname_first = roles[-1] == "patronymic" and index == 0
-        if not found["given"] and not surname_first and (index < len(tokens) - 1 or found["surname"]):
+        not_last = index < len(tokens) - 1
+        if not found["given"] and not surname_first and (not_last or found["surname"]):
             found["given"].append(tokens[index])
         elif not found["surname"]:
             found["surname"].append(tokens[index])

@@ -60,7 +60,8 @@ def _word(word: str, system: dict[str, dict[str, str]]) -> str:
         else:
             piece, step = letters.get(ch, ch), 1
         if word[i : i + step].isupper() and piece:
-            piece = piece.upper() if word.isupper() and len(word) > 1 else piece[0].upper() + piece[1:]
+            whole_word_upper = word.isupper() and len(word) > 1
+            piece = piece.upper() if whole_word_upper else piece[0].upper() + piece[1:]
         out.append(piece)
         i += step
     return "".join(out)
