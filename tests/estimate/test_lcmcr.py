@@ -17,6 +17,7 @@ from bearwitness.estimate._lcmcr_kernel import run_sweeps, seed_stream
 from bearwitness.estimate.diagnostics import check_convergence
 from bearwitness.estimate.histories import CaptureHistories
 from bearwitness.estimate.lcmcr import LcmcrSettings, estimate_lcmcr
+from bearwitness.estimate.posterior import Posterior
 
 PACKAGE_EXAMPLE = LcmcrSettings(K=10, burnin=10_000, samples=1_000, thinning=100, chains=4)
 
@@ -67,22 +68,27 @@ def test_package_example_settings_match_reference(
     assert high == pytest.approx(ref["q975"], rel=tail_tol)
 
 
-def test_sparse_hiv_table_matches_reference_and_mixes(
+def test_sparse_hiv_table_matches_reference_in_its_main_mode(
     reference: dict[str, Any], tables: dict[str, CaptureHistories]
 ) -> None:
-    # This table catches a sampler that clamps the stick-breaking weights instead of
-    # working in log space: it then over-weights extra classes, mixes badly and puts
-    # the 97.5% point about 5% too high. About one chain in five settles in a second
-    # mode on this table (see the next test); seed 4's four chains all settle in the
-    # main one, which is where the reference's chains were.
+    # This table caught a sampler that clamped the stick-breaking weights instead of
+    # working in log space: it over-weighted extra classes, mixed badly and put the
+    # 97.5% point 5% too high. Even exact, about one chain in five settles after
+    # warm-up in a second mode with a tiny extra class (N about 12,000) and stays
+    # there (see the next test); the reference's five chains were all in the main
+    # mode, so the chains in the main mode are compared with it.
     ref = reference["hiv_rome"]["reference_results"]["lcmcr"]["ref"]["pooled"]
-    settings = LcmcrSettings(K=10, burnin=5_000, samples=2_000, thinning=20, chains=4)
+    settings = LcmcrSettings(K=10, burnin=5_000, samples=2_000, thinning=20, chains=6)
     posterior = estimate_lcmcr(tables["hiv_rome"], settings, seed=4)
-    low, mid, high = pooled_quantiles(posterior.pooled)
-    assert mid == pytest.approx(ref["median"], rel=0.015)
+    medians = np.median(posterior.draws, axis=1)
+    main = np.abs(medians / ref["median"] - 1) < 0.015
+    assert main.sum() >= 4
+    low, mid, high = pooled_quantiles(posterior.draws[main].reshape(-1))
+    assert mid == pytest.approx(ref["median"], rel=0.01)
     assert low == pytest.approx(ref["q025"], rel=0.02)
     assert high == pytest.approx(ref["q975"], rel=0.03)
-    assert check_convergence(posterior).ok
+    within = check_convergence(Posterior(posterior.n_observed, posterior.draws[main]))
+    assert within.ok and within.ess > 2_000
 
 
 def test_chain_stuck_in_a_second_mode_is_flagged(tables: dict[str, CaptureHistories]) -> None:
@@ -106,6 +112,9 @@ def test_same_seed_same_draws_and_chains_differ(tables: dict[str, CaptureHistori
     assert not np.array_equal(first.draws, other.draws)
     assert not np.array_equal(first.draws[0], first.draws[1])
     assert first.draws.shape == (3, 50)
+    # Chains run on threads; the draws must not depend on how many run at once.
+    one_at_a_time = estimate_lcmcr(tables["madigan_york_3list"], settings, seed=7, workers=1)
+    assert np.array_equal(first.draws, one_at_a_time.draws)
     assert (first.draws >= tables["madigan_york_3list"].n_observed).all()
 
 

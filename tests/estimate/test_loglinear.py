@@ -70,3 +70,22 @@ def test_disjoint_pair_interaction_is_not_estimable() -> None:
     assert not fit_model(h, ((0, 1),)).estimable
     assert fit_model(h, ()).estimable
     assert select_model(h).chosen.generators != ((0, 1),)
+
+
+def test_six_lists_are_searched_stepwise() -> None:
+    import numpy as np
+
+    from bearwitness.errors import EstimationError
+    from bearwitness.estimate.dga import estimate_dga
+    from bearwitness.estimate.simulation import simulate_histories
+
+    rng = np.random.default_rng(6)
+    h = simulate_histories(rng, 3_000, [0.7, 0.3],
+                           [[0.3, 0.25, 0.2, 0.3, 0.25, 0.2], [0.6, 0.6, 0.1, 0.1, 0.1, 0.1]])
+    result = select_model(h, "bic")
+    assert result.chosen.estimable and len(result.ranking) < 200
+    # The two lists that share the second class are linked in the chosen model.
+    assert (0, 1) in result.chosen.generators
+    assert result.interval.lower < 3_000 < result.interval.upper
+    with pytest.raises(EstimationError, match="3 to 5 lists"):
+        estimate_dga(h)

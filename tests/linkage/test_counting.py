@@ -36,7 +36,7 @@ def test_histories_by_strata_and_chosen_lists(features: Features, linked: LinkRe
     histories = capture_histories(linked.records, features, ["memorial_ru", "network_en"],
                                   ("period", "place"))
     assert list(histories.columns) == ["memorial_ru", "network_en", "period", "place", "count"]
-    assert set(histories["period"]) <= {"2017", "2018", "2019", "2020", "unknown"}
+    assert set(histories["period"]) <= {"2016", "2017", "2018", "2019", "2020", "unknown"}
     chosen = linked.records[linked.records["list"].isin(["memorial_ru", "network_en"])]
     assert histories["count"].sum() == chosen["cluster_id"].nunique()
 

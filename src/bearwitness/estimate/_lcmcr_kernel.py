@@ -17,9 +17,13 @@ from numba import njit
 _EPS = 1e-300
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def seed_stream(seed: int) -> None:
-    """Seed Numba's own random stream (separate from NumPy's)."""
+    """Seed Numba's random stream of the calling thread (separate from NumPy's).
+
+    Numba keeps one stream per thread, so a chain seeded and run on one thread
+    is reproducible whatever runs on the other threads.
+    """
     np.random.seed(seed)
 
 
@@ -81,9 +85,9 @@ def _gamma(shape: float) -> float:
         v = v * v * v
         u = np.random.random()
         if u < 1.0 - 0.0331 * x * x * x * x:
-            return d * v
+            return float(d * v)
         if np.log(u) < 0.5 * x * x + d * (1.0 - v + np.log(v)):
-            return d * v
+            return float(d * v)
 
 
 @njit(cache=True)
@@ -98,7 +102,12 @@ def _log_gamma(shape: float) -> float:
 
 @njit(cache=True)
 def _beta(a: float, b: float) -> float:
-    """A Beta(a, b) draw for a, b >= 1, as a ratio of gammas."""
+    """A Beta(a, b) draw for a, b >= 1: by inversion when a or b is 1 (every empty
+    class has Beta(1, 1 + its unobserved members)), otherwise as a ratio of gammas."""
+    if a == 1.0:
+        return float(1.0 - (1.0 - np.random.random()) ** (1.0 / b))
+    if b == 1.0:
+        return float((1.0 - np.random.random()) ** (1.0 / a))
     x = _gamma(a)
     return x / (x + _gamma(b))
 
@@ -119,7 +128,7 @@ def _categorical(p: np.ndarray, out: np.ndarray) -> None:
     out[chosen] = 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def run_sweeps(
     x: np.ndarray,  # (M, J) int64 patterns
     c: np.ndarray,  # (M,) int64 counts

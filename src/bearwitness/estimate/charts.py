@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
+import matplotlib.ticker
 
 matplotlib.use("Agg")
 
@@ -91,9 +92,10 @@ def draw_posterior(
               va="top", fontsize=9, color=INK)
     axis.axvspan(interval.lower, interval.upper, color=ACCENT, alpha=0.08)
     axis.axvline(interval.median, color=ACCENT, linewidth=2)
-    axis.text(interval.median, top * 0.6,
+    axis.text(interval.upper, top * 0.95,
               f"  estimate: {interval.median:,.0f}\n  95%: {interval.lower:,.0f}"
               f"–{interval.upper:,.0f}", va="top", fontsize=9, color=ACCENT)
+    axis.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
     axis.set_xlabel("Total number of people (documented + never recorded)")
     axis.set_yticks([])
     axis.set_title(title, loc="left", fontsize=11)
@@ -123,7 +125,9 @@ def draw_strata(
     axis.invert_yaxis()
     axis.set_xlabel("People")
     axis.set_xlim(left=0)
-    axis.legend(loc="lower right", frameon=False, fontsize=8)
+    # Below the axis, so the legend never covers an interval.
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18 - 0.6 / len(labels)), ncol=2,
+                frameon=False, fontsize=8)
     axis.set_title(title, loc="left", fontsize=11)
     axis.spines[["top", "right"]].set_visible(False)
     figure.tight_layout()

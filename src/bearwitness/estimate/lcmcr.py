@@ -8,7 +8,9 @@ is drawn by data augmentation under the prior p(N) ∝ 1/N.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,16 +79,24 @@ def estimate_lcmcr(
     settings: LcmcrSettings | None = None,
     seed: int = 0,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> Posterior:
     """Sample the posterior of the total N; chains are reproducible from `seed`.
 
-    `progress`, when given, is called with the number of sweeps just done.
+    `progress`, when given, is called with the number of sweeps just done (from
+    worker threads). `workers` caps the chains run at once (default: CPU count).
     """
     settings = settings or LcmcrSettings()
     draws = np.empty((settings.chains, settings.samples), dtype=np.int64)
     alphas = np.empty((settings.chains, settings.samples))
-    for chain, chain_seed in enumerate(chain_seeds(seed, settings.chains)):
-        n0, alpha = run_chain(histories, settings, chain_seed, progress)
+    seeds = chain_seeds(seed, settings.chains)
+    workers = max(1, min(workers or os.cpu_count() or 1, settings.chains))
+    # The kernel releases the GIL, so chains run side by side on threads; each
+    # chain is seeded and run whole on one thread, so results do not depend on
+    # the number of workers.
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        runs = list(pool.map(lambda s: run_chain(histories, settings, s, progress), seeds))
+    for chain, (n0, alpha) in enumerate(runs):
         draws[chain] = histories.n_observed + n0
         alphas[chain] = alpha
     return Posterior(

@@ -1,6 +1,14 @@
-"""Clusters of records (persons) from scored pairs: connected components of
-the pairs at or above a threshold, with each record's link probability to the
-rest of its cluster kept beside its cluster id."""
+"""Clusters of records (persons) from scored pairs, with each record's link
+probability to the rest of its cluster kept beside its cluster id.
+
+Plain connected components over every pair above a threshold chain people
+with common names into one giant cluster: a sparse record ("Magomed
+Khasanov, Grozny") links to every Magomed Khasanov, and through it they all
+join. The default clustering takes pairs from the most probable down and
+joins two clusters only if no list appears in both (a list names a person
+once), the exception being a pair from one list, which is that list's own
+duplicate. A pair a reviewer accepted is joined whatever the lists.
+"""
 
 from __future__ import annotations
 
@@ -10,30 +18,69 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 
-def cluster_ids(records: pd.DataFrame, pairs: pd.DataFrame, threshold: float) -> pd.DataFrame:
-    """``records`` (``record_key``) with ``cluster_id`` and ``link_probability``.
+def _components(size: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(size, size))
+    labels: np.ndarray = connected_components(graph, directed=False)[1]
+    return labels
 
-    ``pairs`` has ``left_id``, ``right_id`` (record keys) and ``probability``.
-    A cluster's id is the smallest record key in it, so it is stable across
-    runs that produce the same clusters. ``link_probability`` is the highest
-    probability of a pair joining the record to another member of its
-    cluster; empty for a record alone.
+
+def _constrained(lists: np.ndarray, left: np.ndarray, right: np.ndarray,
+                 forced: np.ndarray) -> np.ndarray:
+    parent = np.arange(len(lists))
+    members: dict[int, set[str]] = {i: {lists[i]} for i in range(len(lists))}
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = int(parent[i])
+        return i
+
+    for a, b, force in zip(left, right, forced, strict=True):
+        root_a, root_b = find(int(a)), find(int(b))
+        if root_a == root_b:
+            continue
+        shared = members[root_a] & members[root_b]
+        own_duplicate = lists[a] == lists[b] and shared == {lists[a]}
+        if force or not shared or own_duplicate:
+            parent[root_b] = root_a
+            members[root_a] |= members.pop(root_b)
+    return np.array([find(i) for i in range(len(lists))])
+
+
+def cluster_ids(records: pd.DataFrame, pairs: pd.DataFrame, threshold: float,
+                *, constrained: bool = True) -> pd.DataFrame:
+    """``records`` (``record_key``, ``list``) with ``cluster_id`` and ``link_probability``.
+
+    ``pairs`` has ``left_id``, ``right_id`` (record keys), ``probability`` and
+    optionally ``decision``. A cluster's id is the smallest record key in it,
+    so it is stable across runs that produce the same clusters.
+    ``link_probability`` is the highest probability of a pair joining the
+    record to another member of its cluster; empty for a record alone.
     """
     keys = records["record_key"].to_numpy()
     position = pd.Series(np.arange(len(keys)), index=keys)
-    linked = pairs[pairs["probability"] >= threshold]
-    left = position.reindex(linked["left_id"]).to_numpy()
-    right = position.reindex(linked["right_id"]).to_numpy()
-    known = ~(np.isnan(left.astype(float)) | np.isnan(right.astype(float)))
+    linked = pairs[pairs["probability"] >= threshold].sort_values(
+        ["probability", "left_id", "right_id"], ascending=[False, True, True])
+    left = position.reindex(linked["left_id"]).to_numpy(dtype=float)
+    right = position.reindex(linked["right_id"]).to_numpy(dtype=float)
+    known = ~(np.isnan(left) | np.isnan(right))
     left, right = left[known].astype(int), right[known].astype(int)
-    graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(len(keys), len(keys)))
-    _, labels = connected_components(graph, directed=False)
+    if constrained:
+        forced = (linked["decision"] == "accept").to_numpy()[known] if "decision" in linked \
+            else np.zeros(len(left), dtype=bool)
+        labels = _constrained(records["list"].astype(str).to_numpy(), left, right, forced)
+    else:
+        labels = _components(len(keys), left, right)
     out = records.copy()
     out["_component"] = labels
     out["cluster_id"] = out.groupby("_component")["record_key"].transform("min")
+    together = linked[known]
+    cluster = out.set_index("record_key")["cluster_id"]
+    together = together[cluster.reindex(together["left_id"]).to_numpy()
+                        == cluster.reindex(together["right_id"]).to_numpy()]
     best = pd.concat([
-        linked[["left_id", "probability"]].rename(columns={"left_id": "record_key"}),
-        linked[["right_id", "probability"]].rename(columns={"right_id": "record_key"}),
+        together[["left_id", "probability"]].rename(columns={"left_id": "record_key"}),
+        together[["right_id", "probability"]].rename(columns={"right_id": "record_key"}),
     ]).groupby("record_key")["probability"].max()
     out["link_probability"] = out["record_key"].map(best)
     return out.drop(columns="_component")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 import pandas as pd
 
@@ -31,6 +32,18 @@ from bearwitness.linkage.normalise import (
     surname_fold,
     surname_key,
 )
+
+# Lists repeat the same places, dates and act types thousands of times; the
+# parsers are pure, so each distinct text is read once per process.
+_parse_date = cache(parse_date)
+_parse_birth = cache(parse_birth)
+_parse_age = cache(parse_age)
+_event_codes = cache(event_codes)
+_place_key = cache(place_key)
+_parse_full_name = cache(parse_full_name)
+_given_key = cache(given_key)
+_surname_key = cache(surname_key)
+_patronymic_key = cache(patronymic_key)
 
 ROLES = (
     "full_name", "surname", "given_name", "patronymic", "sex", "birth", "age",
@@ -69,7 +82,7 @@ def _text(row: pd.Series, role: str) -> str:
 
 
 def _names(row: pd.Series) -> NameParts:
-    parsed = parse_full_name(_text(row, "full_name")) if _text(row, "full_name") else NameParts()
+    parsed = _parse_full_name(_text(row, "full_name")) if _text(row, "full_name") else NameParts()
     return NameParts(
         surname=_text(row, "surname") or parsed.surname,
         given=_text(row, "given_name") or parsed.given,
@@ -90,19 +103,19 @@ def _feature_row(row: pd.Series, problems: list[Problem]) -> dict[str, object]:
 
     event: PartialDate | None = None
     if text := _text(row, "event_date"):
-        event = parse_date(text)
+        event = _parse_date(text)
         if event is None:
             report("event_date", "not a date this tool reads")
     birth_lo = birth_hi = None
     if text := _text(row, "birth"):
-        birth = parse_birth(text)
+        birth = _parse_birth(text)
         if birth is None:
             report("birth", "not a date or year of birth this tool reads")
         else:
             birth_lo, birth_hi = birth.lo.year, birth.hi.year
     if text := _text(row, "age"):
-        age = parse_age(text)
-        anchor = event or (parse_date(_text(row, "reference_date"))
+        age = _parse_age(text)
+        anchor = event or (_parse_date(_text(row, "reference_date"))
                            if _text(row, "reference_date") else None)
         if age is None:
             report("age", "not an age this tool reads")
@@ -112,12 +125,12 @@ def _feature_row(row: pd.Series, problems: list[Problem]) -> dict[str, object]:
             birth_lo, birth_hi = age.birth_years(anchor)
     event_types: list[str] = []
     if text := _text(row, "event_type"):
-        event_types = list(event_codes(text))
+        event_types = list(_event_codes(text))
         if not event_types:
             report("event_type", "no act type of the vocabulary recognised")
     context = " ".join((names.surname, names.given, names.patronymic))
-    given = given_key(names.given, context) if names.given else ""
-    surname = surname_key(names.surname, context) if names.surname else ""
+    given = _given_key(names.given, context) if names.given else ""
+    surname = _surname_key(names.surname, context) if names.surname else ""
     surname_folded = surname_fold(names.surname, context) if names.surname else ""
     if not (given or surname):
         report("name", "no name in the record")
@@ -127,15 +140,15 @@ def _feature_row(row: pd.Series, problems: list[Problem]) -> dict[str, object]:
         "surname_fold": surname_folded or None,
         "given_fold": ((fold(names.given, context).replace(" ", "") or None)
                        if names.given else None),
-        "patronymic_key": ((patronymic_key(names.patronymic, context) or None)
+        "patronymic_key": ((_patronymic_key(names.patronymic, context) or None)
                            if names.patronymic else None),
         "sex": sex or None,
         "birth_lo": birth_lo,
         "birth_hi": birth_hi,
         "event_lo": event.lo.toordinal() if event else None,
         "event_hi": event.hi.toordinal() if event else None,
-        "event_place": (place_key(_text(row, "event_place")) or None),
-        "residence": (place_key(_text(row, "residence")) or None),
+        "event_place": (_place_key(_text(row, "event_place")) or None),
+        "residence": (_place_key(_text(row, "residence")) or None),
         "event_types": event_types or None,
     }
 
@@ -162,7 +175,7 @@ def build_features(records: pd.DataFrame) -> Features:
     # Blocking keys: a typo rarely hits both ends of a surname.
     table["surname_head"] = table["surname_fold"].str[:3]
     table["surname_tail"] = table["surname_fold"].str[-4:]
-    table["given_block"] = table["given_key"].str[:2]
+    table["given_initial"] = table["given_fold"].str[:1]
     event_month = pd.to_numeric(table["event_lo"], errors="coerce").map(
         lambda d: None if pd.isna(d) else date.fromordinal(int(d)).year * 12
         + date.fromordinal(int(d)).month)

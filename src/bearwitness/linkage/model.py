@@ -23,7 +23,10 @@ def _name(key: str, folded: str) -> Any:
         cll.NullLevel(key),
         cll.ExactMatchLevel(key, term_frequency_adjustments=True),
         cll.Or(cll.JaroWinklerLevel(key, 0.94), cll.JaroWinklerLevel(folded, 0.94)),
-        cll.Or(cll.JaroWinklerLevel(key, 0.85), cll.JaroWinklerLevel(folded, 0.85)),
+        # One edit apart: a typo, or two names that differ by one letter
+        # (Aslan, Adlan); EM weighs the mix. Jaro-Winkler at 0.85 was too
+        # lenient on short names (Salman, Aslan: 0.88).
+        cll.DamerauLevenshteinLevel(folded, 1),
         cll.ElseLevel(),
     ]
     return cl.CustomComparison(levels, output_column_name=key)
@@ -79,7 +82,7 @@ def blocking_rules() -> list[Any]:
         block_on("surname_key", "given_key"),
         block_on("surname_head", "given_key"),
         block_on("surname_tail", "given_key"),
-        block_on("surname_key", "given_block"),
+        block_on("surname_key", "given_initial"),
         block_on("given_key", "birth_lo"),
         block_on("surname_key", "birth_lo"),
         block_on("surname_key", "patronymic_key"),

@@ -107,10 +107,30 @@ def _families(sex: str) -> tuple[list[dict[str, Any]], list[float]]:
     return families, [float(f["weight"]) for f in families]
 
 
+_SYLLABLES = ["ба", "да", "за", "ха", "ма", "са", "ва", "ла", "ту", "гу", "ду", "ху", "ки", "ли",
+              "ми", "ши", "бе", "ге", "де", "хе", "ай", "ал", "ар", "ас", "ам", "ис", "ум", "ус",
+              "ур", "эль", "тем", "сул", "хан", "бек", "гир", "маш", "тах", "хож", "бай", "мур"]
+TAIL_SURNAMES = 3000
+
+
 def _surname_roots() -> tuple[list[str], list[float]]:
-    roots = [(str(f["variants"][0]), float(f["weight"]))
-             for f in load_table("given_names")["family"] if f["sex"] == "m"]
-    roots += [(root, 2.0) for root in _EXTRA_SURNAME_ROOTS]
+    """Surname roots with a Zipf-like spread: a head of roots made from common
+    given names (Магомедов is the most common surname of the region, a few
+    percent of people) and a long tail of rarer FICTIONAL roots built from
+    syllables, as real surname distributions have."""
+    head = [(str(f["variants"][0]), float(f["weight"]))
+            for f in load_table("given_names")["family"] if f["sex"] == "m"]
+    head += [(root, 2.0) for root in _EXTRA_SURNAME_ROOTS]
+    tail_rng = random.Random(0)  # the tail is fixed, whatever the data seed
+    tail: dict[str, float] = {}
+    rank = 0
+    while len(tail) < TAIL_SURNAMES:
+        root = "".join(tail_rng.choice(_SYLLABLES) for _ in range(tail_rng.choice((2, 3))))
+        root = root[0].upper() + root[1:]
+        if root not in tail:
+            rank += 1
+            tail[root] = 120 / (rank + 20)  # the tail holds about 60% of all people
+    roots = head + list(tail.items())
     return [r for r, _ in roots], [w for _, w in roots]
 
 

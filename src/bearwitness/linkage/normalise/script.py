@@ -122,9 +122,8 @@ def _fold_latin(word: str, mode_steps: list[tuple[str, str]]) -> str:
     # x is GOST's х far more often than press English кс in these names; the
     # кс names (Alexander, Maxim) are given names and their families cover them.
     word = word.replace("x", "h")
-    # j before a consonant, at the end or between vowels is й in every system
-    # (Sergej, Julija); a word-initial J before a vowel is press English дж.
-    word = re.sub(r"j(?![aeiou])|(?<=[aeiou])j", "y", word)
+    # Outside German and GOST (whose steps make j a й above), j is French ж or
+    # press English дж: both join the hushing class below.
     word = re.sub(r"gu(?=[eiy])", "g", word)
     for old, new in _COMMON_STEPS:
         word = word.replace(old, new)
