@@ -108,6 +108,10 @@ def summarise(result: EstimateResult) -> str:
         if "rhat" in convergence:
             lines.append(f"{head}Chains: R-hat {convergence['rhat']:.3f}, "
                          f"effective draws {convergence['ess']:.0f}")
+        for row in stratum.details.get("sensitivity", []):
+            lines.append(f"{head}  with K = {row['K']}, prior Gamma({row['a_alpha']}, "
+                         f"{row['b_alpha']}): {row['median']:,.0f} "
+                         f"({row['lower']:,.0f} to {row['upper']:,.0f})")
         for warning in stratum.warnings:
             lines.append(f"{head}Warning: {warning}")
     if len(result.strata) > 1 and result.total is not None:

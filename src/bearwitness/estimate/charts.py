@@ -52,7 +52,9 @@ def draw_overlaps(histories: CaptureHistories, top: int = 20) -> Figure:
     for x, c in zip(xs, counts, strict=True):
         bars.text(x, c, f"{int(c):,}", ha="center", va="bottom", fontsize=7, color=INK)
     bars.set_ylabel("People recorded")
-    bars.set_title(f"Who was recorded on which lists ({histories.n_observed:,} people)",
+    shown = "" if len(order) == len(histories.counts) else (
+        f"; the {len(order)} largest of {len(histories.counts)} combinations")
+    bars.set_title(f"Who was recorded on which lists ({histories.n_observed:,} people{shown})",
                    loc="left", fontsize=11)
     bars.spines[["top", "right"]].set_visible(False)
     for row in range(j):
