@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-import arviz
 import numpy as np
 
 from bearwitness.estimate.histories import CaptureHistories
@@ -43,6 +42,8 @@ def check_convergence(posterior: Posterior) -> Convergence:
     draws = posterior.draws.astype(np.float64)
     if draws.shape[0] < 2 or np.ptp(draws) == 0:
         return Convergence(float("nan"), float("nan"), draws.shape[0], draws.shape[1])
+    import arviz  # imported here: it takes a second, and every CLI start paid it
+
     return Convergence(
         rhat=float(arviz.rhat(draws)),  # type: ignore[no-untyped-call]
         ess=float(arviz.ess(draws)),  # type: ignore[no-untyped-call]

@@ -24,20 +24,22 @@ from bearwitness.errors import ImportRejected, InputError, NotFound
 from bearwitness.intake.importers import ImportRow
 from bearwitness.services.archive import Archive
 from bearwitness.services.ledger import append_entries
-from bearwitness.services.sealing import SEARCH_KEY_PURPOSE, SealedVersion, seal_record
+from bearwitness.services.sealing import (
+    SEARCH_KEY_PURPOSE,
+    SealedVersion,
+    open_record,
+    seal_record,
+)
 from bearwitness.store import rows as store
-from bearwitness.store.schema import folded_submissions
+from bearwitness.store.schema import REFERENCES, folded_submissions
 from bearwitness.tlog.entry import LogEntry
 
 # Write order that satisfies foreign keys inside one batch.
 ORDER = ["source", "person", "event", "document", "evidence", "act", "person_record", "claim",
          "intervention"]
-# Fields holding ids of other records, and the kind they point at.
-LINKS = {
-    "source_id": "source", "document_id": "document", "event_id": "event",
-    "victim_id": "person", "person_id": "person", "parent_id": "event",
-    "event_ids": "event", "related_ids": "event", "perpetrator_ids": "person",
-}
+# Fields holding ids of other records, and the kind they point at: the single
+# references the schema enforces with foreign keys, and the lists it cannot.
+LINKS = {**REFERENCES, "event_ids": "event", "related_ids": "event", "perpetrator_ids": "person"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -195,8 +197,6 @@ def _entry(item: SealedVersion, kind: str, previous: str | None) -> LogEntry:
 def change_record(archive: Archive, kind: str, record_id: str, changes: dict[str, Any],
                   *, delete: bool = False) -> Record:
     """A new version of one record (or its tombstone); the old version stays in history."""
-    from bearwitness.services.sealing import open_record
-
     secrets = archive.require_secrets()
     with archive.engine.begin() as connection:
         current = store.fetch_record(connection, kind, record_id)
