@@ -14,6 +14,7 @@ What it checks, using only published standards:
   1. the commitment: SHA-256(b"bearwitness/commitment/v1\\n" + salt + data)
      equals entry.json's "commitment"; for an evidence file, SHA-256(file)
      equals its "file_sha256" (and the salted commitment too, when a salt is given);
+     a file attached to a record bundle must have the SHA-256 the record names;
   2. each checkpoint is a C2SP signed note with a valid Ed25519 signature by
      the given log key, whose name is the checkpoint's origin;
   3. each tlog-proof (c2sp.org/tlog-proof) is an RFC 9162 inclusion proof from
@@ -141,7 +142,8 @@ def check(bundle: Path, vkey: str, tsa_ca: Path | None) -> list[str]:
     manifest = json.loads((bundle / "manifest.json").read_text("utf-8"))
     if manifest.get("format") != "bearwitness-proof-bundle/1":
         raise Failed("manifest.json is not a bearwitness-proof-bundle/1")
-    named = [manifest["data"], manifest["entry"], manifest.get("salt") or "x"]
+    named = [manifest["data"], manifest["entry"], manifest.get("salt") or "x",
+             manifest.get("attachment") or "x"]
     for item in manifest["checkpoints"]:
         named += [item["checkpoint"], item["proof"], *item.get("timestamps", [])]
     if any(not isinstance(n, str) or "/" in n or "\\" in n or n.startswith(".") for n in named):
@@ -164,6 +166,12 @@ def check(bundle: Path, vkey: str, tsa_ca: Path | None) -> list[str]:
         if hashlib.sha256(COMMITMENT_PREFIX + salt + data).hexdigest() != entry.get("commitment"):
             raise Failed(f"{manifest['data']}: salt and data do not give the logged commitment")
         report.append(f"ok  {manifest['data']}: salted commitment matches the log entry")
+    if manifest.get("attachment"):
+        attached = (bundle / manifest["attachment"]).read_bytes()
+        if manifest["kind"] != "record" or \
+                hashlib.sha256(attached).hexdigest() != json.loads(data).get("sha256"):
+            raise Failed(f"{manifest['attachment']}: its SHA-256 is not the one the record names")
+        report.append(f"ok  {manifest['attachment']}: SHA-256 matches the record's sha256")
 
     name, key_id, public = parse_vkey(vkey)
     leaf = sha256(b"\x00" + entry_bytes)

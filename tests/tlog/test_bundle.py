@@ -253,3 +253,27 @@ def test_verifier_refuses_a_manifest_pointing_outside_the_bundle(
     (out / "manifest.json").write_text(manifest.replace('"record.json"', '"../record.json"'))
     run = run_verifier(out, "--vkey", SIGNER.verifier.vkey())
     assert run.returncode == 1 and "outside the bundle" in run.stdout
+
+
+def test_a_record_bundle_carries_the_small_file_its_record_names(
+    setup: tuple[Path, TileLog, list[ProvenCheckpoint], Path],
+) -> None:
+    tmp, _, _, _ = setup
+    record = canonical_json({"id": "F-0001", "sha256": hashlib.sha256(FILE).hexdigest()})
+    log = TileLog(tmp / "small")
+    log.append([entry(0, commitment=commit(SALT, record))])
+    note = sign_checkpoint(Checkpoint(SIGNER.name, log.size, log.root()), SIGNER)
+    log.publish_checkpoint(note)
+    out = tmp / "bundle"
+    write_bundle(out, log=log, log_key=SIGNER.verifier, index=0, data=record, salt=SALT,
+                 checkpoints=[ProvenCheckpoint(note)], attachment=("scan.jpg", FILE))
+    run = run_verifier(out, "--vkey", SIGNER.verifier.vkey())
+    assert run.returncode == 0, run.stdout
+    assert "scan.jpg: SHA-256 matches the record's sha256" in run.stdout
+    (out / "scan.jpg").write_bytes(FILE + b"x")
+    run = run_verifier(out, "--vkey", SIGNER.verifier.vkey())
+    assert run.returncode == 1 and "not the one the record names" in run.stdout + run.stderr
+    with pytest.raises(VerificationError):
+        write_bundle(tmp / "other", log=log, log_key=SIGNER.verifier, index=0, data=record,
+                     salt=SALT, checkpoints=[ProvenCheckpoint(note)],
+                     attachment=("scan.jpg", FILE + b"x"))

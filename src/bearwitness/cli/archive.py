@@ -18,7 +18,7 @@ from bearwitness.cli.session import (
 from bearwitness.crypto import agent
 from bearwitness.crypto.files import export_identity
 from bearwitness.errors import InputError
-from bearwitness.services import inbox, status
+from bearwitness.services import inbox, ledger, status
 from bearwitness.services.archive import Archive
 
 keys_app = typer.Typer(help="Change who can unlock the archive, without re-encrypting records.",
@@ -76,6 +76,7 @@ def unlock(
         secrets = archive.unlock_with_shares(given)
     else:
         secrets = archive.unlock_with_passphrase(read_secret("Passphrase", from_stdin=stdin))
+    ledger.record_event(archive, "unlock", {"method": "shares" if use_shares else "passphrase"})
     pid = agent.start_agent(archive.folder, secrets, idle_timeout_s=timeout * 60)
     waiting = len(inbox.pending(archive))
     report = inbox.fold(archive) if waiting else None
@@ -124,6 +125,8 @@ def reshare(
     archive = open_archive(folder)
     keyring, shares = archive.keyring.reshare(archive.require_secrets(), custodians, threshold)
     archive.replace_keyring(keyring)
+    ledger.record_event(archive, "reshare", {"custodians": str(custodians),
+                                             "threshold": str(threshold)})
     archive.close()
     console.print(Panel("\n".join(shares),
                         title=f"New custodian shares: any {threshold} of {custodians} unlock",
@@ -139,6 +142,7 @@ def passphrase(
     archive = open_archive(folder)
     new = read_secret("New passphrase", from_stdin=stdin, confirm=True)
     archive.replace_keyring(archive.keyring.with_passphrase(archive.require_secrets(), new))
+    ledger.record_event(archive, "reshare", {"passphrase": "changed"})
     archive.close()
     console.print("Passphrase set. Records were not re-encrypted; the old passphrase no longer "
                   "unlocks.")

@@ -54,6 +54,7 @@ def demo(
         f"  bearwitness unlock {folder}        # passphrase above\n"
         f"  bearwitness show person {folder} P-0042 --reveal\n"
         f"  bearwitness search {folder} passport\n"
+        f"  bearwitness verify {folder}        # every record against the signed log\n"
         f"  bearwitness lock {folder}")
 
 

@@ -35,6 +35,7 @@ app = typer.Typer(
 COMMAND_MODULES = [
     "bearwitness.cli.archive",
     "bearwitness.cli.records",
+    "bearwitness.cli.log",
     "bearwitness.cli.demo",
     "bearwitness.cli.estimate",
     "bearwitness.cli.link",

@@ -113,6 +113,17 @@ def decrypt_bytes(
     return b"".join(writer.chunks)
 
 
+def check_file(src: Path, identity: str, *, expected_sha256: str | None, what: str) -> None:
+    """Decrypt an age file without keeping any plaintext, checking that it authenticates
+    and, if given, that its SHA-256 matches (for verification; any size)."""
+    parsed = parse_identity(identity)
+    with src.open("rb") as source, open(os.devnull, "wb") as sink:
+        writer = _HashingWriter(sink)
+        _decrypt(source, writer, parsed, what)
+    if expected_sha256 is not None:
+        _check_hash(writer, expected_sha256, what)
+
+
 def export_identity(secrets: ArchiveSecrets, path: Path, *, now: datetime | None = None) -> None:
     """Write the archive's identity as an age identity file (mode 0600), for `age -d -i`.
 

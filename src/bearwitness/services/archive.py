@@ -45,8 +45,21 @@ def utc_now() -> dt.datetime:
 
 @dataclass(frozen=True)
 class ArchiveConfig:
+    """``bearwitness.toml``: where the database is, and how the log is published.
+
+    The ``[log]`` table is optional: ``witnesses`` (C2SP tlog-cosignature verifier
+    keys whose cosignatures the archive accepts), ``quorum`` (how many of them a
+    checkpoint needs to verify), ``timestamp_url`` and ``tsa_roots`` (an RFC 3161
+    authority to date each checkpoint, and its root certificates, PEM).
+    """
+
     database_url: str
     origin: str
+    witnesses: tuple[str, ...] = ()
+    quorum: int = 0
+    timestamp_url: str = ""
+    tsa_roots: str = ""
+    database_setting: str = ""  # as written in the file (a SQLite path may be relative)
 
     @classmethod
     def read(cls, folder: Path) -> ArchiveConfig:
@@ -65,22 +78,44 @@ class ArchiveConfig:
                 )
             url = str(data["database"])
             origin = str(data["origin"])
-        except (tomllib.TOMLDecodeError, KeyError) as error:
+            log = data.get("log", {})
+            witnesses = tuple(str(key) for key in log.get("witnesses", []))
+            quorum = int(log.get("quorum", 0))
+            timestamp_url = str(log.get("timestamp_url", ""))
+            tsa_roots = str(log.get("tsa_roots", ""))
+        except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError, AttributeError) as error:
             raise ArchiveError(f"{path} is damaged ({error})",
-                               hint="Restore it from a backup.") from None
+                               hint="Correct it by hand, or restore it from a backup.") from None
+        setting = url
         if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
             url = sqlite_url(folder / url.removeprefix("sqlite:///"))  # relative to the folder
-        return cls(url, origin)
+        return cls(url, origin, witnesses, quorum, timestamp_url, tsa_roots, setting)
 
     @staticmethod
-    def write(folder: Path, database_url: str, origin: str) -> None:
+    def write(folder: Path, database_url: str, origin: str, *, witnesses: Sequence[str] = (),
+              quorum: int = 0, timestamp_url: str = "", tsa_roots: str = "") -> None:
+        """Write the settings; ``database_url`` as given (relative SQLite paths stay relative)."""
         text = (
             "# BearWitness archive settings. Nothing here is secret.\n"
             f"format = {FORMAT}\n"
             f"database = {_toml_string(database_url)}\n"
             f"origin = {_toml_string(origin)}\n"
+            "\n[log]\n"
+            "# Witness verifier keys (C2SP tlog-cosignature) whose cosignatures are accepted,\n"
+            "# and how many of them every checkpoint must carry to verify.\n"
+            f"witnesses = [{', '.join(_toml_string(key) for key in witnesses)}]\n"
+            f"quorum = {quorum}\n"
+            "# An RFC 3161 timestamp authority for checkpoints, and its root certificates (PEM).\n"
+            f"timestamp_url = {_toml_string(timestamp_url)}\n"
+            f"tsa_roots = {_toml_string(tsa_roots)}\n"
         )
         _write_atomically(folder / CONFIG, text)
+
+    def save(self, folder: Path) -> None:
+        """Write these settings back (e.g. after adding a witness)."""
+        self.write(folder, self.database_setting or self.database_url, self.origin,
+                   witnesses=self.witnesses, quorum=self.quorum,
+                   timestamp_url=self.timestamp_url, tsa_roots=self.tsa_roots)
 
 
 def _toml_string(value: str) -> str:

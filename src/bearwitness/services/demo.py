@@ -12,7 +12,7 @@ from bearwitness.crypto.kdf import KdfParams
 from bearwitness.demo.generate import generate
 from bearwitness.errors import ArchiveError
 from bearwitness.intake.importers import ImportRow, sha256_file
-from bearwitness.services import writing
+from bearwitness.services import checkpoints, writing
 from bearwitness.services.archive import Archive
 
 DEMO_PASSPHRASE = "FICTIONAL demo passphrase"
@@ -55,6 +55,7 @@ def build_demo(folder: Path, *, kdf_params: KdfParams | None = None) -> tuple[Ar
         records = writing.resolve_rows(archive, rows, "demo data")
         sources = {r.id: row.file for row, r in zip(rows, records, strict=True) if row.file}
         writing.write_records(archive, records, sources, operation="import")
+    checkpoints.sign_new_checkpoint(archive)  # so that `verify` and `prove` work at once
     kinds = Counter(str(item["type"]) for item in data)
     acts = Counter(str(item["act_type"]) for item in data if item["type"] == "act")
     waves = Counter(str(item["parent_id"]) for item in data

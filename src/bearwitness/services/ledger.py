@@ -1,19 +1,31 @@
-"""Writing transparency-log entries in the same transaction as the change they record.
+"""The archive's log entries: queued in the database with each change, then moved into tiles.
 
-The entries wait in the ``log_entries`` table; :mod:`bearwitness.services.log`
-moves them into the tiled log and signs checkpoints. Because they are written
-with the change, no change can land without its entry, nor an entry without its
-change, whatever crashes in between.
+Every change writes its entries to ``log_entries`` in the same transaction as
+the change (:func:`append_entries`), so no change can land without its entry,
+nor an entry without its change, whatever crashes in between. After the
+commit, :func:`sync_log` appends the queued entries to the C2SP tile log in
+``ARCHIVE/log/``; if that is interrupted, the next sync carries on from the
+tiles' size. The database is the source of the order; the tiles are what
+checkpoints sign and what anyone can download and check.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import fcntl
+import hashlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from sqlalchemy import Connection, func, insert, select
 
+from bearwitness.errors import ArchiveError
+from bearwitness.services.archive import KEYRING, Archive
 from bearwitness.store.schema import log_entries
-from bearwitness.tlog.entry import LogEntry
+from bearwitness.tlog.entry import SALT_SIZE, LogEntry, canonical_json, commit, format_time
+from bearwitness.tlog.tiles import TileLog
+
+LOCK_FILE = ".log.lock"  # beside log/, not in it: the log folder is published as it is
+SYNC_BATCH = 10_000
 
 
 def append_entries(connection: Connection, entries: Sequence[LogEntry]) -> int:
@@ -28,5 +40,72 @@ def append_entries(connection: Connection, entries: Sequence[LogEntry]) -> int:
     return start
 
 
+def record_event(archive: Archive, kind: str, detail: dict[str, str]) -> int:
+    """Log an event of the archive itself (``unlock``, ``reshare``), then sync the tiles.
+
+    The entry commits to ``detail`` and to the keyring in force, with an all-zero
+    salt: neither is secret, so anyone holding the archive can recompute it.
+    """
+    keyring = (archive.folder / KEYRING).read_bytes()
+    data = canonical_json({**detail, "event": kind,
+                           "keyring_sha256": hashlib.sha256(keyring).hexdigest()})
+    entry = LogEntry(kind=kind, record_type="archive", record_id="keyring", version=0,
+                     commitment=commit(bytes(SALT_SIZE), data), actor=archive.actor,
+                     time=format_time(archive.clock()))
+    with archive.engine.begin() as connection:
+        index = append_entries(connection, [entry])
+    sync_log(archive)
+    return index
+
+
 def log_size(connection: Connection) -> int:
     return int(connection.scalar(select(func.count()).select_from(log_entries)) or 0)
+
+
+def read_entries(connection: Connection, start: int = 0, stop: int | None = None
+                 ) -> Iterator[tuple[int, bytes]]:
+    """(index, entry bytes) from the database queue, in order."""
+    statement = select(log_entries.c.idx, log_entries.c.entry).where(
+        log_entries.c.idx >= start).order_by(log_entries.c.idx)
+    if stop is not None:
+        statement = statement.where(log_entries.c.idx < stop)
+    for idx, entry in connection.execute(statement):
+        yield int(idx), bytes(entry)
+
+
+@contextmanager
+def open_tiles(archive: Archive) -> Iterator[TileLog]:
+    """The archive's tile log, held by this process alone (tiles have one writer)."""
+    with (archive.folder / LOCK_FILE).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield TileLog(archive.log_dir)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def sync_log(archive: Archive) -> int:
+    """Append the entries the tiles lack, make them durable; returns the log's size."""
+    with open_tiles(archive) as log, archive.engine.connect() as connection:
+        queued = log_size(connection)
+        if log.size > queued:
+            raise ArchiveError(
+                f"the log holds {log.size} entries but the database only {queued}: the "
+                "database was restored from an older backup, or entries were removed",
+                hint="Run `bearwitness verify ARCHIVE`; restore the database from the "
+                "newest backup.",
+            )
+        batch: list[bytes] = []
+        try:
+            for _, entry in read_entries(connection, log.size):
+                batch.append(entry)
+                if len(batch) == SYNC_BATCH:
+                    log.append(batch)
+                    batch = []
+            if batch:
+                log.append(batch)
+            log.sync()
+        except BaseException:
+            log.discard()
+            raise
+        return log.size

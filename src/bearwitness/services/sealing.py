@@ -99,10 +99,21 @@ def open_record(sealer: FieldSealer, stored: StoredRecord, record_id: str) -> Re
 
 def open_version(sealer: FieldSealer, version: StoredVersion) -> tuple[Record, bytes]:
     """A past version of a record, and the salt of its commitment."""
-    payload = json.loads(sealer.open(
+    payload = _open_payload(sealer, version)
+    record = record_type(version.kind).from_dict(payload["record"])
+    return record, base64.b64decode(payload["salt"])
+
+
+def open_version_data(sealer: FieldSealer, version: StoredVersion) -> tuple[bytes, bytes]:
+    """A version's committed bytes (RFC 8785 canonical JSON) and its salt, as logged."""
+    payload = _open_payload(sealer, version)
+    return canonical_json(payload["record"]), base64.b64decode(payload["salt"])
+
+
+def _open_payload(sealer: FieldSealer, version: StoredVersion) -> dict[str, Any]:
+    payload: dict[str, Any] = json.loads(sealer.open(
         version.payload,
         version_context(version.kind, version.id, version.version),
         what=reference(version.kind, version.id, version.version),
     ))
-    record = record_type(version.kind).from_dict(payload["record"])
-    return record, base64.b64decode(payload["salt"])
+    return payload

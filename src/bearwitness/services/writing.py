@@ -10,6 +10,7 @@ inbox (:mod:`bearwitness.services.inbox`), to be written at the next unlock.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 from collections import defaultdict
 from collections.abc import Sequence
@@ -23,7 +24,7 @@ from bearwitness.domain.records import RECORD_TYPES, Evidence, Record, record_ty
 from bearwitness.errors import ImportRejected, InputError, NotFound
 from bearwitness.intake.importers import ImportRow
 from bearwitness.services.archive import Archive
-from bearwitness.services.ledger import append_entries
+from bearwitness.services.ledger import append_entries, sync_log
 from bearwitness.services.sealing import (
     SEARCH_KEY_PURPOSE,
     SealedVersion,
@@ -33,6 +34,11 @@ from bearwitness.services.sealing import (
 from bearwitness.store import rows as store
 from bearwitness.store.schema import REFERENCES, folded_submissions
 from bearwitness.tlog.entry import LogEntry
+
+# Evidence files up to this size are logged without a bare SHA-256: such a file (a
+# form, a short note) could be confirmed by hashing a guess. The record's salted
+# commitment binds its hash instead, and `prove` discloses record and file together.
+GUESSABLE_FILE_BYTES = 1 << 20
 
 # Write order that satisfies foreign keys inside one batch.
 ORDER = ["source", "person", "event", "document", "evidence", "act", "person_record", "claim",
@@ -132,8 +138,9 @@ def write_records(
     sealer, search_key, at = archive.sealer, secrets.subkey(SEARCH_KEY_PURPOSE), archive.now()
     files, sealed_files = files or {}, sealed_files or {}
     placed: list[tuple[Path, Path | None]] = []  # (blob, where it came from if moved)
+    records = list(records)
     try:
-        for record in records:
+        for position, record in enumerate(records):
             if not isinstance(record, Evidence):
                 continue
             target = archive.blobs / f"{record.id}.age"
@@ -143,6 +150,9 @@ def write_records(
                 if record.sha256 and digest != record.sha256:
                     raise InputError(f"evidence {record.id}: the file changed while it was read",
                                      hint="Import it again.")
+                if not record.sha256:  # the record always names its file's hash
+                    records[position] = dataclasses.replace(
+                        record, sha256=digest, size=record.size or files[record.id].stat().st_size)
             elif record.id in sealed_files:
                 # Opened once to prove it is the file the record describes.
                 decrypt_bytes(sealed_files[record.id], secrets.identity,
@@ -161,7 +171,10 @@ def write_records(
             for kind in ORDER:
                 store.insert_records(connection, kind, by_kind[kind])
             store.insert_versions(connection, [item.version for item in sealed])
-            start = append_entries(connection, [_entry(item, operation, None) for item in sealed])
+            start = append_entries(connection, [
+                _entry(item, operation, None, archive.blobs / f"{item.version.id}.age"
+                       if item.version.kind == "evidence" else None)
+                for item in sealed])
             if batch is not None:
                 connection.execute(insert(folded_submissions).values(submission_id=batch,
                                                                      folded_at=at))
@@ -172,15 +185,19 @@ def write_records(
             else:
                 os.replace(blob, origin)  # back to the inbox: nothing lost
         raise
+    sync_log(archive)
     ids: dict[str, list[str]] = defaultdict(list)
     for record in records:
         ids[record.KIND].append(record.id)
     return WriteResult(dict(ids), start)
 
 
-def _entry(item: SealedVersion, kind: str, previous: str | None) -> LogEntry:
+def _entry(item: SealedVersion, kind: str, previous: str | None,
+           blob: Path | None = None) -> LogEntry:
     record = item.version
-    evidence_hash = item.row.get("sha256") if record.kind == "evidence" else None
+    evidence_hash = None
+    if record.kind == "evidence" and int(item.row.get("size") or 0) > GUESSABLE_FILE_BYTES:
+        evidence_hash = item.row.get("sha256")
     return LogEntry(
         kind=kind,
         record_type=record.kind,
@@ -191,7 +208,18 @@ def _entry(item: SealedVersion, kind: str, previous: str | None) -> LogEntry:
         actor=record.actor,
         time=record.recorded_at,
         file_sha256=evidence_hash or None,
+        # Hashes of the ciphertexts, so that a locked archive can be verified too.
+        sealed_sha256=hashlib.sha256(record.payload).hexdigest(),
+        sealed_file_sha256=file_sha256(blob) if blob is not None and blob.exists() else None,
     )
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def change_record(archive: Archive, kind: str, record_id: str, changes: dict[str, Any],
@@ -214,5 +242,8 @@ def change_record(archive: Archive, kind: str, record_id: str, changes: dict[str
                            operation="delete" if delete else "update", deleted=delete)
         store.replace_record(connection, kind, item.row)
         store.insert_versions(connection, [item.version])
-        append_entries(connection, [_entry(item, item.version.operation, previous.commitment)])
+        blob = archive.blobs / f"{record_id}.age" if kind == "evidence" else None
+        append_entries(connection, [_entry(item, item.version.operation, previous.commitment,
+                                           blob)])
+    sync_log(archive)
     return updated

@@ -5,6 +5,8 @@
     README.txt               how to check it, in plain words
     manifest.json            what is what (format bearwitness-proof-bundle/1)
     record.json | <file>     the canonical record, or the evidence file's original bytes
+    <file>                   with a record bundle: the evidence file the record describes
+                             (its SHA-256 is the record's "sha256" field)
     salt.hex                 the commitment salt (absent for a file logged by hash only)
     entry.json               the log entry, byte for byte as logged
     log.vkey                 the log's verifier key (C2SP signed-note vkey)
@@ -51,17 +53,17 @@ def write_bundle(
     salt: bytes | None,
     checkpoints: Sequence[ProvenCheckpoint],
     file_name: str | None = None,
+    attachment: tuple[str, bytes] | None = None,
     tsa_roots_pem: bytes | None = None,
 ) -> None:
     """Write the bundle for entry ``index``; ``data`` is the canonical record or, with
-    ``file_name``, the evidence file. Raises VerificationError if the pieces do not fit."""
+    ``file_name``, the evidence file. ``attachment`` (name, bytes) adds to a record bundle
+    the evidence file whose SHA-256 the record names: how a small file, logged without a
+    bare hash, is proven. Raises VerificationError if the pieces do not fit."""
     data_name = file_name or "record.json"
-    if (
-        "/" in data_name
-        or data_name.startswith((".", "checkpoint-", "proof-"))
-        or data_name in _RESERVED
-    ):
-        raise InputError(f"unsafe file name {data_name!r} for the bundle")
+    for name in (data_name, *(attachment[:1] if attachment else ())):
+        if "/" in name or name.startswith((".", "checkpoint-", "proof-")) or name in _RESERVED:
+            raise InputError(f"unsafe file name {name!r} for the bundle")
     entry_bytes = log.read_entry(index)
     entry = parse_entry(entry_bytes)
     kind = "file" if file_name is not None else "record"
@@ -74,8 +76,15 @@ def write_bundle(
         raise VerificationError(f"entry {index}: salt and data do not give the logged commitment")
     if not checkpoints:
         raise InputError("a bundle needs at least one signed checkpoint")
+    if attachment is not None:
+        named = json.loads(data).get("sha256") if kind == "record" else None
+        if named != hashlib.sha256(attachment[1]).hexdigest():
+            raise VerificationError(f"entry {index}: the attached file is not the one the "
+                                    "record names")
 
     files: dict[str, bytes] = {data_name: data, "entry.json": entry_bytes}
+    if attachment is not None:
+        files[attachment[0]] = attachment[1]
     files["log.vkey"] = log_key.vkey().encode() + b"\n"
     if salt is not None:
         files["salt.hex"] = salt.hex().encode() + b"\n"
@@ -106,6 +115,7 @@ def write_bundle(
         "format": FORMAT,
         "kind": kind,
         "data": data_name,
+        "attachment": attachment[0] if attachment is not None else None,
         "salt": "salt.hex" if salt is not None else None,
         "entry": "entry.json",
         "index": index,

@@ -1,0 +1,232 @@
+"""Verifying a whole archive against its signed log, offline.
+
+:func:`verify_archive` checks, and names in its report every problem it finds:
+
+1. the log (:func:`bearwitness.tlog.verify.verify_log`): the newest checkpoint's
+   signature and witness quorum, every tile and entry bundle against its root,
+   and consistency with each older checkpoint given (``--against``);
+2. the database's queue of entries against the signed log, entry by entry: an
+   entry the log holds but the database lacks means the database was rolled
+   back or edited;
+3. every record version in the database against its logged commitment: unlocked,
+   by opening the version and recomputing the salted commitment; locked, by the
+   SHA-256 of its ciphertext. Every logged version must still be in the
+   database, each version's entry must name the previous version's commitment,
+   and the current row must be the newest version;
+4. every evidence file: unlocked, decrypted and hashed against the logged
+   SHA-256 of the original; locked, its age file against the logged hash of the
+   sealed file.
+
+Entries appended after the newest checkpoint are checked against the database
+but are not yet covered by a signature: the report counts them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection
+
+from bearwitness.crypto.files import check_file
+from bearwitness.domain.records import RECORD_TYPES
+from bearwitness.errors import BearWitnessError, VerificationError
+from bearwitness.services.archive import Archive
+from bearwitness.services.checkpoints import latest_checkpoint, log_verifier, witnesses
+from bearwitness.services.ledger import read_entries
+from bearwitness.services.sealing import open_record, open_version, open_version_data
+from bearwitness.services.writing import file_sha256
+from bearwitness.store import rows as store
+from bearwitness.tlog.entry import LogEntry, commit, parse_entry
+from bearwitness.tlog.verify import verify_log
+
+RECORD_ENTRY_KINDS = frozenset({"create", "update", "delete", "import", "evidence"})
+
+
+@dataclass
+class ArchiveVerification:
+    unlocked: bool
+    checkpoint_size: int = 0
+    older_sizes: tuple[int, ...] = ()
+    witnesses: tuple[str, ...] = ()
+    entries: int = 0  # in the database queue
+    versions_checked: int = 0
+    files_checked: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def uncovered(self) -> int:
+        """Entries not yet covered by a signed checkpoint."""
+        return max(0, self.entries - self.checkpoint_size)
+
+
+def verify_archive(archive: Archive, *, against: Sequence[bytes] = ()) -> ArchiveVerification:
+    report = ArchiveVerification(unlocked=not archive.locked)
+    with archive.engine.connect() as connection:
+        queued = dict(read_entries(connection))
+    report.entries = len(queued)
+    logged = _check_log(archive, against, report)
+    for index in sorted(logged):
+        if index not in queued:
+            report.problems.append(f"entry {index}: in the signed log but missing from the "
+                                   "database (the database was rolled back or edited)")
+        elif queued[index] != logged[index]:
+            report.problems.append(f"entry {index}: the database's copy differs from the "
+                                   "signed log")
+    # What the records are checked against: the signed log where it reaches, then the queue.
+    entries: dict[int, bytes] = {**queued, **logged}
+    _check_records(archive, entries, report)
+    return report
+
+
+def _check_log(archive: Archive, against: Sequence[bytes],
+               report: ArchiveVerification) -> dict[int, bytes]:
+    """Entries of the signed log by index; empty (and a problem) if the log fails."""
+    collected: dict[int, bytes] = {}
+    try:
+        key = log_verifier(archive)
+        latest = latest_checkpoint(archive)
+        result = verify_log(archive.log_dir, key, older=against, witnesses=witnesses(archive),
+                            quorum=archive.config.quorum,
+                            on_entry=lambda index, entry: collected.__setitem__(index, entry))
+    except BearWitnessError as error:
+        report.problems.append(f"log: {error.message}")
+        return {}
+    report.checkpoint_size = result.checkpoint.checkpoint.size
+    report.older_sizes = result.older_sizes
+    report.witnesses = result.checkpoint.witnesses
+    if latest.size > report.checkpoint_size:
+        report.problems.append(
+            f"log: the published checkpoint (size {report.checkpoint_size}) is older than the "
+            f"newest one kept (size {latest.size}): the log folder was rolled back")
+    return collected
+
+
+def _check_records(archive: Archive, entries: dict[int, bytes],
+                   report: ArchiveVerification) -> None:
+    by_version: dict[tuple[str, str, int], tuple[int, LogEntry]] = {}
+    for index in sorted(entries):
+        try:
+            entry = parse_entry(entries[index])
+        except BearWitnessError as error:
+            report.problems.append(f"entry {index}: {error.message}")
+            continue
+        if entry.kind not in RECORD_ENTRY_KINDS:
+            continue
+        key = (entry.record_type, entry.record_id, entry.version)
+        if key in by_version:
+            report.problems.append(f"entry {index}: {_name(key)} is logged twice (first at "
+                                   f"entry {by_version[key][0]})")
+            continue
+        by_version[key] = (index, entry)
+    seen: set[tuple[str, str, int]] = set()
+    with archive.engine.connect() as connection:
+        for version in store.fetch_versions(connection):
+            key = (version.kind, version.id, version.version)
+            seen.add(key)
+            found = by_version.get(key)
+            if found is None:
+                report.problems.append(f"{_name(key)} is in the database but not in the log "
+                                       "(added or changed without being logged)")
+                continue
+            index, entry = found
+            report.versions_checked += 1
+            problem = _check_version(archive, version, entry)
+            if problem:
+                report.problems.append(f"{_name(key)} (entry {index}): {problem}")
+            if version.version > 1:
+                before = by_version.get((version.kind, version.id, version.version - 1))
+                if before is not None and (before[0] > index or
+                                           entry.previous_commitment != before[1].commitment):
+                    report.problems.append(f"{_name(key)} (entry {index}): it does not follow "
+                                           "the previous version in the log (history reordered)")
+        for key, (index, _) in sorted(by_version.items(), key=lambda item: item[1][0]):
+            if key not in seen:
+                report.problems.append(f"entry {index}: {_name(key)} is logged but gone from "
+                                       "the database (removed)")
+        for kind in RECORD_TYPES:
+            _check_current_rows(archive, connection, kind, by_version, report)
+
+
+def _check_version(archive: Archive, version: store.StoredVersion, entry: LogEntry) -> str:
+    if entry.commitment != version.commitment:
+        return "its commitment differs from the logged one"
+    if archive.locked:
+        if entry.sealed_sha256 and hashlib.sha256(version.payload).hexdigest() != \
+                entry.sealed_sha256:
+            return "its sealed bytes differ from the logged hash (altered)"
+        return ""
+    try:
+        canonical, salt = open_version_data(archive.sealer, version)
+    except BearWitnessError as error:
+        return error.message
+    if commit(salt, canonical) != entry.commitment:
+        return "its content no longer gives the logged commitment (altered)"
+    return ""
+
+
+def _check_current_rows(archive: Archive, connection: Connection, kind: str,
+                        by_version: dict[tuple[str, str, int], tuple[int, LogEntry]],
+                        report: ArchiveVerification) -> None:
+    newest = {version.id: version for version in store.fetch_versions(connection, kind)}
+    for stored in store.query_records(connection, kind, include_deleted=True):
+        record_id = str(stored.clear["id"])
+        key = (kind, record_id, stored.version)
+        if key not in by_version or record_id not in newest or \
+                newest[record_id].version != stored.version:
+            report.problems.append(f"{_name(key)}: the current row is not the newest "
+                                   "logged version")
+            continue
+        expected_file = by_version[(kind, record_id, 1)][1].file_sha256 \
+            if (kind, record_id, 1) in by_version else None
+        if not archive.locked:
+            try:
+                current = open_record(archive.sealer, stored, record_id)
+                logged, _ = open_version(archive.sealer, newest[record_id])
+            except BearWitnessError as error:
+                report.problems.append(f"{_name(key)}: {error.message}")
+                continue
+            if current != logged:
+                report.problems.append(f"{_name(key)}: the current row differs from the "
+                                       "logged version (a field was changed in the database)")
+                continue
+            expected_file = getattr(current, "sha256", None) or expected_file
+        if kind == "evidence" and not stored.deleted:
+            problem = _check_file(archive, record_id, expected_file, by_version)
+            report.files_checked += 1
+            if problem:
+                report.problems.append(f"evidence file {record_id}.age: {problem}")
+
+
+def _check_file(archive: Archive, evidence_id: str, expected_sha256: str | None,
+                by_version: dict[tuple[str, str, int], tuple[int, LogEntry]]) -> str:
+    blob = archive.blobs / f"{evidence_id}.age"
+    if not blob.is_file():
+        return "missing from blobs/"
+    if archive.locked:
+        first = by_version.get(("evidence", evidence_id, 1))
+        if first and first[1].sealed_file_sha256 and \
+                file_sha256(blob) != first[1].sealed_file_sha256:
+            return "the sealed file differs from the logged hash (altered or replaced)"
+        return ""
+    try:
+        check_file(blob, archive.require_secrets().identity,
+                   expected_sha256=expected_sha256, what=f"evidence file {evidence_id}")
+    except BearWitnessError as error:
+        return error.message
+    return ""
+
+
+def _name(key: tuple[str, str, int]) -> str:
+    kind, record_id, version = key
+    return f"{kind} {record_id} version {version}"
+
+
+def raise_if_failed(report: ArchiveVerification) -> None:
+    if report.problems:
+        raise VerificationError(f"{len(report.problems)} problem(s): {report.problems[0]}")

@@ -1,0 +1,240 @@
+"""The archive's log catches every kind of tampering, on SQLite and PostgreSQL.
+
+Each test builds a small archive with one record of each type and an evidence
+file, signs a checkpoint, tampers with one thing the way an adversary with the
+disk (or the database) could, and checks that verification names what failed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, select, update
+
+from bearwitness.intake.importers import ImportRow
+from bearwitness.services import checkpoints, ledger, writing
+from bearwitness.services.archive import Archive
+from bearwitness.services.verification import ArchiveVerification, verify_archive
+from bearwitness.store.schema import RECORD_TABLES, log_entries, record_versions
+from bearwitness.tlog.entry import parse_entry
+from tests.archive.test_records_store import ONE_OF_EACH
+
+EVIDENCE = {"type": "evidence", "id": "F-0001", "document_id": "D-0001",
+            "media_type": "image/jpeg", "filename": "FICTIONAL-scan.jpg",
+            "description": "FICTIONAL scan of a summons"}
+
+
+def _fill(archive: Archive, tmp_path: Path) -> None:
+    scan = tmp_path / "scan.jpg"
+    scan.write_bytes(b"FICTIONAL image bytes " * 500)
+    rows = [ImportRow(n, dict(r)) for n, r in enumerate([*ONE_OF_EACH, EVIDENCE], start=1)]
+    writing.write_records(archive, writing.resolve_rows(archive, rows, "test"),
+                          files={"F-0001": scan})
+    writing.change_record(archive, "person", "P-0001", {"address": "FICTIONAL new address"})
+    checkpoints.sign_new_checkpoint(archive)
+
+
+def _locked(archive: Archive) -> Archive:
+    return Archive.open(archive.folder)
+
+
+def _verify(archive: Archive, against: list[bytes] | None = None) -> ArchiveVerification:
+    return verify_archive(archive, against=against or [])
+
+
+def _problems(report: ArchiveVerification) -> str:
+    assert not report.ok, "tampering went unnoticed"
+    return "\n".join(report.problems)
+
+
+@pytest.fixture
+def filled(archive: Archive, tmp_path: Path) -> Archive:
+    _fill(archive, tmp_path)
+    return archive
+
+
+def test_an_untouched_archive_verifies_locked_and_unlocked(filled: Archive) -> None:
+    report = _verify(filled)
+    assert report.ok, report.problems
+    assert report.versions_checked == len(ONE_OF_EACH) + 2  # + evidence + the person's v2
+    assert report.files_checked == 1
+    assert report.uncovered == 0
+    locked = _locked(filled)
+    try:
+        assert _verify(locked).ok
+    finally:
+        locked.close()
+
+
+def test_every_change_is_logged_with_the_change(filled: Archive) -> None:
+    with filled.engine.connect() as connection:
+        entries = [parse_entry(e) for _, e in ledger.read_entries(connection)]
+    person = [e for e in entries if e.record_id == "P-0001"]
+    assert [(e.kind, e.version) for e in person] == [("create", 1), ("update", 2)]
+    assert person[1].previous_commitment == person[0].commitment
+    evidence = next(e for e in entries if e.record_id == "F-0001")
+    # A small file could be guessed: its hash is bound only by the salted commitment.
+    assert evidence.file_sha256 is None and evidence.sealed_file_sha256
+    assert all(e.sealed_sha256 for e in entries)
+    serialised = b"".join(e for _, e in ledger.read_entries(filled.engine.connect()))
+    assert "Хасанов".encode() not in serialised and b"FICTIONAL" not in serialised
+
+
+def _flip_column(archive: Archive, table: object, column: str, **where: object) -> None:
+    from sqlalchemy import Table
+
+    assert isinstance(table, Table)
+    condition = [table.c[name] == value for name, value in where.items()]
+    with archive.engine.begin() as connection:
+        value = bytearray(connection.scalar(select(table.c[column]).where(*condition)))
+        value[len(value) // 2] ^= 0x01
+        connection.execute(update(table).where(*condition).values({column: bytes(value)}))
+
+
+def test_a_changed_byte_in_a_sealed_version_is_named(filled: Archive) -> None:
+    _flip_column(filled, record_versions, "payload", kind="document", id="D-0001", version=1)
+    assert "document D-0001 version 1" in _problems(_verify(filled))
+    locked = _locked(filled)
+    try:
+        problems = _problems(_verify(locked))
+        assert "document D-0001 version 1" in problems and "sealed bytes differ" in problems
+    finally:
+        locked.close()
+
+
+def test_a_changed_byte_in_a_current_row_is_named(filled: Archive) -> None:
+    _flip_column(filled, RECORD_TABLES["source"], "sealed", id="S-0001")
+    assert "source S-0001 version 1" in _problems(_verify(filled))
+
+
+def test_a_large_evidence_file_is_logged_by_its_sha256(archive: Archive,
+                                                       tmp_path: Path) -> None:
+    big = tmp_path / "video.bin"
+    big.write_bytes(b"FICTIONAL video " * (writing.GUESSABLE_FILE_BYTES // 16 + 1))
+    rows = [ImportRow(n, dict(r)) for n, r in enumerate(
+        [ONE_OF_EACH[0], ONE_OF_EACH[3] | {"event_ids": []},
+         EVIDENCE | {"media_type": "video/mp4"}], start=1)]
+    writing.write_records(archive, writing.resolve_rows(archive, rows, "test"),
+                          files={"F-0001": big})
+    with archive.engine.connect() as connection:
+        entries = [parse_entry(e) for _, e in ledger.read_entries(connection)]
+    logged = next(e for e in entries if e.record_id == "F-0001")
+    assert logged.file_sha256 == hashlib.sha256(big.read_bytes()).hexdigest()
+    checkpoints.sign_new_checkpoint(archive)
+    assert _verify(archive).ok
+
+
+def test_a_changed_clear_field_is_named(filled: Archive) -> None:
+    with filled.engine.begin() as connection:
+        connection.execute(update(RECORD_TABLES["event"]).where(
+            RECORD_TABLES["event"].c.id == "E-0001").values(district="Elsewhere"))
+    assert "event E-0001 version 1: the current row differs" in _problems(_verify(filled))
+
+
+def test_a_changed_evidence_file_is_named(filled: Archive) -> None:
+    blob = filled.blobs / "F-0001.age"
+    data = bytearray(blob.read_bytes())
+    data[-20] ^= 0x01
+    blob.write_bytes(bytes(data))
+    assert "evidence file F-0001.age" in _problems(_verify(filled))
+    locked = _locked(filled)
+    try:
+        assert "evidence file F-0001.age" in _problems(_verify(locked))
+    finally:
+        locked.close()
+
+
+def test_a_changed_tile_entry_bundle_or_checkpoint_is_named(filled: Archive) -> None:
+    log = filled.log_dir
+    tile = next(p for p in (log / "tile" / "0").rglob("*") if p.is_file())
+    bundle = next(p for p in (log / "tile" / "entries").rglob("*") if p.is_file())
+    for path in (tile, bundle, log / "checkpoint"):
+        original = path.read_bytes()
+        changed = bytearray(original)
+        changed[min(40, len(changed) - 2)] ^= 0x01
+        path.write_bytes(bytes(changed))
+        problems = _problems(_verify(filled))
+        assert problems.startswith("log:"), problems
+        assert (path.name in problems or "checkpoint" in problems), problems
+        path.write_bytes(original)
+    assert _verify(filled).ok
+
+
+def test_a_removed_entry_is_detected(filled: Archive) -> None:
+    with filled.engine.begin() as connection:
+        connection.execute(delete(log_entries).where(log_entries.c.idx == 3))
+    problems = _problems(_verify(filled))
+    assert "entry 3: in the signed log but missing from the database" in problems
+
+
+def test_a_reordered_history_is_detected(filled: Archive) -> None:
+    with filled.engine.begin() as connection:
+        rows = dict(connection.execute(select(log_entries.c.idx, log_entries.c.entry)).all())
+        for a, b in ((1, 2), (2, 1)):
+            connection.execute(update(log_entries).where(log_entries.c.idx == a)
+                               .values(entry=rows[b]))
+    problems = _problems(_verify(filled))
+    assert "entry 1: the database's copy differs" in problems
+
+
+def test_a_version_added_without_logging_is_detected(filled: Archive) -> None:
+    with filled.engine.begin() as connection:
+        row = connection.execute(select(record_versions).where(
+            record_versions.c.id == "E-0001")).one()._asdict()
+        connection.execute(record_versions.insert().values({**row, "version": 2}))
+    assert "event E-0001 version 2 is in the database but not in the log" in \
+        _problems(_verify(filled))
+
+
+def test_a_log_rebuilt_without_one_record_is_caught_by_an_older_checkpoint(
+    filled: Archive, tmp_path: Path
+) -> None:
+    kept = checkpoints.export_checkpoint(filled, tmp_path / "partner-copy").note
+    # The adversary holds the unlocked archive and its signing key: it removes the
+    # claim, renumbers the log, rebuilds the tiles and signs them again.
+    with filled.engine.begin() as connection:
+        entries = [e for _, e in ledger.read_entries(connection)
+                   if parse_entry(e).record_id != "C-0001"]
+        connection.execute(delete(log_entries))
+        connection.execute(log_entries.insert(),
+                           [{"idx": i, "entry": e} for i, e in enumerate(entries)])
+        connection.execute(delete(record_versions).where(record_versions.c.id == "C-0001"))
+        connection.execute(delete(RECORD_TABLES["claim"]))
+    shutil.rmtree(filled.log_dir)
+    shutil.rmtree(filled.folder / checkpoints.CHECKPOINTS)
+    for district in ("Grozny", "Argun"):  # and grows it past the size the partner kept
+        writing.change_record(filled, "event", "E-0001", {"district": district})
+    checkpoints.sign_new_checkpoint(filled)
+    assert _verify(filled).ok  # consistent with itself: only an older checkpoint can tell
+    problems = _problems(_verify(filled, [kept]))
+    assert "older checkpoint #1" in problems and "not consistent" in problems
+
+
+# The whole archive restored from a backup: the database must live in the folder.
+@pytest.mark.parametrize("database_url", [None])
+def test_a_rolled_back_archive_is_caught_by_a_newer_checkpoint(
+    filled: Archive, tmp_path: Path
+) -> None:
+    backup = tmp_path / "backup"
+    shutil.copytree(filled.folder, backup)
+    writing.change_record(filled, "event", "E-0001", {"district": "Grozny"})
+    checkpoints.sign_new_checkpoint(filled)
+    newer = checkpoints.export_checkpoint(filled, tmp_path / "partner-copy").note
+    restored = Archive.open(backup, secrets=filled.secrets)
+    try:
+        assert _verify(restored).ok
+        problems = _problems(_verify(restored, [newer]))
+        assert "rolled back" in problems
+    finally:
+        restored.close()
+
+
+def test_a_database_rolled_back_behind_the_log_is_detected(filled: Archive) -> None:
+    with filled.engine.begin() as connection:
+        last = connection.scalar(select(log_entries.c.idx).order_by(log_entries.c.idx.desc()))
+        connection.execute(delete(log_entries).where(log_entries.c.idx == last))
+    problems = _problems(_verify(filled))
+    assert f"entry {last}: in the signed log but missing from the database" in problems
