@@ -17,9 +17,13 @@ $(BIN)/bearwitness: pyproject.toml
 demo: $(BIN)/bearwitness
 	$(BIN)/bearwitness demo
 
-# Debian's `age` checks that evidence files open with the standard tool.
+# Debian's `age` checks that evidence files open with the standard tool;
+# Debian's `chromium` runs the web tests in a real browser (driven by pip's playwright).
 system-packages:
 	@command -v age >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq age; }
+	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+	@# Go's checksum-database libraries: an independent, standard tiles client for the log.
+	@test -d /usr/share/gocode/src/golang.org/x/mod/sumdb || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq golang-go golang-golang-x-mod-dev; }
 
 lint: $(BIN)/bearwitness
 	$(BIN)/ruff check src tests bench tools

@@ -238,3 +238,25 @@ def test_a_database_rolled_back_behind_the_log_is_detected(filled: Archive) -> N
         connection.execute(delete(log_entries).where(log_entries.c.idx == last))
     problems = _problems(_verify(filled))
     assert f"entry {last}: in the signed log but missing from the database" in problems
+
+
+def test_concurrent_writers_each_get_their_own_entries(archive: Archive) -> None:
+    """Two processes' worth of writers (the web app and the CLI, say) never share an index."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def writer(number: int) -> None:
+        mine = Archive.open(archive.folder, secrets=archive.secrets)
+        try:
+            for batch in range(3):
+                rows = [ImportRow(n, {"type": "person", "id": f"P-{number}{batch}{n:02d}",
+                                      "full_name": "FICTIONAL"}) for n in range(1, 6)]
+                writing.write_records(mine, writing.resolve_rows(mine, rows, "test"))
+        finally:
+            mine.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(writer, range(1, 5)))
+    checkpoints.sign_new_checkpoint(archive)
+    report = _verify(archive)
+    assert report.ok, report.problems
+    assert report.entries == report.versions_checked == 4 * 3 * 5

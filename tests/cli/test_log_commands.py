@@ -25,7 +25,7 @@ def tsa_url(tmp_path: Path) -> Iterator[tuple[str, LocalTSA]]:
     tsa = make_tsa(tmp_path / "tsa")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+        def do_POST(self) -> None:  # the stdlib names it so
             body = self.rfile.read(int(self.headers["Content-Length"]))
             reply = tsa.stamp(body)
             self.send_response(200)

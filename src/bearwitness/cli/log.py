@@ -37,13 +37,15 @@ def status(folder: Path = ARCHIVE_ARGUMENT) -> None:
                       + (" (timestamped)" if latest.timestamp else ""))
         table.add_row("not yet covered", str(max(0, entries - latest.size)))
         table.add_row("checkpoints kept", str(len(kept)))
-        table.add_row("log key", checkpoints.log_verifier(archive).vkey())
     else:
         table.add_row("newest checkpoint", "none yet: run `bearwitness log checkpoint`")
     table.add_row("witnesses", str(len(archive.config.witnesses))
                   + (f", quorum {archive.config.quorum}" if archive.config.quorum else ""))
+    vkey = checkpoints.log_verifier(archive).vkey() if kept else None
     archive.close()
     console.print(table)
+    if vkey:
+        console.print(f"log key: {vkey}", soft_wrap=True)
 
 
 @log_app.command("checkpoint")
@@ -65,8 +67,9 @@ def checkpoint(
     if signed.timestamp is not None:
         when = f" ({signed.timestamp_time:%Y-%m-%d %H:%M:%S} UTC)" if signed.timestamp_time else ""
         console.print(f"Timestamped{when}: {signed.timestamp}")
-    console.print(f"Log key (publish it): {vkey}\nGive the checkpoint away: "
-                  f"`bearwitness log export-checkpoint {folder} --out FILE`.")
+    console.print(f"Log key (publish it): {vkey}", soft_wrap=True)
+    console.print(f"Give the checkpoint away: `bearwitness log export-checkpoint {folder} "
+                  "--out FILE`.")
 
 
 @log_app.command("export-checkpoint")

@@ -16,7 +16,7 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, text
 
 from bearwitness.errors import ArchiveError
 from bearwitness.services.archive import KEYRING, Archive
@@ -30,6 +30,9 @@ SYNC_BATCH = 10_000
 
 def append_entries(connection: Connection, entries: Sequence[LogEntry]) -> int:
     """Queue ``entries`` in order; returns the index of the first one."""
+    if connection.dialect.name == "postgresql":
+        # Writers take turns: two transactions must never pick the same next index.
+        connection.execute(text("LOCK TABLE log_entries IN SHARE ROW EXCLUSIVE MODE"))
     start = int(connection.scalar(select(func.coalesce(func.max(log_entries.c.idx) + 1, 0))))
     if entries:
         connection.execute(
