@@ -260,3 +260,20 @@ def test_concurrent_writers_each_get_their_own_entries(archive: Archive) -> None
     report = _verify(archive)
     assert report.ok, report.problems
     assert report.entries == report.versions_checked == 4 * 3 * 5
+
+
+def test_an_import_folded_from_the_inbox_is_logged_as_an_import(archive: Archive) -> None:
+    from bearwitness.services import inbox
+
+    locked = _locked(archive)
+    try:
+        rows = [ImportRow(1, {"type": "person", "full_name": "FICTIONAL"})]
+        inbox.submit(locked, rows, "list.csv", "import")
+        with locked.engine.connect() as connection:
+            assert ledger.log_size(connection) == 0  # locked: nothing written, nothing logged
+    finally:
+        locked.close()
+    assert inbox.fold(archive).records == 1
+    with archive.engine.connect() as connection:
+        [(_, logged)] = list(ledger.read_entries(connection))
+    assert parse_entry(logged).kind == "import"

@@ -28,16 +28,17 @@ KIND_ARGUMENT = typer.Argument(..., help="Kind of record: source, document, evid
                                "act, person, person_record, claim, intervention.")
 
 
-def _store(archive: Archive, rows: list[ImportRow], source: str) -> None:
+def _store(archive: Archive, rows: list[ImportRow], source: str,
+           operation: str = "create") -> None:
     """Write now when unlocked; seal into the inbox when locked."""
     if archive.locked:
-        batch = inbox.submit(archive, rows, source)
+        batch = inbox.submit(archive, rows, source, operation)
         console.print(f"Taken in {len(rows)} record(s), sealed to the archive's public key "
                       f"(inbox batch {batch[:24]}…). They are added at the next unlock.")
         return
     records = writing.resolve_rows(archive, rows, source)
     files = {record.id: row.file for row, record in zip(rows, records, strict=True) if row.file}
-    result = writing.write_records(archive, records, files)
+    result = writing.write_records(archive, records, files, operation=operation)
     console.print(f"Added {result.count} record(s): "
                   + ", ".join(f"{', '.join(ids)}" for ids in result.ids.values()))
 
@@ -117,7 +118,7 @@ def import_file(
     """Import a CSV or JSON Lines file, all or nothing: a bad row rejects the whole file."""
     rows = read_import(file, default_type=kind_from_word(type_) if type_ else None)
     with open_archive(folder) as archive:
-        _store(archive, rows, file.name)
+        _store(archive, rows, file.name, "import")
 
 
 def list_command(

@@ -38,8 +38,12 @@ class FoldReport:
     failed: list[tuple[str, str]]  # (batch, reason): left in the inbox, nothing lost
 
 
-def submit(archive: Archive, rows: Sequence[ImportRow], source: str) -> str:
-    """Check ``rows`` as a whole and seal them into the inbox; returns the batch id."""
+def submit(archive: Archive, rows: Sequence[ImportRow], source: str,
+           operation: str = "create") -> str:
+    """Check ``rows`` as a whole and seal them into the inbox; returns the batch id.
+
+    ``operation`` (``create`` or ``import``) is what the log will say when it is folded.
+    """
     # The checks of an unlocked write, except references to records that may be
     # waiting in the inbox: those are checked when the batch is folded.
     resolve_rows(archive, rows, source, references=False)
@@ -56,7 +60,8 @@ def submit(archive: Archive, rows: Sequence[ImportRow], source: str) -> str:
                 written.append(archive.inbox / name)
             entries.append({"row": row.row, "data": row.data, "file": name})
         body = json.dumps({"batch": batch, "source": source, "actor": archive.actor,
-                           "rows": entries}, ensure_ascii=False).encode()
+                           "operation": operation, "rows": entries},
+                          ensure_ascii=False).encode()
         manifest = archive.inbox / f"{batch}{MANIFEST}"
         temporary = archive.inbox / f".{batch}.tmp"
         with temporary.open("wb") as handle:
@@ -98,8 +103,9 @@ def fold(archive: Archive) -> FoldReport:
                     record.id: row.file for row, record in zip(rows, resolved, strict=True)
                     if row.file is not None
                 }
+                operation = "import" if body.get("operation") == "import" else "create"
                 result = write_records(archive, resolved, sealed_files=sealed_files,
-                                       operation="create", batch=batch)
+                                       operation=operation, batch=batch)
                 records += result.count
             for path in [*files, manifest]:
                 path.unlink(missing_ok=True)
