@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
 
 from bearwitness.tlog.cosignature import CosignatureSigner
 from tests.cli.runner import Cli
-from tests.tlog.tsa import LocalTSA, make_tsa
+from tests.tlog.tsa import LocalTSA, make_tsa, serve_tsa
 
 PASS = "a long and careful passphrase"
 VERIFY_BUNDLE = Path(__file__).parents[2] / "tools" / "verify_bundle.py"
@@ -21,27 +19,10 @@ VERIFY_BUNDLE = Path(__file__).parents[2] / "tools" / "verify_bundle.py"
 
 @pytest.fixture
 def tsa_url(tmp_path: Path) -> Iterator[tuple[str, LocalTSA]]:
-    """A local RFC 3161 authority (`openssl ts`) behind HTTP, as a real TSA is reached."""
+    """A local RFC 3161 authority (`openssl ts`) behind HTTP."""
     tsa = make_tsa(tmp_path / "tsa")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # the stdlib names it so
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            reply = tsa.stamp(body)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/timestamp-reply")
-            self.send_header("Content-Length", str(len(reply)))
-            self.end_headers()
-            self.wfile.write(reply)
-
-        def log_message(self, *_: object) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/", tsa
-    server.shutdown()
+    with serve_tsa(tsa) as url:
+        yield url, tsa
 
 
 @pytest.fixture

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import http.server
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
 
 from bearwitness.errors import InputError, VerificationError
 from bearwitness.tlog.timestamp import http_transport, request_timestamp, verify_timestamp
-from tests.tlog.tsa import make_tsa
+from tests.tlog.tsa import make_tsa, serve_tsa
 
 CHECKPOINT = b"example.org/log\n3\nw2UeVBcUxT1kjsx7rsp/4sNu9PplvM4ksdcShkN95WY=\n"
 
@@ -59,29 +57,8 @@ def test_token_over_other_bytes_or_from_untrusted_tsa_fails(tmp_path: Path) -> N
 def test_http_transport_talks_to_a_local_tsa_server(tmp_path: Path) -> None:
     tsa = make_tsa(tmp_path / "tsa")
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            assert self.headers["Content-Type"] == "application/timestamp-query"
-            reply = tsa.stamp(body)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/timestamp-reply")
-            self.send_header("Content-Length", str(len(reply)))
-            self.end_headers()
-            self.wfile.write(reply)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/tsr"
+    with serve_tsa(tsa) as url:
         request, response = request_timestamp(CHECKPOINT, http_transport(url))
         verify_timestamp(response, CHECKPOINT, roots=[tsa.root], nonce=request.nonce)
-    finally:
-        server.shutdown()
-        server.server_close()
     with pytest.raises(InputError, match="did not answer"):
         http_transport(url, timeout=2)(b"x")

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import http.server
 import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,3 +131,31 @@ def make_tsa(directory: Path) -> LocalTSA:
     (directory / "serial").write_text("01\n")
     (directory / "ts.cnf").write_text(CONFIG.format(dir=directory))
     return LocalTSA(directory, ca, root_pem)
+
+
+@contextmanager
+def serve_tsa(tsa: LocalTSA) -> Iterator[str]:
+    """The TSA behind HTTP on loopback, as a real one is reached; yields its URL."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # the stdlib names it so
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            assert self.headers["Content-Type"] == "application/timestamp-query"
+            reply = tsa.stamp(body)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/timestamp-reply")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/tsr"
+    finally:
+        server.shutdown()
+        server.server_close()

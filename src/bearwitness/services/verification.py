@@ -32,11 +32,11 @@ from sqlalchemy import Connection
 from bearwitness.crypto.files import check_file
 from bearwitness.domain.records import RECORD_TYPES
 from bearwitness.errors import BearWitnessError, VerificationError
+from bearwitness.intake.importers import sha256_file
 from bearwitness.services.archive import Archive
 from bearwitness.services.checkpoints import latest_checkpoint, log_verifier, witnesses
 from bearwitness.services.ledger import read_entries
 from bearwitness.services.sealing import open_record, open_version, open_version_data
-from bearwitness.services.writing import file_sha256
 from bearwitness.store import rows as store
 from bearwitness.tlog.entry import LogEntry, commit, parse_entry
 from bearwitness.tlog.verify import verify_log
@@ -211,7 +211,7 @@ def _check_file(archive: Archive, evidence_id: str, expected_sha256: str | None,
     if archive.locked:
         first = by_version.get(("evidence", evidence_id, 1))
         if first and first[1].sealed_file_sha256 and \
-                file_sha256(blob) != first[1].sealed_file_sha256:
+                sha256_file(blob) != first[1].sealed_file_sha256:
             return "the sealed file differs from the logged hash (altered or replaced)"
         return ""
     try:

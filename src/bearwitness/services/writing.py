@@ -22,7 +22,7 @@ from sqlalchemy import insert
 from bearwitness.crypto.files import decrypt_bytes, encrypt_file
 from bearwitness.domain.records import RECORD_TYPES, Evidence, Record, record_type
 from bearwitness.errors import ImportRejected, InputError, NotFound
-from bearwitness.intake.importers import ImportRow
+from bearwitness.intake.importers import ImportRow, sha256_file
 from bearwitness.services.archive import Archive
 from bearwitness.services.ledger import append_entries, sync_log
 from bearwitness.services.sealing import (
@@ -210,16 +210,8 @@ def _entry(item: SealedVersion, kind: str, previous: str | None,
         file_sha256=evidence_hash or None,
         # Hashes of the ciphertexts, so that a locked archive can be verified too.
         sealed_sha256=hashlib.sha256(record.payload).hexdigest(),
-        sealed_file_sha256=file_sha256(blob) if blob is not None and blob.exists() else None,
+        sealed_file_sha256=sha256_file(blob) if blob is not None and blob.exists() else None,
     )
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def change_record(archive: Archive, kind: str, record_id: str, changes: dict[str, Any],
