@@ -1,32 +1,44 @@
 """`bearwitness link`: link records of the same person across lists.
 
-`link lists` links CSV lists directly; `link report` summarises a linkage
-(with precision and recall when a labelled sample exists). Linking an archive
-and reviewing its queue are added by the archive's own commands.
+`link ARCHIVE` links an unlocked archive's person records and keeps the run;
+`link review ARCHIVE` works through the uncertain pairs; `link histories ARCHIVE`
+writes capture histories for `bearwitness estimate`; `link lists` links CSV lists
+directly; `link report` summarises a linkage. pandas and Splink are imported
+inside the commands, so that `bearwitness --help` stays quick.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperGroup
 
+from bearwitness.cli.session import ARCHIVE_ARGUMENT, open_archive
 from bearwitness.errors import InputError
-from bearwitness.linkage.counting import STRATA, capture_histories, estimation_pairs
-from bearwitness.linkage.engine import duckdb_api
-from bearwitness.linkage.features import build_features
-from bearwitness.linkage.linker import LinkOptions, link
-from bearwitness.linkage.listfiles import read_columns, read_lists
-from bearwitness.linkage.review import review_queue
-from bearwitness.linkage.scoring import score
+from bearwitness.linkage.options import STRATA, LinkOptions
 
-link_app = typer.Typer(help="Link records of the same person across lists.",
-                       no_args_is_help=True)
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from bearwitness.linkage.features import Problem
+
+
+class _LinkGroup(TyperGroup):
+    """`bearwitness link ARCHIVE` is `bearwitness link archive ARCHIVE`."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["archive", *args]
+        return super().parse_args(ctx, args)
+
+
+link_app = typer.Typer(cls=_LinkGroup, no_args_is_help=True,
+                       help="Link records of the same person across lists. "
+                       "`bearwitness link ARCHIVE` links an archive's person records.")
 _err = Console(stderr=True)
 
 
@@ -43,13 +55,239 @@ def _strata(text: str) -> tuple[str, ...]:
     return chosen
 
 
+def _names(text: str) -> list[str]:
+    return [s.strip() for s in text.split(",") if s.strip()]
+
+
+def _print_problems(problems: tuple[Problem, ...]) -> None:
+    for problem in problems:
+        _err.print(f"[yellow]{problem.list}[/], record {problem.record_id}, "
+                   f"{problem.role}: {problem.reason}", highlight=False)
+    if problems:
+        _err.print(f"{len(problems)} value(s) could not be read; those records were "
+                   "linked on their other fields.", highlight=False)
+
+
+def _problems_csv(problems: tuple[Problem, ...], path: Path) -> None:
+    import pandas as pd
+
+    pd.DataFrame([vars(p) for p in problems],
+                 columns=["list", "record_id", "role", "reason"]).to_csv(path, index=False)
+
+
 _OUT = "Output: record_id, cluster_id, list, link_probability."
 _PAIRS = "Output: scored pairs (left_id, right_id, probability)."
 _HISTORIES = "Output: capture-history counts."
 _PROBLEMS = "Output: values that could not be read, per row."
 _THRESHOLD = "Probability at which two records are one person."
 _STRATA = f"Strata for the histories, comma-separated, from {', '.join(STRATA)}."
+_LISTS = "Lists for the histories, comma-separated (default: every list)."
 _LABELS = "Labelled sample: list, record_id, person_id."
+_SEED = "Seed for the random sampling in training."
+
+
+@link_app.command("archive")
+def archive_command(
+    folder: Path = ARCHIVE_ARGUMENT,
+    threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help=_THRESHOLD)] = 0.5,
+    seed: Annotated[int, typer.Option(help=_SEED)] = 2024,
+    histories_out: Annotated[Path | None, typer.Option(help=_HISTORIES)] = None,
+    lists: Annotated[str, typer.Option(help=_LISTS)] = "",
+    strata: Annotated[str, typer.Option(help=_STRATA)] = "",
+    problems_out: Annotated[Path | None, typer.Option(help=_PROBLEMS)] = None,
+) -> None:
+    """Link an unlocked archive's person records; keep the run, resolve persons, log it.
+
+    Names are opened in memory only. Review decisions in force are applied.
+    """
+    from bearwitness.services import linking
+
+    chosen = _strata(strata)
+    with open_archive(folder) as archive:
+        archive.require_secrets()
+        with _err.status("Reading, normalising and linking person records"):
+            result = linking.link_archive(archive,
+                                          options=LinkOptions(threshold=threshold, seed=seed))
+        _print_problems(result.problems)
+        if problems_out is not None:
+            _problems_csv(result.problems, problems_out)
+        if histories_out is not None:
+            linking.histories(archive, _names(lists) or None, chosen, result.run.id) \
+                .to_csv(histories_out, index=False)
+    run = result.run
+    _err.print(f"{run.id}: {run.records} records, {run.persons} persons ({result.new_persons} "
+               f"new, {result.repointed} records re-pointed), {run.pairs} scored pairs, "
+               f"{run.decisions} review decision(s) applied.", highlight=False)
+    for note in result.notes:
+        _err.print(note, highlight=False)
+
+
+@link_app.command("histories")
+def histories_command(
+    folder: Path = ARCHIVE_ARGUMENT,
+    out: Annotated[Path, typer.Option(help=_HISTORIES)] = Path("histories.csv"),
+    lists: Annotated[str, typer.Option(help=_LISTS)] = "",
+    strata: Annotated[str, typer.Option(help=_STRATA + " Strata need an unlock.")] = "",
+    run: Annotated[str | None, typer.Option(help="Linkage run (default: the latest).")] = None,
+    records_out: Annotated[Path | None, typer.Option(
+        help="Output for `estimate --records`: record_id, list, strata.")] = None,
+    pairs_out: Annotated[Path | None, typer.Option(
+        help="Output for `estimate --pairs`: left_id, right_id, probability.")] = None,
+) -> None:
+    """Capture histories of an archive's linked persons, for `bearwitness estimate`."""
+    from bearwitness.services import linking
+
+    chosen = _strata(strata)
+    with open_archive(folder) as archive:
+        table = linking.histories(archive, _names(lists) or None, chosen, run)
+        table.to_csv(out, index=False)
+        if records_out is not None or pairs_out is not None:
+            records, pairs = linking.estimation_inputs(archive, chosen, run)
+            if records_out is not None:
+                records.to_csv(records_out, index=False)
+            if pairs_out is not None:
+                pairs.to_csv(pairs_out, index=False)
+    _err.print(f"{int(table['count'].sum())} persons in {len(table)} history rows.",
+               highlight=False)
+
+
+def _pair(values: tuple[str, str] | None) -> tuple[str, str] | None:
+    return None if values is None else (values[0].strip(), values[1].strip())
+
+
+@link_app.command("review")
+def review_command(
+    folder: Path = ARCHIVE_ARGUMENT,
+    list_: Annotated[bool, typer.Option("--list", help="Print the queue, closest first.")] = False,
+    top: Annotated[int, typer.Option(min=1, help="How many pairs --list shows.")] = 20,
+    show: Annotated[tuple[str, str] | None, typer.Option(
+        help="Show two person records side by side (needs an unlock).")] = None,
+    accept: Annotated[tuple[str, str] | None, typer.Option(help="Accept: one person.")] = None,
+    reject: Annotated[tuple[str, str] | None, typer.Option(help="Reject: two people.")] = None,
+    undo: Annotated[tuple[str, str] | None, typer.Option(
+        help="Undo the decision in force on a pair.")] = None,
+    split: Annotated[str, typer.Option(
+        help="Split these records (comma-separated) out of their cluster.")] = "",
+    merge: Annotated[str, typer.Option(
+        help="Merge the clusters of these records (comma-separated).")] = "",
+    reason: Annotated[str, typer.Option(help="Why: needed by every decision.")] = "",
+    log: Annotated[bool, typer.Option(
+        "--log", help="Print every decision so far, tab-separated.")] = False,
+) -> None:
+    """Review uncertain links: accept, reject, undo, split or merge, each with a reason.
+
+    Without options: an interactive queue (needs an unlock), closest to the
+    threshold first, with the two records side by side on the terminal only.
+    Decisions are kept, logged and used by the next `bearwitness link ARCHIVE`.
+    """
+    from bearwitness.services import link_review
+
+    verdicts = {"accept": _pair(accept), "reject": _pair(reject), "undo": _pair(undo)}
+    edits = {"split": _names(split), "merge": _names(merge)}
+    asked = [k for k, v in {**verdicts, **edits}.items() if v]
+    if len(asked) > 1:
+        raise InputError("One decision at a time.", hint="Run the command once per decision.")
+    with open_archive(folder) as archive:
+        if asked and not reason.strip():
+            raise InputError("A decision needs a reason.", hint='Add --reason "..."')
+        for verdict, pair in verdicts.items():
+            if pair is not None:
+                index = link_review.decide(archive, pair[0], pair[1], verdict, reason)
+                _err.print(f"Decision {index} kept: {verdict} {pair[0]} {pair[1]}. Run "
+                           "`bearwitness link ARCHIVE` to apply it.", highlight=False)
+        for kind, ids in edits.items():
+            if ids:
+                count = link_review.edit_clusters(archive, kind, ids, reason)
+                _err.print(f"{kind.capitalize()} kept as {count} pair decision(s). Run "
+                           "`bearwitness link ARCHIVE` to apply it.", highlight=False)
+        if show is not None:
+            _print_evidence(link_review.evidence(archive, show[0].strip(), show[1].strip()))
+        if log:
+            _print_log(archive)
+        if list_:
+            _print_queue(link_review.queue(archive).head(top))
+        if not (asked or show or log or list_):
+            _interactive(archive)
+
+
+def _print_queue(queue: pd.DataFrame) -> None:
+    table = Table(title="Pairs to review, closest to the threshold first")
+    for column in ("left", "right", "probability"):
+        table.add_column(column)
+    for row in queue.itertuples():
+        table.add_row(str(row.left_id), str(row.right_id), f"{row.probability:.3f}")
+    Console().print(table)
+
+
+def _print_evidence(view: pd.DataFrame) -> None:
+    table = Table()
+    table.add_column("field")
+    for column in view.columns:
+        table.add_column(str(column))
+    for field, values in view.iterrows():
+        table.add_row(str(field), *("" if v is None else str(v) for v in values))
+    Console().print(table, highlight=False)
+
+
+def _print_log(archive: Any) -> None:
+    from bearwitness.services import link_review
+
+    with archive.engine.connect() as connection:
+        log = link_review.decision_log(connection)
+    reasons = link_review.reasons(archive) if not archive.locked else [""] * len(log)
+    if archive.locked:
+        _err.print("Reasons are sealed: unlock to read them.")
+    # Plain tab-separated lines, one decision each, so that scripts can read them.
+    print("#\tleft\tright\tdecision\tby\tat\torigin\treason")
+    for number, (row, why) in enumerate(zip(log.itertuples(), reasons, strict=True), start=1):
+        print("\t".join((str(number), row.left_id, row.right_id, row.decision, row.analyst,
+                         row.decided_at, row.origin, " ".join(why.split()))))
+
+
+def _interactive(archive: Any) -> None:
+    from bearwitness.services import link_review
+
+    archive.require_secrets()
+    console = Console()
+    done: list[tuple[str, str]] = []
+    skipped: set[tuple[str, str]] = set()
+    while True:
+        queue = link_review.queue(archive)
+        queue = queue[[(a, b) not in skipped for a, b in zip(queue["left_id"], queue["right_id"],
+                                                              strict=True)]]
+        if queue.empty:
+            console.print("Nothing left to review.")
+            if not done:
+                return
+            choice = typer.prompt("[u]ndo the last, [q]uit", default="q").strip().lower()[:1]
+            left = right = ""
+        else:
+            row = queue.iloc[0]
+            left, right = str(row["left_id"]), str(row["right_id"])
+            console.print(f"\n{len(queue)} pair(s) to review. Link probability "
+                          f"{float(row['probability']):.3f}", highlight=False)
+            _print_evidence(link_review.evidence(archive, left, right))
+            choice = typer.prompt("[a]ccept, [r]eject, [s]kip, [u]ndo the last, [q]uit",
+                                  default="s").strip().lower()[:1]
+        if choice == "q":
+            return
+        if choice == "s":
+            skipped.add((left, right))
+            continue
+        if choice == "u":
+            if not done:
+                console.print("Nothing decided in this session.")
+                continue
+            last = done.pop()
+            link_review.decide(archive, *last, "undo", typer.prompt("Reason for the undo"))
+            skipped.discard(last)
+            continue
+        if choice not in ("a", "r") or not left:
+            console.print("Type a, r, s, u or q.")
+            continue
+        verdict = "accept" if choice == "a" else "reject"
+        link_review.decide(archive, left, right, verdict, typer.prompt("Reason"))
+        done.append((left, right))
 
 
 @link_app.command("lists")
@@ -64,9 +302,17 @@ def lists_command(
     problems_out: Annotated[Path | None, typer.Option(help=_PROBLEMS)] = None,
     threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help=_THRESHOLD)] = 0.5,
     strata: Annotated[str, typer.Option(help=_STRATA)] = "",
-    seed: Annotated[int, typer.Option(help="Seed for the random sampling in training.")] = 2024,
+    seed: Annotated[int, typer.Option(help=_SEED)] = 2024,
 ) -> None:
     """Link CSV lists directly, without an archive."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from bearwitness.linkage.counting import capture_histories, estimation_pairs
+    from bearwitness.linkage.engine import duckdb_api
+    from bearwitness.linkage.features import build_features
+    from bearwitness.linkage.linker import link
+    from bearwitness.linkage.listfiles import read_columns, read_lists
+
     chosen = _strata(strata)
     spec = read_columns(columns)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
@@ -77,22 +323,15 @@ def lists_command(
         features = build_features(records)
         progress.update(task, description="Training and scoring pairs")
         result = link(features, duckdb_api(), options=LinkOptions(threshold=threshold, seed=seed))
-    for problem in features.problems:
-        _err.print(f"[yellow]{problem.list}[/], record {problem.record_id}, "
-                   f"{problem.role}: {problem.reason}", highlight=False)
-    if features.problems:
-        _err.print(f"{len(features.problems)} value(s) could not be read; those records were "
-                   "linked on their other fields.", highlight=False)
+    _print_problems(features.problems)
     if problems_out is not None:
-        pd.DataFrame([vars(p) for p in features.problems],
-                     columns=["list", "record_id", "role", "reason"]).to_csv(problems_out,
-                                                                             index=False)
+        _problems_csv(features.problems, problems_out)
     result.records[["record_id", "cluster_id", "list", "link_probability"]].to_csv(out, index=False)
     if pairs_out is not None:
         estimation_pairs(result.pairs).to_csv(pairs_out, index=False)
     if histories_out is not None:
-        lists = [path.stem for path in files]
-        histories = capture_histories(result.records, features, lists, chosen)
+        names = [path.stem for path in files]
+        histories = capture_histories(result.records, features, names, chosen)
         histories.to_csv(histories_out, index=False)
     people = result.records["cluster_id"].nunique()
     _err.print(f"{len(records)} records, {people} persons, {len(result.pairs)} scored pairs.",
@@ -100,6 +339,8 @@ def lists_command(
 
 
 def _read(path: Path, needed: set[str]) -> pd.DataFrame:
+    import pandas as pd
+
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     if missing := needed - set(frame.columns):
         raise InputError(f"{path.name} lacks column(s) {', '.join(sorted(missing))}.",
@@ -118,6 +359,11 @@ def report_command(
 ) -> None:
     """Quality of a linkage: precision and recall on a labelled sample,
     cluster sizes, and the links closest to the threshold."""
+    import pandas as pd
+
+    from bearwitness.linkage.review import review_queue
+    from bearwitness.linkage.scoring import score
+
     console = Console()
     frame = _read(clusters, {"record_id", "cluster_id", "list"})
     frame["record_key"] = frame["list"] + ":" + frame["record_id"]

@@ -4,6 +4,7 @@
     features    records as lists wrote them to the features linkage compares
     model       Splink comparisons and blocking rules
     engine      DuckDB (default) and Spark backends that write no plaintext to disk
+    options     run settings and strata names (no heavy imports)
     linker      training (EM, no labels), scoring pairs, review decisions, clustering
     clusters    clustering that does not chain people with common names
     review      queue of uncertain pairs, decisions, split and merge by hand

@@ -16,8 +16,10 @@ import pandas as pd
 from bearwitness.errors import InputError
 from bearwitness.linkage.features import Features
 from bearwitness.linkage.linker import record_keys
+from bearwitness.linkage.options import STRATA
 
-STRATA = ("period", "place", "act_type", "sex")
+__all__ = ["STRATA", "capture_histories", "estimation_pairs", "estimation_records", "persons",
+           "strata_columns"]
 
 
 def strata_columns(features: Features, strata: tuple[str, ...]) -> pd.DataFrame:

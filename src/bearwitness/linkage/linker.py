@@ -21,18 +21,9 @@ from bearwitness.errors import LinkageError
 from bearwitness.linkage import model
 from bearwitness.linkage.clusters import cluster_ids
 from bearwitness.linkage.features import Features
+from bearwitness.linkage.options import LinkOptions
 
-
-@dataclass(frozen=True)
-class LinkOptions:
-    threshold: float = 0.5  # a pair at or above it joins two records in one cluster
-    keep_above: float = 0.01  # pairs scored below it are not kept
-    seed: int = 2024
-    u_max_pairs: float = 2e6
-    em_max_pairs: float = 5e5
-    prior_recall: float = 0.7  # share of true matches the deterministic rule finds
-    min_labels_for_m: int = 30  # accepted pairs needed to re-estimate m from reviews
-    m_floor: float = 0.005  # no level is impossible among matches (see _floor_m)
+__all__ = ["LinkOptions", "LinkResult", "link", "record_keys"]
 
 
 @dataclass(frozen=True)
@@ -131,13 +122,14 @@ def _apply_decisions(pairs: pd.DataFrame, decisions: pd.DataFrame | None) -> pd.
     return merged.drop(columns=["left", "right", "decision_review"])
 
 
-def link(features: Features, api: Any, *, options: LinkOptions = LinkOptions(),
+def link(features: Features, api: Any, *, options: LinkOptions | None = None,
          decisions: pd.DataFrame | None = None) -> LinkResult:
     """Link ``features`` on the Splink backend ``api`` (see bearwitness.linkage.engine).
 
     ``decisions`` holds prior review decisions: ``left_id``, ``right_id``
     (record keys) and ``decision`` (``accept`` or ``reject``), latest last.
     """
+    options = options or LinkOptions()
     if len(features.table) < 2:
         raise LinkageError("Linkage needs at least two records.",
                            hint="Add more records or lists and run it again.")

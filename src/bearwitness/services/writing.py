@@ -172,7 +172,7 @@ def write_records(
                 store.insert_records(connection, kind, by_kind[kind])
             store.insert_versions(connection, [item.version for item in sealed])
             start = append_entries(connection, [
-                _entry(item, operation, None, archive.blobs / f"{item.version.id}.age"
+                log_entry(item, operation, None, archive.blobs / f"{item.version.id}.age"
                        if item.version.kind == "evidence" else None)
                 for item in sealed])
             if batch is not None:
@@ -192,8 +192,9 @@ def write_records(
     return WriteResult(dict(ids), start)
 
 
-def _entry(item: SealedVersion, kind: str, previous: str | None,
-           blob: Path | None = None) -> LogEntry:
+def log_entry(item: SealedVersion, kind: str, previous: str | None,
+              blob: Path | None = None) -> LogEntry:
+    """The log entry for one sealed record version (``blob``: an evidence record's file)."""
     record = item.version
     evidence_hash = None
     if record.kind == "evidence" and int(item.row.get("size") or 0) > GUESSABLE_FILE_BYTES:
@@ -235,7 +236,7 @@ def change_record(archive: Archive, kind: str, record_id: str, changes: dict[str
         store.replace_record(connection, kind, item.row)
         store.insert_versions(connection, [item.version])
         blob = archive.blobs / f"{record_id}.age" if kind == "evidence" else None
-        append_entries(connection, [_entry(item, item.version.operation, previous.commitment,
-                                           blob)])
+        append_entries(connection, [log_entry(item, item.version.operation,
+                                              previous.commitment, blob)])
     sync_log(archive)
     return updated

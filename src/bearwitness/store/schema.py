@@ -19,6 +19,7 @@ import typing
 from sqlalchemy import (
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -133,3 +134,98 @@ folded_submissions = Table(
 )
 
 Index("ix_record_versions_commitment", record_versions.c.commitment)
+
+# --- Record linkage (migration 0002_linkage_decisions) --------------------------------------
+# A linkage run keeps every scored pair with its probability (the estimates carry the linkage
+# uncertainty only through them) and the cluster each person record fell in. Review decisions
+# are an append-only log: an undo is a new row, never an edit. Ids only, in the clear; a
+# decision's reason and every commitment's salt are sealed.
+
+link_runs = Table(
+    "link_runs",
+    metadata,
+    Column("id", String(64), primary_key=True),  # LR-0001
+    Column("actor", String(64), nullable=False),
+    Column("started_at", String(32), nullable=False),
+    Column("threshold", Float, nullable=False),
+    Column("seed", Integer, nullable=False),
+    Column("records", Integer, nullable=False),
+    Column("pairs", Integer, nullable=False),
+    Column("persons", Integer, nullable=False),
+    Column("decisions", Integer, nullable=False),  # decisions in force that the run used
+    Column("commitment", String(64), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),  # salt and trained model, sealed
+)
+
+link_pairs = Table(
+    "link_pairs",
+    metadata,
+    Column("run_id", String(64), ForeignKey("link_runs.id"), primary_key=True),
+    Column("left_id", String(64), primary_key=True),  # person record ids, left < right
+    Column("right_id", String(64), primary_key=True),
+    Column("probability", Float, nullable=False),
+    Column("decision", String(16), nullable=False, default=""),
+)
+
+link_clusters = Table(
+    "link_clusters",
+    metadata,
+    Column("run_id", String(64), ForeignKey("link_runs.id"), primary_key=True),
+    Column("record_id", String(64), primary_key=True),
+    Column("cluster_id", String(64), nullable=False),  # smallest record id in the cluster
+    Column("person_id", String(64), nullable=False),
+    Column("link_probability", Float, nullable=True),
+)
+
+link_decisions = Table(
+    "link_decisions",
+    metadata,
+    Column("idx", Integer, primary_key=True, autoincrement=False),
+    Column("left_id", String(64), nullable=False),
+    Column("right_id", String(64), nullable=False),
+    Column("decision", String(16), nullable=False),  # accept, reject, undo
+    Column("origin", String(16), nullable=False),  # pair, split, merge
+    Column("analyst", String(64), nullable=False),
+    Column("decided_at", String(32), nullable=False),
+    Column("commitment", String(64), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),  # reason and salt, sealed
+)
+
+Index("ix_link_clusters_person_id", link_clusters.c.person_id)
+Index("ix_link_decisions_pair", link_decisions.c.left_id, link_decisions.c.right_id)
+
+# --- The web workbench and intake (migration 0003_web_users) ---------------------------------
+# Staff accounts: an argon2id hash and a TOTP secret (needed before any unlock, so not sealed),
+# roles as a comma-separated list. The audit trail names who revealed or unlocked what: ids only.
+# Replies to anonymous sources are sealed to a key only the source's receipt code yields; the
+# box is a hash of that key's public half, so a seized server links no reply to a submission.
+
+web_users = Table(
+    "web_users",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("totp_secret", String(64), nullable=False),
+    Column("roles", String(200), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+)
+
+web_audit = Table(
+    "web_audit",
+    metadata,
+    Column("idx", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("target", String(64), nullable=False, default=""),
+)
+
+intake_replies = Table(
+    "intake_replies",
+    metadata,
+    Column("idx", Integer, primary_key=True, autoincrement=True),
+    Column("box", String(64), nullable=False, index=True),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("created_at", String(32), nullable=False),
+)

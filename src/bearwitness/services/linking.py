@@ -1,0 +1,361 @@
+"""Linking an archive's person records: one run, kept whole and logged in one transaction.
+
+A run opens every PersonRecord in memory (names never leave it), links them
+with :mod:`bearwitness.linkage` under the review decisions in force, and then,
+in one database transaction:
+
+- keeps every scored pair (``link_pairs``) and each record's cluster
+  (``link_clusters``) under a new run id (``LR-0001``);
+- resolves each cluster to a Person: the person most of its records already
+  point at (one person per cluster; a split cluster keeps the person for its
+  larger part), or a new Person otherwise. PersonRecords whose ``person_id``
+  changes get a new version, like any other change;
+- appends the transparency-log entries: ``create`` for each new Person,
+  ``update`` for each re-pointed PersonRecord, and one ``link_decision`` entry
+  (record type ``link_run``) committing to the run's settings, pairs and clusters.
+
+Persons that lose all their records are left as they are: acts and
+interventions may point at them.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import json
+import secrets as _random
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, func, insert, select
+
+from bearwitness.domain.records import Person, PersonRecord
+from bearwitness.errors import ArchiveError, InputError, NotFound
+from bearwitness.linkage.features import ROLES, Features, Problem, build_features
+from bearwitness.linkage.options import LinkOptions
+from bearwitness.services.archive import Archive
+from bearwitness.services.ledger import append_entries, sync_log
+from bearwitness.services.sealing import SEARCH_KEY_PURPOSE, open_record, seal_record
+from bearwitness.services.writing import log_entry as record_entry
+from bearwitness.store import rows as store
+from bearwitness.store.schema import (
+    RECORD_TABLES,
+    link_clusters,
+    link_pairs,
+    link_runs,
+    record_versions,
+)
+from bearwitness.tlog.entry import LogEntry, canonical_json, commit
+
+UNLISTED = "unlisted"  # the list of a person record that names none
+_SEX = {"m": "male", "f": "female"}
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    id: str
+    actor: str
+    started_at: str
+    threshold: float
+    seed: int
+    records: int
+    pairs: int
+    persons: int
+    decisions: int
+    commitment: str
+
+
+@dataclass(frozen=True)
+class ArchiveLinkResult:
+    run: RunSummary
+    new_persons: int
+    repointed: int  # person records whose person changed
+    problems: tuple[Problem, ...]
+    notes: tuple[str, ...]
+    log_start: int
+
+
+def read_person_records(archive: Archive) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Every live PersonRecord opened in memory (``list``, ``record_id`` = its id, the roles,
+    ``person_id``, ``fictional``), and the version of each as read. Needs an unlock."""
+    archive.require_secrets()
+    rows: list[dict[str, Any]] = []
+    versions: dict[str, int] = {}
+    with archive.engine.connect() as connection:
+        for stored in store.query_records(connection, "person_record"):
+            record_id = stored.clear["id"]
+            record = open_record(archive.sealer, stored, record_id)
+            assert isinstance(record, PersonRecord)
+            row: dict[str, Any] = {role: getattr(record, role) for role in ROLES}
+            row.update(list=record.list_name or UNLISTED, record_id=record_id,
+                       person_id=record.person_id, fictional=record.fictional)
+            rows.append(row)
+            versions[record_id] = stored.version
+    columns = ["list", "record_id", *ROLES, "person_id", "fictional"]
+    return pd.DataFrame(rows, columns=columns), versions
+
+
+def decisions_in_force(connection: Connection) -> pd.DataFrame:
+    """Review decisions in force (``left_id``, ``right_id`` as record ids, ``decision``)."""
+    from bearwitness.linkage.review import current_decisions
+    from bearwitness.services.link_review import decision_log
+
+    return current_decisions(decision_log(connection))
+
+
+def link_archive(archive: Archive, *, options: LinkOptions | None = None,
+                 api: Any = None) -> ArchiveLinkResult:
+    """Link the archive's person records, keep the run and resolve persons (needs an unlock)."""
+    from bearwitness.linkage.engine import duckdb_api
+    from bearwitness.linkage.linker import link, record_keys
+
+    options = options or LinkOptions()
+    records, versions = read_person_records(archive)
+    if len(records) < 2:
+        raise InputError(f"the archive holds {len(records)} person record(s); linkage needs two "
+                         "or more", hint="Import lists of persons (type person_record) first.")
+    features = build_features(records[["list", "record_id", *ROLES]])
+    keys = record_keys(features.table)
+    key_of = pd.Series(keys.to_numpy(), index=features.table["record_id"].to_numpy())
+    id_of = pd.Series(features.table["record_id"].to_numpy(), index=keys.to_numpy())
+    with archive.engine.connect() as connection:
+        decided = decisions_in_force(connection)
+    known = decided["left_id"].isin(key_of.index) & decided["right_id"].isin(key_of.index)
+    decided = decided[known]
+    as_keys = pd.DataFrame({"left_id": key_of.reindex(decided["left_id"]).to_numpy(),
+                            "right_id": key_of.reindex(decided["right_id"]).to_numpy(),
+                            "decision": decided["decision"].to_numpy()})
+    result = link(features, api if api is not None else duckdb_api(), options=options,
+                  decisions=as_keys)
+    pairs = pd.DataFrame({
+        "left_id": id_of.reindex(result.pairs["left_id"]).to_numpy(),
+        "right_id": id_of.reindex(result.pairs["right_id"]).to_numpy(),
+        "probability": result.pairs["probability"].astype(float).to_numpy(),
+        "decision": result.pairs["decision"].fillna("").astype(str).to_numpy(),
+    })
+    ordered = pairs[["left_id", "right_id"]]
+    pairs = pairs.assign(left_id=ordered.min(axis=1), right_id=ordered.max(axis=1)) \
+        .sort_values(["left_id", "right_id"]).reset_index(drop=True)
+    clusters = pd.DataFrame({
+        "record_id": result.records["record_id"].astype(str).to_numpy(),
+        "cluster": result.records["cluster_id"].to_numpy(),
+        "link_probability": result.records["link_probability"].to_numpy(dtype=float),
+    })
+    clusters["cluster_id"] = clusters.groupby("cluster")["record_id"].transform("min")
+    clusters = clusters.drop(columns="cluster").merge(
+        records[["record_id", "person_id", "fictional"]], on="record_id", how="left")
+    clusters["sex"] = features.table["sex"].to_numpy()
+    return _persist(archive, records, versions, pairs, clusters, len(decided), options, features,
+                    result.model_json, result.notes)
+
+
+def _assign_persons(clusters: pd.DataFrame) -> dict[str, str | None]:
+    """Cluster id -> the existing person it keeps (None: a new person is needed)."""
+    votes = clusters[clusters["person_id"].notna()].groupby(
+        ["cluster_id", "person_id"]).size().rename("n").reset_index().sort_values(
+        ["n", "cluster_id", "person_id"], ascending=[False, True, True])
+    chosen: dict[str, str | None] = dict.fromkeys(clusters["cluster_id"].unique())
+    claimed: set[str] = set()
+    for row in votes.itertuples(index=False):
+        if chosen[row.cluster_id] is None and row.person_id not in claimed:
+            chosen[row.cluster_id] = str(row.person_id)
+            claimed.add(str(row.person_id))
+    return chosen
+
+
+def _digest(frame: pd.DataFrame, columns: list[str]) -> str:
+    """SHA-256 of the frame's rows as ``a,b,c\\n`` text, floats written exactly (repr)."""
+    digest = hashlib.sha256()
+    for row in frame[columns].itertuples(index=False):
+        digest.update((",".join("" if v is None or v != v else repr(float(v))
+                                if isinstance(v, float) else str(v) for v in row) + "\n").encode())
+    return digest.hexdigest()
+
+
+def _next_run_id(connection: Connection) -> str:
+    ids = connection.scalars(select(link_runs.c.id))
+    numbers = [int(value.rsplit("-", 1)[-1]) for value in ids]
+    return f"LR-{max(numbers, default=0) + 1:04d}"
+
+
+def _persist(archive: Archive, records: pd.DataFrame, versions: dict[str, int],
+             pairs: pd.DataFrame, clusters: pd.DataFrame, decisions: int, options: LinkOptions,
+             features: Features, model_json: dict[str, Any],
+             notes: tuple[str, ...]) -> ArchiveLinkResult:
+    secrets = archive.require_secrets()
+    search_key, at, sealer = secrets.subkey(SEARCH_KEY_PURPOSE), archive.now(), archive.sealer
+    chosen = _assign_persons(clusters)
+    with archive.engine.begin() as connection:
+        table = RECORD_TABLES["person_record"]
+        now = dict(connection.execute(select(table.c.id, table.c.version)
+                                      .where(table.c.deleted.is_(False))).all())
+        if now != versions:
+            raise ArchiveError("person records changed while the linkage ran",
+                               hint="Run `bearwitness link ARCHIVE` again.")
+        run_id = _next_run_id(connection)
+        number = store.next_number(connection, "person")
+        new_persons = []
+        groups = clusters.groupby("cluster_id")
+        for cluster_id in sorted(cid for cid, person in chosen.items() if person is None):
+            members = groups.get_group(cluster_id)
+            sexes = set(members["sex"].dropna())
+            person = Person(id=f"P-{number:04d}", role="victim",
+                            sex=_SEX.get(sexes.pop(), "unknown") if len(sexes) == 1 else "unknown",
+                            fictional=bool(members["fictional"].all()),
+                            notes=f"Resolved by record linkage, run {run_id}.")
+            number += 1
+            chosen[cluster_id] = person.id
+            new_persons.append(seal_record(sealer, search_key, person, version=1,
+                                           actor=archive.actor, at=at, operation="create"))
+        clusters["person_id_new"] = clusters["cluster_id"].map(chosen)
+        moved = clusters[clusters["person_id"].fillna("") != clusters["person_id_new"]]
+        previous = {f"{i}@{v}": c for i, v, c in connection.execute(
+            select(record_versions.c.id, record_versions.c.version, record_versions.c.commitment)
+            .where(record_versions.c.kind == "person_record"))} if len(moved) else {}
+        updates = []
+        for row in moved.itertuples(index=False):
+            stored = store.fetch_record(connection, "person_record", row.record_id)
+            assert stored is not None
+            record = open_record(sealer, stored, row.record_id)
+            updated = dataclasses.replace(record, person_id=row.person_id_new)  # type: ignore[call-arg]
+            updates.append((seal_record(sealer, search_key, updated, version=stored.version + 1,
+                                        actor=archive.actor, at=at, operation="update"),
+                            previous[f"{row.record_id}@{stored.version}"]))
+        store.insert_records(connection, "person", [item.row for item in new_persons])
+        for item, _ in updates:
+            store.replace_record(connection, "person_record", item.row)
+        store.insert_versions(connection, [item.version for item in new_persons]
+                              + [item.version for item, _ in updates])
+        clusters = clusters.sort_values("record_id")
+        run = RunSummary(run_id, archive.actor, at, options.threshold, options.seed,
+                         len(records), len(pairs), int(clusters["cluster_id"].nunique()),
+                         decisions, "")
+        salt = _random.token_bytes(32)
+        committed = {
+            "type": "link_run", **{k: v for k, v in dataclasses.asdict(run).items()
+                                   if k not in ("commitment", "threshold")},
+            "threshold": repr(float(options.threshold)),
+            "pairs_sha256": _digest(pairs, ["left_id", "right_id", "probability", "decision"]),
+            "clusters_sha256": _digest(clusters, ["record_id", "cluster_id", "person_id_new",
+                                                  "link_probability"]),
+        }
+        run = dataclasses.replace(run, commitment=commit(salt, canonical_json(committed)))
+        sealed = sealer.seal(json.dumps({"salt": base64.b64encode(salt).decode(),
+                                         "model": model_json}).encode(),
+                             f"link_run:{run_id}".encode())
+        connection.execute(insert(link_runs).values(
+            id=run_id, actor=run.actor, started_at=at, threshold=run.threshold, seed=run.seed,
+            records=run.records, pairs=run.pairs, persons=run.persons, decisions=decisions,
+            commitment=run.commitment, sealed=sealed))
+        _insert_many(connection, link_pairs, [
+            {"run_id": run_id, "left_id": r.left_id, "right_id": r.right_id,
+             "probability": float(r.probability), "decision": r.decision}
+            for r in pairs.itertuples(index=False)])
+        _insert_many(connection, link_clusters, [
+            {"run_id": run_id, "record_id": r.record_id, "cluster_id": r.cluster_id,
+             "person_id": r.person_id_new,
+             "link_probability": None if r.link_probability != r.link_probability
+             else float(r.link_probability)}
+            for r in clusters.itertuples(index=False)])
+        entries = [record_entry(item, "create", None) for item in new_persons]
+        entries += [record_entry(item, "update", before) for item, before in updates]
+        entries.append(LogEntry(kind="link_decision", record_type="link_run", record_id=run_id,
+                                version=1, commitment=run.commitment, actor=archive.actor,
+                                time=at, sealed_sha256=hashlib.sha256(sealed).hexdigest()))
+        start = append_entries(connection, entries)
+    sync_log(archive)
+    return ArchiveLinkResult(run, len(new_persons), len(updates), features.problems, notes, start)
+
+
+def _insert_many(connection: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    for begin in range(0, len(rows), 5000):
+        connection.execute(insert(table), rows[begin:begin + 5000])
+
+
+def latest_run(connection: Connection, run_id: str | None = None) -> RunSummary:
+    """The run ``run_id``, or the latest one; NotFound when there is none."""
+    statement = select(link_runs).order_by(link_runs.c.started_at.desc(), link_runs.c.id.desc())
+    if run_id is not None:
+        statement = select(link_runs).where(link_runs.c.id == run_id)
+    row = connection.execute(statement).first()
+    if row is None:
+        raise NotFound(f"no linkage run {run_id}" if run_id else "this archive was never linked",
+                       hint="Run `bearwitness link ARCHIVE` first (it needs an unlock).")
+    values = {k: v for k, v in row._mapping.items() if k != "sealed"}
+    return RunSummary(**values)
+
+
+def run_pairs(connection: Connection, run_id: str) -> pd.DataFrame:
+    """``left_id``, ``right_id`` (record ids), ``probability``, ``decision`` of a run."""
+    rows = connection.execute(select(link_pairs.c.left_id, link_pairs.c.right_id,
+                                     link_pairs.c.probability, link_pairs.c.decision)
+                              .where(link_pairs.c.run_id == run_id)).all()
+    return pd.DataFrame(rows, columns=["left_id", "right_id", "probability", "decision"])
+
+
+def run_clusters(connection: Connection, run_id: str) -> pd.DataFrame:
+    """``record_id``, ``cluster_id``, ``person_id``, ``link_probability``, ``list``."""
+    table = RECORD_TABLES["person_record"]
+    rows = connection.execute(
+        select(link_clusters.c.record_id, link_clusters.c.cluster_id, link_clusters.c.person_id,
+               link_clusters.c.link_probability, table.c.list_name)
+        .join(table, table.c.id == link_clusters.c.record_id)
+        .where(link_clusters.c.run_id == run_id)).all()
+    frame = pd.DataFrame(rows, columns=["record_id", "cluster_id", "person_id",
+                                        "link_probability", "list"])
+    frame["list"] = frame["list"].replace("", UNLISTED).fillna(UNLISTED)
+    return frame
+
+
+def count_runs(connection: Connection) -> int:
+    return int(connection.scalar(select(func.count()).select_from(link_runs)) or 0)
+
+
+def histories(archive: Archive, lists: list[str] | None = None, strata: tuple[str, ...] = (),
+              run_id: str | None = None) -> pd.DataFrame:
+    """Capture histories of a run's persons over ``lists`` (all the run's lists when None),
+    by ``strata``. Strata are read from sealed fields, so they need an unlock."""
+    from bearwitness.linkage.counting import capture_histories
+
+    with archive.engine.connect() as connection:
+        run = latest_run(connection, run_id)
+        clusters = run_clusters(connection, run.id)
+    clusters["record_key"] = clusters["list"] + ":" + clusters["record_id"]
+    if strata:
+        records, _ = read_person_records(archive)
+        records = records[records["record_id"].isin(clusters["record_id"])]
+        features = build_features(records[["list", "record_id", *ROLES]])
+    else:
+        features = Features(pd.DataFrame(), ())
+    chosen = sorted(set(clusters["list"])) if not lists else list(lists)
+    counted = Counter(chosen)
+    if any(n > 1 for n in counted.values()):
+        raise InputError("a list is named twice", hint="Name each list once.")
+    return capture_histories(clusters, features, chosen, strata)
+
+
+def estimation_inputs(archive: Archive, strata: tuple[str, ...] = (),
+                      run_id: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """What ``bearwitness estimate --records --pairs`` reads, for a run: the records
+    (``record_id``, ``list``, strata) and the scored pairs (``left_id``, ``right_id``,
+    ``probability``), all named by person record ids."""
+    with archive.engine.connect() as connection:
+        run = latest_run(connection, run_id)
+        clusters = run_clusters(connection, run.id)
+        pairs = run_pairs(connection, run.id)
+    out = clusters[["record_id", "list"]].reset_index(drop=True)
+    if strata:
+        from bearwitness.linkage.counting import strata_columns
+
+        records, _ = read_person_records(archive)
+        records = records[records["record_id"].isin(clusters["record_id"])]
+        features = build_features(records[["list", "record_id", *ROLES]])
+        values = strata_columns(features, strata)
+        values.index = features.table["record_id"].to_numpy()
+        values = values.reindex(out["record_id"])
+        for stratum in strata:
+            out[stratum] = values[stratum].to_numpy()
+    return out, pairs[["left_id", "right_id", "probability"]]

@@ -1,0 +1,147 @@
+"""`bearwitness link ARCHIVE`, `link review` and `link histories` through the real command,
+in child processes with their own HOME and TMPDIR and a real key agent; and the privacy
+canary: after a whole linkage session no canary name, in any form linkage builds
+(original, transliterated, folded, keys), is in any file under the archive, HOME, TMPDIR
+or the agent's runtime directory."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bearwitness.linkage.normalise import fold, given_key, surname_key, transliterate
+from bearwitness.linkage.synthetic import generate
+from tests.cli.runner import Cli
+
+PASS = "linkage canary passphrase"
+ROLES = ["full_name", "surname", "given_name", "patronymic", "sex", "birth", "age", "residence",
+         "event_type", "event_date", "event_place"]
+CANARY_SURNAME = "Канареечников"
+CANARY_GIVEN = "Зяблик"
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Iterator[Cli]:
+    runner = Cli(tmp_path / "session")
+    yield runner
+    for archive in tmp_path.rglob("bearwitness.toml"):
+        runner("lock", archive.parent, ok=False)  # never leave an agent behind
+
+
+def _canary_forms() -> list[bytes]:
+    forms = {CANARY_SURNAME, CANARY_GIVEN, transliterate(CANARY_SURNAME, "bgn_pcgn"),
+             transliterate(CANARY_SURNAME, "wikipedia"), fold(CANARY_SURNAME),
+             surname_key(CANARY_SURNAME), given_key(CANARY_GIVEN)}
+    out = []
+    for form in forms:
+        for variant in (form.lower(), form.upper(), form):
+            out += [variant.encode("utf-8"), variant.encode("utf-16-le")]
+    return out
+
+
+def _write_person_records(path: Path, people: int = 60) -> None:
+    data = generate(people, seed=4)
+    lines = []
+    for number, row in enumerate(data.records.itertuples(index=False), start=1):
+        values = {role: str(getattr(row, role) or "") for role in ROLES}
+        lines.append({"type": "person_record", "id": f"R-{number:04d}", "fictional": True,
+                      "list_name": row.list, "list_record_id": row.record_id, **values})
+    number = len(lines)
+    lines.append({"type": "person_record", "id": f"R-{number + 1:04d}", "fictional": True,
+                  "list_name": "memorial_ru", "list_record_id": "CANARY-1",
+                  "full_name": f"{CANARY_SURNAME.upper()} {CANARY_GIVEN.upper()}",
+                  "birth": "1990", "event_date": "декабрь 2018", "event_place": "Аргун"})
+    lines.append({"type": "person_record", "id": f"R-{number + 2:04d}", "fictional": True,
+                  "list_name": "network_en", "list_record_id": "CANARY-2",
+                  "full_name": transliterate(f"{CANARY_GIVEN} {CANARY_SURNAME}", "wikipedia"),
+                  "age": "28", "event_date": "December 2018", "event_place": "Argun"})
+    path.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines), "utf-8")
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file() and not path.is_symlink()
+    except OSError:
+        return False
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:  # gone, or another user's
+        return b""
+
+
+def _person(cli: Cli, archive: Path, record_id: str) -> str:
+    shown = cli("show", "person_record", archive, record_id).stdout
+    found = re.findall(r"P-\d+", shown)
+    assert found, shown
+    return str(found[0])
+
+
+def test_link_archive_session_end_to_end_leaves_no_canary(cli: Cli, tmp_path: Path) -> None:
+    inputs, outputs = tmp_path / "inputs", tmp_path / "outputs"  # the user's own files
+    inputs.mkdir()
+    outputs.mkdir()
+    _write_person_records(inputs / "records.jsonl")
+    started = time.time() - 1
+    archive = tmp_path / "archive"
+    cli("init", archive, "--passphrase-stdin", stdin=f"{PASS}\n")
+    cli("import", archive, inputs / "records.jsonl")
+
+    locked = cli("link", archive, ok=False)
+    assert locked.returncode == 5 and "locked" in locked.stderr.lower()
+
+    cli("unlock", archive, "--stdin", stdin=f"{PASS}\n")
+    done = cli("link", archive, "--histories-out", outputs / "h.csv", "--strata", "period")
+    assert "LR-0001" in done.stderr
+    histories = pd.read_csv(outputs / "h.csv")
+    assert {"memorial_ru", "network_en", "period", "count"} <= set(histories.columns)
+
+    queue = cli("link", "review", archive, "--list", "--top", "5").stdout
+    assert "R-" in queue
+    first = [word for word in queue.split() if word.startswith("R-")][:2]
+    shown = cli("link", "review", archive, "--show", *first).stdout
+    assert "list_name" in shown
+    # Interactive: accept the first pair with a reason, undo it, quit.
+    session = cli("link", "review", archive,
+                  stdin="a\nsame birth date and village\nu\nchanged my mind\nq\n")
+    assert "pair(s) to review" in session.stdout and "list_name" in session.stdout
+    log = cli("link", "review", archive, "--log").stdout
+    assert "same birth date and village" in log and "changed my mind" in log and "undo" in log
+    cli("link", "review", archive, "--reject", *first, "--reason", "different fathers")
+    refused = cli("link", "review", archive, "--accept", *first, ok=False)
+    assert refused.returncode == 2 and "reason" in refused.stderr
+    log = cli("link", "review", archive, "--log").stdout
+    assert "different fathers" in log and "reject" in log and "P-" not in log
+    # The canary records are one person: split them apart by hand.
+    assert _person(cli, archive, "R-0061") == _person(cli, archive, "R-0062")
+    cli("link", "review", archive, "--split", "R-0062", "--reason", "two brothers")
+
+    again = cli("link", "archive", archive)
+    assert "LR-0002" in again.stderr
+    assert _person(cli, archive, "R-0061") != _person(cli, archive, "R-0062")
+    cli("link", "histories", archive, "--out", outputs / "h2.csv", "--lists",
+        "memorial_ru,network_en", "--records-out", outputs / "r.csv",
+        "--pairs-out", outputs / "p.csv", "--strata", "period")
+    records = pd.read_csv(outputs / "r.csv")
+    assert list(records.columns) == ["record_id", "list", "period"]
+    assert list(pd.read_csv(outputs / "p.csv").columns) == ["left_id", "right_id", "probability"]
+    cli("lock", archive)
+
+    scanned = [archive, cli.home, cli.run_dir, outputs]
+    files = [p for root in scanned for p in root.rglob("*") if p.is_file()]
+    # A library that ignores TMPDIR would write to /tmp itself.
+    files += [p for p in Path("/tmp").rglob("*")
+              if inputs not in p.parents and _is_file(p) and p.stat().st_mtime >= started]
+    assert any(p.name == "archive.db" for p in files)
+    forms = _canary_forms()
+    assert any(form in (inputs / "records.jsonl").read_bytes() for form in forms)  # it can see
+    leaks = sorted({str(p) for p in files if any(form in _read(p) for form in forms)})
+    assert leaks == []
