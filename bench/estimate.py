@@ -35,7 +35,8 @@ def load() -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
     return {d["dataset"]: d for d in data["datasets"]}, data["timing_benchmark_lcmcr"]
 
 
-def sweeps_per_second(histories: CaptureHistories, k: int, sweeps: int, reps: int) -> float:
+def sweeps_per_second(histories: CaptureHistories, k: int, sweeps: int,
+                      reps: int) -> list[float]:
     settings = LcmcrSettings(K=k, burnin=0, samples=sweeps // 100, thinning=100, chains=1)
     rates = []
     for rep in range(reps):
@@ -44,28 +45,34 @@ def sweeps_per_second(histories: CaptureHistories, k: int, sweeps: int, reps: in
         start = time.process_time()
         run_chain(histories, settings, seed=rep)
         rates.append(settings.sweeps_per_chain / (time.process_time() - start))
-    return float(np.median(rates))
+    return rates
+
+
+def spread(rates: list[float]) -> str:
+    """Median and range: the machine is shared, so one number would hide the noise."""
+    return f"{np.median(rates):>9,.0f} ({min(rates):,.0f}-{max(rates):,.0f})"
 
 
 def speed(reps: int) -> None:
     datasets, timings = load()
     tables = {n: histories_from_patterns(d["patterns"], d["lists"]) for n, d in datasets.items()}
     run_chain(tables["madigan_york_3list"], LcmcrSettings(burnin=0, samples=1, thinning=1), 0)
-    print("LCMCR Gibbs sweeps per CPU-second, one chain, 500,000 sweeps, median of", reps)
-    print(f"{'data':<22}{'J':>3}{'n':>8}{'cells':>7}{'K':>4}{'ours':>11}{'LCMCR (R)':>11}"
-          f"{'ratio':>7}")
+    print(f"LCMCR Gibbs sweeps per CPU-second, one chain, 500,000 sweeps, {reps} runs")
+    print(f"{'data':<22}{'J':>3}{'n':>8}{'cells':>7}{'K':>4}{'ours: median (range)':>27}"
+          f"{'LCMCR (R)':>11}{'ratio':>7}")
     for row in timings:
         h = tables[row["dataset"]]
         ours = sweeps_per_second(h, row["K"], 500_000, reps)
         theirs = row["median_iterations_per_second"]
         print(f"{row['dataset']:<22}{h.n_lists:>3}{h.n_observed:>8}{len(h.counts):>7}"
-              f"{row['K']:>4}{ours:>11,.0f}{theirs:>11,}{ours / theirs:>7.2f}")
+              f"{row['K']:>4}{spread(ours):>27}{theirs:>11,}"
+              f"{np.median(ours) / theirs:>7.2f}")
     rng = np.random.default_rng(50_000)
     big = simulate_histories(rng, 50_000, [0.5, 0.3, 0.2], [
         [0.5, 0.4, 0.3, 0.5, 0.4], [0.2, 0.1, 0.3, 0.15, 0.2], [0.05, 0.1, 0.05, 0.08, 0.1]])
     ours = sweeps_per_second(big, 10, 200_000, reps)
     print(f"{'simulated 5-list':<22}{big.n_lists:>3}{big.n_observed:>8}{len(big.counts):>7}"
-          f"{10:>4}{ours:>11,.0f}{'n/a':>11}{'':>7}")
+          f"{10:>4}{spread(ours):>27}{'n/a':>11}{'':>7}")
     print("(no reference timing exists for the simulated set; the sampler's cost depends on "
           "the number of distinct patterns, not on the number of people)")
     # A whole estimate: 4 chains at the package-example settings, chains on threads.
@@ -150,7 +157,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=2_000, help="simulated population size")
     args = parser.parse_args()
     if args.part in ("speed", "all"):
-        speed(reps=3)
+        speed(reps=5)
     if args.part in ("reference", "all"):
         reference()
     if args.part in ("simulation", "all"):

@@ -73,10 +73,11 @@ def test_sparse_hiv_table_matches_reference_in_its_main_mode(
 ) -> None:
     # This table caught a sampler that clamped the stick-breaking weights instead of
     # working in log space: it over-weighted extra classes, mixed badly and put the
-    # 97.5% point 5% too high. Even exact, about one chain in five settles after
-    # warm-up in a second mode with a tiny extra class (N about 12,000) and stays
-    # there (see the next test); the reference's five chains were all in the main
-    # mode, so the chains in the main mode are compared with it.
+    # 97.5% point 5% too high. With a short burn-in about one chain in five is still
+    # in a second, metastable mode with a tiny extra class (N about 12,000) that the
+    # warm-up leads into and that chains leave only after some 10^5 sweeps (see the
+    # next test and docs/estimate.md); the reference's chains ran 100,000 burn-in
+    # sweeps, so the chains in the main mode are compared with it.
     ref = reference["hiv_rome"]["reference_results"]["lcmcr"]["ref"]["pooled"]
     settings = LcmcrSettings(K=10, burnin=5_000, samples=2_000, thinning=20, chains=6)
     posterior = estimate_lcmcr(tables["hiv_rome"], settings, seed=4)
@@ -92,11 +93,11 @@ def test_sparse_hiv_table_matches_reference_in_its_main_mode(
 
 
 def test_chain_stuck_in_a_second_mode_is_flagged(tables: dict[str, CaptureHistories]) -> None:
-    # On the HIV table some chains settle, right after warm-up, in a mode with a
-    # tiny second latent class (N about 12,000) and stay there. The diagnostics
-    # must say so rather than report a confident interval.
+    # On the HIV table some chains are, after a short burn-in, still in a mode with
+    # a tiny second latent class (N about 12,000). The diagnostics must say so
+    # rather than report a confident interval. (Seed 0 gives one such chain in four.)
     settings = LcmcrSettings(K=10, burnin=5_000, samples=2_000, thinning=20, chains=4)
-    posterior = estimate_lcmcr(tables["hiv_rome"], settings, seed=11)
+    posterior = estimate_lcmcr(tables["hiv_rome"], settings, seed=0)
     medians = np.median(posterior.draws, axis=1)
     assert medians.max() - medians.min() > 500
     convergence = check_convergence(posterior)

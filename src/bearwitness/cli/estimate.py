@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from bearwitness.errors import InputError
-from bearwitness.estimate import charts
-from bearwitness.estimate.estimation import METHODS, Options, estimate
-from bearwitness.estimate.histories import read_histories_csv
-from bearwitness.estimate.lcmcr import LcmcrSettings
-from bearwitness.estimate.linkage_uncertainty import estimate_with_linkage
-from bearwitness.estimate.result import EstimateResult
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from bearwitness.estimate.estimation import Options
+    from bearwitness.estimate.result import EstimateResult
+
+# The estimation stack (SciPy, pandas, Numba, Matplotlib) takes seconds to import,
+# so it is imported inside the command: `bearwitness --help` and the other
+# commands do not pay for it.
 
 
 def register(app: typer.Typer) -> None:
@@ -52,6 +53,14 @@ def estimate_command(
     delta: Annotated[float | None, typer.Option(help="dga: prior δ (default 2^-p).")] = None,
 ) -> None:
     """Estimate how many people were never recorded on any list, with an interval."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from bearwitness.estimate.estimation import METHODS, Options, estimate
+    from bearwitness.estimate.histories import read_histories_csv
+    from bearwitness.estimate.lcmcr import LcmcrSettings
+    from bearwitness.estimate.linkage_uncertainty import estimate_with_linkage
+
     if method not in METHODS:
         raise InputError(f"Unknown method {method!r}.", hint=f"Use one of {', '.join(METHODS)}.")
     settings = LcmcrSettings(K=k, burnin=burnin, samples=samples, thinning=thinning, chains=chains)
@@ -125,6 +134,8 @@ def summarise(result: EstimateResult) -> str:
 
 def write_charts(result: EstimateResult, folder: Path) -> list[Path]:
     """Overlap and posterior charts per stratum, and the strata chart when stratified."""
+    from bearwitness.estimate import charts
+
     written: list[Path] = []
     for index, (label, stratum) in enumerate(result.strata.items()):
         stem = "all" if len(result.strata) == 1 else f"stratum-{index + 1}"
@@ -153,6 +164,8 @@ def _sweeps(method: str, options: Options, runs: int) -> int | None:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
     try:
         return pd.read_csv(path)
     except FileNotFoundError:
