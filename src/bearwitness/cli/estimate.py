@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from bearwitness.estimate.estimation import Options
+    from bearwitness.estimate.histories import CaptureHistories
     from bearwitness.estimate.result import EstimateResult
 
 # The estimation stack (SciPy, pandas, Numba, Matplotlib) takes seconds to import,
@@ -23,6 +24,35 @@ if TYPE_CHECKING:
 def register(app: typer.Typer) -> None:
     """Add the `estimate` command to the app."""
     app.command("estimate")(estimate_command)
+    app.command("estimates")(estimates_command)
+
+
+def estimates_command(
+    folder: Annotated[Path, typer.Argument(help="The archive folder.")],
+    show: Annotated[str | None, typer.Option(help="Print one run's full result (JSON).")] = None,
+) -> None:
+    """The estimate runs kept in an archive (with `estimate --archive`)."""
+    import json
+
+    from bearwitness.cli.session import open_archive
+    from bearwitness.services.estimates import get_estimate, list_estimates
+
+    with open_archive(folder) as archive:
+        if show is not None:
+            typer.echo(json.dumps(get_estimate(archive, show).result, indent=2,
+                                  ensure_ascii=False))
+            return
+        kept = list_estimates(archive)
+    if not kept:
+        typer.echo("No estimate is kept in this archive yet: `bearwitness estimate --archive`.")
+    for run in kept:
+        n = run.result.get("N") or {}
+        total = (f"{n['median']:,.0f} ({n['lower']:,.0f} to "
+                 f"{'no upper bound' if n.get('upper') is None else format(n['upper'], ',.0f')})"
+                 if n else "by stratum")
+        typer.echo(f"{run.id}  {run.recorded_at}  {run.method:9}  documented "
+                   f"{run.result.get('n_observed', '?')}, estimated {total}"
+                   + (f"  (linkage {run.link_run_id})" if run.link_run_id else ""))
 
 
 def estimate_command(
@@ -51,6 +81,9 @@ def estimate_command(
         help="LCMCR: also re-run with K = 5, 20 and another prior.")] = False,
     criterion: Annotated[str, typer.Option(help="loglinear: aic or bic.")] = "bic",
     delta: Annotated[float | None, typer.Option(help="dga: prior δ (default 2^-p).")] = None,
+    archive_folder: Annotated[Path | None, typer.Option(
+        "--archive", help="Keep this run in an archive, committed to its log; without a CSV, "
+        "count the persons of the archive's newest `link` run.")] = None,
 ) -> None:
     """Estimate how many people were never recorded on any list, with an interval."""
     from rich.console import Console
@@ -83,15 +116,23 @@ def estimate_command(
                 progress=lambda done: bar.advance(task, done),
             )
         else:
-            if histories is None:
+            if histories is not None:
+                table = read_histories_csv(histories, strata=strata_columns)
+                source = histories.name
+            elif archive_folder is not None:
+                table, source = _archive_histories(archive_folder, strata_columns)
+            else:
                 raise InputError("No capture-history CSV given.",
-                                 hint="Run `bearwitness estimate histories.csv`.")
-            table = read_histories_csv(histories, strata=strata_columns)
+                                 hint="Run `bearwitness estimate histories.csv`, or "
+                                 "`bearwitness estimate --archive ARCHIVE` after `link`.")
             task = bar.add_task("Sampling", total=_sweeps(method, options, len(table)))
             result = estimate(table, method=method, seed=seed, options=options,
-                              strata_columns=strata_columns, source=histories.name,
+                              strata_columns=strata_columns, source=source,
                               progress=lambda done: bar.advance(task, done))
     typer.echo(summarise(result))
+    if archive_folder is not None:
+        kept = _keep_in_archive(archive_folder, result, [histories, records, pairs])
+        typer.echo(f"Kept as {kept} in {archive_folder}, committed to its log.")
     if out is not None:
         result.write_json(out)
         typer.echo(f"Full result written to {out}")
@@ -150,6 +191,41 @@ def write_charts(result: EstimateResult, folder: Path) -> list[Path]:
                                     {k: s.histories.n_observed for k, s in result.strata.items()})
         written += charts.save(figure, folder / "strata")
     return written
+
+
+def _archive_histories(folder: Path, strata: tuple[str, ...]
+                       ) -> tuple[dict[str, CaptureHistories], str]:
+    """The capture histories of the archive's newest linkage run."""
+    from bearwitness.cli.session import open_archive
+    from bearwitness.estimate.histories import histories_from_table
+    from bearwitness.services import linking
+
+    with open_archive(folder) as archive, archive.engine.connect() as connection:
+        run = linking.latest_run(connection)
+        frame = linking.histories(archive, strata=strata, run_id=run.id)
+    lists = [c for c in frame.columns if c not in {"count", *strata}]
+    return histories_from_table(frame, lists=lists, strata=strata), f"{folder.name} {run.id}"
+
+
+def _keep_in_archive(folder: Path, result: EstimateResult, inputs: list[Path | None]) -> str:
+    import hashlib
+
+    from bearwitness.cli.session import open_archive
+    from bearwitness.services import linking
+    from bearwitness.services.estimates import record_estimate
+
+    digest = hashlib.sha256()
+    for path in inputs:
+        if path is not None:
+            digest.update(path.read_bytes())
+    with open_archive(folder) as archive:
+        link_run = None
+        if not any(inputs):  # counted from the archive's own linkage
+            with archive.engine.connect() as connection:
+                link_run = linking.latest_run(connection).id
+            digest.update(link_run.encode())
+        return record_estimate(archive, result.as_dict(), inputs_sha256=digest.hexdigest(),
+                               link_run_id=link_run).id
 
 
 def _bound(value: float) -> str:

@@ -30,9 +30,7 @@ SYNC_BATCH = 10_000
 
 def append_entries(connection: Connection, entries: Sequence[LogEntry]) -> int:
     """Queue ``entries`` in order; returns the index of the first one."""
-    if connection.dialect.name == "postgresql":
-        # Writers take turns: two transactions must never pick the same next index.
-        connection.execute(text("LOCK TABLE log_entries IN SHARE ROW EXCLUSIVE MODE"))
+    take_turn(connection)
     start = int(connection.scalar(select(func.coalesce(func.max(log_entries.c.idx) + 1, 0))))
     if entries:
         connection.execute(
@@ -41,6 +39,13 @@ def append_entries(connection: Connection, entries: Sequence[LogEntry]) -> int:
              for offset, entry in enumerate(entries)],
         )
     return start
+
+
+def take_turn(connection: Connection) -> None:
+    """Wait until no other transaction is appending: two must never pick the same next index
+    (SQLite serialises writers already; PostgreSQL is told to, until this one commits)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("LOCK TABLE log_entries IN SHARE ROW EXCLUSIVE MODE"))
 
 
 def record_event(archive: Archive, kind: str, detail: dict[str, str]) -> int:

@@ -15,7 +15,8 @@
    and the current row must be the newest version;
 4. every evidence file: unlocked, decrypted and hashed against the logged
    SHA-256 of the original; locked, its age file against the logged hash of the
-   sealed file.
+   sealed file;
+5. every estimate run kept, against its logged commitment.
 
 Entries appended after the newest checkpoint are checked against the database
 but are not yet covered by a signature: the report counts them.
@@ -35,6 +36,7 @@ from bearwitness.errors import BearWitnessError, VerificationError
 from bearwitness.intake.importers import sha256_file
 from bearwitness.services.archive import Archive
 from bearwitness.services.checkpoints import latest_checkpoint, log_verifier, witnesses
+from bearwitness.services.estimates import estimate_problems
 from bearwitness.services.ledger import read_entries
 from bearwitness.services.sealing import open_record, open_version, open_version_data
 from bearwitness.store import rows as store
@@ -110,12 +112,15 @@ def _check_log(archive: Archive, against: Sequence[bytes],
 def _check_records(archive: Archive, entries: dict[int, bytes],
                    report: ArchiveVerification) -> None:
     by_version: dict[tuple[str, str, int], tuple[int, LogEntry]] = {}
+    estimates: dict[str, LogEntry] = {}
     for index in sorted(entries):
         try:
             entry = parse_entry(entries[index])
         except BearWitnessError as error:
             report.problems.append(f"entry {index}: {error.message}")
             continue
+        if entry.kind == "estimate":
+            estimates[entry.record_id] = entry
         if entry.kind not in RECORD_ENTRY_KINDS:
             continue
         key = (entry.record_type, entry.record_id, entry.version)
@@ -151,6 +156,7 @@ def _check_records(archive: Archive, entries: dict[int, bytes],
                                        "the database (removed)")
         for kind in RECORD_TYPES:
             _check_current_rows(archive, connection, kind, by_version, report)
+        report.problems += estimate_problems(connection, estimates)
 
 
 def _check_version(archive: Archive, version: store.StoredVersion, entry: LogEntry) -> str:

@@ -229,3 +229,21 @@ intake_replies = Table(
     Column("sealed", LargeBinary, nullable=False),
     Column("created_at", String(32), nullable=False),
 )
+
+# --- Estimate runs (migration 0004_estimate_runs) ---------------------------------------------
+# A reproducible run of an estimator: its whole result document (aggregate counts only, no
+# names) as JSON, and the salted commitment that goes into the log.
+
+estimate_runs = Table(
+    "estimate_runs",
+    metadata,
+    Column("id", String(64), primary_key=True),  # ES-0001
+    Column("actor", String(64), nullable=False),
+    Column("recorded_at", String(32), nullable=False),
+    Column("method", String(32), nullable=False),
+    Column("link_run_id", String(64), nullable=True),  # the linkage it counted, if any
+    Column("inputs_sha256", String(64), nullable=False),
+    Column("result", Text, nullable=False),  # RFC 8785 canonical JSON of the result
+    Column("salt", LargeBinary, nullable=False),
+    Column("commitment", String(64), nullable=False),
+)
