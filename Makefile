@@ -28,6 +28,7 @@ system-packages:
 lint: $(BIN)/bearwitness
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test: $(BIN)/bearwitness system-packages lint
 	$(BIN)/pytest

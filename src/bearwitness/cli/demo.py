@@ -16,6 +16,10 @@ from bearwitness.services.demo import DEMO_PASSPHRASE, build_demo
 
 def demo(
     folder: Path = typer.Argument(Path("bearwitness-demo"), help="Where to build it."),
+    serve: bool = typer.Option(False, "--serve",
+                               help="Then start the workbench and the source intake."),
+    port: int = typer.Option(8080, help="The workbench's port (with --serve)."),
+    intake_port: int = typer.Option(8081, help="The intake's port (with --serve)."),
 ) -> None:
     """Build a FICTIONAL demo archive (re-built if it exists) and summarise it."""
     with console.status("Building the FICTIONAL demo archive…"):
@@ -56,6 +60,10 @@ def demo(
         f"  bearwitness search {folder} passport\n"
         f"  bearwitness verify {folder}        # every record against the signed log\n"
         f"  bearwitness lock {folder}")
+    if serve:
+        from bearwitness.cli.serve import serve_demo
+
+        serve_demo(folder, port=port, intake_port=intake_port)
 
 
 def register(app: typer.Typer) -> None:

@@ -39,6 +39,7 @@ COMMAND_MODULES = [
     "bearwitness.cli.demo",
     "bearwitness.cli.estimate",
     "bearwitness.cli.link",
+    "bearwitness.cli.serve",
 ]
 
 # One table: which error leaves with which exit code.

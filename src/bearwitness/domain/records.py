@@ -166,6 +166,7 @@ class Document(Record):
     title: str = sealed()
     text: str = sealed()
     language: str = sealed()
+    reply_key: str = sealed()  # an anonymous source's public key for replies (web intake)
 
 
 @dataclass(frozen=True, kw_only=True)

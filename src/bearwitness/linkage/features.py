@@ -107,6 +107,7 @@ def _feature_row(row: pd.Series, problems: list[Problem]) -> dict[str, object]:
         if event is None:
             report("event_date", "not a date this tool reads")
     birth_lo = birth_hi = None
+    unanchored: tuple[int, int] | None = None
     if text := _text(row, "birth"):
         birth = _parse_birth(text)
         if birth is None:
@@ -119,9 +120,9 @@ def _feature_row(row: pd.Series, problems: list[Problem]) -> dict[str, object]:
                            if _text(row, "reference_date") else None)
         if age is None:
             report("age", "not an age this tool reads")
-        elif anchor is None:
-            report("age", "age without an event date or list reference_date; not used")
-        elif birth_lo is None:
+        elif birth_lo is None and anchor is None:
+            unanchored = (age.lo, age.hi)  # anchored later to its list's own dates
+        elif birth_lo is None and anchor is not None:
             birth_lo, birth_hi = age.birth_years(anchor)
     event_types: list[str] = []
     if text := _text(row, "event_type"):
@@ -150,7 +151,32 @@ def _feature_row(row: pd.Series, problems: list[Problem]) -> dict[str, object]:
         "event_place": (_place_key(_text(row, "event_place")) or None),
         "residence": (_place_key(_text(row, "residence")) or None),
         "event_types": event_types or None,
+        "_age": unanchored,
     }
+
+
+def _anchor_ages(table: pd.DataFrame, records: pd.DataFrame,
+                 problems: list[Problem]) -> None:
+    """Birth years for ages given without a date, from the span of their own
+    list's event dates (the middle 90%): a list compiled about events of
+    2017-2019 gives ages of about then. Wider than an age on a known date, but
+    evidence all the same; sparse records, which most need it, often lack the
+    date. An age in a list with no dates at all is reported and not used."""
+    ages = table["_age"]
+    for name, rows in table[ages.notna()].groupby(records["list"].astype(str)):
+        dated = table.loc[records["list"].astype(str) == name]
+        lo = pd.to_numeric(dated["event_lo"], errors="coerce").dropna()
+        hi = pd.to_numeric(dated["event_hi"], errors="coerce").dropna()
+        if lo.empty:
+            problems.extend(Problem(name, str(records.at[index, "record_id"]), "age",
+                                    "age without an event date or list reference_date; "
+                                    "not used") for index in rows.index)
+            continue
+        first = date.fromordinal(int(lo.quantile(0.05))).year
+        last = date.fromordinal(int(hi.quantile(0.95))).year
+        for index, (age_lo, age_hi) in rows["_age"].items():
+            table.at[index, "birth_lo"] = first - age_hi - 1
+            table.at[index, "birth_hi"] = last - age_lo
 
 
 def build_features(records: pd.DataFrame) -> Features:
@@ -169,6 +195,8 @@ def build_features(records: pd.DataFrame) -> Features:
     problems: list[Problem] = []
     rows = [_feature_row(row, problems) for _, row in records.iterrows()]
     table = pd.DataFrame(rows, index=records.index)
+    _anchor_ages(table, records, problems)
+    table = table.drop(columns="_age")
     table.insert(0, "record_id", records["record_id"].astype(str).to_numpy())
     table.insert(0, "list", records["list"].astype(str).to_numpy())
     table.insert(0, "unique_id", range(len(table)))
@@ -176,10 +204,16 @@ def build_features(records: pd.DataFrame) -> Features:
     table["surname_head"] = table["surname_fold"].str[:3]
     table["surname_tail"] = table["surname_fold"].str[-4:]
     table["given_initial"] = table["given_fold"].str[:1]
+    # and its letters, sorted, survive a transposition (Altemirov, Atlemirov).
+    for column in ("surname_key", "given_key"):
+        table[column.replace("_key", "_letters")] = table[column].map(
+            lambda v: "".join(sorted(v)) if isinstance(v, str) else None)
     event_month = pd.to_numeric(table["event_lo"], errors="coerce").map(
         lambda d: None if pd.isna(d) else date.fromordinal(int(d)).year * 12
         + date.fromordinal(int(d)).month)
     table["event_month"] = event_month.astype("Int64")
+    table["event_set"] = table["event_types"].map(
+        lambda v: ",".join(sorted(v)) if isinstance(v, list) and v else None)
     for column in ("birth_lo", "birth_hi", "event_lo", "event_hi"):
         table[column] = table[column].astype("Int64")
     return Features(table.reset_index(drop=True), tuple(problems))

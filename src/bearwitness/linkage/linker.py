@@ -43,6 +43,7 @@ def record_keys(table: pd.DataFrame) -> pd.Series:
 
 def _splink_input(features: Features) -> pd.DataFrame:
     table = features.table.copy()
+    table["source"] = table["list"]
     table["event_types"] = table["event_types"].map(
         lambda v: list(v) if isinstance(v, list | tuple) and len(v) else None)
     return table.drop(columns=["list", "record_id"])

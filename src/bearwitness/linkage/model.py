@@ -32,12 +32,22 @@ def _name(key: str, folded: str) -> Any:
     return cl.CustomComparison(levels, output_column_name=key)
 
 
-def _interval(name: str, lo: str, hi: str, tolerances: tuple[int, ...], unit: str) -> Any:
+def _interval(name: str, lo: str, hi: str, tolerances: tuple[int, ...], unit: str,
+              narrow: tuple[int, ...]) -> Any:
+    """Interval agreement, graded by how precise the two values are: two records
+    naming the same day (or year) are far stronger evidence than a day falling
+    inside a year-wide "late 2018", though both overlap. ``narrow`` lists the
+    widths (in ``unit``) below which an overlap gets its own, stronger level."""
     overlap = f"{lo}_l <= {hi}_r AND {lo}_r <= {hi}_l"
     levels: list[Any] = [
         cll.CustomLevel(f"{lo}_l IS NULL OR {lo}_r IS NULL", "null").configure(is_null_level=True),
-        cll.CustomLevel(overlap, "overlapping"),
     ]
+    for width in narrow:
+        levels.append(cll.CustomLevel(
+            f"{overlap} AND {hi}_l - {lo}_l <= {width} AND {hi}_r - {lo}_r <= {width}",
+            f"overlapping, both within {width} {unit}",
+        ))
+    levels.append(cll.CustomLevel(overlap, "overlapping"))
     for tolerance in tolerances:
         levels.append(cll.CustomLevel(
             f"{lo}_l <= {hi}_r + {tolerance} AND {lo}_r <= {hi}_l + {tolerance}",
@@ -47,9 +57,12 @@ def _interval(name: str, lo: str, hi: str, tolerances: tuple[int, ...], unit: st
     return cl.CustomComparison(levels, output_column_name=name)
 
 
-def _exact(column: str) -> Any:
+def _exact(column: str, *, frequencies: bool = False) -> Any:
+    """Exact agreement; with ``frequencies``, a shared rare value (a village)
+    counts for more than a shared common one (the capital)."""
     return cl.CustomComparison(
-        [cll.NullLevel(column), cll.ExactMatchLevel(column), cll.ElseLevel()],
+        [cll.NullLevel(column), cll.ExactMatchLevel(column, term_frequency_adjustments=frequencies),
+         cll.ElseLevel()],
         output_column_name=column,
     )
 
@@ -64,14 +77,23 @@ def comparisons() -> list[Any]:
             output_column_name="patronymic_key",
         ),
         _exact("sex"),
-        _interval("birth", "birth_lo", "birth_hi", (1, 3), "years"),
-        _interval("event_date", "event_lo", "event_hi", (31, 366), "days"),
-        _exact("event_place"),
-        _exact("residence"),
+        _interval("birth", "birth_lo", "birth_hi", (1, 3), "years", (0,)),
+        _interval("event_date", "event_lo", "event_hi", (31, 366), "days", (0, 31)),
+        _exact("event_place", frequencies=True),
+        _exact("residence", frequencies=True),
         cl.CustomComparison(
-            [cll.NullLevel("event_types"), cll.ArrayIntersectLevel("event_types", 1),
-             cll.ElseLevel()],
+            # The same set of acts (weighted by how common the set is), then one act in common.
+            [cll.NullLevel("event_set"),
+             cll.ExactMatchLevel("event_set", term_frequency_adjustments=True),
+             cll.ArrayIntersectLevel("event_types", 1), cll.ElseLevel()],
             output_column_name="event_types",
+        ),
+        # A list names a person once, save for its few duplicates; two lists
+        # overlap far more. Without this level a pair inside one list would get
+        # the prior of a pair across lists, several times too high.
+        cl.CustomComparison(
+            [cll.CustomLevel("source_l = source_r", "same list"), cll.ElseLevel()],
+            output_column_name="source",
         ),
     ]
 
@@ -83,6 +105,7 @@ def blocking_rules() -> list[Any]:
         block_on("surname_head", "given_key"),
         block_on("surname_tail", "given_key"),
         block_on("surname_key", "given_initial"),
+        block_on("surname_letters", "given_letters"),
         block_on("given_key", "birth_lo"),
         block_on("surname_key", "birth_lo"),
         block_on("surname_key", "patronymic_key"),

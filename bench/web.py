@@ -1,0 +1,228 @@
+"""Web benchmark: p95 latency of the workbench's list and search pages, and intake throughput.
+
+    .venv/bin/python bench/web.py [--documents 100000] [--persons 20000] [--seconds 20]
+                                  [--threads 8] [--archive PATH]
+
+Builds (or reuses, with --archive) a FICTIONAL archive, starts `bearwitness serve` and
+`bearwitness serve-intake` as their own processes on loopback, and drives them from a
+second process (threads with keep-alive connections). Prints, per page, requests, p50,
+p95 and p99 latency; then intake submissions per second (each a testimony of ~1 KB,
+sealed to the archive's key and fsynced into the inbox). Figures depend on the machine:
+the printed line says how many CPUs it had.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+PASSPHRASE = "FICTIONAL benchmark passphrase"
+PASSWORD = "FICTIONAL benchmark password"
+TOTP = "FICTIONALBENCHTOTPSECRETAAAAAAAA"
+WORDS = ["detained", "passport", "Argun", "forms", "signed", "names", "beaten", "relatives",
+         "задержали", "паспорт", "бланки", "имена", "night", "basement", "released", "lawyer"]
+
+
+def build(folder: Path, documents: int, persons: int) -> None:
+    from bearwitness.crypto.kdf import KdfParams
+    from bearwitness.intake.importers import ImportRow
+    from bearwitness.services import users, writing
+    from bearwitness.services.archive import Archive
+
+    rng = random.Random(7)
+    archive, _ = Archive.create(folder, passphrase=PASSPHRASE,
+                                kdf_params=KdfParams.insecure_for_tests())
+    users.add_user(archive.engine, "bench", PASSWORD, list(users.ROLES), at=archive.now(),
+                   totp_secret=TOTP)
+    rows: list[dict[str, object]] = [
+        {"type": "person", "id": f"P-{n:06d}", "role": "victim", "sex": "unknown",
+         "full_name": f"FICTIONAL Person {n}", "fictional": True} for n in range(1, persons + 1)]
+    acts = ("arbitrary_detention", "torture", "seizure_of_documents", "forced_signature")
+    rows += [{"type": "event", "id": f"E-{n:06d}", "date": f"2019-{n % 12 + 1:02d}",
+              "district": "FICTIONAL district", "victims": f"~{n % 50 + 1}",
+              "fictional": True} for n in range(1, persons // 10 + 1)]
+    rows += [{"type": "act", "id": f"A-{n:06d}", "event_id": f"E-{n % (persons // 10) + 1:06d}",
+              "victim_id": f"P-{n:06d}", "act_type": acts[n % len(acts)],
+              "date": f"2019-{n % 12 + 1:02d}", "fictional": True}
+             for n in range(1, persons + 1)]
+    rows += [{"type": "document", "id": f"D-{n:07d}", "kind": "testimony",
+              "received": f"2019-{rng.randint(1, 12):02d}",
+              "title": f"FICTIONAL testimony {n}",
+              "text": "FICTIONAL. " + " ".join(rng.choice(WORDS) for _ in range(60)),
+              "fictional": True} for n in range(1, documents + 1)]
+    rows.append({"type": "document", "id": "D-9999999", "title": "FICTIONAL needle",
+                 "text": "FICTIONAL haystackneedle", "fictional": True})
+    for first in range(0, len(rows), 5000):
+        chunk = [ImportRow(i, data) for i, data in enumerate(rows[first:first + 5000], 1)]
+        writing.write_records(archive, writing.resolve_rows(archive, chunk, "bench"),
+                              operation="import")
+        print(f"  built {first + len(chunk):>7} / {len(rows)}", file=sys.stderr, end="\r")
+    archive.close()
+    print(file=sys.stderr)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start(*args: str) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "bearwitness.cli.main", *args,
+                                "--port", str(port)], stdout=subprocess.DEVNULL)
+    for _ in range(300):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return process, port
+        time.sleep(0.1)
+    raise SystemExit("the server did not start")
+
+
+def login(base: str) -> str:
+    import httpx
+    import pyotp
+
+    with httpx.Client(base_url=base) as client:
+        page = client.get("/login")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        client.post("/login", data={"csrf": csrf, "username": "bench", "password": PASSWORD,
+                                    "code": pyotp.TOTP(TOTP).now()})
+        csrf = re.search(r'name="csrf" value="([^"]+)"',  # type: ignore[union-attr]
+                         client.get("/").text).group(1)
+        client.post("/unlock/passphrase", data={"csrf": csrf, "passphrase": PASSPHRASE})
+        assert "Unlocked" in client.get("/").text, "the bench could not unlock"
+        return str(client.cookies["bw-session"])
+
+
+def load(base: str, paths: list[str], seconds: float, threads: int, cookie: str,
+         intake: bool) -> dict[str, list[float]]:
+    """Run in the load process: hit ``paths`` from ``threads`` threads; latencies by path."""
+    import httpx
+
+    timings: dict[str, list[float]] = {path: [] for path in paths}
+    failures: list[str] = []
+    stop = time.perf_counter() + seconds
+
+    def worker(number: int) -> None:
+        rng = random.Random(number)
+        with httpx.Client(base_url=base, cookies={"bw-session": cookie}, timeout=60) as client:
+            while time.perf_counter() < stop:
+                path = paths[rng.randrange(len(paths))]
+                url = (path.replace("{page}", str(rng.randint(1, 1000)))
+                       .replace("{document}", f"D-{rng.randint(1, 100_000):07d}")
+                       .replace("{person}", f"P-{rng.randint(1, 20_000):06d}")
+                       .replace("{event}", f"{rng.randint(1, 2_000):06d}"))
+                t0 = time.perf_counter()
+                if intake:
+                    text = "FICTIONAL benchmark testimony. " + "word " * 200
+                    response = client.post(path, data={"text": text, "lang": "en"},
+                                           files=[("files", ("", b"", "application/octet-stream"))])
+                else:
+                    response = client.get(url)
+                elapsed = time.perf_counter() - t0
+                if response.status_code != 200:
+                    failures.append(f"{url}: {response.status_code}")
+                timings[path].append(elapsed)
+
+    workers = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    if failures:
+        print(f"  {len(failures)} failed requests, e.g. {failures[0]}", file=sys.stderr)
+    return timings
+
+
+def drive(base: str, paths: list[str], seconds: float, threads: int, cookie: str = "",
+          intake: bool = False) -> dict[str, list[float]]:
+    """Run :func:`load` in a second process, so that client and server do not share a GIL."""
+    done = subprocess.run([sys.executable, __file__, "--load", json.dumps(
+        {"base": base, "paths": paths, "seconds": seconds, "threads": threads,
+         "cookie": cookie, "intake": intake})], capture_output=True, text=True, check=True)
+    sys.stderr.write(done.stderr)
+    return dict(json.loads(done.stdout))
+
+
+def report(name: str, samples: list[float]) -> None:
+    if len(samples) < 2:
+        print(f"  {name:<36} {len(samples):>6} requests")
+        return
+    cuts = statistics.quantiles(samples, n=100)
+    print(f"  {name:<36} {len(samples):>6} requests  p50 {cuts[49] * 1000:7.1f} ms  "
+          f"p95 {cuts[94] * 1000:7.1f} ms  p99 {cuts[98] * 1000:7.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--documents", type=int, default=100_000)
+    parser.add_argument("--persons", type=int, default=20_000)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--archive", type=Path, help="Reuse (or build once) the archive here.")
+    parser.add_argument("--load", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.load:
+        options = json.loads(args.load)
+        print(json.dumps(load(**options)))
+        return
+    folder = args.archive or Path(tempfile.mkdtemp(prefix="bw-web-bench-")) / "archive"
+    if not (folder / "bearwitness.toml").exists():
+        t0 = time.perf_counter()
+        build(folder, args.documents, args.persons)
+        print(f"built {args.documents:,} documents, {args.persons:,} persons, "
+              f"{args.persons // 10:,} events and {args.persons:,} acts in "
+              f"{time.perf_counter() - t0:.0f} s")
+    print(f"machine: {os.cpu_count()} CPUs; load from a second process with {args.threads} "
+          f"threads for {args.seconds:.0f} s per run, loopback")
+    workbench, port = start("serve", str(folder), "--http-cookies")
+    try:
+        base = f"http://127.0.0.1:{port}"
+        cookie = login(base)
+        print("workbench pages (unlocked):")
+        for paths in (["/records/document?after={document}"], ["/records/person?after={person}"],
+                      ["/records/act?act_type=torture&page={page}"],
+                      ["/records/event?after=E-{event}"],
+                      [f"/records/document/D-{args.documents // 2:07d}"],
+                      ["/search?q=haystackneedle"]):
+            timings = drive(base, paths, args.seconds, args.threads, cookie)
+            for path, samples in timings.items():
+                report(path, samples)
+    finally:
+        workbench.terminate()
+        workbench.wait()
+    intake, port = start("serve-intake", str(folder), "--fictional", "--rate", "1000000")
+    try:
+        inbox = folder / "inbox"
+        waiting = set(inbox.iterdir())
+        before = len(list(inbox.glob("*.batch.age")))
+        timings = drive(f"http://127.0.0.1:{port}", ["/submit"], args.seconds, args.threads,
+                        intake=True)
+        after = len(list(inbox.glob("*.batch.age")))
+        for path in set(inbox.iterdir()) - waiting:  # the benchmark's own submissions
+            path.unlink()
+        samples = timings["/submit"]
+        print(f"intake: {after - before:,} submissions sealed into the inbox in "
+              f"{args.seconds:.0f} s = {(after - before) / args.seconds:,.0f} per second")
+        report("POST /submit", samples)
+    finally:
+        intake.terminate()
+        intake.wait()
+
+
+if __name__ == "__main__":
+    main()

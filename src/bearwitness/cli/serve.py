@@ -1,0 +1,139 @@
+"""`bearwitness serve`, `serve-intake` and `users`: the web apps and their accounts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import typer
+
+from bearwitness.cli.session import ARCHIVE_ARGUMENT, console, read_secret
+from bearwitness.errors import InputError
+from bearwitness.services import users as accounts
+from bearwitness.services.archive import Archive
+
+users_app = typer.Typer(help="Accounts of the web workbench.", no_args_is_help=True)
+
+DEMO_ADMIN = "demo-admin"
+DEMO_ADMIN_PASSWORD = "FICTIONAL demo admin password"
+DEMO_ADMIN_TOTP = "FICTIONALDEMOTOTPSECRETAAAAAAAAA"  # base32; FICTIONAL, for the demo only
+
+
+def _run(app: object, host: str, port: int) -> None:
+    import uvicorn
+
+    # No access log: the intake must not record who visits, and the workbench has no need.
+    uvicorn.run(app, host=host, port=port, access_log=False, server_header=False,  # type: ignore[arg-type]
+                log_level="warning", proxy_headers=False)
+
+
+def serve(
+    folder: Path = ARCHIVE_ARGUMENT,
+    port: int = typer.Option(8080, help="Port to listen on."),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (put TLS in front)."),
+    idle_lock: float = typer.Option(15.0, help="Minutes without use before it locks itself."),
+    http_cookies: bool = typer.Option(
+        False, "--http-cookies",
+        help="Send the session cookie over plain HTTP too (only behind a TLS proxy or on "
+             "loopback, e.g. Tor Browser on an onion address)."),
+) -> None:
+    """Start the team's workbench (opens locked; custodians unlock it in the browser)."""
+    from bearwitness.web.workbench.app import create_workbench_app
+    from bearwitness.web.workbench.state import WorkbenchSettings
+
+    settings = WorkbenchSettings(idle_lock_seconds=idle_lock * 60,
+                                 secure_cookies=not http_cookies)
+    app = create_workbench_app(folder, settings)
+    console.print(f"Workbench for {folder}: http://{host}:{port}/  (Ctrl-C to stop)")
+    _run(app, host, port)
+
+
+def serve_intake(
+    folder: Path = ARCHIVE_ARGUMENT,
+    port: int = typer.Option(8081, help="Port to listen on."),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (a Tor onion service)."),
+    fictional: bool = typer.Option(False, help="Mark every submission FICTIONAL (demos)."),
+    rate: float = typer.Option(400.0, help="Submissions a second accepted, from everyone "
+                               "together (bursts up to twice that)."),
+) -> None:
+    """Start the anonymous source intake: it holds only the public key, and logs no visitor."""
+    from bearwitness.web.source.app import IntakeSettings, create_intake_app
+
+    if rate <= 0:
+        raise InputError("--rate must be above 0", hint="Give submissions per second, e.g. 50.")
+    settings = IntakeSettings(fictional=fictional, rate=rate, burst=max(1, int(rate * 2)))
+    app = create_intake_app(folder, settings)
+    console.print(f"Source intake for {folder}: http://{host}:{port}/  (Ctrl-C to stop)")
+    _run(app, host, port)
+
+
+@users_app.command("add")
+def add_user(
+    folder: Path = ARCHIVE_ARGUMENT,
+    username: str = typer.Argument(..., help="Lower-case letters, digits, '.', '_', '-'."),
+    role: list[str] = typer.Option(..., "--role",
+                                   help=f"One or more of: {', '.join(accounts.ROLES)}."),
+    stdin: bool = typer.Option(False, "--stdin", help="Read the password from standard input."),
+) -> None:
+    """Create a workbench account; prints its authenticator (TOTP) secret once."""
+    import pyotp
+
+    password = read_secret("Password for the new user", from_stdin=stdin, confirm=True)
+    with Archive.open(folder) as archive:
+        secret = accounts.add_user(archive.engine, username, password, role, at=archive.now())
+    uri = pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name="BearWitness")
+    console.print(f"Added {username} ({', '.join(sorted(role))}).\n"
+                  f"Authenticator secret (enter it in an authenticator app; shown once): "
+                  f"[bold]{secret}[/]\n{uri}")
+
+
+@users_app.command("list")
+def list_users(folder: Path = ARCHIVE_ARGUMENT) -> None:
+    """List the workbench accounts and their roles."""
+    with Archive.open(folder) as archive:
+        for user in accounts.list_users(archive.engine):
+            state = " (disabled)" if user.disabled else ""
+            console.print(f"{user.username}: {', '.join(sorted(user.roles))}{state}")
+
+
+def serve_demo(folder: Path, *, port: int = 8080, intake_port: int = 8081,
+               host: str = "127.0.0.1") -> None:
+    """Add the FICTIONAL demo admin, start the intake in its own process and the workbench here."""
+    from bearwitness.services.demo import DEMO_PASSPHRASE, MARKER
+
+    if not (folder / MARKER).is_file():
+        raise InputError(f"{folder} is not a demo archive",
+                         hint="Build it with `bearwitness demo`.")
+    with Archive.open(folder) as archive:
+        accounts.add_user(archive.engine, DEMO_ADMIN, DEMO_ADMIN_PASSWORD, list(accounts.ROLES),
+                          at=archive.now(), totp_secret=DEMO_ADMIN_TOTP)
+    intake = subprocess.Popen([sys.executable, "-m", "bearwitness.cli.main", "serve-intake",
+                               str(folder), "--port", str(intake_port), "--host", host,
+                               "--fictional"])
+    time.sleep(0.5)
+    # Plain text, unwrapped: the command below must stay copyable.
+    typer.echo(
+        f"\nWorkbench: http://localhost:{port}/   Source intake: http://localhost:{intake_port}/\n"
+        f"Log in as {DEMO_ADMIN} / {DEMO_ADMIN_PASSWORD} (FICTIONAL, all roles).\n"
+        f"One-time code: add the secret {DEMO_ADMIN_TOTP} to an authenticator app, or run\n"
+        f"  {sys.executable} -c \"import pyotp; print(pyotp.TOTP('{DEMO_ADMIN_TOTP}').now())\"\n"
+        f"Unlock in the browser with the passphrase: {DEMO_PASSPHRASE}\n")
+    try:
+        from bearwitness.web.workbench.app import create_workbench_app
+        from bearwitness.web.workbench.state import WorkbenchSettings
+
+        # The demo listens on loopback over plain HTTP, where a Secure cookie is not kept
+        # by every browser.
+        app = create_workbench_app(folder, WorkbenchSettings(secure_cookies=False))
+        _run(app, host, port)
+    finally:
+        intake.terminate()
+        intake.wait(timeout=10)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.command("serve-intake")(serve_intake)
+    app.add_typer(users_app, name="users")

@@ -1,0 +1,38 @@
+"""The workbench's audit trail: who unlocked, locked, revealed or replied, by id only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, insert, select
+
+from bearwitness.store.schema import web_audit
+
+ACTIONS = ("login", "logout", "unlock", "lock", "auto_lock", "reveal", "fold", "reply",
+           "user_add", "user_disable", "user_enable", "download")
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    idx: int
+    at: str
+    actor: str
+    action: str
+    target: str
+
+
+def record(engine: Engine, *, at: str, actor: str, action: str, target: str = "") -> None:
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    with engine.begin() as connection:
+        connection.execute(insert(web_audit).values(at=at, actor=actor[:64], action=action,
+                                                    target=target[:64]))
+
+
+def recent(engine: Engine, *, limit: int = 100, action: str | None = None) -> list[AuditEntry]:
+    statement = select(web_audit).order_by(web_audit.c.idx.desc()).limit(limit)
+    if action is not None:
+        statement = statement.where(web_audit.c.action == action)
+    with engine.connect() as connection:
+        return [AuditEntry(r.idx, r.at, r.actor, r.action, r.target)
+                for r in connection.execute(statement)]

@@ -1,0 +1,156 @@
+"""The anonymous source intake: a form at ``/``, a receipt code, and replies. No cookies.
+
+This app holds the archive's public key and nothing that can decrypt: each
+submission is sealed into the inbox as it arrives. It logs no addresses or
+user agents (run it with uvicorn's access log off, as ``bearwitness
+serve-intake`` does), sets no cookies, runs no scripts and loads nothing
+from anywhere else. Its rate limit is global, so it needs to know nothing
+about who is sending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartParser
+from starlette.responses import HTMLResponse, Response
+
+from bearwitness.errors import BearWitnessError, InputError
+from bearwitness.services import intake_web
+from bearwitness.services.archive import Archive
+from bearwitness.web.guard import INTAKE_CSP, Guard, RateLimit, Scope
+from bearwitness.web.i18n import N_, choose
+from bearwitness.web.rendering import STATIC, gettext, render
+
+
+def sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+# Messages from the services that a source may see, marked for translation.
+SHOWN_ERRORS = (
+    N_("the account is empty"), N_("Write what happened, then send it again."),
+    N_("a file is of a type that is not accepted"),
+    N_("Send JPEG, PNG, GIF, WebP images; PDF; MP3, Ogg, FLAC, WAV audio; MP4 video; "
+       "plain UTF-8 text."),
+    N_("an image could not be read (damaged, or too large)"),
+    N_("Send images of at most 50 megapixels, in JPEG, PNG, GIF or WebP."),
+)
+
+
+@dataclass(frozen=True)
+class IntakeSettings:
+    limits: intake_web.Limits = field(default_factory=intake_web.Limits)
+    max_body: int = 110 * 1024 * 1024  # all files at their limit, and the form around them
+    rate: float = 400.0  # submissions a second, for everyone together
+    burst: int = 800
+    fsync: bool = True
+    fictional: bool = False  # mark every submission FICTIONAL (demo and tests)
+
+
+def create_intake_app(folder: Path, settings: IntakeSettings | None = None,
+                      *, clock: Callable[[], float] = time.monotonic) -> Guard:
+    settings = settings or IntakeSettings()
+    archive = Archive.open(folder, actor="U-intake")  # locked: it never gets secrets
+    recipient, inbox = archive.recipient, archive.inbox
+    limiter = RateLimit(settings.rate, settings.burst, clock)
+    # Uploads stay in memory: a spooled temporary file would put plaintext on disk.
+    MultiPartParser.spool_max_size = settings.max_body
+    limits = settings.limits
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    def language(request: Request, chosen: object = None) -> str:
+        requested = chosen if isinstance(chosen, str) else request.query_params.get("lang")
+        return choose(requested, request.headers.get("accept-language"))
+
+    def form_page(lang: str, *, error: str = "", form: dict[str, str] | None = None,
+                  status: int = 200) -> HTMLResponse:
+        return render("intake/form.html", lang, status=status, error=error, limits=limits,
+                      form=form or {"text": "", "when": "", "place": ""})
+
+    @app.get("/", response_class=HTMLResponse)
+    def form(request: Request) -> HTMLResponse:
+        return form_page(language(request))
+
+    @app.post("/submit", response_class=HTMLResponse)
+    async def submit(request: Request) -> Response:
+        try:
+            data = await request.form(max_files=limits.max_files, max_fields=10)
+        except Exception:  # malformed multipart, too many files or fields
+            lang = language(request)
+            return form_page(lang, status=400, error=gettext(
+                lang, "The form could not be read. Send at most %(n)s files.") % {
+                    "n": limits.max_files})
+        lang = language(request, data.get("lang"))
+        values = {name: str(data.get(name) or "") for name in ("text", "when", "place")}
+        if not limiter.allow():
+            return form_page(lang, status=429, form=values, error=gettext(
+                lang, "Too many submissions are arriving right now. Please wait a minute and "
+                "send again."))
+        uploads = []
+        for item in data.getlist("files"):
+            if not isinstance(item, UploadFile) or not item.filename:
+                continue  # an empty file input sends a nameless part
+            content = await item.read(limits.max_file_bytes + 1)
+            if len(content) > limits.max_file_bytes:
+                return form_page(lang, status=413, form=values, error=gettext(
+                    lang, "A file is larger than %(mb)s MB.") % {
+                        "mb": limits.max_file_bytes // 1048576})
+            uploads.append(intake_web.Upload(item.filename, content))
+        submission = intake_web.Submission(values["text"], lang, values["when"],
+                                           values["place"], uploads, settings.fictional)
+        try:
+            _, code = await asyncio.to_thread(intake_web.submit_sealed, inbox, recipient,
+                                              submission, limits=limits, fsync=settings.fsync)
+        except InputError as error:
+            return form_page(lang, status=400, form=values,
+                             error=sentence(gettext(lang, error.message)) + ". "
+                             + gettext(lang, error.hint))
+        return render("intake/receipt.html", lang, code=code)
+
+    @app.get("/replies", response_class=HTMLResponse)
+    def replies_form(request: Request) -> HTMLResponse:
+        return render("intake/replies.html", language(request), replies=None, error="")
+
+    @app.post("/replies", response_class=HTMLResponse)
+    async def replies(request: Request) -> HTMLResponse:
+        data = await request.form(max_files=0, max_fields=5)
+        lang = language(request, data.get("lang"))
+        if not limiter.allow():
+            return render("intake/replies.html", lang, status=429, replies=None,
+                          error=gettext(lang, "Too many requests. Please wait a minute."))
+        try:
+            found = await asyncio.to_thread(intake_web.read_replies, archive.engine,
+                                            str(data.get("code") or ""))
+        except BearWitnessError:
+            return render("intake/replies.html", lang, status=400, replies=None, error=gettext(
+                lang, "That is not a receipt code. Type it exactly as it was shown."))
+        return render("intake/replies.html", lang, replies=found, error="")
+
+    @app.exception_handler(404)
+    async def not_found(request: Request, _: Exception) -> HTMLResponse:
+        lang = language(request)
+        return render("intake/message.html", lang, status=404,
+                      heading=gettext(lang, "Not found"),
+                      message=gettext(lang, "There is no such page here."))
+
+    def too_large(scope: Scope) -> bytes:
+        lang = "ru" if b"lang=ru" in scope.get("query_string", b"") else "en"
+        return bytes(render("intake/message.html", lang, heading=gettext(lang, "Too large"),
+                      message=gettext(lang, "What you sent is larger than this site accepts "
+                                      "(%(mb)s MB in all). Nothing was kept. Send fewer or "
+                                      "smaller files.") % {
+                          "mb": settings.max_body // 1048576}).body)
+
+    app.state.archive = archive
+    app.state.settings = dataclasses.replace(settings)
+    return Guard(app, csp=INTAKE_CSP, max_body=settings.max_body, too_large=too_large)

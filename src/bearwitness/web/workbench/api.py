@@ -1,0 +1,126 @@
+"""A JSON API for scripts, described by OpenAPI at ``/api/openapi.json``.
+
+Log in with ``POST /api/v1/session`` (username, password, one-time code) and
+send the token back as ``Authorization: Bearer TOKEN``. A bearer token is not
+a cookie, so a browser never sends it by itself: no CSRF token is needed.
+The same roles apply as on the pages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+
+from bearwitness.crypto.blind_index import words
+from bearwitness.services import reading, users
+from bearwitness.services.status import summarise
+from bearwitness.web.workbench.auth import require, require_user
+from bearwitness.web.workbench.records import LISTED
+
+router = APIRouter(prefix="/api/v1", tags=["workbench"])
+
+
+class Credentials(BaseModel):
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=1000)
+    code: str = Field(max_length=20, description="The current TOTP code.")
+
+
+class Token(BaseModel):
+    token: str
+    roles: list[str]
+
+
+class Status(BaseModel):
+    locked: bool
+    counts: dict[str, int]
+    inbox_batches: int
+    log_entries: int
+
+
+class RecordOut(BaseModel):
+    kind: str
+    id: str
+    version: int
+    fields: dict[str, Any]
+
+
+class RecordList(BaseModel):
+    records: list[RecordOut]
+    offset: int
+    limit: int
+
+
+class Problem(BaseModel):
+    error: str
+    message: str
+    hint: str = ""
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem}, 401: {"model": Problem}, 403: {"model": Problem},
+    404: {"model": Problem}, 409: {"model": Problem}, 429: {"model": Problem},
+}
+
+
+@router.post("/session", response_model=Token, responses=ERRORS)
+async def create_session(request: Request, body: Credentials) -> Token:
+    state = request.app.state
+    username = body.username.strip().lower()
+    if state.throttle.blocked(f"user:{username}"):
+        raise HTTPException(429, "Too many failed logins. Wait 15 minutes.")
+    try:
+        user = await asyncio.to_thread(users.authenticate, state.keys.archive.engine, username,
+                                       body.password, body.code, now=time.time(),
+                                       hasher=state.hasher)
+    except users.LoginFailed:
+        state.throttle.failed(f"user:{username}")
+        raise
+    session = state.sessions.new(user)
+    return Token(token=session.token, roles=sorted(user.roles))
+
+
+@router.get("/status", response_model=Status, responses=ERRORS)
+def status(request: Request) -> Status:
+    require_user(request)
+    summary = summarise(request.app.state.keys.archive)
+    return Status(locked=summary.locked, counts=summary.counts,
+                  inbox_batches=summary.inbox_batches, log_entries=summary.log_entries)
+
+
+@router.get("/records/{kind}", response_model=RecordList, responses=ERRORS)
+def list_records(request: Request, kind: str,
+                 offset: int = Query(0, ge=0, le=10_000_000),
+                 limit: int = Query(50, ge=1, le=500)) -> RecordList:
+    require(request, "view")
+    if kind not in LISTED:
+        raise HTTPException(404, "There is no such kind of record.")
+    found = reading.list_records(request.app.state.keys.archive, kind, limit=limit,
+                                 offset=offset)
+    return RecordList(records=[RecordOut(kind=v.kind, id=v.id, version=v.version,
+                                         fields=v.fields) for v in found],
+                      offset=offset, limit=limit)
+
+
+@router.get("/records/{kind}/{record_id}", response_model=RecordOut, responses=ERRORS)
+def get_record(request: Request, kind: str, record_id: str) -> RecordOut:
+    require(request, "view")
+    if kind not in LISTED or reading.kind_of(record_id) != kind:
+        raise HTTPException(404, "There is no such record.")
+    view = reading.get(request.app.state.keys.archive, record_id)
+    return RecordOut(kind=view.kind, id=view.id, version=view.version, fields=view.fields)
+
+
+@router.get("/search", response_model=list[RecordOut], responses=ERRORS)
+def search(request: Request, q: str = Query(min_length=1, max_length=200)) -> list[RecordOut]:
+    _, user = require(request, "search")
+    keys = request.app.state.keys
+    if not words(q):  # only punctuation or symbols: nothing that could be found
+        return []
+    hits = keys.search_index.search(keys.for_user(user), q, limit=100)
+    return [RecordOut(kind=hit.kind, id=hit.id, version=0,
+                      fields={"id": hit.id}) for hit in hits]

@@ -1,0 +1,123 @@
+"""The team's workbench: ``create_workbench_app(folder)`` gives the ASGI app.
+
+Staff log in (argon2id password and TOTP), see whether the archive is locked,
+unlock it together (a passphrase, or k custodians' shares from their own
+sessions), triage the inbox, enter incidents, read and reveal records, and
+verify the log. Every page works without JavaScript.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.formparsers import MultiPartParser
+from starlette.responses import JSONResponse, Response
+
+from bearwitness.errors import BearWitnessError
+from bearwitness.services.archive import Archive
+from bearwitness.services.users import default_hasher
+from bearwitness.web.guard import WORKBENCH_CSP, Guard, Scope
+from bearwitness.web.rendering import STATIC, render
+from bearwitness.web.workbench import api, entry, pages, records
+from bearwitness.web.workbench.auth import NotLoggedIn, current_session
+from bearwitness.web.workbench.common import error_response, message, redirect
+from bearwitness.web.workbench.state import (
+    KeyHolder,
+    LoginThrottle,
+    SessionStore,
+    WorkbenchSettings,
+)
+
+
+def create_workbench_app(folder: Path, settings: WorkbenchSettings | None = None, *,
+                         archive: Archive | None = None, hasher: PasswordHasher | None = None,
+                         clock: Callable[[], float] = time.monotonic) -> Guard:
+    """The workbench for the archive at ``folder`` (opened locked, unless ``archive`` is given)."""
+    settings = settings or WorkbenchSettings()
+    opened = archive or Archive.open(folder, actor="U-workbench")
+    # Uploads stay in memory: a spooled temporary file would put plaintext on disk.
+    MultiPartParser.spool_max_size = settings.max_body
+    keys = KeyHolder(opened, settings, clock)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async def lock_when_idle() -> None:  # locks even if nobody comes back
+            while True:
+                await asyncio.sleep(min(15.0, settings.idle_lock_seconds / 4))
+                await asyncio.to_thread(keys.check_idle)
+
+        task = asyncio.create_task(lock_when_idle())
+        try:
+            yield
+        finally:
+            task.cancel()
+
+    app = FastAPI(title="BearWitness workbench API", version="1",
+                  openapi_url="/api/openapi.json", docs_url=None, redoc_url=None,
+                  description=(api.__doc__ or "").strip(), lifespan=lifespan)
+    app.state.settings = settings
+    app.state.keys = keys
+    app.state.sessions = SessionStore(settings, clock)
+    app.state.throttle = LoginThrottle(settings, clock)
+    app.state.hasher = hasher or default_hasher()
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in (pages.router, records.router, entry.router, api.router):
+        app.include_router(router)
+
+    @app.exception_handler(NotLoggedIn)
+    async def not_logged_in(request: Request, _: Exception) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": "not_logged_in", "message": "Log in first.",
+                                 "hint": "POST /api/v1/session, then send the token."},
+                                status_code=401)
+        return redirect("/login")
+
+    @app.exception_handler(BearWitnessError)
+    async def bearwitness_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, BearWitnessError)
+        return error_response(request, current_session(request), error)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: Exception) -> Response:
+        assert isinstance(error, HTTPException)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": "http", "message": str(error.detail), "hint": ""},
+                                status_code=error.status_code)
+        headings = {403: "Not allowed", 404: "Not found", 405: "Not allowed", 429: "Wait"}
+        return message(request, current_session(request),
+                       headings.get(error.status_code, "That did not work"), str(error.detail),
+                       status=error.status_code)
+
+    @app.exception_handler(404)
+    async def not_found(request: Request, error: Exception) -> Response:
+        if isinstance(error, HTTPException) and error.detail != "Not Found":
+            return await http_error(request, error)
+        return await http_error(request, HTTPException(404, "There is no such page."))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: Exception) -> Response:
+        assert isinstance(error, RequestValidationError)
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+                             for e in error.errors()[:5])
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": "bad_input", "message": problems,
+                                 "hint": "See /api/openapi.json."}, status_code=400)
+        return message(request, current_session(request), "That did not work", problems,
+                       status=400)
+
+    def too_large(scope: Scope) -> bytes:
+        return bytes(render("workbench/message.html", "en", heading="Too large", user=None,
+                            csrf="",
+                      can={}, locked=True, hint="",
+                      text=f"What you sent is larger than {settings.max_body // 1048576} MB. "
+                      "Nothing was kept.").body)
+
+    return Guard(app, csp=WORKBENCH_CSP, max_body=settings.max_body, too_large=too_large)

@@ -1,0 +1,84 @@
+"""Who may do what, checked on the server for every request; and CSRF on every form.
+
+One table maps each permission to the roles that hold it. Pages and API
+routes declare the permission they need; nothing else decides.
+"""
+
+from __future__ import annotations
+
+import hmac
+from urllib.parse import urlsplit
+
+from fastapi import HTTPException, Request
+
+from bearwitness.services.users import User
+from bearwitness.web.i18n import LANGUAGES
+from bearwitness.web.workbench.state import Session
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "view": frozenset({"documenter", "analyst"}),            # lists and clear fields
+    "write": frozenset({"documenter"}),                      # add and change records, evidence
+    "reveal": frozenset({"documenter", "analyst"}),          # open sealed fields and files
+    "search": frozenset({"documenter", "analyst"}),
+    "triage": frozenset({"documenter"}),                     # the inbox, replies to sources
+    "analyse": frozenset({"analyst"}),                       # linkage review, estimates
+    "unlock": frozenset({"custodian"}),
+    "log": frozenset({"auditor", "analyst", "admin"}),       # the log and its verification
+    "users": frozenset({"admin"}),
+}
+COOKIE_SECURE = "__Host-bw-session"
+COOKIE_PLAIN = "bw-session"
+
+
+class NotLoggedIn(Exception):
+    """Raised for a page that needs a login: answered with a redirect, or 401 on the API."""
+
+
+def allowed(user: User | None, permission: str) -> bool:
+    return user is not None and bool(user.roles & PERMISSIONS[permission])
+
+
+def cookie_name(request: Request) -> str:
+    return COOKIE_SECURE if request.app.state.settings.secure_cookies else COOKIE_PLAIN
+
+
+def current_session(request: Request) -> Session | None:
+    store = request.app.state.sessions
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        session: Session | None = store.get(header[7:].strip())
+    else:
+        session = store.get(request.cookies.get(cookie_name(request)))
+    return session
+
+
+def require_user(request: Request) -> tuple[Session, User]:
+    session = current_session(request)
+    if session is None or session.user is None:
+        raise NotLoggedIn()
+    chosen = request.query_params.get("lang")
+    if chosen in LANGUAGES:  # any page can switch the interface language
+        session.language = chosen
+    request.app.state.keys.touch()
+    return session, session.user
+
+
+def require(request: Request, permission: str) -> tuple[Session, User]:
+    session, user = require_user(request)
+    if not allowed(user, permission):
+        raise HTTPException(403, f"Your role does not allow this ({permission}).")
+    return session, user
+
+
+async def check_csrf(request: Request, session: Session) -> None:
+    """The form's token must be this session's, and the request must come from this site."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if origin and origin != "null":
+        host = urlsplit(origin).netloc
+        if host and host != request.headers.get("host"):
+            raise HTTPException(403, "This form was sent from another site. Nothing was done.")
+    form = await request.form()
+    sent = form.get("csrf")
+    if not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), session.csrf.encode()):
+        raise HTTPException(403, "The form had expired or was not sent from this site. "
+                                 "Nothing was done: go back, reload the page and try again.")

@@ -1,0 +1,78 @@
+"""What every workbench page shares: rendering with the session's context, errors to statuses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from bearwitness.errors import (
+    ArchiveError,
+    BearWitnessError,
+    ImportRejected,
+    InputError,
+    LockedError,
+    NotFound,
+    TamperedError,
+    UnlockError,
+)
+from bearwitness.services.users import LoginFailed
+from bearwitness.web.rendering import gettext, render
+from bearwitness.web.workbench.auth import PERMISSIONS, allowed
+from bearwitness.web.workbench.state import Session
+
+# One table: which error is answered with which HTTP status.
+STATUSES: dict[type[BearWitnessError], int] = {
+    ImportRejected: 400,
+    InputError: 400,
+    NotFound: 404,
+    LockedError: 409,
+    UnlockError: 403,
+    LoginFailed: 401,
+    TamperedError: 500,
+    ArchiveError: 500,
+}
+
+
+def status_for(error: BearWitnessError) -> int:
+    for kind in type(error).__mro__:
+        if kind in STATUSES:
+            return STATUSES[kind]
+    return 400
+
+
+def sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
+def page(request: Request, template: str, session: Session | None, *, status: int = 200,
+         **context: Any) -> HTMLResponse:
+    language = session.language if session is not None else "en"
+    user = session.user if session is not None else None
+    keys = request.app.state.keys
+    return render(f"workbench/{template}", language, status=status, user=user,
+                  csrf=session.csrf if session is not None else "", locked=keys.locked,
+                  can={name: allowed(user, name) for name in PERMISSIONS}, **context)
+
+
+def message(request: Request, session: Session | None, heading: str, text: str, *,
+            status: int = 200, hint: str = "") -> HTMLResponse:
+    language = session.language if session is not None else "en"
+    return page(request, "message.html", session, status=status,
+                heading=gettext(language, heading), text=sentence(gettext(language, text)),
+                hint=gettext(language, hint) if hint else "")
+
+
+def error_response(request: Request, session: Session | None, error: BearWitnessError
+                   ) -> Response:
+    status = status_for(error)
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": error.code, "message": error.message, "hint": error.hint},
+                            status_code=status)
+    return message(request, session, "That did not work", error.message, status=status,
+                   hint=error.hint)
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)

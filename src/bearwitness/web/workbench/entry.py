@@ -1,0 +1,222 @@
+"""Entering an incident the way a documenter thinks (event, acts per victim, perpetrators),
+and adding documents with evidence files. Works unlocked (written at once) and locked
+(sealed into the inbox, written at the next unlock)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.datastructures import FormData, UploadFile
+from starlette.responses import Response
+
+from bearwitness.crypto.seal import seal_for_recipient
+from bearwitness.domain.counts import QualifiedCount
+from bearwitness.domain.dates import PartialDateRange
+from bearwitness.domain.records import RECORD_TYPES
+from bearwitness.errors import BearWitnessError, ImportRejected, InputError
+from bearwitness.intake.importers import ImportRow
+from bearwitness.services import intake_web, writing
+from bearwitness.services.archive import Archive
+from bearwitness.services.users import User
+from bearwitness.store.rows import next_number
+from bearwitness.web.workbench.auth import check_csrf, require
+from bearwitness.web.workbench.common import message, page, sentence
+from bearwitness.web.workbench.state import KeyHolder
+
+router = APIRouter(include_in_schema=False)
+MAX_VICTIMS = 20
+PERPETRATOR_ROWS = 3
+Rows = list[tuple[dict[str, Any], bytes | None]]
+
+
+def id_factory(archive: Archive, locked: bool) -> Callable[[str], str]:
+    """New ids: numbered when writing now; random while locked, so inbox batches never clash."""
+    if locked:
+        return lambda kind: intake_web.random_id(RECORD_TYPES[kind].PREFIX)
+    with archive.engine.connect() as connection:
+        counters = {kind: itertools.count(next_number(connection, kind)) for kind in RECORD_TYPES}
+    return lambda kind: f"{RECORD_TYPES[kind].PREFIX}-{next(counters[kind]):04d}"
+
+
+def store_rows(keys: KeyHolder, user: User, rows: Rows, labels: list[str]) -> str:
+    """Write (unlocked) or seal into the inbox (locked), all or nothing; says what happened."""
+    archive = keys.for_user(user)
+    for (data, _), where in zip(rows, labels, strict=True):
+        try:
+            RECORD_TYPES[str(data["type"])].from_dict(data)
+        except InputError as error:
+            raise InputError(f"{where}: {error.message}", hint=error.hint) from None
+    if archive.locked:
+        intake_web.seal_into_inbox(archive.inbox, archive.recipient, rows, source="workbench",
+                                   actor=archive.actor)
+        return (f"{len(rows)} record(s) were sealed into the inbox; they are written in at "
+                "the next unlock.")
+    import_rows = [ImportRow(number, data) for number, (data, _) in enumerate(rows, start=1)]
+    try:
+        records = writing.resolve_rows(archive, import_rows, "the form")
+    except ImportRejected as error:
+        raise InputError(f"{labels[error.row - 1]}: {error.reason}", hint=error.hint) from None
+    sealed: dict[str, Any] = {}
+    try:
+        for (data, content) in rows:
+            if content is not None:
+                path = archive.inbox / f".upload-{data['id']}.age"
+                path.write_bytes(seal_for_recipient(content, archive.recipient))
+                sealed[str(data["id"])] = path
+        result = writing.write_records(archive, records, sealed_files=sealed)
+    finally:
+        for path in sealed.values():
+            path.unlink(missing_ok=True)
+    return "Written: " + ", ".join(", ".join(ids) for ids in result.ids.values()) + "."
+
+
+def _text(form: FormData, name: str, limit: int = 100_000) -> str:
+    value = form.get(name)
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def _checked(value: str, parse: Callable[[str], object], what: str) -> str:
+    if value:
+        try:
+            parse(value)
+        except InputError as error:
+            raise InputError(f"{what}: {error.message}", hint=error.hint) from None
+    return value
+
+
+@router.get("/incident")
+def incident_form(request: Request) -> Response:
+    session, _ = require(request, "write")
+    try:
+        victims = max(1, min(int(request.query_params.get("victims", "2")), MAX_VICTIMS))
+    except ValueError:
+        victims = 2
+    return page(request, "incident.html", session, victims=victims,
+                perpetrators=PERPETRATOR_ROWS, error="", form={})
+
+
+def incident_rows(form: FormData, new_id: Callable[[str], str], victims: int
+                  ) -> tuple[Rows, list[str]]:
+    """The event, its victims and perpetrators, and one act per victim and act type."""
+    event_id = new_id("event")
+    event = {"type": "event", "id": event_id,
+             "date": _checked(_text(form, "date", 60), PartialDateRange.parse, "Date"),
+             "victims": _checked(_text(form, "victims", 60), QualifiedCount.parse,
+                                 "Number of victims"),
+             "district": _text(form, "district", 200), "title": _text(form, "title", 500),
+             "location": _text(form, "location", 500),
+             "description": _text(form, "description"),
+             "parent_id": _text(form, "parent_id", 64)}
+    if not event["title"] and not event["description"]:
+        raise InputError("the event needs a title or a description",
+                         hint="Say in a few words what happened.")
+    rows: Rows = [(event, None)]
+    labels = ["the event"]
+    perpetrators = []
+    for number in range(1, PERPETRATOR_ROWS + 1):
+        name = _text(form, f"perpetrator{number}_name", 500)
+        notes = _text(form, f"perpetrator{number}_notes", 10_000)
+        if name or notes:
+            person_id = new_id("person")
+            perpetrators.append(person_id)
+            rows.append(({"type": "person", "id": person_id, "role": "perpetrator",
+                          "full_name": name, "notes": notes}, None))
+            labels.append(f"perpetrator {number}")
+    involvement = _text(form, "involvement", 40) or "unknown"
+    for number in range(1, victims + 1):
+        acts = [str(a) for a in form.getlist(f"victim{number}_acts") if a]
+        name = _text(form, f"victim{number}_name", 500)
+        if not acts and not name:
+            continue  # an empty row
+        if not acts:
+            raise InputError(f"victim {number} has no act",
+                             hint="Tick at least one act, or clear the victim's name.")
+        person_id = new_id("person")
+        rows.append(({"type": "person", "id": person_id, "role": "victim", "full_name": name,
+                      "sex": _text(form, f"victim{number}_sex", 20) or "unknown"}, None))
+        labels.append(f"victim {number}")
+        date = _checked(_text(form, f"victim{number}_date", 60), PartialDateRange.parse,
+                        f"Victim {number}'s date") or event["date"]
+        for act in acts:
+            rows.append(({"type": "act", "id": new_id("act"), "event_id": event_id,
+                          "victim_id": person_id, "act_type": act, "date": date,
+                          "involvement": involvement, "perpetrator_ids": perpetrators,
+                          "consequences": [str(c) for c in
+                                           form.getlist(f"victim{number}_consequences")],
+                          "notes": _text(form, f"victim{number}_notes")}, None))
+            labels.append(f"victim {number}'s act")
+    if len(rows) == 1 + len(perpetrators):
+        raise InputError("the incident has no victim", hint="Fill in at least one victim.")
+    return rows, labels
+
+
+@router.post("/incident")
+async def incident(request: Request) -> Response:
+    session, user = require(request, "write")
+    form = await request.form(max_files=0, max_fields=60 + MAX_VICTIMS * 40)
+    await check_csrf(request, session)
+    keys = request.app.state.keys
+    try:
+        victims = max(1, min(int(_text(form, "victim_rows", 3) or "1"), MAX_VICTIMS))
+        rows, labels = incident_rows(form, id_factory(keys.archive, keys.locked), victims)
+        done = await asyncio.to_thread(store_rows, keys, user, rows, labels)
+    except (BearWitnessError, ValueError) as error:
+        text = (f"{sentence(error.message)}. {error.hint}" if isinstance(error, BearWitnessError)
+                else "The form could not be read.")
+        return page(request, "incident.html", session, status=400, victims=MAX_VICTIMS
+                    if victims > MAX_VICTIMS else victims, perpetrators=PERPETRATOR_ROWS,
+                    error=text, form={k: v for k, v in form.items() if isinstance(v, str)})
+    return message(request, session, "Incident saved", done)
+
+
+@router.get("/documents/new")
+def document_form(request: Request) -> Response:
+    session, _ = require(request, "write")
+    return page(request, "document_new.html", session, error="", form={})
+
+
+@router.post("/documents/new")
+async def add_document(request: Request) -> Response:
+    session, user = require(request, "write")
+    settings = request.app.state.settings
+    try:
+        form = await request.form(max_files=10, max_fields=20)
+    except Exception:
+        return message(request, session, "That did not work",
+                       "The form could not be read. Send at most 10 files.", status=400)
+    await check_csrf(request, session)
+    keys = request.app.state.keys
+    values = {k: v for k, v in form.items() if isinstance(v, str)}
+    try:
+        uploads = []
+        for item in form.getlist("files"):
+            if isinstance(item, UploadFile) and item.filename:
+                content = await item.read(settings.max_file_bytes + 1)
+                if len(content) > settings.max_file_bytes:
+                    raise InputError(f"a file is larger than {settings.max_file_bytes // 1048576}"
+                                     " MB", hint="Split it, or import it from the command line.")
+                uploads.append(intake_web.Upload(item.filename, content))
+        new_id = id_factory(keys.archive, keys.locked)
+        document_id = new_id("document")
+        document = {"type": "document", "id": document_id,
+                    "source_id": _text(form, "source_id", 64),
+                    "kind": _text(form, "kind", 40) or "testimony",
+                    "received": _checked(_text(form, "received", 60), PartialDateRange.parse,
+                                         "Received"),
+                    "event_ids": [e.strip() for e in _text(form, "event_ids", 2000).split(",")
+                                  if e.strip()],
+                    "title": _text(form, "title", 500), "text": _text(form, "text"),
+                    "language": _text(form, "language", 20)}
+        rows: Rows = [(document, None)]
+        rows += await asyncio.to_thread(intake_web.evidence_rows, document_id, uploads,
+                                        lambda: new_id("evidence"))
+        labels = ["the document"] + [f"file {n}" for n in range(1, len(rows))]
+        done = await asyncio.to_thread(store_rows, keys, user, rows, labels)
+    except BearWitnessError as error:
+        return page(request, "document_new.html", session, status=400,
+                    error=f"{sentence(error.message)}. {error.hint}", form=values)
+    return message(request, session, "Document saved", done)

@@ -1,0 +1,301 @@
+"""Workbench pages: login, the locked/unlocked state, the inbox, search, the log, users."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from fastapi import APIRouter, HTTPException, Request
+from starlette.responses import Response
+
+from bearwitness.errors import BearWitnessError, InputError
+from bearwitness.services import audit, checkpoints, inbox, reading, users, verification
+from bearwitness.services.status import summarise
+from bearwitness.web.i18n import LANGUAGES, N_
+from bearwitness.web.workbench.auth import (
+    check_csrf,
+    cookie_name,
+    current_session,
+    require,
+    require_user,
+)
+from bearwitness.web.workbench.common import error_response, message, page, redirect
+
+router = APIRouter(include_in_schema=False)
+LOGIN_ERRORS = (N_("Too many failed logins. Wait 15 minutes and try again."),
+                N_("Wrong username, password or one-time code."),
+                N_("Searching sealed text needs an unlock."))
+
+
+def _field(form: object, name: str, limit: int = 10_000) -> str:
+    value = form.get(name) if hasattr(form, "get") else None  # a starlette FormData
+    return value[:limit] if isinstance(value, str) else ""
+
+
+@router.get("/login")
+def login_form(request: Request) -> Response:
+    store = request.app.state.sessions
+    session = current_session(request)
+    if session is not None and session.user is not None:
+        return redirect("/")
+    if session is None:
+        session = store.new()
+    chosen = request.query_params.get("lang")
+    if chosen in LANGUAGES:
+        session.language = chosen
+    response = page(request, "login.html", session, error="")
+    _set_cookie(request, response, session.token)
+    return response
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    state = request.app.state
+    session = current_session(request)
+    if session is None:  # no pre-login session: its CSRF token cannot have been issued
+        raise HTTPException(403, "The form had expired. Reload the login page and try again.")
+    form = await request.form(max_files=0, max_fields=10)
+    await check_csrf(request, session)
+    username = _field(form, "username", 64).strip().lower()
+    client = f"client:{request.client.host if request.client else '-'}"
+    throttle = state.throttle
+    if throttle.blocked(f"user:{username}", client):
+        return page(request, "login.html", session, status=429, error=(
+            "Too many failed logins. Wait 15 minutes and try again."))
+    try:
+        user = await asyncio.to_thread(
+            users.authenticate, state.keys.archive.engine, username, _field(form, "password"),
+            _field(form, "code", 20), now=time.time(), hasher=state.hasher)
+    except users.LoginFailed:
+        throttle.failed(f"user:{username}", client)
+        return page(request, "login.html", session, status=401,
+                    error="Wrong username, password or one-time code.")
+    throttle.succeeded(f"user:{username}", client)
+    state.sessions.drop(session.token)  # a fresh token after login: no session fixation
+    fresh = state.sessions.new(user, session.language)
+    audit.record(state.keys.archive.engine, at=state.keys.archive.now(),
+                 actor=f"U-{user.username}", action="login")
+    response = redirect("/")
+    _set_cookie(request, response, fresh.token)
+    return response
+
+
+def _set_cookie(request: Request, response: Response, token: str) -> None:
+    secure = request.app.state.settings.secure_cookies
+    response.set_cookie(cookie_name(request), token, httponly=True, secure=secure,
+                        samesite="strict", path="/")
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    session, user = require_user(request)
+    await request.form(max_files=0, max_fields=5)
+    await check_csrf(request, session)
+    request.app.state.sessions.drop(session.token)
+    audit.record(request.app.state.keys.archive.engine, at=request.app.state.keys.archive.now(),
+                 actor=f"U-{user.username}", action="logout")
+    response = redirect("/login")
+    response.delete_cookie(cookie_name(request), path="/")
+    return response
+
+
+@router.get("/")
+def home(request: Request) -> Response:
+    session, _ = require_user(request)
+    chosen = request.query_params.get("lang")
+    if chosen in LANGUAGES:
+        session.language = chosen
+    summary = summarise(request.app.state.keys.archive)
+    return page(request, "home.html", session, summary=summary)
+
+
+@router.get("/unlock")
+def unlock_form(request: Request) -> Response:
+    session, _ = require(request, "unlock")
+    keys = request.app.state.keys
+    return page(request, "unlock.html", session, error="", notice="",
+                threshold=keys.archive.keyring.custodian_threshold,
+                methods=keys.archive.keyring.slot_kinds, waiting=keys.waiting_shares())
+
+
+@router.post("/unlock/passphrase")
+async def unlock_passphrase(request: Request) -> Response:
+    session, user = require(request, "unlock")
+    form = await request.form(max_files=0, max_fields=5)
+    await check_csrf(request, session)
+    keys = request.app.state.keys
+    if not keys.locked:
+        return redirect("/")
+    try:
+        report = await asyncio.to_thread(keys.unlock_with_passphrase, f"U-{user.username}",
+                                         _field(form, "passphrase", 1000))
+    except BearWitnessError as error:
+        return error_response(request, session, error)
+    return message(request, session, "Unlocked",
+                   f"The archive is unlocked. {report.records} record(s) from "
+                   f"{report.folded} inbox batch(es) were written in.")
+
+
+@router.post("/unlock/share")
+async def unlock_share(request: Request) -> Response:
+    session, user = require(request, "unlock")
+    form = await request.form(max_files=0, max_fields=5)
+    await check_csrf(request, session)
+    keys = request.app.state.keys
+    if not keys.locked:
+        return redirect("/")
+    try:
+        have, need = await asyncio.to_thread(keys.add_share, user.username,
+                                             _field(form, "share", 2000))
+    except BearWitnessError as error:
+        return error_response(request, session, error)
+    if have < need:
+        return message(request, session, "Share received",
+                       f"{have} of {need} shares are in. The other custodians now enter "
+                       "theirs, each from their own session, within 10 minutes.")
+    return message(request, session, "Unlocked", "The archive is unlocked.")
+
+
+@router.post("/lock")
+async def lock(request: Request) -> Response:
+    session, user = require_user(request)
+    await request.form(max_files=0, max_fields=5)
+    await check_csrf(request, session)
+    request.app.state.keys.lock(f"U-{user.username}")
+    return redirect("/")
+
+
+@router.get("/inbox")
+def inbox_page(request: Request) -> Response:
+    session, _ = require(request, "triage")
+    keys = request.app.state.keys
+    waiting = inbox.pending(keys.archive)
+    submissions = reading.list_records(keys.archive, "document", equals={"kind": "submission"},
+                                       limit=request.app.state.settings.page_size)
+    return page(request, "inbox.html", session, waiting=len(waiting), submissions=submissions)
+
+
+@router.post("/inbox/fold")
+async def fold(request: Request) -> Response:
+    session, user = require(request, "triage")
+    await request.form(max_files=0, max_fields=5)
+    await check_csrf(request, session)
+    keys = request.app.state.keys
+    try:
+        report = await asyncio.to_thread(inbox.fold, keys.for_user(user))
+    except BearWitnessError as error:
+        return error_response(request, session, error)
+    audit.record(keys.archive.engine, at=keys.archive.now(), actor=f"U-{user.username}",
+                 action="fold", target=str(report.folded))
+    return message(request, session, "Inbox written in",
+                   f"{report.records} record(s) from {report.folded} batch(es) were written "
+                   f"in; {len(report.failed)} batch(es) could not be and wait in the inbox.")
+
+
+@router.get("/search")
+def search(request: Request) -> Response:
+    session, user = require(request, "search")
+    query = request.query_params.get("q", "")[:200]
+    keys = request.app.state.keys
+    hits: list[reading.SearchHit] = []
+    error = ""
+    if query.strip():
+        if keys.locked:
+            error = "Searching sealed text needs an unlock."
+        else:
+            try:
+                hits = keys.search_index.search(keys.for_user(user), query, limit=100)
+            except InputError as problem:
+                error = problem.message
+    return page(request, "search.html", session, query=query, hits=hits, error=error)
+
+
+@router.get("/log")
+def log_page(request: Request) -> Response:
+    session, _ = require(request, "log")
+    archive = request.app.state.keys.archive
+    summary = summarise(archive)
+    signed = checkpoints.signed_checkpoints(archive)
+    entries = audit.recent(archive.engine, limit=50)
+    return page(request, "log.html", session, summary=summary, signed=signed, audit=entries,
+                report=None)
+
+
+@router.post("/log/verify")
+async def verify(request: Request) -> Response:
+    session, _ = require(request, "log")
+    await request.form(max_files=0, max_fields=5)
+    await check_csrf(request, session)
+    archive = request.app.state.keys.archive
+    report = await asyncio.to_thread(verification.verify_archive, archive)
+    return page(request, "log.html", session, summary=summarise(archive),
+                signed=checkpoints.signed_checkpoints(archive),
+                audit=audit.recent(archive.engine, limit=50), report=report)
+
+
+@router.get("/users")
+def users_page(request: Request) -> Response:
+    session, _ = require(request, "users")
+    return page(request, "users.html", session, users=users.list_users(
+        request.app.state.keys.archive.engine), roles=users.ROLES, created=None, error="")
+
+
+@router.post("/users")
+async def add_user(request: Request) -> Response:
+    session, user = require(request, "users")
+    form = await request.form(max_files=0, max_fields=20)
+    await check_csrf(request, session)
+    keys = request.app.state.keys
+    username = _field(form, "username", 64).strip().lower()
+    roles = [str(role) for role in form.getlist("roles")]
+    try:
+        secret = await asyncio.to_thread(
+            users.add_user, keys.archive.engine, username, _field(form, "password", 1000),
+            roles, at=keys.archive.now(), hasher=request.app.state.hasher)
+    except InputError as error:
+        return page(request, "users.html", session, status=400,
+                    users=users.list_users(keys.archive.engine), roles=users.ROLES,
+                    created=None, error=f"{error.message}. {error.hint}")
+    audit.record(keys.archive.engine, at=keys.archive.now(), actor=f"U-{user.username}",
+                 action="user_add", target=username)
+    import pyotp
+
+    uri = pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name="BearWitness")
+    return page(request, "users.html", session, users=users.list_users(keys.archive.engine),
+                roles=users.ROLES, created=(username, secret, uri), error="")
+
+
+@router.post("/users/{username}/{change}")
+async def change_user(request: Request, username: str, change: str) -> Response:
+    session, user = require(request, "users")
+    await request.form(max_files=0, max_fields=5)
+    await check_csrf(request, session)
+    if change not in ("disable", "enable"):
+        raise HTTPException(404, "There is no such page.")
+    if username == user.username:
+        raise HTTPException(400, "You cannot disable your own account.")
+    keys = request.app.state.keys
+    try:
+        users.set_disabled(keys.archive.engine, username, change == "disable")
+    except InputError as error:
+        return error_response(request, session, error)
+    if change == "disable":
+        request.app.state.sessions.drop_user(username)  # out at once, wherever they are
+    audit.record(keys.archive.engine, at=keys.archive.now(), actor=f"U-{user.username}",
+                 action=f"user_{change}", target=username)
+    return redirect("/users")
+
+
+@router.get("/linkage")
+def linkage(request: Request) -> Response:
+    session, _ = require(request, "analyse")
+    return message(request, session, "Linkage review",
+                   "Review linked person records with `bearwitness link review`; "
+                   "this page will list the pairs to review.")
+
+
+@router.get("/estimates")
+def estimates(request: Request) -> Response:
+    session, _ = require(request, "analyse")
+    return message(request, session, "Estimates",
+                   "Run estimates with `bearwitness estimate`; this page will list them.")

@@ -1,0 +1,278 @@
+"""Workbench pages for records: lists, one record, revealing, evidence files, replies."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import queue
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pyrage
+from fastapi import APIRouter, HTTPException, Request
+from starlette.responses import Response, StreamingResponse
+
+from bearwitness.crypto.keys import parse_identity
+from bearwitness.domain import vocabulary
+from bearwitness.domain.records import RECORD_TYPES, Document, Evidence, Record
+from bearwitness.errors import BearWitnessError, InputError
+from bearwitness.services import audit, browse, intake_web, media, reading
+from bearwitness.web.i18n import N_
+from bearwitness.web.rendering import label
+from bearwitness.web.workbench.auth import check_csrf, require
+from bearwitness.web.workbench.common import error_response, message, page, redirect
+from bearwitness.web.workbench.state import Session
+
+router = APIRouter(include_in_schema=False)
+
+LISTED = ("event", "act", "person", "document", "source", "evidence", "claim", "intervention",
+          "person_record")
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "event": ("date", "district", "victims", "parent_id"),
+    "act": ("event_id", "victim_id", "act_type", "date", "involvement", "consequences"),
+    "person": ("role", "sex"),
+    "document": ("kind", "source_id", "received", "event_ids"),
+    "source": ("kind", "reliability"),
+    "evidence": ("document_id", "media_type", "size"),
+    "claim": ("document_id", "stance", "count", "event_ids"),
+    "intervention": ("kind", "status", "person_id", "event_id", "date"),
+    "person_record": ("list_name", "person_id"),
+}
+
+
+def vocabulary_of(kind: str, name: str) -> vocabulary.Vocabulary | None:
+    for field in dataclasses.fields(RECORD_TYPES[kind]):
+        if field.name == name:
+            found = field.metadata.get("vocabulary")
+            return found if isinstance(found, vocabulary.Vocabulary) else None
+    return None
+
+
+def shown(kind: str, name: str, value: Any, language: str) -> str:
+    """A clear value as people read it: vocabulary labels, lists joined."""
+    vocab = vocabulary_of(kind, name)
+    items = value if isinstance(value, list | tuple) else [value]
+    texts = [label(vocab, str(item), language) if vocab else str(item)
+             for item in items if item not in (None, "")]
+    return ", ".join(texts)
+
+
+def _kind(word: str) -> str:
+    if word not in LISTED:
+        raise HTTPException(404, "There is no such list.")
+    return word
+
+
+@router.get("/records/{kind}")
+def list_page(request: Request, kind: str) -> Response:
+    session, _ = require(request, "view")
+    kind = _kind(kind)
+    size = request.app.state.settings.page_size
+    try:
+        number = max(1, min(int(request.query_params.get("page", "1")), 100_000))
+    except ValueError:
+        number = 1
+    filters: dict[str, Any] = {}
+    act_type = request.query_params.get("act_type") or None
+    if act_type is not None and act_type not in vocabulary.ACT_TYPES:
+        act_type = None
+    since = request.query_params.get("since") or None
+    after = request.query_params.get("after") or None
+    archive = request.app.state.keys.archive
+    try:
+        if act_type is None and since is None:  # plain paging: by id, as fast deep as early
+            found = browse.page_after(archive, kind, after=after, limit=size + 1)
+        else:
+            found = reading.list_records(archive, kind, act_type=act_type, since=_iso(since),
+                                         limit=size + 1, offset=(number - 1) * size,
+                                         **filters)
+    except BearWitnessError as error:
+        return error_response(request, session, error)
+    columns = COLUMNS[kind]
+    rows = [(view.id, [shown(kind, name, view.fields.get(name), session.language)
+                       for name in columns]) for view in found[:size]]
+    keyset = act_type is None and since is None
+    return page(request, "list.html", session, kind=kind, columns=columns, rows=rows,
+                number=number, more=len(found) > size, act_type=act_type or "",
+                since=since or "", keyset=keyset, after=after or "",
+                last=rows[-1][0] if rows else "")
+
+
+def _iso(value: str | None) -> str | None:
+    """A period's start as the list filter wants it (``2018-12`` -> ``2018-12-01``)."""
+    if not value:
+        return None
+    from bearwitness.domain.dates import PartialDateRange
+
+    try:
+        return PartialDateRange.parse(value).earliest.isoformat()
+    except InputError:
+        return None
+
+
+def _detail(request: Request, session: Session, record_id: str, *, status: int = 200,
+            notice: str = "") -> Response:
+    keys = request.app.state.keys
+    archive = keys.archive
+    reveal = record_id in session.revealed and not keys.locked
+    try:
+        view = reading.get(archive, record_id, reveal=reveal)
+    except BearWitnessError as error:
+        return error_response(request, session, error)
+    cls = RECORD_TYPES[view.kind]
+    clear = [(name, shown(view.kind, name, view.fields.get(name), session.language))
+             for name in cls.clear_fields() if name != "id"]
+    sealed = [(name, view.fields.get(name, "")) for name in cls.sealed_fields()] if reveal else []
+    evidence = []
+    if view.kind == "document":
+        evidence = reading.list_records(archive, "evidence", equals={"document_id": record_id})
+    related: list[tuple[str, list[reading.RecordView]]] = []
+    if view.kind == "event":
+        related.append(("act", reading.list_records(archive, "act",
+                                                    equals={"event_id": record_id}, limit=200)))
+    elif view.kind == "person":
+        related.append(("act", reading.list_records(archive, "act",
+                                                    equals={"victim_id": record_id}, limit=200)))
+    return page(request, "detail.html", session, status=status, view=view, clear=clear,
+                sealed=sealed, sealed_names=cls.sealed_fields(), evidence=evidence,
+                related=[(kind, [(v.id, shown(kind, "act_type", v.fields.get("act_type"),
+                                              session.language)) for v in views])
+                         for kind, views in related if views],
+                revealed=reveal, notice=notice,
+                can_reply=reveal and view.kind == "document" and bool(
+                    view.fields.get("reply_key")))
+
+
+@router.get("/records/{kind}/{record_id}")
+def detail(request: Request, kind: str, record_id: str) -> Response:
+    session, _ = require(request, "view")
+    _kind(kind)
+    try:
+        matches = reading.kind_of(record_id) == kind
+    except InputError:
+        matches = False
+    if not matches:
+        raise HTTPException(404, "There is no such record.")
+    return _detail(request, session, record_id)
+
+
+@router.post("/records/{kind}/{record_id}/reveal")
+async def reveal(request: Request, kind: str, record_id: str) -> Response:
+    session, user = require(request, "reveal")
+    await request.form(max_files=0, max_fields=5)
+    await check_csrf(request, session)
+    keys = request.app.state.keys
+    if keys.locked:
+        return message(request, session, "Locked", "Revealing needs an unlock.", status=409)
+    reading.get(keys.archive, record_id)  # exists, or NotFound
+    session.revealed.add(record_id)
+    audit.record(keys.archive.engine, at=keys.archive.now(), actor=f"U-{user.username}",
+                 action="reveal", target=record_id)
+    return redirect(f"/records/{kind}/{record_id}")
+
+
+@router.post("/records/{kind}/{record_id}/hide")
+async def hide(request: Request, kind: str, record_id: str) -> Response:
+    session, _ = require(request, "view")
+    await request.form(max_files=0, max_fields=5)
+    await check_csrf(request, session)
+    session.revealed.discard(record_id)
+    return redirect(f"/records/{kind}/{record_id}")
+
+
+@router.post("/records/document/{record_id}/reply")
+async def reply(request: Request, record_id: str) -> Response:
+    session, user = require(request, "triage")
+    form = await request.form(max_files=0, max_fields=5)
+    await check_csrf(request, session)
+    keys = request.app.state.keys
+    try:
+        record = reading.open_full(keys.archive, record_id)
+        if not isinstance(record, Document) or not record.reply_key:
+            raise InputError("this document cannot be replied to",
+                             hint="Only anonymous submissions from the web intake can.")
+        text = form.get("text")
+        intake_web.send_reply(keys.archive.engine, record.reply_key,
+                              text if isinstance(text, str) else "", at=keys.archive.now())
+    except BearWitnessError as error:
+        return error_response(request, session, error)
+    audit.record(keys.archive.engine, at=keys.archive.now(), actor=f"U-{user.username}",
+                 action="reply", target=record_id)
+    return _detail(request, session, record_id,
+                   notice=N_("The reply was sealed for the source."))
+
+
+def _evidence(request: Request, record_id: str) -> tuple[Session, Evidence]:
+    session, user = require(request, "reveal")
+    keys = request.app.state.keys
+    record = reading.open_full(keys.archive, record_id)  # LockedError while locked
+    if not isinstance(record, Evidence):
+        raise HTTPException(404, "There is no such evidence file.")
+    audit.record(keys.archive.engine, at=keys.archive.now(), actor=f"U-{user.username}",
+                 action="download", target=record_id)
+    return session, record
+
+
+def _plaintext_chunks(path: Any, identity: str) -> Iterator[bytes]:
+    """Decrypt an age file in a thread, handing plaintext over in chunks (never on disk)."""
+    chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=16)
+
+    class Writer:
+        def write(self, data: bytes) -> int:
+            chunks.put(bytes(data))
+            return len(data)
+
+        def flush(self) -> None:
+            return None
+
+    def work() -> None:
+        try:
+            with path.open("rb") as source:
+                pyrage.decrypt_io(source, Writer(), [parse_identity(identity)])
+            chunks.put(None)
+        except BaseException as error:
+            chunks.put(error)
+
+    threading.Thread(target=work, daemon=True).start()
+    while True:
+        item = chunks.get()
+        if item is None:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+@router.get("/evidence/{record_id}/download")
+def download(request: Request, record_id: str) -> Response:
+    _, record = _evidence(request, record_id)
+    archive = request.app.state.keys.archive
+    blob = archive.blobs / f"{record.id}.age"
+    name = media.safe_name(record.filename or record.id, "")
+    ascii_name = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "_"
+                         for ch in name) or record.id
+    return StreamingResponse(
+        _plaintext_chunks(blob, archive.require_secrets().identity),
+        media_type=record.media_type if "/" in record.media_type else "application/octet-stream",
+        headers={"content-disposition": f'attachment; filename="{ascii_name}"',
+                 "content-length": str(record.size)})
+
+
+@router.get("/evidence/{record_id}/preview")
+async def preview(request: Request, record_id: str) -> Response:
+    _, record = _evidence(request, record_id)
+    if record.media_type not in media.IMAGE_TYPES:
+        raise HTTPException(404, "Only images have a preview.")
+    archive = request.app.state.keys.archive
+    from bearwitness.crypto.files import decrypt_bytes
+
+    data = await asyncio.to_thread(decrypt_bytes, archive.blobs / f"{record.id}.age",
+                                   archive.require_secrets().identity,
+                                   expected_sha256=record.sha256 or None, what=record.id)
+    _, clean = await asyncio.to_thread(media.strip_image, data)
+    return Response(clean, media_type="image/png")
+
+
+def record_title(record: Record) -> str:
+    return str(getattr(record, "title", "") or getattr(record, "full_name", "") or record.id)

@@ -1,0 +1,211 @@
+"""What a workbench process holds in memory: sessions, the unlocked keys, pending shares.
+
+Sessions are server-side (the cookie carries only a random token), so logging
+out or locking ends them for certain. The archive's keys live only here, in
+this process's memory, from an unlock until a lock, an idle timeout or the
+process's end. Custodians unlock together by each entering a share from
+their own session; shares wait in memory for a few minutes, never on disk.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bearwitness.errors import UnlockError
+from bearwitness.services import audit, inbox
+from bearwitness.services.archive import Archive
+from bearwitness.services.search_index import SearchIndex
+from bearwitness.services.users import User
+
+
+@dataclass(frozen=True)
+class WorkbenchSettings:
+    idle_lock_seconds: float = 15 * 60      # lock the archive after this long without use
+    session_idle_seconds: float = 30 * 60   # log a user out after this long without use
+    session_max_seconds: float = 12 * 3600
+    share_wait_seconds: float = 10 * 60     # how long a custodian's share waits for the others
+    login_failures: int = 5                 # failures per username (or client) per window
+    login_window_seconds: float = 15 * 60
+    secure_cookies: bool = True
+    max_body: int = 210 * 1024 * 1024
+    max_file_bytes: int = 200 * 1024 * 1024
+    page_size: int = 50
+
+
+@dataclass
+class Session:
+    token: str
+    csrf: str
+    created: float
+    seen: float
+    user: User | None = None
+    language: str = "en"
+    revealed: set[str] = field(default_factory=set)
+
+
+class SessionStore:
+    def __init__(self, settings: WorkbenchSettings, clock: Callable[[], float]) -> None:
+        self.settings, self.clock = settings, clock
+        self._sessions: dict[str, Session] = {}
+        self._lock = threading.Lock()
+
+    MAX_SESSIONS = 10_000  # a flood of login pages must not fill the memory
+
+    def new(self, user: User | None = None, language: str = "en") -> Session:
+        now = self.clock()
+        session = Session(secrets.token_urlsafe(32), secrets.token_urlsafe(32), now, now, user,
+                          language)
+        with self._lock:
+            if len(self._sessions) >= self.MAX_SESSIONS:
+                self._purge(now)
+            self._sessions[session.token] = session
+        return session
+
+    def _purge(self, now: float) -> None:
+        """Drop expired sessions, then the oldest ones nobody has logged in to."""
+        idle = self.settings.session_idle_seconds
+        for token in [t for t, s in self._sessions.items() if now - s.seen > idle]:
+            del self._sessions[token]
+        anonymous = sorted((s.seen, t) for t, s in self._sessions.items() if s.user is None)
+        for _, token in anonymous[:max(0, len(self._sessions) - self.MAX_SESSIONS // 2)]:
+            del self._sessions[token]
+
+    def get(self, token: str | None) -> Session | None:
+        if not token:
+            return None
+        now = self.clock()
+        with self._lock:
+            session = self._sessions.get(token)
+            if session is None:
+                return None
+            if (now - session.seen > self.settings.session_idle_seconds
+                    or now - session.created > self.settings.session_max_seconds):
+                del self._sessions[token]
+                return None
+            session.seen = now
+            return session
+
+    def drop(self, token: str) -> None:
+        with self._lock:
+            self._sessions.pop(token, None)
+
+    def drop_user(self, username: str) -> None:
+        with self._lock:
+            for token in [t for t, s in self._sessions.items()
+                          if s.user is not None and s.user.username == username]:
+                del self._sessions[token]
+
+
+class LoginThrottle:
+    """Counts failed logins per key (a username, a client); refuses after too many."""
+
+    def __init__(self, settings: WorkbenchSettings, clock: Callable[[], float]) -> None:
+        self.settings, self.clock = settings, clock
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def blocked(self, *keys: str) -> bool:
+        now = self.clock()
+        with self._lock:
+            for key in keys:
+                recent = [t for t in self._failures.get(key, [])
+                          if now - t < self.settings.login_window_seconds]
+                self._failures[key] = recent
+                if len(recent) >= self.settings.login_failures:
+                    return True
+        return False
+
+    def failed(self, *keys: str) -> None:
+        with self._lock:
+            if len(self._failures) > 100_000:  # forget the oldest windows, not the limit
+                now = self.clock()
+                self._failures = {k: v for k, v in self._failures.items()
+                                  if v and now - v[-1] < self.settings.login_window_seconds}
+            for key in keys:
+                self._failures.setdefault(key, []).append(self.clock())
+
+    def succeeded(self, *keys: str) -> None:
+        with self._lock:
+            for key in keys:
+                self._failures.pop(key, None)
+
+
+class KeyHolder:
+    """The archive, and whether this process holds its keys (unlocked) or not (locked)."""
+
+    def __init__(self, archive: Archive, settings: WorkbenchSettings,
+                 clock: Callable[[], float]) -> None:
+        self.archive, self.settings, self.clock = archive, settings, clock
+        self.last_use = clock()
+        self._shares: dict[str, tuple[str, float]] = {}  # username -> (share, when)
+        self._lock = threading.Lock()
+        self.search_index = SearchIndex()
+
+    @property
+    def locked(self) -> bool:
+        return self.archive.locked
+
+    def check_idle(self) -> None:
+        """Lock if the archive sat unused too long (called on requests and by a timer)."""
+        if not self.archive.locked and self.clock() - self.last_use > \
+                self.settings.idle_lock_seconds:
+            self.lock("U-auto", action="auto_lock")
+
+    def touch(self) -> None:
+        """Note activity, after locking if it came too late."""
+        self.check_idle()
+        self.last_use = self.clock()
+
+    def for_user(self, user: User) -> Archive:
+        """The archive as this user acts on it (their name on every change)."""
+        return dataclasses.replace(self.archive, actor=f"U-{user.username}")
+
+    def lock(self, actor: str, *, action: str = "lock") -> None:
+        with self._lock:
+            self.archive.secrets = None
+            self.archive._sealer = None
+            self._shares.clear()
+        self.search_index.clear()
+        audit.record(self.archive.engine, at=self.archive.now(), actor=actor, action=action)
+
+    def unlock_with_passphrase(self, actor: str, passphrase: str) -> inbox.FoldReport:
+        self.archive.unlock_with_passphrase(passphrase)
+        return self._unlocked(actor)
+
+    def add_share(self, username: str, share: str) -> tuple[int, int]:
+        """Add one custodian's share; unlock when enough are in. Returns (have, need)."""
+        threshold = self.archive.keyring.custodian_threshold
+        if threshold is None:
+            raise UnlockError("this archive is not split among custodians",
+                              hint="Unlock it with its passphrase.")
+        need = threshold[1]
+        now = self.clock()
+        with self._lock:
+            self._shares = {u: (s, t) for u, (s, t) in self._shares.items()
+                            if now - t < self.settings.share_wait_seconds}
+            self._shares[username] = (share.strip(), now)
+            shares = [s for s, _ in self._shares.values()]
+        if len(shares) < need:
+            return len(shares), need
+        try:
+            self.archive.unlock_with_shares(shares)
+        finally:
+            with self._lock:
+                self._shares.clear()
+        self._unlocked(f"U-{username}")
+        return need, need
+
+    def waiting_shares(self) -> list[str]:
+        now = self.clock()
+        with self._lock:
+            return sorted(u for u, (_, t) in self._shares.items()
+                          if now - t < self.settings.share_wait_seconds)
+
+    def _unlocked(self, actor: str) -> inbox.FoldReport:
+        self.last_use = self.clock()
+        audit.record(self.archive.engine, at=self.archive.now(), actor=actor, action="unlock")
+        return inbox.fold(self.archive)

@@ -1,0 +1,98 @@
+"""Fixtures for the web apps: a real archive on SQLite, real users, real crypto, cheap KDFs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyotp
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+
+from bearwitness.crypto.kdf import KdfParams
+from bearwitness.intake.importers import ImportRow
+from bearwitness.services import users, writing
+from bearwitness.services.archive import Archive
+from bearwitness.web.source.app import IntakeSettings, create_intake_app
+from bearwitness.web.workbench.app import create_workbench_app
+from bearwitness.web.workbench.state import WorkbenchSettings
+
+PASSPHRASE = "FICTIONAL test passphrase"
+PASSWORD = "FICTIONAL password for tests"
+ROLES = users.ROLES
+BASE = "https://testserver"
+
+
+def cheap_hasher() -> PasswordHasher:
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@dataclass
+class Team:
+    folder: Path
+    secrets: dict[str, str]  # username -> TOTP secret
+
+
+FICTIONAL_ROWS = [
+    {"type": "source", "id": "S-0001", "reliability": "B", "name": "FICTIONAL Rights Network",
+     "fictional": True},
+    {"type": "event", "id": "E-0001", "date": "2019-01", "district": "Argun",
+     "victims": "~40", "title": "FICTIONAL wave of detentions", "fictional": True},
+    {"type": "person", "id": "P-0001", "role": "victim", "full_name": "FICTIONAL Ivan Petrov",
+     "fictional": True},
+    {"type": "act", "id": "A-0001", "event_id": "E-0001", "victim_id": "P-0001",
+     "act_type": "torture", "date": "2019-01", "fictional": True},
+    {"type": "document", "id": "D-0001", "source_id": "S-0001", "kind": "testimony",
+     "title": "FICTIONAL testimony", "text": "FICTIONAL account of a passport seized",
+     "fictional": True},
+]
+
+
+@pytest.fixture
+def team(tmp_path: Path, database_url: str | None) -> Team:
+    """An archive (SQLite, then PostgreSQL) with a few FICTIONAL records and one user per
+    role (username = role)."""
+    folder = tmp_path / "archive"
+    archive, _ = Archive.create(folder, passphrase=PASSPHRASE, database_url=database_url,
+                                kdf_params=KdfParams.insecure_for_tests())
+    rows = [ImportRow(n, dict(data)) for n, data in enumerate(FICTIONAL_ROWS, start=1)]
+    writing.write_records(archive, writing.resolve_rows(archive, rows, "fixture"))
+    secrets = {role: users.add_user(archive.engine, role, PASSWORD, [role], at=archive.now(),
+                                    hasher=cheap_hasher()) for role in ROLES}
+    archive.close()
+    return Team(folder, secrets)
+
+
+@pytest.fixture
+def workbench(team: Team) -> Iterator[TestClient]:
+    app = create_workbench_app(team.folder, WorkbenchSettings(), hasher=cheap_hasher())
+    with TestClient(app, base_url=BASE) as client:
+        yield client
+    app.app.state.keys.archive.close()
+
+
+@pytest.fixture
+def intake(team: Team) -> Iterator[TestClient]:
+    app = create_intake_app(team.folder, IntakeSettings(fictional=True))
+    with TestClient(app, base_url=BASE) as client:
+        yield client
+    app.app.state.archive.close()
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "the page has no CSRF token"
+    return found.group(1)
+
+
+def login(client: TestClient, team: Team, username: str) -> str:
+    """Log ``username`` in; returns the CSRF token of the new session."""
+    page = client.get("/login")
+    response = client.post("/login", data={
+        "csrf": csrf_of(page.text), "username": username, "password": PASSWORD,
+        "code": pyotp.TOTP(team.secrets[username]).now()}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return csrf_of(client.get("/").text)

@@ -1,0 +1,192 @@
+"""End to end in a real browser: Debian's Chromium driven by Playwright, against the real
+`bearwitness serve` and `serve-intake` processes. The intake is used with JavaScript off.
+Screenshots of the main pages are kept in test-artifacts/web/."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyotp
+import pytest
+
+from bearwitness.crypto.kdf import KdfParams
+from bearwitness.intake.importers import ImportRow
+from bearwitness.services import writing
+from bearwitness.services.archive import Archive
+from tests.web.conftest import FICTIONAL_ROWS, PASSPHRASE, PASSWORD
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(os.environ.get("BEARWITNESS_TEST_ARTIFACTS", "test-artifacts")) / "web"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed "
+                       "(`make system-packages` installs it)"),
+]
+
+
+@dataclass
+class Servers:
+    workbench: str
+    intake: str
+    folder: Path
+    secrets: dict[str, str]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
+    for _ in range(200):
+        if process.poll() is not None:
+            errors = process.stderr.read() if process.stderr else b""
+            raise RuntimeError(f"the server stopped: {errors!r}")
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError("the server did not start")
+
+
+def cli(*args: str, stdin: str = "") -> str:
+    done = subprocess.run([sys.executable, "-m", "bearwitness.cli.main", *args], input=stdin,
+                          capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    folder = tmp_path_factory.mktemp("browser") / "archive"
+    archive, _ = Archive.create(folder, passphrase=PASSPHRASE,
+                                kdf_params=KdfParams.insecure_for_tests())
+    rows = [ImportRow(n, dict(data)) for n, data in enumerate(FICTIONAL_ROWS, start=1)]
+    writing.write_records(archive, writing.resolve_rows(archive, rows, "fixture"))
+    archive.close()
+    secrets = {}
+    for role in ("custodian", "documenter"):
+        printed = cli("users", "add", str(folder), role, "--role", role, "--stdin",
+                      stdin=PASSWORD + "\n")
+        found = re.search(r"secret=([A-Z2-7]+)", printed)
+        assert found, printed
+        secrets[role] = found.group(1)
+    ports = free_port(), free_port()
+    processes = [
+        subprocess.Popen([sys.executable, "-m", "bearwitness.cli.main", "serve", str(folder),
+                          "--port", str(ports[0]), "--http-cookies"], stderr=subprocess.PIPE),
+        subprocess.Popen([sys.executable, "-m", "bearwitness.cli.main", "serve-intake",
+                          str(folder), "--port", str(ports[1]), "--fictional"],
+                         stderr=subprocess.PIPE),
+    ]
+    try:
+        for port, process in zip(ports, processes, strict=True):
+            wait_for(port, process)
+        yield Servers(f"http://localhost:{ports[0]}", f"http://localhost:{ports[1]}", folder,
+                      secrets)
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+def shot(page: object, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def test_a_source_submits_without_javascript_and_checks_back(servers: Servers,
+                                                            browser: object,
+                                                            tmp_path: Path) -> None:
+    context = browser.new_context(java_script_enabled=False)  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(servers.intake + "/")
+    shot(page, "intake-form-en")
+    page.get_by_role("link", name="Русский").click()
+    assert page.get_by_label("Что произошло?").is_visible()
+    shot(page, "intake-form-ru")
+    page.get_by_label("Что произошло?").fill("FICTIONAL: в январе задержали соседа")
+    page.get_by_label("Когда? (необязательно)").fill("2019-01")
+    note = tmp_path / "note.txt"
+    note.write_text("FICTIONAL note", encoding="utf-8")
+    page.get_by_label("Файлы (необязательно)").set_input_files(str(note))
+    page.get_by_role("button", name="Отправить безопасно").click()
+    code = page.locator("#receipt").inner_text()
+    assert re.fullmatch(r"[A-Z0-9]{4}(-[A-Z0-9]{4}){4}", code)
+    shot(page, "intake-receipt-ru")
+    assert context.cookies() == []
+    page.get_by_role("link", name="Проверить ответы").first.click()
+    page.get_by_label("Ваш код квитанции").fill(code)
+    page.get_by_role("button", name="Проверить").click()
+    assert "Ответов пока нет" in page.content()
+    context.close()
+
+
+def login(page: object, servers: Servers, role: str) -> None:
+    page.goto(servers.workbench + "/login")  # type: ignore[attr-defined]
+    page.get_by_label("Username").fill(role)  # type: ignore[attr-defined]
+    page.get_by_label("Password").fill(PASSWORD)  # type: ignore[attr-defined]
+    page.get_by_label("One-time code").fill(  # type: ignore[attr-defined]
+        pyotp.TOTP(servers.secrets[role]).now())
+    page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
+
+
+def test_the_team_unlocks_enters_an_incident_and_reveals(servers: Servers,
+                                                        browser: object) -> None:
+    custodian = browser.new_context().new_page()  # type: ignore[attr-defined]
+    login(custodian, servers, "custodian")
+    assert custodian.locator("#lock-state").inner_text() == "Locked"
+    shot(custodian, "workbench-home-locked")
+    custodian.goto(servers.workbench + "/unlock")
+    custodian.get_by_label("Passphrase").fill(PASSPHRASE)
+    custodian.get_by_role("button", name="Unlock").last.click()
+    assert "unlocked" in custodian.locator("#message").inner_text()
+    documenter = browser.new_context().new_page()  # type: ignore[attr-defined]
+    login(documenter, servers, "documenter")
+    assert documenter.locator("#lock-state").inner_text() == "Unlocked"
+    documenter.goto(servers.workbench + "/incident?victims=1")
+    documenter.get_by_label("Title", exact=True).fill("FICTIONAL night raid")
+    documenter.get_by_label("When", exact=True).fill("~2019-02")
+    documenter.get_by_label("How many victims").fill("around 40")
+    documenter.get_by_label("Name (sealed; may stay empty)").fill("FICTIONAL Victim")
+    documenter.get_by_label("torture").check()
+    documenter.get_by_label("seizure of identity documents").check()
+    shot(documenter, "workbench-incident-form")
+    documenter.get_by_role("button", name="Save the incident").click()
+    assert "Written" in documenter.locator("#message").inner_text()
+    documenter.goto(servers.workbench + "/records/act?act_type=torture")
+    shot(documenter, "workbench-acts-list")
+    documenter.goto(servers.workbench + "/records/person/P-0001")
+    assert "FICTIONAL Ivan Petrov" not in documenter.content()
+    documenter.get_by_role("button", name="Reveal").click()
+    assert "FICTIONAL Ivan Petrov" in documenter.content()
+    shot(documenter, "workbench-person-revealed")
+    documenter.goto(servers.workbench + "/inbox")
+    shot(documenter, "workbench-inbox")
+    documenter.goto(servers.workbench + "/?lang=ru")
+    assert documenter.locator("#lock-state").inner_text() == "Открыт"
+    shot(documenter, "workbench-home-ru")
+    custodian.get_by_role("button", name="Lock").click()
+    documenter.reload()
+    assert documenter.locator("#lock-state").inner_text() == "Заперт"

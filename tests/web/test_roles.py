@@ -1,0 +1,80 @@
+"""Every page and action checks its permission on the server, for every role."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bearwitness.web.workbench.auth import PERMISSIONS
+from tests.web.conftest import PASSPHRASE, ROLES, Team, login
+
+PAGES = [
+    ("/", None),
+    ("/records/event", "view"),
+    ("/records/act?act_type=torture&since=2018-12", "view"),
+    ("/records/person/P-0001", "view"),
+    ("/records/document/D-0001", "view"),
+    ("/records/source", "view"),
+    ("/incident", "write"),
+    ("/documents/new", "write"),
+    ("/inbox", "triage"),
+    ("/search?q=passport", "search"),
+    ("/log", "log"),
+    ("/users", "users"),
+    ("/unlock", "unlock"),
+    ("/linkage", "analyse"),
+    ("/estimates", "analyse"),
+]
+ACTIONS = [
+    ("/records/person/P-0001/reveal", "reveal", {}),
+    ("/inbox/fold", "triage", {}),
+    ("/incident", "write", {"victim_rows": "1", "title": "FICTIONAL", "victim1_acts": "torture"}),
+    ("/documents/new", "write", {"title": "FICTIONAL", "text": "FICTIONAL"}),
+    ("/log/verify", "log", {}),
+    ("/users", "users", {"username": "newcomer", "password": "FICTIONAL long password",
+                         "roles": "analyst"}),
+    ("/unlock/passphrase", "unlock", {"passphrase": PASSPHRASE}),
+    ("/records/document/D-0001/reply", "triage", {"text": "FICTIONAL"}),
+]
+
+
+def allowed(role: str, permission: str | None) -> bool:
+    return permission is None or role in PERMISSIONS[permission]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_pages_answer_by_role(workbench: TestClient, team: Team, role: str) -> None:
+    login(workbench, team, role)
+    for path, permission in PAGES:
+        response = workbench.get(path, follow_redirects=False)
+        if allowed(role, permission):
+            assert response.status_code == 200, (role, path, response.status_code)
+        else:
+            assert response.status_code == 403, (role, path, response.status_code)
+            assert "does not allow" in response.text
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_actions_answer_by_role(workbench: TestClient, team: Team, role: str) -> None:
+    token = login(workbench, team, role)
+    for path, permission, data in ACTIONS:
+        response = workbench.post(path, data={"csrf": token, **data}, follow_redirects=False)
+        if allowed(role, permission):
+            assert response.status_code != 403, (role, path, response.text[:500])
+        else:
+            assert response.status_code == 403, (role, path, response.status_code)
+
+
+def test_nothing_without_a_login(workbench: TestClient) -> None:
+    for path, _ in PAGES:
+        response = workbench.get(path, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"] == "/login"
+    for path, _, data in ACTIONS:
+        response = workbench.post(path, data=data, follow_redirects=False)
+        assert response.status_code == 303
+    assert workbench.get("/api/v1/status").status_code == 401
+
+
+def test_the_permission_table_names_only_known_roles() -> None:
+    for roles in PERMISSIONS.values():
+        assert roles <= set(ROLES)

@@ -1,0 +1,355 @@
+"""The workbench: login, CSRF, sessions, unlocking together, auto-lock, reveal, evidence."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pyotp
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from bearwitness.crypto.kdf import KdfParams
+from bearwitness.services import audit, reading, users
+from bearwitness.services.archive import Archive
+from bearwitness.web.workbench.app import create_workbench_app
+from bearwitness.web.workbench.state import WorkbenchSettings
+from tests.web.conftest import (
+    BASE,
+    PASSPHRASE,
+    PASSWORD,
+    Team,
+    cheap_hasher,
+    csrf_of,
+    login,
+)
+from tests.web.test_intake import jpeg_with_gps
+
+
+class Clock:
+    """A clock the test moves by hand (seconds)."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def unlock(client: TestClient, team: Team) -> None:
+    token = login(client, team, "custodian")
+    response = client.post("/unlock/passphrase", data={"csrf": token, "passphrase": PASSPHRASE})
+    assert "unlocked" in response.text
+    client.cookies.clear()
+
+
+def count(team: Team, kind: str) -> int:
+    with Archive.open(team.folder) as archive:
+        return len(reading.list_records(archive, kind))
+
+
+def test_login_sets_a_fresh_strict_http_only_secure_cookie(workbench: TestClient,
+                                                           team: Team) -> None:
+    page = workbench.get("/login")
+    before = page.cookies.get("__Host-bw-session")
+    cookie = page.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "secure" in cookie and "samesite=strict" in cookie
+    response = workbench.post("/login", data={
+        "csrf": csrf_of(page.text), "username": "analyst", "password": PASSWORD,
+        "code": pyotp.TOTP(team.secrets["analyst"]).now()}, follow_redirects=False)
+    after = response.cookies.get("__Host-bw-session")
+    assert response.status_code == 303 and after and after != before
+    stale = TestClient(workbench.app, base_url=BASE)
+    stale.cookies.set("__Host-bw-session", before or "")
+    assert stale.get("/", follow_redirects=False).status_code == 303  # the old token is dead
+
+
+def test_wrong_factors_fail_alike_and_brute_force_is_stopped(workbench: TestClient,
+                                                             team: Team) -> None:
+    page = workbench.get("/login")
+    token = csrf_of(page.text)
+    right_code = pyotp.TOTP(team.secrets["analyst"]).now()
+    wrong_code = f"{(int(right_code) + 500_000) % 1_000_000:06d}"
+    attempts = [("analyst", "not the password", right_code), ("analyst", PASSWORD, wrong_code),
+                ("nobody", PASSWORD, right_code), ("analyst", PASSWORD, "abc"),
+                ("analyst", "x" * 5000, right_code)]
+    for username, password, code in attempts:
+        response = workbench.post("/login", data={"csrf": token, "username": username,
+                                                  "password": password, "code": code})
+        assert response.status_code == 401
+        assert "Wrong username, password or one-time code" in response.text
+    blocked = workbench.post("/login", data={"csrf": token, "username": "analyst",
+                                             "password": PASSWORD, "code": right_code})
+    assert blocked.status_code == 429 and "Too many failed logins" in blocked.text
+
+
+def test_forms_without_the_sessions_csrf_token_do_nothing(workbench: TestClient,
+                                                          team: Team) -> None:
+    other = TestClient(workbench.app, base_url=BASE)
+    foreign = login(other, team, "custodian")
+    token = login(workbench, team, "custodian")
+    for forged in ({}, {"csrf": ""}, {"csrf": "forged" * 8}, {"csrf": foreign}):
+        response = workbench.post("/unlock/passphrase",
+                                  data={**forged, "passphrase": PASSPHRASE})
+        assert response.status_code == 403, forged
+        assert "Nothing was done" in response.text
+    cross = workbench.post("/unlock/passphrase", data={"csrf": token, "passphrase": PASSPHRASE},
+                           headers={"origin": "https://evil.example"})
+    assert cross.status_code == 403
+    assert "Locked" in workbench.get("/").text
+    done = workbench.post("/unlock/passphrase", data={"csrf": token, "passphrase": PASSPHRASE})
+    assert done.status_code == 200 and "Unlocked" in workbench.get("/").text
+    workbench.post("/logout", data={"csrf": token})
+    replayed = workbench.post("/lock", data={"csrf": token}, follow_redirects=False)
+    assert replayed.status_code == 303 and replayed.headers["location"] == "/login"
+
+
+def test_a_wrong_passphrase_is_refused_and_leaves_it_locked(workbench: TestClient,
+                                                           team: Team) -> None:
+    token = login(workbench, team, "custodian")
+    response = workbench.post("/unlock/passphrase", data={"csrf": token,
+                                                          "passphrase": "FICTIONAL wrong one"})
+    assert response.status_code == 403
+    assert "Locked" in workbench.get("/").text
+
+
+def test_custodians_unlock_together_from_their_own_sessions(tmp_path: Path) -> None:
+    archive, shares = Archive.create(tmp_path / "archive", custodians=(3, 2),
+                                     kdf_params=KdfParams.insecure_for_tests())
+    secrets = {name: users.add_user(archive.engine, name, PASSWORD, ["custodian"],
+                                    at=archive.now(), hasher=cheap_hasher())
+               for name in ("alice", "bob")}
+    archive.close()
+    team = Team(tmp_path / "archive", secrets)
+    app = create_workbench_app(team.folder, hasher=cheap_hasher())
+    alice, bob = TestClient(app, base_url=BASE), TestClient(app, base_url=BASE)
+    alice_token, bob_token = login(alice, team, "alice"), login(bob, team, "bob")
+    first = alice.post("/unlock/share", data={"csrf": alice_token, "share": shares[0]})
+    assert "1 of 2 shares" in first.text and "Locked" in alice.get("/").text
+    again = alice.post("/unlock/share", data={"csrf": alice_token, "share": shares[1]})
+    assert "1 of 2 shares" in again.text  # one person's two shares count once
+    assert "alice" in bob.get("/unlock").text
+    second = bob.post("/unlock/share", data={"csrf": bob_token, "share": shares[2]})
+    assert second.status_code == 200 and "Unlocked" in bob.get("/").text
+    app.app.state.keys.archive.close()
+
+
+def test_the_archive_locks_itself_when_idle(team: Team) -> None:
+    clock = Clock()
+    app = create_workbench_app(team.folder, WorkbenchSettings(idle_lock_seconds=60),
+                               hasher=cheap_hasher(), clock=clock)
+    client = TestClient(app, base_url=BASE)
+    unlock(client, team)
+    login(client, team, "analyst")
+    clock.now += 30
+    assert "Unlocked" in client.get("/").text
+    clock.now += 61
+    assert "Locked" in client.get("/").text
+    with Archive.open(team.folder) as archive:
+        assert [e.action for e in audit.recent(archive.engine, limit=1)] == ["auto_lock"]
+    app.app.state.keys.archive.close()
+
+
+def test_revealing_is_explicit_and_logged(workbench: TestClient, team: Team) -> None:
+    unlock(workbench, team)
+    token = login(workbench, team, "analyst")
+    page = workbench.get("/records/person/P-0001")
+    assert "FICTIONAL Ivan Petrov" not in page.text and "sealed" in page.text
+    shown = workbench.post("/records/person/P-0001/reveal", data={"csrf": token})
+    assert "FICTIONAL Ivan Petrov" in shown.text
+    with Archive.open(team.folder) as archive:
+        entry = audit.recent(archive.engine, action="reveal")[0]
+    assert (entry.actor, entry.target) == ("U-analyst", "P-0001")
+    hidden = workbench.post("/records/person/P-0001/hide", data={"csrf": token})
+    assert "FICTIONAL Ivan Petrov" not in hidden.text
+
+
+def test_bad_record_ids_and_path_tricks_are_not_found(workbench: TestClient,
+                                                      team: Team) -> None:
+    login(workbench, team, "analyst")
+    for path in ("/records/person/P-9999", "/records/person/E-0001", "/records/person/..%2F..",
+                 "/records/nothing", "/records/person/%00", "/static/../../etc/passwd",
+                 "/evidence/..%2Fkeyring.json/download"):
+        response = workbench.get(path)
+        assert response.status_code in (403, 404, 400, 409), (path, response.status_code)
+        assert "Traceback" not in response.text
+
+
+def test_incident_entry_writes_event_acts_and_perpetrators(workbench: TestClient,
+                                                           team: Team) -> None:
+    unlock(workbench, team)
+    token = login(workbench, team, "documenter")
+    form = workbench.get("/incident?victims=2").text
+    assert "пытки" not in form and "torture" in form
+    assert "пытки" in workbench.get("/incident?victims=2&lang=ru").text
+    response = workbench.post("/incident", data={
+        "csrf": token, "victim_rows": "2", "title": "FICTIONAL raid", "date": "~2019-02",
+        "victims": "at least 2", "district": "Argun",
+        "victim1_name": "FICTIONAL Victim One", "victim1_acts": ["torture", "forced_signature"],
+        "victim1_consequences": "released", "victim2_acts": "arbitrary_detention",
+        "perpetrator1_name": "FICTIONAL officer", "involvement": "direct"})
+    assert response.status_code == 200 and "Written" in response.text, response.text
+    with Archive.open(team.folder) as archive:
+        events = reading.list_records(archive, "event", equals={"district": "Argun"})
+        raid = next(e for e in events if e.id != "E-0001")
+        assert raid.fields["victims"] == ">=2" and raid.fields["date"] == "~2019-02"
+        acts = reading.list_records(archive, "act", equals={"event_id": raid.id})
+        assert sorted(a.fields["act_type"] for a in acts) == [
+            "arbitrary_detention", "forced_signature", "torture"]
+        assert all(len(a.fields["perpetrator_ids"]) == 1 for a in acts)
+
+
+def test_incident_entry_refuses_bad_dates_and_counts_whole(workbench: TestClient,
+                                                           team: Team) -> None:
+    token = login(workbench, team, "documenter")
+    before = count(team, "event")
+    for bad in ({"date": "2019-13"}, {"victims": "lots"}, {"victim1_acts": "flying"},
+                {"victim1_acts": ""}):
+        data = {"csrf": token, "victim_rows": "1", "title": "FICTIONAL",
+                "victim1_name": "FICTIONAL", "victim1_acts": "torture", **bad}
+        response = workbench.post("/incident", data=data)
+        assert response.status_code == 400, bad
+        assert "Nothing was saved" in response.text
+    assert count(team, "event") == before
+
+
+def test_locked_entry_goes_to_the_inbox_and_is_written_at_unlock(workbench: TestClient,
+                                                                 team: Team) -> None:
+    token = login(workbench, team, "documenter")
+    response = workbench.post("/incident", data={"csrf": token, "victim_rows": "1",
+                                                 "title": "FICTIONAL", "victim1_acts": "torture"})
+    assert "sealed into the inbox" in response.text
+    assert "1" in workbench.get("/inbox").text
+    before = count(team, "act")
+    workbench.cookies.clear()
+    unlock(workbench, team)
+    assert count(team, "act") == before + 1
+
+
+def test_evidence_upload_download_and_preview(workbench: TestClient, team: Team) -> None:
+    unlock(workbench, team)
+    token = login(workbench, team, "documenter")
+    picture = jpeg_with_gps()
+    response = workbench.post("/documents/new", data={
+        "csrf": token, "title": "FICTIONAL photo report", "text": "FICTIONAL", "kind": "report"},
+        files=[("files", ("photo.jpg", picture, "image/jpeg"))])
+    assert response.status_code == 200 and "Written" in response.text, response.text
+    with Archive.open(team.folder) as archive:
+        files = reading.list_records(archive, "evidence")
+    original = next(f for f in files if f.fields["media_type"] == "image/jpeg")
+    document_id = original.fields["document_id"]
+    workbench.post(f"/records/document/{document_id}/reveal", data={"csrf": token})
+    downloaded = workbench.get(f"/evidence/{original.id}/download")
+    assert downloaded.status_code == 200 and downloaded.content == picture
+    assert "attachment" in downloaded.headers["content-disposition"]
+    preview = workbench.get(f"/evidence/{original.id}/preview")
+    assert preview.headers["content-type"] == "image/png"
+    with Image.open(io.BytesIO(preview.content)) as image:
+        assert not image.getexif()
+
+
+def test_bad_uploads_are_refused_whole(team: Team) -> None:
+    app = create_workbench_app(team.folder, WorkbenchSettings(max_body=200_000,
+                                                              max_file_bytes=50_000),
+                               hasher=cheap_hasher())
+    client = TestClient(app, base_url=BASE)
+    unlock(client, team)
+    token = login(client, team, "documenter")
+    before = count(team, "document")
+    cases = [([("files", ("big.txt", b"x" * 300_000, "text/plain"))], 413),
+             ([("files", ("big.txt", b"x" * 60_000, "text/plain"))], 400),
+             ([("files", ("run.exe", b"MZ\x00\x00" * 100, "text/plain"))], 400),
+             ([("files", ("ok.txt", b"FICTIONAL", "text/plain")),
+               ("files", ("bad.bin", b"\x00\x01\x02", "text/plain"))], 400)]
+    for files, status in cases:
+        response = client.post("/documents/new", data={"csrf": token, "title": "FICTIONAL"},
+                               files=files)
+        assert response.status_code == status, (files[0][1][0], response.status_code)
+    assert count(team, "document") == before
+    assert [p for p in (team.folder / "inbox").iterdir()] == []
+    assert len(list((team.folder / "blobs").iterdir())) == 0
+    app.app.state.keys.archive.close()
+
+
+def test_search_needs_an_unlock_then_finds_sealed_words(workbench: TestClient,
+                                                        team: Team) -> None:
+    login(workbench, team, "analyst")
+    assert "needs an unlock" in workbench.get("/search?q=passport").text
+    workbench.cookies.clear()
+    unlock(workbench, team)
+    login(workbench, team, "analyst")
+    assert "D-0001" in workbench.get("/search?q=passport").text
+    # A record written after the first search is found by the next one.
+    workbench.cookies.clear()
+    token = login(workbench, team, "documenter")
+    written = workbench.post("/documents/new", data={"csrf": token, "title": "FICTIONAL",
+                                                     "text": "FICTIONAL zebrafictional"})
+    new_id = written.text.split("Written: ")[1].split(".")[0]
+    assert new_id in workbench.get("/search?q=zebrafictional").text
+
+
+def test_admins_add_users_who_can_then_log_in(workbench: TestClient, team: Team) -> None:
+    token = login(workbench, team, "admin")
+    weak = workbench.post("/users", data={"csrf": token, "username": "newcomer",
+                                          "password": "short", "roles": "analyst"})
+    assert weak.status_code == 400 and "fewer than 12" in weak.text
+    made = workbench.post("/users", data={"csrf": token, "username": "newcomer",
+                                          "password": PASSWORD, "roles": ["analyst"]})
+    assert made.status_code == 200
+    secret = made.text.split('id="totp-secret">')[1].split("<")[0]
+    workbench.cookies.clear()
+    login(workbench, Team(team.folder, {"newcomer": secret}), "newcomer")
+    assert workbench.get("/records/event").status_code == 200
+
+
+def test_a_flood_of_login_pages_does_not_fill_the_memory(team: Team) -> None:
+    app = create_workbench_app(team.folder, hasher=cheap_hasher())
+    store = app.app.state.sessions
+    store.MAX_SESSIONS = 50
+    client = TestClient(app, base_url=BASE)
+    token = login(client, team, "analyst")
+    for _ in range(200):
+        TestClient(app, base_url=BASE).get("/login")
+    assert len(store._sessions) <= 50
+    assert client.get("/records/event").status_code == 200  # the logged-in session survives
+    assert token
+    app.app.state.keys.archive.close()
+
+
+def test_a_disabled_user_is_logged_out_and_cannot_log_in(workbench: TestClient,
+                                                         team: Team) -> None:
+    analyst = TestClient(workbench.app, base_url=BASE)
+    login(analyst, team, "analyst")
+    token = login(workbench, team, "admin")
+    assert workbench.post("/users/admin/disable", data={"csrf": token}).status_code == 400
+    done = workbench.post("/users/analyst/disable", data={"csrf": token})
+    assert done.status_code == 200 and "disabled" in done.text
+    assert analyst.get("/records/event", follow_redirects=False).status_code == 303
+    page = analyst.get("/login")
+    refused = analyst.post("/login", data={
+        "csrf": csrf_of(page.text), "username": "analyst", "password": PASSWORD,
+        "code": pyotp.TOTP(team.secrets["analyst"]).now()})
+    assert refused.status_code == 401
+    workbench.post("/users/analyst/enable", data={"csrf": token})
+    login(analyst, team, "analyst")
+
+
+def test_event_and_person_pages_list_their_acts(workbench: TestClient, team: Team) -> None:
+    login(workbench, team, "analyst")
+    for path in ("/records/event/E-0001", "/records/person/P-0001"):
+        assert 'href="/records/act/A-0001"' in workbench.get(path).text
+
+
+def test_the_idle_timer_locks_without_any_request(team: Team) -> None:
+    clock = Clock()
+    app = create_workbench_app(team.folder, WorkbenchSettings(idle_lock_seconds=60),
+                               hasher=cheap_hasher(), clock=clock)
+    client = TestClient(app, base_url=BASE)
+    unlock(client, team)
+    keys = app.app.state.keys
+    keys.check_idle()
+    assert not keys.locked
+    clock.now += 61
+    keys.check_idle()  # what the app's timer task calls every few seconds
+    assert keys.locked and keys.search_index._filters == {}
+    app.app.state.keys.archive.close()
