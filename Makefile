@@ -1,5 +1,5 @@
 # Two commands on a fresh machine (see README):
-#   make demo   sets up and builds the FICTIONAL demo archive
+#   make demo   sets up, builds the FICTIONAL demo archive and serves it in the browser
 #   make test   sets up and runs lint, type checks and the whole test suite
 PYTHON ?= python3
 VENV := .venv
@@ -15,7 +15,7 @@ $(BIN)/bearwitness: pyproject.toml
 	touch $@
 
 demo: $(BIN)/bearwitness
-	$(BIN)/bearwitness demo
+	$(BIN)/bearwitness demo --serve
 
 # Debian's `age` checks that evidence files open with the standard tool;
 # Debian's `chromium` runs the web tests in a real browser (driven by pip's playwright).
