@@ -63,3 +63,11 @@ def test_sex_from_the_name_itself() -> None:
     assert sex_from_names(NameParts("Khasanov", "Magomed", "")) == "m"
     assert sex_from_names(NameParts("", "Хадижат", "")) == "f"
     assert sex_from_names(NameParts("", "", "")) == ""
+
+
+def test_remarks_in_brackets_are_not_part_of_a_name() -> None:
+    from bearwitness.linkage.normalise.names import parse_full_name
+
+    parts = parse_full_name("KHASANOV MAGOMED (FICTIONAL) [brother of R-12]")
+    assert (parts.surname, parts.given) == ("KHASANOV", "MAGOMED")
+    assert parse_full_name("Хасанов (FICTIONAL), Магомед").given == "Магомед"

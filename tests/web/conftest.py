@@ -16,6 +16,7 @@ from bearwitness.crypto.kdf import KdfParams
 from bearwitness.intake.importers import ImportRow
 from bearwitness.services import users, writing
 from bearwitness.services.archive import Archive
+from bearwitness.tlog.entry import LogEntry
 from bearwitness.web.source.app import IntakeSettings, create_intake_app
 from bearwitness.web.workbench.app import create_workbench_app
 from bearwitness.web.workbench.state import WorkbenchSettings
@@ -96,3 +97,76 @@ def login(client: TestClient, team: Team, username: str) -> str:
         "code": pyotp.TOTP(team.secrets[username]).now()}, follow_redirects=False)
     assert response.status_code == 303, response.text
     return csrf_of(client.get("/").text)
+
+
+LIST_ROLES = ["full_name", "surname", "given_name", "patronymic", "sex", "birth", "age",
+              "residence", "event_type", "event_date", "event_place"]
+
+
+def add_person_lists(folder: Path, people: int = 60, seed: int = 3) -> None:
+    """Write FICTIONAL synthetic lists (overlapping, with typos) as person records."""
+    from bearwitness.linkage.synthetic import generate
+
+    archive = Archive.open(folder)
+    archive.unlock_with_passphrase(PASSPHRASE)
+    data = generate(people, seed=seed)
+    rows = [ImportRow(number, {"type": "person_record", "id": f"R-{number:04d}",
+                               "fictional": True, "list_name": row.list,
+                               "list_record_id": row.record_id,
+                               **{role: str(getattr(row, role) or "") for role in LIST_ROLES}})
+            for number, row in enumerate(data.records.itertuples(index=False), start=1)]
+    writing.write_records(archive, writing.resolve_rows(archive, rows, "synthetic"))
+    archive.close()
+
+
+@pytest.fixture
+def lists_team(team: Team) -> Team:
+    """The team's archive with FICTIONAL person lists to link."""
+    add_person_lists(team.folder)
+    return team
+
+
+def unlock(client: TestClient, team: Team) -> None:
+    """A custodian unlocks the workbench by passphrase, then logs out."""
+    token = login(client, team, "custodian")
+    response = client.post("/unlock/passphrase", data={"csrf": token, "passphrase": PASSPHRASE})
+    assert response.status_code == 200 and "unlocked" in response.text, response.text
+    client.post("/logout", data={"csrf": token})
+
+
+def wait_for_job(client: TestClient, path: str, done: str, failed: str,
+                 tries: int = 600) -> str:
+    """Reload ``path`` until its job shows ``done`` (or ``failed``); returns the page."""
+    import time
+
+    for _ in range(tries):
+        text = str(client.get(path).text)
+        assert failed not in text, text
+        if done in text:
+            return text
+        time.sleep(0.2)
+    raise AssertionError(f"the job on {path} did not finish")
+
+
+def unlock_commitment(archive: Archive, method: str) -> str:
+    """What a logged ``unlock`` commits to: public facts, with an all-zero salt."""
+    import hashlib
+
+    from bearwitness.services.archive import KEYRING
+    from bearwitness.tlog.entry import SALT_SIZE, canonical_json, commit
+
+    keyring = hashlib.sha256((archive.folder / KEYRING).read_bytes()).hexdigest()
+    return str(commit(bytes(SALT_SIZE), canonical_json({"method": method, "event": "unlock",
+                                                        "keyring_sha256": keyring})))
+
+
+def last_log_entry(archive: Archive) -> LogEntry:
+    from sqlalchemy import select
+
+    from bearwitness.store.schema import log_entries
+    from bearwitness.tlog.entry import parse_entry
+
+    with archive.engine.connect() as connection:
+        raw = connection.execute(select(log_entries.c.entry)
+                                 .order_by(log_entries.c.idx.desc()).limit(1)).scalar_one()
+    return parse_entry(bytes(raw))

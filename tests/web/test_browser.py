@@ -21,7 +21,7 @@ from bearwitness.crypto.kdf import KdfParams
 from bearwitness.intake.importers import ImportRow
 from bearwitness.services import writing
 from bearwitness.services.archive import Archive
-from tests.web.conftest import FICTIONAL_ROWS, PASSPHRASE, PASSWORD
+from tests.web.conftest import FICTIONAL_ROWS, PASSPHRASE, PASSWORD, add_person_lists
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("BEARWITNESS_TEST_ARTIFACTS", "test-artifacts")) / "web"
@@ -75,8 +75,9 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     rows = [ImportRow(n, dict(data)) for n, data in enumerate(FICTIONAL_ROWS, start=1)]
     writing.write_records(archive, writing.resolve_rows(archive, rows, "fixture"))
     archive.close()
+    add_person_lists(folder)
     secrets = {}
-    for role in ("custodian", "documenter"):
+    for role in ("custodian", "documenter", "analyst"):
         printed = cli("users", "add", str(folder), role, "--role", role, "--stdin",
                       stdin=PASSWORD + "\n")
         found = re.search(r"secret=([A-Z2-7]+)", printed)
@@ -190,3 +191,36 @@ def test_the_team_unlocks_enters_an_incident_and_reveals(servers: Servers,
     custodian.get_by_role("button", name="Lock").click()
     documenter.reload()
     assert documenter.locator("#lock-state").inner_text() == "Заперт"
+
+
+def test_an_analyst_links_reviews_and_estimates(servers: Servers, browser: object) -> None:
+    custodian = browser.new_context().new_page()  # type: ignore[attr-defined]
+    login(custodian, servers, "custodian")
+    if custodian.locator("#lock-state").inner_text() == "Locked":
+        custodian.goto(servers.workbench + "/unlock")
+        custodian.get_by_label("Passphrase").fill(PASSPHRASE)
+        custodian.get_by_role("button", name="Unlock").last.click()
+    analyst = browser.new_context().new_page()  # type: ignore[attr-defined]
+    login(analyst, servers, "analyst")
+    analyst.goto(servers.workbench + "/linkage")
+    analyst.get_by_role("button", name="Link now").click()
+    # The page refreshes itself (no JavaScript needed) until the run is done.
+    analyst.wait_for_selector("#link-done", timeout=120_000)
+    assert "LR-0001" in analyst.locator("#link-run").inner_text()
+    shot(analyst, "workbench-linkage")
+    analyst.goto(servers.workbench + "/linkage?all=1")
+    analyst.get_by_role("link", name="Compare").first.click()
+    shot(analyst, "workbench-linkage-pair")
+    analyst.get_by_label("Reason (required; sealed)").first.fill("FICTIONAL: same birth year")
+    analyst.get_by_role("button", name="Accept: one person").click()
+    assert "Decision 1 kept" in analyst.locator("#message").inner_text()
+    analyst.goto(servers.workbench + "/estimates")
+    analyst.get_by_label("Method").select_option("loglinear")
+    analyst.get_by_role("button", name="Run the estimate").click()
+    analyst.wait_for_selector("#estimate-done", timeout=120_000)
+    shot(analyst, "workbench-estimates")
+    analyst.locator("#estimate-done a").click()
+    assert "lower bound" in analyst.locator("#headline").inner_text()
+    analyst.wait_for_load_state("load")
+    shot(analyst, "workbench-estimate")
+    custodian.get_by_role("button", name="Lock").click()

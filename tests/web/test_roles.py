@@ -24,6 +24,7 @@ PAGES = [
     ("/unlock", "unlock"),
     ("/linkage", "analyse"),
     ("/estimates", "analyse"),
+    ("/linkage?left=R-0001&right=R-0002", "analyse"),
 ]
 ACTIONS = [
     ("/records/person/P-0001/reveal", "reveal", {}),
@@ -35,6 +36,10 @@ ACTIONS = [
                          "roles": "analyst"}),
     ("/unlock/passphrase", "unlock", {"passphrase": PASSPHRASE}),
     ("/records/document/D-0001/reply", "triage", {"text": "FICTIONAL"}),
+    ("/linkage/run", "analyse", {}),
+    ("/linkage/decide", "analyse", {"left": "R-0001", "right": "R-0002", "verdict": "accept",
+                                    "reason": "FICTIONAL"}),
+    ("/estimates/run", "analyse", {"method": "loglinear"}),
 ]
 
 

@@ -21,7 +21,9 @@ from tests.web.conftest import (
     Team,
     cheap_hasher,
     csrf_of,
+    last_log_entry,
     login,
+    unlock_commitment,
 )
 from tests.web.test_intake import jpeg_with_gps
 
@@ -131,6 +133,9 @@ def test_custodians_unlock_together_from_their_own_sessions(tmp_path: Path) -> N
     assert "alice" in bob.get("/unlock").text
     second = bob.post("/unlock/share", data={"csrf": bob_token, "share": shares[2]})
     assert second.status_code == 200 and "Unlocked" in bob.get("/").text
+    entry = last_log_entry(app.app.state.keys.archive)  # the transparency log has the unlock
+    assert (entry.kind, entry.actor) == ("unlock", "U-bob")
+    assert entry.commitment == unlock_commitment(app.app.state.keys.archive, "shares")
     app.app.state.keys.archive.close()
 
 

@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from bearwitness.estimate.estimation import Options
-    from bearwitness.estimate.histories import CaptureHistories
     from bearwitness.estimate.result import EstimateResult
+    from bearwitness.services.estimates import ArchiveHistories
 
 # The estimation stack (SciPy, pandas, Numba, Matplotlib) takes seconds to import,
 # so it is imported inside the command: `bearwitness --help` and the other
@@ -99,6 +99,7 @@ def estimate_command(
     settings = LcmcrSettings(K=k, burnin=burnin, samples=samples, thinning=thinning, chains=chains)
     options = Options(lcmcr=settings, criterion=criterion, delta=delta, sensitivity=sensitivity)
     strata_columns = tuple(strata or ())
+    link_run_id: str | None = None  # set when the persons of the archive's linkage are counted
     console = Console(stderr=True)
     with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
                   TimeRemainingColumn(), console=console, transient=True) as bar:
@@ -120,7 +121,8 @@ def estimate_command(
                 table = read_histories_csv(histories, strata=strata_columns)
                 source = histories.name
             elif archive_folder is not None:
-                table, source = _archive_histories(archive_folder, strata_columns)
+                counted = _archive_histories(archive_folder, strata_columns)
+                table, source, link_run_id = counted.strata, counted.source, counted.link_run_id
             else:
                 raise InputError("No capture-history CSV given.",
                                  hint="Run `bearwitness estimate histories.csv`, or "
@@ -131,7 +133,8 @@ def estimate_command(
                               progress=lambda done: bar.advance(task, done))
     typer.echo(summarise(result))
     if archive_folder is not None:
-        kept = _keep_in_archive(archive_folder, result, [histories, records, pairs])
+        kept = _keep_in_archive(archive_folder, result, [histories, records, pairs],
+                                link_run_id)
         typer.echo(f"Kept as {kept} in {archive_folder}, committed to its log.")
     if out is not None:
         result.write_json(out)
@@ -193,39 +196,25 @@ def write_charts(result: EstimateResult, folder: Path) -> list[Path]:
     return written
 
 
-def _archive_histories(folder: Path, strata: tuple[str, ...]
-                       ) -> tuple[dict[str, CaptureHistories], str]:
+def _archive_histories(folder: Path, strata: tuple[str, ...]) -> ArchiveHistories:
     """The capture histories of the archive's newest linkage run."""
     from bearwitness.cli.session import open_archive
-    from bearwitness.estimate.histories import histories_from_table
-    from bearwitness.services import linking
+    from bearwitness.services.estimates import archive_histories
 
-    with open_archive(folder) as archive, archive.engine.connect() as connection:
-        run = linking.latest_run(connection)
-        frame = linking.histories(archive, strata=strata, run_id=run.id)
-    lists = [c for c in frame.columns if c not in {"count", *strata}]
-    return histories_from_table(frame, lists=lists, strata=strata), f"{folder.name} {run.id}"
-
-
-def _keep_in_archive(folder: Path, result: EstimateResult, inputs: list[Path | None]) -> str:
-    import hashlib
-
-    from bearwitness.cli.session import open_archive
-    from bearwitness.services import linking
-    from bearwitness.services.estimates import record_estimate
-
-    digest = hashlib.sha256()
-    for path in inputs:
-        if path is not None:
-            digest.update(path.read_bytes())
     with open_archive(folder) as archive:
-        link_run = None
-        if not any(inputs):  # counted from the archive's own linkage
-            with archive.engine.connect() as connection:
-                link_run = linking.latest_run(connection).id
-            digest.update(link_run.encode())
-        return record_estimate(archive, result.as_dict(), inputs_sha256=digest.hexdigest(),
-                               link_run_id=link_run).id
+        return archive_histories(archive, strata)
+
+
+def _keep_in_archive(folder: Path, result: EstimateResult, inputs: list[Path | None],
+                     link_run_id: str | None) -> str:
+    from bearwitness.cli.session import open_archive
+    from bearwitness.services.estimates import inputs_digest, record_estimate
+
+    digest = inputs_digest([path.read_bytes() for path in inputs if path is not None],
+                           link_run_id)
+    with open_archive(folder) as archive:
+        return record_estimate(archive, result.as_dict(), inputs_sha256=digest,
+                               link_run_id=link_run_id).id
 
 
 def _bound(value: float) -> str:
@@ -233,10 +222,9 @@ def _bound(value: float) -> str:
 
 
 def _sweeps(method: str, options: Options, runs: int) -> int | None:
-    if method != "lcmcr":
-        return None
-    per_run = options.lcmcr.sweeps_per_chain * options.lcmcr.chains
-    return per_run * runs * (5 if options.sensitivity else 1)
+    from bearwitness.services.estimates import sweeps
+
+    return sweeps(method, options, runs)
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

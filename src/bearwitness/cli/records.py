@@ -21,7 +21,7 @@ from bearwitness.cli.session import (
 from bearwitness.domain.records import record_type
 from bearwitness.errors import InputError
 from bearwitness.intake.importers import ImportRow, read_import, sha256_file
-from bearwitness.services import exporting, inbox, reading, writing
+from bearwitness.services import audit, exporting, inbox, reading, writing
 from bearwitness.services.archive import Archive
 
 KIND_ARGUMENT = typer.Argument(..., help="Kind of record: source, document, evidence, event, "
@@ -173,6 +173,9 @@ def show(
     with open_archive(folder) as archive:
         view = reading.get(archive, record_id, reveal=reveal)
         sealed = record_type(kind).sealed_fields()
+        if reveal:  # the same audit trail as the workbench's Reveal
+            audit.record(archive.engine, at=archive.now(), actor=archive.actor, action="reveal",
+                         target=record_id)
     table = Table(show_header=False, title=f"{kind.replace('_', ' ')} {record_id}"
                   + (" [bold red]FICTIONAL[/]" if view.fields.get("fictional") else ""))
     table.add_row("version", str(view.version) + (" (deleted)" if view.deleted else ""))

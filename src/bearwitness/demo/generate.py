@@ -179,12 +179,22 @@ def _interventions(rng: random.Random, add: Any, people: list[tuple[str, str, st
             notes=f"{MARK}. Evacuated with family.")
 
 
+def _written_month(year: int, month: int, script: str, rng: random.Random) -> str:
+    """A month as a list would write it: "декабрь 2018", "12.2018", "January 2019", "2019"."""
+    names = {("ru", 12): "декабрь", ("ru", 1): "январь", ("en", 12): "December",
+             ("en", 1): "January"}
+    return rng.choice([f"{names[script, month]} {year}", f"{month:02d}.{year}",
+                       f"{names[script, month]} {year}", str(year)])
+
+
 def _partner_lists(rng: random.Random, add: Any, people: list[tuple[str, str, str]]) -> None:
     """Three partner lists naming overlapping people, in different scripts and spellings."""
     number = 0
+    # Each person was detained in one month; each list writes it its own way.
+    detained = [rng.choice([(2018, 12), (2019, 1)]) for _ in people]
     for list_name, chance, script in (("network", 0.7, "ru"), ("committee", 0.5, "en"),
                                       ("gazette", 0.3, "en")):
-        for _, name_ru, name_en in people:
+        for (_, name_ru, name_en), (year, month) in zip(people, detained, strict=True):
             if rng.random() < chance:
                 number += 1
                 name = name_ru if script == "ru" else name_en
@@ -192,5 +202,5 @@ def _partner_lists(rng: random.Random, add: Any, people: list[tuple[str, str, st
                     name = " ".join(reversed(name.split())).upper()
                 add("person_record", id=f"R-{number:04d}", list_name=list_name,
                     full_name=f"{name} ({MARK})", event_place="Argun",
-                    event_date=rng.choice(["12.2018", "декабрь 2018", "January 2019", "2019"]),
+                    event_date=_written_month(year, month, script, rng),
                     list_record_id=f"{list_name}-{number}")

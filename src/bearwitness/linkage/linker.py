@@ -22,6 +22,7 @@ from bearwitness.linkage import model
 from bearwitness.linkage.clusters import cluster_ids
 from bearwitness.linkage.features import Features
 from bearwitness.linkage.options import LinkOptions
+from bearwitness.linkage.prior import m_prior, with_m_prior
 
 __all__ = ["LinkOptions", "LinkResult", "link", "record_keys"]
 
@@ -58,6 +59,10 @@ def _train(linker: Linker, frame: Any, records: int,
         [model.DETERMINISTIC_RULE], recall=options.prior_recall)
     linker.training.estimate_u_using_random_sampling(max_pairs=options.u_max_pairs,
                                                      seed=options.seed)
+    if options.use_m_prior and m_prior():
+        # Where an EM session cannot run (small inputs), its levels keep these.
+        linker = Linker(frame, with_m_prior(linker.misc.save_model_to_json(), m_prior()),
+                        log_level=None)
     prior = float(linker.misc.save_model_to_json()["probability_two_random_records_match"])
     if not 0 < prior < 0.5:
         # Too few records for the deterministic rule to say anything: assume

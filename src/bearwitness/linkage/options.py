@@ -18,3 +18,4 @@ class LinkOptions:
     prior_recall: float = 0.7  # share of true matches the deterministic rule finds
     min_labels_for_m: int = 30  # accepted pairs needed to re-estimate m from reviews
     m_floor: float = 0.005  # no level is impossible among matches (see linker._floor_m)
+    use_m_prior: bool = True  # start EM from the shipped m probabilities (linkage.prior)

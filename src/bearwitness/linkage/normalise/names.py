@@ -122,14 +122,19 @@ def _role(token: str) -> str:
     return "unknown"
 
 
+_REMARK = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+
+
 def parse_full_name(text: str) -> NameParts:
     """Split a full name in any common order into surname, given name and patronymic.
 
     Handles "Surname Given Patronymic" (Russian official order, often upper
     case), "Given Patronymic Surname", "Given Surname" and "Surname, Given".
     Roles come from the tokens themselves where they say (a known given name,
-    a patronymic or surname ending); position decides the rest.
+    a patronymic or surname ending); position decides the rest. Remarks in
+    brackets ("(brother of the above)", "[FICTIONAL]") are not part of the name.
     """
+    text = _REMARK.sub(" ", text)
     if "," in text:
         head, _, tail = text.partition(",")
         rest = parse_full_name(tail)

@@ -26,9 +26,10 @@ from bearwitness.services.archive import Archive
 from bearwitness.services.users import default_hasher
 from bearwitness.web.guard import WORKBENCH_CSP, Guard, Scope
 from bearwitness.web.rendering import STATIC, render
-from bearwitness.web.workbench import api, entry, pages, records
+from bearwitness.web.workbench import api, entry, estimates, linkage, pages, records
 from bearwitness.web.workbench.auth import NotLoggedIn, current_session
 from bearwitness.web.workbench.common import error_response, message, redirect
+from bearwitness.web.workbench.jobs import Jobs
 from bearwitness.web.workbench.state import (
     KeyHolder,
     LoginThrottle,
@@ -67,9 +68,11 @@ def create_workbench_app(folder: Path, settings: WorkbenchSettings | None = None
     app.state.keys = keys
     app.state.sessions = SessionStore(settings, clock)
     app.state.throttle = LoginThrottle(settings, clock)
+    app.state.jobs = Jobs(clock)
     app.state.hasher = hasher or default_hasher()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router in (pages.router, records.router, entry.router, api.router):
+    for router in (pages.router, records.router, entry.router, linkage.router,
+                   estimates.router, api.router):
         app.include_router(router)
 
     @app.exception_handler(NotLoggedIn)

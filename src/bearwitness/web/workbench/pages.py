@@ -284,18 +284,3 @@ async def change_user(request: Request, username: str, change: str) -> Response:
     audit.record(keys.archive.engine, at=keys.archive.now(), actor=f"U-{user.username}",
                  action=f"user_{change}", target=username)
     return redirect("/users")
-
-
-@router.get("/linkage")
-def linkage(request: Request) -> Response:
-    session, _ = require(request, "analyse")
-    return message(request, session, "Linkage review",
-                   "Review linked person records with `bearwitness link review`; "
-                   "this page will list the pairs to review.")
-
-
-@router.get("/estimates")
-def estimates(request: Request) -> Response:
-    session, _ = require(request, "analyse")
-    return message(request, session, "Estimates",
-                   "Run estimates with `bearwitness estimate`; this page will list them.")

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bearwitness.errors import UnlockError
-from bearwitness.services import audit, inbox
+from bearwitness.services import audit, inbox, ledger
 from bearwitness.services.archive import Archive
 from bearwitness.services.search_index import SearchIndex
 from bearwitness.services.users import User
@@ -174,7 +174,7 @@ class KeyHolder:
 
     def unlock_with_passphrase(self, actor: str, passphrase: str) -> inbox.FoldReport:
         self.archive.unlock_with_passphrase(passphrase)
-        return self._unlocked(actor)
+        return self._unlocked(actor, "passphrase")
 
     def add_share(self, username: str, share: str) -> tuple[int, int]:
         """Add one custodian's share; unlock when enough are in. Returns (have, need)."""
@@ -196,7 +196,7 @@ class KeyHolder:
         finally:
             with self._lock:
                 self._shares.clear()
-        self._unlocked(f"U-{username}")
+        self._unlocked(f"U-{username}", "shares")
         return need, need
 
     def waiting_shares(self) -> list[str]:
@@ -205,7 +205,10 @@ class KeyHolder:
             return sorted(u for u, (_, t) in self._shares.items()
                           if now - t < self.settings.share_wait_seconds)
 
-    def _unlocked(self, actor: str) -> inbox.FoldReport:
+    def _unlocked(self, actor: str, method: str) -> inbox.FoldReport:
         self.last_use = self.clock()
         audit.record(self.archive.engine, at=self.archive.now(), actor=actor, action="unlock")
+        # The transparency log records every unlock, as `bearwitness unlock` does.
+        ledger.record_event(dataclasses.replace(self.archive, actor=actor), "unlock",
+                            {"method": method})
         return inbox.fold(self.archive)

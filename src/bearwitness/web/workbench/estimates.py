@@ -1,0 +1,125 @@
+"""The estimates pages (analysts): kept runs, one run in detail with SVG charts, a new run.
+
+A new run counts the persons of the newest link run and keeps the result in the
+archive, committed to the transparency log, through the same service function as
+`bearwitness estimate --archive` (:func:`bearwitness.services.estimates.estimate_archive`).
+It runs in a thread; the list page shows its progress.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from starlette.responses import Response
+
+from bearwitness.errors import InputError
+from bearwitness.linkage.options import STRATA
+from bearwitness.services import estimates, linking
+from bearwitness.web.i18n import N_
+from bearwitness.web.workbench.auth import check_csrf, require
+from bearwitness.web.workbench.common import error_response, message, page, redirect
+from bearwitness.web.workbench.jobs import Job
+
+router = APIRouter(include_in_schema=False)
+MESSAGES = (N_("Estimates"), N_("no upper bound"))
+MAX_SEED = 2**31 - 1
+SHOWN_STRATA = 12  # overlap charts drawn on a run's page
+
+
+def _interval(n: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An interval for display: numbers rounded, a missing upper end kept as None."""
+    if not n:
+        return None
+    return {key: None if n.get(key) is None else round(float(n[key]))
+            for key in ("median", "lower", "upper")}
+
+
+def _row(run: estimates.StoredEstimate) -> dict[str, Any]:
+    strata = run.result.get("strata") or {}
+    return {"id": run.id, "at": run.recorded_at, "method": run.method,
+            "documented": run.result.get("n_observed"), "total": _interval(run.result.get("N")),
+            "strata": len(strata), "link_run": run.link_run_id or ""}
+
+
+@router.get("/estimates")
+async def estimates_page(request: Request) -> Response:
+    session, _ = require(request, "analyse")
+    keys = request.app.state.keys
+    kept = await asyncio.to_thread(estimates.list_estimates, keys.archive)
+    job = request.app.state.jobs.latest("estimate")
+    return page(request, "estimates.html", session, runs=[_row(r) for r in reversed(kept)],
+                methods=estimates.METHODS, strata=STRATA, job=job,
+                refresh=job is not None and not job.finished)
+
+
+@router.post("/estimates/run")
+async def run_estimate(request: Request) -> Response:
+    session, user = require(request, "analyse")
+    form = await request.form(max_files=0, max_fields=20)
+    await check_csrf(request, session)
+    method = form.get("method")
+    chosen = tuple(str(s) for s in form.getlist("strata"))
+    seed_text = form.get("seed") or "0"
+    if method not in estimates.METHODS:
+        raise InputError(f"unknown method {str(method)[:20]!r}",
+                         hint=f"Choose one of {', '.join(estimates.METHODS)}.")
+    if unknown := sorted(set(chosen) - set(STRATA)):
+        raise InputError(f"unknown stratum {unknown[0][:20]!r}",
+                         hint=f"Choose from {', '.join(STRATA)}.")
+    if not isinstance(seed_text, str) or not seed_text.strip().isdigit() or \
+            int(seed_text) > MAX_SEED:
+        raise InputError("the seed is a whole number from 0 to 2147483647",
+                         hint="The same seed gives the same result.")
+    keys = request.app.state.keys
+    if chosen and keys.locked:
+        return message(request, session, "Estimates", "Strata are read from sealed fields: "
+                       "estimating by stratum needs an unlock.", status=409)
+    archive, seed, name = keys.for_user(user), int(seed_text), str(method)
+    with archive.engine.connect() as connection:
+        linking.latest_run(connection)  # NotFound at once, rather than a failed job, if none
+
+    def work(job: Job) -> str:
+        def counted(total: int | None) -> None:
+            job.total = total
+
+        _, kept = estimates.estimate_archive(archive, method=name, strata=chosen, seed=seed,
+                                             progress=job.advance, on_total=counted)
+        return kept.id
+
+    try:
+        request.app.state.jobs.start("estimate", f"U-{user.username}", work)
+    except InputError as error:
+        return error_response(request, session, error)
+    return redirect("/estimates")
+
+
+@router.get("/estimates/{run_id}")
+async def estimate_page(request: Request, run_id: str) -> Response:
+    session, _ = require(request, "analyse")
+    run = await asyncio.to_thread(estimates.get_estimate, request.app.state.keys.archive,
+                                  run_id[:20])
+    result = run.result
+    strata = [{"index": index, "label": label, "documented": s.get("n_observed"),
+               "N": _interval(s.get("N")), "unrecorded": _interval(s.get("unrecorded")),
+               "warnings": s.get("warnings") or [], "model": (s.get("details") or {}).get("model")}
+              for index, (label, s) in enumerate((result.get("strata") or {}).items())]
+    return page(request, "estimate.html", session, run=run, result=result, strata=strata,
+                total=_interval(result.get("N")), inputs=result.get("inputs") or {},
+                shown=SHOWN_STRATA)
+
+
+@router.get("/estimates/{run_id}/{chart}.svg")
+async def chart(request: Request, run_id: str, chart: str) -> Response:
+    require(request, "analyse")
+    if chart not in estimates.CHARTS:
+        raise HTTPException(404, "There is no such chart.")
+    stratum = request.query_params.get("stratum", "0")
+    if not stratum.isdigit():
+        raise HTTPException(400, "The stratum is a number.")
+    run = await asyncio.to_thread(estimates.get_estimate, request.app.state.keys.archive,
+                                  run_id[:20])
+    svg = await asyncio.to_thread(estimates.chart_svg, run, chart, int(stratum))
+    return Response(svg, media_type="image/svg+xml",
+                    headers={"Cache-Control": "private, no-store"})

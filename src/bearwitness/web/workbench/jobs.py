@@ -1,0 +1,84 @@
+"""Long work started from a page (a link run, an estimate), done in a thread of this process.
+
+A page starts a job and answers at once; the job's page shows how far it got and
+refreshes itself (a ``<meta http-equiv="refresh">``, so no JavaScript is needed).
+One job of each kind runs at a time. Jobs live in memory only: a restart forgets
+them, while what they kept (a run, an estimate) is in the archive.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bearwitness.errors import ArchiveError, BearWitnessError, InputError
+
+logger = logging.getLogger(__name__)
+KEEP = 20  # finished jobs remembered, for their pages
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str
+    actor: str
+    started: float
+    total: int | None = None  # units of work, when known (sampler sweeps)
+    done: int = 0
+    finished: bool = False
+    outcome: str = ""  # what was kept: a run id
+    error: BearWitnessError | None = None
+
+    def advance(self, units: int) -> None:
+        self.done += units
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return None
+        return min(100, int(100 * self.done / self.total))
+
+
+class Jobs:
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+
+    def start(self, kind: str, actor: str, work: Callable[[Job], str]) -> Job:
+        """Run ``work(job)`` in a thread; it returns the id of what it kept."""
+        with self._lock:
+            if any(job.kind == kind and not job.finished for job in self._jobs.values()):
+                raise InputError(f"a {kind} is already running",
+                                 hint="Wait for it to finish: its page shows how far it got.")
+            job = Job(secrets.token_hex(8), kind, actor, self.clock())
+            self._jobs[job.id] = job
+            finished = [j for j in self._jobs.values() if j.finished]
+            for old in finished[:max(0, len(finished) - KEEP)]:
+                del self._jobs[old.id]
+        threading.Thread(target=self._run, args=(job, work), name=f"bw-{kind}",
+                         daemon=True).start()
+        return job
+
+    @staticmethod
+    def _run(job: Job, work: Callable[[Job], str]) -> None:
+        try:
+            job.outcome = work(job)
+        except BearWitnessError as error:
+            job.error = error
+        except Exception as error:  # a job must end, and say so
+            # The type only: a message could quote the data being worked on.
+            logger.error("%s job %s failed: %s", job.kind, job.id, type(error).__name__)
+            job.error = ArchiveError(f"the {job.kind} failed ({type(error).__name__})",
+                                     hint="Nothing partial was kept. Try again; if it fails "
+                                     "again, run it with the command line to see more.")
+        finally:
+            job.finished = True
+
+    def latest(self, kind: str) -> Job | None:
+        with self._lock:
+            of_kind = [job for job in self._jobs.values() if job.kind == kind]
+        return max(of_kind, key=lambda job: job.started) if of_kind else None

@@ -1,0 +1,146 @@
+"""The linkage page (analysts): the newest run, "Link now", and the review queue.
+
+Decisions go through :mod:`bearwitness.services.link_review`, as `bearwitness link
+review` does: kept, logged in the transparency log with a sealed reason, and used by
+the next run. The two records of a pair are opened in memory for this page only
+while unlocked; opening them is recorded in the audit trail (ids only).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from bearwitness.errors import BearWitnessError, InputError, NotFound
+from bearwitness.services import audit, link_review, linking
+from bearwitness.web.i18n import N_
+from bearwitness.web.workbench.auth import check_csrf, require
+from bearwitness.web.workbench.common import error_response, message, page, redirect
+from bearwitness.web.workbench.jobs import Job
+
+router = APIRouter(include_in_schema=False)
+QUEUE_SHOWN = 50
+VERDICTS = ("accept", "reject", "undo")
+EDITS = ("split", "merge")
+MESSAGES = (N_("Linkage"), N_("Decision kept"), N_("Linking"),
+            N_("The two records are sealed: they can be compared after an unlock."))
+
+
+def _field(form: Any, name: str, limit: int = 2000) -> str:
+    value = form.get(name)
+    return value[:limit].strip() if isinstance(value, str) else ""
+
+
+def _text(value: object) -> str:
+    return "" if value is None or value != value else str(value)  # None and NaN: empty
+
+
+def _overview(archive: Any, everything: bool) -> dict[str, Any]:
+    """The newest run, its cluster sizes, the queue and the decisions so far (ids only)."""
+    with archive.engine.connect() as connection:
+        try:
+            run = linking.latest_run(connection)
+        except NotFound:
+            return {"run": None, "sizes": [], "queue": [], "queued": 0, "decisions": []}
+        clusters = linking.run_clusters(connection, run.id)
+        log = link_review.decision_log(connection)
+    sizes = clusters.groupby("cluster_id").size().value_counts().sort_index()
+    band = (0.0, 1.0) if everything else (0.05, 0.95)
+    queue = link_review.queue(archive, band=band)
+    decisions = [{"number": n, "left": r.left_id, "right": r.right_id, "decision": r.decision,
+                  "analyst": r.analyst, "at": r.decided_at, "origin": r.origin}
+                 for n, r in enumerate(log.itertuples(), start=1)]
+    return {"run": run, "sizes": [(int(k), int(v)) for k, v in sizes.items()],
+            "queue": [(str(r.left_id), str(r.right_id), float(r.probability))
+                      for r in queue.head(QUEUE_SHOWN).itertuples()],
+            "queued": len(queue), "decisions": decisions[::-1][:30]}
+
+
+@router.get("/linkage")
+async def linkage(request: Request) -> Response:
+    session, user = require(request, "analyse")
+    keys = request.app.state.keys
+    everything = request.query_params.get("all") == "1"
+    left = request.query_params.get("left", "")[:40].strip()
+    right = request.query_params.get("right", "")[:40].strip()
+    overview = await asyncio.to_thread(_overview, keys.archive, everything)
+    evidence: list[tuple[str, str, str]] = []
+    reasons: list[str] = []
+    problem = ""
+    if left and right:
+        if keys.locked:
+            problem = "The two records are sealed: they can be compared after an unlock."
+        else:
+            try:
+                view = await asyncio.to_thread(link_review.evidence, keys.archive, left, right)
+            except BearWitnessError as error:
+                return error_response(request, session, error)
+            evidence = [(str(name), _text(values.iloc[0]), _text(values.iloc[1]))
+                        for name, values in view.iterrows()]
+            audit.record(keys.archive.engine, at=keys.archive.now(),
+                         actor=f"U-{user.username}", action="reveal", target=f"{left} {right}")
+    if not keys.locked and overview["decisions"]:
+        opened = await asyncio.to_thread(link_review.reasons, keys.archive)
+        reasons = opened[::-1][:30]
+    job = request.app.state.jobs.latest("link")
+    return page(request, "linkage.html", session, **overview, everything=everything,
+                left=left, right=right, evidence=evidence, problem=problem, reasons=reasons,
+                job=job, refresh=job is not None and not job.finished)
+
+
+@router.post("/linkage/run")
+async def link_now(request: Request) -> Response:
+    session, user = require(request, "analyse")
+    await request.form(max_files=0, max_fields=5)
+    await check_csrf(request, session)
+    keys = request.app.state.keys
+    if keys.locked:
+        return message(request, session, "Linking", "Linking needs an unlock: person records "
+                       "are read from sealed fields.", status=409)
+    archive = keys.for_user(user)
+
+    def work(_: Job) -> str:
+        return str(linking.link_archive(archive).run.id)
+
+    try:
+        request.app.state.jobs.start("link", f"U-{user.username}", work)
+    except InputError as error:
+        return error_response(request, session, error)
+    return redirect("/linkage")
+
+
+@router.post("/linkage/decide")
+async def decide(request: Request) -> Response:
+    session, user = require(request, "analyse")
+    form = await request.form(max_files=0, max_fields=10)
+    await check_csrf(request, session)
+    keys = request.app.state.keys
+    verdict, reason = _field(form, "verdict", 20), _field(form, "reason", 4000)
+    left, right = _field(form, "left", 40), _field(form, "right", 40)
+    records = [part.strip() for part in _field(form, "records").split(",") if part.strip()]
+    if verdict not in VERDICTS + EDITS:
+        raise InputError("choose accept, reject, undo, split or merge",
+                         hint="Use the buttons on the linkage page.")
+    if not reason:
+        raise InputError("a decision needs a reason", hint="Write why, in a few words: it is "
+                         "sealed and kept with the decision.")
+    if keys.locked:
+        return message(request, session, "Linkage", "Deciding needs an unlock: the reason is "
+                       "sealed.", status=409)
+    archive = keys.for_user(user)
+    if verdict in EDITS:
+        count = await asyncio.to_thread(link_review.edit_clusters, archive, verdict, records,
+                                        reason)
+        text = f"The {verdict} was kept as {count} pair decision(s)."
+    else:
+        if not (left and right):
+            raise InputError("a decision names two person records",
+                             hint="Choose a pair from the queue.")
+        index = await asyncio.to_thread(link_review.decide, archive, left, right, verdict,
+                                        reason)
+        text = f"Decision {index} kept: {verdict} {left} and {right}."
+    return message(request, session, "Decision kept", text + " It is in the transparency log; "
+                   "the next link run applies it.")
