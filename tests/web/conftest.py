@@ -127,11 +127,24 @@ def lists_team(team: Team) -> Team:
 
 
 def unlock(client: TestClient, team: Team) -> None:
-    """A custodian unlocks the workbench by passphrase, then logs out."""
+    """A custodian unlocks the workbench by passphrase, waits for the inbox to be written in
+    (a job the unlock starts), then logs out."""
     token = login(client, team, "custodian")
     response = client.post("/unlock/passphrase", data={"csrf": token, "passphrase": PASSPHRASE})
     assert response.status_code == 200 and "unlocked" in response.text, response.text
+    wait_for_fold(client)
     client.post("/logout", data={"csrf": token})
+
+
+def wait_for_fold(client: TestClient, seconds: float = 120) -> None:
+    """Reload the start page (any logged-in user) until it shows no inbox being written in."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while 'id="fold-running"' in client.get("/").text:
+        if time.monotonic() > deadline:
+            raise AssertionError("the inbox was not written in")
+        time.sleep(0.1)
 
 
 def wait_for_job(client: TestClient, path: str, done: str, failed: str,

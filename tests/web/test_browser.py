@@ -224,3 +224,36 @@ def test_an_analyst_links_reviews_and_estimates(servers: Servers, browser: objec
     analyst.wait_for_load_state("load")
     shot(analyst, "workbench-estimate")
     custodian.get_by_role("button", name="Lock").click()
+
+
+def focused(page: object, selector: str) -> bool:
+    return bool(page.locator(selector).evaluate(  # type: ignore[attr-defined]
+        "element => element === document.activeElement"))
+
+
+def tab_to(page: object, selector: str, presses: int = 30) -> None:
+    """Press Tab until ``selector`` has the focus (keyboard only, as a user would)."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")  # type: ignore[attr-defined]
+        if focused(page, selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_a_source_submits_with_the_keyboard_alone(servers: Servers, browser: object) -> None:
+    context = browser.new_context(java_script_enabled=False)  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(servers.intake + "/")
+    tab_to(page, "a.skip")
+    assert page.locator("a.skip").is_visible()  # the skip link shows when it has the focus
+    page.keyboard.press("Enter")
+    tab_to(page, "textarea#text")
+    page.keyboard.type("FICTIONAL: typed with the keyboard alone")
+    tab_to(page, "#when")
+    page.keyboard.type("2019-01")
+    tab_to(page, "button[type=submit]")
+    shot(page, "intake-form-keyboard-focus")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    assert re.fullmatch(r"[A-Z0-9]{4}(-[A-Z0-9]{4}){4}", page.locator("#receipt").inner_text())
+    context.close()

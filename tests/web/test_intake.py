@@ -15,7 +15,7 @@ from bearwitness.crypto.seal import open_with_identity
 from bearwitness.services import inbox, reading
 from bearwitness.services.archive import Archive
 from bearwitness.web.source.app import IntakeSettings, create_intake_app
-from tests.web.conftest import BASE, PASSPHRASE, PASSWORD, Team, csrf_of
+from tests.web.conftest import BASE, PASSPHRASE, PASSWORD, Team, csrf_of, wait_for_fold
 
 TEXT = "FICTIONAL account: they took my passport at the checkpoint"
 
@@ -211,6 +211,7 @@ def test_replies_reach_only_the_holder_of_the_receipt_code(intake: TestClient,
         token = csrf_of(workbench.get("/").text)
         if username == "custodian":
             workbench.post("/unlock/passphrase", data={"csrf": token, "passphrase": PASSPHRASE})
+            wait_for_fold(workbench)
     archive = Archive.open(team.folder)
     document_id = reading.list_records(archive, "document",
                                        equals={"kind": "submission"})[0].id

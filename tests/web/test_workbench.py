@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from pathlib import Path
 
 import pyotp
@@ -24,6 +25,7 @@ from tests.web.conftest import (
     last_log_entry,
     login,
     unlock_commitment,
+    wait_for_fold,
 )
 from tests.web.test_intake import jpeg_with_gps
 
@@ -42,6 +44,7 @@ def unlock(client: TestClient, team: Team) -> None:
     token = login(client, team, "custodian")
     response = client.post("/unlock/passphrase", data={"csrf": token, "passphrase": PASSPHRASE})
     assert "unlocked" in response.text
+    wait_for_fold(client)
     client.cookies.clear()
 
 
@@ -358,3 +361,59 @@ def test_the_idle_timer_locks_without_any_request(team: Team) -> None:
     keys.check_idle()  # what the app's timer task calls every few seconds
     assert keys.locked and keys.search_index._filters == {}
     app.app.state.keys.archive.close()
+
+
+def test_unlock_answers_at_once_and_the_inbox_is_written_in_behind_it(
+        workbench: TestClient, intake: TestClient, team: Team) -> None:
+    batches = 6
+    for number in range(batches):
+        sent = intake.post("/submit", data={"text": f"FICTIONAL account number {number}"})
+        assert sent.status_code == 200, sent.text
+    before = count(team, "document")
+    token = login(workbench, team, "custodian")
+    response = workbench.post("/unlock/passphrase", data={"csrf": token,
+                                                          "passphrase": PASSPHRASE})
+    assert response.status_code == 200
+    assert "unlocked" in response.text and f"{batches} inbox batch(es)" in response.text
+    workbench.cookies.clear()
+    login(workbench, team, "documenter")
+    deadline = time.monotonic() + 120
+    while True:  # the inbox page shows the job until it is done, then what it wrote
+        page = workbench.get("/inbox").text
+        if 'id="fold-done"' in page:
+            break
+        assert 'id="fold-failed"' not in page, page
+        assert 'id="fold-running"' in page or 'id="waiting">0<' in page, page
+        assert time.monotonic() < deadline, "the inbox was not written in"
+        time.sleep(0.1)
+    assert 'id="waiting">0<' in page
+    assert f"from {batches} batch(es) were written in; 0 batch(es)" in page
+    assert count(team, "document") == before + batches
+    assert list((team.folder / "inbox").iterdir()) == []
+    # Nothing waits now: a later unlock does not start a job.
+    workbench.cookies.clear()
+    token = login(workbench, team, "custodian")
+    workbench.post("/lock", data={"csrf": token})
+    again = workbench.post("/unlock/passphrase", data={"csrf": token, "passphrase": PASSPHRASE})
+    assert "inbox batch(es)" not in again.text and "unlocked" in again.text
+
+
+def test_writing_in_by_hand_runs_as_a_job_too(workbench: TestClient, intake: TestClient,
+                                              team: Team) -> None:
+    unlock(workbench, team)
+    assert intake.post("/submit", data={"text": "FICTIONAL late account"}).status_code == 200
+    before = count(team, "document")
+    token = login(workbench, team, "documenter")
+    assert 'id="waiting">1<' in workbench.get("/inbox").text
+    started = workbench.post("/inbox/fold", data={"csrf": token}, follow_redirects=False)
+    assert started.status_code == 303 and started.headers["location"] == "/inbox"
+    deadline = time.monotonic() + 120
+    while 'id="fold-done"' not in (page := workbench.get("/inbox").text):
+        assert 'id="fold-failed"' not in page, page
+        assert time.monotonic() < deadline, "the inbox was not written in"
+        time.sleep(0.1)
+    assert count(team, "document") == before + 1
+    workbench.post("/lock", data={"csrf": token})
+    intake.post("/submit", data={"text": "FICTIONAL account while locked"})
+    refused = workbench.post("/inbox/fold", data={"csrf": token})
+    assert refused.status_code == 409  # locked: nothing to write in with

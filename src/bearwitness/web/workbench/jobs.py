@@ -1,4 +1,4 @@
-"""Long work started from a page (a link run, an estimate), done in a thread of this process.
+"""Long work started from a page (a link run, an estimate, writing in the inbox), in a thread.
 
 A page starts a job and answers at once; the job's page shows how far it got and
 refreshes itself (a ``<meta http-equiv="refresh">``, so no JavaScript is needed).
@@ -12,7 +12,7 @@ import logging
 import secrets
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bearwitness.errors import ArchiveError, BearWitnessError, InputError
 
@@ -30,6 +30,7 @@ class Job:
     done: int = 0
     finished: bool = False
     outcome: str = ""  # what was kept: a run id
+    counts: dict[str, int] = field(default_factory=dict)  # figures for its page
     error: BearWitnessError | None = None
 
     def advance(self, units: int) -> None:
@@ -48,13 +49,14 @@ class Jobs:
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 
-    def start(self, kind: str, actor: str, work: Callable[[Job], str]) -> Job:
+    def start(self, kind: str, actor: str, work: Callable[[Job], str], *,
+              total: int | None = None) -> Job:
         """Run ``work(job)`` in a thread; it returns the id of what it kept."""
         with self._lock:
             if any(job.kind == kind and not job.finished for job in self._jobs.values()):
                 raise InputError(f"a {kind} is already running",
                                  hint="Wait for it to finish: its page shows how far it got.")
-            job = Job(secrets.token_hex(8), kind, actor, self.clock())
+            job = Job(secrets.token_hex(8), kind, actor, self.clock(), total)
             self._jobs[job.id] = job
             finished = [j for j in self._jobs.values() if j.finished]
             for old in finished[:max(0, len(finished) - KEEP)]:

@@ -12,6 +12,7 @@ from bearwitness.errors import BearWitnessError, InputError
 from bearwitness.services import audit, checkpoints, inbox, reading, users, verification
 from bearwitness.services.status import summarise
 from bearwitness.web.i18n import LANGUAGES, N_
+from bearwitness.web.rendering import gettext
 from bearwitness.web.workbench.auth import (
     check_csrf,
     cookie_name,
@@ -20,11 +21,16 @@ from bearwitness.web.workbench.auth import (
     require_user,
 )
 from bearwitness.web.workbench.common import error_response, message, page, redirect
+from bearwitness.web.workbench.folding import fold_after_unlock, fold_progress, start_fold
+from bearwitness.web.workbench.state import Session
 
 router = APIRouter(include_in_schema=False)
 LOGIN_ERRORS = (N_("Too many failed logins. Wait 15 minutes and try again."),
                 N_("Wrong username, password or one-time code."),
                 N_("Searching sealed text needs an unlock."))
+UNLOCKED = N_("The archive is unlocked.")
+FOLDING = N_("The archive is unlocked. %(n)s inbox batch(es) are being written in: the start "
+             "page and the inbox show how far it got.")
 
 
 def _field(form: object, name: str, limit: int = 10_000) -> str:
@@ -106,7 +112,9 @@ def home(request: Request) -> Response:
     if chosen in LANGUAGES:
         session.language = chosen
     summary = summarise(request.app.state.keys.archive)
-    return page(request, "home.html", session, summary=summary)
+    folding = fold_progress(request)
+    return page(request, "home.html", session, summary=summary, fold=folding,
+                refresh=folding is not None and not folding.finished)
 
 
 @router.get("/unlock")
@@ -127,13 +135,18 @@ async def unlock_passphrase(request: Request) -> Response:
     if not keys.locked:
         return redirect("/")
     try:
-        report = await asyncio.to_thread(keys.unlock_with_passphrase, f"U-{user.username}",
-                                         _field(form, "passphrase", 1000))
+        await asyncio.to_thread(keys.unlock_with_passphrase, f"U-{user.username}",
+                                _field(form, "passphrase", 1000))
     except BearWitnessError as error:
         return error_response(request, session, error)
-    return message(request, session, "Unlocked",
-                   f"The archive is unlocked. {report.records} record(s) from "
-                   f"{report.folded} inbox batch(es) were written in.")
+    return _unlocked(request, session, f"U-{user.username}")
+
+
+def _unlocked(request: Request, session: Session, actor: str) -> Response:
+    """The answer to an unlock: at once, with the inbox being written in behind it."""
+    batches = fold_after_unlock(request, actor)
+    text = gettext(session.language, FOLDING) % {"n": batches} if batches else UNLOCKED
+    return message(request, session, "Unlocked", text)
 
 
 @router.post("/unlock/share")
@@ -153,7 +166,7 @@ async def unlock_share(request: Request) -> Response:
         return message(request, session, "Share received",
                        f"{have} of {need} shares are in. The other custodians now enter "
                        "theirs, each from their own session, within 10 minutes.")
-    return message(request, session, "Unlocked", "The archive is unlocked.")
+    return _unlocked(request, session, f"U-{user.username}")
 
 
 @router.post("/lock")
@@ -172,7 +185,9 @@ def inbox_page(request: Request) -> Response:
     waiting = inbox.pending(keys.archive)
     submissions = reading.list_records(keys.archive, "document", equals={"kind": "submission"},
                                        limit=request.app.state.settings.page_size)
-    return page(request, "inbox.html", session, waiting=len(waiting), submissions=submissions)
+    folding = fold_progress(request)
+    return page(request, "inbox.html", session, waiting=len(waiting), submissions=submissions,
+                fold=folding, refresh=folding is not None and not folding.finished)
 
 
 @router.post("/inbox/fold")
@@ -182,14 +197,11 @@ async def fold(request: Request) -> Response:
     await check_csrf(request, session)
     keys = request.app.state.keys
     try:
-        report = await asyncio.to_thread(inbox.fold, keys.for_user(user))
+        keys.archive.require_secrets()
+        start_fold(request, keys.for_user(user), f"U-{user.username}", audited=True)
     except BearWitnessError as error:
         return error_response(request, session, error)
-    audit.record(keys.archive.engine, at=keys.archive.now(), actor=f"U-{user.username}",
-                 action="fold", target=str(report.folded))
-    return message(request, session, "Inbox written in",
-                   f"{report.records} record(s) from {report.folded} batch(es) were written "
-                   f"in; {len(report.failed)} batch(es) could not be and wait in the inbox.")
+    return redirect("/inbox")
 
 
 @router.get("/search")

@@ -5,6 +5,8 @@ out or locking ends them for certain. The archive's keys live only here, in
 this process's memory, from an unlock until a lock, an idle timeout or the
 process's end. Custodians unlock together by each entering a share from
 their own session; shares wait in memory for a few minutes, never on disk.
+Unlocking does not write in the inbox: the page that unlocks starts that as a
+job (see ``pages.start_fold``), so the unlock answers at once however much waits.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bearwitness.errors import UnlockError
-from bearwitness.services import audit, inbox, ledger
+from bearwitness.services import audit, ledger
 from bearwitness.services.archive import Archive
 from bearwitness.services.search_index import SearchIndex
 from bearwitness.services.users import User
@@ -172,9 +174,9 @@ class KeyHolder:
         self.search_index.clear()
         audit.record(self.archive.engine, at=self.archive.now(), actor=actor, action=action)
 
-    def unlock_with_passphrase(self, actor: str, passphrase: str) -> inbox.FoldReport:
+    def unlock_with_passphrase(self, actor: str, passphrase: str) -> None:
         self.archive.unlock_with_passphrase(passphrase)
-        return self._unlocked(actor, "passphrase")
+        self._unlocked(actor, "passphrase")
 
     def add_share(self, username: str, share: str) -> tuple[int, int]:
         """Add one custodian's share; unlock when enough are in. Returns (have, need)."""
@@ -205,10 +207,9 @@ class KeyHolder:
             return sorted(u for u, (_, t) in self._shares.items()
                           if now - t < self.settings.share_wait_seconds)
 
-    def _unlocked(self, actor: str, method: str) -> inbox.FoldReport:
+    def _unlocked(self, actor: str, method: str) -> None:
         self.last_use = self.clock()
         audit.record(self.archive.engine, at=self.archive.now(), actor=actor, action="unlock")
         # The transparency log records every unlock, as `bearwitness unlock` does.
         ledger.record_event(dataclasses.replace(self.archive, actor=actor), "unlock",
                             {"method": method})
-        return inbox.fold(self.archive)
