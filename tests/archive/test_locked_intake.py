@@ -81,3 +81,46 @@ def test_a_batch_with_a_dangling_reference_waits_in_the_inbox(archive: Archive) 
     report = inbox.fold(archive)
     assert report.folded == 0 and "P-0404" in report.failed[0][1]
     assert len(inbox.pending(archive)) == 1  # kept, not lost
+
+
+def test_a_forged_manifest_cannot_touch_files_outside_the_inbox(archive: Archive) -> None:
+    """Anyone with the public key can seal a manifest: its file names are never trusted."""
+    import json
+
+    from bearwitness.crypto.seal import seal_for_recipient
+    from bearwitness.services import inbox
+
+    keyring = (archive.folder / "keyring.json").read_bytes()
+    batch = "20260101T000000000000-forged"
+    body = {"batch": batch, "source": "FICTIONAL attacker", "actor": "U-x",
+            "rows": [{"row": 1, "data": {"type": "person", "full_name": "FICTIONAL"},
+                      "file": "../keyring.json"}]}
+    (archive.inbox / f"{batch}{inbox.MANIFEST}").write_bytes(
+        seal_for_recipient(json.dumps(body).encode(), archive.recipient))
+    report = inbox.fold(archive)
+    assert report.folded == 0 and "not its own" in report.failed[0][1]
+    assert (archive.folder / "keyring.json").read_bytes() == keyring
+    # The same forged batch, pretending to be one folded already, deletes nothing either.
+    from bearwitness.store.schema import folded_submissions
+
+    with archive.engine.begin() as connection:
+        connection.execute(folded_submissions.insert().values(
+            submission_id=inbox.folded_id(batch), folded_at="2026-01-01T00:00:00Z"))
+    assert inbox.fold(archive).failed
+    assert (archive.folder / "keyring.json").read_bytes() == keyring
+
+
+def test_folded_batches_are_remembered_without_their_arrival_time(archive: Archive) -> None:
+    from bearwitness.services import inbox
+    from bearwitness.store.schema import folded_submissions
+
+    locked = Archive.open(archive.folder)
+    try:
+        batch = inbox.submit(locked, [ImportRow(1, {"type": "person", "full_name": "FICTIONAL"})],
+                             "test")
+    finally:
+        locked.close()
+    inbox.fold(archive)
+    with archive.engine.connect() as connection:
+        kept = [row.submission_id for row in connection.execute(folded_submissions.select())]
+    assert kept == [inbox.folded_id(batch)] and batch[:8] not in kept[0]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select, update
 
+from bearwitness.errors import ArchiveError
 from bearwitness.intake.importers import ImportRow
 from bearwitness.services import checkpoints, ledger, writing
 from bearwitness.services.archive import Archive
@@ -110,21 +111,51 @@ def test_a_changed_byte_in_a_current_row_is_named(filled: Archive) -> None:
     assert "source S-0001 version 1" in _problems(_verify(filled))
 
 
-def test_a_large_evidence_file_is_logged_by_its_sha256(archive: Archive,
-                                                       tmp_path: Path) -> None:
+def test_no_file_hash_is_in_the_clear_anywhere(archive: Archive, tmp_path: Path) -> None:
+    """Whoever seizes the server (or reads the published log) holds no file's SHA-256:
+    with one, they could test a suspect's own photos and prove who sent them."""
     big = tmp_path / "video.bin"
-    big.write_bytes(b"FICTIONAL video " * (writing.GUESSABLE_FILE_BYTES // 16 + 1))
+    big.write_bytes(b"FICTIONAL video " * 70_000)  # over 1 MiB: no size escapes the rule
     rows = [ImportRow(n, dict(r)) for n, r in enumerate(
         [ONE_OF_EACH[0], ONE_OF_EACH[3] | {"event_ids": []},
          EVIDENCE | {"media_type": "video/mp4"}], start=1)]
     writing.write_records(archive, writing.resolve_rows(archive, rows, "test"),
                           files={"F-0001": big})
+    checkpoints.sign_new_checkpoint(archive)
+    digest = hashlib.sha256(big.read_bytes()).hexdigest()
     with archive.engine.connect() as connection:
         entries = [parse_entry(e) for _, e in ledger.read_entries(connection)]
-    logged = next(e for e in entries if e.record_id == "F-0001")
-    assert logged.file_sha256 == hashlib.sha256(big.read_bytes()).hexdigest()
-    checkpoints.sign_new_checkpoint(archive)
+        row = connection.execute(select(RECORD_TABLES["evidence"])).one()._asdict()
+    assert all(e.file_sha256 is None for e in entries)
+    assert digest not in {str(v) for v in row.values()}
+    files = [p for p in archive.folder.rglob("*") if p.is_file()]
+    assert not any(digest.encode() in p.read_bytes() or bytes.fromhex(digest) in p.read_bytes()
+                   for p in files)
     assert _verify(archive).ok
+
+
+def test_a_record_whose_row_was_deleted_is_named(filled: Archive) -> None:
+    with filled.engine.begin() as connection:
+        connection.execute(delete(RECORD_TABLES["claim"]))
+    assert "claim C-0001 version 1: its current row is gone" in _problems(_verify(filled))
+    locked = _locked(filled)
+    try:
+        assert "claim C-0001 version 1: its current row is gone" in _problems(_verify(locked))
+    finally:
+        locked.close()
+
+
+def test_evidence_never_replaces_another_records_file(filled: Archive, tmp_path: Path) -> None:
+    before = (filled.blobs / "F-0001.age").read_bytes()
+    other = tmp_path / "other.jpg"
+    other.write_bytes(b"FICTIONAL other bytes")
+    (filled.blobs / "F-0002.age").write_bytes(b"a file some other write placed first")
+    rows = [ImportRow(1, EVIDENCE | {"id": "F-0002"})]
+    with pytest.raises(ArchiveError, match="already has a file"):
+        writing.write_records(filled, writing.resolve_rows(filled, rows, "test"),
+                              files={"F-0002": other})
+    assert (filled.blobs / "F-0001.age").read_bytes() == before
+    assert (filled.blobs / "F-0002.age").read_bytes() == b"a file some other write placed first"
 
 
 def test_a_changed_clear_field_is_named(filled: Archive) -> None:

@@ -67,10 +67,11 @@ class _HashingWriter(io.RawIOBase):
         return len(chunk)
 
 
-def encrypt_file(src: Path, dst: Path, recipient: str) -> str:
+def encrypt_file(src: Path, dst: Path, recipient: str, *, exclusive: bool = False) -> str:
     """Encrypt ``src`` to ``recipient`` as an age file at ``dst``; return the plaintext's SHA-256.
 
-    Needs only the public recipient: a locked intake can store evidence.
+    Needs only the public recipient: a locked intake can store evidence. With
+    ``exclusive`` an existing ``dst`` is never replaced (FileExistsError).
     """
     parsed = parse_recipient(recipient)
     try:
@@ -78,7 +79,7 @@ def encrypt_file(src: Path, dst: Path, recipient: str) -> str:
     except OSError as exc:
         raise InputError(f"Cannot read {src.name}: {exc.strerror}.",
                          hint="Check the path and its permissions.") from None
-    with source, _atomic_output(dst) as out:
+    with source, _atomic_output(dst, exclusive=exclusive) as out:
         reader = _HashingReader(source)
         pyrage.encrypt_io(reader, out, [parsed])
     return reader.sha256.hexdigest()
@@ -172,8 +173,11 @@ def _check_hash(writer: _HashingWriter, expected_sha256: str, what: str) -> None
 
 
 @contextmanager
-def _atomic_output(dst: Path) -> Iterator[IO[bytes]]:
-    """A private temporary file beside ``dst``, renamed onto it only if the block succeeds."""
+def _atomic_output(dst: Path, *, exclusive: bool = False) -> Iterator[IO[bytes]]:
+    """A private temporary file beside ``dst``, renamed onto it only if the block succeeds.
+
+    ``exclusive``: never replace an existing ``dst`` (FileExistsError instead).
+    """
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
     tmp = Path(tmp_name)
     try:
@@ -181,7 +185,11 @@ def _atomic_output(dst: Path) -> Iterator[IO[bytes]]:
             yield out
             out.flush()
             os.fsync(out.fileno())
-        os.replace(tmp, dst)
+        if exclusive:
+            os.link(tmp, dst)  # fails if dst exists, atomically
+            tmp.unlink()
+        else:
+            os.replace(tmp, dst)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -176,7 +176,9 @@ class Evidence(Record):
     KIND = "evidence"
     PREFIX = "F"
     document_id: str | None = clear()
-    sha256: str = clear("")
+    # Sealed: a file's hash in the clear would let whoever seizes the server check a
+    # suspect's own photos against it, and so prove who sent them.
+    sha256: str = sealed("")
     media_type: str = clear("application/octet-stream")
     size: int = clear(0)
     captured: PartialDateRange | None = clear()

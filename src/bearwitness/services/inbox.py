@@ -11,8 +11,10 @@ folded, then removes its files: a crash at any point folds it once.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ from sqlalchemy import select
 
 from bearwitness.crypto.files import encrypt_file
 from bearwitness.crypto.seal import open_with_identity, seal_for_recipient
-from bearwitness.errors import BearWitnessError
+from bearwitness.errors import ArchiveError, BearWitnessError
 from bearwitness.intake.importers import ImportRow
 from bearwitness.services.archive import Archive
 from bearwitness.services.writing import resolve_rows, write_records
@@ -69,11 +71,20 @@ def submit(archive: Archive, rows: Sequence[ImportRow], source: str,
             handle.flush()
             os.fsync(handle.fileno())
         temporary.replace(manifest)
+        _fsync_directory(archive.inbox)  # the batch is durable before anyone is told so
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
         raise
     return batch
+
+
+def _fsync_directory(path: Path) -> None:
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 def pending(archive: Archive) -> list[Path]:
@@ -90,14 +101,15 @@ def fold(archive: Archive) -> FoldReport:
         try:
             body = json.loads(open_with_identity(manifest.read_bytes(), identity,
                                                  what=f"inbox batch {batch}"))
-            files = [archive.inbox / entry["file"] for entry in body["rows"] if entry["file"]]
+            names = _batch_files(body, batch)
+            files = [archive.inbox / name for name in names if name]
             with archive.engine.connect() as connection:
                 done = connection.scalar(select(folded_submissions.c.submission_id).where(
-                    folded_submissions.c.submission_id == batch))
+                    folded_submissions.c.submission_id.in_([folded_id(batch), batch])))
             if done is None:
                 rows = [ImportRow(entry["row"], entry["data"],
-                                  archive.inbox / entry["file"] if entry["file"] else None)
-                        for entry in body["rows"]]
+                                  archive.inbox / name if name else None)
+                        for entry, name in zip(body["rows"], names, strict=True)]
                 resolved = resolve_rows(archive, rows, f"inbox batch {batch}")
                 sealed_files = {
                     record.id: row.file for row, record in zip(rows, resolved, strict=True)
@@ -105,7 +117,7 @@ def fold(archive: Archive) -> FoldReport:
                 }
                 operation = "import" if body.get("operation") == "import" else "create"
                 result = write_records(archive, resolved, sealed_files=sealed_files,
-                                       operation=operation, batch=batch)
+                                       operation=operation, batch=folded_id(batch))
                 records += result.count
             for path in [*files, manifest]:
                 path.unlink(missing_ok=True)
@@ -113,4 +125,32 @@ def fold(archive: Archive) -> FoldReport:
         except BearWitnessError as error:
             failed.append((batch, error.message))
     return FoldReport(folded, records, failed)
+
+
+def folded_id(batch: str) -> str:
+    """How a folded batch is remembered: a hash of its name, which holds its arrival time."""
+    return hashlib.sha256(b"bearwitness/inbox/v1\n" + batch.encode()).hexdigest()
+
+
+def _batch_files(body: object, batch: str) -> list[str | None]:
+    """The file names a batch's manifest lists, each checked to be the batch's own.
+
+    Anyone with the public key can seal a manifest (that is what intake is), so
+    nothing in one is trusted: a name like ``../keyring.json`` must never be
+    opened, moved or deleted.
+    """
+    own = re.compile(re.escape(batch) + r"\.\d{1,6}\.age")
+    try:
+        if not isinstance(body, dict) or body.get("batch") != batch:
+            raise ValueError("it names another batch")
+        names = [entry["file"] for entry in body["rows"]]
+    except (KeyError, TypeError, ValueError) as error:
+        raise ArchiveError(f"inbox batch {batch} is malformed ({error})",
+                           hint="It was not written by BearWitness: remove it.") from None
+    for name in names:
+        if name is not None and not (isinstance(name, str) and own.fullmatch(name)):
+            raise ArchiveError(f"inbox batch {batch} names a file that is not its own",
+                               hint="It was not written by BearWitness: remove it; nothing "
+                               "outside the inbox was touched.")
+    return names
 

@@ -167,6 +167,12 @@ def seal_into_inbox(inbox: Path, recipient: str,
         temporary = inbox / f".{batch}.tmp"
         _write(temporary, seal_for_recipient(body, recipient), fsync)
         temporary.replace(inbox / f"{batch}{MANIFEST}")
+        if fsync:  # the rename too: a receipt is shown only for a durable submission
+            handle = os.open(inbox, os.O_RDONLY)
+            try:
+                os.fsync(handle)
+            finally:
+                os.close(handle)
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)

@@ -76,25 +76,19 @@ def prove(archive: Archive, record_id: str, out: Path, *, version: int | None = 
         signed_now = True
     chosen = _first_and_last(kept)
     canonical, salt = open_version_data(archive.sealer, wanted)
-    data, file_name = canonical, None
-    bundle_salt: bytes | None = salt
     attachment: tuple[str, bytes] | None = None
     if evidence_file:
-        with archive.engine.connect() as connection:
-            logged_hash = parse_entry(_entry_bytes(connection, index)).file_sha256
+        # The record names the file's SHA-256 under its salted commitment: the bundle
+        # holds record, salt and file, and the checker compares the file with the record.
         named_hash = str(json.loads(canonical).get("sha256") or "") or None
         content = decrypt_bytes(archive.blobs / f"{record_id}.age", secrets.identity,
-                                expected_sha256=logged_hash or named_hash,
-                                what=f"evidence file {record_id}")
-        if logged_hash:  # a large file: proven by its logged SHA-256 alone
-            data, file_name, bundle_salt = content, f"{record_id}.bin", None
-        else:  # a small one: by the record that names its hash, under the salted commitment
-            attachment = (f"{record_id}.bin", content)
+                                expected_sha256=named_hash, what=f"evidence file {record_id}")
+        attachment = (f"{record_id}.bin", content)
     roots = tsa_roots(archive)
     with open_tiles(archive) as log:
         write_bundle(
-            out, log=log, log_key=log_verifier(archive), index=index, data=data,
-            salt=bundle_salt, file_name=file_name, attachment=attachment,
+            out, log=log, log_key=log_verifier(archive), index=index, data=canonical,
+            salt=salt, attachment=attachment,
             checkpoints=[ProvenCheckpoint(c.note, _timestamps(c)) for c in chosen],
             tsa_roots_pem=b"".join(_pem(cert) for cert in roots) or None,
         )
@@ -112,10 +106,6 @@ def _entry_index(connection: Connection, kind: str, record_id: str, version: int
     raise NotFound(f"{kind} {record_id} version {version} is not in the log",
                    hint="Run `bearwitness verify ARCHIVE`: the record was changed without "
                    "being logged.")
-
-
-def _entry_bytes(connection: Connection, index: int) -> bytes:
-    return next(entry for _, entry in read_entries(connection, index, index + 1))
 
 
 def _first_and_last(kept: list[SignedCheckpointFile]) -> list[SignedCheckpointFile]:

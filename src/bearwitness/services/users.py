@@ -10,13 +10,16 @@ never unlocks the archive.
 from __future__ import annotations
 
 import contextlib
+import hmac
 import re
+import secrets
+import threading
 from dataclasses import dataclass
 
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from bearwitness.errors import BearWitnessError, InputError
 from bearwitness.store.schema import web_users
@@ -41,6 +44,61 @@ class User:
     username: str
     roles: frozenset[str]
     disabled: bool = False
+    pseudonym: str = ""  # what the log and the audit trail call them; never the username
+
+    @property
+    def actor(self) -> str:
+        """The name this user's actions are logged under (the published log included)."""
+        if not self.pseudonym:
+            raise ValueError("this account has no pseudonym: read it with authenticate() "
+                             "or list_users()")
+        return self.pseudonym
+
+
+def new_pseudonym() -> str:
+    """A random actor name: 48 bits, so the published log cannot be matched to a username."""
+    return f"U-{secrets.token_hex(6)}"
+
+
+def _ensure_pseudonyms(connection: Connection) -> None:
+    """Give accounts made before pseudonyms existed (migration 0005) one, once."""
+    missing = connection.execute(select(web_users.c.username).where(
+        web_users.c.pseudonym.is_(None))).scalars().all()
+    for username in missing:
+        connection.execute(update(web_users).where(
+            (web_users.c.username == username) & web_users.c.pseudonym.is_(None))
+            .values(pseudonym=new_pseudonym()))
+
+
+def pseudonym_of(engine: Engine, username: str) -> str:
+    """The pseudonym of an account (given now if it had none); InputError if there is none."""
+    with engine.begin() as connection:
+        _ensure_pseudonyms(connection)
+        found = connection.scalar(select(web_users.c.pseudonym).where(
+            web_users.c.username == username[:64]))
+    if found is None:
+        raise InputError(f"no user {username[:64]!r}", hint="Check the username.")
+    return str(found)
+
+
+class UsedCodes:
+    """The newest TOTP time step accepted per account, so that a code works once.
+
+    In memory, in the process that checks logins: a restart forgets it, which lets a
+    code seen just before the restart be replayed within its 30 to 60 seconds.
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def claim(self, username: str, step: int) -> bool:
+        """Accept ``step`` for ``username`` if it is newer than any accepted before."""
+        with self._lock:
+            if step <= self._last.get(username, -1):
+                return False
+            self._last[username] = step
+            return True
 
 
 def default_hasher() -> PasswordHasher:
@@ -80,15 +138,17 @@ def add_user(engine: Engine, username: str, password: str, roles: list[str] | tu
             raise InputError(f"there is already a user {username!r}",
                              hint="Choose another username.")
         connection.execute(insert(web_users).values(
-            username=username, password_hash=hashed, totp_secret=secret,
-            roles=",".join(sorted(chosen)), created_at=at, disabled=False))
+            username=username, pseudonym=new_pseudonym(), password_hash=hashed,
+            totp_secret=secret, roles=",".join(sorted(chosen)), created_at=at, disabled=False))
     return secret
 
 
 def list_users(engine: Engine) -> list[User]:
-    with engine.connect() as connection:
+    with engine.begin() as connection:
+        _ensure_pseudonyms(connection)
         rows = connection.execute(select(web_users).order_by(web_users.c.username)).all()
-    return [User(r.username, frozenset(r.roles.split(",")), bool(r.disabled)) for r in rows]
+    return [User(r.username, frozenset(r.roles.split(",")), bool(r.disabled), r.pseudonym)
+            for r in rows]
 
 
 def set_disabled(engine: Engine, username: str, disabled: bool) -> None:
@@ -100,26 +160,59 @@ def set_disabled(engine: Engine, username: str, disabled: bool) -> None:
 
 
 def authenticate(engine: Engine, username: str, password: str, one_time_code: str,
-                 *, now: float, hasher: PasswordHasher | None = None) -> User:
-    """The user, if password and TOTP code are right; otherwise :class:`LoginFailed`."""
+                 *, now: float, hasher: PasswordHasher | None = None,
+                 used: UsedCodes | None = None) -> User:
+    """The user, if password and TOTP code are right; otherwise :class:`LoginFailed`.
+
+    With ``used``, a code (a TOTP time step) is accepted once per account: a code
+    seen over a shoulder or in a proxy's log cannot be replayed within its window.
+    """
     hasher = hasher or default_hasher()
     with engine.connect() as connection:
         row = connection.execute(select(web_users).where(
             web_users.c.username == username[:64])).first()
     if row is None or row.disabled:
-        # Hash anyway, so that a missing user takes as long as a wrong password.
+        # Verify anyway, so that a missing user takes as long as a wrong password: one
+        # argon2 operation, as for a real account (the dummy hash is made only once).
         with contextlib.suppress(VerificationError):
-            hasher.verify(_DUMMY_HASHES.setdefault(id(hasher), hasher.hash("x" * 16)), password)
+            hasher.verify(_dummy_hash(hasher), password)
         raise LoginFailed()
     try:
         hasher.verify(row.password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         raise LoginFailed() from None
-    code = "".join(ch for ch in one_time_code if ch.isdigit())
-    if len(code) != 6 or not pyotp.TOTP(row.totp_secret).verify(code, for_time=now,
-                                                                 valid_window=1):
+    step = _matching_step(row.totp_secret, one_time_code, now)
+    if step is None or (used is not None and not used.claim(row.username, step)):
         raise LoginFailed()
-    return User(row.username, frozenset(row.roles.split(",")), False)
+    pseudonym = row.pseudonym or pseudonym_of(engine, row.username)
+    return User(row.username, frozenset(row.roles.split(",")), False, pseudonym)
 
 
-_DUMMY_HASHES: dict[int, str] = {}
+def _matching_step(secret: str, one_time_code: str, now: float) -> int | None:
+    """The time step whose code was typed (the current one or a neighbour), if any."""
+    code = "".join(ch for ch in one_time_code if ch.isdigit())
+    if len(code) != 6:
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+_DUMMY_HASHES: dict[tuple[object, ...], str] = {}
+_DUMMY_LOCK = threading.Lock()
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash made with ``hasher``'s parameters, computed once per parameter set."""
+    key = (type(hasher), hasher.time_cost, hasher.memory_cost, hasher.parallelism,
+           hasher.hash_len, hasher.salt_len, hasher.type)
+    found = _DUMMY_HASHES.get(key)
+    if found is None:
+        with _DUMMY_LOCK:
+            found = _DUMMY_HASHES.get(key)
+            if found is None:
+                found = _DUMMY_HASHES[key] = hasher.hash("x" * 16)
+    return found

@@ -180,8 +180,10 @@ def _check_current_rows(archive: Archive, connection: Connection, kind: str,
                         by_version: dict[tuple[str, str, int], tuple[int, LogEntry]],
                         report: ArchiveVerification) -> None:
     newest = {version.id: version for version in store.fetch_versions(connection, kind)}
+    seen: set[str] = set()
     for stored in store.query_records(connection, kind, include_deleted=True):
         record_id = str(stored.clear["id"])
+        seen.add(record_id)
         key = (kind, record_id, stored.version)
         if key not in by_version or record_id not in newest or \
                 newest[record_id].version != stored.version:
@@ -207,6 +209,9 @@ def _check_current_rows(archive: Archive, connection: Connection, kind: str,
             report.files_checked += 1
             if problem:
                 report.problems.append(f"evidence file {record_id}.age: {problem}")
+    for record_id in sorted(set(newest) - seen):  # a deletion leaves a tombstone, never this
+        report.problems.append(f"{_name((kind, record_id, newest[record_id].version))}: its "
+                               "current row is gone from the database (removed)")
 
 
 def _check_file(archive: Archive, evidence_id: str, expected_sha256: str | None,

@@ -21,7 +21,7 @@ from sqlalchemy import insert
 
 from bearwitness.crypto.files import decrypt_bytes, encrypt_file
 from bearwitness.domain.records import RECORD_TYPES, Evidence, Record, record_type
-from bearwitness.errors import ImportRejected, InputError, NotFound
+from bearwitness.errors import ArchiveError, ImportRejected, InputError, NotFound
 from bearwitness.intake.importers import ImportRow, sha256_file
 from bearwitness.services.archive import Archive
 from bearwitness.services.ledger import append_entries, sync_log
@@ -34,11 +34,6 @@ from bearwitness.services.sealing import (
 from bearwitness.store import rows as store
 from bearwitness.store.schema import REFERENCES, folded_submissions
 from bearwitness.tlog.entry import LogEntry
-
-# Evidence files up to this size are logged without a bare SHA-256: such a file (a
-# form, a short note) could be confirmed by hashing a guess. The record's salted
-# commitment binds its hash instead, and `prove` discloses record and file together.
-GUESSABLE_FILE_BYTES = 1 << 20
 
 # Write order that satisfies foreign keys inside one batch.
 ORDER = ["source", "person", "event", "document", "evidence", "act", "person_record", "claim",
@@ -145,7 +140,11 @@ def write_records(
                 continue
             target = archive.blobs / f"{record.id}.age"
             if record.id in files:
-                digest = encrypt_file(files[record.id], target, archive.recipient)
+                try:  # never over another record's file, even in a race for the same id
+                    digest = encrypt_file(files[record.id], target, archive.recipient,
+                                          exclusive=True)
+                except FileExistsError:
+                    raise _taken(record.id) from None
                 placed.append((target, None))
                 if record.sha256 and digest != record.sha256:
                     raise InputError(f"evidence {record.id}: the file changed while it was read",
@@ -157,7 +156,11 @@ def write_records(
                 # Opened once to prove it is the file the record describes.
                 decrypt_bytes(sealed_files[record.id], secrets.identity,
                               expected_sha256=record.sha256, what=f"evidence {record.id}")
-                os.replace(sealed_files[record.id], target)
+                try:
+                    os.link(sealed_files[record.id], target)  # fails if the id has a file
+                except FileExistsError:
+                    raise _taken(record.id) from None
+                os.unlink(sealed_files[record.id])
                 placed.append((target, sealed_files[record.id]))
         sealed = [
             seal_record(sealer, search_key, record, version=1, actor=archive.actor, at=at,
@@ -192,13 +195,20 @@ def write_records(
     return WriteResult(dict(ids), start)
 
 
+def _taken(evidence_id: str) -> ArchiveError:
+    return ArchiveError(f"evidence {evidence_id} already has a file in the archive",
+                        hint="Another write took this id first; nothing was changed. "
+                        "Save again: it gets a new id.")
+
+
 def log_entry(item: SealedVersion, kind: str, previous: str | None,
               blob: Path | None = None) -> LogEntry:
     """The log entry for one sealed record version (``blob``: an evidence record's file)."""
     record = item.version
-    evidence_hash = None
-    if record.kind == "evidence" and int(item.row.get("size") or 0) > GUESSABLE_FILE_BYTES:
-        evidence_hash = item.row.get("sha256")
+    # No bare SHA-256 of an evidence file ever goes into the (published) log: whoever
+    # holds a suspect's phone could test its files against it, and prove who sent one.
+    # The file's hash is a field of the record, bound by the record's salted commitment;
+    # `prove --file` discloses record, salt and file together.
     return LogEntry(
         kind=kind,
         record_type=record.kind,
@@ -208,7 +218,6 @@ def log_entry(item: SealedVersion, kind: str, previous: str | None,
         previous_commitment=previous,
         actor=record.actor,
         time=record.recorded_at,
-        file_sha256=evidence_hash or None,
         # Hashes of the ciphertexts, so that a locked archive can be verified too.
         sealed_sha256=hashlib.sha256(record.payload).hexdigest(),
         sealed_file_sha256=sha256_file(blob) if blob is not None and blob.exists() else None,

@@ -204,6 +204,9 @@ web_users = Table(
     "web_users",
     metadata,
     Column("username", String(64), primary_key=True),
+    # What the transparency log and the audit trail name the user by: random, never the
+    # username, since the log is published (migration 0005).
+    Column("pseudonym", String(64), nullable=True, unique=True),
     Column("password_hash", String(200), nullable=False),
     Column("totp_secret", String(64), nullable=False),
     Column("roles", String(200), nullable=False),
