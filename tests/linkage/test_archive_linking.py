@@ -189,3 +189,34 @@ def test_decision_times_are_the_clock_given(archive: Archive) -> None:
     with archive.engine.connect() as connection:
         log = link_review.decision_log(connection)
     assert log["decided_at"].tolist() == ["2026-03-01T12:00:30Z"]
+
+
+def test_verify_catches_a_changed_link_run_or_review_decision(archive: Archive) -> None:
+    from sqlalchemy import delete, update
+
+    from bearwitness.services import checkpoints
+    from bearwitness.services.verification import verify_archive
+
+    _import(archive, people=30)
+    linking.link_archive(archive)
+    queue = link_review.queue(archive, band=(0.0, 1.0))
+    left, right = queue.iloc[0]["left_id"], queue.iloc[0]["right_id"]
+    link_review.decide(archive, left, right, "reject", "FICTIONAL: different fathers")
+    checkpoints.sign_new_checkpoint(archive)
+    assert verify_archive(archive).ok, verify_archive(archive).problems
+    locked = Archive.open(archive.folder)
+    try:
+        assert verify_archive(locked).ok
+    finally:
+        locked.close()
+
+    with archive.engine.begin() as connection:  # an insider turns a weak link into a strong one
+        connection.execute(update(link_pairs).where(link_pairs.c.left_id == left)
+                           .where(link_pairs.c.right_id == right).values(probability=0.99))
+    assert any("link run LR-0001: its pairs or clusters were changed" in p
+               for p in verify_archive(archive).problems)
+
+    with archive.engine.begin() as connection:  # ... or makes a rejection disappear
+        connection.execute(delete(link_decisions))
+    assert any("review decision LD-000001 is logged but gone" in p
+               for p in verify_archive(archive).problems)

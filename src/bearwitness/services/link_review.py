@@ -23,7 +23,7 @@ import pandas as pd
 from sqlalchemy import Connection, insert, select
 
 from bearwitness.domain.records import PersonRecord
-from bearwitness.errors import InputError, NotFound
+from bearwitness.errors import BearWitnessError, InputError, NotFound
 from bearwitness.linkage.review import (
     LOG_COLUMNS,
     ClusterEdit,
@@ -70,6 +70,40 @@ def reasons(archive: Archive) -> list[str]:
                                   .order_by(link_decisions.c.idx)).all()
     return [json.loads(sealer.open(sealed, _context(idx), what=f"link decision {idx}"))["reason"]
             for idx, sealed in rows]
+
+
+def decision_problems(archive: Archive, connection: Connection,
+                      logged: dict[str, LogEntry]) -> list[str]:
+    """What verification finds wrong with the review decisions, given their logged entries
+    by id (``LD-000001``): a decision changed, unlogged, or removed."""
+    problems, kept = [], set()
+    for row in connection.execute(select(link_decisions).order_by(link_decisions.c.idx)).all():
+        record_id = f"LD-{row.idx:06d}"
+        kept.add(record_id)
+        name, entry = f"review decision {record_id}", logged.get(record_id)
+        if entry is None:
+            problems.append(f"{name} is in the database but not in the log")
+            continue
+        if row.commitment != entry.commitment or (
+                entry.sealed_sha256 and hashlib.sha256(row.sealed).hexdigest()
+                != entry.sealed_sha256):
+            problems.append(f"{name}: it differs from what the log holds (altered)")
+            continue
+        if archive.locked:
+            continue
+        try:
+            opened = json.loads(archive.sealer.open(row.sealed, _context(row.idx), what=name))
+        except BearWitnessError as error:
+            problems.append(f"{name}: {error.message}")
+            continue
+        data = {"type": "link_review", "idx": row.idx, "left_id": row.left_id,
+                "right_id": row.right_id, "decision": row.decision, "origin": row.origin,
+                "reason": opened["reason"], "analyst": row.analyst, "decided_at": row.decided_at}
+        if commit(base64.b64decode(opened["salt"]), canonical_json(data)) != row.commitment:
+            problems.append(f"{name}: it was changed after it was logged (altered)")
+    problems += [f"review decision {record_id} is logged but gone from the database (removed)"
+                 for record_id in sorted(set(logged) - kept)]
+    return problems
 
 
 def _context(idx: int) -> bytes:

@@ -33,7 +33,7 @@ import pandas as pd
 from sqlalchemy import Connection, func, insert, select
 
 from bearwitness.domain.records import Person, PersonRecord
-from bearwitness.errors import ArchiveError, InputError, NotFound
+from bearwitness.errors import ArchiveError, BearWitnessError, InputError, NotFound
 from bearwitness.linkage.features import ROLES, Features, Problem, build_features
 from bearwitness.linkage.options import LinkOptions
 from bearwitness.services.archive import Archive
@@ -166,10 +166,55 @@ def _assign_persons(clusters: pd.DataFrame) -> dict[str, str | None]:
     return chosen
 
 
+def _committed(run: RunSummary, pairs: pd.DataFrame, clusters: pd.DataFrame) -> dict[str, Any]:
+    """What a run's log entry commits to: its summary and digests of its pairs and clusters."""
+    return {
+        "type": "link_run", **{k: v for k, v in dataclasses.asdict(run).items()
+                               if k not in ("commitment", "threshold")},
+        "threshold": repr(float(run.threshold)),
+        "pairs_sha256": _digest(pairs, ["left_id", "right_id", "probability", "decision"]),
+        "clusters_sha256": _digest(clusters, ["record_id", "cluster_id", "person_id",
+                                              "link_probability"]),
+    }
+
+
+def run_problems(archive: Archive, connection: Connection,
+                 logged: dict[str, LogEntry]) -> list[str]:
+    """What verification finds wrong with the kept link runs, given their logged entries
+    by run id: a run, its pairs or its clusters changed, unlogged, or removed."""
+    problems, kept = [], set()
+    for row in connection.execute(select(link_runs)).all():
+        kept.add(row.id)
+        name, entry = f"link run {row.id}", logged.get(row.id)
+        if entry is None:
+            problems.append(f"{name} is in the database but not in the log")
+            continue
+        if row.commitment != entry.commitment or (
+                entry.sealed_sha256 and hashlib.sha256(row.sealed).hexdigest()
+                != entry.sealed_sha256):
+            problems.append(f"{name}: it differs from what the log holds (altered)")
+            continue
+        if archive.locked:
+            continue  # its pairs and clusters are checked against the commitment when unlocked
+        try:
+            opened = json.loads(archive.sealer.open(row.sealed, f"link_run:{row.id}".encode(),
+                                                    what=name))
+        except BearWitnessError as error:
+            problems.append(f"{name}: {error.message}")
+            continue
+        run = RunSummary(**{k: v for k, v in row._mapping.items() if k != "sealed"})
+        committed = _committed(run, run_pairs(connection, row.id), run_clusters(connection, row.id))
+        if commit(base64.b64decode(opened["salt"]), canonical_json(committed)) != row.commitment:
+            problems.append(f"{name}: its pairs or clusters were changed after it was logged")
+    problems += [f"link run {run_id} is logged but gone from the database (removed)"
+                 for run_id in sorted(set(logged) - kept)]
+    return problems
+
+
 def _digest(frame: pd.DataFrame, columns: list[str]) -> str:
-    """SHA-256 of the frame's rows as ``a,b,c\\n`` text, floats written exactly (repr)."""
+    """SHA-256 of the frame's rows, sorted, as ``a,b,c\\n`` text, floats written exactly."""
     digest = hashlib.sha256()
-    for row in frame[columns].itertuples(index=False):
+    for row in frame[columns].sort_values(columns[:2]).itertuples(index=False):
         digest.update((",".join("" if v is None or v != v else repr(float(v))
                                 if isinstance(v, float) else str(v) for v in row) + "\n").encode())
     return digest.hexdigest()
@@ -234,14 +279,8 @@ def _persist(archive: Archive, records: pd.DataFrame, versions: dict[str, int],
                          len(records), len(pairs), int(clusters["cluster_id"].nunique()),
                          decisions, "")
         salt = _random.token_bytes(32)
-        committed = {
-            "type": "link_run", **{k: v for k, v in dataclasses.asdict(run).items()
-                                   if k not in ("commitment", "threshold")},
-            "threshold": repr(float(options.threshold)),
-            "pairs_sha256": _digest(pairs, ["left_id", "right_id", "probability", "decision"]),
-            "clusters_sha256": _digest(clusters, ["record_id", "cluster_id", "person_id_new",
-                                                  "link_probability"]),
-        }
+        kept = clusters[["record_id", "cluster_id", "person_id_new", "link_probability"]]
+        committed = _committed(run, pairs, kept.rename(columns={"person_id_new": "person_id"}))
         run = dataclasses.replace(run, commitment=commit(salt, canonical_json(committed)))
         sealed = sealer.seal(json.dumps({"salt": base64.b64encode(salt).decode(),
                                          "model": model_json}).encode(),

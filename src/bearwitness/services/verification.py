@@ -16,7 +16,8 @@
 4. every evidence file: unlocked, decrypted and hashed against the logged
    SHA-256 of the original; locked, its age file against the logged hash of the
    sealed file;
-5. every estimate run kept, against its logged commitment.
+5. every estimate run kept, every link run (with its pairs and clusters, when
+   unlocked) and every review decision, against its logged commitment.
 
 Entries appended after the newest checkpoint are checked against the database
 but are not yet covered by a signature: the report counts them.
@@ -28,7 +29,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func, select
 
 from bearwitness.crypto.files import check_file
 from bearwitness.domain.records import RECORD_TYPES
@@ -113,6 +114,8 @@ def _check_records(archive: Archive, entries: dict[int, bytes],
                    report: ArchiveVerification) -> None:
     by_version: dict[tuple[str, str, int], tuple[int, LogEntry]] = {}
     estimates: dict[str, LogEntry] = {}
+    link_runs: dict[str, LogEntry] = {}
+    link_reviews: dict[str, LogEntry] = {}
     for index in sorted(entries):
         try:
             entry = parse_entry(entries[index])
@@ -121,6 +124,9 @@ def _check_records(archive: Archive, entries: dict[int, bytes],
             continue
         if entry.kind == "estimate":
             estimates[entry.record_id] = entry
+        elif entry.kind == "link_decision":
+            kept = link_runs if entry.record_type == "link_run" else link_reviews
+            kept[entry.record_id] = entry
         if entry.kind not in RECORD_ENTRY_KINDS:
             continue
         key = (entry.record_type, entry.record_id, entry.version)
@@ -157,6 +163,22 @@ def _check_records(archive: Archive, entries: dict[int, bytes],
         for kind in RECORD_TYPES:
             _check_current_rows(archive, connection, kind, by_version, report)
         report.problems += estimate_problems(connection, estimates)
+        report.problems += _linkage_problems(archive, connection, link_runs, link_reviews)
+
+
+def _linkage_problems(archive: Archive, connection: Connection, runs: dict[str, LogEntry],
+                      reviews: dict[str, LogEntry]) -> list[str]:
+    from bearwitness.store.schema import link_decisions, link_runs
+
+    kept = connection.execute(select(func.count()).select_from(link_runs)).scalar_one() + \
+        connection.execute(select(func.count()).select_from(link_decisions)).scalar_one()
+    if not (kept or runs or reviews):
+        return []  # never linked: no need to load the linkage stack (pandas)
+    from bearwitness.services.link_review import decision_problems
+    from bearwitness.services.linking import run_problems
+
+    return run_problems(archive, connection, runs) + \
+        decision_problems(archive, connection, reviews)
 
 
 def _check_version(archive: Archive, version: store.StoredVersion, entry: LogEntry) -> str:
