@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,12 +90,37 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
+_STEPS_USED: weakref.WeakKeyDictionary[object, dict[str, int]] = weakref.WeakKeyDictionary()
+_STEPS_USED_AT: dict[str, dict[str, int]] = {}  # servers in their own process, by address
+
+
+def fresh_code(client: TestClient | str, secret: str) -> str:
+    """A TOTP code the workbench (a test client's app, or a server's address) has not
+    accepted yet: it refuses replays.
+
+    The current step if unused, else the next one (still in the window); past that it
+    waits for the clock, as a person would.
+    """
+    import time
+
+    used = (_STEPS_USED_AT.setdefault(client, {}) if isinstance(client, str)
+            else _STEPS_USED.setdefault(client.app, {}))
+    totp = pyotp.TOTP(secret)
+    while True:
+        current = totp.timecode(time.time())
+        step = max(current, used.get(secret, -1) + 1)
+        if step <= current + 1:
+            used[secret] = step
+            return str(totp.generate_otp(step))
+        time.sleep(1)
+
+
 def login(client: TestClient, team: Team, username: str) -> str:
     """Log ``username`` in; returns the CSRF token of the new session."""
     page = client.get("/login")
     response = client.post("/login", data={
         "csrf": csrf_of(page.text), "username": username, "password": PASSWORD,
-        "code": pyotp.TOTP(team.secrets[username]).now()}, follow_redirects=False)
+        "code": fresh_code(client, team.secrets[username])}, follow_redirects=False)
     assert response.status_code == 303, response.text
     return csrf_of(client.get("/").text)
 

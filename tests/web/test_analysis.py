@@ -13,7 +13,7 @@ import re
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from bearwitness.services import audit, estimates, link_review, linking
+from bearwitness.services import audit, estimates, link_review, linking, users
 from bearwitness.services.archive import Archive
 from bearwitness.store.schema import log_entries
 from bearwitness.tlog.entry import parse_entry
@@ -60,7 +60,8 @@ def test_link_now_review_and_the_next_run_applies_the_decision(
     assert "full_name" in compared.text  # the two records, opened for this page only
     archive = workbench.app.app.state.keys.archive  # type: ignore[attr-defined]
     revealed = audit.recent(archive.engine, action="reveal")
-    assert revealed[0].actor == "U-analyst" and revealed[0].target == f"{left} {right}"
+    analyst = users.pseudonym_of(archive.engine, "analyst")
+    assert revealed[0].actor == analyst and revealed[0].target == f"{left} {right}"
 
     no_reason = workbench.post("/linkage/decide", data={
         "csrf": token, "left": left, "right": right, "verdict": "accept", "reason": " "})
@@ -77,9 +78,9 @@ def test_link_now_review_and_the_next_run_applies_the_decision(
     assert kept.status_code == 200 and "Decision 1 kept" in kept.text
     with archive.engine.connect() as connection:
         log = link_review.decision_log(connection)
-    assert list(log["decision"]) == ["reject"] and log["analyst"][0] == "U-analyst"
+    assert list(log["decision"]) == ["reject"] and log["analyst"][0] == analyst
     assert link_review.reasons(archive) == ["FICTIONAL: different fathers' names"]
-    assert ("link_decision", "link_review", "U-analyst") in _kinds(archive)
+    assert ("link_decision", "link_review", analyst) in _kinds(archive)
     page = workbench.get("/linkage").text
     assert "FICTIONAL: different fathers&#39; names" in page  # unlocked: reasons are shown
 
@@ -173,7 +174,8 @@ def test_an_estimate_run_from_the_page_is_kept_like_the_cli_keeps_it(
     assert kept.link_run_id == "LR-0001" and kept.method == "loglinear"
     assert kept.result["inputs"]["source"].endswith("LR-0001")
     assert kept.inputs_sha256 == hashlib.sha256(b"LR-0001").hexdigest()  # as the CLI digests
-    assert ("estimate", "estimate", "U-analyst") in _kinds(keys.archive)
+    analyst = users.pseudonym_of(keys.archive.engine, "analyst")
+    assert ("estimate", "estimate", analyst) in _kinds(keys.archive)
 
     detail = workbench.get("/estimates/ES-0001")
     assert detail.status_code == 200
@@ -212,5 +214,6 @@ def test_an_unlock_in_the_workbench_is_in_the_transparency_log(workbench: TestCl
     unlock(workbench, team)
     archive = workbench.app.app.state.keys.archive  # type: ignore[attr-defined]
     entry = last_log_entry(archive)
-    assert (entry.kind, entry.record_type, entry.actor) == ("unlock", "archive", "U-custodian")
+    custodian = users.pseudonym_of(archive.engine, "custodian")
+    assert (entry.kind, entry.record_type, entry.actor) == ("unlock", "archive", custodian)
     assert entry.commitment == unlock_commitment(archive, "passphrase")

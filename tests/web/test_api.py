@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import pyotp
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 
 from bearwitness.web.workbench.app import create_workbench_app
-from tests.web.conftest import PASSPHRASE, PASSWORD, Team, cheap_hasher, login
+from tests.web.conftest import PASSPHRASE, PASSWORD, Team, cheap_hasher, fresh_code, login
 
 
 def token_for(client: TestClient, team: Team, username: str) -> str:
     response = client.post("/api/v1/session", json={
         "username": username, "password": PASSWORD,
-        "code": pyotp.TOTP(team.secrets[username]).now()})
+        "code": fresh_code(client, team.secrets[username])})
     assert response.status_code == 200, response.text
     return str(response.json()["token"])
 

@@ -14,14 +14,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyotp
 import pytest
 
 from bearwitness.crypto.kdf import KdfParams
 from bearwitness.intake.importers import ImportRow
 from bearwitness.services import writing
 from bearwitness.services.archive import Archive
-from tests.web.conftest import FICTIONAL_ROWS, PASSPHRASE, PASSWORD, add_person_lists
+from tests.web.conftest import FICTIONAL_ROWS, PASSPHRASE, PASSWORD, add_person_lists, fresh_code
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("BEARWITNESS_TEST_ARTIFACTS", "test-artifacts")) / "web"
@@ -149,7 +148,7 @@ def login(page: object, servers: Servers, role: str) -> None:
     page.get_by_label("Username").fill(role)  # type: ignore[attr-defined]
     page.get_by_label("Password").fill(PASSWORD)  # type: ignore[attr-defined]
     page.get_by_label("One-time code").fill(  # type: ignore[attr-defined]
-        pyotp.TOTP(servers.secrets[role]).now())
+        fresh_code(servers.workbench, servers.secrets[role]))
     page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import re
 
-import pyotp
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
@@ -15,7 +14,15 @@ from bearwitness.crypto.seal import open_with_identity
 from bearwitness.services import inbox, reading
 from bearwitness.services.archive import Archive
 from bearwitness.web.source.app import IntakeSettings, create_intake_app
-from tests.web.conftest import BASE, PASSPHRASE, PASSWORD, Team, csrf_of, wait_for_fold
+from tests.web.conftest import (
+    BASE,
+    PASSPHRASE,
+    PASSWORD,
+    Team,
+    csrf_of,
+    fresh_code,
+    wait_for_fold,
+)
 
 TEXT = "FICTIONAL account: they took my passport at the checkpoint"
 
@@ -207,7 +214,7 @@ def test_replies_reach_only_the_holder_of_the_receipt_code(intake: TestClient,
         page = workbench.get("/login")
         workbench.post("/login", data={"csrf": csrf_of(page.text), "username": username,
                                        "password": PASSWORD,
-                                       "code": pyotp.TOTP(team.secrets[username]).now()})
+                                       "code": fresh_code(workbench, team.secrets[username])})
         token = csrf_of(workbench.get("/").text)
         if username == "custodian":
             workbench.post("/unlock/passphrase", data={"csrf": token, "passphrase": PASSPHRASE})

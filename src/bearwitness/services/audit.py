@@ -1,4 +1,8 @@
-"""The workbench's audit trail: who unlocked, locked, revealed or replied, by id only."""
+"""The workbench's audit trail: who unlocked, locked, revealed or replied, by id only.
+
+Actors are account pseudonyms (``users.User.actor``), never usernames: the trail is
+shown to auditors and what it names must match the published log.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from sqlalchemy import Engine, insert, select
 from bearwitness.store.schema import web_audit
 
 ACTIONS = ("login", "logout", "unlock", "lock", "auto_lock", "reveal", "fold", "reply",
-           "user_add", "user_disable", "user_enable", "download")
+           "user_add", "user_disable", "user_enable", "download", "download_mismatch")
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, Response
 
 from bearwitness.errors import BearWitnessError
 from bearwitness.services.archive import Archive
-from bearwitness.services.users import default_hasher
+from bearwitness.services.users import UsedCodes, default_hasher
 from bearwitness.web.guard import WORKBENCH_CSP, Guard, Scope
 from bearwitness.web.rendering import STATIC, render
 from bearwitness.web.workbench import api, entry, estimates, linkage, pages, records
@@ -67,6 +67,8 @@ def create_workbench_app(folder: Path, settings: WorkbenchSettings | None = None
     app.state.settings = settings
     app.state.keys = keys
     app.state.sessions = SessionStore(settings, clock)
+    keys.on_lock.append(app.state.sessions.forget_reveals)  # a new unlock reveals anew
+    app.state.used_codes = UsedCodes()  # TOTP steps accepted, in this process's memory
     app.state.throttle = LoginThrottle(settings, clock)
     app.state.jobs = Jobs(clock)
     app.state.hasher = hasher or default_hasher()

@@ -28,6 +28,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 COOKIE_SECURE = "__Host-bw-session"
 COOKIE_PLAIN = "bw-session"
+DEVICE_SECURE = "__Host-bw-device"  # marks a browser that logged in before (login throttling)
+DEVICE_PLAIN = "bw-device"
 
 
 class NotLoggedIn(Exception):
@@ -40,6 +42,10 @@ def allowed(user: User | None, permission: str) -> bool:
 
 def cookie_name(request: Request) -> str:
     return COOKIE_SECURE if request.app.state.settings.secure_cookies else COOKIE_PLAIN
+
+
+def device_cookie_name(request: Request) -> str:
+    return DEVICE_SECURE if request.app.state.settings.secure_cookies else DEVICE_PLAIN
 
 
 def current_session(request: Request) -> Session | None:

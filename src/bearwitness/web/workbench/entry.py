@@ -160,8 +160,12 @@ async def incident(request: Request) -> Response:
     form = await request.form(max_files=0, max_fields=60 + MAX_VICTIMS * 40)
     await check_csrf(request, session)
     keys = request.app.state.keys
+    rows_sent = _text(form, "victim_rows", 3).strip() or "1"
+    if not (rows_sent.isascii() and rows_sent.isdigit()):
+        raise InputError(f"the number of victim rows is {rows_sent!r}, not a whole number",
+                         hint="Use the incident form as the workbench shows it.")
+    victims = max(1, min(int(rows_sent), MAX_VICTIMS))
     try:
-        victims = max(1, min(int(_text(form, "victim_rows", 3) or "1"), MAX_VICTIMS))
         rows, labels = incident_rows(form, id_factory(keys.archive, keys.locked), victims)
         done = await asyncio.to_thread(store_rows, keys, user, rows, labels)
     except (BearWitnessError, ValueError) as error:

@@ -80,16 +80,24 @@ async def run_estimate(request: Request) -> Response:
     with archive.engine.connect() as connection:
         linking.latest_run(connection)  # NotFound at once, rather than a failed job, if none
 
+    check = keys.guard()
+
     def work(job: Job) -> str:
         def counted(total: int | None) -> None:
+            check()
             job.total = total
 
+        def advanced(units: int) -> None:
+            check()  # a lock stops the sampler before the result is kept
+            job.advance(units)
+
+        check()
         _, kept = estimates.estimate_archive(archive, method=name, strata=chosen, seed=seed,
-                                             progress=job.advance, on_total=counted)
+                                             progress=advanced, on_total=counted)
         return kept.id
 
     try:
-        request.app.state.jobs.start("estimate", f"U-{user.username}", work)
+        request.app.state.jobs.start("estimate", user.actor, work)
     except InputError as error:
         return error_response(request, session, error)
     return redirect("/estimates")

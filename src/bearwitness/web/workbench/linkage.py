@@ -81,7 +81,7 @@ async def linkage(request: Request) -> Response:
             evidence = [(str(name), _text(values.iloc[0]), _text(values.iloc[1]))
                         for name, values in view.iterrows()]
             audit.record(keys.archive.engine, at=keys.archive.now(),
-                         actor=f"U-{user.username}", action="reveal", target=f"{left} {right}")
+                         actor=user.actor, action="reveal", target=f"{left} {right}")
     if not keys.locked and overview["decisions"]:
         opened = await asyncio.to_thread(link_review.reasons, keys.archive)
         reasons = opened[::-1][:30]
@@ -100,13 +100,17 @@ async def link_now(request: Request) -> Response:
     if keys.locked:
         return message(request, session, "Linking", "Linking needs an unlock: person records "
                        "are read from sealed fields.", status=409)
-    archive = keys.for_user(user)
+    archive, check = keys.for_user(user), keys.guard()
 
     def work(_: Job) -> str:
-        return str(linking.link_archive(archive).run.id)
+        # A lock takes the keys from this copy too, so the run fails where it next seals.
+        check()
+        kept = str(linking.link_archive(archive).run.id)
+        check()
+        return kept
 
     try:
-        request.app.state.jobs.start("link", f"U-{user.username}", work)
+        request.app.state.jobs.start("link", user.actor, work)
     except InputError as error:
         return error_response(request, session, error)
     return redirect("/linkage")

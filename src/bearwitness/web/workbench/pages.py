@@ -17,6 +17,7 @@ from bearwitness.web.workbench.auth import (
     check_csrf,
     cookie_name,
     current_session,
+    device_cookie_name,
     require,
     require_user,
 )
@@ -63,26 +64,32 @@ async def login(request: Request) -> Response:
     form = await request.form(max_files=0, max_fields=10)
     await check_csrf(request, session)
     username = _field(form, "username", 64).strip().lower()
-    client = f"client:{request.client.host if request.client else '-'}"
     throttle = state.throttle
-    if throttle.blocked(f"user:{username}", client):
+    keys = throttle.keys_for(username, request.client.host if request.client else None,
+                             request.cookies.get(device_cookie_name(request)))
+    if throttle.blocked(*keys):
         return page(request, "login.html", session, status=429, error=(
             "Too many failed logins. Wait 15 minutes and try again."))
     try:
         user = await asyncio.to_thread(
             users.authenticate, state.keys.archive.engine, username, _field(form, "password"),
-            _field(form, "code", 20), now=time.time(), hasher=state.hasher)
+            _field(form, "code", 20), now=time.time(), hasher=state.hasher,
+            used=state.used_codes)
     except users.LoginFailed:
-        throttle.failed(f"user:{username}", client)
+        throttle.failed(*keys)
         return page(request, "login.html", session, status=401,
                     error="Wrong username, password or one-time code.")
-    throttle.succeeded(f"user:{username}", client)
+    throttle.succeeded(*keys)
     state.sessions.drop(session.token)  # a fresh token after login: no session fixation
     fresh = state.sessions.new(user, session.language)
     audit.record(state.keys.archive.engine, at=state.keys.archive.now(),
-                 actor=f"U-{user.username}", action="login")
+                 actor=user.actor, action="login")
     response = redirect("/")
     _set_cookie(request, response, fresh.token)
+    # This browser is now known for this user: others' failures no longer block it.
+    response.set_cookie(device_cookie_name(request), throttle.device_token(user.username),
+                        max_age=int(state.settings.device_cookie_seconds), httponly=True,
+                        secure=state.settings.secure_cookies, samesite="strict", path="/")
     return response
 
 
@@ -99,7 +106,7 @@ async def logout(request: Request) -> Response:
     await check_csrf(request, session)
     request.app.state.sessions.drop(session.token)
     audit.record(request.app.state.keys.archive.engine, at=request.app.state.keys.archive.now(),
-                 actor=f"U-{user.username}", action="logout")
+                 actor=user.actor, action="logout")
     response = redirect("/login")
     response.delete_cookie(cookie_name(request), path="/")
     return response
@@ -135,11 +142,11 @@ async def unlock_passphrase(request: Request) -> Response:
     if not keys.locked:
         return redirect("/")
     try:
-        await asyncio.to_thread(keys.unlock_with_passphrase, f"U-{user.username}",
+        await asyncio.to_thread(keys.unlock_with_passphrase, user.actor,
                                 _field(form, "passphrase", 1000))
     except BearWitnessError as error:
         return error_response(request, session, error)
-    return _unlocked(request, session, f"U-{user.username}")
+    return _unlocked(request, session, user.actor)
 
 
 def _unlocked(request: Request, session: Session, actor: str) -> Response:
@@ -158,7 +165,7 @@ async def unlock_share(request: Request) -> Response:
     if not keys.locked:
         return redirect("/")
     try:
-        have, need = await asyncio.to_thread(keys.add_share, user.username,
+        have, need = await asyncio.to_thread(keys.add_share, user,
                                              _field(form, "share", 2000))
     except BearWitnessError as error:
         return error_response(request, session, error)
@@ -166,7 +173,7 @@ async def unlock_share(request: Request) -> Response:
         return message(request, session, "Share received",
                        f"{have} of {need} shares are in. The other custodians now enter "
                        "theirs, each from their own session, within 10 minutes.")
-    return _unlocked(request, session, f"U-{user.username}")
+    return _unlocked(request, session, user.actor)
 
 
 @router.post("/lock")
@@ -174,7 +181,7 @@ async def lock(request: Request) -> Response:
     session, user = require_user(request)
     await request.form(max_files=0, max_fields=5)
     await check_csrf(request, session)
-    request.app.state.keys.lock(f"U-{user.username}")
+    request.app.state.keys.lock(user.actor)
     return redirect("/")
 
 
@@ -198,7 +205,7 @@ async def fold(request: Request) -> Response:
     keys = request.app.state.keys
     try:
         keys.archive.require_secrets()
-        start_fold(request, keys.for_user(user), f"U-{user.username}", audited=True)
+        start_fold(request, keys.for_user(user), user.actor, audited=True)
     except BearWitnessError as error:
         return error_response(request, session, error)
     return redirect("/inbox")
@@ -268,8 +275,8 @@ async def add_user(request: Request) -> Response:
         return page(request, "users.html", session, status=400,
                     users=users.list_users(keys.archive.engine), roles=users.ROLES,
                     created=None, error=f"{error.message}. {error.hint}")
-    audit.record(keys.archive.engine, at=keys.archive.now(), actor=f"U-{user.username}",
-                 action="user_add", target=username)
+    audit.record(keys.archive.engine, at=keys.archive.now(), actor=user.actor,
+                 action="user_add", target=users.pseudonym_of(keys.archive.engine, username))
     import pyotp
 
     uri = pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name="BearWitness")
@@ -293,6 +300,7 @@ async def change_user(request: Request, username: str, change: str) -> Response:
         return error_response(request, session, error)
     if change == "disable":
         request.app.state.sessions.drop_user(username)  # out at once, wherever they are
-    audit.record(keys.archive.engine, at=keys.archive.now(), actor=f"U-{user.username}",
-                 action=f"user_{change}", target=username)
+    audit.record(keys.archive.engine, at=keys.archive.now(), actor=user.actor,
+                 action=f"user_{change}", target=users.pseudonym_of(keys.archive.engine,
+                                                                    username))
     return redirect("/users")

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import hashlib
+import hmac
+import logging
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Callable
+from pathlib import Path
 from typing import Any
 
 import pyrage
@@ -16,7 +21,7 @@ from starlette.responses import Response, StreamingResponse
 from bearwitness.crypto.keys import parse_identity
 from bearwitness.domain import vocabulary
 from bearwitness.domain.records import RECORD_TYPES, Document, Evidence, Record
-from bearwitness.errors import BearWitnessError, InputError
+from bearwitness.errors import ArchiveError, BearWitnessError, InputError, TamperedError
 from bearwitness.services import audit, browse, intake_web, media, reading
 from bearwitness.web.i18n import N_
 from bearwitness.web.rendering import label
@@ -25,6 +30,7 @@ from bearwitness.web.workbench.common import error_response, message, page, redi
 from bearwitness.web.workbench.state import Session
 
 router = APIRouter(include_in_schema=False)
+logger = logging.getLogger(__name__)
 
 LISTED = ("event", "act", "person", "document", "source", "evidence", "claim", "intervention",
           "person_record")
@@ -167,7 +173,7 @@ async def reveal(request: Request, kind: str, record_id: str) -> Response:
         return message(request, session, "Locked", "Revealing needs an unlock.", status=409)
     reading.get(keys.archive, record_id)  # exists, or NotFound
     session.revealed.add(record_id)
-    audit.record(keys.archive.engine, at=keys.archive.now(), actor=f"U-{user.username}",
+    audit.record(keys.archive.engine, at=keys.archive.now(), actor=user.actor,
                  action="reveal", target=record_id)
     return redirect(f"/records/{kind}/{record_id}")
 
@@ -197,7 +203,7 @@ async def reply(request: Request, record_id: str) -> Response:
                               text if isinstance(text, str) else "", at=keys.archive.now())
     except BearWitnessError as error:
         return error_response(request, session, error)
-    audit.record(keys.archive.engine, at=keys.archive.now(), actor=f"U-{user.username}",
+    audit.record(keys.archive.engine, at=keys.archive.now(), actor=user.actor,
                  action="reply", target=record_id)
     return _detail(request, session, record_id,
                    notice=N_("The reply was sealed for the source."))
@@ -209,18 +215,48 @@ def _evidence(request: Request, record_id: str) -> tuple[Session, Evidence]:
     record = reading.open_full(keys.archive, record_id)  # LockedError while locked
     if not isinstance(record, Evidence):
         raise HTTPException(404, "There is no such evidence file.")
-    audit.record(keys.archive.engine, at=keys.archive.now(), actor=f"U-{user.username}",
+    audit.record(keys.archive.engine, at=keys.archive.now(), actor=user.actor,
                  action="download", target=record_id)
     return session, record
 
 
-def _plaintext_chunks(path: Any, identity: str) -> Iterator[bytes]:
-    """Decrypt an age file in a thread, handing plaintext over in chunks (never on disk)."""
-    chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=16)
+PUT_WAIT = 0.5         # seconds between the decrypting thread's looks at the cancel flag
+STALL_SECONDS = 300.0  # a client that takes nothing for this long is given up on
+QUEUED_CHUNKS = 16     # of pyrage's 8 KiB: what waits between the thread and the client
+
+
+class _Cancelled(Exception):
+    """The client went away (or stalled): the decrypting thread stops."""
+
+
+async def plaintext_chunks(path: Path, identity: str, *, expected_sha256: str,
+                           on_mismatch: Callable[[], None],
+                           cancel: threading.Event | None = None) -> AsyncGenerator[bytes, None]:
+    """Decrypt an age file in a thread, handing plaintext over in chunks (never on disk).
+
+    The plaintext is hashed as it goes and the last chunk is held back until the hash is
+    known: a file that does not match ``expected_sha256`` is never delivered whole.
+    ``on_mismatch`` is called then, and :class:`TamperedError` ends the response. When
+    the client goes away (the response is closed) or ``cancel`` is set, the thread stops.
+    """
+    cancel = cancel or threading.Event()
+    chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=QUEUED_CHUNKS)
+
+    def put(item: bytes | BaseException | None) -> None:
+        waited = 0.0
+        while not cancel.is_set():
+            try:
+                chunks.put(item, timeout=PUT_WAIT)
+                return
+            except queue.Full:
+                waited += PUT_WAIT
+                if waited >= STALL_SECONDS:
+                    cancel.set()
+        raise _Cancelled()
 
     class Writer:
         def write(self, data: bytes) -> int:
-            chunks.put(bytes(data))
+            put(bytes(data))
             return len(data)
 
         def flush(self) -> None:
@@ -230,30 +266,65 @@ def _plaintext_chunks(path: Any, identity: str) -> Iterator[bytes]:
         try:
             with path.open("rb") as source:
                 pyrage.decrypt_io(source, Writer(), [parse_identity(identity)])
-            chunks.put(None)
+            put(None)
         except BaseException as error:
-            chunks.put(error)
+            if not cancel.is_set():
+                with contextlib.suppress(_Cancelled):
+                    put(error)
 
-    threading.Thread(target=work, daemon=True).start()
-    while True:
-        item = chunks.get()
-        if item is None:
-            return
-        if isinstance(item, BaseException):
-            raise item
-        yield item
+    worker = threading.Thread(target=work, name="bw-download", daemon=True)
+    worker.start()
+    digest = hashlib.sha256()
+    held: bytes | None = None
+    try:
+        while True:
+            try:
+                item = await asyncio.to_thread(chunks.get, True, PUT_WAIT)
+            except queue.Empty:
+                if not worker.is_alive() and chunks.empty():
+                    raise ArchiveError("the evidence file could not be read to the end",
+                                       hint="Try again.") from None
+                continue
+            if item is None:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            digest.update(item)
+            if held is not None:
+                yield held
+            held = item
+        if expected_sha256 and not hmac.compare_digest(digest.hexdigest(),
+                                                       expected_sha256.lower()):
+            await asyncio.to_thread(on_mismatch)
+            raise TamperedError("the evidence file does not match its recorded SHA-256; "
+                                "the download was stopped before its end",
+                                hint="Restore the file from a backup, and check the server.")
+        if held is not None:
+            yield held
+    finally:
+        cancel.set()
 
 
 @router.get("/evidence/{record_id}/download")
 def download(request: Request, record_id: str) -> Response:
-    _, record = _evidence(request, record_id)
+    session, record = _evidence(request, record_id)
+    assert session.user is not None
     archive = request.app.state.keys.archive
     blob = archive.blobs / f"{record.id}.age"
     name = media.safe_name(record.filename or record.id, "")
     ascii_name = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "_"
                          for ch in name) or record.id
+    actor = session.user.actor
+
+    def mismatch() -> None:
+        # Ids only: the audit trail says which file failed, the log says nothing more.
+        logger.error("evidence %s does not match its recorded SHA-256", record.id)
+        audit.record(archive.engine, at=archive.now(), actor=actor,
+                     action="download_mismatch", target=record.id)
+
     return StreamingResponse(
-        _plaintext_chunks(blob, archive.require_secrets().identity),
+        plaintext_chunks(blob, archive.require_secrets().identity,
+                         expected_sha256=record.sha256, on_mismatch=mismatch),
         media_type=record.media_type if "/" in record.media_type else "application/octet-stream",
         headers={"content-disposition": f'attachment; filename="{ascii_name}"',
                  "content-length": str(record.size)})

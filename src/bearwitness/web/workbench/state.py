@@ -12,12 +12,16 @@ job (see ``pages.start_fold``), so the unlock answers at once however much waits
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import hmac
+import ipaddress
 import secrets
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bearwitness.errors import UnlockError
+from bearwitness.errors import LockedError, UnlockError
 from bearwitness.services import audit, ledger
 from bearwitness.services.archive import Archive
 from bearwitness.services.search_index import SearchIndex
@@ -30,8 +34,9 @@ class WorkbenchSettings:
     session_idle_seconds: float = 30 * 60   # log a user out after this long without use
     session_max_seconds: float = 12 * 3600
     share_wait_seconds: float = 10 * 60     # how long a custodian's share waits for the others
-    login_failures: int = 5                 # failures per username (or client) per window
+    login_failures: int = 5                 # failures per username, client or device per window
     login_window_seconds: float = 15 * 60
+    device_cookie_seconds: float = 30 * 24 * 3600  # a browser that logged in stays known
     secure_cookies: bool = True
     max_body: int = 210 * 1024 * 1024
     max_file_bytes: int = 200 * 1024 * 1024
@@ -95,6 +100,12 @@ class SessionStore:
         with self._lock:
             self._sessions.pop(token, None)
 
+    def forget_reveals(self) -> None:
+        """Hide every revealed record in every session (on a lock: a new unlock reveals anew)."""
+        with self._lock:
+            for session in self._sessions.values():
+                session.revealed.clear()
+
     def drop_user(self, username: str) -> None:
         with self._lock:
             for token in [t for t, s in self._sessions.items()
@@ -103,12 +114,41 @@ class SessionStore:
 
 
 class LoginThrottle:
-    """Counts failed logins per key (a username, a client); refuses after too many."""
+    """Counts failed logins per key and refuses a key after too many in a window.
+
+    Keys are chosen by :meth:`keys_for`. A browser that has logged in as a user
+    before carries a *device token* for that user (a cookie, signed with a key held
+    in this process's memory) and is counted on its own: however many times someone
+    else fails as that user, the user's own browser still gets in. Everyone else is
+    counted per username, and per client address when that address is worth
+    anything: behind a reverse proxy or Tor every client is 127.0.0.1, and blocking
+    that would let one person lock the whole team out.
+    """
 
     def __init__(self, settings: WorkbenchSettings, clock: Callable[[], float]) -> None:
         self.settings, self.clock = settings, clock
         self._failures: dict[str, list[float]] = {}
         self._lock = threading.Lock()
+        self._device_key = secrets.token_bytes(32)  # a restart forgets every device
+
+    def device_token(self, username: str) -> str:
+        """A token for a browser that has just logged in as ``username``."""
+        nonce = secrets.token_urlsafe(16)
+        return f"{nonce}.{self._sign(username, nonce)}"
+
+    def _sign(self, username: str, nonce: str) -> str:
+        return hmac.new(self._device_key, f"{username}\n{nonce}".encode(),
+                        hashlib.sha256).hexdigest()
+
+    def keys_for(self, username: str, client: str | None, device: str | None) -> list[str]:
+        """What a login attempt is counted under: its device, or its username and client."""
+        nonce, _, signature = (device or "").partition(".")
+        if nonce and hmac.compare_digest(signature, self._sign(username, nonce)):
+            return [f"device:{nonce}"]
+        keys = [f"user:{username}"]
+        if client is not None and _meaningful(client):
+            keys.append(f"client:{client}")
+        return keys
 
     def blocked(self, *keys: str) -> bool:
         now = self.clock()
@@ -136,6 +176,15 @@ class LoginThrottle:
                 self._failures.pop(key, None)
 
 
+def _meaningful(host: str) -> bool:
+    """Whether a client address tells clients apart (not loopback, not unknown)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return not (address.is_loopback or address.is_unspecified)
+
+
 class KeyHolder:
     """The archive, and whether this process holds its keys (unlocked) or not (locked)."""
 
@@ -146,6 +195,11 @@ class KeyHolder:
         self._shares: dict[str, tuple[str, float]] = {}  # username -> (share, when)
         self._lock = threading.Lock()
         self.search_index = SearchIndex()
+        self.on_lock: list[Callable[[], None]] = []  # e.g. hide what sessions revealed
+        # Copies of the archive handed to pages and jobs share its keys; a lock takes the
+        # keys from every copy still alive, so that a running job cannot write on.
+        self._copies: list[weakref.ref[Archive]] = []
+        self.epoch = 0  # counts locks: a job started before one must not write after it
 
     @property
     def locked(self) -> bool:
@@ -163,22 +217,51 @@ class KeyHolder:
         self.last_use = self.clock()
 
     def for_user(self, user: User) -> Archive:
-        """The archive as this user acts on it (their name on every change)."""
-        return dataclasses.replace(self.archive, actor=f"U-{user.username}")
+        """The archive as this user acts on it (their pseudonym, never the username, on
+        every change: the log is published)."""
+        copy = dataclasses.replace(self.archive, actor=user.actor)
+        with self._lock:
+            self._copies = [ref for ref in self._copies if ref() is not None]
+            self._copies.append(weakref.ref(copy))
+        return copy
+
+    def still_unlocked(self, epoch: int) -> bool:
+        """Whether the keys held at ``epoch`` are still held (no lock since)."""
+        return self.epoch == epoch and not self.archive.locked
+
+    def guard(self) -> Callable[[], None]:
+        """A check for a job to call before it writes: LockedError once a lock came.
+
+        A job started while locked (an estimate without strata) needs no keys, and the
+        check lets it be.
+        """
+        epoch, unlocked = self.epoch, not self.archive.locked
+
+        def check() -> None:
+            if unlocked and not self.still_unlocked(epoch):
+                raise LockedError("the archive was locked while this ran; nothing more "
+                                  "was written", hint="Unlock it and start it again.")
+        return check
 
     def lock(self, actor: str, *, action: str = "lock") -> None:
         with self._lock:
-            self.archive.secrets = None
-            self.archive._sealer = None
+            self.epoch += 1
+            for archive in [self.archive, *(ref() for ref in self._copies)]:
+                if archive is not None:
+                    archive.secrets = None
+                    archive._sealer = None
+            self._copies.clear()
             self._shares.clear()
         self.search_index.clear()
+        for listener in self.on_lock:
+            listener()
         audit.record(self.archive.engine, at=self.archive.now(), actor=actor, action=action)
 
     def unlock_with_passphrase(self, actor: str, passphrase: str) -> None:
         self.archive.unlock_with_passphrase(passphrase)
         self._unlocked(actor, "passphrase")
 
-    def add_share(self, username: str, share: str) -> tuple[int, int]:
+    def add_share(self, user: User, share: str) -> tuple[int, int]:
         """Add one custodian's share; unlock when enough are in. Returns (have, need)."""
         threshold = self.archive.keyring.custodian_threshold
         if threshold is None:
@@ -189,7 +272,7 @@ class KeyHolder:
         with self._lock:
             self._shares = {u: (s, t) for u, (s, t) in self._shares.items()
                             if now - t < self.settings.share_wait_seconds}
-            self._shares[username] = (share.strip(), now)
+            self._shares[user.username] = (share.strip(), now)
             shares = [s for s, _ in self._shares.values()]
         if len(shares) < need:
             return len(shares), need
@@ -198,7 +281,7 @@ class KeyHolder:
         finally:
             with self._lock:
                 self._shares.clear()
-        self._unlocked(f"U-{username}", "shares")
+        self._unlocked(user.actor, "shares")
         return need, need
 
     def waiting_shares(self) -> list[str]:
