@@ -109,6 +109,11 @@ def test_a_changed_byte_in_a_sealed_version_is_named(filled: Archive) -> None:
 def test_a_changed_byte_in_a_current_row_is_named(filled: Archive) -> None:
     _flip_column(filled, RECORD_TABLES["source"], "sealed", id="S-0001")
     assert "source S-0001 version 1" in _problems(_verify(filled))
+    locked = _locked(filled)
+    try:
+        assert "source S-0001 version 1: the current row differs" in _problems(_verify(locked))
+    finally:
+        locked.close()
 
 
 def test_no_file_hash_is_in_the_clear_anywhere(archive: Archive, tmp_path: Path) -> None:
@@ -163,6 +168,11 @@ def test_a_changed_clear_field_is_named(filled: Archive) -> None:
         connection.execute(update(RECORD_TABLES["event"]).where(
             RECORD_TABLES["event"].c.id == "E-0001").values(district="Elsewhere"))
     assert "event E-0001 version 1: the current row differs" in _problems(_verify(filled))
+    locked = _locked(filled)  # an auditor, without the keys, sees it too
+    try:
+        assert "event E-0001 version 1: the current row differs" in _problems(_verify(locked))
+    finally:
+        locked.close()
 
 
 def test_a_changed_evidence_file_is_named(filled: Archive) -> None:

@@ -10,6 +10,7 @@ be moved between records unnoticed.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import secrets as _random
 from dataclasses import dataclass
@@ -85,6 +86,23 @@ def seal_record(
         operation=operation,
     )
     return SealedVersion(row, stored_version, canonical, salt)
+
+
+def row_digest(kind: str, clear: dict[str, Any], sealed: bytes, deleted: bool) -> str:
+    """SHA-256 of a current row as stored: its clear fields (JSON form), its sealed
+    ciphertext and its tombstone flag. Logged with each version, so that a locked
+    archive can check that no clear column was changed."""
+    return hashlib.sha256(canonical_json({
+        "kind": kind, "clear": clear, "sealed": base64.b64encode(sealed).decode(),
+        "deleted": bool(deleted)})).hexdigest()
+
+
+def current_row_digest(item: SealedVersion) -> str:
+    """:func:`row_digest` of the row a sealed version writes."""
+    kind = item.version.kind
+    data = json.loads(item.canonical)
+    clear = {name: data.get(name) for name in record_type(kind).clear_fields()}
+    return row_digest(kind, clear, item.row["sealed"], item.row["deleted"])
 
 
 def open_record(sealer: FieldSealer, stored: StoredRecord, record_id: str) -> Record:

@@ -39,7 +39,12 @@ from bearwitness.services.archive import Archive
 from bearwitness.services.checkpoints import latest_checkpoint, log_verifier, witnesses
 from bearwitness.services.estimates import estimate_problems
 from bearwitness.services.ledger import read_entries
-from bearwitness.services.sealing import open_record, open_version, open_version_data
+from bearwitness.services.sealing import (
+    open_record,
+    open_version,
+    open_version_data,
+    row_digest,
+)
 from bearwitness.store import rows as store
 from bearwitness.tlog.entry import LogEntry, commit, parse_entry
 from bearwitness.tlog.verify import verify_log
@@ -214,6 +219,12 @@ def _check_current_rows(archive: Archive, connection: Connection, kind: str,
             continue
         expected_file = by_version[(kind, record_id, 1)][1].file_sha256 \
             if (kind, record_id, 1) in by_version else None
+        logged_row = by_version[key][1].row_sha256
+        if logged_row and row_digest(kind, stored.clear, stored.sealed, stored.deleted) \
+                != logged_row:
+            report.problems.append(f"{_name(key)}: the current row differs from the "
+                                   "logged version (a field was changed in the database)")
+            continue
         if not archive.locked:
             try:
                 current = open_record(archive.sealer, stored, record_id)

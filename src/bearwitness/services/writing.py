@@ -28,6 +28,7 @@ from bearwitness.services.ledger import append_entries, sync_log
 from bearwitness.services.sealing import (
     SEARCH_KEY_PURPOSE,
     SealedVersion,
+    current_row_digest,
     open_record,
     seal_record,
 )
@@ -221,6 +222,7 @@ def log_entry(item: SealedVersion, kind: str, previous: str | None,
         # Hashes of the ciphertexts, so that a locked archive can be verified too.
         sealed_sha256=hashlib.sha256(record.payload).hexdigest(),
         sealed_file_sha256=sha256_file(blob) if blob is not None and blob.exists() else None,
+        row_sha256=current_row_digest(item),
     )
 
 

@@ -67,7 +67,9 @@ _NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _PSEUDONYM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
 _REQUIRED = ("kind", "record_type", "record_id", "version", "commitment", "actor", "time")
-_OPTIONAL = ("previous_commitment", "file_sha256", "sealed_sha256", "sealed_file_sha256")
+_OPTIONAL = (
+    "previous_commitment", "file_sha256", "sealed_sha256", "sealed_file_sha256", "row_sha256"
+)
 
 
 def canonical_json(obj: Any) -> bytes:
@@ -114,6 +116,7 @@ class LogEntry:
     file_sha256: str | None = None
     sealed_sha256: str | None = None  # SHA-256 of the sealed bytes: lets a locked archive verify
     sealed_file_sha256: str | None = None  # SHA-256 of an evidence file's age file, likewise
+    row_sha256: str | None = None  # SHA-256 of the current row it wrote (clear and sealed parts)
 
     def __post_init__(self) -> None:
         _check(self)
