@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,22 +110,33 @@ class SearchHit:
     record: Record
 
 
+# Each kind's record ids and keyed search filters, in the same order.
+SearchFilters = Mapping[str, tuple[list[str], list[bytes]]]
+
+
 def search(archive: Archive, query: str, *, kinds: tuple[str, ...] = SEARCHABLE,
-           limit: int = 100) -> list[SearchHit]:
+           limit: int = 100, filters: Callable[[], SearchFilters] | None = None
+           ) -> list[SearchHit]:
     """Records whose sealed text holds every word of ``query`` (needs an unlock).
 
     Nothing about the query or the text is written anywhere: the keyed filters
-    pick candidates, which are opened in memory to confirm the match.
+    pick candidates, which are opened in memory to confirm the match. The
+    filters are read from the database, or from ``filters()`` (a cache).
     """
     wanted = words(query)
     if not wanted:
         raise InputError("the search has no words", hint="Search for at least one word.")
     key = archive.require_secrets().subkey(SEARCH_KEY_PURPOSE)
+    cached = filters() if filters is not None else None
     hits: list[SearchHit] = []
     with archive.engine.connect() as connection:
         for kind in kinds:
-            filters = store.search_filters(connection, kind)
-            picked = [filters[i][0] for i in candidates([f for _, f in filters], query, key)]
+            if cached is None:
+                pairs = store.search_filters(connection, kind)
+                ids, blooms = [i for i, _ in pairs], [f for _, f in pairs]
+            else:
+                ids, blooms = cached.get(kind, ([], []))
+            picked = [ids[i] for i in candidates(blooms, query, key)] if ids else []
             for stored in store.query_records(connection, kind, ids=picked) if picked else ():
                 record_id = stored.clear["id"]
                 record = open_record(archive.sealer, stored, record_id)

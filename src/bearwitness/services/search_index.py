@@ -5,7 +5,7 @@ filter from the database on each search, which dominates its time on a large
 archive. A workbench searches often while unlocked, so it keeps the filters
 (keyed Bloom filters: no plaintext) in memory and re-reads them only when the
 transparency log has grown, which every change to a record does in the same
-transaction. Candidates are then opened and confirmed exactly as there.
+transaction. Candidates are then opened and confirmed by that same function.
 """
 
 from __future__ import annotations
@@ -14,11 +14,8 @@ import threading
 
 from sqlalchemy import func, select
 
-from bearwitness.crypto.blind_index import candidates, words
-from bearwitness.errors import InputError
 from bearwitness.services.archive import Archive
-from bearwitness.services.reading import SEARCHABLE, SearchHit
-from bearwitness.services.sealing import SEARCH_KEY_PURPOSE, open_record
+from bearwitness.services.reading import SEARCHABLE, SearchFilters, SearchHit, search
 from bearwitness.store import rows as store
 from bearwitness.store.schema import log_entries
 
@@ -29,13 +26,13 @@ class SearchIndex:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._stamp: int | None = None
-        self._filters: dict[str, tuple[list[str], list[bytes]]] = {}
+        self._filters: SearchFilters = {}
 
     def clear(self) -> None:
         with self._lock:
             self._stamp, self._filters = None, {}
 
-    def _current(self, archive: Archive) -> dict[str, tuple[list[str], list[bytes]]]:
+    def _current(self, archive: Archive) -> SearchFilters:
         with self._lock, archive.engine.connect() as connection:
             stamp = connection.scalar(select(func.coalesce(func.max(log_entries.c.idx), -1)))
             if stamp != self._stamp or not self._filters:
@@ -49,22 +46,5 @@ class SearchIndex:
     def search(self, archive: Archive, query: str, *, kinds: tuple[str, ...] = SEARCHABLE,
                limit: int = 100) -> list[SearchHit]:
         """Records whose sealed text holds every word of ``query`` (needs an unlock)."""
-        wanted = words(query)
-        if not wanted:
-            raise InputError("the search has no words", hint="Search for at least one word.")
-        key = archive.require_secrets().subkey(SEARCH_KEY_PURPOSE)
-        filters = self._current(archive)
-        hits: list[SearchHit] = []
-        with archive.engine.connect() as connection:
-            for kind in kinds:
-                ids, blooms = filters.get(kind, ([], []))
-                picked = [ids[i] for i in candidates(blooms, query, key)] if ids else []
-                for stored in store.query_records(connection, kind, ids=picked) if picked else ():
-                    record_id = stored.clear["id"]
-                    record = open_record(archive.sealer, stored, record_id)
-                    text = " ".join(str(getattr(record, name)) for name in record.sealed_fields())
-                    if wanted <= words(text):
-                        hits.append(SearchHit(kind, record_id, record))
-                        if len(hits) >= limit:
-                            return hits
-        return hits
+        return search(archive, query, kinds=kinds, limit=limit,
+                      filters=lambda: self._current(archive))
