@@ -23,7 +23,13 @@ from sqlalchemy import Connection, func, insert, select
 
 from bearwitness.errors import InputError, NotFound
 from bearwitness.services.archive import Archive
-from bearwitness.services.ledger import append_entries, sync_log, take_turn
+from bearwitness.services.ledger import (
+    append_entries,
+    gone_problems,
+    kept_row_problem,
+    sync_log,
+    take_turn,
+)
 from bearwitness.store.schema import estimate_runs
 from bearwitness.tlog.entry import SALT_SIZE, LogEntry, canonical_json, commit, format_time
 
@@ -211,20 +217,17 @@ def get_estimate(archive: Archive, run_id: str) -> StoredEstimate:
 def estimate_problems(connection: Connection, logged: dict[str, LogEntry]) -> list[str]:
     """What verification finds wrong with the kept runs, given the logged ``estimate`` entries
     by run id: a run changed, kept without being logged, or logged and gone."""
-    problems = []
-    kept = set()
+    problems, kept = [], set()
     for row in connection.execute(select(estimate_runs)).all():
         kept.add(row.id)
         entry = logged.get(row.id)
-        if entry is None:
-            problems.append(f"estimate {row.id} is in the database but not in the log")
-        elif commit(bytes(row.salt), row.result.encode()) != entry.commitment or \
-                row.commitment != entry.commitment:
-            problems.append(f"estimate {row.id}: its result no longer gives the logged "
-                            "commitment (altered)")
-    problems += [f"estimate {run_id} is logged but gone from the database (removed)"
-                 for run_id in sorted(set(logged) - kept)]
-    return problems
+        problem = kept_row_problem(f"estimate {row.id}", entry, row.commitment)
+        if problem is None and commit(bytes(row.salt), row.result.encode()) != row.commitment:
+            problem = f"estimate {row.id}: its result no longer gives the logged commitment " \
+                "(altered)"
+        if problem:
+            problems.append(problem)
+    return problems + gone_problems("estimate", logged, kept)
 
 
 def _next_id(connection: Connection) -> str:

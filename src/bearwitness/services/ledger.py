@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, func, insert, select, text
@@ -64,6 +64,25 @@ def record_event(archive: Archive, kind: str, detail: dict[str, str]) -> int:
         index = append_entries(connection, [entry])
     sync_log(archive)
     return index
+
+
+def kept_row_problem(name: str, entry: LogEntry | None, commitment: str,
+                     sealed: bytes | None = None) -> str | None:
+    """What is wrong with a row kept beside its log entry (a link run, a review decision, an
+    estimate run), judged from the row alone: never logged, or not what was logged."""
+    if entry is None:
+        return f"{name} is in the database but not in the log"
+    if commitment != entry.commitment or (
+            sealed is not None and entry.sealed_sha256
+            and hashlib.sha256(sealed).hexdigest() != entry.sealed_sha256):
+        return f"{name}: it differs from what the log holds (altered)"
+    return None
+
+
+def gone_problems(what: str, logged: Iterable[str], kept: set[str]) -> list[str]:
+    """Rows the log holds entries for but the database no longer has."""
+    return [f"{what} {name} is logged but gone from the database (removed)"
+            for name in sorted(set(logged) - kept)]
 
 
 def log_size(connection: Connection) -> int:

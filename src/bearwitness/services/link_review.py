@@ -36,7 +36,12 @@ from bearwitness.linkage.review import (
     side_by_side,
 )
 from bearwitness.services.archive import Archive
-from bearwitness.services.ledger import append_entries, sync_log
+from bearwitness.services.ledger import (
+    append_entries,
+    gone_problems,
+    kept_row_problem,
+    sync_log,
+)
 from bearwitness.services.linking import latest_run, run_clusters, run_pairs
 from bearwitness.services.reading import open_full
 from bearwitness.store import rows as store
@@ -81,13 +86,8 @@ def decision_problems(archive: Archive, connection: Connection,
         record_id = f"LD-{row.idx:06d}"
         kept.add(record_id)
         name, entry = f"review decision {record_id}", logged.get(record_id)
-        if entry is None:
-            problems.append(f"{name} is in the database but not in the log")
-            continue
-        if row.commitment != entry.commitment or (
-                entry.sealed_sha256 and hashlib.sha256(row.sealed).hexdigest()
-                != entry.sealed_sha256):
-            problems.append(f"{name}: it differs from what the log holds (altered)")
+        if problem := kept_row_problem(name, entry, row.commitment, row.sealed):
+            problems.append(problem)
             continue
         if archive.locked:
             continue
@@ -101,9 +101,7 @@ def decision_problems(archive: Archive, connection: Connection,
                 "reason": opened["reason"], "analyst": row.analyst, "decided_at": row.decided_at}
         if commit(base64.b64decode(opened["salt"]), canonical_json(data)) != row.commitment:
             problems.append(f"{name}: it was changed after it was logged (altered)")
-    problems += [f"review decision {record_id} is logged but gone from the database (removed)"
-                 for record_id in sorted(set(logged) - kept)]
-    return problems
+    return problems + gone_problems("review decision", logged, kept)
 
 
 def _context(idx: int) -> bytes:

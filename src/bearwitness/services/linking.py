@@ -37,7 +37,12 @@ from bearwitness.errors import ArchiveError, BearWitnessError, InputError, NotFo
 from bearwitness.linkage.features import ROLES, Features, Problem, build_features
 from bearwitness.linkage.options import LinkOptions
 from bearwitness.services.archive import Archive
-from bearwitness.services.ledger import append_entries, sync_log
+from bearwitness.services.ledger import (
+    append_entries,
+    gone_problems,
+    kept_row_problem,
+    sync_log,
+)
 from bearwitness.services.sealing import SEARCH_KEY_PURPOSE, open_record, seal_record
 from bearwitness.services.writing import log_entry as record_entry
 from bearwitness.store import rows as store
@@ -186,13 +191,8 @@ def run_problems(archive: Archive, connection: Connection,
     for row in connection.execute(select(link_runs)).all():
         kept.add(row.id)
         name, entry = f"link run {row.id}", logged.get(row.id)
-        if entry is None:
-            problems.append(f"{name} is in the database but not in the log")
-            continue
-        if row.commitment != entry.commitment or (
-                entry.sealed_sha256 and hashlib.sha256(row.sealed).hexdigest()
-                != entry.sealed_sha256):
-            problems.append(f"{name}: it differs from what the log holds (altered)")
+        if problem := kept_row_problem(name, entry, row.commitment, row.sealed):
+            problems.append(problem)
             continue
         if archive.locked:
             continue  # its pairs and clusters are checked against the commitment when unlocked
@@ -206,9 +206,7 @@ def run_problems(archive: Archive, connection: Connection,
         committed = _committed(run, run_pairs(connection, row.id), run_clusters(connection, row.id))
         if commit(base64.b64decode(opened["salt"]), canonical_json(committed)) != row.commitment:
             problems.append(f"{name}: its pairs or clusters were changed after it was logged")
-    problems += [f"link run {run_id} is logged but gone from the database (removed)"
-                 for run_id in sorted(set(logged) - kept)]
-    return problems
+    return problems + gone_problems("link run", logged, kept)
 
 
 def _digest(frame: pd.DataFrame, columns: list[str]) -> str:
