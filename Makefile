@@ -6,13 +6,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint system-packages
+LOCK := requirements/dev.txt
 
-$(BIN)/bearwitness: pyproject.toml
+.PHONY: demo test lint lock system-packages
+
+# Every package comes from the lock, checked against its hash; the project itself is
+# installed on top without resolving anything again.
+$(BIN)/bearwitness: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
+
+# Re-resolve the lock after changing dependencies in pyproject.toml (needs PyPI).
+# uv keeps the versions already in the lock unless pyproject.toml rules them out.
+lock:
+	test -x .lock-tools/bin/uv || { $(PYTHON) -m venv .lock-tools && .lock-tools/bin/pip install --quiet 'uv>=0.5,<1'; }
+	.lock-tools/bin/uv pip compile pyproject.toml requirements/build.in --extra dev \
+		--generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+		--custom-compile-command "make lock" -o $(LOCK)
 
 demo: $(BIN)/bearwitness
 	$(BIN)/bearwitness demo --serve
