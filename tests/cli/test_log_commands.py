@@ -69,12 +69,20 @@ def test_checkpoint_timestamp_export_verify_and_prove(
     assert "3 record version(s) and 1 evidence file(s)" in verified
 
     bundle = tmp_path / "bundle"
-    cli("prove", unlocked, "D-0001", "--out", bundle)
+    proved = cli("prove", unlocked, "D-0001", "--out", bundle).stdout
     assert "They took my passport" in (bundle / "record.json").read_text()
+    # prove prints the archive's key and a command that uses it, never the bundle's log.vkey
+    vkey = (unlocked / "log.vkey").read_text().strip()
+    assert f"--vkey '{vkey}'" in proved and "log.vkey" not in proved
     standalone = subprocess.run(
-        [sys.executable, VERIFY_BUNDLE, bundle, "--vkey-file", unlocked / "log.vkey",
-         "--tsa-ca", tsa.root_pem], capture_output=True, text=True)
+        [sys.executable, VERIFY_BUNDLE, bundle, "--vkey", vkey, "--tsa-ca", tsa.root_pem],
+        capture_output=True, text=True)
     assert standalone.returncode == 0, standalone.stdout + standalone.stderr
+    assert "existed at" in standalone.stdout
+    own_key = subprocess.run(
+        [sys.executable, VERIFY_BUNDLE, bundle, "--vkey-file", bundle / "log.vkey"],
+        capture_output=True, text=True)
+    assert own_key.returncode == 2 and "inside the bundle" in own_key.stdout
 
     file_bundle = tmp_path / "file-bundle"
     cli("prove", unlocked, "F-0001", "--file", "--out", file_bundle)

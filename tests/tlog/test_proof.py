@@ -48,3 +48,21 @@ def test_format_is_the_c2sp_one_and_round_trips() -> None:
 def test_changes_fail(change: Callable[[bytes], bytes], entry: bytes) -> None:
     with pytest.raises(VerificationError):
         open_proof(change(proof_file()), entry, SIGNER.verifier)
+
+
+def test_a_checkpoint_signed_by_another_key_of_the_same_name_fails() -> None:
+    """The library's check, as the bundle verifier's: only the given key counts."""
+    forger = NoteSigner("example.org/log", b"\x02" * 32)
+    proof = parse_proof(proof_file())
+    forged = sign_checkpoint(Checkpoint("example.org/log", 3, merkle.root(
+        [merkle.hash_leaf(e) for e in ENTRIES])), forger)
+    data = format_proof(InclusionProof(proof.index, proof.hashes, forged))
+    assert open_proof(data, b"third", forger.verifier).checkpoint.size == 3
+    with pytest.raises(VerificationError, match="no signature by a known key"):
+        open_proof(data, b"third", SIGNER.verifier)
+
+
+def test_an_index_beyond_the_checkpoint_fails() -> None:
+    data = proof_file().replace(b"index 2\n", b"index 3\n")
+    with pytest.raises(VerificationError, match="not below tree size"):
+        open_proof(data, b"third", SIGNER.verifier)

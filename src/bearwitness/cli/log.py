@@ -203,12 +203,20 @@ def prove_command(
     """
     archive = open_archive(folder)
     proof = prove(archive, record_id, out, version=version, evidence_file=evidence_file)
+    vkey = checkpoints.log_verifier(archive).vkey()
     archive.close()
     if proof.signed_now:
         console.print(f"Signed a checkpoint of size {max(proof.checkpoint_sizes)} to cover it.")
     console.print(f"Wrote the proof of {proof.kind} {proof.record_id} version {proof.version} "
-                  f"(log entry {proof.index}) to {out}. Anyone can check it with "
-                  f"`python3 tools/verify_bundle.py {out} --vkey-file {out}/log.vkey`.")
+                  f"(log entry {proof.index}) to {out}.")
+    # The bundle holds a log.vkey too, but a forger would write their own: the key that
+    # counts must reach the recipient another way.
+    console.print(f"Give the recipient this log key separately from the bundle (in person, "
+                  f"from your published page, or with a checkpoint from `bearwitness log "
+                  f"export-checkpoint`): {vkey}", soft_wrap=True)
+    console.print(f"They check the bundle with `python3 tools/verify_bundle.py {out} "
+                  f"--vkey '{vkey}'`; the key must never be taken from the bundle itself.",
+                  soft_wrap=True)
     sys.stdout.flush()
 
 

@@ -9,7 +9,8 @@
                              (its SHA-256 is the record's "sha256" field)
     salt.hex                 the commitment salt (absent for a file logged by hash only)
     entry.json               the log entry, byte for byte as logged
-    log.vkey                 the log's verifier key (C2SP signed-note vkey)
+    log.vkey                 the log's verifier key (C2SP signed-note vkey), for reference:
+                             a checker takes the key from elsewhere, never from here
     checkpoint-<size>        each signed checkpoint (C2SP tlog-checkpoint)
     proof-<size>.tlog-proof  inclusion of the entry in that checkpoint (C2SP tlog-proof)
     checkpoint-<size>.tsr    RFC 3161 timestamp responses over that checkpoint, if any
@@ -150,13 +151,20 @@ What this shows
   (a .tsr file) shows that the entry existed no later than that time.
 
 How to check it, without BearWitness
-  1. Get the log's verifier key from a source you trust (the archive's
-     published key, a partner, a lawyer), not only from log.vkey here.
+  1. Get the log's verifier key from outside this folder: from the archive
+     that made it (`bearwitness log status` prints the key), from a
+     checkpoint and key it published or gave a partner, or from a lawyer who
+     holds one. log.vkey here is only what the bundle claims: whoever forged a
+     bundle would write their own key, so the verifier never uses it.
   2. Run:  python3 verify_bundle.py THIS_FOLDER --vkey 'KEY'
      (verify_bundle.py is a single file; it needs Python 3 and the
-     'cryptography' package). It prints every check and exits 0 only if all pass.
-  3. Timestamps:  openssl ts -verify -data checkpoint-SIZE \\
-        -in checkpoint-SIZE.tsr -CAfile tsa-roots.pem
+     'cryptography' package). It prints every check and says VERIFIED, and
+     exits 0, only if all of them ran and passed.
+  3. Timestamps: get the timestamp authority's root certificate from the
+     authority itself (tsa-roots.pem here says which one it is), then add
+     --tsa-ca ROOTS.pem to step 2, or run
+        openssl ts -verify -data checkpoint-SIZE \\
+        -in checkpoint-SIZE.tsr -CAfile ROOTS.pem
 
 What the checks are
   - The commitment: SHA-256("bearwitness/commitment/v1" LF, salt, data)
