@@ -20,7 +20,9 @@ from bearwitness.services import checkpoints, ledger, writing
 from bearwitness.services.archive import Archive
 from bearwitness.services.verification import ArchiveVerification, verify_archive
 from bearwitness.store.schema import RECORD_TABLES, log_entries, record_versions
+from bearwitness.tlog.checkpoint import parse_checkpoint
 from bearwitness.tlog.entry import parse_entry
+from bearwitness.tlog.tiles import TileLog
 from tests.archive.test_records_store import ONE_OF_EACH
 
 EVIDENCE = {"type": "evidence", "id": "F-0001", "document_id": "D-0001",
@@ -318,3 +320,70 @@ def test_an_import_folded_from_the_inbox_is_logged_as_an_import(archive: Archive
     with archive.engine.connect() as connection:
         [(_, logged)] = list(ledger.read_entries(connection))
     assert parse_entry(logged).kind == "import"
+
+
+def _interrupted_checkpoint(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Sign a checkpoint killed after keeping checkpoints/N, before log/checkpoint."""
+    def killed(self: TileLog, note: bytes) -> None:
+        raise KeyboardInterrupt  # as a kill would: nothing after this runs
+
+    with monkeypatch.context() as patch:
+        patch.setattr(TileLog, "publish_checkpoint", killed)
+        with pytest.raises(KeyboardInterrupt):
+            checkpoints.sign_new_checkpoint(archive)
+    return checkpoints.latest_checkpoint(archive).size
+
+
+def test_a_checkpoint_killed_before_publishing_is_no_tamper_alarm(
+    filled: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    published = filled.log_dir / "checkpoint"
+    before = published.read_bytes()
+    writing.change_record(filled, "event", "E-0001", {"district": "Grozny"})
+    size = _interrupted_checkpoint(filled, monkeypatch)
+    assert published.read_bytes() == before and parse_checkpoint(before).size < size
+    report = _verify(filled)
+    assert report.ok, report.problems
+    assert report.unpublished and report.checkpoint_size == size and report.uncovered == 0
+    locked = _locked(filled)
+    try:
+        assert _verify(locked).ok
+    finally:
+        locked.close()
+    # The next checkpoint publishes the kept one: same size, same signed bytes.
+    assert checkpoints.sign_new_checkpoint(filled).size == size
+    assert published.read_bytes() == (filled.folder / "checkpoints" / str(size)).read_bytes()
+    report = _verify(filled)
+    assert report.ok and not report.unpublished
+
+
+def test_a_first_checkpoint_killed_before_publishing_is_no_tamper_alarm(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [ImportRow(n, dict(r)) for n, r in enumerate(ONE_OF_EACH, start=1)]
+    writing.write_records(archive, writing.resolve_rows(archive, rows, "test"))
+    _interrupted_checkpoint(archive, monkeypatch)
+    assert not (archive.log_dir / "checkpoint").exists()
+    report = _verify(archive)
+    assert report.ok and report.unpublished, report.problems
+
+
+def test_a_log_folder_rolled_back_behind_a_kept_checkpoint_is_caught(
+    filled: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backup = tmp_path / "log-backup"
+    shutil.copytree(filled.log_dir, backup)
+    writing.change_record(filled, "event", "E-0001", {"district": "Grozny"})
+    checkpoints.sign_new_checkpoint(filled)
+    shutil.rmtree(filled.log_dir)
+    shutil.copytree(backup, filled.log_dir)
+    problems = _problems(_verify(filled))
+    assert "log folder was rolled back" in problems
+    # An interrupted checkpoint does not hide a rollback either.
+    shutil.rmtree(filled.log_dir)
+    shutil.copytree(backup, filled.log_dir)  # (a write would append the entries again)
+    writing.change_record(filled, "event", "E-0001", {"district": "Argun"})
+    _interrupted_checkpoint(filled, monkeypatch)
+    shutil.rmtree(filled.log_dir)
+    shutil.copytree(backup, filled.log_dir)
+    assert "log folder was rolled back" in _problems(_verify(filled))

@@ -140,3 +140,14 @@ def test_signing_needs_an_unlock_and_prove_says_so(cli: Cli, unlocked: Path,
     refused = cli("prove", unlocked, "D-0001", "--out", tmp_path / "b", ok=False)
     assert refused.returncode == 5
     assert not (tmp_path / "b").exists()
+
+
+def test_verify_says_an_interrupted_checkpoint_is_not_yet_published(
+    cli: Cli, unlocked: Path
+) -> None:
+    cli("log", "checkpoint", unlocked)
+    (unlocked / "log" / "checkpoint").unlink()  # as if killed before publishing it
+    verified = cli("verify", unlocked).stdout
+    assert "Everything verifies" in verified and "never published" in verified
+    cli("log", "checkpoint", unlocked)
+    assert "never published" not in cli("verify", unlocked).stdout

@@ -177,6 +177,10 @@ def verify(
                   + (f", cosigned by {', '.join(report.witnesses)}" if report.witnesses else ""))
     console.print(f"Checked {report.versions_checked} record version(s) and "
                   f"{report.files_checked} evidence file(s) ({mode}).")
+    if report.unpublished:
+        console.print(f"[yellow]Checkpoint {report.checkpoint_size} is kept but was never "
+                      "published to log/checkpoint (signing was interrupted); the log holds "
+                      "it[/]: `bearwitness log checkpoint` publishes it.")
     if report.uncovered:
         console.print(f"[yellow]{report.uncovered} entry(ies) not yet covered by a signed "
                       "checkpoint[/]: run `bearwitness log checkpoint`.")

@@ -6,6 +6,7 @@
       checkpoints/<size>  every checkpoint ever signed, with the cosignatures added since
       checkpoints/<size>.tsr  its RFC 3161 timestamp, when one was asked for
       log/checkpoint      the newest checkpoint, where tlog-tiles clients look for it
+                          (written second: see :func:`unpublished_checkpoint`)
 
 The signing key is not the archive's decryption key: giving the verifier key
 away reveals nothing, and signing needs an unlock only because the signing key
@@ -40,6 +41,7 @@ from bearwitness.tlog.cosignature import (
     witness_request,
 )
 from bearwitness.tlog.note import NoteSigner, NoteVerifier, parse_signer_key, parse_verifier_key
+from bearwitness.tlog.tiles import CHECKPOINT_FILE
 from bearwitness.tlog.timestamp import Transport, request_timestamp, verify_timestamp
 
 VKEY_FILE = "log.vkey"
@@ -187,6 +189,31 @@ def latest_checkpoint(archive: Archive) -> SignedCheckpointFile:
     if not kept:
         raise NotFound("no checkpoint has been signed yet",
                        hint="Sign one: `bearwitness log checkpoint ARCHIVE`.")
+    return kept[-1]
+
+
+def unpublished_checkpoint(archive: Archive) -> SignedCheckpointFile | None:
+    """The newest kept checkpoint, when ``log/checkpoint`` is missing or older and signed.
+
+    Keeping ``checkpoints/N`` and publishing ``log/checkpoint`` are two files, so a
+    checkpoint killed between the two leaves this state; the next checkpoint
+    publishes it. Verify the log against the kept one: if the tiles hold it nothing
+    was lost, and if they do not, the log folder was rolled back. A published
+    checkpoint that does not parse or verify is not this state (None): it is checked,
+    and reported, as it is.
+    """
+    kept = signed_checkpoints(archive)
+    if not kept:
+        return None
+    published = archive.log_dir / CHECKPOINT_FILE
+    if published.is_file():
+        try:
+            size = open_checkpoint(published.read_bytes(), log_verifier(archive)
+                                   ).checkpoint.size
+        except VerificationError:
+            return None
+        if size >= kept[-1].size:
+            return None
     return kept[-1]
 
 

@@ -36,7 +36,12 @@ from bearwitness.domain.records import RECORD_TYPES
 from bearwitness.errors import BearWitnessError, VerificationError
 from bearwitness.intake.importers import sha256_file
 from bearwitness.services.archive import Archive
-from bearwitness.services.checkpoints import latest_checkpoint, log_verifier, witnesses
+from bearwitness.services.checkpoints import (
+    latest_checkpoint,
+    log_verifier,
+    unpublished_checkpoint,
+    witnesses,
+)
 from bearwitness.services.estimates import estimate_problems
 from bearwitness.services.ledger import read_entries
 from bearwitness.services.sealing import (
@@ -61,6 +66,7 @@ class ArchiveVerification:
     entries: int = 0  # in the database queue
     versions_checked: int = 0
     files_checked: int = 0
+    unpublished: bool = False  # the checkpoint verified is kept but not yet in log/checkpoint
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -96,22 +102,29 @@ def _check_log(archive: Archive, against: Sequence[bytes],
                report: ArchiveVerification) -> dict[int, bytes]:
     """Entries of the signed log by index; empty (and a problem) if the log fails."""
     collected: dict[int, bytes] = {}
+    unpublished = None
     try:
         key = log_verifier(archive)
-        latest = latest_checkpoint(archive)
-        result = verify_log(archive.log_dir, key, older=against, witnesses=witnesses(archive),
+        latest_checkpoint(archive)
+        # A newer kept checkpoint than the published one: a checkpoint interrupted before
+        # publishing if the tiles hold it, a rolled-back log folder if they do not.
+        unpublished = unpublished_checkpoint(archive)
+        result = verify_log(archive.log_dir, key,
+                            checkpoint=unpublished.note if unpublished else None,
+                            older=against, witnesses=witnesses(archive),
                             quorum=archive.config.quorum,
                             on_entry=lambda index, entry: collected.__setitem__(index, entry))
     except BearWitnessError as error:
-        report.problems.append(f"log: {error.message}")
+        report.problems.append(
+            f"log: {error.message}" if unpublished is None else
+            f"log: the published checkpoint is older than the newest one kept (size "
+            f"{unpublished.size}), and the log folder fails against that one: {error.message}. "
+            f"The log folder was rolled back, or checkpoints/{unpublished.size} was changed.")
         return {}
     report.checkpoint_size = result.checkpoint.checkpoint.size
     report.older_sizes = result.older_sizes
     report.witnesses = result.checkpoint.witnesses
-    if latest.size > report.checkpoint_size:
-        report.problems.append(
-            f"log: the published checkpoint (size {report.checkpoint_size}) is older than the "
-            f"newest one kept (size {latest.size}): the log folder was rolled back")
+    report.unpublished = unpublished is not None
     return collected
 
 
