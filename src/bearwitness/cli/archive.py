@@ -19,7 +19,7 @@ from bearwitness.crypto import agent
 from bearwitness.crypto.files import export_identity
 from bearwitness.errors import InputError
 from bearwitness.services import inbox, ledger, status
-from bearwitness.services.archive import Archive
+from bearwitness.services.archive import DEFAULT_DATABASE, Archive
 
 keys_app = typer.Typer(help="Change who can unlock the archive, without re-encrypting records.",
                        no_args_is_help=True)
@@ -33,6 +33,7 @@ def init(
     passphrase_stdin: bool = typer.Option(False, help="Read the passphrase from standard input."),
 ) -> None:
     """Create a new, empty archive and its keys (a passphrase, or k-of-n custodian shares)."""
+    Archive.check_new(folder, database or DEFAULT_DATABASE)  # before asking for a passphrase
     if custodians or threshold:
         if not (custodians and threshold):
             raise InputError("--custodians and --threshold go together",

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import secrets as _random
+import shutil
 import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,11 +31,18 @@ from bearwitness.crypto.keyring import Keyring
 from bearwitness.crypto.keys import ArchiveSecrets, create_secrets
 from bearwitness.crypto.seal import FieldSealer
 from bearwitness.errors import ArchiveError, LockedError
-from bearwitness.store.database import connect, migrate, schema_is_current, sqlite_url
+from bearwitness.store.database import (
+    connect,
+    migrate,
+    require_empty,
+    schema_is_current,
+    sqlite_url,
+)
 
 FORMAT = 1
 CONFIG = "bearwitness.toml"
 KEYRING = "keyring.json"
+DEFAULT_DATABASE = "sqlite:///archive.db"  # inside the archive folder
 
 Clock = Callable[[], dt.datetime]
 
@@ -86,10 +94,8 @@ class ArchiveConfig:
         except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError, AttributeError) as error:
             raise ArchiveError(f"{path} is damaged ({error})",
                                hint="Correct it by hand, or restore it from a backup.") from None
-        setting = url
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
-            url = sqlite_url(folder / url.removeprefix("sqlite:///"))  # relative to the folder
-        return cls(url, origin, witnesses, quorum, timestamp_url, tsa_roots, setting)
+        return cls(_database_url(folder, url), origin, witnesses, quorum, timestamp_url,
+                   tsa_roots, url)
 
     @staticmethod
     def write(folder: Path, database_url: str, origin: str, *, witnesses: Sequence[str] = (),
@@ -118,6 +124,17 @@ class ArchiveConfig:
                    timestamp_url=self.timestamp_url, tsa_roots=self.tsa_roots)
 
 
+def _is_inside(setting: str) -> bool:
+    """Whether a database setting is a SQLite file relative to (inside) the archive folder."""
+    return setting.startswith("sqlite:///") and not setting.startswith("sqlite:////")
+
+
+def _database_url(folder: Path, setting: str) -> str:
+    if _is_inside(setting):
+        return sqlite_url(folder / setting.removeprefix("sqlite:///"))
+    return setting
+
+
 def _toml_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -129,6 +146,31 @@ def _write_atomically(path: Path, text: str) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     temporary.replace(path)
+
+
+def _make_folder(folder: Path) -> Path | None:
+    """Make ``folder`` and its missing parents; returns the topmost one made (None: it existed)."""
+    topmost = None
+    for candidate in (folder, *folder.absolute().parents):
+        if candidate.exists():
+            break
+        topmost = candidate
+    folder.mkdir(parents=True, exist_ok=True)
+    return topmost
+
+
+def _unmake_folder(folder: Path, made: Path | None, previous_mode: int | None) -> None:
+    """Undo a failed create: remove the folders it made, or empty the folder it was given."""
+    if made is not None:
+        shutil.rmtree(made, ignore_errors=True)
+        return
+    for child in folder.iterdir():  # it was empty: everything in it is ours
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)
+    if previous_mode is not None:
+        folder.chmod(previous_mode)
 
 
 @dataclass
@@ -157,22 +199,50 @@ class Archive:
         actor: str = "U-local",
         clock: Clock = utc_now,
     ) -> tuple[Archive, list[str]]:
-        """A new archive in ``folder`` (missing or empty); returns it unlocked, and the shares."""
-        if folder.exists() and any(folder.iterdir()):
-            raise ArchiveError(f"{folder} is not empty",
-                               hint="Choose a new folder for the archive.")
+        """A new archive in ``folder`` (missing or empty); returns it unlocked, and the shares.
+
+        If anything fails, what was made in ``folder`` is removed again, so that a
+        second attempt finds it as it was.
+        """
+        url = database_url or DEFAULT_DATABASE
+        cls.check_new(folder, url)
         secrets = create_secrets()
         keyring, shares = Keyring.create(secrets, passphrase=passphrase, custodians=custodians,
                                          kdf_params=kdf_params)
-        folder.mkdir(parents=True, exist_ok=True)
-        folder.chmod(0o700)
-        for sub in ("blobs", "inbox", "log"):
-            (folder / sub).mkdir(mode=0o700)
-        url = database_url or "sqlite:///archive.db"
-        ArchiveConfig.write(folder, url, f"bearwitness.local/{_random.token_hex(8)}")
-        _write_atomically(folder / KEYRING, keyring.to_json())
-        archive = cls.open(folder, secrets=secrets, actor=actor, clock=clock)
+        previous_mode = folder.stat().st_mode & 0o7777 if folder.exists() else None
+        made = _make_folder(folder)
+        try:
+            folder.chmod(0o700)
+            for sub in ("blobs", "inbox", "log"):
+                (folder / sub).mkdir(mode=0o700)
+            ArchiveConfig.write(folder, url, f"bearwitness.local/{_random.token_hex(8)}")
+            _write_atomically(folder / KEYRING, keyring.to_json())
+            archive = cls.open(folder, secrets=secrets, actor=actor, clock=clock)
+        except BaseException:
+            _unmake_folder(folder, made, previous_mode)
+            raise
         return archive, shares
+
+    @staticmethod
+    def check_new(folder: Path, database_url: str) -> None:
+        """Refuse, before anything is written, a place where :meth:`create` would fail.
+
+        ``folder`` must be missing or an empty folder, and a database outside it
+        must answer and be empty (each archive has its own).
+        """
+        if folder.exists() and not folder.is_dir():
+            raise ArchiveError(f"{folder} is a file, not a folder",
+                               hint="Choose a new folder for the archive.")
+        if folder.exists() and any(folder.iterdir()):
+            raise ArchiveError(f"{folder} is not empty",
+                               hint="Choose a new folder for the archive.")
+        if _is_inside(database_url):
+            return  # a new file in a new folder: nothing to check
+        engine = connect(database_url)
+        try:
+            require_empty(engine)
+        finally:
+            engine.dispose()
 
     @classmethod
     def open(
@@ -189,9 +259,13 @@ class Archive:
         if secrets is not None and secrets.recipient != keyring.recipient:
             raise ArchiveError("those keys belong to another archive",
                                hint="Unlock this archive with its own passphrase or shares.")
-        engine = connect(config.database_url)
-        if not schema_is_current(engine):
-            migrate(engine)
+        engine = connect(config.database_url, settings=folder / CONFIG)
+        try:
+            if not schema_is_current(engine):
+                migrate(engine)
+        except BaseException:
+            engine.dispose()
+            raise
         return cls(folder, config, keyring, engine, secrets, actor, clock)
 
     def close(self) -> None:
