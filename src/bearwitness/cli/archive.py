@@ -15,6 +15,7 @@ from bearwitness.cli.session import (
     plural,
     read_secret,
 )
+from bearwitness.cli.terminal import inert
 from bearwitness.crypto import agent
 from bearwitness.crypto.files import export_identity
 from bearwitness.errors import InputError
@@ -45,7 +46,7 @@ def init(
         archive, shares = Archive.create(folder, passphrase=passphrase,
                                          database_url=database or None)
     archive.close()
-    console.print(f"Created archive [bold]{folder}[/]. It is locked; its public key is\n"
+    console.print(f"Created archive [bold]{inert(folder)}[/]. It is locked; its public key is\n"
                   f"  {archive.recipient}\n(anyone may add to it with this key; nobody can "
                   "read it without an unlock).")
     if shares:
@@ -83,12 +84,14 @@ def unlock(
     report = inbox.fold(archive) if waiting else None
     archive.close()
     console.print(f"Unlocked. Keys are held in memory only (agent {pid}); the archive locks "
-                  f"itself after {timeout:g} idle minutes, or run `bearwitness lock {folder}`.")
+                  f"itself after {timeout:g} idle minutes, or run "
+                  f"`bearwitness lock {inert(folder)}`.")
     if report is not None:
         console.print(f"Folded {report.folded} inbox batch(es) into the archive: "
                       f"{report.records} record(s).")
         for batch, reason in report.failed:
-            console.print(f"[red]Inbox batch {batch} stays in the inbox:[/] {reason}")
+            console.print(f"[red]Inbox batch {inert(batch)} stays in the inbox:[/] "
+                          f"{inert(reason)}")
 
 
 def lock(folder: Path = ARCHIVE_ARGUMENT) -> None:
@@ -105,7 +108,7 @@ def show_status(folder: Path = ARCHIVE_ARGUMENT) -> None:
     summary = status.summarise(archive)
     archive.close()
     table = Table(show_header=False, box=None)
-    table.add_row("archive", summary.folder)
+    table.add_row("archive", inert(summary.folder))
     table.add_row("state", "[yellow]locked[/]" if summary.locked else "[green]unlocked[/]")
     table.add_row("public key", summary.recipient)
     table.add_row("unlock by", ", ".join(summary.unlock_methods))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bearwitness.cli.terminal import safe_text
 from bearwitness.errors import InputError
 
 if TYPE_CHECKING:
@@ -39,8 +40,8 @@ def estimates_command(
 
     with open_archive(folder) as archive:
         if show is not None:
-            typer.echo(json.dumps(get_estimate(archive, show).result, indent=2,
-                                  ensure_ascii=False))
+            typer.echo(safe_text(json.dumps(get_estimate(archive, show).result, indent=2,
+                                            ensure_ascii=False), newlines=True, json=True))
             return
         kept = list_estimates(archive)
     if not kept:
@@ -50,9 +51,9 @@ def estimates_command(
         total = (f"{n['median']:,.0f} ({n['lower']:,.0f} to "
                  f"{'no upper bound' if n.get('upper') is None else format(n['upper'], ',.0f')})"
                  if n else "by stratum")
-        typer.echo(f"{run.id}  {run.recorded_at}  {run.method:9}  documented "
-                   f"{run.result.get('n_observed', '?')}, estimated {total}"
-                   + (f"  (linkage {run.link_run_id})" if run.link_run_id else ""))
+        typer.echo(safe_text(f"{run.id}  {run.recorded_at}  {run.method:9}  documented "
+                             f"{run.result.get('n_observed', '?')}, estimated {total}"
+                             + (f"  (linkage {run.link_run_id})" if run.link_run_id else "")))
 
 
 def estimate_command(
@@ -131,7 +132,7 @@ def estimate_command(
             result = estimate(table, method=method, seed=seed, options=options,
                               strata_columns=strata_columns, source=source,
                               progress=lambda done: bar.advance(task, done))
-    typer.echo(summarise(result))
+    typer.echo(safe_text(summarise(result), newlines=True))  # names lists and strata
     if archive_folder is not None:
         kept = _keep_in_archive(archive_folder, result, [histories, records, pairs],
                                 link_run_id)

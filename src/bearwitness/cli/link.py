@@ -18,6 +18,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from bearwitness.cli.session import ARCHIVE_ARGUMENT, open_archive
+from bearwitness.cli.terminal import inert, safe_text
 from bearwitness.errors import InputError
 from bearwitness.linkage.options import STRATA, LinkOptions
 
@@ -39,7 +40,7 @@ class _LinkGroup(TyperGroup):
 link_app = typer.Typer(cls=_LinkGroup, no_args_is_help=True,
                        help="Link records of the same person across lists. "
                        "`bearwitness link ARCHIVE` links an archive's person records.")
-_err = Console(stderr=True)
+_err = Console(stderr=True, emoji=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -61,8 +62,8 @@ def _names(text: str) -> list[str]:
 
 def _print_problems(problems: tuple[Problem, ...]) -> None:
     for problem in problems:
-        _err.print(f"[yellow]{problem.list}[/], record {problem.record_id}, "
-                   f"{problem.role}: {problem.reason}", highlight=False)
+        _err.print(f"[yellow]{inert(problem.list)}[/], record {inert(problem.record_id)}, "
+                   f"{inert(problem.role)}: {inert(problem.reason)}", highlight=False)
     if problems:
         _err.print(f"{len(problems)} value(s) could not be read; those records were "
                    "linked on their other fields.", highlight=False)
@@ -119,7 +120,7 @@ def archive_command(
                f"new, {result.repointed} records re-pointed), {run.pairs} scored pairs, "
                f"{run.decisions} review decision(s) applied.", highlight=False)
     for note in result.notes:
-        _err.print(note, highlight=False)
+        _err.print(inert(note), highlight=False)
 
 
 @link_app.command("histories")
@@ -193,8 +194,9 @@ def review_command(
         for verdict, pair in verdicts.items():
             if pair is not None:
                 index = link_review.decide(archive, pair[0], pair[1], verdict, reason)
-                _err.print(f"Decision {index} kept: {verdict} {pair[0]} {pair[1]}. Run "
-                           "`bearwitness link ARCHIVE` to apply it.", highlight=False)
+                _err.print(f"Decision {index} kept: {verdict} {inert(pair[0])} "
+                           f"{inert(pair[1])}. Run `bearwitness link ARCHIVE` to apply it.",
+                           highlight=False)
         for kind, ids in edits.items():
             if ids:
                 count = link_review.edit_clusters(archive, kind, ids, reason)
@@ -215,18 +217,18 @@ def _print_queue(queue: pd.DataFrame) -> None:
     for column in ("left", "right", "probability"):
         table.add_column(column)
     for row in queue.itertuples():
-        table.add_row(str(row.left_id), str(row.right_id), f"{row.probability:.3f}")
-    Console().print(table)
+        table.add_row(inert(row.left_id), inert(row.right_id), f"{row.probability:.3f}")
+    Console(emoji=False).print(table)
 
 
 def _print_evidence(view: pd.DataFrame) -> None:
     table = Table()
     table.add_column("field")
     for column in view.columns:
-        table.add_column(str(column))
-    for field, values in view.iterrows():
-        table.add_row(str(field), *("" if v is None else str(v) for v in values))
-    Console().print(table, highlight=False)
+        table.add_column(inert(column))
+    for field, values in view.iterrows():  # the two records' values, from imported lists
+        table.add_row(inert(field), *("" if v is None else inert(v) for v in values))
+    Console(emoji=False).print(table, highlight=False)
 
 
 def _print_log(archive: Any) -> None:
@@ -240,15 +242,16 @@ def _print_log(archive: Any) -> None:
     # Plain tab-separated lines, one decision each, so that scripts can read them.
     print("#\tleft\tright\tdecision\tby\tat\torigin\treason")
     for number, (row, why) in enumerate(zip(log.itertuples(), reasons, strict=True), start=1):
-        print("\t".join((str(number), row.left_id, row.right_id, row.decision, row.analyst,
-                         row.decided_at, row.origin, " ".join(why.split()))))
+        print("\t".join(safe_text(field) for field in (
+            number, row.left_id, row.right_id, row.decision, row.analyst, row.decided_at,
+            row.origin, " ".join(why.split()))))
 
 
 def _interactive(archive: Any) -> None:
     from bearwitness.services import link_review
 
     archive.require_secrets()
-    console = Console()
+    console = Console(emoji=False)
     done: list[tuple[str, str]] = []
     skipped: set[tuple[str, str]] = set()
     while True:
@@ -364,7 +367,7 @@ def report_command(
     from bearwitness.linkage.review import review_queue
     from bearwitness.linkage.scoring import score
 
-    console = Console()
+    console = Console(emoji=False)
     frame = _read(clusters, {"record_id", "cluster_id", "list"})
     frame["record_key"] = frame["list"] + ":" + frame["record_id"]
     sizes = frame.groupby("cluster_id").size().value_counts().sort_index()
@@ -401,5 +404,5 @@ def report_command(
         for column in ("left", "right", "probability"):
             uncertain.add_column(column)
         for row in queue.itertuples():
-            uncertain.add_row(str(row.left_id), str(row.right_id), f"{row.probability:.3f}")
+            uncertain.add_row(inert(row.left_id), inert(row.right_id), f"{row.probability:.3f}")
         console.print(uncertain)

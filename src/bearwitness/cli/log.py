@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from bearwitness.cli.session import ARCHIVE_ARGUMENT, console, errors, open_archive
+from bearwitness.cli.terminal import inert
 from bearwitness.errors import InputError, VerificationError
 from bearwitness.services import checkpoints, ledger
 from bearwitness.services.proving import prove
@@ -117,7 +118,7 @@ def witness_add(
     """Accept cosignatures from this witness."""
     archive = open_archive(folder)
     witness = checkpoints.add_witness(archive, vkey, quorum)
-    console.print(f"Added witness {witness.name}; quorum {archive.config.quorum} of "
+    console.print(f"Added witness {inert(witness.name)}; quorum {archive.config.quorum} of "
                   f"{len(archive.config.witnesses)}.")
     archive.close()
 
@@ -174,7 +175,8 @@ def verify(
     console.print(f"Log: checkpoint of size {report.checkpoint_size}"
                   + (f", consistent with older checkpoint(s) of size "
                      f"{', '.join(map(str, report.older_sizes))}" if report.older_sizes else "")
-                  + (f", cosigned by {', '.join(report.witnesses)}" if report.witnesses else ""))
+                  + (f", cosigned by {inert(', '.join(report.witnesses))}"
+                     if report.witnesses else ""))
     console.print(f"Checked {report.versions_checked} record version(s) and "
                   f"{report.files_checked} evidence file(s) ({mode}).")
     if report.unpublished:
@@ -188,7 +190,7 @@ def verify(
         console.print("[green]Everything verifies.[/]")
         return
     for problem in report.problems:
-        errors.print(f"[red]FAILED[/] {problem}", soft_wrap=True)
+        errors.print(f"[red]FAILED[/] {inert(problem)}", soft_wrap=True)
     raise VerificationError(f"{len(report.problems)} problem(s) found; see above",
                             hint="Compare with backups and with checkpoints partners kept.")
 

@@ -7,6 +7,7 @@ from importlib import import_module
 
 import typer
 
+from bearwitness.cli.terminal import safe_text
 from bearwitness.errors import (
     ArchiveError,
     BearWitnessError,
@@ -76,7 +77,9 @@ def run() -> None:
     try:
         app(standalone_mode=False)
     except BearWitnessError as error:
-        typer.secho(f"Error: {error.diagnostics()}", fg=typer.colors.RED, err=True)
+        # Messages may quote input (a file's row, a field): show its control characters.
+        shown = "\n".join(safe_text(part) for part in (error.message, error.hint) if part)
+        typer.secho(f"Error: {shown}", fg=typer.colors.RED, err=True)
         sys.exit(exit_code_for(error))
     except typer.Abort:
         typer.echo("Aborted.", err=True)

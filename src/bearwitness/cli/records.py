@@ -18,6 +18,7 @@ from bearwitness.cli.session import (
     open_archive,
     plural,
 )
+from bearwitness.cli.terminal import inert
 from bearwitness.domain.records import record_type
 from bearwitness.errors import InputError
 from bearwitness.intake.importers import ImportRow, read_import, sha256_file
@@ -40,7 +41,7 @@ def _store(archive: Archive, rows: list[ImportRow], source: str,
     files = {record.id: row.file for row, record in zip(rows, records, strict=True) if row.file}
     result = writing.write_records(archive, records, files, operation=operation)
     console.print(f"Added {result.count} record(s): "
-                  + ", ".join(f"{', '.join(ids)}" for ids in result.ids.values()))
+                  + ", ".join(inert(", ".join(ids)) for ids in result.ids.values()))
 
 
 def add(
@@ -153,10 +154,11 @@ def list_command(
     console.print(table)
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, *, newlines: bool = False) -> str:
+    """A field's value for a table: escaped, since it may come from any imported file."""
     if isinstance(value, list):
-        return ", ".join(map(str, value))
-    return "" if value is None else str(value)
+        return inert(", ".join(map(str, value)), newlines=newlines)
+    return "" if value is None else inert(value, newlines=newlines)
 
 
 def show(
@@ -176,12 +178,12 @@ def show(
         if reveal:  # the same audit trail as the workbench's Reveal
             audit.record(archive.engine, at=archive.now(), actor=archive.actor, action="reveal",
                          target=record_id)
-    table = Table(show_header=False, title=f"{kind.replace('_', ' ')} {record_id}"
+    table = Table(show_header=False, title=f"{kind.replace('_', ' ')} {inert(record_id)}"
                   + (" [bold red]FICTIONAL[/]" if view.fields.get("fictional") else ""))
     table.add_row("version", str(view.version) + (" (deleted)" if view.deleted else ""))
     for name, value in view.fields.items():
         if name not in ("id", "fictional"):
-            table.add_row(name.replace("_", " "), _cell(value))
+            table.add_row(name.replace("_", " "), _cell(value, newlines=True))
     if not reveal:
         for name in sealed:
             table.add_row(name.replace("_", " "), "[dim]sealed (use --reveal)[/]")
@@ -204,8 +206,9 @@ def search(
     table.add_column("kind")
     table.add_column("text")
     for hit in hits:
-        text = " ".join(str(getattr(hit.record, n)) for n in hit.record.sealed_fields()).strip()
-        table.add_row(hit.id, hit.kind.replace("_", " "), text[:80])
+        text = " ".join(" ".join(str(getattr(hit.record, n)).split())
+                        for n in hit.record.sealed_fields()).strip()
+        table.add_row(inert(hit.id), hit.kind.replace("_", " "), inert(text[:80]))
     console.print(table)
 
 

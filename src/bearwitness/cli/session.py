@@ -11,8 +11,9 @@ from rich.console import Console
 from bearwitness.crypto import agent
 from bearwitness.services.archive import Archive
 
-console = Console()
-errors = Console(stderr=True)
+# No emoji codes: a ":name:" in an archive's data must print as typed.
+console = Console(emoji=False)
+errors = Console(stderr=True, emoji=False)
 
 ARCHIVE_ARGUMENT = typer.Argument(..., help="The archive folder.", show_default=False)
 
