@@ -17,7 +17,7 @@ import os
 import secrets
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, insert, select
@@ -60,6 +60,8 @@ class Limits:
     max_text_chars: int = 100_000
     max_files: int = 5
     max_file_bytes: int = 20 * 1024 * 1024
+    # Clean copies of images: their limits, and the workers every request shares.
+    images: media.ImageWork = field(default_factory=media.ImageWork)
 
 
 def random_id(prefix: str) -> str:
@@ -95,18 +97,20 @@ def build_rows(submission: Submission, receipt_code: str, *, received: str,
             raise InputError(f"a file is larger than {limits.max_file_bytes // (1024 * 1024)} MB",
                              hint="Send a smaller file, or split it.")
     rows += evidence_rows(document_id, submission.files, lambda: random_id("F"),
-                          fictional=submission.fictional)
+                          fictional=submission.fictional, images=limits.images)
     for data, _ in rows:  # every record must build, or nothing is written
         record_type(str(data["type"])).from_dict(data)
     return rows
 
 
 def evidence_rows(document_id: str, uploads: Sequence[Upload], new_id: Callable[[], str], *,
-                  fictional: bool = False) -> list[tuple[dict[str, object], bytes | None]]:
-    """Evidence records for uploaded files; an image also gets a copy without metadata."""
+                  fictional: bool = False, images: media.ImageWork | None = None
+                  ) -> list[tuple[dict[str, object], bytes | None]]:
+    """Evidence records for uploaded files; an image also gets a copy without metadata
+    (made by ``images``' workers)."""
     rows: list[tuple[dict[str, object], bytes | None]] = []
     for upload in uploads:
-        checked = media.inspect(upload.data, upload.name)
+        checked = media.inspect(upload.data, upload.name, images)
         original_id = new_id()
         rows.append(({
             "type": "evidence", "id": original_id, "document_id": document_id,

@@ -24,7 +24,7 @@ from starlette.formparsers import MultiPartParser
 from starlette.responses import HTMLResponse, Response
 
 from bearwitness.errors import BearWitnessError, InputError
-from bearwitness.services import intake_web
+from bearwitness.services import intake_web, media
 from bearwitness.services.archive import Archive
 from bearwitness.web.guard import INTAKE_CSP, Guard, RateLimit, Scope
 from bearwitness.web.i18n import N_, choose
@@ -42,8 +42,19 @@ SHOWN_ERRORS = (
     N_("Send JPEG, PNG, GIF, WebP images; PDF; MP3, Ogg, FLAC, WAV audio; MP4 video; "
        "plain UTF-8 text."),
     N_("an image could not be read (damaged, or too large)"),
-    N_("Send images of at most 50 megapixels, in JPEG, PNG, GIF or WebP."),
+    N_("Send it again as a JPEG, PNG, GIF or WebP image."),
+    N_("Send a smaller copy of it: most phones can share a photo in a smaller size."),
+    N_("too many images are being checked right now"), N_("Wait a minute, then send it again."),
+    N_("a PDF file is damaged or incomplete"), N_("an Ogg audio file is damaged or incomplete"),
+    N_("an MP3 audio file is damaged or incomplete"),
+    N_("a FLAC audio file is damaged or incomplete"),
+    N_("an MP4 video file is damaged or incomplete"),
+    N_("an MP4 audio file is damaged or incomplete"),
+    N_("a WAV audio file is damaged or incomplete"),
+    N_("Check that it opens on your device, then send it again."),
 )
+# ... and those with one of the intake's limits in them.
+SHOWN_TEMPLATES = (N_("an image has more than %(mp)s megapixels"),)
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,15 @@ def create_intake_app(folder: Path, settings: IntakeSettings | None = None,
     def language(request: Request, chosen: object = None) -> str:
         requested = chosen if isinstance(chosen, str) else request.query_params.get("lang")
         return choose(requested, request.headers.get("accept-language"))
+
+    numbers = {"mp": media.megapixels(limits.images.limits.max_pixels)}
+
+    def shown(lang: str, text: str) -> str:
+        """A service's message in the source's language."""
+        for template in SHOWN_TEMPLATES:
+            if text == template % numbers:
+                return gettext(lang, template) % numbers
+        return gettext(lang, text)
 
     def form_page(lang: str, *, error: str = "", form: dict[str, str] | None = None,
                   status: int = 200) -> HTMLResponse:
@@ -113,8 +133,8 @@ def create_intake_app(folder: Path, settings: IntakeSettings | None = None,
                                               submission, limits=limits, fsync=settings.fsync)
         except InputError as error:
             return form_page(lang, status=400, form=values,
-                             error=sentence(gettext(lang, error.message)) + ". "
-                             + gettext(lang, error.hint))
+                             error=sentence(shown(lang, error.message)) + ". "
+                             + shown(lang, error.hint))
         return render("intake/receipt.html", lang, code=code)
 
     @app.get("/replies", response_class=HTMLResponse)
