@@ -1,12 +1,17 @@
-"""ASGI middleware both apps share: security headers, and a hard limit on request bodies.
+"""ASGI middleware both apps share: security headers, and hard limits on request bodies.
 
-The body limit is enforced while the body streams in (a lying or missing
+The size limit is enforced while the body streams in (a lying or missing
 ``Content-Length`` does not help), so an oversized upload is refused before
-it is parsed, and nothing of it is kept.
+it is parsed, and nothing of it is kept. So is the time limit: a body must
+arrive within ``body_seconds``, plus one second for every ``body_rate``
+bytes received (so a large upload on a slow but honest connection gets the
+time it needs, and one dripped a few bytes at a time is cut off), or the
+answer is 408 and the connection is closed.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -39,19 +44,27 @@ def security_headers(csp: str) -> list[tuple[bytes, bytes]]:
     )]
 
 
-class BodyTooLarge(Exception):
-    pass
+class _Refused(Exception):
+    """The body broke a limit; the answer is ``status``, whatever the app made of it."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
 
 
 class Guard:
-    """Adds security headers to every response and refuses bodies over ``max_body`` bytes."""
+    """Adds security headers to every response and refuses bodies over ``max_body`` bytes
+    (413), or slower than the deadline (408; none when ``body_seconds`` is None)."""
 
     def __init__(self, app: FastAPI, *, csp: str, max_body: int,
-                 too_large: Callable[[Scope], bytes]) -> None:
+                 too_large: Callable[[Scope], bytes], body_seconds: float | None = None,
+                 body_rate: float = 32 * 1024,
+                 too_slow: Callable[[Scope], bytes] | None = None) -> None:
         self.app = app  # the wrapped app, e.g. for its ``state``
         self.headers = security_headers(csp)
         self.max_body = max_body
-        self.too_large = too_large
+        self.body_seconds, self.body_rate = body_seconds, body_rate
+        self.pages = {413: too_large, 408: too_slow or (lambda _: b"Too slow.")}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -59,29 +72,42 @@ class Guard:
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
-            await self._refuse(scope, send)
+            await self._refuse(413, scope, send)
             return
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         received = 0
-        overflow = refused = False
+        complete = False
+        refusal: int | None = None
+        refused = False
 
-        async def counting_receive() -> Message:
-            nonlocal received, overflow
-            if overflow:
+        async def guarded_receive() -> Message:
+            nonlocal received, complete, refusal
+            if refusal is not None:
                 return {"type": "http.disconnect"}
-            message = await receive()
+            if complete or self.body_seconds is None:  # e.g. waiting for a disconnect
+                message = await receive()
+            else:
+                left = started + self.body_seconds + received / self.body_rate - loop.time()
+                try:
+                    message = await asyncio.wait_for(receive(), timeout=max(left, 0))
+                except TimeoutError:
+                    refusal = 408
+                    raise _Refused(408) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
+                complete = not message.get("more_body", False)
                 if received > self.max_body:
-                    overflow = True
-                    raise BodyTooLarge
+                    refusal = 413
+                    raise _Refused(413)
             return message
 
         async def guarded_send(message: Message) -> None:
             nonlocal refused
-            if overflow:  # whatever the app made of a cut-off body, the answer is 413
+            if refusal is not None:  # whatever the app made of a cut-off body
                 if not refused:
                     refused = True
-                    await self._refuse(scope, send)
+                    await self._refuse(refusal, scope, send)
                 return
             if message["type"] == "http.response.start":
                 names = {name.lower() for name, _ in message.get("headers", [])}
@@ -90,18 +116,18 @@ class Guard:
             await send(message)
 
         try:
-            await self.app(scope, counting_receive, guarded_send)
-        except BodyTooLarge:
+            await self.app(scope, guarded_receive, guarded_send)
+        except _Refused:
             pass
         except Exception:
-            if not overflow:
+            if refusal is None:
                 raise
-        if overflow and not refused:
-            await self._refuse(scope, send)
+        if refusal is not None and not refused:
+            await self._refuse(refusal, scope, send)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        body = self.too_large(scope)
-        await send({"type": "http.response.start", "status": 413, "headers": [
+    async def _refuse(self, status: int, scope: Scope, send: Send) -> None:
+        body = self.pages[status](scope)
+        await send({"type": "http.response.start", "status": status, "headers": [
             (b"content-type", b"text/html; charset=utf-8"),
             (b"content-length", str(len(body)).encode()), (b"connection", b"close"),
             *self.headers]})

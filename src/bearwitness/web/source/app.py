@@ -63,6 +63,10 @@ class IntakeSettings:
     max_body: int = 110 * 1024 * 1024  # all files at their limit, and the form around them
     rate: float = 400.0  # submissions a second, for everyone together
     burst: int = 800
+    # A body must arrive within body_seconds, plus a second for every body_rate bytes:
+    # an honest upload over Tor gets the time it needs, a slow drip is cut off (408).
+    body_seconds: float = 30.0
+    body_rate: float = 32 * 1024
     fsync: bool = True
     fictional: bool = False  # mark every submission FICTIONAL (demo and tests)
 
@@ -163,14 +167,21 @@ def create_intake_app(folder: Path, settings: IntakeSettings | None = None,
                       heading=gettext(lang, "Not found"),
                       message=gettext(lang, "There is no such page here."))
 
-    def too_large(scope: Scope) -> bytes:
-        lang = "ru" if b"lang=ru" in scope.get("query_string", b"") else "en"
-        return bytes(render("intake/message.html", lang, heading=gettext(lang, "Too large"),
-                      message=gettext(lang, "What you sent is larger than this site accepts "
-                                      "(%(mb)s MB in all). Nothing was kept. Send fewer or "
-                                      "smaller files.") % {
-                          "mb": settings.max_body // 1048576}).body)
+    def refusal(heading: str, message: str) -> Callable[[Scope], bytes]:
+        def page(scope: Scope) -> bytes:
+            lang = "ru" if b"lang=ru" in scope.get("query_string", b"") else "en"
+            return bytes(render("intake/message.html", lang, heading=gettext(lang, heading),
+                                message=gettext(lang, message) % {
+                                    "mb": settings.max_body // 1048576}).body)
+        return page
 
     app.state.archive = archive
     app.state.settings = dataclasses.replace(settings)
-    return Guard(app, csp=INTAKE_CSP, max_body=settings.max_body, too_large=too_large)
+    return Guard(app, csp=INTAKE_CSP, max_body=settings.max_body,
+                 too_large=refusal(N_("Too large"), N_(
+                     "What you sent is larger than this site accepts (%(mb)s MB in all). "
+                     "Nothing was kept. Send fewer or smaller files.")),
+                 body_seconds=settings.body_seconds, body_rate=settings.body_rate,
+                 too_slow=refusal(N_("Too slow"), N_(
+                     "What you sent arrived too slowly, and the connection was closed. "
+                     "Nothing was kept. Send it again, or send fewer or smaller files.")))
