@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import re
 import socket
 import subprocess
 import sys
@@ -175,14 +176,14 @@ def serve_demo(folder: Path, *, port: int = 8080, intake_port: int = 8081,
                                "--fictional"], stdout=subprocess.PIPE, text=True)
     try:
         assert intake.stdout is not None
-        announced = intake.stdout.readline()  # once it listens; empty if it stopped
-        if "http://" not in announced:
+        announced = re.search(r"http://\S+/", intake.stdout.readline())  # once it listens
+        if announced is None:  # it stopped, and said why
             intake.wait(timeout=10)
             raise InputError(f"the source intake did not start on port {intake_port}",
                              hint="See its error above.")
         # Plain text, unwrapped: the command below must stay copyable.
         typer.echo(
-            f"\nWorkbench: {address_of(server)}   Source intake: http://{host}:{intake_port}/\n"
+            f"\nWorkbench: {address_of(server)}   Source intake: {announced.group(0)}\n"
             f"Log in as {DEMO_ADMIN} / {DEMO_ADMIN_PASSWORD} (FICTIONAL, all roles).\n"
             f"One-time code: add the secret {DEMO_ADMIN_TOTP} to an authenticator app, or run\n"
             f"  {sys.executable} -c "
