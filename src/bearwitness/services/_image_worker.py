@@ -76,12 +76,20 @@ def describe_metadata(image: Image.Image) -> str:
     return "\n".join(lines)
 
 
+def limit(kind: int, value: int) -> None:
+    """Lower both limits to ``value`` (or to the hard limit already there, if lower)."""
+    _, hard = resource.getrlimit(kind)
+    if hard != resource.RLIM_INFINITY:
+        value = min(value, hard)
+    resource.setrlimit(kind, (value, value))
+
+
 def main(argv: list[str]) -> int:
     max_pixels, memory_bytes, cpu_seconds = (int(value) for value in argv[1:4])
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     data = sys.stdin.buffer.read()
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    limit(resource.RLIMIT_CPU, cpu_seconds)
+    limit(resource.RLIMIT_AS, memory_bytes)
     try:
         status, metadata, png = strip(data, max_pixels)
     except MemoryError:
