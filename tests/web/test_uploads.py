@@ -195,6 +195,13 @@ def test_decompression_bombs_are_refused_from_their_header(intake: TestClient, t
     assert list((team.folder / "inbox").iterdir()) == []
 
 
+def test_a_tiff_of_any_size_is_refused_before_it_is_opened() -> None:
+    out = io.BytesIO()
+    Image.new("1", (8, 8)).save(out, format="TIFF")
+    with pytest.raises(InputError, match="not accepted"):
+        media.sniff(out.getvalue())
+
+
 def test_the_pixel_limit_is_configurable() -> None:
     small = media.ImageWork(media.ImageLimits(max_pixels=1000))
     with pytest.raises(InputError, match=r"more than 0\.001 megapixels"):
