@@ -7,8 +7,10 @@ Builds (or reuses, with --archive) a FICTIONAL archive, starts `bearwitness serv
 `bearwitness serve-intake` as their own processes on loopback, and drives them from a
 second process (threads with keep-alive connections). Prints, per page, requests, p50,
 p95 and p99 latency; then intake submissions per second (each a testimony of ~1 KB,
-sealed to the archive's key and fsynced into the inbox). Figures depend on the machine:
-the printed line says how many CPUs it had.
+sealed to the archive's key and fsynced into the inbox); then the intake's peak memory
+(VmHWM) before and after --bombs decompression bombs sent at once (PNGs of 143 KB that
+declare 7000×7000 pixels). Figures depend on the machine: the printed line says how many
+CPUs it had.
 """
 
 from __future__ import annotations
@@ -173,6 +175,7 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=20_000)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--bombs", type=int, default=4, help="PNG bombs sent at once (0: none).")
     parser.add_argument("--archive", type=Path, help="Reuse (or build once) the archive here.")
     parser.add_argument("--load", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -222,6 +225,67 @@ def main() -> None:
     finally:
         intake.terminate()
         intake.wait()
+    if args.bombs:
+        image_bombs(folder, args.bombs)
+
+
+def png_bomb(side: int) -> bytes:
+    """side×side black pixels in a few kilobytes (the IDAT is written directly)."""
+    import struct
+    import zlib
+
+    packer = zlib.compressobj(9)
+    row = bytes(1 + side * 3)
+    data = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (struct.pack(">I", len(body)) + kind + body
+                + struct.pack(">I", zlib.crc32(kind + body)))
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data)
+            + chunk(b"IEND", b""))
+
+
+def image_bombs(folder: Path, count: int) -> None:
+    bomb = png_bomb(7000)
+    for extra in ([], ["--image-megapixels", "100"]):
+        waiting = set((folder / "inbox").iterdir())
+        intake, port = start("serve-intake", str(folder), "--fictional", *extra)
+        try:
+            before, answers, after = send_bombs(intake.pid, port, bomb, count)
+        finally:
+            intake.terminate()
+            intake.wait()
+        for path in set((folder / "inbox").iterdir()) - waiting:  # the benchmark's own
+            path.unlink()
+        print(f"intake {' '.join(extra) or '(defaults)'}: {count} PNG bombs of "
+              f"{len(bomb) // 1024} KB at once -> {sorted(answers)}; server peak memory "
+              f"{before} -> {after} MB")
+
+
+def send_bombs(pid: int, port: int, bomb: bytes, count: int) -> tuple[int, list[int], int]:
+    import httpx
+
+    status = Path(f"/proc/{pid}/status")
+
+    def peak() -> int:
+        found = re.search(r"VmHWM:\s+(\d+)", status.read_text())
+        return int(found.group(1)) // 1024 if found else 0
+
+    def send() -> None:
+        answers.append(httpx.post(f"http://127.0.0.1:{port}/submit", timeout=600,
+                                  data={"text": "FICTIONAL"},
+                                  files=[("files", ("bomb.png", bomb, "image/png"))]).status_code)
+
+    httpx.get(f"http://127.0.0.1:{port}/")
+    before, answers = peak(), []
+    threads = [threading.Thread(target=send) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return before, answers, peak()
 
 
 if __name__ == "__main__":
