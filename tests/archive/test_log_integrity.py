@@ -16,7 +16,7 @@ from sqlalchemy import delete, select, update
 
 from bearwitness.errors import ArchiveError
 from bearwitness.intake.importers import ImportRow
-from bearwitness.services import checkpoints, ledger, writing
+from bearwitness.services import checkpoints, ledger, verification, writing
 from bearwitness.services.archive import Archive
 from bearwitness.services.verification import ArchiveVerification, verify_archive
 from bearwitness.store.schema import RECORD_TABLES, log_entries, record_versions
@@ -236,9 +236,16 @@ def test_a_log_rebuilt_without_one_record_is_caught_by_an_older_checkpoint(
     filled: Archive, tmp_path: Path
 ) -> None:
     kept = checkpoints.export_checkpoint(filled, tmp_path / "partner-copy").note
-    # The adversary holds the unlocked archive and its signing key: it removes the
-    # claim, renumbers the log, rebuilds the tiles and signs them again.
-    with filled.engine.begin() as connection:
+    # The adversary holds the unlocked archive and its signing key.
+    _rebuild_without_the_claim(filled)
+    assert _verify(filled).ok  # consistent with itself: only an older checkpoint can tell
+    problems = _problems(_verify(filled, [kept]))
+    assert "older checkpoint #1" in problems and "not consistent" in problems
+
+
+def _rebuild_without_the_claim(archive: Archive) -> None:
+    """Remove the claim, renumber the log, rebuild the tiles and sign them again."""
+    with archive.engine.begin() as connection:
         entries = [e for _, e in ledger.read_entries(connection)
                    if parse_entry(e).record_id != "C-0001"]
         connection.execute(delete(log_entries))
@@ -246,14 +253,45 @@ def test_a_log_rebuilt_without_one_record_is_caught_by_an_older_checkpoint(
                            [{"idx": i, "entry": e} for i, e in enumerate(entries)])
         connection.execute(delete(record_versions).where(record_versions.c.id == "C-0001"))
         connection.execute(delete(RECORD_TABLES["claim"]))
-    shutil.rmtree(filled.log_dir)
-    shutil.rmtree(filled.folder / checkpoints.CHECKPOINTS)
-    for district in ("Grozny", "Argun"):  # and grows it past the size the partner kept
-        writing.change_record(filled, "event", "E-0001", {"district": district})
-    checkpoints.sign_new_checkpoint(filled)
-    assert _verify(filled).ok  # consistent with itself: only an older checkpoint can tell
-    problems = _problems(_verify(filled, [kept]))
-    assert "older checkpoint #1" in problems and "not consistent" in problems
+    shutil.rmtree(archive.log_dir)
+    shutil.rmtree(archive.folder / checkpoints.CHECKPOINTS)
+    for district in ("Grozny", "Argun"):  # and grows it past the size a partner kept
+        writing.change_record(archive, "event", "E-0001", {"district": district})
+    checkpoints.sign_new_checkpoint(archive)
+
+
+def test_a_log_rebuilt_under_a_replaced_key_fails_against_the_pinned_key(
+    filled: Archive, tmp_path: Path
+) -> None:
+    original = checkpoints.log_verifier(filled)
+    # Without the signing key the adversary makes its own: signing needs only the
+    # archive's public recipient, and a missing log.vkey and log-key.age make a new pair.
+    (filled.folder / checkpoints.VKEY_FILE).unlink()
+    (filled.folder / checkpoints.SIGNER_FILE).unlink()
+    _rebuild_without_the_claim(filled)
+    forged = checkpoints.log_verifier(filled)
+    assert forged.vkey() != original.vkey()
+    # Checked with its own key the archive passes, and the report says which key that was:
+    report = _verify(filled)
+    assert report.ok and report.key == forged.vkey() and not report.pinned
+    # which is why the key must come from elsewhere.
+    pinned = verify_archive(filled, pinned=original)
+    problems = _problems(pinned)
+    assert pinned.pinned and pinned.key == original.vkey()
+    assert f"log.vkey is {verification.key_name(forged)}, not the pinned key " \
+        f"{verification.key_name(original)}" in problems
+    assert "log: checkpoint: the note carries no signature by a known key" in problems
+    locked = _locked(filled)
+    try:
+        assert not verify_archive(locked, pinned=original).ok
+    finally:
+        locked.close()
+
+
+def test_the_pinned_key_passes_an_untouched_archive(filled: Archive) -> None:
+    original = checkpoints.log_verifier(filled)
+    report = verify_archive(filled, pinned=original)
+    assert report.ok and report.pinned and report.key == original.vkey(), report.problems
 
 
 # The whole archive restored from a backup: the database must live in the folder.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -151,3 +152,44 @@ def test_verify_says_an_interrupted_checkpoint_is_not_yet_published(
     assert "Everything verifies" in verified and "never published" in verified
     cli("log", "checkpoint", unlocked)
     assert "never published" not in cli("verify", unlocked).stdout
+
+
+def test_verify_pins_the_log_key_against_a_replaced_one(
+    cli: Cli, unlocked: Path, tmp_path: Path
+) -> None:
+    cli("log", "checkpoint", unlocked)
+    published = tmp_path / "published"
+    published.mkdir()
+    cli("log", "export-checkpoint", unlocked, "--out", published / "checkpoint")
+    original = (published / "checkpoint.vkey").read_text().strip()
+    pinned = cli("verify", unlocked, "--vkey", original).stdout
+    assert "Everything verifies" in pinned and f"the key you pinned: {original}" in pinned
+    # Someone with the disk but no key makes their own log key and signs the log again.
+    for name in ("log.vkey", "log-key.age"):
+        (unlocked / name).unlink()
+    shutil.rmtree(unlocked / "log")
+    shutil.rmtree(unlocked / "checkpoints")
+    cli("log", "checkpoint", unlocked)
+    forged = (unlocked / "log.vkey").read_text().strip()
+    # Checked with its own key it passes, and says so plainly, naming the key it trusted:
+    own = cli("verify", unlocked).stdout
+    assert "Everything verifies" in own and forged in own and "archive's own key" in own
+    assert "--vkey" in own
+    for pin in (["--vkey", original], ["--vkey-file", published / "checkpoint.vkey"]):
+        failed = cli("verify", unlocked, *pin, ok=False)
+        assert failed.returncode == 8 and "Everything verifies" not in failed.stdout
+        assert f"log.vkey is {_name(forged)}, not the pinned key {_name(original)}" \
+            in failed.stderr
+    # A checkpoint kept elsewhere catches it without a pin too.
+    against = cli("verify", unlocked, "--against", published / "checkpoint", ok=False)
+    assert against.returncode == 8
+    # A key file inside the archive pins nothing; a malformed key is named.
+    inside = cli("verify", unlocked, "--vkey-file", unlocked / "log.vkey", ok=False)
+    assert inside.returncode != 8 and "inside the archive" in inside.stderr
+    bad = cli("verify", unlocked, "--vkey", "not-a-key", ok=False)
+    assert "--vkey: invalid verifier key" in bad.stderr
+
+
+def _name(vkey: str) -> str:
+    """A signed-note key's name and id, without the key (whose base64 may hold "+")."""
+    return "+".join(vkey.split("+", 2)[:2])

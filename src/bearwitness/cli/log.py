@@ -14,7 +14,8 @@ from bearwitness.cli.terminal import inert
 from bearwitness.errors import InputError, VerificationError
 from bearwitness.services import checkpoints, ledger
 from bearwitness.services.proving import prove
-from bearwitness.services.verification import verify_archive
+from bearwitness.services.verification import ArchiveVerification, verify_archive
+from bearwitness.tlog.note import NoteVerifier, parse_verifier_key
 from bearwitness.tlog.timestamp import http_transport
 
 log_app = typer.Typer(help="The transparency log: sign checkpoints, give them away, "
@@ -155,12 +156,22 @@ def verify(
     folder: Path = ARCHIVE_ARGUMENT,
     against: list[Path] = typer.Option([], help="An older checkpoint someone kept; repeat "
                                        "for several."),
+    vkey: str = typer.Option(None, "--vkey", help="Pin the log's verifier key "
+                             "(<name>+<id>+<key>), as published or given to a partner: the "
+                             "archive's log.vkey must be this key."),
+    vkey_file: Path = typer.Option(None, "--vkey-file", help="A file holding the key to pin, "
+                                   "e.g. the CHECKPOINT.vkey of `log export-checkpoint`, "
+                                   "kept outside the archive."),
 ) -> None:
     """Check the archive against its signed log, offline; exit 0 only if everything holds.
 
     Unlocked, every record version and evidence file is opened and compared with
     its logged commitment; locked, their ciphertexts are compared with the logged hashes.
+
+    Without --vkey or --against, the log is checked with the archive's own log.vkey,
+    which whoever can write the folder could have replaced.
     """
+    pinned = _pinned_key(folder, vkey, vkey_file)
     archive = open_archive(folder)
     older = []
     for path in against:
@@ -169,7 +180,7 @@ def verify(
         except OSError as error:
             raise InputError(f"cannot read {path}: {error.strerror}") from None
     with console.status("Verifying the log, every record version and every file…"):
-        report = verify_archive(archive, against=older)
+        report = verify_archive(archive, against=older, pinned=pinned)
     archive.close()
     mode = "unlocked: contents opened" if report.unlocked else "locked: ciphertexts hashed"
     console.print(f"Log: checkpoint of size {report.checkpoint_size}"
@@ -187,12 +198,49 @@ def verify(
         console.print(f"[yellow]{report.uncovered} entry(ies) not yet covered by a signed "
                       "checkpoint[/]: run `bearwitness log checkpoint`.")
     if report.ok:
-        console.print("[green]Everything verifies.[/]")
+        console.print(f"[green]Everything verifies[/], signed by {_trusted(report, older)}",
+                      soft_wrap=True)
         return
     for problem in report.problems:
         errors.print(f"[red]FAILED[/] {inert(problem)}", soft_wrap=True)
     raise VerificationError(f"{len(report.problems)} problem(s) found; see above",
                             hint="Compare with backups and with checkpoints partners kept.")
+
+
+def _pinned_key(folder: Path, vkey: str | None, vkey_file: Path | None) -> NoteVerifier | None:
+    if vkey is not None and vkey_file is not None:
+        raise InputError("give the log key with --vkey or --vkey-file, not both")
+    if vkey_file is None:
+        return None if vkey is None else _parse_pin(vkey, "--vkey")
+    if vkey_file.resolve().is_relative_to(folder.resolve()):
+        # A key inside the archive is the archive's own word, which the pin is there to check.
+        raise InputError(f"{vkey_file} is inside the archive, so it pins nothing: whoever "
+                         "replaced the archive's key could have written it too",
+                         hint="Use the key as published or given to a partner (e.g. the "
+                         "CHECKPOINT.vkey of `bearwitness log export-checkpoint`).")
+    try:
+        text = vkey_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"cannot read the key file {vkey_file}: {error}") from None
+    return _parse_pin(text, str(vkey_file))
+
+
+def _parse_pin(text: str, source: str) -> NoteVerifier:
+    try:
+        return parse_verifier_key(text)
+    except InputError as error:
+        raise InputError(f"{source}: {error.message}", hint=error.hint) from None
+
+
+def _trusted(report: ArchiveVerification, older: list[bytes]) -> str:
+    """Which key the log was checked with, and how far that key is to be trusted."""
+    if report.pinned:
+        return f"the key you pinned: {report.key}"
+    if older:
+        return (f"the archive's own key {report.key}, which also signed the older "
+                "checkpoint(s) you gave")
+    return (f"{report.key} (the archive's own key: pin it with --vkey, or check against a "
+            "checkpoint kept elsewhere with --against, to rule out a replaced key)")
 
 
 def prove_command(

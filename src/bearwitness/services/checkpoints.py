@@ -192,7 +192,8 @@ def latest_checkpoint(archive: Archive) -> SignedCheckpointFile:
     return kept[-1]
 
 
-def unpublished_checkpoint(archive: Archive) -> SignedCheckpointFile | None:
+def unpublished_checkpoint(archive: Archive, key: NoteVerifier | None = None
+                           ) -> SignedCheckpointFile | None:
     """The newest kept checkpoint, when ``log/checkpoint`` is missing or older and signed.
 
     Keeping ``checkpoints/N`` and publishing ``log/checkpoint`` are two files, so a
@@ -200,7 +201,7 @@ def unpublished_checkpoint(archive: Archive) -> SignedCheckpointFile | None:
     publishes it. Verify the log against the kept one: if the tiles hold it nothing
     was lost, and if they do not, the log folder was rolled back. A published
     checkpoint that does not parse or verify is not this state (None): it is checked,
-    and reported, as it is.
+    and reported, as it is. ``key`` is the log key to check it with (default: log.vkey).
     """
     kept = signed_checkpoints(archive)
     if not kept:
@@ -208,7 +209,7 @@ def unpublished_checkpoint(archive: Archive) -> SignedCheckpointFile | None:
     published = archive.log_dir / CHECKPOINT_FILE
     if published.is_file():
         try:
-            size = open_checkpoint(published.read_bytes(), log_verifier(archive)
+            size = open_checkpoint(published.read_bytes(), key or log_verifier(archive)
                                    ).checkpoint.size
         except VerificationError:
             return None

@@ -21,6 +21,12 @@
 
 Entries appended after the newest checkpoint are checked against the database
 but are not yet covered by a signature: the report counts them.
+
+The log key is the archive's own ``log.vkey`` unless one is pinned (``pinned``):
+whoever can write the folder can replace that file and the signing key, rebuild
+the log and sign it again, so only a key obtained elsewhere (or an older
+checkpoint kept elsewhere) rules that out. A pinned key that differs from
+``log.vkey`` is a problem, and the checkpoints are checked with the pinned one.
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ from bearwitness.services.sealing import (
 )
 from bearwitness.store import rows as store
 from bearwitness.tlog.entry import LogEntry, commit, parse_entry
+from bearwitness.tlog.note import NoteVerifier
 from bearwitness.tlog.verify import verify_log
 
 RECORD_ENTRY_KINDS = frozenset({"create", "update", "delete", "import", "evidence"})
@@ -67,6 +74,8 @@ class ArchiveVerification:
     versions_checked: int = 0
     files_checked: int = 0
     unpublished: bool = False  # the checkpoint verified is kept but not yet in log/checkpoint
+    key: str = ""  # the log key the checkpoints were checked with (a vkey), once known
+    pinned: bool = False  # that key was given by the caller, not read from log.vkey
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -79,12 +88,13 @@ class ArchiveVerification:
         return max(0, self.entries - self.checkpoint_size)
 
 
-def verify_archive(archive: Archive, *, against: Sequence[bytes] = ()) -> ArchiveVerification:
-    report = ArchiveVerification(unlocked=not archive.locked)
+def verify_archive(archive: Archive, *, against: Sequence[bytes] = (),
+                   pinned: NoteVerifier | None = None) -> ArchiveVerification:
+    report = ArchiveVerification(unlocked=not archive.locked, pinned=pinned is not None)
     with archive.engine.connect() as connection:
         queued = dict(read_entries(connection))
     report.entries = len(queued)
-    logged = _check_log(archive, against, report)
+    logged = _check_log(archive, against, pinned, report)
     for index in sorted(logged):
         if index not in queued:
             report.problems.append(f"entry {index}: in the signed log but missing from the "
@@ -98,17 +108,17 @@ def verify_archive(archive: Archive, *, against: Sequence[bytes] = ()) -> Archiv
     return report
 
 
-def _check_log(archive: Archive, against: Sequence[bytes],
+def _check_log(archive: Archive, against: Sequence[bytes], pinned: NoteVerifier | None,
                report: ArchiveVerification) -> dict[int, bytes]:
     """Entries of the signed log by index; empty (and a problem) if the log fails."""
     collected: dict[int, bytes] = {}
     unpublished = None
     try:
-        key = log_verifier(archive)
+        key = _log_key(archive, pinned, report)
         latest_checkpoint(archive)
         # A newer kept checkpoint than the published one: a checkpoint interrupted before
         # publishing if the tiles hold it, a rolled-back log folder if they do not.
-        unpublished = unpublished_checkpoint(archive)
+        unpublished = unpublished_checkpoint(archive, key)
         result = verify_log(archive.log_dir, key,
                             checkpoint=unpublished.note if unpublished else None,
                             older=against, witnesses=witnesses(archive),
@@ -126,6 +136,33 @@ def _check_log(archive: Archive, against: Sequence[bytes],
     report.witnesses = result.checkpoint.witnesses
     report.unpublished = unpublished is not None
     return collected
+
+
+def _log_key(archive: Archive, pinned: NoteVerifier | None,
+             report: ArchiveVerification) -> NoteVerifier:
+    """The key to check the checkpoints with: the pinned one if given, else log.vkey."""
+    if pinned is None:
+        own = log_verifier(archive)
+        report.key = own.vkey()
+        return own
+    report.key = pinned.vkey()
+    try:
+        own = log_verifier(archive)
+    except BearWitnessError as error:
+        report.problems.append(f"log: {error.message}; the log is checked with the pinned "
+                               f"key {key_name(pinned)}")
+        return pinned
+    if own.vkey() != pinned.vkey():
+        report.problems.append(
+            f"log: the archive's log.vkey is {key_name(own)}, not the pinned key "
+            f"{key_name(pinned)}: the log key was replaced (the log may have been rebuilt "
+            "and signed again), or the key pinned is not this archive's")
+    return pinned
+
+
+def key_name(key: NoteVerifier) -> str:
+    """``<name>+<hex id>``: how a signed note names its key."""
+    return f"{key.name}+{key.key_id.hex()}"
 
 
 def _check_records(archive: Archive, entries: dict[int, bytes],
