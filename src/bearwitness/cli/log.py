@@ -234,12 +234,13 @@ def _parse_pin(text: str, source: str) -> NoteVerifier:
 
 def _trusted(report: ArchiveVerification, older: list[bytes]) -> str:
     """Which key the log was checked with, and how far that key is to be trusted."""
+    key = inert(report.key)  # read from the archive's log.vkey unless pinned
     if report.pinned:
-        return f"the key you pinned: {report.key}"
+        return f"the key you pinned: {key}"
     if older:
-        return (f"the archive's own key {report.key}, which also signed the older "
-                "checkpoint(s) you gave")
-    return (f"{report.key} (the archive's own key: pin it with --vkey, or check against a "
+        return (f"the archive's own key {key}, which also signed the older checkpoint(s) "
+                "you gave")
+    return (f"{key} (the archive's own key: pin it with --vkey, or check against a "
             "checkpoint kept elsewhere with --against, to rule out a replaced key)")
 
 
