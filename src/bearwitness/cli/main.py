@@ -84,13 +84,15 @@ def run() -> None:
     except typer.Abort:
         typer.echo("Aborted.", err=True)
         sys.exit(1)
-    except Exception as error:  # click's usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
-        raise
+    except typer.TyperException as error:
+        # Usage errors arrive here in non-standalone mode. Typer ships its own copy of
+        # click, whose exceptions are not click's: its public base class is the one to catch.
+        show = getattr(error, "show", None)
+        if show is not None:
+            show()
+        else:
+            typer.echo(f"Error: {safe_text(error.format_message())}", err=True)
+        sys.exit(error.exit_code)
 
 
 if __name__ == "__main__":
