@@ -8,17 +8,15 @@ The same roles apply as on the pages.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from bearwitness.crypto.blind_index import words
-from bearwitness.services import reading, users
+from bearwitness.services import reading
 from bearwitness.services.status import summarise
-from bearwitness.web.workbench.auth import device_cookie_name, require, require_user
+from bearwitness.web.workbench.auth import TooManyLogins, log_in, require, require_user
 from bearwitness.web.workbench.records import LISTED
 
 router = APIRouter(prefix="/api/v1", tags=["workbench"])
@@ -69,23 +67,13 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 @router.post("/session", response_model=Token, responses=ERRORS)
 async def create_session(request: Request, body: Credentials) -> Token:
-    state = request.app.state
-    username = body.username.strip().lower()
-    # Counted as on the login page: per device cookie if the script sends one, else per
-    # username (and client address, when it tells clients apart).
-    keys = state.throttle.keys_for(username, request.client.host if request.client else None,
-                                   request.cookies.get(device_cookie_name(request)))
-    if state.throttle.blocked(*keys):
-        raise HTTPException(429, "Too many failed logins. Wait 15 minutes.")
+    # Counted as on the login page (one rule, auth.log_in): per device cookie if the script
+    # sends one, else per username (and client address, when it tells clients apart).
     try:
-        user = await asyncio.to_thread(users.authenticate, state.keys.archive.engine, username,
-                                       body.password, body.code, now=time.time(),
-                                       hasher=state.hasher, used=state.used_codes)
-    except users.LoginFailed:
-        state.throttle.failed(*keys)
-        raise
-    state.throttle.succeeded(*keys)
-    session = state.sessions.new(user)
+        user = await log_in(request, body.username.strip().lower(), body.password, body.code)
+    except TooManyLogins:
+        raise HTTPException(429, "Too many failed logins. Wait 15 minutes.") from None
+    session = request.app.state.sessions.new(user)
     return Token(token=session.token, roles=sorted(user.roles))
 
 

@@ -6,11 +6,14 @@ routes declare the permission they need; nothing else decides.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
+import time
 from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
 
+from bearwitness.services import users
 from bearwitness.services.users import User
 from bearwitness.web.i18n import LANGUAGES
 from bearwitness.web.workbench.state import Session
@@ -36,6 +39,10 @@ class NotLoggedIn(Exception):
     """Raised for a page that needs a login: answered with a redirect, or 401 on the API."""
 
 
+class TooManyLogins(Exception):
+    """Raised by :func:`log_in` when the attempt's keys have used up their window (429)."""
+
+
 def allowed(user: User | None, permission: str) -> bool:
     return user is not None and bool(user.roles & PERMISSIONS[permission])
 
@@ -56,6 +63,26 @@ def current_session(request: Request) -> Session | None:
     else:
         session = store.get(request.cookies.get(cookie_name(request)))
     return session
+
+
+async def log_in(request: Request, username: str, password: str, code: str) -> User:
+    """Check a login under the throttle: the one rule for the login page and the API.
+
+    The attempt is counted before its password is checked, so attempts arriving
+    together cannot all pass a check made before any of them failed. A wrong login
+    raises :class:`users.LoginFailed` (its attempt stays counted), too many
+    :class:`TooManyLogins`, whatever the password.
+    """
+    state = request.app.state
+    keys = state.throttle.keys_for(username, request.client.host if request.client else None,
+                                   request.cookies.get(device_cookie_name(request)))
+    if not state.throttle.reserve(*keys):
+        raise TooManyLogins()
+    user: User = await asyncio.to_thread(
+        users.authenticate, state.keys.archive.engine, username, password, code,
+        now=time.time(), hasher=state.hasher, used=state.used_codes)
+    state.throttle.succeeded(*keys)
+    return user
 
 
 def require_user(request: Request) -> tuple[Session, User]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response
@@ -14,10 +13,12 @@ from bearwitness.services.status import summarise
 from bearwitness.web.i18n import LANGUAGES, N_
 from bearwitness.web.rendering import gettext
 from bearwitness.web.workbench.auth import (
+    TooManyLogins,
     check_csrf,
     cookie_name,
     current_session,
     device_cookie_name,
+    log_in,
     require,
     require_user,
 )
@@ -64,22 +65,15 @@ async def login(request: Request) -> Response:
     form = await request.form(max_files=0, max_fields=10)
     await check_csrf(request, session)
     username = _field(form, "username", 64).strip().lower()
-    throttle = state.throttle
-    keys = throttle.keys_for(username, request.client.host if request.client else None,
-                             request.cookies.get(device_cookie_name(request)))
-    if throttle.blocked(*keys):
+    try:
+        user = await log_in(request, username, _field(form, "password"),
+                            _field(form, "code", 20))
+    except TooManyLogins:
         return page(request, "login.html", session, status=429, error=(
             "Too many failed logins. Wait 15 minutes and try again."))
-    try:
-        user = await asyncio.to_thread(
-            users.authenticate, state.keys.archive.engine, username, _field(form, "password"),
-            _field(form, "code", 20), now=time.time(), hasher=state.hasher,
-            used=state.used_codes)
     except users.LoginFailed:
-        throttle.failed(*keys)
         return page(request, "login.html", session, status=401,
                     error="Wrong username, password or one-time code.")
-    throttle.succeeded(*keys)
     state.sessions.drop(session.token)  # a fresh token after login: no session fixation
     fresh = state.sessions.new(user, session.language)
     audit.record(state.keys.archive.engine, at=state.keys.archive.now(),
@@ -87,7 +81,7 @@ async def login(request: Request) -> Response:
     response = redirect("/")
     _set_cookie(request, response, fresh.token)
     # This browser is now known for this user: others' failures no longer block it.
-    response.set_cookie(device_cookie_name(request), throttle.device_token(user.username),
+    response.set_cookie(device_cookie_name(request), state.throttle.device_token(user.username),
                         max_age=int(state.settings.device_cookie_seconds), httponly=True,
                         secure=state.settings.secure_cookies, samesite="strict", path="/")
     return response

@@ -114,7 +114,13 @@ class SessionStore:
 
 
 class LoginThrottle:
-    """Counts failed logins per key and refuses a key after too many in a window.
+    """Counts login attempts per key and refuses a key after too many in a window.
+
+    An attempt is counted when it starts (:meth:`reserve`), before its password is
+    checked, and a success clears its keys (:meth:`succeeded`). Counting first is what
+    holds the limit when many attempts arrive at once: a check made before and a
+    failure recorded after the slow password hash would let every attempt in flight
+    through (30 at once all got a verdict on their password).
 
     Keys are chosen by :meth:`keys_for`. A browser that has logged in as a user
     before carries a *device token* for that user (a cookie, signed with a key held
@@ -125,9 +131,11 @@ class LoginThrottle:
     that would let one person lock the whole team out.
     """
 
+    MAX_KEYS = 100_000  # past this, windows that have ended are forgotten (not the limit)
+
     def __init__(self, settings: WorkbenchSettings, clock: Callable[[], float]) -> None:
         self.settings, self.clock = settings, clock
-        self._failures: dict[str, list[float]] = {}
+        self._attempts: dict[str, list[float]] = {}
         self._lock = threading.Lock()
         self._device_key = secrets.token_bytes(32)  # a restart forgets every device
 
@@ -150,30 +158,29 @@ class LoginThrottle:
             keys.append(f"client:{client}")
         return keys
 
-    def blocked(self, *keys: str) -> bool:
+    def reserve(self, *keys: str) -> bool:
+        """Count one attempt under every key, unless one has no attempt left in its window
+        (then count nothing and return False). Check and count are one step, under a lock."""
         now = self.clock()
+        window, limit = self.settings.login_window_seconds, self.settings.login_failures
         with self._lock:
+            if len(self._attempts) > self.MAX_KEYS:
+                self._attempts = {k: v for k, v in self._attempts.items()
+                                  if v and now - v[-1] < window}
+            recent = {key: [t for t in self._attempts.get(key, []) if now - t < window]
+                      for key in keys}
+            self._attempts.update(recent)
+            if any(len(times) >= limit for times in recent.values()):
+                return False
             for key in keys:
-                recent = [t for t in self._failures.get(key, [])
-                          if now - t < self.settings.login_window_seconds]
-                self._failures[key] = recent
-                if len(recent) >= self.settings.login_failures:
-                    return True
-        return False
-
-    def failed(self, *keys: str) -> None:
-        with self._lock:
-            if len(self._failures) > 100_000:  # forget the oldest windows, not the limit
-                now = self.clock()
-                self._failures = {k: v for k, v in self._failures.items()
-                                  if v and now - v[-1] < self.settings.login_window_seconds}
-            for key in keys:
-                self._failures.setdefault(key, []).append(self.clock())
+                self._attempts[key].append(now)
+        return True
 
     def succeeded(self, *keys: str) -> None:
+        """A right password and code: the keys start afresh."""
         with self._lock:
             for key in keys:
-                self._failures.pop(key, None)
+                self._attempts.pop(key, None)
 
 
 def _meaningful(host: str) -> bool:
