@@ -27,7 +27,7 @@ class SlowHasher(PasswordHasher):
     def __init__(self) -> None:
         super().__init__(time_cost=1, memory_cost=1024, parallelism=1)
 
-    def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
         time.sleep(0.1)
         return super().verify(hash, password)
 

@@ -46,6 +46,19 @@ def sentence(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
+def whole_number(text: object, *, what: str, at_most: int, hint: str = "") -> int:
+    """``text`` as a number from 0 to ``at_most``, written in ASCII digits; InputError else.
+
+    ``str.isdigit`` accepts "²" and "٣", and ``int`` refuses 5,000 digits: either would
+    end as a 500 rather than an answer.
+    """
+    value = text.strip() if isinstance(text, str) else ""
+    if not (value.isascii() and value.isdigit() and len(value) <= len(str(at_most))
+            and int(value) <= at_most):
+        raise InputError(f"{what} is a whole number from 0 to {at_most}", hint=hint)
+    return int(value)
+
+
 def page(request: Request, template: str, session: Session | None, *, status: int = 200,
          **context: Any) -> HTMLResponse:
     language = session.language if session is not None else "en"

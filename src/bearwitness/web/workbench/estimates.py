@@ -19,13 +19,20 @@ from bearwitness.linkage.options import STRATA
 from bearwitness.services import estimates, linking
 from bearwitness.web.i18n import N_
 from bearwitness.web.workbench.auth import check_csrf, require
-from bearwitness.web.workbench.common import error_response, message, page, redirect
+from bearwitness.web.workbench.common import (
+    error_response,
+    message,
+    page,
+    redirect,
+    whole_number,
+)
 from bearwitness.web.workbench.jobs import Job
 
 router = APIRouter(include_in_schema=False)
 MESSAGES = (N_("Estimates"), N_("no upper bound"))
 MAX_SEED = 2**31 - 1
 SHOWN_STRATA = 12  # overlap charts drawn on a run's page
+MAX_STRATUM = 100_000
 
 
 def _interval(n: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -68,15 +75,13 @@ async def run_estimate(request: Request) -> Response:
     if unknown := sorted(set(chosen) - set(STRATA)):
         raise InputError(f"unknown stratum {unknown[0][:20]!r}",
                          hint=f"Choose from {', '.join(STRATA)}.")
-    if not isinstance(seed_text, str) or not seed_text.strip().isdigit() or \
-            int(seed_text) > MAX_SEED:
-        raise InputError("the seed is a whole number from 0 to 2147483647",
-                         hint="The same seed gives the same result.")
+    seed = whole_number(seed_text, what="the seed", at_most=MAX_SEED,
+                        hint="The same seed gives the same result.")
     keys = request.app.state.keys
     if chosen and keys.locked:
         return message(request, session, "Estimates", "Strata are read from sealed fields: "
                        "estimating by stratum needs an unlock.", status=409)
-    archive, seed, name = keys.for_user(user), int(seed_text), str(method)
+    archive, name = keys.for_user(user), str(method)
     with archive.engine.connect() as connection:
         linking.latest_run(connection)  # NotFound at once, rather than a failed job, if none
 
@@ -123,11 +128,10 @@ async def chart(request: Request, run_id: str, chart: str) -> Response:
     require(request, "analyse")
     if chart not in estimates.CHARTS:
         raise HTTPException(404, "There is no such chart.")
-    stratum = request.query_params.get("stratum", "0")
-    if not stratum.isdigit():
-        raise HTTPException(400, "The stratum is a number.")
+    stratum = whole_number(request.query_params.get("stratum", "0"), what="the stratum",
+                           at_most=MAX_STRATUM, hint="Open the chart from the estimate's page.")
     run = await asyncio.to_thread(estimates.get_estimate, request.app.state.keys.archive,
                                   run_id[:20])
-    svg = await asyncio.to_thread(estimates.chart_svg, run, chart, int(stratum))
+    svg = await asyncio.to_thread(estimates.chart_svg, run, chart, stratum)
     return Response(svg, media_type="image/svg+xml",
                     headers={"Cache-Control": "private, no-store"})
