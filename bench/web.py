@@ -47,8 +47,7 @@ def build(folder: Path, documents: int, persons: int) -> None:
     rng = random.Random(7)
     archive, _ = Archive.create(folder, passphrase=PASSPHRASE,
                                 kdf_params=KdfParams.insecure_for_tests())
-    users.add_user(archive.engine, "bench", PASSWORD, list(users.ROLES), at=archive.now(),
-                   totp_secret=TOTP)
+    users.add_user(archive, "bench", PASSWORD, list(users.ROLES), totp_secret=TOTP)
     rows: list[dict[str, object]] = [
         {"type": "person", "id": f"P-{n:06d}", "role": "victim", "sex": "unknown",
          "full_name": f"FICTIONAL Person {n}", "fictional": True} for n in range(1, persons + 1)]

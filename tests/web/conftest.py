@@ -62,8 +62,8 @@ def team(tmp_path: Path, database_url: str | None) -> Team:
                                 kdf_params=KdfParams.insecure_for_tests())
     rows = [ImportRow(n, dict(data)) for n, data in enumerate(FICTIONAL_ROWS, start=1)]
     writing.write_records(archive, writing.resolve_rows(archive, rows, "fixture"))
-    secrets = {role: users.add_user(archive.engine, role, PASSWORD, [role], at=archive.now(),
-                                    hasher=cheap_hasher()) for role in ROLES}
+    secrets = {role: users.add_user(archive, role, PASSWORD, [role], hasher=cheap_hasher())
+               for role in ROLES}
     archive.close()
     return Team(folder, secrets)
 

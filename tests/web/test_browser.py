@@ -18,7 +18,7 @@ import pytest
 
 from bearwitness.crypto.kdf import KdfParams
 from bearwitness.intake.importers import ImportRow
-from bearwitness.services import writing
+from bearwitness.services import users, writing
 from bearwitness.services.archive import Archive
 from tests.web.conftest import FICTIONAL_ROWS, PASSPHRASE, PASSWORD, add_person_lists, fresh_code
 
@@ -60,12 +60,6 @@ def wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("the server did not start")
 
 
-def cli(*args: str, stdin: str = "") -> str:
-    done = subprocess.run([sys.executable, "-m", "bearwitness.cli.main", *args], input=stdin,
-                          capture_output=True, text=True, check=True)
-    return done.stdout
-
-
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     folder = tmp_path_factory.mktemp("browser") / "archive"
@@ -73,15 +67,11 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
                                 kdf_params=KdfParams.insecure_for_tests())
     rows = [ImportRow(n, dict(data)) for n, data in enumerate(FICTIONAL_ROWS, start=1)]
     writing.write_records(archive, writing.resolve_rows(archive, rows, "fixture"))
+    # Accounts are made with the keys at hand (the archive is unlocked as it is created).
+    secrets = {role: users.add_user(archive, role, PASSWORD, [role])
+               for role in ("custodian", "documenter", "analyst")}
     archive.close()
     add_person_lists(folder)
-    secrets = {}
-    for role in ("custodian", "documenter", "analyst"):
-        printed = cli("users", "add", str(folder), role, "--role", role, "--stdin",
-                      stdin=PASSWORD + "\n")
-        found = re.search(r"secret=([A-Z2-7]+)", printed)
-        assert found, printed
-        secrets[role] = found.group(1)
     ports = free_port(), free_port()
     processes = [
         subprocess.Popen([sys.executable, "-m", "bearwitness.cli.main", "serve", str(folder),

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from tests.cli.runner import Cli
-from tests.web.conftest import PASSWORD, Team
+from tests.web.conftest import PASSPHRASE, PASSWORD, Team
 
 
-def test_users_add_and_list(team: Team, tmp_path: Path) -> None:
+@pytest.fixture
+def unlocked(team: Team, tmp_path: Path) -> Iterator[Cli]:
+    """The command line with the team's archive unlocked (accounts change only so)."""
     cli = Cli(tmp_path / "cli")
+    cli("unlock", team.folder, "--stdin", stdin=PASSPHRASE + "\n")
+    yield cli
+    cli("lock", team.folder)
+
+
+def test_users_add_and_list(team: Team, unlocked: Cli) -> None:
+    cli = unlocked
     added = cli("users", "add", team.folder, "newcomer", "--role", "analyst",
                 "--role", "auditor", "--stdin", stdin=PASSWORD + "\n")
     assert "Added newcomer" in added.stdout and "otpauth://" in added.stdout
     assert "newcomer: analyst, auditor" in cli("users", "list", team.folder).stdout
 
 
-def test_bad_accounts_are_refused_with_a_reason(team: Team, tmp_path: Path) -> None:
-    cli = Cli(tmp_path / "cli")
+def test_bad_accounts_are_refused_with_a_reason(team: Team, unlocked: Cli) -> None:
+    cli = unlocked
     cases = [(("newcomer", "--role", "wizard"), PASSWORD, "unknown or missing roles"),
              (("newcomer", "--role", "analyst"), "short", "fewer than 12"),
              (("Bad Name!", "--role", "analyst"), PASSWORD, "not a usable username"),

@@ -204,8 +204,7 @@ def analysed(lists_team: Team) -> Team:
     archive.unlock_with_passphrase(PASSPHRASE)
     linking.link_archive(archive)
     estimates.estimate_archive(archive, method="loglinear", strata=("sex",), seed=7)
-    lists_team.secrets[WALKER] = users.add_user(archive.engine, WALKER, PASSWORD,
-                                                list(users.ROLES), at=archive.now(),
+    lists_team.secrets[WALKER] = users.add_user(archive, WALKER, PASSWORD, list(users.ROLES),
                                                 hasher=cheap_hasher())
     archive.close()
     return lists_team

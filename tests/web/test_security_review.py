@@ -48,8 +48,9 @@ def _unlock(client: TestClient, team: Team, username: str = "custodian") -> str:
 
 def test_the_log_and_audit_trail_name_staff_by_pseudonym_only(team: Team) -> None:
     with Archive.open(team.folder) as archive:
-        team.secrets[STAFF] = users.add_user(archive.engine, STAFF, PASSWORD,
-                                             ["custodian", "documenter"], at=archive.now(),
+        archive.unlock_with_passphrase(PASSPHRASE)
+        team.secrets[STAFF] = users.add_user(archive, STAFF, PASSWORD,
+                                             ["custodian", "documenter"],
                                              hasher=cheap_hasher())
         with archive.engine.begin() as connection:  # an account from before migration 0005
             connection.execute(update(web_users).where(web_users.c.username == STAFF)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from bearwitness.cli.session import ARCHIVE_ARGUMENT, console, read_secret
+from bearwitness.cli.session import ARCHIVE_ARGUMENT, console, open_archive, read_secret
 from bearwitness.errors import InputError
 from bearwitness.services import users as accounts
 from bearwitness.services.archive import Archive
@@ -132,16 +132,30 @@ def add_user(
                                    help=f"One or more of: {', '.join(accounts.ROLES)}."),
     stdin: bool = typer.Option(False, "--stdin", help="Read the password from standard input."),
 ) -> None:
-    """Create a workbench account; prints its authenticator (TOTP) secret once."""
+    """Create a workbench account (needs the archive unlocked; logged); prints its
+    authenticator (TOTP) secret once. This is how the first account is made."""
     import pyotp
 
-    password = read_secret("Password for the new user", from_stdin=stdin, confirm=True)
-    with Archive.open(folder) as archive:
-        secret = accounts.add_user(archive.engine, username, password, role, at=archive.now())
+    with open_archive(folder) as archive:
+        accounts.check_grant(archive, frozenset(role), by=None)  # before asking a password
+        password = read_secret("Password for the new user", from_stdin=stdin, confirm=True)
+        secret = accounts.add_user(archive, username, password, role)
     uri = pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name="BearWitness")
     console.print(f"Added {username} ({', '.join(sorted(role))}).\n"
                   f"Authenticator secret (enter it in an authenticator app; shown once): "
                   f"[bold]{secret}[/]\n{uri}")
+
+
+@users_app.command("roles")
+def set_roles(
+    folder: Path = ARCHIVE_ARGUMENT,
+    username: str = typer.Argument(..., help="The account."),
+    role: list[str] = typer.Option(..., "--role", help="Its roles from now on (repeat)."),
+) -> None:
+    """Replace an account's roles (needs the archive unlocked; logged)."""
+    with open_archive(folder) as archive:
+        accounts.set_roles(archive, username, role)
+    console.print(f"{username} now has: {', '.join(sorted(set(role)))}.")
 
 
 @users_app.command("list")
@@ -162,8 +176,9 @@ def serve_demo(folder: Path, *, port: int = 8080, intake_port: int = 8081,
         raise InputError(f"{folder} is not a demo archive",
                          hint="Build it with `bearwitness demo`.")
     with Archive.open(folder) as archive:
-        accounts.add_user(archive.engine, DEMO_ADMIN, DEMO_ADMIN_PASSWORD, list(accounts.ROLES),
-                          at=archive.now(), totp_secret=DEMO_ADMIN_TOTP)
+        archive.unlock_with_passphrase(DEMO_PASSPHRASE)  # granting every role needs the keys
+        accounts.add_user(archive, DEMO_ADMIN, DEMO_ADMIN_PASSWORD, list(accounts.ROLES),
+                          totp_secret=DEMO_ADMIN_TOTP)
     from bearwitness.web.workbench.app import create_workbench_app
     from bearwitness.web.workbench.state import WorkbenchSettings
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from bearwitness.store.schema import web_audit
 
 ACTIONS = ("login", "logout", "unlock", "lock", "auto_lock", "reveal", "fold", "reply",
-           "user_add", "user_disable", "user_enable", "download", "download_mismatch")
+           "user_add", "user_roles", "user_disable", "user_enable", "download",
+           "download_mismatch")
 
 
 @dataclass(frozen=True)
@@ -25,12 +26,17 @@ class AuditEntry:
     target: str
 
 
-def record(engine: Engine, *, at: str, actor: str, action: str, target: str = "") -> None:
+def record(engine: Engine, *, at: str, actor: str, action: str, target: str = "",
+           connection: Connection | None = None) -> None:
+    """Add a row; in ``connection``'s transaction when given (with the change it records)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
-    with engine.begin() as connection:
-        connection.execute(insert(web_audit).values(at=at, actor=actor[:64], action=action,
-                                                    target=target[:64]))
+    row = insert(web_audit).values(at=at, actor=actor[:64], action=action, target=target[:64])
+    if connection is not None:
+        connection.execute(row)
+        return
+    with engine.begin() as own:
+        own.execute(row)
 
 
 def recent(engine: Engine, *, limit: int = 100, action: str | None = None) -> list[AuditEntry]:

@@ -54,16 +54,23 @@ def record_event(archive: Archive, kind: str, detail: dict[str, str]) -> int:
     The entry commits to ``detail`` and to the keyring in force, with an all-zero
     salt: neither is secret, so anyone holding the archive can recompute it.
     """
-    keyring = (archive.folder / KEYRING).read_bytes()
-    data = canonical_json({**detail, "event": kind,
-                           "keyring_sha256": hashlib.sha256(keyring).hexdigest()})
-    entry = LogEntry(kind=kind, record_type="archive", record_id="keyring", version=0,
-                     commitment=commit(bytes(SALT_SIZE), data), actor=archive.actor,
-                     time=format_time(archive.clock()))
+    entry = event_entry(archive, kind, detail)
     with archive.engine.begin() as connection:
         index = append_entries(connection, [entry])
     sync_log(archive)
     return index
+
+
+def event_entry(archive: Archive, kind: str, detail: dict[str, str], *,
+                record_id: str = "keyring", actor: str | None = None) -> LogEntry:
+    """The entry of an archive event, for a caller that appends it in its own transaction
+    (a change to an account names the account's pseudonym as ``record_id``)."""
+    keyring = (archive.folder / KEYRING).read_bytes()
+    data = canonical_json({**detail, "event": kind,
+                           "keyring_sha256": hashlib.sha256(keyring).hexdigest()})
+    return LogEntry(kind=kind, record_type="archive", record_id=record_id, version=0,
+                    commitment=commit(bytes(SALT_SIZE), data), actor=actor or archive.actor,
+                    time=format_time(archive.clock()))
 
 
 def kept_row_problem(name: str, entry: LogEntry | None, commitment: str,

@@ -5,6 +5,16 @@ workbench process of an archive sees the same team. The TOTP secret cannot be
 sealed: a login happens before any unlock. A seized server therefore yields
 the secrets of second factors but no password, and no record: logging in
 never unlocks the archive.
+
+Who may grant what (:func:`check_grant`). Every change of an account (made, roles
+changed, disabled, enabled) is written with its audit row and a transparency-log
+entry in one transaction, under the pseudonym of whoever made it. The command line
+(``by=None``) proves only access to the files, so it changes accounts only with the
+archive unlocked (an agent holding the keys), which is also how the first account of
+a new archive is made. On the workbench an admin grants ``auditor`` and ``admin``;
+the roles that open sealed content (``documenter``, ``analyst``: view, reveal, search)
+and ``custodian`` are granted only while the archive is unlocked, by an admin who is
+also a custodian; and nobody changes their own roles.
 """
 
 from __future__ import annotations
@@ -21,10 +31,16 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from bearwitness.errors import BearWitnessError, InputError
+from bearwitness.errors import BearWitnessError, InputError, LockedError
+from bearwitness.services import audit, ledger
+from bearwitness.services.archive import Archive
 from bearwitness.store.schema import web_users
 
 ROLES = ("documenter", "analyst", "custodian", "auditor", "admin")
+# The roles that read sealed content (the workbench's view, reveal and search), and the
+# one that unlocks: granted only with the keys at hand, never by an admin alone.
+READING_ROLES = frozenset({"documenter", "analyst"})
+GUARDED_ROLES = READING_ROLES | {"custodian"}
 MIN_PASSWORD_CHARS = 12
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,63}$")
 
@@ -37,6 +53,12 @@ class LoginFailed(BearWitnessError):
     def __init__(self) -> None:
         super().__init__("wrong username, password or one-time code",
                          hint="Check all three and try again.")
+
+
+class GrantRefused(InputError):
+    """This account may not make that change to accounts (see the module's rules)."""
+
+    code = "grant_refused"
 
 
 @dataclass(frozen=True)
@@ -121,26 +143,91 @@ def check_roles(roles: list[str] | tuple[str, ...] | set[str] | frozenset[str]) 
     return frozenset(roles)
 
 
-def add_user(engine: Engine, username: str, password: str, roles: list[str] | tuple[str, ...],
-             *, at: str, hasher: PasswordHasher | None = None,
-             totp_secret: str | None = None) -> str:
-    """Create an account; returns its TOTP secret (show it once, e.g. as a QR code)."""
+def check_grant(archive: Archive, roles: frozenset[str], *, by: User | None,
+                target: str = "") -> None:
+    """Refuse a change of accounts that ``by`` may not make (``None``: the command line).
+
+    GrantRefused (or LockedError) says which rule it broke; nothing is changed.
+    """
+    guarded = sorted(roles & GUARDED_ROLES)
+    if (by is None or guarded) and archive.locked:
+        why = (f"granting {', '.join(guarded)} opens sealed content or the keys"
+               if guarded else "changing accounts from the command line")
+        raise LockedError(f"{why}: it needs the archive unlocked",
+                          hint="Unlock it first (`bearwitness unlock ARCHIVE`, or a "
+                               "custodian in the workbench) and try again.")
+    if by is None:
+        return
+    if target and target == by.username:
+        raise GrantRefused("nobody changes their own account",
+                           hint="Ask another admin to change it.")
+    if guarded and "custodian" not in by.roles:
+        raise GrantRefused(f"only an admin who is also a custodian grants "
+                           f"{', '.join(guarded)}",
+                           hint="Ask a custodian, or grant it with `bearwitness users` "
+                                "with the archive unlocked.")
+
+
+def add_user(archive: Archive, username: str, password: str,
+             roles: list[str] | tuple[str, ...], *, by: User | None = None,
+             hasher: PasswordHasher | None = None, totp_secret: str | None = None) -> str:
+    """Create an account, audited and logged; returns its TOTP secret (show it once).
+
+    ``by`` is the workbench account that makes it, or None for the command line.
+    """
     check_username(username)
     chosen = check_roles(roles)
     if len(password) < MIN_PASSWORD_CHARS:
         raise InputError(f"the password has fewer than {MIN_PASSWORD_CHARS} characters",
                          hint="Choose a longer passphrase: several unrelated words work well.")
+    check_grant(archive, chosen, by=by)
     secret = totp_secret or pyotp.random_base32()
     hashed = (hasher or default_hasher()).hash(password)
-    with engine.begin() as connection:
+    pseudonym = new_pseudonym()
+    with archive.engine.begin() as connection:
         if connection.scalar(select(web_users.c.username).where(
                 web_users.c.username == username)) is not None:
             raise InputError(f"there is already a user {username!r}",
                              hint="Choose another username.")
         connection.execute(insert(web_users).values(
-            username=username, pseudonym=new_pseudonym(), password_hash=hashed,
-            totp_secret=secret, roles=",".join(sorted(chosen)), created_at=at, disabled=False))
+            username=username, pseudonym=pseudonym, password_hash=hashed,
+            totp_secret=secret, roles=",".join(sorted(chosen)), created_at=archive.now(),
+            disabled=False))
+        _log_change(connection, archive, "user_add", pseudonym, chosen, by)
+    ledger.sync_log(archive)
     return secret
+
+
+def set_roles(archive: Archive, username: str, roles: list[str] | tuple[str, ...], *,
+              by: User | None = None) -> None:
+    """Replace an account's roles, audited and logged. Granting a guarded role follows
+    :func:`check_grant`; taking roles away needs only the right to change accounts."""
+    chosen = check_roles(roles)
+    with archive.engine.begin() as connection:
+        row = connection.execute(select(web_users.c.roles, web_users.c.pseudonym).where(
+            web_users.c.username == username[:64])).first()
+        if row is None:
+            raise InputError(f"no user {username[:64]!r}", hint="Check the username.")
+        check_grant(archive, chosen - frozenset(row.roles.split(",")), by=by, target=username)
+        _ensure_pseudonyms(connection)
+        pseudonym = connection.scalar(select(web_users.c.pseudonym).where(
+            web_users.c.username == username))
+        connection.execute(update(web_users).where(web_users.c.username == username)
+                           .values(roles=",".join(sorted(chosen))))
+        _log_change(connection, archive, "user_roles", str(pseudonym), chosen, by)
+    ledger.sync_log(archive)
+
+
+def _log_change(connection: Connection, archive: Archive, action: str, pseudonym: str,
+                roles: frozenset[str], by: User | None) -> None:
+    """The audit row and the log entry of a change to an account, in its transaction."""
+    actor = by.actor if by is not None else archive.actor
+    audit.record(archive.engine, at=archive.now(), actor=actor, action=action,
+                 target=pseudonym, connection=connection)
+    entry = ledger.event_entry(archive, "account", {
+        "account": pseudonym, "change": action, "roles": ",".join(sorted(roles))},
+        record_id=pseudonym, actor=actor)
+    ledger.append_entries(connection, [entry])
 
 
 def list_users(engine: Engine) -> list[User]:
@@ -151,12 +238,23 @@ def list_users(engine: Engine) -> list[User]:
             for r in rows]
 
 
-def set_disabled(engine: Engine, username: str, disabled: bool) -> None:
-    with engine.begin() as connection:
-        done = connection.execute(update(web_users).where(web_users.c.username == username)
-                                  .values(disabled=disabled))
-    if done.rowcount != 1:
-        raise InputError(f"no user {username[:64]!r}", hint="Check the username.")
+def set_disabled(archive: Archive, username: str, disabled: bool, *,
+                 by: User | None = None) -> None:
+    """Disable or enable an account (never one's own), audited and logged. Enabling gives
+    the account its roles back, so it is granting them (:func:`check_grant`)."""
+    with archive.engine.begin() as connection:
+        _ensure_pseudonyms(connection)
+        row = connection.execute(select(web_users.c.roles, web_users.c.pseudonym).where(
+            web_users.c.username == username[:64])).first()
+        if row is None:
+            raise InputError(f"no user {username[:64]!r}", hint="Check the username.")
+        check_grant(archive, frozenset() if disabled else frozenset(row.roles.split(",")),
+                    by=by, target=username)
+        connection.execute(update(web_users).where(web_users.c.username == username)
+                           .values(disabled=disabled))
+        _log_change(connection, archive, "user_disable" if disabled else "user_enable",
+                    str(row.pseudonym), frozenset(row.roles.split(",")), by)
+    ledger.sync_log(archive)
 
 
 def authenticate(engine: Engine, username: str, password: str, one_time_code: str,

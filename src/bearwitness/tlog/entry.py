@@ -59,6 +59,7 @@ KINDS: Final = frozenset(
         "reshare",
         "link_decision",
         "estimate",
+        "account",  # a workbench account made, or its roles or state changed
     }
 )
 

@@ -17,13 +17,14 @@ from bearwitness.errors import (
     TamperedError,
     UnlockError,
 )
-from bearwitness.services.users import LoginFailed
+from bearwitness.services.users import GrantRefused, LoginFailed
 from bearwitness.web.rendering import gettext, render
 from bearwitness.web.workbench.auth import PERMISSIONS, allowed
 from bearwitness.web.workbench.state import Session
 
 # One table: which error is answered with which HTTP status.
 STATUSES: dict[type[BearWitnessError], int] = {
+    GrantRefused: 403,
     ImportRejected: 400,
     InputError: 400,
     NotFound: 404,

@@ -22,7 +22,14 @@ from bearwitness.web.workbench.auth import (
     require,
     require_user,
 )
-from bearwitness.web.workbench.common import error_response, message, page, redirect
+from bearwitness.web.workbench.common import (
+    error_response,
+    message,
+    page,
+    redirect,
+    sentence,
+    status_for,
+)
 from bearwitness.web.workbench.folding import fold_after_unlock, fold_progress, start_fold
 from bearwitness.web.workbench.state import Session
 
@@ -249,8 +256,14 @@ async def verify(request: Request) -> Response:
 @router.get("/users")
 def users_page(request: Request) -> Response:
     session, _ = require(request, "users")
-    return page(request, "users.html", session, users=users.list_users(
-        request.app.state.keys.archive.engine), roles=users.ROLES, created=None, error="")
+    return _users(request, session)
+
+
+def _users(request: Request, session: Session, *, status: int = 200,
+           created: tuple[str, str, str] | None = None, error: str = "") -> Response:
+    return page(request, "users.html", session, status=status,
+                users=users.list_users(request.app.state.keys.archive.engine),
+                roles=users.ROLES, guarded=users.GUARDED_ROLES, created=created, error=error)
 
 
 @router.post("/users")
@@ -261,40 +274,36 @@ async def add_user(request: Request) -> Response:
     keys = request.app.state.keys
     username = _field(form, "username", 64).strip().lower()
     roles = [str(role) for role in form.getlist("roles")]
-    try:
+    try:  # the rules of who grants what are the service's (users.check_grant)
         secret = await asyncio.to_thread(
-            users.add_user, keys.archive.engine, username, _field(form, "password", 1000),
-            roles, at=keys.archive.now(), hasher=request.app.state.hasher)
-    except InputError as error:
-        return page(request, "users.html", session, status=400,
-                    users=users.list_users(keys.archive.engine), roles=users.ROLES,
-                    created=None, error=f"{error.message}. {error.hint}")
-    audit.record(keys.archive.engine, at=keys.archive.now(), actor=user.actor,
-                 action="user_add", target=users.pseudonym_of(keys.archive.engine, username))
+            users.add_user, keys.for_user(user), username, _field(form, "password", 1000),
+            roles, by=user, hasher=request.app.state.hasher)
+    except BearWitnessError as error:
+        return _users(request, session, status=status_for(error),
+                      error=f"{sentence(error.message)}. {error.hint}")
     import pyotp
 
     uri = pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name="BearWitness")
-    return page(request, "users.html", session, users=users.list_users(keys.archive.engine),
-                roles=users.ROLES, created=(username, secret, uri), error="")
+    return _users(request, session, created=(username, secret, uri))
 
 
 @router.post("/users/{username}/{change}")
 async def change_user(request: Request, username: str, change: str) -> Response:
     session, user = require(request, "users")
-    await request.form(max_files=0, max_fields=5)
+    form = await request.form(max_files=0, max_fields=20)
     await check_csrf(request, session)
-    if change not in ("disable", "enable"):
+    if change not in ("disable", "enable", "roles"):
         raise HTTPException(404, "There is no such page.")
-    if username == user.username:
-        raise HTTPException(400, "You cannot disable your own account.")
-    keys = request.app.state.keys
+    archive = request.app.state.keys.for_user(user)
     try:
-        users.set_disabled(keys.archive.engine, username, change == "disable")
-    except InputError as error:
-        return error_response(request, session, error)
-    if change == "disable":
+        if change == "roles":
+            users.set_roles(archive, username, [str(r) for r in form.getlist("roles")],
+                            by=user)
+        else:
+            users.set_disabled(archive, username, change == "disable", by=user)
+    except BearWitnessError as error:
+        return _users(request, session, status=status_for(error),
+                      error=f"{sentence(error.message)}. {error.hint}")
+    if change != "enable":
         request.app.state.sessions.drop_user(username)  # out at once, wherever they are
-    audit.record(keys.archive.engine, at=keys.archive.now(), actor=user.actor,
-                 action=f"user_{change}", target=users.pseudonym_of(keys.archive.engine,
-                                                                    username))
     return redirect("/users")
