@@ -26,6 +26,10 @@ PASSPHRASE = "FICTIONAL test passphrase"
 PASSWORD = "FICTIONAL password for tests"
 ROLES = users.ROLES
 BASE = "https://testserver"
+# Values that once answered 500 or could: Unicode digits that str.isdigit accepts and int
+# may not, more digits than int reads, negatives, nothing, NUL, a lone surrogate, a path.
+ODD = ("²", "٣", "５", "Ⅻ", "9" * 5000, "-1", "-" + "9" * 40, "", "\x00", "\ud800", "1\x00",
+       "../../etc/passwd")
 
 
 def cheap_hasher() -> PasswordHasher:

@@ -31,6 +31,7 @@ from bearwitness.services.archive import Archive
 from bearwitness.web.workbench.app import create_workbench_app
 from tests.web.conftest import (
     BASE,
+    ODD,
     PASSPHRASE,
     PASSWORD,
     Team,
@@ -40,14 +41,12 @@ from tests.web.conftest import (
     unlock,
 )
 
-SURROGATE = "\ud800"  # sent as its (invalid) UTF-8 bytes: ED A0 80
-ODD = ["²", "٣", "５", "Ⅻ", "9" * 5000, "-1", "-" + "9" * 40, "", "\x00", SURROGATE,
-       "1\x00", "../../etc/passwd"]
 WALKER = "walker"
 PAGES = 150  # the walk stops here: enough for one page of every kind
 
 
 def _encoded(value: str) -> str:
+    """Percent-encoded UTF-8; a lone surrogate as its (invalid) bytes ED A0 80."""
     return quote_plus(value.encode("utf-8", "surrogatepass"))
 
 
