@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bearwitness.errors import LockedError
-from bearwitness.services import audit, users
+from bearwitness.services import audit, users, verification
 from bearwitness.services.archive import Archive
 from bearwitness.store.schema import log_entries, web_users
 from bearwitness.tlog.entry import SALT_SIZE, canonical_json, commit, parse_entry
@@ -119,6 +119,7 @@ def test_account_changes_from_the_service_need_the_keys(team: Team) -> None:
             users.set_roles(archive, "auditor", ["auditor", "analyst"])
         assert "newcomer" not in _names(archive) and _account_entries(archive) == before
         archive.unlock_with_passphrase(PASSPHRASE)
+        found = verification.verify_archive(archive).problems  # (no checkpoint yet)
         users.add_user(archive, "newcomer", PASSWORD, ["analyst"], hasher=cheap_hasher())
         entry = _account_entries(archive)[-1]
         assert entry["actor"] == archive.actor == "U-local"
@@ -127,6 +128,7 @@ def test_account_changes_from_the_service_need_the_keys(team: Team) -> None:
                 web_users.c.username == "newcomer")).scalar_one()
         assert entry["record_id"] == row
         assert audit.recent(archive.engine, limit=1)[0].action == "user_add"
+        assert verification.verify_archive(archive).problems == found  # nothing new
 
 
 def test_the_command_line_needs_an_unlock_to_add_or_change_accounts(team: Team,
