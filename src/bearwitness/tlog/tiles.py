@@ -88,6 +88,9 @@ class TileLog:
                 self._remove_beyond_size()
                 self._write_state(dirty=False)
         else:
+            # A first state write killed before its rename leaves only its temporary file.
+            for leftover in self.directory.glob(f".{STATE_FILE}.tmp"):
+                leftover.unlink()
             if self.directory.exists() and any(self.directory.iterdir()):
                 raise ArchiveError(
                     f"{self.directory} is not empty and holds no BearWitness tile log",
