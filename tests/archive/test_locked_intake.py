@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bearwitness.crypto.kdf import KdfParams
 from bearwitness.errors import ImportRejected, LockedError
 from bearwitness.intake.importers import ImportRow
 from bearwitness.services import exporting, inbox, reading
@@ -124,3 +125,82 @@ def test_folded_batches_are_remembered_without_their_arrival_time(archive: Archi
     with archive.engine.connect() as connection:
         kept = [row.submission_id for row in connection.execute(folded_submissions.select())]
     assert kept == [inbox.folded_id(batch)] and batch[:8] not in kept[0]
+
+
+def test_batch_names_keep_the_month_only_and_fold_in_arrival_order(archive: Archive) -> None:
+    import datetime as dt
+    import re
+
+    from bearwitness.services import intake_web
+
+    moment = dt.datetime(2026, 3, 14, 15, 9, 26, 535897, tzinfo=dt.UTC)
+    first = inbox.write_batch(archive.inbox, archive.recipient,
+                              [inbox.Entry(1, {"type": "person", "id": "P-0001",
+                                               "full_name": "FICTIONAL"})],
+                              source="form", actor="U-local", now=moment)
+    second = intake_web.seal_into_inbox(
+        archive.inbox, archive.recipient,
+        [({"type": "act", "id": "A-0001", "victim_id": "P-0001"}, None)], source="web intake",
+        actor="U-intake", now=moment + dt.timedelta(seconds=1))
+    for name in (first, second):
+        assert re.fullmatch(r"202603-\d{6}-[0-9a-f]{16}", name), name
+        assert "14" not in name.split("-")[0] and "1509" not in name
+    assert [path.name for path in inbox.pending(archive)] == \
+        [f"{first}{inbox.MANIFEST}", f"{second}{inbox.MANIFEST}"]
+    report = inbox.fold(archive)  # the act refers to the person: order matters
+    assert (report.folded, report.failed) == (2, [])
+
+
+def test_crash_leftovers_are_swept_once_stale(archive: Archive) -> None:
+    import os
+    import time
+
+    locked = _locked(archive)
+    kept = inbox.submit(locked, [ImportRow(1, {"type": "person", "full_name": "FICTIONAL"})],
+                        "form")
+    old = time.time() - 2 * inbox.STALE_AFTER_S
+    leftovers = [".202601-000000-0123456789abcdef.tmp", "202601-000001-0123456789abcdef.0.age",
+                 ".upload-F-0BAD.age", ".202601-000002-0123456789abcdef.0.age.x1y2.tmp"]
+    for name in leftovers:
+        (archive.inbox / name).write_bytes(b"FICTIONAL leftover")
+        os.utime(archive.inbox / name, (old, old))
+    fresh = archive.inbox / ".202612-000009-0123456789abcdef.tmp"  # a writer at work
+    fresh.write_bytes(b"being written")
+    inbox.submit(locked, [ImportRow(1, {"type": "person", "full_name": "FICTIONAL 2"})], "form")
+    locked.close()
+    left = {path.name for path in archive.inbox.iterdir()}
+    assert not left & set(leftovers)
+    assert fresh.name in left and f"{kept}{inbox.MANIFEST}" in left
+
+
+def test_an_import_taken_in_twice_is_folded_once(archive: Archive, tmp_path: Path,
+                                                 kdf: KdfParams) -> None:
+    """An import killed after its batch was written but before it said so, then re-run."""
+    rows = [ImportRow(1, {"type": "person", "full_name": "FICTIONAL Twice"}),
+            ImportRow(2, {"type": "person", "full_name": "FICTIONAL Also"})]
+    locked = _locked(archive)
+    batches = [inbox.submit(locked, rows, "list.csv", "import") for _ in range(2)]
+    # Added by hand, the same record twice may be meant: both are written.
+    added = [inbox.submit(locked, rows[:1], "form") for _ in range(2)]
+    locked.close()
+    assert len(set(batches)) == 2
+    report = inbox.fold(archive)
+    assert (report.folded, report.records, report.duplicates, report.failed) == (4, 4, 1, [])
+    assert len(reading.list_records(archive, "person")) == 4
+    assert list(archive.inbox.iterdir()) == []
+    # The content is remembered by a hash keyed with the archive's own key: the same
+    # rows give another mark in another archive, so a seizer cannot test a guess.
+    other, _ = Archive.create(tmp_path / "other", passphrase=PASSPHRASE, kdf_params=kdf)
+    other_batch = inbox.submit(other, rows, "list.csv", "import")
+    inbox.fold(other)
+    content = _marks(archive) - {inbox.folded_id(name) for name in [batches[0], *added]}
+    other_content = _marks(other) - {inbox.folded_id(other_batch)}
+    other.close()
+    assert len(content) == len(other_content) == 1 and content != other_content
+
+
+def _marks(archive: Archive) -> set[str]:
+    from bearwitness.store.schema import folded_submissions
+
+    with archive.engine.connect() as connection:
+        return {row.submission_id for row in connection.execute(folded_submissions.select())}

@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
-import os
 import secrets
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,11 +26,10 @@ from bearwitness.crypto.replies import (
     reply_public_key,
     seal_reply,
 )
-from bearwitness.crypto.seal import seal_for_recipient
 from bearwitness.domain.records import record_type
 from bearwitness.errors import InputError
+from bearwitness.services import inbox as inbox_batches
 from bearwitness.services import media
-from bearwitness.services.inbox import MANIFEST
 from bearwitness.store.schema import intake_replies
 
 
@@ -151,45 +147,13 @@ def seal_into_inbox(inbox: Path, recipient: str,
                     actor: str, now: dt.datetime | None = None, fsync: bool = True) -> str:
     """Seal checked records and their file contents into the inbox as one batch; its id.
 
-    The same layout as :func:`bearwitness.services.inbox.submit` (files first, the
-    manifest last), so :func:`bearwitness.services.inbox.fold` writes it in.
+    Written by :func:`bearwitness.services.inbox.write_batch`, the one writer of the
+    inbox's format, so :func:`bearwitness.services.inbox.fold` writes it in.
     """
-    moment = now or dt.datetime.now(dt.UTC)
-    batch = f"{moment.strftime('%Y%m%dT%H%M%S%f')}-{uuid.uuid4().hex}"
-    written: list[Path] = []
-    try:
-        entries = []
-        for number, (data, content) in enumerate(rows):
-            name = None
-            if content is not None:
-                name = f"{batch}.{number}.age"
-                _write(inbox / name, seal_for_recipient(content, recipient), fsync)
-                written.append(inbox / name)
-            entries.append({"row": number + 1, "data": data, "file": name})
-        body = json.dumps({"batch": batch, "source": source, "actor": actor,
-                           "rows": entries}, ensure_ascii=False).encode()
-        temporary = inbox / f".{batch}.tmp"
-        _write(temporary, seal_for_recipient(body, recipient), fsync)
-        temporary.replace(inbox / f"{batch}{MANIFEST}")
-        if fsync:  # the rename too: a receipt is shown only for a durable submission
-            handle = os.open(inbox, os.O_RDONLY)
-            try:
-                os.fsync(handle)
-            finally:
-                os.close(handle)
-    except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
-    return batch
-
-
-def _write(path: Path, data: bytes, fsync: bool) -> None:
-    with path.open("wb") as handle:
-        handle.write(data)
-        if fsync:
-            handle.flush()
-            os.fsync(handle.fileno())
+    entries = [inbox_batches.Entry(number, data, content)
+               for number, (data, content) in enumerate(rows, start=1)]
+    return inbox_batches.write_batch(inbox, recipient, entries, source=source, actor=actor,
+                                     now=now, fsync=fsync)
 
 
 def send_reply(engine: Engine, reply_key: str, text: str, *, at: str) -> None:

@@ -10,6 +10,7 @@ inbox (:mod:`bearwitness.services.inbox`), to be written at the next unlock.
 from __future__ import annotations
 
 import dataclasses
+import filecmp
 import hashlib
 import os
 from collections import defaultdict
@@ -121,19 +122,21 @@ def write_records(
     *,
     sealed_files: dict[str, Path] | None = None,
     operation: str = "create",
-    batch: str | None = None,
+    batch: Sequence[str] = (),
 ) -> WriteResult:
     """Seal and store new records and their evidence files in one transaction.
 
     ``files`` are plaintext evidence files by evidence id; ``sealed_files`` are
     evidence files already sealed to the archive (from the inbox): they are
-    checked against the record's SHA-256 and moved, not sealed again. ``batch``
-    marks an inbox batch folded in the same transaction.
+    checked against the record's SHA-256 and hard-linked into ``blobs/``, not
+    sealed again; the caller removes its copies once this returned, so a crash
+    anywhere loses none. ``batch``: the marks of an inbox batch, written as
+    folded in the same transaction.
     """
     secrets = archive.require_secrets()
     sealer, search_key, at = archive.sealer, secrets.subkey(SEARCH_KEY_PURPOSE), archive.now()
     files, sealed_files = files or {}, sealed_files or {}
-    placed: list[tuple[Path, Path | None]] = []  # (blob, where it came from if moved)
+    placed: list[Path] = []  # blobs this write made: removed again if it fails
     records = list(records)
     try:
         for position, record in enumerate(records):
@@ -146,7 +149,7 @@ def write_records(
                                           exclusive=True)
                 except FileExistsError:
                     raise _taken(record.id) from None
-                placed.append((target, None))
+                placed.append(target)
                 if record.sha256 and digest != record.sha256:
                     raise InputError(f"evidence {record.id}: the file changed while it was read",
                                      hint="Import it again.")
@@ -157,12 +160,10 @@ def write_records(
                 # Opened once to prove it is the file the record describes.
                 decrypt_bytes(sealed_files[record.id], secrets.identity,
                               expected_sha256=record.sha256, what=f"evidence {record.id}")
-                try:
-                    os.link(sealed_files[record.id], target)  # fails if the id has a file
-                except FileExistsError:
-                    raise _taken(record.id) from None
-                os.unlink(sealed_files[record.id])
-                placed.append((target, sealed_files[record.id]))
+                _link(sealed_files[record.id], target, record.id)
+                placed.append(target)
+        if any(record.id in sealed_files for record in records):
+            fsync_directory(archive.blobs)  # the links are durable before the inbox lets go
         sealed = [
             seal_record(sealer, search_key, record, version=1, actor=archive.actor, at=at,
                         operation=operation)
@@ -179,21 +180,37 @@ def write_records(
                 log_entry(item, operation, None, archive.blobs / f"{item.version.id}.age"
                        if item.version.kind == "evidence" else None)
                 for item in sealed])
-            if batch is not None:
-                connection.execute(insert(folded_submissions).values(submission_id=batch,
-                                                                     folded_at=at))
+            if batch:
+                connection.execute(insert(folded_submissions),
+                                   [{"submission_id": mark, "folded_at": at} for mark in batch])
     except BaseException:
-        for blob, origin in placed:
-            if origin is None:
-                blob.unlink(missing_ok=True)
-            else:
-                os.replace(blob, origin)  # back to the inbox: nothing lost
+        for blob in placed:
+            blob.unlink(missing_ok=True)
         raise
     sync_log(archive)
     ids: dict[str, list[str]] = defaultdict(list)
     for record in records:
         ids[record.KIND].append(record.id)
     return WriteResult(dict(ids), start)
+
+
+def _link(sealed: Path, target: Path, evidence_id: str) -> None:
+    """Link a sealed file into ``blobs/``; one found there already is taken only if it is
+    this very file (a fold killed before its commit, resumed)."""
+    try:
+        os.link(sealed, target)  # fails if the id has a file
+    except FileExistsError:
+        if not (os.path.samefile(sealed, target) or filecmp.cmp(sealed, target, shallow=False)):
+            raise _taken(evidence_id) from None
+
+
+def fsync_directory(path: Path) -> None:
+    """Make a folder's entries (a rename, a link, an unlink) durable."""
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 def _taken(evidence_id: str) -> ArchiveError:

@@ -60,6 +60,7 @@ KINDS: Final = frozenset(
         "link_decision",
         "estimate",
         "account",  # a workbench account made, or its roles or state changed
+        "discard",  # an inbox batch removed unwritten (`bearwitness inbox discard`)
     }
 )
 
