@@ -8,6 +8,7 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
+from bearwitness.cli.inbox import print_fold
 from bearwitness.cli.session import (
     ARCHIVE_ARGUMENT,
     console,
@@ -87,11 +88,7 @@ def unlock(
                   f"itself after {timeout:g} idle minutes, or run "
                   f"`bearwitness lock {inert(folder)}`.")
     if report is not None:
-        console.print(f"Folded {report.folded} inbox batch(es) into the archive: "
-                      f"{report.records} record(s).")
-        for batch, reason in report.failed:
-            console.print(f"[red]Inbox batch {inert(batch)} stays in the inbox:[/] "
-                          f"{inert(reason)}")
+        print_fold(report)
 
 
 def lock(folder: Path = ARCHIVE_ARGUMENT) -> None:
@@ -114,7 +111,9 @@ def show_status(folder: Path = ARCHIVE_ARGUMENT) -> None:
     table.add_row("unlock by", ", ".join(summary.unlock_methods))
     for kind, count in summary.counts.items():
         table.add_row(plural(kind), str(count))
-    table.add_row("inbox", f"{summary.inbox_batches} batch(es) waiting for an unlock")
+    table.add_row("inbox", f"{summary.inbox_batches} batch(es) waiting"
+                  + (f", [red]{summary.inbox_stuck} stuck[/] (see `bearwitness inbox list`)"
+                     if summary.inbox_stuck else ""))
     table.add_row("log entries", str(summary.log_entries))
     console.print(table)
 

@@ -194,6 +194,9 @@ def verify(
         console.print(f"[yellow]Checkpoint {report.checkpoint_size} is kept but was never "
                       "published to log/checkpoint (signing was interrupted); the log holds "
                       "it[/]: `bearwitness log checkpoint` publishes it.")
+    if report.inbox_waiting:
+        console.print(f"[yellow]{report.inbox_waiting} inbox batch(es) taken in, not yet "
+                      "written in[/]: they are at the next unlock.")
     if report.uncovered:
         console.print(f"[yellow]{report.uncovered} entry(ies) not yet covered by a signed "
                       "checkpoint[/]: run `bearwitness log checkpoint`.")

@@ -36,6 +36,7 @@ app = typer.Typer(
 COMMAND_MODULES = [
     "bearwitness.cli.archive",
     "bearwitness.cli.records",
+    "bearwitness.cli.inbox",
     "bearwitness.cli.log",
     "bearwitness.cli.demo",
     "bearwitness.cli.estimate",

@@ -18,13 +18,16 @@ class ArchiveSummary:
     recipient: str
     unlock_methods: tuple[str, ...]
     counts: dict[str, int]
-    inbox_batches: int
+    inbox_batches: int  # waiting to be folded, stuck ones included
     log_entries: int
+    inbox_stuck: int = 0  # a fold failed on them: acknowledged, not in the archive
 
 
 def summarise(archive: Archive) -> ArchiveSummary:
     with archive.engine.connect() as connection:
         counts = {kind: store.count_records(connection, kind) for kind in RECORD_TYPES}
         entries = log_size(connection)
+    waiting = [item for item in inbox.batches(archive) if item.state != "folded"]
     return ArchiveSummary(str(archive.folder), archive.locked, archive.recipient,
-                          archive.keyring.slot_kinds, counts, len(inbox.pending(archive)), entries)
+                          archive.keyring.slot_kinds, counts, len(waiting), entries,
+                          sum(1 for item in waiting if item.state == "stuck"))

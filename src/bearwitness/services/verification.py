@@ -17,7 +17,9 @@
    SHA-256 of the original; locked, its age file against the logged hash of the
    sealed file;
 5. every estimate run kept, every link run (with its pairs and clusters, when
-   unlocked) and every review decision, against its logged commitment.
+   unlocked) and every review decision, against its logged commitment;
+6. the inbox: a batch taken in that a fold failed on is a problem (acknowledged,
+   yet not in the archive); batches still waiting are counted.
 
 Entries appended after the newest checkpoint are checked against the database
 but are not yet covered by a signature: the report counts them.
@@ -41,6 +43,7 @@ from bearwitness.crypto.files import check_file
 from bearwitness.domain.records import RECORD_TYPES
 from bearwitness.errors import BearWitnessError, VerificationError
 from bearwitness.intake.importers import sha256_file
+from bearwitness.services import inbox
 from bearwitness.services.archive import Archive
 from bearwitness.services.checkpoints import (
     latest_checkpoint,
@@ -76,6 +79,7 @@ class ArchiveVerification:
     unpublished: bool = False  # the checkpoint verified is kept but not yet in log/checkpoint
     key: str = ""  # the log key the checkpoints were checked with (a vkey), once known
     pinned: bool = False  # that key was given by the caller, not read from log.vkey
+    inbox_waiting: int = 0  # batches taken in, not yet folded
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -105,7 +109,19 @@ def verify_archive(archive: Archive, *, against: Sequence[bytes] = (),
     # What the records are checked against: the signed log where it reaches, then the queue.
     entries: dict[int, bytes] = {**queued, **logged}
     _check_records(archive, entries, report)
+    _check_inbox(archive, report)
     return report
+
+
+def _check_inbox(archive: Archive, report: ArchiveVerification) -> None:
+    for item in inbox.batches(archive):
+        if item.state == "stuck":
+            report.problems.append(
+                f"inbox batch {item.batch}: taken in but not in the archive, a fold failed"
+                + (f" ({item.reason})" if item.reason else "")
+                + "; see `bearwitness inbox list`")
+        elif item.state == "waiting":
+            report.inbox_waiting += 1
 
 
 def _check_log(archive: Archive, against: Sequence[bytes], pinned: NoteVerifier | None,
