@@ -33,6 +33,7 @@ its content, kept only in the database, never a bare hash a seizer could test.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import hmac
 import json
@@ -40,7 +41,8 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,6 +64,7 @@ STUCK = ".stuck.age"  # why the last fold of a batch failed, sealed to the archi
 # Crash leftovers (temporary files, files of a batch whose manifest never came) older than
 # this are removed: no writer takes an hour between its first file and its manifest.
 STALE_AFTER_S = 3600
+FOLD_LOCK = ".fold.lock"  # beside inbox/, which the intake may write
 INBOX_KEY_PURPOSE = "inbox"
 _NAME = re.compile(r"(?P<month>\d{6})-(?P<sequence>\d{6,})-[0-9a-f]{16}")
 _OLD_NAME = re.compile(r"(?P<month>\d{6})\d\dT\d{12}-[0-9a-f]{32}")  # before names were coarse
@@ -236,29 +239,43 @@ def fold(archive: Archive, *, only: str | None = None) -> FoldReport:
     and the others are still folded.
     """
     archive.require_secrets()
-    try:
-        sweep(archive.inbox)
-        waiting = pending(archive)
-    except OSError as error:
-        raise ArchiveError(f"cannot read the inbox: {error.strerror}",
-                           hint=f"Check that {archive.inbox} exists and is readable.") from None
     folded = records = duplicates = 0
     failed: list[tuple[str, str]] = []
-    for manifest in waiting:
-        batch = manifest.name.removesuffix(MANIFEST)
-        if only is not None and batch != only:
-            continue
+    with _folding(archive):
         try:
-            written, duplicate = _fold_batch(archive, manifest, batch)
-        except Exception as error:  # whatever it is, one bad batch must not strand the rest
-            reason = _reason(error)
-            failed.append((batch, reason))
-            _note_stuck(archive, batch, reason)
-            continue
-        folded += 1
-        records += written
-        duplicates += duplicate
+            sweep(archive.inbox)
+            waiting = pending(archive)
+        except OSError as error:
+            raise ArchiveError(f"cannot read the inbox: {error.strerror}",
+                               hint=f"Check that {archive.inbox} exists and is readable."
+                               ) from None
+        for manifest in waiting:
+            batch = manifest.name.removesuffix(MANIFEST)
+            if only is not None and batch != only:
+                continue
+            try:
+                written, duplicate = _fold_batch(archive, manifest, batch)
+            except Exception as error:  # whatever it is, one bad batch must not strand the rest
+                reason = _reason(error)
+                failed.append((batch, reason))
+                _note_stuck(archive, batch, reason)
+                continue
+            folded += 1
+            records += written
+            duplicates += duplicate
     return FoldReport(folded, records, failed, duplicates)
+
+
+@contextmanager
+def _folding(archive: Archive) -> Iterator[None]:
+    """One fold or discard at a time, across processes (the workbench's job and the CLI):
+    another would take this one's fresh links in ``blobs/`` for a killed attempt's."""
+    with (archive.folder / FOLD_LOCK).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _fold_batch(archive: Archive, manifest: Path, batch: str) -> tuple[int, bool]:
@@ -376,16 +393,21 @@ def folded_id(batch: str) -> str:
 
 def batches(archive: Archive) -> list[BatchInfo]:
     """Every batch in the inbox, in folding order; works locked (reasons only unlocked)."""
+    manifests = pending(archive)
+    names = [manifest.name.removesuffix(MANIFEST) for manifest in manifests]
+    marks = [mark for name in names for mark in (folded_id(name), name)]
+    done: set[str] = set()
     with archive.engine.connect() as connection:
-        done = set(connection.scalars(select(folded_submissions.c.submission_id)))
+        for start in range(0, len(marks), 500):
+            done.update(connection.scalars(select(folded_submissions.c.submission_id).where(
+                folded_submissions.c.submission_id.in_(marks[start:start + 500]))))
     sizes: dict[str, list[int]] = {}  # batch -> sizes of its evidence files
     with os.scandir(archive.inbox) as found:
         for item in found:
             if match := _FILE.fullmatch(item.name):
                 sizes.setdefault(match["batch"], []).append(_size(Path(item.path)))
     listed = []
-    for manifest in pending(archive):
-        batch = manifest.name.removesuffix(MANIFEST)
+    for manifest, batch in zip(manifests, names, strict=True):
         state = "folded" if {folded_id(batch), batch} & done else \
             "stuck" if (archive.inbox / f"{batch}{STUCK}").exists() else "waiting"
         match = _NAME.fullmatch(batch) or _OLD_NAME.fullmatch(batch)
@@ -450,8 +472,13 @@ def discard(archive: Archive, batch: str, reason: str) -> int:
     if not reason or len(reason) > 500:
         raise InputError("a discard needs a reason of 1 to 500 characters",
                          hint='Say why, e.g. --reason "duplicate of an earlier batch".')
-    manifest = _find(archive, batch)
     key = archive.require_secrets().subkey(INBOX_KEY_PURPOSE)
+    with _folding(archive):
+        return _discard(archive, batch, reason, key)
+
+
+def _discard(archive: Archive, batch: str, reason: str, key: bytes) -> int:
+    manifest = _find(archive, batch)
     try:  # a batch that cannot be opened (forged, damaged) can be discarded too
         body = _open_manifest(archive, manifest, batch)
         rows = len(body.get("rows", []))

@@ -160,8 +160,8 @@ def write_records(
                 # Opened once to prove it is the file the record describes.
                 decrypt_bytes(sealed_files[record.id], secrets.identity,
                               expected_sha256=record.sha256, what=f"evidence {record.id}")
-                _link(sealed_files[record.id], target, record.id)
-                placed.append(target)
+                if _link(sealed_files[record.id], target, record.id):
+                    placed.append(target)
         if any(record.id in sealed_files for record in records):
             fsync_directory(archive.blobs)  # the links are durable before the inbox lets go
         sealed = [
@@ -194,14 +194,16 @@ def write_records(
     return WriteResult(dict(ids), start)
 
 
-def _link(sealed: Path, target: Path, evidence_id: str) -> None:
-    """Link a sealed file into ``blobs/``; one found there already is taken only if it is
-    this very file (a fold killed before its commit, resumed)."""
+def _link(sealed: Path, target: Path, evidence_id: str) -> bool:
+    """Link a sealed file into ``blobs/``; whether this made the link. One found there
+    already is taken only if it is this very file (a fold killed before its commit)."""
     try:
         os.link(sealed, target)  # fails if the id has a file
     except FileExistsError:
         if not (os.path.samefile(sealed, target) or filecmp.cmp(sealed, target, shallow=False)):
             raise _taken(evidence_id) from None
+        return False
+    return True
 
 
 def fsync_directory(path: Path) -> None:
