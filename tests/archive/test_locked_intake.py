@@ -203,3 +203,21 @@ def _marks(archive: Archive) -> set[str]:
 
     with archive.engine.connect() as connection:
         return {row.submission_id for row in connection.execute(folded_submissions.select())}
+
+
+def test_a_batch_nobody_can_open_can_still_be_discarded(archive: Archive) -> None:
+    from bearwitness.services.ledger import read_entries
+    from bearwitness.tlog.entry import parse_entry
+
+    batch = "202601-000000-0123456789abcdef"
+    (archive.inbox / f"{batch}{inbox.MANIFEST}").write_bytes(b"FICTIONAL garbage, not age")
+    report = inbox.fold(archive)
+    assert [name for name, _ in report.failed] == [batch]
+    assert [item.state for item in inbox.batches(archive)] == ["stuck"]
+    index = inbox.discard(archive, batch, "FICTIONAL: damaged in transit")
+    assert list(archive.inbox.iterdir()) == []
+    with archive.engine.connect() as connection:
+        entry = parse_entry(dict(read_entries(connection))[index])
+    assert (entry.kind, entry.record_id, entry.actor) == \
+        ("discard", inbox.folded_id(batch), archive.actor)
+    assert inbox.fold(archive).folded == 0
