@@ -291,8 +291,10 @@ def _fold_batch(archive: Archive, manifest: Path, batch: str) -> tuple[int, bool
         done = set(connection.scalars(select(folded_submissions.c.submission_id).where(
             folded_submissions.c.submission_id.in_([*marks, batch]))))
     written = 0
-    if not done:
+    duplicate = bool(done) and folded_id(batch) not in done and batch not in done
+    if not done or duplicate:  # never committed under this name: its links are stale
         _unlink_stale_links(archive, files)
+    if not done:
         rows = [ImportRow(entry["row"], entry["data"], archive.inbox / name if name else None)
                 for entry, name in zip(body["rows"], names, strict=True)]
         resolved = resolve_rows(archive, rows, f"inbox batch {batch}")
@@ -302,7 +304,6 @@ def _fold_batch(archive: Archive, manifest: Path, batch: str) -> tuple[int, bool
         written = write_records(archive, resolved, sealed_files=sealed_files,
                                 operation=operation, batch=marks).count
     _remove(archive, batch, files)
-    duplicate = bool(done) and folded_id(batch) not in done and batch not in done
     return written, duplicate
 
 
@@ -322,7 +323,10 @@ def _unlink_stale_links(archive: Archive, files: Sequence[Path]) -> None:
     """
     inodes = set()
     for path in files:
-        status = path.stat()
+        try:
+            status = path.stat()
+        except FileNotFoundError:  # removed already, or missing: the write will say so
+            continue
         if status.st_nlink > 1:
             inodes.add((status.st_dev, status.st_ino))
     if not inodes:
@@ -504,7 +508,7 @@ def _discard(archive: Archive, batch: str, reason: str, key: bytes) -> int:
         connection.execute(insert(folded_submissions).values(submission_id=mark,
                                                              folded_at=archive.now()))
     sync_log(archive)
-    _unlink_stale_links(archive, [path for path in files if path.exists()])
+    _unlink_stale_links(archive, files)
     _remove(archive, batch, files)
     return index
 
