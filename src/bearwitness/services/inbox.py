@@ -179,11 +179,12 @@ def _new_name(inbox: Path, moment: dt.datetime) -> str:
     which is fine: only a batch acknowledged before another began must fold first.
     """
     month = moment.astimezone(dt.UTC).strftime("%Y%m")
-    highest = -1
+    highest, prefix = -1, f"{month}-"
     with os.scandir(inbox) as found:
-        for item in found:
-            match = _NAME.fullmatch(item.name.removesuffix(MANIFEST))
-            if match and item.name.endswith(MANIFEST) and match["month"] == month:
+        for item in found:  # string tests first: the inbox may hold many thousand files
+            name = item.name
+            if name.startswith(prefix) and name.endswith(MANIFEST) and \
+                    (match := _NAME.fullmatch(name[:-len(MANIFEST)])):
                 highest = max(highest, int(match["sequence"]))
     return f"{month}-{highest + 1:06d}-{secrets.token_hex(8)}"
 
