@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from bearwitness.cli.session import ARCHIVE_ARGUMENT, console, errors, open_archive
+from bearwitness.cli.terminal import inert
 from bearwitness.errors import ArchiveError
 from bearwitness.services import inbox
 
@@ -33,11 +33,11 @@ def list_batches(folder: Path = ARCHIVE_ARGUMENT) -> None:
     for item in found:
         state = item.state
         if item.state == "stuck":
-            state += f": {escape(item.reason)}" if item.reason else \
+            state += f": {inert(item.reason)}" if item.reason else \
                 " (the reason is sealed: unlock, then list again)" if locked else ""
         elif item.state == "folded":
             state += " (written in; what is left goes at the next fold)"
-        table.add_row(item.batch, item.month or "?", str(item.files), f"{item.size:,} B", state)
+        table.add_row(inert(item.batch), item.month or "?", str(item.files), f"{item.size:,} B", state)
     console.print(table)
 
 
@@ -48,15 +48,15 @@ def show_batch(folder: Path = ARCHIVE_ARGUMENT, batch: str = BATCH_ARGUMENT) -> 
     archive = open_archive(folder)
     detail = inbox.show(archive, batch)
     archive.close()
-    console.print(f"Batch {detail.batch}: {len(detail.rows)} row(s), {detail.files} file(s), "
-                  f"from {escape(detail.source)!r} by {escape(detail.actor)} "
+    console.print(f"Batch {inert(detail.batch)}: {len(detail.rows)} row(s), {detail.files} file(s), "
+                  f"from {inert(detail.source)!r} by {inert(detail.actor)} "
                   f"({detail.operation}).")
     table = Table("row", "type", "id")
     for row, kind, record_id in detail.rows:
-        table.add_row(str(row), escape(kind), escape(record_id) or "(new)")
+        table.add_row(str(row), inert(kind), inert(record_id) or "(new)")
     console.print(table)
     if detail.reason:
-        console.print(f"[red]The last fold failed:[/] {escape(detail.reason)}")
+        console.print(f"[red]The last fold failed:[/] {inert(detail.reason)}")
 
 
 @inbox_app.command("retry")
@@ -94,7 +94,7 @@ def print_fold(report: inbox.FoldReport) -> None:
         console.print(f"{report.duplicates} of them had been imported before; they were "
                       "removed without writing anything twice.")
     for batch, reason in report.failed:
-        errors.print(f"[red]Inbox batch {batch} stays in the inbox:[/] {escape(reason)}",
+        errors.print(f"[red]Inbox batch {inert(batch)} stays in the inbox:[/] {inert(reason)}",
                      soft_wrap=True)
     if report.failed:
         errors.print("See `bearwitness inbox list`; fix and `inbox retry`, or `inbox discard`.")
