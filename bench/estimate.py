@@ -4,9 +4,9 @@
     .venv/bin/python bench/estimate.py reference    # LCMCR at the reference settings (slow)
     .venv/bin/python bench/estimate.py simulation   # coverage and bias on known populations
 
-Reference numbers come from /work/shared/mse/reference.json (R 4.2.2, LCMCR 0.4.14,
-measured on a different, shared 2-CPU machine): compare orders of magnitude,
-not percent.
+Reference numbers come from tests/data/mse/reference.json (R 4.2.2, LCMCR 0.4.14,
+measured on a different, shared 2-CPU machine; provenance in tests/data/mse/README.md):
+compare orders of magnitude, not percent.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from bearwitness.estimate.lcmcr import LcmcrSettings, estimate_lcmcr, run_chain
 from bearwitness.estimate.loglinear import profile_interval, select_model
 from bearwitness.estimate.simulation import simulate_histories
 
-REFERENCE = Path("/work/shared/mse/reference.json")
+REFERENCE = Path(__file__).resolve().parents[1] / "tests" / "data" / "mse" / "reference.json"
 
 
 def load() -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:

@@ -1,4 +1,4 @@
-"""Shared fixtures: the reference capture-history tables and results (../shared/mse)."""
+"""Shared fixtures: the reference capture-history tables and results (tests/data/mse)."""
 
 from __future__ import annotations
 
@@ -10,19 +10,15 @@ import pytest
 
 from bearwitness.estimate.histories import CaptureHistories, histories_from_patterns
 
-REFERENCE = Path("/work/shared/mse/reference.json")
-
-
-def _load() -> dict[str, dict[str, Any]]:
-    if not REFERENCE.exists():  # pragma: no cover - the shared folder is part of the workspace
-        pytest.skip("reference data not available")
-    data = json.loads(REFERENCE.read_text())
-    return {d["dataset"]: d for d in data["datasets"]}
+# Vendored with the tests, so a reference test runs wherever the tests do
+# (provenance: tests/data/mse/README.md).
+REFERENCE = Path(__file__).resolve().parents[1] / "data" / "mse" / "reference.json"
 
 
 @pytest.fixture(scope="session")
 def reference() -> dict[str, dict[str, Any]]:
-    return _load()
+    data = json.loads(REFERENCE.read_text(encoding="utf-8"))
+    return {d["dataset"]: d for d in data["datasets"]}
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 The reference sampler draws from GSL's taus2 stream, so draws cannot match;
 distributions are compared, with tolerances from the seed-to-seed spread the
-reference itself shows at the same settings (../shared/mse/README.md, sec. 2).
+reference itself shows at the same settings (tests/data/mse/README.md).
 """
 
 from __future__ import annotations
