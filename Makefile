@@ -31,11 +31,14 @@ demo: $(BIN)/bearwitness
 
 # Debian's `age` checks that evidence files open with the standard tool;
 # Debian's `chromium` runs the web tests in a real browser (driven by pip's playwright).
+# The tests that need these skip without them, and fail when CI=true (tests/conftest.py).
 system-packages:
 	@command -v age >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq age; }
 	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 	@# Go's checksum-database libraries: an independent, standard tiles client for the log.
 	@test -d /usr/share/gocode/src/golang.org/x/mod/sumdb || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq golang-go golang-golang-x-mod-dev; }
+	@# Java for pyspark (dev extra): the Spark backend's test runs in local mode.
+	@command -v java >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq openjdk-17-jre-headless; }
 
 lint: $(BIN)/bearwitness
 	$(BIN)/ruff check src tests bench tools

@@ -103,8 +103,9 @@ def test_list_filters_by_act_and_period(cli: Cli, tmp_path: Path) -> None:
     assert bad.returncode == 2 and "YYYY-MM" in bad.stderr
 
 
-@pytest.mark.skipif(shutil.which("age") is None, reason="Debian's age is not installed; "
-                    "`make test` installs it")
+@pytest.mark.needs(shutil.which("age") is not None,
+                   reason="the `age` command is not installed (`make system-packages` or "
+                   "`apt-get install age` installs it)")
 def test_evidence_opens_with_the_standard_age_tool(cli: Cli, tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     _init(cli, archive)

@@ -16,10 +16,10 @@ from bearwitness.crypto.files import decrypt_bytes, decrypt_file, encrypt_file, 
 from bearwitness.errors import InputError, TamperedError
 
 AGE = shutil.which("age")
-NEEDS_AGE = pytest.mark.skipif(
-    AGE is None,
-    reason="!!! the `age` command is not installed (apt-get install -y age): "
-    "interoperability with standard age is NOT tested !!!",
+NEEDS_AGE = pytest.mark.needs(
+    AGE is not None,
+    reason="the `age` command is not installed, so interoperability with standard age is "
+    "not tested (`make system-packages` or `apt-get install age` installs it)",
 )
 
 

@@ -4,14 +4,16 @@ golang.org/x/mod/sumdb/{note,tlog} (Debian: golang-golang-x-mod-dev) is the
 reference implementation the C2SP specs grew from. tests/tlog/interop/tlogcheck.go
 maps its tiles to C2SP paths (no height element) and checks the checkpoint
 signature, every tile it reads, every entry's inclusion and consistency with
-older checkpoints. Skipped where no Go toolchain is installed
-(`apt-get install golang-go golang-golang-x-mod-dev`).
+older checkpoints. `make system-packages` installs them (Debian: `apt-get install
+golang-go golang-golang-x-mod-dev`); without them the Go tests skip, and fail when
+CI=true.
 
 aics-tlog (PyPI, an independent Python C2SP implementation) is used both ways
 when its `aics-tlog` command is on PATH or named by $AICS_TLOG. It declares
-Python >= 3.12 but runs on 3.11; install it in its own venv:
-`python3 -m venv /tmp/aics && /tmp/aics/bin/pip install --ignore-requires-python
-aics-tlog==0.2.1`, then `AICS_TLOG=/tmp/aics/bin/aics-tlog pytest tests/tlog`.
+Python >= 3.12 but runs on 3.11; install it in a venv of its own, in a folder DIR
+outside the repository: `python3 -m venv DIR && DIR/bin/pip install
+--ignore-requires-python aics-tlog==0.2.1`, then `AICS_TLOG=DIR/bin/aics-tlog pytest
+tests/tlog`. `make test` does not install it, so these tests may skip anywhere.
 """
 
 from __future__ import annotations
@@ -38,11 +40,17 @@ SOURCE = Path(__file__).parent / "interop" / "tlogcheck.go"
 SIGNER = NoteSigner("archive.example.org/log", b"\x05" * 32)
 
 AICS_TLOG = os.environ.get("AICS_TLOG") or shutil.which("aics-tlog")
-needs_go = pytest.mark.skipif(
-    shutil.which("go") is None or not Path(GOPATH, "src/golang.org/x/mod/sumdb/tlog").is_dir(),
-    reason="needs Go and golang.org/x/mod (apt-get install golang-go golang-golang-x-mod-dev)",
+needs_go = pytest.mark.needs(
+    shutil.which("go") is not None and Path(GOPATH, "src/golang.org/x/mod/sumdb/tlog").is_dir(),
+    reason=f"needs the `go` command and golang.org/x/mod under {GOPATH} (`make system-packages` "
+    "or `apt-get install golang-go golang-golang-x-mod-dev` installs them)",
 )
-needs_aics = pytest.mark.skipif(AICS_TLOG is None, reason="needs aics-tlog (see module docstring)")
+# Optional: `make test` does not install aics-tlog, so this one may skip anywhere.
+needs_aics = pytest.mark.skipif(
+    AICS_TLOG is None,
+    reason="optional check against aics-tlog: its command is not on PATH and $AICS_TLOG is unset "
+    "(install it as the docstring of tests/tlog/test_interop.py says)",
+)
 
 
 @pytest.fixture(scope="module")

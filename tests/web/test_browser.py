@@ -29,8 +29,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed "
-                       "(`make system-packages` installs it)"),
+    pytest.mark.needs(CHROMIUM.exists(), reason=f"Debian's chromium is not at {CHROMIUM} "
+                      "(`make system-packages` or `apt-get install chromium` installs it)"),
 ]
 
 
