@@ -11,7 +11,7 @@ from bearwitness.errors import InputError
 from bearwitness.linkage.normalise import fold, systems, transliterate
 from bearwitness.linkage.normalise.tables import load_table
 
-# Examples from /work/shared/specs/transliteration.md (produced there by the
+# Examples from ../shared/specs/transliteration.md (produced there by the
 # iuliia reference implementation of each standard) and from the standards'
 # own tables: BGN/PCGN "Groznyy", ICAO 9303 passports "IUSUPOV", GOST 7.79 B
 # "Xasanov", ALA-LC "Groznyĭ".
