@@ -1,17 +1,30 @@
-"""Search over sealed text without a plaintext index: keyed Bloom filters.
+"""Search over sealed text without a plaintext index: keyed Bloom filters, one key per record.
 
-Each record carries a 2048-bit Bloom filter of the words in its sealed text,
-the bit positions taken from BLAKE2b keyed with a search subkey of the archive.
-Without the key the filter reveals nothing testable (not even whether a given
-name is present); what it leaks is roughly how many distinct words a record
-has. A query hashes its words the same way, keeps the records whose filters
-have every bit set, and the caller opens those records to drop false positives
-(about 4 % per word for a 300-word record).
+Each record carries a 2048-bit Bloom filter of the words in its sealed text.
+The bit positions come from BLAKE2b keyed with the record's own filter key,
+:func:`record_filter_key`: HMAC-SHA256 of the archive's search subkey over the
+record's kind and id. The same word therefore sets unrelated bits in different
+records, so whoever holds a locked archive cannot compare two records' filters
+to tell whether they share a name or a word (without per-record keys they
+could: the nearest filter of a person record on one list was the same person's
+record on another list every time), nor test a guessed name against any
+filter.
+
+What a filter still shows without the key: how many of its 2048 bits are set,
+which grows with the number of distinct words in the record's sealed text
+(about 4 bits per word). Two records with about as many distinct words have
+about as many bits set; that says how long they are, not what they say.
+
+A search derives each record's filter key and hashes the query's words under
+it (so its cost grows with the number of records), keeps the records whose
+filters have every bit set, and the caller opens those records to drop false
+positives (about 4 % per word for a 300-word record).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -21,12 +34,26 @@ import numpy as np
 BITS = 2048
 HASHES = 4
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Domain separation: a record's filter key is used for nothing else.
+_RECORD_KEY_LABEL = b"bearwitness/search-filter/v2/record\x00"
 
 
 def words(text: str) -> set[str]:
     """The searchable words of ``text``: NFKC, case-folded, ё as е, two letters or more."""
     folded = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
     return {word for word in _WORD.findall(folded) if len(word) > 1}
+
+
+def record_filter_key(search_key: bytes, kind: str, record_id: str) -> bytes:
+    """The key of one record's filter: HMAC-SHA256(search key, label ‖ kind ‖ 0 ‖ id).
+
+    Kind and id are separated by a NUL byte, which neither may contain, so two
+    records never share a key.
+    """
+    if "\x00" in kind or "\x00" in record_id:
+        raise ValueError("a record kind or id never contains a NUL byte")
+    message = _RECORD_KEY_LABEL + kind.encode() + b"\x00" + record_id.encode()
+    return hmac.digest(search_key, message, "sha256")
 
 
 def _digests(words_: Iterable[str], key: bytes) -> bytes:
@@ -45,19 +72,33 @@ def _positions(words_: Iterable[str], key: bytes) -> np.ndarray:
 
 
 def bloom(texts: Iterable[str], key: bytes) -> bytes:
-    """The keyed filter of every word in ``texts``."""
+    """The filter of every word in ``texts``, under one record's ``key`` (see
+    :func:`record_filter_key`)."""
     bits = np.zeros(BITS, dtype=bool)
     bits[_positions(set().union(*(words(text) for text in texts)), key)] = True
     return np.packbits(bits, bitorder="little").tobytes()
 
 
-def candidates(filters: Sequence[bytes], query: str, key: bytes) -> list[int]:
-    """Indexes of the filters that may hold every word of ``query`` (none for an empty query)."""
-    query_words = words(query)
+def candidates(filters: Sequence[bytes], keys: Sequence[bytes], query: str) -> list[int]:
+    """Indexes of the filters that may hold every word of ``query`` (none for an empty
+    query); ``keys[i]`` is the record filter key of ``filters[i]``."""
+    if len(filters) != len(keys):
+        raise ValueError("one record filter key is needed per filter")
+    query_words = sorted(words(query))
     if not query_words or not filters:
         return []
     matrix = np.frombuffer(b"".join(filters), dtype=np.uint8).reshape(len(filters), BITS // 8)
-    keep = np.ones(len(filters), dtype=bool)
-    for position in _positions(sorted(query_words), key):
-        keep &= (matrix[:, position >> 3] & (1 << (position & 7))) != 0
-    return [int(index) for index in np.flatnonzero(keep)]
+    alive = np.arange(len(filters))
+    for word in query_words:
+        # One word at a time, over the records still in: the first word leaves few, and
+        # hashing under each record's key is what a search spends its time on.
+        data = word.encode()
+        digests = b"".join([hashlib.blake2b(data, key=keys[i], digest_size=2 * HASHES).digest()
+                            for i in alive.tolist()])
+        positions = (np.frombuffer(digests, dtype="<u2").reshape(len(alive), HASHES)
+                     % BITS).astype(np.intp)
+        bits = matrix[alive[:, None], positions >> 3] >> (positions & 7)
+        alive = alive[(bits & 1).all(axis=1)]
+        if not len(alive):
+            break
+    return [int(index) for index in alive]

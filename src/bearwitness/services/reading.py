@@ -6,11 +6,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bearwitness.crypto.blind_index import candidates, words
+from bearwitness.crypto.blind_index import candidates, record_filter_key, words
 from bearwitness.domain.records import RECORD_TYPES, Record
 from bearwitness.errors import InputError, NotFound
 from bearwitness.services.archive import Archive
-from bearwitness.services.sealing import SEARCH_KEY_PURPOSE, open_record
+from bearwitness.services.sealing import (
+    SEARCH_KEY_PURPOSE,
+    open_fields,
+    open_record,
+    search_filter,
+)
 from bearwitness.store import rows as store
 from bearwitness.store.rows import StoredRecord
 
@@ -110,8 +115,56 @@ class SearchHit:
     record: Record
 
 
-# Each kind's record ids and keyed search filters, in the same order.
-SearchFilters = Mapping[str, tuple[list[str], list[bytes]]]
+@dataclass(frozen=True)
+class KindFilters:
+    """One kind's records that can be searched: ids, their filters and the filters' keys,
+    in the same order. The keys exist only in memory, while unlocked."""
+
+    ids: list[str]
+    filters: list[bytes]
+    keys: list[bytes]
+
+
+SearchFilters = Mapping[str, KindFilters]
+
+
+def load_filters(archive: Archive, kinds: tuple[str, ...] = SEARCHABLE) -> SearchFilters:
+    """Every searchable record's filter and filter key, by kind (needs an unlock).
+
+    Records without a filter (those of an archive from before per-record filter
+    keys: migration 0006 removed them) are opened and given one here, once:
+    the only write a search makes.
+    """
+    search_key = archive.require_secrets().subkey(SEARCH_KEY_PURPOSE)
+    loaded: dict[str, KindFilters] = {}
+    with archive.engine.connect() as connection:
+        found = {kind: store.search_filters(connection, kind) for kind in kinds}
+    for kind, pairs in found.items():
+        missing = [record_id for record_id, bloom in pairs if bloom is None]
+        made = _refilter(archive, kind, missing, search_key) if missing else {}
+        kept = [(record_id, bloom if bloom is not None else made.get(record_id))
+                for record_id, bloom in pairs]
+        ids = [record_id for record_id, bloom in kept if bloom is not None]
+        loaded[kind] = KindFilters(
+            ids, [bloom for _, bloom in kept if bloom is not None],
+            [record_filter_key(search_key, kind, record_id) for record_id in ids])
+    return loaded
+
+
+def _refilter(archive: Archive, kind: str, ids: list[str], search_key: bytes
+              ) -> dict[str, bytes]:
+    """Give these records a filter under their own keys; returns them by id. A record
+    changed meanwhile keeps the filter its change wrote."""
+    made: dict[str, bytes] = {}
+    for start in range(0, len(ids), 500):  # bound parameters, and short write transactions
+        with archive.engine.begin() as connection:
+            for stored in store.query_records(connection, kind, ids=ids[start:start + 500]):
+                record_id = str(stored.clear["id"])
+                bloom = search_filter(search_key, kind, record_id,
+                                      open_fields(archive.sealer, stored, record_id))
+                if store.set_search_filter(connection, kind, record_id, stored.version, bloom):
+                    made[record_id] = bloom
+    return made
 
 
 def search(archive: Archive, query: str, *, kinds: tuple[str, ...] = SEARCHABLE,
@@ -119,24 +172,23 @@ def search(archive: Archive, query: str, *, kinds: tuple[str, ...] = SEARCHABLE,
            ) -> list[SearchHit]:
     """Records whose sealed text holds every word of ``query`` (needs an unlock).
 
-    Nothing about the query or the text is written anywhere: the keyed filters
-    pick candidates, which are opened in memory to confirm the match. The
-    filters are read from the database, or from ``filters()`` (a cache).
+    Nothing about the query or the text is written anywhere: the filters, each
+    under its record's own key, pick candidates, which are opened in memory to
+    confirm the match. The filters are read from the database
+    (:func:`load_filters`), or from ``filters()`` (a cache).
     """
     wanted = words(query)
     if not wanted:
         raise InputError("the search has no words", hint="Search for at least one word.")
-    key = archive.require_secrets().subkey(SEARCH_KEY_PURPOSE)
-    cached = filters() if filters is not None else None
+    archive.require_secrets()
+    loaded = filters() if filters is not None else load_filters(archive, kinds)
     hits: list[SearchHit] = []
     with archive.engine.connect() as connection:
         for kind in kinds:
-            if cached is None:
-                pairs = store.search_filters(connection, kind)
-                ids, blooms = [i for i, _ in pairs], [f for _, f in pairs]
-            else:
-                ids, blooms = cached.get(kind, ([], []))
-            picked = [ids[i] for i in candidates(blooms, query, key)] if ids else []
+            found = loaded.get(kind)
+            if found is None or not found.ids:
+                continue
+            picked = [found.ids[i] for i in candidates(found.filters, found.keys, query)]
             for stored in store.query_records(connection, kind, ids=picked) if picked else ():
                 record_id = stored.clear["id"]
                 record = open_record(archive.sealer, stored, record_id)

@@ -1,7 +1,7 @@
 """Turning a record into what the store keeps, and back.
 
 A record version becomes: the current row (clear columns, the sealed fields as
-one ciphertext, a keyed search filter) and a version row (the whole record and
+one ciphertext, a search filter under the record's own key) and a version row (the whole record and
 its salt sealed, and the salted commitment that goes into the log). Each
 ciphertext's associated data names the record, version and part, so nothing can
 be moved between records unnoticed.
@@ -16,7 +16,7 @@ import secrets as _random
 from dataclasses import dataclass
 from typing import Any
 
-from bearwitness.crypto.blind_index import bloom
+from bearwitness.crypto.blind_index import bloom, record_filter_key
 from bearwitness.crypto.seal import FieldSealer
 from bearwitness.domain.records import Record, record_type
 from bearwitness.store.rows import StoredRecord, StoredVersion, clear_columns
@@ -71,8 +71,7 @@ def seal_record(
         deleted=deleted,
         sealed=sealer.seal(json.dumps(secret, ensure_ascii=False).encode(),
                            fields_context(kind, record.id, version)),
-        search_bloom=bloom([value for value in secret.values() if isinstance(value, str)],
-                           search_key),
+        search_bloom=search_filter(search_key, kind, record.id, secret),
         updated_at=at,
     )
     stored_version = StoredVersion(
@@ -86,6 +85,13 @@ def seal_record(
         operation=operation,
     )
     return SealedVersion(row, stored_version, canonical, salt)
+
+
+def search_filter(search_key: bytes, kind: str, record_id: str,
+                  sealed_fields: dict[str, Any]) -> bytes:
+    """A record's search filter: the words of its sealed text fields, under its own key."""
+    texts = [value for value in sealed_fields.values() if isinstance(value, str)]
+    return bloom(texts, record_filter_key(search_key, kind, record_id))
 
 
 def row_digest(kind: str, clear: dict[str, Any], sealed: bytes, deleted: bool) -> str:
@@ -105,13 +111,19 @@ def current_row_digest(item: SealedVersion) -> str:
     return row_digest(kind, clear, item.row["sealed"], item.row["deleted"])
 
 
-def open_record(sealer: FieldSealer, stored: StoredRecord, record_id: str) -> Record:
-    """The full record from its current row."""
-    secret = json.loads(sealer.open(
+def open_fields(sealer: FieldSealer, stored: StoredRecord, record_id: str) -> dict[str, Any]:
+    """The sealed fields of a current row, as stored (not checked as a record)."""
+    secret: dict[str, Any] = json.loads(sealer.open(
         stored.sealed,
         fields_context(stored.kind, record_id, stored.version),
         what=reference(stored.kind, record_id, stored.version),
     ))
+    return secret
+
+
+def open_record(sealer: FieldSealer, stored: StoredRecord, record_id: str) -> Record:
+    """The full record from its current row."""
+    secret = open_fields(sealer, stored, record_id)
     return record_type(stored.kind).from_dict({**stored.clear, **secret})
 
 

@@ -15,13 +15,19 @@ import threading
 from sqlalchemy import func, select
 
 from bearwitness.services.archive import Archive
-from bearwitness.services.reading import SEARCHABLE, SearchFilters, SearchHit, search
-from bearwitness.store import rows as store
+from bearwitness.services.reading import (
+    SEARCHABLE,
+    SearchFilters,
+    SearchHit,
+    load_filters,
+    search,
+)
 from bearwitness.store.schema import log_entries
 
 
 class SearchIndex:
-    """One archive's search filters, cached; thread-safe. :meth:`clear` it on lock."""
+    """One archive's search filters and their keys, cached; thread-safe. :meth:`clear` it
+    on lock: the keys are secrets."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -33,14 +39,13 @@ class SearchIndex:
             self._stamp, self._filters = None, {}
 
     def _current(self, archive: Archive) -> SearchFilters:
-        with self._lock, archive.engine.connect() as connection:
-            stamp = connection.scalar(select(func.coalesce(func.max(log_entries.c.idx), -1)))
+        with self._lock:
+            with archive.engine.connect() as connection:
+                stamp = connection.scalar(
+                    select(func.coalesce(func.max(log_entries.c.idx), -1)))
             if stamp != self._stamp or not self._filters:
-                loaded = {}
-                for kind in SEARCHABLE:
-                    pairs = store.search_filters(connection, kind)
-                    loaded[kind] = ([i for i, _ in pairs], [f for _, f in pairs])
-                self._filters, self._stamp = loaded, int(stamp if stamp is not None else -1)
+                self._filters = load_filters(archive, SEARCHABLE)
+                self._stamp = int(stamp if stamp is not None else -1)
             return self._filters
 
     def search(self, archive: Archive, query: str, *, kinds: tuple[str, ...] = SEARCHABLE,

@@ -175,6 +175,11 @@ def migrate(engine: Engine) -> None:
             hint="Give the database user the right to create tables there (it should own "
                  "the database), then run the command again.",
         ) from None
+    if engine.dialect.name == "sqlite":
+        # A migration may remove what must not stay on disk (0006: linkable search filters):
+        # copy the WAL into the database and empty it, so no old page lingers in either.
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def schema_is_current(engine: Engine) -> bool:

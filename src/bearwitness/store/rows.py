@@ -153,12 +153,22 @@ def count_records(connection: Connection, kind: str) -> int:
     ) or 0)
 
 
-def search_filters(connection: Connection, kind: str) -> list[tuple[str, bytes]]:
+def search_filters(connection: Connection, kind: str) -> list[tuple[str, bytes | None]]:
+    """Each live record's id and search filter (None: it has none yet)."""
     table = RECORD_TABLES[kind]
-    statement = select(table.c.id, table.c.search_bloom).where(
-        table.c.deleted.is_(False), table.c.search_bloom.is_not(None)
-    )
-    return [(row.id, row.search_bloom) for row in connection.execute(statement)]
+    statement = select(table.c.id, table.c.search_bloom).where(table.c.deleted.is_(False))
+    return [(row.id, None if row.search_bloom is None else bytes(row.search_bloom))
+            for row in connection.execute(statement)]
+
+
+def set_search_filter(connection: Connection, kind: str, record_id: str, version: int,
+                      bloom: bytes) -> bool:
+    """Give a record that has no filter one, if it is still at ``version``; whether it did."""
+    table = RECORD_TABLES[kind]
+    done = connection.execute(update(table).where(
+        table.c.id == record_id, table.c.version == version, table.c.search_bloom.is_(None)
+    ).values(search_bloom=bloom))
+    return bool(done.rowcount)
 
 
 def fetch_versions(
