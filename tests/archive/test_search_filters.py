@@ -145,3 +145,15 @@ def test_one_word_sets_unrelated_bits_in_two_records() -> None:
     assert one != other
     assert record_filter_key(key, "person", "P-0001") != record_filter_key(key, "act", "P-0001")
     assert bloom(["Хасанов"], record_filter_key(key, "person", "P-0001")) == one
+
+
+def test_records_without_a_filter_get_one_at_the_first_search(archive: Archive) -> None:
+    write_records(archive, [Person(id=f"P-{n:04d}", full_name=f"Зарема Исаева {n}",
+                                   fictional=True) for n in range(1, 4)])
+    table = RECORD_TABLES["person"]
+    with archive.engine.begin() as connection:  # as migration 0006 leaves them
+        connection.execute(update(table).values(search_bloom=None))
+    assert {hit.id for hit in reading.search(archive, "исаева")} == {"P-0001", "P-0002", "P-0003"}
+    with archive.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM persons "
+                                       "WHERE search_bloom IS NULL")).scalar() == 0

@@ -153,17 +153,17 @@ def load_filters(archive: Archive, kinds: tuple[str, ...] = SEARCHABLE) -> Searc
 
 def _refilter(archive: Archive, kind: str, ids: list[str], search_key: bytes
               ) -> dict[str, bytes]:
-    """Give these records a filter under their own keys; returns them by id. A record
-    changed meanwhile keeps the filter its change wrote."""
+    """Give these records a filter under their own keys; returns the filters they now have
+    by id (a record changed meanwhile keeps the filter its change wrote)."""
     made: dict[str, bytes] = {}
     for start in range(0, len(ids), 500):  # bound parameters, and short write transactions
         with archive.engine.begin() as connection:
-            for stored in store.query_records(connection, kind, ids=ids[start:start + 500]):
-                record_id = str(stored.clear["id"])
-                bloom = search_filter(search_key, kind, record_id,
-                                      open_fields(archive.sealer, stored, record_id))
-                if store.set_search_filter(connection, kind, record_id, stored.version, bloom):
-                    made[record_id] = bloom
+            chunk = [(str(stored.clear["id"]), stored.version,
+                      search_filter(search_key, kind, str(stored.clear["id"]),
+                                    open_fields(archive.sealer, stored, str(stored.clear["id"]))))
+                     for stored in store.query_records(connection, kind,
+                                                       ids=ids[start:start + 500])]
+            made.update(store.set_search_filters(connection, kind, chunk))
     return made
 
 

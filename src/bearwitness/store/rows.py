@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Row, Text, and_, func, insert, select, update
+from sqlalchemy import Connection, Row, Text, and_, bindparam, func, insert, select, update
 
 from bearwitness.domain.records import RECORD_TYPES, Record
 from bearwitness.store.schema import RECORD_TABLES, record_versions
@@ -161,14 +161,22 @@ def search_filters(connection: Connection, kind: str) -> list[tuple[str, bytes |
             for row in connection.execute(statement)]
 
 
-def set_search_filter(connection: Connection, kind: str, record_id: str, version: int,
-                      bloom: bytes) -> bool:
-    """Give a record that has no filter one, if it is still at ``version``; whether it did."""
+def set_search_filters(connection: Connection, kind: str,
+                       filters: Sequence[tuple[str, int, bytes]]) -> dict[str, bytes]:
+    """Give records that have no filter one, each only if still at the version it was made
+    from (id, version, filter); returns the filters these records now have."""
     table = RECORD_TABLES[kind]
-    done = connection.execute(update(table).where(
-        table.c.id == record_id, table.c.version == version, table.c.search_bloom.is_(None)
-    ).values(search_bloom=bloom))
-    return bool(done.rowcount)
+    if filters:
+        connection.execute(
+            update(table).where(table.c.id == bindparam("b_id"),
+                                table.c.version == bindparam("b_version"),
+                                table.c.search_bloom.is_(None))
+            .values(search_bloom=bindparam("b_bloom")),
+            [{"b_id": i, "b_version": v, "b_bloom": b} for i, v, b in filters])
+    ids = [record_id for record_id, _, _ in filters]
+    found = connection.execute(select(table.c.id, table.c.search_bloom).where(
+        table.c.id.in_(ids), table.c.search_bloom.is_not(None)))
+    return {row.id: bytes(row.search_bloom) for row in found}
 
 
 def fetch_versions(
