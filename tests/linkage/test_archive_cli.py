@@ -1,8 +1,9 @@
 """`bearwitness link ARCHIVE`, `link review` and `link histories` through the real command,
 in child processes with their own HOME and TMPDIR and a real key agent; and the privacy
-canary: after a whole linkage session no canary name, in any form linkage builds
-(original, transliterated, folded, keys), is in any file under the archive, HOME, TMPDIR
-or the agent's runtime directory."""
+canary: after a whole linkage session (link runs, review decisions; an estimate stratified
+by place) no canary name or place, in any form linkage builds (original, transliterated,
+folded, keys), is in any file under the archive, HOME, TMPDIR or the agent's runtime
+directory. (Workbench jobs live in memory only, and reports do not exist yet.)"""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from bearwitness.linkage.normalise import fold, given_key, surname_key, transliterate
+from bearwitness.linkage.normalise import fold, given_key, place_key, surname_key, transliterate
 from bearwitness.linkage.synthetic import generate
 from tests.cli.runner import Cli
 
@@ -24,6 +25,7 @@ ROLES = ["full_name", "surname", "given_name", "patronymic", "sex", "birth", "ag
          "event_type", "event_date", "event_place"]
 CANARY_SURNAME = "Канареечников"
 CANARY_GIVEN = "Зяблик"
+CANARY_PLACE = "Канарейкино"  # a FICTIONAL village
 
 
 @pytest.fixture
@@ -37,7 +39,9 @@ def cli(tmp_path: Path) -> Iterator[Cli]:
 def _canary_forms() -> list[bytes]:
     forms = {CANARY_SURNAME, CANARY_GIVEN, transliterate(CANARY_SURNAME, "bgn_pcgn"),
              transliterate(CANARY_SURNAME, "wikipedia"), fold(CANARY_SURNAME),
-             surname_key(CANARY_SURNAME), given_key(CANARY_GIVEN)}
+             surname_key(CANARY_SURNAME), given_key(CANARY_GIVEN), CANARY_PLACE,
+             transliterate(CANARY_PLACE, "bgn_pcgn"), transliterate(CANARY_PLACE, "wikipedia"),
+             fold(CANARY_PLACE), place_key(CANARY_PLACE)}
     out = []
     for form in forms:
         for variant in (form.lower(), form.upper(), form):
@@ -45,11 +49,15 @@ def _canary_forms() -> list[bytes]:
     return out
 
 
-def _write_person_records(path: Path, people: int = 60) -> None:
+def _write_person_records(path: Path, people: int = 60, *, two_places: bool = False) -> None:
     data = generate(people, seed=4)
     lines = []
     for number, row in enumerate(data.records.itertuples(index=False), start=1):
         values = {role: str(getattr(row, role) or "") for role in ROLES}
+        if two_places:  # half the people in the canary village: every list records some
+            place = CANARY_PLACE if data.truth[f"{row.list}:{row.record_id}"] % 2 else "Аргун"
+            values["event_place"] = place if row.list == "memorial_ru" else \
+                transliterate(place, "wikipedia")
         lines.append({"type": "person_record", "id": f"R-{number:04d}", "fictional": True,
                       "list_name": row.list, "list_record_id": row.record_id, **values})
     number = len(lines)
@@ -134,7 +142,12 @@ def test_link_archive_session_end_to_end_leaves_no_canary(cli: Cli, tmp_path: Pa
     assert list(records.columns) == ["record_id", "list", "period"]
     assert list(pd.read_csv(outputs / "p.csv").columns) == ["left_id", "right_id", "probability"]
     cli("lock", archive)
+    assert _leaks(cli, archive, inputs, outputs, started) == []
 
+
+def _leaks(cli: Cli, archive: Path, inputs: Path, outputs: Path, started: float) -> list[str]:
+    """Files under the archive, HOME, the agent's runtime dir, ``outputs`` and new files
+    in /tmp that hold a canary in any form."""
     scanned = [archive, cli.home, cli.run_dir, outputs]
     files = [p for root in scanned for p in root.rglob("*") if p.is_file()]
     # A library that ignores TMPDIR would write to /tmp itself.
@@ -145,5 +158,29 @@ def test_link_archive_session_end_to_end_leaves_no_canary(cli: Cli, tmp_path: Pa
     assert any(p.name == "archive.db" for p in files)
     forms = _canary_forms()
     assert any(form in (inputs / "records.jsonl").read_bytes() for form in forms)  # it can see
-    leaks = sorted({str(p) for p in files if any(form in _read(p) for form in forms)})
-    assert leaks == []
+    return sorted({str(p) for p in files if any(form in _read(p) for form in forms)})
+
+
+def test_an_estimate_by_place_keeps_no_place_on_disk(cli: Cli, tmp_path: Path) -> None:
+    inputs, outputs = tmp_path / "inputs", tmp_path / "outputs"
+    inputs.mkdir()
+    outputs.mkdir()
+    _write_person_records(inputs / "records.jsonl", two_places=True)
+    started = time.time() - 1
+    archive = tmp_path / "archive"
+    cli("init", archive, "--passphrase-stdin", stdin=f"{PASS}\n")
+    cli("import", archive, inputs / "records.jsonl")
+    cli("unlock", archive, "--stdin", stdin=f"{PASS}\n")
+    cli("link", archive)
+    village = place_key(CANARY_PLACE)
+    done = cli("estimate", "--archive", archive, "--strata", "place", "--method", "loglinear")
+    assert "Kept as ES-0001" in done.stdout and f"[{village}]" in done.stdout
+    assert village in cli("estimates", archive, "--show", "ES-0001").stdout  # unlocked
+    cli("log", "checkpoint", archive)
+    assert "Everything verifies" in cli("verify", archive).stdout
+    cli("lock", archive)
+    assert _leaks(cli, archive, inputs, outputs, started) == []
+    assert "(strata sealed)" in cli("estimates", archive).stdout
+    shown = cli("estimates", archive, "--show", "ES-0001")
+    assert "sealed" in shown.stderr and village not in shown.stdout
+    assert "Everything verifies" in cli("verify", archive).stdout  # locked, too

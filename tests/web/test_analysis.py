@@ -206,7 +206,16 @@ def test_an_estimate_by_stratum_needs_and_uses_the_unlock(workbench: TestClient,
     assert len(kept.result["strata"]) > 1
     detail = workbench.get("/estimates/ES-0001").text
     assert detail.count('overlaps.svg?stratum=') == len(kept.result["strata"])
+    assert all(f'<th scope="row">{label}</th>' in detail for label in kept.result["strata"])
     assert workbench.get("/estimates/ES-0001/intervals.svg").status_code == 200
+    # Locked, the strata (labels from sealed fields) are sealed: the page says so.
+    keys.lock("U-test")
+    detail = workbench.get("/estimates/ES-0001").text
+    assert 'id="strata-sealed"' in detail and 'overlaps.svg' not in detail
+    assert not any(f'<th scope="row">{label}</th>' in detail for label in kept.result["strata"])
+    assert "(sealed)" in workbench.get("/estimates").text
+    chart = workbench.get("/estimates/ES-0001/intervals.svg")
+    assert chart.status_code != 200 and chart.status_code < 500
 
 
 def test_an_unlock_in_the_workbench_is_in_the_transparency_log(workbench: TestClient,

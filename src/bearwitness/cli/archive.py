@@ -20,7 +20,7 @@ from bearwitness.cli.terminal import inert
 from bearwitness.crypto import agent
 from bearwitness.crypto.files import export_identity
 from bearwitness.errors import InputError
-from bearwitness.services import inbox, ledger, status
+from bearwitness.services import estimates, inbox, ledger, status
 from bearwitness.services.archive import DEFAULT_DATABASE, Archive
 
 keys_app = typer.Typer(help="Change who can unlock the archive, without re-encrypting records.",
@@ -83,6 +83,7 @@ def unlock(
     pid = agent.start_agent(archive.folder, secrets, idle_timeout_s=timeout * 60)
     waiting = len(inbox.pending(archive))
     report = inbox.fold(archive) if waiting else None
+    estimates.seal_kept_strata(archive)  # runs kept before their strata were sealed
     archive.close()
     console.print(f"Unlocked. Keys are held in memory only (agent {pid}); the archive locks "
                   f"itself after {timeout:g} idle minutes, or run "

@@ -40,8 +40,12 @@ def estimates_command(
 
     with open_archive(folder) as archive:
         if show is not None:
-            typer.echo(safe_text(json.dumps(get_estimate(archive, show).result, indent=2,
-                                            ensure_ascii=False), newlines=True, json=True))
+            run = get_estimate(archive, show)
+            typer.echo(safe_text(json.dumps(run.result, indent=2, ensure_ascii=False),
+                                 newlines=True, json=True))
+            if run.sealed:
+                typer.echo(f"{run.id}: its strata are sealed; unlock the archive to see them.",
+                           err=True)
             return
         kept = list_estimates(archive)
     if not kept:
@@ -53,6 +57,7 @@ def estimates_command(
                  if n else "by stratum")
         typer.echo(safe_text(f"{run.id}  {run.recorded_at}  {run.method:9}  documented "
                              f"{run.result.get('n_observed', '?')}, estimated {total}"
+                             + ("  (strata sealed)" if run.sealed else "")
                              + (f"  (linkage {run.link_run_id})" if run.link_run_id else "")))
 
 
@@ -101,6 +106,8 @@ def estimate_command(
     options = Options(lcmcr=settings, criterion=criterion, delta=delta, sensitivity=sensitivity)
     strata_columns = tuple(strata or ())
     link_run_id: str | None = None  # set when the persons of the archive's linkage are counted
+    if archive_folder is not None and strata_columns:
+        _check_unlocked(archive_folder)  # before the sampling, not after it
     console = Console(stderr=True)
     with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
                   TimeRemainingColumn(), console=console, transient=True) as bar:
@@ -204,6 +211,19 @@ def _archive_histories(folder: Path, strata: tuple[str, ...]) -> ArchiveHistorie
 
     with open_archive(folder) as archive:
         return archive_histories(archive, strata)
+
+
+def _check_unlocked(folder: Path) -> None:
+    """A stratified run is kept with its strata sealed: that needs the archive's keys."""
+    from bearwitness.cli.session import open_archive
+    from bearwitness.errors import LockedError
+
+    with open_archive(folder) as archive:
+        if archive.locked:
+            raise LockedError("a stratified estimate is kept with its strata sealed, which "
+                              "needs an unlock",
+                              hint=f"Run `bearwitness unlock {folder}` first, or leave out "
+                              "--archive.")
 
 
 def _keep_in_archive(folder: Path, result: EstimateResult, inputs: list[Path | None],

@@ -5,10 +5,20 @@ which method, which seed. :func:`record_estimate` keeps the whole result
 document (aggregate counts only) and logs an ``estimate`` entry that commits to
 it, in one transaction, so that a published figure can later be shown to be the
 one computed then, from those inputs.
+
+A stratified run's stratum labels come from sealed fields (``place`` is each
+person's event place), so they are never stored in the clear: the parts of the
+result that name strata (:data:`SEALED_PARTS`) are sealed with the commitment's
+salt, bound to the run (``estimate:ES-0001``), and the clear column keeps the
+rest (method, lists, totals). Reading them needs an unlock; locked, a run shows
+its totals and says that its strata are sealed. The log entry commits to the
+whole result as before, and also names the SHA-256 of the sealed part and of
+the clear column, so that a locked verify still checks both.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -19,9 +29,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
-from bearwitness.errors import InputError, NotFound
+from bearwitness.errors import BearWitnessError, InputError, LockedError, NotFound
 from bearwitness.services.archive import Archive
 from bearwitness.services.ledger import (
     append_entries,
@@ -46,6 +56,8 @@ if TYPE_CHECKING:
 PREFIX = "ES"
 METHODS = ("lcmcr", "loglinear", "dga")  # bearwitness.estimate.estimation.METHODS, unimported
 CHARTS = ("overlaps", "intervals")
+# The parts of a result document that name strata: sealed in a stratified run.
+SEALED_PARTS = ("strata", "warnings")
 _DRAWING = threading.Lock()  # pyplot keeps global state: one chart at a time per process
 
 
@@ -56,13 +68,26 @@ class StoredEstimate:
     method: str
     link_run_id: str | None
     inputs_sha256: str
-    result: dict[str, Any]
+    result: dict[str, Any]  # locked, a stratified run's lacks SEALED_PARTS
     commitment: str
+    sealed: bool = False  # its strata are sealed and were not opened (locked)
+
+
+def stratified(result: dict[str, Any]) -> bool:
+    """Whether a result document is split by strata (whose labels may come from sealed
+    fields)."""
+    inputs = result.get("inputs")
+    return isinstance(inputs, dict) and bool(inputs.get("strata_columns"))
 
 
 def record_estimate(archive: Archive, result: dict[str, Any], *, inputs_sha256: str,
                     link_run_id: str | None = None) -> StoredEstimate:
-    """Keep ``result`` (an estimate's JSON document) and log it; returns what was stored."""
+    """Keep ``result`` (an estimate's JSON document) and log it; returns what was stored.
+
+    A stratified result needs an unlock: its strata are sealed (see the module)."""
+    if stratified(result) and archive.locked:
+        raise LockedError("a stratified estimate's strata are sealed in the archive",
+                          hint="Unlock the archive to keep it: `bearwitness unlock ARCHIVE`.")
     data = canonical_json(result)
     salt = _random.token_bytes(SALT_SIZE)
     moment = archive.clock()
@@ -74,14 +99,71 @@ def record_estimate(archive: Archive, result: dict[str, Any], *, inputs_sha256: 
             "id": run_id, "actor": archive.actor, "recorded_at": at,
             "method": str(result.get("method", "")), "link_run_id": link_run_id,
             "inputs_sha256": inputs_sha256, "result": data.decode(), "salt": salt,
-            "commitment": commitment,
+            "sealed": None, "commitment": commitment,
         }
+        if stratified(result):
+            row.update(_sealed_parts(archive, run_id, result, salt))
         connection.execute(insert(estimate_runs).values(row))
-        append_entries(connection, [LogEntry(
-            kind="estimate", record_type="estimate", record_id=run_id, version=1,
-            commitment=commitment, actor=archive.actor, time=at)])
+        append_entries(connection, [_entry(row, archive.actor, at, version=1)])
     sync_log(archive)
-    return _stored(row)
+    return _stored(archive, row)
+
+
+def _sealed_parts(archive: Archive, run_id: str, result: dict[str, Any], salt: bytes
+                  ) -> dict[str, Any]:
+    """The columns of a run whose strata are sealed: the clear rest of the result, and the
+    strata with the salt, sealed to this run (the salt too: with it, the commitment
+    would let anyone test a guess of the strata)."""
+    clear = {key: value for key, value in result.items() if key not in SEALED_PARTS}
+    parts = {key: result[key] for key in SEALED_PARTS if key in result}
+    sealed = archive.sealer.seal(
+        json.dumps({"salt": base64.b64encode(salt).decode(), "parts": parts},
+                   ensure_ascii=False).encode(), _context(run_id))
+    return {"result": canonical_json(clear).decode(), "salt": None, "sealed": sealed}
+
+
+def _entry(row: dict[str, Any], actor: str, at: str, *, version: int) -> LogEntry:
+    sealed = row.get("sealed")
+    return LogEntry(
+        kind="estimate", record_type="estimate", record_id=row["id"], version=version,
+        commitment=row["commitment"],
+        previous_commitment=row["commitment"] if version > 1 else None, actor=actor, time=at,
+        sealed_sha256=hashlib.sha256(sealed).hexdigest() if sealed is not None else None,
+        row_sha256=_clear_digest(row["result"]) if sealed is not None else None)
+
+
+def _context(run_id: str) -> bytes:
+    return f"estimate:{run_id}".encode()
+
+
+def _clear_digest(result: str) -> str:
+    return hashlib.sha256(result.encode()).hexdigest()
+
+
+def seal_kept_strata(archive: Archive) -> int:
+    """Seal the strata of runs kept before they were sealed (needs an unlock); returns how
+    many. Each is logged again (version 2: the same commitment, now with the hashes of its
+    sealed and clear parts), and on SQLite the freed clear bytes are overwritten."""
+    archive.require_secrets()
+    with archive.engine.connect() as connection:
+        rows = [row._asdict() for row in connection.execute(
+            select(estimate_runs).where(estimate_runs.c.sealed.is_(None))).all()]
+    legacy = [row for row in rows if stratified(json.loads(row["result"]))]
+    for row in legacy:
+        result = json.loads(row["result"])
+        with archive.engine.begin() as connection:
+            row.update(_sealed_parts(archive, row["id"], result, bytes(row["salt"])))
+            connection.execute(update(estimate_runs).where(
+                estimate_runs.c.id == row["id"], estimate_runs.c.sealed.is_(None)).values(
+                result=row["result"], salt=None, sealed=row["sealed"]))
+            append_entries(connection, [_entry(row, archive.actor, format_time(archive.clock()),
+                                               version=2)])
+    if legacy:
+        sync_log(archive)
+        if archive.engine.dialect.name == "sqlite":
+            with archive.engine.connect() as connection:  # no old page left in the WAL
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return len(legacy)
 
 
 @dataclass(frozen=True)
@@ -163,6 +245,9 @@ def chart_svg(stored: StoredEstimate, chart: str, stratum: int = 0) -> bytes:
     from bearwitness.estimate.histories import histories_from_patterns
     from bearwitness.estimate.posterior import Interval
 
+    if stored.sealed:
+        raise LockedError(f"the strata of {stored.id} are sealed",
+                          hint="Unlock the archive to see its charts.")
     strata = stored.result.get("strata") or {}
     if chart not in CHARTS or not strata:
         raise NotFound(f"no {chart} chart for {stored.id}", hint=f"Charts: {', '.join(CHARTS)}.")
@@ -202,7 +287,7 @@ def _bound(value: float | None) -> float:
 def list_estimates(archive: Archive) -> list[StoredEstimate]:
     with archive.engine.connect() as connection:
         rows = connection.execute(select(estimate_runs).order_by(estimate_runs.c.id)).all()
-    return [_stored(row._asdict()) for row in rows]
+    return [_stored(archive, row._asdict()) for row in rows]
 
 
 def get_estimate(archive: Archive, run_id: str) -> StoredEstimate:
@@ -211,23 +296,54 @@ def get_estimate(archive: Archive, run_id: str) -> StoredEstimate:
                                  ).one_or_none()
     if row is None:
         raise NotFound(f"no estimate {run_id}", hint="List them with `bearwitness estimates`.")
-    return _stored(row._asdict())
+    return _stored(archive, row._asdict())
 
 
-def estimate_problems(connection: Connection, logged: dict[str, LogEntry]) -> list[str]:
-    """What verification finds wrong with the kept runs, given the logged ``estimate`` entries
-    by run id: a run changed, kept without being logged, or logged and gone."""
+def estimate_problems(archive: Archive, connection: Connection,
+                      logged: dict[str, LogEntry]) -> list[str]:
+    """What verification finds wrong with the kept runs, given the newest logged ``estimate``
+    entry of each run id: a run changed, kept without being logged, or logged and gone.
+    A run with sealed strata is checked against the logged hashes of its parts locked, and
+    against its commitment once unlocked."""
     problems, kept = [], set()
     for row in connection.execute(select(estimate_runs)).all():
         kept.add(row.id)
-        entry = logged.get(row.id)
-        problem = kept_row_problem(f"estimate {row.id}", entry, row.commitment)
-        if problem is None and commit(bytes(row.salt), row.result.encode()) != row.commitment:
-            problem = f"estimate {row.id}: its result no longer gives the logged commitment " \
-                "(altered)"
+        name, entry = f"estimate {row.id}", logged.get(row.id)
+        problem = kept_row_problem(name, entry, row.commitment, row.sealed)
+        if problem is None and row.sealed is None:
+            if commit(bytes(row.salt), row.result.encode()) != row.commitment:
+                problem = f"{name}: its result no longer gives the logged commitment (altered)"
+        elif problem is None:
+            problem = _sealed_run_problem(archive, row._asdict(), entry)
         if problem:
             problems.append(problem)
     return problems + gone_problems("estimate", logged, kept)
+
+
+def _sealed_run_problem(archive: Archive, row: dict[str, Any], entry: LogEntry | None
+                        ) -> str | None:
+    name = f"estimate {row['id']}"
+    if entry is None or not entry.row_sha256 or not entry.sealed_sha256:
+        return f"{name}: its strata are sealed but the log does not name their hashes (altered)"
+    if _clear_digest(row["result"]) != entry.row_sha256:
+        return f"{name}: it differs from what the log holds (altered)"
+    if archive.locked:
+        return None  # its commitment is recomputed when unlocked
+    try:
+        result, salt = _open(archive, row)
+    except BearWitnessError as error:
+        return f"{name}: {error.message}"
+    if commit(salt, canonical_json(result)) != row["commitment"]:
+        return f"{name}: its result no longer gives the logged commitment (altered)"
+    return None
+
+
+def _open(archive: Archive, row: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """A sealed run's whole result document and its salt."""
+    opened = json.loads(archive.sealer.open(bytes(row["sealed"]), _context(row["id"]),
+                                            what=f"estimate {row['id']}"))
+    result = {**json.loads(row["result"]), **opened["parts"]}
+    return result, base64.b64decode(opened["salt"])
 
 
 def _next_id(connection: Connection) -> str:
@@ -235,6 +351,12 @@ def _next_id(connection: Connection) -> str:
     return f"{PREFIX}-{count + 1:04d}"
 
 
-def _stored(row: dict[str, Any]) -> StoredEstimate:
+def _stored(archive: Archive, row: dict[str, Any]) -> StoredEstimate:
+    """A kept run as it may be shown: whole when unsealed or unlocked, else its clear part."""
+    sealed = row.get("sealed") is not None and archive.locked
+    if row.get("sealed") is None or sealed:
+        result = json.loads(row["result"])
+    else:
+        result, _ = _open(archive, row)
     return StoredEstimate(row["id"], row["recorded_at"], row["method"], row["link_run_id"],
-                          row["inputs_sha256"], json.loads(row["result"]), row["commitment"])
+                          row["inputs_sha256"], result, row["commitment"], sealed)

@@ -233,7 +233,7 @@ def _check_records(archive: Archive, entries: dict[int, bytes],
                                        "the database (removed)")
         for kind in RECORD_TYPES:
             _check_current_rows(archive, connection, kind, by_version, report)
-        report.problems += estimate_problems(connection, estimates)
+        report.problems += estimate_problems(archive, connection, estimates)
         report.problems += _linkage_problems(archive, connection, link_runs, link_reviews)
 
 

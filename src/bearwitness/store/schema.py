@@ -233,9 +233,10 @@ intake_replies = Table(
     Column("created_at", String(32), nullable=False),
 )
 
-# --- Estimate runs (migration 0004_estimate_runs) ---------------------------------------------
-# A reproducible run of an estimator: its whole result document (aggregate counts only, no
-# names) as JSON, and the salted commitment that goes into the log.
+# --- Estimate runs (migrations 0004_estimate_runs, 0006_d_sealed_strata) ---------------------
+# A reproducible run of an estimator: its result document (aggregate counts only, no names) as
+# JSON, and the salted commitment that goes into the log. A stratified run's strata (labels
+# from sealed fields) and its salt are sealed; the clear column keeps the rest of the result.
 
 estimate_runs = Table(
     "estimate_runs",
@@ -246,7 +247,8 @@ estimate_runs = Table(
     Column("method", String(32), nullable=False),
     Column("link_run_id", String(64), nullable=True),  # the linkage it counted, if any
     Column("inputs_sha256", String(64), nullable=False),
-    Column("result", Text, nullable=False),  # RFC 8785 canonical JSON of the result
-    Column("salt", LargeBinary, nullable=False),
+    Column("result", Text, nullable=False),  # RFC 8785 canonical JSON of the (clear) result
+    Column("salt", LargeBinary, nullable=True),  # None when sealed
+    Column("sealed", LargeBinary, nullable=True),  # the strata and the salt, sealed
     Column("commitment", String(64), nullable=False),
 )

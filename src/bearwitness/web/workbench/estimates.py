@@ -47,7 +47,7 @@ def _row(run: estimates.StoredEstimate) -> dict[str, Any]:
     strata = run.result.get("strata") or {}
     return {"id": run.id, "at": run.recorded_at, "method": run.method,
             "documented": run.result.get("n_observed"), "total": _interval(run.result.get("N")),
-            "strata": len(strata), "link_run": run.link_run_id or ""}
+            "strata": len(strata), "sealed": run.sealed, "link_run": run.link_run_id or ""}
 
 
 @router.get("/estimates")
@@ -120,7 +120,7 @@ async def estimate_page(request: Request, run_id: str) -> Response:
               for index, (label, s) in enumerate((result.get("strata") or {}).items())]
     return page(request, "estimate.html", session, run=run, result=result, strata=strata,
                 total=_interval(result.get("N")), inputs=result.get("inputs") or {},
-                shown=SHOWN_STRATA)
+                shown=SHOWN_STRATA, sealed=run.sealed)
 
 
 @router.get("/estimates/{run_id}/{chart}.svg")

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bearwitness.errors import LockedError, UnlockError
-from bearwitness.services import audit, ledger
+from bearwitness.services import audit, estimates, ledger
 from bearwitness.services.archive import Archive
 from bearwitness.services.search_index import SearchIndex
 from bearwitness.services.users import User
@@ -303,3 +303,4 @@ class KeyHolder:
         # The transparency log records every unlock, as `bearwitness unlock` does.
         ledger.record_event(dataclasses.replace(self.archive, actor=actor), "unlock",
                             {"method": method})
+        estimates.seal_kept_strata(dataclasses.replace(self.archive, actor=actor))
