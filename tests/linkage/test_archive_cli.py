@@ -8,6 +8,7 @@ directory. (Workbench jobs live in memory only, and reports do not exist yet.)""
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from collections.abc import Iterator
@@ -77,6 +78,20 @@ def _is_file(path: Path) -> bool:
         return path.is_file() and not path.is_symlink()
     except OSError:
         return False
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    """Every file under ``root``, skipping what other processes remove meanwhile."""
+    for folder, _, names in os.walk(root, onerror=lambda _: None):
+        for name in names:
+            yield Path(folder) / name
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # gone meanwhile
+        return 0.0
 
 
 def _read(path: Path) -> bytes:
@@ -151,10 +166,10 @@ def _leaks(cli: Cli, archive: Path, inputs: Path, outputs: Path, started: float)
     scanned = [archive, cli.home, cli.run_dir, outputs]
     files = [p for root in scanned for p in root.rglob("*") if p.is_file()]
     # A library that ignores TMPDIR would write to /tmp itself.
-    files += [p for p in Path("/tmp").rglob("*")
+    files += [p for p in _walk(Path("/tmp"))
               # resolved: /tmp/pytest-of-*/pytest-current is a link to this very run
               if _is_file(p) and inputs.resolve() not in p.resolve().parents
-              and p.stat().st_mtime >= started]
+              and _modified(p) >= started]
     assert any(p.name == "archive.db" for p in files)
     forms = _canary_forms()
     assert any(form in (inputs / "records.jsonl").read_bytes() for form in forms)  # it can see
