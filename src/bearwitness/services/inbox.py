@@ -32,6 +32,7 @@ its content, kept only in the database, never a bare hash a seizer could test.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fcntl
 import hashlib
@@ -166,8 +167,11 @@ def write_batch(inbox: Path, recipient: str, entries: Sequence[Entry], *, source
         if fsync:  # the rename too: a batch is acknowledged only once it is durable
             fsync_directory(inbox)
     except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
+        # The manifest first: without it, nothing left is a batch. An inbox that is no
+        # folder at all must not hide the error that brought us here.
+        for path in reversed(written):
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
         raise
     return batch
 

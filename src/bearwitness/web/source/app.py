@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
+import logging
 import time
-from collections.abc import Callable
+import traceback
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +26,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartParser
 from starlette.responses import HTMLResponse, Response
 
-from bearwitness.errors import BearWitnessError, InputError
+from bearwitness.errors import ArchiveError, InputError
 from bearwitness.services import intake_web, media
 from bearwitness.services.archive import Archive
 from bearwitness.web.guard import INTAKE_CSP, Guard, RateLimit, Scope
@@ -55,6 +58,36 @@ SHOWN_ERRORS = (
 )
 # ... and those with one of the intake's limits in them.
 SHOWN_TEMPLATES = (N_("an image has more than %(mp)s megapixels"),)
+
+logger = logging.getLogger(__name__)
+
+# When the server fails a source (the inbox cannot be written, the database does not
+# answer, a bug), whatever failed: the status and the page for what they were doing.
+# The server's own words (a host, a path, a database) go only to the operator's log.
+FAILED_PAGES: dict[str, tuple[int, str, str]] = {
+    "submit": (503, N_("Not stored"), N_(
+        "Your submission could not be stored right now. Nothing was kept. "
+        "Please try again later.")),
+    "replies": (503, N_("Not available"), N_(
+        "Replies cannot be read right now. Please try again later.")),
+    "page": (503, N_("Not available"), N_(
+        "This page cannot be shown right now. Please try again later.")),
+}
+
+
+def failure_line(action: str, error: Exception) -> str:
+    """One line for the operator: what failed and where, without anything a source sent
+    (an unexpected error's own text might quote it, so only its type and place)."""
+    if isinstance(error, ArchiveError):
+        said = f"{error.message} {error.hint}".strip()
+    elif isinstance(error, OSError):
+        said = f"{type(error).__name__}: {error.strerror or 'failed'}" + (
+            f" ({error.filename})" if error.filename else "")
+    else:
+        frames = traceback.extract_tb(error.__traceback__)[-1:]
+        place = "".join(f" at {frame.filename}:{frame.lineno}" for frame in frames)
+        said = f"unexpected {type(error).__name__}{place}"
+    return f"intake {action} failed: {said}"
 
 
 @dataclass(frozen=True)
@@ -96,16 +129,36 @@ def create_intake_app(folder: Path, settings: IntakeSettings | None = None,
                 return gettext(lang, template) % numbers
         return gettext(lang, text)
 
+    def failed(action: str) -> Callable[[Callable[[Request], Awaitable[Response]]],
+                                         Callable[[Request], Awaitable[Response]]]:
+        """A route whose failures get ``FAILED_PAGES[action]`` and one line in the log."""
+        def wrap(route: Callable[[Request], Awaitable[Response]]
+                 ) -> Callable[[Request], Awaitable[Response]]:
+            @functools.wraps(route)
+            async def guarded(request: Request) -> Response:
+                try:
+                    return await route(request)
+                except Exception as error:  # every failure gets the page, whatever it was
+                    logger.error("%s", failure_line(action, error))
+                    lang = getattr(request.state, "language", None) or language(request)
+                    status, heading, text = FAILED_PAGES[action]
+                    return render("intake/message.html", lang, status=status,
+                                  heading=gettext(lang, heading), message=gettext(lang, text))
+            return guarded
+        return wrap
+
     def form_page(lang: str, *, error: str = "", form: dict[str, str] | None = None,
                   status: int = 200) -> HTMLResponse:
         return render("intake/form.html", lang, status=status, error=error, limits=limits,
                       form=form or {"text": "", "when": "", "place": ""})
 
     @app.get("/", response_class=HTMLResponse)
-    def form(request: Request) -> HTMLResponse:
+    @failed("page")
+    async def form(request: Request) -> Response:
         return form_page(language(request))
 
     @app.post("/submit", response_class=HTMLResponse)
+    @failed("submit")
     async def submit(request: Request) -> Response:
         try:
             data = await request.form(max_files=limits.max_files, max_fields=10)
@@ -114,7 +167,7 @@ def create_intake_app(folder: Path, settings: IntakeSettings | None = None,
             return form_page(lang, status=400, error=gettext(
                 lang, "The form could not be read. Send at most %(n)s files.") % {
                     "n": limits.max_files})
-        lang = language(request, data.get("lang"))
+        lang = request.state.language = language(request, data.get("lang"))
         values = {name: str(data.get(name) or "") for name in ("text", "when", "place")}
         if not limiter.allow():
             return form_page(lang, status=429, form=values, error=gettext(
@@ -142,20 +195,27 @@ def create_intake_app(folder: Path, settings: IntakeSettings | None = None,
         return render("intake/receipt.html", lang, code=code)
 
     @app.get("/replies", response_class=HTMLResponse)
-    def replies_form(request: Request) -> HTMLResponse:
+    @failed("page")
+    async def replies_form(request: Request) -> Response:
         return render("intake/replies.html", language(request), replies=None, error="")
 
     @app.post("/replies", response_class=HTMLResponse)
-    async def replies(request: Request) -> HTMLResponse:
-        data = await request.form(max_files=0, max_fields=5)
-        lang = language(request, data.get("lang"))
+    @failed("replies")
+    async def replies(request: Request) -> Response:
+        try:
+            data = await request.form(max_files=0, max_fields=5)
+        except Exception:  # malformed, or with files or too many fields
+            return render("intake/replies.html", language(request), status=400, replies=None,
+                          error=gettext(language(request), "That is not a receipt code. "
+                                        "Type it exactly as it was shown."))
+        lang = request.state.language = language(request, data.get("lang"))
         if not limiter.allow():
             return render("intake/replies.html", lang, status=429, replies=None,
                           error=gettext(lang, "Too many requests. Please wait a minute."))
         try:
             found = await asyncio.to_thread(intake_web.read_replies, archive.engine,
                                             str(data.get("code") or ""))
-        except BearWitnessError:
+        except InputError:
             return render("intake/replies.html", lang, status=400, replies=None, error=gettext(
                 lang, "That is not a receipt code. Type it exactly as it was shown."))
         return render("intake/replies.html", lang, replies=found, error="")
