@@ -100,7 +100,7 @@ def build_rows(submission: Submission, receipt_code: str, *, received: str,
 
 
 def evidence_rows(document_id: str, uploads: Sequence[Upload], new_id: Callable[[], str], *,
-                  fictional: bool = False, images: media.ImageWork | None = None
+                  images: media.ImageWork, fictional: bool = False
                   ) -> list[tuple[dict[str, object], bytes | None]]:
     """Evidence records for uploaded files; an image also gets a copy without metadata
     (made by ``images``' workers)."""

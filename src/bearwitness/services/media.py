@@ -133,7 +133,7 @@ def safe_name(claimed: str, extension: str) -> str:
     return f"{stem[:100]}{extension}"
 
 
-def inspect(data: bytes, claimed_name: str, images: ImageWork | None = None) -> Inspected:
+def inspect(data: bytes, claimed_name: str, images: ImageWork) -> Inspected:
     media_type, extension = sniff(data)
     name = safe_name(claimed_name, extension)
     if media_type not in IMAGE_TYPES:
@@ -143,9 +143,10 @@ def inspect(data: bytes, claimed_name: str, images: ImageWork | None = None) -> 
     return Inspected(media_type, name, metadata, clean, "image/png", f"{stem}-no-metadata.png")
 
 
-def strip_image(data: bytes, images: ImageWork | None = None) -> tuple[str, bytes]:
-    """(what the image's metadata said, a PNG copy of its pixels with no metadata)."""
-    return (images or ImageWork()).strip(data)
+def strip_image(data: bytes, images: ImageWork) -> tuple[str, bytes]:
+    """(what the image's metadata said, a PNG copy of its pixels with no metadata), made by
+    ``images``: an app's one pool, never a new one per request, or its limit would not hold."""
+    return images.strip(data)
 
 
 @dataclass(frozen=True)

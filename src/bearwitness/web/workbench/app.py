@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 
 from bearwitness.errors import BearWitnessError
 from bearwitness.services.archive import Archive
+from bearwitness.services.media import ImageWork
 from bearwitness.services.users import UsedCodes, default_hasher
 from bearwitness.web.guard import WORKBENCH_CSP, Guard, Scope
 from bearwitness.web.rendering import STATIC, render
@@ -72,6 +73,7 @@ def create_workbench_app(folder: Path, settings: WorkbenchSettings | None = None
     app.state.throttle = LoginThrottle(settings, clock)
     app.state.jobs = Jobs(clock)
     app.state.hasher = hasher or default_hasher()
+    app.state.images = ImageWork(settings.images)  # one pool: its limit holds across requests
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in (pages.router, records.router, entry.router, linkage.router,
                    estimates.router, api.router):
@@ -118,11 +120,11 @@ def create_workbench_app(folder: Path, settings: WorkbenchSettings | None = None
         return message(request, current_session(request), "That did not work", problems,
                        status=400)
 
-    def too_large(scope: Scope) -> bytes:
-        return bytes(render("workbench/message.html", "en", heading="Too large", user=None,
-                            csrf="",
-                      can={}, locked=True, hint="",
-                      text=f"What you sent is larger than {settings.max_body // 1048576} MB. "
-                      "Nothing was kept.").body)
+    def refusal(heading: str, text: str) -> Callable[[Scope], bytes]:
+        return lambda _: bytes(render("workbench/message.html", "en", heading=heading,
+                                      user=None, csrf="", can={}, locked=True, hint="",
+                                      text=text).body)
 
-    return Guard(app, csp=WORKBENCH_CSP, max_body=settings.max_body, too_large=too_large)
+    return Guard(app, csp=WORKBENCH_CSP, max_body=settings.max_body,
+                 too_large=refusal("Too large", f"What you sent is larger than "
+                                   f"{settings.max_body // 1048576} MB. Nothing was kept."))

@@ -217,7 +217,8 @@ async def add_document(request: Request) -> Response:
                     "language": _text(form, "language", 20)}
         rows: Rows = [(document, None)]
         rows += await asyncio.to_thread(intake_web.evidence_rows, document_id, uploads,
-                                        lambda: new_id("evidence"))
+                                        lambda: new_id("evidence"),
+                                        images=request.app.state.images)
         labels = ["the document"] + [f"file {n}" for n in range(1, len(rows))]
         done = await asyncio.to_thread(store_rows, keys, user, rows, labels)
     except BearWitnessError as error:

@@ -341,7 +341,7 @@ async def preview(request: Request, record_id: str) -> Response:
     data = await asyncio.to_thread(decrypt_bytes, archive.blobs / f"{record.id}.age",
                                    archive.require_secrets().identity,
                                    expected_sha256=record.sha256 or None, what=record.id)
-    _, clean = await asyncio.to_thread(media.strip_image, data)
+    _, clean = await asyncio.to_thread(media.strip_image, data, request.app.state.images)
     return Response(clean, media_type="image/png")
 
 

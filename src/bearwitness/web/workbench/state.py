@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from bearwitness.errors import LockedError, UnlockError
 from bearwitness.services import audit, estimates, ledger
 from bearwitness.services.archive import Archive
+from bearwitness.services.media import ImageLimits
 from bearwitness.services.search_index import SearchIndex
 from bearwitness.services.users import User
 
@@ -40,6 +41,8 @@ class WorkbenchSettings:
     secure_cookies: bool = True
     max_body: int = 210 * 1024 * 1024
     max_file_bytes: int = 200 * 1024 * 1024
+    # Clean copies and previews of images: the limits of the workers the app shares.
+    images: ImageLimits = field(default_factory=ImageLimits)
     page_size: int = 50
 
 
