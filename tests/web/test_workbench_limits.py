@@ -1,8 +1,11 @@
-"""The workbench's own limits: one pool of image workers for all its requests."""
+"""The workbench's own limits: one pool of image workers for all its requests, and a deadline
+for request bodies."""
 
 from __future__ import annotations
 
 import io
+import select
+import socket
 import threading
 import time
 
@@ -12,7 +15,10 @@ from PIL import Image
 
 from bearwitness.services import media
 from bearwitness.services.inbox import MANIFEST
-from tests.web.conftest import Team, login
+from bearwitness.web.workbench.app import create_workbench_app
+from bearwitness.web.workbench.state import WorkbenchSettings
+from tests.web.conftest import Team, cheap_hasher, login
+from tests.web.test_servers import running
 
 
 def photo(number: int) -> bytes:
@@ -56,4 +62,36 @@ def test_uploads_at_once_share_the_app_s_image_workers(workbench: TestClient, te
     assert statuses == [200] * 5  # the others waited for a free worker
     assert most == media.ImageLimits().workers == 2
     assert len(list((team.folder / "inbox").glob(f"*{MANIFEST}"))) == 5  # locked: sealed
+
+
+def test_a_body_dripped_to_the_workbench_is_cut_off_with_408(team: Team) -> None:
+    app = create_workbench_app(team.folder, WorkbenchSettings(body_seconds=1.0),
+                               hasher=cheap_hasher())
+    # The API's login reads its body before anything else, and anyone may reach it.
+    body = b'{"username": "documenter", "password": "' + b"FICTIONAL" * 200 + b'"}'
+    head = (b"POST /api/v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/json\r\n"
+            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+    with running(app) as port, socket.create_connection(("127.0.0.1", port)) as client:
+        client.sendall(head)
+        answer, sent = b"", 0
+        while sent < len(body):
+            readable, _, _ = select.select([client], [], [], 0.05)
+            if readable:
+                break
+            try:
+                client.sendall(body[sent:sent + 3])
+            except OSError:  # the server closed the connection
+                break
+            sent += 3
+        client.settimeout(30)
+        try:
+            while chunk := client.recv(65536):
+                answer += chunk
+        except ConnectionResetError:
+            pass
+    app.app.state.keys.archive.close()
+    assert sent < len(body), "the whole body was taken, however slowly it came"
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert b"Too slow" in answer and b"connection: close" in answer.lower()
 

@@ -79,13 +79,15 @@ def serve(
              "loopback, e.g. Tor Browser on an onion address)."),
     connections: int = typer.Option(100, min=1, help="Connections served at once; more get "
                                     "503."),
+    body_seconds: float = typer.Option(60.0, min=0.1, help="Seconds a request's body may take "
+                                       "to arrive, plus one for every 32 KiB received."),
 ) -> None:
     """Start the team's workbench (opens locked; custodians unlock it in the browser)."""
     from bearwitness.web.workbench.app import create_workbench_app
     from bearwitness.web.workbench.state import WorkbenchSettings
 
     settings = WorkbenchSettings(idle_lock_seconds=idle_lock * 60,
-                                 secure_cookies=not http_cookies)
+                                 secure_cookies=not http_cookies, body_seconds=body_seconds)
     app = create_workbench_app(folder, settings)
     server = listen(host, port)
     typer.echo(f"Workbench for {folder}: {address_of(server)}  (Ctrl-C to stop)")

@@ -127,4 +127,7 @@ def create_workbench_app(folder: Path, settings: WorkbenchSettings | None = None
 
     return Guard(app, csp=WORKBENCH_CSP, max_body=settings.max_body,
                  too_large=refusal("Too large", f"What you sent is larger than "
-                                   f"{settings.max_body // 1048576} MB. Nothing was kept."))
+                                   f"{settings.max_body // 1048576} MB. Nothing was kept."),
+                 body_seconds=settings.body_seconds, body_rate=settings.body_rate,
+                 too_slow=refusal("Too slow", "What you sent arrived too slowly, and the "
+                                  "connection was closed. Nothing was kept. Send it again."))

@@ -41,6 +41,10 @@ class WorkbenchSettings:
     secure_cookies: bool = True
     max_body: int = 210 * 1024 * 1024
     max_file_bytes: int = 200 * 1024 * 1024
+    # As on the intake, a body must arrive within body_seconds plus a second for every
+    # body_rate bytes (a 200 MB upload needs 32 KiB/s on average); a slow drip gets 408.
+    body_seconds: float = 60.0
+    body_rate: float = 32 * 1024
     # Clean copies and previews of images: the limits of the workers the app shares.
     images: ImageLimits = field(default_factory=ImageLimits)
     page_size: int = 50
