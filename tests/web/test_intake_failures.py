@@ -53,6 +53,7 @@ def assert_one_quiet_log_line(caplog: pytest.LogCaptureFixture, count: int) -> l
     for record in records:
         assert record.exc_info is None and "\n" not in record.getMessage()
         assert "FICTIONAL" not in record.getMessage()  # nothing of what the source sent
+        assert ".tmp" not in record.getMessage() and ".age" not in record.getMessage()
     return [r.getMessage() for r in records]
 
 
@@ -69,7 +70,7 @@ def test_an_inbox_that_is_not_a_folder_gets_503_in_both_languages(
         assert_told_nothing_of_the_server(page, str(team.folder))
     assert sorted(team.folder.iterdir()) == before and inbox.read_bytes() == b""
     lines = assert_one_quiet_log_line(caplog, 2)
-    assert "NotADirectoryError" in lines[0]  # the operator learns what to fix
+    assert f"NotADirectoryError: Not a directory (in {inbox})" in lines[0]  # what to fix
 
 
 def test_a_disk_that_fills_while_the_manifest_is_written_leaves_nothing(

@@ -14,6 +14,7 @@ import asyncio
 import dataclasses
 import functools
 import logging
+import os
 import time
 import traceback
 from collections.abc import Awaitable, Callable
@@ -81,8 +82,10 @@ def failure_line(action: str, error: Exception) -> str:
     if isinstance(error, ArchiveError):
         said = f"{error.message} {error.hint}".strip()
     elif isinstance(error, OSError):
+        # The folder, not the file: a batch's name would date the submission to the
+        # microsecond, and the folder is what the operator has to fix.
         said = f"{type(error).__name__}: {error.strerror or 'failed'}" + (
-            f" ({error.filename})" if error.filename else "")
+            f" (in {os.path.dirname(error.filename)})" if error.filename else "")
     else:
         frames = traceback.extract_tb(error.__traceback__)[-1:]
         place = "".join(f" at {frame.filename}:{frame.lineno}" for frame in frames)
