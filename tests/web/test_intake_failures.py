@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bearwitness.crypto.kdf import KdfParams
-from bearwitness.services import intake_web
+from bearwitness.services import inbox, intake_web
 from bearwitness.services.archive import Archive
 from bearwitness.web.source.app import IntakeSettings, create_intake_app
 from tests.postgres import fresh_database, server_url
@@ -76,7 +76,7 @@ def test_an_inbox_that_is_not_a_folder_gets_503_in_both_languages(
 def test_a_disk_that_fills_while_the_manifest_is_written_leaves_nothing(
         client: TestClient, team: Team, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
-    write = intake_web._write
+    write = inbox._write
 
     def fill_up(path: Path, data: bytes, fsync: bool) -> None:
         if path.name.endswith(".tmp"):  # the manifest, after the sealed file was written
@@ -84,7 +84,7 @@ def test_a_disk_that_fills_while_the_manifest_is_written_leaves_nothing(
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         write(path, data, fsync)
 
-    monkeypatch.setattr(intake_web, "_write", fill_up)
+    monkeypatch.setattr(inbox, "_write", fill_up)
     status, page = send(client, "ru")
     assert status == 503 and NOT_STORED["ru"] in page
     assert list((team.folder / "inbox").iterdir()) == []

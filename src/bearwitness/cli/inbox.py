@@ -37,7 +37,8 @@ def list_batches(folder: Path = ARCHIVE_ARGUMENT) -> None:
                 " (the reason is sealed: unlock, then list again)" if locked else ""
         elif item.state == "folded":
             state += " (written in; what is left goes at the next fold)"
-        table.add_row(inert(item.batch), item.month or "?", str(item.files), f"{item.size:,} B", state)
+        table.add_row(inert(item.batch), item.month or "?", str(item.files), f"{item.size:,} B",
+                      state)
     console.print(table)
 
 
@@ -48,7 +49,8 @@ def show_batch(folder: Path = ARCHIVE_ARGUMENT, batch: str = BATCH_ARGUMENT) -> 
     archive = open_archive(folder)
     detail = inbox.show(archive, batch)
     archive.close()
-    console.print(f"Batch {inert(detail.batch)}: {len(detail.rows)} row(s), {detail.files} file(s), "
+    console.print(f"Batch {inert(detail.batch)}: {len(detail.rows)} row(s), "
+                  f"{detail.files} file(s), "
                   f"from {inert(detail.source)!r} by {inert(detail.actor)} "
                   f"({detail.operation}).")
     table = Table("row", "type", "id")

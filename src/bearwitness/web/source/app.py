@@ -82,10 +82,13 @@ def failure_line(action: str, error: Exception) -> str:
     if isinstance(error, ArchiveError):
         said = f"{error.message} {error.hint}".strip()
     elif isinstance(error, OSError):
-        # The folder, not the file: a batch's name would date the submission to the
-        # microsecond, and the folder is what the operator has to fix.
+        # The folder, not a batch's file: the folder is what the operator has to fix,
+        # and a batch's name says in which month the submission came.
+        where = str(error.filename) if error.filename else ""
+        if where and os.path.basename(where).lstrip(".")[:1].isdigit():
+            where = os.path.dirname(where)
         said = f"{type(error).__name__}: {error.strerror or 'failed'}" + (
-            f" (in {os.path.dirname(error.filename)})" if error.filename else "")
+            f" (in {where})" if where else "")
     else:
         frames = traceback.extract_tb(error.__traceback__)[-1:]
         place = "".join(f" at {frame.filename}:{frame.lineno}" for frame in frames)
