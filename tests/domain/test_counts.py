@@ -35,3 +35,16 @@ def test_qualifiers_stay_different_facts() -> None:
 def test_bad_counts_are_rejected(text: str) -> None:
     with pytest.raises(InputError):
         QualifiedCount.parse(text)
+
+
+@pytest.mark.parametrize("text", ["²", "~²", ">=²", "2²", "1²-3", "٤٠", "5" * 5000, "~" + "9" * 400,
+                                  "9007199254740992", "more than 9007199254740991"])
+def test_counts_are_ascii_digits_and_bounded(text: str) -> None:
+    """isdigit() is true for '²' and int('²') fails; 5,000 digits exceed int()'s limit."""
+    with pytest.raises(InputError) as caught:
+        QualifiedCount.parse(text)
+    assert len(caught.value.message) < 120  # a long value is cut, not echoed whole
+
+
+def test_the_largest_count_is_kept() -> None:
+    assert QualifiedCount.parse("9007199254740991").value == 2**53 - 1

@@ -56,3 +56,10 @@ def test_bad_dates_say_what_to_write(text: str) -> None:
     with pytest.raises(InputError) as caught:
         PartialDateRange.parse(text)
     assert caught.value.hint
+
+
+@pytest.mark.parametrize("text", ["٢٠١٨", "２０１８-12", "2018-1٢", "2018..٢٠١٩"])
+def test_dates_are_ascii_digits(text: str) -> None:
+    """Other scripts' digits would be stored as ASCII and not round-trip."""
+    with pytest.raises(InputError):
+        PartialDateRange.parse(text)

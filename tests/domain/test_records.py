@@ -46,3 +46,51 @@ def test_bad_records_are_rejected_with_a_hint(data: dict[str, str]) -> None:
     with pytest.raises(InputError) as caught:
         record_from_dict(data)
     assert caught.value.hint
+
+
+@pytest.mark.parametrize(("data", "says"), [
+    ({"type": "evidence", "id": "F-1", "size": "²"}, "'size'"),
+    ({"type": "evidence", "id": "F-1", "size": "5" * 5000}, "'size'"),
+    ({"type": "evidence", "id": "F-1", "size": -1}, "'size'"),
+    ({"type": "evidence", "id": "F-1", "size": "-1"}, "'size'"),
+    ({"type": "evidence", "id": "F-1", "size": 2**53}, "'size'"),
+    ({"type": "evidence", "id": "F-1", "size": 2.5}, "'size'"),
+    ({"type": "person", "id": "P-1\x00"}, "not a person id"),
+    ({"type": "person", "id": "P-../../keyring"}, "not a person id"),
+    ({"type": "person", "id": "P-<script>"}, "not a person id"),
+    ({"type": "person", "id": "P-" + "1" * 63}, "not a person id"),
+    ({"type": "person", "id": "P-²"}, "not a person id"),
+    ({"type": "act", "id": "A-1", "victim_id": "E-0001"}, "'victim_id': 'E-0001' is not a person"),
+    ({"type": "act", "id": "A-1", "victim_id": "P-1/.."}, "'victim_id'"),
+    ({"type": "document", "id": "D-1", "event_ids": "E-1;E-<2>"}, "'event_ids'"),
+    ({"type": "document", "id": "D-1", "event_ids": [["E-1"]]}, "'event_ids'"),
+    ({"type": "event", "id": "E-1", "district": "x" * 201}, "longer than 200"),
+    ({"type": "event", "id": "E-1", "district": "Argun\x00"}, "NUL"),
+    ({"type": "event", "id": "E-1", "title": "half a pair \ud800"}, "surrogate"),
+    ({"type": "event", "id": "E-1", "title": {"nested": 1}}, "'title'"),
+    ({"type": ["event"], "id": "E-1"}, "type"),
+])
+def test_a_record_checks_everything_it_can_alone(data: dict[str, object], says: str) -> None:
+    """What a locked intake can check without keys, the record checks itself (issue 16, 10)."""
+    with pytest.raises(InputError) as caught:
+        record_from_dict(data)
+    assert says in caught.value.message
+    assert caught.value.hint and len(caught.value.message) < 200
+
+
+def test_unknown_fields_are_named_briefly() -> None:
+    data: dict[str, object] = {"type": "person", "id": "P-1"}
+    data.update({f"column{n}": "x" for n in range(100_000)})
+    with pytest.raises(InputError) as caught:
+        record_from_dict(data)
+    message = caught.value.message
+    assert message.startswith("100000 unknown person fields: column0, column1")
+    assert "(99,995 more)" in message and len(message) < 200
+
+
+def test_well_formed_ids_and_references_are_kept() -> None:
+    act = record_from_dict({"type": "act", "id": "A-list.2019_07-x", "victim_id": "P-7f3a",
+                            "perpetrator_ids": "P-1; P-2"})
+    assert act.references() == [("victim_id", "person", "P-7f3a"),
+                                ("perpetrator_ids", "person", "P-1"),
+                                ("perpetrator_ids", "person", "P-2")]

@@ -12,7 +12,13 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bearwitness.domain.messages import quoted
 from bearwitness.errors import InputError
+
+# The largest whole number kept: the largest a JSON reader is sure to read back
+# exactly (2**53 - 1), so that every committed record stays verifiable anywhere.
+MAX_WHOLE = 2**53 - 1
+_DIGITS = re.compile(r"[0-9]+")  # ASCII only: "²".isdigit() is true, and int("²") fails
 
 
 class Qualifier(StrEnum):
@@ -40,7 +46,18 @@ _SUFFIXES: list[tuple[Qualifier, tuple[str, ...]]] = [
     (Qualifier.AT_LEAST, ("+", "or more", "and more", "и более")),
     (Qualifier.AT_MOST, ("or fewer", "or less", "и менее")),
 ]
-_RANGE = re.compile(r"^(\d+)\s*(?:-|–|—|to|до)\s*(\d+)$")
+_RANGE = re.compile(r"^([0-9]+)\s*(?:-|–|—|to|до)\s*([0-9]+)$")
+
+
+def whole_number(text: str) -> int | None:
+    """``text`` as a whole number of ASCII digits, or None; InputError when above MAX_WHOLE."""
+    text = text.strip()
+    if not _DIGITS.fullmatch(text):
+        return None
+    if len(text) > len(str(MAX_WHOLE)) or int(text) > MAX_WHOLE:
+        raise InputError(f"{quoted(text, 20)} is too large",
+                         hint=f"Numbers go up to {MAX_WHOLE:,}.")
+    return int(text)
 
 
 @dataclass(frozen=True)
@@ -50,8 +67,10 @@ class QualifiedCount:
     upper: int | None = None  # only for RANGE
 
     def __post_init__(self) -> None:
-        if self.value < 0 or (self.upper is not None and self.upper < 0):
-            raise InputError(f"a count cannot be negative: {self.value}", hint="Counts are >= 0.")
+        for number in (self.value, self.upper):
+            if number is not None and not 0 <= number <= MAX_WHOLE:
+                raise InputError(f"a count of {quoted(number)} is out of range",
+                                 hint=f"Counts run from 0 to {MAX_WHOLE:,}.")
         if (self.qualifier is Qualifier.RANGE) != (self.upper is not None):
             raise InputError("only a range has an upper bound", hint="Write a range as 10-20.")
         if self.upper is not None and self.upper < self.value:
@@ -71,23 +90,25 @@ class QualifiedCount:
         raw = " ".join(text.strip().lower().split())
         for qualifier, words in _PREFIXES:
             for word in words:
-                if raw.startswith(word) and raw[len(word):].strip().isdigit():
-                    return cls(qualifier, int(raw[len(word):]))
+                if raw.startswith(word) and (number := whole_number(raw[len(word):])) is not None:
+                    return cls(qualifier, number)
         for qualifier, step, words in _STRICT:
             for word in words:
-                if raw.startswith(word) and raw[len(word):].strip().isdigit():
-                    return cls(qualifier, max(0, int(raw[len(word):]) + step))
+                if raw.startswith(word) and (number := whole_number(raw[len(word):])) is not None:
+                    return cls(qualifier, max(0, number + step))
         for qualifier, words in _SUFFIXES:
             for word in words:
-                if raw.endswith(word) and raw[: -len(word)].strip().isdigit():
-                    return cls(qualifier, int(raw[: -len(word)]))
-        if raw.isdigit():
-            return cls(Qualifier.EXACT, int(raw))
+                if raw.endswith(word) and (number := whole_number(raw[:-len(word)])) is not None:
+                    return cls(qualifier, number)
+        if (number := whole_number(raw)) is not None:
+            return cls(Qualifier.EXACT, number)
         match = _RANGE.match(raw)
         if match:
-            return cls(Qualifier.RANGE, int(match[1]), int(match[2]))
+            low, high = whole_number(match[1]), whole_number(match[2])
+            assert low is not None and high is not None  # the pattern matched digits
+            return cls(Qualifier.RANGE, low, high)
         raise InputError(
-            f"{text!r} is not a count",
+            f"{quoted(text)} is not a count",
             hint="Write 40, ~40 (around), >=2 (at least), <=5 (at most) or 10-20 (range).",
         )
 

@@ -17,9 +17,11 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bearwitness.domain.messages import quoted
 from bearwitness.errors import InputError
 
-_DATE = re.compile(r"^(~)?(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+# ASCII digits only: \d also matches other scripts' digits, which would not round-trip.
+_DATE = re.compile(r"(~)?([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 
 
 class Precision(StrEnum):
@@ -68,10 +70,10 @@ class PartialDate:
 
     @classmethod
     def parse(cls, text: str) -> PartialDate:
-        match = _DATE.match(text.strip())
+        match = _DATE.fullmatch(text.strip())
         if not match:
             raise InputError(
-                f"{text!r} is not a date",
+                f"{quoted(text)} is not a date",
                 hint="Write YYYY, YYYY-MM or YYYY-MM-DD; prefix ~ when approximate (~2018-12).",
             )
         approx, year, month, day = match.groups()
@@ -121,7 +123,8 @@ class PartialDateRange:
     def parse(cls, text: str) -> PartialDateRange:
         start, sep, end = text.strip().partition("..")
         if sep and not end.strip():
-            raise InputError(f"{text!r} is an open range", hint="Write START..END with both dates.")
+            raise InputError(f"{quoted(text)} is an open range",
+                             hint="Write START..END with both dates.")
         return cls(PartialDate.parse(start), PartialDate.parse(end) if sep else None)
 
     def __str__(self) -> str:

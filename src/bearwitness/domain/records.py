@@ -7,33 +7,76 @@ narratives, notes), declared with :func:`clear` or :func:`sealed`. Storage
 keeps clear fields in columns and seals the rest together under the record's
 id, so what is sealed is decided here, once.
 
-Ids are pseudonymous and carry the record's prefix (``P-0042`` is a person).
+Ids are pseudonymous and carry the record's prefix (``P-0042`` is a person):
+the prefix, a dash, then ASCII letters, digits, ``.``, ``_`` or ``-`` (at most
+64 characters in all). A record checks everything about itself that needs no
+other record and no key: its id, the form of the ids it refers to, its codes,
+numbers and text. So a locked intake, which cannot read the archive's sealed
+data, refuses exactly what an unlocked write would, for the same reasons.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 import types
 import typing
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
 from bearwitness.domain import vocabulary as v
-from bearwitness.domain.counts import QualifiedCount
+from bearwitness.domain.counts import MAX_WHOLE, QualifiedCount, whole_number
 from bearwitness.domain.dates import PartialDateRange
+from bearwitness.domain.messages import listed, quoted
 from bearwitness.errors import InputError
 
+MAX_ID_LENGTH = 64
+MAX_CLEAR_TEXT = 200  # characters: the width of a clear text column
+_ID = re.compile(r"[A-Z]+-[A-Za-z0-9][A-Za-z0-9._-]*")
+_ID_NUMBER = re.compile(r"[0-9]{1,16}")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
-def clear(default: Any = None, *, vocabulary: v.Vocabulary | None = None) -> Any:
-    """A field stored in the clear (coded, queryable, not identifying)."""
+
+def clear(default: Any = None, *, vocabulary: v.Vocabulary | None = None,
+          refers: str | None = None) -> Any:
+    """A field stored in the clear (coded, queryable, not identifying).
+
+    ``refers``: the kind of record whose id(s) the field holds.
+    """
     factory_default = dataclasses.MISSING if default is ... else default
-    return field(default=factory_default, metadata={"sealed": False, "vocabulary": vocabulary})
+    return field(default=factory_default, metadata={"sealed": False, "vocabulary": vocabulary,
+                                                    "refers": refers})
 
 
 def sealed(default: Any = "") -> Any:
     """A field sealed at rest: identifying or free text."""
-    return field(default=default, metadata={"sealed": True, "vocabulary": None})
+    return field(default=default, metadata={"sealed": True, "vocabulary": None, "refers": None})
+
+
+def id_problem(record_id: object, kind: str) -> str | None:
+    """Why ``record_id`` is not a well-formed id of ``kind``, or None when it is."""
+    prefix = RECORD_TYPES[kind].PREFIX
+    if (not isinstance(record_id, str) or len(record_id) > MAX_ID_LENGTH
+            or not _ID.fullmatch(record_id) or not record_id.startswith(f"{prefix}-")):
+        return f"{quoted(record_id)} is not a {kind.replace('_', ' ')} id"
+    return None
+
+
+def id_number(record_id: str) -> int | None:
+    """The number an id ends with (``P-0042`` -> 42), if it ends with one."""
+    tail = record_id.rsplit("-", 1)[-1]
+    return int(tail) if _ID_NUMBER.fullmatch(tail) else None
+
+
+def _text_problem(value: str, *, clear: bool) -> str | None:
+    if _SURROGATE.search(value):
+        return "holds invalid Unicode (a lone surrogate)"
+    if clear and "\x00" in value:  # a clear column cannot hold NUL (PostgreSQL refuses it)
+        return "holds a NUL character"
+    if clear and len(value) > MAX_CLEAR_TEXT:
+        return f"is longer than {MAX_CLEAR_TEXT} characters"
+    return None
 
 
 R = TypeVar("R", bound="Record")
@@ -48,18 +91,43 @@ class Record:
     fictional: bool = clear(False)
 
     def __post_init__(self) -> None:
-        if not self.id.startswith(f"{self.PREFIX}-") or len(self.id) > 64:
-            raise InputError(
-                f"{self.id!r} is not a {self.KIND} id",
-                hint=f"{self.KIND.capitalize()} ids look like {self.PREFIX}-0042.",
-            )
+        problem = id_problem(self.id, self.KIND)
+        if problem:
+            raise InputError(problem, hint=_id_hint(self.KIND))
         for f in dataclasses.fields(self):
-            vocabulary = f.metadata.get("vocabulary")
             value = getattr(self, f.name)
-            if vocabulary is None or value is None:
+            if value is None:
                 continue
-            for code in value if isinstance(value, tuple) else (value,):
-                vocabulary.check(code)
+            try:
+                self._check_field(f, value)
+            except InputError as error:
+                raise InputError(f"field {f.name!r}: {error.message}", hint=error.hint) from None
+
+    @staticmethod
+    def _check_field(f: dataclasses.Field[Any], value: Any) -> None:
+        is_clear = not f.metadata.get("sealed")
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, str) and (problem := _text_problem(item, clear=is_clear)):
+                raise InputError(f"{quoted(item)} {problem}",
+                                 hint="Shorten it, or keep long text in a sealed field."
+                                 if "longer" in problem else "Remove that character.")
+            if f.metadata.get("vocabulary") is not None:
+                f.metadata["vocabulary"].check(item)
+            if f.metadata.get("refers") and (problem := id_problem(item, f.metadata["refers"])):
+                raise InputError(problem, hint=_id_hint(f.metadata["refers"]))
+            if isinstance(item, int) and not isinstance(item, bool) and not 0 <= item <= MAX_WHOLE:
+                raise InputError(f"{quoted(item)} is out of range",
+                                 hint=f"Write a whole number from 0 to {MAX_WHOLE:,}.")
+
+    def references(self) -> list[tuple[str, str, str]]:
+        """(field, kind, id) of every record this one refers to."""
+        found: list[tuple[str, str, str]] = []
+        for f in dataclasses.fields(self):
+            target, value = f.metadata.get("refers"), getattr(self, f.name)
+            if target and value:
+                found += [(f.name, target, linked) for linked in
+                          (value if isinstance(value, tuple) else (value,))]
+        return found
 
     # --- which fields go where -------------------------------------------------
     @classmethod
@@ -81,8 +149,8 @@ class Record:
         unknown = set(data) - names - {"type"}
         if unknown:
             raise InputError(
-                f"unknown {cls.KIND} field(s): {', '.join(sorted(unknown))}",
-                hint=f"A {cls.KIND} has: {', '.join(sorted(names))}.",
+                listed(sorted(unknown), f"unknown {cls.KIND.replace('_', ' ')} field"),
+                hint=f"A {cls.KIND.replace('_', ' ')} has: {', '.join(sorted(names))}.",
             )
         values = {
             name: _decode(hints[name], data[name], name)
@@ -92,6 +160,12 @@ class Record:
         if "id" not in values:
             raise InputError(f"a {cls.KIND} needs an id", hint=f"Give ids like {cls.PREFIX}-0001.")
         return cls(**values)
+
+
+def _id_hint(kind: str) -> str:
+    prefix = RECORD_TYPES[kind].PREFIX
+    return (f"{kind.replace('_', ' ').capitalize()} ids look like {prefix}-0042: {prefix}-, then "
+            f"letters, digits, '.', '_' or '-' ({MAX_ID_LENGTH} characters at most).")
 
 
 @functools.cache
@@ -114,6 +188,18 @@ def _decode(hint: Any, raw: Any, name: str) -> Any:
     options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
     kind = next(option for option in options if option is not type(None))
     try:
+        if typing.get_origin(kind) is tuple:
+            items = raw if isinstance(raw, list) else [raw]
+            if not all(isinstance(item, str | int | float) and not isinstance(item, bool)
+                       for item in items):
+                raise InputError(f"expected a list of text, got {quoted(raw)}",
+                                 hint="Write each item as text; separate them with ';'.")
+            return tuple(part.strip() for item in items for part in
+                         (str(item).split(";") if isinstance(raw, str) else (str(item),))
+                         if part.strip())
+        if not isinstance(raw, str | int | float):  # bool is an int
+            raise InputError(f"expected text or a number, got {quoted(raw)}",
+                             hint="Write plain text.")
         if kind is PartialDateRange:
             return PartialDateRange.parse(str(raw))
         if kind is QualifiedCount:
@@ -125,16 +211,15 @@ def _decode(hint: Any, raw: Any, name: str) -> Any:
                 return True
             if str(raw).strip().lower() in ("false", "no", "0"):
                 return False
-            raise InputError(f"{raw!r} is not yes or no", hint="Write true or false.")
+            raise InputError(f"{quoted(raw)} is not yes or no", hint="Write true or false.")
         if kind is int:
-            if isinstance(raw, bool) or not str(raw).strip().lstrip("-").isdigit():
-                raise InputError(f"{raw!r} is not a whole number", hint="Write digits only.")
-            return int(raw)
-        if typing.get_origin(kind) is tuple:
-            items = raw if isinstance(raw, list) else str(raw).split(";")
-            return tuple(str(item).strip() for item in items if str(item).strip())
-        if not isinstance(raw, str | int | float):
-            raise InputError(f"expected text, got {type(raw).__name__}", hint="Write plain text.")
+            number = raw if type(raw) is int else None
+            if isinstance(raw, str):
+                number = whole_number(raw)
+            if number is None or not 0 <= number <= MAX_WHOLE:
+                raise InputError(f"{quoted(raw)} is not a whole number from 0 to {MAX_WHOLE:,}",
+                                 hint="Write ASCII digits only.")
+            return number
         return str(raw)
     except InputError as error:
         raise InputError(f"field {name!r}: {error.message}", hint=error.hint) from None
@@ -159,10 +244,10 @@ class Document(Record):
 
     KIND = "document"
     PREFIX = "D"
-    source_id: str | None = clear()
+    source_id: str | None = clear(refers="source")
     kind: str = clear("testimony", vocabulary=v.DOCUMENT_KINDS)
     received: PartialDateRange | None = clear()
-    event_ids: tuple[str, ...] = clear(())
+    event_ids: tuple[str, ...] = clear((), refers="event")
     title: str = sealed()
     text: str = sealed()
     language: str = sealed()
@@ -175,7 +260,7 @@ class Evidence(Record):
 
     KIND = "evidence"
     PREFIX = "F"
-    document_id: str | None = clear()
+    document_id: str | None = clear(refers="document")
     # Sealed: a file's hash in the clear would let whoever seizes the server check a
     # suspect's own photos against it, and so prove who sent them.
     sha256: str = sealed("")
@@ -195,8 +280,8 @@ class Event(Record):
     PREFIX = "E"
     date: PartialDateRange | None = clear()
     district: str = clear("")
-    parent_id: str | None = clear()
-    related_ids: tuple[str, ...] = clear(())
+    parent_id: str | None = clear(refers="event")
+    related_ids: tuple[str, ...] = clear((), refers="event")
     victims: QualifiedCount | None = clear()
     title: str = sealed()
     description: str = sealed()
@@ -209,11 +294,11 @@ class Act(Record):
 
     KIND = "act"
     PREFIX = "A"
-    event_id: str | None = clear()
-    victim_id: str | None = clear()
+    event_id: str | None = clear(refers="event")
+    victim_id: str | None = clear(refers="person")
     act_type: str = clear("arbitrary_detention", vocabulary=v.ACT_TYPES)
     date: PartialDateRange | None = clear()
-    perpetrator_ids: tuple[str, ...] = clear(())
+    perpetrator_ids: tuple[str, ...] = clear((), refers="person")
     involvement: str = clear("unknown", vocabulary=v.INVOLVEMENT)
     consequences: tuple[str, ...] = clear((), vocabulary=v.CONSEQUENCES)
     notes: str = sealed()
@@ -243,7 +328,7 @@ class PersonRecord(Record):
     KIND = "person_record"
     PREFIX = "R"
     list_name: str = clear("")
-    person_id: str | None = clear()
+    person_id: str | None = clear(refers="person")
     list_record_id: str = sealed()
     full_name: str = sealed()
     surname: str = sealed()
@@ -264,8 +349,8 @@ class Claim(Record):
 
     KIND = "claim"
     PREFIX = "C"
-    document_id: str | None = clear()
-    event_ids: tuple[str, ...] = clear(())
+    document_id: str | None = clear(refers="document")
+    event_ids: tuple[str, ...] = clear((), refers="event")
     count: QualifiedCount | None = clear()
     stance: str = clear("asserts", vocabulary=v.STANCES)
     statement: str = sealed()
@@ -280,8 +365,8 @@ class Intervention(Record):
     PREFIX = "I"
     kind: str = clear("legal_aid", vocabulary=v.INTERVENTION_KINDS)
     status: str = clear("planned", vocabulary=v.INTERVENTION_STATUSES)
-    person_id: str | None = clear()
-    event_id: str | None = clear()
+    person_id: str | None = clear(refers="person")
+    event_id: str | None = clear(refers="event")
     date: PartialDateRange | None = clear()
     notes: str = sealed()
 
@@ -295,9 +380,9 @@ RECORD_TYPES: dict[str, type[Record]] = {
 def record_type(kind: str) -> type[Record]:
     try:
         return RECORD_TYPES[kind]
-    except KeyError:
+    except (KeyError, TypeError):  # TypeError: an unhashable value from a JSON file
         raise InputError(
-            f"{kind!r} is not a record type",
+            f"{quoted(kind)} is not a record type",
             hint=f"Use one of: {', '.join(RECORD_TYPES)}.",
         ) from None
 

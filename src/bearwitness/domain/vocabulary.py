@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bearwitness.domain.messages import quoted
 from bearwitness.errors import InputError
 
 
@@ -45,7 +46,7 @@ class Vocabulary:
         """Return ``code`` if it belongs here; otherwise say which codes do."""
         if code not in self:
             raise InputError(
-                f"{code!r} is not a known {self.name}",
+                f"{quoted(code)} is not a known {self.name}",
                 hint=f"Use one of: {', '.join(self.codes)}.",
             )
         return code
