@@ -77,11 +77,22 @@ def _sha(path: Path) -> str:
 
 def test_a_batch_with_a_dangling_reference_waits_in_the_inbox(archive: Archive) -> None:
     locked = _locked(archive)
+    # With a batch waiting, P-0404 might be in it: a locked process cannot tell.
+    inbox.submit(locked, [ImportRow(1, {"type": "person", "full_name": "FICTIONAL"})], "form")
     inbox.submit(locked, [ImportRow(1, {"type": "act", "victim_id": "P-0404"})], "form")
     locked.close()
     report = inbox.fold(archive)
-    assert report.folded == 0 and "P-0404" in report.failed[0][1]
+    assert report.folded == 1 and "row 1: field 'victim_id'" in report.failed[0][1]
     assert len(inbox.pending(archive)) == 1  # kept, not lost
+
+
+def test_a_dangling_reference_is_refused_at_once_when_nothing_waits(archive: Archive) -> None:
+    """Nothing in the inbox can hold P-0404, so the locked check is the unlocked one."""
+    locked = _locked(archive)
+    with pytest.raises(ImportRejected, match="row 3: field 'victim_id' refers to person P-0404"):
+        inbox.submit(locked, [ImportRow(3, {"type": "act", "victim_id": "P-0404"})], "form")
+    assert inbox.pending(locked) == []
+    locked.close()
 
 
 def test_a_forged_manifest_cannot_touch_files_outside_the_inbox(archive: Archive) -> None:

@@ -120,7 +120,7 @@ def submit(archive: Archive, rows: Sequence[ImportRow], source: str,
     """
     # The checks of an unlocked write, except references to records that may be
     # waiting in the inbox: those are checked when the batch is folded.
-    resolve_rows(archive, rows, source, references=False)
+    resolve_rows(archive, rows, source, inbox_waiting=bool(pending(archive)))
     sweep(archive.inbox)
     entries = [Entry(row.row, row.data, row.file) for row in rows]
     return write_batch(archive.inbox, archive.recipient, entries, source=source,

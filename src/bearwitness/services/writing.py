@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from bearwitness.crypto.files import decrypt_bytes, encrypt_file
-from bearwitness.domain.records import RECORD_TYPES, Evidence, Record, record_type
+from bearwitness.domain.records import RECORD_TYPES, Evidence, Record, id_number, record_type
 from bearwitness.errors import ArchiveError, ImportRejected, InputError, NotFound
 from bearwitness.intake.importers import ImportRow, sha256_file
 from bearwitness.services.archive import Archive
@@ -34,15 +34,12 @@ from bearwitness.services.sealing import (
     seal_record,
 )
 from bearwitness.store import rows as store
-from bearwitness.store.schema import REFERENCES, folded_submissions
+from bearwitness.store.schema import folded_submissions
 from bearwitness.tlog.entry import LogEntry
 
 # Write order that satisfies foreign keys inside one batch.
 ORDER = ["source", "person", "event", "document", "evidence", "act", "person_record", "claim",
          "intervention"]
-# Fields holding ids of other records, and the kind they point at: the single
-# references the schema enforces with foreign keys, and the lists it cannot.
-LINKS = {**REFERENCES, "event_ids": "event", "related_ids": "event", "perpetrator_ids": "person"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,27 +53,29 @@ class WriteResult:
 
 
 def resolve_rows(archive: Archive, rows: Sequence[ImportRow], source: str,
-                 *, references: bool = True) -> list[Record]:
+                 *, inbox_waiting: bool = False) -> list[Record]:
     """Give id-less rows ids, build the records, and check every reference, or reject.
 
-    ``references=False`` leaves references to records that are not there yet to be
-    checked later: a locked intake cannot see what waits, sealed, in the inbox.
+    Every check here reads only what is clear (record ids), so a locked intake runs
+    them all too. The one thing it cannot see is what waits, sealed, in the inbox:
+    with ``inbox_waiting``, a well-formed reference found neither in these rows nor
+    in the archive is let through, to be checked when the batches are folded.
     """
     with archive.engine.connect() as connection:
         counters = {kind: store.next_number(connection, kind) for kind in RECORD_TYPES}
         for row in rows:  # new ids come after the ids the batch gives itself
-            given, kind = str(row.data.get("id") or ""), str(row.data["type"])
-            tail = given.rsplit("-", 1)[-1]
-            if tail.isdigit():
-                counters[kind] = max(counters[kind], int(tail) + 1)
+            given, kind = row.data.get("id"), row.data.get("type")
+            number = id_number(given) if isinstance(given, str) else None
+            if number is not None and kind in counters:
+                counters[kind] = max(counters[kind], number + 1)
         records: list[tuple[ImportRow, Record]] = []
         for row in rows:
-            cls = record_type(row.data["type"])
             data = dict(row.data)
-            if not data.get("id"):
-                data["id"] = f"{cls.PREFIX}-{counters[cls.KIND]:04d}"
-                counters[cls.KIND] += 1
             try:
+                cls = record_type(data.get("type"))  # type: ignore[arg-type]  # it checks
+                if not data.get("id"):
+                    data["id"] = f"{cls.PREFIX}-{counters[cls.KIND]:04d}"
+                    counters[cls.KIND] += 1
                 records.append((row, cls.from_dict(data)))
             except InputError as error:
                 raise ImportRejected(source, row.row, error.message) from None
@@ -92,27 +91,18 @@ def resolve_rows(archive: Archive, rows: Sequence[ImportRow], source: str,
                                          f"{kind} {record.id} already exists in the archive")
         wanted: dict[str, set[str]] = defaultdict(set)
         for _, record in records:
-            for linked_id, linked_kind in _links(record):
+            for _, linked_kind, linked_id in record.references():
                 wanted[linked_kind].add(linked_id)
         known = {(kind, found) for kind, ids in wanted.items()
                  for found in store.existing_ids(connection, kind, ids)}
     present = batch | known
-    for row, record in records if references else ():
-        for linked_id, linked_kind in _links(record):
+    for row, record in records if not inbox_waiting else ():
+        for name, linked_kind, linked_id in record.references():
             if (linked_kind, linked_id) not in present:
-                raise ImportRejected(source, row.row, f"it refers to {linked_kind} {linked_id}, "
-                                     "which is neither in the archive nor in this file")
+                raise ImportRejected(source, row.row, f"field {name!r} refers to {linked_kind} "
+                                     f"{linked_id}, which is neither in the archive nor in this "
+                                     "file")
     return [record for _, record in records]
-
-
-def _links(record: Record) -> list[tuple[str, str]]:
-    """(id, kind) of every record that ``record`` refers to."""
-    found: list[tuple[str, str]] = []
-    for name, target in LINKS.items():
-        value = getattr(record, name, None)
-        for linked in value if isinstance(value, tuple) else (value,) if value else ():
-            found.append((linked, target))
-    return found
 
 
 def write_records(
