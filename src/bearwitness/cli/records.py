@@ -35,7 +35,8 @@ def _store(archive: Archive, rows: list[ImportRow], source: str,
     if archive.locked:
         batch = inbox.submit(archive, rows, source, operation)
         console.print(f"Taken in {len(rows)} record(s), sealed to the archive's public key "
-                      f"(inbox batch {batch[:24]}…). They are added at the next unlock.")
+                      f"(inbox batch {batch[:24]}…). They are added at the next unlock; "
+                      "references to records still waiting in the inbox are checked then.")
         return
     records = writing.resolve_rows(archive, rows, source)
     files = {record.id: row.file for row, record in zip(rows, records, strict=True) if row.file}
@@ -82,6 +83,8 @@ def add(
             data.update(_describe_file(file))
         else:
             raise InputError("--file is for documents and evidence", hint="Use --set instead.")
+    if kind == "evidence" and evidence_file is None:  # it could never verify without one
+        raise InputError("evidence needs its file", hint="Give it with --file PATH.")
     record_type(kind).from_dict({**data, "id": data.get("id") or f"{record_type(kind).PREFIX}-0"})
     rows = [ImportRow(1, data, evidence_file)]
     if attach:
@@ -115,9 +118,12 @@ def import_file(
     file: Path = typer.Argument(..., help="A .csv or .jsonl file."),
     type_: str | None = typer.Option(None, "--type", help="Record type of every row, when the "
                                      "file has no `type` column."),
+    files: Path | None = typer.Option(None, "--files", help="The folder that evidence rows' "
+                                      "`file` paths are relative to, and must stay inside "
+                                      "(default: the import file's folder)."),
 ) -> None:
     """Import a CSV or JSON Lines file, all or nothing: a bad row rejects the whole file."""
-    rows = read_import(file, default_type=kind_from_word(type_) if type_ else None)
+    rows = read_import(file, default_type=kind_from_word(type_) if type_ else None, files=files)
     with open_archive(folder) as archive:
         _store(archive, rows, file.name, "import")
 

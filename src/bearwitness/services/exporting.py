@@ -49,6 +49,8 @@ def export(archive: Archive, out: Path,
                 line = {"type": kind, **record.to_dict()}
                 if stored.deleted:
                     line["deleted"] = True
+                elif isinstance(record, Evidence):  # so that the file is imported with it
+                    line["file"] = f"files/{record.id}"
                 lines.write(json.dumps(line, ensure_ascii=False) + "\n")
                 records += 1
                 if progress:
