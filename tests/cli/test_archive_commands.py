@@ -118,3 +118,70 @@ def test_evidence_opens_with_the_standard_age_tool(cli: Cli, tmp_path: Path) -> 
     opened = subprocess.run(["age", "-d", "-i", identity, archive / "blobs" / "F-0001.age"],
                             capture_output=True, check=True)
     assert opened.stdout == scan.read_bytes()
+
+
+# Issue 16, items 9 to 13: what the adversarial pass fed to `bearwitness import`.
+REFUSED_IMPORTS = {
+    "superscript.csv": ("type,id,victims\nevent,E-1,²\n", "row 2: field 'victims'"),
+    "digits.csv": ("type,id,victims\nevent,E-1," + "5" * 5000 + "\n", "row 2: field 'victims'"),
+    "reference.csv": ("type,id,victim_id\nact,A-1,P-0404\n", "row 2: field 'victim_id' refers"),
+    "size.csv": ("type,file,size\nevidence,photo.jpg,9007199254740993\n", "row 2: field 'size'"),
+    "nul.csv": ("type,id\nperson,P-1\x00\n", "row 2: field 'id' holds a NUL"),
+    "dots.csv": ("type,id\nperson,P-../../x\n", "row 2: 'P-../../x' is not a person id"),
+    "angle.csv": ("type,id\nperson,P-<b>\n", "row 2: 'P-<b>' is not a person id"),
+    "no_file.csv": ("type,filename\nevidence,scan.pdf\n", "row 2: an evidence row needs a file"),
+    "passwd.csv": ("type,file\nevidence,/etc/passwd\n", "row 2: evidence file '/etc/passwd'"),
+    "escape.csv": ("type,file\nevidence,../outside.jpg\n", "row 2: evidence file '../outside"),
+    "deep.jsonl": ('{"type": "person", "notes": ' + "[" * 50_000 + "\n", "row 1: the JSON is"),
+    "type.jsonl": ('{"type": ["person"]}\n', "row 1: unknown record type"),
+    "surrogate.jsonl": ('{"type": "person", "notes": "\\ud800"}\n', "row 1: field 'notes'"),
+}
+
+
+@pytest.mark.slow  # 27 runs of the command
+def test_locked_and_unlocked_imports_refuse_the_same_files(cli: Cli, tmp_path: Path) -> None:
+    """Each was acknowledged while locked, or crashed, or was refused only when unlocked."""
+    archive = tmp_path / "archive"
+    _init(cli, archive)
+    folder = tmp_path / "import"
+    folder.mkdir()
+    (folder / "photo.jpg").write_bytes(b"FICTIONAL photo")
+    (tmp_path / "outside.jpg").write_bytes(b"FICTIONAL outside")
+    for name, (content, _) in REFUSED_IMPORTS.items():
+        (folder / name).write_text(content, encoding="utf-8", errors="surrogatepass")
+    said: dict[str, list[str]] = {}
+    for state in ("locked", "unlocked"):
+        if state == "unlocked":
+            cli("unlock", archive, "--stdin", stdin=f"{PASS}\n")
+        for name, (_, reason) in REFUSED_IMPORTS.items():
+            done = cli("import", archive, folder / name, ok=False)
+            assert done.returncode == 2, (state, name, done.stdout, done.stderr)
+            assert "Traceback" not in done.stderr and f"{name}, {reason}" in done.stderr, (
+                state, name, done.stderr)
+            said.setdefault(name, []).append(done.stderr)
+    assert all(locked == unlocked for locked, unlocked in said.values())
+    assert list((archive / "inbox").glob("*.batch.age")) == []
+    assert "No people match" in cli("list", "people", archive).stdout
+
+
+def test_import_takes_files_from_the_folder_given(cli: Cli, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    _init(cli, archive)
+    (tmp_path / "media").mkdir()
+    (tmp_path / "media" / "scan.jpg").write_bytes(b"\xff\xd8FICTIONAL scan")
+    rows = tmp_path / "rows.csv"
+    rows.write_text("type,file\nevidence,scan.jpg\n")
+    missing = cli("import", archive, rows, ok=False)
+    assert missing.returncode == 2 and "not found" in missing.stderr
+    cli("import", archive, rows, "--files", tmp_path / "media")
+    cli("unlock", archive, "--stdin", stdin=f"{PASS}\n")
+    assert "scan.jpg" in cli("show", "evidence", archive, "F-0001", "--reveal").stdout
+    checked = cli("verify", archive, ok=False)  # (it also says the log has no key yet)
+    assert "1 evidence file(s)" in checked.stdout and "blobs" not in checked.stdout
+
+
+def test_evidence_is_added_only_with_its_file(cli: Cli, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    _init(cli, archive)
+    done = cli("add", "evidence", archive, "--set", "filename=scan.pdf", ok=False)
+    assert done.returncode == 2 and "--file" in done.stderr
