@@ -94,30 +94,16 @@ class Record:
         problem = id_problem(self.id, self.KIND)
         if problem:
             raise InputError(problem, hint=_id_hint(self.KIND))
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
+        for rule in _rules(type(self)):  # type: ignore[arg-type]  # a class is hashable
+            value = getattr(self, rule.name)
             if value is None:
                 continue
             try:
-                self._check_field(f, value)
+                for item in value if isinstance(value, tuple) else (value,):
+                    rule.check(item)
             except InputError as error:
-                raise InputError(f"field {f.name!r}: {error.message}", hint=error.hint) from None
-
-    @staticmethod
-    def _check_field(f: dataclasses.Field[Any], value: Any) -> None:
-        is_clear = not f.metadata.get("sealed")
-        for item in value if isinstance(value, tuple) else (value,):
-            if isinstance(item, str) and (problem := _text_problem(item, clear=is_clear)):
-                raise InputError(f"{quoted(item)} {problem}",
-                                 hint="Shorten it, or keep long text in a sealed field."
-                                 if "longer" in problem else "Remove that character.")
-            if f.metadata.get("vocabulary") is not None:
-                f.metadata["vocabulary"].check(item)
-            if f.metadata.get("refers") and (problem := id_problem(item, f.metadata["refers"])):
-                raise InputError(problem, hint=_id_hint(f.metadata["refers"]))
-            if isinstance(item, int) and not isinstance(item, bool) and not 0 <= item <= MAX_WHOLE:
-                raise InputError(f"{quoted(item)} is out of range",
-                                 hint=f"Write a whole number from 0 to {MAX_WHOLE:,}.")
+                raise InputError(f"field {rule.name!r}: {error.message}",
+                                 hint=error.hint) from None
 
     def references(self) -> list[tuple[str, str, str]]:
         """(field, kind, id) of every record this one refers to."""
@@ -166,6 +152,38 @@ def _id_hint(kind: str) -> str:
     prefix = RECORD_TYPES[kind].PREFIX
     return (f"{kind.replace('_', ' ').capitalize()} ids look like {prefix}-0042: {prefix}-, then "
             f"letters, digits, '.', '_' or '-' ({MAX_ID_LENGTH} characters at most).")
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """What one field's values must be, beyond their type."""
+
+    name: str
+    clear: bool
+    vocabulary: v.Vocabulary | None
+    refers: str | None
+
+    def check(self, item: Any) -> None:
+        if isinstance(item, str):
+            if not item.isascii() or self.clear:  # (ASCII text has no surrogate)
+                problem = _text_problem(item, clear=self.clear)
+                if problem:
+                    raise InputError(f"{quoted(item)} {problem}",
+                                     hint="Shorten it, or keep long text in a sealed field."
+                                     if "longer" in problem else "Remove that character.")
+            if self.vocabulary is not None:
+                self.vocabulary.check(item)
+            if self.refers and (problem := id_problem(item, self.refers)):
+                raise InputError(problem, hint=_id_hint(self.refers))
+        elif type(item) is int and not 0 <= item <= MAX_WHOLE:
+            raise InputError(f"{quoted(item)} is out of range",
+                             hint=f"Write a whole number from 0 to {MAX_WHOLE:,}.")
+
+
+@functools.cache
+def _rules(cls: type[Record]) -> tuple[_Rule, ...]:
+    return tuple(_Rule(f.name, not f.metadata.get("sealed"), f.metadata.get("vocabulary"),
+                       f.metadata.get("refers")) for f in dataclasses.fields(cls) if f.name != "id")
 
 
 @functools.cache
