@@ -36,6 +36,8 @@ def test_no_canary_reaches_the_disk(cli: Cli, tmp_path: Path) -> None:
         row: dict[str, object] = {"type": kind, "id": f"{cls.PREFIX}-0001"}
         row.update({k: v for k, v in REFERENCES.items() if k in cls.clear_fields()})
         for field in cls.sealed_fields():
+            if (kind, field) == ("evidence", "sha256"):
+                continue  # the importer takes it from the file, and refuses another
             row[field] = f"{_canary(kind, field)} Мухаммад"
             canaries.append(_canary(kind, field))
         if kind == "evidence":
