@@ -169,7 +169,7 @@ def test_many_unknown_columns_give_a_short_message(tmp_path: Path) -> None:
     names = [f"c{n}" for n in range(100_000)]
     path.write_text("type," + ",".join(names) + "\nperson," + ",".join("x" * len(names)) + "\n")
     refused = _rejected(path)
-    assert "100000 unknown person fields: c0, c1" in refused.message
+    assert "100000 unknown person fields: c0, c1, c2, c3, c4, … (99,995 more)" in refused.message
     assert len(refused.diagnostics()) < 1_000
 
 

@@ -132,10 +132,10 @@ class Record:
     def from_dict(cls: type[R], data: dict[str, Any]) -> R:
         hints = _hints(cls)  # type: ignore[arg-type]  # a class is hashable
         names = set(hints)
-        unknown = set(data) - names - {"type"}
-        if unknown:
+        unknown = [name for name in data if name not in names and name != "type"]
+        if unknown:  # named in the file's order: the first is the first to fix
             raise InputError(
-                listed(sorted(unknown), f"unknown {cls.KIND.replace('_', ' ')} field"),
+                listed(unknown, f"unknown {cls.KIND.replace('_', ' ')} field"),
                 hint=f"A {cls.KIND.replace('_', ' ')} has: {', '.join(sorted(names))}.",
             )
         values = {
