@@ -16,6 +16,9 @@ def _stuck_archive(cli: Cli, tmp_path: Path) -> tuple[Path, str]:
     """A locked archive whose inbox holds a batch referring to a person nobody sent."""
     archive = tmp_path / "archive"
     cli("init", archive, "--passphrase-stdin", stdin=f"{PASS}\n")
+    # A reference found nowhere is taken in only while another batch waits (it might be
+    # in there); this one is not, so the act's batch is stuck at the fold.
+    cli("add", "source", archive, "--set", "name=FICTIONAL source", "--set", "reliability=B")
     cli("add", "act", archive, "--set", "victim_id=P-0404", "--set", "act_type=extortion")
     unlocked = cli("unlock", archive, "--stdin", stdin=f"{PASS}\n")
     assert "stays in the inbox" in unlocked.stderr and "P-0404" in unlocked.stderr
