@@ -32,8 +32,12 @@ def test_passphrase_archive_walkthrough(cli: Cli, tmp_path: Path) -> None:
     assert "added at the next unlock" in added.stdout  # locked: sealed into the inbox
     assert "0 batch" not in cli("status", archive).stdout
 
+    assert "keys held" not in cli("status", archive).stdout
     unlocked = cli("unlock", archive, "--stdin", stdin=f"{PASS}\n")
     assert "Folded 2 inbox batch(es)" in unlocked.stdout
+    held = cli("status", archive).stdout  # the agent says how it protects the keys
+    assert re.search(r"keys held +core dumps off, not dumpable, memory locked: (yes|no) \(",
+                     held), held
     assert "passport" in cli("search", archive, "PASSPORT").stdout
     shown = cli("show", "document", archive, "D-0001", "--reveal").stdout
     assert "They took my passport" in shown

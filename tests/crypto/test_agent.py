@@ -13,6 +13,7 @@ import pytest
 from bearwitness.crypto import ArchiveSecrets, create_secrets
 from bearwitness.crypto.agent import agent_status, fetch_secrets, lock, socket_path, start_agent
 from bearwitness.errors import ArchiveError
+from tests.crypto.hardening import can_lock_memory
 
 
 def _gone(pid: int, within_s: float = 5.0) -> bool:
@@ -132,3 +133,30 @@ def test_agent_keeps_secrets_out_of_argv_environ_and_core_dumps(
     core = next(line for line in limits if line.startswith("Max core file size"))
     assert core.split()[4:6] == ["0", "0"]
     assert fetch_secrets(archive) == secrets
+
+
+def _status_kb(pid: int, name: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(name + ":"):
+            return int(line.split()[1])
+    raise AssertionError(f"no {name} in /proc/{pid}/status")
+
+
+def test_agent_memory_is_locked_or_its_status_says_why(
+    archive: Path, secrets: ArchiveSecrets
+) -> None:
+    # The agent forks after hardening; memory locks are not inherited across a fork,
+    # so the process that keeps the keys must lock its own memory.
+    pid = start_agent(archive, secrets, idle_timeout_s=60)
+    status = agent_status(archive)
+    assert status is not None
+    assert "core dumps off, not dumpable" in status["protection"]
+    if can_lock_memory():
+        assert status["memory_locked"] is True
+        assert "memory locked: yes" in status["protection"]
+        assert _status_kb(pid, "VmLck") > 0
+    else:
+        assert status["memory_locked"] is False
+        assert "memory locked: no" in status["protection"]
+        assert "RLIMIT_MEMLOCK" in status["protection"]
+        assert _status_kb(pid, "VmLck") == 0

@@ -6,6 +6,7 @@ import io
 import time
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
@@ -423,3 +424,20 @@ def test_writing_in_by_hand_runs_as_a_job_too(workbench: TestClient, intake: Tes
     intake.post("/submit", data={"text": "FICTIONAL account while locked"})
     refused = workbench.post("/inbox/fold", data={"csrf": token})
     assert refused.status_code == 409  # locked: nothing to write in with
+
+
+def test_the_start_page_says_how_this_server_protects_the_keys(
+    workbench: TestClient, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bearwitness.crypto import hardening
+
+    # What `bearwitness serve` records at start-up (protecting the test process itself
+    # would outlive the test; the real process is checked in test_serve_protection.py).
+    monkeypatch.setattr(hardening, "_current", hardening.Protection(
+        True, True, False, "this process maps 41 MiB but RLIMIT_MEMLOCK allows 8 MiB"))
+    token = login(workbench, team, "custodian")
+    assert "Keys in this server" not in workbench.get("/").text  # locked: no keys held
+    workbench.post("/unlock/passphrase", data={"csrf": token, "passphrase": PASSPHRASE})
+    home = workbench.get("/").text
+    assert "Keys in this server's memory: core dumps off, not dumpable, memory locked: no" \
+        " (this process maps 41 MiB but RLIMIT_MEMLOCK allows 8 MiB)" in home

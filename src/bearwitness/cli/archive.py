@@ -110,6 +110,8 @@ def show_status(folder: Path = ARCHIVE_ARGUMENT) -> None:
     table.add_row("state", "[yellow]locked[/]" if summary.locked else "[green]unlocked[/]")
     table.add_row("public key", summary.recipient)
     table.add_row("unlock by", ", ".join(summary.unlock_methods))
+    if summary.key_protection:
+        table.add_row("keys held", summary.key_protection)
     for kind, count in summary.counts.items():
         table.add_row(plural(kind), str(count))
     table.add_row("inbox", f"{summary.inbox_batches} batch(es) waiting"

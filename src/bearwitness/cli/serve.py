@@ -68,6 +68,13 @@ def _run(app: object, server: socket.socket, *, connections: int) -> None:
     uvicorn.Server(config).run(sockets=[server])
 
 
+def _protect() -> None:
+    """Keys unlocked in the browser live in this process: no core dump, no debugger, no swap."""
+    from bearwitness.crypto.hardening import protect_process
+
+    console.print(f"Keys unlocked here: {protect_process().describe()}", highlight=False)
+
+
 def serve(
     folder: Path = ARCHIVE_ARGUMENT,
     port: int = typer.Option(8080, min=0, max=65535, help="Port to listen on (0: any free one)."),
@@ -85,6 +92,8 @@ def serve(
     """Start the team's workbench (opens locked; custodians unlock it in the browser)."""
     from bearwitness.web.workbench.app import create_workbench_app
     from bearwitness.web.workbench.state import WorkbenchSettings
+
+    _protect()
 
     settings = WorkbenchSettings(idle_lock_seconds=idle_lock * 60,
                                  secure_cookies=not http_cookies, body_seconds=body_seconds)
@@ -177,6 +186,7 @@ def serve_demo(folder: Path, *, port: int = 8080, intake_port: int = 8081,
     if not (folder / MARKER).is_file():
         raise InputError(f"{folder} is not a demo archive",
                          hint="Build it with `bearwitness demo`.")
+    _protect()  # before the demo's keys are first held here
     with Archive.open(folder) as archive:
         archive.unlock_with_passphrase(DEMO_PASSPHRASE)  # granting every role needs the keys
         accounts.add_user(archive, DEMO_ADMIN, DEMO_ADMIN_PASSWORD, list(accounts.ROLES),

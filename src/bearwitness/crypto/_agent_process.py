@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import ctypes
-import ctypes.util
 import json
 import os
-import resource
 import signal
 import socket
 import sys
@@ -21,42 +18,21 @@ from pathlib import Path
 from types import FrameType
 
 from bearwitness.crypto.agent import peer_uid
+from bearwitness.crypto.hardening import Protection, protect_process
 from bearwitness.crypto.keys import ArchiveSecrets
 
-_PR_SET_DUMPABLE = 4
-_MCL_CURRENT, _MCL_FUTURE = 1, 2
 _REQUEST_LIMIT = 4096
-
-
-def harden() -> bool:
-    """No core dumps, no debugger attach, memory locked if allowed; True if locked."""
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    libc_name = ctypes.util.find_library("c")
-    if libc_name is None:
-        return False
-    libc = ctypes.CDLL(libc_name, use_errno=True)
-    with contextlib.suppress(AttributeError):
-        libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
-    soft, _hard = resource.getrlimit(resource.RLIMIT_MEMLOCK)
-    # Locking future pages under a small limit would make later allocations
-    # fail; only lock when the limit cannot bite (or we may exceed it as root).
-    if soft != resource.RLIM_INFINITY and os.geteuid() != 0:
-        return False
-    try:
-        return bool(libc.mlockall(_MCL_CURRENT | _MCL_FUTURE) == 0)
-    except AttributeError:
-        return False
 
 
 class Agent:
     def __init__(self, listener: socket.socket, path: Path, secrets: ArchiveSecrets,
-                 idle_timeout_s: float, memory_locked: bool) -> None:
+                 idle_timeout_s: float, protection: Protection) -> None:
         self.listener = listener
         self.path = path
         self.inode = path.stat().st_ino
         self.secrets = secrets
         self.idle_timeout_s = idle_timeout_s
-        self.memory_locked = memory_locked
+        self.protection = protection
         self.deadline = time.monotonic() + idle_timeout_s
 
     def serve(self) -> None:
@@ -90,7 +66,8 @@ class Agent:
             reply = {"identity": self.secrets.identity,
                      "data_key": base64.b64encode(self.secrets.data_key).decode("ascii")}
         elif op == "status":
-            reply = {"pid": os.getpid(), "memory_locked": self.memory_locked,
+            reply = {"pid": os.getpid(), "memory_locked": self.protection.memory_locked,
+                     "protection": self.protection.describe(),
                      "seconds_until_lock": max(0.0, self.deadline - time.monotonic())}
         elif op == "lock":
             self.remove_socket()  # before replying: after `lock` returns, no agent is found
@@ -109,7 +86,7 @@ class Agent:
 
 def main(argv: list[str]) -> None:
     path, idle_timeout_s = Path(argv[1]), float(argv[2])
-    memory_locked = harden()
+    protection = protect_process()  # before the secrets are read
     raw = json.loads(sys.stdin.buffer.read())
     secrets = ArchiveSecrets(identity=raw["identity"],
                              data_key=base64.b64decode(raw["data_key"], validate=True))
@@ -132,7 +109,9 @@ def main(argv: list[str]) -> None:
     if child:
         print(f"ready {child}", flush=True)
         os._exit(0)
-    agent = Agent(listener, path, secrets, idle_timeout_s, memory_locked)
+    # Memory locks are not inherited across fork: the agent that keeps the keys locks anew.
+    protection = protect_process()
+    agent = Agent(listener, path, secrets, idle_timeout_s, protection)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)

@@ -14,7 +14,8 @@ someone else.
 
 The agent process disables core dumps (RLIMIT_CORE 0, not dumpable, which
 also stops same-uid debuggers from attaching) and locks its memory against
-swapping when the system allows it.
+swapping when the system allows it (see hardening.py, shared with the
+workbench).
 """
 
 from __future__ import annotations
@@ -110,14 +111,16 @@ def lock(archive_dir: Path) -> bool:
 
 
 def agent_status(archive_dir: Path) -> dict[str, Any] | None:
-    """``{"pid", "seconds_until_lock", "memory_locked"}`` of the running agent, or None.
+    """``{"pid", "seconds_until_lock", "memory_locked", "protection"}`` of the running agent
+    (``protection``: a line saying what :mod:`hardening` achieved), or None.
 
     Asking for the status does not reset the idle timer.
     """
     reply = _request(archive_dir, "status")
     if reply is None:
         return None
-    return {k: reply[k] for k in ("pid", "seconds_until_lock", "memory_locked") if k in reply}
+    return {k: reply[k] for k in ("pid", "seconds_until_lock", "memory_locked", "protection")
+            if k in reply}
 
 
 def peer_uid(conn: socket.socket) -> int:
