@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bearwitness.crypto import ArchiveSecrets, FieldSealer, KdfParams, Keyring, create_secrets
-from bearwitness.errors import ArchiveError, InputError, UnlockError
+from bearwitness.errors import ArchiveError, InputError, TamperedError, UnlockError
 
 from .conftest import PASSPHRASE
 
@@ -168,7 +168,14 @@ def _doc(secrets: ArchiveSecrets, kdf: KdfParams) -> dict[str, Any]:
 @pytest.mark.parametrize(
     "mutate",
     [
-        lambda d: d.update(version=2),
+        lambda d: d.update(version=3),
+        lambda d: d.update(version=True),
+        lambda d: d.update(version=1),  # a version 1 file has no generation nor older
+        lambda d: d.pop("older"),
+        lambda d: d.update(generation=0),
+        lambda d: d.update(generation=2),  # a later generation without its older keys
+        lambda d: d.update(generation="1"),
+        lambda d: d.update(older="not base64!"),
         lambda d: d.update(format="something-else"),
         lambda d: d.update(extra=1),
         lambda d: d.pop("slots"),
@@ -225,3 +232,90 @@ def test_a_swapped_data_key_is_detected(secrets: ArchiveSecrets, cheap_kdf: KdfP
     doc["data_key"] = other["data_key"]
     with pytest.raises(ArchiveError, match="data key"):
         Keyring.from_json(json.dumps(doc)).unlock_with_passphrase(PASSPHRASE)
+
+
+NEW_PASSPHRASE = "copper lantern quietly drifting"
+
+
+def test_an_old_keyring_and_passphrase_cannot_open_what_is_sealed_after_rotation(
+    secrets: ArchiveSecrets, cheap_kdf: KdfParams
+) -> None:
+    import pyrage
+
+    from bearwitness.crypto.keys import parse_identities, parse_recipient
+
+    old_json = _keyring(secrets, cheap_kdf).to_json()  # a backup, taken before
+    keyring = Keyring.from_json(old_json)
+    before = FieldSealer.for_secrets(secrets).seal(b"FICTIONAL before", b"person:P-1:v1:fields")
+    rotated, new, shares = keyring.rotate(secrets, passphrase=NEW_PASSPHRASE,
+                                          kdf_params=cheap_kdf)
+    assert shares == [] and new.generation == 2 and new.recipient != secrets.recipient
+    after = FieldSealer.for_secrets(new).seal(b"FICTIONAL after", b"person:P-2:v1:fields")
+    file_after = pyrage.encrypt(b"FICTIONAL evidence", [parse_recipient(new.recipient)])
+
+    # Whoever kept the old keyring.json and learnt the old passphrase:
+    stolen = Keyring.from_json(old_json).unlock_with_passphrase(PASSPHRASE)
+    with pytest.raises(TamperedError, match="generation 2, which this unlock does not hold"):
+        FieldSealer.for_secrets(stolen).open(after, b"person:P-2:v1:fields", what="P-2")
+    with pytest.raises(pyrage.DecryptError):
+        pyrage.decrypt(file_after, parse_identities(stolen.identities))
+    with pytest.raises(UnlockError, match="Wrong passphrase"):  # nor the new keyring
+        Keyring.from_json(rotated.to_json()).unlock_with_passphrase(PASSPHRASE)
+
+    # The new unlock opens every generation.
+    opened = Keyring.from_json(rotated.to_json()).unlock_with_passphrase(NEW_PASSPHRASE)
+    assert opened == new and opened.generations_held() == [1, 2]
+    sealer = FieldSealer.for_secrets(opened)
+    assert sealer.open(before, b"person:P-1:v1:fields", what="P-1") == b"FICTIONAL before"
+    assert sealer.open(after, b"person:P-2:v1:fields", what="P-2") == b"FICTIONAL after"
+    assert pyrage.decrypt(file_after, parse_identities(opened.identities)) == (
+        b"FICTIONAL evidence")
+    assert opened.subkey("search-index", generation=1) == secrets.subkey("search-index")
+    assert opened.subkey("search-index") != secrets.subkey("search-index")
+
+
+def test_rotation_remakes_every_slot_and_needs_the_current_keys(
+    secrets: ArchiveSecrets, cheap_kdf: KdfParams
+) -> None:
+    both = _keyring(secrets, cheap_kdf)
+    both, old_shares = both.reshare(secrets, 3, 2)
+    with pytest.raises(InputError, match="custodians slot must be made anew"):
+        both.rotate(secrets, passphrase=NEW_PASSPHRASE, kdf_params=cheap_kdf)
+    with pytest.raises(InputError, match="too short"):
+        both.rotate(secrets, passphrase="short", custodians=(3, 2))
+    rotated, new, shares = both.rotate(secrets, passphrase=NEW_PASSPHRASE, custodians=(4, 3),
+                                       kdf_params=cheap_kdf)
+    assert rotated.slot_kinds == ("passphrase", "custodians") and len(shares) == 4
+    assert rotated.unlock_with_shares(shares[1:]) == new
+    with pytest.raises(UnlockError, match="earlier sharing"):
+        rotated.unlock_with_shares(old_shares[:2])
+    with pytest.raises(UnlockError, match="older generation"):  # retired keys rotate nothing
+        rotated.rotate(secrets, passphrase=NEW_PASSPHRASE, custodians=(3, 2))
+    third, newest, _ = rotated.rotate(new, passphrase=PASSPHRASE, custodians=(3, 2),
+                                      kdf_params=cheap_kdf)
+    reread = Keyring.from_json(third.to_json()).unlock_with_passphrase(PASSPHRASE)
+    assert reread == newest and reread.generations_held() == [1, 2, 3]
+    assert reread.data_key_of(1) == secrets.data_key and reread.data_key_of(2) == new.data_key
+
+
+def test_a_keyring_written_before_rotation_existed_still_unlocks(
+    secrets: ArchiveSecrets, cheap_kdf: KdfParams
+) -> None:
+    doc = json.loads(_keyring(secrets, cheap_kdf).to_json())
+    del doc["generation"], doc["older"]
+    doc["version"] = 1
+    assert Keyring.from_json(json.dumps(doc)).unlock_with_passphrase(PASSPHRASE) == secrets
+
+
+def test_the_older_keys_cannot_be_swapped_between_keyrings(
+    secrets: ArchiveSecrets, cheap_kdf: KdfParams
+) -> None:
+    rotated, _, _ = _keyring(secrets, cheap_kdf).rotate(secrets, passphrase=NEW_PASSPHRASE,
+                                                        kdf_params=cheap_kdf)
+    other = create_secrets()
+    foreign, _, _ = _keyring(other, cheap_kdf).rotate(other, passphrase=NEW_PASSPHRASE,
+                                                      kdf_params=cheap_kdf)
+    doc = json.loads(rotated.to_json())
+    doc["older"] = json.loads(foreign.to_json())["older"]
+    with pytest.raises(TamperedError):
+        Keyring.from_json(json.dumps(doc)).unlock_with_passphrase(NEW_PASSPHRASE)

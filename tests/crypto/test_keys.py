@@ -43,3 +43,18 @@ def test_secrets_reject_a_bad_key_or_identity(secrets: ArchiveSecrets) -> None:
         ArchiveSecrets(identity=secrets.identity, data_key=b"short")
     with pytest.raises(ArchiveError):
         ArchiveSecrets(identity="AGE-SECRET-KEY-1NOTAKEY", data_key=bytes(32))
+
+
+def test_rotated_secrets_keep_every_generation_and_round_trip(secrets: ArchiveSecrets) -> None:
+    newer = secrets.rotated().rotated()
+    assert newer.generation == 3 and newer.generations_held() == [1, 2, 3]
+    assert newer.identities[-1] == secrets.identity and newer.identity != secrets.identity
+    assert newer.subkey("search-index", generation=1) == secrets.subkey("search-index")
+    assert ArchiveSecrets.from_payload(newer.to_payload()) == newer
+    assert secrets.identity not in repr(newer) and newer.identities[1] not in repr(newer)
+    with pytest.raises(ArchiveError, match="generation 4, which this unlock does not hold"):
+        newer.subkey("search-index", generation=4)
+    with pytest.raises(ArchiveError, match="out of order"):
+        ArchiveSecrets(secrets.identity, secrets.data_key, 1, newer.older)
+    with pytest.raises(ArchiveError, match="malformed"):
+        ArchiveSecrets.from_payload({"identity": secrets.identity})

@@ -83,3 +83,31 @@ def test_recipient_sealed_value_needs_the_right_identity(secrets: ArchiveSecrets
     damaged = sealed[:-1] + bytes([sealed[-1] ^ 1])
     with pytest.raises(TamperedError, match="submission S-7"):
         open_with_identity(damaged, KEY.identity, what="submission S-7")
+
+
+def test_values_sealed_before_key_generations_existed_still_open() -> None:
+    # The format before rotation: 0x01 || nonce || XChaCha20-Poly1305(ad = context alone).
+    from nacl.bindings import crypto_aead_xchacha20poly1305_ietf_encrypt
+
+    nonce = bytes(range(24))
+    legacy = b"\x01" + nonce + crypto_aead_xchacha20poly1305_ietf_encrypt(
+        b"FICTIONAL", b"person:P-1:v1:fields", nonce, KEY.data_key)
+    assert SEALER.open(legacy, b"person:P-1:v1:fields", what=WHAT) == b"FICTIONAL"
+    rotated = FieldSealer.for_secrets(KEY.rotated())
+    assert rotated.open(legacy, b"person:P-1:v1:fields", what=WHAT) == b"FICTIONAL"
+
+
+def test_each_generation_opens_under_its_own_key_and_the_generation_is_authenticated() -> None:
+    newer = KEY.rotated()
+    sealer = FieldSealer.for_secrets(newer)
+    old, new = SEALER.seal(b"old", b"c"), sealer.seal(b"new", b"c")
+    assert (old[1:3], new[1:3]) == (b"\x00\x01", b"\x00\x02")
+    assert sealer.open(old, b"c", what=WHAT) == b"old"
+    assert sealer.open(new, b"c", what=WHAT) == b"new"
+    with pytest.raises(TamperedError, match="generation 2, which this unlock does not hold"):
+        SEALER.open(new, b"c", what=WHAT)
+    relabelled = old[:1] + b"\x00\x02" + old[3:]  # claims the other generation
+    with pytest.raises(TamperedError, match="failed authentication"):
+        sealer.open(relabelled, b"c", what=WHAT)
+    with pytest.raises(TamperedError, match="not a sealed value of a known format"):
+        sealer.open(old[:1] + b"\x00\x00" + old[3:], b"c", what=WHAT)

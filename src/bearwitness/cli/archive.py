@@ -20,11 +20,11 @@ from bearwitness.cli.terminal import inert
 from bearwitness.crypto import agent
 from bearwitness.crypto.files import export_identity
 from bearwitness.errors import InputError
-from bearwitness.services import estimates, inbox, ledger, status
+from bearwitness.services import estimates, inbox, ledger, rotation, status
 from bearwitness.services.archive import DEFAULT_DATABASE, Archive
 
-keys_app = typer.Typer(help="Change who can unlock the archive, without re-encrypting records.",
-                       no_args_is_help=True)
+keys_app = typer.Typer(help="Change who can unlock the archive, or rotate its keys, without "
+                       "re-encrypting records.", no_args_is_help=True)
 
 
 def init(
@@ -152,6 +152,48 @@ def passphrase(
     archive.close()
     console.print("Passphrase set. Records were not re-encrypted; the old passphrase no longer "
                   "unlocks.")
+
+
+@keys_app.command("rotate")
+def rotate(
+    folder: Path = ARCHIVE_ARGUMENT,
+    custodians: int = typer.Option(0, help="New number of custodians (default: as now)."),
+    threshold: int = typer.Option(0, help="New number needed to unlock (default: as now)."),
+    stdin: bool = typer.Option(False, "--stdin", help="Read the new passphrase from standard "
+                               "input."),
+) -> None:
+    """New keys for everything written from now on; the old keys are kept to read the past.
+
+    Every way to unlock is made anew: a new passphrase (if the archive has one) and new
+    custodian shares (if it has custodians). Needs an unlock.
+    """
+    archive = open_archive(folder)
+    archive.require_secrets()  # before asking for anything
+    keyring = archive.current_keyring()
+    split = keyring.custodian_threshold
+    if custodians or threshold:
+        if not (custodians and threshold):
+            raise InputError("--custodians and --threshold go together",
+                             hint="For example --custodians 5 --threshold 3.")
+        split = (custodians, threshold)
+    new_passphrase = None
+    if "passphrase" in keyring.slot_kinds:
+        new_passphrase = read_secret("New passphrase", from_stdin=stdin, confirm=True)
+    status_before = agent.agent_status(archive.folder)
+    done = rotation.rotate_keys(archive, passphrase=new_passphrase, custodians=split)
+    if done.shares:  # first: the new keyring opens with nothing else
+        assert split is not None
+        console.print(Panel("\n".join(done.shares),
+                            title=f"New custodian shares: any {split[1]} of {split[0]} unlock",
+                            subtitle="The old shares no longer unlock this archive."))
+    console.print(f"Rotated to key generation {done.secrets.generation}. New records are sealed "
+                  f"to the new public key\n  {done.secrets.recipient}\nOld records stay readable "
+                  "with the old keys, which the new keyring keeps. Copy the new keyring.json to "
+                  "every intake server that runs on a copy of this archive.")
+    # The agent held the retired keys: it now holds every generation, the new one current.
+    remaining = float(status_before["seconds_until_lock"]) if status_before else 15 * 60.0
+    agent.start_agent(archive.folder, done.secrets, idle_timeout_s=max(60.0, remaining))
+    archive.close()
 
 
 @keys_app.command("export-identity")

@@ -16,12 +16,15 @@ Key hierarchy::
          (pycryptodome shares 16 bytes: two halves, same share index)
 
 Changing the passphrase or re-sharing replaces a slot only: nothing sealed is
-re-encrypted. A locked process holds only the recipient.
+re-encrypted. Rotating makes a new generation of identity and data key for
+what is written next, and keeps the older ones sealed under the new data key.
+A locked process holds only the recipient.
 
 Modules: ``keys`` (ArchiveSecrets), ``kdf`` (Argon2id), ``shares`` (Shamir and
 the printed share format), ``slots`` (wrapping), ``keyring`` (keyring.json),
 ``seal`` (fields and small age values), ``files`` (evidence files),
-``agent`` (the unlocked session's in-memory key holder).
+``agent`` (the unlocked session's in-memory key holder), ``hardening`` (no core
+dumps, no debugger, locked memory for the processes that hold keys).
 """
 
 from bearwitness.crypto.kdf import KdfParams

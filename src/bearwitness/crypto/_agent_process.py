@@ -6,7 +6,6 @@ exits, so the agent is nobody's child and needs no reaping.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import os
@@ -63,8 +62,7 @@ class Agent:
         reply: dict[str, object]
         if op == "fetch":
             self.deadline = time.monotonic() + self.idle_timeout_s
-            reply = {"identity": self.secrets.identity,
-                     "data_key": base64.b64encode(self.secrets.data_key).decode("ascii")}
+            reply = self.secrets.to_payload()
         elif op == "status":
             reply = {"pid": os.getpid(), "memory_locked": self.protection.memory_locked,
                      "protection": self.protection.describe(),
@@ -88,8 +86,7 @@ def main(argv: list[str]) -> None:
     path, idle_timeout_s = Path(argv[1]), float(argv[2])
     protection = protect_process()  # before the secrets are read
     raw = json.loads(sys.stdin.buffer.read())
-    secrets = ArchiveSecrets(identity=raw["identity"],
-                             data_key=base64.b64decode(raw["data_key"], validate=True))
+    secrets = ArchiveSecrets.from_payload(raw)
     del raw
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:

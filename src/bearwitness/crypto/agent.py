@@ -20,7 +20,6 @@ workbench).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -73,10 +72,8 @@ def start_agent(archive_dir: Path, secrets: ArchiveSecrets, *, idle_timeout_s: f
     )
     assert proc.stdin is not None and proc.stdout is not None
     # Through a pipe, never argv or the environment: those are readable in /proc.
-    payload = {"identity": secrets.identity,
-               "data_key": base64.b64encode(secrets.data_key).decode("ascii")}
     try:
-        proc.stdin.write(json.dumps(payload).encode("ascii"))
+        proc.stdin.write(json.dumps(secrets.to_payload()).encode("ascii"))
         proc.stdin.close()
         line = proc.stdout.readline().decode("utf-8", "replace").strip()
     finally:
@@ -97,12 +94,7 @@ def fetch_secrets(archive_dir: Path) -> ArchiveSecrets | None:
     reply = _request(archive_dir, "fetch")
     if reply is None:
         return None
-    try:
-        return ArchiveSecrets(identity=reply["identity"],
-                              data_key=base64.b64decode(reply["data_key"], validate=True))
-    except (KeyError, TypeError, ValueError):
-        raise ArchiveError("The unlocked session's agent sent a malformed reply.",
-                           hint="Lock the archive and unlock it again.") from None
+    return ArchiveSecrets.from_payload(reply)
 
 
 def lock(archive_dir: Path) -> bool:

@@ -12,15 +12,15 @@ import hashlib
 import io
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pyrage
 
-from bearwitness.crypto.keys import ArchiveSecrets, parse_identity, parse_recipient
+from bearwitness.crypto.keys import ArchiveSecrets, parse_identities, parse_recipient
 from bearwitness.errors import InputError, TamperedError
 
 _TAMPER_HINT = (
@@ -85,13 +85,14 @@ def encrypt_file(src: Path, dst: Path, recipient: str, *, exclusive: bool = Fals
     return reader.sha256.hexdigest()
 
 
-def decrypt_file(src: Path, dst: Path, identity: str, *, expected_sha256: str, what: str) -> None:
+def decrypt_file(src: Path, dst: Path, identity: str | Sequence[str], *, expected_sha256: str,
+                 what: str) -> None:
     """Decrypt an age file to ``dst`` (plaintext on disk: an explicit export only).
 
     ``dst`` appears only if the file authenticates and its SHA-256 matches
     ``expected_sha256``; otherwise :class:`TamperedError` names ``what``.
     """
-    parsed = parse_identity(identity)
+    parsed = parse_identities(identity)
     with src.open("rb") as source, _atomic_output(dst) as out:
         writer = _HashingWriter(out)
         _decrypt(source, writer, parsed, what)
@@ -99,10 +100,10 @@ def decrypt_file(src: Path, dst: Path, identity: str, *, expected_sha256: str, w
 
 
 def decrypt_bytes(
-    src: Path | bytes, identity: str, *, expected_sha256: str | None, what: str
+    src: Path | bytes, identity: str | Sequence[str], *, expected_sha256: str | None, what: str
 ) -> bytes:
     """Decrypt an age file (a path, or its bytes) into memory, checking its SHA-256 if given."""
-    parsed = parse_identity(identity)
+    parsed = parse_identities(identity)
     writer = _HashingWriter(None)
     if isinstance(src, bytes):
         _decrypt(io.BytesIO(src), writer, parsed, what)
@@ -114,10 +115,11 @@ def decrypt_bytes(
     return b"".join(writer.chunks)
 
 
-def check_file(src: Path, identity: str, *, expected_sha256: str | None, what: str) -> None:
+def check_file(src: Path, identity: str | Sequence[str], *, expected_sha256: str | None,
+               what: str) -> None:
     """Decrypt an age file without keeping any plaintext, checking that it authenticates
     and, if given, that its SHA-256 matches (for verification; any size)."""
-    parsed = parse_identity(identity)
+    parsed = parse_identities(identity)
     with src.open("rb") as source, open(os.devnull, "wb") as sink:
         writer = _HashingWriter(sink)
         _decrypt(source, writer, parsed, what)
@@ -126,7 +128,8 @@ def check_file(src: Path, identity: str, *, expected_sha256: str | None, what: s
 
 
 def export_identity(secrets: ArchiveSecrets, path: Path, *, now: datetime | None = None) -> None:
-    """Write the archive's identity as an age identity file (mode 0600), for `age -d -i`.
+    """Write the archive's identities as an age identity file (mode 0600), for `age -d -i`:
+    the current one first, then those of older key generations (one a line, as age reads).
 
     This puts the master secret on disk: only for handing evidence to a legal
     team on a machine you trust. Refuses to overwrite an existing file.
@@ -135,7 +138,7 @@ def export_identity(secrets: ArchiveSecrets, path: Path, *, now: datetime | None
     text = (
         f"# created: {created}\n"
         f"# public key: {secrets.recipient}\n"
-        f"{secrets.identity}\n"
+        + "".join(f"{identity}\n" for identity in secrets.identities)
     )
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -148,9 +151,9 @@ def export_identity(secrets: ArchiveSecrets, path: Path, *, now: datetime | None
         os.fsync(handle.fileno())
 
 
-def _decrypt(source: IO[bytes], writer: _HashingWriter, identity: object, what: str) -> None:
+def _decrypt(source: IO[bytes], writer: _HashingWriter, identity: list[Any], what: str) -> None:
     try:
-        pyrage.decrypt_io(source, writer, [identity])
+        pyrage.decrypt_io(source, writer, identity)
     except (pyrage.DecryptError, OSError) as exc:
         # pyrage reports a failed chunk (tampering, truncation) as an OSError
         # without an errno; a real I/O error has one and stays what it is.

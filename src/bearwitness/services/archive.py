@@ -30,7 +30,7 @@ from bearwitness.crypto.kdf import KdfParams
 from bearwitness.crypto.keyring import Keyring
 from bearwitness.crypto.keys import ArchiveSecrets, create_secrets
 from bearwitness.crypto.seal import FieldSealer
-from bearwitness.errors import ArchiveError, LockedError
+from bearwitness.errors import ArchiveError, LockedError, UnlockError
 from bearwitness.store.database import (
     connect,
     migrate,
@@ -139,6 +139,15 @@ def _toml_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What tells whether a file was replaced: inode, modification time, size."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_ino, info.st_mtime_ns, info.st_size
+
+
 def _write_atomically(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.tmp")
     with temporary.open("w", encoding="utf-8") as handle:
@@ -185,6 +194,7 @@ class Archive:
     actor: str = "U-local"
     clock: Clock = utc_now
     _sealer: FieldSealer | None = field(default=None, repr=False)
+    _keyring_stamp: tuple[int, int, int] | None = field(default=None, repr=False)
 
     # --- creating and opening ---------------------------------------------------------
     @classmethod
@@ -255,6 +265,7 @@ class Archive:
     ) -> Archive:
         folder = folder.resolve()
         config = ArchiveConfig.read(folder)
+        stamp = _stamp(folder / KEYRING)
         keyring = Keyring.from_json((folder / KEYRING).read_text(encoding="utf-8"))
         if secrets is not None and secrets.recipient != keyring.recipient:
             raise ArchiveError("those keys belong to another archive",
@@ -266,7 +277,8 @@ class Archive:
         except BaseException:
             engine.dispose()
             raise
-        return cls(folder, config, keyring, engine, secrets, actor, clock)
+        return cls(folder, config, keyring, engine, secrets, actor, clock,
+                   _keyring_stamp=stamp)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -284,25 +296,43 @@ class Archive:
 
     @property
     def recipient(self) -> str:
-        return self.keyring.recipient
+        """The public key to seal to: read afresh from keyring.json when it changed, so a
+        long-running process (the intake, the workbench) follows a `keys rotate`."""
+        return self.current_keyring().recipient
+
+    def current_keyring(self) -> Keyring:
+        """keyring.json as it is now (re-read if another process replaced it)."""
+        path = self.folder / KEYRING
+        stamp = _stamp(path)
+        if stamp is not None and stamp != self._keyring_stamp:
+            self.keyring = Keyring.from_json(path.read_text(encoding="utf-8"))
+            self._keyring_stamp = stamp
+        return self.keyring
 
     def require_secrets(self) -> ArchiveSecrets:
         if self.secrets is None:
             raise LockedError()
+        if self.secrets.generation < self.current_keyring().generation:
+            # Writing on under the old generation would seal new records to retired keys.
+            raise UnlockError(
+                "The archive's keys were rotated after this unlock; these keys are retired.",
+                hint="Lock the archive and unlock it again with its new passphrase or shares.",
+            )
         return self.secrets
 
     @property
     def sealer(self) -> FieldSealer:
-        if self._sealer is None:
-            self._sealer = FieldSealer(self.require_secrets().data_key)
+        secrets = self.require_secrets()
+        if self._sealer is None or self._sealer.generation != secrets.generation:
+            self._sealer = FieldSealer.for_secrets(secrets)
         return self._sealer
 
     def unlock_with_passphrase(self, passphrase: str) -> ArchiveSecrets:
-        self.secrets = self.keyring.unlock_with_passphrase(passphrase)
+        self.secrets = self.current_keyring().unlock_with_passphrase(passphrase)
         return self.secrets
 
     def unlock_with_shares(self, shares: Sequence[str]) -> ArchiveSecrets:
-        self.secrets = self.keyring.unlock_with_shares(shares)
+        self.secrets = self.current_keyring().unlock_with_shares(shares)
         return self.secrets
 
     def replace_keyring(self, keyring: Keyring) -> None:
@@ -310,8 +340,21 @@ class Archive:
         if keyring.recipient != self.keyring.recipient:
             raise ArchiveError("the new keyring is for another archive",
                                hint="Re-share from this archive's own unlocked keys.")
+        self._write_keyring(keyring)
+
+    def install_rotated_keyring(self, keyring: Keyring, secrets: ArchiveSecrets) -> None:
+        """Write the keyring of the next key generation, and hold its keys from now on."""
+        if not (keyring.generation == secrets.generation == self.keyring.generation + 1
+                and keyring.recipient == secrets.recipient):
+            raise ArchiveError("the rotated keyring does not follow this archive's keyring",
+                               hint="Rotate from this archive's own, current, unlocked keys.")
+        self._write_keyring(keyring)
+        self.secrets, self._sealer = secrets, None
+
+    def _write_keyring(self, keyring: Keyring) -> None:
         _write_atomically(self.folder / KEYRING, keyring.to_json())
-        self.keyring = keyring
+        self.keyring, self._keyring_stamp = keyring, None
+        self.current_keyring()  # note the new file's stamp
 
     # --- places -----------------------------------------------------------------------
     @property

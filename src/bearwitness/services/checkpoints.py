@@ -70,7 +70,7 @@ def log_verifier(archive: Archive) -> NoteVerifier:
 
 def _log_signer(archive: Archive) -> NoteSigner:
     """The signing key, made on first use (needs an unlock either way)."""
-    identity = archive.require_secrets().identity
+    identity = archive.require_secrets().identities
     sealed = archive.folder / SIGNER_FILE
     if sealed.is_file():
         signer = parse_signer_key(open_with_identity(sealed.read_bytes(), identity,
@@ -87,6 +87,16 @@ def _log_signer(archive: Archive) -> NoteSigner:
     _write(sealed, seal_for_recipient(signer.key_text().encode(), archive.recipient))
     _write(archive.folder / VKEY_FILE, signer.verifier.vkey().encode() + b"\n")
     return signer
+
+
+def reseal_log_key(archive: Archive) -> None:
+    """Seal the log's signing key to the archive's current recipient (after `keys rotate`:
+    the key itself stays, since its verifier key is published)."""
+    sealed = archive.folder / SIGNER_FILE
+    if sealed.is_file():
+        key = open_with_identity(sealed.read_bytes(), archive.require_secrets().identities,
+                                 what="the log's signing key")
+        _write(sealed, seal_for_recipient(key, archive.recipient))
 
 
 def witnesses(archive: Archive) -> tuple[CosignatureVerifier, ...]:

@@ -58,7 +58,7 @@ def export(archive: Archive, out: Path,
                 if isinstance(record, Evidence) and not stored.deleted:
                     blob = archive.blobs / f"{record.id}.age"
                     target = out / "files" / record.id
-                    decrypt_file(blob, target, secrets.identity,
+                    decrypt_file(blob, target, secrets.identities,
                                  expected_sha256=record.sha256, what=f"evidence {record.id}")
                     manifest["files"][record.id] = {  # type: ignore[index]
                         "sha256": record.sha256, "filename": record.filename,

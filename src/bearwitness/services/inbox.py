@@ -344,7 +344,7 @@ def _unlink_stale_links(archive: Archive, files: Sequence[Path]) -> None:
 
 
 def _open_manifest(archive: Archive, manifest: Path, batch: str) -> dict[str, Any]:
-    identity = archive.require_secrets().identity
+    identity = archive.require_secrets().identities
     try:
         body = json.loads(open_with_identity(manifest.read_bytes(), identity,
                                              what=f"inbox batch {batch}"))
@@ -439,7 +439,7 @@ def _stuck_reason(archive: Archive, batch: str) -> str | None:
         return None
     try:
         return open_with_identity((archive.inbox / f"{batch}{STUCK}").read_bytes(),
-                                  archive.require_secrets().identity,
+                                  archive.require_secrets().identities,
                                   what=f"the note on inbox batch {batch}").decode()
     except (OSError, BearWitnessError, UnicodeDecodeError):
         return None

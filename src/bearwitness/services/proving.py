@@ -81,7 +81,7 @@ def prove(archive: Archive, record_id: str, out: Path, *, version: int | None = 
         # The record names the file's SHA-256 under its salted commitment: the bundle
         # holds record, salt and file, and the checker compares the file with the record.
         named_hash = str(json.loads(canonical).get("sha256") or "") or None
-        content = decrypt_bytes(archive.blobs / f"{record_id}.age", secrets.identity,
+        content = decrypt_bytes(archive.blobs / f"{record_id}.age", secrets.identities,
                                 expected_sha256=named_hash, what=f"evidence file {record_id}")
         attachment = (f"{record_id}.bin", content)
     roots = tsa_roots(archive)

@@ -117,12 +117,13 @@ class SearchHit:
 
 @dataclass(frozen=True)
 class KindFilters:
-    """One kind's records that can be searched: ids, their filters and the filters' keys,
-    in the same order. The keys exist only in memory, while unlocked."""
+    """One kind's records that can be searched: ids, their filters, and for each key
+    generation the filters' keys, in the same order. The keys exist only in memory,
+    while unlocked."""
 
     ids: list[str]
     filters: list[bytes]
-    keys: list[bytes]
+    keys: list[list[bytes]]  # one list per key generation held, newest first
 
 
 SearchFilters = Mapping[str, KindFilters]
@@ -135,7 +136,10 @@ def load_filters(archive: Archive, kinds: tuple[str, ...] = SEARCHABLE) -> Searc
     keys: migration 0006 removed them) are opened and given one here, once:
     the only write a search makes.
     """
-    search_key = archive.require_secrets().subkey(SEARCH_KEY_PURPOSE)
+    secrets = archive.require_secrets()
+    search_key = secrets.subkey(SEARCH_KEY_PURPOSE)  # new filters: the current generation
+    search_keys = [secrets.subkey(SEARCH_KEY_PURPOSE, generation=generation)
+                   for generation in sorted(secrets.data_keys, reverse=True)]
     loaded: dict[str, KindFilters] = {}
     with archive.engine.connect() as connection:
         found = {kind: store.search_filters(connection, kind) for kind in kinds}
@@ -147,7 +151,8 @@ def load_filters(archive: Archive, kinds: tuple[str, ...] = SEARCHABLE) -> Searc
         ids = [record_id for record_id, bloom in kept if bloom is not None]
         loaded[kind] = KindFilters(
             ids, [bloom for _, bloom in kept if bloom is not None],
-            [record_filter_key(search_key, kind, record_id) for record_id in ids])
+            [[record_filter_key(key, kind, record_id) for record_id in ids]
+             for key in search_keys])
     return loaded
 
 
@@ -188,7 +193,12 @@ def search(archive: Archive, query: str, *, kinds: tuple[str, ...] = SEARCHABLE,
             found = loaded.get(kind)
             if found is None or not found.ids:
                 continue
-            picked = [found.ids[i] for i in candidates(found.filters, found.keys, query)]
+            # A record's filter is keyed under the key generation it was filtered with;
+            # trying every generation's keys finds it (the others add only chance
+            # candidates, dropped below).
+            chosen = sorted({index for keys in found.keys
+                             for index in candidates(found.filters, keys, query)})
+            picked = [found.ids[i] for i in chosen]
             for stored in store.query_records(connection, kind, ids=picked) if picked else ():
                 record_id = stored.clear["id"]
                 record = open_record(archive.sealer, stored, record_id)

@@ -325,7 +325,7 @@ def _check_file(archive: Archive, evidence_id: str, expected_sha256: str | None,
             return "the sealed file differs from the logged hash (altered or replaced)"
         return ""
     try:
-        check_file(blob, archive.require_secrets().identity,
+        check_file(blob, archive.require_secrets().identities,
                    expected_sha256=expected_sha256, what=f"evidence file {evidence_id}")
     except BearWitnessError as error:
         return error.message

@@ -148,7 +148,7 @@ def write_records(
                         record, sha256=digest, size=record.size or files[record.id].stat().st_size)
             elif record.id in sealed_files:
                 # Opened once to prove it is the file the record describes.
-                decrypt_bytes(sealed_files[record.id], secrets.identity,
+                decrypt_bytes(sealed_files[record.id], secrets.identities,
                               expected_sha256=record.sha256, what=f"evidence {record.id}")
                 if _link(sealed_files[record.id], target, record.id):
                     placed.append(target)

@@ -57,6 +57,7 @@ KINDS: Final = frozenset(
         "import",
         "unlock",
         "reshare",
+        "rotate",
         "link_decision",
         "estimate",
         "account",  # a workbench account made, or its roles or state changed

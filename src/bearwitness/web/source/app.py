@@ -114,7 +114,7 @@ def create_intake_app(folder: Path, settings: IntakeSettings | None = None,
                       *, clock: Callable[[], float] = time.monotonic) -> Guard:
     settings = settings or IntakeSettings()
     archive = Archive.open(folder, actor="U-intake")  # locked: it never gets secrets
-    recipient, inbox = archive.recipient, archive.inbox
+    inbox = archive.inbox
     limiter = RateLimit(settings.rate, settings.burst, clock)
     # Uploads stay in memory: a spooled temporary file would put plaintext on disk.
     MultiPartParser.spool_max_size = settings.max_body
@@ -192,7 +192,9 @@ def create_intake_app(folder: Path, settings: IntakeSettings | None = None,
         submission = intake_web.Submission(values["text"], lang, values["when"],
                                            values["place"], uploads, settings.fictional)
         try:
-            _, code = await asyncio.to_thread(intake_web.submit_sealed, inbox, recipient,
+            # The recipient is read per submission: after `keys rotate` new ones go to the
+            # new key without a restart.
+            _, code = await asyncio.to_thread(intake_web.submit_sealed, inbox, archive.recipient,
                                               submission, limits=limits, fsync=settings.fsync)
         except InputError as error:
             return form_page(lang, status=400, form=values,

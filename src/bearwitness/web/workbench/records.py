@@ -10,7 +10,7 @@ import hmac
 import logging
 import queue
 import threading
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ import pyrage
 from fastapi import APIRouter, HTTPException, Request
 from starlette.responses import Response, StreamingResponse
 
-from bearwitness.crypto.keys import parse_identity
+from bearwitness.crypto.keys import parse_identities
 from bearwitness.domain import vocabulary
 from bearwitness.domain.records import RECORD_TYPES, Document, Evidence, Record
 from bearwitness.errors import ArchiveError, BearWitnessError, InputError, TamperedError
@@ -229,7 +229,7 @@ class _Cancelled(Exception):
     """The client went away (or stalled): the decrypting thread stops."""
 
 
-async def plaintext_chunks(path: Path, identity: str, *, expected_sha256: str,
+async def plaintext_chunks(path: Path, identity: str | Sequence[str], *, expected_sha256: str,
                            on_mismatch: Callable[[], None],
                            cancel: threading.Event | None = None) -> AsyncGenerator[bytes, None]:
     """Decrypt an age file in a thread, handing plaintext over in chunks (never on disk).
@@ -265,7 +265,7 @@ async def plaintext_chunks(path: Path, identity: str, *, expected_sha256: str,
     def work() -> None:
         try:
             with path.open("rb") as source:
-                pyrage.decrypt_io(source, Writer(), [parse_identity(identity)])
+                pyrage.decrypt_io(source, Writer(), parse_identities(identity))
             put(None)
         except BaseException as error:
             if not cancel.is_set():
@@ -323,7 +323,7 @@ def download(request: Request, record_id: str) -> Response:
                      action="download_mismatch", target=record.id)
 
     return StreamingResponse(
-        plaintext_chunks(blob, archive.require_secrets().identity,
+        plaintext_chunks(blob, archive.require_secrets().identities,
                          expected_sha256=record.sha256, on_mismatch=mismatch),
         media_type=record.media_type if "/" in record.media_type else "application/octet-stream",
         headers={"content-disposition": f'attachment; filename="{ascii_name}"',
@@ -339,7 +339,7 @@ async def preview(request: Request, record_id: str) -> Response:
     from bearwitness.crypto.files import decrypt_bytes
 
     data = await asyncio.to_thread(decrypt_bytes, archive.blobs / f"{record.id}.age",
-                                   archive.require_secrets().identity,
+                                   archive.require_secrets().identities,
                                    expected_sha256=record.sha256 or None, what=record.id)
     _, clean = await asyncio.to_thread(media.strip_image, data, request.app.state.images)
     return Response(clean, media_type="image/png")

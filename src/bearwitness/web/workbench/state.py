@@ -220,9 +220,12 @@ class KeyHolder:
         return self.archive.locked
 
     def check_idle(self) -> None:
-        """Lock if the archive sat unused too long (called on requests and by a timer)."""
-        if not self.archive.locked and self.clock() - self.last_use > \
-                self.settings.idle_lock_seconds:
+        """Lock if the archive sat unused too long, or if its keys were rotated elsewhere
+        (`keys rotate`: the keys held here are retired). Called on requests and by a timer."""
+        secrets = self.archive.secrets
+        if secrets is not None and (
+                self.clock() - self.last_use > self.settings.idle_lock_seconds
+                or secrets.generation < self.archive.current_keyring().generation):
             self.lock("U-auto", action="auto_lock")
 
     def touch(self) -> None:
@@ -277,7 +280,7 @@ class KeyHolder:
 
     def add_share(self, user: User, share: str) -> tuple[int, int]:
         """Add one custodian's share; unlock when enough are in. Returns (have, need)."""
-        threshold = self.archive.keyring.custodian_threshold
+        threshold = self.archive.current_keyring().custodian_threshold
         if threshold is None:
             raise UnlockError("this archive is not split among custodians",
                               hint="Unlock it with its passphrase.")
