@@ -43,6 +43,7 @@ def test_an_old_keyring_and_passphrase_read_nothing_written_after_rotation(
     rotated = cli("keys", "rotate", archive, "--stdin", stdin=f"{NEW}\n").stdout
     assert "Rotated to key generation 2" in rotated
     assert old_recipient.group() not in rotated
+    assert "(key generation 2)" in cli("status", archive).stdout
     # The agent now holds the new keys: writing goes on without a new unlock.
     cli("add", "person", archive, "--set", "full_name=FICTIONAL After Rotation")
     cli("add", "evidence", archive, "--file", scan)

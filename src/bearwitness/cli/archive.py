@@ -104,11 +104,13 @@ def show_status(folder: Path = ARCHIVE_ARGUMENT) -> None:
     """Whether the archive is locked, what it holds, and what waits in the inbox."""
     archive = open_archive(folder)
     summary = status.summarise(archive)
+    generation = archive.keyring.generation
     archive.close()
     table = Table(show_header=False, box=None)
     table.add_row("archive", inert(summary.folder))
     table.add_row("state", "[yellow]locked[/]" if summary.locked else "[green]unlocked[/]")
-    table.add_row("public key", summary.recipient)
+    table.add_row("public key", summary.recipient
+                  + (f" (key generation {generation})" if generation > 1 else ""))
     table.add_row("unlock by", ", ".join(summary.unlock_methods))
     if summary.key_protection:
         table.add_row("keys held", summary.key_protection)
