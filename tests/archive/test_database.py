@@ -1,4 +1,4 @@
-"""The database layer: a server that goes away mid-session, and masked URLs."""
+"""The database layer: a server that goes away mid-session, NUL in a value, masked URLs."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from bearwitness.errors import ArchiveError
+from bearwitness.errors import ArchiveError, InputError
 from bearwitness.services.archive import Archive
+from bearwitness.store import rows
 from bearwitness.store.database import masked, where
 from tests.postgres import server_url
 
@@ -22,6 +23,16 @@ def test_a_server_lost_mid_session_is_an_archive_error(archive: Archive) -> None
     with pytest.raises(ArchiveError, match="connection was lost"), \
             archive.engine.connect() as connection:
         connection.execute(text("SELECT 1"))
+
+
+def test_a_nul_in_a_query_is_an_input_error(archive: Archive) -> None:
+    # PostgreSQL refuses NUL in text (SQLite keeps it): a bad value, never a 500 or a trace.
+    with archive.engine.connect() as connection:
+        if archive.engine.dialect.name == "sqlite":
+            assert rows.fetch_record(connection, "person", "P-\x00") is None
+            return
+        with pytest.raises(InputError, match="NUL"):
+            rows.fetch_record(connection, "person", "P-\x00")
 
 
 def test_an_unrelated_database_error_is_left_alone(archive: Archive) -> None:

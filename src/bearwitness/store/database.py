@@ -22,9 +22,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, ExceptionContext, make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
-from bearwitness.errors import ArchiveError
+from bearwitness.errors import ArchiveError, InputError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -59,6 +59,10 @@ def connect(url: str, *, settings: Path | None = None) -> Engine:
     def unreachable(context: ExceptionContext) -> None:
         if _is_unreachable(context):
             raise unavailable(engine.url, context.original_exception, settings=settings)
+        if _is_nul(context):
+            raise InputError("a value holds a NUL character (0x00), which the database "
+                             "cannot store or look for",
+                             hint="Remove it and try again.")
 
     event.listen(engine, "handle_error", unreachable)
     return engine
@@ -70,6 +74,13 @@ def _is_unreachable(context: ExceptionContext) -> bool:
     connecting = context.connection is None
     return (isinstance(context.sqlalchemy_exception, OperationalError) and connecting) \
         or context.is_disconnect
+
+
+def _is_nul(context: ExceptionContext) -> bool:
+    # PostgreSQL text holds no NUL: psycopg refuses one in any parameter. Whatever the way
+    # in (a form field, a query parameter, a file), that is the input's fault, not a bug.
+    return isinstance(context.sqlalchemy_exception, DataError) and \
+        "NUL (0x00)" in str(context.original_exception)
 
 
 def masked(url: URL | str) -> str:
