@@ -106,12 +106,15 @@ def start(command: str, folder: Path, *args: str) -> tuple[subprocess.Popen[str]
                                 str(folder), "--port", "0", *args],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert process.stdout is not None
-    line = process.stdout.readline()
-    found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
-    if not found:
-        process.kill()
-        raise AssertionError(f"no address announced: {line!r} {process.communicate()}")
-    return process, found.group(0)
+    said = ""
+    for _ in range(3):  # `serve` first says how it protects the keys, then where it listens
+        line = process.stdout.readline()
+        said += line
+        found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        if found:
+            return process, found.group(0)
+    process.kill()
+    raise AssertionError(f"no address announced: {said!r} {process.communicate()}")
 
 
 def stop(process: subprocess.Popen[str]) -> None:

@@ -72,7 +72,8 @@ def _protect() -> None:
     """Keys unlocked in the browser live in this process: no core dump, no debugger, no swap."""
     from bearwitness.crypto.hardening import protect_process
 
-    console.print(f"Keys unlocked here: {protect_process().describe()}", highlight=False)
+    console.print(f"Keys unlocked here: {protect_process().describe()}", highlight=False,
+                  soft_wrap=True)
 
 
 def serve(
