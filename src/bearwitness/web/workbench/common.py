@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import Request
@@ -18,9 +19,16 @@ from bearwitness.errors import (
     UnlockError,
 )
 from bearwitness.services.users import GrantRefused, LoginFailed
+from bearwitness.web.i18n import N_
 from bearwitness.web.rendering import gettext, render
 from bearwitness.web.workbench.auth import PERMISSIONS, allowed
 from bearwitness.web.workbench.state import Session
+
+logger = logging.getLogger(__name__)
+UNAVAILABLE = N_("The workbench cannot answer right now")
+TRY_LATER = N_("Try again later.")
+# What a visitor who is not logged in is told of: what they typed was wrong.
+SHOWN_TO_VISITORS = (InputError, LoginFailed)
 
 # One table: which error is answered with which HTTP status.
 STATUSES: dict[type[BearWitnessError], int] = {
@@ -80,8 +88,23 @@ def message(request: Request, session: Session | None, heading: str, text: str, 
 
 def error_response(request: Request, session: Session | None, error: BearWitnessError
                    ) -> Response:
+    """``error`` as a page or JSON. Staff who are logged in read its message; anyone else
+    reads it only for an input error about what they sent. Other messages can name the
+    server (a database's host, port, name and user), so a visitor gets a generic answer
+    and the operator's log gets the message, in one line."""
     status = status_for(error)
-    if request.url.path.startswith("/api/"):
+    api = request.url.path.startswith("/api/")
+    if (session is None or session.user is None) and not isinstance(error, SHOWN_TO_VISITORS):
+        route = request.scope.get("route")  # the route's pattern: no ids from the path
+        logger.error("not shown to a visitor who is not logged in (%s %s): %s: %s",
+                     request.method, getattr(route, "path", "?"), type(error).__name__,
+                     error.diagnostics().replace("\n", " "))
+        if api:
+            return JSONResponse({"error": "unavailable", "message": f"{UNAVAILABLE}.",
+                                 "hint": TRY_LATER}, status_code=status)
+        return message(request, session, "That did not work", UNAVAILABLE, status=status,
+                       hint=TRY_LATER)
+    if api:
         return JSONResponse({"error": error.code, "message": error.message, "hint": error.hint},
                             status_code=status)
     return message(request, session, "That did not work", error.message, status=status,
