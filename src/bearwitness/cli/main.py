@@ -20,6 +20,7 @@ from bearwitness.errors import (
     UnlockError,
     VerificationError,
 )
+from bearwitness.services.users import LoginFailed
 
 app = typer.Typer(
     name="bearwitness",
@@ -44,13 +45,15 @@ COMMAND_MODULES = [
     "bearwitness.cli.serve",
 ]
 
-# One table: which error leaves with which exit code.
+# One table: which error leaves with which exit code (tests/cli/test_exit_codes.py fails on
+# an error class that finds no entry here).
 EXIT_CODES: dict[type[BearWitnessError], int] = {
     InputError: 2,
     ArchiveError: 3,
     NotFound: 4,
     LockedError: 5,
     UnlockError: 6,
+    LoginFailed: 6,  # credentials refused, as a wrong passphrase is
     TamperedError: 7,
     VerificationError: 8,
     LinkageError: 9,

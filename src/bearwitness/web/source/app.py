@@ -21,18 +21,23 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartParser
 from starlette.responses import HTMLResponse, Response
 
 from bearwitness.errors import ArchiveError, InputError
 from bearwitness.services import intake_web, media
 from bearwitness.services.archive import Archive
+from bearwitness.web.forms import read_form
 from bearwitness.web.guard import INTAKE_CSP, Guard, RateLimit, Scope
 from bearwitness.web.i18n import N_, choose
 from bearwitness.web.rendering import STATIC, gettext, render
+from bearwitness.web.routes import Public
+
+# Everything here is for anonymous sources: no route needs a permission. Nor CSRF: with
+# no cookie or session there is nothing another site could make a browser use.
+ANONYMOUS = [Depends(Public("the anonymous intake: sources never log in"))]
 
 
 def sentence(text: str) -> str:
@@ -116,11 +121,10 @@ def create_intake_app(folder: Path, settings: IntakeSettings | None = None,
     archive = Archive.open(folder, actor="U-intake")  # locked: it never gets secrets
     inbox = archive.inbox
     limiter = RateLimit(settings.rate, settings.burst, clock)
-    # Uploads stay in memory: a spooled temporary file would put plaintext on disk.
-    MultiPartParser.spool_max_size = settings.max_body
     limits = settings.limits
-    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, dependencies=ANONYMOUS)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.state.public_routes = {"/static": "the form's style sheet"}
 
     def language(request: Request, chosen: object = None) -> str:
         requested = chosen if isinstance(chosen, str) else request.query_params.get("lang")
@@ -167,7 +171,9 @@ def create_intake_app(folder: Path, settings: IntakeSettings | None = None,
     @failed("submit")
     async def submit(request: Request) -> Response:
         try:
-            data = await request.form(max_files=limits.max_files, max_fields=10)
+            # Uploads stay in memory: a spooled temporary file would put plaintext on disk.
+            data = await read_form(request, max_files=limits.max_files, max_fields=10,
+                                   in_memory=settings.max_body)
         except Exception:  # malformed multipart, too many files or fields
             lang = language(request)
             return form_page(lang, status=400, error=gettext(

@@ -3,20 +3,21 @@
 Log in with ``POST /api/v1/session`` (username, password, one-time code) and
 send the token back as ``Authorization: Bearer TOKEN``. A bearer token is not
 a cookie, so a browser never sends it by itself: no CSRF token is needed.
-The same roles apply as on the pages.
+The same roles apply as on the pages, declared the same way (``Needs``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
 from bearwitness.crypto.blind_index import words
 from bearwitness.services import reading
 from bearwitness.services.status import summarise
-from bearwitness.web.workbench.auth import TooManyLogins, log_in, require, require_user
+from bearwitness.web.routes import Public
+from bearwitness.web.workbench.auth import Needs, Staff, TooManyLogins, log_in
 from bearwitness.web.workbench.records import LISTED
 
 router = APIRouter(prefix="/api/v1", tags=["workbench"])
@@ -65,7 +66,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("/session", response_model=Token, responses=ERRORS)
+# Logging in needs no CSRF check: the answer is a token in its body, not a cookie, so a
+# request another site makes the browser send gains that site nothing.
+@router.post("/session", response_model=Token, responses=ERRORS, dependencies=[Depends(
+    Public("logging in: the credentials are the permission"))])
 async def create_session(request: Request, body: Credentials) -> Token:
     # Counted as on the login page (one rule, auth.log_in): per device cookie if the script
     # sends one, else per username (and client address, when it tells clients apart).
@@ -77,19 +81,19 @@ async def create_session(request: Request, body: Credentials) -> Token:
     return Token(token=session.token, roles=sorted(user.roles))
 
 
-@router.get("/status", response_model=Status, responses=ERRORS)
+@router.get("/status", response_model=Status, responses=ERRORS,
+            dependencies=[Depends(Needs(None))])
 def status(request: Request) -> Status:
-    require_user(request)
     summary = summarise(request.app.state.keys.archive)
     return Status(locked=summary.locked, counts=summary.counts,
                   inbox_batches=summary.inbox_batches, log_entries=summary.log_entries)
 
 
-@router.get("/records/{kind}", response_model=RecordList, responses=ERRORS)
+@router.get("/records/{kind}", response_model=RecordList, responses=ERRORS,
+            dependencies=[Depends(Needs("view"))])
 def list_records(request: Request, kind: str,
                  offset: int = Query(0, ge=0, le=10_000_000),
                  limit: int = Query(50, ge=1, le=500)) -> RecordList:
-    require(request, "view")
     if kind not in LISTED:
         raise HTTPException(404, "There is no such kind of record.")
     found = reading.list_records(request.app.state.keys.archive, kind, limit=limit,
@@ -99,9 +103,9 @@ def list_records(request: Request, kind: str,
                       offset=offset, limit=limit)
 
 
-@router.get("/records/{kind}/{record_id}", response_model=RecordOut, responses=ERRORS)
+@router.get("/records/{kind}/{record_id}", response_model=RecordOut, responses=ERRORS,
+            dependencies=[Depends(Needs("view"))])
 def get_record(request: Request, kind: str, record_id: str) -> RecordOut:
-    require(request, "view")
     if kind not in LISTED or reading.kind_of(record_id) != kind:
         raise HTTPException(404, "There is no such record.")
     view = reading.get(request.app.state.keys.archive, record_id)
@@ -109,8 +113,9 @@ def get_record(request: Request, kind: str, record_id: str) -> RecordOut:
 
 
 @router.get("/search", response_model=list[RecordOut], responses=ERRORS)
-def search(request: Request, q: str = Query(min_length=1, max_length=200)) -> list[RecordOut]:
-    _, user = require(request, "search")
+def search(request: Request, staff: Annotated[Staff, Depends(Needs("search"))],
+           q: str = Query(min_length=1, max_length=200)) -> list[RecordOut]:
+    user = staff.user
     keys = request.app.state.keys
     if not words(q):  # only punctuation or symbols: nothing that could be found
         return []

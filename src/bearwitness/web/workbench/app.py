@@ -18,7 +18,6 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
-from starlette.formparsers import MultiPartParser
 from starlette.responses import JSONResponse, Response
 
 from bearwitness.errors import BearWitnessError
@@ -45,8 +44,6 @@ def create_workbench_app(folder: Path, settings: WorkbenchSettings | None = None
     """The workbench for the archive at ``folder`` (opened locked, unless ``archive`` is given)."""
     settings = settings or WorkbenchSettings()
     opened = archive or Archive.open(folder, actor="U-workbench")
-    # Uploads stay in memory: a spooled temporary file would put plaintext on disk.
-    MultiPartParser.spool_max_size = settings.max_body
     keys = KeyHolder(opened, settings, clock)
 
     @contextlib.asynccontextmanager
@@ -75,6 +72,9 @@ def create_workbench_app(folder: Path, settings: WorkbenchSettings | None = None
     app.state.hasher = hasher or default_hasher()
     app.state.images = ImageWork(settings.images)  # one pool: its limit holds across requests
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Routes the framework makes, and why anyone may open them (see web/routes.py).
+    app.state.public_routes = {"/static": "the pages' own style sheet and script",
+                               "/api/openapi.json": "the API's description, for scripts"}
     for router in (pages.router, records.router, entry.router, linkage.router,
                    estimates.router, api.router):
         app.include_router(router)

@@ -11,12 +11,15 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from bearwitness.errors import (
     ArchiveError,
     BearWitnessError,
+    EstimationError,
     ImportRejected,
     InputError,
+    LinkageError,
     LockedError,
     NotFound,
     TamperedError,
     UnlockError,
+    VerificationError,
 )
 from bearwitness.services.users import GrantRefused, LoginFailed
 from bearwitness.web.i18n import N_
@@ -30,7 +33,8 @@ TRY_LATER = N_("Try again later.")
 # What a visitor who is not logged in is told of: what they typed was wrong.
 SHOWN_TO_VISITORS = (InputError, LoginFailed)
 
-# One table: which error is answered with which HTTP status.
+# One table: which error is answered with which HTTP status (tests/web/test_routes.py
+# fails on an error class without its entry).
 STATUSES: dict[type[BearWitnessError], int] = {
     GrantRefused: 403,
     ImportRejected: 400,
@@ -40,7 +44,10 @@ STATUSES: dict[type[BearWitnessError], int] = {
     UnlockError: 403,
     LoginFailed: 401,
     TamperedError: 500,
+    VerificationError: 500,  # the archive's own log failed its check, not the request
     ArchiveError: 500,
+    LinkageError: 422,       # a well-formed request the data cannot answer
+    EstimationError: 422,
 }
 
 

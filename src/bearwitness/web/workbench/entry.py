@@ -7,9 +7,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
@@ -23,7 +23,7 @@ from bearwitness.services import intake_web, writing
 from bearwitness.services.archive import Archive
 from bearwitness.services.users import User
 from bearwitness.store.rows import next_number
-from bearwitness.web.workbench.auth import check_csrf, require
+from bearwitness.web.workbench.auth import Needs, Staff
 from bearwitness.web.workbench.common import message, page, sentence
 from bearwitness.web.workbench.state import KeyHolder
 
@@ -89,8 +89,9 @@ def _checked(value: str, parse: Callable[[str], object], what: str) -> str:
 
 
 @router.get("/incident")
-def incident_form(request: Request) -> Response:
-    session, _ = require(request, "write")
+def incident_form(request: Request, staff: Annotated[Staff, Depends(Needs("write"))]
+                  ) -> Response:
+    session = staff.session
     try:
         victims = max(1, min(int(request.query_params.get("victims", "2")), MAX_VICTIMS))
     except ValueError:
@@ -155,10 +156,9 @@ def incident_rows(form: FormData, new_id: Callable[[str], str], victims: int
 
 
 @router.post("/incident")
-async def incident(request: Request) -> Response:
-    session, user = require(request, "write")
-    form = await request.form(max_files=0, max_fields=60 + MAX_VICTIMS * 40)
-    await check_csrf(request, session)
+async def incident(request: Request, staff: Annotated[Staff, Depends(
+        Needs("write", fields=60 + MAX_VICTIMS * 40))]) -> Response:
+    session, user, form = staff
     keys = request.app.state.keys
     rows_sent = _text(form, "victim_rows", 3).strip() or "1"
     if not (rows_sent.isascii() and rows_sent.isdigit()):
@@ -178,21 +178,17 @@ async def incident(request: Request) -> Response:
 
 
 @router.get("/documents/new")
-def document_form(request: Request) -> Response:
-    session, _ = require(request, "write")
+def document_form(request: Request, staff: Annotated[Staff, Depends(Needs("write"))]
+                  ) -> Response:
+    session = staff.session
     return page(request, "document_new.html", session, error="", form={})
 
 
 @router.post("/documents/new")
-async def add_document(request: Request) -> Response:
-    session, user = require(request, "write")
+async def add_document(request: Request, staff: Annotated[Staff, Depends(
+        Needs("write", files=10, fields=20))]) -> Response:
+    session, user, form = staff
     settings = request.app.state.settings
-    try:
-        form = await request.form(max_files=10, max_fields=20)
-    except Exception:
-        return message(request, session, "That did not work",
-                       "The form could not be read. Send at most 10 files.", status=400)
-    await check_csrf(request, session)
     keys = request.app.state.keys
     values = {k: v for k, v in form.items() if isinstance(v, str)}
     try:

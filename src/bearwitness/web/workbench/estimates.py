@@ -9,16 +9,16 @@ It runs in a thread; the list page shows its progress.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.responses import Response
 
 from bearwitness.errors import InputError
 from bearwitness.linkage.options import STRATA
 from bearwitness.services import estimates, linking
 from bearwitness.web.i18n import N_
-from bearwitness.web.workbench.auth import check_csrf, require
+from bearwitness.web.workbench.auth import Needs, Staff
 from bearwitness.web.workbench.common import (
     error_response,
     message,
@@ -51,8 +51,9 @@ def _row(run: estimates.StoredEstimate) -> dict[str, Any]:
 
 
 @router.get("/estimates")
-async def estimates_page(request: Request) -> Response:
-    session, _ = require(request, "analyse")
+async def estimates_page(request: Request,
+                         staff: Annotated[Staff, Depends(Needs("analyse"))]) -> Response:
+    session = staff.session
     keys = request.app.state.keys
     kept = await asyncio.to_thread(estimates.list_estimates, keys.archive)
     job = request.app.state.jobs.latest("estimate")
@@ -62,10 +63,10 @@ async def estimates_page(request: Request) -> Response:
 
 
 @router.post("/estimates/run")
-async def run_estimate(request: Request) -> Response:
-    session, user = require(request, "analyse")
-    form = await request.form(max_files=0, max_fields=20)
-    await check_csrf(request, session)
+async def run_estimate(request: Request,
+                       staff: Annotated[Staff, Depends(Needs("analyse", fields=20))]
+                       ) -> Response:
+    session, user, form = staff
     method = form.get("method")
     chosen = tuple(str(s) for s in form.getlist("strata"))
     seed_text = form.get("seed") or "0"
@@ -109,8 +110,9 @@ async def run_estimate(request: Request) -> Response:
 
 
 @router.get("/estimates/{run_id}")
-async def estimate_page(request: Request, run_id: str) -> Response:
-    session, _ = require(request, "analyse")
+async def estimate_page(request: Request, run_id: str,
+                        staff: Annotated[Staff, Depends(Needs("analyse"))]) -> Response:
+    session = staff.session
     run = await asyncio.to_thread(estimates.get_estimate, request.app.state.keys.archive,
                                   run_id[:20])
     result = run.result
@@ -123,9 +125,8 @@ async def estimate_page(request: Request, run_id: str) -> Response:
                 shown=SHOWN_STRATA, sealed=run.sealed)
 
 
-@router.get("/estimates/{run_id}/{chart}.svg")
+@router.get("/estimates/{run_id}/{chart}.svg", dependencies=[Depends(Needs("analyse"))])
 async def chart(request: Request, run_id: str, chart: str) -> Response:
-    require(request, "analyse")
     if chart not in estimates.CHARTS:
         raise HTTPException(404, "There is no such chart.")
     stratum = whole_number(request.query_params.get("stratum", "0"), what="the stratum",

@@ -9,15 +9,15 @@ while unlocked; opening them is recorded in the audit trail (ids only).
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from bearwitness.errors import BearWitnessError, InputError, NotFound
 from bearwitness.services import audit, link_review, linking
 from bearwitness.web.i18n import N_
-from bearwitness.web.workbench.auth import check_csrf, require
+from bearwitness.web.workbench.auth import Needs, Staff
 from bearwitness.web.workbench.common import error_response, message, page, redirect
 from bearwitness.web.workbench.jobs import Job
 
@@ -60,8 +60,9 @@ def _overview(archive: Any, everything: bool) -> dict[str, Any]:
 
 
 @router.get("/linkage")
-async def linkage(request: Request) -> Response:
-    session, user = require(request, "analyse")
+async def linkage(request: Request, staff: Annotated[Staff, Depends(Needs("analyse"))]
+                  ) -> Response:
+    session, user, _ = staff
     keys = request.app.state.keys
     everything = request.query_params.get("all") == "1"
     left = request.query_params.get("left", "")[:40].strip()
@@ -92,10 +93,9 @@ async def linkage(request: Request) -> Response:
 
 
 @router.post("/linkage/run")
-async def link_now(request: Request) -> Response:
-    session, user = require(request, "analyse")
-    await request.form(max_files=0, max_fields=5)
-    await check_csrf(request, session)
+async def link_now(request: Request, staff: Annotated[Staff, Depends(Needs("analyse"))]
+                   ) -> Response:
+    session, user, _ = staff
     keys = request.app.state.keys
     if keys.locked:
         return message(request, session, "Linking", "Linking needs an unlock: person records "
@@ -117,10 +117,9 @@ async def link_now(request: Request) -> Response:
 
 
 @router.post("/linkage/decide")
-async def decide(request: Request) -> Response:
-    session, user = require(request, "analyse")
-    form = await request.form(max_files=0, max_fields=10)
-    await check_csrf(request, session)
+async def decide(request: Request,
+                 staff: Annotated[Staff, Depends(Needs("analyse", fields=10))]) -> Response:
+    session, user, form = staff
     keys = request.app.state.keys
     verdict, reason = _field(form, "verdict", 20), _field(form, "reason", 4000)
     left, right = _field(form, "left", 40), _field(form, "right", 40)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
+from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from bearwitness.errors import BearWitnessError, InputError
@@ -12,15 +14,17 @@ from bearwitness.services import audit, checkpoints, inbox, reading, users, veri
 from bearwitness.services.status import summarise
 from bearwitness.web.i18n import LANGUAGES, N_
 from bearwitness.web.rendering import gettext
+from bearwitness.web.routes import Public
 from bearwitness.web.workbench.auth import (
+    LOGIN_REASON,
+    LoginForm,
+    Needs,
+    Staff,
     TooManyLogins,
-    check_csrf,
     cookie_name,
     current_session,
     device_cookie_name,
     log_in,
-    require,
-    require_user,
 )
 from bearwitness.web.workbench.common import (
     error_response,
@@ -47,7 +51,7 @@ def _field(form: object, name: str, limit: int = 10_000) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
-@router.get("/login")
+@router.get("/login", dependencies=[Depends(Public(LOGIN_REASON))])
 def login_form(request: Request) -> Response:
     store = request.app.state.sessions
     session = current_session(request)
@@ -64,13 +68,11 @@ def login_form(request: Request) -> Response:
 
 
 @router.post("/login")
-async def login(request: Request) -> Response:
+async def login(request: Request,
+                sent: Annotated[tuple[Session, FormData], Depends(LoginForm(fields=10))]
+                ) -> Response:
     state = request.app.state
-    session = current_session(request)
-    if session is None:  # no pre-login session: its CSRF token cannot have been issued
-        raise HTTPException(403, "The form had expired. Reload the login page and try again.")
-    form = await request.form(max_files=0, max_fields=10)
-    await check_csrf(request, session)
+    session, form = sent
     username = _field(form, "username", 64).strip().lower()
     try:
         user = await log_in(request, username, _field(form, "password"),
@@ -101,10 +103,9 @@ def _set_cookie(request: Request, response: Response, token: str) -> None:
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
-    session, user = require_user(request)
-    await request.form(max_files=0, max_fields=5)
-    await check_csrf(request, session)
+async def logout(request: Request, staff: Annotated[Staff, Depends(Needs(None))]
+                 ) -> Response:
+    session, user, _ = staff
     request.app.state.sessions.drop(session.token)
     audit.record(request.app.state.keys.archive.engine, at=request.app.state.keys.archive.now(),
                  actor=user.actor, action="logout")
@@ -114,8 +115,8 @@ async def logout(request: Request) -> Response:
 
 
 @router.get("/")
-def home(request: Request) -> Response:
-    session, _ = require_user(request)
+def home(request: Request, staff: Annotated[Staff, Depends(Needs(None))]) -> Response:
+    session = staff.session
     chosen = request.query_params.get("lang")
     if chosen in LANGUAGES:
         session.language = chosen
@@ -126,8 +127,9 @@ def home(request: Request) -> Response:
 
 
 @router.get("/unlock")
-def unlock_form(request: Request) -> Response:
-    session, _ = require(request, "unlock")
+def unlock_form(request: Request, staff: Annotated[Staff, Depends(Needs("unlock"))]
+                ) -> Response:
+    session = staff.session
     keys = request.app.state.keys
     return page(request, "unlock.html", session, error="", notice="",
                 threshold=keys.archive.keyring.custodian_threshold,
@@ -135,10 +137,9 @@ def unlock_form(request: Request) -> Response:
 
 
 @router.post("/unlock/passphrase")
-async def unlock_passphrase(request: Request) -> Response:
-    session, user = require(request, "unlock")
-    form = await request.form(max_files=0, max_fields=5)
-    await check_csrf(request, session)
+async def unlock_passphrase(request: Request,
+                            staff: Annotated[Staff, Depends(Needs("unlock"))]) -> Response:
+    session, user, form = staff
     keys = request.app.state.keys
     if not keys.locked:
         return redirect("/")
@@ -158,10 +159,9 @@ def _unlocked(request: Request, session: Session, actor: str) -> Response:
 
 
 @router.post("/unlock/share")
-async def unlock_share(request: Request) -> Response:
-    session, user = require(request, "unlock")
-    form = await request.form(max_files=0, max_fields=5)
-    await check_csrf(request, session)
+async def unlock_share(request: Request, staff: Annotated[Staff, Depends(Needs("unlock"))]
+                       ) -> Response:
+    session, user, form = staff
     keys = request.app.state.keys
     if not keys.locked:
         return redirect("/")
@@ -178,17 +178,16 @@ async def unlock_share(request: Request) -> Response:
 
 
 @router.post("/lock")
-async def lock(request: Request) -> Response:
-    session, user = require_user(request)
-    await request.form(max_files=0, max_fields=5)
-    await check_csrf(request, session)
+async def lock(request: Request, staff: Annotated[Staff, Depends(Needs(None))]) -> Response:
+    user = staff.user
     request.app.state.keys.lock(user.actor)
     return redirect("/")
 
 
 @router.get("/inbox")
-def inbox_page(request: Request) -> Response:
-    session, _ = require(request, "triage")
+def inbox_page(request: Request, staff: Annotated[Staff, Depends(Needs("triage"))]
+               ) -> Response:
+    session = staff.session
     keys = request.app.state.keys
     waiting = inbox.pending(keys.archive)
     submissions = reading.list_records(keys.archive, "document", equals={"kind": "submission"},
@@ -199,10 +198,9 @@ def inbox_page(request: Request) -> Response:
 
 
 @router.post("/inbox/fold")
-async def fold(request: Request) -> Response:
-    session, user = require(request, "triage")
-    await request.form(max_files=0, max_fields=5)
-    await check_csrf(request, session)
+async def fold(request: Request, staff: Annotated[Staff, Depends(Needs("triage"))]
+               ) -> Response:
+    session, user, _ = staff
     keys = request.app.state.keys
     try:
         keys.archive.require_secrets()
@@ -213,8 +211,8 @@ async def fold(request: Request) -> Response:
 
 
 @router.get("/search")
-def search(request: Request) -> Response:
-    session, user = require(request, "search")
+def search(request: Request, staff: Annotated[Staff, Depends(Needs("search"))]) -> Response:
+    session, user, _ = staff
     query = request.query_params.get("q", "")[:200]
     keys = request.app.state.keys
     hits: list[reading.SearchHit] = []
@@ -231,8 +229,8 @@ def search(request: Request) -> Response:
 
 
 @router.get("/log")
-def log_page(request: Request) -> Response:
-    session, _ = require(request, "log")
+def log_page(request: Request, staff: Annotated[Staff, Depends(Needs("log"))]) -> Response:
+    session = staff.session
     archive = request.app.state.keys.archive
     summary = summarise(archive)
     signed = checkpoints.signed_checkpoints(archive)
@@ -242,10 +240,9 @@ def log_page(request: Request) -> Response:
 
 
 @router.post("/log/verify")
-async def verify(request: Request) -> Response:
-    session, _ = require(request, "log")
-    await request.form(max_files=0, max_fields=5)
-    await check_csrf(request, session)
+async def verify(request: Request, staff: Annotated[Staff, Depends(Needs("log"))]
+                 ) -> Response:
+    session = staff.session
     archive = request.app.state.keys.archive
     report = await asyncio.to_thread(verification.verify_archive, archive)
     return page(request, "log.html", session, summary=summarise(archive),
@@ -254,9 +251,9 @@ async def verify(request: Request) -> Response:
 
 
 @router.get("/users")
-def users_page(request: Request) -> Response:
-    session, _ = require(request, "users")
-    return _users(request, session)
+def users_page(request: Request, staff: Annotated[Staff, Depends(Needs("users"))]
+               ) -> Response:
+    return _users(request, staff.session)
 
 
 def _users(request: Request, session: Session, *, status: int = 200,
@@ -267,10 +264,9 @@ def _users(request: Request, session: Session, *, status: int = 200,
 
 
 @router.post("/users")
-async def add_user(request: Request) -> Response:
-    session, user = require(request, "users")
-    form = await request.form(max_files=0, max_fields=20)
-    await check_csrf(request, session)
+async def add_user(request: Request,
+                   staff: Annotated[Staff, Depends(Needs("users", fields=20))]) -> Response:
+    session, user, form = staff
     keys = request.app.state.keys
     username = _field(form, "username", 64).strip().lower()
     roles = [str(role) for role in form.getlist("roles")]
@@ -288,10 +284,10 @@ async def add_user(request: Request) -> Response:
 
 
 @router.post("/users/{username}/{change}")
-async def change_user(request: Request, username: str, change: str) -> Response:
-    session, user = require(request, "users")
-    form = await request.form(max_files=0, max_fields=20)
-    await check_csrf(request, session)
+async def change_user(request: Request, username: str, change: str,
+                      staff: Annotated[Staff, Depends(Needs("users", fields=20))]
+                      ) -> Response:
+    session, user, form = staff
     if change not in ("disable", "enable", "roles"):
         raise HTTPException(404, "There is no such page.")
     archive = request.app.state.keys.for_user(user)

@@ -12,10 +12,10 @@ import queue
 import threading
 from collections.abc import AsyncGenerator, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pyrage
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.responses import Response, StreamingResponse
 
 from bearwitness.crypto.keys import parse_identities
@@ -25,7 +25,7 @@ from bearwitness.errors import ArchiveError, BearWitnessError, InputError, Tampe
 from bearwitness.services import audit, browse, intake_web, media, reading
 from bearwitness.web.i18n import N_
 from bearwitness.web.rendering import label
-from bearwitness.web.workbench.auth import check_csrf, require
+from bearwitness.web.workbench.auth import Needs, Staff
 from bearwitness.web.workbench.common import error_response, message, page, redirect
 from bearwitness.web.workbench.state import Session
 
@@ -71,8 +71,9 @@ def _kind(word: str) -> str:
 
 
 @router.get("/records/{kind}")
-def list_page(request: Request, kind: str) -> Response:
-    session, _ = require(request, "view")
+def list_page(request: Request, kind: str, staff: Annotated[Staff, Depends(Needs("view"))]
+              ) -> Response:
+    session = staff.session
     kind = _kind(kind)
     size = request.app.state.settings.page_size
     try:
@@ -151,8 +152,9 @@ def _detail(request: Request, session: Session, record_id: str, *, status: int =
 
 
 @router.get("/records/{kind}/{record_id}")
-def detail(request: Request, kind: str, record_id: str) -> Response:
-    session, _ = require(request, "view")
+def detail(request: Request, kind: str, record_id: str,
+           staff: Annotated[Staff, Depends(Needs("view"))]) -> Response:
+    session = staff.session
     _kind(kind)
     try:
         matches = reading.kind_of(record_id) == kind
@@ -164,10 +166,9 @@ def detail(request: Request, kind: str, record_id: str) -> Response:
 
 
 @router.post("/records/{kind}/{record_id}/reveal")
-async def reveal(request: Request, kind: str, record_id: str) -> Response:
-    session, user = require(request, "reveal")
-    await request.form(max_files=0, max_fields=5)
-    await check_csrf(request, session)
+async def reveal(request: Request, kind: str, record_id: str,
+                 staff: Annotated[Staff, Depends(Needs("reveal"))]) -> Response:
+    session, user, _ = staff
     keys = request.app.state.keys
     if keys.locked:
         return message(request, session, "Locked", "Revealing needs an unlock.", status=409)
@@ -179,19 +180,17 @@ async def reveal(request: Request, kind: str, record_id: str) -> Response:
 
 
 @router.post("/records/{kind}/{record_id}/hide")
-async def hide(request: Request, kind: str, record_id: str) -> Response:
-    session, _ = require(request, "view")
-    await request.form(max_files=0, max_fields=5)
-    await check_csrf(request, session)
+async def hide(request: Request, kind: str, record_id: str,
+               staff: Annotated[Staff, Depends(Needs("view"))]) -> Response:
+    session = staff.session
     session.revealed.discard(record_id)
     return redirect(f"/records/{kind}/{record_id}")
 
 
 @router.post("/records/document/{record_id}/reply")
-async def reply(request: Request, record_id: str) -> Response:
-    session, user = require(request, "triage")
-    form = await request.form(max_files=0, max_fields=5)
-    await check_csrf(request, session)
+async def reply(request: Request, record_id: str,
+                staff: Annotated[Staff, Depends(Needs("triage"))]) -> Response:
+    session, user, form = staff
     keys = request.app.state.keys
     try:
         record = reading.open_full(keys.archive, record_id)
@@ -209,8 +208,8 @@ async def reply(request: Request, record_id: str) -> Response:
                    notice=N_("The reply was sealed for the source."))
 
 
-def _evidence(request: Request, record_id: str) -> tuple[Session, Evidence]:
-    session, user = require(request, "reveal")
+def _evidence(request: Request, staff: Staff, record_id: str) -> tuple[Session, Evidence]:
+    session, user, _ = staff
     keys = request.app.state.keys
     record = reading.open_full(keys.archive, record_id)  # LockedError while locked
     if not isinstance(record, Evidence):
@@ -306,8 +305,9 @@ async def plaintext_chunks(path: Path, identity: str | Sequence[str], *, expecte
 
 
 @router.get("/evidence/{record_id}/download")
-def download(request: Request, record_id: str) -> Response:
-    session, record = _evidence(request, record_id)
+def download(request: Request, record_id: str,
+             staff: Annotated[Staff, Depends(Needs("reveal"))]) -> Response:
+    session, record = _evidence(request, staff, record_id)
     assert session.user is not None
     archive = request.app.state.keys.archive
     blob = archive.blobs / f"{record.id}.age"
@@ -331,8 +331,9 @@ def download(request: Request, record_id: str) -> Response:
 
 
 @router.get("/evidence/{record_id}/preview")
-async def preview(request: Request, record_id: str) -> Response:
-    _, record = _evidence(request, record_id)
+async def preview(request: Request, record_id: str,
+                  staff: Annotated[Staff, Depends(Needs("reveal"))]) -> Response:
+    _, record = _evidence(request, staff, record_id)
     if record.media_type not in media.IMAGE_TYPES:
         raise HTTPException(404, "Only images have a preview.")
     archive = request.app.state.keys.archive
