@@ -4,7 +4,6 @@ pseudonym. Through the workbench's pages, the service, and the real command."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -79,11 +78,9 @@ def test_an_admin_grants_no_reading_role_and_every_change_is_logged(team: Team) 
     logged = _account_entries(archive)
     assert [(e["actor"], e["record_id"]) for e in logged[-2:]] == [
         (admin, newcomer), (admin, users.pseudonym_of(archive.engine, "documenter"))]
-    # The commitment is to public facts (all-zero salt): anyone can recompute it.
-    keyring = hashlib.sha256((archive.folder / "keyring.json").read_bytes())
+    # The commitment is to public facts (all-zero salt, no keyring): anyone can recompute it.
     assert logged[-2]["commitment"] == commit(bytes(SALT_SIZE), canonical_json({
-        "account": newcomer, "change": "user_add", "roles": "auditor", "event": "account",
-        "keyring_sha256": keyring.hexdigest()}))
+        "account": newcomer, "change": "user_add", "roles": "auditor", "event": "account"}))
     trail = audit.recent(archive.engine, limit=5)
     assert (trail[0].action, trail[0].actor) == ("user_roles", admin)
     assert (trail[1].action, trail[1].target) == ("user_add", newcomer)

@@ -62,15 +62,24 @@ def record_event(archive: Archive, kind: str, detail: dict[str, str]) -> int:
 
 
 def event_entry(archive: Archive, kind: str, detail: dict[str, str], *,
-                record_id: str = "keyring", actor: str | None = None) -> LogEntry:
+                record_id: str = "keyring", actor: str | None = None,
+                keyring: bool = True) -> LogEntry:
     """The entry of an archive event, for a caller that appends it in its own transaction
-    (a change to an account names the account's pseudonym as ``record_id``)."""
-    keyring = (archive.folder / KEYRING).read_bytes()
-    data = canonical_json({**detail, "event": kind,
-                           "keyring_sha256": hashlib.sha256(keyring).hexdigest()})
+    (a change to an account names the account's pseudonym as ``record_id``).
+
+    ``keyring=False`` leaves the keyring's hash out: the entry can then be recomputed from
+    ``detail`` alone, whatever keyring comes later (a change to an account).
+    """
+    held = (archive.folder / KEYRING).read_bytes() if keyring else None
     return LogEntry(kind=kind, record_type="archive", record_id=record_id, version=0,
-                    commitment=commit(bytes(SALT_SIZE), data), actor=actor or archive.actor,
-                    time=format_time(archive.clock()))
+                    commitment=event_commitment(kind, detail, keyring=held),
+                    actor=actor or archive.actor, time=format_time(archive.clock()))
+
+
+def event_commitment(kind: str, detail: dict[str, str], *, keyring: bytes | None) -> str:
+    """What an event's entry commits to: ``detail``, and the keyring's hash when given."""
+    held = {} if keyring is None else {"keyring_sha256": hashlib.sha256(keyring).hexdigest()}
+    return commit(bytes(SALT_SIZE), canonical_json({**detail, "event": kind, **held}))
 
 
 def kept_row_problem(name: str, entry: LogEntry | None, commitment: str,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import hmac
+import itertools
 import re
 import secrets
 import threading
@@ -35,6 +36,7 @@ from bearwitness.errors import BearWitnessError, InputError, LockedError
 from bearwitness.services import audit, ledger
 from bearwitness.services.archive import Archive
 from bearwitness.store.schema import web_users
+from bearwitness.tlog.entry import LogEntry
 
 ROLES = ("documenter", "analyst", "custodian", "auditor", "admin")
 # The roles that read sealed content (the workbench's view, reveal and search), and the
@@ -224,10 +226,62 @@ def _log_change(connection: Connection, archive: Archive, action: str, pseudonym
     actor = by.actor if by is not None else archive.actor
     audit.record(archive.engine, at=archive.now(), actor=actor, action=action,
                  target=pseudonym, connection=connection)
-    entry = ledger.event_entry(archive, "account", {
-        "account": pseudonym, "change": action, "roles": ",".join(sorted(roles))},
-        record_id=pseudonym, actor=actor)
+    # No keyring hash: verify recomputes the entry from the account alone, after any reshare.
+    entry = ledger.event_entry(archive, "account", _account_detail(pseudonym, action, roles),
+                               record_id=pseudonym, actor=actor, keyring=False)
     ledger.append_entries(connection, [entry])
+
+
+ACCOUNT_CHANGES = ("user_add", "user_roles", "user_disable", "user_enable")
+
+
+def _account_detail(pseudonym: str, change: str, roles: frozenset[str]) -> dict[str, str]:
+    return {"account": pseudonym, "change": change, "roles": ",".join(sorted(roles))}
+
+
+def account_problems(connection: Connection, logged: list[tuple[int, LogEntry]]
+                     ) -> list[str]:
+    """Where the accounts in the database differ from their ``account`` log entries.
+
+    An entry commits, with an all-zero salt, to the account's pseudonym, the change and
+    the roles after it, so it is read back by trying each change and set of roles (4 x 32).
+    Replayed in log order, the changes must end in each account's row: its roles, and
+    whether it is disabled. A row with no entry was made past the log (or before accounts
+    were logged); an edited role or flag no longer matches its last change.
+    """
+    role_sets = [frozenset(chosen) for size in range(len(ROLES) + 1)
+                 for chosen in itertools.combinations(ROLES, size)]
+    problems: list[str] = []
+    state: dict[str, tuple[frozenset[str], bool, int]] = {}  # roles, disabled, entry
+    for index, entry in logged:
+        account = entry.record_id
+        found = next(((change, roles) for change in ACCOUNT_CHANGES for roles in role_sets
+                      if ledger.event_commitment("account", _account_detail(
+                          account, change, roles), keyring=None) == entry.commitment), None)
+        if found is None:
+            problems.append(f"entry {index}: the account entry for {account} matches no "
+                            "change of an account")
+            continue
+        change, roles = found
+        before = state.get(account)
+        disabled = {"user_disable": True, "user_enable": False, "user_add": False}.get(
+            change, before[1] if before else False)
+        state[account] = (roles, disabled, index)
+    for row in connection.execute(select(web_users.c.pseudonym, web_users.c.roles,
+                                         web_users.c.disabled)).all():
+        kept = state.pop(row.pseudonym, None) if row.pseudonym else None
+        if kept is None:
+            problems.append(
+                f"account {row.pseudonym or '(without a pseudonym)'} is in the database but "
+                "not in the log (added to the database directly, or made before accounts "
+                "were logged: if it is genuine, set its roles again to log it)")
+        elif (frozenset(row.roles.split(",")) - {""}, bool(row.disabled)) != kept[:2]:
+            problems.append(f"account {row.pseudonym}: its roles or its disabled flag differ "
+                            f"from its last logged change (entry {kept[2]}): changed in the "
+                            "database directly")
+    problems += [f"account {account} is logged (entry {index}) but gone from the database "
+                 "(removed)" for account, (_, _, index) in sorted(state.items())]
+    return problems
 
 
 def list_users(engine: Engine) -> list[User]:

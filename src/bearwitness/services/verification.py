@@ -19,7 +19,9 @@
 5. every estimate run kept, every link run (with its pairs and clusters, when
    unlocked) and every review decision, against its logged commitment;
 6. the inbox: a batch taken in that a fold failed on is a problem (acknowledged,
-   yet not in the archive); batches still waiting are counted.
+   yet not in the archive); batches still waiting are counted;
+7. every staff account (``web_users``) against its ``account`` entries: its roles
+   and disabled flag must be what its last logged change left.
 
 Entries appended after the newest checkpoint are checked against the database
 but are not yet covered by a signature: the report counts them.
@@ -59,6 +61,7 @@ from bearwitness.services.sealing import (
     open_version_data,
     row_digest,
 )
+from bearwitness.services.users import account_problems
 from bearwitness.store import rows as store
 from bearwitness.tlog.entry import LogEntry, commit, parse_entry
 from bearwitness.tlog.note import NoteVerifier
@@ -187,6 +190,7 @@ def _check_records(archive: Archive, entries: dict[int, bytes],
     estimates: dict[str, LogEntry] = {}
     link_runs: dict[str, LogEntry] = {}
     link_reviews: dict[str, LogEntry] = {}
+    accounts: list[tuple[int, LogEntry]] = []
     for index in sorted(entries):
         try:
             entry = parse_entry(entries[index])
@@ -195,6 +199,8 @@ def _check_records(archive: Archive, entries: dict[int, bytes],
             continue
         if entry.kind == "estimate":
             estimates[entry.record_id] = entry
+        elif entry.kind == "account":
+            accounts.append((index, entry))
         elif entry.kind == "link_decision":
             kept = link_runs if entry.record_type == "link_run" else link_reviews
             kept[entry.record_id] = entry
@@ -235,6 +241,7 @@ def _check_records(archive: Archive, entries: dict[int, bytes],
             _check_current_rows(archive, connection, kind, by_version, report)
         report.problems += estimate_problems(archive, connection, estimates)
         report.problems += _linkage_problems(archive, connection, link_runs, link_reviews)
+        report.problems += account_problems(connection, accounts)
 
 
 def _linkage_problems(archive: Archive, connection: Connection, runs: dict[str, LogEntry],
