@@ -197,6 +197,10 @@ def verify(
     if report.inbox_waiting:
         console.print(f"[yellow]{report.inbox_waiting} inbox batch(es) taken in, not yet "
                       "written in[/]: they are at the next unlock.")
+    if report.leftover_files:
+        console.print(f"[yellow]{len(report.leftover_files)} file(s) in blobs/ belong to no "
+                      "record[/] (left by a write killed before it finished; nothing it wrote "
+                      "is in the archive): the next write with files removes them.")
     if report.uncovered:
         console.print(f"[yellow]{report.uncovered} entry(ies) not yet covered by a signed "
                       "checkpoint[/]: run `bearwitness log checkpoint`.")

@@ -45,7 +45,7 @@ from bearwitness.crypto.files import check_file
 from bearwitness.domain.records import RECORD_TYPES
 from bearwitness.errors import BearWitnessError, VerificationError
 from bearwitness.intake.importers import sha256_file
-from bearwitness.services import inbox
+from bearwitness.services import inbox, writing
 from bearwitness.services.archive import Archive
 from bearwitness.services.checkpoints import (
     latest_checkpoint,
@@ -83,6 +83,7 @@ class ArchiveVerification:
     key: str = ""  # the log key the checkpoints were checked with (a vkey), once known
     pinned: bool = False  # that key was given by the caller, not read from log.vkey
     inbox_waiting: int = 0  # batches taken in, not yet folded
+    leftover_files: list[str] = field(default_factory=list)  # in blobs/, no record's
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -113,6 +114,8 @@ def verify_archive(archive: Archive, *, against: Sequence[bytes] = (),
     entries: dict[int, bytes] = {**queued, **logged}
     _check_records(archive, entries, report)
     _check_inbox(archive, report)
+    # Not tampering: a write killed before its commit; the next write with files removes them.
+    report.leftover_files = writing.orphan_files(archive)
     return report
 
 

@@ -2,23 +2,28 @@
 
 Unlocked, a batch is sealed and written in one transaction together with its
 version rows and transparency-log entries; evidence files are sealed into the
-blob store first and removed again if the transaction fails. Locked, the batch
+blob store first and removed again if the transaction fails. A write killed
+between the two leaves its files in ``blobs/`` with no record: while it places
+files, a writer holds ``.blobs.lock``, so the next one knows such a file (or a
+temporary one) belongs to nobody and removes it. Locked, the batch
 is checked the same way and then sealed to the archive's public key into the
 inbox (:mod:`bearwitness.services.inbox`), to be written at the next unlock.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import filecmp
 import hashlib
 import os
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from bearwitness.crypto.files import decrypt_bytes, encrypt_file
 from bearwitness.domain.records import RECORD_TYPES, Evidence, Record, id_number, record_type
@@ -34,12 +39,13 @@ from bearwitness.services.sealing import (
     seal_record,
 )
 from bearwitness.store import rows as store
-from bearwitness.store.schema import folded_submissions
+from bearwitness.store.schema import folded_submissions, record_versions
 from bearwitness.tlog.entry import LogEntry
 
 # Write order that satisfies foreign keys inside one batch.
 ORDER = ["source", "person", "event", "document", "evidence", "act", "person_record", "claim",
          "intervention"]
+BLOB_LOCK = ".blobs.lock"  # held from a write's first file in blobs/ to its commit
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,17 +129,27 @@ def write_records(
     anywhere loses none. ``batch``: the marks of an inbox batch, written as
     folded in the same transaction.
     """
+    archive.require_secrets()
+    files, sealed_files = files or {}, sealed_files or {}
+    records = list(records)
+    placing = _placing(archive) if any(isinstance(r, Evidence) for r in records) \
+        else contextlib.nullcontext()
+    with placing:
+        return _write(archive, records, files, sealed_files, operation, batch)
+
+
+def _write(archive: Archive, records: list[Record], files: dict[str, Path],
+           sealed_files: dict[str, Path], operation: str, batch: Sequence[str]) -> WriteResult:
     secrets = archive.require_secrets()
     sealer, search_key, at = archive.sealer, secrets.subkey(SEARCH_KEY_PURPOSE), archive.now()
-    files, sealed_files = files or {}, sealed_files or {}
     placed: list[Path] = []  # blobs this write made: removed again if it fails
-    records = list(records)
     try:
         for position, record in enumerate(records):
             if not isinstance(record, Evidence):
                 continue
             target = archive.blobs / f"{record.id}.age"
             if record.id in files:
+                _clear_orphan(archive, target, record.id)
                 try:  # never over another record's file, even in a race for the same id
                     digest = encrypt_file(files[record.id], target, archive.recipient,
                                           exclusive=True)
@@ -150,6 +166,8 @@ def write_records(
                 # Opened once to prove it is the file the record describes.
                 decrypt_bytes(sealed_files[record.id], secrets.identities,
                               expected_sha256=record.sha256, what=f"evidence {record.id}")
+                if not (target.exists() and os.path.samefile(sealed_files[record.id], target)):
+                    _clear_orphan(archive, target, record.id)
                 if _link(sealed_files[record.id], target, record.id):
                     placed.append(target)
         if any(record.id in sealed_files for record in records):
@@ -182,6 +200,54 @@ def write_records(
     for record in records:
         ids[record.KIND].append(record.id)
     return WriteResult(dict(ids), start)
+
+
+@contextlib.contextmanager
+def _placing(archive: Archive) -> Iterator[None]:
+    """Hold the blob lock (across processes and threads) and sweep what killed writes left.
+
+    Every writer of ``blobs/`` holds it until its commit, so a temporary file found
+    under it is a leftover of a killed write. (``inbox.fold`` holds its own lock
+    around this one, never the other way round.)
+    """
+    with (archive.folder / BLOB_LOCK).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            with os.scandir(archive.blobs) as found:
+                for item in found:
+                    if item.name.startswith(".") and item.name.endswith(".tmp"):
+                        Path(item.path).unlink(missing_ok=True)
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _clear_orphan(archive: Archive, target: Path, evidence_id: str) -> None:
+    """Remove ``target`` if no committed record or version names its id (under the lock).
+
+    Such a file was left by a write killed before its commit: it is no one's, and
+    keeping it would refuse this id for ever.
+    """
+    if not target.exists():
+        return
+    with archive.engine.connect() as connection:
+        named = store.existing_ids(connection, "evidence", [evidence_id]) or \
+            connection.scalar(select(record_versions.c.id).where(
+                record_versions.c.kind == "evidence", record_versions.c.id == evidence_id)
+                .limit(1))
+    if not named:
+        target.unlink(missing_ok=True)
+
+
+def orphan_files(archive: Archive) -> list[str]:
+    """Files in ``blobs/`` that no record names: left by writes killed before their commit,
+    removed by the next write that places files."""
+    with archive.engine.connect() as connection:
+        named = set(connection.scalars(select(record_versions.c.id).where(
+            record_versions.c.kind == "evidence")))
+    with os.scandir(archive.blobs) as found:
+        return sorted(item.name for item in found
+                      if item.name.endswith(".tmp") or item.name.removesuffix(".age") not in named)
 
 
 def _link(sealed: Path, target: Path, evidence_id: str) -> bool:
