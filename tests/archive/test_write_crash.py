@@ -22,8 +22,9 @@ from sqlalchemy.engine import base
 from bearwitness.crypto.kdf import KdfParams
 from bearwitness.crypto.keys import ArchiveSecrets
 from bearwitness.intake.importers import ImportRow
-from bearwitness.services import checkpoints, reading, writing
+from bearwitness.services import checkpoints, reading, storing
 from bearwitness.services.archive import Archive
+from bearwitness.services.inbox import Entry
 from bearwitness.services.verification import verify_archive
 from tests.conftest import PASSPHRASE
 
@@ -38,10 +39,9 @@ def _rows(files: Path) -> list[ImportRow]:
 
 
 def _write(archive: Archive, rows: list[ImportRow]) -> None:
-    """What `bearwitness import` does unlocked."""
-    records = writing.resolve_rows(archive, rows, "scans.csv")
-    files = {record.id: row.file for row, record in zip(rows, records, strict=True) if row.file}
-    writing.write_records(archive, records, files, operation="import")
+    """What `bearwitness import` and `add` do (unlocked, so written now)."""
+    storing.store(archive, [Entry(row.row, row.data, row.file) for row in rows], "scans.csv",
+                  "import")
 
 
 def _write_in_child(folder: Path, secrets: ArchiveSecrets, rows: list[ImportRow],

@@ -22,8 +22,9 @@ from bearwitness.cli.terminal import inert
 from bearwitness.domain.records import record_type
 from bearwitness.errors import InputError
 from bearwitness.intake.importers import ImportRow, read_import, sha256_file
-from bearwitness.services import audit, exporting, inbox, reading, writing
+from bearwitness.services import audit, exporting, reading, storing
 from bearwitness.services.archive import Archive
+from bearwitness.services.inbox import Entry
 
 KIND_ARGUMENT = typer.Argument(..., help="Kind of record: source, document, evidence, event, "
                                "act, person, person_record, claim, intervention.")
@@ -31,16 +32,14 @@ KIND_ARGUMENT = typer.Argument(..., help="Kind of record: source, document, evid
 
 def _store(archive: Archive, rows: list[ImportRow], source: str,
            operation: str = "create") -> None:
-    """Write now when unlocked; seal into the inbox when locked."""
-    if archive.locked:
-        batch = inbox.submit(archive, rows, source, operation)
-        console.print(f"Taken in {len(rows)} record(s), sealed to the archive's public key "
-                      f"(inbox batch {batch[:24]}…). They are added at the next unlock; "
+    """Write now when unlocked; seal into the inbox when locked (one use case for both)."""
+    result = storing.store(archive, [Entry(row.row, row.data, row.file) for row in rows],
+                           source, operation)
+    if result.batch is not None:
+        console.print(f"Taken in {result.count} record(s), sealed to the archive's public key "
+                      f"(inbox batch {result.batch[:24]}…). They are added at the next unlock; "
                       "references to records still waiting in the inbox are checked then.")
         return
-    records = writing.resolve_rows(archive, rows, source)
-    files = {record.id: row.file for row, record in zip(rows, records, strict=True) if row.file}
-    result = writing.write_records(archive, records, files, operation=operation)
     console.print(f"Added {result.count} record(s): "
                   + ", ".join(inert(", ".join(ids)) for ids in result.ids.values()))
 

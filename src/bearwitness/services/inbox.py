@@ -118,11 +118,18 @@ def submit(archive: Archive, rows: Sequence[ImportRow], source: str,
 
     ``operation`` (``create`` or ``import``) is what the log will say when it is folded.
     """
+    return submit_entries(archive, [Entry(row.row, row.data, row.file) for row in rows],
+                          source, operation)
+
+
+def submit_entries(archive: Archive, entries: Sequence[Entry], source: str,
+                   operation: str = "create") -> str:
+    """:func:`submit` for entries whose files may be bytes (the workbench's uploads)."""
     # The checks of an unlocked write, except references to records that may be
     # waiting in the inbox: those are checked when the batch is folded.
-    resolve_rows(archive, rows, source, inbox_waiting=bool(pending(archive)))
+    resolve_rows(archive, [ImportRow(entry.row, dict(entry.data)) for entry in entries],
+                 source, inbox_waiting=bool(pending(archive)))
     sweep(archive.inbox)
-    entries = [Entry(row.row, row.data, row.file) for row in rows]
     return write_batch(archive.inbox, archive.recipient, entries, source=source,
                        actor=archive.actor, operation=operation)
 

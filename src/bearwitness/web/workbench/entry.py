@@ -13,14 +13,13 @@ from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
-from bearwitness.crypto.seal import seal_for_recipient
 from bearwitness.domain.counts import QualifiedCount
 from bearwitness.domain.dates import PartialDateRange
 from bearwitness.domain.records import RECORD_TYPES
 from bearwitness.errors import BearWitnessError, ImportRejected, InputError
-from bearwitness.intake.importers import ImportRow
-from bearwitness.services import intake_web, writing
+from bearwitness.services import intake_web, storing
 from bearwitness.services.archive import Archive
+from bearwitness.services.inbox import Entry
 from bearwitness.services.users import User
 from bearwitness.store.rows import next_number
 from bearwitness.web.workbench.auth import Needs, Staff
@@ -45,32 +44,16 @@ def id_factory(archive: Archive, locked: bool) -> Callable[[str], str]:
 def store_rows(keys: KeyHolder, user: User, rows: Rows, labels: list[str]) -> str:
     """Write (unlocked) or seal into the inbox (locked), all or nothing; says what happened."""
     archive = keys.for_user(user)
-    for (data, _), where in zip(rows, labels, strict=True):
-        try:
-            RECORD_TYPES[str(data["type"])].from_dict(data)
-        except InputError as error:
-            raise InputError(f"{where}: {error.message}", hint=error.hint) from None
-    if archive.locked:
-        intake_web.seal_into_inbox(archive.inbox, archive.recipient, rows, source="workbench",
-                                   actor=archive.actor)
-        return (f"{len(rows)} record(s) were sealed into the inbox; they are written in at "
+    entries = [Entry(number, data, content)
+               for number, (data, content) in enumerate(rows, start=1)]
+    try:
+        result = storing.store(archive, entries, "the form")
+    except ImportRejected as error:  # the form's own words for the row: "victim 2's act"
+        raise InputError(f"{labels[error.row - 1]}: {error.reason}",
+                         hint="Correct it and save again.") from None
+    if result.batch is not None:
+        return (f"{result.count} record(s) were sealed into the inbox; they are written in at "
                 "the next unlock.")
-    import_rows = [ImportRow(number, data) for number, (data, _) in enumerate(rows, start=1)]
-    try:
-        records = writing.resolve_rows(archive, import_rows, "the form")
-    except ImportRejected as error:
-        raise InputError(f"{labels[error.row - 1]}: {error.reason}", hint=error.hint) from None
-    sealed: dict[str, Any] = {}
-    try:
-        for (data, content) in rows:
-            if content is not None:
-                path = archive.inbox / f".upload-{data['id']}.age"
-                path.write_bytes(seal_for_recipient(content, archive.recipient))
-                sealed[str(data["id"])] = path
-        result = writing.write_records(archive, records, sealed_files=sealed)
-    finally:
-        for path in sealed.values():
-            path.unlink(missing_ok=True)
     return "Written: " + ", ".join(", ".join(ids) for ids in result.ids.values()) + "."
 
 
