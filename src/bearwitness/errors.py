@@ -10,6 +10,7 @@ nothing of either.
     ├── InputError            bad input from a user: a file, a field, a flag
     │   └── ImportRejected    a whole import refused; names the row and reason
     ├── ArchiveError          no archive at that path, one already there, wrong version
+    │   └── IdTaken           another write took a record's id first; nothing was written
     ├── NotFound              no record with that id
     ├── LockedError           reading needs an unlock, and the archive is locked
     ├── UnlockError           wrong passphrase, too few or bad custodian shares
@@ -58,6 +59,12 @@ class ImportRejected(InputError):
 
 class ArchiveError(BearWitnessError):
     code = "archive"
+
+
+class IdTaken(ArchiveError):
+    """Two writes gave themselves the same new id; the one that committed first keeps it."""
+
+    code = "id_taken"
 
 
 class NotFound(BearWitnessError):

@@ -89,13 +89,15 @@ def add(
     if attach:
         if kind != "document":
             raise InputError("--attach is for documents", hint="Add evidence with --file.")
-        data.setdefault("id", _next_id(folder, "document"))
-        for number, path in enumerate(attach, start=2):
+        for path in attach:
             if not path.is_file():
                 raise InputError(f"no file at {path}", hint="Check the path.")
-            rows.append(ImportRow(number, {"type": "evidence", "document_id": data["id"],
-                                           "fictional": fictional, **_describe_file(path)}, path))
     with open_archive(folder) as archive:
+        if attach:  # the files name their document (numbered, as before, even locked)
+            data.setdefault("id", storing.id_factory(archive, locked=False)("document"))
+            rows += [ImportRow(number, {"type": "evidence", "document_id": data["id"],
+                                        "fictional": fictional, **_describe_file(path)}, path)
+                     for number, path in enumerate(attach, start=2)]
         _store(archive, rows, "the command line")
 
 
@@ -103,13 +105,6 @@ def _describe_file(path: Path) -> dict[str, Any]:
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     return {"filename": path.name, "media_type": media_type, "size": path.stat().st_size,
             "sha256": sha256_file(path)}
-
-
-def _next_id(folder: Path, kind: str) -> str:
-    from bearwitness.store.rows import next_number
-
-    with open_archive(folder) as archive, archive.engine.connect() as connection:
-        return f"{record_type(kind).PREFIX}-{next_number(connection, kind):04d}"
 
 
 def import_file(

@@ -8,23 +8,33 @@ record check and every reference check that needs no key), so a batch refused
 unlocked is refused locked too, and nothing is acknowledged that a fold would
 refuse. The one difference: locked, a reference to a record that may still be
 waiting, sealed, in the inbox is checked when the batches are folded.
+
+New ids are numbered before the transaction that writes them (the records are
+sealed under their ids first); the insert, and the file's name in ``blobs/``,
+are unique, so a write that another took its ids from writes nothing and is
+numbered again (:data:`ATTEMPTS` times), and concurrent writers all succeed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bearwitness.crypto.seal import seal_for_recipient
-from bearwitness.errors import ImportRejected
+from bearwitness.domain.records import RECORD_TYPES
+from bearwitness.errors import IdTaken, ImportRejected
 from bearwitness.intake.importers import ImportRow
-from bearwitness.services import inbox
+from bearwitness.services import inbox, intake_web
 from bearwitness.services.archive import Archive
 from bearwitness.services.inbox import Entry
 from bearwitness.services.writing import resolve_rows, write_records
+from bearwitness.store.rows import next_number
+
+ATTEMPTS = 20  # writes that lose the race for their new ids, in a row, before giving up
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,21 @@ def store(archive: Archive, entries: Sequence[Entry], source: str,
     if archive.locked:
         return StoreResult(len(entries), batch=inbox.submit_entries(
             archive, entries, source, operation))
+    numbered = any(not entry.data.get("id") for entry in entries)
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return _write_now(archive, entries, source, operation)
+        except IdTaken:
+            # New ids are numbered before the transaction that writes them; a concurrent
+            # write that committed first took them, and nothing of this one was written:
+            # numbered again, after the winner's. Ids the rows give are the rows' own.
+            if not numbered or attempt == ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _write_now(archive: Archive, entries: Sequence[Entry], source: str,
+               operation: str) -> StoreResult:
     rows = [ImportRow(entry.row, dict(entry.data)) for entry in entries]
     records = resolve_rows(archive, rows, source)
     files: dict[str, Path] = {}
@@ -68,6 +93,17 @@ def store(archive: Archive, entries: Sequence[Entry], source: str,
         for path in sealed.values():
             path.unlink(missing_ok=True)
     return StoreResult(result.count, result.ids)
+
+
+def id_factory(archive: Archive, locked: bool | None = None) -> Callable[[str], str]:
+    """Ids for rows that must name each other (a document and its files, an incident):
+    numbered when writing now (a write that loses them to another says so, IdTaken);
+    random while locked, so that two batches in the inbox never clash."""
+    if archive.locked if locked is None else locked:
+        return lambda kind: intake_web.random_id(RECORD_TYPES[kind].PREFIX)
+    with archive.engine.connect() as connection:
+        counters = {kind: itertools.count(next_number(connection, kind)) for kind in RECORD_TYPES}
+    return lambda kind: f"{RECORD_TYPES[kind].PREFIX}-{next(counters[kind]):04d}"
 
 
 def _pinned(entry: Entry, source: str) -> Entry:

@@ -24,10 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 
 from bearwitness.crypto.files import decrypt_bytes, encrypt_file
 from bearwitness.domain.records import RECORD_TYPES, Evidence, Record, id_number, record_type
-from bearwitness.errors import ArchiveError, ImportRejected, InputError, NotFound
+from bearwitness.errors import IdTaken, ImportRejected, InputError, NotFound
 from bearwitness.intake.importers import ImportRow, sha256_file
 from bearwitness.services.archive import Archive
 from bearwitness.services.ledger import append_entries, sync_log
@@ -75,12 +76,14 @@ def resolve_rows(archive: Archive, rows: Sequence[ImportRow], source: str,
             if number is not None and kind in counters:
                 counters[kind] = max(counters[kind], number + 1)
         records: list[tuple[ImportRow, Record]] = []
+        numbered: set[tuple[str, str]] = set()  # the ids given here, not by the rows
         for row in rows:
             data = dict(row.data)
             try:
                 cls = record_type(data.get("type"))  # type: ignore[arg-type]  # it checks
                 if not data.get("id"):
                     data["id"] = f"{cls.PREFIX}-{counters[cls.KIND]:04d}"
+                    numbered.add((cls.KIND, data["id"]))
                     counters[cls.KIND] += 1
                 records.append((row, cls.from_dict(data)))
             except InputError as error:
@@ -92,6 +95,10 @@ def resolve_rows(archive: Archive, rows: Sequence[ImportRow], source: str,
         for kind, items in by_kind.items():
             taken = store.existing_ids(connection, kind, [record.id for _, record in items])
             for row, record in items:
+                if record.id in taken and (kind, record.id) in numbered:
+                    raise IdTaken(f"another write took {kind} {record.id} while this one was "
+                                  "being numbered; nothing was written",
+                                  hint="Save again: new records get new ids.")
                 if record.id in taken:
                     raise ImportRejected(source, row.row,
                                          f"{kind} {record.id} already exists in the archive")
@@ -181,8 +188,13 @@ def _write(archive: Archive, records: list[Record], files: dict[str, Path],
             by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
             for item in sealed:
                 by_kind[item.version.kind].append(item.row)
-            for kind in ORDER:
-                store.insert_records(connection, kind, by_kind[kind])
+            try:  # the ids were checked before the transaction: another may have won since
+                for kind in ORDER:
+                    store.insert_records(connection, kind, by_kind[kind])
+            except IntegrityError:
+                raise IdTaken("another write took one of these records' ids first; nothing "
+                              "was written", hint="Save again: new records get new ids."
+                              ) from None
             store.insert_versions(connection, [item.version for item in sealed])
             start = append_entries(connection, [
                 log_entry(item, operation, None, archive.blobs / f"{item.version.id}.age"
@@ -271,8 +283,8 @@ def fsync_directory(path: Path) -> None:
         os.close(handle)
 
 
-def _taken(evidence_id: str) -> ArchiveError:
-    return ArchiveError(f"evidence {evidence_id} already has a file in the archive",
+def _taken(evidence_id: str) -> IdTaken:
+    return IdTaken(f"evidence {evidence_id} already has a file in the archive",
                         hint="Another write took this id first; nothing was changed. "
                         "Save again: it gets a new id.")
 

@@ -5,7 +5,6 @@ and adding documents with evidence files. Works unlocked (written at once) and l
 from __future__ import annotations
 
 import asyncio
-import itertools
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -15,13 +14,11 @@ from starlette.responses import Response
 
 from bearwitness.domain.counts import QualifiedCount
 from bearwitness.domain.dates import PartialDateRange
-from bearwitness.domain.records import RECORD_TYPES
 from bearwitness.errors import BearWitnessError, ImportRejected, InputError
 from bearwitness.services import intake_web, storing
 from bearwitness.services.archive import Archive
 from bearwitness.services.inbox import Entry
 from bearwitness.services.users import User
-from bearwitness.store.rows import next_number
 from bearwitness.web.workbench.auth import Needs, Staff
 from bearwitness.web.workbench.common import message, page, sentence
 from bearwitness.web.workbench.state import KeyHolder
@@ -34,11 +31,7 @@ Rows = list[tuple[dict[str, Any], bytes | None]]
 
 def id_factory(archive: Archive, locked: bool) -> Callable[[str], str]:
     """New ids: numbered when writing now; random while locked, so inbox batches never clash."""
-    if locked:
-        return lambda kind: intake_web.random_id(RECORD_TYPES[kind].PREFIX)
-    with archive.engine.connect() as connection:
-        counters = {kind: itertools.count(next_number(connection, kind)) for kind in RECORD_TYPES}
-    return lambda kind: f"{RECORD_TYPES[kind].PREFIX}-{next(counters[kind]):04d}"
+    return storing.id_factory(archive, locked)
 
 
 def store_rows(keys: KeyHolder, user: User, rows: Rows, labels: list[str]) -> str:

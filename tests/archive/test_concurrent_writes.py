@@ -1,0 +1,65 @@
+"""Writers that add records without ids at the same moment all succeed, with distinct ids."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bearwitness.intake.importers import ImportRow
+from bearwitness.services import checkpoints, reading, storing, writing
+from bearwitness.services.archive import Archive
+from bearwitness.services.inbox import Entry
+from bearwitness.services.verification import verify_archive
+
+WRITERS = 4
+BATCHES = 5
+
+
+@pytest.mark.parametrize("with_files", [False, True], ids=["records", "with-files"])
+def test_concurrent_writers_without_ids_all_succeed(archive: Archive, tmp_path: Path,
+                                                    with_files: bool) -> None:
+    """Records alone race in the database; with files, for the file's name in blobs/ too."""
+    writing.write_records(archive, writing.resolve_rows(archive, [
+        ImportRow(1, {"type": "document", "id": "D-0001", "text": "FICTIONAL account"})], "t"))
+    scans = []
+    for number in range(WRITERS * BATCHES):
+        scan = tmp_path / f"scan{number}.pdf"
+        scan.write_bytes(b"%PDF FICTIONAL " + str(number).encode() * 200)
+        scans.append(scan)
+    start = threading.Barrier(WRITERS)
+    failures: list[BaseException] = []
+
+    def writer(number: int) -> None:
+        try:
+            own = Archive.open(archive.folder, secrets=archive.require_secrets())
+            try:
+                start.wait()
+                for batch in range(BATCHES):
+                    scan = scans[number * BATCHES + batch]
+                    entries = [Entry(1, {"type": "person",
+                                         "full_name": f"FICTIONAL {number}/{batch}"})]
+                    if with_files:
+                        entries.append(Entry(2, {"type": "evidence", "document_id": "D-0001"},
+                                             scan))
+                    storing.store(own, entries, f"writer {number}")
+            finally:
+                own.close()
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    for kind in ("person", "evidence") if with_files else ("person",):
+        ids = Counter(view.id for view in reading.list_records(archive, kind))
+        assert len(ids) == WRITERS * BATCHES and set(ids.values()) == {1}, (kind, ids)
+    checkpoints.sign_new_checkpoint(archive)
+    report = verify_archive(archive)
+    assert report.problems == [] and report.leftover_files == []
+    assert report.files_checked == (WRITERS * BATCHES if with_files else 0)
