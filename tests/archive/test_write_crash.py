@@ -32,16 +32,18 @@ STEPS = [(os, "link"), (os, "unlink"), (os, "replace"), (os, "rename"), (os, "fs
          (base.Connection, "_commit_impl")]
 
 
-def _rows(files: Path) -> list[ImportRow]:
+def _rows(files: Path, upload: bool) -> list[ImportRow]:
     return [ImportRow(1, {"type": "document", "text": "FICTIONAL account"}),
-            *[ImportRow(number, {"type": "evidence", "document_id": "D-0001"},
+            *[ImportRow(number, {"type": "evidence", "document_id": "D-0001", "upload": upload},
                         files / f"scan{number}.pdf") for number in (2, 3)]]
 
 
 def _write(archive: Archive, rows: list[ImportRow]) -> None:
-    """What `bearwitness import` and `add` do (unlocked, so written now)."""
-    storing.store(archive, [Entry(row.row, row.data, row.file) for row in rows], "scans.csv",
-                  "import")
+    """What `bearwitness import` and `add` do (unlocked, so written now); with ``row.data``
+    marked ``upload``, what the workbench does with uploaded bytes."""
+    storing.store(archive, [Entry(row.row, {k: v for k, v in row.data.items() if k != "upload"},
+                                  row.file.read_bytes() if row.data.get("upload") and row.file
+                                  else row.file) for row in rows], "scans.csv", "import")
 
 
 def _write_in_child(folder: Path, secrets: ArchiveSecrets, rows: list[ImportRow],
@@ -91,7 +93,9 @@ def _check_next_write(folder: Path, secrets: ArchiveSecrets, rows: list[ImportRo
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork() to kill a write mid-way")
-def test_a_write_killed_at_any_step_needs_no_repair(tmp_path: Path, kdf: KdfParams) -> None:
+@pytest.mark.parametrize("upload", [False, True], ids=["files", "uploaded-bytes"])
+def test_a_write_killed_at_any_step_needs_no_repair(tmp_path: Path, kdf: KdfParams,
+                                                    upload: bool) -> None:
     template = tmp_path / "template"
     created, _ = Archive.create(template, passphrase=PASSPHRASE, kdf_params=kdf)
     secrets = created.require_secrets()
@@ -100,7 +104,7 @@ def test_a_write_killed_at_any_step_needs_no_repair(tmp_path: Path, kdf: KdfPara
     files.mkdir()
     for number in (2, 3):
         (files / f"scan{number}.pdf").write_bytes(b"%PDF FICTIONAL " + bytes([number]) * 3000)
-    rows = _rows(files)
+    rows = _rows(files, upload)
     count_file = tmp_path / "steps"
     first = tmp_path / "uninterrupted"
     shutil.copytree(template, first)
