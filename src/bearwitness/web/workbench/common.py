@@ -12,6 +12,7 @@ from bearwitness.errors import (
     ArchiveError,
     BearWitnessError,
     EstimationError,
+    IdTaken,
     ImportRejected,
     InputError,
     LinkageError,
@@ -41,6 +42,7 @@ STATUSES: dict[type[BearWitnessError], int] = {
     InputError: 400,
     NotFound: 404,
     LockedError: 409,
+    IdTaken: 409,  # another save took the new id first: saving again numbers it anew
     UnlockError: 403,
     LoginFailed: 401,
     TamperedError: 500,
