@@ -39,9 +39,11 @@ def test_passphrase_archive_walkthrough(cli: Cli, tmp_path: Path) -> None:
     assert re.search(r"keys held +core dumps off, not dumpable, memory locked: (yes|no) \(",
                      held), held
     assert "passport" in cli("search", archive, "PASSPORT").stdout
-    shown = cli("show", "document", archive, "D-0001", "--reveal").stdout
+    # Taken in locked, the document got a random id (two such batches never clash).
+    document = re.findall(r"D-[0-9A-F]{6,}", cli("list", "documents", archive).stdout)[0]
+    shown = cli("show", "document", archive, document, "--reveal").stdout
     assert "They took my passport" in shown
-    hidden = cli("show", "document", archive, "D-0001").stdout
+    hidden = cli("show", "document", archive, document).stdout
     assert "passport" not in hidden and "sealed" in hidden
     cli("export", archive, "--out", tmp_path / "dump")
     assert (tmp_path / "dump" / "files" / "F-0001").read_bytes() == photo.read_bytes()
@@ -49,8 +51,20 @@ def test_passphrase_archive_walkthrough(cli: Cli, tmp_path: Path) -> None:
     assert {json.loads(line)["type"] for line in lines} == {"source", "document", "evidence"}
 
     assert "Locked" in cli("lock", archive).stdout
-    refused = cli("show", "document", archive, "D-0001", "--reveal", ok=False)
+    refused = cli("show", "document", archive, document, "--reveal", ok=False)
     assert refused.returncode == 5 and "locked" in refused.stderr
+
+
+def test_two_documents_attached_while_locked_both_fold(cli: Cli, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    _init(cli, archive)
+    for number in (1, 2):
+        photo = tmp_path / f"photo{number}.jpg"
+        photo.write_bytes(b"\xff\xd8FICTIONAL photo " + bytes([number]))
+        cli("add", "document", archive, "--set", "title=FICTIONAL", "--attach", photo)
+    unlocked = cli("unlock", archive, "--stdin", stdin=f"{PASS}\n")
+    assert "Folded 2 inbox batch(es)" in unlocked.stdout and "stays" not in unlocked.stderr
+    assert len(re.findall(r"D-[0-9A-F]{6,}", cli("list", "documents", archive).stdout)) == 2
 
 
 def test_wrong_passphrase_changes_nothing(cli: Cli, tmp_path: Path) -> None:

@@ -93,8 +93,8 @@ def add(
             if not path.is_file():
                 raise InputError(f"no file at {path}", hint="Check the path.")
     with open_archive(folder) as archive:
-        if attach:  # the files name their document (numbered, as before, even locked)
-            data.setdefault("id", storing.id_factory(archive, locked=False)("document"))
+        if attach:  # the files name their document: random while locked, so batches never clash
+            data.setdefault("id", storing.id_factory(archive)("document"))
             rows += [ImportRow(number, {"type": "evidence", "document_id": data["id"],
                                         "fictional": fictional, **_describe_file(path)}, path)
                      for number, path in enumerate(attach, start=2)]
