@@ -53,32 +53,49 @@ def main() -> None:
     chance = random.Random(args.seed)
     with tempfile.TemporaryDirectory(prefix="bw-inbox-crash-") as scratch:
         folder = Path(scratch) / "archive"
-        created, _ = Archive.create(folder, passphrase=PASSPHRASE,
-                                    kdf_params=KdfParams.insecure_for_tests())
+        created, _ = Archive.create(
+            folder, passphrase=PASSPHRASE, kdf_params=KdfParams.insecure_for_tests()
+        )
         created.close()
         locked = Archive.open(folder)
         for number in range(args.batches):
             scan = Path(scratch) / f"scan-{number}.bin"
             scan.write_bytes(b"FICTIONAL scan %d " % number * 5_000)
-            rows = [ImportRow(n, {"type": "person", "full_name": f"FICTIONAL {number}-{n}"})
-                    for n in range(args.records)]
+            rows = [
+                ImportRow(n, {"type": "person", "full_name": f"FICTIONAL {number}-{n}"})
+                for n in range(args.records)
+            ]
             document = f"D-{number + 1:04d}"
-            rows += [ImportRow(args.records, {"type": "document", "id": document}),
-                     ImportRow(args.records + 1, {
-                         "type": "evidence", "document_id": document,
-                         "sha256": hashlib.sha256(scan.read_bytes()).hexdigest(),
-                         "size": scan.stat().st_size}, scan)]
+            rows += [
+                ImportRow(args.records, {"type": "document", "id": document}),
+                ImportRow(
+                    args.records + 1,
+                    {
+                        "type": "evidence",
+                        "document_id": document,
+                        "sha256": hashlib.sha256(scan.read_bytes()).hexdigest(),
+                        "size": scan.stat().st_size,
+                    },
+                    scan,
+                ),
+            ]
             inbox.submit(locked, rows, f"list-{number}.csv", "import")
         locked.close()
         expected = args.batches * args.records
-        print(f"took in {args.batches} batches of {args.records} person records, a document "
-              f"and a 90 KB evidence file each ({expected:,} person records)", flush=True)
+        print(
+            f"took in {args.batches} batches of {args.records} person records, a document "
+            f"and a 90 KB evidence file each ({expected:,} person records)",
+            flush=True,
+        )
 
         start = time.perf_counter()
         killed = 0
         for _ in range(args.kills):
-            child = subprocess.Popen([sys.executable, "-c", CHILD, str(folder), PASSPHRASE],
-                                     stdout=subprocess.PIPE, text=True)
+            child = subprocess.Popen(
+                [sys.executable, "-c", CHILD, str(folder), PASSPHRASE],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
             assert child.stdout is not None and child.stdout.readline() == "ready\n"
             time.sleep(chance.uniform(0.05, 1.5))
             if child.poll() is None:
@@ -89,19 +106,30 @@ def main() -> None:
         archive.unlock_with_passphrase(PASSPHRASE)
         report = inbox.fold(archive)
         elapsed = time.perf_counter() - start
-        names = Counter(str(reading.open_full(archive, view.id).to_dict()["full_name"])
-                        for view in reading.list_records(archive, "person"))
+        names = Counter(
+            str(reading.open_full(archive, view.id).to_dict()["full_name"])
+            for view in reading.list_records(archive, "person")
+        )
         checkpoints.sign_new_checkpoint(archive)
         verification = verify_archive(archive)
         left = list(archive.inbox.iterdir())
         archive.close()
-        print(f"{killed} of {args.kills} folds killed mid-way; the last fold wrote "
-              f"{report.folded} batch(es), {len(report.failed)} failed; {elapsed:.1f} s in all")
-        print(f"person records: {len(names):,} distinct of {expected:,} taken in, "
-              f"{sum(names.values()) - len(names)} twice; inbox files left: {len(left)}; "
-              f"verify: {'ok' if verification.ok else verification.problems[:3]}")
-        if len(names) != expected or sum(names.values()) != expected or left or \
-                report.failed or not verification.ok:
+        print(
+            f"{killed} of {args.kills} folds killed mid-way; the last fold wrote "
+            f"{report.folded} batch(es), {len(report.failed)} failed; {elapsed:.1f} s in all"
+        )
+        print(
+            f"person records: {len(names):,} distinct of {expected:,} taken in, "
+            f"{sum(names.values()) - len(names)} twice; inbox files left: {len(left)}; "
+            f"verify: {'ok' if verification.ok else verification.problems[:3]}"
+        )
+        if (
+            len(names) != expected
+            or sum(names.values()) != expected
+            or left
+            or report.failed
+            or not verification.ok
+        ):
             sys.exit(1)
 
 

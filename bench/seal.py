@@ -39,8 +39,10 @@ def main() -> None:
     keyring, _ = Keyring.create(secrets, passphrase="bench passphrase words", kdf_params=params)
     start = time.perf_counter()
     keyring.unlock_with_passphrase("bench passphrase words")
-    print(f"passphrase unlock (Argon2id t={params.time_cost}, m={params.memory_kib} KiB, "
-          f"p={params.parallelism}): {time.perf_counter() - start:.3f} s")
+    print(
+        f"passphrase unlock (Argon2id t={params.time_cost}, m={params.memory_kib} KiB, "
+        f"p={params.parallelism}): {time.perf_counter() - start:.3f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -38,8 +38,24 @@ from bearwitness.services.search_index import SearchIndex
 from bearwitness.store import rows as store
 from bearwitness.store.schema import RECORD_TABLES
 
-SYLLABLES = ["ka", "ra", "mo", "zu", "li", "te", "vo", "sha", "ny", "bek", "dar", "gi", "ol",
-             "um", "xa", "pe"]
+SYLLABLES = [
+    "ka",
+    "ra",
+    "mo",
+    "zu",
+    "li",
+    "te",
+    "vo",
+    "sha",
+    "ny",
+    "bek",
+    "dar",
+    "gi",
+    "ol",
+    "um",
+    "xa",
+    "pe",
+]
 
 
 def vocabulary(size: int, rng: random.Random) -> list[str]:
@@ -49,22 +65,36 @@ def vocabulary(size: int, rng: random.Random) -> list[str]:
     return sorted(found)
 
 
-def build(folder: Path, count: int, per_document: int, batch: int = 10_000
-          ) -> tuple[Archive, list[str]]:
+def build(
+    folder: Path, count: int, per_document: int, batch: int = 10_000
+) -> tuple[Archive, list[str]]:
     rng = random.Random(16)
     vocab = vocabulary(20_000, rng)
     weights = [1 / (rank + 1) for rank in range(len(vocab))]  # Zipf: a few words are common
-    archive, _ = Archive.create(folder, passphrase="benchmark passphrase",
-                                kdf_params=KdfParams.insecure_for_tests())
+    archive, _ = Archive.create(
+        folder, passphrase="benchmark passphrase", kdf_params=KdfParams.insecure_for_tests()
+    )
     for first in range(1, count + 1, batch):
         numbers = range(first, min(first + batch, count + 1))
-        rows = [ImportRow(n, {"type": "document", "id": f"D-{n:07d}", "kind": "testimony",
-                              "received": "2019-05", "title": f"FICTIONAL testimony {n}",
-                              "fictional": True, "language": "ru",
-                              "text": " ".join(rng.choices(vocab, weights, k=per_document))})
-                for n in numbers]
-        writing.write_records(archive, writing.resolve_rows(archive, rows, "bench"),
-                              operation="import")
+        rows = [
+            ImportRow(
+                n,
+                {
+                    "type": "document",
+                    "id": f"D-{n:07d}",
+                    "kind": "testimony",
+                    "received": "2019-05",
+                    "title": f"FICTIONAL testimony {n}",
+                    "fictional": True,
+                    "language": "ru",
+                    "text": " ".join(rng.choices(vocab, weights, k=per_document)),
+                },
+            )
+            for n in numbers
+        ]
+        writing.write_records(
+            archive, writing.resolve_rows(archive, rows, "bench"), operation="import"
+        )
         print(f"  built {numbers[-1]:>7} / {count}", file=sys.stderr, end="\r")
     return archive, vocab
 
@@ -84,34 +114,48 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="bw-bench-")) / "archive"
     start = time.perf_counter()
     archive, vocab = build(folder, args.documents, args.words)
-    print(f"input: {args.documents} documents of {args.words} words "
-          f"(built in {time.perf_counter() - start:.0f} s)")
+    print(
+        f"input: {args.documents} documents of {args.words} words "
+        f"(built in {time.perf_counter() - start:.0f} s)"
+    )
     rare, middle = vocab[-1], vocab[len(vocab) // 50]
-    queries = {"one rare word": rare, "one common word": middle,
-               "two words": f"{middle} {vocab[len(vocab) // 40]}"}
+    queries = {
+        "one rare word": rare,
+        "one common word": middle,
+        "two words": f"{middle} {vocab[len(vocab) // 40]}",
+    }
 
-    loaded = timed("read every filter and derive every record's key (cold)",
-                   lambda: reading.load_filters(archive, ("document",)))
+    loaded = timed(
+        "read every filter and derive every record's key (cold)",
+        lambda: reading.load_filters(archive, ("document",)),
+    )
     found = loaded["document"]
     for label, query in queries.items():
-        picked = timed(f"probe all filters, {label}",
-                       lambda q=query: candidates(found.filters, found.keys, q))
+        picked = timed(
+            f"probe all filters, {label}", lambda q=query: candidates(found.filters, found.keys, q)
+        )
         print(f"  {len(picked)} candidates")
     for label, query in queries.items():
-        hits = timed(f"`bearwitness search`, {label} (cold, candidates opened)",
-                     lambda q=query: reading.search(archive, q, kinds=("document",), limit=100))
+        hits = timed(
+            f"`bearwitness search`, {label} (cold, candidates opened)",
+            lambda q=query: reading.search(archive, q, kinds=("document",), limit=100),
+        )
         print(f"  {len(hits)} hits")
     index = SearchIndex()
     index.search(archive, rare, kinds=("document",))
     for label, query in queries.items():
-        timed(f"workbench search, {label} (warm)",
-              lambda q=query: index.search(archive, q, kinds=("document",), limit=100))
+        timed(
+            f"workbench search, {label} (warm)",
+            lambda q=query: index.search(archive, q, kinds=("document",), limit=100),
+        )
 
     table = RECORD_TABLES["document"]
     with archive.engine.begin() as connection:
         connection.execute(update(table).values(search_bloom=None))  # as migration 0006 leaves it
-    timed("first search after the upgrade: every record opened and given a new filter",
-          lambda: reading.load_filters(archive, ("document",)))
+    timed(
+        "first search after the upgrade: every record opened and given a new filter",
+        lambda: reading.load_filters(archive, ("document",)),
+    )
 
     def in_memory_index() -> dict[str, list[str]]:
         inverted: dict[str, list[str]] = {}
@@ -123,8 +167,9 @@ def main() -> None:
                     inverted.setdefault(word, []).append(record.id)
         return inverted
 
-    inverted = timed("alternative: open every record and index its words in memory",
-                     in_memory_index)
+    inverted = timed(
+        "alternative: open every record and index its words in memory", in_memory_index
+    )
     postings = sum(len(ids) for ids in inverted.values())
     del inverted
     tracemalloc.start()  # a second build, to weigh it (tracing slows it down)
@@ -133,8 +178,9 @@ def main() -> None:
     tracemalloc.stop()
     print(f"  {len(kept):,} words, {postings:,} postings, {held:,.0f} MiB held in memory")
     with archive.engine.connect() as connection:
-        size = connection.execute(text("SELECT page_count * page_size FROM pragma_page_count(), "
-                                       "pragma_page_size()")).scalar_one()
+        size = connection.execute(
+            text("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")
+        ).scalar_one()
     print(f"database: {size / 2**20:,.0f} MiB")
     archive.close()
 

@@ -34,8 +34,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 PASSPHRASE = "FICTIONAL benchmark passphrase"
 PASSWORD = "FICTIONAL benchmark password"
 TOTP = "FICTIONALBENCHTOTPSECRETAAAAAAAA"
-WORDS = ["detained", "passport", "Argun", "forms", "signed", "names", "beaten", "relatives",
-         "задержали", "паспорт", "бланки", "имена", "night", "basement", "released", "lawyer"]
+WORDS = [
+    "detained",
+    "passport",
+    "Argun",
+    "forms",
+    "signed",
+    "names",
+    "beaten",
+    "relatives",
+    "задержали",
+    "паспорт",
+    "бланки",
+    "имена",
+    "night",
+    "basement",
+    "released",
+    "lawyer",
+]
 
 
 def build(folder: Path, documents: int, persons: int) -> None:
@@ -45,31 +61,71 @@ def build(folder: Path, documents: int, persons: int) -> None:
     from bearwitness.services.archive import Archive
 
     rng = random.Random(7)
-    archive, _ = Archive.create(folder, passphrase=PASSPHRASE,
-                                kdf_params=KdfParams.insecure_for_tests())
+    archive, _ = Archive.create(
+        folder, passphrase=PASSPHRASE, kdf_params=KdfParams.insecure_for_tests()
+    )
     users.add_user(archive, "bench", PASSWORD, list(users.ROLES), totp_secret=TOTP)
     rows: list[dict[str, object]] = [
-        {"type": "person", "id": f"P-{n:06d}", "role": "victim", "sex": "unknown",
-         "full_name": f"FICTIONAL Person {n}", "fictional": True} for n in range(1, persons + 1)]
+        {
+            "type": "person",
+            "id": f"P-{n:06d}",
+            "role": "victim",
+            "sex": "unknown",
+            "full_name": f"FICTIONAL Person {n}",
+            "fictional": True,
+        }
+        for n in range(1, persons + 1)
+    ]
     acts = ("arbitrary_detention", "torture", "seizure_of_documents", "forced_signature")
-    rows += [{"type": "event", "id": f"E-{n:06d}", "date": f"2019-{n % 12 + 1:02d}",
-              "district": "FICTIONAL district", "victims": f"~{n % 50 + 1}",
-              "fictional": True} for n in range(1, persons // 10 + 1)]
-    rows += [{"type": "act", "id": f"A-{n:06d}", "event_id": f"E-{n % (persons // 10) + 1:06d}",
-              "victim_id": f"P-{n:06d}", "act_type": acts[n % len(acts)],
-              "date": f"2019-{n % 12 + 1:02d}", "fictional": True}
-             for n in range(1, persons + 1)]
-    rows += [{"type": "document", "id": f"D-{n:07d}", "kind": "testimony",
-              "received": f"2019-{rng.randint(1, 12):02d}",
-              "title": f"FICTIONAL testimony {n}",
-              "text": "FICTIONAL. " + " ".join(rng.choice(WORDS) for _ in range(60)),
-              "fictional": True} for n in range(1, documents + 1)]
-    rows.append({"type": "document", "id": "D-9999999", "title": "FICTIONAL needle",
-                 "text": "FICTIONAL haystackneedle", "fictional": True})
+    rows += [
+        {
+            "type": "event",
+            "id": f"E-{n:06d}",
+            "date": f"2019-{n % 12 + 1:02d}",
+            "district": "FICTIONAL district",
+            "victims": f"~{n % 50 + 1}",
+            "fictional": True,
+        }
+        for n in range(1, persons // 10 + 1)
+    ]
+    rows += [
+        {
+            "type": "act",
+            "id": f"A-{n:06d}",
+            "event_id": f"E-{n % (persons // 10) + 1:06d}",
+            "victim_id": f"P-{n:06d}",
+            "act_type": acts[n % len(acts)],
+            "date": f"2019-{n % 12 + 1:02d}",
+            "fictional": True,
+        }
+        for n in range(1, persons + 1)
+    ]
+    rows += [
+        {
+            "type": "document",
+            "id": f"D-{n:07d}",
+            "kind": "testimony",
+            "received": f"2019-{rng.randint(1, 12):02d}",
+            "title": f"FICTIONAL testimony {n}",
+            "text": "FICTIONAL. " + " ".join(rng.choice(WORDS) for _ in range(60)),
+            "fictional": True,
+        }
+        for n in range(1, documents + 1)
+    ]
+    rows.append(
+        {
+            "type": "document",
+            "id": "D-9999999",
+            "title": "FICTIONAL needle",
+            "text": "FICTIONAL haystackneedle",
+            "fictional": True,
+        }
+    )
     for first in range(0, len(rows), 5000):
-        chunk = [ImportRow(i, data) for i, data in enumerate(rows[first:first + 5000], 1)]
-        writing.write_records(archive, writing.resolve_rows(archive, chunk, "bench"),
-                              operation="import")
+        chunk = [ImportRow(i, data) for i, data in enumerate(rows[first : first + 5000], 1)]
+        writing.write_records(
+            archive, writing.resolve_rows(archive, chunk, "bench"), operation="import"
+        )
         print(f"  built {first + len(chunk):>7} / {len(rows)}", file=sys.stderr, end="\r")
     archive.close()
     print(file=sys.stderr)
@@ -83,8 +139,10 @@ def free_port() -> int:
 
 def start(*args: str) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "bearwitness.cli.main", *args,
-                                "--port", str(port)], stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bearwitness.cli.main", *args, "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+    )
     for _ in range(300):
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
@@ -100,17 +158,27 @@ def login(base: str) -> str:
     with httpx.Client(base_url=base) as client:
         page = client.get("/login")
         csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-        client.post("/login", data={"csrf": csrf, "username": "bench", "password": PASSWORD,
-                                    "code": pyotp.TOTP(TOTP).now()})
-        csrf = re.search(r'name="csrf" value="([^"]+)"',  # type: ignore[union-attr]
-                         client.get("/").text).group(1)
+        client.post(
+            "/login",
+            data={
+                "csrf": csrf,
+                "username": "bench",
+                "password": PASSWORD,
+                "code": pyotp.TOTP(TOTP).now(),
+            },
+        )
+        csrf = re.search(
+            r'name="csrf" value="([^"]+)"',  # type: ignore[union-attr]
+            client.get("/").text,
+        ).group(1)
         client.post("/unlock/passphrase", data={"csrf": csrf, "passphrase": PASSPHRASE})
         assert "Unlocked" in client.get("/").text, "the bench could not unlock"
         return str(client.cookies["bw-session"])
 
 
-def load(base: str, paths: list[str], seconds: float, threads: int, cookie: str,
-         intake: bool) -> dict[str, list[float]]:
+def load(
+    base: str, paths: list[str], seconds: float, threads: int, cookie: str, intake: bool
+) -> dict[str, list[float]]:
     """Run in the load process: hit ``paths`` from ``threads`` threads; latencies by path."""
     import httpx
 
@@ -123,15 +191,20 @@ def load(base: str, paths: list[str], seconds: float, threads: int, cookie: str,
         with httpx.Client(base_url=base, cookies={"bw-session": cookie}, timeout=60) as client:
             while time.perf_counter() < stop:
                 path = paths[rng.randrange(len(paths))]
-                url = (path.replace("{page}", str(rng.randint(1, 1000)))
-                       .replace("{document}", f"D-{rng.randint(1, 100_000):07d}")
-                       .replace("{person}", f"P-{rng.randint(1, 20_000):06d}")
-                       .replace("{event}", f"{rng.randint(1, 2_000):06d}"))
+                url = (
+                    path.replace("{page}", str(rng.randint(1, 1000)))
+                    .replace("{document}", f"D-{rng.randint(1, 100_000):07d}")
+                    .replace("{person}", f"P-{rng.randint(1, 20_000):06d}")
+                    .replace("{event}", f"{rng.randint(1, 2_000):06d}")
+                )
                 t0 = time.perf_counter()
                 if intake:
                     text = "FICTIONAL benchmark testimony. " + "word " * 200
-                    response = client.post(path, data={"text": text, "lang": "en"},
-                                           files=[("files", ("", b"", "application/octet-stream"))])
+                    response = client.post(
+                        path,
+                        data={"text": text, "lang": "en"},
+                        files=[("files", ("", b"", "application/octet-stream"))],
+                    )
                 else:
                     response = client.get(url)
                 elapsed = time.perf_counter() - t0
@@ -149,12 +222,35 @@ def load(base: str, paths: list[str], seconds: float, threads: int, cookie: str,
     return timings
 
 
-def drive(base: str, paths: list[str], seconds: float, threads: int, cookie: str = "",
-          intake: bool = False) -> dict[str, list[float]]:
+def drive(
+    base: str,
+    paths: list[str],
+    seconds: float,
+    threads: int,
+    cookie: str = "",
+    intake: bool = False,
+) -> dict[str, list[float]]:
     """Run :func:`load` in a second process, so that client and server do not share a GIL."""
-    done = subprocess.run([sys.executable, __file__, "--load", json.dumps(
-        {"base": base, "paths": paths, "seconds": seconds, "threads": threads,
-         "cookie": cookie, "intake": intake})], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--load",
+            json.dumps(
+                {
+                    "base": base,
+                    "paths": paths,
+                    "seconds": seconds,
+                    "threads": threads,
+                    "cookie": cookie,
+                    "intake": intake,
+                }
+            ),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     sys.stderr.write(done.stderr)
     return dict(json.loads(done.stdout))
 
@@ -164,8 +260,10 @@ def report(name: str, samples: list[float]) -> None:
         print(f"  {name:<36} {len(samples):>6} requests")
         return
     cuts = statistics.quantiles(samples, n=100)
-    print(f"  {name:<36} {len(samples):>6} requests  p50 {cuts[49] * 1000:7.1f} ms  "
-          f"p95 {cuts[94] * 1000:7.1f} ms  p99 {cuts[98] * 1000:7.1f} ms")
+    print(
+        f"  {name:<36} {len(samples):>6} requests  p50 {cuts[49] * 1000:7.1f} ms  "
+        f"p95 {cuts[94] * 1000:7.1f} ms  p99 {cuts[98] * 1000:7.1f} ms"
+    )
 
 
 def main() -> None:
@@ -186,21 +284,28 @@ def main() -> None:
     if not (folder / "bearwitness.toml").exists():
         t0 = time.perf_counter()
         build(folder, args.documents, args.persons)
-        print(f"built {args.documents:,} documents, {args.persons:,} persons, "
-              f"{args.persons // 10:,} events and {args.persons:,} acts in "
-              f"{time.perf_counter() - t0:.0f} s")
-    print(f"machine: {os.cpu_count()} CPUs; load from a second process with {args.threads} "
-          f"threads for {args.seconds:.0f} s per run, loopback")
+        print(
+            f"built {args.documents:,} documents, {args.persons:,} persons, "
+            f"{args.persons // 10:,} events and {args.persons:,} acts in "
+            f"{time.perf_counter() - t0:.0f} s"
+        )
+    print(
+        f"machine: {os.cpu_count()} CPUs; load from a second process with {args.threads} "
+        f"threads for {args.seconds:.0f} s per run, loopback"
+    )
     workbench, port = start("serve", str(folder), "--http-cookies")
     try:
         base = f"http://127.0.0.1:{port}"
         cookie = login(base)
         print("workbench pages (unlocked):")
-        for paths in (["/records/document?after={document}"], ["/records/person?after={person}"],
-                      ["/records/act?act_type=torture&page={page}"],
-                      ["/records/event?after=E-{event}"],
-                      [f"/records/document/D-{args.documents // 2:07d}"],
-                      ["/search?q=haystackneedle"]):
+        for paths in (
+            ["/records/document?after={document}"],
+            ["/records/person?after={person}"],
+            ["/records/act?act_type=torture&page={page}"],
+            ["/records/event?after=E-{event}"],
+            [f"/records/document/D-{args.documents // 2:07d}"],
+            ["/search?q=haystackneedle"],
+        ):
             timings = drive(base, paths, args.seconds, args.threads, cookie)
             for path, samples in timings.items():
                 report(path, samples)
@@ -212,14 +317,17 @@ def main() -> None:
         inbox = folder / "inbox"
         waiting = set(inbox.iterdir())
         before = len(list(inbox.glob("*.batch.age")))
-        timings = drive(f"http://127.0.0.1:{port}", ["/submit"], args.seconds, args.threads,
-                        intake=True)
+        timings = drive(
+            f"http://127.0.0.1:{port}", ["/submit"], args.seconds, args.threads, intake=True
+        )
         after = len(list(inbox.glob("*.batch.age")))
         for path in set(inbox.iterdir()) - waiting:  # the benchmark's own submissions
             path.unlink()
         samples = timings["/submit"]
-        print(f"intake: {after - before:,} submissions sealed into the inbox in "
-              f"{args.seconds:.0f} s = {(after - before) / args.seconds:,.0f} per second")
+        print(
+            f"intake: {after - before:,} submissions sealed into the inbox in "
+            f"{args.seconds:.0f} s = {(after - before) / args.seconds:,.0f} per second"
+        )
         report("POST /submit", samples)
     finally:
         intake.terminate()
@@ -238,12 +346,14 @@ def png_bomb(side: int) -> bytes:
     data = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
 
     def chunk(kind: bytes, body: bytes) -> bytes:
-        return (struct.pack(">I", len(body)) + kind + body
-                + struct.pack(">I", zlib.crc32(kind + body)))
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
 
     header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data)
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
 
 
 def image_bombs(folder: Path, count: int) -> None:
@@ -258,9 +368,11 @@ def image_bombs(folder: Path, count: int) -> None:
             intake.wait()
         for path in set((folder / "inbox").iterdir()) - waiting:  # the benchmark's own
             path.unlink()
-        print(f"intake {' '.join(extra) or '(defaults)'}: {count} PNG bombs of "
-              f"{len(bomb) // 1024} KB at once -> {sorted(answers)}; server peak memory "
-              f"{before} -> {after} MB")
+        print(
+            f"intake {' '.join(extra) or '(defaults)'}: {count} PNG bombs of "
+            f"{len(bomb) // 1024} KB at once -> {sorted(answers)}; server peak memory "
+            f"{before} -> {after} MB"
+        )
 
 
 def send_bombs(pid: int, port: int, bomb: bytes, count: int) -> tuple[int, list[int], int]:
@@ -273,9 +385,14 @@ def send_bombs(pid: int, port: int, bomb: bytes, count: int) -> tuple[int, list[
         return int(found.group(1)) // 1024 if found else 0
 
     def send() -> None:
-        answers.append(httpx.post(f"http://127.0.0.1:{port}/submit", timeout=600,
-                                  data={"text": "FICTIONAL"},
-                                  files=[("files", ("bomb.png", bomb, "image/png"))]).status_code)
+        answers.append(
+            httpx.post(
+                f"http://127.0.0.1:{port}/submit",
+                timeout=600,
+                data={"text": "FICTIONAL"},
+                files=[("files", ("bomb.png", bomb, "image/png"))],
+            ).status_code
+        )
 
     httpx.get(f"http://127.0.0.1:{port}/")
     before, answers = peak(), []

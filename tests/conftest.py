@@ -64,7 +64,8 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
 @pytest.fixture
 def archive(tmp_path: Path, database_url: str | None, kdf: KdfParams) -> Iterator[Archive]:
     """A new, unlocked archive (passphrase PASSPHRASE) on each database."""
-    created, _ = Archive.create(tmp_path / "archive", passphrase=PASSPHRASE,
-                                database_url=database_url, kdf_params=kdf)
+    created, _ = Archive.create(
+        tmp_path / "archive", passphrase=PASSPHRASE, database_url=database_url, kdf_params=kdf
+    )
     yield created
     created.close()

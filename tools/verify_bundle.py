@@ -203,8 +203,9 @@ def load_manifest(bundle: Path) -> dict[str, Any]:
         if not isinstance(item, dict) or not isinstance(item.get("timestamps", []), list):
             raise Failed("manifest.json: a checkpoint item is malformed")
         named += [item.get("checkpoint"), item.get("proof"), *item.get("timestamps", [])]
-    if any(not isinstance(n, str) or not n or "/" in n or "\\" in n or n.startswith(".")
-           for n in named):
+    if any(
+        not isinstance(n, str) or not n or "/" in n or "\\" in n or n.startswith(".") for n in named
+    ):
         raise Failed("manifest.json names a file outside the bundle folder")
     return manifest
 
@@ -257,11 +258,15 @@ def check(bundle: Path, vkey: str, tsa_ca: Path | None, checks: Checks) -> None:
         size, root = verify_checkpoint(note, name, key_id, public)
         if item.get("size", size) != size:
             raise Failed(f"{item['checkpoint']}: manifest.json gives another size than its {size}")
-        checks.ok(f"signature {item['checkpoint']}", f"{item['checkpoint']}: signed by {name}, "
-                  f"size {size}")
+        checks.ok(
+            f"signature {item['checkpoint']}",
+            f"{item['checkpoint']}: signed by {name}, size {size}",
+        )
         verify_inclusion(leaf, index, size, path, root)
-        checks.ok(f"inclusion {item['proof']}", f"{item['proof']}: entry {index} is included "
-                  f"in the log at size {size}")
+        checks.ok(
+            f"inclusion {item['proof']}",
+            f"{item['proof']}: entry {index} is included in the log at size {size}",
+        )
         for tsr in item.get("timestamps", []):
             checks.note(check_timestamp(bundle, item["checkpoint"], tsr, tsa_ca))
     checks.verdict()
@@ -269,8 +274,10 @@ def check(bundle: Path, vkey: str, tsa_ca: Path | None, checks: Checks) -> None:
 
 def check_timestamp(bundle: Path, checkpoint: str, tsr: str, tsa_ca: Path | None) -> str:
     if tsa_ca is None:
-        return (f"--  {tsr}: not checked (give --tsa-ca with the TSA's root certificate, "
-                "from the TSA itself: the bundle's tsa-roots.pem only says which TSA)")
+        return (
+            f"--  {tsr}: not checked (give --tsa-ca with the TSA's root certificate, "
+            "from the TSA itself: the bundle's tsa-roots.pem only says which TSA)"
+        )
     if shutil.which("openssl") is None:
         return f"--  {tsr}: not checked (needs openssl on PATH)"
     run = subprocess.run(
@@ -311,8 +318,10 @@ KEY_SOURCES = (
 
 def inside(path: Path, folder: Path) -> bool:
     """Whether ``path`` is in ``folder``, as written or once links are followed."""
-    pairs = ((Path(os.path.abspath(path)), Path(os.path.abspath(folder))),
-             (path.resolve(), folder.resolve()))
+    pairs = (
+        (Path(os.path.abspath(path)), Path(os.path.abspath(folder))),
+        (path.resolve(), folder.resolve()),
+    )
     return any(p == f or f in p.parents for p, f in pairs)
 
 
@@ -323,26 +332,33 @@ def read_key(args: argparse.Namespace) -> str:
     if args.vkey is not None:
         return str(args.vkey)
     if inside(args.vkey_file, args.bundle):
-        raise Failed(f"{args.vkey_file} is inside the bundle, and a forger would write their "
-                     f"own key there. {KEY_SOURCES}")
+        raise Failed(
+            f"{args.vkey_file} is inside the bundle, and a forger would write their "
+            f"own key there. {KEY_SOURCES}"
+        )
     return str(args.vkey_file.read_text("utf-8"))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Check a BearWitness proof bundle.")
     parser.add_argument("bundle", type=Path)
-    parser.add_argument("--vkey", help="the log's verifier key, from a source other than the "
-                        "bundle")
-    parser.add_argument("--vkey-file", type=Path, help="a file holding the verifier key, "
-                        "outside the bundle")
-    parser.add_argument("--tsa-ca", type=Path, help="PEM root certificates of trusted TSAs, "
-                        "outside the bundle")
+    parser.add_argument(
+        "--vkey", help="the log's verifier key, from a source other than the bundle"
+    )
+    parser.add_argument(
+        "--vkey-file", type=Path, help="a file holding the verifier key, outside the bundle"
+    )
+    parser.add_argument(
+        "--tsa-ca", type=Path, help="PEM root certificates of trusted TSAs, outside the bundle"
+    )
     args = parser.parse_args(argv)
     try:
         vkey = read_key(args)
         if args.tsa_ca is not None and inside(args.tsa_ca, args.bundle):
-            raise Failed(f"{args.tsa_ca} is inside the bundle: get the TSA's root "
-                         "certificate from the TSA itself")
+            raise Failed(
+                f"{args.tsa_ca} is inside the bundle: get the TSA's root "
+                "certificate from the TSA itself"
+            )
     except (Failed, OSError, ValueError) as exc:
         print(f"FAILED  {exc}")
         return 2
@@ -352,8 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # fail closed: whatever went wrong, it did not verify
         for line in checks.lines:
             print(line)
-        reason = str(exc) if isinstance(exc, (Failed, OSError)) else \
-            f"{type(exc).__name__}: {exc}"
+        reason = str(exc) if isinstance(exc, (Failed, OSError)) else f"{type(exc).__name__}: {exc}"
         print(f"FAILED  {reason}")
         return 1
     for line in checks.lines:

@@ -19,11 +19,18 @@ BATCHES = 5
 
 
 @pytest.mark.parametrize("with_files", [False, True], ids=["records", "with-files"])
-def test_concurrent_writers_without_ids_all_succeed(archive: Archive, tmp_path: Path,
-                                                    with_files: bool) -> None:
+def test_concurrent_writers_without_ids_all_succeed(
+    archive: Archive, tmp_path: Path, with_files: bool
+) -> None:
     """Records alone race in the database; with files, for the file's name in blobs/ too."""
-    writing.write_records(archive, writing.resolve_rows(archive, [
-        ImportRow(1, {"type": "document", "id": "D-0001", "text": "FICTIONAL account"})], "t"))
+    writing.write_records(
+        archive,
+        writing.resolve_rows(
+            archive,
+            [ImportRow(1, {"type": "document", "id": "D-0001", "text": "FICTIONAL account"})],
+            "t",
+        ),
+    )
     scans = []
     for number in range(WRITERS * BATCHES):
         scan = tmp_path / f"scan{number}.pdf"
@@ -39,11 +46,13 @@ def test_concurrent_writers_without_ids_all_succeed(archive: Archive, tmp_path: 
                 start.wait()
                 for batch in range(BATCHES):
                     scan = scans[number * BATCHES + batch]
-                    entries = [Entry(1, {"type": "person",
-                                         "full_name": f"FICTIONAL {number}/{batch}"})]
+                    entries = [
+                        Entry(1, {"type": "person", "full_name": f"FICTIONAL {number}/{batch}"})
+                    ]
                     if with_files:
-                        entries.append(Entry(2, {"type": "evidence", "document_id": "D-0001"},
-                                             scan))
+                        entries.append(
+                            Entry(2, {"type": "evidence", "document_id": "D-0001"}, scan)
+                        )
                     storing.store(own, entries, f"writer {number}")
             finally:
                 own.close()

@@ -27,16 +27,60 @@ from bearwitness.services import inbox, writing
 from bearwitness.services.archive import Archive
 
 KINDS = [*RECORD_TYPES, "spaceship"]
-TRICKY = ["", " ", "²", "٤٠", "5" * 30, "-5", "9007199254740991", "9007199254740992", "0",
-          "P-0001", "E-0001", "D-0001", "F-0001", "P-../x", "P-<b>", "P-1\x00", "E-1;E-<2>",
-          "\x00", "\u2028", "\x85", "\ufeff", '"', ",", ";", "\n", "\r", "~40", ">=2", "10-20",
-          "more than 9007199254740991", "2018-12", "2019-02-30", "٢٠١٨", "torture", "victim",
-          "male", "true", "photo.jpg", "../photo.jpg", "../outside.jpg", "/etc/passwd",
-          "nothing.jpg", "x" * 250, "FICTIONAL Магомед", "\x1b[31m"]
+TRICKY = [
+    "",
+    " ",
+    "²",
+    "٤٠",
+    "5" * 30,
+    "-5",
+    "9007199254740991",
+    "9007199254740992",
+    "0",
+    "P-0001",
+    "E-0001",
+    "D-0001",
+    "F-0001",
+    "P-../x",
+    "P-<b>",
+    "P-1\x00",
+    "E-1;E-<2>",
+    "\x00",
+    "\u2028",
+    "\x85",
+    "\ufeff",
+    '"',
+    ",",
+    ";",
+    "\n",
+    "\r",
+    "~40",
+    ">=2",
+    "10-20",
+    "more than 9007199254740991",
+    "2018-12",
+    "2019-02-30",
+    "٢٠١٨",
+    "torture",
+    "victim",
+    "male",
+    "true",
+    "photo.jpg",
+    "../photo.jpg",
+    "../outside.jpg",
+    "/etc/passwd",
+    "nothing.jpg",
+    "x" * 250,
+    "FICTIONAL Магомед",
+    "\x1b[31m",
+]
 ODD = st.one_of(st.sampled_from(TRICKY), st.text(max_size=8))
-FUZZ = settings(max_examples=60, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def _good(kind: str, name: str) -> st.SearchStrategy[object]:
@@ -50,11 +94,17 @@ def _good(kind: str, name: str) -> st.SearchStrategy[object]:
         return st.builds(lambda n: f"{prefix}-{n:04d}", st.integers(1, 40))
     if f.metadata.get("vocabulary") is not None:
         return st.sampled_from(f.metadata["vocabulary"].codes)
-    return st.sampled_from({"date": ["2018-12", "~2019", "2018-12..2019-02"],
-                            "received": ["2020"], "captured": ["2020-01-02"],
-                            "victims": ["40", "~40", "at least 2"], "count": ["10-20"],
-                            "size": ["0", "12"], "fictional": ["true", "no"],
-                            }.get(name, ["FICTIONAL text", "Argun", "image/jpeg"]))
+    return st.sampled_from(
+        {
+            "date": ["2018-12", "~2019", "2018-12..2019-02"],
+            "received": ["2020"],
+            "captured": ["2020-01-02"],
+            "victims": ["40", "~40", "at least 2"],
+            "count": ["10-20"],
+            "size": ["0", "12"],
+            "fictional": ["true", "no"],
+        }.get(name, ["FICTIONAL text", "Argun", "image/jpeg"])
+    )
 
 
 @st.composite
@@ -62,8 +112,11 @@ def rows(draw: st.DrawFn) -> list[dict[str, object]]:
     found = []
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
         kind = draw(st.sampled_from(list(RECORD_TYPES)))
-        names = [f.name for f in dataclasses.fields(RECORD_TYPES[kind])
-                 if f.name not in ("sha256", "size")]  # sha256, size: the file's own
+        names = [
+            f.name
+            for f in dataclasses.fields(RECORD_TYPES[kind])
+            if f.name not in ("sha256", "size")
+        ]  # sha256, size: the file's own
         data: dict[str, object] = {"type": draw(st.sampled_from([kind] * 200 + KINDS))}
         for name in draw(st.lists(st.sampled_from(names), max_size=4, unique=True)):
             odd = draw(st.integers(0, 7)) == 0
@@ -88,10 +141,15 @@ def csv_files(draw: st.DrawFn) -> bytes:
 
 @st.composite
 def jsonl_files(draw: st.DrawFn) -> bytes:
-    odd = st.one_of(st.integers(min_value=-(10**25), max_value=10**25), st.booleans(),
-                    st.floats(allow_nan=True, allow_infinity=True), st.none(),
-                    st.lists(ODD, max_size=3), st.just("\ud800"),
-                    st.dictionaries(st.sampled_from(["a", "type"]), ODD, max_size=2))
+    odd = st.one_of(
+        st.integers(min_value=-(10**25), max_value=10**25),
+        st.booleans(),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.none(),
+        st.lists(ODD, max_size=3),
+        st.just("\ud800"),
+        st.dictionaries(st.sampled_from(["a", "type"]), ODD, max_size=2),
+    )
     lines = []
     for data in draw(rows()):
         if draw(st.integers(0, 3)) == 0:
@@ -104,15 +162,16 @@ def _mangle(draw: st.DrawFn, content: bytes) -> bytes:
     """Sometimes cut the file short, or put a stray byte into it."""
     choice = draw(st.sampled_from(["keep"] * 14 + ["cut", "byte"]))
     if choice == "cut":
-        return content[:draw(st.integers(min_value=0, max_value=len(content)))]
+        return content[: draw(st.integers(min_value=0, max_value=len(content)))]
     if choice == "byte":
         where = draw(st.integers(min_value=0, max_value=len(content)))
         return content[:where] + bytes([draw(st.integers(0, 255))]) + content[where:]
     return content
 
 
-def _locked_and_unlocked_agree(archive: Archive, locked: Archive, path: Path,
-                               content: bytes) -> None:
+def _locked_and_unlocked_agree(
+    archive: Archive, locked: Archive, path: Path, content: bytes
+) -> None:
     path.write_bytes(content)
     try:
         rows = read_import(path)

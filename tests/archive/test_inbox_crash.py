@@ -28,10 +28,15 @@ from bearwitness.services.archive import Archive
 from bearwitness.services.verification import verify_archive
 from tests.conftest import PASSPHRASE
 
-STEPS = [(os, "link"), (os, "unlink"), (os, "replace"), (os, "rename"), (os, "fsync"),
-         (base.Connection, "_commit_impl")]
-EXPECTED = {"person": {"P-0001", "P-0002"}, "document": {"D-0001", "D-0002"},
-            "act": {"A-0001"}}
+STEPS = [
+    (os, "link"),
+    (os, "unlink"),
+    (os, "replace"),
+    (os, "rename"),
+    (os, "fsync"),
+    (base.Connection, "_commit_impl"),
+]
+EXPECTED = {"person": {"P-0001", "P-0002"}, "document": {"D-0001", "D-0002"}, "act": {"A-0001"}}
 
 
 def _locked_archive(folder: Path, kdf: KdfParams, files: Path) -> ArchiveSecrets:
@@ -47,20 +52,33 @@ def _locked_archive(folder: Path, kdf: KdfParams, files: Path) -> ArchiveSecrets
         scans.append(scan)
     locked = Archive.open(folder)
     try:
-        inbox.submit(locked, [
-            ImportRow(1, {"type": "person", "id": "P-0001", "full_name": "FICTIONAL One"}),
-            ImportRow(2, {"type": "document", "id": "D-0001", "text": "FICTIONAL account"}),
-            ImportRow(3, {"type": "evidence", "document_id": "D-0001", **_pinned(scans[0])},
-                      scans[0]),
-        ], "first.csv", "import")
-        inbox.submit(locked, [ImportRow(1, {"type": "act", "id": "A-0001",
-                                            "victim_id": "P-0001"})], "form")
-        inbox.submit(locked, [
-            ImportRow(1, {"type": "person", "id": "P-0002", "full_name": "FICTIONAL Two"}),
-            ImportRow(2, {"type": "document", "id": "D-0002", "text": "FICTIONAL second"}),
-            ImportRow(3, {"type": "evidence", "document_id": "D-0002", **_pinned(scans[1])},
-                      scans[1]),
-        ], "second.csv", "import")
+        inbox.submit(
+            locked,
+            [
+                ImportRow(1, {"type": "person", "id": "P-0001", "full_name": "FICTIONAL One"}),
+                ImportRow(2, {"type": "document", "id": "D-0001", "text": "FICTIONAL account"}),
+                ImportRow(
+                    3, {"type": "evidence", "document_id": "D-0001", **_pinned(scans[0])}, scans[0]
+                ),
+            ],
+            "first.csv",
+            "import",
+        )
+        inbox.submit(
+            locked, [ImportRow(1, {"type": "act", "id": "A-0001", "victim_id": "P-0001"})], "form"
+        )
+        inbox.submit(
+            locked,
+            [
+                ImportRow(1, {"type": "person", "id": "P-0002", "full_name": "FICTIONAL Two"}),
+                ImportRow(2, {"type": "document", "id": "D-0002", "text": "FICTIONAL second"}),
+                ImportRow(
+                    3, {"type": "evidence", "document_id": "D-0002", **_pinned(scans[1])}, scans[1]
+                ),
+            ],
+            "second.csv",
+            "import",
+        )
     finally:
         locked.close()
     return secrets
@@ -70,8 +88,9 @@ def _pinned(path: Path) -> dict[str, object]:
     return {"sha256": hashlib.sha256(path.read_bytes()).hexdigest(), "size": path.stat().st_size}
 
 
-def _fold_in_child(folder: Path, secrets: ArchiveSecrets, kill_at: int | None,
-                   count_file: Path) -> int:
+def _fold_in_child(
+    folder: Path, secrets: ArchiveSecrets, kill_at: int | None, count_file: Path
+) -> int:
     """Fold in a forked child killed before step ``kill_at``; its wait status."""
     pid = os.fork()
     if pid == 0:  # the child: never returns into pytest
@@ -84,6 +103,7 @@ def _fold_in_child(folder: Path, secrets: ArchiveSecrets, kill_at: int | None,
                     if steps[0] == kill_at:
                         os.kill(os.getpid(), signal.SIGKILL)
                     return original(*args, **kwargs)
+
                 return step
 
             archive = Archive.open(folder, secrets=secrets)
@@ -109,8 +129,9 @@ def _check_resumed(folder: Path, secrets: ArchiveSecrets) -> None:
         evidence = reading.list_records(archive, "evidence")
         assert sorted(record.fields["document_id"] for record in evidence) == ["D-0001", "D-0002"]
         assert len(evidence) == 2
-        assert sorted(path.name for path in archive.blobs.iterdir()) == \
-            sorted(f"{record.id}.age" for record in evidence)
+        assert sorted(path.name for path in archive.blobs.iterdir()) == sorted(
+            f"{record.id}.age" for record in evidence
+        )
         assert list(archive.inbox.iterdir()) == []
         checkpoints.sign_new_checkpoint(archive)
         verification = verify_archive(archive)
@@ -144,9 +165,14 @@ def test_one_broken_batch_leaves_the_others_foldable(archive: Archive, tmp_path:
     scan = tmp_path / "scan.pdf"
     scan.write_bytes(b"%PDF FICTIONAL")
     locked = Archive.open(archive.folder)
-    broken = inbox.submit(locked, [ImportRow(1, {"type": "document", "id": "D-0001"}),
-                                   ImportRow(2, {"type": "evidence", "document_id": "D-0001"},
-                                             scan)], "form")
+    broken = inbox.submit(
+        locked,
+        [
+            ImportRow(1, {"type": "document", "id": "D-0001"}),
+            ImportRow(2, {"type": "evidence", "document_id": "D-0001"}, scan),
+        ],
+        "form",
+    )
     inbox.submit(locked, [ImportRow(1, {"type": "person", "full_name": "FICTIONAL"})], "form")
     locked.close()
     (archive.inbox / f"{broken}.1.age").unlink()

@@ -22,15 +22,29 @@ def test_locked_intake_is_folded_at_unlock(archive: Archive, tmp_path: Path) -> 
     evidence = tmp_path / "scan.pdf"
     evidence.write_bytes(b"%PDF FICTIONAL scan")
     locked = _locked(archive)
-    rows = [ImportRow(1, {"type": "person", "full_name": "Зарема Исаева"}),
-            ImportRow(2, {"type": "document", "id": "D-0001", "text": "Testimony text"}),
-            ImportRow(3, {"type": "evidence", "document_id": "D-0001", "filename": "scan.pdf",
-                          "sha256": _sha(evidence), "size": evidence.stat().st_size}, evidence)]
+    rows = [
+        ImportRow(1, {"type": "person", "full_name": "Зарема Исаева"}),
+        ImportRow(2, {"type": "document", "id": "D-0001", "text": "Testimony text"}),
+        ImportRow(
+            3,
+            {
+                "type": "evidence",
+                "document_id": "D-0001",
+                "filename": "scan.pdf",
+                "sha256": _sha(evidence),
+                "size": evidence.stat().st_size,
+            },
+            evidence,
+        ),
+    ]
     batch = inbox.submit(locked, rows, "intake form")
     assert inbox.pending(locked) and batch
     # The locked process can read nothing back, not even what it just took in.
-    for attempt in (lambda: inbox.fold(locked), lambda: reading.search(locked, "Зарема"),
-                    lambda: exporting.export(locked, tmp_path / "out")):
+    for attempt in (
+        lambda: inbox.fold(locked),
+        lambda: reading.search(locked, "Зарема"),
+        lambda: exporting.export(locked, tmp_path / "out"),
+    ):
         with pytest.raises(LockedError):
             attempt()
     assert reading.list_records(locked, "person") == []
@@ -104,11 +118,21 @@ def test_a_forged_manifest_cannot_touch_files_outside_the_inbox(archive: Archive
 
     keyring = (archive.folder / "keyring.json").read_bytes()
     batch = "20260101T000000000000-forged"
-    body = {"batch": batch, "source": "FICTIONAL attacker", "actor": "U-x",
-            "rows": [{"row": 1, "data": {"type": "person", "full_name": "FICTIONAL"},
-                      "file": "../keyring.json"}]}
+    body = {
+        "batch": batch,
+        "source": "FICTIONAL attacker",
+        "actor": "U-x",
+        "rows": [
+            {
+                "row": 1,
+                "data": {"type": "person", "full_name": "FICTIONAL"},
+                "file": "../keyring.json",
+            }
+        ],
+    }
     (archive.inbox / f"{batch}{inbox.MANIFEST}").write_bytes(
-        seal_for_recipient(json.dumps(body).encode(), archive.recipient))
+        seal_for_recipient(json.dumps(body).encode(), archive.recipient)
+    )
     report = inbox.fold(archive)
     assert report.folded == 0 and "not its own" in report.failed[0][1]
     assert (archive.folder / "keyring.json").read_bytes() == keyring
@@ -116,8 +140,11 @@ def test_a_forged_manifest_cannot_touch_files_outside_the_inbox(archive: Archive
     from bearwitness.store.schema import folded_submissions
 
     with archive.engine.begin() as connection:
-        connection.execute(folded_submissions.insert().values(
-            submission_id=inbox.folded_id(batch), folded_at="2026-01-01T00:00:00Z"))
+        connection.execute(
+            folded_submissions.insert().values(
+                submission_id=inbox.folded_id(batch), folded_at="2026-01-01T00:00:00Z"
+            )
+        )
     assert inbox.fold(archive).failed
     assert (archive.folder / "keyring.json").read_bytes() == keyring
 
@@ -128,8 +155,9 @@ def test_folded_batches_are_remembered_without_their_arrival_time(archive: Archi
 
     locked = Archive.open(archive.folder)
     try:
-        batch = inbox.submit(locked, [ImportRow(1, {"type": "person", "full_name": "FICTIONAL"})],
-                             "test")
+        batch = inbox.submit(
+            locked, [ImportRow(1, {"type": "person", "full_name": "FICTIONAL"})], "test"
+        )
     finally:
         locked.close()
     inbox.fold(archive)
@@ -145,18 +173,28 @@ def test_batch_names_keep_the_month_only_and_fold_in_arrival_order(archive: Arch
     from bearwitness.services import intake_web
 
     moment = dt.datetime(2026, 3, 14, 15, 9, 26, 535897, tzinfo=dt.UTC)
-    first = inbox.write_batch(archive.inbox, archive.recipient,
-                              [inbox.Entry(1, {"type": "person", "id": "P-0001",
-                                               "full_name": "FICTIONAL"})],
-                              source="form", actor="U-local", now=moment)
+    first = inbox.write_batch(
+        archive.inbox,
+        archive.recipient,
+        [inbox.Entry(1, {"type": "person", "id": "P-0001", "full_name": "FICTIONAL"})],
+        source="form",
+        actor="U-local",
+        now=moment,
+    )
     second = intake_web.seal_into_inbox(
-        archive.inbox, archive.recipient,
-        [({"type": "act", "id": "A-0001", "victim_id": "P-0001"}, None)], source="web intake",
-        actor="U-intake", now=moment + dt.timedelta(seconds=1))
+        archive.inbox,
+        archive.recipient,
+        [({"type": "act", "id": "A-0001", "victim_id": "P-0001"}, None)],
+        source="web intake",
+        actor="U-intake",
+        now=moment + dt.timedelta(seconds=1),
+    )
     for name in (first, second):
         assert re.fullmatch(r"202603-\d{6}-[0-9a-f]{16}", name), name
-    assert [path.name for path in inbox.pending(archive)] == \
-        [f"{first}{inbox.MANIFEST}", f"{second}{inbox.MANIFEST}"]
+    assert [path.name for path in inbox.pending(archive)] == [
+        f"{first}{inbox.MANIFEST}",
+        f"{second}{inbox.MANIFEST}",
+    ]
     report = inbox.fold(archive)  # the act refers to the person: order matters
     assert (report.folded, report.failed) == (2, [])
 
@@ -166,11 +204,16 @@ def test_crash_leftovers_are_swept_once_stale(archive: Archive) -> None:
     import time
 
     locked = _locked(archive)
-    kept = inbox.submit(locked, [ImportRow(1, {"type": "person", "full_name": "FICTIONAL"})],
-                        "form")
+    kept = inbox.submit(
+        locked, [ImportRow(1, {"type": "person", "full_name": "FICTIONAL"})], "form"
+    )
     old = time.time() - 2 * inbox.STALE_AFTER_S
-    leftovers = [".202601-000000-0123456789abcdef.tmp", "202601-000001-0123456789abcdef.0.age",
-                 ".upload-F-0BAD.age", ".202601-000002-0123456789abcdef.0.age.x1y2.tmp"]
+    leftovers = [
+        ".202601-000000-0123456789abcdef.tmp",
+        "202601-000001-0123456789abcdef.0.age",
+        ".upload-F-0BAD.age",
+        ".202601-000002-0123456789abcdef.0.age.x1y2.tmp",
+    ]
     for name in leftovers:
         (archive.inbox / name).write_bytes(b"FICTIONAL leftover")
         os.utime(archive.inbox / name, (old, old))
@@ -183,11 +226,14 @@ def test_crash_leftovers_are_swept_once_stale(archive: Archive) -> None:
     assert fresh.name in left and f"{kept}{inbox.MANIFEST}" in left
 
 
-def test_an_import_taken_in_twice_is_folded_once(archive: Archive, tmp_path: Path,
-                                                 kdf: KdfParams) -> None:
+def test_an_import_taken_in_twice_is_folded_once(
+    archive: Archive, tmp_path: Path, kdf: KdfParams
+) -> None:
     """An import killed after its batch was written but before it said so, then re-run."""
-    rows = [ImportRow(1, {"type": "person", "full_name": "FICTIONAL Twice"}),
-            ImportRow(2, {"type": "person", "full_name": "FICTIONAL Also"})]
+    rows = [
+        ImportRow(1, {"type": "person", "full_name": "FICTIONAL Twice"}),
+        ImportRow(2, {"type": "person", "full_name": "FICTIONAL Also"}),
+    ]
     locked = _locked(archive)
     batches = [inbox.submit(locked, rows, "list.csv", "import") for _ in range(2)]
     # Added by hand, the same record twice may be meant: both are written.
@@ -229,6 +275,9 @@ def test_a_batch_nobody_can_open_can_still_be_discarded(archive: Archive) -> Non
     assert list(archive.inbox.iterdir()) == []
     with archive.engine.connect() as connection:
         entry = parse_entry(dict(read_entries(connection))[index])
-    assert (entry.kind, entry.record_id, entry.actor) == \
-        ("discard", inbox.folded_id(batch), archive.actor)
+    assert (entry.kind, entry.record_id, entry.actor) == (
+        "discard",
+        inbox.folded_id(batch),
+        archive.actor,
+    )
     assert inbox.fold(archive).folded == 0

@@ -26,17 +26,23 @@ from bearwitness.tlog.entry import parse_entry
 from bearwitness.tlog.tiles import TileLog
 from tests.archive.test_records_store import ONE_OF_EACH
 
-EVIDENCE = {"type": "evidence", "id": "F-0001", "document_id": "D-0001",
-            "media_type": "image/jpeg", "filename": "FICTIONAL-scan.jpg",
-            "description": "FICTIONAL scan of a summons"}
+EVIDENCE = {
+    "type": "evidence",
+    "id": "F-0001",
+    "document_id": "D-0001",
+    "media_type": "image/jpeg",
+    "filename": "FICTIONAL-scan.jpg",
+    "description": "FICTIONAL scan of a summons",
+}
 
 
 def _fill(archive: Archive, tmp_path: Path) -> None:
     scan = tmp_path / "scan.jpg"
     scan.write_bytes(b"FICTIONAL image bytes " * 500)
     rows = [ImportRow(n, dict(r)) for n, r in enumerate([*ONE_OF_EACH, EVIDENCE], start=1)]
-    writing.write_records(archive, writing.resolve_rows(archive, rows, "test"),
-                          files={"F-0001": scan})
+    writing.write_records(
+        archive, writing.resolve_rows(archive, rows, "test"), files={"F-0001": scan}
+    )
     writing.change_record(archive, "person", "P-0001", {"address": "FICTIONAL new address"})
     checkpoints.sign_new_checkpoint(archive)
 
@@ -124,11 +130,20 @@ def test_no_file_hash_is_in_the_clear_anywhere(archive: Archive, tmp_path: Path)
     with one, they could test a suspect's own photos and prove who sent them."""
     big = tmp_path / "video.bin"
     big.write_bytes(b"FICTIONAL video " * 70_000)  # over 1 MiB: no size escapes the rule
-    rows = [ImportRow(n, dict(r)) for n, r in enumerate(
-        [ONE_OF_EACH[0], ONE_OF_EACH[3] | {"event_ids": []},
-         EVIDENCE | {"media_type": "video/mp4"}], start=1)]
-    writing.write_records(archive, writing.resolve_rows(archive, rows, "test"),
-                          files={"F-0001": big})
+    rows = [
+        ImportRow(n, dict(r))
+        for n, r in enumerate(
+            [
+                ONE_OF_EACH[0],
+                ONE_OF_EACH[3] | {"event_ids": []},
+                EVIDENCE | {"media_type": "video/mp4"},
+            ],
+            start=1,
+        )
+    ]
+    writing.write_records(
+        archive, writing.resolve_rows(archive, rows, "test"), files={"F-0001": big}
+    )
     checkpoints.sign_new_checkpoint(archive)
     digest = hashlib.sha256(big.read_bytes()).hexdigest()
     with archive.engine.connect() as connection:
@@ -137,8 +152,9 @@ def test_no_file_hash_is_in_the_clear_anywhere(archive: Archive, tmp_path: Path)
     assert all(e.file_sha256 is None for e in entries)
     assert digest not in {str(v) for v in row.values()}
     files = [p for p in archive.folder.rglob("*") if p.is_file()]
-    assert not any(digest.encode() in p.read_bytes() or bytes.fromhex(digest) in p.read_bytes()
-                   for p in files)
+    assert not any(
+        digest.encode() in p.read_bytes() or bytes.fromhex(digest) in p.read_bytes() for p in files
+    )
     assert _verify(archive).ok
 
 
@@ -162,15 +178,19 @@ def test_evidence_never_replaces_another_records_file(filled: Archive, tmp_path:
     # leftover and is replaced: tests/archive/test_write_crash.py.)
     [record] = writing.resolve_rows(filled, [ImportRow(1, EVIDENCE | {"id": "F-0002"})], "test")
     with pytest.raises(ArchiveError, match="already has a file"):
-        writing.write_records(filled, [dataclasses.replace(record, id="F-0001")],
-                              files={"F-0001": other})
+        writing.write_records(
+            filled, [dataclasses.replace(record, id="F-0001")], files={"F-0001": other}
+        )
     assert (filled.blobs / "F-0001.age").read_bytes() == before
 
 
 def test_a_changed_clear_field_is_named(filled: Archive) -> None:
     with filled.engine.begin() as connection:
-        connection.execute(update(RECORD_TABLES["event"]).where(
-            RECORD_TABLES["event"].c.id == "E-0001").values(district="Elsewhere"))
+        connection.execute(
+            update(RECORD_TABLES["event"])
+            .where(RECORD_TABLES["event"].c.id == "E-0001")
+            .values(district="Elsewhere")
+        )
     assert "event E-0001 version 1: the current row differs" in _problems(_verify(filled))
     locked = _locked(filled)  # an auditor, without the keys, sees it too
     try:
@@ -203,7 +223,7 @@ def test_a_changed_tile_entry_bundle_or_checkpoint_is_named(filled: Archive) -> 
         path.write_bytes(bytes(changed))
         problems = _problems(_verify(filled))
         assert problems.startswith("log:"), problems
-        assert (path.name in problems or "checkpoint" in problems), problems
+        assert path.name in problems or "checkpoint" in problems, problems
         path.write_bytes(original)
     assert _verify(filled).ok
 
@@ -219,19 +239,24 @@ def test_a_reordered_history_is_detected(filled: Archive) -> None:
     with filled.engine.begin() as connection:
         rows = dict(connection.execute(select(log_entries.c.idx, log_entries.c.entry)).all())
         for a, b in ((1, 2), (2, 1)):
-            connection.execute(update(log_entries).where(log_entries.c.idx == a)
-                               .values(entry=rows[b]))
+            connection.execute(
+                update(log_entries).where(log_entries.c.idx == a).values(entry=rows[b])
+            )
     problems = _problems(_verify(filled))
     assert "entry 1: the database's copy differs" in problems
 
 
 def test_a_version_added_without_logging_is_detected(filled: Archive) -> None:
     with filled.engine.begin() as connection:
-        row = connection.execute(select(record_versions).where(
-            record_versions.c.id == "E-0001")).one()._asdict()
+        row = (
+            connection.execute(select(record_versions).where(record_versions.c.id == "E-0001"))
+            .one()
+            ._asdict()
+        )
         connection.execute(record_versions.insert().values({**row, "version": 2}))
-    assert "event E-0001 version 2 is in the database but not in the log" in \
-        _problems(_verify(filled))
+    assert "event E-0001 version 2 is in the database but not in the log" in _problems(
+        _verify(filled)
+    )
 
 
 def test_a_log_rebuilt_without_one_record_is_caught_by_an_older_checkpoint(
@@ -248,11 +273,13 @@ def test_a_log_rebuilt_without_one_record_is_caught_by_an_older_checkpoint(
 def _rebuild_without_the_claim(archive: Archive) -> None:
     """Remove the claim, renumber the log, rebuild the tiles and sign them again."""
     with archive.engine.begin() as connection:
-        entries = [e for _, e in ledger.read_entries(connection)
-                   if parse_entry(e).record_id != "C-0001"]
+        entries = [
+            e for _, e in ledger.read_entries(connection) if parse_entry(e).record_id != "C-0001"
+        ]
         connection.execute(delete(log_entries))
-        connection.execute(log_entries.insert(),
-                           [{"idx": i, "entry": e} for i, e in enumerate(entries)])
+        connection.execute(
+            log_entries.insert(), [{"idx": i, "entry": e} for i, e in enumerate(entries)]
+        )
         connection.execute(delete(record_versions).where(record_versions.c.id == "C-0001"))
         connection.execute(delete(RECORD_TABLES["claim"]))
     shutil.rmtree(archive.log_dir)
@@ -280,8 +307,10 @@ def test_a_log_rebuilt_under_a_replaced_key_fails_against_the_pinned_key(
     pinned = verify_archive(filled, pinned=original)
     problems = _problems(pinned)
     assert pinned.pinned and pinned.key == original.vkey()
-    assert f"log.vkey is {verification.key_name(forged)}, not the pinned key " \
+    assert (
+        f"log.vkey is {verification.key_name(forged)}, not the pinned key "
         f"{verification.key_name(original)}" in problems
+    )
     assert "log: checkpoint: the note carries no signature by a known key" in problems
     locked = _locked(filled)
     try:
@@ -331,8 +360,17 @@ def test_concurrent_writers_each_get_their_own_entries(archive: Archive) -> None
         mine = Archive.open(archive.folder, secrets=archive.secrets)
         try:
             for batch in range(3):
-                rows = [ImportRow(n, {"type": "person", "id": f"P-{number}{batch}{n:02d}",
-                                      "full_name": "FICTIONAL"}) for n in range(1, 6)]
+                rows = [
+                    ImportRow(
+                        n,
+                        {
+                            "type": "person",
+                            "id": f"P-{number}{batch}{n:02d}",
+                            "full_name": "FICTIONAL",
+                        },
+                    )
+                    for n in range(1, 6)
+                ]
                 writing.write_records(mine, writing.resolve_rows(mine, rows, "test"))
         finally:
             mine.close()
@@ -364,6 +402,7 @@ def test_an_import_folded_from_the_inbox_is_logged_as_an_import(archive: Archive
 
 def _interrupted_checkpoint(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> int:
     """Sign a checkpoint killed after keeping checkpoints/N, before log/checkpoint."""
+
     def killed(self: TileLog, note: bytes) -> None:
         raise KeyboardInterrupt  # as a kill would: nothing after this runs
 

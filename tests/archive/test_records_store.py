@@ -16,24 +16,79 @@ from bearwitness.store import rows as store
 from bearwitness.store.schema import RECORD_TABLES, metadata
 
 ONE_OF_EACH = [
-    {"type": "source", "id": "S-0001", "kind": "organisation", "reliability": "B",
-     "name": "Правозащитная сеть", "contact": "secure@example.invalid"},
-    {"type": "person", "id": "P-0001", "role": "victim", "sex": "male",
-     "full_name": "Магомед Хасанов", "birth_date": "1990", "address": "ул. Ленина 1"},
-    {"type": "event", "id": "E-0001", "date": "~2018-12..2019-02", "district": "Argun",
-     "victims": "around 40", "title": "Вторая волна", "description": "Задержания"},
-    {"type": "document", "id": "D-0001", "source_id": "S-0001", "kind": "testimony",
-     "received": "2019-03", "event_ids": ["E-0001"], "title": "Показания",
-     "text": "Меня задержали в декабре.", "language": "ru"},
-    {"type": "act", "id": "A-0001", "event_id": "E-0001", "victim_id": "P-0001",
-     "act_type": "seizure_of_documents", "date": "2019-01", "consequences": ["released", "fled"],
-     "notes": "Паспорт не вернули"},
-    {"type": "person_record", "id": "R-0001", "list_name": "partner_a", "full_name": "KHASANOV M.",
-     "birth": "1990", "event_date": "декабрь 2018"},
-    {"type": "claim", "id": "C-0001", "document_id": "D-0001", "event_ids": ["E-0001"],
-     "count": "at least 2", "stance": "asserts", "statement": "at least two died"},
-    {"type": "intervention", "id": "I-0001", "kind": "evacuation", "status": "done",
-     "person_id": "P-0001", "date": "2019-03", "notes": "evacuated with family"},
+    {
+        "type": "source",
+        "id": "S-0001",
+        "kind": "organisation",
+        "reliability": "B",
+        "name": "Правозащитная сеть",
+        "contact": "secure@example.invalid",
+    },
+    {
+        "type": "person",
+        "id": "P-0001",
+        "role": "victim",
+        "sex": "male",
+        "full_name": "Магомед Хасанов",
+        "birth_date": "1990",
+        "address": "ул. Ленина 1",
+    },
+    {
+        "type": "event",
+        "id": "E-0001",
+        "date": "~2018-12..2019-02",
+        "district": "Argun",
+        "victims": "around 40",
+        "title": "Вторая волна",
+        "description": "Задержания",
+    },
+    {
+        "type": "document",
+        "id": "D-0001",
+        "source_id": "S-0001",
+        "kind": "testimony",
+        "received": "2019-03",
+        "event_ids": ["E-0001"],
+        "title": "Показания",
+        "text": "Меня задержали в декабре.",
+        "language": "ru",
+    },
+    {
+        "type": "act",
+        "id": "A-0001",
+        "event_id": "E-0001",
+        "victim_id": "P-0001",
+        "act_type": "seizure_of_documents",
+        "date": "2019-01",
+        "consequences": ["released", "fled"],
+        "notes": "Паспорт не вернули",
+    },
+    {
+        "type": "person_record",
+        "id": "R-0001",
+        "list_name": "partner_a",
+        "full_name": "KHASANOV M.",
+        "birth": "1990",
+        "event_date": "декабрь 2018",
+    },
+    {
+        "type": "claim",
+        "id": "C-0001",
+        "document_id": "D-0001",
+        "event_ids": ["E-0001"],
+        "count": "at least 2",
+        "stance": "asserts",
+        "statement": "at least two died",
+    },
+    {
+        "type": "intervention",
+        "id": "I-0001",
+        "kind": "evacuation",
+        "status": "done",
+        "person_id": "P-0001",
+        "date": "2019-03",
+        "notes": "evacuated with family",
+    },
 ]
 
 
@@ -56,9 +111,11 @@ def test_locked_archive_reads_clear_fields_only(archive: Archive) -> None:
     locked = Archive.open(archive.folder)
     try:
         assert reading.get(locked, "E-0001").fields["victims"] == "~40"
-        for attempt in (lambda: reading.get(locked, "P-0001", reveal=True),
-                        lambda: reading.search(locked, "Хасанов"),
-                        lambda: reading.open_full(locked, "D-0001")):
+        for attempt in (
+            lambda: reading.get(locked, "P-0001", reveal=True),
+            lambda: reading.search(locked, "Хасанов"),
+            lambda: reading.open_full(locked, "D-0001"),
+        ):
             with pytest.raises(LockedError):
                 attempt()
     finally:
@@ -67,8 +124,9 @@ def test_locked_archive_reads_clear_fields_only(archive: Archive) -> None:
 
 def test_queries_by_act_and_period(archive: Archive) -> None:
     _write(archive, ONE_OF_EACH)
-    found = reading.list_records(archive, "event", act_type="seizure_of_documents",
-                                 since="2019-01-01")
+    found = reading.list_records(
+        archive, "event", act_type="seizure_of_documents", since="2019-01-01"
+    )
     assert [view.id for view in found] == ["E-0001"]
     assert reading.list_records(archive, "event", act_type="torture") == []
     assert reading.list_records(archive, "event", since="2019-03-01") == []
@@ -91,7 +149,9 @@ def test_changes_keep_history_and_tombstones(archive: Archive) -> None:
         assert [v.operation for v in versions] == ["create", "update"]
         assert versions[0].commitment != versions[1].commitment
         assert [v.operation for v in store.fetch_versions(connection, "claim")] == [
-            "create", "delete"]
+            "create",
+            "delete",
+        ]
     assert reading.list_records(archive, "claim") == []
     with pytest.raises(NotFound):
         writing.change_record(archive, "claim", "C-0001", {"statement": "x"})
@@ -125,8 +185,13 @@ def test_bad_batch_writes_nothing(archive: Archive) -> None:
     with archive.engine.connect() as connection:
         before = {kind: store.count_records(connection, kind) for kind in RECORD_TABLES}
     with pytest.raises(InputError):
-        _write(archive, [{"type": "event", "id": "E-0009", "title": "ok"},
-                         {"type": "act", "id": "A-0009", "event_id": "E-0404"}])
+        _write(
+            archive,
+            [
+                {"type": "event", "id": "E-0009", "title": "ok"},
+                {"type": "act", "id": "A-0009", "event_id": "E-0404"},
+            ],
+        )
     with pytest.raises(InputError):
         _write(archive, [{"type": "person", "id": "P-0001", "full_name": "duplicate"}])
     with archive.engine.connect() as connection:

@@ -29,12 +29,25 @@ from bearwitness.store.rows import query_records
 from bearwitness.store.schema import RECORD_TABLES
 from tests.conftest import PASSPHRASE
 
-ROLES = ("full_name", "surname", "given_name", "patronymic", "sex", "birth", "age",
-         "residence", "event_type", "event_date", "event_place")
+ROLES = (
+    "full_name",
+    "surname",
+    "given_name",
+    "patronymic",
+    "sex",
+    "birth",
+    "age",
+    "residence",
+    "event_type",
+    "event_date",
+    "event_place",
+)
 # Two organisations writing in the same script and habits, so their records of one
 # person share most words: the easiest case for an attacker.
-LISTS = (ListHabit("list_a", 0.9, "ru", (), "full", "year", "day"),
-         ListHabit("list_b", 0.9, "ru", (), "full", "year", "day"))
+LISTS = (
+    ListHabit("list_a", 0.9, "ru", (), "full", "year", "day"),
+    ListHabit("list_b", 0.9, "ru", (), "full", "year", "day"),
+)
 
 
 def _import_two_lists(archive: Archive, people: int = 160) -> dict[str, int]:
@@ -43,10 +56,15 @@ def _import_two_lists(archive: Archive, people: int = 160) -> dict[str, int]:
     records, truth = [], {}
     for number, row in enumerate(data.records.itertuples(index=False), start=1):
         record_id = f"R-{number:04d}"
-        records.append(PersonRecord(id=record_id, fictional=True, list_name=row.list,
-                                    list_record_id=row.record_id,
-                                    **{role: str(getattr(row, role, "") or "")
-                                       for role in ROLES}))
+        records.append(
+            PersonRecord(
+                id=record_id,
+                fictional=True,
+                list_name=row.list,
+                list_record_id=row.record_id,
+                **{role: str(getattr(row, role, "") or "") for role in ROLES},
+            )
+        )
         truth[record_id] = int(data.truth[f"{row.list}:{row.record_id}"])
     write_records(archive, records)
     return truth
@@ -56,13 +74,17 @@ def _stored_filters(database: Path) -> dict[str, tuple[str, np.ndarray]]:
     """What a seizure yields, read without any key: list name and filter bits by record."""
     with sqlite3.connect(database) as connection:
         rows = connection.execute(
-            "SELECT id, list_name, search_bloom FROM person_records").fetchall()
-    return {record_id: (list_name, np.unpackbits(np.frombuffer(bloom_, np.uint8)).astype(bool))
-            for record_id, list_name, bloom_ in rows}
+            "SELECT id, list_name, search_bloom FROM person_records"
+        ).fetchall()
+    return {
+        record_id: (list_name, np.unpackbits(np.frombuffer(bloom_, np.uint8)).astype(bool))
+        for record_id, list_name, bloom_ in rows
+    }
 
 
-def _attack(filters: dict[str, tuple[str, np.ndarray]], truth: dict[str, int]
-            ) -> tuple[int, float, int, int]:
+def _attack(
+    filters: dict[str, tuple[str, np.ndarray]], truth: dict[str, int]
+) -> tuple[int, float, int, int]:
     """Nearest neighbour by Jaccard index from list A to list B: (hits, hits expected by
     chance, same-person pairs at Jaccard >= 0.9, other pairs there)."""
     a = [r for r, (name, _) in filters.items() if name == "list_a"]
@@ -85,8 +107,7 @@ def _attack(filters: dict[str, tuple[str, np.ndarray]], truth: dict[str, int]
     return hits, expected, int(true_close), len(close) - int(true_close)
 
 
-def _popcount_attack(filters: dict[str, tuple[str, np.ndarray]], truth: dict[str, int]
-                     ) -> float:
+def _popcount_attack(filters: dict[str, tuple[str, np.ndarray]], truth: dict[str, int]) -> float:
     """What still leaks, used the same way: the record on list B with the nearest number of
     bits set, a tie broken at random; returns the expected number of right guesses."""
     a = [r for r, (name, _) in filters.items() if name == "list_a"]
@@ -101,8 +122,9 @@ def _popcount_attack(filters: dict[str, tuple[str, np.ndarray]], truth: dict[str
     return hits
 
 
-def test_stored_filters_do_not_link_the_records_of_one_person(tmp_path: Path,
-                                                              kdf: KdfParams) -> None:
+def test_stored_filters_do_not_link_the_records_of_one_person(
+    tmp_path: Path, kdf: KdfParams
+) -> None:
     archive, _ = Archive.create(tmp_path / "archive", passphrase=PASSPHRASE, kdf_params=kdf)
     truth = _import_two_lists(archive)
     filters = _stored_filters(archive.folder / "archive.db")
@@ -125,10 +147,13 @@ def test_stored_filters_do_not_link_the_records_of_one_person(tmp_path: Path,
 
 
 def test_an_older_archive_loses_its_linkable_filters_and_still_searches(
-        tmp_path: Path, kdf: KdfParams) -> None:
+    tmp_path: Path, kdf: KdfParams
+) -> None:
     archive, _ = Archive.create(tmp_path / "archive", passphrase=PASSPHRASE, kdf_params=kdf)
-    people = [Person(id=f"P-{n:04d}", full_name=f"Хасанов Ибрагим {n}", fictional=True)
-              for n in range(1, 6)]
+    people = [
+        Person(id=f"P-{n:04d}", full_name=f"Хасанов Ибрагим {n}", fictional=True)
+        for n in range(1, 6)
+    ]
     write_records(archive, people)
     # Make it what an archive of revision 0005 held: one key's filters for every record.
     shared_key = archive.require_secrets().subkey(SEARCH_KEY_PURPOSE)
@@ -136,16 +161,21 @@ def test_an_older_archive_loses_its_linkable_filters_and_still_searches(
     table = RECORD_TABLES["person"]
     with archive.engine.begin() as connection:
         for record_id, filter_ in old.items():
-            connection.execute(update(table).where(table.c.id == record_id)
-                               .values(search_bloom=filter_))
+            connection.execute(
+                update(table).where(table.c.id == record_id).values(search_bloom=filter_)
+            )
         connection.execute(text("UPDATE alembic_version SET version_num = '0005_private_hashes'"))
     secrets = archive.require_secrets()
     archive.close()
 
     locked = Archive.open(tmp_path / "archive")  # any command migrates, keys or not
     with locked, locked.engine.connect() as connection:
-        assert connection.execute(text("SELECT count(*) FROM persons "
-                                       "WHERE search_bloom IS NOT NULL")).scalar() == 0
+        assert (
+            connection.execute(
+                text("SELECT count(*) FROM persons WHERE search_bloom IS NOT NULL")
+            ).scalar()
+            == 0
+        )
     on_disk = b"".join(path.read_bytes() for path in (tmp_path / "archive").glob("archive.db*"))
     assert not any(filter_ in on_disk for filter_ in old.values())
 
@@ -158,20 +188,31 @@ def test_an_older_archive_loses_its_linkable_filters_and_still_searches(
 
 def test_one_word_sets_unrelated_bits_in_two_records() -> None:
     key = bytes(range(32))
-    one, other = (bloom(["Хасанов"], record_filter_key(key, "person", record_id))
-                  for record_id in ("P-0001", "P-0002"))
+    one, other = (
+        bloom(["Хасанов"], record_filter_key(key, "person", record_id))
+        for record_id in ("P-0001", "P-0002")
+    )
     assert one != other
     assert record_filter_key(key, "person", "P-0001") != record_filter_key(key, "act", "P-0001")
     assert bloom(["Хасанов"], record_filter_key(key, "person", "P-0001")) == one
 
 
 def test_records_without_a_filter_get_one_at_the_first_search(archive: Archive) -> None:
-    write_records(archive, [Person(id=f"P-{n:04d}", full_name=f"Зарема Исаева {n}",
-                                   fictional=True) for n in range(1, 4)])
+    write_records(
+        archive,
+        [
+            Person(id=f"P-{n:04d}", full_name=f"Зарема Исаева {n}", fictional=True)
+            for n in range(1, 4)
+        ],
+    )
     table = RECORD_TABLES["person"]
     with archive.engine.begin() as connection:  # as migration 0006 leaves them
         connection.execute(update(table).values(search_bloom=None))
     assert {hit.id for hit in reading.search(archive, "исаева")} == {"P-0001", "P-0002", "P-0003"}
     with archive.engine.connect() as connection:
-        assert connection.execute(text("SELECT count(*) FROM persons "
-                                       "WHERE search_bloom IS NULL")).scalar() == 0
+        assert (
+            connection.execute(
+                text("SELECT count(*) FROM persons WHERE search_bloom IS NULL")
+            ).scalar()
+            == 0
+        )

@@ -28,26 +28,55 @@ from bearwitness.services.inbox import Entry
 from bearwitness.services.verification import verify_archive
 from tests.conftest import PASSPHRASE
 
-STEPS = [(os, "link"), (os, "unlink"), (os, "replace"), (os, "rename"), (os, "fsync"),
-         (base.Connection, "_commit_impl")]
+STEPS = [
+    (os, "link"),
+    (os, "unlink"),
+    (os, "replace"),
+    (os, "rename"),
+    (os, "fsync"),
+    (base.Connection, "_commit_impl"),
+]
 
 
 def _rows(files: Path, upload: bool) -> list[ImportRow]:
-    return [ImportRow(1, {"type": "document", "text": "FICTIONAL account"}),
-            *[ImportRow(number, {"type": "evidence", "document_id": "D-0001", "upload": upload},
-                        files / f"scan{number}.pdf") for number in (2, 3)]]
+    return [
+        ImportRow(1, {"type": "document", "text": "FICTIONAL account"}),
+        *[
+            ImportRow(
+                number,
+                {"type": "evidence", "document_id": "D-0001", "upload": upload},
+                files / f"scan{number}.pdf",
+            )
+            for number in (2, 3)
+        ],
+    ]
 
 
 def _write(archive: Archive, rows: list[ImportRow]) -> None:
     """What `bearwitness import` and `add` do (unlocked, so written now); with ``row.data``
     marked ``upload``, what the workbench does with uploaded bytes."""
-    storing.store(archive, [Entry(row.row, {k: v for k, v in row.data.items() if k != "upload"},
-                                  row.file.read_bytes() if row.data.get("upload") and row.file
-                                  else row.file) for row in rows], "scans.csv", "import")
+    storing.store(
+        archive,
+        [
+            Entry(
+                row.row,
+                {k: v for k, v in row.data.items() if k != "upload"},
+                row.file.read_bytes() if row.data.get("upload") and row.file else row.file,
+            )
+            for row in rows
+        ],
+        "scans.csv",
+        "import",
+    )
 
 
-def _write_in_child(folder: Path, secrets: ArchiveSecrets, rows: list[ImportRow],
-                    kill_at: int | None, count_file: Path) -> int:
+def _write_in_child(
+    folder: Path,
+    secrets: ArchiveSecrets,
+    rows: list[ImportRow],
+    kill_at: int | None,
+    count_file: Path,
+) -> int:
     pid = os.fork()
     if pid == 0:  # the child: never returns into pytest
         try:
@@ -59,6 +88,7 @@ def _write_in_child(folder: Path, secrets: ArchiveSecrets, rows: list[ImportRow]
                     if steps[0] == kill_at:
                         os.kill(os.getpid(), signal.SIGKILL)
                     return original(*args, **kwargs)
+
                 return step
 
             archive = Archive.open(folder, secrets=secrets)
@@ -81,8 +111,9 @@ def _check_next_write(folder: Path, secrets: ArchiveSecrets, rows: list[ImportRo
         _write(archive, rows)  # the same ids again, unless the killed write committed
         evidence = reading.list_records(archive, "evidence")
         assert len(evidence) in (2, 4)
-        assert sorted(path.name for path in archive.blobs.iterdir()) == \
-            sorted(f"{record.id}.age" for record in evidence)
+        assert sorted(path.name for path in archive.blobs.iterdir()) == sorted(
+            f"{record.id}.age" for record in evidence
+        )
         checkpoints.sign_new_checkpoint(archive)
         verification = verify_archive(archive)
         assert verification.problems == [] and verification.leftover_files == []
@@ -94,8 +125,9 @@ def _check_next_write(folder: Path, secrets: ArchiveSecrets, rows: list[ImportRo
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork() to kill a write mid-way")
 @pytest.mark.parametrize("upload", [False, True], ids=["files", "uploaded-bytes"])
-def test_a_write_killed_at_any_step_needs_no_repair(tmp_path: Path, kdf: KdfParams,
-                                                    upload: bool) -> None:
+def test_a_write_killed_at_any_step_needs_no_repair(
+    tmp_path: Path, kdf: KdfParams, upload: bool
+) -> None:
     template = tmp_path / "template"
     created, _ = Archive.create(template, passphrase=PASSPHRASE, kdf_params=kdf)
     secrets = created.require_secrets()

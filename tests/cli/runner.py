@@ -21,18 +21,29 @@ class Cli:
         env = {k: v for k, v in os.environ.items() if not k.startswith("BEARWITNESS")}
         for name in ("tmp", "home"):
             (self.home / name).mkdir(parents=True, exist_ok=True)
-        env.update(TMPDIR=str(self.home / "tmp"), XDG_RUNTIME_DIR=str(self.run_dir),
-                   HOME=str(self.home / "home"), COLUMNS="200", NO_COLOR="1")
+        env.update(
+            TMPDIR=str(self.home / "tmp"),
+            XDG_RUNTIME_DIR=str(self.run_dir),
+            HOME=str(self.home / "home"),
+            COLUMNS="200",
+            NO_COLOR="1",
+        )
         return env
 
-    def __call__(self, *args: str | Path, stdin: str = "", ok: bool = True
-                 ) -> subprocess.CompletedProcess[str]:
+    def __call__(
+        self, *args: str | Path, stdin: str = "", ok: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
             [sys.executable, "-m", "bearwitness.cli.main", *map(str, args)],
-            input=stdin, capture_output=True, text=True, env=self.env, timeout=120,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=120,
             cwd=self.home,
         )
         if ok and done.returncode != 0:
-            raise AssertionError(f"bearwitness {args} failed ({done.returncode}):\n"
-                                 f"{done.stdout}\n{done.stderr}")
+            raise AssertionError(
+                f"bearwitness {args} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+            )
         return done

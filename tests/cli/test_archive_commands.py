@@ -27,8 +27,9 @@ def test_passphrase_archive_walkthrough(cli: Cli, tmp_path: Path) -> None:
     photo = tmp_path / "photo.jpg"
     photo.write_bytes(b"\xff\xd8FICTIONAL photo bytes")
     cli("add", "source", archive, "--set", "name=FICTIONAL network", "--set", "reliability=B")
-    added = cli("add", "document", archive, "--file", testimony, "--source", "S-0001",
-                "--attach", photo)
+    added = cli(
+        "add", "document", archive, "--file", testimony, "--source", "S-0001", "--attach", photo
+    )
     assert "added at the next unlock" in added.stdout  # locked: sealed into the inbox
     assert "0 batch" not in cli("status", archive).stdout
 
@@ -36,8 +37,9 @@ def test_passphrase_archive_walkthrough(cli: Cli, tmp_path: Path) -> None:
     unlocked = cli("unlock", archive, "--stdin", stdin=f"{PASS}\n")
     assert "Folded 2 inbox batch(es)" in unlocked.stdout
     held = cli("status", archive).stdout  # the agent says how it protects the keys
-    assert re.search(r"keys held +core dumps off, not dumpable, memory locked: (yes|no) \(",
-                     held), held
+    assert re.search(
+        r"keys held +core dumps off, not dumpable, memory locked: (yes|no) \(", held
+    ), held
     assert "passport" in cli("search", archive, "PASSPORT").stdout
     # Taken in locked, the document got a random id (two such batches never clash).
     document = re.findall(r"D-[0-9A-F]{6,}", cli("list", "documents", archive).stdout)[0]
@@ -74,8 +76,12 @@ def test_wrong_passphrase_changes_nothing(cli: Cli, tmp_path: Path) -> None:
     done = cli("unlock", archive, "--stdin", stdin="not the passphrase\n", ok=False)
     assert done.returncode == 6 and "Wrong passphrase" in done.stderr
     assert "locked" in cli("status", archive).stdout
-    after = {p: p.read_bytes() for p in archive.rglob("*") if p.is_file()
-             if not p.name.endswith(("-wal", "-shm"))}
+    after = {
+        p: p.read_bytes()
+        for p in archive.rglob("*")
+        if p.is_file()
+        if not p.name.endswith(("-wal", "-shm"))
+    }
     assert after == {p: b for p, b in before.items() if p in after}
 
 
@@ -89,8 +95,10 @@ def test_custodians_unlock_and_reshare(cli: Cli, tmp_path: Path) -> None:
     assert too_few.returncode == 6
     cli("unlock", archive, "--stdin", stdin="\n".join(shares[2:]) + "\n")
     assert "Custodian Test" in cli("show", "person", archive, "P-0001", "--reveal").stdout
-    new = re.findall(r"bw-share-\S+", cli("keys", "reshare", archive, "--custodians", "3",
-                                          "--threshold", "2").stdout)
+    new = re.findall(
+        r"bw-share-\S+",
+        cli("keys", "reshare", archive, "--custodians", "3", "--threshold", "2").stdout,
+    )
     assert len(new) == 3
     cli("lock", archive)
     old = cli("unlock", archive, "--stdin", stdin="\n".join(shares[:3]) + "\n", ok=False)
@@ -121,9 +129,11 @@ def test_list_filters_by_act_and_period(cli: Cli, tmp_path: Path) -> None:
     assert bad.returncode == 2 and "YYYY-MM" in bad.stderr
 
 
-@pytest.mark.needs(shutil.which("age") is not None,
-                   reason="the `age` command is not installed (`make system-packages` or "
-                   "`apt-get install age` installs it)")
+@pytest.mark.needs(
+    shutil.which("age") is not None,
+    reason="the `age` command is not installed (`make system-packages` or "
+    "`apt-get install age` installs it)",
+)
 def test_evidence_opens_with_the_standard_age_tool(cli: Cli, tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     _init(cli, archive)
@@ -133,8 +143,11 @@ def test_evidence_opens_with_the_standard_age_tool(cli: Cli, tmp_path: Path) -> 
     cli("add", "evidence", archive, "--file", scan)
     identity = tmp_path / "identity.txt"
     cli("keys", "export-identity", archive, "--out", identity)
-    opened = subprocess.run(["age", "-d", "-i", identity, archive / "blobs" / "F-0001.age"],
-                            capture_output=True, check=True)
+    opened = subprocess.run(
+        ["age", "-d", "-i", identity, archive / "blobs" / "F-0001.age"],
+        capture_output=True,
+        check=True,
+    )
     assert opened.stdout == scan.read_bytes()
 
 
@@ -175,7 +188,10 @@ def test_locked_and_unlocked_imports_refuse_the_same_files(cli: Cli, tmp_path: P
             done = cli("import", archive, folder / name, ok=False)
             assert done.returncode == 2, (state, name, done.stdout, done.stderr)
             assert "Traceback" not in done.stderr and f"{name}, {reason}" in done.stderr, (
-                state, name, done.stderr)
+                state,
+                name,
+                done.stderr,
+            )
             said.setdefault(name, []).append(done.stderr)
     assert all(locked == unlocked for locked, unlocked in said.values())
     assert list((archive / "inbox").glob("*.batch.age")) == []

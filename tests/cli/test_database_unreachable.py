@@ -42,8 +42,9 @@ def _missing_database() -> tuple[str, str]:
     name = f"does_not_exist_{uuid.uuid4().hex[:8]}"
     info = psycopg.conninfo.conninfo_to_dict(server_url())
     info["dbname"] = name
-    return "postgresql+psycopg:///?" + psycopg.conninfo.make_conninfo(**info).replace(" ", "&"), \
-        name
+    return "postgresql+psycopg:///?" + psycopg.conninfo.make_conninfo(**info).replace(
+        " ", "&"
+    ), name
 
 
 def _refused_cleanly(done: object, *needles: str) -> None:
@@ -59,7 +60,8 @@ def _refused_cleanly(done: object, *needles: str) -> None:
 @pytest.mark.parametrize("case", ["closed port", "silent server", "missing database", "bad host"])
 @pytest.mark.parametrize("folder_exists", [False, True])
 def test_init_refuses_an_unreachable_database_and_leaves_nothing(
-        cli: Cli, tmp_path: Path, case: str, folder_exists: bool) -> None:
+    cli: Cli, tmp_path: Path, case: str, folder_exists: bool
+) -> None:
     folder = tmp_path / "archive"
     if folder_exists:
         folder.mkdir()
@@ -106,8 +108,9 @@ def test_a_failed_migration_removes_the_new_folder(cli: Cli, tmp_path: Path) -> 
     try:
         with fresh_database() as url:
             # The database answers and is empty, but this user may not create tables in it.
-            with psycopg.connect(url.removeprefix("postgresql+psycopg:///?").replace("&", " "),
-                                 autocommit=True) as connection:
+            with psycopg.connect(
+                url.removeprefix("postgresql+psycopg:///?").replace("&", " "), autocommit=True
+            ) as connection:
                 connection.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
             weak = url.replace("user=postgres", f"user={role}")
             assert weak != url
@@ -125,13 +128,19 @@ def test_commands_on_an_archive_whose_database_is_gone(cli: Cli, tmp_path: Path)
     with fresh_database() as url:
         _init(cli, folder, url)
         name = psycopg.conninfo.conninfo_to_dict(
-            url.removeprefix("postgresql+psycopg:///?").replace("&", " "))["dbname"]
+            url.removeprefix("postgresql+psycopg:///?").replace("&", " ")
+        )["dbname"]
         with psycopg.connect(server_url(), autocommit=True) as connection:
             connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         port = str(_closed_port())  # were a web app to start, it would not hang the test
-        for command in (["status", folder], ["list", "events", folder], ["verify", folder],
-                        ["unlock", folder, "--stdin"], ["serve", folder, "--port", port],
-                        ["serve-intake", folder, "--port", port]):
+        for command in (
+            ["status", folder],
+            ["list", "events", folder],
+            ["verify", folder],
+            ["unlock", folder, "--stdin"],
+            ["serve", folder, "--port", port],
+            ["serve-intake", folder, "--port", port],
+        ):
             done = cli(*command, stdin=f"{PASS}\n", ok=False)
             _refused_cleanly(done, f'"{name}"', "does not exist", str(folder / "bearwitness.toml"))
 

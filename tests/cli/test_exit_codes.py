@@ -9,9 +9,11 @@ from tests.web.test_routes import entry_for, every_error_class
 
 
 def test_every_error_class_has_an_exit_code() -> None:
-    defined = [k for k in vars(bearwitness.errors).values()
-               if isinstance(k, type) and issubclass(k, BearWitnessError)
-               and k is not BearWitnessError]
+    defined = [
+        k
+        for k in vars(bearwitness.errors).values()
+        if isinstance(k, type) and issubclass(k, BearWitnessError) and k is not BearWitnessError
+    ]
     assert len(defined) >= 10
     assert not [k.__name__ for k in every_error_class() if entry_for(EXIT_CODES, k) is None]
     assert len(set(EXIT_CODES.values())) >= 9 and 1 not in EXIT_CODES.values()

@@ -65,8 +65,9 @@ def test_discard_is_logged_with_its_actor(cli: Cli, tmp_path: Path) -> None:
     done = cli("inbox", "discard", archive, batch, "--reason", "FICTIONAL: sent by mistake")
     assert "log entry" in done.stdout
     assert list((archive / "inbox").iterdir()) == []
-    assert [(entry.record_type, entry.actor) for entry in _entries(archive)
-            if entry.kind == "discard"] == [("inbox_batch", "U-local")]
+    assert [
+        (entry.record_type, entry.actor) for entry in _entries(archive) if entry.kind == "discard"
+    ] == [("inbox_batch", "U-local")]
     missing = cli("inbox", "show", archive, batch, ok=False)
     assert missing.returncode == 4
 

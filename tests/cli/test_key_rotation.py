@@ -71,11 +71,16 @@ def test_an_old_keyring_and_passphrase_read_nothing_written_after_rotation(
     assert not any(b"After Rotation" in p.read_bytes() for p in out.rglob("*") if p.is_file())
     thief("lock", seized)
     stolen = Keyring.from_json(old_keyring).unlock_with_passphrase(OLD)
-    assert decrypt_bytes(seized / "blobs" / "F-0001.age", stolen.identities,
-                         expected_sha256=None, what="F-0001") == scan.read_bytes()
+    assert (
+        decrypt_bytes(
+            seized / "blobs" / "F-0001.age", stolen.identities, expected_sha256=None, what="F-0001"
+        )
+        == scan.read_bytes()
+    )
     with pytest.raises(TamperedError):
-        decrypt_bytes(seized / "blobs" / "F-0002.age", stolen.identities,
-                      expected_sha256=None, what="F-0002")
+        decrypt_bytes(
+            seized / "blobs" / "F-0002.age", stolen.identities, expected_sha256=None, what="F-0002"
+        )
 
     # The old passphrase no longer opens the archive itself; the new one opens everything.
     refused = cli("unlock", archive, "--stdin", stdin=f"{OLD}\n", ok=False)
@@ -87,16 +92,18 @@ def test_an_old_keyring_and_passphrase_read_nothing_written_after_rotation(
     assert "Everything verifies" in cli("verify", archive).stdout
     opened = Archive.open(archive)
     with opened.engine.connect() as connection:
-        kinds = [parse_entry(row.entry).kind
-                 for row in connection.execute(select(log_entries.c.entry))]
+        kinds = [
+            parse_entry(row.entry).kind for row in connection.execute(select(log_entries.c.entry))
+        ]
     opened.close()
     assert kinds.count("rotate") == 1
 
 
 def test_rotating_a_custodian_archive_prints_new_shares(cli: Cli, tmp_path: Path) -> None:
     archive = tmp_path / "archive"
-    shares = re.findall(r"bw-share-\S+", cli("init", archive, "--custodians", "3",
-                                             "--threshold", "2").stdout)
+    shares = re.findall(
+        r"bw-share-\S+", cli("init", archive, "--custodians", "3", "--threshold", "2").stdout
+    )
     cli("unlock", archive, "--stdin", stdin="\n".join(shares[:2]) + "\n")
     cli("add", "person", archive, "--set", "full_name=FICTIONAL Custodian Rotation")
     bad = cli("keys", "rotate", archive, "--custodians", "4", ok=False)

@@ -35,8 +35,7 @@ def unlocked(cli: Cli, tmp_path: Path) -> Path:
     photo = tmp_path / "photo.jpg"
     photo.write_bytes(b"\xff\xd8FICTIONAL photo bytes" * 100)
     cli("add", "source", archive, "--set", "name=FICTIONAL network", "--set", "reliability=B")
-    cli("add", "document", archive, "--file", testimony, "--source", "S-0001",
-        "--attach", photo)
+    cli("add", "document", archive, "--file", testimony, "--source", "S-0001", "--attach", photo)
     cli("unlock", archive, "--stdin", stdin=f"{PASS}\n")
     return archive
 
@@ -54,16 +53,30 @@ def test_checkpoint_timestamp_export_verify_and_prove(
     size = 4
     tsr = unlocked / "checkpoints" / f"{size}.tsr"
     checked = subprocess.run(
-        ["openssl", "ts", "-verify", "-data", unlocked / "checkpoints" / str(size),
-         "-in", tsr, "-CAfile", tsa.root_pem], capture_output=True, text=True)
+        [
+            "openssl",
+            "ts",
+            "-verify",
+            "-data",
+            unlocked / "checkpoints" / str(size),
+            "-in",
+            tsr,
+            "-CAfile",
+            tsa.root_pem,
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert checked.returncode == 0 and "Verification: OK" in checked.stdout
 
     kept = tmp_path / "partner" / "checkpoint"
     kept.parent.mkdir()
     cli("log", "export-checkpoint", unlocked, "--out", kept)
     assert kept.read_bytes() == (unlocked / "log" / "checkpoint").read_bytes()
-    assert kept.with_name("checkpoint.vkey").read_text().strip() == \
-        (unlocked / "log.vkey").read_text().strip()
+    assert (
+        kept.with_name("checkpoint.vkey").read_text().strip()
+        == (unlocked / "log.vkey").read_text().strip()
+    )
 
     verified = cli("verify", unlocked, "--against", kept).stdout
     assert "Everything verifies" in verified and "consistent with older" in verified
@@ -77,12 +90,16 @@ def test_checkpoint_timestamp_export_verify_and_prove(
     assert f"--vkey '{vkey}'" in proved and "log.vkey" not in proved
     standalone = subprocess.run(
         [sys.executable, VERIFY_BUNDLE, bundle, "--vkey", vkey, "--tsa-ca", tsa.root_pem],
-        capture_output=True, text=True)
+        capture_output=True,
+        text=True,
+    )
     assert standalone.returncode == 0, standalone.stdout + standalone.stderr
     assert "existed at" in standalone.stdout
     own_key = subprocess.run(
         [sys.executable, VERIFY_BUNDLE, bundle, "--vkey-file", bundle / "log.vkey"],
-        capture_output=True, text=True)
+        capture_output=True,
+        text=True,
+    )
     assert own_key.returncode == 2 and "inside the bundle" in own_key.stdout
 
     file_bundle = tmp_path / "file-bundle"
@@ -90,7 +107,9 @@ def test_checkpoint_timestamp_export_verify_and_prove(
     assert (file_bundle / "F-0001.bin").read_bytes().startswith(b"\xff\xd8FICTIONAL")
     standalone = subprocess.run(
         [sys.executable, VERIFY_BUNDLE, file_bundle, "--vkey-file", unlocked / "log.vkey"],
-        capture_output=True, text=True)
+        capture_output=True,
+        text=True,
+    )
     assert standalone.returncode == 0, standalone.stdout + standalone.stderr
 
 
@@ -122,19 +141,20 @@ def test_witness_cosignatures_are_required_then_accepted(
     cli("log", "witness", "request", unlocked, "--out", request)
     note = request.read_bytes().split(b"\n\n", 1)[1]
     reply = tmp_path / "reply"
-    reply.write_bytes(witness.cosign(note, 1_800_000_000)[len(note):])
+    reply.write_bytes(witness.cosign(note, 1_800_000_000)[len(note) :])
     cli("log", "witness", "accept", unlocked, reply)
     verified = cli("verify", unlocked).stdout
     assert "cosigned by witness.example/FICTIONAL" in verified
 
     stranger = CosignatureSigner("witness.example/stranger", b"\x22" * 32)
-    reply.write_bytes(stranger.cosign(note, 1_800_000_000)[len(note):])
+    reply.write_bytes(stranger.cosign(note, 1_800_000_000)[len(note) :])
     refused = cli("log", "witness", "accept", unlocked, reply, ok=False)
     assert refused.returncode == 8 and "no configured witness" in refused.stderr
 
 
-def test_signing_needs_an_unlock_and_prove_says_so(cli: Cli, unlocked: Path,
-                                                   tmp_path: Path) -> None:
+def test_signing_needs_an_unlock_and_prove_says_so(
+    cli: Cli, unlocked: Path, tmp_path: Path
+) -> None:
     cli("lock", unlocked)
     refused = cli("log", "checkpoint", unlocked, ok=False)
     assert refused.returncode == 5
@@ -178,8 +198,7 @@ def test_verify_pins_the_log_key_against_a_replaced_one(
     for pin in (["--vkey", original], ["--vkey-file", published / "checkpoint.vkey"]):
         failed = cli("verify", unlocked, *pin, ok=False)
         assert failed.returncode == 8 and "Everything verifies" not in failed.stdout
-        assert f"log.vkey is {_name(forged)}, not the pinned key {_name(original)}" \
-            in failed.stderr
+        assert f"log.vkey is {_name(forged)}, not the pinned key {_name(original)}" in failed.stderr
     # A checkpoint kept elsewhere catches it without a pin too.
     against = cli("verify", unlocked, "--against", published / "checkpoint", ok=False)
     assert against.returncode == 8

@@ -16,10 +16,24 @@ from bearwitness.domain.records import RECORD_TYPES
 from tests.cli.runner import Cli
 
 PASS = "canary test passphrase"
-REFERENCES = {"source_id": "S-0001", "document_id": "D-0001", "event_id": "E-0001",
-              "victim_id": "P-0001", "person_id": "P-0001"}
-ORDER = ["source", "person", "event", "document", "evidence", "act", "person_record", "claim",
-         "intervention"]
+REFERENCES = {
+    "source_id": "S-0001",
+    "document_id": "D-0001",
+    "event_id": "E-0001",
+    "victim_id": "P-0001",
+    "person_id": "P-0001",
+}
+ORDER = [
+    "source",
+    "person",
+    "event",
+    "document",
+    "evidence",
+    "act",
+    "person_record",
+    "claim",
+    "intervention",
+]
 
 
 def _canary(kind: str, field: str) -> str:

@@ -34,10 +34,21 @@ def test_list_show_and_search_print_hostile_fields_inert(cli: Cli, tmp_path: Pat
     cli("init", archive, "--passphrase-stdin", stdin=f"{PASS}\n")
     cli("unlock", archive, "--stdin", stdin=f"{PASS}\n")
     rows = tmp_path / "events.jsonl"
-    rows.write_text(json.dumps({"type": "event", "id": "E-0001", "district": HOSTILE,
-                                "title": "needle", "location": HOSTILE,
-                                "description": HOSTILE, "fictional": True}) + "\n",
-                    encoding="utf-8")
+    rows.write_text(
+        json.dumps(
+            {
+                "type": "event",
+                "id": "E-0001",
+                "district": HOSTILE,
+                "title": "needle",
+                "location": HOSTILE,
+                "description": HOSTILE,
+                "fictional": True,
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     cli("import", archive, rows)
 
     listed = cli("list", "events", archive)
@@ -59,20 +70,26 @@ def test_an_error_quoting_a_file_name_prints_it_inert(cli: Cli, tmp_path: Path) 
 
 
 def test_link_review_side_by_side_prints_values_inert(capsys: pytest.CaptureFixture[str]) -> None:
-    view = pd.DataFrame({"P-0001": [HOSTILE, "victim"], "P-0002": ["Argun", None]},
-                        index=["district", "role"])
+    view = pd.DataFrame(
+        {"P-0001": [HOSTILE, "victim"], "P-0002": ["Argun", None]}, index=["district", "role"]
+    )
     _print_evidence(view)
     _inert(capsys.readouterr().out)
 
 
-@pytest.mark.parametrize(("raw", "shown"), [
-    ("plain Кириллица и عربي", "plain Кириллица и عربي"),
-    ("\x00\x1f\x7f\x80\x9f", r"\x00\x1f\x7f\x80\x9f"),
-    ("a\nb\tc\rd", r"a\x0ab\x09c\x0dd"),
-    ("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
-     r"\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"),
-    ("\u200f\u061c", "\u200f\u061c"),  # marks, not overrides: Arabic and Hebrew text uses them
-])
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("plain Кириллица и عربي", "plain Кириллица и عربي"),
+        ("\x00\x1f\x7f\x80\x9f", r"\x00\x1f\x7f\x80\x9f"),
+        ("a\nb\tc\rd", r"a\x0ab\x09c\x0dd"),
+        (
+            "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
+            r"\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069",
+        ),
+        ("\u200f\u061c", "\u200f\u061c"),  # marks, not overrides: Arabic and Hebrew text uses them
+    ],
+)
 def test_safe_text(raw: str, shown: str) -> None:
     assert safe_text(raw) == shown
 

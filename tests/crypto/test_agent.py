@@ -87,8 +87,9 @@ def test_a_new_unlock_replaces_the_session(archive: Path, secrets: ArchiveSecret
     assert status is not None and status["pid"] == second
 
 
-def test_each_archive_has_its_own_agent(tmp_path: Path, archive: Path,
-                                        secrets: ArchiveSecrets) -> None:
+def test_each_archive_has_its_own_agent(
+    tmp_path: Path, archive: Path, secrets: ArchiveSecrets
+) -> None:
     other_archive = tmp_path / "other"
     other_archive.mkdir()
     start_agent(archive, secrets, idle_timeout_s=60)

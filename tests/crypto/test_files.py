@@ -36,11 +36,20 @@ def test_file_round_trip_and_hash(tmp_path: Path, secrets: ArchiveSecrets, size:
     assert digest == hashlib.sha256(src.read_bytes()).hexdigest()
     if size >= 16:
         assert src.read_bytes()[:64] not in (tmp_path / "e.age").read_bytes()
-    decrypt_file(tmp_path / "e.age", tmp_path / "out", secrets.identity,
-                 expected_sha256=digest, what="evidence E-1")
+    decrypt_file(
+        tmp_path / "e.age",
+        tmp_path / "out",
+        secrets.identity,
+        expected_sha256=digest,
+        what="evidence E-1",
+    )
     assert (tmp_path / "out").read_bytes() == src.read_bytes()
-    assert decrypt_bytes(tmp_path / "e.age", secrets.identity, expected_sha256=digest,
-                         what="evidence E-1") == src.read_bytes()
+    assert (
+        decrypt_bytes(
+            tmp_path / "e.age", secrets.identity, expected_sha256=digest, what="evidence E-1"
+        )
+        == src.read_bytes()
+    )
     ciphertext = (tmp_path / "e.age").read_bytes()
     assert decrypt_bytes(ciphertext, secrets.identity, expected_sha256=None, what="E-1") == (
         src.read_bytes()
@@ -55,8 +64,9 @@ def test_bytes_round_trip(tmp_path: Path, data: bytes) -> None:
     src = tmp_path / "in"
     src.write_bytes(data)
     digest = encrypt_file(src, tmp_path / "in.age", key.recipient)
-    assert decrypt_bytes(tmp_path / "in.age", key.identity, expected_sha256=digest,
-                         what="E") == data
+    assert (
+        decrypt_bytes(tmp_path / "in.age", key.identity, expected_sha256=digest, what="E") == data
+    )
 
 
 def test_tampered_file_fails_and_leaves_nothing(tmp_path: Path, secrets: ArchiveSecrets) -> None:
@@ -66,8 +76,13 @@ def test_tampered_file_fails_and_leaves_nothing(tmp_path: Path, secrets: Archive
     for damaged in (raw[:-1], raw[:-20_000], raw[:150] + bytes([raw[150] ^ 1]) + raw[151:]):
         (tmp_path / "bad.age").write_bytes(bytes(damaged))
         with pytest.raises(TamperedError, match="evidence E-9 failed authentication"):
-            decrypt_file(tmp_path / "bad.age", tmp_path / "out", secrets.identity,
-                         expected_sha256=digest, what="evidence E-9")
+            decrypt_file(
+                tmp_path / "bad.age",
+                tmp_path / "out",
+                secrets.identity,
+                expected_sha256=digest,
+                what="evidence E-9",
+            )
         assert not (tmp_path / "out").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.age", "e.age", "photo.jpg"]
 
@@ -76,12 +91,21 @@ def test_wrong_identity_and_wrong_hash(tmp_path: Path, secrets: ArchiveSecrets) 
     src = _evidence(tmp_path, 1000)
     digest = encrypt_file(src, tmp_path / "e.age", secrets.recipient)
     with pytest.raises(TamperedError, match="E-2"):
-        decrypt_bytes(tmp_path / "e.age", create_secrets().identity, expected_sha256=digest,
-                      what="evidence E-2")
+        decrypt_bytes(
+            tmp_path / "e.age",
+            create_secrets().identity,
+            expected_sha256=digest,
+            what="evidence E-2",
+        )
     (tmp_path / "out").write_bytes(b"previous export")
     with pytest.raises(TamperedError, match="SHA-256"):
-        decrypt_file(tmp_path / "e.age", tmp_path / "out", secrets.identity,
-                     expected_sha256="0" * 64, what="evidence E-2")
+        decrypt_file(
+            tmp_path / "e.age",
+            tmp_path / "out",
+            secrets.identity,
+            expected_sha256="0" * 64,
+            what="evidence E-2",
+        )
     assert (tmp_path / "out").read_bytes() == b"previous export"
 
 
@@ -110,16 +134,29 @@ def test_standard_age_decrypts_our_files(tmp_path: Path, secrets: ArchiveSecrets
     src = _evidence(tmp_path, 1_000_003)
     encrypt_file(src, tmp_path / "e.age", secrets.recipient)
     export_identity(secrets, tmp_path / "key.txt")
-    subprocess.run([str(AGE), "-d", "-i", str(tmp_path / "key.txt"), "-o",
-                    str(tmp_path / "out"), str(tmp_path / "e.age")], check=True)
+    subprocess.run(
+        [
+            str(AGE),
+            "-d",
+            "-i",
+            str(tmp_path / "key.txt"),
+            "-o",
+            str(tmp_path / "out"),
+            str(tmp_path / "e.age"),
+        ],
+        check=True,
+    )
     assert (tmp_path / "out").read_bytes() == src.read_bytes()
 
 
 @NEEDS_AGE
 def test_we_decrypt_what_standard_age_encrypts(tmp_path: Path, secrets: ArchiveSecrets) -> None:
     src = _evidence(tmp_path, 300_000)
-    subprocess.run([str(AGE), "-r", secrets.recipient, "-o", str(tmp_path / "e.age"),
-                    str(src)], check=True)
+    subprocess.run(
+        [str(AGE), "-r", secrets.recipient, "-o", str(tmp_path / "e.age"), str(src)], check=True
+    )
     digest = hashlib.sha256(src.read_bytes()).hexdigest()
-    assert decrypt_bytes(tmp_path / "e.age", secrets.identity, expected_sha256=digest,
-                         what="E") == src.read_bytes()
+    assert (
+        decrypt_bytes(tmp_path / "e.age", secrets.identity, expected_sha256=digest, what="E")
+        == src.read_bytes()
+    )

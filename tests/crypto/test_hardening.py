@@ -28,8 +28,13 @@ print(json.dumps({"describe": p.describe(), "locked": p.memory_locked,
 
 
 def _child(prefix: list[str]) -> dict[str, object]:
-    done = subprocess.run([*prefix, sys.executable, "-c", _CHILD], capture_output=True,
-                          text=True, timeout=60, check=True)
+    done = subprocess.run(
+        [*prefix, sys.executable, "-c", _CHILD],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     result: dict[str, object] = json.loads(done.stdout)
     return result
 

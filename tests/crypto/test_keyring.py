@@ -85,9 +85,7 @@ def test_short_passphrase_is_refused(secrets: ArchiveSecrets, cheap_kdf: KdfPara
         Keyring.create(secrets, passphrase="1234567", kdf_params=cheap_kdf)
 
 
-def test_unlocking_a_kind_the_keyring_lacks(
-    secrets: ArchiveSecrets, cheap_kdf: KdfParams
-) -> None:
+def test_unlocking_a_kind_the_keyring_lacks(secrets: ArchiveSecrets, cheap_kdf: KdfParams) -> None:
     with pytest.raises(UnlockError, match="custodian") as info:
         _keyring(secrets, cheap_kdf).unlock_with_shares(["a", "b"])
     assert "passphrase" in info.value.hint
@@ -247,8 +245,7 @@ def test_an_old_keyring_and_passphrase_cannot_open_what_is_sealed_after_rotation
     old_json = _keyring(secrets, cheap_kdf).to_json()  # a backup, taken before
     keyring = Keyring.from_json(old_json)
     before = FieldSealer.for_secrets(secrets).seal(b"FICTIONAL before", b"person:P-1:v1:fields")
-    rotated, new, shares = keyring.rotate(secrets, passphrase=NEW_PASSPHRASE,
-                                          kdf_params=cheap_kdf)
+    rotated, new, shares = keyring.rotate(secrets, passphrase=NEW_PASSPHRASE, kdf_params=cheap_kdf)
     assert shares == [] and new.generation == 2 and new.recipient != secrets.recipient
     after = FieldSealer.for_secrets(new).seal(b"FICTIONAL after", b"person:P-2:v1:fields")
     file_after = pyrage.encrypt(b"FICTIONAL evidence", [parse_recipient(new.recipient)])
@@ -269,7 +266,8 @@ def test_an_old_keyring_and_passphrase_cannot_open_what_is_sealed_after_rotation
     assert sealer.open(before, b"person:P-1:v1:fields", what="P-1") == b"FICTIONAL before"
     assert sealer.open(after, b"person:P-2:v1:fields", what="P-2") == b"FICTIONAL after"
     assert pyrage.decrypt(file_after, parse_identities(opened.identities)) == (
-        b"FICTIONAL evidence")
+        b"FICTIONAL evidence"
+    )
     assert opened.subkey("search-index", generation=1) == secrets.subkey("search-index")
     assert opened.subkey("search-index") != secrets.subkey("search-index")
 
@@ -283,16 +281,18 @@ def test_rotation_remakes_every_slot_and_needs_the_current_keys(
         both.rotate(secrets, passphrase=NEW_PASSPHRASE, kdf_params=cheap_kdf)
     with pytest.raises(InputError, match="too short"):
         both.rotate(secrets, passphrase="short", custodians=(3, 2))
-    rotated, new, shares = both.rotate(secrets, passphrase=NEW_PASSPHRASE, custodians=(4, 3),
-                                       kdf_params=cheap_kdf)
+    rotated, new, shares = both.rotate(
+        secrets, passphrase=NEW_PASSPHRASE, custodians=(4, 3), kdf_params=cheap_kdf
+    )
     assert rotated.slot_kinds == ("passphrase", "custodians") and len(shares) == 4
     assert rotated.unlock_with_shares(shares[1:]) == new
     with pytest.raises(UnlockError, match="earlier sharing"):
         rotated.unlock_with_shares(old_shares[:2])
     with pytest.raises(UnlockError, match="older generation"):  # retired keys rotate nothing
         rotated.rotate(secrets, passphrase=NEW_PASSPHRASE, custodians=(3, 2))
-    third, newest, _ = rotated.rotate(new, passphrase=PASSPHRASE, custodians=(3, 2),
-                                      kdf_params=cheap_kdf)
+    third, newest, _ = rotated.rotate(
+        new, passphrase=PASSPHRASE, custodians=(3, 2), kdf_params=cheap_kdf
+    )
     reread = Keyring.from_json(third.to_json()).unlock_with_passphrase(PASSPHRASE)
     assert reread == newest and reread.generations_held() == [1, 2, 3]
     assert reread.data_key_of(1) == secrets.data_key and reread.data_key_of(2) == new.data_key
@@ -310,11 +310,13 @@ def test_a_keyring_written_before_rotation_existed_still_unlocks(
 def test_the_older_keys_cannot_be_swapped_between_keyrings(
     secrets: ArchiveSecrets, cheap_kdf: KdfParams
 ) -> None:
-    rotated, _, _ = _keyring(secrets, cheap_kdf).rotate(secrets, passphrase=NEW_PASSPHRASE,
-                                                        kdf_params=cheap_kdf)
+    rotated, _, _ = _keyring(secrets, cheap_kdf).rotate(
+        secrets, passphrase=NEW_PASSPHRASE, kdf_params=cheap_kdf
+    )
     other = create_secrets()
-    foreign, _, _ = _keyring(other, cheap_kdf).rotate(other, passphrase=NEW_PASSPHRASE,
-                                                      kdf_params=cheap_kdf)
+    foreign, _, _ = _keyring(other, cheap_kdf).rotate(
+        other, passphrase=NEW_PASSPHRASE, kdf_params=cheap_kdf
+    )
     doc = json.loads(rotated.to_json())
     doc["older"] = json.loads(foreign.to_json())["older"]
     with pytest.raises(TamperedError):

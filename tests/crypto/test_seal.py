@@ -90,8 +90,13 @@ def test_values_sealed_before_key_generations_existed_still_open() -> None:
     from nacl.bindings import crypto_aead_xchacha20poly1305_ietf_encrypt
 
     nonce = bytes(range(24))
-    legacy = b"\x01" + nonce + crypto_aead_xchacha20poly1305_ietf_encrypt(
-        b"FICTIONAL", b"person:P-1:v1:fields", nonce, KEY.data_key)
+    legacy = (
+        b"\x01"
+        + nonce
+        + crypto_aead_xchacha20poly1305_ietf_encrypt(
+            b"FICTIONAL", b"person:P-1:v1:fields", nonce, KEY.data_key
+        )
+    )
     assert SEALER.open(legacy, b"person:P-1:v1:fields", what=WHAT) == b"FICTIONAL"
     rotated = FieldSealer.for_secrets(KEY.rotated())
     assert rotated.open(legacy, b"person:P-1:v1:fields", what=WHAT) == b"FICTIONAL"

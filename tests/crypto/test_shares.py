@@ -49,8 +49,12 @@ def test_raw_shamir_k_rebuilds_and_k_minus_1_does_not(n: int, k: int) -> None:
             assert combine_key(subset) != key
 
 
-@given(index=st.integers(1, 9), k=st.integers(2, 9), slot=st.binary(min_size=7, max_size=7),
-       value=st.binary(min_size=32, max_size=32))
+@given(
+    index=st.integers(1, 9),
+    k=st.integers(2, 9),
+    slot=st.binary(min_size=7, max_size=7),
+    value=st.binary(min_size=32, max_size=32),
+)
 def test_share_text_round_trip(index: int, k: int, slot: bytes, value: bytes) -> None:
     n = max(index, k)
     text = encode_share(index, k, n, slot, value)
@@ -66,8 +70,11 @@ def test_any_single_typo_is_caught_and_names_the_share(data: st.DataObject) -> N
     text = SHARES[1]
     positions = [i for i, c in enumerate(text) if c != "-"]
     pos = data.draw(st.sampled_from(positions))
-    alphabet = string.ascii_lowercase + "234567" if text[pos].isalpha() or text[pos] in "234567" \
+    alphabet = (
+        string.ascii_lowercase + "234567"
+        if text[pos].isalpha() or text[pos] in "234567"
         else string.digits
+    )
     new = data.draw(st.sampled_from([c for c in alphabet if c != text[pos]]))
     typo = text[:pos] + new + text[pos + 1 :]
     with pytest.raises(UnlockError) as info:

@@ -13,12 +13,25 @@ def test_text_round_trips(qualifier: Qualifier, a: int, b: int) -> None:
     assert QualifiedCount.parse(str(count)) == count
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("40", "40"), ("around 40", "~40"), ("about 40", "~40"), ("около 40", "~40"),
-    ("at least 2", ">=2"), ("не менее 2", ">=2"), ("200 or more", ">=200"), ("200+", ">=200"),
-    ("more than 200", ">=201"), ("более 200", ">=201"), ("at most 5", "<=5"),
-    ("fewer than 5", "<=4"), ("10-20", "10-20"), ("10 to 20", "10-20"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("40", "40"),
+        ("around 40", "~40"),
+        ("about 40", "~40"),
+        ("около 40", "~40"),
+        ("at least 2", ">=2"),
+        ("не менее 2", ">=2"),
+        ("200 or more", ">=200"),
+        ("200+", ">=200"),
+        ("more than 200", ">=201"),
+        ("более 200", ">=201"),
+        ("at most 5", "<=5"),
+        ("fewer than 5", "<=4"),
+        ("10-20", "10-20"),
+        ("10 to 20", "10-20"),
+    ],
+)
 def test_words_people_write(text: str, expected: str) -> None:
     assert str(QualifiedCount.parse(text)) == expected
 
@@ -37,8 +50,21 @@ def test_bad_counts_are_rejected(text: str) -> None:
         QualifiedCount.parse(text)
 
 
-@pytest.mark.parametrize("text", ["²", "~²", ">=²", "2²", "1²-3", "٤٠", "5" * 5000, "~" + "9" * 400,
-                                  "9007199254740992", "more than 9007199254740991"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "²",
+        "~²",
+        ">=²",
+        "2²",
+        "1²-3",
+        "٤٠",
+        "5" * 5000,
+        "~" + "9" * 400,
+        "9007199254740992",
+        "more than 9007199254740991",
+    ],
+)
 def test_counts_are_ascii_digits_and_bounded(text: str) -> None:
     """isdigit() is true for '²' and int('²') fails; 5,000 digits exceed int()'s limit."""
     with pytest.raises(InputError) as caught:

@@ -50,8 +50,9 @@ def test_overlap_compares_intervals() -> None:
     assert PartialDateRange.parse("2018").overlaps(since=dt.date(2018, 12, 1))
 
 
-@pytest.mark.parametrize("text", ["2018-13", "2019-02-30", "18-12", "December", "2019-02..",
-                                  "2019..2018", ""])
+@pytest.mark.parametrize(
+    "text", ["2018-13", "2019-02-30", "18-12", "December", "2019-02..", "2019..2018", ""]
+)
 def test_bad_dates_say_what_to_write(text: str) -> None:
     with pytest.raises(InputError) as caught:
         PartialDateRange.parse(text)

@@ -26,8 +26,9 @@ def kosovo_csv(tmp_path: Path, reference: dict[str, Any]) -> Path:
 
 def test_loglinear_writes_json(kosovo_csv: Path, tmp_path: Path) -> None:
     out = tmp_path / "result.json"
-    result = runner.invoke(app, ["estimate", str(kosovo_csv), "--method", "loglinear",
-                                 "--out", str(out)])
+    result = runner.invoke(
+        app, ["estimate", str(kosovo_csv), "--method", "loglinear", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "Documented: 4,400 people (a lower bound)." in result.output
     assert "[123,14,34]" in result.output
@@ -40,8 +41,20 @@ def test_loglinear_writes_json(kosovo_csv: Path, tmp_path: Path) -> None:
 
 
 def test_lcmcr_is_reproducible_and_draws_charts(kosovo_csv: Path, tmp_path: Path) -> None:
-    args = ["estimate", str(kosovo_csv), "--seed", "3", "--burnin", "500", "--samples", "100",
-            "--thinning", "10", "--chains", "2"]
+    args = [
+        "estimate",
+        str(kosovo_csv),
+        "--seed",
+        "3",
+        "--burnin",
+        "500",
+        "--samples",
+        "100",
+        "--thinning",
+        "10",
+        "--chains",
+        "2",
+    ]
     first, second = tmp_path / "a.json", tmp_path / "b.json"
     charts = tmp_path / "charts"
     assert runner.invoke(app, [*args, "--out", str(first), "--charts", str(charts)]).exit_code == 0
@@ -65,8 +78,21 @@ def test_stratified_dga(tmp_path: Path, reference: dict[str, Any]) -> None:
     pd.concat(frames).to_csv(path, index=False)
     out = tmp_path / "r.json"
     charts = tmp_path / "charts"
-    result = runner.invoke(app, ["estimate", str(path), "--method", "dga", "--strata", "year",
-                                 "--out", str(out), "--charts", str(charts)])
+    result = runner.invoke(
+        app,
+        [
+            "estimate",
+            str(path),
+            "--method",
+            "dga",
+            "--strata",
+            "year",
+            "--out",
+            str(out),
+            "--charts",
+            str(charts),
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())
     assert set(data["strata"]) == {"1998", "1999"}
@@ -81,26 +107,46 @@ def test_bad_input_exits_with_code_2_and_a_hint(tmp_path: Path) -> None:
     path.write_text("A,B,count\n1,1,3\n1,0,2\n")
     done = subprocess.run(
         [sys.executable, "-m", "bearwitness.cli.main", "estimate", str(path)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 2
     assert "at least 3" in done.stderr and "third list" in done.stderr
 
 
 def test_records_and_pairs(tmp_path: Path) -> None:
-    records = pd.DataFrame({
-        "record_id": range(12),
-        "list": ["a", "b", "c", "a", "b", "c", "a", "b", "a", "c", "b", "c"],
-    })
-    pairs = pd.DataFrame({"left_id": [0, 1, 3, 6, 8, 10], "right_id": [1, 2, 4, 7, 9, 11],
-                          "probability": [0.9, 0.8, 0.7, 0.95, 0.6, 0.9]})
+    records = pd.DataFrame(
+        {
+            "record_id": range(12),
+            "list": ["a", "b", "c", "a", "b", "c", "a", "b", "a", "c", "b", "c"],
+        }
+    )
+    pairs = pd.DataFrame(
+        {
+            "left_id": [0, 1, 3, 6, 8, 10],
+            "right_id": [1, 2, 4, 7, 9, 11],
+            "probability": [0.9, 0.8, 0.7, 0.95, 0.6, 0.9],
+        }
+    )
     records.to_csv(tmp_path / "records.csv", index=False)
     pairs.to_csv(tmp_path / "pairs.csv", index=False)
-    result = runner.invoke(app, [
-        "estimate", "--records", str(tmp_path / "records.csv"), "--pairs",
-        str(tmp_path / "pairs.csv"), "--method", "dga", "--linkages", "3",
-        "--out", str(tmp_path / "r.json"),
-    ])
+    result = runner.invoke(
+        app,
+        [
+            "estimate",
+            "--records",
+            str(tmp_path / "records.csv"),
+            "--pairs",
+            str(tmp_path / "pairs.csv"),
+            "--method",
+            "dga",
+            "--linkages",
+            "3",
+            "--out",
+            str(tmp_path / "r.json"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads((tmp_path / "r.json").read_text())
     assert data["inputs"]["linkage"]["linkages_sampled"] == 3

@@ -11,8 +11,9 @@ from bearwitness.estimate.dga import decomposable_graphs, estimate_dga
 from bearwitness.estimate.histories import CaptureHistories, histories_from_patterns
 
 CASES = [
-    (name, i) for name, count in
-    [("kosovo_1999", 2), ("hiv_rome", 2), ("madigan_york_3list", 2)] for i in range(count)
+    (name, i)
+    for name, count in [("kosovo_1999", 2), ("hiv_rome", 2), ("madigan_york_3list", 2)]
+    for i in range(count)
 ]
 
 
@@ -28,14 +29,17 @@ def test_matches_dga(
     result = estimate_dga(tables[name], delta=ref["delta"])
     assert int(result.grid[-1]) == ref["N_grid_max"]
     assert (result.quantile(0.025), result.quantile(0.5), result.quantile(0.975)) == (
-        ref["q025"], ref["median"], ref["q975"])
+        ref["q025"],
+        ref["median"],
+        ref["q975"],
+    )
     assert result.mode() == ref["mode"]
     assert result.mean() == pytest.approx(ref["mean"], abs=0.06)
     assert result.top_graph()[1] == pytest.approx(ref["top_model_weight"], abs=6e-5)
 
 
 def test_default_delta_is_two_to_minus_p(tables: dict[str, CaptureHistories]) -> None:
-    assert estimate_dga(tables["kosovo_1999"]).delta == 2.0 ** -4
+    assert estimate_dga(tables["kosovo_1999"]).delta == 2.0**-4
 
 
 def test_list_order_does_not_matter(reference: dict[str, Any]) -> None:

@@ -41,8 +41,9 @@ def test_reads_one_row_per_person(tmp_path: Path) -> None:
 
 
 def test_splits_strata(tmp_path: Path) -> None:
-    path = write(tmp_path, "A,B,C,year,count\n1,1,0,2019,3\n0,1,1,2019,2\n1,0,1,2019,1\n"
-                           "1,1,1,2020,4\n")
+    path = write(
+        tmp_path, "A,B,C,year,count\n1,1,0,2019,3\n0,1,1,2019,2\n1,0,1,2019,1\n1,1,1,2020,4\n"
+    )
     strata = read_histories_csv(path, strata=["year"])
     assert set(strata) == {"2019", "2020"}
     assert strata["2020"].n_observed == 4
@@ -88,12 +89,14 @@ def test_full_table_orders_cells_as_binary() -> None:
 
 
 def test_histories_from_clusters() -> None:
-    records = pd.DataFrame({
-        "record_id": [1, 2, 3, 4, 5, 6, 7],
-        "list": ["A", "B", "B", "C", "A", "A", "C"],
-        "cluster_id": [10, 10, 11, 11, 12, 12, 13],
-        "region": ["n", "n", "s", "s", "n", "n", "s"],
-    })
+    records = pd.DataFrame(
+        {
+            "record_id": [1, 2, 3, 4, 5, 6, 7],
+            "list": ["A", "B", "B", "C", "A", "A", "C"],
+            "cluster_id": [10, 10, 11, 11, 12, 12, 13],
+            "region": ["n", "n", "s", "s", "n", "n", "s"],
+        }
+    )
     h = histories_from_clusters(records, lists=LISTS)[ALL]
     # Person 12 is on list A twice: still one person on A.
     assert h.pattern_counts() == {"110": 1, "011": 1, "100": 1, "001": 1}
@@ -103,20 +106,44 @@ def test_histories_from_clusters() -> None:
 
 
 def test_histories_from_clusters_rejects_person_in_two_strata() -> None:
-    records = pd.DataFrame({
-        "record_id": [1, 2, 3], "list": ["A", "B", "C"], "cluster_id": [1, 1, 2],
-        "region": ["n", "s", "s"],
-    })
+    records = pd.DataFrame(
+        {
+            "record_id": [1, 2, 3],
+            "list": ["A", "B", "C"],
+            "cluster_id": [1, 1, 2],
+            "region": ["n", "s", "s"],
+        }
+    )
     with pytest.raises(InputError, match="different strata"):
         histories_from_clusters(records, lists=LISTS, strata=["region"])
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.dictionaries(
-    st.sampled_from(["0001", "0010", "0100", "1000", "0011", "0101", "1001", "0110", "1010",
-                     "1100", "0111", "1011", "1101", "1110", "1111"]),
-    st.integers(min_value=1, max_value=10_000), min_size=1,
-))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "0001",
+                "0010",
+                "0100",
+                "1000",
+                "0011",
+                "0101",
+                "1001",
+                "0110",
+                "1010",
+                "1100",
+                "0111",
+                "1011",
+                "1101",
+                "1110",
+                "1111",
+            ]
+        ),
+        st.integers(min_value=1, max_value=10_000),
+        min_size=1,
+    )
+)
 def test_round_trip_through_rows_and_counts(patterns: dict[str, int]) -> None:
     lists = ["L1", "L2", "L3", "L4"]
     try:

@@ -34,8 +34,12 @@ def test_one_class_matches_the_exact_posterior(tables: dict[str, CaptureHistorie
     n = h.n_observed
     sizes = np.array(list(h.list_sizes().values()))
     grid = np.arange(n, 21 * n + 1, dtype=float)
-    log_post = (-np.log(grid) + special.gammaln(grid + 1) - special.gammaln(grid - n + 1)
-                + sum(special.betaln(1 + a, 1 + grid - a) for a in sizes))
+    log_post = (
+        -np.log(grid)
+        + special.gammaln(grid + 1)
+        - special.gammaln(grid - n + 1)
+        + sum(special.betaln(1 + a, 1 + grid - a) for a in sizes)
+    )
     post = np.exp(log_post - log_post.max())
     cdf = np.cumsum(post / post.sum())
     exact = [grid[np.searchsorted(cdf, q)] for q in (0.025, 0.5, 0.975)]
@@ -44,8 +48,22 @@ def test_one_class_matches_the_exact_posterior(tables: dict[str, CaptureHistorie
     x, c = h.patterns.astype(np.int64), h.counts.astype(np.int64)
     lam, lognu, z0 = np.full((4, 1), 0.3), np.zeros(1), np.zeros(1, dtype=np.int64)
     kept = np.empty(40_000, dtype=np.int64)
-    run_sweeps(x, c, lam, lognu, z0, np.array([0.1, 0.0]), 0.25, 0.25, True,
-               40_000 * 3, 3, 20 * n, kept, np.empty(40_000))
+    run_sweeps(
+        x,
+        c,
+        lam,
+        lognu,
+        z0,
+        np.array([0.1, 0.0]),
+        0.25,
+        0.25,
+        True,
+        40_000 * 3,
+        3,
+        20 * n,
+        kept,
+        np.empty(40_000),
+    )
     sampled = pooled_quantiles(kept + n)
     assert sampled[1] == pytest.approx(exact[1], rel=0.005)
     assert sampled[0] == pytest.approx(exact[0], rel=0.01)
@@ -57,8 +75,11 @@ def test_one_class_matches_the_exact_posterior(tables: dict[str, CaptureHistorie
     [("madigan_york_3list", 0.01, 0.04), ("kosovo_1999", 0.03, 0.08)],
 )
 def test_package_example_settings_match_reference(
-    name: str, median_tol: float, tail_tol: float,
-    reference: dict[str, Any], tables: dict[str, CaptureHistories],
+    name: str,
+    median_tol: float,
+    tail_tol: float,
+    reference: dict[str, Any],
+    tables: dict[str, CaptureHistories],
 ) -> None:
     ref = reference[name]["reference_results"]["lcmcr"]["ref"]["pooled"]
     posterior = estimate_lcmcr(tables[name], PACKAGE_EXAMPLE, seed=2024)

@@ -11,16 +11,18 @@ from bearwitness.estimate._lcmcr_kernel import _beta, _log_stick, _multinomial, 
 DRAWS = 20_000
 
 
-@pytest.mark.parametrize(("a", "b"), [(2.0, 2.0), (2.0, 40.0), (40.0, 3.0), (500.0, 3_000.0),
-                                      (1.0, 7.0), (5.0, 1.0)])
+@pytest.mark.parametrize(
+    ("a", "b"), [(2.0, 2.0), (2.0, 40.0), (40.0, 3.0), (500.0, 3_000.0), (1.0, 7.0), (5.0, 1.0)]
+)
 def test_beta_draws_follow_the_beta_distribution(a: float, b: float) -> None:
     seed_stream(1)
     draws = np.array([_beta(a, b) for _ in range(DRAWS)])
     assert stats.kstest(draws, stats.beta(a, b).cdf).pvalue > 0.001
 
 
-@pytest.mark.parametrize(("a", "b"), [(1.0, 0.03), (1.0, 2.5), (1.0, 4_000.0), (3.0, 0.4),
-                                      (12.0, 900.0)])
+@pytest.mark.parametrize(
+    ("a", "b"), [(1.0, 0.03), (1.0, 2.5), (1.0, 4_000.0), (3.0, 0.4), (12.0, 900.0)]
+)
 def test_stick_draws_are_log_beta(a: float, b: float) -> None:
     # log V and log(1 - V) of one Beta(a, b) draw: they must describe the same V.
     seed_stream(2)

@@ -49,16 +49,16 @@ def test_certain_pairs_rebuild_the_true_histories() -> None:
 
 def test_threshold_linkage_without_randomness() -> None:
     records = pd.DataFrame({"record_id": ["a", "b", "c"], "list": ["x", "y", "z"]})
-    pairs = pd.DataFrame({"left_id": ["a", "b"], "right_id": ["b", "c"],
-                          "probability": [0.9, 0.2]})
+    pairs = pd.DataFrame({"left_id": ["a", "b"], "right_id": ["b", "c"], "probability": [0.9, 0.2]})
     clusters = sample_clusters(records, pairs, None)
     assert clusters[0] == clusters[1] != clusters[2]
 
 
 def test_uncertain_linkage_widens_the_interval() -> None:
     records, true_pairs = linked_population(2)
-    certain = estimate_with_linkage(records, pairs_table(true_pairs, 1.0), lists=LISTS,
-                                    linkages=4, seed=1, options=SHORT)
+    certain = estimate_with_linkage(
+        records, pairs_table(true_pairs, 1.0), lists=LISTS, linkages=4, seed=1, options=SHORT
+    )
     rng = np.random.default_rng(5)
     ids = records["record_id"].to_numpy()
     persons = records["person"].to_numpy()
@@ -69,8 +69,9 @@ def test_uncertain_linkage_widens_the_interval() -> None:
         if persons[a] != persons[b] and lists[a] != lists[b]:
             false_pairs.append((int(ids[a]), int(ids[b])))
     uncertain_pairs = pd.concat([pairs_table(true_pairs, 0.75), pairs_table(false_pairs, 0.25)])
-    uncertain = estimate_with_linkage(records, uncertain_pairs, lists=LISTS, linkages=12,
-                                      seed=1, options=SHORT)
+    uncertain = estimate_with_linkage(
+        records, uncertain_pairs, lists=LISTS, linkages=12, seed=1, options=SHORT
+    )
     width = lambda r: r.total.upper - r.total.lower  # noqa: E731
     assert width(uncertain) > 1.2 * width(certain)
     people = uncertain.linkage["people_per_linkage"]
@@ -81,8 +82,9 @@ def test_uncertain_linkage_widens_the_interval() -> None:
 
 def test_dga_over_linkages() -> None:
     records, true_pairs = linked_population(3)
-    result = estimate_with_linkage(records, pairs_table(true_pairs, 0.9), lists=LISTS,
-                                   method="dga", linkages=3, seed=1)
+    result = estimate_with_linkage(
+        records, pairs_table(true_pairs, 0.9), lists=LISTS, method="dga", linkages=3, seed=1
+    )
     truth = histories_from_table(
         pd.crosstab(records["person"], records["list"]).reindex(columns=LISTS, fill_value=0)
     )[ALL]
@@ -94,13 +96,18 @@ def test_dga_over_linkages() -> None:
 def test_rejects_bad_linkage_tables() -> None:
     records = pd.DataFrame({"record_id": [1, 2, 3], "list": ["x", "y", "z"]})
     with pytest.raises(InputError, match="not in the records"):
-        estimate_with_linkage(records, pd.DataFrame(
-            {"left_id": [1], "right_id": [9], "probability": [0.5]}))
+        estimate_with_linkage(
+            records, pd.DataFrame({"left_id": [1], "right_id": [9], "probability": [0.5]})
+        )
     with pytest.raises(InputError, match="from 0 to 1"):
-        estimate_with_linkage(records, pd.DataFrame(
-            {"left_id": [1], "right_id": [2], "probability": [1.5]}))
+        estimate_with_linkage(
+            records, pd.DataFrame({"left_id": [1], "right_id": [2], "probability": [1.5]})
+        )
     with pytest.raises(InputError, match="lacks column"):
         estimate_with_linkage(records, pd.DataFrame({"left_id": [1], "right_id": [2]}))
     with pytest.raises(EstimationError, match="Bayesian"):
-        estimate_with_linkage(records, pd.DataFrame(
-            {"left_id": [1], "right_id": [2], "probability": [0.5]}), method="loglinear")
+        estimate_with_linkage(
+            records,
+            pd.DataFrame({"left_id": [1], "right_id": [2], "probability": [0.5]}),
+            method="loglinear",
+        )

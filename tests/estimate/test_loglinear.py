@@ -40,8 +40,11 @@ def test_bic_selection_and_profile_interval_match_rcapture(
 ) -> None:
     h = tables[name]
     result = select_model(h, "bic")
-    ref = next(r for r in reference[name]["reference_results"]["rcapture"]
-               if r["model"].startswith("BIC-best with profile CI"))
+    ref = next(
+        r
+        for r in reference[name]["reference_results"]["rcapture"]
+        if r["model"].startswith("BIC-best with profile CI")
+    )
     assert ref["model"].endswith(result.chosen.name(h.n_lists))
     assert result.chosen.n_hat == pytest.approx(ref["abundance"], abs=0.01)
     assert result.interval.median == pytest.approx(ref["profile_mle"], abs=0.2)
@@ -80,8 +83,9 @@ def test_six_lists_are_searched_stepwise() -> None:
     from bearwitness.estimate.simulation import simulate_histories
 
     rng = np.random.default_rng(6)
-    h = simulate_histories(rng, 3_000, [0.7, 0.3],
-                           [[0.3, 0.25, 0.2, 0.3, 0.25, 0.2], [0.6, 0.6, 0.1, 0.1, 0.1, 0.1]])
+    h = simulate_histories(
+        rng, 3_000, [0.7, 0.3], [[0.3, 0.25, 0.2, 0.3, 0.25, 0.2], [0.6, 0.6, 0.1, 0.1, 0.1, 0.1]]
+    )
     result = select_model(h, "bic")
     assert result.chosen.estimable and len(result.ranking) < 200
     # The two lists that share the second class are linked in the chosen model.

@@ -22,8 +22,19 @@ from bearwitness.linkage.synthetic import generate
 from tests.cli.runner import Cli
 
 PASS = "linkage canary passphrase"
-ROLES = ["full_name", "surname", "given_name", "patronymic", "sex", "birth", "age", "residence",
-         "event_type", "event_date", "event_place"]
+ROLES = [
+    "full_name",
+    "surname",
+    "given_name",
+    "patronymic",
+    "sex",
+    "birth",
+    "age",
+    "residence",
+    "event_type",
+    "event_date",
+    "event_place",
+]
 CANARY_SURNAME = "Канареечников"
 CANARY_GIVEN = "Зяблик"
 CANARY_PLACE = "Канарейкино"  # a FICTIONAL village
@@ -38,11 +49,20 @@ def cli(tmp_path: Path) -> Iterator[Cli]:
 
 
 def _canary_forms() -> list[bytes]:
-    forms = {CANARY_SURNAME, CANARY_GIVEN, transliterate(CANARY_SURNAME, "bgn_pcgn"),
-             transliterate(CANARY_SURNAME, "wikipedia"), fold(CANARY_SURNAME),
-             surname_key(CANARY_SURNAME), given_key(CANARY_GIVEN), CANARY_PLACE,
-             transliterate(CANARY_PLACE, "bgn_pcgn"), transliterate(CANARY_PLACE, "wikipedia"),
-             fold(CANARY_PLACE), place_key(CANARY_PLACE)}
+    forms = {
+        CANARY_SURNAME,
+        CANARY_GIVEN,
+        transliterate(CANARY_SURNAME, "bgn_pcgn"),
+        transliterate(CANARY_SURNAME, "wikipedia"),
+        fold(CANARY_SURNAME),
+        surname_key(CANARY_SURNAME),
+        given_key(CANARY_GIVEN),
+        CANARY_PLACE,
+        transliterate(CANARY_PLACE, "bgn_pcgn"),
+        transliterate(CANARY_PLACE, "wikipedia"),
+        fold(CANARY_PLACE),
+        place_key(CANARY_PLACE),
+    }
     out = []
     for form in forms:
         for variant in (form.lower(), form.upper(), form):
@@ -57,19 +77,46 @@ def _write_person_records(path: Path, people: int = 60, *, two_places: bool = Fa
         values = {role: str(getattr(row, role) or "") for role in ROLES}
         if two_places:  # half the people in the canary village: every list records some
             place = CANARY_PLACE if data.truth[f"{row.list}:{row.record_id}"] % 2 else "Аргун"
-            values["event_place"] = place if row.list == "memorial_ru" else \
-                transliterate(place, "wikipedia")
-        lines.append({"type": "person_record", "id": f"R-{number:04d}", "fictional": True,
-                      "list_name": row.list, "list_record_id": row.record_id, **values})
+            values["event_place"] = (
+                place if row.list == "memorial_ru" else transliterate(place, "wikipedia")
+            )
+        lines.append(
+            {
+                "type": "person_record",
+                "id": f"R-{number:04d}",
+                "fictional": True,
+                "list_name": row.list,
+                "list_record_id": row.record_id,
+                **values,
+            }
+        )
     number = len(lines)
-    lines.append({"type": "person_record", "id": f"R-{number + 1:04d}", "fictional": True,
-                  "list_name": "memorial_ru", "list_record_id": "CANARY-1",
-                  "full_name": f"{CANARY_SURNAME.upper()} {CANARY_GIVEN.upper()}",
-                  "birth": "1990", "event_date": "декабрь 2018", "event_place": "Аргун"})
-    lines.append({"type": "person_record", "id": f"R-{number + 2:04d}", "fictional": True,
-                  "list_name": "network_en", "list_record_id": "CANARY-2",
-                  "full_name": transliterate(f"{CANARY_GIVEN} {CANARY_SURNAME}", "wikipedia"),
-                  "age": "28", "event_date": "December 2018", "event_place": "Argun"})
+    lines.append(
+        {
+            "type": "person_record",
+            "id": f"R-{number + 1:04d}",
+            "fictional": True,
+            "list_name": "memorial_ru",
+            "list_record_id": "CANARY-1",
+            "full_name": f"{CANARY_SURNAME.upper()} {CANARY_GIVEN.upper()}",
+            "birth": "1990",
+            "event_date": "декабрь 2018",
+            "event_place": "Аргун",
+        }
+    )
+    lines.append(
+        {
+            "type": "person_record",
+            "id": f"R-{number + 2:04d}",
+            "fictional": True,
+            "list_name": "network_en",
+            "list_record_id": "CANARY-2",
+            "full_name": transliterate(f"{CANARY_GIVEN} {CANARY_SURNAME}", "wikipedia"),
+            "age": "28",
+            "event_date": "December 2018",
+            "event_place": "Argun",
+        }
+    )
     path.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines), "utf-8")
 
 
@@ -133,8 +180,9 @@ def test_link_archive_session_end_to_end_leaves_no_canary(cli: Cli, tmp_path: Pa
     shown = cli("link", "review", archive, "--show", *first).stdout
     assert "list_name" in shown
     # Interactive: accept the first pair with a reason, undo it, quit.
-    session = cli("link", "review", archive,
-                  stdin="a\nsame birth date and village\nu\nchanged my mind\nq\n")
+    session = cli(
+        "link", "review", archive, stdin="a\nsame birth date and village\nu\nchanged my mind\nq\n"
+    )
     assert "pair(s) to review" in session.stdout and "list_name" in session.stdout
     log = cli("link", "review", archive, "--log").stdout
     assert "same birth date and village" in log and "changed my mind" in log and "undo" in log
@@ -150,9 +198,21 @@ def test_link_archive_session_end_to_end_leaves_no_canary(cli: Cli, tmp_path: Pa
     again = cli("link", "archive", archive)
     assert "LR-0002" in again.stderr
     assert _person(cli, archive, "R-0061") != _person(cli, archive, "R-0062")
-    cli("link", "histories", archive, "--out", outputs / "h2.csv", "--lists",
-        "memorial_ru,network_en", "--records-out", outputs / "r.csv",
-        "--pairs-out", outputs / "p.csv", "--strata", "period")
+    cli(
+        "link",
+        "histories",
+        archive,
+        "--out",
+        outputs / "h2.csv",
+        "--lists",
+        "memorial_ru,network_en",
+        "--records-out",
+        outputs / "r.csv",
+        "--pairs-out",
+        outputs / "p.csv",
+        "--strata",
+        "period",
+    )
     records = pd.read_csv(outputs / "r.csv")
     assert list(records.columns) == ["record_id", "list", "period"]
     assert list(pd.read_csv(outputs / "p.csv").columns) == ["left_id", "right_id", "probability"]
@@ -166,10 +226,12 @@ def _leaks(cli: Cli, archive: Path, inputs: Path, outputs: Path, started: float)
     scanned = [archive, cli.home, cli.run_dir, outputs]
     files = [p for root in scanned for p in root.rglob("*") if p.is_file()]
     # A library that ignores TMPDIR would write to /tmp itself.
-    files += [p for p in _walk(Path("/tmp"))
-              # resolved: /tmp/pytest-of-*/pytest-current is a link to this very run
-              if _is_file(p) and inputs.resolve() not in p.resolve().parents
-              and _modified(p) >= started]
+    files += [
+        p
+        for p in _walk(Path("/tmp"))
+        # resolved: /tmp/pytest-of-*/pytest-current is a link to this very run
+        if _is_file(p) and inputs.resolve() not in p.resolve().parents and _modified(p) >= started
+    ]
     assert any(p.name == "archive.db" for p in files)
     forms = _canary_forms()
     assert any(form in (inputs / "records.jsonl").read_bytes() for form in forms)  # it can see

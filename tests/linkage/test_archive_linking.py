@@ -23,8 +23,19 @@ from bearwitness.store import rows as store
 from bearwitness.store.schema import link_clusters, link_decisions, link_pairs, log_entries
 from bearwitness.tlog.entry import parse_entry
 
-ROLES = ["full_name", "surname", "given_name", "patronymic", "sex", "birth", "age", "residence",
-         "event_type", "event_date", "event_place"]
+ROLES = [
+    "full_name",
+    "surname",
+    "given_name",
+    "patronymic",
+    "sex",
+    "birth",
+    "age",
+    "residence",
+    "event_type",
+    "event_date",
+    "event_place",
+]
 
 
 def _import(archive: Archive, people: int = 60, seed: int = 3) -> pd.Series:
@@ -34,9 +45,19 @@ def _import(archive: Archive, people: int = 60, seed: int = 3) -> pd.Series:
     for number, row in enumerate(data.records.itertuples(index=False), start=1):
         record_id = f"R-{number:04d}"
         values = {role: str(getattr(row, role) or "") for role in ROLES}
-        rows.append(ImportRow(number, {"type": "person_record", "id": record_id,
-                                       "fictional": True, "list_name": row.list,
-                                       "list_record_id": row.record_id, **values}))
+        rows.append(
+            ImportRow(
+                number,
+                {
+                    "type": "person_record",
+                    "id": record_id,
+                    "fictional": True,
+                    "list_name": row.list,
+                    "list_record_id": row.record_id,
+                    **values,
+                },
+            )
+        )
         truth[record_id] = int(data.truth[f"{row.list}:{row.record_id}"])
     writing.write_records(archive, writing.resolve_rows(archive, rows, "synthetic"))
     return pd.Series(truth)
@@ -57,8 +78,10 @@ def test_link_run_is_kept_resolved_and_logged(archive: Archive) -> None:
     with archive.engine.connect() as connection:
         clusters = linking.run_clusters(connection, "LR-0001")
         pairs = linking.run_pairs(connection, "LR-0001")
-        stored = {s.clear["id"]: s.clear["person_id"]
-                  for s in store.query_records(connection, "person_record")}
+        stored = {
+            s.clear["id"]: s.clear["person_id"]
+            for s in store.query_records(connection, "person_record")
+        }
         persons = store.count_records(connection, "person")
     assert len(clusters) == len(truth) and len(pairs) == result.run.pairs > 0
     assert persons == result.new_persons == result.run.persons
@@ -211,12 +234,20 @@ def test_verify_catches_a_changed_link_run_or_review_decision(archive: Archive) 
         locked.close()
 
     with archive.engine.begin() as connection:  # an insider turns a weak link into a strong one
-        connection.execute(update(link_pairs).where(link_pairs.c.left_id == left)
-                           .where(link_pairs.c.right_id == right).values(probability=0.99))
-    assert any("link run LR-0001: its pairs or clusters were changed" in p
-               for p in verify_archive(archive).problems)
+        connection.execute(
+            update(link_pairs)
+            .where(link_pairs.c.left_id == left)
+            .where(link_pairs.c.right_id == right)
+            .values(probability=0.99)
+        )
+    assert any(
+        "link run LR-0001: its pairs or clusters were changed" in p
+        for p in verify_archive(archive).problems
+    )
 
     with archive.engine.begin() as connection:  # ... or makes a rejection disappear
         connection.execute(delete(link_decisions))
-    assert any("review decision LD-000001 is logged but gone" in p
-               for p in verify_archive(archive).problems)
+    assert any(
+        "review decision LD-000001 is logged but gone" in p
+        for p in verify_archive(archive).problems
+    )

@@ -20,21 +20,26 @@ def _true_clusters(synthetic: SyntheticData, linked: LinkResult) -> pd.DataFrame
 
 
 def test_histories_of_the_true_clustering_match_the_truth(
-        synthetic: SyntheticData, features: Features, linked: LinkResult) -> None:
+    synthetic: SyntheticData, features: Features, linked: LinkResult
+) -> None:
     lists = sorted(synthetic.records["list"].unique())
     histories = capture_histories(_true_clusters(synthetic, linked), features, lists)
     assert list(histories.columns) == [*lists, "count"]
     assert histories["count"].sum() == synthetic.truth.nunique()
     on_all = histories[(histories[lists] == 1).all(axis=1)]["count"].sum()
-    truth = synthetic.records.assign(person=(synthetic.records["list"] + ":"
-                                             + synthetic.records["record_id"]).map(synthetic.truth))
+    truth = synthetic.records.assign(
+        person=(synthetic.records["list"] + ":" + synthetic.records["record_id"]).map(
+            synthetic.truth
+        )
+    )
     expected = (truth.groupby("person")["list"].nunique() == len(lists)).sum()
     assert on_all == expected
 
 
 def test_histories_by_strata_and_chosen_lists(features: Features, linked: LinkResult) -> None:
-    histories = capture_histories(linked.records, features, ["memorial_ru", "network_en"],
-                                  ("period", "place"))
+    histories = capture_histories(
+        linked.records, features, ["memorial_ru", "network_en"], ("period", "place")
+    )
     assert list(histories.columns) == ["memorial_ru", "network_en", "period", "place", "count"]
     assert set(histories["period"]) <= {"2016", "2017", "2018", "2019", "2020", "unknown"}
     chosen = linked.records[linked.records["list"].isin(["memorial_ru", "network_en"])]

@@ -12,12 +12,21 @@ def _records(**roles: str) -> pd.DataFrame:
 
 
 def test_keys_from_a_full_name_and_free_text() -> None:
-    table = build_features(_records(full_name="KHASANOV MAGOMED ISAEVICH", age="aged about 25",
-                                    event_date="декабрь 2018", event_place="Аргун",
-                                    event_type="задержан, избит")).table
+    table = build_features(
+        _records(
+            full_name="KHASANOV MAGOMED ISAEVICH",
+            age="aged about 25",
+            event_date="декабрь 2018",
+            event_place="Аргун",
+            event_type="задержан, избит",
+        )
+    ).table
     row = table.iloc[0]
-    assert (row["surname_key"], row["given_key"], row["patronymic_key"]) == \
-        ("hasanov", "muhammad", "isa")
+    assert (row["surname_key"], row["given_key"], row["patronymic_key"]) == (
+        "hasanov",
+        "muhammad",
+        "isa",
+    )
     assert row["sex"] == "m"
     assert (row["birth_lo"], row["birth_hi"]) == (1990, 1995)
     assert row["event_place"] == "argun"
@@ -25,11 +34,22 @@ def test_keys_from_a_full_name_and_free_text() -> None:
 
 
 def test_every_unreadable_value_is_reported_with_its_row_and_role() -> None:
-    features = build_features(pd.DataFrame([
-        {"list": "a", "record_id": "1", "full_name": "Иван Петров", "event_date": "когда-то",
-         "age": "old", "sex": "?", "event_type": "xyz"},
-        {"list": "a", "record_id": "2", "full_name": "Anna Petrova", "birth": "1990"},
-    ]))
+    features = build_features(
+        pd.DataFrame(
+            [
+                {
+                    "list": "a",
+                    "record_id": "1",
+                    "full_name": "Иван Петров",
+                    "event_date": "когда-то",
+                    "age": "old",
+                    "sex": "?",
+                    "event_type": "xyz",
+                },
+                {"list": "a", "record_id": "2", "full_name": "Anna Petrova", "birth": "1990"},
+            ]
+        )
+    )
     problems = {(p.record_id, p.role) for p in features.problems}
     assert problems == {("1", "event_date"), ("1", "age"), ("1", "sex"), ("1", "event_type")}
     assert len(features.table) == 2  # the record stays, linked on what could be read
@@ -40,8 +60,7 @@ def test_age_without_a_date_is_reported_not_guessed() -> None:
     features = build_features(_records(full_name="Иван Петров", age="25"))
     assert [p.role for p in features.problems] == ["age"]
     assert pd.isna(features.table.iloc[0]["birth_lo"])
-    anchored = build_features(_records(full_name="Иван Петров", age="25",
-                                       reference_date="2019"))
+    anchored = build_features(_records(full_name="Иван Петров", age="25", reference_date="2019"))
     assert anchored.problems == ()
     assert anchored.table.iloc[0]["birth_lo"] == 1993
 

@@ -41,11 +41,20 @@ def test_review_decisions_change_the_next_run(features: Features, linked: LinkRe
     unlinked_pair = linked.pairs[linked.pairs["probability"] < 0.2].iloc[0]
     assert _cluster_of(linked, linked_pair.left_id) == _cluster_of(linked, linked_pair.right_id)
     assert _cluster_of(linked, unlinked_pair.left_id) != _cluster_of(linked, unlinked_pair.right_id)
-    decisions = pd.DataFrame([
-        {"left_id": linked_pair.left_id, "right_id": linked_pair.right_id, "decision": "reject"},
-        {"left_id": unlinked_pair.right_id, "right_id": unlinked_pair.left_id,
-         "decision": "accept"},
-    ])
+    decisions = pd.DataFrame(
+        [
+            {
+                "left_id": linked_pair.left_id,
+                "right_id": linked_pair.right_id,
+                "decision": "reject",
+            },
+            {
+                "left_id": unlinked_pair.right_id,
+                "right_id": unlinked_pair.left_id,
+                "decision": "accept",
+            },
+        ]
+    )
     again = link(features, duckdb_api(), decisions=decisions, options=LinkOptions())
     pairs = again.pairs.set_index(["left_id", "right_id"])
     assert pairs.loc[(linked_pair.left_id, linked_pair.right_id), "probability"] == 0.0

@@ -12,19 +12,36 @@ from bearwitness.linkage.normalise import (
 )
 
 
-@pytest.mark.parametrize("text", ["Магомед Хасанов", "Magomed Khasanov", "Mohammed Hasanov",
-                                  "KHASANOV MAGOMED ISAEVICH", "Хасанов, Магомед",
-                                  "Magomed Ibragimowitsch Chassanow"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Магомед Хасанов",
+        "Magomed Khasanov",
+        "Mohammed Hasanov",
+        "KHASANOV MAGOMED ISAEVICH",
+        "Хасанов, Магомед",
+        "Magomed Ibragimowitsch Chassanow",
+    ],
+)
 def test_the_issues_four_spellings_share_keys(text: str) -> None:
     parts = parse_full_name(text)
     assert given_key(parts.given) == "muhammad"
     assert surname_key(parts.surname) == "hasanov"
 
 
-@pytest.mark.parametrize(("a", "b"), [("Magomed", "Muhammad"), ("Ибрагим", "Ibrahim"),
-                                      ("Хасан", "Hasan"), ("Зелимхан", "Zelimhan"),
-                                      ("Хадижат", "Хадижа"), ("Петимат", "Fatima"),
-                                      ("Саша", "Александр"), ("Мохмад", "Mohammed")])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Magomed", "Muhammad"),
+        ("Ибрагим", "Ibrahim"),
+        ("Хасан", "Hasan"),
+        ("Зелимхан", "Zelimhan"),
+        ("Хадижат", "Хадижа"),
+        ("Петимат", "Fatima"),
+        ("Саша", "Александр"),
+        ("Мохмад", "Mohammed"),
+    ],
+)
 def test_variant_families(a: str, b: str) -> None:
     assert given_key(a) == given_key(b)
 
@@ -34,9 +51,16 @@ def test_different_names_stay_different() -> None:
     assert surname_key("Хасанов") != surname_key("Хусейнов")
 
 
-@pytest.mark.parametrize(("a", "b"), [("Хасанова", "Хасанов"), ("Isayeva", "Исаев"),
-                                      ("Магомадов", "Magomedov"), ("Ibragimov", "Ibrahimov"),
-                                      ("Umarowa", "Umarov")])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Хасанова", "Хасанов"),
+        ("Isayeva", "Исаев"),
+        ("Магомадов", "Magomedov"),
+        ("Ibragimov", "Ibrahimov"),
+        ("Umarowa", "Umarov"),
+    ],
+)
 def test_surname_endings_and_variants(a: str, b: str) -> None:
     assert surname_key(a) == surname_key(b)
 
@@ -46,14 +70,17 @@ def test_patronymics_key_to_the_fathers_name() -> None:
     assert patronymic_key("Ибрагимович") == patronymic_key("Ibraguimovitch") == "ibrahim"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Хасанов Магомед Исаевич", NameParts("Хасанов", "Магомед", "Исаевич")),
-    ("Магомед Исаевич Хасанов", NameParts("Хасанов", "Магомед", "Исаевич")),
-    ("Magomed Khasanov", NameParts("Khasanov", "Magomed", "")),
-    ("KHASANOV Magomed", NameParts("KHASANOV", "Magomed", "")),
-    ("Khasanov, Magomed", NameParts("Khasanov", "Magomed", "")),
-    ("Marina Petrova", NameParts("Petrova", "Marina", "")),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Хасанов Магомед Исаевич", NameParts("Хасанов", "Магомед", "Исаевич")),
+        ("Магомед Исаевич Хасанов", NameParts("Хасанов", "Магомед", "Исаевич")),
+        ("Magomed Khasanov", NameParts("Khasanov", "Magomed", "")),
+        ("KHASANOV Magomed", NameParts("KHASANOV", "Magomed", "")),
+        ("Khasanov, Magomed", NameParts("Khasanov", "Magomed", "")),
+        ("Marina Petrova", NameParts("Petrova", "Marina", "")),
+    ],
+)
 def test_name_order(text: str, expected: NameParts) -> None:
     assert parse_full_name(text) == expected
 

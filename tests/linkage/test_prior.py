@@ -28,10 +28,14 @@ REGENERATE = "regenerate it: python -m bearwitness.linkage.prior"
 def model_levels() -> dict[str, set[str]]:
     """The model's comparisons and their non-null level labels, as with_m_prior sees them."""
     settings = model.settings().create_settings_dict("duckdb")
-    return {c["output_column_name"]: {level["label_for_charts"]
-                                      for level in c["comparison_levels"]
-                                      if not level.get("is_null_level")}
-            for c in settings["comparisons"]}
+    return {
+        c["output_column_name"]: {
+            level["label_for_charts"]
+            for level in c["comparison_levels"]
+            if not level.get("is_null_level")
+        }
+        for c in settings["comparisons"]
+    }
 
 
 def test_prior_has_exactly_the_models_comparisons_and_levels() -> None:
@@ -41,7 +45,8 @@ def test_prior_has_exactly_the_models_comparisons_and_levels() -> None:
     for name, labels in levels.items():
         assert labels == prior[name], (
             f"{name}: only in the model {sorted(labels - prior[name])}, "
-            f"only in the prior {sorted(prior[name] - labels)}: {REGENERATE}")
+            f"only in the prior {sorted(prior[name] - labels)}: {REGENERATE}"
+        )
 
 
 def test_prior_m_are_probabilities_of_each_comparison() -> None:
@@ -59,16 +64,22 @@ def test_with_m_prior_sets_every_level_of_the_model() -> None:
             if not level.get("is_null_level"):
                 expected = prior.get(name, {}).get(level["label_for_charts"])
                 assert expected is not None and level.get("m_probability") == expected, (
-                    f"{name}: level {level['label_for_charts']!r} did not get the prior's m")
+                    f"{name}: level {level['label_for_charts']!r} did not get the prior's m"
+                )
 
 
 def demo_lists() -> pd.DataFrame:
     """The FICTIONAL demo archive's three partner lists, as linkage reads them."""
     rows, _ = generate_demo()
     records: list[dict[str, Any]] = [
-        {"list": row["list_name"], "record_id": row["id"],
-         **{role: row.get(role) for role in ROLES}}
-        for row in rows if row["type"] == "person_record"]
+        {
+            "list": row["list_name"],
+            "record_id": row["id"],
+            **{role: row.get(role) for role in ROLES},
+        }
+        for row in rows
+        if row["type"] == "person_record"
+    ]
     return pd.DataFrame(records)
 
 

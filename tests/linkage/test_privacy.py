@@ -22,8 +22,14 @@ CANARY_GIVEN = "Зяблик"
 
 
 def _canaries() -> list[bytes]:
-    forms = {CANARY_SURNAME, CANARY_GIVEN, transliterate(CANARY_SURNAME, "bgn_pcgn"),
-             fold(CANARY_SURNAME), surname_key(CANARY_SURNAME), given_key(CANARY_GIVEN)}
+    forms = {
+        CANARY_SURNAME,
+        CANARY_GIVEN,
+        transliterate(CANARY_SURNAME, "bgn_pcgn"),
+        fold(CANARY_SURNAME),
+        surname_key(CANARY_SURNAME),
+        given_key(CANARY_GIVEN),
+    }
     out = []
     for form in forms:
         for variant in (form, form.lower(), form.upper()):
@@ -57,8 +63,9 @@ def _leaks(paths: list[Path]) -> list[Path]:
     return leaking
 
 
-def test_duckdb_linkage_leaves_no_canary_on_disk(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_duckdb_linkage_leaves_no_canary_on_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     work, temp = tmp_path / "work", tmp_path / "tmp"
     work.mkdir()
     temp.mkdir()
@@ -66,16 +73,27 @@ def test_duckdb_linkage_leaves_no_canary_on_disk(tmp_path: Path,
     monkeypatch.setenv("TMPDIR", str(temp))
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
     records = generate(150, seed=5).records
-    canary_rows = pd.DataFrame([
-        {"list": "memorial_ru", "record_id": "CANARY-1",
-         "full_name": f"{CANARY_SURNAME.upper()} {CANARY_GIVEN.upper()}", "birth": "1990"},
-        {"list": "network_en", "record_id": "CANARY-2",
-         "full_name": transliterate(f"{CANARY_GIVEN} {CANARY_SURNAME}", "wikipedia"),
-         "age": "28", "event_date": "2018"},
-    ])
+    canary_rows = pd.DataFrame(
+        [
+            {
+                "list": "memorial_ru",
+                "record_id": "CANARY-1",
+                "full_name": f"{CANARY_SURNAME.upper()} {CANARY_GIVEN.upper()}",
+                "birth": "1990",
+            },
+            {
+                "list": "network_en",
+                "record_id": "CANARY-2",
+                "full_name": transliterate(f"{CANARY_GIVEN} {CANARY_SURNAME}", "wikipedia"),
+                "age": "28",
+                "event_date": "2018",
+            },
+        ]
+    )
     start = time.time() - 1
-    result = link(build_features(pd.concat([records, canary_rows], ignore_index=True)),
-                  duckdb_api())
+    result = link(
+        build_features(pd.concat([records, canary_rows], ignore_index=True)), duckdb_api()
+    )
     clusters = result.records.set_index("record_key")["cluster_id"]
     assert clusters["memorial_ru:CANARY-1"] == clusters["network_en:CANARY-2"]  # it did run
     touched = _files_touched_since(temp, start) + _files_touched_since(work, start)

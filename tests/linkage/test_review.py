@@ -19,11 +19,13 @@ from bearwitness.linkage.review import (
 )
 
 NOW = datetime(2024, 5, 1, tzinfo=UTC)
-PAIRS = pd.DataFrame({
-    "left_id": ["a:1", "a:2", "a:3", "a:4", "a:5"],
-    "right_id": ["b:1", "b:2", "b:3", "b:4", "b:5"],
-    "probability": [0.99, 0.55, 0.30, 0.48, 0.01],
-})
+PAIRS = pd.DataFrame(
+    {
+        "left_id": ["a:1", "a:2", "a:3", "a:4", "a:5"],
+        "right_id": ["b:1", "b:2", "b:3", "b:4", "b:5"],
+        "probability": [0.99, 0.55, 0.30, 0.48, 0.01],
+    }
+)
 
 
 def test_queue_is_closest_to_the_threshold_first() -> None:
@@ -54,22 +56,32 @@ def test_a_decision_needs_a_reason_and_a_known_verdict() -> None:
 
 
 def test_side_by_side_shows_both_records() -> None:
-    records = pd.DataFrame({"surname": ["Хасанов", "Khasanov"], "birth": ["1990", ""],
-                            "empty": ["", ""]}, index=["a:1", "b:1"])
+    records = pd.DataFrame(
+        {"surname": ["Хасанов", "Khasanov"], "birth": ["1990", ""], "empty": ["", ""]},
+        index=["a:1", "b:1"],
+    )
     view = side_by_side(records, "a:1", "b:1")
     assert view.loc["surname"].tolist() == ["Хасанов", "Khasanov"]
     assert "empty" not in view.index
 
 
-CLUSTERS = pd.DataFrame({"record_key": ["a:1", "b:1", "c:1", "a:2"],
-                         "cluster_id": ["a:1", "a:1", "a:1", "a:2"],
-                         "link_probability": [0.9, 0.9, 0.6, None]})
+CLUSTERS = pd.DataFrame(
+    {
+        "record_key": ["a:1", "b:1", "c:1", "a:2"],
+        "cluster_id": ["a:1", "a:1", "a:1", "a:2"],
+        "link_probability": [0.9, 0.9, 0.6, None],
+    }
+)
 
 
 def test_split_and_merge_by_hand() -> None:
     split = apply_edit(CLUSTERS, ClusterEdit("split", ("c:1",), "different birth year", "ana", NOW))
-    assert split.set_index("record_key")["cluster_id"].to_dict() == \
-        {"a:1": "a:1", "b:1": "a:1", "c:1": "c:1", "a:2": "a:2"}
+    assert split.set_index("record_key")["cluster_id"].to_dict() == {
+        "a:1": "a:1",
+        "b:1": "a:1",
+        "c:1": "c:1",
+        "a:2": "a:2",
+    }
     merged = apply_edit(split, ClusterEdit("merge", ("c:1", "a:2"), "same person", "ana", NOW))
     assert merged.set_index("record_key").loc[["c:1", "a:2"], "cluster_id"].nunique() == 1
     assert CLUSTERS["cluster_id"].tolist() == ["a:1", "a:1", "a:1", "a:2"]  # input unchanged
@@ -77,8 +89,10 @@ def test_split_and_merge_by_hand() -> None:
 
 def test_edits_become_decisions_for_the_next_run() -> None:
     split = edit_as_decisions(CLUSTERS, ClusterEdit("split", ("c:1",), "why", "ana", NOW))
-    assert {(d.left_id, d.right_id, d.decision) for d in split} == \
-        {("c:1", "a:1", "reject"), ("c:1", "b:1", "reject")}
+    assert {(d.left_id, d.right_id, d.decision) for d in split} == {
+        ("c:1", "a:1", "reject"),
+        ("c:1", "b:1", "reject"),
+    }
     merge = edit_as_decisions(CLUSTERS, ClusterEdit("merge", ("a:1", "a:2"), "why", "ana", NOW))
     assert [(d.left_id, d.right_id, d.decision) for d in merge] == [("a:1", "a:2", "accept")]
 

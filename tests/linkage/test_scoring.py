@@ -7,8 +7,13 @@ from bearwitness.linkage.scoring import score
 
 
 def _clusters(assignment: dict[str, str]) -> pd.DataFrame:
-    return pd.DataFrame({"record_key": list(assignment), "cluster_id": list(assignment.values()),
-                         "list": [k.split(":")[0] for k in assignment]})
+    return pd.DataFrame(
+        {
+            "record_key": list(assignment),
+            "cluster_id": list(assignment.values()),
+            "list": [k.split(":")[0] for k in assignment],
+        }
+    )
 
 
 TRUTH = pd.Series({"a:1": 1, "b:1": 1, "c:1": 1, "a:2": 2, "b:2": 3})

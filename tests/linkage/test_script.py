@@ -68,26 +68,46 @@ def test_ala_lc_yo_is_latin_not_cyrillic() -> None:
     assert all(ord(c) < 0x400 for c in transliterate("Пётр Ёлкин", "ala_lc"))
 
 
-@pytest.mark.parametrize("cyrillic", ["Магомед Ибрагимович Хасанов", "Зелимхан Юсупов",
-                                      "Джохар Дудаев", "Грозный", "Щукин Пётр Ильич",
-                                      "Цечоев Жамал", "Эльза Чернова"])
+@pytest.mark.parametrize(
+    "cyrillic",
+    [
+        "Магомед Ибрагимович Хасанов",
+        "Зелимхан Юсупов",
+        "Джохар Дудаев",
+        "Грозный",
+        "Щукин Пётр Ильич",
+        "Цечоев Жамал",
+        "Эльза Чернова",
+    ],
+)
 def test_every_system_folds_to_the_same_key(cyrillic: str) -> None:
     keys = {fold(transliterate(cyrillic, system)) for system in systems()}
     assert keys == {fold(cyrillic)}
 
 
 def test_press_forms_of_the_issue_fold_together() -> None:
-    assert fold("Хасанов") == fold("Khasanov") == fold("Chassanow") == fold("Xasanov") \
+    assert (
+        fold("Хасанов")
+        == fold("Khasanov")
+        == fold("Chassanow")
+        == fold("Xasanov")
         == fold("HASANOV")
+    )
 
 
-_CYRILLIC_NAMES = [v for family in load_table("given_names")["family"]
-                   for v in family["variants"] if any("\u0400" <= c <= "\u04ff" for c in v)]
+_CYRILLIC_NAMES = [
+    v
+    for family in load_table("given_names")["family"]
+    for v in family["variants"]
+    if any("\u0400" <= c <= "\u04ff" for c in v)
+]
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.sampled_from(_CYRILLIC_NAMES), st.sampled_from(["bgn_pcgn", "icao", "gost_b",
-                                                          "ala_lc", "wikipedia", "mvd_310"]))
+@given(
+    st.sampled_from(_CYRILLIC_NAMES),
+    st.sampled_from(["bgn_pcgn", "icao", "gost_b", "ala_lc", "wikipedia", "mvd_310"]),
+)
 def test_given_names_keep_their_key_in_english_and_library_systems(name: str, system: str) -> None:
     from bearwitness.linkage.normalise import given_key
 

@@ -20,9 +20,11 @@ from bearwitness.linkage.synthetic import generate
 
 
 @pytest.mark.slow
-@pytest.mark.needs(shutil.which("java") is not None,
-                   reason="Spark needs Java 17+ and `java` is not on PATH (`make system-packages` "
-                   "or `apt-get install openjdk-17-jre-headless` installs it)")
+@pytest.mark.needs(
+    shutil.which("java") is not None,
+    reason="Spark needs Java 17+ and `java` is not on PATH (`make system-packages` "
+    "or `apt-get install openjdk-17-jre-headless` installs it)",
+)
 def test_spark_local_mode_links_like_duckdb(tmp_path: Path) -> None:
     shm = Path("/dev/shm")
     scratch = (shm if shm.is_dir() and os.access(shm, os.W_OK) else tmp_path) / f"bw-{os.getpid()}"

@@ -266,8 +266,16 @@ def test_a_record_bundle_carries_the_small_file_its_record_names(
     note = sign_checkpoint(Checkpoint(SIGNER.name, log.size, log.root()), SIGNER)
     log.publish_checkpoint(note)
     out = tmp / "bundle"
-    write_bundle(out, log=log, log_key=SIGNER.verifier, index=0, data=record, salt=SALT,
-                 checkpoints=[ProvenCheckpoint(note)], attachment=("scan.jpg", FILE))
+    write_bundle(
+        out,
+        log=log,
+        log_key=SIGNER.verifier,
+        index=0,
+        data=record,
+        salt=SALT,
+        checkpoints=[ProvenCheckpoint(note)],
+        attachment=("scan.jpg", FILE),
+    )
     run = run_verifier(out, "--vkey", SIGNER.verifier.vkey())
     assert run.returncode == 0, run.stdout
     assert "scan.jpg: SHA-256 matches the record's sha256" in run.stdout
@@ -275,18 +283,34 @@ def test_a_record_bundle_carries_the_small_file_its_record_names(
     run = run_verifier(out, "--vkey", SIGNER.verifier.vkey())
     assert run.returncode == 1 and "not the one the record names" in run.stdout + run.stderr
     with pytest.raises(VerificationError):
-        write_bundle(tmp / "other", log=log, log_key=SIGNER.verifier, index=0, data=record,
-                     salt=SALT, checkpoints=[ProvenCheckpoint(note)],
-                     attachment=("scan.jpg", FILE + b"x"))
+        write_bundle(
+            tmp / "other",
+            log=log,
+            log_key=SIGNER.verifier,
+            index=0,
+            data=record,
+            salt=SALT,
+            checkpoints=[ProvenCheckpoint(note)],
+            attachment=("scan.jpg", FILE + b"x"),
+        )
 
 
 # --- forgeries: each must fail, however consistent with itself the bundle is -------------
 
+
 def _genuine(setup: tuple[Path, TileLog, list[ProvenCheckpoint], Path]) -> Path:
     tmp, log, proven, root_pem = setup
     out = tmp / "bundle"
-    write_bundle(out, log=log, log_key=SIGNER.verifier, index=300, data=RECORD, salt=SALT,
-                 checkpoints=proven, tsa_roots_pem=root_pem.read_bytes())
+    write_bundle(
+        out,
+        log=log,
+        log_key=SIGNER.verifier,
+        index=300,
+        data=RECORD,
+        salt=SALT,
+        checkpoints=proven,
+        tsa_roots_pem=root_pem.read_bytes(),
+    )
     return out
 
 
@@ -332,8 +356,15 @@ def test_a_bundle_signed_with_its_own_key_fails(
     log.append([entry(0, commitment=commit(SALT, forged))])
     note = sign_checkpoint(Checkpoint(forger.name, log.size, log.root()), forger)
     out = tmp / "forged"
-    write_bundle(out, log=log, log_key=forger.verifier, index=0, data=forged, salt=SALT,
-                 checkpoints=[ProvenCheckpoint(note)])
+    write_bundle(
+        out,
+        log=log,
+        log_key=forger.verifier,
+        index=0,
+        data=forged,
+        salt=SALT,
+        checkpoints=[ProvenCheckpoint(note)],
+    )
     no_key = run_verifier(out)
     assert no_key.returncode == 2 and "--vkey" in no_key.stdout
     assert "VERIFIED" not in no_key.stdout
@@ -426,8 +457,9 @@ def test_timestamps_are_checked_only_against_roots_from_outside(
     run = run_verifier(out, "--vkey", SIGNER.verifier.vkey())
     assert run.returncode == 0 and "existed at" not in run.stdout
     assert "checkpoint-352.tsr: not checked (give --tsa-ca" in run.stdout
-    own_roots = run_verifier(out, "--vkey", SIGNER.verifier.vkey(),
-                             "--tsa-ca", str(out / "tsa-roots.pem"))
+    own_roots = run_verifier(
+        out, "--vkey", SIGNER.verifier.vkey(), "--tsa-ca", str(out / "tsa-roots.pem")
+    )
     assert own_roots.returncode == 2 and "inside the bundle" in own_roots.stdout
 
 

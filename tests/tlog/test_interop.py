@@ -198,11 +198,16 @@ def test_go_client_verifies_an_archives_log(tlogcheck: Path, tmp_path: Path) -> 
     from bearwitness.services import checkpoints, writing
     from bearwitness.services.archive import Archive
 
-    archive, _ = Archive.create(tmp_path / "archive", passphrase="FICTIONAL passphrase",
-                                kdf_params=KdfParams.insecure_for_tests())
+    archive, _ = Archive.create(
+        tmp_path / "archive",
+        passphrase="FICTIONAL passphrase",
+        kdf_params=KdfParams.insecure_for_tests(),
+    )
     with archive:
-        rows = [ImportRow(n, {"type": "person", "role": "victim", "full_name": f"FICTIONAL {n}"})
-                for n in range(1, 301)]
+        rows = [
+            ImportRow(n, {"type": "person", "role": "victim", "full_name": f"FICTIONAL {n}"})
+            for n in range(1, 301)
+        ]
         writing.write_records(archive, writing.resolve_rows(archive, rows, "test"))
         old = checkpoints.sign_new_checkpoint(archive)
         writing.write_records(archive, writing.resolve_rows(archive, rows, "test"))
@@ -210,6 +215,8 @@ def test_go_client_verifies_an_archives_log(tlogcheck: Path, tmp_path: Path) -> 
         vkey = checkpoints.log_verifier(archive).vkey()
     run = subprocess.run(
         [str(tlogcheck), str(tmp_path / "archive" / "log"), vkey, str(old.path)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert run.stdout.strip() == "ok size=600 entries=600 older=1", run.stdout + run.stderr

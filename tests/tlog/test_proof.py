@@ -54,8 +54,10 @@ def test_a_checkpoint_signed_by_another_key_of_the_same_name_fails() -> None:
     """The library's check, as the bundle verifier's: only the given key counts."""
     forger = NoteSigner("example.org/log", b"\x02" * 32)
     proof = parse_proof(proof_file())
-    forged = sign_checkpoint(Checkpoint("example.org/log", 3, merkle.root(
-        [merkle.hash_leaf(e) for e in ENTRIES])), forger)
+    forged = sign_checkpoint(
+        Checkpoint("example.org/log", 3, merkle.root([merkle.hash_leaf(e) for e in ENTRIES])),
+        forger,
+    )
     data = format_proof(InclusionProof(proof.index, proof.hashes, forged))
     assert open_proof(data, b"third", forger.verifier).checkpoint.size == 3
     with pytest.raises(VerificationError, match="no signature by a known key"):

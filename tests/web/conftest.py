@@ -28,8 +28,20 @@ ROLES = users.ROLES
 BASE = "https://testserver"
 # Values that once answered 500 or could: Unicode digits that str.isdigit accepts and int
 # may not, more digits than int reads, negatives, nothing, NUL, a lone surrogate, a path.
-ODD = ("²", "٣", "５", "Ⅻ", "9" * 5000, "-1", "-" + "9" * 40, "", "\x00", "\ud800", "1\x00",
-       "../../etc/passwd")
+ODD = (
+    "²",
+    "٣",
+    "５",
+    "Ⅻ",
+    "9" * 5000,
+    "-1",
+    "-" + "9" * 40,
+    "",
+    "\x00",
+    "\ud800",
+    "1\x00",
+    "../../etc/passwd",
+)
 
 
 def cheap_hasher() -> PasswordHasher:
@@ -43,17 +55,47 @@ class Team:
 
 
 FICTIONAL_ROWS = [
-    {"type": "source", "id": "S-0001", "reliability": "B", "name": "FICTIONAL Rights Network",
-     "fictional": True},
-    {"type": "event", "id": "E-0001", "date": "2019-01", "district": "Argun",
-     "victims": "~40", "title": "FICTIONAL wave of detentions", "fictional": True},
-    {"type": "person", "id": "P-0001", "role": "victim", "full_name": "FICTIONAL Ivan Petrov",
-     "fictional": True},
-    {"type": "act", "id": "A-0001", "event_id": "E-0001", "victim_id": "P-0001",
-     "act_type": "torture", "date": "2019-01", "fictional": True},
-    {"type": "document", "id": "D-0001", "source_id": "S-0001", "kind": "testimony",
-     "title": "FICTIONAL testimony", "text": "FICTIONAL account of a passport seized",
-     "fictional": True},
+    {
+        "type": "source",
+        "id": "S-0001",
+        "reliability": "B",
+        "name": "FICTIONAL Rights Network",
+        "fictional": True,
+    },
+    {
+        "type": "event",
+        "id": "E-0001",
+        "date": "2019-01",
+        "district": "Argun",
+        "victims": "~40",
+        "title": "FICTIONAL wave of detentions",
+        "fictional": True,
+    },
+    {
+        "type": "person",
+        "id": "P-0001",
+        "role": "victim",
+        "full_name": "FICTIONAL Ivan Petrov",
+        "fictional": True,
+    },
+    {
+        "type": "act",
+        "id": "A-0001",
+        "event_id": "E-0001",
+        "victim_id": "P-0001",
+        "act_type": "torture",
+        "date": "2019-01",
+        "fictional": True,
+    },
+    {
+        "type": "document",
+        "id": "D-0001",
+        "source_id": "S-0001",
+        "kind": "testimony",
+        "title": "FICTIONAL testimony",
+        "text": "FICTIONAL account of a passport seized",
+        "fictional": True,
+    },
 ]
 
 
@@ -62,12 +104,18 @@ def team(tmp_path: Path, database_url: str | None) -> Team:
     """An archive (SQLite, then PostgreSQL) with a few FICTIONAL records and one user per
     role (username = role)."""
     folder = tmp_path / "archive"
-    archive, _ = Archive.create(folder, passphrase=PASSPHRASE, database_url=database_url,
-                                kdf_params=KdfParams.insecure_for_tests())
+    archive, _ = Archive.create(
+        folder,
+        passphrase=PASSPHRASE,
+        database_url=database_url,
+        kdf_params=KdfParams.insecure_for_tests(),
+    )
     rows = [ImportRow(n, dict(data)) for n, data in enumerate(FICTIONAL_ROWS, start=1)]
     writing.write_records(archive, writing.resolve_rows(archive, rows, "fixture"))
-    secrets = {role: users.add_user(archive, role, PASSWORD, [role], hasher=cheap_hasher())
-               for role in ROLES}
+    secrets = {
+        role: users.add_user(archive, role, PASSWORD, [role], hasher=cheap_hasher())
+        for role in ROLES
+    }
     archive.close()
     return Team(folder, secrets)
 
@@ -107,8 +155,11 @@ def fresh_code(client: TestClient | str, secret: str) -> str:
     """
     import time
 
-    used = (_STEPS_USED_AT.setdefault(client, {}) if isinstance(client, str)
-            else _STEPS_USED.setdefault(client.app, {}))
+    used = (
+        _STEPS_USED_AT.setdefault(client, {})
+        if isinstance(client, str)
+        else _STEPS_USED.setdefault(client.app, {})
+    )
     totp = pyotp.TOTP(secret)
     while True:
         current = totp.timecode(time.time())
@@ -122,15 +173,33 @@ def fresh_code(client: TestClient | str, secret: str) -> str:
 def login(client: TestClient, team: Team, username: str) -> str:
     """Log ``username`` in; returns the CSRF token of the new session."""
     page = client.get("/login")
-    response = client.post("/login", data={
-        "csrf": csrf_of(page.text), "username": username, "password": PASSWORD,
-        "code": fresh_code(client, team.secrets[username])}, follow_redirects=False)
+    response = client.post(
+        "/login",
+        data={
+            "csrf": csrf_of(page.text),
+            "username": username,
+            "password": PASSWORD,
+            "code": fresh_code(client, team.secrets[username]),
+        },
+        follow_redirects=False,
+    )
     assert response.status_code == 303, response.text
     return csrf_of(client.get("/").text)
 
 
-LIST_ROLES = ["full_name", "surname", "given_name", "patronymic", "sex", "birth", "age",
-              "residence", "event_type", "event_date", "event_place"]
+LIST_ROLES = [
+    "full_name",
+    "surname",
+    "given_name",
+    "patronymic",
+    "sex",
+    "birth",
+    "age",
+    "residence",
+    "event_type",
+    "event_date",
+    "event_place",
+]
 
 
 def add_person_lists(folder: Path, people: int = 60, seed: int = 3) -> None:
@@ -140,11 +209,20 @@ def add_person_lists(folder: Path, people: int = 60, seed: int = 3) -> None:
     archive = Archive.open(folder)
     archive.unlock_with_passphrase(PASSPHRASE)
     data = generate(people, seed=seed)
-    rows = [ImportRow(number, {"type": "person_record", "id": f"R-{number:04d}",
-                               "fictional": True, "list_name": row.list,
-                               "list_record_id": row.record_id,
-                               **{role: str(getattr(row, role) or "") for role in LIST_ROLES}})
-            for number, row in enumerate(data.records.itertuples(index=False), start=1)]
+    rows = [
+        ImportRow(
+            number,
+            {
+                "type": "person_record",
+                "id": f"R-{number:04d}",
+                "fictional": True,
+                "list_name": row.list,
+                "list_record_id": row.record_id,
+                **{role: str(getattr(row, role) or "") for role in LIST_ROLES},
+            },
+        )
+        for number, row in enumerate(data.records.itertuples(index=False), start=1)
+    ]
     writing.write_records(archive, writing.resolve_rows(archive, rows, "synthetic"))
     archive.close()
 
@@ -177,8 +255,7 @@ def wait_for_fold(client: TestClient, seconds: float = 120) -> None:
         time.sleep(0.1)
 
 
-def wait_for_job(client: TestClient, path: str, done: str, failed: str,
-                 tries: int = 600) -> str:
+def wait_for_job(client: TestClient, path: str, done: str, failed: str, tries: int = 600) -> str:
     """Reload ``path`` until its job shows ``done`` (or ``failed``); returns the page."""
     import time
 
@@ -199,8 +276,12 @@ def unlock_commitment(archive: Archive, method: str) -> str:
     from bearwitness.tlog.entry import SALT_SIZE, canonical_json, commit
 
     keyring = hashlib.sha256((archive.folder / KEYRING).read_bytes()).hexdigest()
-    return str(commit(bytes(SALT_SIZE), canonical_json({"method": method, "event": "unlock",
-                                                        "keyring_sha256": keyring})))
+    return str(
+        commit(
+            bytes(SALT_SIZE),
+            canonical_json({"method": method, "event": "unlock", "keyring_sha256": keyring}),
+        )
+    )
 
 
 def last_log_entry(archive: Archive) -> LogEntry:
@@ -210,6 +291,7 @@ def last_log_entry(archive: Archive) -> LogEntry:
     from bearwitness.tlog.entry import parse_entry
 
     with archive.engine.connect() as connection:
-        raw = connection.execute(select(log_entries.c.entry)
-                                 .order_by(log_entries.c.idx.desc()).limit(1)).scalar_one()
+        raw = connection.execute(
+            select(log_entries.c.entry).order_by(log_entries.c.idx.desc()).limit(1)
+        ).scalar_one()
     return parse_entry(bytes(raw))

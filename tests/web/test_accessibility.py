@@ -29,8 +29,21 @@ from bearwitness.web.workbench.auth import PERMISSIONS
 from bearwitness.web.workbench.jobs import Job
 from tests.web.conftest import PASSPHRASE, Team, login
 
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-        "track", "wbr"}
+VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
 UNLABELLED_INPUTS = {"hidden", "submit", "button", "reset", "image"}
 TEXT = "FICTIONAL account: they took my passport at the checkpoint"
 
@@ -43,8 +56,9 @@ class Node:
     children: list[Node | str] = field(default_factory=list)
 
     def text(self) -> str:
-        return " ".join(" ".join(c.split()) if isinstance(c, str) else c.text()
-                        for c in self.children).strip()
+        return " ".join(
+            " ".join(c.split()) if isinstance(c, str) else c.text() for c in self.children
+        ).strip()
 
     def walk(self) -> Iterator[Node]:
         yield self
@@ -120,18 +134,24 @@ def problems(html: str, language: str) -> list[str]:
     for node in nodes:
         name = f"<{node.tag} {' '.join(f'{k}={v!r}' for k, v in node.attrs.items())}>"
         control = node.tag in ("select", "textarea") or (
-            node.tag == "input" and node.attrs.get("type", "text") not in UNLABELLED_INPUTS)
-        if control and not (node.attrs.get("aria-label", "").strip()
-                            or node.attrs.get("aria-labelledby")
-                            or (node.attrs.get("id") and node.attrs["id"] in labelled)
-                            or any(a.tag == "label" for a in node.ancestors())):
+            node.tag == "input" and node.attrs.get("type", "text") not in UNLABELLED_INPUTS
+        )
+        if control and not (
+            node.attrs.get("aria-label", "").strip()
+            or node.attrs.get("aria-labelledby")
+            or (node.attrs.get("id") and node.attrs["id"] in labelled)
+            or any(a.tag == "label" for a in node.ancestors())
+        ):
             found.append(f"{name} has no label")
         if node.tag == "img" and "alt" not in node.attrs:
             found.append(f"{name} has no alt text")
         if node.tag in ("a", "button") and not (node.text() or node.attrs.get("aria-label")):
             found.append(f"{name} has no text")
-        if node.tag == "input" and node.attrs.get("type") in ("submit", "button") \
-                and not node.attrs.get("value"):
+        if (
+            node.tag == "input"
+            and node.attrs.get("type") in ("submit", "button")
+            and not node.attrs.get("value")
+        ):
             found.append(f"{name} has no text")
         for reference in ("aria-describedby", "aria-labelledby", "for"):
             for target in node.attrs.get(reference, "").split():
@@ -139,22 +159,39 @@ def problems(html: str, language: str) -> list[str]:
                     found.append(f"{name}: {reference} names no element")
     if not any(n.tag == "main" for n in nodes):
         found.append("no <main> landmark")
-    skips = [n for n in nodes if n.tag == "a" and n.attrs.get("href", "").startswith("#")
-             and n.attrs["href"][1:] in known]
+    skips = [
+        n
+        for n in nodes
+        if n.tag == "a" and n.attrs.get("href", "").startswith("#") and n.attrs["href"][1:] in known
+    ]
     if not skips:
         found.append("no skip link")
     described = {target for n in nodes for target in n.attrs.get("aria-describedby", "").split()}
-    has_form = any(n.tag == "form" and any(c.tag in ("input", "textarea", "select")
-                                           and c.attrs.get("type") != "hidden"
-                                           for c in n.walk()) for n in nodes)
+    has_form = any(
+        n.tag == "form"
+        and any(
+            c.tag in ("input", "textarea", "select") and c.attrs.get("type") != "hidden"
+            for c in n.walk()
+        )
+        for n in nodes
+    )
     for node in nodes:
-        if "hint" in node.classes() and any(a.tag == "form" for a in node.ancestors()) \
-                and any(c.tag in ("input", "textarea", "select") for c in
-                        (node.parent.walk() if node.parent else [])) \
-                and node.attrs.get("id") not in described:
+        if (
+            "hint" in node.classes()
+            and any(a.tag == "form" for a in node.ancestors())
+            and any(
+                c.tag in ("input", "textarea", "select")
+                for c in (node.parent.walk() if node.parent else [])
+            )
+            and node.attrs.get("id") not in described
+        ):
             found.append(f"hint {node.text()[:40]!r} is tied to no field (aria-describedby)")
-        if has_form and "error" in node.classes() and node.attrs.get("role") == "alert" \
-                and node.attrs.get("id") not in described:
+        if (
+            has_form
+            and "error" in node.classes()
+            and node.attrs.get("role") == "alert"
+            and node.attrs.get("id") not in described
+        ):
             found.append(f"error {node.text()[:40]!r} is tied to no field (aria-describedby)")
     return found
 
@@ -167,27 +204,40 @@ def check(response: httpx.Response | HTMLResponse, language: str = "en") -> None
 
 
 def test_the_checker_finds_what_it_looks_for() -> None:
-    bad = ('<html><body><h1>a</h1><h3>b</h3><h1>c</h1><form><p class="hint" id="h">x</p>'
-           '<input id="x"><input id="x" aria-describedby="nowhere"><img src="i">'
-           '<a href="/"></a><button></button></form></body></html>')
+    bad = (
+        '<html><body><h1>a</h1><h3>b</h3><h1>c</h1><form><p class="hint" id="h">x</p>'
+        '<input id="x"><input id="x" aria-describedby="nowhere"><img src="i">'
+        '<a href="/"></a><button></button></form></body></html>'
+    )
     found = " | ".join(problems(bad, "en"))
-    for expected in ("<html lang>", "2 <h1>", "skips from h1 to h3", "'x' is used more",
-                     "has no label", "no alt", "<a href='/'> has no text",
-                     "<button > has no text", "names no element", "no <main>", "no skip link",
-                     "hint 'x' is tied to no field"):
+    for expected in (
+        "<html lang>",
+        "2 <h1>",
+        "skips from h1 to h3",
+        "'x' is used more",
+        "has no label",
+        "no alt",
+        "<a href='/'> has no text",
+        "<button > has no text",
+        "names no element",
+        "no <main>",
+        "no skip link",
+        "hint 'x' is tied to no field",
+    ):
         assert expected in found, expected
-    good = ('<html lang="ru"><body><a href="#main">skip</a><main id="main"><h1>a</h1><h2>b</h2>'
-            '<form><label for="x">x</label><p class="hint" id="h">x</p>'
-            '<input id="x" aria-describedby="h"><label>y <input type="checkbox"></label>'
-            '<img src="i" alt=""><button aria-label="go"></button></form></main></body></html>')
+    good = (
+        '<html lang="ru"><body><a href="#main">skip</a><main id="main"><h1>a</h1><h2>b</h2>'
+        '<form><label for="x">x</label><p class="hint" id="h">x</p>'
+        '<input id="x" aria-describedby="h"><label>y <input type="checkbox"></label>'
+        '<img src="i" alt=""><button aria-label="go"></button></form></main></body></html>'
+    )
     assert problems(good, "ru") == []
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
 def test_the_intake_pages_pass(intake: TestClient, language: str) -> None:
     check(intake.get(f"/?lang={language}"), language)
-    check(intake.post(f"/submit?lang={language}", data={"text": "  ", "lang": language}),
-          language)
+    check(intake.post(f"/submit?lang={language}", data={"text": "  ", "lang": language}), language)
     receipt = intake.post(f"/submit?lang={language}", data={"text": TEXT, "lang": language})
     check(receipt, language)
     code = re.search(r'id="receipt">([A-Z0-9-]+)<', receipt.text)
@@ -198,8 +248,9 @@ def test_the_intake_pages_pass(intake: TestClient, language: str) -> None:
     check(intake.get(f"/nowhere?lang={language}"), language)
 
 
-def pages_of(client: TestClient, team: Team, username: str, paths: list[str],
-             language: str) -> None:
+def pages_of(
+    client: TestClient, team: Team, username: str, paths: list[str], language: str
+) -> None:
     client.cookies.clear()
     login(client, team, username)
     client.get(f"/?lang={language}")
@@ -212,32 +263,61 @@ def pages_of(client: TestClient, team: Team, username: str, paths: list[str],
 @pytest.mark.parametrize("language", ["en", "ru"])
 def test_the_workbench_pages_pass(workbench: TestClient, team: Team, language: str) -> None:
     check(workbench.get(f"/login?lang={language}"), language)
-    check(workbench.post("/login", data={
-        "csrf": re.findall(r'name="csrf" value="([^"]+)"', workbench.get("/login").text)[0],
-        "username": "nobody", "password": "FICTIONAL wrong", "code": "000000"}), language)
+    check(
+        workbench.post(
+            "/login",
+            data={
+                "csrf": re.findall(r'name="csrf" value="([^"]+)"', workbench.get("/login").text)[0],
+                "username": "nobody",
+                "password": "FICTIONAL wrong",
+                "code": "000000",
+            },
+        ),
+        language,
+    )
     pages_of(workbench, team, "custodian", ["/", "/unlock"], language)
     token = re.findall(r'name="csrf" value="([^"]+)"', workbench.get("/").text)[0]
-    unlocked = workbench.post("/unlock/passphrase", data={"csrf": token,
-                                                          "passphrase": PASSPHRASE})
+    unlocked = workbench.post("/unlock/passphrase", data={"csrf": token, "passphrase": PASSPHRASE})
     check(unlocked, language)
-    pages_of(workbench, team, "documenter", [
-        "/", "/records/event", "/records/act", "/records/person", "/records/document",
-        "/records/source", "/records/event/E-0001", "/records/person/P-0001",
-        "/records/document/D-0001", "/incident", "/incident?victims=2", "/documents/new",
-        "/inbox", "/search", "/search?q=passport", "/search?q=nothing-like-this"], language)
+    pages_of(
+        workbench,
+        team,
+        "documenter",
+        [
+            "/",
+            "/records/event",
+            "/records/act",
+            "/records/person",
+            "/records/document",
+            "/records/source",
+            "/records/event/E-0001",
+            "/records/person/P-0001",
+            "/records/document/D-0001",
+            "/incident",
+            "/incident?victims=2",
+            "/documents/new",
+            "/inbox",
+            "/search",
+            "/search?q=passport",
+            "/search?q=nothing-like-this",
+        ],
+        language,
+    )
     token = re.findall(r'name="csrf" value="([^"]+)"', workbench.get("/").text)[0]
     check(workbench.post("/records/document/D-0001/reveal", data={"csrf": token}), language)
     check(workbench.get("/records/document/D-0001"), language)
-    check(workbench.post("/incident", data={"csrf": token, "victim_rows": "1",
-                                            "date": "not a date"}), language)
-    check(workbench.post("/documents/new", data={"csrf": token, "source_id": "S-9999"}),
-          language)
-    pages_of(workbench, team, "analyst", ["/linkage", "/estimates", "/log", "/search"],
-             language)
+    check(
+        workbench.post("/incident", data={"csrf": token, "victim_rows": "1", "date": "not a date"}),
+        language,
+    )
+    check(workbench.post("/documents/new", data={"csrf": token, "source_id": "S-9999"}), language)
+    pages_of(workbench, team, "analyst", ["/linkage", "/estimates", "/log", "/search"], language)
     pages_of(workbench, team, "admin", ["/users", "/log"], language)
     token = re.findall(r'name="csrf" value="([^"]+)"', workbench.get("/").text)[0]
-    check(workbench.post("/users", data={"csrf": token, "username": "newcomer",
-                                         "password": "short"}), language)
+    check(
+        workbench.post("/users", data={"csrf": token, "username": "newcomer", "password": "short"}),
+        language,
+    )
     check(workbench.get("/records/nothing"), language)
 
 
@@ -249,15 +329,16 @@ def stylesheet() -> dict[str, dict[str, str]]:
     css = re.sub(r"/\*.*?\*/", "", (Path(STATIC) / "style.css").read_text(), flags=re.S)
     rules: dict[str, dict[str, str]] = {}
     for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
-        declarations = dict((k.strip(), v.strip()) for k, v in
-                            (d.split(":", 1) for d in body.split(";") if ":" in d))
+        declarations = dict(
+            (k.strip(), v.strip())
+            for k, v in (d.split(":", 1) for d in body.split(";") if ":" in d)
+        )
         for selector in selectors.split(","):
             rules.setdefault(" ".join(selector.split()), {}).update(declarations)
     variables = rules.get(":root", {})
     for declarations in rules.values():
         for key, value in declarations.items():
-            declarations[key] = re.sub(r"var\((--[\w-]+)\)", lambda m: variables[m.group(1)],
-                                       value)
+            declarations[key] = re.sub(r"var\((--[\w-]+)\)", lambda m: variables[m.group(1)], value)
     return rules
 
 
@@ -309,26 +390,35 @@ def test_text_colours_contrast_with_their_backgrounds() -> None:
         "header text": (prop(rules, "header.site", "color"), header),
         "skip link": (link, prop(rules, ".skip:focus", "background", "background-color")),
         "buttons": (prop(rules, "button", "color"), prop(rules, "button", "background")),
-        "secondary buttons": (prop(rules, "button", "color"),
-                              prop(rules, "button.secondary", "background")),
-        "danger buttons": (prop(rules, "button", "color"),
-                           prop(rules, "button.danger", "background")),
+        "secondary buttons": (
+            prop(rules, "button", "color"),
+            prop(rules, "button.secondary", "background"),
+        ),
+        "danger buttons": (
+            prop(rules, "button", "color"),
+            prop(rules, "button.danger", "background"),
+        ),
         "hints": (prop(rules, ".hint", "color"), paper),
         "footer": (prop(rules, "footer", "color"), paper),
         "sealed": (prop(rules, ".sealed", "color"), paper),
         "form fields": (prop(rules, "textarea", "color"), field_background),
-        "locked badge": (prop(rules, ".state.locked", "color"),
-                         prop(rules, ".state.locked", "background")),
-        "unlocked badge": (prop(rules, ".state.unlocked", "color"),
-                           prop(rules, ".state.unlocked", "background")),
+        "locked badge": (
+            prop(rules, ".state.locked", "color"),
+            prop(rules, ".state.locked", "background"),
+        ),
+        "unlocked badge": (
+            prop(rules, ".state.unlocked", "color"),
+            prop(rules, ".state.unlocked", "background"),
+        ),
         "table headers": (ink, prop(rules, "th", "background")),
         "differing rows": (ink, prop(rules, "tr.differs td", "background")),
     }
     for box in (".notice", ".error", ".ok"):
         pairs[f"{box} text"] = (ink, prop(rules, box, "background"))
         pairs[f"{box} links"] = (link, prop(rules, box, "background"))
-    failing = {name: round(contrast(*pair), 2) for name, pair in pairs.items()
-               if contrast(*pair) < 4.5}
+    failing = {
+        name: round(contrast(*pair), 2) for name, pair in pairs.items() if contrast(*pair) < 4.5
+    }
     assert not failing, f"below 4.5:1: {failing}"
 
 
@@ -336,30 +426,65 @@ def test_focus_outlines_and_field_borders_contrast_with_what_they_sit_on() -> No
     rules = stylesheet()
     focus = prop(rules, "a:focus", "outline", "outline-color")
     border = prop(rules, "textarea", "border")
-    backgrounds = {"page": prop(rules, "body", "background"),
-                   "header": prop(rules, "header.site", "background"),
-                   "notice": prop(rules, ".notice", "background"),
-                   "error": prop(rules, ".error", "background"),
-                   "ok": prop(rules, ".ok", "background")}
-    failing = {f"focus on {name}": round(contrast(focus, background), 2)
-               for name, background in backgrounds.items() if contrast(focus, background) < 3}
+    backgrounds = {
+        "page": prop(rules, "body", "background"),
+        "header": prop(rules, "header.site", "background"),
+        "notice": prop(rules, ".notice", "background"),
+        "error": prop(rules, ".error", "background"),
+        "ok": prop(rules, ".ok", "background"),
+    }
+    failing = {
+        f"focus on {name}": round(contrast(focus, background), 2)
+        for name, background in backgrounds.items()
+        if contrast(focus, background) < 3
+    }
     if contrast(border, prop(rules, "textarea", "background")) < 3:
-        failing["field border"] = round(contrast(border, prop(rules, "textarea",
-                                                              "background")), 2)
+        failing["field border"] = round(contrast(border, prop(rules, "textarea", "background")), 2)
     assert not failing, f"below 3:1: {failing}"
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
 def test_the_inbox_passes_while_it_is_being_written_in(language: str) -> None:
     running = Job("f", "fold", "U-custodian", 0.0, total=40, done=12)
-    finished = Job("g", "fold", "U-custodian", 0.0, total=40, done=40, finished=True,
-                   counts={"records": 40, "folded": 40, "failed": 0})
-    context: dict[str, Any] = {"user": User("documenter", frozenset({"documenter"})),
-                               "csrf": "x", "locked": False,
-                               "can": {name: True for name in PERMISSIONS}}
+    finished = Job(
+        "g",
+        "fold",
+        "U-custodian",
+        0.0,
+        total=40,
+        done=40,
+        finished=True,
+        counts={"records": 40, "folded": 40, "failed": 0},
+    )
+    context: dict[str, Any] = {
+        "user": User("documenter", frozenset({"documenter"})),
+        "csrf": "x",
+        "locked": False,
+        "can": {name: True for name in PERMISSIONS},
+    }
     for fold in (running, finished):
-        check(render("workbench/inbox.html", language, waiting=28, submissions=[], fold=fold,
-                     refresh=not fold.finished, **context), language)
-        check(render("workbench/home.html", language, fold=fold, refresh=not fold.finished,
-                     summary=ArchiveSummary("archive", False, "age1", ("passphrase",),
-                                            {"event": 1}, 28, 9), **context), language)
+        check(
+            render(
+                "workbench/inbox.html",
+                language,
+                waiting=28,
+                submissions=[],
+                fold=fold,
+                refresh=not fold.finished,
+                **context,
+            ),
+            language,
+        )
+        check(
+            render(
+                "workbench/home.html",
+                language,
+                fold=fold,
+                refresh=not fold.finished,
+                summary=ArchiveSummary(
+                    "archive", False, "age1", ("passphrase",), {"event": 1}, 28, 9
+                ),
+                **context,
+            ),
+            language,
+        )

@@ -17,8 +17,9 @@ def _new_problems(archive: Archive, before: list[str]) -> list[str]:
 
 def _set(archive: Archive, username: str, **values: object) -> None:
     with archive.engine.begin() as connection:
-        connection.execute(update(web_users).where(web_users.c.username == username)
-                           .values(**values))
+        connection.execute(
+            update(web_users).where(web_users.c.username == username).values(**values)
+        )
 
 
 def test_verify_names_an_account_changed_past_the_log(team: Team) -> None:
@@ -52,11 +53,22 @@ def test_verify_names_an_account_changed_past_the_log(team: Team) -> None:
         _set(archive, "auditor", pseudonym=auditor)
 
         with archive.engine.begin() as connection:  # an account nobody logged
-            row = connection.execute(web_users.select().where(
-                web_users.c.username == "admin")).mappings().one()
-            connection.execute(insert(web_users).values(
-                {**row, "username": "mole", "pseudonym": "U-111111111111",
-                 "roles": "analyst", "disabled": False}))
+            row = (
+                connection.execute(web_users.select().where(web_users.c.username == "admin"))
+                .mappings()
+                .one()
+            )
+            connection.execute(
+                insert(web_users).values(
+                    {
+                        **row,
+                        "username": "mole",
+                        "pseudonym": "U-111111111111",
+                        "roles": "analyst",
+                        "disabled": False,
+                    }
+                )
+            )
         found = _new_problems(archive, before)
         assert len(found) == 1 and "U-111111111111" in found[0] and "not in the log" in found[0]
         with archive.engine.begin() as connection:

@@ -41,9 +41,12 @@ def _names(archive: Archive) -> set[str]:
 
 
 def _add(client: TestClient, token: str, name: str, *roles: str) -> int:
-    return int(client.post("/users", data={"csrf": token, "username": name,
-                                           "password": PASSWORD, "roles": list(roles)}
-                           ).status_code)
+    return int(
+        client.post(
+            "/users",
+            data={"csrf": token, "username": name, "password": PASSWORD, "roles": list(roles)},
+        ).status_code
+    )
 
 
 def test_an_admin_grants_no_reading_role_and_every_change_is_logged(team: Team) -> None:
@@ -58,17 +61,20 @@ def test_an_admin_grants_no_reading_role_and_every_change_is_logged(team: Team) 
         token = login(client, team, "admin")
         # Unlocked, an admin alone still may not: admin does not mean reveal.
         assert _add(client, token, "mole", "analyst", "auditor") == 403
-        refused = client.post("/users/auditor/roles", data={"csrf": token,
-                                                            "roles": ["auditor", "analyst"]})
+        refused = client.post(
+            "/users/auditor/roles", data={"csrf": token, "roles": ["auditor", "analyst"]}
+        )
         assert refused.status_code == 403 and "custodian" in refused.text
-        own = client.post("/users/admin/roles", data={"csrf": token,
-                                                      "roles": ["admin", "analyst"]})
+        own = client.post("/users/admin/roles", data={"csrf": token, "roles": ["admin", "analyst"]})
         assert own.status_code == 403
         # What an admin may grant: auditor and admin; and roles may be taken away.
         assert _add(client, token, "newcomer", "auditor") == 200
-        assert client.post("/users/documenter/roles", data={"csrf": token,
-                                                            "roles": ["auditor"]}
-                           ).status_code == 200
+        assert (
+            client.post(
+                "/users/documenter/roles", data={"csrf": token, "roles": ["auditor"]}
+            ).status_code
+            == 200
+        )
     archive = app.app.state.keys.archive
     assert "mole" not in _names(archive) and not any(n.startswith("mole-") for n in _names(archive))
     roles = {u.username: u.roles for u in users.list_users(archive.engine)}
@@ -77,10 +83,16 @@ def test_an_admin_grants_no_reading_role_and_every_change_is_logged(team: Team) 
     newcomer = users.pseudonym_of(archive.engine, "newcomer")
     logged = _account_entries(archive)
     assert [(e["actor"], e["record_id"]) for e in logged[-2:]] == [
-        (admin, newcomer), (admin, users.pseudonym_of(archive.engine, "documenter"))]
+        (admin, newcomer),
+        (admin, users.pseudonym_of(archive.engine, "documenter")),
+    ]
     # The commitment is to public facts (all-zero salt, no keyring): anyone can recompute it.
-    assert logged[-2]["commitment"] == commit(bytes(SALT_SIZE), canonical_json({
-        "account": newcomer, "change": "user_add", "roles": "auditor", "event": "account"}))
+    assert logged[-2]["commitment"] == commit(
+        bytes(SALT_SIZE),
+        canonical_json(
+            {"account": newcomer, "change": "user_add", "roles": "auditor", "event": "account"}
+        ),
+    )
     trail = audit.recent(archive.engine, limit=5)
     assert (trail[0].action, trail[0].actor) == ("user_roles", admin)
     assert (trail[1].action, trail[1].target) == ("user_add", newcomer)
@@ -97,8 +109,16 @@ def test_an_admin_who_is_a_custodian_grants_reading_while_unlocked(team: Team) -
         assert _add(client, token, "reader", "analyst") == 409  # still locked
         client.post("/unlock/passphrase", data={"csrf": token, "passphrase": PASSPHRASE})
         assert _add(client, token, "reader", "analyst") == 200
-        assert client.post("/users/custodian/roles", data={  # never their own
-            "csrf": token, "roles": ["custodian", "admin", "analyst"]}).status_code == 403
+        assert (
+            client.post(
+                "/users/custodian/roles",
+                data={  # never their own
+                    "csrf": token,
+                    "roles": ["custodian", "admin", "analyst"],
+                },
+            ).status_code
+            == 403
+        )
     archive = app.app.state.keys.archive
     grantor = users.pseudonym_of(archive.engine, "custodian")
     entry = _account_entries(archive)[-1]
@@ -121,24 +141,43 @@ def test_account_changes_from_the_service_need_the_keys(team: Team) -> None:
         entry = _account_entries(archive)[-1]
         assert entry["actor"] == archive.actor == "U-local"
         with archive.engine.connect() as connection:
-            row = connection.execute(select(web_users.c.pseudonym).where(
-                web_users.c.username == "newcomer")).scalar_one()
+            row = connection.execute(
+                select(web_users.c.pseudonym).where(web_users.c.username == "newcomer")
+            ).scalar_one()
         assert entry["record_id"] == row
         assert audit.recent(archive.engine, limit=1)[0].action == "user_add"
         assert verification.verify_archive(archive).problems == found  # nothing new
 
 
-def test_the_command_line_needs_an_unlock_to_add_or_change_accounts(team: Team,
-                                                                    tmp_path: Path) -> None:
+def test_the_command_line_needs_an_unlock_to_add_or_change_accounts(
+    team: Team, tmp_path: Path
+) -> None:
     cli = Cli(tmp_path / "cli")
-    locked = cli("users", "add", team.folder, "newcomer", "--role", "analyst", "--stdin",
-                 stdin=PASSWORD + "\n", ok=False)
+    locked = cli(
+        "users",
+        "add",
+        team.folder,
+        "newcomer",
+        "--role",
+        "analyst",
+        "--stdin",
+        stdin=PASSWORD + "\n",
+        ok=False,
+    )
     assert locked.returncode == 5 and "needs the archive unlocked" in locked.stderr
     assert "newcomer" not in cli("users", "list", team.folder).stdout
     cli("unlock", team.folder, "--stdin", stdin=PASSPHRASE + "\n")
     try:
-        added = cli("users", "add", team.folder, "newcomer", "--role", "analyst", "--stdin",
-                    stdin=PASSWORD + "\n")
+        added = cli(
+            "users",
+            "add",
+            team.folder,
+            "newcomer",
+            "--role",
+            "analyst",
+            "--stdin",
+            stdin=PASSWORD + "\n",
+        )
         assert "Added newcomer" in added.stdout
         cli("users", "roles", team.folder, "newcomer", "--role", "auditor")
         assert "newcomer: auditor" in cli("users", "list", team.folder).stdout

@@ -42,7 +42,8 @@ def _link(workbench: TestClient, token: str) -> str:
 
 
 def test_link_now_review_and_the_next_run_applies_the_decision(
-        workbench: TestClient, lists_team: Team) -> None:
+    workbench: TestClient, lists_team: Team
+) -> None:
     token = login(workbench, lists_team, "analyst")
     assert "never linked" in workbench.get("/linkage").text
     locked = workbench.post("/linkage/run", data={"csrf": token})
@@ -63,18 +64,31 @@ def test_link_now_review_and_the_next_run_applies_the_decision(
     analyst = users.pseudonym_of(archive.engine, "analyst")
     assert revealed[0].actor == analyst and revealed[0].target == f"{left} {right}"
 
-    no_reason = workbench.post("/linkage/decide", data={
-        "csrf": token, "left": left, "right": right, "verdict": "accept", "reason": " "})
+    no_reason = workbench.post(
+        "/linkage/decide",
+        data={"csrf": token, "left": left, "right": right, "verdict": "accept", "reason": " "},
+    )
     assert no_reason.status_code == 400 and "needs a reason" in no_reason.text
-    bad = workbench.post("/linkage/decide", data={
-        "csrf": token, "left": left, "right": right, "verdict": "maybe", "reason": "x"})
+    bad = workbench.post(
+        "/linkage/decide",
+        data={"csrf": token, "left": left, "right": right, "verdict": "maybe", "reason": "x"},
+    )
     assert bad.status_code == 400
-    unknown = workbench.post("/linkage/decide", data={
-        "csrf": token, "left": "R-9999", "right": right, "verdict": "accept", "reason": "x"})
+    unknown = workbench.post(
+        "/linkage/decide",
+        data={"csrf": token, "left": "R-9999", "right": right, "verdict": "accept", "reason": "x"},
+    )
     assert unknown.status_code == 404
-    kept = workbench.post("/linkage/decide", data={
-        "csrf": token, "left": left, "right": right, "verdict": "reject",
-        "reason": "FICTIONAL: different fathers' names"})
+    kept = workbench.post(
+        "/linkage/decide",
+        data={
+            "csrf": token,
+            "left": left,
+            "right": right,
+            "verdict": "reject",
+            "reason": "FICTIONAL: different fathers' names",
+        },
+    )
     assert kept.status_code == 200 and "Decision 1 kept" in kept.text
     with archive.engine.connect() as connection:
         log = link_review.decision_log(connection)
@@ -93,16 +107,33 @@ def test_link_now_review_and_the_next_run_applies_the_decision(
     decided = pairs[(pairs["left_id"] == first) & (pairs["right_id"] == second)]
     assert list(decided["decision"]) == ["reject"]
 
-    undone = workbench.post("/linkage/decide", data={
-        "csrf": token, "left": left, "right": right, "verdict": "undo", "reason": "FICTIONAL"})
+    undone = workbench.post(
+        "/linkage/decide",
+        data={
+            "csrf": token,
+            "left": left,
+            "right": right,
+            "verdict": "undo",
+            "reason": "FICTIONAL",
+        },
+    )
     assert undone.status_code == 200
-    again = workbench.post("/linkage/decide", data={
-        "csrf": token, "left": left, "right": right, "verdict": "undo", "reason": "FICTIONAL"})
+    again = workbench.post(
+        "/linkage/decide",
+        data={
+            "csrf": token,
+            "left": left,
+            "right": right,
+            "verdict": "undo",
+            "reason": "FICTIONAL",
+        },
+    )
     assert again.status_code == 400 and "to undo" in again.text
 
 
-def test_split_and_merge_are_kept_as_pair_decisions(workbench: TestClient,
-                                                    lists_team: Team) -> None:
+def test_split_and_merge_are_kept_as_pair_decisions(
+    workbench: TestClient, lists_team: Team
+) -> None:
     unlock(workbench, lists_team)
     token = login(workbench, lists_team, "analyst")
     _link(workbench, token)
@@ -111,11 +142,20 @@ def test_split_and_merge_are_kept_as_pair_decisions(workbench: TestClient,
         clusters = linking.run_clusters(connection, "LR-0001")
     sizes = clusters.groupby("cluster_id")["record_id"].apply(list)
     one, other = sizes[sizes.map(len) == 1].iloc[0][0], sizes[sizes.map(len) == 1].iloc[1][0]
-    merged = workbench.post("/linkage/decide", data={
-        "csrf": token, "records": f"{one}, {other}", "verdict": "merge", "reason": "FICTIONAL"})
+    merged = workbench.post(
+        "/linkage/decide",
+        data={
+            "csrf": token,
+            "records": f"{one}, {other}",
+            "verdict": "merge",
+            "reason": "FICTIONAL",
+        },
+    )
     assert merged.status_code == 200 and "1 pair decision" in merged.text
-    nothing = workbench.post("/linkage/decide", data={
-        "csrf": token, "records": one, "verdict": "split", "reason": "FICTIONAL"})
+    nothing = workbench.post(
+        "/linkage/decide",
+        data={"csrf": token, "records": one, "verdict": "split", "reason": "FICTIONAL"},
+    )
     assert nothing.status_code == 400 and "changes nothing" in nothing.text
 
 
@@ -128,25 +168,37 @@ def test_evidence_and_decisions_need_an_unlock(workbench: TestClient, lists_team
     page = workbench.get("/linkage?left=R-0001&right=R-0002&all=1")
     assert page.status_code == 200 and "after an unlock" in page.text
     assert "full_name" not in page.text
-    refused = workbench.post("/linkage/decide", data={
-        "csrf": token, "left": "R-0001", "right": "R-0002", "verdict": "accept",
-        "reason": "FICTIONAL"})
+    refused = workbench.post(
+        "/linkage/decide",
+        data={
+            "csrf": token,
+            "left": "R-0001",
+            "right": "R-0002",
+            "verdict": "accept",
+            "reason": "FICTIONAL",
+        },
+    )
     assert refused.status_code == 409
 
 
-def test_forms_without_the_csrf_token_are_refused(workbench: TestClient,
-                                                  lists_team: Team) -> None:
+def test_forms_without_the_csrf_token_are_refused(workbench: TestClient, lists_team: Team) -> None:
     login(workbench, lists_team, "analyst")
-    for path, data in (("/linkage/run", {}), ("/estimates/run", {"method": "loglinear"}),
-                       ("/linkage/decide", {"left": "R-0001", "right": "R-0002",
-                                            "verdict": "accept", "reason": "FICTIONAL"})):
+    for path, data in (
+        ("/linkage/run", {}),
+        ("/estimates/run", {"method": "loglinear"}),
+        (
+            "/linkage/decide",
+            {"left": "R-0001", "right": "R-0002", "verdict": "accept", "reason": "FICTIONAL"},
+        ),
+    ):
         assert workbench.post(path, data=data).status_code == 403
         forged = workbench.post(path, data={**data, "csrf": "forged"})
         assert forged.status_code == 403
 
 
 def test_an_estimate_run_from_the_page_is_kept_like_the_cli_keeps_it(
-        workbench: TestClient, lists_team: Team) -> None:
+    workbench: TestClient, lists_team: Team
+) -> None:
     token = login(workbench, lists_team, "analyst")
     never = workbench.post("/estimates/run", data={"csrf": token, "method": "loglinear"})
     assert never.status_code == 404 and "never linked" in never.text
@@ -155,17 +207,23 @@ def test_an_estimate_run_from_the_page_is_kept_like_the_cli_keeps_it(
     linking.link_archive(archive)
     archive.close()
     assert "No estimate is kept" in workbench.get("/estimates").text
-    for data, problem in (({"method": "magic"}, "unknown method"),
-                          ({"method": "dga", "seed": "-1"}, "whole number"),
-                          ({"method": "dga", "strata": "colour"}, "unknown stratum")):
+    for data, problem in (
+        ({"method": "magic"}, "unknown method"),
+        ({"method": "dga", "seed": "-1"}, "whole number"),
+        ({"method": "dga", "strata": "colour"}, "unknown stratum"),
+    ):
         refused = workbench.post("/estimates/run", data={"csrf": token, **data})
         assert refused.status_code == 400 and problem in refused.text.lower(), refused.text
-    locked = workbench.post("/estimates/run", data={"csrf": token, "method": "loglinear",
-                                                    "strata": "sex"})
+    locked = workbench.post(
+        "/estimates/run", data={"csrf": token, "method": "loglinear", "strata": "sex"}
+    )
     assert locked.status_code == 409
 
-    started = workbench.post("/estimates/run", data={"csrf": token, "method": "loglinear",
-                                                     "seed": "7"}, follow_redirects=False)
+    started = workbench.post(
+        "/estimates/run",
+        data={"csrf": token, "method": "loglinear", "seed": "7"},
+        follow_redirects=False,
+    )
     assert started.status_code == 303
     text = wait_for_job(workbench, "/estimates", 'id="estimate-done"', 'id="estimate-failed"')
     assert "ES-0001" in text and "LR-0001" in text
@@ -192,34 +250,35 @@ def test_an_estimate_run_from_the_page_is_kept_like_the_cli_keeps_it(
     assert "нижняя граница" in russian
 
 
-def test_an_estimate_by_stratum_needs_and_uses_the_unlock(workbench: TestClient,
-                                                          lists_team: Team) -> None:
+def test_an_estimate_by_stratum_needs_and_uses_the_unlock(
+    workbench: TestClient, lists_team: Team
+) -> None:
     unlock(workbench, lists_team)
     token = login(workbench, lists_team, "analyst")
     _link(workbench, token)
-    workbench.post("/estimates/run", data={"csrf": token, "method": "loglinear",
-                                           "strata": "sex"})
+    workbench.post("/estimates/run", data={"csrf": token, "method": "loglinear", "strata": "sex"})
     wait_for_job(workbench, "/estimates", 'id="estimate-done"', 'id="estimate-failed"')
     keys = workbench.app.app.state.keys  # type: ignore[attr-defined]
     kept = estimates.get_estimate(keys.archive, "ES-0001")
     assert kept.result["inputs"]["strata_columns"] == ["sex"]
     assert len(kept.result["strata"]) > 1
     detail = workbench.get("/estimates/ES-0001").text
-    assert detail.count('overlaps.svg?stratum=') == len(kept.result["strata"])
+    assert detail.count("overlaps.svg?stratum=") == len(kept.result["strata"])
     assert all(f'<th scope="row">{label}</th>' in detail for label in kept.result["strata"])
     assert workbench.get("/estimates/ES-0001/intervals.svg").status_code == 200
     # Locked, the strata (labels from sealed fields) are sealed: the page says so.
     keys.lock("U-test")
     detail = workbench.get("/estimates/ES-0001").text
-    assert 'id="strata-sealed"' in detail and 'overlaps.svg' not in detail
+    assert 'id="strata-sealed"' in detail and "overlaps.svg" not in detail
     assert not any(f'<th scope="row">{label}</th>' in detail for label in kept.result["strata"])
     assert "(sealed)" in workbench.get("/estimates").text
     chart = workbench.get("/estimates/ES-0001/intervals.svg")
     assert chart.status_code != 200 and chart.status_code < 500
 
 
-def test_an_unlock_in_the_workbench_is_in_the_transparency_log(workbench: TestClient,
-                                                                team: Team) -> None:
+def test_an_unlock_in_the_workbench_is_in_the_transparency_log(
+    workbench: TestClient, team: Team
+) -> None:
     unlock(workbench, team)
     archive = workbench.app.app.state.keys.archive  # type: ignore[attr-defined]
     entry = last_log_entry(archive)

@@ -24,13 +24,21 @@ from tests.web.conftest import FICTIONAL_ROWS, PASSPHRASE, PASSWORD, add_person_
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(os.environ.get("BEARWITNESS_TEST_ARTIFACTS", "test-artifacts")) / "web"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.needs(CHROMIUM.exists(), reason=f"Debian's chromium is not at {CHROMIUM} "
-                      "(`make system-packages` or `apt-get install chromium` installs it)"),
+    pytest.mark.needs(
+        CHROMIUM.exists(),
+        reason=f"Debian's chromium is not at {CHROMIUM} "
+        "(`make system-packages` or `apt-get install chromium` installs it)",
+    ),
 ]
 
 
@@ -63,28 +71,53 @@ def wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     folder = tmp_path_factory.mktemp("browser") / "archive"
-    archive, _ = Archive.create(folder, passphrase=PASSPHRASE,
-                                kdf_params=KdfParams.insecure_for_tests())
+    archive, _ = Archive.create(
+        folder, passphrase=PASSPHRASE, kdf_params=KdfParams.insecure_for_tests()
+    )
     rows = [ImportRow(n, dict(data)) for n, data in enumerate(FICTIONAL_ROWS, start=1)]
     writing.write_records(archive, writing.resolve_rows(archive, rows, "fixture"))
     # Accounts are made with the keys at hand (the archive is unlocked as it is created).
-    secrets = {role: users.add_user(archive, role, PASSWORD, [role])
-               for role in ("custodian", "documenter", "analyst")}
+    secrets = {
+        role: users.add_user(archive, role, PASSWORD, [role])
+        for role in ("custodian", "documenter", "analyst")
+    }
     archive.close()
     add_person_lists(folder)
     ports = free_port(), free_port()
     processes = [
-        subprocess.Popen([sys.executable, "-m", "bearwitness.cli.main", "serve", str(folder),
-                          "--port", str(ports[0]), "--http-cookies"], stderr=subprocess.PIPE),
-        subprocess.Popen([sys.executable, "-m", "bearwitness.cli.main", "serve-intake",
-                          str(folder), "--port", str(ports[1]), "--fictional"],
-                         stderr=subprocess.PIPE),
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bearwitness.cli.main",
+                "serve",
+                str(folder),
+                "--port",
+                str(ports[0]),
+                "--http-cookies",
+            ],
+            stderr=subprocess.PIPE,
+        ),
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bearwitness.cli.main",
+                "serve-intake",
+                str(folder),
+                "--port",
+                str(ports[1]),
+                "--fictional",
+            ],
+            stderr=subprocess.PIPE,
+        ),
     ]
     try:
         for port, process in zip(ports, processes, strict=True):
             wait_for(port, process)
-        yield Servers(f"http://localhost:{ports[0]}", f"http://localhost:{ports[1]}", folder,
-                      secrets)
+        yield Servers(
+            f"http://localhost:{ports[0]}", f"http://localhost:{ports[1]}", folder, secrets
+        )
     finally:
         for process in processes:
             process.terminate()
@@ -106,9 +139,9 @@ def shot(page: object, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
 
 
-def test_a_source_submits_without_javascript_and_checks_back(servers: Servers,
-                                                            browser: object,
-                                                            tmp_path: Path) -> None:
+def test_a_source_submits_without_javascript_and_checks_back(
+    servers: Servers, browser: object, tmp_path: Path
+) -> None:
     context = browser.new_context(java_script_enabled=False)  # type: ignore[attr-defined]
     page = context.new_page()
     page.goto(servers.intake + "/")
@@ -138,12 +171,12 @@ def login(page: object, servers: Servers, role: str) -> None:
     page.get_by_label("Username").fill(role)  # type: ignore[attr-defined]
     page.get_by_label("Password").fill(PASSWORD)  # type: ignore[attr-defined]
     page.get_by_label("One-time code").fill(  # type: ignore[attr-defined]
-        fresh_code(servers.workbench, servers.secrets[role]))
+        fresh_code(servers.workbench, servers.secrets[role])
+    )
     page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
 
 
-def test_the_team_unlocks_enters_an_incident_and_reveals(servers: Servers,
-                                                        browser: object) -> None:
+def test_the_team_unlocks_enters_an_incident_and_reveals(servers: Servers, browser: object) -> None:
     custodian = browser.new_context().new_page()  # type: ignore[attr-defined]
     login(custodian, servers, "custodian")
     assert custodian.locator("#lock-state").inner_text() == "Locked"
@@ -216,8 +249,11 @@ def test_an_analyst_links_reviews_and_estimates(servers: Servers, browser: objec
 
 
 def focused(page: object, selector: str) -> bool:
-    return bool(page.locator(selector).evaluate(  # type: ignore[attr-defined]
-        "element => element === document.activeElement"))
+    return bool(
+        page.locator(selector).evaluate(  # type: ignore[attr-defined]
+            "element => element === document.activeElement"
+        )
+    )
 
 
 def tab_to(page: object, selector: str, presses: int = 30) -> None:

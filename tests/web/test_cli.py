@@ -22,21 +22,32 @@ def unlocked(team: Team, tmp_path: Path) -> Iterator[Cli]:
 
 def test_users_add_and_list(team: Team, unlocked: Cli) -> None:
     cli = unlocked
-    added = cli("users", "add", team.folder, "newcomer", "--role", "analyst",
-                "--role", "auditor", "--stdin", stdin=PASSWORD + "\n")
+    added = cli(
+        "users",
+        "add",
+        team.folder,
+        "newcomer",
+        "--role",
+        "analyst",
+        "--role",
+        "auditor",
+        "--stdin",
+        stdin=PASSWORD + "\n",
+    )
     assert "Added newcomer" in added.stdout and "otpauth://" in added.stdout
     assert "newcomer: analyst, auditor" in cli("users", "list", team.folder).stdout
 
 
 def test_bad_accounts_are_refused_with_a_reason(team: Team, unlocked: Cli) -> None:
     cli = unlocked
-    cases = [(("newcomer", "--role", "wizard"), PASSWORD, "unknown or missing roles"),
-             (("newcomer", "--role", "analyst"), "short", "fewer than 12"),
-             (("Bad Name!", "--role", "analyst"), PASSWORD, "not a usable username"),
-             (("analyst", "--role", "analyst"), PASSWORD, "already a user")]
+    cases = [
+        (("newcomer", "--role", "wizard"), PASSWORD, "unknown or missing roles"),
+        (("newcomer", "--role", "analyst"), "short", "fewer than 12"),
+        (("Bad Name!", "--role", "analyst"), PASSWORD, "not a usable username"),
+        (("analyst", "--role", "analyst"), PASSWORD, "already a user"),
+    ]
     for args, password, words in cases:
-        done = cli("users", "add", team.folder, *args, "--stdin", stdin=password + "\n",
-                   ok=False)
+        done = cli("users", "add", team.folder, *args, "--stdin", stdin=password + "\n", ok=False)
         assert done.returncode == 2, done.stderr
         assert words in done.stderr
 

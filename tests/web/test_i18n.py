@@ -18,8 +18,11 @@ METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
 def extracted() -> set[str]:
     found = set()
     for _, _, message, _, _ in extract_from_dir(
-            str(WEB), METHODS, keywords=KEYWORDS,
-            options_map={"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}):
+        str(WEB),
+        METHODS,
+        keywords=KEYWORDS,
+        options_map={"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}},
+    ):
         if isinstance(message, str) and message:
             found.add(message)
     return found

@@ -21,9 +21,9 @@ from tests.web.conftest import BASE, Team
 TEXT = "FICTIONAL account: they took my passport at the checkpoint"
 NOT_STORED = {
     "en": "Your submission could not be stored right now. Nothing was kept. "
-          "Please try again later.",
+    "Please try again later.",
     "ru": "Сейчас ваше сообщение не удалось сохранить. Ничего не сохранено. "
-          "Пожалуйста, попробуйте позже.",
+    "Пожалуйста, попробуйте позже.",
 }
 LOGGER = "bearwitness.web.source.app"
 
@@ -37,8 +37,11 @@ def client(team: Team) -> Iterator[TestClient]:
 
 
 def send(client: TestClient, lang: str) -> tuple[int, str]:
-    response = client.post("/submit", data={"text": TEXT, "lang": lang},
-                           files=[("files", ("note.txt", b"FICTIONAL note", "text/plain"))])
+    response = client.post(
+        "/submit",
+        data={"text": TEXT, "lang": lang},
+        files=[("files", ("note.txt", b"FICTIONAL note", "text/plain"))],
+    )
     return response.status_code, response.text
 
 
@@ -58,7 +61,8 @@ def assert_one_quiet_log_line(caplog: pytest.LogCaptureFixture, count: int) -> l
 
 
 def test_an_inbox_that_is_not_a_folder_gets_503_in_both_languages(
-        client: TestClient, team: Team, caplog: pytest.LogCaptureFixture) -> None:
+    client: TestClient, team: Team, caplog: pytest.LogCaptureFixture
+) -> None:
     inbox = team.folder / "inbox"
     inbox.rmdir()
     inbox.write_bytes(b"")  # root may write into any folder, so not chmod: not a folder at all
@@ -74,13 +78,16 @@ def test_an_inbox_that_is_not_a_folder_gets_503_in_both_languages(
 
 
 def test_a_disk_that_fills_while_the_manifest_is_written_leaves_nothing(
-        client: TestClient, team: Team, monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture) -> None:
+    client: TestClient,
+    team: Team,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     write = inbox._write
 
     def fill_up(path: Path, data: bytes, fsync: bool) -> None:
         if path.name.endswith(".tmp"):  # the manifest, after the sealed file was written
-            path.write_bytes(data[:len(data) // 2])
+            path.write_bytes(data[: len(data) // 2])
             raise OSError(errno.ENOSPC, "No space left on device", str(path))
         write(path, data, fsync)
 
@@ -92,8 +99,11 @@ def test_a_disk_that_fills_while_the_manifest_is_written_leaves_nothing(
 
 
 def test_an_unexpected_error_gets_the_same_page_and_no_traceback_in_the_log(
-        client: TestClient, team: Team, monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture) -> None:
+    client: TestClient,
+    team: Team,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError(f"a bug that quotes the submission: {TEXT}")
 
@@ -107,10 +117,15 @@ def test_an_unexpected_error_gets_the_same_page_and_no_traceback_in_the_log(
 
 @pytest.mark.postgres
 def test_an_intake_whose_database_was_dropped_says_so_without_naming_it(
-        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     with fresh_database() as url:
-        archive, _ = Archive.create(tmp_path / "archive", passphrase="FICTIONAL passphrase",
-                                    database_url=url, kdf_params=KdfParams.insecure_for_tests())
+        archive, _ = Archive.create(
+            tmp_path / "archive",
+            passphrase="FICTIONAL passphrase",
+            database_url=url,
+            kdf_params=KdfParams.insecure_for_tests(),
+        )
         archive.close()
         name = psycopg.conninfo.conninfo_to_dict(url.split("?", 1)[1].replace("&", " "))["dbname"]
         app = create_intake_app(tmp_path / "archive", IntakeSettings(fictional=True))
@@ -118,8 +133,10 @@ def test_an_intake_whose_database_was_dropped_says_so_without_naming_it(
             code = client.post("/submit", data={"text": TEXT}).text.split('id="receipt">')[1][:24]
             with psycopg.connect(server_url(), autocommit=True) as connection:
                 connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-            pages = {lang: client.post("/replies", data={"code": code, "lang": lang})
-                     for lang in ("en", "ru")}
+            pages = {
+                lang: client.post("/replies", data={"code": code, "lang": lang})
+                for lang in ("en", "ru")
+            }
             # A submission needs no database: it is sealed into the inbox, as when locked.
             assert client.post("/submit", data={"text": TEXT}).status_code == 200
         app.app.state.archive.close()
@@ -127,8 +144,9 @@ def test_an_intake_whose_database_was_dropped_says_so_without_naming_it(
     assert "Replies cannot be read right now. Please try again later." in pages["en"].text
     assert "Сейчас ответы не удаётся прочитать. Пожалуйста, попробуйте позже." in pages["ru"].text
     for page in pages.values():
-        assert_told_nothing_of_the_server(page.text, name, "127.0.0.1", "5432", "postgres",
-                                          "receipt code")
+        assert_told_nothing_of_the_server(
+            page.text, name, "127.0.0.1", "5432", "postgres", "receipt code"
+        )
     lines = assert_one_quiet_log_line(caplog, 2)
     assert f'database "{name}"' in lines[0]  # the operator is told which one
     assert len(list((tmp_path / "archive" / "inbox").iterdir())) == 2

@@ -45,12 +45,13 @@ def test_thirty_wrong_logins_at_once_stop_at_the_limit(team: Team) -> None:
             token = csrf_of((await client.get("/login")).text)
 
             async def attempt(password: str, code: str) -> int:
-                response = await client.post("/login", data={
-                    "csrf": token, "username": "analyst", "password": password, "code": code})
+                response = await client.post(
+                    "/login",
+                    data={"csrf": token, "username": "analyst", "password": password, "code": code},
+                )
                 return response.status_code
 
-            wrong = await asyncio.gather(*(attempt("FICTIONAL wrong", "000000")
-                                           for _ in range(30)))
+            wrong = await asyncio.gather(*(attempt("FICTIONAL wrong", "000000") for _ in range(30)))
             # The limit is reached: the right password and a fresh code are refused too.
             right = await attempt(PASSWORD, fresh_code(str(id(app)), team.secrets["analyst"]))
             return list(wrong), right
@@ -70,12 +71,16 @@ def test_api_attempts_at_once_cannot_outrun_the_limit(team: Team) -> None:
 
     async def attack() -> list[int]:
         async with _client(app) as client:
-            right = {"username": "documenter", "password": PASSWORD,
-                     "code": fresh_code(str(id(app)), team.secrets["documenter"])}
+            right = {
+                "username": "documenter",
+                "password": PASSWORD,
+                "code": fresh_code(str(id(app)), team.secrets["documenter"]),
+            }
             wrong = {**right, "password": "FICTIONAL wrong"}
             bodies = [wrong] * 19 + [right]
-            answers = await asyncio.gather(*(client.post("/api/v1/session", json=body)
-                                             for body in bodies))
+            answers = await asyncio.gather(
+                *(client.post("/api/v1/session", json=body) for body in bodies)
+            )
             return [answer.status_code for answer in answers]
 
     try:

@@ -97,8 +97,12 @@ class Page(HTMLParser):
 
 def _site_path(link: str) -> str | None:
     parts = urlsplit(link)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/") or \
-            parts.path.startswith("/static/"):
+    if (
+        parts.scheme
+        or parts.netloc
+        or not parts.path.startswith("/")
+        or parts.path.startswith("/static/")
+    ):
         return None
     return link.split("#")[0]
 
@@ -146,18 +150,23 @@ def _query_names(route: Route) -> set[str]:
 
 def _routes(client: TestClient) -> list[Route]:
     """The app's GET routes, from inside the routers it includes too."""
+
     def flat(routes: list[Any]) -> Iterator[Route]:
         for route in routes:
             if isinstance(route, Route):
                 yield route
             yield from flat(getattr(getattr(route, "original_router", None), "routes", []))
 
-    return [r for r in flat(client.app.app.routes)  # type: ignore[attr-defined]
-            if "GET" in (r.methods or set())]
+    return [
+        r
+        for r in flat(client.app.app.routes)  # type: ignore[attr-defined]
+        if "GET" in (r.methods or set())
+    ]
 
 
-def _answers(client: TestClient, forms: dict[str, Form], pages: set[str]
-             ) -> Iterator[tuple[str, int]]:
+def _answers(
+    client: TestClient, forms: dict[str, Form], pages: set[str]
+) -> Iterator[tuple[str, int]]:
     """Send every odd value to every field, query parameter and path parameter."""
     token = csrf_of(client.get("/").text) if client.cookies else ""
     for form in forms.values():
@@ -169,12 +178,14 @@ def _answers(client: TestClient, forms: dict[str, Form], pages: set[str]
                 pairs[index] = (name, value)
                 pairs = [(k, token if k == "csrf" and token else v) for k, v in pairs]
                 if form.method == "post":
-                    response = client.post(form.action, content=_body(pairs), headers={
-                        "content-type": "application/x-www-form-urlencoded"})
+                    response = client.post(
+                        form.action,
+                        content=_body(pairs),
+                        headers={"content-type": "application/x-www-form-urlencoded"},
+                    )
                 else:
                     response = client.get(f"{form.action}?{_body(pairs).decode()}")
-                yield f"{form.method} {form.action} {name}={value[:12]!r}", \
-                    response.status_code
+                yield f"{form.method} {form.action} {name}={value[:12]!r}", response.status_code
     routes = _routes(client)
     for url in sorted(pages):
         path = urlsplit(url).path
@@ -186,11 +197,13 @@ def _answers(client: TestClient, forms: dict[str, Form], pages: set[str]
                 for value in ODD:
                     response = client.get(f"{path}?{_encoded(name)}={_encoded(value)}")
                     yield f"GET {path}?{name}={value[:12]!r}", response.status_code
-            for name, start, end in ((n, match.start(n), match.end(n))
-                                     for n in match.groupdict()):
+            for name, start, end in ((n, match.start(n), match.end(n)) for n in match.groupdict()):
                 for value in ODD:
-                    odd = path[:start] + quote(value.encode("utf-8", "surrogatepass"),
-                                               safe="") + path[end:]
+                    odd = (
+                        path[:start]
+                        + quote(value.encode("utf-8", "surrogatepass"), safe="")
+                        + path[end:]
+                    )
                     response = client.get(odd)
                     yield f"GET {route.path} {name}={value[:12]!r}", response.status_code
             break
@@ -203,8 +216,9 @@ def analysed(lists_team: Team) -> Team:
     archive.unlock_with_passphrase(PASSPHRASE)
     linking.link_archive(archive)
     estimates.estimate_archive(archive, method="loglinear", strata=("sex",), seed=7)
-    lists_team.secrets[WALKER] = users.add_user(archive, WALKER, PASSWORD, list(users.ROLES),
-                                                hasher=cheap_hasher())
+    lists_team.secrets[WALKER] = users.add_user(
+        archive, WALKER, PASSWORD, list(users.ROLES), hasher=cheap_hasher()
+    )
     archive.close()
     return lists_team
 
@@ -219,8 +233,11 @@ def test_no_odd_value_in_any_field_or_parameter_answers_500(analysed: Team) -> N
         token = csrf_of(client.get("/login").text)
         for form in anonymous.forms:  # the login form, before anyone logs in
             form.fields = [(k, token if k == "csrf" else v) for k, v in form.fields]
-        failures += [what for what, status in _answers(client, {"login": anonymous.forms[0]},
-                                                       set()) if status >= 500]
+        failures += [
+            what
+            for what, status in _answers(client, {"login": anonymous.forms[0]}, set())
+            if status >= 500
+        ]
         client.cookies.clear()
         unlock(client, analysed)
         login(client, analysed, WALKER)
@@ -261,12 +278,20 @@ def test_the_api_answers_odd_values_without_500(analysed: Team) -> None:
         for path, operations in schema["paths"].items():
             for method, operation in operations.items():
                 params = operation.get("parameters", [])
-                filled = {p["name"]: {"kind": "event", "record_id": "E-0001"}.get(
-                    p["name"], "1") for p in params}
-                body_ref = (operation.get("requestBody", {}).get("content", {})
-                            .get("application/json", {}).get("schema", {}).get("$ref", ""))
-                body_fields = list(components.get(body_ref.rsplit("/", 1)[-1], {})
-                                   .get("properties", {}))
+                filled = {
+                    p["name"]: {"kind": "event", "record_id": "E-0001"}.get(p["name"], "1")
+                    for p in params
+                }
+                body_ref = (
+                    operation.get("requestBody", {})
+                    .get("content", {})
+                    .get("application/json", {})
+                    .get("schema", {})
+                    .get("$ref", "")
+                )
+                body_fields = list(
+                    components.get(body_ref.rsplit("/", 1)[-1], {}).get("properties", {})
+                )
                 for value in ODD:
                     for name in [p["name"] for p in params] + body_fields:
                         query = {**filled}
@@ -279,24 +304,34 @@ def test_the_api_answers_odd_values_without_500(analysed: Team) -> None:
                         query_text = "&".join(
                             f"{_encoded(p['name'])}="
                             f"{_encoded(value if p['name'] == name else query[p['name']])}"
-                            for p in params if p["in"] == "query")
+                            for p in params
+                            if p["in"] == "query"
+                        )
                         url = url_path + (f"?{query_text}" if query_text else "")
                         bodies = [b""]
                         if body_fields:
                             bodies = []
-                            for raw in (_api_values(value) if name in body_fields else
-                                        [json.dumps("x").encode()]):
-                                parts = [f'"{f}": ' + (raw.decode() if f == name else
-                                                       json.dumps("x"))
-                                         for f in body_fields]
+                            for raw in (
+                                _api_values(value)
+                                if name in body_fields
+                                else [json.dumps("x").encode()]
+                            ):
+                                parts = [
+                                    f'"{f}": ' + (raw.decode() if f == name else json.dumps("x"))
+                                    for f in body_fields
+                                ]
                                 bodies.append(("{" + ", ".join(parts) + "}").encode())
                         for body in bodies:
                             response = client.request(
-                                method.upper(), url, headers={
-                                    **headers, "content-type": "application/json"},
-                                content=body or None)
+                                method.upper(),
+                                url,
+                                headers={**headers, "content-type": "application/json"},
+                                content=body or None,
+                            )
                             if response.status_code >= 500:
-                                failures.append(f"{method.upper()} {path} {name}="
-                                                f"{value[:12]!r}: {response.status_code}")
+                                failures.append(
+                                    f"{method.upper()} {path} {name}="
+                                    f"{value[:12]!r}: {response.status_code}"
+                                )
     app.app.state.keys.archive.close()
     assert not failures, "\n".join(failures[:40])

@@ -32,13 +32,19 @@ ACTIONS = [
     ("/incident", "write", {"victim_rows": "1", "title": "FICTIONAL", "victim1_acts": "torture"}),
     ("/documents/new", "write", {"title": "FICTIONAL", "text": "FICTIONAL"}),
     ("/log/verify", "log", {}),
-    ("/users", "users", {"username": "newcomer", "password": "FICTIONAL long password",
-                         "roles": "analyst"}),
+    (
+        "/users",
+        "users",
+        {"username": "newcomer", "password": "FICTIONAL long password", "roles": "analyst"},
+    ),
     ("/unlock/passphrase", "unlock", {"passphrase": PASSPHRASE}),
     ("/records/document/D-0001/reply", "triage", {"text": "FICTIONAL"}),
     ("/linkage/run", "analyse", {}),
-    ("/linkage/decide", "analyse", {"left": "R-0001", "right": "R-0002", "verdict": "accept",
-                                    "reason": "FICTIONAL"}),
+    (
+        "/linkage/decide",
+        "analyse",
+        {"left": "R-0001", "right": "R-0002", "verdict": "accept", "reason": "FICTIONAL"},
+    ),
     ("/estimates/run", "analyse", {"method": "loglinear"}),
 ]
 

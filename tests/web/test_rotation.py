@@ -21,33 +21,31 @@ NEW_PASSPHRASE = "FICTIONAL rotated passphrase words"
 def _rotate(team: Team) -> None:
     archive = Archive.open(team.folder)
     archive.unlock_with_passphrase(PASSPHRASE)
-    rotation.rotate_keys(archive, passphrase=NEW_PASSPHRASE,
-                         kdf_params=KdfParams.insecure_for_tests())
+    rotation.rotate_keys(
+        archive, passphrase=NEW_PASSPHRASE, kdf_params=KdfParams.insecure_for_tests()
+    )
     archive.close()
 
 
-def test_a_workbench_unlocked_before_a_rotation_locks(workbench: TestClient,
-                                                       team: Team) -> None:
+def test_a_workbench_unlocked_before_a_rotation_locks(workbench: TestClient, team: Team) -> None:
     token = login(workbench, team, "custodian")
     workbench.post("/unlock/passphrase", data={"csrf": token, "passphrase": PASSPHRASE})
     assert "Unlocked" in workbench.get("/").text
     _rotate(team)
     assert "Locked" in workbench.get("/").text
-    done = workbench.post("/unlock/passphrase", data={"csrf": token,
-                                                      "passphrase": NEW_PASSPHRASE})
+    done = workbench.post("/unlock/passphrase", data={"csrf": token, "passphrase": NEW_PASSPHRASE})
     assert done.status_code == 200 and "Unlocked" in workbench.get("/").text
 
 
-def test_a_running_intake_seals_to_the_new_key_after_rotation(intake: TestClient,
-                                                             team: Team) -> None:
+def test_a_running_intake_seals_to_the_new_key_after_rotation(
+    intake: TestClient, team: Team
+) -> None:
     old_keyring = (team.folder / KEYRING).read_text()
     _rotate(team)
 
-    response = intake.post("/submit", data={"text": "FICTIONAL after the rotation",
-                                            "lang": "en"})
+    response = intake.post("/submit", data={"text": "FICTIONAL after the rotation", "lang": "en"})
     assert response.status_code == 200, response.text
-    manifest = next(p for p in (team.folder / "inbox").iterdir()
-                    if p.name.endswith(".batch.age"))
+    manifest = next(p for p in (team.folder / "inbox").iterdir() if p.name.endswith(".batch.age"))
     stolen = Keyring.from_json(old_keyring).unlock_with_passphrase(PASSPHRASE)
     with pytest.raises(TamperedError):
         open_with_identity(manifest.read_bytes(), stolen.identities, what="manifest")

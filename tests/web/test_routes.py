@@ -38,8 +38,14 @@ from tests.web.conftest import (
 
 CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # A value for each path parameter, so that every route can be called.
-PATH_VALUES = {"kind": "document", "record_id": "D-0001", "username": "admin",
-               "change": "roles", "run_id": "ES-0001", "chart": "intervals"}
+PATH_VALUES = {
+    "kind": "document",
+    "record_id": "D-0001",
+    "username": "admin",
+    "change": "roles",
+    "run_id": "ES-0001",
+    "chart": "intervals",
+}
 
 
 def every_error_class() -> list[type[BearWitnessError]]:
@@ -54,15 +60,19 @@ def every_error_class() -> list[type[BearWitnessError]]:
 
 def entry_for(table: dict[type[BearWitnessError], int], kind: type) -> int | None:
     """The table's entry for ``kind``, through its bases but never the root's default."""
-    return next((table[base] for base in kind.__mro__
-                 if base in table and base is not BearWitnessError), None)
+    return next(
+        (table[base] for base in kind.__mro__ if base in table and base is not BearWitnessError),
+        None,
+    )
 
 
 def test_every_error_class_has_an_http_status() -> None:
     kinds = every_error_class()
-    defined = [k for k in vars(bearwitness.errors).values()
-               if isinstance(k, type) and issubclass(k, BearWitnessError)
-               and k is not BearWitnessError]
+    defined = [
+        k
+        for k in vars(bearwitness.errors).values()
+        if isinstance(k, type) and issubclass(k, BearWitnessError) and k is not BearWitnessError
+    ]
     assert len(defined) >= 10 and set(defined) <= set(kinds)
     assert not [k.__name__ for k in defined if k not in STATUSES]
     assert not [k.__name__ for k in kinds if entry_for(STATUSES, k) is None]
@@ -72,8 +82,9 @@ def test_every_error_class_has_an_http_status() -> None:
 
 
 def _apps(folder: Path, max_body: int = 210 * 1024 * 1024) -> tuple[FastAPI, FastAPI]:
-    workbench = create_workbench_app(folder, WorkbenchSettings(max_body=max_body),
-                                     hasher=cheap_hasher())
+    workbench = create_workbench_app(
+        folder, WorkbenchSettings(max_body=max_body), hasher=cheap_hasher()
+    )
     intake = create_intake_app(folder, IntakeSettings(fictional=True, max_body=max_body + 1))
     return workbench.app, intake.app
 
@@ -81,8 +92,9 @@ def _apps(folder: Path, max_body: int = 210 * 1024 * 1024) -> tuple[FastAPI, Fas
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
     """An empty archive: the route tests need no records, and one database is enough."""
-    archive, _ = Archive.create(tmp_path / "archive", passphrase=PASSPHRASE,
-                                kdf_params=KdfParams.insecure_for_tests())
+    archive, _ = Archive.create(
+        tmp_path / "archive", passphrase=PASSPHRASE, kdf_params=KdfParams.insecure_for_tests()
+    )
     archive.close()
     return tmp_path / "archive"
 
@@ -122,20 +134,30 @@ def test_every_workbench_route_that_changes_something_checks_csrf(folder: Path) 
 
 def test_no_form_that_changes_something_is_taken_without_its_token(tmp_path: Path) -> None:
     """A user holding every role sends each state-changing form without its token: 403."""
-    archive, _ = Archive.create(tmp_path / "archive", passphrase=PASSPHRASE,
-                                kdf_params=KdfParams.insecure_for_tests())
+    archive, _ = Archive.create(
+        tmp_path / "archive", passphrase=PASSPHRASE, kdf_params=KdfParams.insecure_for_tests()
+    )
     secret = users.add_user(archive, "everyone", PASSWORD, list(ROLES), hasher=cheap_hasher())
     archive.close()
     app = create_workbench_app(tmp_path / "archive", WorkbenchSettings(), hasher=cheap_hasher())
     with TestClient(app, base_url=BASE) as client:
-        client.post("/login", data={"csrf": csrf_of(client.get("/login").text),
-                                    "username": "everyone", "password": PASSWORD,
-                                    "code": fresh_code(client, secret)})
+        client.post(
+            "/login",
+            data={
+                "csrf": csrf_of(client.get("/login").text),
+                "username": "everyone",
+                "password": PASSWORD,
+                "code": fresh_code(client, secret),
+            },
+        )
         token = csrf_of(client.get("/").text)
         tried = 0
         for route in routes_of(app.app):
-            if not (route.api and route.methods & CHANGING) or \
-                    route.path.startswith("/api/") or route.path == "/login":
+            if (
+                not (route.api and route.methods & CHANGING)
+                or route.path.startswith("/api/")
+                or route.path == "/login"
+            ):
                 continue
             path = re.sub(r"\{(\w+)\}", lambda m: PATH_VALUES[m.group(1)], route.path)
             for data in ({"text": "FICTIONAL"}, {"csrf": "FICTIONAL" + token[8:]}):
@@ -144,14 +166,16 @@ def test_no_form_that_changes_something_is_taken_without_its_token(tmp_path: Pat
             tried += 1
         assert tried >= 15
         # ... and the token still works where it is sent.
-        assert client.post("/lock", data={"csrf": token},
-                           follow_redirects=False).status_code == 303
+        assert client.post("/lock", data={"csrf": token}, follow_redirects=False).status_code == 303
     app.app.state.keys.archive.close()
 
 
 def _class_settings() -> dict[str, dict[str, Any]]:
-    classes = [starlette.formparsers.MultiPartParser, starlette.formparsers.FormParser,
-               starlette.requests.Request]
+    classes = [
+        starlette.formparsers.MultiPartParser,
+        starlette.formparsers.FormParser,
+        starlette.requests.Request,
+    ]
     return {c.__name__: {k: v for k, v in vars(c).items() if not callable(v)} for c in classes}
 
 
@@ -161,16 +185,19 @@ def test_the_app_factories_change_no_class_for_the_whole_process(folder: Path) -
     assert _class_settings() == before
 
 
-def test_uploads_stay_in_memory_past_starlettes_default(team: Team, workbench: TestClient,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_uploads_stay_in_memory_past_starlettes_default(
+    team: Team, workbench: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rolled: list[int] = []
-    monkeypatch.setattr(tempfile.SpooledTemporaryFile, "rollover",
-                        lambda self: rolled.append(1))
+    monkeypatch.setattr(tempfile.SpooledTemporaryFile, "rollover", lambda self: rolled.append(1))
     from tests.web.conftest import login
 
     token = login(workbench, team, "documenter")
     content = b"FICTIONAL " * 300_000  # 3 MB: Starlette's own parser spools past 1 MB
-    answer = workbench.post("/documents/new", data={"csrf": token, "title": "FICTIONAL"},
-                            files=[("files", ("notes.txt", content, "text/plain"))])
+    answer = workbench.post(
+        "/documents/new",
+        data={"csrf": token, "title": "FICTIONAL"},
+        files=[("files", ("notes.txt", content, "text/plain"))],
+    )
     assert answer.status_code == 200, answer.text
     assert rolled == []

@@ -49,18 +49,27 @@ def _unlock(client: TestClient, team: Team, username: str = "custodian") -> str:
 def test_the_log_and_audit_trail_name_staff_by_pseudonym_only(team: Team) -> None:
     with Archive.open(team.folder) as archive:
         archive.unlock_with_passphrase(PASSPHRASE)
-        team.secrets[STAFF] = users.add_user(archive, STAFF, PASSWORD,
-                                             ["custodian", "documenter"],
-                                             hasher=cheap_hasher())
+        team.secrets[STAFF] = users.add_user(
+            archive, STAFF, PASSWORD, ["custodian", "documenter"], hasher=cheap_hasher()
+        )
         with archive.engine.begin() as connection:  # an account from before migration 0005
-            connection.execute(update(web_users).where(web_users.c.username == STAFF)
-                               .values(pseudonym=None))
+            connection.execute(
+                update(web_users).where(web_users.c.username == STAFF).values(pseudonym=None)
+            )
     app = create_workbench_app(team.folder, WorkbenchSettings(), hasher=cheap_hasher())
     with TestClient(app, base_url=BASE) as client:
         token = _unlock(client, team, STAFF)
-        written = client.post("/incident", data={
-            "csrf": token, "victim_rows": "1", "title": "FICTIONAL raid", "date": "2019-02",
-            "victim1_name": "FICTIONAL Victim", "victim1_acts": "torture"})
+        written = client.post(
+            "/incident",
+            data={
+                "csrf": token,
+                "victim_rows": "1",
+                "title": "FICTIONAL raid",
+                "date": "2019-02",
+                "victim1_name": "FICTIONAL Victim",
+                "victim1_acts": "torture",
+            },
+        )
         assert written.status_code == 200 and "Written" in written.text, written.text
         client.post("/records/person/P-0001/reveal", data={"csrf": token})
         client.post("/lock", data={"csrf": token})
@@ -97,20 +106,29 @@ def test_a_missing_user_makes_its_dummy_hash_once(team: Team) -> None:
     with Archive.open(team.folder) as archive:
         for _ in range(3):
             with pytest.raises(users.LoginFailed):
-                users.authenticate(archive.engine, "nobody", PASSWORD, "000000", now=1e9,
-                                   hasher=hasher)
+                users.authenticate(
+                    archive.engine, "nobody", PASSWORD, "000000", now=1e9, hasher=hasher
+                )
     assert hasher.hashes <= 1
 
 
 def _fail(client: TestClient, username: str) -> int:
     page = client.get("/login")
-    response = client.post("/login", data={"csrf": csrf_of(page.text), "username": username,
-                                           "password": "FICTIONAL wrong", "code": "000000"})
+    response = client.post(
+        "/login",
+        data={
+            "csrf": csrf_of(page.text),
+            "username": username,
+            "password": "FICTIONAL wrong",
+            "code": "000000",
+        },
+    )
     return int(response.status_code)
 
 
-def test_one_attacker_behind_the_proxy_locks_nobody_else_out(workbench: TestClient,
-                                                             team: Team) -> None:
+def test_one_attacker_behind_the_proxy_locks_nobody_else_out(
+    workbench: TestClient, team: Team
+) -> None:
     # Behind a reverse proxy or Tor every client is 127.0.0.1.
     app = workbench.app
     analyst = TestClient(app, base_url=BASE, client=("127.0.0.1", 40001))
@@ -137,8 +155,7 @@ def test_client_addresses_count_only_where_they_tell_clients_apart() -> None:
     assert throttle.keys_for("alice", None, forged) == ["user:alice"]
 
 
-def test_locking_hides_what_was_revealed_and_stops_jobs(workbench: TestClient,
-                                                        team: Team) -> None:
+def test_locking_hides_what_was_revealed_and_stops_jobs(workbench: TestClient, team: Team) -> None:
     _unlock(workbench, team)
     workbench.cookies.clear()
     token = login(workbench, team, "analyst")
@@ -165,16 +182,24 @@ def _evidence_ids(team: Team) -> list[str]:
 
 
 def test_a_download_that_does_not_match_its_hash_is_stopped_and_audited(
-        workbench: TestClient, team: Team) -> None:
+    workbench: TestClient, team: Team
+) -> None:
     _unlock(workbench, team)
     workbench.cookies.clear()
     token = login(workbench, team, "documenter")
     for number in (1, 2):
-        done = workbench.post("/documents/new", data={
-            "csrf": token, "title": f"FICTIONAL note {number}", "text": "FICTIONAL",
-            "kind": "report"}, files=[("files", (f"n{number}.txt",
-                                                 f"FICTIONAL note {number}".encode(),
-                                                 "text/plain"))])
+        done = workbench.post(
+            "/documents/new",
+            data={
+                "csrf": token,
+                "title": f"FICTIONAL note {number}",
+                "text": "FICTIONAL",
+                "kind": "report",
+            },
+            files=[
+                ("files", (f"n{number}.txt", f"FICTIONAL note {number}".encode(), "text/plain"))
+            ],
+        )
         assert "Written" in done.text, done.text
     first, second = sorted(_evidence_ids(team))[-2:]
     assert workbench.get(f"/evidence/{first}/download").content == b"FICTIONAL note 1"
@@ -203,8 +228,9 @@ def test_a_mismatch_never_delivers_the_whole_file(tmp_path: Path) -> None:
     received: list[bytes] = []
 
     async def read() -> None:
-        async for chunk in plaintext_chunks(path, identity, expected_sha256="0" * 64,
-                                            on_mismatch=lambda: noticed.append(True)):
+        async for chunk in plaintext_chunks(
+            path, identity, expected_sha256="0" * 64, on_mismatch=lambda: noticed.append(True)
+        ):
             received.append(chunk)
 
     with pytest.raises(TamperedError):
@@ -217,8 +243,7 @@ def test_the_decrypting_thread_ends_when_the_client_goes_away(tmp_path: Path) ->
     path, identity = _age_file(tmp_path, data)
 
     async def read_one_then_leave() -> bytes:
-        chunks = plaintext_chunks(path, identity, expected_sha256="",
-                                  on_mismatch=lambda: None)
+        chunks = plaintext_chunks(path, identity, expected_sha256="", on_mismatch=lambda: None)
         first = await anext(chunks)
         await chunks.aclose()  # what Starlette does when the client disconnects
         return first
@@ -230,11 +255,17 @@ def test_the_decrypting_thread_ends_when_the_client_goes_away(tmp_path: Path) ->
     assert not any(worker.is_alive() for worker in workers)
 
 
-def test_a_non_numeric_victim_count_is_refused_with_400(workbench: TestClient,
-                                                        team: Team) -> None:
+def test_a_non_numeric_victim_count_is_refused_with_400(workbench: TestClient, team: Team) -> None:
     token = login(workbench, team, "documenter")
-    response = workbench.post("/incident", data={"csrf": token, "victim_rows": "many",
-                                                 "title": "FICTIONAL", "victim1_acts": "torture"})
+    response = workbench.post(
+        "/incident",
+        data={
+            "csrf": token,
+            "victim_rows": "many",
+            "title": "FICTIONAL",
+            "victim1_acts": "torture",
+        },
+    )
     assert response.status_code == 400 and "not a whole number" in response.text
     assert workbench.get("/incident?victims=x²").status_code == 200
 
@@ -243,8 +274,11 @@ def test_a_one_time_code_works_once(workbench: TestClient, team: Team) -> None:
     secret = team.secrets["analyst"]
     code = fresh_code(workbench, secret)
     data: dict[str, Any] = {"username": "analyst", "password": PASSWORD, "code": code}
-    first = workbench.post("/login", data={"csrf": csrf_of(workbench.get("/login").text),
-                                           **data}, follow_redirects=False)
+    first = workbench.post(
+        "/login",
+        data={"csrf": csrf_of(workbench.get("/login").text), **data},
+        follow_redirects=False,
+    )
     assert first.status_code == 303
     other = TestClient(workbench.app, base_url=BASE)
     replay = other.post("/login", data={"csrf": csrf_of(other.get("/login").text), **data})

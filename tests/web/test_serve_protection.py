@@ -34,9 +34,21 @@ def test_serve_runs_hardened_and_still_answers(team: Team, tmp_path: Path) -> No
     port = _free_port()
     env = {**Cli(tmp_path / "cli").env, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bearwitness.cli.main", "serve", str(team.folder),
-         "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=env, cwd=tmp_path)
+        [
+            sys.executable,
+            "-m",
+            "bearwitness.cli.main",
+            "serve",
+            str(team.folder),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
     try:
         deadline, page = time.monotonic() + 60, None
         while page is None and time.monotonic() < deadline and proc.poll() is None:
@@ -59,5 +71,8 @@ def test_serve_runs_hardened_and_still_answers(team: Team, tmp_path: Path) -> No
     # PR_GET_DUMPABLE is asked by the process itself; it says so before it serves.
     line = next((row for row in out.splitlines() if row.startswith("Keys unlocked here:")), "")
     assert "core dumps off, not dumpable" in line, out + err
-    assert ("memory locked: yes" in line) if can_lock_memory() else (
-        "memory locked: no (" in line and "RLIMIT_MEMLOCK" in line)
+    assert (
+        ("memory locked: yes" in line)
+        if can_lock_memory()
+        else ("memory locked: no (" in line and "RLIMIT_MEMLOCK" in line)
+    )

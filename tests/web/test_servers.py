@@ -27,8 +27,9 @@ PASSPHRASE = "FICTIONAL test passphrase"
 
 @pytest.fixture
 def folder(tmp_path: Path) -> Path:
-    archive, _ = Archive.create(tmp_path / "archive", passphrase=PASSPHRASE,
-                                kdf_params=KdfParams.insecure_for_tests())
+    archive, _ = Archive.create(
+        tmp_path / "archive", passphrase=PASSPHRASE, kdf_params=KdfParams.insecure_for_tests()
+    )
     archive.close()
     return tmp_path / "archive"
 
@@ -39,8 +40,9 @@ def running(app: ASGIApp) -> Iterator[int]:
     import uvicorn
 
     listening = socket.create_server(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False,
-                                           lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [listening]}, daemon=True)
     thread.start()
     try:
@@ -57,11 +59,16 @@ def running(app: ASGIApp) -> Iterator[int]:
 
 def test_a_body_dripped_a_few_bytes_at_a_time_is_cut_off_with_408(folder: Path) -> None:
     app = create_intake_app(folder, IntakeSettings(body_seconds=1.0, fictional=True))
-    body = (b"--x\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\n"
-            + b"FICTIONAL slow account " * 80 + b"\r\n--x--\r\n")
-    head = (b"POST /submit?lang=ru HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            b"Content-Type: multipart/form-data; boundary=x\r\n"
-            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+    body = (
+        b'--x\r\nContent-Disposition: form-data; name="text"\r\n\r\n'
+        + b"FICTIONAL slow account " * 80
+        + b"\r\n--x--\r\n"
+    )
+    head = (
+        b"POST /submit?lang=ru HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: multipart/form-data; boundary=x\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+    )
     with running(app) as port, socket.create_connection(("127.0.0.1", port)) as client:
         client.sendall(head)
         answer, sent = b"", 0
@@ -70,7 +77,7 @@ def test_a_body_dripped_a_few_bytes_at_a_time_is_cut_off_with_408(folder: Path) 
             if readable:
                 break
             try:
-                client.sendall(body[sent:sent + 3])
+                client.sendall(body[sent : sent + 3])
             except OSError:  # the server closed the connection
                 break
             sent += 3
@@ -91,20 +98,26 @@ def test_a_body_sent_at_once_is_not_cut_off(folder: Path) -> None:
 
     app = create_intake_app(folder, IntakeSettings(body_seconds=1.0, fictional=True))
     with running(app) as port:
-        response = httpx.post(f"http://127.0.0.1:{port}/submit",
-                              data={"text": "FICTIONAL account sent in one go"},
-                              files=[("files", ("note.txt", b"FICTIONAL " * 10_000, "text/plain"))])
+        response = httpx.post(
+            f"http://127.0.0.1:{port}/submit",
+            data={"text": "FICTIONAL account sent in one go"},
+            files=[("files", ("note.txt", b"FICTIONAL " * 10_000, "text/plain"))],
+        )
     assert response.status_code == 200, response.text
     assert len(list((folder / "inbox").iterdir())) == 2
 
 
 # The real `bearwitness serve` and `serve-intake` processes.
 
+
 def start(command: str, folder: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
     """Start ``command`` on a free port; (the process, the address it announced)."""
-    process = subprocess.Popen([sys.executable, "-m", "bearwitness.cli.main", command,
-                                str(folder), "--port", "0", *args],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bearwitness.cli.main", command, str(folder), "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout is not None
     said = ""
     for _ in range(3):  # `serve` first says how it protects the keys, then where it listens
@@ -135,8 +148,9 @@ def test_a_server_announces_its_address_once_it_listens(folder: Path, command: s
 
 
 @pytest.mark.parametrize("command", ["serve", "serve-intake"])
-def test_a_taken_port_is_a_clear_error_and_no_address(folder: Path, tmp_path: Path,
-                                                      command: str) -> None:
+def test_a_taken_port_is_a_clear_error_and_no_address(
+    folder: Path, tmp_path: Path, command: str
+) -> None:
     from tests.cli.runner import Cli
 
     with socket.create_server(("127.0.0.1", 0)) as taken:
@@ -156,8 +170,10 @@ def test_connections_beyond_the_limit_get_503(folder: Path) -> None:
     port = int(address.rsplit(":", 1)[1].strip("/"))
     try:
         with socket.create_connection(("127.0.0.1", port)) as held:
-            held.sendall(b"POST /submit HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
-                         b"Content-Type: multipart/form-data; boundary=x\r\n\r\n--x")
+            held.sendall(
+                b"POST /submit HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
+                b"Content-Type: multipart/form-data; boundary=x\r\n\r\n--x"
+            )
             for _ in range(100):  # once the server has taken the first connection in
                 status = httpx.get(address).status_code
                 if status == 503:
@@ -185,13 +201,15 @@ def test_decompression_bombs_leave_the_server_s_memory_as_it_was(folder: Path) -
         before = peak_memory_kib(process.pid)
 
         def send(number: int) -> int:
-            return httpx.post(address + "submit", data={"text": "FICTIONAL"}, timeout=120,
-                              files=[("files", (f"b{number}.png", bomb, "image/png"))]
-                              ).status_code
+            return httpx.post(
+                address + "submit",
+                data={"text": "FICTIONAL"},
+                timeout=120,
+                files=[("files", (f"b{number}.png", bomb, "image/png"))],
+            ).status_code
 
         results: list[int] = []
-        threads = [threading.Thread(target=lambda n=n: results.append(send(n)))
-                   for n in range(4)]
+        threads = [threading.Thread(target=lambda n=n: results.append(send(n))) for n in range(4)]
         for thread in threads:
             thread.start()
         for thread in threads:

@@ -33,21 +33,34 @@ def _drop(database_url: str) -> str:
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_a_lost_database_is_not_described_to_visitors(
-        workbench: TestClient, team: Team, database_url: str,
-        caplog: pytest.LogCaptureFixture) -> None:
+    workbench: TestClient, team: Team, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
     staff = TestClient(workbench.app, base_url=str(workbench.base_url))
     login(staff, team, "admin")
     form = workbench.get("/login")
     name = _drop(database_url)
     with caplog.at_level(logging.ERROR, logger="bearwitness.web.workbench.common"):
-        page = workbench.post("/login", data={
-            "csrf": csrf_of(form.text), "username": "admin", "password": PASSWORD,
-            "code": fresh_code(workbench, team.secrets["admin"])})
-        api = workbench.post("/api/v1/session", json={
-            "username": "admin", "password": PASSWORD, "code": "000000"})
-        russian = workbench.post("/login?lang=ru", data={
-            "csrf": csrf_of(workbench.get("/login?lang=ru").text), "username": "admin",
-            "password": PASSWORD, "code": "000000"})
+        page = workbench.post(
+            "/login",
+            data={
+                "csrf": csrf_of(form.text),
+                "username": "admin",
+                "password": PASSWORD,
+                "code": fresh_code(workbench, team.secrets["admin"]),
+            },
+        )
+        api = workbench.post(
+            "/api/v1/session", json={"username": "admin", "password": PASSWORD, "code": "000000"}
+        )
+        russian = workbench.post(
+            "/login?lang=ru",
+            data={
+                "csrf": csrf_of(workbench.get("/login?lang=ru").text),
+                "username": "admin",
+                "password": PASSWORD,
+                "code": "000000",
+            },
+        )
     for answer in (page, api, russian):
         assert answer.status_code == 500
         for detail in (name, "5432", "127.0.0.1", "postgres"):
@@ -61,13 +74,22 @@ def test_a_lost_database_is_not_described_to_visitors(
     assert name in staff.get("/").text
 
 
-def test_visitors_still_read_what_was_wrong_with_what_they_typed(workbench: TestClient,
-                                                                  team: Team) -> None:
+def test_visitors_still_read_what_was_wrong_with_what_they_typed(
+    workbench: TestClient, team: Team
+) -> None:
     form = workbench.get("/login")
-    wrong = workbench.post("/login", data={"csrf": csrf_of(form.text), "username": "admin",
-                                           "password": "FICTIONAL wrong", "code": "000000"})
+    wrong = workbench.post(
+        "/login",
+        data={
+            "csrf": csrf_of(form.text),
+            "username": "admin",
+            "password": "FICTIONAL wrong",
+            "code": "000000",
+        },
+    )
     assert wrong.status_code == 401 and "Wrong username, password" in wrong.text
-    api = workbench.post("/api/v1/session", json={"username": "admin",
-                                                  "password": "FICTIONAL wrong",
-                                                  "code": "000000"})
+    api = workbench.post(
+        "/api/v1/session",
+        json={"username": "admin", "password": "FICTIONAL wrong", "code": "000000"},
+    )
     assert api.status_code == 401 and api.json()["error"] == "login_failed"

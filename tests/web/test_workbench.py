@@ -54,15 +54,23 @@ def count(team: Team, kind: str) -> int:
         return len(reading.list_records(archive, kind))
 
 
-def test_login_sets_a_fresh_strict_http_only_secure_cookie(workbench: TestClient,
-                                                           team: Team) -> None:
+def test_login_sets_a_fresh_strict_http_only_secure_cookie(
+    workbench: TestClient, team: Team
+) -> None:
     page = workbench.get("/login")
     before = page.cookies.get("__Host-bw-session")
     cookie = page.headers["set-cookie"].lower()
     assert "httponly" in cookie and "secure" in cookie and "samesite=strict" in cookie
-    response = workbench.post("/login", data={
-        "csrf": csrf_of(page.text), "username": "analyst", "password": PASSWORD,
-        "code": fresh_code(workbench, team.secrets["analyst"])}, follow_redirects=False)
+    response = workbench.post(
+        "/login",
+        data={
+            "csrf": csrf_of(page.text),
+            "username": "analyst",
+            "password": PASSWORD,
+            "code": fresh_code(workbench, team.secrets["analyst"]),
+        },
+        follow_redirects=False,
+    )
     after = response.cookies.get("__Host-bw-session")
     assert response.status_code == 303 and after and after != before
     stale = TestClient(workbench.app, base_url=BASE)
@@ -70,37 +78,49 @@ def test_login_sets_a_fresh_strict_http_only_secure_cookie(workbench: TestClient
     assert stale.get("/", follow_redirects=False).status_code == 303  # the old token is dead
 
 
-def test_wrong_factors_fail_alike_and_brute_force_is_stopped(workbench: TestClient,
-                                                             team: Team) -> None:
+def test_wrong_factors_fail_alike_and_brute_force_is_stopped(
+    workbench: TestClient, team: Team
+) -> None:
     page = workbench.get("/login")
     token = csrf_of(page.text)
     right_code = fresh_code(workbench, team.secrets["analyst"])
     wrong_code = f"{(int(right_code) + 500_000) % 1_000_000:06d}"
-    attempts = [("analyst", "not the password", right_code), ("analyst", PASSWORD, wrong_code),
-                ("nobody", PASSWORD, right_code), ("analyst", PASSWORD, "abc"),
-                ("analyst", "x" * 5000, right_code), ("analyst", "still not it", right_code)]
+    attempts = [
+        ("analyst", "not the password", right_code),
+        ("analyst", PASSWORD, wrong_code),
+        ("nobody", PASSWORD, right_code),
+        ("analyst", PASSWORD, "abc"),
+        ("analyst", "x" * 5000, right_code),
+        ("analyst", "still not it", right_code),
+    ]
     for username, password, code in attempts:
-        response = workbench.post("/login", data={"csrf": token, "username": username,
-                                                  "password": password, "code": code})
+        response = workbench.post(
+            "/login", data={"csrf": token, "username": username, "password": password, "code": code}
+        )
         assert response.status_code == 401
         assert "Wrong username, password or one-time code" in response.text
-    blocked = workbench.post("/login", data={"csrf": token, "username": "analyst",
-                                             "password": PASSWORD, "code": right_code})
+    blocked = workbench.post(
+        "/login",
+        data={"csrf": token, "username": "analyst", "password": PASSWORD, "code": right_code},
+    )
     assert blocked.status_code == 429 and "Too many failed logins" in blocked.text
 
 
-def test_forms_without_the_sessions_csrf_token_do_nothing(workbench: TestClient,
-                                                          team: Team) -> None:
+def test_forms_without_the_sessions_csrf_token_do_nothing(
+    workbench: TestClient, team: Team
+) -> None:
     other = TestClient(workbench.app, base_url=BASE)
     foreign = login(other, team, "custodian")
     token = login(workbench, team, "custodian")
     for forged in ({}, {"csrf": ""}, {"csrf": "forged" * 8}, {"csrf": foreign}):
-        response = workbench.post("/unlock/passphrase",
-                                  data={**forged, "passphrase": PASSPHRASE})
+        response = workbench.post("/unlock/passphrase", data={**forged, "passphrase": PASSPHRASE})
         assert response.status_code == 403, forged
         assert "Nothing was done" in response.text
-    cross = workbench.post("/unlock/passphrase", data={"csrf": token, "passphrase": PASSPHRASE},
-                           headers={"origin": "https://evil.example"})
+    cross = workbench.post(
+        "/unlock/passphrase",
+        data={"csrf": token, "passphrase": PASSPHRASE},
+        headers={"origin": "https://evil.example"},
+    )
     assert cross.status_code == 403
     assert "Locked" in workbench.get("/").text
     done = workbench.post("/unlock/passphrase", data={"csrf": token, "passphrase": PASSPHRASE})
@@ -110,21 +130,25 @@ def test_forms_without_the_sessions_csrf_token_do_nothing(workbench: TestClient,
     assert replayed.status_code == 303 and replayed.headers["location"] == "/login"
 
 
-def test_a_wrong_passphrase_is_refused_and_leaves_it_locked(workbench: TestClient,
-                                                           team: Team) -> None:
+def test_a_wrong_passphrase_is_refused_and_leaves_it_locked(
+    workbench: TestClient, team: Team
+) -> None:
     token = login(workbench, team, "custodian")
-    response = workbench.post("/unlock/passphrase", data={"csrf": token,
-                                                          "passphrase": "FICTIONAL wrong one"})
+    response = workbench.post(
+        "/unlock/passphrase", data={"csrf": token, "passphrase": "FICTIONAL wrong one"}
+    )
     assert response.status_code == 403
     assert "Locked" in workbench.get("/").text
 
 
 def test_custodians_unlock_together_from_their_own_sessions(tmp_path: Path) -> None:
-    archive, shares = Archive.create(tmp_path / "archive", custodians=(3, 2),
-                                     kdf_params=KdfParams.insecure_for_tests())
-    secrets = {name: users.add_user(archive, name, PASSWORD, ["custodian"],
-                                    hasher=cheap_hasher())
-               for name in ("alice", "bob")}
+    archive, shares = Archive.create(
+        tmp_path / "archive", custodians=(3, 2), kdf_params=KdfParams.insecure_for_tests()
+    )
+    secrets = {
+        name: users.add_user(archive, name, PASSWORD, ["custodian"], hasher=cheap_hasher())
+        for name in ("alice", "bob")
+    }
     archive.close()
     team = Team(tmp_path / "archive", secrets)
     app = create_workbench_app(team.folder, hasher=cheap_hasher())
@@ -146,8 +170,9 @@ def test_custodians_unlock_together_from_their_own_sessions(tmp_path: Path) -> N
 
 def test_the_archive_locks_itself_when_idle(team: Team) -> None:
     clock = Clock()
-    app = create_workbench_app(team.folder, WorkbenchSettings(idle_lock_seconds=60),
-                               hasher=cheap_hasher(), clock=clock)
+    app = create_workbench_app(
+        team.folder, WorkbenchSettings(idle_lock_seconds=60), hasher=cheap_hasher(), clock=clock
+    )
     client = TestClient(app, base_url=BASE)
     unlock(client, team)
     login(client, team, "analyst")
@@ -175,30 +200,47 @@ def test_revealing_is_explicit_and_logged(workbench: TestClient, team: Team) -> 
     assert "FICTIONAL Ivan Petrov" not in hidden.text
 
 
-def test_bad_record_ids_and_path_tricks_are_not_found(workbench: TestClient,
-                                                      team: Team) -> None:
+def test_bad_record_ids_and_path_tricks_are_not_found(workbench: TestClient, team: Team) -> None:
     login(workbench, team, "analyst")
-    for path in ("/records/person/P-9999", "/records/person/E-0001", "/records/person/..%2F..",
-                 "/records/nothing", "/records/person/%00", "/static/../../etc/passwd",
-                 "/evidence/..%2Fkeyring.json/download"):
+    for path in (
+        "/records/person/P-9999",
+        "/records/person/E-0001",
+        "/records/person/..%2F..",
+        "/records/nothing",
+        "/records/person/%00",
+        "/static/../../etc/passwd",
+        "/evidence/..%2Fkeyring.json/download",
+    ):
         response = workbench.get(path)
         assert response.status_code in (403, 404, 400, 409), (path, response.status_code)
         assert "Traceback" not in response.text
 
 
-def test_incident_entry_writes_event_acts_and_perpetrators(workbench: TestClient,
-                                                           team: Team) -> None:
+def test_incident_entry_writes_event_acts_and_perpetrators(
+    workbench: TestClient, team: Team
+) -> None:
     unlock(workbench, team)
     token = login(workbench, team, "documenter")
     form = workbench.get("/incident?victims=2").text
     assert "пытки" not in form and "torture" in form
     assert "пытки" in workbench.get("/incident?victims=2&lang=ru").text
-    response = workbench.post("/incident", data={
-        "csrf": token, "victim_rows": "2", "title": "FICTIONAL raid", "date": "~2019-02",
-        "victims": "at least 2", "district": "Argun",
-        "victim1_name": "FICTIONAL Victim One", "victim1_acts": ["torture", "forced_signature"],
-        "victim1_consequences": "released", "victim2_acts": "arbitrary_detention",
-        "perpetrator1_name": "FICTIONAL officer", "involvement": "direct"})
+    response = workbench.post(
+        "/incident",
+        data={
+            "csrf": token,
+            "victim_rows": "2",
+            "title": "FICTIONAL raid",
+            "date": "~2019-02",
+            "victims": "at least 2",
+            "district": "Argun",
+            "victim1_name": "FICTIONAL Victim One",
+            "victim1_acts": ["torture", "forced_signature"],
+            "victim1_consequences": "released",
+            "victim2_acts": "arbitrary_detention",
+            "perpetrator1_name": "FICTIONAL officer",
+            "involvement": "direct",
+        },
+    )
     assert response.status_code == 200 and "Written" in response.text, response.text
     with Archive.open(team.folder) as archive:
         events = reading.list_records(archive, "event", equals={"district": "Argun"})
@@ -206,29 +248,46 @@ def test_incident_entry_writes_event_acts_and_perpetrators(workbench: TestClient
         assert raid.fields["victims"] == ">=2" and raid.fields["date"] == "~2019-02"
         acts = reading.list_records(archive, "act", equals={"event_id": raid.id})
         assert sorted(a.fields["act_type"] for a in acts) == [
-            "arbitrary_detention", "forced_signature", "torture"]
+            "arbitrary_detention",
+            "forced_signature",
+            "torture",
+        ]
         assert all(len(a.fields["perpetrator_ids"]) == 1 for a in acts)
 
 
-def test_incident_entry_refuses_bad_dates_and_counts_whole(workbench: TestClient,
-                                                           team: Team) -> None:
+def test_incident_entry_refuses_bad_dates_and_counts_whole(
+    workbench: TestClient, team: Team
+) -> None:
     token = login(workbench, team, "documenter")
     before = count(team, "event")
-    for bad in ({"date": "2019-13"}, {"victims": "lots"}, {"victim1_acts": "flying"},
-                {"victim1_acts": ""}):
-        data = {"csrf": token, "victim_rows": "1", "title": "FICTIONAL",
-                "victim1_name": "FICTIONAL", "victim1_acts": "torture", **bad}
+    for bad in (
+        {"date": "2019-13"},
+        {"victims": "lots"},
+        {"victim1_acts": "flying"},
+        {"victim1_acts": ""},
+    ):
+        data = {
+            "csrf": token,
+            "victim_rows": "1",
+            "title": "FICTIONAL",
+            "victim1_name": "FICTIONAL",
+            "victim1_acts": "torture",
+            **bad,
+        }
         response = workbench.post("/incident", data=data)
         assert response.status_code == 400, bad
         assert "Nothing was saved" in response.text
     assert count(team, "event") == before
 
 
-def test_locked_entry_goes_to_the_inbox_and_is_written_at_unlock(workbench: TestClient,
-                                                                 team: Team) -> None:
+def test_locked_entry_goes_to_the_inbox_and_is_written_at_unlock(
+    workbench: TestClient, team: Team
+) -> None:
     token = login(workbench, team, "documenter")
-    response = workbench.post("/incident", data={"csrf": token, "victim_rows": "1",
-                                                 "title": "FICTIONAL", "victim1_acts": "torture"})
+    response = workbench.post(
+        "/incident",
+        data={"csrf": token, "victim_rows": "1", "title": "FICTIONAL", "victim1_acts": "torture"},
+    )
     assert "sealed into the inbox" in response.text
     assert "1" in workbench.get("/inbox").text
     before = count(team, "act")
@@ -241,9 +300,16 @@ def test_evidence_upload_download_and_preview(workbench: TestClient, team: Team)
     unlock(workbench, team)
     token = login(workbench, team, "documenter")
     picture = jpeg_with_gps()
-    response = workbench.post("/documents/new", data={
-        "csrf": token, "title": "FICTIONAL photo report", "text": "FICTIONAL", "kind": "report"},
-        files=[("files", ("photo.jpg", picture, "image/jpeg"))])
+    response = workbench.post(
+        "/documents/new",
+        data={
+            "csrf": token,
+            "title": "FICTIONAL photo report",
+            "text": "FICTIONAL",
+            "kind": "report",
+        },
+        files=[("files", ("photo.jpg", picture, "image/jpeg"))],
+    )
     assert response.status_code == 200 and "Written" in response.text, response.text
     with Archive.open(team.folder) as archive:
         files = reading.list_records(archive, "evidence")
@@ -260,21 +326,31 @@ def test_evidence_upload_download_and_preview(workbench: TestClient, team: Team)
 
 
 def test_bad_uploads_are_refused_whole(team: Team) -> None:
-    app = create_workbench_app(team.folder, WorkbenchSettings(max_body=200_000,
-                                                              max_file_bytes=50_000),
-                               hasher=cheap_hasher())
+    app = create_workbench_app(
+        team.folder,
+        WorkbenchSettings(max_body=200_000, max_file_bytes=50_000),
+        hasher=cheap_hasher(),
+    )
     client = TestClient(app, base_url=BASE)
     unlock(client, team)
     token = login(client, team, "documenter")
     before = count(team, "document")
-    cases = [([("files", ("big.txt", b"x" * 300_000, "text/plain"))], 413),
-             ([("files", ("big.txt", b"x" * 60_000, "text/plain"))], 400),
-             ([("files", ("run.exe", b"MZ\x00\x00" * 100, "text/plain"))], 400),
-             ([("files", ("ok.txt", b"FICTIONAL", "text/plain")),
-               ("files", ("bad.bin", b"\x00\x01\x02", "text/plain"))], 400)]
+    cases = [
+        ([("files", ("big.txt", b"x" * 300_000, "text/plain"))], 413),
+        ([("files", ("big.txt", b"x" * 60_000, "text/plain"))], 400),
+        ([("files", ("run.exe", b"MZ\x00\x00" * 100, "text/plain"))], 400),
+        (
+            [
+                ("files", ("ok.txt", b"FICTIONAL", "text/plain")),
+                ("files", ("bad.bin", b"\x00\x01\x02", "text/plain")),
+            ],
+            400,
+        ),
+    ]
     for files, status in cases:
-        response = client.post("/documents/new", data={"csrf": token, "title": "FICTIONAL"},
-                               files=files)
+        response = client.post(
+            "/documents/new", data={"csrf": token, "title": "FICTIONAL"}, files=files
+        )
         assert response.status_code == status, (files[0][1][0], response.status_code)
     assert count(team, "document") == before
     assert [p for p in (team.folder / "inbox").iterdir()] == []
@@ -282,8 +358,7 @@ def test_bad_uploads_are_refused_whole(team: Team) -> None:
     app.app.state.keys.archive.close()
 
 
-def test_search_needs_an_unlock_then_finds_sealed_words(workbench: TestClient,
-                                                        team: Team) -> None:
+def test_search_needs_an_unlock_then_finds_sealed_words(workbench: TestClient, team: Team) -> None:
     login(workbench, team, "analyst")
     assert "needs an unlock" in workbench.get("/search?q=passport").text
     workbench.cookies.clear()
@@ -293,19 +368,25 @@ def test_search_needs_an_unlock_then_finds_sealed_words(workbench: TestClient,
     # A record written after the first search is found by the next one.
     workbench.cookies.clear()
     token = login(workbench, team, "documenter")
-    written = workbench.post("/documents/new", data={"csrf": token, "title": "FICTIONAL",
-                                                     "text": "FICTIONAL zebrafictional"})
+    written = workbench.post(
+        "/documents/new",
+        data={"csrf": token, "title": "FICTIONAL", "text": "FICTIONAL zebrafictional"},
+    )
     new_id = written.text.split("Written: ")[1].split(".")[0]
     assert new_id in workbench.get("/search?q=zebrafictional").text
 
 
 def test_admins_add_users_who_can_then_log_in(workbench: TestClient, team: Team) -> None:
     token = login(workbench, team, "admin")
-    weak = workbench.post("/users", data={"csrf": token, "username": "newcomer",
-                                          "password": "short", "roles": "analyst"})
+    weak = workbench.post(
+        "/users",
+        data={"csrf": token, "username": "newcomer", "password": "short", "roles": "analyst"},
+    )
     assert weak.status_code == 400 and "fewer than 12" in weak.text
-    made = workbench.post("/users", data={"csrf": token, "username": "newcomer",
-                                          "password": PASSWORD, "roles": ["auditor"]})
+    made = workbench.post(
+        "/users",
+        data={"csrf": token, "username": "newcomer", "password": PASSWORD, "roles": ["auditor"]},
+    )
     assert made.status_code == 200
     secret = made.text.split('id="totp-secret">')[1].split("<")[0]
     workbench.cookies.clear()
@@ -327,8 +408,7 @@ def test_a_flood_of_login_pages_does_not_fill_the_memory(team: Team) -> None:
     app.app.state.keys.archive.close()
 
 
-def test_a_disabled_user_is_logged_out_and_cannot_log_in(workbench: TestClient,
-                                                         team: Team) -> None:
+def test_a_disabled_user_is_logged_out_and_cannot_log_in(workbench: TestClient, team: Team) -> None:
     analyst = TestClient(workbench.app, base_url=BASE)
     login(analyst, team, "analyst")
     token = login(workbench, team, "admin")
@@ -337,9 +417,15 @@ def test_a_disabled_user_is_logged_out_and_cannot_log_in(workbench: TestClient,
     assert done.status_code == 200 and "disabled" in done.text
     assert analyst.get("/records/event", follow_redirects=False).status_code == 303
     page = analyst.get("/login")
-    refused = analyst.post("/login", data={
-        "csrf": csrf_of(page.text), "username": "analyst", "password": PASSWORD,
-        "code": fresh_code(analyst, team.secrets["analyst"])})
+    refused = analyst.post(
+        "/login",
+        data={
+            "csrf": csrf_of(page.text),
+            "username": "analyst",
+            "password": PASSWORD,
+            "code": fresh_code(analyst, team.secrets["analyst"]),
+        },
+    )
     assert refused.status_code == 401
     # Enabling gives the analyst reading back: an admin alone, locked, may not.
     assert workbench.post("/users/analyst/enable", data={"csrf": token}).status_code == 409
@@ -357,8 +443,9 @@ def test_event_and_person_pages_list_their_acts(workbench: TestClient, team: Tea
 
 def test_the_idle_timer_locks_without_any_request(team: Team) -> None:
     clock = Clock()
-    app = create_workbench_app(team.folder, WorkbenchSettings(idle_lock_seconds=60),
-                               hasher=cheap_hasher(), clock=clock)
+    app = create_workbench_app(
+        team.folder, WorkbenchSettings(idle_lock_seconds=60), hasher=cheap_hasher(), clock=clock
+    )
     client = TestClient(app, base_url=BASE)
     unlock(client, team)
     keys = app.app.state.keys
@@ -371,15 +458,15 @@ def test_the_idle_timer_locks_without_any_request(team: Team) -> None:
 
 
 def test_unlock_answers_at_once_and_the_inbox_is_written_in_behind_it(
-        workbench: TestClient, intake: TestClient, team: Team) -> None:
+    workbench: TestClient, intake: TestClient, team: Team
+) -> None:
     batches = 6
     for number in range(batches):
         sent = intake.post("/submit", data={"text": f"FICTIONAL account number {number}"})
         assert sent.status_code == 200, sent.text
     before = count(team, "document")
     token = login(workbench, team, "custodian")
-    response = workbench.post("/unlock/passphrase", data={"csrf": token,
-                                                          "passphrase": PASSPHRASE})
+    response = workbench.post("/unlock/passphrase", data={"csrf": token, "passphrase": PASSPHRASE})
     assert response.status_code == 200
     assert "unlocked" in response.text and f"{batches} inbox batch(es)" in response.text
     workbench.cookies.clear()
@@ -405,8 +492,9 @@ def test_unlock_answers_at_once_and_the_inbox_is_written_in_behind_it(
     assert "inbox batch(es)" not in again.text and "unlocked" in again.text
 
 
-def test_writing_in_by_hand_runs_as_a_job_too(workbench: TestClient, intake: TestClient,
-                                              team: Team) -> None:
+def test_writing_in_by_hand_runs_as_a_job_too(
+    workbench: TestClient, intake: TestClient, team: Team
+) -> None:
     unlock(workbench, team)
     assert intake.post("/submit", data={"text": "FICTIONAL late account"}).status_code == 200
     before = count(team, "document")
@@ -433,11 +521,18 @@ def test_the_start_page_says_how_this_server_protects_the_keys(
 
     # What `bearwitness serve` records at start-up (protecting the test process itself
     # would outlive the test; the real process is checked in test_serve_protection.py).
-    monkeypatch.setattr(hardening, "_current", hardening.Protection(
-        True, True, False, "this process maps 41 MiB but RLIMIT_MEMLOCK allows 8 MiB"))
+    monkeypatch.setattr(
+        hardening,
+        "_current",
+        hardening.Protection(
+            True, True, False, "this process maps 41 MiB but RLIMIT_MEMLOCK allows 8 MiB"
+        ),
+    )
     token = login(workbench, team, "custodian")
     assert "Keys in this server" not in workbench.get("/").text  # locked: no keys held
     workbench.post("/unlock/passphrase", data={"csrf": token, "passphrase": PASSPHRASE})
     home = workbench.get("/").text
-    assert "Keys in this server's memory: core dumps off, not dumpable, memory locked: no" \
+    assert (
+        "Keys in this server's memory: core dumps off, not dumpable, memory locked: no"
         " (this process maps 41 MiB but RLIMIT_MEMLOCK allows 8 MiB)" in home
+    )

@@ -27,8 +27,9 @@ def photo(number: int) -> bytes:
     return out.getvalue()
 
 
-def test_uploads_at_once_share_the_app_s_image_workers(workbench: TestClient, team: Team,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_uploads_at_once_share_the_app_s_image_workers(
+    workbench: TestClient, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
     busy, most, lock = 0, 0, threading.Lock()
     run = media.ImageWork._run
 
@@ -49,9 +50,11 @@ def test_uploads_at_once_share_the_app_s_image_workers(workbench: TestClient, te
     statuses: list[int] = []
 
     def upload(number: int) -> None:
-        response = workbench.post("/documents/new", data={
-            "csrf": token, "title": f"FICTIONAL photo {number}", "kind": "other"},
-            files=[("files", (f"photo{number}.png", photo(number), "image/png"))])
+        response = workbench.post(
+            "/documents/new",
+            data={"csrf": token, "title": f"FICTIONAL photo {number}", "kind": "other"},
+            files=[("files", (f"photo{number}.png", photo(number), "image/png"))],
+        )
         statuses.append(response.status_code)
 
     threads = [threading.Thread(target=upload, args=(n,)) for n in range(5)]
@@ -65,13 +68,16 @@ def test_uploads_at_once_share_the_app_s_image_workers(workbench: TestClient, te
 
 
 def test_a_body_dripped_to_the_workbench_is_cut_off_with_408(team: Team) -> None:
-    app = create_workbench_app(team.folder, WorkbenchSettings(body_seconds=1.0),
-                               hasher=cheap_hasher())
+    app = create_workbench_app(
+        team.folder, WorkbenchSettings(body_seconds=1.0), hasher=cheap_hasher()
+    )
     # The API's login reads its body before anything else, and anyone may reach it.
     body = b'{"username": "documenter", "password": "' + b"FICTIONAL" * 200 + b'"}'
-    head = (b"POST /api/v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            b"Content-Type: application/json\r\n"
-            b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n")
+    head = (
+        b"POST /api/v1/session HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/json\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+    )
     with running(app) as port, socket.create_connection(("127.0.0.1", port)) as client:
         client.sendall(head)
         answer, sent = b"", 0
@@ -80,7 +86,7 @@ def test_a_body_dripped_to_the_workbench_is_cut_off_with_408(team: Team) -> None
             if readable:
                 break
             try:
-                client.sendall(body[sent:sent + 3])
+                client.sendall(body[sent : sent + 3])
             except OSError:  # the server closed the connection
                 break
             sent += 3
@@ -94,4 +100,3 @@ def test_a_body_dripped_to_the_workbench_is_cut_off_with_408(team: Team) -> None
     assert sent < len(body), "the whole body was taken, however slowly it came"
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
     assert b"Too slow" in answer and b"connection: close" in answer.lower()
-

@@ -23,8 +23,10 @@ from bearwitness.errors import InputError
 from bearwitness.services import estimates, inbox, ledger, rotation, status
 from bearwitness.services.archive import DEFAULT_DATABASE, Archive
 
-keys_app = typer.Typer(help="Change who can unlock the archive, or rotate its keys, without "
-                       "re-encrypting records.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="Change who can unlock the archive, or rotate its keys, without re-encrypting records.",
+    no_args_is_help=True,
+)
 
 
 def init(
@@ -38,32 +40,41 @@ def init(
     Archive.check_new(folder, database or DEFAULT_DATABASE)  # before asking for a passphrase
     if custodians or threshold:
         if not (custodians and threshold):
-            raise InputError("--custodians and --threshold go together",
-                             hint="For example --custodians 5 --threshold 3.")
-        archive, shares = Archive.create(folder, custodians=(custodians, threshold),
-                                         database_url=database or None)
+            raise InputError(
+                "--custodians and --threshold go together",
+                hint="For example --custodians 5 --threshold 3.",
+            )
+        archive, shares = Archive.create(
+            folder, custodians=(custodians, threshold), database_url=database or None
+        )
     else:
         passphrase = read_secret("New passphrase", from_stdin=passphrase_stdin, confirm=True)
-        archive, shares = Archive.create(folder, passphrase=passphrase,
-                                         database_url=database or None)
+        archive, shares = Archive.create(
+            folder, passphrase=passphrase, database_url=database or None
+        )
     archive.close()
-    console.print(f"Created archive [bold]{inert(folder)}[/]. It is locked; its public key is\n"
-                  f"  {archive.recipient}\n(anyone may add to it with this key; nobody can "
-                  "read it without an unlock).")
+    console.print(
+        f"Created archive [bold]{inert(folder)}[/]. It is locked; its public key is\n"
+        f"  {archive.recipient}\n(anyone may add to it with this key; nobody can "
+        "read it without an unlock)."
+    )
     if shares:
-        console.print(Panel(
-            "\n".join(shares),
-            title=f"Custodian shares: any {threshold} of {custodians} unlock",
-            subtitle="Give one to each custodian now. They are shown only once.",
-        ))
+        console.print(
+            Panel(
+                "\n".join(shares),
+                title=f"Custodian shares: any {threshold} of {custodians} unlock",
+                subtitle="Give one to each custodian now. They are shown only once.",
+            )
+        )
 
 
 def unlock(
     folder: Path = ARCHIVE_ARGUMENT,
     timeout: float = typer.Option(15.0, help="Lock again after this many idle minutes."),
     shares: bool = typer.Option(False, "--shares", help="Unlock with custodian shares."),
-    stdin: bool = typer.Option(False, "--stdin", help="Read the passphrase or shares from "
-                               "standard input, one per line."),
+    stdin: bool = typer.Option(
+        False, "--stdin", help="Read the passphrase or shares from standard input, one per line."
+    ),
 ) -> None:
     """Unlock: keys are held in memory by a background agent until the timeout or `lock`."""
     archive = Archive.open(folder)
@@ -71,11 +82,14 @@ def unlock(
     use_shares = shares or "passphrase" not in archive.keyring.slot_kinds
     if use_shares:
         if threshold is None:
-            raise InputError("this archive has no custodian shares",
-                             hint="Unlock with its passphrase instead.")
+            raise InputError(
+                "this archive has no custodian shares", hint="Unlock with its passphrase instead."
+            )
         k, n = threshold[1], threshold[0]
-        given = [read_secret(f"Share {i + 1} of the {k} needed (of {n})", from_stdin=stdin)
-                 for i in range(k)]
+        given = [
+            read_secret(f"Share {i + 1} of the {k} needed (of {n})", from_stdin=stdin)
+            for i in range(k)
+        ]
         secrets = archive.unlock_with_shares(given)
     else:
         secrets = archive.unlock_with_passphrase(read_secret("Passphrase", from_stdin=stdin))
@@ -85,9 +99,11 @@ def unlock(
     report = inbox.fold(archive) if waiting else None
     estimates.seal_kept_strata(archive)  # runs kept before their strata were sealed
     archive.close()
-    console.print(f"Unlocked. Keys are held in memory only (agent {pid}); the archive locks "
-                  f"itself after {timeout:g} idle minutes, or run "
-                  f"`bearwitness lock {inert(folder)}`.")
+    console.print(
+        f"Unlocked. Keys are held in memory only (agent {pid}); the archive locks "
+        f"itself after {timeout:g} idle minutes, or run "
+        f"`bearwitness lock {inert(folder)}`."
+    )
     if report is not None:
         print_fold(report)
 
@@ -109,16 +125,24 @@ def show_status(folder: Path = ARCHIVE_ARGUMENT) -> None:
     table = Table(show_header=False, box=None)
     table.add_row("archive", inert(summary.folder))
     table.add_row("state", "[yellow]locked[/]" if summary.locked else "[green]unlocked[/]")
-    table.add_row("public key", summary.recipient
-                  + (f" (key generation {generation})" if generation > 1 else ""))
+    table.add_row(
+        "public key",
+        summary.recipient + (f" (key generation {generation})" if generation > 1 else ""),
+    )
     table.add_row("unlock by", ", ".join(summary.unlock_methods))
     if summary.key_protection:
         table.add_row("keys held", summary.key_protection)
     for kind, count in summary.counts.items():
         table.add_row(plural(kind), str(count))
-    table.add_row("inbox", f"{summary.inbox_batches} batch(es) waiting"
-                  + (f", [red]{summary.inbox_stuck} stuck[/] (see `bearwitness inbox list`)"
-                     if summary.inbox_stuck else ""))
+    table.add_row(
+        "inbox",
+        f"{summary.inbox_batches} batch(es) waiting"
+        + (
+            f", [red]{summary.inbox_stuck} stuck[/] (see `bearwitness inbox list`)"
+            if summary.inbox_stuck
+            else ""
+        ),
+    )
     table.add_row("log entries", str(summary.log_entries))
     console.print(table)
 
@@ -133,12 +157,17 @@ def reshare(
     archive = open_archive(folder)
     keyring, shares = archive.keyring.reshare(archive.require_secrets(), custodians, threshold)
     archive.replace_keyring(keyring)
-    ledger.record_event(archive, "reshare", {"custodians": str(custodians),
-                                             "threshold": str(threshold)})
+    ledger.record_event(
+        archive, "reshare", {"custodians": str(custodians), "threshold": str(threshold)}
+    )
     archive.close()
-    console.print(Panel("\n".join(shares),
-                        title=f"New custodian shares: any {threshold} of {custodians} unlock",
-                        subtitle="The old shares no longer unlock this archive."))
+    console.print(
+        Panel(
+            "\n".join(shares),
+            title=f"New custodian shares: any {threshold} of {custodians} unlock",
+            subtitle="The old shares no longer unlock this archive.",
+        )
+    )
 
 
 @keys_app.command("passphrase")
@@ -152,8 +181,9 @@ def passphrase(
     archive.replace_keyring(archive.keyring.with_passphrase(archive.require_secrets(), new))
     ledger.record_event(archive, "reshare", {"passphrase": "changed"})
     archive.close()
-    console.print("Passphrase set. Records were not re-encrypted; the old passphrase no longer "
-                  "unlocks.")
+    console.print(
+        "Passphrase set. Records were not re-encrypted; the old passphrase no longer unlocks."
+    )
 
 
 @keys_app.command("rotate")
@@ -161,8 +191,9 @@ def rotate(
     folder: Path = ARCHIVE_ARGUMENT,
     custodians: int = typer.Option(0, help="New number of custodians (default: as now)."),
     threshold: int = typer.Option(0, help="New number needed to unlock (default: as now)."),
-    stdin: bool = typer.Option(False, "--stdin", help="Read the new passphrase from standard "
-                               "input."),
+    stdin: bool = typer.Option(
+        False, "--stdin", help="Read the new passphrase from standard input."
+    ),
 ) -> None:
     """New keys for everything written from now on; the old keys are kept to read the past.
 
@@ -175,8 +206,10 @@ def rotate(
     split = keyring.custodian_threshold
     if custodians or threshold:
         if not (custodians and threshold):
-            raise InputError("--custodians and --threshold go together",
-                             hint="For example --custodians 5 --threshold 3.")
+            raise InputError(
+                "--custodians and --threshold go together",
+                hint="For example --custodians 5 --threshold 3.",
+            )
         split = (custodians, threshold)
     new_passphrase = None
     if "passphrase" in keyring.slot_kinds:
@@ -185,13 +218,19 @@ def rotate(
     done = rotation.rotate_keys(archive, passphrase=new_passphrase, custodians=split)
     if done.shares:  # first: the new keyring opens with nothing else
         assert split is not None
-        console.print(Panel("\n".join(done.shares),
-                            title=f"New custodian shares: any {split[1]} of {split[0]} unlock",
-                            subtitle="The old shares no longer unlock this archive."))
-    console.print(f"Rotated to key generation {done.secrets.generation}. New records are sealed "
-                  f"to the new public key\n  {done.secrets.recipient}\nOld records stay readable "
-                  "with the old keys, which the new keyring keeps. Copy the new keyring.json to "
-                  "every intake server that runs on a copy of this archive.")
+        console.print(
+            Panel(
+                "\n".join(done.shares),
+                title=f"New custodian shares: any {split[1]} of {split[0]} unlock",
+                subtitle="The old shares no longer unlock this archive.",
+            )
+        )
+    console.print(
+        f"Rotated to key generation {done.secrets.generation}. New records are sealed "
+        f"to the new public key\n  {done.secrets.recipient}\nOld records stay readable "
+        "with the old keys, which the new keyring keeps. Copy the new keyring.json to "
+        "every intake server that runs on a copy of this archive."
+    )
     # The agent held the retired keys: it now holds every generation, the new one current.
     remaining = float(status_before["seconds_until_lock"]) if status_before else 15 * 60.0
     agent.start_agent(archive.folder, done.secrets, idle_timeout_s=max(60.0, remaining))

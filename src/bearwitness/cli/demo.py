@@ -16,8 +16,9 @@ from bearwitness.services.demo import DEMO_PASSPHRASE, build_demo
 
 def demo(
     folder: Path = typer.Argument(Path("bearwitness-demo"), help="Where to build it."),
-    serve: bool = typer.Option(False, "--serve",
-                               help="Then start the workbench and the source intake."),
+    serve: bool = typer.Option(
+        False, "--serve", help="Then start the workbench and the source intake."
+    ),
     port: int = typer.Option(8080, help="The workbench's port (with --serve)."),
     intake_port: int = typer.Option(8081, help="The intake's port (with --serve)."),
 ) -> None:
@@ -25,10 +26,13 @@ def demo(
     with console.status("Building the FICTIONAL demo archive…"):
         archive, summary = build_demo(folder)
         archive.close()
-    console.print(Panel(
-        f"Built [bold]{folder}[/]: every record in it is [bold red]FICTIONAL[/].\n"
-        f"Passphrase: [bold]{DEMO_PASSPHRASE}[/]",
-        title="BearWitness demo"))
+    console.print(
+        Panel(
+            f"Built [bold]{folder}[/]: every record in it is [bold red]FICTIONAL[/].\n"
+            f"Passphrase: [bold]{DEMO_PASSPHRASE}[/]",
+            title="BearWitness demo",
+        )
+    )
     counts = Table(title="What the archive holds")
     counts.add_column("records")
     counts.add_column("count", justify="right")
@@ -59,7 +63,8 @@ def demo(
         f"  bearwitness show person {folder} P-0042 --reveal\n"
         f"  bearwitness search {folder} passport\n"
         f"  bearwitness verify {folder}        # every record against the signed log\n"
-        f"  bearwitness lock {folder}")
+        f"  bearwitness lock {folder}"
+    )
     if serve:
         from bearwitness.cli.serve import serve_demo
 

@@ -41,55 +41,86 @@ def estimates_command(
     with open_archive(folder) as archive:
         if show is not None:
             run = get_estimate(archive, show)
-            typer.echo(safe_text(json.dumps(run.result, indent=2, ensure_ascii=False),
-                                 newlines=True, json=True))
+            typer.echo(
+                safe_text(
+                    json.dumps(run.result, indent=2, ensure_ascii=False), newlines=True, json=True
+                )
+            )
             if run.sealed:
-                typer.echo(f"{run.id}: its strata are sealed; unlock the archive to see them.",
-                           err=True)
+                typer.echo(
+                    f"{run.id}: its strata are sealed; unlock the archive to see them.", err=True
+                )
             return
         kept = list_estimates(archive)
     if not kept:
         typer.echo("No estimate is kept in this archive yet: `bearwitness estimate --archive`.")
     for run in kept:
         n = run.result.get("N") or {}
-        total = (f"{n['median']:,.0f} ({n['lower']:,.0f} to "
-                 f"{'no upper bound' if n.get('upper') is None else format(n['upper'], ',.0f')})"
-                 if n else "by stratum")
-        typer.echo(safe_text(f"{run.id}  {run.recorded_at}  {run.method:9}  documented "
-                             f"{run.result.get('n_observed', '?')}, estimated {total}"
-                             + ("  (strata sealed)" if run.sealed else "")
-                             + (f"  (linkage {run.link_run_id})" if run.link_run_id else "")))
+        total = (
+            f"{n['median']:,.0f} ({n['lower']:,.0f} to "
+            f"{'no upper bound' if n.get('upper') is None else format(n['upper'], ',.0f')})"
+            if n
+            else "by stratum"
+        )
+        typer.echo(
+            safe_text(
+                f"{run.id}  {run.recorded_at}  {run.method:9}  documented "
+                f"{run.result.get('n_observed', '?')}, estimated {total}"
+                + ("  (strata sealed)" if run.sealed else "")
+                + (f"  (linkage {run.link_run_id})" if run.link_run_id else "")
+            )
+        )
 
 
 def estimate_command(
-    histories: Annotated[Path | None, typer.Argument(
-        help="Capture-history CSV: one 0/1 column per list and a `count` column "
-        "(or one row per person).")] = None,
+    histories: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Capture-history CSV: one 0/1 column per list and a `count` column "
+            "(or one row per person)."
+        ),
+    ] = None,
     method: Annotated[str, typer.Option(help="lcmcr, loglinear or dga.")] = "lcmcr",
-    strata: Annotated[list[str] | None, typer.Option(
-        "--strata", help="Column to stratify by (repeat for several).")] = None,
-    seed: Annotated[int, typer.Option(
-        help="Random seed; the same seed gives the same result.")] = 0,
+    strata: Annotated[
+        list[str] | None,
+        typer.Option("--strata", help="Column to stratify by (repeat for several)."),
+    ] = None,
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed gives the same result.")
+    ] = 0,
     out: Annotated[Path | None, typer.Option(help="Write the full result as JSON here.")] = None,
-    charts_dir: Annotated[Path | None, typer.Option(
-        "--charts", help="Write charts (SVG and PNG) into this folder.")] = None,
-    records: Annotated[Path | None, typer.Option(
-        help="Linked records CSV (record_id, list, strata) instead of a history table.")] = None,
-    pairs: Annotated[Path | None, typer.Option(
-        help="Candidate pairs CSV (left_id, right_id, probability) for --records.")] = None,
+    charts_dir: Annotated[
+        Path | None, typer.Option("--charts", help="Write charts (SVG and PNG) into this folder.")
+    ] = None,
+    records: Annotated[
+        Path | None,
+        typer.Option(
+            help="Linked records CSV (record_id, list, strata) instead of a history table."
+        ),
+    ] = None,
+    pairs: Annotated[
+        Path | None,
+        typer.Option(help="Candidate pairs CSV (left_id, right_id, probability) for --records."),
+    ] = None,
     linkages: Annotated[int, typer.Option(help="Linkages to sample with --records.")] = 20,
     k: Annotated[int, typer.Option("--K", help="LCMCR: latent classes.")] = 10,
     burnin: Annotated[int, typer.Option(help="LCMCR: burn-in sweeps per chain.")] = 10_000,
     samples: Annotated[int, typer.Option(help="LCMCR: kept draws per chain.")] = 1_000,
     thinning: Annotated[int, typer.Option(help="LCMCR: sweeps per kept draw.")] = 100,
     chains: Annotated[int, typer.Option(help="LCMCR: independent chains.")] = 4,
-    sensitivity: Annotated[bool, typer.Option(
-        help="LCMCR: also re-run with K = 5, 20 and another prior.")] = False,
+    sensitivity: Annotated[
+        bool, typer.Option(help="LCMCR: also re-run with K = 5, 20 and another prior.")
+    ] = False,
     criterion: Annotated[str, typer.Option(help="loglinear: aic or bic.")] = "bic",
     delta: Annotated[float | None, typer.Option(help="dga: prior δ (default 2^-p).")] = None,
-    archive_folder: Annotated[Path | None, typer.Option(
-        "--archive", help="Keep this run in an archive, committed to its log; without a CSV, "
-        "count the persons of the archive's newest `link` run.")] = None,
+    archive_folder: Annotated[
+        Path | None,
+        typer.Option(
+            "--archive",
+            help="Keep this run in an archive, committed to its log; without a CSV, "
+            "count the persons of the archive's newest `link` run.",
+        ),
+    ] = None,
 ) -> None:
     """Estimate how many people were never recorded on any list, with an interval."""
     from rich.console import Console
@@ -109,8 +140,13 @@ def estimate_command(
     if archive_folder is not None and strata_columns:
         _check_unlocked(archive_folder)  # before the sampling, not after it
     console = Console(stderr=True)
-    with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
-                  TimeRemainingColumn(), console=console, transient=True) as bar:
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
         if records is not None or pairs is not None:
             if records is None or pairs is None or histories is not None:
                 raise InputError(
@@ -120,8 +156,13 @@ def estimate_command(
             record_table, pair_table = _read_csv(records), _read_csv(pairs)
             task = bar.add_task("Sampling", total=_sweeps(method, options, linkages))
             result = estimate_with_linkage(
-                record_table, pair_table, strata=strata_columns, method=method,
-                linkages=linkages, seed=seed, options=options,
+                record_table,
+                pair_table,
+                strata=strata_columns,
+                method=method,
+                linkages=linkages,
+                seed=seed,
+                options=options,
                 progress=lambda done: bar.advance(task, done),
             )
         else:
@@ -132,17 +173,24 @@ def estimate_command(
                 counted = _archive_histories(archive_folder, strata_columns)
                 table, source, link_run_id = counted.strata, counted.source, counted.link_run_id
             else:
-                raise InputError("No capture-history CSV given.",
-                                 hint="Run `bearwitness estimate histories.csv`, or "
-                                 "`bearwitness estimate --archive ARCHIVE` after `link`.")
+                raise InputError(
+                    "No capture-history CSV given.",
+                    hint="Run `bearwitness estimate histories.csv`, or "
+                    "`bearwitness estimate --archive ARCHIVE` after `link`.",
+                )
             task = bar.add_task("Sampling", total=_sweeps(method, options, len(table)))
-            result = estimate(table, method=method, seed=seed, options=options,
-                              strata_columns=strata_columns, source=source,
-                              progress=lambda done: bar.advance(task, done))
+            result = estimate(
+                table,
+                method=method,
+                seed=seed,
+                options=options,
+                strata_columns=strata_columns,
+                source=source,
+                progress=lambda done: bar.advance(task, done),
+            )
     typer.echo(safe_text(summarise(result), newlines=True))  # names lists and strata
     if archive_folder is not None:
-        kept = _keep_in_archive(archive_folder, result, [histories, records, pairs],
-                                link_run_id)
+        kept = _keep_in_archive(archive_folder, result, [histories, records, pairs], link_run_id)
         typer.echo(f"Kept as {kept} in {archive_folder}, committed to its log.")
     if out is not None:
         result.write_json(out)
@@ -159,26 +207,36 @@ def summarise(result: EstimateResult) -> str:
         head = "" if len(result.strata) == 1 else f"[{label}] "
         n, est, gap = stratum.histories.n_observed, stratum.N, stratum.unrecorded
         lines.append(f"{head}Documented: {n:,} people (a lower bound).")
-        lines.append(f"{head}Estimated total: {est.median:,.0f} "
-                     f"(95% interval {est.lower:,.0f} to {_bound(est.upper)}).")
-        lines.append(f"{head}Never recorded: about {gap.median:,.0f} "
-                     f"({gap.lower:,.0f} to {_bound(gap.upper)}).")
+        lines.append(
+            f"{head}Estimated total: {est.median:,.0f} "
+            f"(95% interval {est.lower:,.0f} to {_bound(est.upper)})."
+        )
+        lines.append(
+            f"{head}Never recorded: about {gap.median:,.0f} "
+            f"({gap.lower:,.0f} to {_bound(gap.upper)})."
+        )
         if "model" in stratum.details:
             lines.append(f"{head}Model chosen: {stratum.details['model']}")
         convergence = stratum.details.get("convergence", {})
         if "rhat" in convergence:
-            lines.append(f"{head}Chains: R-hat {convergence['rhat']:.3f}, "
-                         f"effective draws {convergence['ess']:.0f}")
+            lines.append(
+                f"{head}Chains: R-hat {convergence['rhat']:.3f}, "
+                f"effective draws {convergence['ess']:.0f}"
+            )
         for row in stratum.details.get("sensitivity", []):
-            lines.append(f"{head}  with K = {row['K']}, prior Gamma({row['a_alpha']}, "
-                         f"{row['b_alpha']}): {row['median']:,.0f} "
-                         f"({row['lower']:,.0f} to {row['upper']:,.0f})")
+            lines.append(
+                f"{head}  with K = {row['K']}, prior Gamma({row['a_alpha']}, "
+                f"{row['b_alpha']}): {row['median']:,.0f} "
+                f"({row['lower']:,.0f} to {row['upper']:,.0f})"
+            )
         for warning in stratum.warnings:
             lines.append(f"{head}Warning: {warning}")
     if len(result.strata) > 1 and result.total is not None:
         t = result.total
-        lines.append(f"All strata: documented {result.n_observed:,}; estimated total "
-                     f"{t.median:,.0f} (95% interval {t.lower:,.0f} to {_bound(t.upper)}).")
+        lines.append(
+            f"All strata: documented {result.n_observed:,}; estimated total "
+            f"{t.median:,.0f} (95% interval {t.lower:,.0f} to {_bound(t.upper)})."
+        )
     lines.append("Assumptions:")
     lines += [f"  - {a}" for a in result.assumptions]
     return "\n".join(lines)
@@ -194,12 +252,15 @@ def write_charts(result: EstimateResult, folder: Path) -> list[Path]:
         written += charts.save(charts.draw_overlaps(stratum.histories), folder / f"{stem}-overlaps")
         if stratum.values is not None:
             title = "How many people in total?" + ("" if stem == "all" else f" ({label})")
-            figure = charts.draw_posterior(stratum.values, stratum.weights,
-                                           stratum.histories.n_observed, stratum.N, title)
+            figure = charts.draw_posterior(
+                stratum.values, stratum.weights, stratum.histories.n_observed, stratum.N, title
+            )
             written += charts.save(figure, folder / f"{stem}-posterior")
     if len(result.strata) > 1:
-        figure = charts.draw_strata({k: s.N for k, s in result.strata.items()},
-                                    {k: s.histories.n_observed for k, s in result.strata.items()})
+        figure = charts.draw_strata(
+            {k: s.N for k, s in result.strata.items()},
+            {k: s.histories.n_observed for k, s in result.strata.items()},
+        )
         written += charts.save(figure, folder / "strata")
     return written
 
@@ -220,22 +281,23 @@ def _check_unlocked(folder: Path) -> None:
 
     with open_archive(folder) as archive:
         if archive.locked:
-            raise LockedError("a stratified estimate is kept with its strata sealed, which "
-                              "needs an unlock",
-                              hint=f"Run `bearwitness unlock {folder}` first, or leave out "
-                              "--archive.")
+            raise LockedError(
+                "a stratified estimate is kept with its strata sealed, which needs an unlock",
+                hint=f"Run `bearwitness unlock {folder}` first, or leave out --archive.",
+            )
 
 
-def _keep_in_archive(folder: Path, result: EstimateResult, inputs: list[Path | None],
-                     link_run_id: str | None) -> str:
+def _keep_in_archive(
+    folder: Path, result: EstimateResult, inputs: list[Path | None], link_run_id: str | None
+) -> str:
     from bearwitness.cli.session import open_archive
     from bearwitness.services.estimates import inputs_digest, record_estimate
 
-    digest = inputs_digest([path.read_bytes() for path in inputs if path is not None],
-                           link_run_id)
+    digest = inputs_digest([path.read_bytes() for path in inputs if path is not None], link_run_id)
     with open_archive(folder) as archive:
-        return record_estimate(archive, result.as_dict(), inputs_sha256=digest,
-                               link_run_id=link_run_id).id
+        return record_estimate(
+            archive, result.as_dict(), inputs_sha256=digest, link_run_id=link_run_id
+        ).id
 
 
 def _bound(value: float) -> str:
@@ -256,5 +318,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     except FileNotFoundError:
         raise InputError(f"No file at {path}.", hint="Check the path.") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise InputError(f"{path} is not a readable CSV file ({type(error).__name__}).",
-                         hint="Save it as comma-separated values with a header row.") from None
+        raise InputError(
+            f"{path} is not a readable CSV file ({type(error).__name__}).",
+            hint="Save it as comma-separated values with a header row.",
+        ) from None

@@ -12,10 +12,12 @@ from bearwitness.cli.terminal import inert
 from bearwitness.errors import ArchiveError
 from bearwitness.services import inbox
 
-inbox_app = typer.Typer(help="What waits in the inbox, and what could not be written in.",
-                        no_args_is_help=True)
-BATCH_ARGUMENT = typer.Argument(..., help="The batch, as `bearwitness inbox list` names it.",
-                                show_default=False)
+inbox_app = typer.Typer(
+    help="What waits in the inbox, and what could not be written in.", no_args_is_help=True
+)
+BATCH_ARGUMENT = typer.Argument(
+    ..., help="The batch, as `bearwitness inbox list` names it.", show_default=False
+)
 
 
 @inbox_app.command("list")
@@ -33,12 +35,18 @@ def list_batches(folder: Path = ARCHIVE_ARGUMENT) -> None:
     for item in found:
         state = item.state
         if item.state == "stuck":
-            state += f": {inert(item.reason)}" if item.reason else \
-                " (the reason is sealed: unlock, then list again)" if locked else ""
+            state += (
+                f": {inert(item.reason)}"
+                if item.reason
+                else " (the reason is sealed: unlock, then list again)"
+                if locked
+                else ""
+            )
         elif item.state == "folded":
             state += " (written in; what is left goes at the next fold)"
-        table.add_row(inert(item.batch), item.month or "?", str(item.files), f"{item.size:,} B",
-                      state)
+        table.add_row(
+            inert(item.batch), item.month or "?", str(item.files), f"{item.size:,} B", state
+        )
     console.print(table)
 
 
@@ -49,10 +57,12 @@ def show_batch(folder: Path = ARCHIVE_ARGUMENT, batch: str = BATCH_ARGUMENT) -> 
     archive = open_archive(folder)
     detail = inbox.show(archive, batch)
     archive.close()
-    console.print(f"Batch {inert(detail.batch)}: {len(detail.rows)} row(s), "
-                  f"{detail.files} file(s), "
-                  f"from {inert(detail.source)!r} by {inert(detail.actor)} "
-                  f"({detail.operation}).")
+    console.print(
+        f"Batch {inert(detail.batch)}: {len(detail.rows)} row(s), "
+        f"{detail.files} file(s), "
+        f"from {inert(detail.source)!r} by {inert(detail.actor)} "
+        f"({detail.operation})."
+    )
     table = Table("row", "type", "id")
     for row, kind, record_id in detail.rows:
         table.add_row(str(row), inert(kind), inert(record_id) or "(new)")
@@ -68,9 +78,11 @@ def retry_batch(folder: Path = ARCHIVE_ARGUMENT, batch: str = BATCH_ARGUMENT) ->
     report = inbox.retry(archive, batch)
     archive.close()
     if report.failed:
-        raise ArchiveError(f"inbox batch {batch} stays in the inbox: {report.failed[0][1]}",
-                           hint="Fix what the reason names and retry, or discard the batch "
-                           "with `bearwitness inbox discard`.")
+        raise ArchiveError(
+            f"inbox batch {batch} stays in the inbox: {report.failed[0][1]}",
+            hint="Fix what the reason names and retry, or discard the batch "
+            "with `bearwitness inbox discard`.",
+        )
     print_fold(report)
 
 
@@ -90,14 +102,19 @@ def discard_batch(
 
 def print_fold(report: inbox.FoldReport) -> None:
     """What a fold did, batch by batch: the unlock and `inbox retry` print it the same way."""
-    console.print(f"Folded {report.folded} inbox batch(es) into the archive: "
-                  f"{report.records} record(s).")
+    console.print(
+        f"Folded {report.folded} inbox batch(es) into the archive: {report.records} record(s)."
+    )
     if report.duplicates:
-        console.print(f"{report.duplicates} of them had been imported before; they were "
-                      "removed without writing anything twice.")
+        console.print(
+            f"{report.duplicates} of them had been imported before; they were "
+            "removed without writing anything twice."
+        )
     for batch, reason in report.failed:
-        errors.print(f"[red]Inbox batch {inert(batch)} stays in the inbox:[/] {inert(reason)}",
-                     soft_wrap=True)
+        errors.print(
+            f"[red]Inbox batch {inert(batch)} stays in the inbox:[/] {inert(reason)}",
+            soft_wrap=True,
+        )
     if report.failed:
         errors.print("See `bearwitness inbox list`; fix and `inbox retry`, or `inbox discard`.")
 

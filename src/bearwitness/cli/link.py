@@ -37,9 +37,12 @@ class _LinkGroup(TyperGroup):
         return super().parse_args(ctx, args)
 
 
-link_app = typer.Typer(cls=_LinkGroup, no_args_is_help=True,
-                       help="Link records of the same person across lists. "
-                       "`bearwitness link ARCHIVE` links an archive's person records.")
+link_app = typer.Typer(
+    cls=_LinkGroup,
+    no_args_is_help=True,
+    help="Link records of the same person across lists. "
+    "`bearwitness link ARCHIVE` links an archive's person records.",
+)
 _err = Console(stderr=True, emoji=False)
 
 
@@ -51,8 +54,10 @@ def _strata(text: str) -> tuple[str, ...]:
     chosen = tuple(s.strip() for s in text.split(",") if s.strip())
     unknown = set(chosen) - set(STRATA)
     if unknown:
-        raise InputError(f"Unknown stratum {', '.join(sorted(unknown))}.",
-                         hint=f"Choose from {', '.join(STRATA)}, comma-separated.")
+        raise InputError(
+            f"Unknown stratum {', '.join(sorted(unknown))}.",
+            hint=f"Choose from {', '.join(STRATA)}, comma-separated.",
+        )
     return chosen
 
 
@@ -62,18 +67,25 @@ def _names(text: str) -> list[str]:
 
 def _print_problems(problems: tuple[Problem, ...]) -> None:
     for problem in problems:
-        _err.print(f"[yellow]{inert(problem.list)}[/], record {inert(problem.record_id)}, "
-                   f"{inert(problem.role)}: {inert(problem.reason)}", highlight=False)
+        _err.print(
+            f"[yellow]{inert(problem.list)}[/], record {inert(problem.record_id)}, "
+            f"{inert(problem.role)}: {inert(problem.reason)}",
+            highlight=False,
+        )
     if problems:
-        _err.print(f"{len(problems)} value(s) could not be read; those records were "
-                   "linked on their other fields.", highlight=False)
+        _err.print(
+            f"{len(problems)} value(s) could not be read; those records were "
+            "linked on their other fields.",
+            highlight=False,
+        )
 
 
 def _problems_csv(problems: tuple[Problem, ...], path: Path) -> None:
     import pandas as pd
 
-    pd.DataFrame([vars(p) for p in problems],
-                 columns=["list", "record_id", "role", "reason"]).to_csv(path, index=False)
+    pd.DataFrame(
+        [vars(p) for p in problems], columns=["list", "record_id", "role", "reason"]
+    ).to_csv(path, index=False)
 
 
 _OUT = "Output: record_id, cluster_id, list, link_probability."
@@ -107,18 +119,23 @@ def archive_command(
     with open_archive(folder) as archive:
         archive.require_secrets()
         with _err.status("Reading, normalising and linking person records"):
-            result = linking.link_archive(archive,
-                                          options=LinkOptions(threshold=threshold, seed=seed))
+            result = linking.link_archive(
+                archive, options=LinkOptions(threshold=threshold, seed=seed)
+            )
         _print_problems(result.problems)
         if problems_out is not None:
             _problems_csv(result.problems, problems_out)
         if histories_out is not None:
-            linking.histories(archive, _names(lists) or None, chosen, result.run.id) \
-                .to_csv(histories_out, index=False)
+            linking.histories(archive, _names(lists) or None, chosen, result.run.id).to_csv(
+                histories_out, index=False
+            )
     run = result.run
-    _err.print(f"{run.id}: {run.records} records, {run.persons} persons ({result.new_persons} "
-               f"new, {result.repointed} records re-pointed), {run.pairs} scored pairs, "
-               f"{run.decisions} review decision(s) applied.", highlight=False)
+    _err.print(
+        f"{run.id}: {run.records} records, {run.persons} persons ({result.new_persons} "
+        f"new, {result.repointed} records re-pointed), {run.pairs} scored pairs, "
+        f"{run.decisions} review decision(s) applied.",
+        highlight=False,
+    )
     for note in result.notes:
         _err.print(inert(note), highlight=False)
 
@@ -130,10 +147,13 @@ def histories_command(
     lists: Annotated[str, typer.Option(help=_LISTS)] = "",
     strata: Annotated[str, typer.Option(help=_STRATA + " Strata need an unlock.")] = "",
     run: Annotated[str | None, typer.Option(help="Linkage run (default: the latest).")] = None,
-    records_out: Annotated[Path | None, typer.Option(
-        help="Output for `estimate --records`: record_id, list, strata.")] = None,
-    pairs_out: Annotated[Path | None, typer.Option(
-        help="Output for `estimate --pairs`: left_id, right_id, probability.")] = None,
+    records_out: Annotated[
+        Path | None, typer.Option(help="Output for `estimate --records`: record_id, list, strata.")
+    ] = None,
+    pairs_out: Annotated[
+        Path | None,
+        typer.Option(help="Output for `estimate --pairs`: left_id, right_id, probability."),
+    ] = None,
 ) -> None:
     """Capture histories of an archive's linked persons, for `bearwitness estimate`."""
     from bearwitness.services import linking
@@ -148,8 +168,9 @@ def histories_command(
                 records.to_csv(records_out, index=False)
             if pairs_out is not None:
                 pairs.to_csv(pairs_out, index=False)
-    _err.print(f"{int(table['count'].sum())} persons in {len(table)} history rows.",
-               highlight=False)
+    _err.print(
+        f"{int(table['count'].sum())} persons in {len(table)} history rows.", highlight=False
+    )
 
 
 def _pair(values: tuple[str, str] | None) -> tuple[str, str] | None:
@@ -161,19 +182,25 @@ def review_command(
     folder: Path = ARCHIVE_ARGUMENT,
     list_: Annotated[bool, typer.Option("--list", help="Print the queue, closest first.")] = False,
     top: Annotated[int, typer.Option(min=1, help="How many pairs --list shows.")] = 20,
-    show: Annotated[tuple[str, str] | None, typer.Option(
-        help="Show two person records side by side (needs an unlock).")] = None,
+    show: Annotated[
+        tuple[str, str] | None,
+        typer.Option(help="Show two person records side by side (needs an unlock)."),
+    ] = None,
     accept: Annotated[tuple[str, str] | None, typer.Option(help="Accept: one person.")] = None,
     reject: Annotated[tuple[str, str] | None, typer.Option(help="Reject: two people.")] = None,
-    undo: Annotated[tuple[str, str] | None, typer.Option(
-        help="Undo the decision in force on a pair.")] = None,
-    split: Annotated[str, typer.Option(
-        help="Split these records (comma-separated) out of their cluster.")] = "",
-    merge: Annotated[str, typer.Option(
-        help="Merge the clusters of these records (comma-separated).")] = "",
+    undo: Annotated[
+        tuple[str, str] | None, typer.Option(help="Undo the decision in force on a pair.")
+    ] = None,
+    split: Annotated[
+        str, typer.Option(help="Split these records (comma-separated) out of their cluster.")
+    ] = "",
+    merge: Annotated[
+        str, typer.Option(help="Merge the clusters of these records (comma-separated).")
+    ] = "",
     reason: Annotated[str, typer.Option(help="Why: needed by every decision.")] = "",
-    log: Annotated[bool, typer.Option(
-        "--log", help="Print every decision so far, tab-separated.")] = False,
+    log: Annotated[
+        bool, typer.Option("--log", help="Print every decision so far, tab-separated.")
+    ] = False,
 ) -> None:
     """Review uncertain links: accept, reject, undo, split or merge, each with a reason.
 
@@ -194,14 +221,19 @@ def review_command(
         for verdict, pair in verdicts.items():
             if pair is not None:
                 index = link_review.decide(archive, pair[0], pair[1], verdict, reason)
-                _err.print(f"Decision {index} kept: {verdict} {inert(pair[0])} "
-                           f"{inert(pair[1])}. Run `bearwitness link ARCHIVE` to apply it.",
-                           highlight=False)
+                _err.print(
+                    f"Decision {index} kept: {verdict} {inert(pair[0])} "
+                    f"{inert(pair[1])}. Run `bearwitness link ARCHIVE` to apply it.",
+                    highlight=False,
+                )
         for kind, ids in edits.items():
             if ids:
                 count = link_review.edit_clusters(archive, kind, ids, reason)
-                _err.print(f"{kind.capitalize()} kept as {count} pair decision(s). Run "
-                           "`bearwitness link ARCHIVE` to apply it.", highlight=False)
+                _err.print(
+                    f"{kind.capitalize()} kept as {count} pair decision(s). Run "
+                    "`bearwitness link ARCHIVE` to apply it.",
+                    highlight=False,
+                )
         if show is not None:
             _print_evidence(link_review.evidence(archive, show[0].strip(), show[1].strip()))
         if log:
@@ -242,9 +274,21 @@ def _print_log(archive: Any) -> None:
     # Plain tab-separated lines, one decision each, so that scripts can read them.
     print("#\tleft\tright\tdecision\tby\tat\torigin\treason")
     for number, (row, why) in enumerate(zip(log.itertuples(), reasons, strict=True), start=1):
-        print("\t".join(safe_text(field) for field in (
-            number, row.left_id, row.right_id, row.decision, row.analyst, row.decided_at,
-            row.origin, " ".join(why.split()))))
+        print(
+            "\t".join(
+                safe_text(field)
+                for field in (
+                    number,
+                    row.left_id,
+                    row.right_id,
+                    row.decision,
+                    row.analyst,
+                    row.decided_at,
+                    row.origin,
+                    " ".join(why.split()),
+                )
+            )
+        )
 
 
 def _interactive(archive: Any) -> None:
@@ -256,8 +300,12 @@ def _interactive(archive: Any) -> None:
     skipped: set[tuple[str, str]] = set()
     while True:
         queue = link_review.queue(archive)
-        queue = queue[[(a, b) not in skipped for a, b in zip(queue["left_id"], queue["right_id"],
-                                                              strict=True)]]
+        queue = queue[
+            [
+                (a, b) not in skipped
+                for a, b in zip(queue["left_id"], queue["right_id"], strict=True)
+            ]
+        ]
         if queue.empty:
             console.print("Nothing left to review.")
             if not done:
@@ -267,11 +315,17 @@ def _interactive(archive: Any) -> None:
         else:
             row = queue.iloc[0]
             left, right = str(row["left_id"]), str(row["right_id"])
-            console.print(f"\n{len(queue)} pair(s) to review. Link probability "
-                          f"{float(row['probability']):.3f}", highlight=False)
+            console.print(
+                f"\n{len(queue)} pair(s) to review. Link probability "
+                f"{float(row['probability']):.3f}",
+                highlight=False,
+            )
             _print_evidence(link_review.evidence(archive, left, right))
-            choice = typer.prompt("[a]ccept, [r]eject, [s]kip, [u]ndo the last, [q]uit",
-                                  default="s").strip().lower()[:1]
+            choice = (
+                typer.prompt("[a]ccept, [r]eject, [s]kip, [u]ndo the last, [q]uit", default="s")
+                .strip()
+                .lower()[:1]
+            )
         if choice == "q":
             return
         if choice == "s":
@@ -295,10 +349,16 @@ def _interactive(archive: Any) -> None:
 
 @link_app.command("lists")
 def lists_command(
-    files: Annotated[list[Path], typer.Argument(help="CSV lists, one per organisation.",
-                                                exists=True, dir_okay=False)],
-    columns: Annotated[Path, typer.Option(help="TOML file: which column holds what, per list.",
-                                          exists=True, dir_okay=False)],
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="CSV lists, one per organisation.", exists=True, dir_okay=False),
+    ],
+    columns: Annotated[
+        Path,
+        typer.Option(
+            help="TOML file: which column holds what, per list.", exists=True, dir_okay=False
+        ),
+    ],
     out: Annotated[Path, typer.Option(help=_OUT)],
     pairs_out: Annotated[Path | None, typer.Option(help=_PAIRS)] = None,
     histories_out: Annotated[Path | None, typer.Option(help=_HISTORIES)] = None,
@@ -318,8 +378,13 @@ def lists_command(
 
     chosen = _strata(strata)
     spec = read_columns(columns)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=_err, transient=True) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=_err,
+        transient=True,
+    ) as progress:
         task = progress.add_task("Reading lists", total=None)
         records = read_lists(files, spec)
         progress.update(task, description=f"Normalising {len(records)} records")
@@ -337,8 +402,10 @@ def lists_command(
         histories = capture_histories(result.records, features, names, chosen)
         histories.to_csv(histories_out, index=False)
     people = result.records["cluster_id"].nunique()
-    _err.print(f"{len(records)} records, {people} persons, {len(result.pairs)} scored pairs.",
-               highlight=False)
+    _err.print(
+        f"{len(records)} records, {people} persons, {len(result.pairs)} scored pairs.",
+        highlight=False,
+    )
 
 
 def _read(path: Path, needed: set[str]) -> pd.DataFrame:
@@ -346,16 +413,19 @@ def _read(path: Path, needed: set[str]) -> pd.DataFrame:
 
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     if missing := needed - set(frame.columns):
-        raise InputError(f"{path.name} lacks column(s) {', '.join(sorted(missing))}.",
-                         hint="Use the files `bearwitness link lists` wrote.")
+        raise InputError(
+            f"{path.name} lacks column(s) {', '.join(sorted(missing))}.",
+            hint="Use the files `bearwitness link lists` wrote.",
+        )
     return frame
 
 
 @link_app.command("report")
 def report_command(
     clusters: Annotated[Path, typer.Option(help="clusters.csv from `link lists`.", exists=True)],
-    pairs: Annotated[Path | None, typer.Option(help="pairs.csv from `link lists`.",
-                                               exists=True)] = None,
+    pairs: Annotated[
+        Path | None, typer.Option(help="pairs.csv from `link lists`.", exists=True)
+    ] = None,
     labels: Annotated[Path | None, typer.Option(help=_LABELS, exists=True)] = None,
     threshold: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.5,
     top: Annotated[int, typer.Option(min=0, help="How many uncertain links to show.")] = 20,
@@ -379,23 +449,35 @@ def report_command(
     console.print(table)
     if labels is not None:
         labelled = _read(labels, {"list", "record_id", "person_id"})
-        truth = pd.Series(labelled["person_id"].to_numpy(),
-                          index=(labelled["list"] + ":" + labelled["record_id"]).to_numpy())
+        truth = pd.Series(
+            labelled["person_id"].to_numpy(),
+            index=(labelled["list"] + ":" + labelled["record_id"]).to_numpy(),
+        )
         if not frame["record_key"].isin(truth.index).any():
-            raise InputError("No labelled record is among the linked records.",
-                             hint="Label records by the list name and record_id of clusters.csv.")
+            raise InputError(
+                "No labelled record is among the linked records.",
+                hint="Label records by the list name and record_id of clusters.csv.",
+            )
         s = score(frame, truth)
         labelled_count = int(frame["record_key"].isin(truth.index).sum())
         quality = Table(title=f"Against {labelled_count} labelled records")
         for column in ("measure", "precision", "recall", "F1"):
             quality.add_column(column, justify="right")
-        quality.add_row("pairwise", f"{s.pairwise_precision:.3f}", f"{s.pairwise_recall:.3f}",
-                        f"{s.pairwise_f1:.3f}")
-        quality.add_row("B-cubed", f"{s.bcubed_precision:.3f}", f"{s.bcubed_recall:.3f}",
-                        f"{s.bcubed_f1:.3f}")
+        quality.add_row(
+            "pairwise",
+            f"{s.pairwise_precision:.3f}",
+            f"{s.pairwise_recall:.3f}",
+            f"{s.pairwise_f1:.3f}",
+        )
+        quality.add_row(
+            "B-cubed", f"{s.bcubed_precision:.3f}", f"{s.bcubed_recall:.3f}", f"{s.bcubed_f1:.3f}"
+        )
         console.print(quality)
-        console.print(f"Distinct people: {s.found_people} found, {s.true_people} labelled "
-                      f"({s.people_error:+.1%}).", highlight=False)
+        console.print(
+            f"Distinct people: {s.found_people} found, {s.true_people} labelled "
+            f"({s.people_error:+.1%}).",
+            highlight=False,
+        )
     if pairs is not None and top:
         scored = _read(pairs, {"left_id", "right_id", "probability"})
         scored["probability"] = scored["probability"].astype(float)

@@ -18,10 +18,14 @@ from bearwitness.services.verification import ArchiveVerification, verify_archiv
 from bearwitness.tlog.note import NoteVerifier, parse_verifier_key
 from bearwitness.tlog.timestamp import http_transport
 
-log_app = typer.Typer(help="The transparency log: sign checkpoints, give them away, "
-                      "collect witness cosignatures.", no_args_is_help=True)
-witness_app = typer.Typer(help="Witnesses that cosign the log's checkpoints (C2SP "
-                          "tlog-cosignature).", no_args_is_help=True)
+log_app = typer.Typer(
+    help="The transparency log: sign checkpoints, give them away, collect witness cosignatures.",
+    no_args_is_help=True,
+)
+witness_app = typer.Typer(
+    help="Witnesses that cosign the log's checkpoints (C2SP tlog-cosignature).",
+    no_args_is_help=True,
+)
 
 
 @log_app.command("status")
@@ -35,14 +39,19 @@ def status(folder: Path = ARCHIVE_ARGUMENT) -> None:
     table.add_row("entries", str(entries))
     if kept:
         latest = kept[-1]
-        table.add_row("newest checkpoint", f"size {latest.size}"
-                      + (" (timestamped)" if latest.timestamp else ""))
+        table.add_row(
+            "newest checkpoint",
+            f"size {latest.size}" + (" (timestamped)" if latest.timestamp else ""),
+        )
         table.add_row("not yet covered", str(max(0, entries - latest.size)))
         table.add_row("checkpoints kept", str(len(kept)))
     else:
         table.add_row("newest checkpoint", "none yet: run `bearwitness log checkpoint`")
-    table.add_row("witnesses", str(len(archive.config.witnesses))
-                  + (f", quorum {archive.config.quorum}" if archive.config.quorum else ""))
+    table.add_row(
+        "witnesses",
+        str(len(archive.config.witnesses))
+        + (f", quorum {archive.config.quorum}" if archive.config.quorum else ""),
+    )
     vkey = checkpoints.log_verifier(archive).vkey() if kept else None
     archive.close()
     console.print(table)
@@ -53,16 +62,20 @@ def status(folder: Path = ARCHIVE_ARGUMENT) -> None:
 @log_app.command("checkpoint")
 def checkpoint(
     folder: Path = ARCHIVE_ARGUMENT,
-    timestamp_url: str = typer.Option("", help="RFC 3161 timestamp authority to date the "
-                                      "checkpoint (default: [log] timestamp_url in "
-                                      "bearwitness.toml)."),
+    timestamp_url: str = typer.Option(
+        "",
+        help="RFC 3161 timestamp authority to date the "
+        "checkpoint (default: [log] timestamp_url in "
+        "bearwitness.toml).",
+    ),
     no_timestamp: bool = typer.Option(False, "--no-timestamp", help="Do not ask for one."),
 ) -> None:
     """Sign a checkpoint of the whole log and publish it in ARCHIVE/log/. Needs an unlock."""
     archive = open_archive(folder)
     url = "" if no_timestamp else (timestamp_url or archive.config.timestamp_url)
-    signed = checkpoints.sign_new_checkpoint(archive,
-                                             timestamp=http_transport(url) if url else None)
+    signed = checkpoints.sign_new_checkpoint(
+        archive, timestamp=http_transport(url) if url else None
+    )
     vkey = checkpoints.log_verifier(archive).vkey()
     archive.close()
     console.print(f"Signed checkpoint of size {signed.size}: {signed.path}")
@@ -70,8 +83,9 @@ def checkpoint(
         when = f" ({signed.timestamp_time:%Y-%m-%d %H:%M:%S} UTC)" if signed.timestamp_time else ""
         console.print(f"Timestamped{when}: {signed.timestamp}")
     console.print(f"Log key (publish it): {vkey}", soft_wrap=True)
-    console.print(f"Give the checkpoint away: `bearwitness log export-checkpoint {folder} "
-                  "--out FILE`.")
+    console.print(
+        f"Give the checkpoint away: `bearwitness log export-checkpoint {folder} --out FILE`."
+    )
 
 
 @log_app.command("export-checkpoint")
@@ -83,16 +97,19 @@ def export_checkpoint(
     archive = open_archive(folder)
     exported = checkpoints.export_checkpoint(archive, out)
     archive.close()
-    console.print(f"Wrote {exported.path} (size {exported.size}) and {exported.path}.vkey. "
-                  "Whoever keeps it can later check that the log was never rewritten:\n"
-                  f"  bearwitness verify ARCHIVE --against {exported.path}")
+    console.print(
+        f"Wrote {exported.path} (size {exported.size}) and {exported.path}.vkey. "
+        "Whoever keeps it can later check that the log was never rewritten:\n"
+        f"  bearwitness verify ARCHIVE --against {exported.path}"
+    )
 
 
 @log_app.command("configure")
 def configure(
     folder: Path = ARCHIVE_ARGUMENT,
-    timestamp_url: str = typer.Option(None, help="RFC 3161 timestamp authority URL "
-                                      "('' to stop timestamping)."),
+    timestamp_url: str = typer.Option(
+        None, help="RFC 3161 timestamp authority URL ('' to stop timestamping)."
+    ),
     tsa_roots: str = typer.Option(None, help="PEM file of the authority's root certificates."),
 ) -> None:
     """Set how checkpoints are timestamped (written to bearwitness.toml)."""
@@ -106,8 +123,9 @@ def configure(
     )
     config.save(archive.folder)
     archive.close()
-    console.print(f"Saved: timestamp_url = {config.timestamp_url!r}, "
-                  f"tsa_roots = {config.tsa_roots!r}")
+    console.print(
+        f"Saved: timestamp_url = {config.timestamp_url!r}, tsa_roots = {config.tsa_roots!r}"
+    )
 
 
 @witness_app.command("add")
@@ -119,24 +137,27 @@ def witness_add(
     """Accept cosignatures from this witness."""
     archive = open_archive(folder)
     witness = checkpoints.add_witness(archive, vkey, quorum)
-    console.print(f"Added witness {inert(witness.name)}; quorum {archive.config.quorum} of "
-                  f"{len(archive.config.witnesses)}.")
+    console.print(
+        f"Added witness {inert(witness.name)}; quorum {archive.config.quorum} of "
+        f"{len(archive.config.witnesses)}."
+    )
     archive.close()
 
 
 @witness_app.command("request")
 def witness_request(
     folder: Path = ARCHIVE_ARGUMENT,
-    old_size: int = typer.Option(0, help="The size the witness last cosigned (0 the first "
-                                 "time)."),
+    old_size: int = typer.Option(0, help="The size the witness last cosigned (0 the first time)."),
     out: Path = typer.Option(..., help="Where to write the request body."),
 ) -> None:
     """Write a tlog-witness add-checkpoint request for the newest checkpoint."""
     archive = open_archive(folder)
     out.write_bytes(checkpoints.cosign_request(archive, old_size))
     archive.close()
-    console.print(f"Wrote {out}. POST it to the witness's /add-checkpoint and save its reply; "
-                  f"then `bearwitness log witness accept {folder} REPLY`.")
+    console.print(
+        f"Wrote {out}. POST it to the witness's /add-checkpoint and save its reply; "
+        f"then `bearwitness log witness accept {folder} REPLY`."
+    )
 
 
 @witness_app.command("accept")
@@ -154,14 +175,23 @@ def witness_accept(
 
 def verify(
     folder: Path = ARCHIVE_ARGUMENT,
-    against: list[Path] = typer.Option([], help="An older checkpoint someone kept; repeat "
-                                       "for several."),
-    vkey: str = typer.Option(None, "--vkey", help="Pin the log's verifier key "
-                             "(<name>+<id>+<key>), as published or given to a partner: the "
-                             "archive's log.vkey must be this key."),
-    vkey_file: Path = typer.Option(None, "--vkey-file", help="A file holding the key to pin, "
-                                   "e.g. the CHECKPOINT.vkey of `log export-checkpoint`, "
-                                   "kept outside the archive."),
+    against: list[Path] = typer.Option(
+        [], help="An older checkpoint someone kept; repeat for several."
+    ),
+    vkey: str = typer.Option(
+        None,
+        "--vkey",
+        help="Pin the log's verifier key "
+        "(<name>+<id>+<key>), as published or given to a partner: the "
+        "archive's log.vkey must be this key.",
+    ),
+    vkey_file: Path = typer.Option(
+        None,
+        "--vkey-file",
+        help="A file holding the key to pin, "
+        "e.g. the CHECKPOINT.vkey of `log export-checkpoint`, "
+        "kept outside the archive.",
+    ),
 ) -> None:
     """Check the archive against its signed log, offline; exit 0 only if everything holds.
 
@@ -183,35 +213,53 @@ def verify(
         report = verify_archive(archive, against=older, pinned=pinned)
     archive.close()
     mode = "unlocked: contents opened" if report.unlocked else "locked: ciphertexts hashed"
-    console.print(f"Log: checkpoint of size {report.checkpoint_size}"
-                  + (f", consistent with older checkpoint(s) of size "
-                     f"{', '.join(map(str, report.older_sizes))}" if report.older_sizes else "")
-                  + (f", cosigned by {inert(', '.join(report.witnesses))}"
-                     if report.witnesses else ""))
-    console.print(f"Checked {report.versions_checked} record version(s) and "
-                  f"{report.files_checked} evidence file(s) ({mode}).")
+    console.print(
+        f"Log: checkpoint of size {report.checkpoint_size}"
+        + (
+            f", consistent with older checkpoint(s) of size "
+            f"{', '.join(map(str, report.older_sizes))}"
+            if report.older_sizes
+            else ""
+        )
+        + (f", cosigned by {inert(', '.join(report.witnesses))}" if report.witnesses else "")
+    )
+    console.print(
+        f"Checked {report.versions_checked} record version(s) and "
+        f"{report.files_checked} evidence file(s) ({mode})."
+    )
     if report.unpublished:
-        console.print(f"[yellow]Checkpoint {report.checkpoint_size} is kept but was never "
-                      "published to log/checkpoint (signing was interrupted); the log holds "
-                      "it[/]: `bearwitness log checkpoint` publishes it.")
+        console.print(
+            f"[yellow]Checkpoint {report.checkpoint_size} is kept but was never "
+            "published to log/checkpoint (signing was interrupted); the log holds "
+            "it[/]: `bearwitness log checkpoint` publishes it."
+        )
     if report.inbox_waiting:
-        console.print(f"[yellow]{report.inbox_waiting} inbox batch(es) taken in, not yet "
-                      "written in[/]: they are at the next unlock.")
+        console.print(
+            f"[yellow]{report.inbox_waiting} inbox batch(es) taken in, not yet "
+            "written in[/]: they are at the next unlock."
+        )
     if report.leftover_files:
-        console.print(f"[yellow]{len(report.leftover_files)} file(s) in blobs/ belong to no "
-                      "record[/] (left by a write killed before it finished; nothing it wrote "
-                      "is in the archive): the next write with files removes them.")
+        console.print(
+            f"[yellow]{len(report.leftover_files)} file(s) in blobs/ belong to no "
+            "record[/] (left by a write killed before it finished; nothing it wrote "
+            "is in the archive): the next write with files removes them."
+        )
     if report.uncovered:
-        console.print(f"[yellow]{report.uncovered} entry(ies) not yet covered by a signed "
-                      "checkpoint[/]: run `bearwitness log checkpoint`.")
+        console.print(
+            f"[yellow]{report.uncovered} entry(ies) not yet covered by a signed "
+            "checkpoint[/]: run `bearwitness log checkpoint`."
+        )
     if report.ok:
-        console.print(f"[green]Everything verifies[/], signed by {_trusted(report, older)}",
-                      soft_wrap=True)
+        console.print(
+            f"[green]Everything verifies[/], signed by {_trusted(report, older)}", soft_wrap=True
+        )
         return
     for problem in report.problems:
         errors.print(f"[red]FAILED[/] {inert(problem)}", soft_wrap=True)
-    raise VerificationError(f"{len(report.problems)} problem(s) found; see above",
-                            hint="Compare with backups and with checkpoints partners kept.")
+    raise VerificationError(
+        f"{len(report.problems)} problem(s) found; see above",
+        hint="Compare with backups and with checkpoints partners kept.",
+    )
 
 
 def _pinned_key(folder: Path, vkey: str | None, vkey_file: Path | None) -> NoteVerifier | None:
@@ -221,10 +269,12 @@ def _pinned_key(folder: Path, vkey: str | None, vkey_file: Path | None) -> NoteV
         return None if vkey is None else _parse_pin(vkey, "--vkey")
     if vkey_file.resolve().is_relative_to(folder.resolve()):
         # A key inside the archive is the archive's own word, which the pin is there to check.
-        raise InputError(f"{vkey_file} is inside the archive, so it pins nothing: whoever "
-                         "replaced the archive's key could have written it too",
-                         hint="Use the key as published or given to a partner (e.g. the "
-                         "CHECKPOINT.vkey of `bearwitness log export-checkpoint`).")
+        raise InputError(
+            f"{vkey_file} is inside the archive, so it pins nothing: whoever "
+            "replaced the archive's key could have written it too",
+            hint="Use the key as published or given to a partner (e.g. the "
+            "CHECKPOINT.vkey of `bearwitness log export-checkpoint`).",
+        )
     try:
         text = vkey_file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -245,10 +295,11 @@ def _trusted(report: ArchiveVerification, older: list[bytes]) -> str:
     if report.pinned:
         return f"the key you pinned: {key}"
     if older:
-        return (f"the archive's own key {key}, which also signed the older checkpoint(s) "
-                "you gave")
-    return (f"{key} (the archive's own key: pin it with --vkey, or check against a "
-            "checkpoint kept elsewhere with --against, to rule out a replaced key)")
+        return f"the archive's own key {key}, which also signed the older checkpoint(s) you gave"
+    return (
+        f"{key} (the archive's own key: pin it with --vkey, or check against a "
+        "checkpoint kept elsewhere with --against, to rule out a replaced key)"
+    )
 
 
 def prove_command(
@@ -256,8 +307,9 @@ def prove_command(
     record_id: str = typer.Argument(..., help="The record, e.g. D-0042 or F-0003."),
     out: Path = typer.Option(..., help="A new folder for the bundle."),
     version: int = typer.Option(None, help="Which version (default: the newest)."),
-    evidence_file: bool = typer.Option(False, "--file", help="Prove the evidence file's "
-                                       "original bytes rather than the record."),
+    evidence_file: bool = typer.Option(
+        False, "--file", help="Prove the evidence file's original bytes rather than the record."
+    ),
 ) -> None:
     """Write a proof bundle for one record version or evidence file. Needs an unlock.
 
@@ -269,16 +321,23 @@ def prove_command(
     archive.close()
     if proof.signed_now:
         console.print(f"Signed a checkpoint of size {max(proof.checkpoint_sizes)} to cover it.")
-    console.print(f"Wrote the proof of {proof.kind} {proof.record_id} version {proof.version} "
-                  f"(log entry {proof.index}) to {out}.")
+    console.print(
+        f"Wrote the proof of {proof.kind} {proof.record_id} version {proof.version} "
+        f"(log entry {proof.index}) to {out}."
+    )
     # The bundle holds a log.vkey too, but a forger would write their own: the key that
     # counts must reach the recipient another way.
-    console.print(f"Give the recipient this log key separately from the bundle (in person, "
-                  f"from your published page, or with a checkpoint from `bearwitness log "
-                  f"export-checkpoint`): {vkey}", soft_wrap=True)
-    console.print(f"They check the bundle with `python3 tools/verify_bundle.py {out} "
-                  f"--vkey '{vkey}'`; the key must never be taken from the bundle itself.",
-                  soft_wrap=True)
+    console.print(
+        f"Give the recipient this log key separately from the bundle (in person, "
+        f"from your published page, or with a checkpoint from `bearwitness log "
+        f"export-checkpoint`): {vkey}",
+        soft_wrap=True,
+    )
+    console.print(
+        f"They check the bundle with `python3 tools/verify_bundle.py {out} "
+        f"--vkey '{vkey}'`; the key must never be taken from the bundle itself.",
+        soft_wrap=True,
+    )
     sys.stdout.flush()
 
 

@@ -26,30 +26,38 @@ from bearwitness.services import audit, exporting, reading, storing
 from bearwitness.services.archive import Archive
 from bearwitness.services.inbox import Entry
 
-KIND_ARGUMENT = typer.Argument(..., help="Kind of record: source, document, evidence, event, "
-                               "act, person, person_record, claim, intervention.")
+KIND_ARGUMENT = typer.Argument(
+    ...,
+    help="Kind of record: source, document, evidence, event, "
+    "act, person, person_record, claim, intervention.",
+)
 
 
-def _store(archive: Archive, rows: list[ImportRow], source: str,
-           operation: str = "create") -> None:
+def _store(archive: Archive, rows: list[ImportRow], source: str, operation: str = "create") -> None:
     """Write now when unlocked; seal into the inbox when locked (one use case for both)."""
-    result = storing.store(archive, [Entry(row.row, row.data, row.file) for row in rows],
-                           source, operation)
+    result = storing.store(
+        archive, [Entry(row.row, row.data, row.file) for row in rows], source, operation
+    )
     if result.batch is not None:
-        console.print(f"Taken in {result.count} record(s), sealed to the archive's public key "
-                      f"(inbox batch {result.batch[:24]}…). They are added at the next unlock; "
-                      "references to records still waiting in the inbox are checked then.")
+        console.print(
+            f"Taken in {result.count} record(s), sealed to the archive's public key "
+            f"(inbox batch {result.batch[:24]}…). They are added at the next unlock; "
+            "references to records still waiting in the inbox are checked then."
+        )
         return
-    console.print(f"Added {result.count} record(s): "
-                  + ", ".join(inert(", ".join(ids)) for ids in result.ids.values()))
+    console.print(
+        f"Added {result.count} record(s): "
+        + ", ".join(inert(", ".join(ids)) for ids in result.ids.values())
+    )
 
 
 def add(
     kind: str = KIND_ARGUMENT,
     folder: Path = ARCHIVE_ARGUMENT,
     set_: list[str] = typer.Option([], "--set", help="A field: NAME=VALUE (repeatable)."),
-    file: Path | None = typer.Option(None, help="For a document: its text (UTF-8). "
-                                     "For evidence: the file itself."),
+    file: Path | None = typer.Option(
+        None, help="For a document: its text (UTF-8). For evidence: the file itself."
+    ),
     attach: list[Path] = typer.Option([], help="Evidence files to attach to a new document."),
     source: str | None = typer.Option(None, help="Source id, e.g. S-0012 (documents)."),
     fictional: bool = typer.Option(False, help="Mark the record FICTIONAL (demos, training)."),
@@ -74,8 +82,9 @@ def add(
             try:
                 data.setdefault("text", file.read_text(encoding="utf-8"))
             except UnicodeDecodeError:
-                raise InputError(f"{file} is not UTF-8 text",
-                                 hint="Attach it as evidence with --attach instead.") from None
+                raise InputError(
+                    f"{file} is not UTF-8 text", hint="Attach it as evidence with --attach instead."
+                ) from None
             data.setdefault("title", file.stem)
         elif kind == "evidence":
             evidence_file = file
@@ -95,26 +104,45 @@ def add(
     with open_archive(folder) as archive:
         if attach:  # the files name their document: random while locked, so batches never clash
             data.setdefault("id", storing.id_factory(archive)("document"))
-            rows += [ImportRow(number, {"type": "evidence", "document_id": data["id"],
-                                        "fictional": fictional, **_describe_file(path)}, path)
-                     for number, path in enumerate(attach, start=2)]
+            rows += [
+                ImportRow(
+                    number,
+                    {
+                        "type": "evidence",
+                        "document_id": data["id"],
+                        "fictional": fictional,
+                        **_describe_file(path),
+                    },
+                    path,
+                )
+                for number, path in enumerate(attach, start=2)
+            ]
         _store(archive, rows, "the command line")
 
 
 def _describe_file(path: Path) -> dict[str, Any]:
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return {"filename": path.name, "media_type": media_type, "size": path.stat().st_size,
-            "sha256": sha256_file(path)}
+    return {
+        "filename": path.name,
+        "media_type": media_type,
+        "size": path.stat().st_size,
+        "sha256": sha256_file(path),
+    }
 
 
 def import_file(
     folder: Path = ARCHIVE_ARGUMENT,
     file: Path = typer.Argument(..., help="A .csv or .jsonl file."),
-    type_: str | None = typer.Option(None, "--type", help="Record type of every row, when the "
-                                     "file has no `type` column."),
-    files: Path | None = typer.Option(None, "--files", help="The folder that evidence rows' "
-                                      "`file` paths are relative to, and must stay inside "
-                                      "(default: the import file's folder)."),
+    type_: str | None = typer.Option(
+        None, "--type", help="Record type of every row, when the file has no `type` column."
+    ),
+    files: Path | None = typer.Option(
+        None,
+        "--files",
+        help="The folder that evidence rows' "
+        "`file` paths are relative to, and must stay inside "
+        "(default: the import file's folder).",
+    ),
 ) -> None:
     """Import a CSV or JSON Lines file, all or nothing: a bad row rejects the whole file."""
     rows = read_import(file, default_type=kind_from_word(type_) if type_ else None, files=files)
@@ -126,8 +154,10 @@ def list_command(
     kind: str = KIND_ARGUMENT,
     folder: Path = ARCHIVE_ARGUMENT,
     act: str | None = typer.Option(None, help="Only events, acts or people with this act type."),
-    since: str | None = typer.Option(None, help="Only what may have happened on or after this "
-                                     "date (YYYY, YYYY-MM or YYYY-MM-DD)."),
+    since: str | None = typer.Option(
+        None,
+        help="Only what may have happened on or after this date (YYYY, YYYY-MM or YYYY-MM-DD).",
+    ),
     until: str | None = typer.Option(None, help="Only what may have happened on or before."),
     where: list[str] = typer.Option([], help="A clear field's value: NAME=VALUE."),
     limit: int = typer.Option(200, help="Show at most this many."),
@@ -140,8 +170,15 @@ def list_command(
     since_day = PartialDate.parse(since).earliest.isoformat() if since else None
     until_day = PartialDate.parse(until).latest.isoformat() if until else None
     with open_archive(folder) as archive:
-        views = reading.list_records(archive, kind, act_type=act, since=since_day,
-                                     until=until_day, equals=equals or None, limit=limit)
+        views = reading.list_records(
+            archive,
+            kind,
+            act_type=act,
+            since=since_day,
+            until=until_day,
+            equals=equals or None,
+            limit=limit,
+        )
     if not views:
         console.print(f"No {plural(kind)} match.")
         return
@@ -170,16 +207,25 @@ def show(
     """Show one record: its clear fields, and its sealed fields only with --reveal."""
     kind = kind_from_word(kind)
     if reading.kind_of(record_id) != kind:
-        raise InputError(f"{record_id} is not a {kind}",
-                         hint=f"It is a {reading.kind_of(record_id)}.")
+        raise InputError(
+            f"{record_id} is not a {kind}", hint=f"It is a {reading.kind_of(record_id)}."
+        )
     with open_archive(folder) as archive:
         view = reading.get(archive, record_id, reveal=reveal)
         sealed = record_type(kind).sealed_fields()
         if reveal:  # the same audit trail as the workbench's Reveal
-            audit.record(archive.engine, at=archive.now(), actor=archive.actor, action="reveal",
-                         target=record_id)
-    table = Table(show_header=False, title=f"{kind.replace('_', ' ')} {inert(record_id)}"
-                  + (" [bold red]FICTIONAL[/]" if view.fields.get("fictional") else ""))
+            audit.record(
+                archive.engine,
+                at=archive.now(),
+                actor=archive.actor,
+                action="reveal",
+                target=record_id,
+            )
+    table = Table(
+        show_header=False,
+        title=f"{kind.replace('_', ' ')} {inert(record_id)}"
+        + (" [bold red]FICTIONAL[/]" if view.fields.get("fictional") else ""),
+    )
     table.add_row("version", str(view.version) + (" (deleted)" if view.deleted else ""))
     for name, value in view.fields.items():
         if name not in ("id", "fictional"):
@@ -206,8 +252,9 @@ def search(
     table.add_column("kind")
     table.add_column("text")
     for hit in hits:
-        text = " ".join(" ".join(str(getattr(hit.record, n)).split())
-                        for n in hit.record.sealed_fields()).strip()
+        text = " ".join(
+            " ".join(str(getattr(hit.record, n)).split()) for n in hit.record.sealed_fields()
+        ).strip()
         table.add_row(inert(hit.id), hit.kind.replace("_", " "), inert(text[:80]))
     console.print(table)
 
@@ -225,9 +272,11 @@ def export(
         with Progress(console=errors, transient=True) as progress:
             task = progress.add_task("Exporting", total=None)
             summary = exporting.export(archive, out, lambda n: progress.advance(task, n))
-    console.print(f"Exported {summary.records} records, {summary.versions} versions and "
-                  f"{summary.files} evidence files to {out}. These are plaintext: keep them "
-                  "encrypted and delete them when done.")
+    console.print(
+        f"Exported {summary.records} records, {summary.versions} versions and "
+        f"{summary.files} evidence files to {out}. These are plaintext: keep them "
+        "encrypted and delete them when done."
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -52,5 +52,6 @@ def kind_from_word(word: str) -> str:
     for candidate in (key, key.removesuffix("s")):
         if candidate in RECORD_TYPES:
             return candidate
-    raise InputError(f"{word!r} is not a kind of record",
-                     hint=f"Use one of: {', '.join(RECORD_TYPES)}.")
+    raise InputError(
+        f"{word!r} is not a kind of record", hint=f"Use one of: {', '.join(RECORD_TYPES)}."
+    )

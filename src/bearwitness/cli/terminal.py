@@ -25,8 +25,11 @@ def _table(*, newlines: bool, json: bool) -> dict[int, str]:
     return table
 
 
-_TABLES = {(newlines, json): _table(newlines=newlines, json=json)
-           for newlines in (False, True) for json in (False, True)}
+_TABLES = {
+    (newlines, json): _table(newlines=newlines, json=json)
+    for newlines in (False, True)
+    for json in (False, True)
+}
 
 
 def safe_text(value: object, *, newlines: bool = False, json: bool = False) -> str:

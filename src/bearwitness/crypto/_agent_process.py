@@ -24,8 +24,14 @@ _REQUEST_LIMIT = 4096
 
 
 class Agent:
-    def __init__(self, listener: socket.socket, path: Path, secrets: ArchiveSecrets,
-                 idle_timeout_s: float, protection: Protection) -> None:
+    def __init__(
+        self,
+        listener: socket.socket,
+        path: Path,
+        secrets: ArchiveSecrets,
+        idle_timeout_s: float,
+        protection: Protection,
+    ) -> None:
         self.listener = listener
         self.path = path
         self.inode = path.stat().st_ino
@@ -64,9 +70,12 @@ class Agent:
             self.deadline = time.monotonic() + self.idle_timeout_s
             reply = self.secrets.to_payload()
         elif op == "status":
-            reply = {"pid": os.getpid(), "memory_locked": self.protection.memory_locked,
-                     "protection": self.protection.describe(),
-                     "seconds_until_lock": max(0.0, self.deadline - time.monotonic())}
+            reply = {
+                "pid": os.getpid(),
+                "memory_locked": self.protection.memory_locked,
+                "protection": self.protection.describe(),
+                "seconds_until_lock": max(0.0, self.deadline - time.monotonic()),
+            }
         elif op == "lock":
             self.remove_socket()  # before replying: after `lock` returns, no agent is found
             reply = {"locked": True}

@@ -52,16 +52,23 @@ def start_agent(archive_dir: Path, secrets: ArchiveSecrets, *, idle_timeout_s: f
     replaces the session.
     """
     if not idle_timeout_s > 0:
-        raise InputError("The idle timeout must be positive.",
-                         hint="Give the number of seconds before the archive locks itself.")
+        raise InputError(
+            "The idle timeout must be positive.",
+            hint="Give the number of seconds before the archive locks itself.",
+        )
     lock(archive_dir)
     path = socket_path(archive_dir)
     package_root = str(Path(__file__).resolve().parents[2])
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bearwitness.crypto._agent_process",
-         str(path), repr(idle_timeout_s)],
+        [
+            sys.executable,
+            "-m",
+            "bearwitness.crypto._agent_process",
+            str(path),
+            repr(idle_timeout_s),
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -111,8 +118,11 @@ def agent_status(archive_dir: Path) -> dict[str, Any] | None:
     reply = _request(archive_dir, "status")
     if reply is None:
         return None
-    return {k: reply[k] for k in ("pid", "seconds_until_lock", "memory_locked", "protection")
-            if k in reply}
+    return {
+        k: reply[k]
+        for k in ("pid", "seconds_until_lock", "memory_locked", "protection")
+        if k in reply
+    }
 
 
 def peer_uid(conn: socket.socket) -> int:
@@ -154,8 +164,10 @@ def _request(archive_dir: Path, op: str) -> dict[str, Any] | None:
     except json.JSONDecodeError:
         reply = None
     if not isinstance(reply, dict):
-        raise ArchiveError("The unlocked session's agent sent a malformed reply.",
-                           hint="Lock the archive and unlock it again.")
+        raise ArchiveError(
+            "The unlocked session's agent sent a malformed reply.",
+            hint="Lock the archive and unlock it again.",
+        )
     return reply
 
 
@@ -165,8 +177,10 @@ _MAX_DIR_CHARS = 70
 
 def _private_dir() -> Path:
     runtime = os.environ.get("XDG_RUNTIME_DIR")
-    base = Path(runtime) / "bearwitness" if runtime else (
-        Path(tempfile.gettempdir()) / f"bearwitness-{os.getuid()}"
+    base = (
+        Path(runtime) / "bearwitness"
+        if runtime
+        else (Path(tempfile.gettempdir()) / f"bearwitness-{os.getuid()}")
     )
     if len(str(base)) > _MAX_DIR_CHARS:
         runtime = None
@@ -175,8 +189,10 @@ def _private_dir() -> Path:
         base.mkdir(mode=0o700, parents=bool(runtime), exist_ok=True)
         info = base.lstat()
     except OSError as exc:
-        raise ArchiveError(f"Cannot create the private directory {base}: {exc.strerror}.",
-                           hint="Set XDG_RUNTIME_DIR to a directory only you can use.") from None
+        raise ArchiveError(
+            f"Cannot create the private directory {base}: {exc.strerror}.",
+            hint="Set XDG_RUNTIME_DIR to a directory only you can use.",
+        ) from None
     if base.is_symlink() or info.st_uid != os.getuid() or info.st_mode & 0o077:
         raise ArchiveError(
             f"{base} is not a private directory of yours (owner or permissions).",

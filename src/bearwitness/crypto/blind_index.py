@@ -93,10 +93,15 @@ def candidates(filters: Sequence[bytes], keys: Sequence[bytes], query: str) -> l
         # One word at a time, over the records still in: the first word leaves few, and
         # hashing under each record's key is what a search spends its time on.
         data = word.encode()
-        digests = b"".join([hashlib.blake2b(data, key=keys[i], digest_size=2 * HASHES).digest()
-                            for i in alive.tolist()])
-        positions = (np.frombuffer(digests, dtype="<u2").reshape(len(alive), HASHES)
-                     % BITS).astype(np.intp)
+        digests = b"".join(
+            [
+                hashlib.blake2b(data, key=keys[i], digest_size=2 * HASHES).digest()
+                for i in alive.tolist()
+            ]
+        )
+        positions = (np.frombuffer(digests, dtype="<u2").reshape(len(alive), HASHES) % BITS).astype(
+            np.intp
+        )
         bits = matrix[alive[:, None], positions >> 3] >> (positions & 7)
         alive = alive[(bits & 1).all(axis=1)]
         if not len(alive):

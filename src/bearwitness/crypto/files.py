@@ -77,16 +77,18 @@ def encrypt_file(src: Path, dst: Path, recipient: str, *, exclusive: bool = Fals
     try:
         source = src.open("rb")
     except OSError as exc:
-        raise InputError(f"Cannot read {src.name}: {exc.strerror}.",
-                         hint="Check the path and its permissions.") from None
+        raise InputError(
+            f"Cannot read {src.name}: {exc.strerror}.", hint="Check the path and its permissions."
+        ) from None
     with source, _atomic_output(dst, exclusive=exclusive) as out:
         reader = _HashingReader(source)
         pyrage.encrypt_io(reader, out, [parsed])
     return reader.sha256.hexdigest()
 
 
-def decrypt_file(src: Path, dst: Path, identity: str | Sequence[str], *, expected_sha256: str,
-                 what: str) -> None:
+def decrypt_file(
+    src: Path, dst: Path, identity: str | Sequence[str], *, expected_sha256: str, what: str
+) -> None:
     """Decrypt an age file to ``dst`` (plaintext on disk: an explicit export only).
 
     ``dst`` appears only if the file authenticates and its SHA-256 matches
@@ -115,8 +117,9 @@ def decrypt_bytes(
     return b"".join(writer.chunks)
 
 
-def check_file(src: Path, identity: str | Sequence[str], *, expected_sha256: str | None,
-               what: str) -> None:
+def check_file(
+    src: Path, identity: str | Sequence[str], *, expected_sha256: str | None, what: str
+) -> None:
     """Decrypt an age file without keeping any plaintext, checking that it authenticates
     and, if given, that its SHA-256 matches (for verification; any size)."""
     parsed = parse_identities(identity)
@@ -135,16 +138,16 @@ def export_identity(secrets: ArchiveSecrets, path: Path, *, now: datetime | None
     team on a machine you trust. Refuses to overwrite an existing file.
     """
     created = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    text = (
-        f"# created: {created}\n"
-        f"# public key: {secrets.recipient}\n"
-        + "".join(f"{identity}\n" for identity in secrets.identities)
+    text = f"# created: {created}\n# public key: {secrets.recipient}\n" + "".join(
+        f"{identity}\n" for identity in secrets.identities
     )
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise InputError(f"{path} already exists; not overwriting it.",
-                         hint="Choose a new file name, or remove the old file yourself.") from None
+        raise InputError(
+            f"{path} already exists; not overwriting it.",
+            hint="Choose a new file name, or remove the old file yourself.",
+        ) from None
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(text)
         handle.flush()
@@ -157,8 +160,11 @@ def _decrypt(source: IO[bytes], writer: _HashingWriter, identity: list[Any], wha
     except (pyrage.DecryptError, OSError) as exc:
         # pyrage reports a failed chunk (tampering, truncation) as an OSError
         # without an errno; a real I/O error has one and stays what it is.
-        if isinstance(exc, OSError) and not isinstance(exc, pyrage.DecryptError) \
-                and exc.errno is not None:
+        if (
+            isinstance(exc, OSError)
+            and not isinstance(exc, pyrage.DecryptError)
+            and exc.errno is not None
+        ):
             raise
         raise TamperedError(
             f"{what} failed authentication: the encrypted file was altered, truncated, "

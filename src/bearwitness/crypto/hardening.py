@@ -46,9 +46,11 @@ class Protection:
 
     def describe(self) -> str:
         """One line for `status` and the workbench, e.g. ``memory locked: no (why)``."""
-        return (f"core dumps {'off' if self.core_dumps_off else 'ON'}, "
-                f"{'not dumpable' if self.not_dumpable else 'DUMPABLE'}, "
-                f"memory locked: {'yes' if self.memory_locked else 'no'} ({self.memory_detail})")
+        return (
+            f"core dumps {'off' if self.core_dumps_off else 'ON'}, "
+            f"{'not dumpable' if self.not_dumpable else 'DUMPABLE'}, "
+            f"memory locked: {'yes' if self.memory_locked else 'no'} ({self.memory_detail})"
+        )
 
 
 _current: Protection | None = None
@@ -93,12 +95,15 @@ def _lock_memory(libc: ctypes.CDLL | None) -> tuple[bool, str]:
     else:
         error = _mlockall(libc, _MCL_CURRENT)
         if error == 0:
-            return True, (f"the memory in use now; RLIMIT_MEMLOCK ({_mib(soft)}) is too low "
-                          f"to lock what is allocated later: {_FIX}")
+            return True, (
+                f"the memory in use now; RLIMIT_MEMLOCK ({_mib(soft)}) is too low "
+                f"to lock what is allocated later: {_FIX}"
+            )
     limit = "unlimited" if soft == resource.RLIM_INFINITY else _mib(soft)
     if error in (errno.ENOMEM, errno.EAGAIN):
-        return False, (f"this process maps {_mib(_vm_size())} but RLIMIT_MEMLOCK allows "
-                       f"{limit}: {_FIX}")
+        return False, (
+            f"this process maps {_mib(_vm_size())} but RLIMIT_MEMLOCK allows {limit}: {_FIX}"
+        )
     if error == errno.EPERM:
         return False, f"not permitted (RLIMIT_MEMLOCK {limit}): {_FIX}"
     return False, f"mlockall failed: {os.strerror(error)}"

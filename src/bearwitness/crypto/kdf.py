@@ -54,19 +54,25 @@ class KdfParams:
         return cls(time_cost=1, memory_kib=8, parallelism=1)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"alg": "argon2id", "t": self.time_cost, "m_kib": self.memory_kib,
-                "p": self.parallelism}
+        return {
+            "alg": "argon2id",
+            "t": self.time_cost,
+            "m_kib": self.memory_kib,
+            "p": self.parallelism,
+        }
 
     @classmethod
     def from_dict(cls, data: Any) -> KdfParams:
         if not isinstance(data, dict) or set(data) != {"alg", "t", "m_kib", "p"}:
-            raise ArchiveError("keyring.json: the passphrase slot's kdf entry is malformed.",
-                               hint="Restore keyring.json from a backup.")
-        if data["alg"] != "argon2id" or not all(
-            type(data[k]) is int for k in ("t", "m_kib", "p")
-        ):
-            raise ArchiveError("keyring.json: the passphrase slot's kdf entry is malformed.",
-                               hint="Restore keyring.json from a backup.")
+            raise ArchiveError(
+                "keyring.json: the passphrase slot's kdf entry is malformed.",
+                hint="Restore keyring.json from a backup.",
+            )
+        if data["alg"] != "argon2id" or not all(type(data[k]) is int for k in ("t", "m_kib", "p")):
+            raise ArchiveError(
+                "keyring.json: the passphrase slot's kdf entry is malformed.",
+                hint="Restore keyring.json from a backup.",
+            )
         return cls(time_cost=data["t"], memory_kib=data["m_kib"], parallelism=data["p"])
 
 

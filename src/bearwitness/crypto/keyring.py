@@ -111,8 +111,7 @@ class Keyring:
         self._check_passphrase(passphrase)
         params = kdf_params or KdfParams()
         salt = os.urandom(SALT_BYTES)
-        empty = PassphraseSlot(slot_id=new_slot_id(), kdf=params, salt=salt, nonce=b"",
-                               wrapped=b"")
+        empty = PassphraseSlot(slot_id=new_slot_id(), kdf=params, salt=salt, nonce=b"", wrapped=b"")
         slot = wrap(empty, self.recipient, stretch(passphrase, salt, params), secrets.identity)
         return self._with_slot(slot)
 
@@ -121,11 +120,11 @@ class Keyring:
         self._check_secrets(secrets)
         self._check_split(n, k)
         slot_key = os.urandom(KEY_BYTES)
-        empty = CustodianSlot(slot_id=new_slot_id(), threshold=k, total=n, nonce=b"",
-                              wrapped=b"")
+        empty = CustodianSlot(slot_id=new_slot_id(), threshold=k, total=n, nonce=b"", wrapped=b"")
         slot = wrap(empty, self.recipient, slot_key, secrets.identity)
-        shares = [encode_share(i, k, n, slot.slot_id, value)
-                  for i, value in split_key(slot_key, n, k)]
+        shares = [
+            encode_share(i, k, n, slot.slot_id, value) for i, value in split_key(slot_key, n, k)
+        ]
         return self._with_slot(slot), shares
 
     def rotate(
@@ -163,7 +162,8 @@ class Keyring:
             slots=(),
             generation=new.generation,
             sealed_older=FieldSealer(new.data_key, generation=new.generation).seal(
-                older, _older_context(new.generation, new.recipient)),
+                older, _older_context(new.generation, new.recipient)
+            ),
         )
         keyring, shares = bare, list[str]()
         if passphrase is not None:
@@ -242,18 +242,21 @@ class Keyring:
     # -- the file --------------------------------------------------------------
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "format": KEYRING_FORMAT,
-                "version": KEYRING_VERSION,
-                "generation": self.generation,
-                "recipient": self.recipient,
-                "data_key": base64.b64encode(self.sealed_data_key).decode("ascii"),
-                "older": base64.b64encode(self.sealed_older).decode("ascii"),
-                "slots": [s.to_dict() for s in self.slots],
-            },
-            indent=2,
-        ) + "\n"
+        return (
+            json.dumps(
+                {
+                    "format": KEYRING_FORMAT,
+                    "version": KEYRING_VERSION,
+                    "generation": self.generation,
+                    "recipient": self.recipient,
+                    "data_key": base64.b64encode(self.sealed_data_key).decode("ascii"),
+                    "older": base64.b64encode(self.sealed_older).decode("ascii"),
+                    "slots": [s.to_dict() for s in self.slots],
+                },
+                indent=2,
+            )
+            + "\n"
+        )
 
     @classmethod
     def from_json(cls, text: str) -> Keyring:
@@ -274,58 +277,78 @@ class Keyring:
         if version >= 2:
             expected |= {"generation", "older"}
         if set(data) != expected:
-            raise ArchiveError("keyring.json has unexpected or missing keys.",
-                               hint=_MALFORMED_HINT)
+            raise ArchiveError("keyring.json has unexpected or missing keys.", hint=_MALFORMED_HINT)
         recipient, sealed, raw_slots = data["recipient"], data["data_key"], data["slots"]
         generation, older = data.get("generation", 1), data.get("older", "")
         if not isinstance(recipient, str) or not isinstance(sealed, str):
-            raise ArchiveError("keyring.json is malformed: recipient or data_key.",
-                               hint=_MALFORMED_HINT)
-        if type(generation) is not int or not 1 <= generation <= MAX_GENERATION \
-                or not isinstance(older, str) or (generation > 1) != bool(older):
-            raise ArchiveError("keyring.json is malformed: generation or older.",
-                               hint=_MALFORMED_HINT)
+            raise ArchiveError(
+                "keyring.json is malformed: recipient or data_key.", hint=_MALFORMED_HINT
+            )
+        if (
+            type(generation) is not int
+            or not 1 <= generation <= MAX_GENERATION
+            or not isinstance(older, str)
+            or (generation > 1) != bool(older)
+        ):
+            raise ArchiveError(
+                "keyring.json is malformed: generation or older.", hint=_MALFORMED_HINT
+            )
         parse_recipient(recipient)
         try:
             sealed_bytes = base64.b64decode(sealed, validate=True)
             older_bytes = base64.b64decode(older, validate=True)
         except (binascii.Error, ValueError):
-            raise ArchiveError("keyring.json is malformed: data_key or older is not base64.",
-                               hint=_MALFORMED_HINT) from None
+            raise ArchiveError(
+                "keyring.json is malformed: data_key or older is not base64.", hint=_MALFORMED_HINT
+            ) from None
         if not isinstance(raw_slots, list) or not raw_slots:
             raise ArchiveError("keyring.json has no unlock slots.", hint=_MALFORMED_HINT)
         slots = tuple(slot_from_dict(s) for s in raw_slots)
         kinds = [s.kind for s in slots]
         if len(set(kinds)) != len(kinds):
-            raise ArchiveError("keyring.json has two slots of the same kind.",
-                               hint=_MALFORMED_HINT)
-        return cls(recipient=recipient, sealed_data_key=sealed_bytes, slots=slots,
-                   generation=generation, sealed_older=older_bytes)
+            raise ArchiveError("keyring.json has two slots of the same kind.", hint=_MALFORMED_HINT)
+        return cls(
+            recipient=recipient,
+            sealed_data_key=sealed_bytes,
+            slots=slots,
+            generation=generation,
+            sealed_older=older_bytes,
+        )
 
     # -- inside ----------------------------------------------------------------
 
     def _open(self, identity: str) -> ArchiveSecrets:
         parsed = parse_identity(identity)
         if str(parsed.to_public()) != self.recipient:
-            raise ArchiveError("The keyring's slot holds another archive's identity.",
-                               hint=_MALFORMED_HINT)
+            raise ArchiveError(
+                "The keyring's slot holds another archive's identity.", hint=_MALFORMED_HINT
+            )
         try:
             data_key = pyrage.decrypt(self.sealed_data_key, [parsed])
         except pyrage.DecryptError:
-            raise ArchiveError("The keyring's data key does not open with its own identity.",
-                               hint=_MALFORMED_HINT) from None
+            raise ArchiveError(
+                "The keyring's data key does not open with its own identity.", hint=_MALFORMED_HINT
+            ) from None
         older: list[Any] = []
         if self.generation > 1:
             opened = FieldSealer(data_key, generation=self.generation).open(
-                self.sealed_older, _older_context(self.generation, self.recipient),
-                what="keyring.json's older keys")
+                self.sealed_older,
+                _older_context(self.generation, self.recipient),
+                what="keyring.json's older keys",
+            )
             older = json.loads(opened)
-        secrets = ArchiveSecrets.from_payload({
-            "identity": identity, "data_key": base64.b64encode(data_key).decode("ascii"),
-            "generation": self.generation, "older": older})
+        secrets = ArchiveSecrets.from_payload(
+            {
+                "identity": identity,
+                "data_key": base64.b64encode(data_key).decode("ascii"),
+                "generation": self.generation,
+                "older": older,
+            }
+        )
         if sorted(secrets.data_keys) != list(range(1, self.generation + 1)):
-            raise ArchiveError("keyring.json lacks the keys of some older generation.",
-                               hint=_MALFORMED_HINT)
+            raise ArchiveError(
+                "keyring.json lacks the keys of some older generation.", hint=_MALFORMED_HINT
+            )
         return secrets
 
     @staticmethod
@@ -346,14 +369,18 @@ class Keyring:
 
     def _check_secrets(self, secrets: ArchiveSecrets) -> None:
         if secrets.recipient != self.recipient or secrets.generation != self.generation:
-            raise UnlockError("These keys belong to another archive, or to an older "
-                              "generation of this one's keys.",
-                              hint="Unlock this archive and try again.")
+            raise UnlockError(
+                "These keys belong to another archive, or to an older "
+                "generation of this one's keys.",
+                hint="Unlock this archive and try again.",
+            )
         if self.sealed_data_key and not hmac.compare_digest(
             self._open(secrets.identity).data_key, secrets.data_key
         ):
-            raise UnlockError("These keys do not match this archive's data key.",
-                              hint="Unlock this archive and try again.")
+            raise UnlockError(
+                "These keys do not match this archive's data key.",
+                hint="Unlock this archive and try again.",
+            )
 
     def _with_slot(self, slot: Slot) -> Keyring:
         others = tuple(s for s in self.slots if s.kind != slot.kind)
@@ -363,8 +390,9 @@ class Keyring:
         for slot in self.slots:
             if isinstance(slot, kind):
                 return slot
-        raise UnlockError(f"This archive cannot be unlocked with a {kind.kind}.",
-                          hint=self._kinds_hint())
+        raise UnlockError(
+            f"This archive cannot be unlocked with a {kind.kind}.", hint=self._kinds_hint()
+        )
 
     def _kinds_hint(self) -> str:
         return "It can be unlocked with: " + ", ".join(self.slot_kinds) + "."

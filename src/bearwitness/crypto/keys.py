@@ -69,9 +69,10 @@ class ArchiveSecrets:
         _check_keys(self.identity, self.data_key, self.generation)
         numbers = [self.generation, *(g.number for g in self.older)]
         if numbers != sorted(set(numbers), reverse=True):
-            raise ArchiveError("The archive's key generations are out of order.",
-                               hint="The keyring or the agent handed over damaged keys; "
-                               "unlock again.")
+            raise ArchiveError(
+                "The archive's key generations are out of order.",
+                hint="The keyring or the agent handed over damaged keys; unlock again.",
+            )
 
     @property
     def recipient(self) -> str:
@@ -120,32 +121,50 @@ class ArchiveSecrets:
     def rotated(self) -> ArchiveSecrets:
         """New keys for what is written from now on; these ones kept as the newest older."""
         if self.generation >= MAX_GENERATION:
-            raise ArchiveError(f"The archive's keys were rotated {self.generation - 1} times; "
-                               "that is the most a sealed value can record.",
-                               hint="Export the archive and start a new one.")
+            raise ArchiveError(
+                f"The archive's keys were rotated {self.generation - 1} times; "
+                "that is the most a sealed value can record.",
+                hint="Export the archive and start a new one.",
+            )
         fresh = create_secrets()
         current = KeyGeneration(self.generation, self.identity, self.data_key)
-        return ArchiveSecrets(fresh.identity, fresh.data_key, self.generation + 1,
-                              (current, *self.older))
+        return ArchiveSecrets(
+            fresh.identity, fresh.data_key, self.generation + 1, (current, *self.older)
+        )
 
     def to_payload(self) -> dict[str, Any]:
         """A JSON-ready form, for handing the secrets to the agent over a pipe or socket."""
-        return {"generation": self.generation, **_key_payload(self.identity, self.data_key),
-                "older": [{"generation": g.number, **_key_payload(g.identity, g.data_key)}
-                          for g in self.older]}
+        return {
+            "generation": self.generation,
+            **_key_payload(self.identity, self.data_key),
+            "older": [
+                {"generation": g.number, **_key_payload(g.identity, g.data_key)} for g in self.older
+            ],
+        }
 
     @classmethod
     def from_payload(cls, data: Any) -> ArchiveSecrets:
         """The inverse of :meth:`to_payload`; :class:`ArchiveError` if it is malformed."""
         try:
-            older = tuple(KeyGeneration(int(g["generation"]), g["identity"],
-                                        base64.b64decode(g["data_key"], validate=True))
-                          for g in data.get("older", []))
-            return cls(data["identity"], base64.b64decode(data["data_key"], validate=True),
-                       int(data.get("generation", 1)), older)
+            older = tuple(
+                KeyGeneration(
+                    int(g["generation"]),
+                    g["identity"],
+                    base64.b64decode(g["data_key"], validate=True),
+                )
+                for g in data.get("older", [])
+            )
+            return cls(
+                data["identity"],
+                base64.b64decode(data["data_key"], validate=True),
+                int(data.get("generation", 1)),
+                older,
+            )
         except (KeyError, TypeError, ValueError, AttributeError):
-            raise ArchiveError("The archive's keys were handed over malformed.",
-                               hint="Lock the archive and unlock it again.") from None
+            raise ArchiveError(
+                "The archive's keys were handed over malformed.",
+                hint="Lock the archive and unlock it again.",
+            ) from None
 
     def __repr__(self) -> str:
         # Never the secrets: this object ends up in tracebacks and debug logs.
@@ -165,8 +184,10 @@ def _check_keys(identity: str, data_key: bytes, generation: int) -> None:
             hint="The keyring or the agent handed over a damaged key; unlock again.",
         )
     if type(generation) is not int or not 1 <= generation <= MAX_GENERATION:
-        raise ArchiveError(f"The archive's key generation {str(generation)[:12]} is out of range.",
-                           hint="The keyring or the agent handed over damaged keys; unlock again.")
+        raise ArchiveError(
+            f"The archive's key generation {str(generation)[:12]} is out of range.",
+            hint="The keyring or the agent handed over damaged keys; unlock again.",
+        )
     _parse_identity(identity)
 
 
@@ -204,5 +225,4 @@ def parse_identity(identity: str) -> x25519.Identity:
 
 def parse_identities(identity: str | Sequence[str]) -> list[x25519.Identity]:
     """One identity, or several (each key generation's), parsed for pyrage."""
-    return [_parse_identity(one) for one in ([identity] if isinstance(identity, str)
-                                             else identity)]
+    return [_parse_identity(one) for one in ([identity] if isinstance(identity, str) else identity)]

@@ -25,22 +25,24 @@ GROUP_CHARS = 4
 def new_receipt_code() -> str:
     """A random code of 20 characters (about 98 bits) in groups: ``ABCD-EFGH-...``."""
     chars = [secrets.choice(_ALPHABET) for _ in range(CODE_GROUPS * GROUP_CHARS)]
-    return "-".join("".join(chars[i:i + GROUP_CHARS]) for i in range(0, len(chars), GROUP_CHARS))
+    return "-".join("".join(chars[i : i + GROUP_CHARS]) for i in range(0, len(chars), GROUP_CHARS))
 
 
 def normalise_code(code: str) -> str:
     """The code as issued, from what a person typed (case, spaces and dashes forgiven)."""
     plain = "".join(ch for ch in code.upper() if ch.isalnum())
     if len(plain) != CODE_GROUPS * GROUP_CHARS or any(ch not in _ALPHABET for ch in plain):
-        raise InputError("that is not a receipt code",
-                         hint="Type the code exactly as it was shown "
-                              "(like ABCD-EFGH-JKMN-PQRS-TVWX).")
-    return "-".join(plain[i:i + GROUP_CHARS] for i in range(0, len(plain), GROUP_CHARS))
+        raise InputError(
+            "that is not a receipt code",
+            hint="Type the code exactly as it was shown (like ABCD-EFGH-JKMN-PQRS-TVWX).",
+        )
+    return "-".join(plain[i : i + GROUP_CHARS] for i in range(0, len(plain), GROUP_CHARS))
 
 
 def _private_key(code: str) -> PrivateKey:
-    seed = hashlib.blake2b(normalise_code(code).encode(), digest_size=32,
-                           person=b"bw-reply-key").digest()
+    seed = hashlib.blake2b(
+        normalise_code(code).encode(), digest_size=32, person=b"bw-reply-key"
+    ).digest()
     return PrivateKey(seed)
 
 
@@ -51,8 +53,9 @@ def reply_public_key(code: str) -> str:
 
 def reply_box(public_key_hex: str) -> str:
     """Where replies sealed to ``public_key_hex`` are filed (a hash: links nothing)."""
-    return hashlib.blake2b(_public_key(public_key_hex).encode(), digest_size=32,
-                           person=b"bw-reply-box").hexdigest()
+    return hashlib.blake2b(
+        _public_key(public_key_hex).encode(), digest_size=32, person=b"bw-reply-box"
+    ).hexdigest()
 
 
 def seal_reply(text: str, public_key_hex: str) -> bytes:
@@ -63,8 +66,9 @@ def open_reply(sealed: bytes, code: str) -> str:
     try:
         return bytes(SealedBox(_private_key(code)).decrypt(sealed)).decode()
     except CryptoError:
-        raise TamperedError("a reply failed authentication",
-                            hint="It was altered; ask the team to send it again.") from None
+        raise TamperedError(
+            "a reply failed authentication", hint="It was altered; ask the team to send it again."
+        ) from None
 
 
 def _public_key(public_key_hex: str) -> PublicKey:
@@ -73,6 +77,7 @@ def _public_key(public_key_hex: str) -> PublicKey:
         if len(raw) != 32:
             raise ValueError
     except ValueError:
-        raise InputError("that is not a reply key",
-                         hint="Reply from the submission's page.") from None
+        raise InputError(
+            "that is not a reply key", hint="Reply from the submission's page."
+        ) from None
     return PublicKey(raw)

@@ -51,8 +51,9 @@ class FieldSealer:
 
     __slots__ = ("_generation", "_keys")
 
-    def __init__(self, data_key: bytes, *, generation: int = 1,
-                 older: Mapping[int, bytes] | None = None) -> None:
+    def __init__(
+        self, data_key: bytes, *, generation: int = 1, older: Mapping[int, bytes] | None = None
+    ) -> None:
         keys = {**(older or {}), generation: data_key}
         if not all(isinstance(k, bytes) and len(k) == DATA_KEY_BYTES for k in keys.values()):
             raise ValueError("FieldSealer needs the archive's 32-byte data keys")
@@ -78,7 +79,8 @@ class FieldSealer:
         header = bytes([SEAL_VERSION]) + self._generation.to_bytes(2, "big")
         nonce = os.urandom(NONCE_BYTES)
         body = crypto_aead_xchacha20poly1305_ietf_encrypt(
-            plaintext, header + context, nonce, self._keys[self._generation])
+            plaintext, header + context, nonce, self._keys[self._generation]
+        )
         return header + nonce + body
 
     def open(self, ciphertext: bytes, context: bytes, *, what: str) -> bytes:

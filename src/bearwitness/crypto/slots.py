@@ -44,12 +44,25 @@ class PassphraseSlot:
     wrapped: bytes
 
     def header(self, recipient: str) -> bytes:
-        return _canonical({"kind": self.kind, "id": self.slot_id.hex(), "recipient": recipient,
-                           "kdf": self.kdf.to_dict(), "salt": _b64(self.salt)})
+        return _canonical(
+            {
+                "kind": self.kind,
+                "id": self.slot_id.hex(),
+                "recipient": recipient,
+                "kdf": self.kdf.to_dict(),
+                "salt": _b64(self.salt),
+            }
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "id": self.slot_id.hex(), "kdf": self.kdf.to_dict(),
-                "salt": _b64(self.salt), "nonce": _b64(self.nonce), "wrapped": _b64(self.wrapped)}
+        return {
+            "kind": self.kind,
+            "id": self.slot_id.hex(),
+            "kdf": self.kdf.to_dict(),
+            "salt": _b64(self.salt),
+            "nonce": _b64(self.nonce),
+            "wrapped": _b64(self.wrapped),
+        }
 
 
 @dataclass(frozen=True)
@@ -62,12 +75,25 @@ class CustodianSlot:
     wrapped: bytes
 
     def header(self, recipient: str) -> bytes:
-        return _canonical({"kind": self.kind, "id": self.slot_id.hex(), "recipient": recipient,
-                           "k": self.threshold, "n": self.total})
+        return _canonical(
+            {
+                "kind": self.kind,
+                "id": self.slot_id.hex(),
+                "recipient": recipient,
+                "k": self.threshold,
+                "n": self.total,
+            }
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "id": self.slot_id.hex(), "k": self.threshold,
-                "n": self.total, "nonce": _b64(self.nonce), "wrapped": _b64(self.wrapped)}
+        return {
+            "kind": self.kind,
+            "id": self.slot_id.hex(),
+            "k": self.threshold,
+            "n": self.total,
+            "nonce": _b64(self.nonce),
+            "wrapped": _b64(self.wrapped),
+        }
 
 
 Slot = PassphraseSlot | CustodianSlot

@@ -30,11 +30,37 @@ class Qualifier(StrEnum):
 
 
 _PREFIXES: list[tuple[Qualifier, tuple[str, ...]]] = [
-    (Qualifier.APPROXIMATELY, ("~", "about", "around", "approximately", "approx.", "approx",
-                               "some", "roughly", "около", "примерно", "приблизительно",
-                               "порядка")),
-    (Qualifier.AT_LEAST, (">=", "≥", "at least", "no fewer than", "not less than",
-                          "не менее", "не меньше", "по меньшей мере", "как минимум")),
+    (
+        Qualifier.APPROXIMATELY,
+        (
+            "~",
+            "about",
+            "around",
+            "approximately",
+            "approx.",
+            "approx",
+            "some",
+            "roughly",
+            "около",
+            "примерно",
+            "приблизительно",
+            "порядка",
+        ),
+    ),
+    (
+        Qualifier.AT_LEAST,
+        (
+            ">=",
+            "≥",
+            "at least",
+            "no fewer than",
+            "not less than",
+            "не менее",
+            "не меньше",
+            "по меньшей мере",
+            "как минимум",
+        ),
+    ),
     (Qualifier.AT_MOST, ("<=", "≤", "at most", "no more than", "up to", "не более", "до")),
 ]
 # Strict comparisons become inclusive bounds: "more than 200" is at least 201.
@@ -55,8 +81,9 @@ def whole_number(text: str) -> int | None:
     if not _DIGITS.fullmatch(text):
         return None
     if len(text) > len(str(MAX_WHOLE)) or int(text) > MAX_WHOLE:
-        raise InputError(f"{quoted(text, 20)} is too large",
-                         hint=f"Numbers go up to {MAX_WHOLE:,}.")
+        raise InputError(
+            f"{quoted(text, 20)} is too large", hint=f"Numbers go up to {MAX_WHOLE:,}."
+        )
     return int(text)
 
 
@@ -69,8 +96,10 @@ class QualifiedCount:
     def __post_init__(self) -> None:
         for number in (self.value, self.upper):
             if number is not None and not 0 <= number <= MAX_WHOLE:
-                raise InputError(f"a count of {quoted(number)} is out of range",
-                                 hint=f"Counts run from 0 to {MAX_WHOLE:,}.")
+                raise InputError(
+                    f"a count of {quoted(number)} is out of range",
+                    hint=f"Counts run from 0 to {MAX_WHOLE:,}.",
+                )
         if (self.qualifier is Qualifier.RANGE) != (self.upper is not None):
             raise InputError("only a range has an upper bound", hint="Write a range as 10-20.")
         if self.upper is not None and self.upper < self.value:
@@ -90,15 +119,15 @@ class QualifiedCount:
         raw = " ".join(text.strip().lower().split())
         for qualifier, words in _PREFIXES:
             for word in words:
-                if raw.startswith(word) and (number := whole_number(raw[len(word):])) is not None:
+                if raw.startswith(word) and (number := whole_number(raw[len(word) :])) is not None:
                     return cls(qualifier, number)
         for qualifier, step, words in _STRICT:
             for word in words:
-                if raw.startswith(word) and (number := whole_number(raw[len(word):])) is not None:
+                if raw.startswith(word) and (number := whole_number(raw[len(word) :])) is not None:
                     return cls(qualifier, max(0, number + step))
         for qualifier, words in _SUFFIXES:
             for word in words:
-                if raw.endswith(word) and (number := whole_number(raw[:-len(word)])) is not None:
+                if raw.endswith(word) and (number := whole_number(raw[: -len(word)])) is not None:
                     return cls(qualifier, number)
         if (number := whole_number(raw)) is not None:
             return cls(Qualifier.EXACT, number)
@@ -124,11 +153,19 @@ class QualifiedCount:
     def describe(self, language: str = "en") -> str:
         """Words for a reader: "around 40", "не менее 2"."""
         words = {
-            "en": {Qualifier.EXACT: "{v}", Qualifier.APPROXIMATELY: "around {v}",
-                   Qualifier.AT_LEAST: "at least {v}", Qualifier.AT_MOST: "at most {v}",
-                   Qualifier.RANGE: "{v} to {u}"},
-            "ru": {Qualifier.EXACT: "{v}", Qualifier.APPROXIMATELY: "около {v}",
-                   Qualifier.AT_LEAST: "не менее {v}", Qualifier.AT_MOST: "не более {v}",
-                   Qualifier.RANGE: "от {v} до {u}"},
+            "en": {
+                Qualifier.EXACT: "{v}",
+                Qualifier.APPROXIMATELY: "around {v}",
+                Qualifier.AT_LEAST: "at least {v}",
+                Qualifier.AT_MOST: "at most {v}",
+                Qualifier.RANGE: "{v} to {u}",
+            },
+            "ru": {
+                Qualifier.EXACT: "{v}",
+                Qualifier.APPROXIMATELY: "около {v}",
+                Qualifier.AT_LEAST: "не менее {v}",
+                Qualifier.AT_MOST: "не более {v}",
+                Qualifier.RANGE: "от {v} до {u}",
+            },
         }[language]
         return words[self.qualifier].format(v=self.value, u=self.upper)

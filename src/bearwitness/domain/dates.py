@@ -123,8 +123,9 @@ class PartialDateRange:
     def parse(cls, text: str) -> PartialDateRange:
         start, sep, end = text.strip().partition("..")
         if sep and not end.strip():
-            raise InputError(f"{quoted(text)} is an open range",
-                             hint="Write START..END with both dates.")
+            raise InputError(
+                f"{quoted(text)} is an open range", hint="Write START..END with both dates."
+            )
         return cls(PartialDate.parse(start), PartialDate.parse(end) if sep else None)
 
     def __str__(self) -> str:

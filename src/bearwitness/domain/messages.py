@@ -25,7 +25,8 @@ def quoted(value: object, limit: int = 40) -> str:
 def listed(names: Iterable[str], noun: str, limit: int = 5) -> str:
     """``3 unknown columns: a, b, c`` or ``100000 unknown columns: a, b, …, e, … (99,995 more)``."""
     names = list(names)
-    shown = ", ".join(name if name.isprintable() and len(name) <= 40 else quoted(name)
-                      for name in names[:limit])
+    shown = ", ".join(
+        name if name.isprintable() and len(name) <= 40 else quoted(name) for name in names[:limit]
+    )
     more = f", … ({len(names) - limit:,} more)" if len(names) > limit else ""
     return f"{len(names)} {noun}{'' if len(names) == 1 else 's'}: {shown}{more}"

@@ -38,15 +38,18 @@ _ID_NUMBER = re.compile(r"[0-9]{1,16}")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-def clear(default: Any = None, *, vocabulary: v.Vocabulary | None = None,
-          refers: str | None = None) -> Any:
+def clear(
+    default: Any = None, *, vocabulary: v.Vocabulary | None = None, refers: str | None = None
+) -> Any:
     """A field stored in the clear (coded, queryable, not identifying).
 
     ``refers``: the kind of record whose id(s) the field holds.
     """
     factory_default = dataclasses.MISSING if default is ... else default
-    return field(default=factory_default, metadata={"sealed": False, "vocabulary": vocabulary,
-                                                    "refers": refers})
+    return field(
+        default=factory_default,
+        metadata={"sealed": False, "vocabulary": vocabulary, "refers": refers},
+    )
 
 
 def sealed(default: Any = "") -> Any:
@@ -57,8 +60,12 @@ def sealed(default: Any = "") -> Any:
 def id_problem(record_id: object, kind: str) -> str | None:
     """Why ``record_id`` is not a well-formed id of ``kind``, or None when it is."""
     prefix = RECORD_TYPES[kind].PREFIX
-    if (not isinstance(record_id, str) or len(record_id) > MAX_ID_LENGTH
-            or not _ID.fullmatch(record_id) or not record_id.startswith(f"{prefix}-")):
+    if (
+        not isinstance(record_id, str)
+        or len(record_id) > MAX_ID_LENGTH
+        or not _ID.fullmatch(record_id)
+        or not record_id.startswith(f"{prefix}-")
+    ):
         return f"{quoted(record_id)} is not a {kind.replace('_', ' ')} id"
     return None
 
@@ -102,8 +109,7 @@ class Record:
                 for item in value if isinstance(value, tuple) else (value,):
                     rule.check(item)
             except InputError as error:
-                raise InputError(f"field {rule.name!r}: {error.message}",
-                                 hint=error.hint) from None
+                raise InputError(f"field {rule.name!r}: {error.message}", hint=error.hint) from None
 
     def references(self) -> list[tuple[str, str, str]]:
         """(field, kind, id) of every record this one refers to."""
@@ -111,8 +117,10 @@ class Record:
         for f in dataclasses.fields(self):
             target, value = f.metadata.get("refers"), getattr(self, f.name)
             if target and value:
-                found += [(f.name, target, linked) for linked in
-                          (value if isinstance(value, tuple) else (value,))]
+                found += [
+                    (f.name, target, linked)
+                    for linked in (value if isinstance(value, tuple) else (value,))
+                ]
         return found
 
     # --- which fields go where -------------------------------------------------
@@ -150,8 +158,10 @@ class Record:
 
 def _id_hint(kind: str) -> str:
     prefix = RECORD_TYPES[kind].PREFIX
-    return (f"{kind.replace('_', ' ').capitalize()} ids look like {prefix}-0042: {prefix}-, then "
-            f"letters, digits, '.', '_' or '-' ({MAX_ID_LENGTH} characters at most).")
+    return (
+        f"{kind.replace('_', ' ').capitalize()} ids look like {prefix}-0042: {prefix}-, then "
+        f"letters, digits, '.', '_' or '-' ({MAX_ID_LENGTH} characters at most)."
+    )
 
 
 @dataclass(frozen=True)
@@ -168,22 +178,35 @@ class _Rule:
             if not item.isascii() or self.clear:  # (ASCII text has no surrogate)
                 problem = _text_problem(item, clear=self.clear)
                 if problem:
-                    raise InputError(f"{quoted(item)} {problem}",
-                                     hint="Shorten it, or keep long text in a sealed field."
-                                     if "longer" in problem else "Remove that character.")
+                    raise InputError(
+                        f"{quoted(item)} {problem}",
+                        hint="Shorten it, or keep long text in a sealed field."
+                        if "longer" in problem
+                        else "Remove that character.",
+                    )
             if self.vocabulary is not None:
                 self.vocabulary.check(item)
             if self.refers and (problem := id_problem(item, self.refers)):
                 raise InputError(problem, hint=_id_hint(self.refers))
         elif type(item) is int and not 0 <= item <= MAX_WHOLE:
-            raise InputError(f"{quoted(item)} is out of range",
-                             hint=f"Write a whole number from 0 to {MAX_WHOLE:,}.")
+            raise InputError(
+                f"{quoted(item)} is out of range",
+                hint=f"Write a whole number from 0 to {MAX_WHOLE:,}.",
+            )
 
 
 @functools.cache
 def _rules(cls: type[Record]) -> tuple[_Rule, ...]:
-    return tuple(_Rule(f.name, not f.metadata.get("sealed"), f.metadata.get("vocabulary"),
-                       f.metadata.get("refers")) for f in dataclasses.fields(cls) if f.name != "id")
+    return tuple(
+        _Rule(
+            f.name,
+            not f.metadata.get("sealed"),
+            f.metadata.get("vocabulary"),
+            f.metadata.get("refers"),
+        )
+        for f in dataclasses.fields(cls)
+        if f.name != "id"
+    )
 
 
 @functools.cache
@@ -208,16 +231,23 @@ def _decode(hint: Any, raw: Any, name: str) -> Any:
     try:
         if typing.get_origin(kind) is tuple:
             items = raw if isinstance(raw, list) else [raw]
-            if not all(isinstance(item, str | int | float) and not isinstance(item, bool)
-                       for item in items):
-                raise InputError(f"expected a list of text, got {quoted(raw)}",
-                                 hint="Write each item as text; separate them with ';'.")
-            return tuple(part.strip() for item in items for part in
-                         (str(item).split(";") if isinstance(raw, str) else (str(item),))
-                         if part.strip())
+            if not all(
+                isinstance(item, str | int | float) and not isinstance(item, bool) for item in items
+            ):
+                raise InputError(
+                    f"expected a list of text, got {quoted(raw)}",
+                    hint="Write each item as text; separate them with ';'.",
+                )
+            return tuple(
+                part.strip()
+                for item in items
+                for part in (str(item).split(";") if isinstance(raw, str) else (str(item),))
+                if part.strip()
+            )
         if not isinstance(raw, str | int | float):  # bool is an int
-            raise InputError(f"expected text or a number, got {quoted(raw)}",
-                             hint="Write plain text.")
+            raise InputError(
+                f"expected text or a number, got {quoted(raw)}", hint="Write plain text."
+            )
         if kind is PartialDateRange:
             return PartialDateRange.parse(str(raw))
         if kind is QualifiedCount:
@@ -235,8 +265,10 @@ def _decode(hint: Any, raw: Any, name: str) -> Any:
             if isinstance(raw, str):
                 number = whole_number(raw)
             if number is None or not 0 <= number <= MAX_WHOLE:
-                raise InputError(f"{quoted(raw)} is not a whole number from 0 to {MAX_WHOLE:,}",
-                                 hint="Write ASCII digits only.")
+                raise InputError(
+                    f"{quoted(raw)} is not a whole number from 0 to {MAX_WHOLE:,}",
+                    hint="Write ASCII digits only.",
+                )
             return number
         return str(raw)
     except InputError as error:

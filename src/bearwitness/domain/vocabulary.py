@@ -52,105 +52,159 @@ class Vocabulary:
         return code
 
 
-ACT_TYPES = Vocabulary("act type", (
-    Term("arbitrary_detention", "arbitrary detention", "произвольное задержание"),
-    Term("torture", "torture", "пытки"),
-    Term("ill_treatment", "cruel or degrading treatment", "жестокое или унижающее обращение"),
-    Term("killing", "killing", "убийство"),
-    Term("death_in_custody", "death in custody", "смерть под стражей"),
-    Term("enforced_disappearance", "enforced disappearance", "насильственное исчезновение"),
-    Term("seizure_of_documents", "seizure of identity documents",
-         "изъятие документов, удостоверяющих личность"),
-    Term("forced_signature", "forced signature of blank documents",
-         "принуждение к подписи пустых бланков"),
-    Term("threats_to_relatives", "threats to relatives", "угрозы родственникам"),
-    Term("coerced_disclosure", "coerced disclosure of names",
-         "принуждение к раскрытию имён"),
-    Term("obstruction_of_justice", "obstruction of access to justice",
-         "воспрепятствование доступу к правосудию"),
-    Term("restriction_of_movement", "restriction of movement", "ограничение свободы передвижения"),
-    Term("extortion", "extortion", "вымогательство"),
-    Term("forced_outing", "forced outing", "принудительный аутинг"),
-))
+ACT_TYPES = Vocabulary(
+    "act type",
+    (
+        Term("arbitrary_detention", "arbitrary detention", "произвольное задержание"),
+        Term("torture", "torture", "пытки"),
+        Term("ill_treatment", "cruel or degrading treatment", "жестокое или унижающее обращение"),
+        Term("killing", "killing", "убийство"),
+        Term("death_in_custody", "death in custody", "смерть под стражей"),
+        Term("enforced_disappearance", "enforced disappearance", "насильственное исчезновение"),
+        Term(
+            "seizure_of_documents",
+            "seizure of identity documents",
+            "изъятие документов, удостоверяющих личность",
+        ),
+        Term(
+            "forced_signature",
+            "forced signature of blank documents",
+            "принуждение к подписи пустых бланков",
+        ),
+        Term("threats_to_relatives", "threats to relatives", "угрозы родственникам"),
+        Term("coerced_disclosure", "coerced disclosure of names", "принуждение к раскрытию имён"),
+        Term(
+            "obstruction_of_justice",
+            "obstruction of access to justice",
+            "воспрепятствование доступу к правосудию",
+        ),
+        Term(
+            "restriction_of_movement", "restriction of movement", "ограничение свободы передвижения"
+        ),
+        Term("extortion", "extortion", "вымогательство"),
+        Term("forced_outing", "forced outing", "принудительный аутинг"),
+    ),
+)
 
-CONSEQUENCES = Vocabulary("consequence", (
-    Term("released", "released", "освобождён"),
-    Term("missing", "missing", "пропал без вести"),
-    Term("died", "died", "погиб"),
-    Term("injured", "injured", "ранен"),
-    Term("fled", "fled", "бежал"),
-    Term("evacuated", "evacuated", "эвакуирован"),
-    Term("unknown", "unknown", "неизвестно"),
-))
+CONSEQUENCES = Vocabulary(
+    "consequence",
+    (
+        Term("released", "released", "освобождён"),
+        Term("missing", "missing", "пропал без вести"),
+        Term("died", "died", "погиб"),
+        Term("injured", "injured", "ранен"),
+        Term("fled", "fled", "бежал"),
+        Term("evacuated", "evacuated", "эвакуирован"),
+        Term("unknown", "unknown", "неизвестно"),
+    ),
+)
 
-INVOLVEMENT = Vocabulary("perpetrator involvement", (
-    Term("direct", "direct perpetration", "непосредственное исполнение"),
-    Term("ordered", "ordered", "отдал приказ"),
-    Term("complicit", "complicity", "соучастие"),
-    Term("failed_to_act", "failure to act", "бездействие"),
-    Term("unknown", "unknown", "неизвестно"),
-))
+INVOLVEMENT = Vocabulary(
+    "perpetrator involvement",
+    (
+        Term("direct", "direct perpetration", "непосредственное исполнение"),
+        Term("ordered", "ordered", "отдал приказ"),
+        Term("complicit", "complicity", "соучастие"),
+        Term("failed_to_act", "failure to act", "бездействие"),
+        Term("unknown", "unknown", "неизвестно"),
+    ),
+)
 
 # The Admiralty code's source reliability scale.
-RELIABILITY = Vocabulary("source reliability", (
-    Term("A", "A: completely reliable", "A: полностью надёжный"),
-    Term("B", "B: usually reliable", "B: обычно надёжный"),
-    Term("C", "C: fairly reliable", "C: достаточно надёжный"),
-    Term("D", "D: not usually reliable", "D: обычно ненадёжный"),
-    Term("E", "E: unreliable", "E: ненадёжный"),
-    Term("F", "F: reliability cannot be judged", "F: надёжность невозможно оценить"),
-))
+RELIABILITY = Vocabulary(
+    "source reliability",
+    (
+        Term("A", "A: completely reliable", "A: полностью надёжный"),
+        Term("B", "B: usually reliable", "B: обычно надёжный"),
+        Term("C", "C: fairly reliable", "C: достаточно надёжный"),
+        Term("D", "D: not usually reliable", "D: обычно ненадёжный"),
+        Term("E", "E: unreliable", "E: ненадёжный"),
+        Term("F", "F: reliability cannot be judged", "F: надёжность невозможно оценить"),
+    ),
+)
 
-SOURCE_KINDS = Vocabulary("source kind", (
-    Term("organisation", "organisation", "организация"),
-    Term("person", "person", "человек"),
-    Term("publication", "publication", "публикация"),
-))
+SOURCE_KINDS = Vocabulary(
+    "source kind",
+    (
+        Term("organisation", "organisation", "организация"),
+        Term("person", "person", "человек"),
+        Term("publication", "publication", "публикация"),
+    ),
+)
 
-DOCUMENT_KINDS = Vocabulary("document kind", (
-    Term("testimony", "testimony", "свидетельство"),
-    Term("interview", "interview", "интервью"),
-    Term("report", "report", "доклад"),
-    Term("news_article", "news article", "новостная статья"),
-    Term("list", "list", "список"),
-    Term("submission", "anonymous submission", "анонимное сообщение"),
-    Term("other", "other", "другое"),
-))
+DOCUMENT_KINDS = Vocabulary(
+    "document kind",
+    (
+        Term("testimony", "testimony", "свидетельство"),
+        Term("interview", "interview", "интервью"),
+        Term("report", "report", "доклад"),
+        Term("news_article", "news article", "новостная статья"),
+        Term("list", "list", "список"),
+        Term("submission", "anonymous submission", "анонимное сообщение"),
+        Term("other", "other", "другое"),
+    ),
+)
 
-PERSON_ROLES = Vocabulary("person role", (
-    Term("victim", "victim", "пострадавший"),
-    Term("perpetrator", "perpetrator", "исполнитель"),
-    Term("witness", "witness", "свидетель"),
-    Term("source", "source", "источник"),
-))
+PERSON_ROLES = Vocabulary(
+    "person role",
+    (
+        Term("victim", "victim", "пострадавший"),
+        Term("perpetrator", "perpetrator", "исполнитель"),
+        Term("witness", "witness", "свидетель"),
+        Term("source", "source", "источник"),
+    ),
+)
 
-SEXES = Vocabulary("sex", (
-    Term("female", "female", "женский"),
-    Term("male", "male", "мужской"),
-    Term("other", "other", "другой"),
-    Term("unknown", "unknown", "неизвестно"),
-))
+SEXES = Vocabulary(
+    "sex",
+    (
+        Term("female", "female", "женский"),
+        Term("male", "male", "мужской"),
+        Term("other", "other", "другой"),
+        Term("unknown", "unknown", "неизвестно"),
+    ),
+)
 
-STANCES = Vocabulary("stance", (
-    Term("asserts", "asserts", "утверждает"),
-    Term("denies", "denies", "отрицает"),
-))
+STANCES = Vocabulary(
+    "stance",
+    (
+        Term("asserts", "asserts", "утверждает"),
+        Term("denies", "denies", "отрицает"),
+    ),
+)
 
-INTERVENTION_KINDS = Vocabulary("intervention", (
-    Term("evacuation", "evacuation", "эвакуация"),
-    Term("legal_aid", "legal aid", "юридическая помощь"),
-    Term("complaint", "complaint filed", "подана жалоба"),
-    Term("medical", "medical help", "медицинская помощь"),
-    Term("psychological", "psychological help", "психологическая помощь"),
-    Term("shelter", "shelter", "убежище"),
-))
+INTERVENTION_KINDS = Vocabulary(
+    "intervention",
+    (
+        Term("evacuation", "evacuation", "эвакуация"),
+        Term("legal_aid", "legal aid", "юридическая помощь"),
+        Term("complaint", "complaint filed", "подана жалоба"),
+        Term("medical", "medical help", "медицинская помощь"),
+        Term("psychological", "psychological help", "психологическая помощь"),
+        Term("shelter", "shelter", "убежище"),
+    ),
+)
 
-INTERVENTION_STATUSES = Vocabulary("intervention status", (
-    Term("planned", "planned", "запланировано"),
-    Term("in_progress", "in progress", "в процессе"),
-    Term("done", "done", "выполнено"),
-    Term("failed", "failed", "не удалось"),
-))
+INTERVENTION_STATUSES = Vocabulary(
+    "intervention status",
+    (
+        Term("planned", "planned", "запланировано"),
+        Term("in_progress", "in progress", "в процессе"),
+        Term("done", "done", "выполнено"),
+        Term("failed", "failed", "не удалось"),
+    ),
+)
 
-ALL = (ACT_TYPES, CONSEQUENCES, INVOLVEMENT, RELIABILITY, SOURCE_KINDS, DOCUMENT_KINDS,
-       PERSON_ROLES, SEXES, STANCES, INTERVENTION_KINDS, INTERVENTION_STATUSES)
+ALL = (
+    ACT_TYPES,
+    CONSEQUENCES,
+    INVOLVEMENT,
+    RELIABILITY,
+    SOURCE_KINDS,
+    DOCUMENT_KINDS,
+    PERSON_ROLES,
+    SEXES,
+    STANCES,
+    INTERVENTION_KINDS,
+    INTERVENTION_STATUSES,
+)

@@ -186,8 +186,13 @@ def _sort_by_weight(lognu: np.ndarray, order: np.ndarray) -> None:
 
 @njit(cache=True)
 def _class_probabilities(
-    x: np.ndarray, m: int, nu: np.ndarray, factor: np.ndarray, lam: np.ndarray,
-    lognu: np.ndarray, prob: np.ndarray,
+    x: np.ndarray,
+    m: int,
+    nu: np.ndarray,
+    factor: np.ndarray,
+    lam: np.ndarray,
+    lognu: np.ndarray,
+    prob: np.ndarray,
 ) -> float:
     """ν_k · P(pattern m | class k) for each class, unnormalised; returns their sum.
 

@@ -44,18 +44,27 @@ def draw_overlaps(histories: CaptureHistories, top: int = 20) -> Figure:
     patterns = histories.patterns[order]
     j = histories.n_lists
     figure, (bars, dots) = plt.subplots(
-        2, 1, figsize=(max(6.0, 0.45 * len(order) + 2.5), 2.8 + 0.35 * j),
-        gridspec_kw={"height_ratios": [3, max(1.0, 0.35 * j)]}, sharex=True,
+        2,
+        1,
+        figsize=(max(6.0, 0.45 * len(order) + 2.5), 2.8 + 0.35 * j),
+        gridspec_kw={"height_ratios": [3, max(1.0, 0.35 * j)]},
+        sharex=True,
     )
     xs = np.arange(len(order))
     bars.bar(xs, counts, color=FILL, width=0.7)
     for x, c in zip(xs, counts, strict=True):
         bars.text(x, c, f"{int(c):,}", ha="center", va="bottom", fontsize=7, color=INK)
     bars.set_ylabel("People recorded")
-    shown = "" if len(order) == len(histories.counts) else (
-        f"; the {len(order)} largest of {len(histories.counts)} combinations")
-    bars.set_title(f"Who was recorded on which lists ({histories.n_observed:,} people{shown})",
-                   loc="left", fontsize=11)
+    shown = (
+        ""
+        if len(order) == len(histories.counts)
+        else (f"; the {len(order)} largest of {len(histories.counts)} combinations")
+    )
+    bars.set_title(
+        f"Who was recorded on which lists ({histories.n_observed:,} people{shown})",
+        loc="left",
+        fontsize=11,
+    )
     bars.spines[["top", "right"]].set_visible(False)
     for row in range(j):
         on = patterns[:, row] == 1
@@ -90,13 +99,24 @@ def draw_posterior(
         axis.fill_between(values[keep], weights[keep], color=FILL, alpha=0.75, step="mid")
     axis.axvline(n_observed, color=INK, linewidth=2)
     top = axis.get_ylim()[1]
-    axis.text(n_observed, top * 0.95, f"  documented: {n_observed:,}\n  (a lower bound)",
-              va="top", fontsize=9, color=INK)
+    axis.text(
+        n_observed,
+        top * 0.95,
+        f"  documented: {n_observed:,}\n  (a lower bound)",
+        va="top",
+        fontsize=9,
+        color=INK,
+    )
     axis.axvspan(interval.lower, interval.upper, color=ACCENT, alpha=0.08)
     axis.axvline(interval.median, color=ACCENT, linewidth=2)
-    axis.text(interval.upper, top * 0.95,
-              f"  estimate: {interval.median:,.0f}\n  95%: {interval.lower:,.0f}"
-              f"–{interval.upper:,.0f}", va="top", fontsize=9, color=ACCENT)
+    axis.text(
+        interval.upper,
+        top * 0.95,
+        f"  estimate: {interval.median:,.0f}\n  95%: {interval.lower:,.0f}–{interval.upper:,.0f}",
+        va="top",
+        fontsize=9,
+        color=ACCENT,
+    )
     axis.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
     axis.set_xlabel("Total number of people (documented + never recorded)")
     axis.set_yticks([])
@@ -108,7 +128,8 @@ def draw_posterior(
 
 
 def draw_strata(
-    estimates: Mapping[str, Interval], documented: Mapping[str, int],
+    estimates: Mapping[str, Interval],
+    documented: Mapping[str, int],
     title: str = "Estimates by stratum",
 ) -> Figure:
     """One row per stratum: documented count and estimate with its 95% interval."""
@@ -119,17 +140,35 @@ def draw_strata(
         est = estimates[label]
         upper = est.upper if np.isfinite(est.upper) else est.median * 3
         axis.plot([est.lower, upper], [y, y], color=ACCENT, linewidth=3, alpha=0.6)
-        axis.scatter([est.median], [y], color=ACCENT, s=40, zorder=3,
-                     label="estimate, 95% interval" if y == 0 else None)
-        axis.scatter([documented[label]], [y], color=INK, marker="|", s=200, zorder=3,
-                     label="documented" if y == 0 else None)
+        axis.scatter(
+            [est.median],
+            [y],
+            color=ACCENT,
+            s=40,
+            zorder=3,
+            label="estimate, 95% interval" if y == 0 else None,
+        )
+        axis.scatter(
+            [documented[label]],
+            [y],
+            color=INK,
+            marker="|",
+            s=200,
+            zorder=3,
+            label="documented" if y == 0 else None,
+        )
     axis.set_yticks(ys, labels)
     axis.invert_yaxis()
     axis.set_xlabel("People")
     axis.set_xlim(left=0)
     # Below the axis, so the legend never covers an interval.
-    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18 - 0.6 / len(labels)), ncol=2,
-                frameon=False, fontsize=8)
+    axis.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.18 - 0.6 / len(labels)),
+        ncol=2,
+        frameon=False,
+        fontsize=8,
+    )
     axis.set_title(title, loc="left", fontsize=11)
     axis.spines[["top", "right"]].set_visible(False)
     figure.tight_layout()

@@ -58,8 +58,9 @@ class DgaResult:
         return int(self.grid[min(int(np.searchsorted(cdf, q)), len(cdf) - 1)])
 
     def interval(self) -> Interval:
-        return Interval(float(self.quantile(0.5)), float(self.quantile(0.025)),
-                        float(self.quantile(0.975)))
+        return Interval(
+            float(self.quantile(0.5)), float(self.quantile(0.025)), float(self.quantile(0.975))
+        )
 
     def mean(self) -> float:
         return float(np.sum(self.grid * self.posterior))
@@ -90,7 +91,7 @@ def estimate_dga(
             f"Model averaging over graphs works with 3 to 5 lists, not {p}.",
             hint="Use --method lcmcr or loglinear, or merge lists to at most 5.",
         )
-    delta = 2.0 ** -p if delta is None else delta
+    delta = 2.0**-p if delta is None else delta
     if delta <= 0:
         raise EstimationError("δ must be positive.", hint="The default is 2^-p.")
     n = histories.n_observed
@@ -103,18 +104,25 @@ def estimate_dga(
     for size in range(1, p + 1):
         for clique in itertools.combinations(range(p), size):
             component[clique] = _component_log_ml(table, clique, missing, delta * 2.0 ** (p - size))
-    alpha_total = delta * 2.0 ** p
+    alpha_total = delta * 2.0**p
     per_component = special.gammaln(alpha_total) - special.gammaln(total + alpha_total)
-    shared = (special.gammaln(total + 1) - special.gammaln(missing + 1)
-              - special.gammaln(table.reshape(-1)[1:] + 1).sum() + log_prior(total))
+    shared = (
+        special.gammaln(total + 1)
+        - special.gammaln(missing + 1)
+        - special.gammaln(table.reshape(-1)[1:] + 1).sum()
+        + log_prior(total)
+    )
 
     graphs = decomposable_graphs(p)
     log_weights = np.empty(len(graphs))
     accumulated = np.full(len(missing), -np.inf)
     for index, graph in enumerate(graphs):
-        log_post = (sum(component[c] for c in graph.cliques)
-                    - sum((component[s] for s in graph.separators), np.zeros_like(missing))
-                    + graph.components * per_component + shared)
+        log_post = (
+            sum(component[c] for c in graph.cliques)
+            - sum((component[s] for s in graph.separators), np.zeros_like(missing))
+            + graph.components * per_component
+            + shared
+        )
         log_weights[index] = special.logsumexp(log_post)
         accumulated = np.logaddexp(accumulated, log_post)
     norm = special.logsumexp(log_weights)
@@ -134,8 +142,9 @@ def _component_log_ml(
     others = tuple(i for i in range(table.ndim) if i not in clique)
     marginal = table.sum(axis=others).reshape(-1)
     # The all-absent marginal cell holds the unobserved people: it moves along the grid.
-    fixed = (special.gammaln(marginal[1:] + alpha).sum()
-             - (len(marginal) - 1) * special.gammaln(alpha))
+    fixed = special.gammaln(marginal[1:] + alpha).sum() - (len(marginal) - 1) * special.gammaln(
+        alpha
+    )
     moving: FloatArray = special.gammaln(marginal[0] + missing + alpha) - special.gammaln(alpha)
     result: FloatArray = fixed + moving
     return result
@@ -176,8 +185,11 @@ def _junction_tree(p: int, edges: tuple[tuple[int, int], ...]) -> Graph | None:
     cliques = list(dict.fromkeys(cliques))
     # Junction tree: maximum-weight spanning forest of the clique intersection graph.
     links = sorted(
-        ((len(a & b), i, k) for (i, a), (k, b) in itertools.combinations(enumerate(cliques), 2)
-         if a & b),
+        (
+            (len(a & b), i, k)
+            for (i, a), (k, b) in itertools.combinations(enumerate(cliques), 2)
+            if a & b
+        ),
         reverse=True,
     )
     parent = list(range(len(cliques)))

@@ -33,8 +33,13 @@ class Convergence:
         return self.rhat < RHAT_LIMIT and self.ess >= ESS_PER_CHAIN * self.chains
 
     def as_dict(self) -> dict[str, float | int | bool]:
-        return {"rhat": self.rhat, "ess": self.ess, "chains": self.chains,
-                "draws_per_chain": self.draws_per_chain, "ok": self.ok}
+        return {
+            "rhat": self.rhat,
+            "ess": self.ess,
+            "chains": self.chains,
+            "draws_per_chain": self.draws_per_chain,
+            "ok": self.ok,
+        }
 
 
 def check_convergence(posterior: Posterior) -> Convergence:

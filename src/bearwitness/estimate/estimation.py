@@ -49,8 +49,9 @@ def estimate(
 ) -> EstimateResult:
     """Estimate the total in each stratum, and over all strata where they combine."""
     if method not in METHODS:
-        raise EstimationError(f"Unknown method {method!r}.",
-                              hint=f"Use one of {', '.join(METHODS)}.")
+        raise EstimationError(
+            f"Unknown method {method!r}.", hint=f"Use one of {', '.join(METHODS)}."
+        )
     if not strata:
         raise EstimationError("No strata to estimate.", hint="Give a non-empty table.")
     options = options or Options()
@@ -64,23 +65,26 @@ def estimate(
             posteriors.append(posterior)
             results[label] = _bayes_stratum(histories, posterior, warnings)
             if options.sensitivity:
-                results[label].details["sensitivity"] = sensitivity(histories, options.lcmcr,
-                                                                    seed + index)
+                results[label].details["sensitivity"] = sensitivity(
+                    histories, options.lcmcr, seed + index
+                )
         elif method == "loglinear":
             fit = select_model(histories, options.criterion)
             n = histories.n_observed
             details = {
                 "model": fit.chosen.name(histories.n_lists),
                 "point_estimate": fit.chosen.n_hat,
-                "deviance": fit.chosen.deviance, "df": fit.chosen.df,
-                "aic": fit.chosen.aic, "bic": fit.chosen.bic,
+                "deviance": fit.chosen.deviance,
+                "df": fit.chosen.df,
+                "aic": fit.chosen.aic,
+                "bic": fit.chosen.bic,
                 "models_compared": len(fit.ranking),
                 "top_models": [
                     {"model": f.name(histories.n_lists), "N": f.n_hat, "aic": f.aic, "bic": f.bic}
                     for f in fit.ranking[:5]
                 ],
                 "interval": "multinomial profile likelihood (Cormack 1992); the point "
-                            "(reported as median) is the Poisson MLE n + exp(intercept)",
+                "(reported as median) is the Poisson MLE n + exp(intercept)",
             }
             # The point is Rcapture's abundance n + exp(β0); the interval is the profile one.
             point = Interval(fit.chosen.n_hat, fit.interval.lower, fit.interval.upper)
@@ -95,7 +99,8 @@ def estimate(
             details = {
                 "delta": grid.delta,
                 "graphs": len(grid.graphs),
-                "mean": grid.mean(), "mode": grid.mode(),
+                "mean": grid.mean(),
+                "mode": grid.mode(),
                 "top_graph_edges": [f"{names[a]}-{names[b]}" for a, b in graph.edges],
                 "top_graph_weight": weight,
                 "grid_max": int(grid.grid[-1]),
@@ -104,10 +109,19 @@ def estimate(
             interval = grid.interval()
             shifted = Interval(interval.median - n, interval.lower - n, interval.upper - n)
             if grid.posterior[-100:].sum() > 1e-3:
-                warnings.append("The posterior of N reaches the top of the grid (20 times the "
-                                "documented count): the data say little about the total.")
-            results[label] = StratumResult(histories, interval, shifted, details, tuple(warnings),
-                                           values=grid.grid, weights=grid.posterior)
+                warnings.append(
+                    "The posterior of N reaches the top of the grid (20 times the "
+                    "documented count): the data say little about the total."
+                )
+            results[label] = StratumResult(
+                histories,
+                interval,
+                shifted,
+                details,
+                tuple(warnings),
+                values=grid.grid,
+                weights=grid.posterior,
+            )
     total = _combine(method, results, posteriors, grids)
     first = next(iter(strata.values()))
     return EstimateResult(
@@ -133,8 +147,14 @@ def _bayes_stratum(
         "convergence": convergence.as_dict(),
         "chain_medians": [float(m) for m in np.median(posterior.draws, axis=1)],
     }
-    return StratumResult(histories, posterior.interval(), posterior.unrecorded(), details,
-                         tuple(warnings), values=posterior.pooled)
+    return StratumResult(
+        histories,
+        posterior.interval(),
+        posterior.unrecorded(),
+        details,
+        tuple(warnings),
+        values=posterior.pooled,
+    )
 
 
 def _combine(

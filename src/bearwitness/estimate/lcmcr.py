@@ -130,10 +130,29 @@ def run_chain(
     empty_i = np.empty(0, dtype=np.int64)
     empty_f = np.empty(0)
 
-    def sweep(count: int, thinning: int, out_n0: npt.NDArray[np.int64],
-              out_alpha: npt.NDArray[np.float64], update_alpha: bool) -> None:
-        run_sweeps(x, c, lam, lognu, z0, scalars, settings.a_alpha, settings.b_alpha,
-                   update_alpha, count, thinning, max_n0, out_n0, out_alpha)
+    def sweep(
+        count: int,
+        thinning: int,
+        out_n0: npt.NDArray[np.int64],
+        out_alpha: npt.NDArray[np.float64],
+        update_alpha: bool,
+    ) -> None:
+        run_sweeps(
+            x,
+            c,
+            lam,
+            lognu,
+            z0,
+            scalars,
+            settings.a_alpha,
+            settings.b_alpha,
+            update_alpha,
+            count,
+            thinning,
+            max_n0,
+            out_n0,
+            out_alpha,
+        )
         if progress is not None:
             progress(count)
 
@@ -156,7 +175,12 @@ def run_chain(
     done = 0
     while done < settings.samples:
         take = min(per_block, settings.samples - done)
-        sweep(take * settings.thinning, settings.thinning,
-              n0[done:done + take], alpha[done:done + take], True)
+        sweep(
+            take * settings.thinning,
+            settings.thinning,
+            n0[done : done + take],
+            alpha[done : done + take],
+            True,
+        )
         done += take
     return n0, alpha

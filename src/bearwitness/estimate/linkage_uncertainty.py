@@ -45,20 +45,28 @@ def check_linkage_tables(records: pd.DataFrame, pairs: pd.DataFrame) -> None:
                 hint=f"The {name} table needs columns {', '.join(columns)}.",
             )
     if records["record_id"].duplicated().any():
-        raise InputError("Some record_id values appear twice in the records table.",
-                         hint="Each record must have its own record_id.")
+        raise InputError(
+            "Some record_id values appear twice in the records table.",
+            hint="Each record must have its own record_id.",
+        )
     known = set(records["record_id"])
     if not (pairs["left_id"].isin(known) & pairs["right_id"].isin(known)).all():
-        raise InputError("Some pairs name a record_id that is not in the records table.",
-                         hint="Give the records table that the pairs were computed from.")
+        raise InputError(
+            "Some pairs name a record_id that is not in the records table.",
+            hint="Give the records table that the pairs were computed from.",
+        )
     probability = pd.to_numeric(pairs["probability"], errors="coerce")
     if (probability.isna() | (probability < 0) | (probability > 1)).any():
-        raise InputError("A pair's probability must be a number from 0 to 1.",
-                         hint="Check the probability column of the pairs table.")
+        raise InputError(
+            "A pair's probability must be a number from 0 to 1.",
+            hint="Check the probability column of the pairs table.",
+        )
 
 
 def sample_clusters(
-    records: pd.DataFrame, pairs: pd.DataFrame, rng: np.random.Generator | None,
+    records: pd.DataFrame,
+    pairs: pd.DataFrame,
+    rng: np.random.Generator | None,
     threshold: float = BEST_LINK,
 ) -> npt.NDArray[np.int64]:
     """One plausible linkage: a person (cluster) number for each record, in record order.
@@ -70,8 +78,11 @@ def sample_clusters(
     left = index.get_indexer(pairs["left_id"])
     right = index.get_indexer(pairs["right_id"])
     probability = pairs["probability"].to_numpy(dtype=np.float64)
-    keep = (rng.random(len(probability)) < probability) if rng is not None else (
-        probability >= threshold)
+    keep = (
+        (rng.random(len(probability)) < probability)
+        if rng is not None
+        else (probability >= threshold)
+    )
     size = len(index)
     graph = sparse.coo_matrix(
         (np.ones(int(keep.sum())), (left[keep], right[keep])), shape=(size, size)
@@ -99,8 +110,7 @@ def estimate_with_linkage(
             hint="Use --method lcmcr or --method dga with records and pairs.",
         )
     if linkages < 1:
-        raise EstimationError("At least one linkage must be sampled.",
-                              hint="The default is 20.")
+        raise EstimationError("At least one linkage must be sampled.", hint="The default is 20.")
     check_linkage_tables(records, pairs)
     options = options or Options()
     rng = np.random.default_rng(seed)
@@ -113,13 +123,16 @@ def estimate_with_linkage(
     for draw in range(linkages):
         sampled = _histories(records, sample_clusters(records, pairs, rng), lists, strata)
         if set(sampled) != set(labels):
-            raise EstimationError("A sampled linkage left a stratum empty.",
-                                  hint="Merge small strata before estimating.")
+            raise EstimationError(
+                "A sampled linkage left a stratum empty.",
+                hint="Merge small strata before estimating.",
+            )
         people.append(sum(h.n_observed for h in sampled.values()))
         for index, label in enumerate(labels):
             if method == "lcmcr":
-                posterior = estimate_lcmcr(sampled[label], options.lcmcr,
-                                           seed + 1000 * draw + index, progress)
+                posterior = estimate_lcmcr(
+                    sampled[label], options.lcmcr, seed + 1000 * draw + index, progress
+                )
                 pooled[label].append(posterior.draws)
                 rhat = diagnostics.check_convergence(posterior).rhat
                 worst_rhat = max(worst_rhat, rhat) if np.isfinite(rhat) else worst_rhat
@@ -143,8 +156,12 @@ def estimate_with_linkage(
             interval = _mixture_interval(densities[label])
             n = histories.n_observed
             results[label] = StratumResult(
-                histories, interval, Interval(interval.median - n, interval.lower - n,
-                                              interval.upper - n), {}, tuple(warnings))
+                histories,
+                interval,
+                Interval(interval.median - n, interval.lower - n, interval.upper - n),
+                {},
+                tuple(warnings),
+            )
         results[label].details["best_linkage_n_observed"] = histories.n_observed
     total: Interval | None = next(iter(results.values())).N if len(labels) == 1 else None
     if method == "lcmcr" and len(labels) > 1:
@@ -154,8 +171,11 @@ def estimate_with_linkage(
         "records": len(records),
         "candidate_pairs": len(pairs),
         "linkages_sampled": linkages,
-        "people_per_linkage": {"min": min(people), "max": max(people),
-                               "mean": float(np.mean(people))},
+        "people_per_linkage": {
+            "min": min(people),
+            "max": max(people),
+            "mean": float(np.mean(people)),
+        },
         "best_linkage_threshold": BEST_LINK,
     }
     return EstimateResult(
@@ -172,7 +192,9 @@ def estimate_with_linkage(
 
 
 def _histories(
-    records: pd.DataFrame, clusters: npt.NDArray[np.int64], lists: Sequence[str] | None,
+    records: pd.DataFrame,
+    clusters: npt.NDArray[np.int64],
+    lists: Sequence[str] | None,
     strata: Sequence[str],
 ) -> dict[str, CaptureHistories]:
     table = records.assign(cluster_id=clusters)
@@ -186,7 +208,7 @@ def _mixture_interval(parts: list[tuple[int, npt.NDArray[np.float64]]]) -> Inter
     end = max(s + len(d) for s, d in parts)
     density = np.zeros(end - start)
     for s, d in parts:
-        density[s - start:s - start + len(d)] += d / len(parts)
+        density[s - start : s - start + len(d)] += d / len(parts)
     cdf = np.cumsum(density)
     q = [start + int(np.searchsorted(cdf, p)) for p in (0.5, 0.025, 0.975)]
     return Interval(float(q[0]), float(q[1]), float(q[2]))

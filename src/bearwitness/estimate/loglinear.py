@@ -140,8 +140,9 @@ def select_model(histories: CaptureHistories, criterion: str = "bic") -> Logline
         )
     ranking = tuple(sorted(usable, key=lambda f: getattr(f, criterion)))
     chosen = ranking[0]
-    return LoglinearResult(chosen, profile_interval(histories, chosen.generators), criterion,
-                           ranking)
+    return LoglinearResult(
+        chosen, profile_interval(histories, chosen.generators), criterion, ranking
+    )
 
 
 def profile_interval(
@@ -158,14 +159,18 @@ def profile_interval(
         y[0] = total - n
         _, mu, _ = fit_poisson(x, y)
         return float(
-            special.gammaln(total + 1) - special.gammaln(total - n + 1) - const
+            special.gammaln(total + 1)
+            - special.gammaln(total - n + 1)
+            - const
             + np.sum(special.xlogy(y, mu / total))
         )
 
     start = fit_model(histories, generators).n_hat
     hi_bound = max(start * 4.0, n + 10.0)
     best = optimize.minimize_scalar(
-        lambda t: -loglik(t), bounds=(n, hi_bound), method="bounded",
+        lambda t: -loglik(t),
+        bounds=(n, hi_bound),
+        method="bounded",
         options={"xatol": 1e-3},
     )
     mle, top = float(best.x), -float(best.fun)
@@ -192,11 +197,15 @@ def _stepwise(histories: CaptureHistories, criterion: str) -> list[LoglinearFit]
     while True:
         options = [
             fit_model(histories, (*current.generators, p))
-            for p in pairs if p not in current.generators
+            for p in pairs
+            if p not in current.generators
         ]
         tried += options
-        better = [f for f in options if f.estimable
-                  and getattr(f, criterion) < getattr(current, criterion)]
+        better = [
+            f
+            for f in options
+            if f.estimable and getattr(f, criterion) < getattr(current, criterion)
+        ]
         if not better:
             return tried
         current = min(better, key=lambda f: getattr(f, criterion))

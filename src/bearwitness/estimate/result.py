@@ -63,28 +63,31 @@ class EstimateResult:
 
     def as_dict(self) -> dict[str, Any]:
         warnings = [w for s in self.strata.values() for w in s.warnings]
-        document: dict[str, Any] = _finite({
-            "format": FORMAT,
-            "method": self.method,
-            "seed": self.seed,
-            "settings": self.settings,
-            "inputs": {
-                "source": self.source,
-                "lists": list(self.lists),
-                "strata_columns": list(self.strata_columns),
-                "linkage": self.linkage,
-            },
-            "n_observed": self.n_observed,
-            "N": None if self.total is None else self.total.as_dict(),
-            "strata": {name: s.as_dict() for name, s in self.strata.items()},
-            "assumptions": list(self.assumptions),
-            "warnings": warnings,
-        })
+        document: dict[str, Any] = _finite(
+            {
+                "format": FORMAT,
+                "method": self.method,
+                "seed": self.seed,
+                "settings": self.settings,
+                "inputs": {
+                    "source": self.source,
+                    "lists": list(self.lists),
+                    "strata_columns": list(self.strata_columns),
+                    "linkage": self.linkage,
+                },
+                "n_observed": self.n_observed,
+                "N": None if self.total is None else self.total.as_dict(),
+                "strata": {name: s.as_dict() for name, s in self.strata.items()},
+                "assumptions": list(self.assumptions),
+                "warnings": warnings,
+            }
+        )
         return document
 
     def write_json(self, path: Path) -> None:
-        path.write_text(json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n",
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps(self.as_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
 
 
 def _finite(value: Any) -> Any:

@@ -55,8 +55,9 @@ class _Refused(Exception):
         self.reason = reason
 
 
-def read_import(path: Path, *, default_type: str | None = None,
-                files: Path | None = None) -> list[ImportRow]:
+def read_import(
+    path: Path, *, default_type: str | None = None, files: Path | None = None
+) -> list[ImportRow]:
     """Read and validate a whole import file, or raise ImportRejected naming the row.
 
     ``files``: the folder that evidence rows' ``file`` paths are relative to, and
@@ -65,8 +66,9 @@ def read_import(path: Path, *, default_type: str | None = None,
     if not path.is_file():
         raise InputError(f"no file at {path}", hint="Check the path and try again.")
     if files is not None and not files.is_dir():
-        raise InputError(f"no folder at {files}", hint="--files names the folder of the "
-                         "evidence files.")
+        raise InputError(
+            f"no folder at {files}", hint="--files names the folder of the evidence files."
+        )
     folder = (files if files is not None else path.parent).resolve()
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".jsonl", ".ndjson", ".json"):
@@ -75,8 +77,11 @@ def read_import(path: Path, *, default_type: str | None = None,
             hint="Import .csv or .jsonl files.",
         )
     text = _text(path.name, path.read_bytes())
-    raw_rows = (_csv_rows(path.name, text, default_type) if suffix == ".csv"
-                else _jsonl_rows(path.name, text))
+    raw_rows = (
+        _csv_rows(path.name, text, default_type)
+        if suffix == ".csv"
+        else _jsonl_rows(path.name, text)
+    )
     rows: list[ImportRow] = []
     seen: dict[str, int] = {}
     for number, data in raw_rows:
@@ -87,8 +92,9 @@ def read_import(path: Path, *, default_type: str | None = None,
         record_id = row.data.get("id")
         if record_id:
             if record_id in seen:
-                raise ImportRejected(path.name, number,
-                                     f"id {record_id} is also used on row {seen[record_id]}")
+                raise ImportRejected(
+                    path.name, number, f"id {record_id} is also used on row {seen[record_id]}"
+                )
             seen[record_id] = number
         rows.append(row)
     if not rows:
@@ -99,23 +105,33 @@ def read_import(path: Path, *, default_type: str | None = None,
 def _text(name: str, raw: bytes) -> str:
     """The file as text: UTF-8, with or without a byte-order mark, and nothing else."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise ImportRejected(name, 1, "the file is UTF-16 (or UTF-32) text, not UTF-8; "
-                             "save it as UTF-8")
+        raise ImportRejected(
+            name, 1, "the file is UTF-16 (or UTF-32) text, not UTF-8; save it as UTF-8"
+        )
     raw = raw.removeprefix(codecs.BOM_UTF8)
     first_line = raw.split(b"\n", 1)[0]
     if b"\x00" in first_line:  # "t\0y\0p\0e\0" is valid UTF-8, so look for the NULs
-        raise ImportRejected(name, 1, "the first line holds NUL bytes: the file looks like "
-                             "UTF-16 without a byte-order mark; save it as UTF-8")
+        raise ImportRejected(
+            name,
+            1,
+            "the first line holds NUL bytes: the file looks like "
+            "UTF-16 without a byte-order mark; save it as UTF-8",
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
-        raise ImportRejected(name, line, f"line {line} is not UTF-8 text (byte "
-                             f"0x{raw[error.start]:02x}); save the file as UTF-8") from None
+        raise ImportRejected(
+            name,
+            line,
+            f"line {line} is not UTF-8 text (byte "
+            f"0x{raw[error.start]:02x}); save the file as UTF-8",
+        ) from None
 
 
-def _csv_rows(name: str, text: str, default_type: str | None
-              ) -> Iterator[tuple[int, dict[str, Any]]]:
+def _csv_rows(
+    name: str, text: str, default_type: str | None
+) -> Iterator[tuple[int, dict[str, Any]]]:
     # csv caps a field at 128 KiB by default, below the documented 1 MB (which the
     # byte check in _validate enforces). The cap is in characters, and process-wide.
     csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD_BYTES))
@@ -129,27 +145,33 @@ def _csv_rows(name: str, text: str, default_type: str | None
         _check_header(name, header)
         for number, cells in enumerate(reader, start=2):
             if len(cells) > len(header):
-                raise ImportRejected(name, number, f"more cells than header columns ({len(cells)} "
-                                     f"and {len(header)})")
+                raise ImportRejected(
+                    name, number, f"more cells than header columns ({len(cells)} and {len(header)})"
+                )
             data: dict[str, Any] = {}
             for position, (column, value) in enumerate(zip(header, cells, strict=False), 1):
                 if value == "":
                     continue
                 if not column:
-                    raise ImportRejected(name, number, f"column {position} has a value but "
-                                         "no name in the header")
+                    raise ImportRejected(
+                        name, number, f"column {position} has a value but no name in the header"
+                    )
                 data[column] = value
             if not data:  # a blank line, or a row of empty cells
                 continue
             if "type" not in data:
                 if default_type is None:
-                    raise ImportRejected(name, number, "no record type: add a type column "
-                                         "or give --type")
+                    raise ImportRejected(
+                        name, number, "no record type: add a type column or give --type"
+                    )
                 data["type"] = default_type
             yield number, data
     except csv.Error as error:  # on the row after the last one read
-        reason = ("a field is larger than 1 MB" if "field limit" in str(error)
-                  else f"not valid CSV ({error}); check the quoting")
+        reason = (
+            "a field is larger than 1 MB"
+            if "field limit" in str(error)
+            else f"not valid CSV ({error}); check the quoting"
+        )
         raise ImportRejected(name, number + 1, reason) from None
 
 
@@ -157,8 +179,9 @@ def _check_header(name: str, header: list[str]) -> None:
     first: dict[str, int] = {}
     for position, column in enumerate(header, start=1):
         if column and column in first:
-            raise ImportRejected(name, 1, f"column {column!r} appears twice (columns "
-                                 f"{first[column]} and {position})")
+            raise ImportRejected(
+                name, 1, f"column {column!r} appears twice (columns {first[column]} and {position})"
+            )
         first.setdefault(column, position)
 
 
@@ -169,11 +192,17 @@ def _jsonl_rows(name: str, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
         if not line.strip(" \t\r"):
             continue
         try:
-            data = json.loads(line, object_pairs_hook=_unique_keys, parse_int=_whole,
-                              parse_float=_finite, parse_constant=_no_constant)
+            data = json.loads(
+                line,
+                object_pairs_hook=_unique_keys,
+                parse_int=_whole,
+                parse_float=_finite,
+                parse_constant=_no_constant,
+            )
         except json.JSONDecodeError as error:
-            raise ImportRejected(name, number, f"not valid JSON ({error.msg} at column "
-                                 f"{error.colno})") from None
+            raise ImportRejected(
+                name, number, f"not valid JSON ({error.msg} at column {error.colno})"
+            ) from None
         except RecursionError:
             raise ImportRejected(name, number, "the JSON is nested too deeply") from None
         except _Refused as refused:
@@ -194,8 +223,10 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _whole(text: str) -> int:
     if len(text.lstrip("-")) > _MAX_NUMBER_DIGITS:
-        raise _Refused(f"a number has more than {_MAX_NUMBER_DIGITS} digits; write it as text "
-                       "in quotes if it is not a count")
+        raise _Refused(
+            f"a number has more than {_MAX_NUMBER_DIGITS} digits; write it as text "
+            "in quotes if it is not a count"
+        )
     return int(text)
 
 
@@ -215,8 +246,7 @@ def _validate(folder: Path, number: int, data: dict[str, Any]) -> ImportRow:
         _check_value(key, value)
     kind = data.get("type")
     if not isinstance(kind, str) or kind not in RECORD_TYPES:
-        raise _Refused(f"unknown record type {quoted(kind)} (use one of "
-                       f"{', '.join(RECORD_TYPES)})")
+        raise _Refused(f"unknown record type {quoted(kind)} (use one of {', '.join(RECORD_TYPES)})")
     data = dict(data)
     file_name = data.pop("file", None)
     cls = record_type(kind)
@@ -232,8 +262,9 @@ def _validate(folder: Path, number: int, data: dict[str, Any]) -> ImportRow:
         return ImportRow(number, data)
     if not isinstance(file_name, str) or not file_name:
         # Without its file an evidence record could never verify.
-        raise _Refused(f"an evidence row needs a file: add a file column with a path "
-                       f"relative to {folder}")
+        raise _Refused(
+            f"an evidence row needs a file: add a file column with a path relative to {folder}"
+        )
     file, digest, size = _evidence_file(folder, file_name)
     for field, actual in (("sha256", digest), ("size", size)):
         if field in data and str(data[field]).strip().lower() != str(actual):
@@ -251,15 +282,17 @@ def _check_value(key: str, value: Any) -> None:
         try:
             size = len(text.encode("utf-8"))
         except UnicodeEncodeError:  # a lone surrogate, from a JSON \\ud800 escape
-            raise _Refused(f"field {quoted(key)} holds invalid Unicode (a lone surrogate)"
-                           ) from None
+            raise _Refused(
+                f"field {quoted(key)} holds invalid Unicode (a lone surrogate)"
+            ) from None
         if "\x00" in text:
             raise _Refused(f"field {quoted(key)} holds a NUL character")
         if size > MAX_FIELD_BYTES:
             raise _Refused(f"field {quoted(key)} is larger than 1 MB")
     if isinstance(value, dict):
-        raise _Refused(f"field {quoted(key)} holds a JSON object; give text, a number or a "
-                       "list of text")
+        raise _Refused(
+            f"field {quoted(key)} holds a JSON object; give text, a number or a list of text"
+        )
 
 
 def _evidence_file(folder: Path, name: str) -> tuple[Path, str, int]:
@@ -271,8 +304,9 @@ def _evidence_file(folder: Path, name: str) -> tuple[Path, str, int]:
     """
     given = Path(name)
     if given.is_absolute():
-        raise _Refused(f"evidence file {quoted(name)} is an absolute path; give a path "
-                       f"relative to {folder}")
+        raise _Refused(
+            f"evidence file {quoted(name)} is an absolute path; give a path relative to {folder}"
+        )
     try:
         file = (folder / given).resolve(strict=True)
     except FileNotFoundError:
@@ -280,15 +314,16 @@ def _evidence_file(folder: Path, name: str) -> tuple[Path, str, int]:
     except (OSError, RuntimeError) as error:  # RuntimeError: a symbolic link loop
         raise _Refused(f"evidence file {quoted(name)} cannot be read ({error})") from None
     if not file.is_relative_to(folder) or file.parts[1] in _SYSTEM_FOLDERS:
-        raise _Refused(f"evidence file {quoted(name)} lies outside {folder}; evidence files "
-                       "must be inside the import file's folder (or the --files folder)")
+        raise _Refused(
+            f"evidence file {quoted(name)} lies outside {folder}; evidence files "
+            "must be inside the import file's folder (or the --files folder)"
+        )
     try:
         # O_NOFOLLOW and O_NONBLOCK: a file swapped for a link or a fifo since resolve()
         # is refused below instead of followed, or waited on for ever.
         handle = os.open(file, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as error:
-        raise _Refused(f"evidence file {quoted(name)} cannot be read ({error.strerror})"
-                       ) from None
+        raise _Refused(f"evidence file {quoted(name)} cannot be read ({error.strerror})") from None
     status = os.fstat(handle)
     if not stat.S_ISREG(status.st_mode):
         os.close(handle)

@@ -24,8 +24,9 @@ def _components(size: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return labels
 
 
-def _constrained(lists: np.ndarray, left: np.ndarray, right: np.ndarray,
-                 forced: np.ndarray) -> np.ndarray:
+def _constrained(
+    lists: np.ndarray, left: np.ndarray, right: np.ndarray, forced: np.ndarray
+) -> np.ndarray:
     parent = np.arange(len(lists))
     members: dict[int, set[str]] = {i: {lists[i]} for i in range(len(lists))}
 
@@ -47,8 +48,9 @@ def _constrained(lists: np.ndarray, left: np.ndarray, right: np.ndarray,
     return np.array([find(i) for i in range(len(lists))])
 
 
-def cluster_ids(records: pd.DataFrame, pairs: pd.DataFrame, threshold: float,
-                *, constrained: bool = True) -> pd.DataFrame:
+def cluster_ids(
+    records: pd.DataFrame, pairs: pd.DataFrame, threshold: float, *, constrained: bool = True
+) -> pd.DataFrame:
     """``records`` (``record_key``, ``list``) with ``cluster_id`` and ``link_probability``.
 
     ``pairs`` has ``left_id``, ``right_id`` (record keys), ``probability`` and
@@ -60,14 +62,18 @@ def cluster_ids(records: pd.DataFrame, pairs: pd.DataFrame, threshold: float,
     keys = records["record_key"].to_numpy()
     position = pd.Series(np.arange(len(keys)), index=keys)
     linked = pairs[pairs["probability"] >= threshold].sort_values(
-        ["probability", "left_id", "right_id"], ascending=[False, True, True])
+        ["probability", "left_id", "right_id"], ascending=[False, True, True]
+    )
     left = position.reindex(linked["left_id"]).to_numpy(dtype=float)
     right = position.reindex(linked["right_id"]).to_numpy(dtype=float)
     known = ~(np.isnan(left) | np.isnan(right))
     left, right = left[known].astype(int), right[known].astype(int)
     if constrained:
-        forced = (linked["decision"] == "accept").to_numpy()[known] if "decision" in linked \
+        forced = (
+            (linked["decision"] == "accept").to_numpy()[known]
+            if "decision" in linked
             else np.zeros(len(left), dtype=bool)
+        )
         labels = _constrained(records["list"].astype(str).to_numpy(), left, right, forced)
     else:
         labels = _components(len(keys), left, right)
@@ -76,11 +82,19 @@ def cluster_ids(records: pd.DataFrame, pairs: pd.DataFrame, threshold: float,
     out["cluster_id"] = out.groupby("_component")["record_key"].transform("min")
     together = linked[known]
     cluster = out.set_index("record_key")["cluster_id"]
-    together = together[cluster.reindex(together["left_id"]).to_numpy()
-                        == cluster.reindex(together["right_id"]).to_numpy()]
-    best = pd.concat([
-        together[["left_id", "probability"]].rename(columns={"left_id": "record_key"}),
-        together[["right_id", "probability"]].rename(columns={"right_id": "record_key"}),
-    ]).groupby("record_key")["probability"].max()
+    together = together[
+        cluster.reindex(together["left_id"]).to_numpy()
+        == cluster.reindex(together["right_id"]).to_numpy()
+    ]
+    best = (
+        pd.concat(
+            [
+                together[["left_id", "probability"]].rename(columns={"left_id": "record_key"}),
+                together[["right_id", "probability"]].rename(columns={"right_id": "record_key"}),
+            ]
+        )
+        .groupby("record_key")["probability"]
+        .max()
+    )
     out["link_probability"] = out["record_key"].map(best)
     return out.drop(columns="_component")

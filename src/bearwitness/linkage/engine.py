@@ -49,8 +49,9 @@ def duckdb_api(settings: DuckDBSettings = DuckDBSettings()) -> Any:
     return DuckDBAPI(connection)
 
 
-def spark_session(scratch: Path, *, cores: int = 2, memory: str = "4g",
-                  partitions: int | None = None) -> Any:
+def spark_session(
+    scratch: Path, *, cores: int = 2, memory: str = "4g", partitions: int | None = None
+) -> Any:
     """A local-mode Spark session whose scratch files all go under ``scratch``.
 
     Pass a memory-backed directory (``/dev/shm/...``) to keep shuffle and spill
@@ -92,5 +93,7 @@ def spark_api(session: Any, *, partitions: int = 8) -> Any:
     from splink import SparkAPI
 
     return SparkAPI(  # type: ignore[no-untyped-call]
-        spark_session=session, break_lineage_method="persist",
-        num_partitions_on_repartition=partitions)
+        spark_session=session,
+        break_lineage_method="persist",
+        num_partitions_on_repartition=partitions,
+    )

@@ -46,15 +46,42 @@ _surname_key = cache(surname_key)
 _patronymic_key = cache(patronymic_key)
 
 ROLES = (
-    "full_name", "surname", "given_name", "patronymic", "sex", "birth", "age",
-    "residence", "event_type", "event_date", "event_place",
+    "full_name",
+    "surname",
+    "given_name",
+    "patronymic",
+    "sex",
+    "birth",
+    "age",
+    "residence",
+    "event_type",
+    "event_date",
+    "event_place",
 )
 
 _SEX = {
-    "m": "m", "male": "m", "man": "m", "м": "m", "муж": "m", "мужской": "m", "мужчина": "m",
-    "homme": "m", "h": "m", "männlich": "m", "mann": "m",
-    "f": "f", "female": "f", "woman": "f", "ж": "f", "жен": "f", "женский": "f",
-    "женщина": "f", "femme": "f", "weiblich": "f", "frau": "f", "w": "f",
+    "m": "m",
+    "male": "m",
+    "man": "m",
+    "м": "m",
+    "муж": "m",
+    "мужской": "m",
+    "мужчина": "m",
+    "homme": "m",
+    "h": "m",
+    "männlich": "m",
+    "mann": "m",
+    "f": "f",
+    "female": "f",
+    "woman": "f",
+    "ж": "f",
+    "жен": "f",
+    "женский": "f",
+    "женщина": "f",
+    "femme": "f",
+    "weiblich": "f",
+    "frau": "f",
+    "w": "f",
 }
 
 
@@ -116,8 +143,9 @@ def _feature_row(row: pd.Series, problems: list[Problem]) -> dict[str, object]:
             birth_lo, birth_hi = birth.lo.year, birth.hi.year
     if text := _text(row, "age"):
         age = _parse_age(text)
-        anchor = event or (_parse_date(_text(row, "reference_date"))
-                           if _text(row, "reference_date") else None)
+        anchor = event or (
+            _parse_date(_text(row, "reference_date")) if _text(row, "reference_date") else None
+        )
         if age is None:
             report("age", "not an age this tool reads")
         elif birth_lo is None and anchor is None:
@@ -139,10 +167,12 @@ def _feature_row(row: pd.Series, problems: list[Problem]) -> dict[str, object]:
         "surname_key": surname or None,
         "given_key": given or None,
         "surname_fold": surname_folded or None,
-        "given_fold": ((fold(names.given, context).replace(" ", "") or None)
-                       if names.given else None),
-        "patronymic_key": ((_patronymic_key(names.patronymic, context) or None)
-                           if names.patronymic else None),
+        "given_fold": (
+            (fold(names.given, context).replace(" ", "") or None) if names.given else None
+        ),
+        "patronymic_key": (
+            (_patronymic_key(names.patronymic, context) or None) if names.patronymic else None
+        ),
         "sex": sex or None,
         "birth_lo": birth_lo,
         "birth_hi": birth_hi,
@@ -155,8 +185,7 @@ def _feature_row(row: pd.Series, problems: list[Problem]) -> dict[str, object]:
     }
 
 
-def _anchor_ages(table: pd.DataFrame, records: pd.DataFrame,
-                 problems: list[Problem]) -> None:
+def _anchor_ages(table: pd.DataFrame, records: pd.DataFrame, problems: list[Problem]) -> None:
     """Birth years for ages given without a date, from the span of their own
     list's event dates (the middle 90%): a list compiled about events of
     2017-2019 gives ages of about then. Wider than an age on a known date, but
@@ -168,9 +197,15 @@ def _anchor_ages(table: pd.DataFrame, records: pd.DataFrame,
         lo = pd.to_numeric(dated["event_lo"], errors="coerce").dropna()
         hi = pd.to_numeric(dated["event_hi"], errors="coerce").dropna()
         if lo.empty:
-            problems.extend(Problem(name, str(records.at[index, "record_id"]), "age",
-                                    "age without an event date or list reference_date; "
-                                    "not used") for index in rows.index)
+            problems.extend(
+                Problem(
+                    name,
+                    str(records.at[index, "record_id"]),
+                    "age",
+                    "age without an event date or list reference_date; not used",
+                )
+                for index in rows.index
+            )
             continue
         first = date.fromordinal(int(lo.quantile(0.05))).year
         last = date.fromordinal(int(hi.quantile(0.95))).year
@@ -207,13 +242,19 @@ def build_features(records: pd.DataFrame) -> Features:
     # and its letters, sorted, survive a transposition (Altemirov, Atlemirov).
     for column in ("surname_key", "given_key"):
         table[column.replace("_key", "_letters")] = table[column].map(
-            lambda v: "".join(sorted(v)) if isinstance(v, str) else None)
+            lambda v: "".join(sorted(v)) if isinstance(v, str) else None
+        )
     event_month = pd.to_numeric(table["event_lo"], errors="coerce").map(
-        lambda d: None if pd.isna(d) else date.fromordinal(int(d)).year * 12
-        + date.fromordinal(int(d)).month)
+        lambda d: (
+            None
+            if pd.isna(d)
+            else date.fromordinal(int(d)).year * 12 + date.fromordinal(int(d)).month
+        )
+    )
     table["event_month"] = event_month.astype("Int64")
     table["event_set"] = table["event_types"].map(
-        lambda v: ",".join(sorted(v)) if isinstance(v, list) and v else None)
+        lambda v: ",".join(sorted(v)) if isinstance(v, list) and v else None
+    )
     for column in ("birth_lo", "birth_hi", "event_lo", "event_hi"):
         table[column] = table[column].astype("Int64")
     return Features(table.reset_index(drop=True), tuple(problems))

@@ -46,23 +46,28 @@ def _splink_input(features: Features) -> pd.DataFrame:
     table = features.table.copy()
     table["source"] = table["list"]
     table["event_types"] = table["event_types"].map(
-        lambda v: list(v) if isinstance(v, list | tuple) and len(v) else None)
+        lambda v: list(v) if isinstance(v, list | tuple) and len(v) else None
+    )
     return table.drop(columns=["list", "record_id"])
 
 
-def _train(linker: Linker, frame: Any, records: int,
-           options: LinkOptions) -> tuple[Linker, list[str]]:
+def _train(
+    linker: Linker, frame: Any, records: int, options: LinkOptions
+) -> tuple[Linker, list[str]]:
     """Train the model; returns the trained linker and notes on EM sessions
     that could not run."""
     notes = []
     linker.training.estimate_probability_two_random_records_match(
-        [model.DETERMINISTIC_RULE], recall=options.prior_recall)
-    linker.training.estimate_u_using_random_sampling(max_pairs=options.u_max_pairs,
-                                                     seed=options.seed)
+        [model.DETERMINISTIC_RULE], recall=options.prior_recall
+    )
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=options.u_max_pairs, seed=options.seed
+    )
     if options.use_m_prior and m_prior():
         # Where an EM session cannot run (small inputs), its levels keep these.
-        linker = Linker(frame, with_m_prior(linker.misc.save_model_to_json(), m_prior()),
-                        log_level=None)
+        linker = Linker(
+            frame, with_m_prior(linker.misc.save_model_to_json(), m_prior()), log_level=None
+        )
     prior = float(linker.misc.save_model_to_json()["probability_two_random_records_match"])
     if not 0 < prior < 0.5:
         # Too few records for the deterministic rule to say anything: assume
@@ -72,8 +77,11 @@ def _train(linker: Linker, frame: Any, records: int,
         good = linker.misc.save_model_to_json()
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, estimate_without_term_frequencies=True, max_pairs=options.em_max_pairs,
-                record_sample_proportion=1.0)
+                rule,
+                estimate_without_term_frequencies=True,
+                max_pairs=options.em_max_pairs,
+                record_sample_proportion=1.0,
+            )
         except (ValueError, SplinkException) as error:
             # On small inputs a level can be empty among the EM sample's matches
             # (m = 0, which Splink refuses). The failed session may have left
@@ -96,8 +104,11 @@ def _floor_m(model_json: dict[str, Any], floor: float) -> dict[str, Any]:
     floor keeps such evidence strong but finite.
     """
     for comparison in model_json["comparisons"]:
-        levels = [lv for lv in comparison["comparison_levels"]
-                  if not lv.get("is_null_level") and lv.get("m_probability") is not None]
+        levels = [
+            lv
+            for lv in comparison["comparison_levels"]
+            if not lv.get("is_null_level") and lv.get("m_probability") is not None
+        ]
         if not levels:
             continue
         for level in levels:
@@ -116,20 +127,30 @@ def _apply_decisions(pairs: pd.DataFrame, decisions: pd.DataFrame | None) -> pd.
         left=decisions[["left_id", "right_id"]].min(axis=1),
         right=decisions[["left_id", "right_id"]].max(axis=1),
     ).drop_duplicates(["left", "right"], keep="last")
-    merged = pairs.merge(decided[["left", "right", "decision"]], how="outer",
-                         left_on=["left_id", "right_id"], right_on=["left", "right"],
-                         suffixes=("", "_review"))
+    merged = pairs.merge(
+        decided[["left", "right", "decision"]],
+        how="outer",
+        left_on=["left_id", "right_id"],
+        right_on=["left", "right"],
+        suffixes=("", "_review"),
+    )
     merged["left_id"] = merged["left_id"].fillna(merged["left"])
     merged["right_id"] = merged["right_id"].fillna(merged["right"])
     review = merged["decision_review"].fillna("")
-    merged["probability"] = merged["probability"].where(review == "", review.map(
-        {"accept": 1.0, "reject": 0.0}))
+    merged["probability"] = merged["probability"].where(
+        review == "", review.map({"accept": 1.0, "reject": 0.0})
+    )
     merged["decision"] = review
     return merged.drop(columns=["left", "right", "decision_review"])
 
 
-def link(features: Features, api: Any, *, options: LinkOptions | None = None,
-         decisions: pd.DataFrame | None = None) -> LinkResult:
+def link(
+    features: Features,
+    api: Any,
+    *,
+    options: LinkOptions | None = None,
+    decisions: pd.DataFrame | None = None,
+) -> LinkResult:
     """Link ``features`` on the Splink backend ``api`` (see bearwitness.linkage.engine).
 
     ``decisions`` holds prior review decisions: ``left_id``, ``right_id``
@@ -137,8 +158,10 @@ def link(features: Features, api: Any, *, options: LinkOptions | None = None,
     """
     options = options or LinkOptions()
     if len(features.table) < 2:
-        raise LinkageError("Linkage needs at least two records.",
-                           hint="Add more records or lists and run it again.")
+        raise LinkageError(
+            "Linkage needs at least two records.",
+            hint="Add more records or lists and run it again.",
+        )
     keys = record_keys(features.table)
     frame = api.register(_splink_input(features))
     logging.getLogger("splink").setLevel(logging.ERROR)
@@ -149,25 +172,40 @@ def link(features: Features, api: Any, *, options: LinkOptions | None = None,
         accepted = decisions[decisions["decision"] == "accept"]
         if len(accepted) >= options.min_labels_for_m:
             key_to_uid = pd.Series(uid_to_key.index, index=uid_to_key.to_numpy())
-            labels = pd.DataFrame({
-                "unique_id_l": key_to_uid.reindex(accepted["left_id"]).to_numpy(),
-                "unique_id_r": key_to_uid.reindex(accepted["right_id"]).to_numpy(),
-            }).dropna().astype("int64")
+            labels = (
+                pd.DataFrame(
+                    {
+                        "unique_id_l": key_to_uid.reindex(accepted["left_id"]).to_numpy(),
+                        "unique_id_r": key_to_uid.reindex(accepted["right_id"]).to_numpy(),
+                    }
+                )
+                .dropna()
+                .astype("int64")
+            )
             linker.training.estimate_m_from_pairwise_labels(  # type: ignore[no-untyped-call]
-                api.register(labels))
+                api.register(labels)
+            )
     predictions = linker.inference.predict(threshold_match_probability=options.keep_above)
     scored = predictions.as_pandas_dataframe()  # type: ignore[no-untyped-call]
     left = uid_to_key.reindex(scored["unique_id_l"]).to_numpy()
     right = uid_to_key.reindex(scored["unique_id_r"]).to_numpy()
-    pairs = pd.DataFrame({
-        "left_id": [min(a, b) for a, b in zip(left, right, strict=True)],
-        "right_id": [max(a, b) for a, b in zip(left, right, strict=True)],
-        "probability": scored["match_probability"].to_numpy(dtype=float),
-        "match_weight": scored["match_weight"].to_numpy(dtype=float),
-    })
+    pairs = pd.DataFrame(
+        {
+            "left_id": [min(a, b) for a, b in zip(left, right, strict=True)],
+            "right_id": [max(a, b) for a, b in zip(left, right, strict=True)],
+            "probability": scored["match_probability"].to_numpy(dtype=float),
+            "match_weight": scored["match_weight"].to_numpy(dtype=float),
+        }
+    )
     pairs = _apply_decisions(pairs, decisions)
-    records = pd.DataFrame({"record_key": keys, "list": features.table["list"],
-                            "record_id": features.table["record_id"]})
+    records = pd.DataFrame(
+        {
+            "record_key": keys,
+            "list": features.table["list"],
+            "record_id": features.table["record_id"],
+        }
+    )
     clustered = cluster_ids(records, pairs, options.threshold)
-    return LinkResult(pairs.reset_index(drop=True), clustered,
-                      linker.misc.save_model_to_json(), tuple(notes))
+    return LinkResult(
+        pairs.reset_index(drop=True), clustered, linker.misc.save_model_to_json(), tuple(notes)
+    )

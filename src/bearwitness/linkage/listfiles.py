@@ -36,13 +36,16 @@ def read_columns(path: Path) -> dict[str, ListColumns]:
     try:
         parsed = tomllib.loads(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise InputError(f"Cannot read the columns file {path.name}: {type(error).__name__}.",
-                         hint="It must be a UTF-8 TOML file with a [lists.NAME] table per list.") \
-            from error
+        raise InputError(
+            f"Cannot read the columns file {path.name}: {type(error).__name__}.",
+            hint="It must be a UTF-8 TOML file with a [lists.NAME] table per list.",
+        ) from error
     tables = parsed.get("lists")
     if not isinstance(tables, dict) or not tables:
-        raise InputError(f"The columns file {path.name} has no [lists.NAME] tables.",
-                         hint="Add one table per list, named by the CSV file's stem.")
+        raise InputError(
+            f"The columns file {path.name} has no [lists.NAME] tables.",
+            hint="Add one table per list, named by the CSV file's stem.",
+        )
     out = {}
     for name, table in tables.items():
         if not isinstance(table, dict):
@@ -51,7 +54,8 @@ def read_columns(path: Path) -> dict[str, ListColumns]:
         if unknown:
             raise InputError(
                 f"[lists.{name}] names unknown role(s): {', '.join(sorted(unknown))}.",
-                hint=f"Roles are record_id, {', '.join(ROLES)} and reference_date.")
+                hint=f"Roles are record_id, {', '.join(ROLES)} and reference_date.",
+            )
         reference = str(table.get("reference_date", ""))
         roles = {role: str(column) for role, column in table.items() if role != "reference_date"}
         out[name] = ListColumns(name, roles, reference)
@@ -62,12 +66,14 @@ def _read_csv(path: Path) -> pd.DataFrame:
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except UnicodeDecodeError as error:
-        raise InputError(f"{path.name} is not UTF-8 text.",
-                         hint="Save it as CSV in UTF-8 and run again.") from error
+        raise InputError(
+            f"{path.name} is not UTF-8 text.", hint="Save it as CSV in UTF-8 and run again."
+        ) from error
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise InputError(f"Cannot read {path.name} as CSV: {type(error).__name__}.",
-                         hint="Check that it is a comma-separated file with a header row.") \
-            from error
+        raise InputError(
+            f"Cannot read {path.name} as CSV: {type(error).__name__}.",
+            hint="Check that it is a comma-separated file with a header row.",
+        ) from error
 
 
 def read_lists(paths: list[Path], columns: dict[str, ListColumns]) -> pd.DataFrame:
@@ -77,16 +83,20 @@ def read_lists(paths: list[Path], columns: dict[str, ListColumns]) -> pd.DataFra
         raise InputError("Two list files share a name.", hint="Give every list file its own name.")
     missing = [name for name in names if name not in columns]
     if missing:
-        raise InputError(f"The columns file has no table for {', '.join(missing)}.",
-                         hint="Add a [lists.NAME] table for every file, NAME being its stem.")
+        raise InputError(
+            f"The columns file has no table for {', '.join(missing)}.",
+            hint="Add a [lists.NAME] table for every file, NAME being its stem.",
+        )
     frames = []
     for path in paths:
         spec = columns[path.stem]
         raw = _read_csv(path)
         absent = [c for c in spec.roles.values() if c not in raw.columns]
         if absent:
-            raise InputError(f"{path.name} has no column(s) {', '.join(absent)}.",
-                             hint="Fix the column names in the columns file.")
+            raise InputError(
+                f"{path.name} has no column(s) {', '.join(absent)}.",
+                hint="Fix the column names in the columns file.",
+            )
         frame = pd.DataFrame({role: raw[column] for role, column in spec.roles.items()})
         if "record_id" in frame:
             empty = frame.index[frame["record_id"].str.strip() == ""]

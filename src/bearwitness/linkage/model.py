@@ -32,8 +32,9 @@ def _name(key: str, folded: str) -> Any:
     return cl.CustomComparison(levels, output_column_name=key)
 
 
-def _interval(name: str, lo: str, hi: str, tolerances: tuple[int, ...], unit: str,
-              narrow: tuple[int, ...]) -> Any:
+def _interval(
+    name: str, lo: str, hi: str, tolerances: tuple[int, ...], unit: str, narrow: tuple[int, ...]
+) -> Any:
     """Interval agreement, graded by how precise the two values are: two records
     naming the same day (or year) are far stronger evidence than a day falling
     inside a year-wide "late 2018", though both overlap. ``narrow`` lists the
@@ -43,16 +44,20 @@ def _interval(name: str, lo: str, hi: str, tolerances: tuple[int, ...], unit: st
         cll.CustomLevel(f"{lo}_l IS NULL OR {lo}_r IS NULL", "null").configure(is_null_level=True),
     ]
     for width in narrow:
-        levels.append(cll.CustomLevel(
-            f"{overlap} AND {hi}_l - {lo}_l <= {width} AND {hi}_r - {lo}_r <= {width}",
-            f"overlapping, both within {width} {unit}",
-        ))
+        levels.append(
+            cll.CustomLevel(
+                f"{overlap} AND {hi}_l - {lo}_l <= {width} AND {hi}_r - {lo}_r <= {width}",
+                f"overlapping, both within {width} {unit}",
+            )
+        )
     levels.append(cll.CustomLevel(overlap, "overlapping"))
     for tolerance in tolerances:
-        levels.append(cll.CustomLevel(
-            f"{lo}_l <= {hi}_r + {tolerance} AND {lo}_r <= {hi}_l + {tolerance}",
-            f"within {tolerance} {unit}",
-        ))
+        levels.append(
+            cll.CustomLevel(
+                f"{lo}_l <= {hi}_r + {tolerance} AND {lo}_r <= {hi}_l + {tolerance}",
+                f"within {tolerance} {unit}",
+            )
+        )
     levels.append(cll.ElseLevel())
     return cl.CustomComparison(levels, output_column_name=name)
 
@@ -61,8 +66,11 @@ def _exact(column: str, *, frequencies: bool = False) -> Any:
     """Exact agreement; with ``frequencies``, a shared rare value (a village)
     counts for more than a shared common one (the capital)."""
     return cl.CustomComparison(
-        [cll.NullLevel(column), cll.ExactMatchLevel(column, term_frequency_adjustments=frequencies),
-         cll.ElseLevel()],
+        [
+            cll.NullLevel(column),
+            cll.ExactMatchLevel(column, term_frequency_adjustments=frequencies),
+            cll.ElseLevel(),
+        ],
         output_column_name=column,
     )
 
@@ -72,8 +80,12 @@ def comparisons() -> list[Any]:
         _name("surname_key", "surname_fold"),
         _name("given_key", "given_fold"),
         cl.CustomComparison(
-            [cll.NullLevel("patronymic_key"), cll.ExactMatchLevel("patronymic_key"),
-             cll.JaroWinklerLevel("patronymic_key", 0.88), cll.ElseLevel()],
+            [
+                cll.NullLevel("patronymic_key"),
+                cll.ExactMatchLevel("patronymic_key"),
+                cll.JaroWinklerLevel("patronymic_key", 0.88),
+                cll.ElseLevel(),
+            ],
             output_column_name="patronymic_key",
         ),
         _exact("sex"),
@@ -83,9 +95,12 @@ def comparisons() -> list[Any]:
         _exact("residence", frequencies=True),
         cl.CustomComparison(
             # The same set of acts (weighted by how common the set is), then one act in common.
-            [cll.NullLevel("event_set"),
-             cll.ExactMatchLevel("event_set", term_frequency_adjustments=True),
-             cll.ArrayIntersectLevel("event_types", 1), cll.ElseLevel()],
+            [
+                cll.NullLevel("event_set"),
+                cll.ExactMatchLevel("event_set", term_frequency_adjustments=True),
+                cll.ArrayIntersectLevel("event_types", 1),
+                cll.ElseLevel(),
+            ],
             output_column_name="event_types",
         ),
         # A list names a person once, save for its few duplicates; two lists

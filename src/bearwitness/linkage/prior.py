@@ -38,17 +38,21 @@ def m_prior() -> MProbabilities:
     if not path.is_file():
         return {}
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return {name: {label: float(m) for label, m in levels.items()}
-            for name, levels in data["m_probabilities"].items()}
+    return {
+        name: {label: float(m) for label, m in levels.items()}
+        for name, levels in data["m_probabilities"].items()
+    }
 
 
 def m_probabilities(model_json: dict[str, Any]) -> MProbabilities:
     """The m probabilities of a Splink model, by comparison and level label."""
     found: MProbabilities = {}
     for comparison in model_json["comparisons"]:
-        levels = {level["label_for_charts"]: float(level["m_probability"])
-                  for level in comparison["comparison_levels"]
-                  if not level.get("is_null_level") and level.get("m_probability") is not None}
+        levels = {
+            level["label_for_charts"]: float(level["m_probability"])
+            for level in comparison["comparison_levels"]
+            if not level.get("is_null_level") and level.get("m_probability") is not None
+        }
         if levels:
             found[comparison["output_column_name"]] = levels
     return found
@@ -62,8 +66,9 @@ def with_m_prior(model_json: dict[str, Any], prior: MProbabilities) -> dict[str,
     """
     for comparison in model_json["comparisons"]:
         known = prior.get(comparison["output_column_name"])
-        levels = [level for level in comparison["comparison_levels"]
-                  if not level.get("is_null_level")]
+        levels = [
+            level for level in comparison["comparison_levels"] if not level.get("is_null_level")
+        ]
         if known is None or {level["label_for_charts"] for level in levels} != set(known):
             continue
         for level in levels:
@@ -80,8 +85,9 @@ def learn(people: int = TRAINING_PEOPLE, seed: int = TRAINING_SEED) -> MProbabil
     from bearwitness.linkage.synthetic import generate
 
     data = generate(people, seed=seed)
-    result = link(build_features(data.records), duckdb_api(),
-                  options=LinkOptions(use_m_prior=False))
+    result = link(
+        build_features(data.records), duckdb_api(), options=LinkOptions(use_m_prior=False)
+    )
     if result.notes:
         raise RuntimeError(f"EM did not run fully on the synthetic lists: {result.notes}")
     return m_probabilities(result.model_json)
@@ -97,10 +103,11 @@ def main() -> None:
         "m_probabilities": learned,
     }
     with resources.as_file(target) as path:
-        path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n",
-                        encoding="utf-8")
-        print(f"wrote {path}: {sum(len(v) for v in learned.values())} levels "
-              f"in {len(learned)} comparisons")
+        path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(
+            f"wrote {path}: {sum(len(v) for v in learned.values())} levels "
+            f"in {len(learned)} comparisons"
+        )
 
 
 if __name__ == "__main__":

@@ -36,11 +36,14 @@ class Decision:
 
     def __post_init__(self) -> None:
         if self.decision not in DECISIONS:
-            raise InputError(f"Unknown review decision {self.decision!r}.",
-                             hint="Use accept, reject or undo.")
+            raise InputError(
+                f"Unknown review decision {self.decision!r}.", hint="Use accept, reject or undo."
+            )
         if not self.reason.strip():
-            raise InputError("A review decision needs a reason.",
-                             hint="Say in a few words why the records are or are not one person.")
+            raise InputError(
+                "A review decision needs a reason.",
+                hint="Say in a few words why the records are or are not one person.",
+            )
         if self.left_id == self.right_id:
             raise InputError("A pair needs two different records.", hint="Check the record ids.")
 
@@ -69,8 +72,13 @@ def current_decisions(log: pd.DataFrame) -> pd.DataFrame:
     return latest[latest["decision"] != "undo"].reset_index(drop=True)
 
 
-def review_queue(pairs: pd.DataFrame, threshold: float, log: pd.DataFrame | None = None,
-                 *, band: tuple[float, float] = (0.05, 0.95)) -> pd.DataFrame:
+def review_queue(
+    pairs: pd.DataFrame,
+    threshold: float,
+    log: pd.DataFrame | None = None,
+    *,
+    band: tuple[float, float] = (0.05, 0.95),
+) -> pd.DataFrame:
     """Undecided pairs with probability inside ``band``, closest to ``threshold`` first."""
     queue = pairs[(pairs["probability"] >= band[0]) & (pairs["probability"] <= band[1])]
     if log is not None and not log.empty:
@@ -78,8 +86,12 @@ def review_queue(pairs: pd.DataFrame, threshold: float, log: pd.DataFrame | None
         queue = _ordered(queue).merge(decided, how="left", on=["left_id", "right_id"])
         queue = queue[queue["_decided"].isna()].drop(columns="_decided")
     distance = (queue["probability"] - threshold).abs()
-    return queue.assign(distance=distance).sort_values(["distance", "left_id", "right_id"]) \
-        .drop(columns="distance").reset_index(drop=True)
+    return (
+        queue.assign(distance=distance)
+        .sort_values(["distance", "left_id", "right_id"])
+        .drop(columns="distance")
+        .reset_index(drop=True)
+    )
 
 
 def side_by_side(records: pd.DataFrame, left_id: str, right_id: str) -> pd.DataFrame:
@@ -89,8 +101,10 @@ def side_by_side(records: pd.DataFrame, left_id: str, right_id: str) -> pd.DataF
     """
     missing = [key for key in (left_id, right_id) if key not in records.index]
     if missing:
-        raise InputError("A record of that pair is not among the records given.",
-                         hint="Review pairs from the same run as the records.")
+        raise InputError(
+            "A record of that pair is not among the records given.",
+            hint="Review pairs from the same run as the records.",
+        )
     view = records.loc[[left_id, right_id]].T
     view.columns = pd.Index([left_id, right_id])
     empty = view.isna().all(axis=1) | (view.astype(str) == "").all(axis=1)
@@ -122,8 +136,10 @@ def apply_edit(clusters: pd.DataFrame, edit: ClusterEdit) -> pd.DataFrame:
     keys = set(edit.record_keys)
     unknown = keys - set(clusters["record_key"])
     if unknown:
-        raise InputError(f"{len(unknown)} record(s) of the edit are not in the clustering.",
-                         hint="Edit clusters of the same run.")
+        raise InputError(
+            f"{len(unknown)} record(s) of the edit are not in the clustering.",
+            hint="Edit clusters of the same run.",
+        )
     out = clusters.copy()
     chosen = out["record_key"].isin(keys)
     if edit.kind == "split":
@@ -132,8 +148,11 @@ def apply_edit(clusters: pd.DataFrame, edit: ClusterEdit) -> pd.DataFrame:
         joined = out["cluster_id"].isin(out.loc[chosen, "cluster_id"])
         out.loc[joined, "cluster_id"] = out.loc[joined, "cluster_id"].min()
     if "link_probability" in out:
-        touched = chosen if edit.kind == "split" else out["cluster_id"].isin(
-            out.loc[chosen, "cluster_id"])
+        touched = (
+            chosen
+            if edit.kind == "split"
+            else out["cluster_id"].isin(out.loc[chosen, "cluster_id"])
+        )
         out.loc[touched, "link_probability"] = float("nan")
     return out
 
@@ -156,5 +175,7 @@ def edit_as_decisions(clusters: pd.DataFrame, edit: ClusterEdit) -> list[Decisio
         anchors = list(firsts.values())
         pairs = [(anchors[0], other) for other in anchors[1:]]
         verdict = "accept"
-    return [Decision(a, b, verdict, f"{edit.kind}: {edit.reason}", edit.analyst, edit.edited_at)
-            for a, b in pairs]
+    return [
+        Decision(a, b, verdict, f"{edit.kind}: {edit.reason}", edit.analyst, edit.edited_at)
+        for a, b in pairs
+    ]

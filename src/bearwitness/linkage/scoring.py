@@ -63,6 +63,14 @@ def score(clusters: pd.DataFrame, truth: pd.Series) -> Scores:
     histories = pd.DataFrame({"true": true_h, "found": found_h}).fillna(0).astype(int)
     histories["error"] = histories["found"] - histories["true"]
     histories = histories.rename_axis("history").reset_index().sort_values("history")
-    return Scores(precision, recall, _f1(precision, recall), b_precision, b_recall,
-                  _f1(b_precision, b_recall), int(person_sizes.size), int(cluster_sizes.size),
-                  histories.reset_index(drop=True))
+    return Scores(
+        precision,
+        recall,
+        _f1(precision, recall),
+        b_precision,
+        b_recall,
+        _f1(b_precision, b_recall),
+        int(person_sizes.size),
+        int(cluster_sizes.size),
+        histories.reset_index(drop=True),
+    )

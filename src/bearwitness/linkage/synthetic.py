@@ -23,47 +23,161 @@ from bearwitness.linkage.normalise.script import has_cyrillic
 from bearwitness.linkage.normalise.tables import load_table
 
 _EXTRA_SURNAME_ROOTS = [
-    "Дуда", "Баса", "Эльмурза", "Чабаркаев", "Гайрбек", "Цечо", "Бисулта", "Хамида", "Мацуев",
-    "Тепсурка", "Джабраил", "Садула", "Абуе", "Висита", "Дадаш", "Шерип", "Яндарб", "Межид",
-    "Зубайра", "Бага", "Шамсуди", "Идрис", "Алимханов", "Эдиси", "Гелисхан", "Махмуд", "Докуе",
-    "Сайдула", "Ваха", "Вахид", "Умха", "Лорса", "Хажбикар", "Байсаро", "Темирхан", "Сулумбек",
+    "Дуда",
+    "Баса",
+    "Эльмурза",
+    "Чабаркаев",
+    "Гайрбек",
+    "Цечо",
+    "Бисулта",
+    "Хамида",
+    "Мацуев",
+    "Тепсурка",
+    "Джабраил",
+    "Садула",
+    "Абуе",
+    "Висита",
+    "Дадаш",
+    "Шерип",
+    "Яндарб",
+    "Межид",
+    "Зубайра",
+    "Бага",
+    "Шамсуди",
+    "Идрис",
+    "Алимханов",
+    "Эдиси",
+    "Гелисхан",
+    "Махмуд",
+    "Докуе",
+    "Сайдула",
+    "Ваха",
+    "Вахид",
+    "Умха",
+    "Лорса",
+    "Хажбикар",
+    "Байсаро",
+    "Темирхан",
+    "Сулумбек",
 ]
 _MONTHS = {
-    "ru": ["января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября",
-           "октября", "ноября", "декабря"],
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"],
-    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-           "octobre", "novembre", "décembre"],
-    "de": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
-           "Oktober", "November", "Dezember"],
+    "ru": [
+        "января",
+        "февраля",
+        "марта",
+        "апреля",
+        "мая",
+        "июня",
+        "июля",
+        "августа",
+        "сентября",
+        "октября",
+        "ноября",
+        "декабря",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    "fr": [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ],
+    "de": [
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ],
 }
 _LATE = {"ru": "конец {}", "en": "late {}", "fr": "fin {}", "de": "Ende {}"}
-_ABOUT_AGE = {"ru": "около {} лет", "en": "aged about {}", "fr": "environ {} ans",
-              "de": "etwa {} Jahre"}
+_ABOUT_AGE = {
+    "ru": "около {} лет",
+    "en": "aged about {}",
+    "fr": "environ {} ans",
+    "de": "etwa {} Jahre",
+}
 _AGE = {"ru": "{} лет", "en": "{}", "fr": "{} ans", "de": "{} Jahre"}
 _ACTS = {
-    "ru": {"arbitrary_detention": "задержан", "torture": "пытки", "killing": "убит",
-           "enforced_disappearance": "пропал без вести", "seizure_of_documents": "изъят паспорт",
-           "forced_signature": "заставили подписать",
-           "threats_to_relatives": "угрозы родственникам",
-           "extortion": "вымогательство"},
-    "en": {"arbitrary_detention": "detained", "torture": "tortured", "killing": "killed",
-           "enforced_disappearance": "disappeared", "seizure_of_documents": "passport seized",
-           "forced_signature": "forced to sign blank forms",
-           "threats_to_relatives": "relatives threatened", "extortion": "extortion"},
-    "fr": {"arbitrary_detention": "détenu", "torture": "torturé", "killing": "tué",
-           "enforced_disappearance": "disparu", "seizure_of_documents": "passeport confisqué",
-           "forced_signature": "forcé de signer", "threats_to_relatives": "famille menacée",
-           "extortion": "extorsion"},
-    "de": {"arbitrary_detention": "festgenommen", "torture": "gefoltert", "killing": "getötet",
-           "enforced_disappearance": "verschwunden", "seizure_of_documents": "Reisepass abgenommen",
-           "forced_signature": "zur Unterschrift gezwungen",
-           "threats_to_relatives": "Angehörige bedroht", "extortion": "Erpressung"},
+    "ru": {
+        "arbitrary_detention": "задержан",
+        "torture": "пытки",
+        "killing": "убит",
+        "enforced_disappearance": "пропал без вести",
+        "seizure_of_documents": "изъят паспорт",
+        "forced_signature": "заставили подписать",
+        "threats_to_relatives": "угрозы родственникам",
+        "extortion": "вымогательство",
+    },
+    "en": {
+        "arbitrary_detention": "detained",
+        "torture": "tortured",
+        "killing": "killed",
+        "enforced_disappearance": "disappeared",
+        "seizure_of_documents": "passport seized",
+        "forced_signature": "forced to sign blank forms",
+        "threats_to_relatives": "relatives threatened",
+        "extortion": "extortion",
+    },
+    "fr": {
+        "arbitrary_detention": "détenu",
+        "torture": "torturé",
+        "killing": "tué",
+        "enforced_disappearance": "disparu",
+        "seizure_of_documents": "passeport confisqué",
+        "forced_signature": "forcé de signer",
+        "threats_to_relatives": "famille menacée",
+        "extortion": "extorsion",
+    },
+    "de": {
+        "arbitrary_detention": "festgenommen",
+        "torture": "gefoltert",
+        "killing": "getötet",
+        "enforced_disappearance": "verschwunden",
+        "seizure_of_documents": "Reisepass abgenommen",
+        "forced_signature": "zur Unterschrift gezwungen",
+        "threats_to_relatives": "Angehörige bedroht",
+        "extortion": "Erpressung",
+    },
 }
-_ACT_WEIGHTS = {"arbitrary_detention": 10, "torture": 6, "seizure_of_documents": 3,
-                "forced_signature": 2, "threats_to_relatives": 2, "extortion": 1,
-                "enforced_disappearance": 1, "killing": 0.3}
+_ACT_WEIGHTS = {
+    "arbitrary_detention": 10,
+    "torture": 6,
+    "seizure_of_documents": 3,
+    "forced_signature": 2,
+    "threats_to_relatives": 2,
+    "extortion": 1,
+    "enforced_disappearance": 1,
+    "killing": 0.3,
+}
 
 
 @dataclass(frozen=True)
@@ -86,12 +200,25 @@ class ListHabit:
 
 DEFAULT_LISTS = (
     ListHabit("memorial_ru", 0.45, "ru", (), "official", "date", "day", 0.1, 0.03, 0.1, 0.03),
-    ListHabit("network_en", 0.35, "en", ("wikipedia", "bgn_pcgn", "icao"), "full", "age",
-              "month", 0.2, 0.05, 0.25, 0.04),
-    ListHabit("ngo_fr", 0.25, "fr", ("french", "icao"), "parts", "year", "words", 0.2, 0.05,
-              0.2, 0.02),
-    ListHabit("press_de", 0.2, "de", ("german", "wikipedia"), "full", "age", "words", 0.3, 0.06,
-              0.2, 0.02),
+    ListHabit(
+        "network_en",
+        0.35,
+        "en",
+        ("wikipedia", "bgn_pcgn", "icao"),
+        "full",
+        "age",
+        "month",
+        0.2,
+        0.05,
+        0.25,
+        0.04,
+    ),
+    ListHabit(
+        "ngo_fr", 0.25, "fr", ("french", "icao"), "parts", "year", "words", 0.2, 0.05, 0.2, 0.02
+    ),
+    ListHabit(
+        "press_de", 0.2, "de", ("german", "wikipedia"), "full", "age", "words", 0.3, 0.06, 0.2, 0.02
+    ),
 )
 
 
@@ -107,9 +234,48 @@ def _families(sex: str) -> tuple[list[dict[str, Any]], list[float]]:
     return families, [float(f["weight"]) for f in families]
 
 
-_SYLLABLES = ["ба", "да", "за", "ха", "ма", "са", "ва", "ла", "ту", "гу", "ду", "ху", "ки", "ли",
-              "ми", "ши", "бе", "ге", "де", "хе", "ай", "ал", "ар", "ас", "ам", "ис", "ум", "ус",
-              "ур", "эль", "тем", "сул", "хан", "бек", "гир", "маш", "тах", "хож", "бай", "мур"]
+_SYLLABLES = [
+    "ба",
+    "да",
+    "за",
+    "ха",
+    "ма",
+    "са",
+    "ва",
+    "ла",
+    "ту",
+    "гу",
+    "ду",
+    "ху",
+    "ки",
+    "ли",
+    "ми",
+    "ши",
+    "бе",
+    "ге",
+    "де",
+    "хе",
+    "ай",
+    "ал",
+    "ар",
+    "ас",
+    "ам",
+    "ис",
+    "ум",
+    "ус",
+    "ур",
+    "эль",
+    "тем",
+    "сул",
+    "хан",
+    "бек",
+    "гир",
+    "маш",
+    "тах",
+    "хож",
+    "бай",
+    "мур",
+]
 TAIL_SURNAMES = 3000
 
 
@@ -118,8 +284,11 @@ def _surname_roots() -> tuple[list[str], list[float]]:
     given names (Магомедов is the most common surname of the region, a few
     percent of people) and a long tail of rarer FICTIONAL roots built from
     syllables, as real surname distributions have."""
-    head = [(str(f["variants"][0]), float(f["weight"]))
-            for f in load_table("given_names")["family"] if f["sex"] == "m"]
+    head = [
+        (str(f["variants"][0]), float(f["weight"]))
+        for f in load_table("given_names")["family"]
+        if f["sex"] == "m"
+    ]
     head += [(root, 2.0) for root in _EXTRA_SURNAME_ROOTS]
     tail_rng = random.Random(0)  # the tail is fixed, whatever the data seed
     tail: dict[str, float] = {}
@@ -146,9 +315,9 @@ def _typo(text: str, rng: random.Random) -> str:
     i = rng.randrange(1, len(text) - 1)
     kind = rng.random()
     if kind < 0.4:
-        return text[:i] + text[i + 1:]
+        return text[:i] + text[i + 1 :]
     if kind < 0.7:
-        return text[:i] + text[i + 1] + text[i] + text[i + 2:]
+        return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
     return text[:i] + text[i] + text[i:]
 
 
@@ -164,18 +333,21 @@ def _population(people: int, rng: random.Random) -> list[dict[str, object]]:
         father, _ = _families("m")
         father_weights = [float(f["weight"]) for f in father]
         event_day = date(2017, 1, 1) + timedelta(days=rng.randrange(3 * 365))
-        persons.append({
-            "person": person, "sex": sex,
-            "given": rng.choices(families, weights)[0],
-            "father": str(rng.choices(father, father_weights)[0]["variants"][0]),
-            "root": rng.choices(roots, root_weights)[0],
-            "birth": date(1960, 1, 1) + timedelta(days=rng.randrange(42 * 365)),
-            "event": event_day,
-            "event_place": rng.choices(places, place_weights)[0],
-            "residence": rng.choices(places, place_weights)[0],
-            "acts": sorted(set(rng.choices(acts, act_weights, k=rng.randint(1, 3)))),
-            "visibility": float(np.exp(rng.gauss(0, 0.6))),
-        })
+        persons.append(
+            {
+                "person": person,
+                "sex": sex,
+                "given": rng.choices(families, weights)[0],
+                "father": str(rng.choices(father, father_weights)[0]["variants"][0]),
+                "root": rng.choices(roots, root_weights)[0],
+                "birth": date(1960, 1, 1) + timedelta(days=rng.randrange(42 * 365)),
+                "event": event_day,
+                "event_place": rng.choices(places, place_weights)[0],
+                "residence": rng.choices(places, place_weights)[0],
+                "acts": sorted(set(rng.choices(acts, act_weights, k=rng.randint(1, 3)))),
+                "visibility": float(np.exp(rng.gauss(0, 0.6))),
+            }
+        )
     return persons
 
 
@@ -200,8 +372,11 @@ def _render(person: dict[str, object], habit: ListHabit, rng: random.Random) -> 
     root = str(person["root"])
     surname = _with_suffix(root, ("ов", "ев")) + ("а" if sex == "f" else "")
     father = str(person["father"])
-    patronymic = _with_suffix(father, ("ович", "евич")) if sex == "m" else (
-        _with_suffix(father, ("овна", "евна")))
+    patronymic = (
+        _with_suffix(father, ("ович", "евич"))
+        if sex == "m"
+        else (_with_suffix(father, ("овна", "евна")))
+    )
     if father.endswith(("а", "я")):  # Иса: Исаевич, Исаевна
         patronymic = father + ("евич" if sex == "m" else "евна")
     given = _given(person, habit, rng)
@@ -215,8 +390,9 @@ def _render(person: dict[str, object], habit: ListHabit, rng: random.Random) -> 
     if habit.name_format == "parts":
         row.update(surname=surname_text, given_name=given, patronymic=patronymic_text)
     elif habit.name_format == "official":
-        row["full_name"] = " ".join(p for p in (surname_text.upper(), given.upper(),
-                                                patronymic_text.upper()) if p)
+        row["full_name"] = " ".join(
+            p for p in (surname_text.upper(), given.upper(), patronymic_text.upper()) if p
+        )
     else:
         row["full_name"] = f"{given} {surname_text}"
     lang = habit.language
@@ -230,8 +406,7 @@ def _render(person: dict[str, object], habit: ListHabit, rng: random.Random) -> 
         row["birth"] = str(birth.year + (rng.choice((-1, 1)) if rng.random() < 0.05 else 0))
     else:
         age = (event - birth).days // 365
-        row["age"] = (_ABOUT_AGE[lang].format(age) if rng.random() < 0.3
-                      else _AGE[lang].format(age))
+        row["age"] = _ABOUT_AGE[lang].format(age) if rng.random() < 0.3 else _AGE[lang].format(age)
     if habit.date_as == "day":
         row["event_date"] = event.strftime("%d.%m.%Y")
     elif habit.date_as == "month" or rng.random() < 0.7:
@@ -250,10 +425,22 @@ def _render(person: dict[str, object], habit: ListHabit, rng: random.Random) -> 
     acts = person["acts"]
     assert isinstance(acts, list)
     row["event_type"] = ", ".join(_ACTS[lang].get(str(a), str(a)) for a in acts)
-    row["sex"] = {"ru": {"m": "м", "f": "ж"}, "en": {"m": "male", "f": "female"},
-                  "fr": {"m": "homme", "f": "femme"}, "de": {"m": "m", "f": "w"}}[lang][str(sex)]
-    for role in ("birth", "age", "event_date", "event_place", "residence", "event_type", "sex",
-                 "patronymic"):
+    row["sex"] = {
+        "ru": {"m": "м", "f": "ж"},
+        "en": {"m": "male", "f": "female"},
+        "fr": {"m": "homme", "f": "femme"},
+        "de": {"m": "m", "f": "w"},
+    }[lang][str(sex)]
+    for role in (
+        "birth",
+        "age",
+        "event_date",
+        "event_place",
+        "residence",
+        "event_type",
+        "sex",
+        "patronymic",
+    ):
         if role in row and rng.random() < habit.missing:
             row[role] = ""
     return row

@@ -14,8 +14,18 @@ import re
 import struct
 
 # ISO BMFF brands of still images (HEIF, AVIF): not video, and not accepted.
-IMAGE_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1",
-                b"avif", b"avis"}
+IMAGE_BRANDS = {
+    b"heic",
+    b"heix",
+    b"heim",
+    b"heis",
+    b"hevc",
+    b"hevx",
+    b"mif1",
+    b"msf1",
+    b"avif",
+    b"avis",
+}
 AUDIO_BRANDS = {b"M4A ", b"M4B ", b"M4P "}
 
 
@@ -34,8 +44,11 @@ def pdf(data: bytes) -> bool:
     if re.compile(rb"\s*xref\s").match(data, offset):
         return re.compile(rb"trailer\s*<<").search(data, offset) is not None
     stream = re.compile(rb"\s*\d+\s+\d+\s+obj\s*<<").match(data, offset)
-    return stream is not None and re.compile(rb"/Type\s*/XRef").search(
-        data, stream.end(), stream.end() + 4096) is not None
+    return (
+        stream is not None
+        and re.compile(rb"/Type\s*/XRef").search(data, stream.end(), stream.end() + 4096)
+        is not None
+    )
 
 
 def iso_bmff(data: bytes) -> bool:
@@ -80,11 +93,18 @@ def mpeg_frame_length(data: bytes, position: int) -> int:
     """The length of the MPEG audio frame whose header is at ``position``; 0 if none is."""
     if len(data) - position < 4:
         return 0
-    b0, b1, b2, b3 = data[position:position + 4]
+    b0, b1, b2, b3 = data[position : position + 4]
     version, layer = (b1 >> 3) & 3, 4 - ((b1 >> 1) & 3)
     bitrate_index, rate_index = b2 >> 4, (b2 >> 2) & 3
-    if (b0 != 0xFF or b1 & 0xE0 != 0xE0 or version == 1 or layer == 4
-            or bitrate_index in (0, 15) or rate_index == 3 or b3 & 3 == 2):
+    if (
+        b0 != 0xFF
+        or b1 & 0xE0 != 0xE0
+        or version == 1
+        or layer == 4
+        or bitrate_index in (0, 15)
+        or rate_index == 3
+        or b3 & 3 == 2
+    ):
         return 0
     mpeg1 = version == 3
     bitrate = _BITRATES[(mpeg1, layer)][bitrate_index - 1] * 1000
@@ -106,7 +126,7 @@ def mpeg_frames(data: bytes, position: int, frames: int = 3) -> bool:
             return False
         position += length
         rest = len(data) - position
-        if rest < 4 or (rest == 128 and data[position:position + 3] == b"TAG"):
+        if rest < 4 or (rest == 128 and data[position : position + 3] == b"TAG"):
             return True
     return True
 
@@ -134,12 +154,12 @@ def ogg(data: bytes) -> bool:
     """Ogg pages, the first opening a stream, whose lengths add up to the file."""
     position, first = 0, True
     while position < len(data):
-        if data[position:position + 4] != b"OggS" or len(data) - position < 27:
+        if data[position : position + 4] != b"OggS" or len(data) - position < 27:
             return False
         version, kind, segments = data[position + 4], data[position + 5], data[position + 26]
         if version != 0 or kind & ~7 or (first and not kind & 2):
             return False
-        table = data[position + 27:position + 27 + segments]
+        table = data[position + 27 : position + 27 + segments]
         if len(table) < segments:
             return False
         position += 27 + segments + sum(table)
@@ -154,14 +174,14 @@ def flac(data: bytes) -> bool:
         if len(data) - position < 4:
             return False
         header = data[position]
-        kind, length = header & 0x7F, int.from_bytes(data[position + 1:position + 4], "big")
+        kind, length = header & 0x7F, int.from_bytes(data[position + 1 : position + 4], "big")
         if kind == 127 or (first and (kind != 0 or length != 34)):
             return False
         position += 4 + length
         first = False
         if header & 0x80:  # the last metadata block
             break
-    return data[position:position + 2] in (b"\xff\xf8", b"\xff\xf9")
+    return data[position : position + 2] in (b"\xff\xf8", b"\xff\xf9")
 
 
 def wav(data: bytes) -> bool:

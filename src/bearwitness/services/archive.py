@@ -92,14 +92,25 @@ class ArchiveConfig:
             timestamp_url = str(log.get("timestamp_url", ""))
             tsa_roots = str(log.get("tsa_roots", ""))
         except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError, AttributeError) as error:
-            raise ArchiveError(f"{path} is damaged ({error})",
-                               hint="Correct it by hand, or restore it from a backup.") from None
-        return cls(_database_url(folder, url), origin, witnesses, quorum, timestamp_url,
-                   tsa_roots, url)
+            raise ArchiveError(
+                f"{path} is damaged ({error})",
+                hint="Correct it by hand, or restore it from a backup.",
+            ) from None
+        return cls(
+            _database_url(folder, url), origin, witnesses, quorum, timestamp_url, tsa_roots, url
+        )
 
     @staticmethod
-    def write(folder: Path, database_url: str, origin: str, *, witnesses: Sequence[str] = (),
-              quorum: int = 0, timestamp_url: str = "", tsa_roots: str = "") -> None:
+    def write(
+        folder: Path,
+        database_url: str,
+        origin: str,
+        *,
+        witnesses: Sequence[str] = (),
+        quorum: int = 0,
+        timestamp_url: str = "",
+        tsa_roots: str = "",
+    ) -> None:
         """Write the settings; ``database_url`` as given (relative SQLite paths stay relative)."""
         text = (
             "# BearWitness archive settings. Nothing here is secret.\n"
@@ -119,9 +130,15 @@ class ArchiveConfig:
 
     def save(self, folder: Path) -> None:
         """Write these settings back (e.g. after adding a witness)."""
-        self.write(folder, self.database_setting or self.database_url, self.origin,
-                   witnesses=self.witnesses, quorum=self.quorum,
-                   timestamp_url=self.timestamp_url, tsa_roots=self.tsa_roots)
+        self.write(
+            folder,
+            self.database_setting or self.database_url,
+            self.origin,
+            witnesses=self.witnesses,
+            quorum=self.quorum,
+            timestamp_url=self.timestamp_url,
+            tsa_roots=self.tsa_roots,
+        )
 
 
 def _is_inside(setting: str) -> bool:
@@ -217,8 +234,9 @@ class Archive:
         url = database_url or DEFAULT_DATABASE
         cls.check_new(folder, url)
         secrets = create_secrets()
-        keyring, shares = Keyring.create(secrets, passphrase=passphrase, custodians=custodians,
-                                         kdf_params=kdf_params)
+        keyring, shares = Keyring.create(
+            secrets, passphrase=passphrase, custodians=custodians, kdf_params=kdf_params
+        )
         previous_mode = folder.stat().st_mode & 0o7777 if folder.exists() else None
         made = _make_folder(folder)
         try:
@@ -241,11 +259,13 @@ class Archive:
         must answer and be empty (each archive has its own).
         """
         if folder.exists() and not folder.is_dir():
-            raise ArchiveError(f"{folder} is a file, not a folder",
-                               hint="Choose a new folder for the archive.")
+            raise ArchiveError(
+                f"{folder} is a file, not a folder", hint="Choose a new folder for the archive."
+            )
         if folder.exists() and any(folder.iterdir()):
-            raise ArchiveError(f"{folder} is not empty",
-                               hint="Choose a new folder for the archive.")
+            raise ArchiveError(
+                f"{folder} is not empty", hint="Choose a new folder for the archive."
+            )
         if _is_inside(database_url):
             return  # a new file in a new folder: nothing to check
         engine = connect(database_url)
@@ -268,8 +288,10 @@ class Archive:
         stamp = _stamp(folder / KEYRING)
         keyring = Keyring.from_json((folder / KEYRING).read_text(encoding="utf-8"))
         if secrets is not None and secrets.recipient != keyring.recipient:
-            raise ArchiveError("those keys belong to another archive",
-                               hint="Unlock this archive with its own passphrase or shares.")
+            raise ArchiveError(
+                "those keys belong to another archive",
+                hint="Unlock this archive with its own passphrase or shares.",
+            )
         engine = connect(config.database_url, settings=folder / CONFIG)
         try:
             if not schema_is_current(engine):
@@ -277,8 +299,7 @@ class Archive:
         except BaseException:
             engine.dispose()
             raise
-        return cls(folder, config, keyring, engine, secrets, actor, clock,
-                   _keyring_stamp=stamp)
+        return cls(folder, config, keyring, engine, secrets, actor, clock, _keyring_stamp=stamp)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -338,16 +359,22 @@ class Archive:
     def replace_keyring(self, keyring: Keyring) -> None:
         """Write a new keyring (re-shared or new passphrase); records stay as they are."""
         if keyring.recipient != self.keyring.recipient:
-            raise ArchiveError("the new keyring is for another archive",
-                               hint="Re-share from this archive's own unlocked keys.")
+            raise ArchiveError(
+                "the new keyring is for another archive",
+                hint="Re-share from this archive's own unlocked keys.",
+            )
         self._write_keyring(keyring)
 
     def install_rotated_keyring(self, keyring: Keyring, secrets: ArchiveSecrets) -> None:
         """Write the keyring of the next key generation, and hold its keys from now on."""
-        if not (keyring.generation == secrets.generation == self.keyring.generation + 1
-                and keyring.recipient == secrets.recipient):
-            raise ArchiveError("the rotated keyring does not follow this archive's keyring",
-                               hint="Rotate from this archive's own, current, unlocked keys.")
+        if not (
+            keyring.generation == secrets.generation == self.keyring.generation + 1
+            and keyring.recipient == secrets.recipient
+        ):
+            raise ArchiveError(
+                "the rotated keyring does not follow this archive's keyring",
+                hint="Rotate from this archive's own, current, unlocked keys.",
+            )
         self._write_keyring(keyring)
         self.secrets, self._sealer = secrets, None
 

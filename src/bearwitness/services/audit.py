@@ -12,9 +12,22 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from bearwitness.store.schema import web_audit
 
-ACTIONS = ("login", "logout", "unlock", "lock", "auto_lock", "reveal", "fold", "reply",
-           "user_add", "user_roles", "user_disable", "user_enable", "download",
-           "download_mismatch")
+ACTIONS = (
+    "login",
+    "logout",
+    "unlock",
+    "lock",
+    "auto_lock",
+    "reveal",
+    "fold",
+    "reply",
+    "user_add",
+    "user_roles",
+    "user_disable",
+    "user_enable",
+    "download",
+    "download_mismatch",
+)
 
 
 @dataclass(frozen=True)
@@ -26,8 +39,15 @@ class AuditEntry:
     target: str
 
 
-def record(engine: Engine, *, at: str, actor: str, action: str, target: str = "",
-           connection: Connection | None = None) -> None:
+def record(
+    engine: Engine,
+    *,
+    at: str,
+    actor: str,
+    action: str,
+    target: str = "",
+    connection: Connection | None = None,
+) -> None:
     """Add a row; in ``connection``'s transaction when given (with the change it records)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
@@ -44,5 +64,7 @@ def recent(engine: Engine, *, limit: int = 100, action: str | None = None) -> li
     if action is not None:
         statement = statement.where(web_audit.c.action == action)
     with engine.connect() as connection:
-        return [AuditEntry(r.idx, r.at, r.actor, r.action, r.target)
-                for r in connection.execute(statement)]
+        return [
+            AuditEntry(r.idx, r.at, r.actor, r.action, r.target)
+            for r in connection.execute(statement)
+        ]

@@ -18,16 +18,22 @@ from bearwitness.services.reading import RecordView
 from bearwitness.store.schema import RECORD_TABLES
 
 
-def page_after(archive: Archive, kind: str, *, after: str | None = None,
-               limit: int = 50) -> list[RecordView]:
+def page_after(
+    archive: Archive, kind: str, *, after: str | None = None, limit: int = 50
+) -> list[RecordView]:
     """Up to ``limit`` live records of ``kind`` with ids after ``after``, in id order."""
     if kind not in RECORD_TYPES:
-        raise InputError(f"{kind!r} is not a record type",
-                         hint=f"Use one of: {', '.join(RECORD_TYPES)}.")
+        raise InputError(
+            f"{kind!r} is not a record type", hint=f"Use one of: {', '.join(RECORD_TYPES)}."
+        )
     table = RECORD_TABLES[kind]
     names = RECORD_TYPES[kind].clear_fields()
-    statement = (select(*(table.c[name] for name in names), table.c.version)
-                 .where(table.c.deleted.is_(False)).order_by(table.c.id).limit(limit))
+    statement = (
+        select(*(table.c[name] for name in names), table.c.version)
+        .where(table.c.deleted.is_(False))
+        .order_by(table.c.id)
+        .limit(limit)
+    )
     if after:
         statement = statement.where(table.c.id > after[:64])
     with archive.engine.connect() as connection:
@@ -35,8 +41,13 @@ def page_after(archive: Archive, kind: str, *, after: str | None = None,
     views = []
     for row in rows:
         mapping = row._mapping
-        fields = {name: json.loads(mapping[name]) if isinstance(table.c[name].type, Text)
-                  else mapping[name] for name in names}
-        views.append(RecordView(kind, str(fields["id"]), int(mapping["version"]), False, fields,
-                                False))
+        fields = {
+            name: json.loads(mapping[name])
+            if isinstance(table.c[name].type, Text)
+            else mapping[name]
+            for name in names
+        }
+        views.append(
+            RecordView(kind, str(fields["id"]), int(mapping["version"]), False, fields, False)
+        )
     return views

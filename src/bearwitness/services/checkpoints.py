@@ -60,11 +60,14 @@ class SignedCheckpointFile:
 
 # --- keys ---------------------------------------------------------------------------------
 
+
 def log_verifier(archive: Archive) -> NoteVerifier:
     path = archive.folder / VKEY_FILE
     if not path.is_file():
-        raise NotFound("this archive has no log key yet",
-                       hint="Sign its first checkpoint: `bearwitness log checkpoint ARCHIVE`.")
+        raise NotFound(
+            "this archive has no log key yet",
+            hint="Sign its first checkpoint: `bearwitness log checkpoint ARCHIVE`.",
+        )
     return parse_verifier_key(path.read_text(encoding="utf-8"))
 
 
@@ -73,16 +76,21 @@ def _log_signer(archive: Archive) -> NoteSigner:
     identity = archive.require_secrets().identities
     sealed = archive.folder / SIGNER_FILE
     if sealed.is_file():
-        signer = parse_signer_key(open_with_identity(sealed.read_bytes(), identity,
-                                                     what="the log's signing key").decode())
+        signer = parse_signer_key(
+            open_with_identity(sealed.read_bytes(), identity, what="the log's signing key").decode()
+        )
         if signer.verifier.vkey() != log_verifier(archive).vkey():
-            raise ArchiveError("log-key.age does not match log.vkey",
-                               hint="Restore both files from the same backup.")
+            raise ArchiveError(
+                "log-key.age does not match log.vkey",
+                hint="Restore both files from the same backup.",
+            )
         return signer
     if (archive.folder / VKEY_FILE).exists():
-        raise ArchiveError("log.vkey is there but log-key.age is missing",
-                           hint="Restore log-key.age from a backup; without it no new "
-                           "checkpoint can be signed under the published key.")
+        raise ArchiveError(
+            "log.vkey is there but log-key.age is missing",
+            hint="Restore log-key.age from a backup; without it no new "
+            "checkpoint can be signed under the published key.",
+        )
     signer = NoteSigner.generate(archive.config.origin)
     _write(sealed, seal_for_recipient(signer.key_text().encode(), archive.recipient))
     _write(archive.folder / VKEY_FILE, signer.verifier.vkey().encode() + b"\n")
@@ -94,8 +102,9 @@ def reseal_log_key(archive: Archive) -> None:
     the key itself stays, since its verifier key is published)."""
     sealed = archive.folder / SIGNER_FILE
     if sealed.is_file():
-        key = open_with_identity(sealed.read_bytes(), archive.require_secrets().identities,
-                                 what="the log's signing key")
+        key = open_with_identity(
+            sealed.read_bytes(), archive.require_secrets().identities, what="the log's signing key"
+        )
         _write(sealed, seal_for_recipient(key, archive.recipient))
 
 
@@ -103,8 +112,10 @@ def witnesses(archive: Archive) -> tuple[CosignatureVerifier, ...]:
     try:
         return tuple(parse_witness_key(key) for key in archive.config.witnesses)
     except InputError as error:
-        raise ArchiveError(f"bearwitness.toml lists a bad witness key: {error.message}",
-                           hint="Correct or remove it under [log] witnesses.") from None
+        raise ArchiveError(
+            f"bearwitness.toml lists a bad witness key: {error.message}",
+            hint="Correct or remove it under [log] witnesses.",
+        ) from None
 
 
 def add_witness(archive: Archive, vkey: str, quorum: int | None = None) -> CosignatureVerifier:
@@ -115,8 +126,10 @@ def add_witness(archive: Archive, vkey: str, quorum: int | None = None) -> Cosig
         keys.append(witness.vkey())
     new_quorum = archive.config.quorum if quorum is None else quorum
     if not 0 <= new_quorum <= len(keys):
-        raise InputError(f"a quorum of {new_quorum} needs at least that many witnesses",
-                         hint=f"Use a quorum between 0 and {len(keys)}.")
+        raise InputError(
+            f"a quorum of {new_quorum} needs at least that many witnesses",
+            hint=f"Use a quorum between 0 and {len(keys)}.",
+        )
     config = dataclasses.replace(archive.config, witnesses=tuple(keys), quorum=new_quorum)
     config.save(archive.folder)
     archive.config = config
@@ -125,8 +138,10 @@ def add_witness(archive: Archive, vkey: str, quorum: int | None = None) -> Cosig
 
 # --- checkpoints ----------------------------------------------------------------------------
 
-def sign_new_checkpoint(archive: Archive, *, timestamp: Transport | None = None
-                        ) -> SignedCheckpointFile:
+
+def sign_new_checkpoint(
+    archive: Archive, *, timestamp: Transport | None = None
+) -> SignedCheckpointFile:
     """Move queued entries into the tiles, sign a checkpoint of the whole log and publish it.
 
     With ``timestamp`` (a transport to an RFC 3161 authority) the checkpoint is also
@@ -150,8 +165,9 @@ def sign_new_checkpoint(archive: Archive, *, timestamp: Transport | None = None
         if roots:
             when = verify_timestamp(response, note, roots=roots, nonce=request.nonce)
         _write(tsr_path, response)
-    return SignedCheckpointFile(size, note, _checkpoint_path(archive, size),
-                                tsr_path if tsr_path.exists() else None, when)
+    return SignedCheckpointFile(
+        size, note, _checkpoint_path(archive, size), tsr_path if tsr_path.exists() else None, when
+    )
 
 
 def _existing(archive: Archive, size: int, root: bytes) -> bytes | None:
@@ -177,9 +193,10 @@ def tsa_roots(archive: Archive) -> list[x509.Certificate]:
     try:
         return x509.load_pem_x509_certificates(path.read_bytes())
     except (OSError, ValueError) as error:
-        raise ArchiveError(f"cannot read the TSA root certificates {path}: {error}",
-                           hint="Point [log] tsa_roots in bearwitness.toml at a PEM file."
-                           ) from None
+        raise ArchiveError(
+            f"cannot read the TSA root certificates {path}: {error}",
+            hint="Point [log] tsa_roots in bearwitness.toml at a PEM file.",
+        ) from None
 
 
 def signed_checkpoints(archive: Archive) -> list[SignedCheckpointFile]:
@@ -189,21 +206,27 @@ def signed_checkpoints(archive: Archive) -> list[SignedCheckpointFile]:
     for path in folder.glob("*") if folder.is_dir() else ():
         if path.name.isdigit():
             tsr = path.with_suffix(".tsr")
-            found.append(SignedCheckpointFile(int(path.name), path.read_bytes(), path,
-                                              tsr if tsr.exists() else None))
+            found.append(
+                SignedCheckpointFile(
+                    int(path.name), path.read_bytes(), path, tsr if tsr.exists() else None
+                )
+            )
     return sorted(found, key=lambda item: item.size)
 
 
 def latest_checkpoint(archive: Archive) -> SignedCheckpointFile:
     kept = signed_checkpoints(archive)
     if not kept:
-        raise NotFound("no checkpoint has been signed yet",
-                       hint="Sign one: `bearwitness log checkpoint ARCHIVE`.")
+        raise NotFound(
+            "no checkpoint has been signed yet",
+            hint="Sign one: `bearwitness log checkpoint ARCHIVE`.",
+        )
     return kept[-1]
 
 
-def unpublished_checkpoint(archive: Archive, key: NoteVerifier | None = None
-                           ) -> SignedCheckpointFile | None:
+def unpublished_checkpoint(
+    archive: Archive, key: NoteVerifier | None = None
+) -> SignedCheckpointFile | None:
     """The newest kept checkpoint, when ``log/checkpoint`` is missing or older and signed.
 
     Keeping ``checkpoints/N`` and publishing ``log/checkpoint`` are two files, so a
@@ -219,8 +242,9 @@ def unpublished_checkpoint(archive: Archive, key: NoteVerifier | None = None
     published = archive.log_dir / CHECKPOINT_FILE
     if published.is_file():
         try:
-            size = open_checkpoint(published.read_bytes(), key or log_verifier(archive)
-                                   ).checkpoint.size
+            size = open_checkpoint(
+                published.read_bytes(), key or log_verifier(archive)
+            ).checkpoint.size
         except VerificationError:
             return None
         if size >= kept[-1].size:
@@ -251,20 +275,25 @@ def cosign_request(archive: Archive, old_size: int) -> bytes:
     return witness_request(old_size, proof, latest.note)
 
 
-def accept_cosignatures(archive: Archive, lines: bytes, size: int | None = None
-                        ) -> SignedCheckpointFile:
+def accept_cosignatures(
+    archive: Archive, lines: bytes, size: int | None = None
+) -> SignedCheckpointFile:
     """Add witnesses' cosignature lines to a kept checkpoint (the newest by default)."""
     kept = {item.size: item for item in signed_checkpoints(archive)}
     if not kept:
         raise NotFound("no checkpoint has been signed yet")
     target = kept.get(size if size is not None else max(kept))
     if target is None:
-        raise NotFound(f"no checkpoint of size {size} is kept",
-                       hint=f"Kept sizes: {', '.join(map(str, sorted(kept)))}.")
+        raise NotFound(
+            f"no checkpoint of size {size} is kept",
+            hint=f"Kept sizes: {', '.join(map(str, sorted(kept)))}.",
+        )
     known = witnesses(archive)
     if not known:
-        raise InputError("no witness keys are configured",
-                         hint="Add one first: `bearwitness log witness add ARCHIVE VKEY`.")
+        raise InputError(
+            "no witness keys are configured",
+            hint="Add one first: `bearwitness log witness add ARCHIVE VKEY`.",
+        )
     note = add_cosignatures(target.note, lines, known)
     _write(target.path, note)
     if target.size == max(kept):

@@ -33,13 +33,18 @@ def build_demo(folder: Path, *, kdf_params: KdfParams | None = None) -> tuple[Ar
     """Create (or re-create) the demo archive at ``folder``; it is returned unlocked."""
     if folder.exists() and any(folder.iterdir()):
         if not (folder / MARKER).is_file():
-            raise ArchiveError(f"{folder} exists and is not a demo archive",
-                               hint="Give the demo a new folder: bearwitness demo PATH.")
+            raise ArchiveError(
+                f"{folder} exists and is not a demo archive",
+                hint="Give the demo a new folder: bearwitness demo PATH.",
+            )
         shutil.rmtree(folder)
-    archive, _ = Archive.create(folder, passphrase=DEMO_PASSPHRASE, kdf_params=kdf_params,
-                                actor="U-demo")
-    (folder / MARKER).write_text("Everything in this archive is FICTIONAL, generated for a demo.\n"
-                                 f"Its passphrase is: {DEMO_PASSPHRASE}\n")
+    archive, _ = Archive.create(
+        folder, passphrase=DEMO_PASSPHRASE, kdf_params=kdf_params, actor="U-demo"
+    )
+    (folder / MARKER).write_text(
+        "Everything in this archive is FICTIONAL, generated for a demo.\n"
+        f"Its passphrase is: {DEMO_PASSPHRASE}\n"
+    )
     data, files = generate()
     with tempfile.TemporaryDirectory(prefix="bearwitness-demo-") as scratch:
         rows = []
@@ -49,8 +54,7 @@ def build_demo(folder: Path, *, kdf_params: KdfParams | None = None) -> tuple[Ar
             if "file" in item:
                 path = Path(scratch) / item.pop("file")
                 path.write_bytes(next(f.content for f in files if f.name == path.name))
-                item.update(filename=path.name, size=path.stat().st_size,
-                            sha256=sha256_file(path))
+                item.update(filename=path.name, size=path.stat().st_size, sha256=sha256_file(path))
             rows.append(ImportRow(number, item, path))
         records = writing.resolve_rows(archive, rows, "demo data")
         sources = {r.id: row.file for row, r in zip(rows, records, strict=True) if row.file}
@@ -58,9 +62,11 @@ def build_demo(folder: Path, *, kdf_params: KdfParams | None = None) -> tuple[Ar
     checkpoints.sign_new_checkpoint(archive)  # so that `verify` and `prove` work at once
     kinds = Counter(str(item["type"]) for item in data)
     acts = Counter(str(item["act_type"]) for item in data if item["type"] == "act")
-    waves = Counter(str(item["parent_id"]) for item in data
-                    if item["type"] == "event" and item.get("parent_id"))
-    claims = [(str(i["stance"]), str(i["count"]), str(i["speaker"]))
-              for i in data if i["type"] == "claim"]
+    waves = Counter(
+        str(item["parent_id"]) for item in data if item["type"] == "event" and item.get("parent_id")
+    )
+    claims = [
+        (str(i["stance"]), str(i["count"]), str(i["speaker"])) for i in data if i["type"] == "claim"
+    ]
     victims = len({i["victim_id"] for i in data if i["type"] == "act"})
     return archive, DemoSummary(folder, dict(kinds), dict(acts), dict(waves), claims, victims)

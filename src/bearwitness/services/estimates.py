@@ -80,14 +80,17 @@ def stratified(result: dict[str, Any]) -> bool:
     return isinstance(inputs, dict) and bool(inputs.get("strata_columns"))
 
 
-def record_estimate(archive: Archive, result: dict[str, Any], *, inputs_sha256: str,
-                    link_run_id: str | None = None) -> StoredEstimate:
+def record_estimate(
+    archive: Archive, result: dict[str, Any], *, inputs_sha256: str, link_run_id: str | None = None
+) -> StoredEstimate:
     """Keep ``result`` (an estimate's JSON document) and log it; returns what was stored.
 
     A stratified result needs an unlock: its strata are sealed (see the module)."""
     if stratified(result) and archive.locked:
-        raise LockedError("a stratified estimate's strata are sealed in the archive",
-                          hint="Unlock the archive to keep it: `bearwitness unlock ARCHIVE`.")
+        raise LockedError(
+            "a stratified estimate's strata are sealed in the archive",
+            hint="Unlock the archive to keep it: `bearwitness unlock ARCHIVE`.",
+        )
     data = canonical_json(result)
     salt = _random.token_bytes(SALT_SIZE)
     moment = archive.clock()
@@ -96,10 +99,16 @@ def record_estimate(archive: Archive, result: dict[str, Any], *, inputs_sha256: 
         run_id = _next_id(connection)
         at, commitment = format_time(moment), commit(salt, data)
         row: dict[str, Any] = {
-            "id": run_id, "actor": archive.actor, "recorded_at": at,
-            "method": str(result.get("method", "")), "link_run_id": link_run_id,
-            "inputs_sha256": inputs_sha256, "result": data.decode(), "salt": salt,
-            "sealed": None, "commitment": commitment,
+            "id": run_id,
+            "actor": archive.actor,
+            "recorded_at": at,
+            "method": str(result.get("method", "")),
+            "link_run_id": link_run_id,
+            "inputs_sha256": inputs_sha256,
+            "result": data.decode(),
+            "salt": salt,
+            "sealed": None,
+            "commitment": commitment,
         }
         if stratified(result):
             row.update(_sealed_parts(archive, run_id, result, salt))
@@ -109,27 +118,37 @@ def record_estimate(archive: Archive, result: dict[str, Any], *, inputs_sha256: 
     return _stored(archive, row)
 
 
-def _sealed_parts(archive: Archive, run_id: str, result: dict[str, Any], salt: bytes
-                  ) -> dict[str, Any]:
+def _sealed_parts(
+    archive: Archive, run_id: str, result: dict[str, Any], salt: bytes
+) -> dict[str, Any]:
     """The columns of a run whose strata are sealed: the clear rest of the result, and the
     strata with the salt, sealed to this run (the salt too: with it, the commitment
     would let anyone test a guess of the strata)."""
     clear = {key: value for key, value in result.items() if key not in SEALED_PARTS}
     parts = {key: result[key] for key in SEALED_PARTS if key in result}
     sealed = archive.sealer.seal(
-        json.dumps({"salt": base64.b64encode(salt).decode(), "parts": parts},
-                   ensure_ascii=False).encode(), _context(run_id))
+        json.dumps(
+            {"salt": base64.b64encode(salt).decode(), "parts": parts}, ensure_ascii=False
+        ).encode(),
+        _context(run_id),
+    )
     return {"result": canonical_json(clear).decode(), "salt": None, "sealed": sealed}
 
 
 def _entry(row: dict[str, Any], actor: str, at: str, *, version: int) -> LogEntry:
     sealed = row.get("sealed")
     return LogEntry(
-        kind="estimate", record_type="estimate", record_id=row["id"], version=version,
+        kind="estimate",
+        record_type="estimate",
+        record_id=row["id"],
+        version=version,
         commitment=row["commitment"],
-        previous_commitment=row["commitment"] if version > 1 else None, actor=actor, time=at,
+        previous_commitment=row["commitment"] if version > 1 else None,
+        actor=actor,
+        time=at,
         sealed_sha256=hashlib.sha256(sealed).hexdigest() if sealed is not None else None,
-        row_sha256=_clear_digest(row["result"]) if sealed is not None else None)
+        row_sha256=_clear_digest(row["result"]) if sealed is not None else None,
+    )
 
 
 def _context(run_id: str) -> bytes:
@@ -146,18 +165,25 @@ def seal_kept_strata(archive: Archive) -> int:
     sealed and clear parts), and on SQLite the freed clear bytes are overwritten."""
     archive.require_secrets()
     with archive.engine.connect() as connection:
-        rows = [row._asdict() for row in connection.execute(
-            select(estimate_runs).where(estimate_runs.c.sealed.is_(None))).all()]
+        rows = [
+            row._asdict()
+            for row in connection.execute(
+                select(estimate_runs).where(estimate_runs.c.sealed.is_(None))
+            ).all()
+        ]
     legacy = [row for row in rows if stratified(json.loads(row["result"]))]
     for row in legacy:
         result = json.loads(row["result"])
         with archive.engine.begin() as connection:
             row.update(_sealed_parts(archive, row["id"], result, bytes(row["salt"])))
-            connection.execute(update(estimate_runs).where(
-                estimate_runs.c.id == row["id"], estimate_runs.c.sealed.is_(None)).values(
-                result=row["result"], salt=None, sealed=row["sealed"]))
-            append_entries(connection, [_entry(row, archive.actor, format_time(archive.clock()),
-                                               version=2)])
+            connection.execute(
+                update(estimate_runs)
+                .where(estimate_runs.c.id == row["id"], estimate_runs.c.sealed.is_(None))
+                .values(result=row["result"], salt=None, sealed=row["sealed"])
+            )
+            append_entries(
+                connection, [_entry(row, archive.actor, format_time(archive.clock()), version=2)]
+            )
     if legacy:
         sync_log(archive)
         if archive.engine.dialect.name == "sqlite":
@@ -175,8 +201,9 @@ class ArchiveHistories:
     link_run_id: str
 
 
-def archive_histories(archive: Archive, strata: tuple[str, ...] = (),
-                      run_id: str | None = None) -> ArchiveHistories:
+def archive_histories(
+    archive: Archive, strata: tuple[str, ...] = (), run_id: str | None = None
+) -> ArchiveHistories:
     """Capture histories of the persons of a linkage run (the newest by default), by
     ``strata`` (read from sealed fields, so strata need an unlock)."""
     from bearwitness.estimate.histories import histories_from_table
@@ -184,14 +211,18 @@ def archive_histories(archive: Archive, strata: tuple[str, ...] = (),
     from bearwitness.services import linking
 
     if unknown := sorted(set(strata) - set(STRATA)):
-        raise InputError(f"unknown stratum {', '.join(unknown)}",
-                         hint=f"Choose from {', '.join(STRATA)}.")
+        raise InputError(
+            f"unknown stratum {', '.join(unknown)}", hint=f"Choose from {', '.join(STRATA)}."
+        )
     with archive.engine.connect() as connection:
         run = linking.latest_run(connection, run_id)
     frame = linking.histories(archive, strata=strata, run_id=run.id)
     lists = [c for c in frame.columns if c not in {"count", *strata}]
-    return ArchiveHistories(histories_from_table(frame, lists=lists, strata=strata),
-                            f"{archive.folder.name} {run.id}", run.id)
+    return ArchiveHistories(
+        histories_from_table(frame, lists=lists, strata=strata),
+        f"{archive.folder.name} {run.id}",
+        run.id,
+    )
 
 
 def inputs_digest(inputs: Iterable[bytes], link_run_id: str | None = None) -> str:
@@ -204,11 +235,16 @@ def inputs_digest(inputs: Iterable[bytes], link_run_id: str | None = None) -> st
     return digest.hexdigest()
 
 
-def estimate_archive(archive: Archive, *, method: str = "lcmcr", strata: tuple[str, ...] = (),
-                     seed: int = 0, options: Options | None = None,
-                     progress: Callable[[int], None] | None = None,
-                     on_total: Callable[[int | None], None] | None = None,
-                     ) -> tuple[EstimateResult, StoredEstimate]:
+def estimate_archive(
+    archive: Archive,
+    *,
+    method: str = "lcmcr",
+    strata: tuple[str, ...] = (),
+    seed: int = 0,
+    options: Options | None = None,
+    progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int | None], None] | None = None,
+) -> tuple[EstimateResult, StoredEstimate]:
     """Count the persons of the newest linkage run, estimate, and keep the result (logged).
 
     What ``bearwitness estimate --archive ARCHIVE`` and the workbench's form both do.
@@ -222,11 +258,21 @@ def estimate_archive(archive: Archive, *, method: str = "lcmcr", strata: tuple[s
     counted = archive_histories(archive, strata)
     if on_total is not None:
         on_total(sweeps(method, options, len(counted.strata)))
-    result = estimate(counted.strata, method=method, seed=seed, options=options,
-                      strata_columns=strata, source=counted.source, progress=progress)
-    kept = record_estimate(archive, result.as_dict(),
-                           inputs_sha256=inputs_digest([], counted.link_run_id),
-                           link_run_id=counted.link_run_id)
+    result = estimate(
+        counted.strata,
+        method=method,
+        seed=seed,
+        options=options,
+        strata_columns=strata,
+        source=counted.source,
+        progress=progress,
+    )
+    kept = record_estimate(
+        archive,
+        result.as_dict(),
+        inputs_sha256=inputs_digest([], counted.link_run_id),
+        link_run_id=counted.link_run_id,
+    )
     return result, kept
 
 
@@ -246,30 +292,37 @@ def chart_svg(stored: StoredEstimate, chart: str, stratum: int = 0) -> bytes:
     from bearwitness.estimate.posterior import Interval
 
     if stored.sealed:
-        raise LockedError(f"the strata of {stored.id} are sealed",
-                          hint="Unlock the archive to see its charts.")
+        raise LockedError(
+            f"the strata of {stored.id} are sealed", hint="Unlock the archive to see its charts."
+        )
     strata = stored.result.get("strata") or {}
     if chart not in CHARTS or not strata:
         raise NotFound(f"no {chart} chart for {stored.id}", hint=f"Charts: {', '.join(CHARTS)}.")
     labels = list(strata)
     if chart == "overlaps":
         if not 0 <= stratum < len(labels):
-            raise NotFound(f"{stored.id} has no stratum {stratum + 1}",
-                           hint=f"It has {len(labels)}.")
+            raise NotFound(
+                f"{stored.id} has no stratum {stratum + 1}", hint=f"It has {len(labels)}."
+            )
         lists = stored.result.get("inputs", {}).get("lists") or []
         histories = histories_from_patterns(strata[labels[stratum]]["patterns"], lists)
 
         def draw() -> Figure:
             return charts.draw_overlaps(histories)
     else:
-        intervals = {label: Interval(*(_bound(strata[label]["N"][key])
-                                       for key in ("median", "lower", "upper")))
-                     for label in labels}
+        intervals = {
+            label: Interval(
+                *(_bound(strata[label]["N"][key]) for key in ("median", "lower", "upper"))
+            )
+            for label in labels
+        }
         documented = {label: int(strata[label]["n_observed"]) for label in labels}
 
         def draw() -> Figure:
-            return charts.draw_strata(intervals, documented,
-                                      title="Documented and estimated, 95% interval")
+            return charts.draw_strata(
+                intervals, documented, title="Documented and estimated, 95% interval"
+            )
+
     import matplotlib.pyplot as plt
 
     with _DRAWING:
@@ -292,15 +345,17 @@ def list_estimates(archive: Archive) -> list[StoredEstimate]:
 
 def get_estimate(archive: Archive, run_id: str) -> StoredEstimate:
     with archive.engine.connect() as connection:
-        row = connection.execute(select(estimate_runs).where(estimate_runs.c.id == run_id)
-                                 ).one_or_none()
+        row = connection.execute(
+            select(estimate_runs).where(estimate_runs.c.id == run_id)
+        ).one_or_none()
     if row is None:
         raise NotFound(f"no estimate {run_id}", hint="List them with `bearwitness estimates`.")
     return _stored(archive, row._asdict())
 
 
-def estimate_problems(archive: Archive, connection: Connection,
-                      logged: dict[str, LogEntry]) -> list[str]:
+def estimate_problems(
+    archive: Archive, connection: Connection, logged: dict[str, LogEntry]
+) -> list[str]:
     """What verification finds wrong with the kept runs, given the newest logged ``estimate``
     entry of each run id: a run changed, kept without being logged, or logged and gone.
     A run with sealed strata is checked against the logged hashes of its parts locked, and
@@ -320,8 +375,9 @@ def estimate_problems(archive: Archive, connection: Connection,
     return problems + gone_problems("estimate", logged, kept)
 
 
-def _sealed_run_problem(archive: Archive, row: dict[str, Any], entry: LogEntry | None
-                        ) -> str | None:
+def _sealed_run_problem(
+    archive: Archive, row: dict[str, Any], entry: LogEntry | None
+) -> str | None:
     name = f"estimate {row['id']}"
     if entry is None or not entry.row_sha256 or not entry.sealed_sha256:
         return f"{name}: its strata are sealed but the log does not name their hashes (altered)"
@@ -340,8 +396,9 @@ def _sealed_run_problem(archive: Archive, row: dict[str, Any], entry: LogEntry |
 
 def _open(archive: Archive, row: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
     """A sealed run's whole result document and its salt."""
-    opened = json.loads(archive.sealer.open(bytes(row["sealed"]), _context(row["id"]),
-                                            what=f"estimate {row['id']}"))
+    opened = json.loads(
+        archive.sealer.open(bytes(row["sealed"]), _context(row["id"]), what=f"estimate {row['id']}")
+    )
     result = {**json.loads(row["result"]), **opened["parts"]}
     return result, base64.b64decode(opened["salt"])
 
@@ -358,5 +415,13 @@ def _stored(archive: Archive, row: dict[str, Any]) -> StoredEstimate:
         result = json.loads(row["result"])
     else:
         result, _ = _open(archive, row)
-    return StoredEstimate(row["id"], row["recorded_at"], row["method"], row["link_run_id"],
-                          row["inputs_sha256"], result, row["commitment"], sealed)
+    return StoredEstimate(
+        row["id"],
+        row["recorded_at"],
+        row["method"],
+        row["link_run_id"],
+        row["inputs_sha256"],
+        result,
+        row["commitment"],
+        sealed,
+    )

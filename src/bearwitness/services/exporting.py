@@ -33,16 +33,19 @@ class ExportSummary:
     folder: Path
 
 
-def export(archive: Archive, out: Path,
-           progress: Callable[[int], None] | None = None) -> ExportSummary:
+def export(
+    archive: Archive, out: Path, progress: Callable[[int], None] | None = None
+) -> ExportSummary:
     secrets = archive.require_secrets()
     if out.exists() and any(out.iterdir()):
         raise InputError(f"{out} is not empty", hint="Export into a new, empty folder.")
     (out / "files").mkdir(parents=True, exist_ok=True)
     manifest: dict[str, object] = {"format": "bearwitness-export/1", "files": {}}
     records = versions = files = 0
-    with archive.engine.connect() as connection, \
-            (out / "records.jsonl").open("w", encoding="utf-8") as lines:
+    with (
+        archive.engine.connect() as connection,
+        (out / "records.jsonl").open("w", encoding="utf-8") as lines,
+    ):
         for kind in ORDER:
             for stored in store.query_records(connection, kind, include_deleted=True):
                 record = open_record(archive.sealer, stored, stored.clear["id"])
@@ -58,21 +61,41 @@ def export(archive: Archive, out: Path,
                 if isinstance(record, Evidence) and not stored.deleted:
                     blob = archive.blobs / f"{record.id}.age"
                     target = out / "files" / record.id
-                    decrypt_file(blob, target, secrets.identities,
-                                 expected_sha256=record.sha256, what=f"evidence {record.id}")
+                    decrypt_file(
+                        blob,
+                        target,
+                        secrets.identities,
+                        expected_sha256=record.sha256,
+                        what=f"evidence {record.id}",
+                    )
                     manifest["files"][record.id] = {  # type: ignore[index]
-                        "sha256": record.sha256, "filename": record.filename,
-                        "media_type": record.media_type}
+                        "sha256": record.sha256,
+                        "filename": record.filename,
+                        "media_type": record.media_type,
+                    }
                     files += 1
-    with archive.engine.connect() as connection, \
-            (out / "history.jsonl").open("w", encoding="utf-8") as lines:
+    with (
+        archive.engine.connect() as connection,
+        (out / "history.jsonl").open("w", encoding="utf-8") as lines,
+    ):
         for version in store.fetch_versions(connection):
             record, salt = open_version(archive.sealer, version)
-            lines.write(json.dumps({
-                "type": version.kind, "version": version.version,
-                "operation": version.operation, "actor": version.actor,
-                "recorded_at": version.recorded_at, "commitment": version.commitment,
-                "salt": salt.hex(), "record": record.to_dict()}, ensure_ascii=False) + "\n")
+            lines.write(
+                json.dumps(
+                    {
+                        "type": version.kind,
+                        "version": version.version,
+                        "operation": version.operation,
+                        "actor": version.actor,
+                        "recorded_at": version.recorded_at,
+                        "commitment": version.commitment,
+                        "salt": salt.hex(),
+                        "record": record.to_dict(),
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
             versions += 1
     manifest.update(records=records, versions=versions, evidence_files=files)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))

@@ -83,10 +83,10 @@ class Entry:
 
 @dataclass(frozen=True)
 class FoldReport:
-    folded: int                   # batches written (or found written already)
-    records: int                  # records written
+    folded: int  # batches written (or found written already)
+    records: int  # records written
     failed: list[tuple[str, str]]  # (batch, reason): left in the inbox, nothing lost
-    duplicates: int = 0           # batches the same as one written before: removed
+    duplicates: int = 0  # batches the same as one written before: removed
 
 
 @dataclass(frozen=True)
@@ -94,10 +94,10 @@ class BatchInfo:
     """What anyone holding the archive sees of a batch, locked or not."""
 
     batch: str
-    month: str      # of arrival, YYYY-MM ("" if the name does not say)
-    files: int      # evidence files
-    size: int       # bytes, all files together
-    state: str      # waiting, stuck (a fold failed), or folded (leftovers, removed next fold)
+    month: str  # of arrival, YYYY-MM ("" if the name does not say)
+    files: int  # evidence files
+    size: int  # bytes, all files together
+    state: str  # waiting, stuck (a fold failed), or folded (leftovers, removed next fold)
     reason: str | None = None  # why it is stuck: only unlocked (it is sealed)
 
 
@@ -112,31 +112,52 @@ class BatchDetail:
     reason: str | None
 
 
-def submit(archive: Archive, rows: Sequence[ImportRow], source: str,
-           operation: str = "create") -> str:
+def submit(
+    archive: Archive, rows: Sequence[ImportRow], source: str, operation: str = "create"
+) -> str:
     """Check ``rows`` as a whole and seal them into the inbox; returns the batch id.
 
     ``operation`` (``create`` or ``import``) is what the log will say when it is folded.
     """
-    return submit_entries(archive, [Entry(row.row, row.data, row.file) for row in rows],
-                          source, operation)
+    return submit_entries(
+        archive, [Entry(row.row, row.data, row.file) for row in rows], source, operation
+    )
 
 
-def submit_entries(archive: Archive, entries: Sequence[Entry], source: str,
-                   operation: str = "create") -> str:
+def submit_entries(
+    archive: Archive, entries: Sequence[Entry], source: str, operation: str = "create"
+) -> str:
     """:func:`submit` for entries whose files may be bytes (the workbench's uploads)."""
     # The checks of an unlocked write, except references to records that may be
     # waiting in the inbox: those are checked when the batch is folded.
-    resolve_rows(archive, [ImportRow(entry.row, dict(entry.data)) for entry in entries],
-                 source, inbox_waiting=bool(pending(archive)))
+    resolve_rows(
+        archive,
+        [ImportRow(entry.row, dict(entry.data)) for entry in entries],
+        source,
+        inbox_waiting=bool(pending(archive)),
+    )
     sweep(archive.inbox)
-    return write_batch(archive.inbox, archive.recipient, entries, source=source,
-                       actor=archive.actor, operation=operation)
+    return write_batch(
+        archive.inbox,
+        archive.recipient,
+        entries,
+        source=source,
+        actor=archive.actor,
+        operation=operation,
+    )
 
 
-def write_batch(inbox: Path, recipient: str, entries: Sequence[Entry], *, source: str,
-                actor: str, operation: str = "create", now: dt.datetime | None = None,
-                fsync: bool = True) -> str:
+def write_batch(
+    inbox: Path,
+    recipient: str,
+    entries: Sequence[Entry],
+    *,
+    source: str,
+    actor: str,
+    operation: str = "create",
+    now: dt.datetime | None = None,
+    fsync: bool = True,
+) -> str:
     """Seal checked rows and their files into ``inbox`` as one batch; returns its name.
 
     When this returns (with ``fsync``) the batch is durable: only then may anyone be
@@ -157,15 +178,28 @@ def write_batch(inbox: Path, recipient: str, entries: Sequence[Entry], *, source
                     digest = hashlib.sha256(entry.content).hexdigest()
                     _write(inbox / name, seal_for_recipient(entry.content, recipient), fsync)
                 if data.get("sha256") and data["sha256"] != digest:
-                    raise InputError(f"row {entry.row}: the file changed while it was read",
-                                     hint="Take it in again.")
+                    raise InputError(
+                        f"row {entry.row}: the file changed while it was read",
+                        hint="Take it in again.",
+                    )
                 # The record always names its file's hash, as an unlocked write makes it.
                 data["sha256"] = digest
-                data["size"] = data.get("size") or (entry.content.stat().st_size if isinstance(
-                    entry.content, Path) else len(entry.content))
+                data["size"] = data.get("size") or (
+                    entry.content.stat().st_size
+                    if isinstance(entry.content, Path)
+                    else len(entry.content)
+                )
             rows.append({"row": entry.row, "data": data, "file": name})
-        body = json.dumps({"batch": batch, "source": source, "actor": actor,
-                           "operation": operation, "rows": rows}, ensure_ascii=False).encode()
+        body = json.dumps(
+            {
+                "batch": batch,
+                "source": source,
+                "actor": actor,
+                "operation": operation,
+                "rows": rows,
+            },
+            ensure_ascii=False,
+        ).encode()
         temporary = inbox / f".{batch}.tmp"
         written.append(temporary)
         _write(temporary, seal_for_recipient(body, recipient), fsync)
@@ -194,8 +228,11 @@ def _new_name(inbox: Path, moment: dt.datetime) -> str:
     with os.scandir(inbox) as found:
         for item in found:  # string tests first: the inbox may hold many thousand files
             name = item.name
-            if name.startswith(prefix) and name.endswith(MANIFEST) and \
-                    (match := _NAME.fullmatch(name[:-len(MANIFEST)])):
+            if (
+                name.startswith(prefix)
+                and name.endswith(MANIFEST)
+                and (match := _NAME.fullmatch(name[: -len(MANIFEST)]))
+            ):
                 highest = max(highest, int(match["sequence"]))
     return f"{month}-{highest + 1:06d}-{secrets.token_hex(8)}"
 
@@ -219,8 +256,10 @@ def _write(path: Path, data: bytes, fsync: bool) -> None:
 
 def pending(archive: Archive) -> list[Path]:
     """The manifests of every batch in the inbox, in folding order."""
-    return sorted(archive.inbox.glob(f"*{MANIFEST}"),
-                  key=lambda path: _order(path.name.removesuffix(MANIFEST)))
+    return sorted(
+        archive.inbox.glob(f"*{MANIFEST}"),
+        key=lambda path: _order(path.name.removesuffix(MANIFEST)),
+    )
 
 
 def sweep(inbox: Path, *, older_than_s: float = STALE_AFTER_S) -> list[str]:
@@ -235,8 +274,9 @@ def sweep(inbox: Path, *, older_than_s: float = STALE_AFTER_S) -> list[str]:
             if name.endswith(MANIFEST) or not item.is_file(follow_symlinks=False):
                 continue
             owner = re.sub(r"(\.\d{1,6}\.age|\.stuck\.age)$", "", name)
-            leftover = name.startswith(".") and (name.endswith(".tmp")
-                                                 or name.startswith(".upload-"))
+            leftover = name.startswith(".") and (
+                name.endswith(".tmp") or name.startswith(".upload-")
+            )
             orphan = owner != name and owner not in manifests
             if (leftover or orphan) and item.stat(follow_symlinks=False).st_mtime < limit:
                 Path(item.path).unlink(missing_ok=True)
@@ -258,9 +298,10 @@ def fold(archive: Archive, *, only: str | None = None) -> FoldReport:
             sweep(archive.inbox)
             waiting = pending(archive)
         except OSError as error:
-            raise ArchiveError(f"cannot read the inbox: {error.strerror}",
-                               hint=f"Check that {archive.inbox} exists and is readable."
-                               ) from None
+            raise ArchiveError(
+                f"cannot read the inbox: {error.strerror}",
+                hint=f"Check that {archive.inbox} exists and is readable.",
+            ) from None
         for manifest in waiting:
             batch = manifest.name.removesuffix(MANIFEST)
             if only is not None and batch != only:
@@ -300,21 +341,32 @@ def _fold_batch(archive: Archive, manifest: Path, batch: str) -> tuple[int, bool
     if content is not None:
         marks.append(content)
     with archive.engine.connect() as connection:
-        done = set(connection.scalars(select(folded_submissions.c.submission_id).where(
-            folded_submissions.c.submission_id.in_([*marks, batch]))))
+        done = set(
+            connection.scalars(
+                select(folded_submissions.c.submission_id).where(
+                    folded_submissions.c.submission_id.in_([*marks, batch])
+                )
+            )
+        )
     written = 0
     duplicate = bool(done) and folded_id(batch) not in done and batch not in done
     if not done or duplicate:  # never committed under this name: its links are stale
         _unlink_stale_links(archive, files)
     if not done:
-        rows = [ImportRow(entry["row"], entry["data"], archive.inbox / name if name else None)
-                for entry, name in zip(body["rows"], names, strict=True)]
+        rows = [
+            ImportRow(entry["row"], entry["data"], archive.inbox / name if name else None)
+            for entry, name in zip(body["rows"], names, strict=True)
+        ]
         resolved = resolve_rows(archive, rows, f"inbox batch {batch}")
-        sealed_files = {record.id: row.file for row, record in zip(rows, resolved, strict=True)
-                        if row.file is not None}
+        sealed_files = {
+            record.id: row.file
+            for row, record in zip(rows, resolved, strict=True)
+            if row.file is not None
+        }
         operation = "import" if body.get("operation") == "import" else "create"
-        written = write_records(archive, resolved, sealed_files=sealed_files,
-                                operation=operation, batch=marks).count
+        written = write_records(
+            archive, resolved, sealed_files=sealed_files, operation=operation, batch=marks
+        ).count
     _remove(archive, batch, files)
     return written, duplicate
 
@@ -353,14 +405,19 @@ def _unlink_stale_links(archive: Archive, files: Sequence[Path]) -> None:
 def _open_manifest(archive: Archive, manifest: Path, batch: str) -> dict[str, Any]:
     identity = archive.require_secrets().identities
     try:
-        body = json.loads(open_with_identity(manifest.read_bytes(), identity,
-                                             what=f"inbox batch {batch}"))
+        body = json.loads(
+            open_with_identity(manifest.read_bytes(), identity, what=f"inbox batch {batch}")
+        )
     except ValueError:
-        raise ArchiveError(f"inbox batch {batch} is not valid JSON",
-                           hint="It was not written by BearWitness: discard it.") from None
+        raise ArchiveError(
+            f"inbox batch {batch} is not valid JSON",
+            hint="It was not written by BearWitness: discard it.",
+        ) from None
     if not isinstance(body, dict):
-        raise ArchiveError(f"inbox batch {batch} is malformed (not an object)",
-                           hint="It was not written by BearWitness: discard it.")
+        raise ArchiveError(
+            f"inbox batch {batch} is malformed (not an object)",
+            hint="It was not written by BearWitness: discard it.",
+        )
     return body
 
 
@@ -370,13 +427,21 @@ def _content_id(archive: Archive, body: dict[str, Any]) -> str | None:
     twice may be meant) and for one that does not pin every file it carries by hash."""
     if body.get("operation") != "import":
         return None
-    rows = [(entry.get("row"), entry.get("data")) for entry in body.get("rows", [])
-            if isinstance(entry, dict)]
-    if any(isinstance(data, dict) and data.get("type") == "evidence" and not data.get("sha256")
-           for _, data in rows):
+    rows = [
+        (entry.get("row"), entry.get("data"))
+        for entry in body.get("rows", [])
+        if isinstance(entry, dict)
+    ]
+    if any(
+        isinstance(data, dict) and data.get("type") == "evidence" and not data.get("sha256")
+        for _, data in rows
+    ):
         return None
-    text = json.dumps([body.get("source"), body.get("operation", "create"), rows],
-                      sort_keys=True, ensure_ascii=False).encode()
+    text = json.dumps(
+        [body.get("source"), body.get("operation", "create"), rows],
+        sort_keys=True,
+        ensure_ascii=False,
+    ).encode()
     key = archive.require_secrets().subkey(INBOX_KEY_PURPOSE)
     return hmac.new(key, b"content\n" + text, hashlib.sha256).hexdigest()
 
@@ -415,8 +480,13 @@ def batches(archive: Archive) -> list[BatchInfo]:
     done: set[str] = set()
     with archive.engine.connect() as connection:
         for start in range(0, len(marks), 500):
-            done.update(connection.scalars(select(folded_submissions.c.submission_id).where(
-                folded_submissions.c.submission_id.in_(marks[start:start + 500]))))
+            done.update(
+                connection.scalars(
+                    select(folded_submissions.c.submission_id).where(
+                        folded_submissions.c.submission_id.in_(marks[start : start + 500])
+                    )
+                )
+            )
     sizes: dict[str, list[int]] = {}  # batch -> sizes of its evidence files
     with os.scandir(archive.inbox) as found:
         for item in found:
@@ -424,13 +494,26 @@ def batches(archive: Archive) -> list[BatchInfo]:
                 sizes.setdefault(match["batch"], []).append(_size(Path(item.path)))
     listed = []
     for manifest, batch in zip(manifests, names, strict=True):
-        state = "folded" if {folded_id(batch), batch} & done else \
-            "stuck" if (archive.inbox / f"{batch}{STUCK}").exists() else "waiting"
+        state = (
+            "folded"
+            if {folded_id(batch), batch} & done
+            else "stuck"
+            if (archive.inbox / f"{batch}{STUCK}").exists()
+            else "waiting"
+        )
         match = _NAME.fullmatch(batch) or _OLD_NAME.fullmatch(batch)
         month = f"{match['month'][:4]}-{match['month'][4:]}" if match else ""
         files = sizes.get(batch, [])
-        listed.append(BatchInfo(batch, month, len(files), _size(manifest) + sum(files), state,
-                                _stuck_reason(archive, batch) if state == "stuck" else None))
+        listed.append(
+            BatchInfo(
+                batch,
+                month,
+                len(files),
+                _size(manifest) + sum(files),
+                state,
+                _stuck_reason(archive, batch) if state == "stuck" else None,
+            )
+        )
     return listed
 
 
@@ -445,9 +528,11 @@ def _stuck_reason(archive: Archive, batch: str) -> str | None:
     if archive.locked:
         return None
     try:
-        return open_with_identity((archive.inbox / f"{batch}{STUCK}").read_bytes(),
-                                  archive.require_secrets().identities,
-                                  what=f"the note on inbox batch {batch}").decode()
+        return open_with_identity(
+            (archive.inbox / f"{batch}{STUCK}").read_bytes(),
+            archive.require_secrets().identities,
+            what=f"the note on inbox batch {batch}",
+        ).decode()
     except (OSError, BearWitnessError, UnicodeDecodeError):
         return None
 
@@ -455,8 +540,9 @@ def _stuck_reason(archive: Archive, batch: str) -> str | None:
 def _find(archive: Archive, batch: str) -> Path:
     manifest = archive.inbox / f"{batch}{MANIFEST}"
     if "/" in batch or not manifest.is_file():
-        raise NotFound(f"no inbox batch {batch}",
-                       hint="List the batches with `bearwitness inbox list`.")
+        raise NotFound(
+            f"no inbox batch {batch}", hint="List the batches with `bearwitness inbox list`."
+        )
     return manifest
 
 
@@ -465,11 +551,23 @@ def show(archive: Archive, batch: str) -> BatchDetail:
     manifest = _find(archive, batch)
     body = _open_manifest(archive, manifest, batch)
     names = _batch_files(body, batch)
-    rows = [(int(entry.get("row", 0)), str(entry["data"].get("type", "")),
-             str(entry["data"].get("id") or "")) for entry in body["rows"]]
-    return BatchDetail(batch, str(body.get("source", "")), str(body.get("actor", "")),
-                       str(body.get("operation", "create")), rows,
-                       sum(1 for name in names if name), _stuck_reason(archive, batch))
+    rows = [
+        (
+            int(entry.get("row", 0)),
+            str(entry["data"].get("type", "")),
+            str(entry["data"].get("id") or ""),
+        )
+        for entry in body["rows"]
+    ]
+    return BatchDetail(
+        batch,
+        str(body.get("source", "")),
+        str(body.get("actor", "")),
+        str(body.get("operation", "create")),
+        rows,
+        sum(1 for name in names if name),
+        _stuck_reason(archive, batch),
+    )
 
 
 def retry(archive: Archive, batch: str) -> FoldReport:
@@ -486,8 +584,10 @@ def discard(archive: Archive, batch: str, reason: str) -> int:
     """
     reason = reason.strip()
     if not reason or len(reason) > 500:
-        raise InputError("a discard needs a reason of 1 to 500 characters",
-                         hint='Say why, e.g. --reason "duplicate of an earlier batch".')
+        raise InputError(
+            "a discard needs a reason of 1 to 500 characters",
+            hint='Say why, e.g. --reason "duplicate of an earlier batch".',
+        )
     key = archive.require_secrets().subkey(INBOX_KEY_PURPOSE)
     with _folding(archive):
         return _discard(archive, batch, reason, key)
@@ -503,22 +603,36 @@ def _discard(archive: Archive, batch: str, reason: str, key: bytes) -> int:
         rows, files = -1, []
     mark = folded_id(batch)
     with archive.engine.connect() as connection:
-        if connection.scalar(select(folded_submissions.c.submission_id).where(
-                folded_submissions.c.submission_id == mark)) is not None:
-            raise InputError(f"inbox batch {batch} was written in already",
-                             hint=f"`bearwitness inbox retry ARCHIVE {batch}` removes what "
-                             "is left of it.")
+        if (
+            connection.scalar(
+                select(folded_submissions.c.submission_id).where(
+                    folded_submissions.c.submission_id == mark
+                )
+            )
+            is not None
+        ):
+            raise InputError(
+                f"inbox batch {batch} was written in already",
+                hint=f"`bearwitness inbox retry ARCHIVE {batch}` removes what is left of it.",
+            )
     # Salted with a keyed hash of the batch: recomputable by whoever unlocks, so the
     # reason can be checked against the log, but not guessed from the published log.
     salt = hmac.new(key, b"discard\n" + mark.encode(), hashlib.sha256).digest()
     detail = canonical_json({"batch": mark, "event": "discard", "reason": reason, "rows": rows})
-    entry = LogEntry(kind="discard", record_type="inbox_batch", record_id=mark, version=0,
-                     commitment=commit(salt, detail), actor=archive.actor,
-                     time=format_time(archive.clock()))
+    entry = LogEntry(
+        kind="discard",
+        record_type="inbox_batch",
+        record_id=mark,
+        version=0,
+        commitment=commit(salt, detail),
+        actor=archive.actor,
+        time=format_time(archive.clock()),
+    )
     with archive.engine.begin() as connection:
         index = append_entries(connection, [entry])
-        connection.execute(insert(folded_submissions).values(submission_id=mark,
-                                                             folded_at=archive.now()))
+        connection.execute(
+            insert(folded_submissions).values(submission_id=mark, folded_at=archive.now())
+        )
     sync_log(archive)
     _unlink_stale_links(archive, files)
     _remove(archive, batch, files)
@@ -540,11 +654,15 @@ def _batch_files(body: object, batch: str) -> list[str | None]:
         if not all(isinstance(entry["data"], dict) for entry in body["rows"]):
             raise ValueError("a row is not an object")
     except (KeyError, TypeError, ValueError) as error:
-        raise ArchiveError(f"inbox batch {batch} is malformed ({error})",
-                           hint="It was not written by BearWitness: discard it.") from None
+        raise ArchiveError(
+            f"inbox batch {batch} is malformed ({error})",
+            hint="It was not written by BearWitness: discard it.",
+        ) from None
     for name in names:
         if name is not None and not (isinstance(name, str) and own.fullmatch(name)):
-            raise ArchiveError(f"inbox batch {batch} names a file that is not its own",
-                               hint="It was not written by BearWitness: discard it; nothing "
-                               "outside the inbox was touched.")
+            raise ArchiveError(
+                f"inbox batch {batch} names a file that is not its own",
+                hint="It was not written by BearWitness: discard it; nothing "
+                "outside the inbox was touched.",
+            )
     return names

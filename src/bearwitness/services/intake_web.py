@@ -64,96 +64,159 @@ def random_id(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(6).upper()}"
 
 
-def build_rows(submission: Submission, receipt_code: str, *, received: str,
-               limits: Limits) -> list[tuple[dict[str, object], bytes | None]]:
+def build_rows(
+    submission: Submission, receipt_code: str, *, received: str, limits: Limits
+) -> list[tuple[dict[str, object], bytes | None]]:
     """The records (as data) and file contents of one submission, all checked."""
     text = submission.text.strip()
     if not text:
         raise InputError("the account is empty", hint="Write what happened, then send it again.")
     if len(text) > limits.max_text_chars:
-        raise InputError(f"the account is longer than {limits.max_text_chars} characters",
-                         hint="Shorten it, or send the rest as a text file.")
+        raise InputError(
+            f"the account is longer than {limits.max_text_chars} characters",
+            hint="Shorten it, or send the rest as a text file.",
+        )
     if len(submission.files) > limits.max_files:
-        raise InputError(f"more than {limits.max_files} files",
-                         hint=f"Send at most {limits.max_files} files at once.")
+        raise InputError(
+            f"more than {limits.max_files} files",
+            hint=f"Send at most {limits.max_files} files at once.",
+        )
     parts = [text]
     if submission.when.strip():
         parts.append(f"When: {submission.when.strip()[:200]}")
     if submission.place.strip():
         parts.append(f"Where: {submission.place.strip()[:200]}")
     document_id = random_id("D")
-    rows: list[tuple[dict[str, object], bytes | None]] = [({
-        "type": "document", "id": document_id, "kind": "submission", "received": received,
-        "title": "Anonymous submission", "text": "\n\n".join(parts),
-        "language": submission.language, "reply_key": reply_public_key(receipt_code),
-        "fictional": submission.fictional,
-    }, None)]
+    rows: list[tuple[dict[str, object], bytes | None]] = [
+        (
+            {
+                "type": "document",
+                "id": document_id,
+                "kind": "submission",
+                "received": received,
+                "title": "Anonymous submission",
+                "text": "\n\n".join(parts),
+                "language": submission.language,
+                "reply_key": reply_public_key(receipt_code),
+                "fictional": submission.fictional,
+            },
+            None,
+        )
+    ]
     for upload in submission.files:
         if len(upload.data) > limits.max_file_bytes:
-            raise InputError(f"a file is larger than {limits.max_file_bytes // (1024 * 1024)} MB",
-                             hint="Send a smaller file, or split it.")
-    rows += evidence_rows(document_id, submission.files, lambda: random_id("F"),
-                          fictional=submission.fictional, images=limits.images)
+            raise InputError(
+                f"a file is larger than {limits.max_file_bytes // (1024 * 1024)} MB",
+                hint="Send a smaller file, or split it.",
+            )
+    rows += evidence_rows(
+        document_id,
+        submission.files,
+        lambda: random_id("F"),
+        fictional=submission.fictional,
+        images=limits.images,
+    )
     for data, _ in rows:  # every record must build, or nothing is written
         record_type(str(data["type"])).from_dict(data)
     return rows
 
 
-def evidence_rows(document_id: str, uploads: Sequence[Upload], new_id: Callable[[], str], *,
-                  images: media.ImageWork, fictional: bool = False
-                  ) -> list[tuple[dict[str, object], bytes | None]]:
+def evidence_rows(
+    document_id: str,
+    uploads: Sequence[Upload],
+    new_id: Callable[[], str],
+    *,
+    images: media.ImageWork,
+    fictional: bool = False,
+) -> list[tuple[dict[str, object], bytes | None]]:
     """Evidence records for uploaded files; an image also gets a copy without metadata
     (made by ``images``' workers)."""
     rows: list[tuple[dict[str, object], bytes | None]] = []
     for upload in uploads:
         checked = media.inspect(upload.data, upload.name, images)
         original_id = new_id()
-        rows.append(({
-            "type": "evidence", "id": original_id, "document_id": document_id,
-            "sha256": hashlib.sha256(upload.data).hexdigest(), "media_type": checked.media_type,
-            "size": len(upload.data), "filename": checked.safe_name,
-            "description": "original, as sent", "capture_metadata": checked.metadata_text,
-            "fictional": fictional,
-        }, upload.data))
+        rows.append(
+            (
+                {
+                    "type": "evidence",
+                    "id": original_id,
+                    "document_id": document_id,
+                    "sha256": hashlib.sha256(upload.data).hexdigest(),
+                    "media_type": checked.media_type,
+                    "size": len(upload.data),
+                    "filename": checked.safe_name,
+                    "description": "original, as sent",
+                    "capture_metadata": checked.metadata_text,
+                    "fictional": fictional,
+                },
+                upload.data,
+            )
+        )
         if checked.clean_copy is not None:
-            rows.append(({
-                "type": "evidence", "id": new_id(), "document_id": document_id,
-                "sha256": hashlib.sha256(checked.clean_copy).hexdigest(),
-                "media_type": checked.clean_media_type, "size": len(checked.clean_copy),
-                "filename": checked.clean_name,
-                "description": f"copy of {original_id} without metadata",
-                "fictional": fictional,
-            }, checked.clean_copy))
+            rows.append(
+                (
+                    {
+                        "type": "evidence",
+                        "id": new_id(),
+                        "document_id": document_id,
+                        "sha256": hashlib.sha256(checked.clean_copy).hexdigest(),
+                        "media_type": checked.clean_media_type,
+                        "size": len(checked.clean_copy),
+                        "filename": checked.clean_name,
+                        "description": f"copy of {original_id} without metadata",
+                        "fictional": fictional,
+                    },
+                    checked.clean_copy,
+                )
+            )
     return rows
 
 
-def submit_sealed(inbox: Path, recipient: str, submission: Submission, *,
-                  limits: Limits | None = None, now: dt.datetime | None = None,
-                  fsync: bool = True) -> tuple[str, str]:
+def submit_sealed(
+    inbox: Path,
+    recipient: str,
+    submission: Submission,
+    *,
+    limits: Limits | None = None,
+    now: dt.datetime | None = None,
+    fsync: bool = True,
+) -> tuple[str, str]:
     """Seal one submission into the inbox; returns (batch id, receipt code)."""
     from bearwitness.crypto.replies import new_receipt_code
 
     code = new_receipt_code()
     moment = now or dt.datetime.now(dt.UTC)
-    rows = build_rows(submission, code, received=moment.strftime("%Y-%m"),
-                      limits=limits or Limits())
-    batch = seal_into_inbox(inbox, recipient, rows, source="web intake", actor="U-intake",
-                            now=moment, fsync=fsync)
+    rows = build_rows(
+        submission, code, received=moment.strftime("%Y-%m"), limits=limits or Limits()
+    )
+    batch = seal_into_inbox(
+        inbox, recipient, rows, source="web intake", actor="U-intake", now=moment, fsync=fsync
+    )
     return batch, code
 
 
-def seal_into_inbox(inbox: Path, recipient: str,
-                    rows: Sequence[tuple[dict[str, object], bytes | None]], *, source: str,
-                    actor: str, now: dt.datetime | None = None, fsync: bool = True) -> str:
+def seal_into_inbox(
+    inbox: Path,
+    recipient: str,
+    rows: Sequence[tuple[dict[str, object], bytes | None]],
+    *,
+    source: str,
+    actor: str,
+    now: dt.datetime | None = None,
+    fsync: bool = True,
+) -> str:
     """Seal checked records and their file contents into the inbox as one batch; its id.
 
     Written by :func:`bearwitness.services.inbox.write_batch`, the one writer of the
     inbox's format, so :func:`bearwitness.services.inbox.fold` writes it in.
     """
-    entries = [inbox_batches.Entry(number, data, content)
-               for number, (data, content) in enumerate(rows, start=1)]
-    return inbox_batches.write_batch(inbox, recipient, entries, source=source, actor=actor,
-                                     now=now, fsync=fsync)
+    entries = [
+        inbox_batches.Entry(number, data, content)
+        for number, (data, content) in enumerate(rows, start=1)
+    ]
+    return inbox_batches.write_batch(
+        inbox, recipient, entries, source=source, actor=actor, now=now, fsync=fsync
+    )
 
 
 def send_reply(engine: Engine, reply_key: str, text: str, *, at: str) -> None:
@@ -162,14 +225,18 @@ def send_reply(engine: Engine, reply_key: str, text: str, *, at: str) -> None:
     if not text or len(text) > 10_000:
         raise InputError("a reply needs 1 to 10,000 characters", hint="Write the reply again.")
     with engine.begin() as connection:
-        connection.execute(insert(intake_replies).values(
-            box=reply_box(reply_key), sealed=seal_reply(text, reply_key), created_at=at))
+        connection.execute(
+            insert(intake_replies).values(
+                box=reply_box(reply_key), sealed=seal_reply(text, reply_key), created_at=at
+            )
+        )
 
 
 def read_replies(engine: Engine, code: str) -> list[tuple[str, str]]:
     """(date, text) of every reply for the holder of ``code``, oldest first."""
     box = reply_box(reply_public_key(normalise_code(code)))
     with engine.connect() as connection:
-        rows = connection.execute(select(intake_replies).where(intake_replies.c.box == box)
-                                  .order_by(intake_replies.c.idx)).all()
+        rows = connection.execute(
+            select(intake_replies).where(intake_replies.c.box == box).order_by(intake_replies.c.idx)
+        ).all()
     return [(row.created_at[:10], open_reply(row.sealed, code)) for row in rows]

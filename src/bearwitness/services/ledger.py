@@ -35,8 +35,10 @@ def append_entries(connection: Connection, entries: Sequence[LogEntry]) -> int:
     if entries:
         connection.execute(
             insert(log_entries),
-            [{"idx": start + offset, "entry": entry.to_bytes()}
-             for offset, entry in enumerate(entries)],
+            [
+                {"idx": start + offset, "entry": entry.to_bytes()}
+                for offset, entry in enumerate(entries)
+            ],
         )
     return start
 
@@ -61,9 +63,15 @@ def record_event(archive: Archive, kind: str, detail: dict[str, str]) -> int:
     return index
 
 
-def event_entry(archive: Archive, kind: str, detail: dict[str, str], *,
-                record_id: str = "keyring", actor: str | None = None,
-                keyring: bool = True) -> LogEntry:
+def event_entry(
+    archive: Archive,
+    kind: str,
+    detail: dict[str, str],
+    *,
+    record_id: str = "keyring",
+    actor: str | None = None,
+    keyring: bool = True,
+) -> LogEntry:
     """The entry of an archive event, for a caller that appends it in its own transaction
     (a change to an account names the account's pseudonym as ``record_id``).
 
@@ -71,9 +79,15 @@ def event_entry(archive: Archive, kind: str, detail: dict[str, str], *,
     ``detail`` alone, whatever keyring comes later (a change to an account).
     """
     held = (archive.folder / KEYRING).read_bytes() if keyring else None
-    return LogEntry(kind=kind, record_type="archive", record_id=record_id, version=0,
-                    commitment=event_commitment(kind, detail, keyring=held),
-                    actor=actor or archive.actor, time=format_time(archive.clock()))
+    return LogEntry(
+        kind=kind,
+        record_type="archive",
+        record_id=record_id,
+        version=0,
+        commitment=event_commitment(kind, detail, keyring=held),
+        actor=actor or archive.actor,
+        time=format_time(archive.clock()),
+    )
 
 
 def event_commitment(kind: str, detail: dict[str, str], *, keyring: bytes | None) -> str:
@@ -82,34 +96,43 @@ def event_commitment(kind: str, detail: dict[str, str], *, keyring: bytes | None
     return commit(bytes(SALT_SIZE), canonical_json({**detail, "event": kind, **held}))
 
 
-def kept_row_problem(name: str, entry: LogEntry | None, commitment: str,
-                     sealed: bytes | None = None) -> str | None:
+def kept_row_problem(
+    name: str, entry: LogEntry | None, commitment: str, sealed: bytes | None = None
+) -> str | None:
     """What is wrong with a row kept beside its log entry (a link run, a review decision, an
     estimate run), judged from the row alone: never logged, or not what was logged."""
     if entry is None:
         return f"{name} is in the database but not in the log"
     if commitment != entry.commitment or (
-            sealed is not None and entry.sealed_sha256
-            and hashlib.sha256(sealed).hexdigest() != entry.sealed_sha256):
+        sealed is not None
+        and entry.sealed_sha256
+        and hashlib.sha256(sealed).hexdigest() != entry.sealed_sha256
+    ):
         return f"{name}: it differs from what the log holds (altered)"
     return None
 
 
 def gone_problems(what: str, logged: Iterable[str], kept: set[str]) -> list[str]:
     """Rows the log holds entries for but the database no longer has."""
-    return [f"{what} {name} is logged but gone from the database (removed)"
-            for name in sorted(set(logged) - kept)]
+    return [
+        f"{what} {name} is logged but gone from the database (removed)"
+        for name in sorted(set(logged) - kept)
+    ]
 
 
 def log_size(connection: Connection) -> int:
     return int(connection.scalar(select(func.count()).select_from(log_entries)) or 0)
 
 
-def read_entries(connection: Connection, start: int = 0, stop: int | None = None
-                 ) -> Iterator[tuple[int, bytes]]:
+def read_entries(
+    connection: Connection, start: int = 0, stop: int | None = None
+) -> Iterator[tuple[int, bytes]]:
     """(index, entry bytes) from the database queue, in order."""
-    statement = select(log_entries.c.idx, log_entries.c.entry).where(
-        log_entries.c.idx >= start).order_by(log_entries.c.idx)
+    statement = (
+        select(log_entries.c.idx, log_entries.c.entry)
+        .where(log_entries.c.idx >= start)
+        .order_by(log_entries.c.idx)
+    )
     if stop is not None:
         statement = statement.where(log_entries.c.idx < stop)
     for idx, entry in connection.execute(statement):

@@ -48,22 +48,42 @@ from bearwitness.store import rows as store
 from bearwitness.store.schema import link_decisions
 from bearwitness.tlog.entry import LogEntry, canonical_json, commit, format_time
 
-EVIDENCE_FIELDS = ("list_name", "list_record_id", "full_name", "surname", "given_name",
-                   "patronymic", "sex", "birth", "age", "residence", "event_type", "event_date",
-                   "event_place", "person_id")
+EVIDENCE_FIELDS = (
+    "list_name",
+    "list_record_id",
+    "full_name",
+    "surname",
+    "given_name",
+    "patronymic",
+    "sex",
+    "birth",
+    "age",
+    "residence",
+    "event_type",
+    "event_date",
+    "event_place",
+    "person_id",
+)
 
 
 def decision_log(connection: Connection) -> pd.DataFrame:
     """Every decision in order (``left_id``, ``right_id``, ``decision``, ``analyst``,
     ``decided_at``, ``origin``); reasons stay sealed (see :func:`reasons`)."""
     rows = connection.execute(
-        select(link_decisions.c.left_id, link_decisions.c.right_id, link_decisions.c.decision,
-               link_decisions.c.analyst, link_decisions.c.decided_at, link_decisions.c.origin)
-        .order_by(link_decisions.c.idx)).all()
+        select(
+            link_decisions.c.left_id,
+            link_decisions.c.right_id,
+            link_decisions.c.decision,
+            link_decisions.c.analyst,
+            link_decisions.c.decided_at,
+            link_decisions.c.origin,
+        ).order_by(link_decisions.c.idx)
+    ).all()
     if not rows:
         return empty_log().assign(origin=pd.Series(dtype=object))
-    frame = pd.DataFrame(rows, columns=["left_id", "right_id", "decision", "analyst",
-                                        "decided_at", "origin"])
+    frame = pd.DataFrame(
+        rows, columns=["left_id", "right_id", "decision", "analyst", "decided_at", "origin"]
+    )
     return frame.assign(reason="")[[*LOG_COLUMNS, "origin"]]
 
 
@@ -71,14 +91,18 @@ def reasons(archive: Archive) -> list[str]:
     """The reasons of all decisions, in order (needs an unlock)."""
     sealer = archive.sealer
     with archive.engine.connect() as connection:
-        rows = connection.execute(select(link_decisions.c.idx, link_decisions.c.sealed)
-                                  .order_by(link_decisions.c.idx)).all()
-    return [json.loads(sealer.open(sealed, _context(idx), what=f"link decision {idx}"))["reason"]
-            for idx, sealed in rows]
+        rows = connection.execute(
+            select(link_decisions.c.idx, link_decisions.c.sealed).order_by(link_decisions.c.idx)
+        ).all()
+    return [
+        json.loads(sealer.open(sealed, _context(idx), what=f"link decision {idx}"))["reason"]
+        for idx, sealed in rows
+    ]
 
 
-def decision_problems(archive: Archive, connection: Connection,
-                      logged: dict[str, LogEntry]) -> list[str]:
+def decision_problems(
+    archive: Archive, connection: Connection, logged: dict[str, LogEntry]
+) -> list[str]:
     """What verification finds wrong with the review decisions, given their logged entries
     by id (``LD-000001``): a decision changed, unlogged, or removed."""
     problems, kept = [], set()
@@ -96,9 +120,17 @@ def decision_problems(archive: Archive, connection: Connection,
         except BearWitnessError as error:
             problems.append(f"{name}: {error.message}")
             continue
-        data = {"type": "link_review", "idx": row.idx, "left_id": row.left_id,
-                "right_id": row.right_id, "decision": row.decision, "origin": row.origin,
-                "reason": opened["reason"], "analyst": row.analyst, "decided_at": row.decided_at}
+        data = {
+            "type": "link_review",
+            "idx": row.idx,
+            "left_id": row.left_id,
+            "right_id": row.right_id,
+            "decision": row.decision,
+            "origin": row.origin,
+            "reason": opened["reason"],
+            "analyst": row.analyst,
+            "decided_at": row.decided_at,
+        }
         if commit(base64.b64decode(opened["salt"]), canonical_json(data)) != row.commitment:
             problems.append(f"{name}: it was changed after it was logged (altered)")
     return problems + gone_problems("review decision", logged, kept)
@@ -111,9 +143,11 @@ def _context(idx: int) -> bytes:
 def _check_records(connection: Connection, ids: set[str]) -> None:
     found = store.existing_ids(connection, "person_record", ids)
     if missing := sorted(ids - found):
-        raise NotFound(f"no person record {missing[0]} in this archive",
-                       hint="Pairs are named by person record ids (R-0001); see "
-                       "`bearwitness link review ARCHIVE --list`.")
+        raise NotFound(
+            f"no person record {missing[0]} in this archive",
+            hint="Pairs are named by person record ids (R-0001); see "
+            "`bearwitness link review ARCHIVE --list`.",
+        )
 
 
 def record_decisions(archive: Archive, decisions: list[Decision], origin: str = "pair") -> int:
@@ -126,35 +160,74 @@ def record_decisions(archive: Archive, decisions: list[Decision], origin: str = 
     with archive.engine.begin() as connection:
         _check_records(connection, {d.left_id for d in decisions} | {d.right_id for d in decisions})
         log = decision_log(connection)
-        start = int(connection.scalar(select(link_decisions.c.idx)
-                                      .order_by(link_decisions.c.idx.desc()).limit(1)) or 0) + 1
+        start = (
+            int(
+                connection.scalar(
+                    select(link_decisions.c.idx).order_by(link_decisions.c.idx.desc()).limit(1)
+                )
+                or 0
+            )
+            + 1
+        )
         for offset, decision in enumerate(decisions):
             left, right = sorted((decision.left_id, decision.right_id))
             if decision.decision == "undo":
                 force = current_decisions(log)
                 if not ((force["left_id"] == left) & (force["right_id"] == right)).any():
-                    raise InputError(f"no decision on {left} and {right} to undo",
-                                     hint="See the decisions with `link review ARCHIVE --log`.")
+                    raise InputError(
+                        f"no decision on {left} and {right} to undo",
+                        hint="See the decisions with `link review ARCHIVE --log`.",
+                    )
             idx = start + offset
             at = format_time(decision.decided_at.replace(microsecond=0))
             salt = _random.token_bytes(32)
-            data = {"type": "link_review", "idx": idx, "left_id": left, "right_id": right,
-                    "decision": decision.decision, "origin": origin, "reason": decision.reason,
-                    "analyst": decision.analyst, "decided_at": at}
+            data = {
+                "type": "link_review",
+                "idx": idx,
+                "left_id": left,
+                "right_id": right,
+                "decision": decision.decision,
+                "origin": origin,
+                "reason": decision.reason,
+                "analyst": decision.analyst,
+                "decided_at": at,
+            }
             commitment = commit(salt, canonical_json(data))
-            sealed = sealer.seal(json.dumps({"reason": decision.reason,
-                                             "salt": base64.b64encode(salt).decode()},
-                                            ensure_ascii=False).encode(), _context(idx))
-            rows.append({"idx": idx, "left_id": left, "right_id": right,
-                         "decision": decision.decision, "origin": origin,
-                         "analyst": decision.analyst, "decided_at": at,
-                         "commitment": commitment, "sealed": sealed})
-            entries.append(LogEntry(kind="link_decision", record_type="link_review",
-                                    record_id=f"LD-{idx:06d}", version=1, commitment=commitment,
-                                    actor=decision.analyst, time=at,
-                                    sealed_sha256=hashlib.sha256(sealed).hexdigest()))
-            log = pd.concat([log, pd.DataFrame([{**rows[-1], "reason": ""}])[log.columns]],
-                            ignore_index=True)
+            sealed = sealer.seal(
+                json.dumps(
+                    {"reason": decision.reason, "salt": base64.b64encode(salt).decode()},
+                    ensure_ascii=False,
+                ).encode(),
+                _context(idx),
+            )
+            rows.append(
+                {
+                    "idx": idx,
+                    "left_id": left,
+                    "right_id": right,
+                    "decision": decision.decision,
+                    "origin": origin,
+                    "analyst": decision.analyst,
+                    "decided_at": at,
+                    "commitment": commitment,
+                    "sealed": sealed,
+                }
+            )
+            entries.append(
+                LogEntry(
+                    kind="link_decision",
+                    record_type="link_review",
+                    record_id=f"LD-{idx:06d}",
+                    version=1,
+                    commitment=commitment,
+                    actor=decision.analyst,
+                    time=at,
+                    sealed_sha256=hashlib.sha256(sealed).hexdigest(),
+                )
+            )
+            log = pd.concat(
+                [log, pd.DataFrame([{**rows[-1], "reason": ""}])[log.columns]], ignore_index=True
+            )
         if rows:
             connection.execute(insert(link_decisions), rows)
             append_entries(connection, entries)
@@ -162,15 +235,23 @@ def record_decisions(archive: Archive, decisions: list[Decision], origin: str = 
     return start
 
 
-def decide(archive: Archive, left_id: str, right_id: str, verdict: str, reason: str,
-           *, at: datetime | None = None) -> int:
+def decide(
+    archive: Archive,
+    left_id: str,
+    right_id: str,
+    verdict: str,
+    reason: str,
+    *,
+    at: datetime | None = None,
+) -> int:
     """Accept, reject or undo one pair, with a reason; returns the decision's index."""
     decision = Decision(left_id, right_id, verdict, reason, archive.actor, at or archive.clock())
     return record_decisions(archive, [decision])
 
 
-def edit_clusters(archive: Archive, kind: str, record_ids: list[str], reason: str,
-                  *, at: datetime | None = None) -> int:
+def edit_clusters(
+    archive: Archive, kind: str, record_ids: list[str], reason: str, *, at: datetime | None = None
+) -> int:
     """Split ``record_ids`` out of their cluster, or merge their clusters, in the latest run;
     kept as the pair decisions the edit stands for. Returns how many were recorded."""
     edit = ClusterEdit(kind, tuple(record_ids), reason, archive.actor, at or archive.clock())
@@ -182,9 +263,11 @@ def edit_clusters(archive: Archive, kind: str, record_ids: list[str], reason: st
     apply_edit(clusters, edit)  # refuses records the run did not cluster
     decisions = edit_as_decisions(clusters, edit)
     if not decisions:
-        raise InputError(f"that {kind} changes nothing",
-                         hint="A split needs records that share a cluster with others; a merge "
-                         "needs records of two or more clusters.")
+        raise InputError(
+            f"that {kind} changes nothing",
+            hint="A split needs records that share a cluster with others; a merge "
+            "needs records of two or more clusters.",
+        )
     record_decisions(archive, decisions, origin=kind)
     return len(decisions)
 
@@ -206,8 +289,9 @@ def evidence(archive: Archive, left_id: str, right_id: str) -> pd.DataFrame:
     for record_id in (left_id, right_id):
         record = open_full(archive, record_id)
         if not isinstance(record, PersonRecord):
-            raise InputError(f"{record_id} is not a person record",
-                             hint="Pairs are person records (R-0001).")
+            raise InputError(
+                f"{record_id} is not a person record", hint="Pairs are person records (R-0001)."
+            )
         opened[record_id] = {name: getattr(record, name) for name in EVIDENCE_FIELDS}
     frame = pd.DataFrame.from_dict(opened, orient="index")
     return side_by_side(frame, left_id, right_id)

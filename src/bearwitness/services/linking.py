@@ -95,8 +95,12 @@ def read_person_records(archive: Archive) -> tuple[pd.DataFrame, dict[str, int]]
             record = open_record(archive.sealer, stored, record_id)
             assert isinstance(record, PersonRecord)
             row: dict[str, Any] = {role: getattr(record, role) for role in ROLES}
-            row.update(list=record.list_name or UNLISTED, record_id=record_id,
-                       person_id=record.person_id, fictional=record.fictional)
+            row.update(
+                list=record.list_name or UNLISTED,
+                record_id=record_id,
+                person_id=record.person_id,
+                fictional=record.fictional,
+            )
             rows.append(row)
             versions[record_id] = stored.version
     columns = ["list", "record_id", *ROLES, "person_id", "fictional"]
@@ -111,8 +115,9 @@ def decisions_in_force(connection: Connection) -> pd.DataFrame:
     return current_decisions(decision_log(connection))
 
 
-def link_archive(archive: Archive, *, options: LinkOptions | None = None,
-                 api: Any = None) -> ArchiveLinkResult:
+def link_archive(
+    archive: Archive, *, options: LinkOptions | None = None, api: Any = None
+) -> ArchiveLinkResult:
     """Link the archive's person records, keep the run and resolve persons (needs an unlock)."""
     from bearwitness.linkage.engine import duckdb_api
     from bearwitness.linkage.linker import link, record_keys
@@ -120,8 +125,10 @@ def link_archive(archive: Archive, *, options: LinkOptions | None = None,
     options = options or LinkOptions()
     records, versions = read_person_records(archive)
     if len(records) < 2:
-        raise InputError(f"the archive holds {len(records)} person record(s); linkage needs two "
-                         "or more", hint="Import lists of persons (type person_record) first.")
+        raise InputError(
+            f"the archive holds {len(records)} person record(s); linkage needs two or more",
+            hint="Import lists of persons (type person_record) first.",
+        )
     features = build_features(records[["list", "record_id", *ROLES]])
     keys = record_keys(features.table)
     key_of = pd.Series(keys.to_numpy(), index=features.table["record_id"].to_numpy())
@@ -130,38 +137,66 @@ def link_archive(archive: Archive, *, options: LinkOptions | None = None,
         decided = decisions_in_force(connection)
     known = decided["left_id"].isin(key_of.index) & decided["right_id"].isin(key_of.index)
     decided = decided[known]
-    as_keys = pd.DataFrame({"left_id": key_of.reindex(decided["left_id"]).to_numpy(),
-                            "right_id": key_of.reindex(decided["right_id"]).to_numpy(),
-                            "decision": decided["decision"].to_numpy()})
-    result = link(features, api if api is not None else duckdb_api(), options=options,
-                  decisions=as_keys)
-    pairs = pd.DataFrame({
-        "left_id": id_of.reindex(result.pairs["left_id"]).to_numpy(),
-        "right_id": id_of.reindex(result.pairs["right_id"]).to_numpy(),
-        "probability": result.pairs["probability"].astype(float).to_numpy(),
-        "decision": result.pairs["decision"].fillna("").astype(str).to_numpy(),
-    })
+    as_keys = pd.DataFrame(
+        {
+            "left_id": key_of.reindex(decided["left_id"]).to_numpy(),
+            "right_id": key_of.reindex(decided["right_id"]).to_numpy(),
+            "decision": decided["decision"].to_numpy(),
+        }
+    )
+    result = link(
+        features, api if api is not None else duckdb_api(), options=options, decisions=as_keys
+    )
+    pairs = pd.DataFrame(
+        {
+            "left_id": id_of.reindex(result.pairs["left_id"]).to_numpy(),
+            "right_id": id_of.reindex(result.pairs["right_id"]).to_numpy(),
+            "probability": result.pairs["probability"].astype(float).to_numpy(),
+            "decision": result.pairs["decision"].fillna("").astype(str).to_numpy(),
+        }
+    )
     ordered = pairs[["left_id", "right_id"]]
-    pairs = pairs.assign(left_id=ordered.min(axis=1), right_id=ordered.max(axis=1)) \
-        .sort_values(["left_id", "right_id"]).reset_index(drop=True)
-    clusters = pd.DataFrame({
-        "record_id": result.records["record_id"].astype(str).to_numpy(),
-        "cluster": result.records["cluster_id"].to_numpy(),
-        "link_probability": result.records["link_probability"].to_numpy(dtype=float),
-    })
+    pairs = (
+        pairs.assign(left_id=ordered.min(axis=1), right_id=ordered.max(axis=1))
+        .sort_values(["left_id", "right_id"])
+        .reset_index(drop=True)
+    )
+    clusters = pd.DataFrame(
+        {
+            "record_id": result.records["record_id"].astype(str).to_numpy(),
+            "cluster": result.records["cluster_id"].to_numpy(),
+            "link_probability": result.records["link_probability"].to_numpy(dtype=float),
+        }
+    )
     clusters["cluster_id"] = clusters.groupby("cluster")["record_id"].transform("min")
     clusters = clusters.drop(columns="cluster").merge(
-        records[["record_id", "person_id", "fictional"]], on="record_id", how="left")
+        records[["record_id", "person_id", "fictional"]], on="record_id", how="left"
+    )
     clusters["sex"] = features.table["sex"].to_numpy()
-    return _persist(archive, records, versions, pairs, clusters, len(decided), options, features,
-                    result.model_json, result.notes)
+    return _persist(
+        archive,
+        records,
+        versions,
+        pairs,
+        clusters,
+        len(decided),
+        options,
+        features,
+        result.model_json,
+        result.notes,
+    )
 
 
 def _assign_persons(clusters: pd.DataFrame) -> dict[str, str | None]:
     """Cluster id -> the existing person it keeps (None: a new person is needed)."""
-    votes = clusters[clusters["person_id"].notna()].groupby(
-        ["cluster_id", "person_id"]).size().rename("n").reset_index().sort_values(
-        ["n", "cluster_id", "person_id"], ascending=[False, True, True])
+    votes = (
+        clusters[clusters["person_id"].notna()]
+        .groupby(["cluster_id", "person_id"])
+        .size()
+        .rename("n")
+        .reset_index()
+        .sort_values(["n", "cluster_id", "person_id"], ascending=[False, True, True])
+    )
     chosen: dict[str, str | None] = dict.fromkeys(clusters["cluster_id"].unique())
     claimed: set[str] = set()
     for row in votes.itertuples(index=False):
@@ -174,17 +209,21 @@ def _assign_persons(clusters: pd.DataFrame) -> dict[str, str | None]:
 def _committed(run: RunSummary, pairs: pd.DataFrame, clusters: pd.DataFrame) -> dict[str, Any]:
     """What a run's log entry commits to: its summary and digests of its pairs and clusters."""
     return {
-        "type": "link_run", **{k: v for k, v in dataclasses.asdict(run).items()
-                               if k not in ("commitment", "threshold")},
+        "type": "link_run",
+        **{
+            k: v for k, v in dataclasses.asdict(run).items() if k not in ("commitment", "threshold")
+        },
         "threshold": repr(float(run.threshold)),
         "pairs_sha256": _digest(pairs, ["left_id", "right_id", "probability", "decision"]),
-        "clusters_sha256": _digest(clusters, ["record_id", "cluster_id", "person_id",
-                                              "link_probability"]),
+        "clusters_sha256": _digest(
+            clusters, ["record_id", "cluster_id", "person_id", "link_probability"]
+        ),
     }
 
 
-def run_problems(archive: Archive, connection: Connection,
-                 logged: dict[str, LogEntry]) -> list[str]:
+def run_problems(
+    archive: Archive, connection: Connection, logged: dict[str, LogEntry]
+) -> list[str]:
     """What verification finds wrong with the kept link runs, given their logged entries
     by run id: a run, its pairs or its clusters changed, unlogged, or removed."""
     problems, kept = [], set()
@@ -197,8 +236,9 @@ def run_problems(archive: Archive, connection: Connection,
         if archive.locked:
             continue  # its pairs and clusters are checked against the commitment when unlocked
         try:
-            opened = json.loads(archive.sealer.open(row.sealed, f"link_run:{row.id}".encode(),
-                                                    what=name))
+            opened = json.loads(
+                archive.sealer.open(row.sealed, f"link_run:{row.id}".encode(), what=name)
+            )
         except BearWitnessError as error:
             problems.append(f"{name}: {error.message}")
             continue
@@ -213,8 +253,19 @@ def _digest(frame: pd.DataFrame, columns: list[str]) -> str:
     """SHA-256 of the frame's rows, sorted, as ``a,b,c\\n`` text, floats written exactly."""
     digest = hashlib.sha256()
     for row in frame[columns].sort_values(columns[:2]).itertuples(index=False):
-        digest.update((",".join("" if v is None or v != v else repr(float(v))
-                                if isinstance(v, float) else str(v) for v in row) + "\n").encode())
+        digest.update(
+            (
+                ",".join(
+                    ""
+                    if v is None or v != v
+                    else repr(float(v))
+                    if isinstance(v, float)
+                    else str(v)
+                    for v in row
+                )
+                + "\n"
+            ).encode()
+        )
     return digest.hexdigest()
 
 
@@ -224,20 +275,33 @@ def _next_run_id(connection: Connection) -> str:
     return f"LR-{max(numbers, default=0) + 1:04d}"
 
 
-def _persist(archive: Archive, records: pd.DataFrame, versions: dict[str, int],
-             pairs: pd.DataFrame, clusters: pd.DataFrame, decisions: int, options: LinkOptions,
-             features: Features, model_json: dict[str, Any],
-             notes: tuple[str, ...]) -> ArchiveLinkResult:
+def _persist(
+    archive: Archive,
+    records: pd.DataFrame,
+    versions: dict[str, int],
+    pairs: pd.DataFrame,
+    clusters: pd.DataFrame,
+    decisions: int,
+    options: LinkOptions,
+    features: Features,
+    model_json: dict[str, Any],
+    notes: tuple[str, ...],
+) -> ArchiveLinkResult:
     secrets = archive.require_secrets()
     search_key, at, sealer = secrets.subkey(SEARCH_KEY_PURPOSE), archive.now(), archive.sealer
     chosen = _assign_persons(clusters)
     with archive.engine.begin() as connection:
         table = RECORD_TABLES["person_record"]
-        now = dict(connection.execute(select(table.c.id, table.c.version)
-                                      .where(table.c.deleted.is_(False))).all())
+        now = dict(
+            connection.execute(
+                select(table.c.id, table.c.version).where(table.c.deleted.is_(False))
+            ).all()
+        )
         if now != versions:
-            raise ArchiveError("person records changed while the linkage ran",
-                               hint="Run `bearwitness link ARCHIVE` again.")
+            raise ArchiveError(
+                "person records changed while the linkage ran",
+                hint="Run `bearwitness link ARCHIVE` again.",
+            )
         run_id = _next_run_id(connection)
         number = store.next_number(connection, "person")
         new_persons = []
@@ -245,63 +309,149 @@ def _persist(archive: Archive, records: pd.DataFrame, versions: dict[str, int],
         for cluster_id in sorted(cid for cid, person in chosen.items() if person is None):
             members = groups.get_group(cluster_id)
             sexes = set(members["sex"].dropna())
-            person = Person(id=f"P-{number:04d}", role="victim",
-                            sex=_SEX.get(sexes.pop(), "unknown") if len(sexes) == 1 else "unknown",
-                            fictional=bool(members["fictional"].all()),
-                            notes=f"Resolved by record linkage, run {run_id}.")
+            person = Person(
+                id=f"P-{number:04d}",
+                role="victim",
+                sex=_SEX.get(sexes.pop(), "unknown") if len(sexes) == 1 else "unknown",
+                fictional=bool(members["fictional"].all()),
+                notes=f"Resolved by record linkage, run {run_id}.",
+            )
             number += 1
             chosen[cluster_id] = person.id
-            new_persons.append(seal_record(sealer, search_key, person, version=1,
-                                           actor=archive.actor, at=at, operation="create"))
+            new_persons.append(
+                seal_record(
+                    sealer,
+                    search_key,
+                    person,
+                    version=1,
+                    actor=archive.actor,
+                    at=at,
+                    operation="create",
+                )
+            )
         clusters["person_id_new"] = clusters["cluster_id"].map(chosen)
         moved = clusters[clusters["person_id"].fillna("") != clusters["person_id_new"]]
-        previous = {f"{i}@{v}": c for i, v, c in connection.execute(
-            select(record_versions.c.id, record_versions.c.version, record_versions.c.commitment)
-            .where(record_versions.c.kind == "person_record"))} if len(moved) else {}
+        previous = (
+            {
+                f"{i}@{v}": c
+                for i, v, c in connection.execute(
+                    select(
+                        record_versions.c.id,
+                        record_versions.c.version,
+                        record_versions.c.commitment,
+                    ).where(record_versions.c.kind == "person_record")
+                )
+            }
+            if len(moved)
+            else {}
+        )
         updates = []
         for row in moved.itertuples(index=False):
             stored = store.fetch_record(connection, "person_record", row.record_id)
             assert stored is not None
             record = open_record(sealer, stored, row.record_id)
             updated = dataclasses.replace(record, person_id=row.person_id_new)  # type: ignore[call-arg]
-            updates.append((seal_record(sealer, search_key, updated, version=stored.version + 1,
-                                        actor=archive.actor, at=at, operation="update"),
-                            previous[f"{row.record_id}@{stored.version}"]))
+            updates.append(
+                (
+                    seal_record(
+                        sealer,
+                        search_key,
+                        updated,
+                        version=stored.version + 1,
+                        actor=archive.actor,
+                        at=at,
+                        operation="update",
+                    ),
+                    previous[f"{row.record_id}@{stored.version}"],
+                )
+            )
         store.insert_records(connection, "person", [item.row for item in new_persons])
         for item, _ in updates:
             store.replace_record(connection, "person_record", item.row)
-        store.insert_versions(connection, [item.version for item in new_persons]
-                              + [item.version for item, _ in updates])
+        store.insert_versions(
+            connection,
+            [item.version for item in new_persons] + [item.version for item, _ in updates],
+        )
         clusters = clusters.sort_values("record_id")
-        run = RunSummary(run_id, archive.actor, at, options.threshold, options.seed,
-                         len(records), len(pairs), int(clusters["cluster_id"].nunique()),
-                         decisions, "")
+        run = RunSummary(
+            run_id,
+            archive.actor,
+            at,
+            options.threshold,
+            options.seed,
+            len(records),
+            len(pairs),
+            int(clusters["cluster_id"].nunique()),
+            decisions,
+            "",
+        )
         salt = _random.token_bytes(32)
         kept = clusters[["record_id", "cluster_id", "person_id_new", "link_probability"]]
         committed = _committed(run, pairs, kept.rename(columns={"person_id_new": "person_id"}))
         run = dataclasses.replace(run, commitment=commit(salt, canonical_json(committed)))
-        sealed = sealer.seal(json.dumps({"salt": base64.b64encode(salt).decode(),
-                                         "model": model_json}).encode(),
-                             f"link_run:{run_id}".encode())
-        connection.execute(insert(link_runs).values(
-            id=run_id, actor=run.actor, started_at=at, threshold=run.threshold, seed=run.seed,
-            records=run.records, pairs=run.pairs, persons=run.persons, decisions=decisions,
-            commitment=run.commitment, sealed=sealed))
-        _insert_many(connection, link_pairs, [
-            {"run_id": run_id, "left_id": r.left_id, "right_id": r.right_id,
-             "probability": float(r.probability), "decision": r.decision}
-            for r in pairs.itertuples(index=False)])
-        _insert_many(connection, link_clusters, [
-            {"run_id": run_id, "record_id": r.record_id, "cluster_id": r.cluster_id,
-             "person_id": r.person_id_new,
-             "link_probability": None if r.link_probability != r.link_probability
-             else float(r.link_probability)}
-            for r in clusters.itertuples(index=False)])
+        sealed = sealer.seal(
+            json.dumps({"salt": base64.b64encode(salt).decode(), "model": model_json}).encode(),
+            f"link_run:{run_id}".encode(),
+        )
+        connection.execute(
+            insert(link_runs).values(
+                id=run_id,
+                actor=run.actor,
+                started_at=at,
+                threshold=run.threshold,
+                seed=run.seed,
+                records=run.records,
+                pairs=run.pairs,
+                persons=run.persons,
+                decisions=decisions,
+                commitment=run.commitment,
+                sealed=sealed,
+            )
+        )
+        _insert_many(
+            connection,
+            link_pairs,
+            [
+                {
+                    "run_id": run_id,
+                    "left_id": r.left_id,
+                    "right_id": r.right_id,
+                    "probability": float(r.probability),
+                    "decision": r.decision,
+                }
+                for r in pairs.itertuples(index=False)
+            ],
+        )
+        _insert_many(
+            connection,
+            link_clusters,
+            [
+                {
+                    "run_id": run_id,
+                    "record_id": r.record_id,
+                    "cluster_id": r.cluster_id,
+                    "person_id": r.person_id_new,
+                    "link_probability": None
+                    if r.link_probability != r.link_probability
+                    else float(r.link_probability),
+                }
+                for r in clusters.itertuples(index=False)
+            ],
+        )
         entries = [record_entry(item, "create", None) for item in new_persons]
         entries += [record_entry(item, "update", before) for item, before in updates]
-        entries.append(LogEntry(kind="link_decision", record_type="link_run", record_id=run_id,
-                                version=1, commitment=run.commitment, actor=archive.actor,
-                                time=at, sealed_sha256=hashlib.sha256(sealed).hexdigest()))
+        entries.append(
+            LogEntry(
+                kind="link_decision",
+                record_type="link_run",
+                record_id=run_id,
+                version=1,
+                commitment=run.commitment,
+                actor=archive.actor,
+                time=at,
+                sealed_sha256=hashlib.sha256(sealed).hexdigest(),
+            )
+        )
         start = append_entries(connection, entries)
     sync_log(archive)
     return ArchiveLinkResult(run, len(new_persons), len(updates), features.problems, notes, start)
@@ -309,7 +459,7 @@ def _persist(archive: Archive, records: pd.DataFrame, versions: dict[str, int],
 
 def _insert_many(connection: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
     for begin in range(0, len(rows), 5000):
-        connection.execute(insert(table), rows[begin:begin + 5000])
+        connection.execute(insert(table), rows[begin : begin + 5000])
 
 
 def latest_run(connection: Connection, run_id: str | None = None) -> RunSummary:
@@ -319,17 +469,24 @@ def latest_run(connection: Connection, run_id: str | None = None) -> RunSummary:
         statement = select(link_runs).where(link_runs.c.id == run_id)
     row = connection.execute(statement).first()
     if row is None:
-        raise NotFound(f"no linkage run {run_id}" if run_id else "this archive was never linked",
-                       hint="Run `bearwitness link ARCHIVE` first (it needs an unlock).")
+        raise NotFound(
+            f"no linkage run {run_id}" if run_id else "this archive was never linked",
+            hint="Run `bearwitness link ARCHIVE` first (it needs an unlock).",
+        )
     values = {k: v for k, v in row._mapping.items() if k != "sealed"}
     return RunSummary(**values)
 
 
 def run_pairs(connection: Connection, run_id: str) -> pd.DataFrame:
     """``left_id``, ``right_id`` (record ids), ``probability``, ``decision`` of a run."""
-    rows = connection.execute(select(link_pairs.c.left_id, link_pairs.c.right_id,
-                                     link_pairs.c.probability, link_pairs.c.decision)
-                              .where(link_pairs.c.run_id == run_id)).all()
+    rows = connection.execute(
+        select(
+            link_pairs.c.left_id,
+            link_pairs.c.right_id,
+            link_pairs.c.probability,
+            link_pairs.c.decision,
+        ).where(link_pairs.c.run_id == run_id)
+    ).all()
     return pd.DataFrame(rows, columns=["left_id", "right_id", "probability", "decision"])
 
 
@@ -337,12 +494,19 @@ def run_clusters(connection: Connection, run_id: str) -> pd.DataFrame:
     """``record_id``, ``cluster_id``, ``person_id``, ``link_probability``, ``list``."""
     table = RECORD_TABLES["person_record"]
     rows = connection.execute(
-        select(link_clusters.c.record_id, link_clusters.c.cluster_id, link_clusters.c.person_id,
-               link_clusters.c.link_probability, table.c.list_name)
+        select(
+            link_clusters.c.record_id,
+            link_clusters.c.cluster_id,
+            link_clusters.c.person_id,
+            link_clusters.c.link_probability,
+            table.c.list_name,
+        )
         .join(table, table.c.id == link_clusters.c.record_id)
-        .where(link_clusters.c.run_id == run_id)).all()
-    frame = pd.DataFrame(rows, columns=["record_id", "cluster_id", "person_id",
-                                        "link_probability", "list"])
+        .where(link_clusters.c.run_id == run_id)
+    ).all()
+    frame = pd.DataFrame(
+        rows, columns=["record_id", "cluster_id", "person_id", "link_probability", "list"]
+    )
     frame["list"] = frame["list"].replace("", UNLISTED).fillna(UNLISTED)
     return frame
 
@@ -351,8 +515,12 @@ def count_runs(connection: Connection) -> int:
     return int(connection.scalar(select(func.count()).select_from(link_runs)) or 0)
 
 
-def histories(archive: Archive, lists: list[str] | None = None, strata: tuple[str, ...] = (),
-              run_id: str | None = None) -> pd.DataFrame:
+def histories(
+    archive: Archive,
+    lists: list[str] | None = None,
+    strata: tuple[str, ...] = (),
+    run_id: str | None = None,
+) -> pd.DataFrame:
     """Capture histories of a run's persons over ``lists`` (all the run's lists when None),
     by ``strata``. Strata are read from sealed fields, so they need an unlock."""
     from bearwitness.linkage.counting import capture_histories
@@ -374,8 +542,9 @@ def histories(archive: Archive, lists: list[str] | None = None, strata: tuple[st
     return capture_histories(clusters, features, chosen, strata)
 
 
-def estimation_inputs(archive: Archive, strata: tuple[str, ...] = (),
-                      run_id: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def estimation_inputs(
+    archive: Archive, strata: tuple[str, ...] = (), run_id: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What ``bearwitness estimate --records --pairs`` reads, for a run: the records
     (``record_id``, ``list``, strata) and the scored pairs (``left_id``, ``right_id``,
     ``probability``), all named by person record ids."""

@@ -44,9 +44,13 @@ _SIGNATURES = (
 )
 # What the rest of a file of each type must look like (images: decoded, in a worker).
 _STRUCTURE: dict[str, Callable[[bytes], bool]] = {
-    "application/pdf": _formats.pdf, "audio/ogg": _formats.ogg, "audio/mpeg": _formats.mp3,
-    "audio/flac": _formats.flac, "video/mp4": _formats.iso_bmff,
-    "audio/mp4": _formats.iso_bmff, "audio/wav": _formats.wav,
+    "application/pdf": _formats.pdf,
+    "audio/ogg": _formats.ogg,
+    "audio/mpeg": _formats.mp3,
+    "audio/flac": _formats.flac,
+    "video/mp4": _formats.iso_bmff,
+    "audio/mp4": _formats.iso_bmff,
+    "audio/wav": _formats.wav,
 }
 DAMAGED = {
     "application/pdf": "a PDF file is damaged or incomplete",
@@ -59,15 +63,15 @@ DAMAGED = {
 }
 DAMAGED_HINT = "Check that it opens on your device, then send it again."
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
-ACCEPTED = ("JPEG, PNG, GIF, WebP images; PDF; MP3, Ogg, FLAC, WAV audio; MP4 video; "
-            "plain UTF-8 text")
+ACCEPTED = (
+    "JPEG, PNG, GIF, WebP images; PDF; MP3, Ogg, FLAC, WAV audio; MP4 video; plain UTF-8 text"
+)
 NOT_ACCEPTED = "a file is of a type that is not accepted"
 NOT_ACCEPTED_HINT = f"Send {ACCEPTED}."
 UNREADABLE_IMAGE = "an image could not be read (damaged, or too large)"
 UNREADABLE_IMAGE_HINT = "Send it again as a JPEG, PNG, GIF or WebP image."
 TOO_MANY_PIXELS = "an image has more than %(mp)s megapixels"
-TOO_MANY_PIXELS_HINT = ("Send a smaller copy of it: most phones can share a photo in a "
-                        "smaller size.")
+TOO_MANY_PIXELS_HINT = "Send a smaller copy of it: most phones can share a photo in a smaller size."
 IMAGES_BUSY = "too many images are being checked right now"
 IMAGES_BUSY_HINT = "Wait a minute, then send it again."
 
@@ -94,7 +98,7 @@ def sniff(data: bytes) -> tuple[str, str]:
 
 def _claimed(data: bytes) -> tuple[str, str]:
     for magic, offset, media_type, extension in _SIGNATURES:
-        if data[offset:offset + len(magic)] == magic:
+        if data[offset : offset + len(magic)] == magic:
             if media_type == "video/mp4":
                 return _iso_type(data)
             return media_type, extension
@@ -125,8 +129,13 @@ def _iso_type(data: bytes) -> tuple[str, str]:
 def safe_name(claimed: str, extension: str) -> str:
     """The last component of a browser's file name, printable, at most 120 characters."""
     name = claimed.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in unicodedata.normalize("NFC", name)
-                   if unicodedata.category(ch)[0] != "C").strip().lstrip(".")
+    name = (
+        "".join(
+            ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch)[0] != "C"
+        )
+        .strip()
+        .lstrip(".")
+    )
     if name in ("", ".", ".."):
         name = "file"
     stem = name.rsplit(".", 1)[0] if "." in name else name
@@ -181,21 +190,35 @@ class ImageWork:
         finally:
             self._slots.release()
         if status == "pixels":
-            raise InputError(TOO_MANY_PIXELS % {"mp": megapixels(self.limits.max_pixels)},
-                             hint=TOO_MANY_PIXELS_HINT)
+            raise InputError(
+                TOO_MANY_PIXELS % {"mp": megapixels(self.limits.max_pixels)},
+                hint=TOO_MANY_PIXELS_HINT,
+            )
         if status != "ok":  # damaged, out of memory, out of time, or killed
             raise InputError(UNREADABLE_IMAGE, hint=UNREADABLE_IMAGE_HINT)
         return metadata, clean
 
     def _run(self, data: bytes) -> tuple[str, str, bytes]:
         limits = self.limits
-        command = [sys.executable, "-m", "bearwitness.services._image_worker",
-                   str(limits.max_pixels), str(limits.memory_bytes), str(limits.seconds)]
+        command = [
+            sys.executable,
+            "-m",
+            "bearwitness.services._image_worker",
+            str(limits.max_pixels),
+            str(limits.memory_bytes),
+            str(limits.seconds),
+        ]
         # The same code as this process runs; nothing else of its environment is needed.
         environment = {"PYTHONPATH": str(Path(bearwitness.__file__).parents[1])}
         try:
-            done = subprocess.run(command, input=data, capture_output=True,
-                                  timeout=limits.seconds, check=False, env=environment)
+            done = subprocess.run(
+                command,
+                input=data,
+                capture_output=True,
+                timeout=limits.seconds,
+                check=False,
+                env=environment,
+            )
         except subprocess.TimeoutExpired:
             return "time", "", b""
         header, _, clean = done.stdout.partition(b"\n")

@@ -46,8 +46,14 @@ class Proof:
     signed_now: bool  # whether a checkpoint had to be signed to cover the entry
 
 
-def prove(archive: Archive, record_id: str, out: Path, *, version: int | None = None,
-          evidence_file: bool = False) -> Proof:
+def prove(
+    archive: Archive,
+    record_id: str,
+    out: Path,
+    *,
+    version: int | None = None,
+    evidence_file: bool = False,
+) -> Proof:
     """Write the bundle for ``record_id`` (its newest version unless ``version``).
 
     With ``evidence_file`` the bundle proves the evidence file's original bytes
@@ -56,18 +62,24 @@ def prove(archive: Archive, record_id: str, out: Path, *, version: int | None = 
     secrets = archive.require_secrets()
     kind = kind_of(record_id)
     if evidence_file and kind != "evidence":
-        raise InputError(f"{record_id} is not an evidence record",
-                         hint="--file proves an evidence file; give its F-… id.")
+        raise InputError(
+            f"{record_id} is not an evidence record",
+            hint="--file proves an evidence file; give its F-… id.",
+        )
     with archive.engine.connect() as connection:
         versions = list(store.fetch_versions(connection, kind, record_id))
         if not versions:
-            raise NotFound(f"no {kind} {record_id}",
-                           hint="Check the id with `bearwitness list`.")
-        wanted = versions[-1] if version is None else next(
-            (v for v in versions if v.version == version), None)
+            raise NotFound(f"no {kind} {record_id}", hint="Check the id with `bearwitness list`.")
+        wanted = (
+            versions[-1]
+            if version is None
+            else next((v for v in versions if v.version == version), None)
+        )
         if wanted is None:
-            raise NotFound(f"{kind} {record_id} has no version {version}",
-                           hint=f"It has versions 1 to {versions[-1].version}.")
+            raise NotFound(
+                f"{kind} {record_id} has no version {version}",
+                hint=f"It has versions 1 to {versions[-1].version}.",
+            )
         index = _entry_index(connection, kind, record_id, wanted.version)
     signed_now = False
     kept = [c for c in signed_checkpoints(archive) if c.size > index]
@@ -81,19 +93,29 @@ def prove(archive: Archive, record_id: str, out: Path, *, version: int | None = 
         # The record names the file's SHA-256 under its salted commitment: the bundle
         # holds record, salt and file, and the checker compares the file with the record.
         named_hash = str(json.loads(canonical).get("sha256") or "") or None
-        content = decrypt_bytes(archive.blobs / f"{record_id}.age", secrets.identities,
-                                expected_sha256=named_hash, what=f"evidence file {record_id}")
+        content = decrypt_bytes(
+            archive.blobs / f"{record_id}.age",
+            secrets.identities,
+            expected_sha256=named_hash,
+            what=f"evidence file {record_id}",
+        )
         attachment = (f"{record_id}.bin", content)
     roots = tsa_roots(archive)
     with open_tiles(archive) as log:
         write_bundle(
-            out, log=log, log_key=log_verifier(archive), index=index, data=canonical,
-            salt=salt, attachment=attachment,
+            out,
+            log=log,
+            log_key=log_verifier(archive),
+            index=index,
+            data=canonical,
+            salt=salt,
+            attachment=attachment,
             checkpoints=[ProvenCheckpoint(c.note, _timestamps(c)) for c in chosen],
             tsa_roots_pem=b"".join(_pem(cert) for cert in roots) or None,
         )
-    return Proof(out, kind, record_id, wanted.version, index,
-                 tuple(c.size for c in chosen), signed_now)
+    return Proof(
+        out, kind, record_id, wanted.version, index, tuple(c.size for c in chosen), signed_now
+    )
 
 
 def _entry_index(connection: Connection, kind: str, record_id: str, version: int) -> int:
@@ -103,9 +125,10 @@ def _entry_index(connection: Connection, kind: str, record_id: str, version: int
             parsed = parse_entry(entry)
             if (parsed.record_type, parsed.version) == (kind, version):
                 return index
-    raise NotFound(f"{kind} {record_id} version {version} is not in the log",
-                   hint="Run `bearwitness verify ARCHIVE`: the record was changed without "
-                   "being logged.")
+    raise NotFound(
+        f"{kind} {record_id} version {version} is not in the log",
+        hint="Run `bearwitness verify ARCHIVE`: the record was changed without being logged.",
+    )
 
 
 def _first_and_last(kept: list[SignedCheckpointFile]) -> list[SignedCheckpointFile]:

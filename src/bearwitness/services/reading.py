@@ -20,16 +20,27 @@ from bearwitness.store import rows as store
 from bearwitness.store.rows import StoredRecord
 
 KIND_BY_PREFIX = {cls.PREFIX: kind for kind, cls in RECORD_TYPES.items()}
-SEARCHABLE = ("document", "person", "event", "source", "person_record", "claim", "act",
-              "evidence", "intervention")
+SEARCHABLE = (
+    "document",
+    "person",
+    "event",
+    "source",
+    "person_record",
+    "claim",
+    "act",
+    "evidence",
+    "intervention",
+)
 
 
 def kind_of(record_id: str) -> str:
     """The record type an id belongs to, from its prefix (``P-0042`` is a person)."""
     prefix = record_id.split("-", 1)[0]
     if prefix not in KIND_BY_PREFIX or "-" not in record_id:
-        raise InputError(f"{record_id!r} is not a record id",
-                         hint="Ids look like P-0042 (person), E-0007 (event), D-0100 (document).")
+        raise InputError(
+            f"{record_id!r} is not a record id",
+            hint="Ids look like P-0042 (person), E-0007 (event), D-0100 (document).",
+        )
     return KIND_BY_PREFIX[prefix]
 
 
@@ -58,8 +69,10 @@ def get(archive: Archive, record_id: str, *, reveal: bool = False) -> RecordView
     with archive.engine.connect() as connection:
         stored = store.fetch_record(connection, kind, record_id)
     if stored is None:
-        raise NotFound(f"no {kind.replace('_', ' ')} {record_id} in this archive",
-                       hint="List the ids with `bearwitness list`.")
+        raise NotFound(
+            f"no {kind.replace('_', ' ')} {record_id} in this archive",
+            hint="List the ids with `bearwitness list`.",
+        )
     return view(archive, stored, record_id, reveal=reveal)
 
 
@@ -90,8 +103,9 @@ def list_records(
     type); ``since``/``until`` keep records whose date may fall in the period.
     """
     if kind not in RECORD_TYPES:
-        raise InputError(f"{kind!r} is not a record type",
-                         hint=f"Use one of: {', '.join(RECORD_TYPES)}.")
+        raise InputError(
+            f"{kind!r} is not a record type", hint=f"Use one of: {', '.join(RECORD_TYPES)}."
+        )
     with archive.engine.connect() as connection:
         ids = None
         if act_type is not None:
@@ -102,10 +116,21 @@ def list_records(
                 equals = {**(equals or {}), "act_type": act_type}
             elif kind == "person":
                 ids = sorted({a.clear["victim_id"] for a in acts if a.clear["victim_id"]})
-        found = list(store.query_records(connection, kind, equals=equals, since=since,
-                                         until=until, ids=ids, limit=limit, offset=offset))
-    return [RecordView(s.kind, s.clear["id"], s.version, s.deleted, dict(s.clear), False)
-            for s in found]
+        found = list(
+            store.query_records(
+                connection,
+                kind,
+                equals=equals,
+                since=since,
+                until=until,
+                ids=ids,
+                limit=limit,
+                offset=offset,
+            )
+        )
+    return [
+        RecordView(s.kind, s.clear["id"], s.version, s.deleted, dict(s.clear), False) for s in found
+    ]
 
 
 @dataclass(frozen=True)
@@ -138,43 +163,60 @@ def load_filters(archive: Archive, kinds: tuple[str, ...] = SEARCHABLE) -> Searc
     """
     secrets = archive.require_secrets()
     search_key = secrets.subkey(SEARCH_KEY_PURPOSE)  # new filters: the current generation
-    search_keys = [secrets.subkey(SEARCH_KEY_PURPOSE, generation=generation)
-                   for generation in sorted(secrets.data_keys, reverse=True)]
+    search_keys = [
+        secrets.subkey(SEARCH_KEY_PURPOSE, generation=generation)
+        for generation in sorted(secrets.data_keys, reverse=True)
+    ]
     loaded: dict[str, KindFilters] = {}
     with archive.engine.connect() as connection:
         found = {kind: store.search_filters(connection, kind) for kind in kinds}
     for kind, pairs in found.items():
         missing = [record_id for record_id, bloom in pairs if bloom is None]
         made = _refilter(archive, kind, missing, search_key) if missing else {}
-        kept = [(record_id, bloom if bloom is not None else made.get(record_id))
-                for record_id, bloom in pairs]
+        kept = [
+            (record_id, bloom if bloom is not None else made.get(record_id))
+            for record_id, bloom in pairs
+        ]
         ids = [record_id for record_id, bloom in kept if bloom is not None]
         loaded[kind] = KindFilters(
-            ids, [bloom for _, bloom in kept if bloom is not None],
-            [[record_filter_key(key, kind, record_id) for record_id in ids]
-             for key in search_keys])
+            ids,
+            [bloom for _, bloom in kept if bloom is not None],
+            [[record_filter_key(key, kind, record_id) for record_id in ids] for key in search_keys],
+        )
     return loaded
 
 
-def _refilter(archive: Archive, kind: str, ids: list[str], search_key: bytes
-              ) -> dict[str, bytes]:
+def _refilter(archive: Archive, kind: str, ids: list[str], search_key: bytes) -> dict[str, bytes]:
     """Give these records a filter under their own keys; returns the filters they now have
     by id (a record changed meanwhile keeps the filter its change wrote)."""
     made: dict[str, bytes] = {}
     for start in range(0, len(ids), 500):  # bound parameters, and short write transactions
         with archive.engine.begin() as connection:
-            chunk = [(str(stored.clear["id"]), stored.version,
-                      search_filter(search_key, kind, str(stored.clear["id"]),
-                                    open_fields(archive.sealer, stored, str(stored.clear["id"]))))
-                     for stored in store.query_records(connection, kind,
-                                                       ids=ids[start:start + 500])]
+            chunk = [
+                (
+                    str(stored.clear["id"]),
+                    stored.version,
+                    search_filter(
+                        search_key,
+                        kind,
+                        str(stored.clear["id"]),
+                        open_fields(archive.sealer, stored, str(stored.clear["id"])),
+                    ),
+                )
+                for stored in store.query_records(connection, kind, ids=ids[start : start + 500])
+            ]
             made.update(store.set_search_filters(connection, kind, chunk))
     return made
 
 
-def search(archive: Archive, query: str, *, kinds: tuple[str, ...] = SEARCHABLE,
-           limit: int = 100, filters: Callable[[], SearchFilters] | None = None
-           ) -> list[SearchHit]:
+def search(
+    archive: Archive,
+    query: str,
+    *,
+    kinds: tuple[str, ...] = SEARCHABLE,
+    limit: int = 100,
+    filters: Callable[[], SearchFilters] | None = None,
+) -> list[SearchHit]:
     """Records whose sealed text holds every word of ``query`` (needs an unlock).
 
     Nothing about the query or the text is written anywhere: the filters, each
@@ -196,8 +238,9 @@ def search(archive: Archive, query: str, *, kinds: tuple[str, ...] = SEARCHABLE,
             # A record's filter is keyed under the key generation it was filtered with;
             # trying every generation's keys finds it (the others add only chance
             # candidates, dropped below).
-            chosen = sorted({index for keys in found.keys
-                             for index in candidates(found.filters, keys, query)})
+            chosen = sorted(
+                {index for keys in found.keys for index in candidates(found.filters, keys, query)}
+            )
             picked = [found.ids[i] for i in chosen]
             for stored in store.query_records(connection, kind, ids=picked) if picked else ():
                 record_id = stored.clear["id"]

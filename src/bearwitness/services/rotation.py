@@ -22,12 +22,16 @@ from bearwitness.services.archive import Archive
 @dataclass(frozen=True)
 class Rotation:
     secrets: ArchiveSecrets  # the new keys (all generations); hand them to the agent
-    shares: list[str]        # the new custodian shares, if the archive has custodians
+    shares: list[str]  # the new custodian shares, if the archive has custodians
 
 
-def rotate_keys(archive: Archive, *, passphrase: str | None = None,
-                custodians: tuple[int, int] | None = None,
-                kdf_params: KdfParams | None = None) -> Rotation:
+def rotate_keys(
+    archive: Archive,
+    *,
+    passphrase: str | None = None,
+    custodians: tuple[int, int] | None = None,
+    kdf_params: KdfParams | None = None,
+) -> Rotation:
     """Rotate to the next key generation, with new unlock slots; logged (needs an unlock).
 
     The keyring is written first: if anything after it is interrupted, the
@@ -35,10 +39,14 @@ def rotate_keys(archive: Archive, *, passphrase: str | None = None,
     the old recipient, which the new keyring holds).
     """
     keyring, secrets, shares = archive.current_keyring().rotate(
-        archive.require_secrets(), passphrase=passphrase, custodians=custodians,
-        kdf_params=kdf_params)
+        archive.require_secrets(),
+        passphrase=passphrase,
+        custodians=custodians,
+        kdf_params=kdf_params,
+    )
     archive.install_rotated_keyring(keyring, secrets)
     checkpoints.reseal_log_key(archive)
-    ledger.record_event(archive, "rotate", {"generation": str(secrets.generation),
-                                            "recipient": secrets.recipient})
+    ledger.record_event(
+        archive, "rotate", {"generation": str(secrets.generation), "recipient": secrets.recipient}
+    )
     return Rotation(secrets, shares)

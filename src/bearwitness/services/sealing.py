@@ -41,9 +41,9 @@ def reference(kind: str, record_id: str, version: int | None = None) -> str:
 
 @dataclass(frozen=True)
 class SealedVersion:
-    row: dict[str, Any]        # the current row
-    version: StoredVersion     # the history row
-    canonical: bytes           # RFC 8785 bytes of the record (kept in memory only)
+    row: dict[str, Any]  # the current row
+    version: StoredVersion  # the history row
+    canonical: bytes  # RFC 8785 bytes of the record (kept in memory only)
     salt: bytes
 
 
@@ -63,14 +63,17 @@ def seal_record(
     secret = {name: data[name] for name in record.sealed_fields()}
     salt = _random.token_bytes(SALT_BYTES)
     canonical = canonical_json(data)
-    payload = json.dumps({"record": data, "salt": base64.b64encode(salt).decode()},
-                         ensure_ascii=False).encode()
+    payload = json.dumps(
+        {"record": data, "salt": base64.b64encode(salt).decode()}, ensure_ascii=False
+    ).encode()
     row = clear_columns(record)
     row.update(
         version=version,
         deleted=deleted,
-        sealed=sealer.seal(json.dumps(secret, ensure_ascii=False).encode(),
-                           fields_context(kind, record.id, version)),
+        sealed=sealer.seal(
+            json.dumps(secret, ensure_ascii=False).encode(),
+            fields_context(kind, record.id, version),
+        ),
         search_bloom=search_filter(search_key, kind, record.id, secret),
         updated_at=at,
     )
@@ -87,8 +90,9 @@ def seal_record(
     return SealedVersion(row, stored_version, canonical, salt)
 
 
-def search_filter(search_key: bytes, kind: str, record_id: str,
-                  sealed_fields: dict[str, Any]) -> bytes:
+def search_filter(
+    search_key: bytes, kind: str, record_id: str, sealed_fields: dict[str, Any]
+) -> bytes:
     """A record's search filter: the words of its sealed text fields, under its own key."""
     texts = [value for value in sealed_fields.values() if isinstance(value, str)]
     return bloom(texts, record_filter_key(search_key, kind, record_id))
@@ -98,9 +102,16 @@ def row_digest(kind: str, clear: dict[str, Any], sealed: bytes, deleted: bool) -
     """SHA-256 of a current row as stored: its clear fields (JSON form), its sealed
     ciphertext and its tombstone flag. Logged with each version, so that a locked
     archive can check that no clear column was changed."""
-    return hashlib.sha256(canonical_json({
-        "kind": kind, "clear": clear, "sealed": base64.b64encode(sealed).decode(),
-        "deleted": bool(deleted)})).hexdigest()
+    return hashlib.sha256(
+        canonical_json(
+            {
+                "kind": kind,
+                "clear": clear,
+                "sealed": base64.b64encode(sealed).decode(),
+                "deleted": bool(deleted),
+            }
+        )
+    ).hexdigest()
 
 
 def current_row_digest(item: SealedVersion) -> str:
@@ -113,11 +124,13 @@ def current_row_digest(item: SealedVersion) -> str:
 
 def open_fields(sealer: FieldSealer, stored: StoredRecord, record_id: str) -> dict[str, Any]:
     """The sealed fields of a current row, as stored (not checked as a record)."""
-    secret: dict[str, Any] = json.loads(sealer.open(
-        stored.sealed,
-        fields_context(stored.kind, record_id, stored.version),
-        what=reference(stored.kind, record_id, stored.version),
-    ))
+    secret: dict[str, Any] = json.loads(
+        sealer.open(
+            stored.sealed,
+            fields_context(stored.kind, record_id, stored.version),
+            what=reference(stored.kind, record_id, stored.version),
+        )
+    )
     return secret
 
 
@@ -141,9 +154,11 @@ def open_version_data(sealer: FieldSealer, version: StoredVersion) -> tuple[byte
 
 
 def _open_payload(sealer: FieldSealer, version: StoredVersion) -> dict[str, Any]:
-    payload: dict[str, Any] = json.loads(sealer.open(
-        version.payload,
-        version_context(version.kind, version.id, version.version),
-        what=reference(version.kind, version.id, version.version),
-    ))
+    payload: dict[str, Any] = json.loads(
+        sealer.open(
+            version.payload,
+            version_context(version.kind, version.id, version.version),
+            what=reference(version.kind, version.id, version.version),
+        )
+    )
     return payload

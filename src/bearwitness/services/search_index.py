@@ -41,15 +41,16 @@ class SearchIndex:
     def _current(self, archive: Archive) -> SearchFilters:
         with self._lock:
             with archive.engine.connect() as connection:
-                stamp = connection.scalar(
-                    select(func.coalesce(func.max(log_entries.c.idx), -1)))
+                stamp = connection.scalar(select(func.coalesce(func.max(log_entries.c.idx), -1)))
             if stamp != self._stamp or not self._filters:
                 self._filters = load_filters(archive, SEARCHABLE)
                 self._stamp = int(stamp if stamp is not None else -1)
             return self._filters
 
-    def search(self, archive: Archive, query: str, *, kinds: tuple[str, ...] = SEARCHABLE,
-               limit: int = 100) -> list[SearchHit]:
+    def search(
+        self, archive: Archive, query: str, *, kinds: tuple[str, ...] = SEARCHABLE, limit: int = 100
+    ) -> list[SearchHit]:
         """Records whose sealed text holds every word of ``query`` (needs an unlock)."""
-        return search(archive, query, kinds=kinds, limit=limit,
-                      filters=lambda: self._current(archive))
+        return search(
+            archive, query, kinds=kinds, limit=limit, filters=lambda: self._current(archive)
+        )

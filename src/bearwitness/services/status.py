@@ -40,7 +40,14 @@ def summarise(archive: Archive) -> ArchiveSummary:
         counts = {kind: store.count_records(connection, kind) for kind in RECORD_TYPES}
         entries = log_size(connection)
     waiting = [item for item in inbox.batches(archive) if item.state != "folded"]
-    return ArchiveSummary(str(archive.folder), archive.locked, archive.recipient,
-                          archive.keyring.slot_kinds, counts, len(waiting), entries,
-                          sum(1 for item in waiting if item.state == "stuck"),
-                          key_protection(archive))
+    return ArchiveSummary(
+        str(archive.folder),
+        archive.locked,
+        archive.recipient,
+        archive.keyring.slot_kinds,
+        counts,
+        len(waiting),
+        entries,
+        sum(1 for item in waiting if item.state == "stuck"),
+        key_protection(archive),
+    )

@@ -48,16 +48,18 @@ class StoreResult:
         return self.batch is not None
 
 
-def store(archive: Archive, entries: Sequence[Entry], source: str,
-          operation: str = "create") -> StoreResult:
+def store(
+    archive: Archive, entries: Sequence[Entry], source: str, operation: str = "create"
+) -> StoreResult:
     """Check ``entries`` as a whole, then write them now (unlocked) or seal them into the
     inbox (locked); all or nothing. ``operation`` (``create`` or ``import``) is what the
     log says. A refused row raises :class:`ImportRejected` naming ``source`` and the row.
     """
     entries = [_pinned(entry, source) for entry in entries]
     if archive.locked:
-        return StoreResult(len(entries), batch=inbox.submit_entries(
-            archive, entries, source, operation))
+        return StoreResult(
+            len(entries), batch=inbox.submit_entries(archive, entries, source, operation)
+        )
     numbered = any(not entry.data.get("id") for entry in entries)
     for attempt in range(1, ATTEMPTS + 1):
         try:
@@ -71,8 +73,9 @@ def store(archive: Archive, entries: Sequence[Entry], source: str,
     raise AssertionError("unreachable")
 
 
-def _write_now(archive: Archive, entries: Sequence[Entry], source: str,
-               operation: str) -> StoreResult:
+def _write_now(
+    archive: Archive, entries: Sequence[Entry], source: str, operation: str
+) -> StoreResult:
     rows = [ImportRow(entry.row, dict(entry.data)) for entry in entries]
     records = resolve_rows(archive, rows, source)
     files: dict[str, Path] = {}
@@ -87,8 +90,7 @@ def _write_now(archive: Archive, entries: Sequence[Entry], source: str,
                 path = archive.inbox / f".upload-{secrets.token_hex(8)}.age"
                 path.write_bytes(seal_for_recipient(entry.content, archive.recipient))
                 sealed[record.id] = path
-        result = write_records(archive, records, files, sealed_files=sealed,
-                               operation=operation)
+        result = write_records(archive, records, files, sealed_files=sealed, operation=operation)
     finally:
         for path in sealed.values():
             path.unlink(missing_ok=True)
@@ -114,6 +116,8 @@ def _pinned(entry: Entry, source: str) -> Entry:
     digest = hashlib.sha256(entry.content).hexdigest()
     if entry.data.get("sha256") not in (None, "", digest):
         raise ImportRejected(source, entry.row, "the file does not match its sha256")
-    return Entry(entry.row, {**entry.data, "sha256": digest,
-                             "size": entry.data.get("size") or len(entry.content)},
-                 entry.content)
+    return Entry(
+        entry.row,
+        {**entry.data, "sha256": digest, "size": entry.data.get("size") or len(entry.content)},
+        entry.content,
+    )

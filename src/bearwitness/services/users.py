@@ -53,8 +53,9 @@ class LoginFailed(BearWitnessError):
     code = "login_failed"
 
     def __init__(self) -> None:
-        super().__init__("wrong username, password or one-time code",
-                         hint="Check all three and try again.")
+        super().__init__(
+            "wrong username, password or one-time code", hint="Check all three and try again."
+        )
 
 
 class GrantRefused(InputError):
@@ -74,8 +75,9 @@ class User:
     def actor(self) -> str:
         """The name this user's actions are logged under (the published log included)."""
         if not self.pseudonym:
-            raise ValueError("this account has no pseudonym: read it with authenticate() "
-                             "or list_users()")
+            raise ValueError(
+                "this account has no pseudonym: read it with authenticate() or list_users()"
+            )
         return self.pseudonym
 
 
@@ -86,20 +88,26 @@ def new_pseudonym() -> str:
 
 def _ensure_pseudonyms(connection: Connection) -> None:
     """Give accounts made before pseudonyms existed (migration 0005) one, once."""
-    missing = connection.execute(select(web_users.c.username).where(
-        web_users.c.pseudonym.is_(None))).scalars().all()
+    missing = (
+        connection.execute(select(web_users.c.username).where(web_users.c.pseudonym.is_(None)))
+        .scalars()
+        .all()
+    )
     for username in missing:
-        connection.execute(update(web_users).where(
-            (web_users.c.username == username) & web_users.c.pseudonym.is_(None))
-            .values(pseudonym=new_pseudonym()))
+        connection.execute(
+            update(web_users)
+            .where((web_users.c.username == username) & web_users.c.pseudonym.is_(None))
+            .values(pseudonym=new_pseudonym())
+        )
 
 
 def pseudonym_of(engine: Engine, username: str) -> str:
     """The pseudonym of an account (given now if it had none); InputError if there is none."""
     with engine.begin() as connection:
         _ensure_pseudonyms(connection)
-        found = connection.scalar(select(web_users.c.pseudonym).where(
-            web_users.c.username == username[:64]))
+        found = connection.scalar(
+            select(web_users.c.pseudonym).where(web_users.c.username == username[:64])
+        )
     if found is None:
         raise InputError(f"no user {username[:64]!r}", hint="Check the username.")
     return str(found)
@@ -132,47 +140,65 @@ def default_hasher() -> PasswordHasher:
 
 def check_username(username: str) -> str:
     if not _USERNAME.match(username):
-        raise InputError(f"{username[:64]!r} is not a usable username",
-                         hint="Use 2 to 64 lower-case letters, digits, '.', '_' or '-'.")
+        raise InputError(
+            f"{username[:64]!r} is not a usable username",
+            hint="Use 2 to 64 lower-case letters, digits, '.', '_' or '-'.",
+        )
     return username
 
 
 def check_roles(roles: list[str] | tuple[str, ...] | set[str] | frozenset[str]) -> frozenset[str]:
     unknown = set(roles) - set(ROLES)
     if unknown or not roles:
-        raise InputError(f"unknown or missing roles: {', '.join(sorted(unknown)) or 'none given'}",
-                         hint=f"Give one or more of: {', '.join(ROLES)}.")
+        raise InputError(
+            f"unknown or missing roles: {', '.join(sorted(unknown)) or 'none given'}",
+            hint=f"Give one or more of: {', '.join(ROLES)}.",
+        )
     return frozenset(roles)
 
 
-def check_grant(archive: Archive, roles: frozenset[str], *, by: User | None,
-                target: str = "") -> None:
+def check_grant(
+    archive: Archive, roles: frozenset[str], *, by: User | None, target: str = ""
+) -> None:
     """Refuse a change of accounts that ``by`` may not make (``None``: the command line).
 
     GrantRefused (or LockedError) says which rule it broke; nothing is changed.
     """
     guarded = sorted(roles & GUARDED_ROLES)
     if (by is None or guarded) and archive.locked:
-        why = (f"granting {', '.join(guarded)} opens sealed content or the keys"
-               if guarded else "changing accounts from the command line")
-        raise LockedError(f"{why}: it needs the archive unlocked",
-                          hint="Unlock it first (`bearwitness unlock ARCHIVE`, or a "
-                               "custodian in the workbench) and try again.")
+        why = (
+            f"granting {', '.join(guarded)} opens sealed content or the keys"
+            if guarded
+            else "changing accounts from the command line"
+        )
+        raise LockedError(
+            f"{why}: it needs the archive unlocked",
+            hint="Unlock it first (`bearwitness unlock ARCHIVE`, or a "
+            "custodian in the workbench) and try again.",
+        )
     if by is None:
         return
     if target and target == by.username:
-        raise GrantRefused("nobody changes their own account",
-                           hint="Ask another admin to change it.")
+        raise GrantRefused(
+            "nobody changes their own account", hint="Ask another admin to change it."
+        )
     if guarded and "custodian" not in by.roles:
-        raise GrantRefused(f"only an admin who is also a custodian grants "
-                           f"{', '.join(guarded)}",
-                           hint="Ask a custodian, or grant it with `bearwitness users` "
-                                "with the archive unlocked.")
+        raise GrantRefused(
+            f"only an admin who is also a custodian grants {', '.join(guarded)}",
+            hint="Ask a custodian, or grant it with `bearwitness users` with the archive unlocked.",
+        )
 
 
-def add_user(archive: Archive, username: str, password: str,
-             roles: list[str] | tuple[str, ...], *, by: User | None = None,
-             hasher: PasswordHasher | None = None, totp_secret: str | None = None) -> str:
+def add_user(
+    archive: Archive,
+    username: str,
+    password: str,
+    roles: list[str] | tuple[str, ...],
+    *,
+    by: User | None = None,
+    hasher: PasswordHasher | None = None,
+    totp_secret: str | None = None,
+) -> str:
     """Create an account, audited and logged; returns its TOTP secret (show it once).
 
     ``by`` is the workbench account that makes it, or None for the command line.
@@ -180,55 +206,93 @@ def add_user(archive: Archive, username: str, password: str,
     check_username(username)
     chosen = check_roles(roles)
     if len(password) < MIN_PASSWORD_CHARS:
-        raise InputError(f"the password has fewer than {MIN_PASSWORD_CHARS} characters",
-                         hint="Choose a longer passphrase: several unrelated words work well.")
+        raise InputError(
+            f"the password has fewer than {MIN_PASSWORD_CHARS} characters",
+            hint="Choose a longer passphrase: several unrelated words work well.",
+        )
     check_grant(archive, chosen, by=by)
     secret = totp_secret or pyotp.random_base32()
     hashed = (hasher or default_hasher()).hash(password)
     pseudonym = new_pseudonym()
     with archive.engine.begin() as connection:
-        if connection.scalar(select(web_users.c.username).where(
-                web_users.c.username == username)) is not None:
-            raise InputError(f"there is already a user {username!r}",
-                             hint="Choose another username.")
-        connection.execute(insert(web_users).values(
-            username=username, pseudonym=pseudonym, password_hash=hashed,
-            totp_secret=secret, roles=",".join(sorted(chosen)), created_at=archive.now(),
-            disabled=False))
+        if (
+            connection.scalar(select(web_users.c.username).where(web_users.c.username == username))
+            is not None
+        ):
+            raise InputError(
+                f"there is already a user {username!r}", hint="Choose another username."
+            )
+        connection.execute(
+            insert(web_users).values(
+                username=username,
+                pseudonym=pseudonym,
+                password_hash=hashed,
+                totp_secret=secret,
+                roles=",".join(sorted(chosen)),
+                created_at=archive.now(),
+                disabled=False,
+            )
+        )
         _log_change(connection, archive, "user_add", pseudonym, chosen, by)
     ledger.sync_log(archive)
     return secret
 
 
-def set_roles(archive: Archive, username: str, roles: list[str] | tuple[str, ...], *,
-              by: User | None = None) -> None:
+def set_roles(
+    archive: Archive, username: str, roles: list[str] | tuple[str, ...], *, by: User | None = None
+) -> None:
     """Replace an account's roles, audited and logged. Granting a guarded role follows
     :func:`check_grant`; taking roles away needs only the right to change accounts."""
     chosen = check_roles(roles)
     with archive.engine.begin() as connection:
-        row = connection.execute(select(web_users.c.roles, web_users.c.pseudonym).where(
-            web_users.c.username == username[:64])).first()
+        row = connection.execute(
+            select(web_users.c.roles, web_users.c.pseudonym).where(
+                web_users.c.username == username[:64]
+            )
+        ).first()
         if row is None:
             raise InputError(f"no user {username[:64]!r}", hint="Check the username.")
         check_grant(archive, chosen - frozenset(row.roles.split(",")), by=by, target=username)
         _ensure_pseudonyms(connection)
-        pseudonym = connection.scalar(select(web_users.c.pseudonym).where(
-            web_users.c.username == username))
-        connection.execute(update(web_users).where(web_users.c.username == username)
-                           .values(roles=",".join(sorted(chosen))))
+        pseudonym = connection.scalar(
+            select(web_users.c.pseudonym).where(web_users.c.username == username)
+        )
+        connection.execute(
+            update(web_users)
+            .where(web_users.c.username == username)
+            .values(roles=",".join(sorted(chosen)))
+        )
         _log_change(connection, archive, "user_roles", str(pseudonym), chosen, by)
     ledger.sync_log(archive)
 
 
-def _log_change(connection: Connection, archive: Archive, action: str, pseudonym: str,
-                roles: frozenset[str], by: User | None) -> None:
+def _log_change(
+    connection: Connection,
+    archive: Archive,
+    action: str,
+    pseudonym: str,
+    roles: frozenset[str],
+    by: User | None,
+) -> None:
     """The audit row and the log entry of a change to an account, in its transaction."""
     actor = by.actor if by is not None else archive.actor
-    audit.record(archive.engine, at=archive.now(), actor=actor, action=action,
-                 target=pseudonym, connection=connection)
+    audit.record(
+        archive.engine,
+        at=archive.now(),
+        actor=actor,
+        action=action,
+        target=pseudonym,
+        connection=connection,
+    )
     # No keyring hash: verify recomputes the entry from the account alone, after any reshare.
-    entry = ledger.event_entry(archive, "account", _account_detail(pseudonym, action, roles),
-                               record_id=pseudonym, actor=actor, keyring=False)
+    entry = ledger.event_entry(
+        archive,
+        "account",
+        _account_detail(pseudonym, action, roles),
+        record_id=pseudonym,
+        actor=actor,
+        keyring=False,
+    )
     ledger.append_entries(connection, [entry])
 
 
@@ -239,8 +303,7 @@ def _account_detail(pseudonym: str, change: str, roles: frozenset[str]) -> dict[
     return {"account": pseudonym, "change": change, "roles": ",".join(sorted(roles))}
 
 
-def account_problems(connection: Connection, logged: list[tuple[int, LogEntry]]
-                     ) -> list[str]:
+def account_problems(connection: Connection, logged: list[tuple[int, LogEntry]]) -> list[str]:
     """Where the accounts in the database differ from their ``account`` log entries.
 
     An entry commits, with an all-zero salt, to the account's pseudonym, the change and
@@ -249,38 +312,58 @@ def account_problems(connection: Connection, logged: list[tuple[int, LogEntry]]
     whether it is disabled. A row with no entry was made past the log (or before accounts
     were logged); an edited role or flag no longer matches its last change.
     """
-    role_sets = [frozenset(chosen) for size in range(len(ROLES) + 1)
-                 for chosen in itertools.combinations(ROLES, size)]
+    role_sets = [
+        frozenset(chosen)
+        for size in range(len(ROLES) + 1)
+        for chosen in itertools.combinations(ROLES, size)
+    ]
     problems: list[str] = []
     state: dict[str, tuple[frozenset[str], bool, int]] = {}  # roles, disabled, entry
     for index, entry in logged:
         account = entry.record_id
-        found = next(((change, roles) for change in ACCOUNT_CHANGES for roles in role_sets
-                      if ledger.event_commitment("account", _account_detail(
-                          account, change, roles), keyring=None) == entry.commitment), None)
+        found = next(
+            (
+                (change, roles)
+                for change in ACCOUNT_CHANGES
+                for roles in role_sets
+                if ledger.event_commitment(
+                    "account", _account_detail(account, change, roles), keyring=None
+                )
+                == entry.commitment
+            ),
+            None,
+        )
         if found is None:
-            problems.append(f"entry {index}: the account entry for {account} matches no "
-                            "change of an account")
+            problems.append(
+                f"entry {index}: the account entry for {account} matches no change of an account"
+            )
             continue
         change, roles = found
         before = state.get(account)
         disabled = {"user_disable": True, "user_enable": False, "user_add": False}.get(
-            change, before[1] if before else False)
+            change, before[1] if before else False
+        )
         state[account] = (roles, disabled, index)
-    for row in connection.execute(select(web_users.c.pseudonym, web_users.c.roles,
-                                         web_users.c.disabled)).all():
+    for row in connection.execute(
+        select(web_users.c.pseudonym, web_users.c.roles, web_users.c.disabled)
+    ).all():
         kept = state.pop(row.pseudonym, None) if row.pseudonym else None
         if kept is None:
             problems.append(
                 f"account {row.pseudonym or '(without a pseudonym)'} is in the database but "
                 "not in the log (added to the database directly, or made before accounts "
-                "were logged: if it is genuine, set its roles again to log it)")
+                "were logged: if it is genuine, set its roles again to log it)"
+            )
         elif (frozenset(row.roles.split(",")) - {""}, bool(row.disabled)) != kept[:2]:
-            problems.append(f"account {row.pseudonym}: its roles or its disabled flag differ "
-                            f"from its last logged change (entry {kept[2]}): changed in the "
-                            "database directly")
-    problems += [f"account {account} is logged (entry {index}) but gone from the database "
-                 "(removed)" for account, (_, _, index) in sorted(state.items())]
+            problems.append(
+                f"account {row.pseudonym}: its roles or its disabled flag differ "
+                f"from its last logged change (entry {kept[2]}): changed in the "
+                "database directly"
+            )
+    problems += [
+        f"account {account} is logged (entry {index}) but gone from the database (removed)"
+        for account, (_, _, index) in sorted(state.items())
+    ]
     return problems
 
 
@@ -288,32 +371,55 @@ def list_users(engine: Engine) -> list[User]:
     with engine.begin() as connection:
         _ensure_pseudonyms(connection)
         rows = connection.execute(select(web_users).order_by(web_users.c.username)).all()
-    return [User(r.username, frozenset(r.roles.split(",")), bool(r.disabled), r.pseudonym)
-            for r in rows]
+    return [
+        User(r.username, frozenset(r.roles.split(",")), bool(r.disabled), r.pseudonym) for r in rows
+    ]
 
 
-def set_disabled(archive: Archive, username: str, disabled: bool, *,
-                 by: User | None = None) -> None:
+def set_disabled(
+    archive: Archive, username: str, disabled: bool, *, by: User | None = None
+) -> None:
     """Disable or enable an account (never one's own), audited and logged. Enabling gives
     the account its roles back, so it is granting them (:func:`check_grant`)."""
     with archive.engine.begin() as connection:
         _ensure_pseudonyms(connection)
-        row = connection.execute(select(web_users.c.roles, web_users.c.pseudonym).where(
-            web_users.c.username == username[:64])).first()
+        row = connection.execute(
+            select(web_users.c.roles, web_users.c.pseudonym).where(
+                web_users.c.username == username[:64]
+            )
+        ).first()
         if row is None:
             raise InputError(f"no user {username[:64]!r}", hint="Check the username.")
-        check_grant(archive, frozenset() if disabled else frozenset(row.roles.split(",")),
-                    by=by, target=username)
-        connection.execute(update(web_users).where(web_users.c.username == username)
-                           .values(disabled=disabled))
-        _log_change(connection, archive, "user_disable" if disabled else "user_enable",
-                    str(row.pseudonym), frozenset(row.roles.split(",")), by)
+        check_grant(
+            archive,
+            frozenset() if disabled else frozenset(row.roles.split(",")),
+            by=by,
+            target=username,
+        )
+        connection.execute(
+            update(web_users).where(web_users.c.username == username).values(disabled=disabled)
+        )
+        _log_change(
+            connection,
+            archive,
+            "user_disable" if disabled else "user_enable",
+            str(row.pseudonym),
+            frozenset(row.roles.split(",")),
+            by,
+        )
     ledger.sync_log(archive)
 
 
-def authenticate(engine: Engine, username: str, password: str, one_time_code: str,
-                 *, now: float, hasher: PasswordHasher | None = None,
-                 used: UsedCodes | None = None) -> User:
+def authenticate(
+    engine: Engine,
+    username: str,
+    password: str,
+    one_time_code: str,
+    *,
+    now: float,
+    hasher: PasswordHasher | None = None,
+    used: UsedCodes | None = None,
+) -> User:
     """The user, if password and TOTP code are right; otherwise :class:`LoginFailed`.
 
     With ``used``, a code (a TOTP time step) is accepted once per account: a code
@@ -321,8 +427,9 @@ def authenticate(engine: Engine, username: str, password: str, one_time_code: st
     """
     hasher = hasher or default_hasher()
     with engine.connect() as connection:
-        row = connection.execute(select(web_users).where(
-            web_users.c.username == username[:64])).first()
+        row = connection.execute(
+            select(web_users).where(web_users.c.username == username[:64])
+        ).first()
     if row is None or row.disabled:
         # Verify anyway, so that a missing user takes as long as a wrong password: one
         # argon2 operation, as for a real account (the dummy hash is made only once).
@@ -359,8 +466,15 @@ _DUMMY_LOCK = threading.Lock()
 
 def _dummy_hash(hasher: PasswordHasher) -> str:
     """A hash made with ``hasher``'s parameters, computed once per parameter set."""
-    key = (type(hasher), hasher.time_cost, hasher.memory_cost, hasher.parallelism,
-           hasher.hash_len, hasher.salt_len, hasher.type)
+    key = (
+        type(hasher),
+        hasher.time_cost,
+        hasher.memory_cost,
+        hasher.parallelism,
+        hasher.hash_len,
+        hasher.salt_len,
+        hasher.type,
+    )
     found = _DUMMY_HASHES.get(key)
     if found is None:
         with _DUMMY_LOCK:

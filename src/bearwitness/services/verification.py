@@ -96,8 +96,9 @@ class ArchiveVerification:
         return max(0, self.entries - self.checkpoint_size)
 
 
-def verify_archive(archive: Archive, *, against: Sequence[bytes] = (),
-                   pinned: NoteVerifier | None = None) -> ArchiveVerification:
+def verify_archive(
+    archive: Archive, *, against: Sequence[bytes] = (), pinned: NoteVerifier | None = None
+) -> ArchiveVerification:
     report = ArchiveVerification(unlocked=not archive.locked, pinned=pinned is not None)
     with archive.engine.connect() as connection:
         queued = dict(read_entries(connection))
@@ -105,11 +106,14 @@ def verify_archive(archive: Archive, *, against: Sequence[bytes] = (),
     logged = _check_log(archive, against, pinned, report)
     for index in sorted(logged):
         if index not in queued:
-            report.problems.append(f"entry {index}: in the signed log but missing from the "
-                                   "database (the database was rolled back or edited)")
+            report.problems.append(
+                f"entry {index}: in the signed log but missing from the "
+                "database (the database was rolled back or edited)"
+            )
         elif queued[index] != logged[index]:
-            report.problems.append(f"entry {index}: the database's copy differs from the "
-                                   "signed log")
+            report.problems.append(
+                f"entry {index}: the database's copy differs from the signed log"
+            )
     # What the records are checked against: the signed log where it reaches, then the queue.
     entries: dict[int, bytes] = {**queued, **logged}
     _check_records(archive, entries, report)
@@ -125,13 +129,18 @@ def _check_inbox(archive: Archive, report: ArchiveVerification) -> None:
             report.problems.append(
                 f"inbox batch {item.batch}: taken in but not in the archive, a fold failed"
                 + (f" ({item.reason})" if item.reason else "")
-                + "; see `bearwitness inbox list`")
+                + "; see `bearwitness inbox list`"
+            )
         elif item.state == "waiting":
             report.inbox_waiting += 1
 
 
-def _check_log(archive: Archive, against: Sequence[bytes], pinned: NoteVerifier | None,
-               report: ArchiveVerification) -> dict[int, bytes]:
+def _check_log(
+    archive: Archive,
+    against: Sequence[bytes],
+    pinned: NoteVerifier | None,
+    report: ArchiveVerification,
+) -> dict[int, bytes]:
     """Entries of the signed log by index; empty (and a problem) if the log fails."""
     collected: dict[int, bytes] = {}
     unpublished = None
@@ -141,17 +150,23 @@ def _check_log(archive: Archive, against: Sequence[bytes], pinned: NoteVerifier 
         # A newer kept checkpoint than the published one: a checkpoint interrupted before
         # publishing if the tiles hold it, a rolled-back log folder if they do not.
         unpublished = unpublished_checkpoint(archive, key)
-        result = verify_log(archive.log_dir, key,
-                            checkpoint=unpublished.note if unpublished else None,
-                            older=against, witnesses=witnesses(archive),
-                            quorum=archive.config.quorum,
-                            on_entry=lambda index, entry: collected.__setitem__(index, entry))
+        result = verify_log(
+            archive.log_dir,
+            key,
+            checkpoint=unpublished.note if unpublished else None,
+            older=against,
+            witnesses=witnesses(archive),
+            quorum=archive.config.quorum,
+            on_entry=lambda index, entry: collected.__setitem__(index, entry),
+        )
     except BearWitnessError as error:
         report.problems.append(
-            f"log: {error.message}" if unpublished is None else
-            f"log: the published checkpoint is older than the newest one kept (size "
+            f"log: {error.message}"
+            if unpublished is None
+            else f"log: the published checkpoint is older than the newest one kept (size "
             f"{unpublished.size}), and the log folder fails against that one: {error.message}. "
-            f"The log folder was rolled back, or checkpoints/{unpublished.size} was changed.")
+            f"The log folder was rolled back, or checkpoints/{unpublished.size} was changed."
+        )
         return {}
     report.checkpoint_size = result.checkpoint.checkpoint.size
     report.older_sizes = result.older_sizes
@@ -160,8 +175,9 @@ def _check_log(archive: Archive, against: Sequence[bytes], pinned: NoteVerifier 
     return collected
 
 
-def _log_key(archive: Archive, pinned: NoteVerifier | None,
-             report: ArchiveVerification) -> NoteVerifier:
+def _log_key(
+    archive: Archive, pinned: NoteVerifier | None, report: ArchiveVerification
+) -> NoteVerifier:
     """The key to check the checkpoints with: the pinned one if given, else log.vkey."""
     if pinned is None:
         own = log_verifier(archive)
@@ -171,14 +187,16 @@ def _log_key(archive: Archive, pinned: NoteVerifier | None,
     try:
         own = log_verifier(archive)
     except BearWitnessError as error:
-        report.problems.append(f"log: {error.message}; the log is checked with the pinned "
-                               f"key {key_name(pinned)}")
+        report.problems.append(
+            f"log: {error.message}; the log is checked with the pinned key {key_name(pinned)}"
+        )
         return pinned
     if own.vkey() != pinned.vkey():
         report.problems.append(
             f"log: the archive's log.vkey is {key_name(own)}, not the pinned key "
             f"{key_name(pinned)}: the log key was replaced (the log may have been rebuilt "
-            "and signed again), or the key pinned is not this archive's")
+            "and signed again), or the key pinned is not this archive's"
+        )
     return pinned
 
 
@@ -187,8 +205,9 @@ def key_name(key: NoteVerifier) -> str:
     return f"{key.name}+{key.key_id.hex()}"
 
 
-def _check_records(archive: Archive, entries: dict[int, bytes],
-                   report: ArchiveVerification) -> None:
+def _check_records(
+    archive: Archive, entries: dict[int, bytes], report: ArchiveVerification
+) -> None:
     by_version: dict[tuple[str, str, int], tuple[int, LogEntry]] = {}
     estimates: dict[str, LogEntry] = {}
     link_runs: dict[str, LogEntry] = {}
@@ -211,8 +230,9 @@ def _check_records(archive: Archive, entries: dict[int, bytes],
             continue
         key = (entry.record_type, entry.record_id, entry.version)
         if key in by_version:
-            report.problems.append(f"entry {index}: {_name(key)} is logged twice (first at "
-                                   f"entry {by_version[key][0]})")
+            report.problems.append(
+                f"entry {index}: {_name(key)} is logged twice (first at entry {by_version[key][0]})"
+            )
             continue
         by_version[key] = (index, entry)
     seen: set[tuple[str, str, int]] = set()
@@ -222,8 +242,10 @@ def _check_records(archive: Archive, entries: dict[int, bytes],
             seen.add(key)
             found = by_version.get(key)
             if found is None:
-                report.problems.append(f"{_name(key)} is in the database but not in the log "
-                                       "(added or changed without being logged)")
+                report.problems.append(
+                    f"{_name(key)} is in the database but not in the log "
+                    "(added or changed without being logged)"
+                )
                 continue
             index, entry = found
             report.versions_checked += 1
@@ -232,14 +254,18 @@ def _check_records(archive: Archive, entries: dict[int, bytes],
                 report.problems.append(f"{_name(key)} (entry {index}): {problem}")
             if version.version > 1:
                 before = by_version.get((version.kind, version.id, version.version - 1))
-                if before is not None and (before[0] > index or
-                                           entry.previous_commitment != before[1].commitment):
-                    report.problems.append(f"{_name(key)} (entry {index}): it does not follow "
-                                           "the previous version in the log (history reordered)")
+                if before is not None and (
+                    before[0] > index or entry.previous_commitment != before[1].commitment
+                ):
+                    report.problems.append(
+                        f"{_name(key)} (entry {index}): it does not follow "
+                        "the previous version in the log (history reordered)"
+                    )
         for key, (index, _) in sorted(by_version.items(), key=lambda item: item[1][0]):
             if key not in seen:
-                report.problems.append(f"entry {index}: {_name(key)} is logged but gone from "
-                                       "the database (removed)")
+                report.problems.append(
+                    f"entry {index}: {_name(key)} is logged but gone from the database (removed)"
+                )
         for kind in RECORD_TYPES:
             _check_current_rows(archive, connection, kind, by_version, report)
         report.problems += estimate_problems(archive, connection, estimates)
@@ -247,27 +273,34 @@ def _check_records(archive: Archive, entries: dict[int, bytes],
         report.problems += account_problems(connection, accounts)
 
 
-def _linkage_problems(archive: Archive, connection: Connection, runs: dict[str, LogEntry],
-                      reviews: dict[str, LogEntry]) -> list[str]:
+def _linkage_problems(
+    archive: Archive,
+    connection: Connection,
+    runs: dict[str, LogEntry],
+    reviews: dict[str, LogEntry],
+) -> list[str]:
     from bearwitness.store.schema import link_decisions, link_runs
 
-    kept = connection.execute(select(func.count()).select_from(link_runs)).scalar_one() + \
-        connection.execute(select(func.count()).select_from(link_decisions)).scalar_one()
+    kept = (
+        connection.execute(select(func.count()).select_from(link_runs)).scalar_one()
+        + connection.execute(select(func.count()).select_from(link_decisions)).scalar_one()
+    )
     if not (kept or runs or reviews):
         return []  # never linked: no need to load the linkage stack (pandas)
     from bearwitness.services.link_review import decision_problems
     from bearwitness.services.linking import run_problems
 
-    return run_problems(archive, connection, runs) + \
-        decision_problems(archive, connection, reviews)
+    return run_problems(archive, connection, runs) + decision_problems(archive, connection, reviews)
 
 
 def _check_version(archive: Archive, version: store.StoredVersion, entry: LogEntry) -> str:
     if entry.commitment != version.commitment:
         return "its commitment differs from the logged one"
     if archive.locked:
-        if entry.sealed_sha256 and hashlib.sha256(version.payload).hexdigest() != \
-                entry.sealed_sha256:
+        if (
+            entry.sealed_sha256
+            and hashlib.sha256(version.payload).hexdigest() != entry.sealed_sha256
+        ):
             return "its sealed bytes differ from the logged hash (altered)"
         return ""
     try:
@@ -279,27 +312,42 @@ def _check_version(archive: Archive, version: store.StoredVersion, entry: LogEnt
     return ""
 
 
-def _check_current_rows(archive: Archive, connection: Connection, kind: str,
-                        by_version: dict[tuple[str, str, int], tuple[int, LogEntry]],
-                        report: ArchiveVerification) -> None:
+def _check_current_rows(
+    archive: Archive,
+    connection: Connection,
+    kind: str,
+    by_version: dict[tuple[str, str, int], tuple[int, LogEntry]],
+    report: ArchiveVerification,
+) -> None:
     newest = {version.id: version for version in store.fetch_versions(connection, kind)}
     seen: set[str] = set()
     for stored in store.query_records(connection, kind, include_deleted=True):
         record_id = str(stored.clear["id"])
         seen.add(record_id)
         key = (kind, record_id, stored.version)
-        if key not in by_version or record_id not in newest or \
-                newest[record_id].version != stored.version:
-            report.problems.append(f"{_name(key)}: the current row is not the newest "
-                                   "logged version")
+        if (
+            key not in by_version
+            or record_id not in newest
+            or newest[record_id].version != stored.version
+        ):
+            report.problems.append(
+                f"{_name(key)}: the current row is not the newest logged version"
+            )
             continue
-        expected_file = by_version[(kind, record_id, 1)][1].file_sha256 \
-            if (kind, record_id, 1) in by_version else None
+        expected_file = (
+            by_version[(kind, record_id, 1)][1].file_sha256
+            if (kind, record_id, 1) in by_version
+            else None
+        )
         logged_row = by_version[key][1].row_sha256
-        if logged_row and row_digest(kind, stored.clear, stored.sealed, stored.deleted) \
-                != logged_row:
-            report.problems.append(f"{_name(key)}: the current row differs from the "
-                                   "logged version (a field was changed in the database)")
+        if (
+            logged_row
+            and row_digest(kind, stored.clear, stored.sealed, stored.deleted) != logged_row
+        ):
+            report.problems.append(
+                f"{_name(key)}: the current row differs from the "
+                "logged version (a field was changed in the database)"
+            )
             continue
         if not archive.locked:
             try:
@@ -309,8 +357,10 @@ def _check_current_rows(archive: Archive, connection: Connection, kind: str,
                 report.problems.append(f"{_name(key)}: {error.message}")
                 continue
             if current != logged:
-                report.problems.append(f"{_name(key)}: the current row differs from the "
-                                       "logged version (a field was changed in the database)")
+                report.problems.append(
+                    f"{_name(key)}: the current row differs from the "
+                    "logged version (a field was changed in the database)"
+                )
                 continue
             expected_file = getattr(current, "sha256", None) or expected_file
         if kind == "evidence" and not stored.deleted:
@@ -319,24 +369,37 @@ def _check_current_rows(archive: Archive, connection: Connection, kind: str,
             if problem:
                 report.problems.append(f"evidence file {record_id}.age: {problem}")
     for record_id in sorted(set(newest) - seen):  # a deletion leaves a tombstone, never this
-        report.problems.append(f"{_name((kind, record_id, newest[record_id].version))}: its "
-                               "current row is gone from the database (removed)")
+        report.problems.append(
+            f"{_name((kind, record_id, newest[record_id].version))}: its "
+            "current row is gone from the database (removed)"
+        )
 
 
-def _check_file(archive: Archive, evidence_id: str, expected_sha256: str | None,
-                by_version: dict[tuple[str, str, int], tuple[int, LogEntry]]) -> str:
+def _check_file(
+    archive: Archive,
+    evidence_id: str,
+    expected_sha256: str | None,
+    by_version: dict[tuple[str, str, int], tuple[int, LogEntry]],
+) -> str:
     blob = archive.blobs / f"{evidence_id}.age"
     if not blob.is_file():
         return "missing from blobs/"
     if archive.locked:
         first = by_version.get(("evidence", evidence_id, 1))
-        if first and first[1].sealed_file_sha256 and \
-                sha256_file(blob) != first[1].sealed_file_sha256:
+        if (
+            first
+            and first[1].sealed_file_sha256
+            and sha256_file(blob) != first[1].sealed_file_sha256
+        ):
             return "the sealed file differs from the logged hash (altered or replaced)"
         return ""
     try:
-        check_file(blob, archive.require_secrets().identities,
-                   expected_sha256=expected_sha256, what=f"evidence file {evidence_id}")
+        check_file(
+            blob,
+            archive.require_secrets().identities,
+            expected_sha256=expected_sha256,
+            what=f"evidence file {evidence_id}",
+        )
     except BearWitnessError as error:
         return error.message
     return ""

@@ -44,8 +44,17 @@ from bearwitness.store.schema import folded_submissions, record_versions
 from bearwitness.tlog.entry import LogEntry
 
 # Write order that satisfies foreign keys inside one batch.
-ORDER = ["source", "person", "event", "document", "evidence", "act", "person_record", "claim",
-         "intervention"]
+ORDER = [
+    "source",
+    "person",
+    "event",
+    "document",
+    "evidence",
+    "act",
+    "person_record",
+    "claim",
+    "intervention",
+]
 BLOB_LOCK = ".blobs.lock"  # held from a write's first file in blobs/ to its commit
 
 
@@ -59,8 +68,9 @@ class WriteResult:
         return sum(len(ids) for ids in self.ids.values())
 
 
-def resolve_rows(archive: Archive, rows: Sequence[ImportRow], source: str,
-                 *, inbox_waiting: bool = False) -> list[Record]:
+def resolve_rows(
+    archive: Archive, rows: Sequence[ImportRow], source: str, *, inbox_waiting: bool = False
+) -> list[Record]:
     """Give id-less rows ids, build the records, and check every reference, or reject.
 
     Every check here reads only what is clear (record ids), so a locked intake runs
@@ -96,25 +106,35 @@ def resolve_rows(archive: Archive, rows: Sequence[ImportRow], source: str,
             taken = store.existing_ids(connection, kind, [record.id for _, record in items])
             for row, record in items:
                 if record.id in taken and (kind, record.id) in numbered:
-                    raise IdTaken(f"another write took {kind} {record.id} while this one was "
-                                  "being numbered; nothing was written",
-                                  hint="Save again: new records get new ids.")
+                    raise IdTaken(
+                        f"another write took {kind} {record.id} while this one was "
+                        "being numbered; nothing was written",
+                        hint="Save again: new records get new ids.",
+                    )
                 if record.id in taken:
-                    raise ImportRejected(source, row.row,
-                                         f"{kind} {record.id} already exists in the archive")
+                    raise ImportRejected(
+                        source, row.row, f"{kind} {record.id} already exists in the archive"
+                    )
         wanted: dict[str, set[str]] = defaultdict(set)
         for _, record in records:
             for _, linked_kind, linked_id in record.references():
                 wanted[linked_kind].add(linked_id)
-        known = {(kind, found) for kind, ids in wanted.items()
-                 for found in store.existing_ids(connection, kind, ids)}
+        known = {
+            (kind, found)
+            for kind, ids in wanted.items()
+            for found in store.existing_ids(connection, kind, ids)
+        }
     present = batch | known
     for row, record in records if not inbox_waiting else ():
         for name, linked_kind, linked_id in record.references():
             if (linked_kind, linked_id) not in present:
-                raise ImportRejected(source, row.row, f"field {name!r} refers to {linked_kind} "
-                                     f"{linked_id}, which is neither in the archive nor in this "
-                                     "file")
+                raise ImportRejected(
+                    source,
+                    row.row,
+                    f"field {name!r} refers to {linked_kind} "
+                    f"{linked_id}, which is neither in the archive nor in this "
+                    "file",
+                )
     return [record for _, record in records]
 
 
@@ -139,14 +159,23 @@ def write_records(
     archive.require_secrets()
     files, sealed_files = files or {}, sealed_files or {}
     records = list(records)
-    placing = _placing(archive) if any(isinstance(r, Evidence) for r in records) \
+    placing = (
+        _placing(archive)
+        if any(isinstance(r, Evidence) for r in records)
         else contextlib.nullcontext()
+    )
     with placing:
         return _write(archive, records, files, sealed_files, operation, batch)
 
 
-def _write(archive: Archive, records: list[Record], files: dict[str, Path],
-           sealed_files: dict[str, Path], operation: str, batch: Sequence[str]) -> WriteResult:
+def _write(
+    archive: Archive,
+    records: list[Record],
+    files: dict[str, Path],
+    sealed_files: dict[str, Path],
+    operation: str,
+    batch: Sequence[str],
+) -> WriteResult:
     secrets = archive.require_secrets()
     sealer, search_key, at = archive.sealer, secrets.subkey(SEARCH_KEY_PURPOSE), archive.now()
     placed: list[Path] = []  # blobs this write made: removed again if it fails
@@ -158,21 +187,29 @@ def _write(archive: Archive, records: list[Record], files: dict[str, Path],
             if record.id in files:
                 _clear_orphan(archive, target, record.id)
                 try:  # never over another record's file, even in a race for the same id
-                    digest = encrypt_file(files[record.id], target, archive.recipient,
-                                          exclusive=True)
+                    digest = encrypt_file(
+                        files[record.id], target, archive.recipient, exclusive=True
+                    )
                 except FileExistsError:
                     raise _taken(record.id) from None
                 placed.append(target)
                 if record.sha256 and digest != record.sha256:
-                    raise InputError(f"evidence {record.id}: the file changed while it was read",
-                                     hint="Import it again.")
+                    raise InputError(
+                        f"evidence {record.id}: the file changed while it was read",
+                        hint="Import it again.",
+                    )
                 if not record.sha256:  # the record always names its file's hash
                     records[position] = dataclasses.replace(
-                        record, sha256=digest, size=record.size or files[record.id].stat().st_size)
+                        record, sha256=digest, size=record.size or files[record.id].stat().st_size
+                    )
             elif record.id in sealed_files:
                 # Opened once to prove it is the file the record describes.
-                decrypt_bytes(sealed_files[record.id], secrets.identities,
-                              expected_sha256=record.sha256, what=f"evidence {record.id}")
+                decrypt_bytes(
+                    sealed_files[record.id],
+                    secrets.identities,
+                    expected_sha256=record.sha256,
+                    what=f"evidence {record.id}",
+                )
                 if not (target.exists() and os.path.samefile(sealed_files[record.id], target)):
                     _clear_orphan(archive, target, record.id)
                 if _link(sealed_files[record.id], target, record.id):
@@ -180,8 +217,15 @@ def _write(archive: Archive, records: list[Record], files: dict[str, Path],
         if any(record.id in sealed_files for record in records):
             fsync_directory(archive.blobs)  # the links are durable before the inbox lets go
         sealed = [
-            seal_record(sealer, search_key, record, version=1, actor=archive.actor, at=at,
-                        operation=operation)
+            seal_record(
+                sealer,
+                search_key,
+                record,
+                version=1,
+                actor=archive.actor,
+                at=at,
+                operation=operation,
+            )
             for record in sorted(records, key=lambda r: ORDER.index(r.KIND))
         ]
         with archive.engine.begin() as connection:
@@ -192,17 +236,30 @@ def _write(archive: Archive, records: list[Record], files: dict[str, Path],
                 for kind in ORDER:
                     store.insert_records(connection, kind, by_kind[kind])
             except IntegrityError:
-                raise IdTaken("another write took one of these records' ids first; nothing "
-                              "was written", hint="Save again: new records get new ids."
-                              ) from None
+                raise IdTaken(
+                    "another write took one of these records' ids first; nothing was written",
+                    hint="Save again: new records get new ids.",
+                ) from None
             store.insert_versions(connection, [item.version for item in sealed])
-            start = append_entries(connection, [
-                log_entry(item, operation, None, archive.blobs / f"{item.version.id}.age"
-                       if item.version.kind == "evidence" else None)
-                for item in sealed])
+            start = append_entries(
+                connection,
+                [
+                    log_entry(
+                        item,
+                        operation,
+                        None,
+                        archive.blobs / f"{item.version.id}.age"
+                        if item.version.kind == "evidence"
+                        else None,
+                    )
+                    for item in sealed
+                ],
+            )
             if batch:
-                connection.execute(insert(folded_submissions),
-                                   [{"submission_id": mark, "folded_at": at} for mark in batch])
+                connection.execute(
+                    insert(folded_submissions),
+                    [{"submission_id": mark, "folded_at": at} for mark in batch],
+                )
     except BaseException:
         for blob in placed:
             blob.unlink(missing_ok=True)
@@ -243,10 +300,11 @@ def _clear_orphan(archive: Archive, target: Path, evidence_id: str) -> None:
     if not target.exists():
         return
     with archive.engine.connect() as connection:
-        named = store.existing_ids(connection, "evidence", [evidence_id]) or \
-            connection.scalar(select(record_versions.c.id).where(
-                record_versions.c.kind == "evidence", record_versions.c.id == evidence_id)
-                .limit(1))
+        named = store.existing_ids(connection, "evidence", [evidence_id]) or connection.scalar(
+            select(record_versions.c.id)
+            .where(record_versions.c.kind == "evidence", record_versions.c.id == evidence_id)
+            .limit(1)
+        )
     if not named:
         target.unlink(missing_ok=True)
 
@@ -255,11 +313,17 @@ def orphan_files(archive: Archive) -> list[str]:
     """Files in ``blobs/`` that no record names: left by writes killed before their commit,
     removed by the next write that places files."""
     with archive.engine.connect() as connection:
-        named = set(connection.scalars(select(record_versions.c.id).where(
-            record_versions.c.kind == "evidence")))
+        named = set(
+            connection.scalars(
+                select(record_versions.c.id).where(record_versions.c.kind == "evidence")
+            )
+        )
     with os.scandir(archive.blobs) as found:
-        return sorted(item.name for item in found
-                      if item.name.endswith(".tmp") or item.name.removesuffix(".age") not in named)
+        return sorted(
+            item.name
+            for item in found
+            if item.name.endswith(".tmp") or item.name.removesuffix(".age") not in named
+        )
 
 
 def _link(sealed: Path, target: Path, evidence_id: str) -> bool:
@@ -284,13 +348,15 @@ def fsync_directory(path: Path) -> None:
 
 
 def _taken(evidence_id: str) -> IdTaken:
-    return IdTaken(f"evidence {evidence_id} already has a file in the archive",
-                        hint="Another write took this id first; nothing was changed. "
-                        "Save again: it gets a new id.")
+    return IdTaken(
+        f"evidence {evidence_id} already has a file in the archive",
+        hint="Another write took this id first; nothing was changed. Save again: it gets a new id.",
+    )
 
 
-def log_entry(item: SealedVersion, kind: str, previous: str | None,
-              blob: Path | None = None) -> LogEntry:
+def log_entry(
+    item: SealedVersion, kind: str, previous: str | None, blob: Path | None = None
+) -> LogEntry:
     """The log entry for one sealed record version (``blob``: an evidence record's file)."""
     record = item.version
     # No bare SHA-256 of an evidence file ever goes into the (published) log: whoever
@@ -313,8 +379,9 @@ def log_entry(item: SealedVersion, kind: str, previous: str | None,
     )
 
 
-def change_record(archive: Archive, kind: str, record_id: str, changes: dict[str, Any],
-                  *, delete: bool = False) -> Record:
+def change_record(
+    archive: Archive, kind: str, record_id: str, changes: dict[str, Any], *, delete: bool = False
+) -> Record:
     """A new version of one record (or its tombstone); the old version stays in history."""
     secrets = archive.require_secrets()
     with archive.engine.begin() as connection:
@@ -323,18 +390,30 @@ def change_record(archive: Archive, kind: str, record_id: str, changes: dict[str
             raise NotFound(f"no {kind} {record_id}", hint="Check the id with `bearwitness list`.")
         record = open_record(archive.sealer, current, record_id)
         if changes.keys() & {"id", "type"}:
-            raise InputError("a record's id and type cannot change",
-                             hint="Create a new record instead.")
+            raise InputError(
+                "a record's id and type cannot change", hint="Create a new record instead."
+            )
         updated = type(record).from_dict({**record.to_dict(), **changes})
-        previous = next(v for v in store.fetch_versions(connection, kind, record_id)
-                        if v.version == current.version)
-        item = seal_record(archive.sealer, secrets.subkey(SEARCH_KEY_PURPOSE), updated,
-                           version=current.version + 1, actor=archive.actor, at=archive.now(),
-                           operation="delete" if delete else "update", deleted=delete)
+        previous = next(
+            v
+            for v in store.fetch_versions(connection, kind, record_id)
+            if v.version == current.version
+        )
+        item = seal_record(
+            archive.sealer,
+            secrets.subkey(SEARCH_KEY_PURPOSE),
+            updated,
+            version=current.version + 1,
+            actor=archive.actor,
+            at=archive.now(),
+            operation="delete" if delete else "update",
+            deleted=delete,
+        )
         store.replace_record(connection, kind, item.row)
         store.insert_versions(connection, [item.version])
         blob = archive.blobs / f"{record_id}.age" if kind == "evidence" else None
-        append_entries(connection, [log_entry(item, item.version.operation,
-                                              previous.commitment, blob)])
+        append_entries(
+            connection, [log_entry(item, item.version.operation, previous.commitment, blob)]
+        )
     sync_log(archive)
     return updated

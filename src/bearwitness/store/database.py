@@ -60,9 +60,10 @@ def connect(url: str, *, settings: Path | None = None) -> Engine:
         if _is_unreachable(context):
             raise unavailable(engine.url, context.original_exception, settings=settings)
         if _is_nul(context):
-            raise InputError("a value holds a NUL character (0x00), which the database "
-                             "cannot store or look for",
-                             hint="Remove it and try again.")
+            raise InputError(
+                "a value holds a NUL character (0x00), which the database cannot store or look for",
+                hint="Remove it and try again.",
+            )
 
     event.listen(engine, "handle_error", unreachable)
     return engine
@@ -72,15 +73,17 @@ def _is_unreachable(context: ExceptionContext) -> bool:
     # No connection yet: connecting failed. A disconnect: the server went away mid-command.
     # Any other error (a constraint, a lock) is the command's own and passes through.
     connecting = context.connection is None
-    return (isinstance(context.sqlalchemy_exception, OperationalError) and connecting) \
-        or context.is_disconnect
+    return (
+        isinstance(context.sqlalchemy_exception, OperationalError) and connecting
+    ) or context.is_disconnect
 
 
 def _is_nul(context: ExceptionContext) -> bool:
     # PostgreSQL text holds no NUL: psycopg refuses one in any parameter. Whatever the way
     # in (a form field, a query parameter, a file), that is the input's fault, not a bug.
-    return isinstance(context.sqlalchemy_exception, DataError) and \
-        "NUL (0x00)" in str(context.original_exception)
+    return isinstance(context.sqlalchemy_exception, DataError) and "NUL (0x00)" in str(
+        context.original_exception
+    )
 
 
 def masked(url: URL | str) -> str:
@@ -109,31 +112,59 @@ def _query(url: URL, name: str) -> str:
 
 # What the drivers say, and what it means for the person at the keyboard.
 _REASONS: tuple[tuple[str, str, str], ...] = (
-    (r'database ".*" does not exist', "that database does not exist",
-     "Create it (for example `createdb -h HOST -p PORT NAME`), or correct the name."),
-    (r"Connection refused", "nothing is listening on that host and port",
-     "Start the database server, or correct the host and port."),
-    (r"failed to resolve host|could not translate host name|Name or service not known",
-     "that host name is unknown", "Correct the host name."),
-    (r"timeout expired|timed out", "the server did not answer within {timeout} s",
-     "Check the host, port and firewall, and that the server is running (on a slow link, "
-     "add ?connect_timeout=SECONDS to the URL)."),
-    (r"password authentication failed|no password supplied|authentication failed",
-     "the server refused the user name or password", "Correct the user or password."),
+    (
+        r'database ".*" does not exist',
+        "that database does not exist",
+        "Create it (for example `createdb -h HOST -p PORT NAME`), or correct the name.",
+    ),
+    (
+        r"Connection refused",
+        "nothing is listening on that host and port",
+        "Start the database server, or correct the host and port.",
+    ),
+    (
+        r"failed to resolve host|could not translate host name|Name or service not known",
+        "that host name is unknown",
+        "Correct the host name.",
+    ),
+    (
+        r"timeout expired|timed out",
+        "the server did not answer within {timeout} s",
+        "Check the host, port and firewall, and that the server is running (on a slow link, "
+        "add ?connect_timeout=SECONDS to the URL).",
+    ),
+    (
+        r"password authentication failed|no password supplied|authentication failed",
+        "the server refused the user name or password",
+        "Correct the user or password.",
+    ),
     (r'role ".*" does not exist', "the server has no such user", "Correct the user name."),
-    (r"unable to open database file", "the file cannot be opened or created",
-     "Check that its folder exists and that you may write there."),
-    (r"server closed the connection|connection (is )?(lost|closed)|terminating connection",
-     "the connection was lost", "Check that the database server is running, then try again."),
+    (
+        r"unable to open database file",
+        "the file cannot be opened or created",
+        "Check that its folder exists and that you may write there.",
+    ),
+    (
+        r"server closed the connection|connection (is )?(lost|closed)|terminating connection",
+        "the connection was lost",
+        "Check that the database server is running, then try again.",
+    ),
 )
 
 
-def unavailable(url: URL | str, error: BaseException, *,
-                settings: Path | None = None) -> ArchiveError:
+def unavailable(
+    url: URL | str, error: BaseException, *, settings: Path | None = None
+) -> ArchiveError:
     """The error to show when the database at ``url`` could not be used."""
     said = str(error)
-    known = next(((reason, fix) for pattern, reason, fix in _REASONS
-                  if re.search(pattern, said, re.IGNORECASE)), None)
+    known = next(
+        (
+            (reason, fix)
+            for pattern, reason, fix in _REASONS
+            if re.search(pattern, said, re.IGNORECASE)
+        ),
+        None,
+    )
     if known is not None:
         timeout = _query(make_url(url), "connect_timeout") or CONNECT_TIMEOUT_S
         reason, fix = known[0].format(timeout=timeout), known[1]
@@ -144,7 +175,7 @@ def unavailable(url: URL | str, error: BaseException, *,
     return ArchiveError(
         f"cannot reach the {where(url)} ({masked(url)}): {reason}",
         hint=f"{fix} Then run the command again."
-             + (f" (The URL is the `database` setting in {settings}.)" if settings else ""),
+        + (f" (The URL is the `database` setting in {settings}.)" if settings else ""),
     )
 
 
@@ -162,8 +193,13 @@ def require_empty(engine: Engine) -> None:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON",
-                   "temp_store=MEMORY", "busy_timeout=10000"):
+    for pragma in (
+        "journal_mode=WAL",
+        "synchronous=FULL",
+        "foreign_keys=ON",
+        "temp_store=MEMORY",
+        "busy_timeout=10000",
+    ):
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 
@@ -184,7 +220,7 @@ def migrate(engine: Engine) -> None:
         raise ArchiveError(
             f"cannot create or update the tables in the {where(engine.url)}: {first.strip()}",
             hint="Give the database user the right to create tables there (it should own "
-                 "the database), then run the command again.",
+            "the database), then run the command again.",
         ) from None
     if engine.dialect.name == "sqlite":
         # A migration may remove what must not stay on disk (0006: linkable search filters):

@@ -67,8 +67,14 @@ def _clear_values(kind: str, row: Row[Any]) -> dict[str, Any]:
 
 def _stored(kind: str, row: Row[Any]) -> StoredRecord:
     mapping = row._mapping
-    return StoredRecord(kind, _clear_values(kind, row), mapping["sealed"], mapping["version"],
-                        mapping["deleted"], mapping["updated_at"])
+    return StoredRecord(
+        kind,
+        _clear_values(kind, row),
+        mapping["sealed"],
+        mapping["version"],
+        mapping["deleted"],
+        mapping["updated_at"],
+    )
 
 
 def insert_records(connection: Connection, kind: str, rows: Sequence[dict[str, Any]]) -> None:
@@ -99,7 +105,7 @@ def existing_ids(connection: Connection, kind: str, ids: Iterable[str]) -> set[s
     found: set[str] = set()
     wanted = list(ids)
     for start in range(0, len(wanted), 500):  # stay under bound-parameter limits
-        chunk = wanted[start:start + 500]
+        chunk = wanted[start : start + 500]
         found.update(connection.scalars(select(table.c.id).where(table.c.id.in_(chunk))))
     return found
 
@@ -148,34 +154,45 @@ def query_records(
 
 def count_records(connection: Connection, kind: str) -> int:
     table = RECORD_TABLES[kind]
-    return int(connection.scalar(
-        select(func.count()).select_from(table).where(table.c.deleted.is_(False))
-    ) or 0)
+    return int(
+        connection.scalar(select(func.count()).select_from(table).where(table.c.deleted.is_(False)))
+        or 0
+    )
 
 
 def search_filters(connection: Connection, kind: str) -> list[tuple[str, bytes | None]]:
     """Each live record's id and search filter (None: it has none yet)."""
     table = RECORD_TABLES[kind]
     statement = select(table.c.id, table.c.search_bloom).where(table.c.deleted.is_(False))
-    return [(row.id, None if row.search_bloom is None else bytes(row.search_bloom))
-            for row in connection.execute(statement)]
+    return [
+        (row.id, None if row.search_bloom is None else bytes(row.search_bloom))
+        for row in connection.execute(statement)
+    ]
 
 
-def set_search_filters(connection: Connection, kind: str,
-                       filters: Sequence[tuple[str, int, bytes]]) -> dict[str, bytes]:
+def set_search_filters(
+    connection: Connection, kind: str, filters: Sequence[tuple[str, int, bytes]]
+) -> dict[str, bytes]:
     """Give records that have no filter one, each only if still at the version it was made
     from (id, version, filter); returns the filters these records now have."""
     table = RECORD_TABLES[kind]
     if filters:
         connection.execute(
-            update(table).where(table.c.id == bindparam("b_id"),
-                                table.c.version == bindparam("b_version"),
-                                table.c.search_bloom.is_(None))
+            update(table)
+            .where(
+                table.c.id == bindparam("b_id"),
+                table.c.version == bindparam("b_version"),
+                table.c.search_bloom.is_(None),
+            )
             .values(search_bloom=bindparam("b_bloom")),
-            [{"b_id": i, "b_version": v, "b_bloom": b} for i, v, b in filters])
+            [{"b_id": i, "b_version": v, "b_bloom": b} for i, v, b in filters],
+        )
     ids = [record_id for record_id, _, _ in filters]
-    found = connection.execute(select(table.c.id, table.c.search_bloom).where(
-        table.c.id.in_(ids), table.c.search_bloom.is_not(None)))
+    found = connection.execute(
+        select(table.c.id, table.c.search_bloom).where(
+            table.c.id.in_(ids), table.c.search_bloom.is_not(None)
+        )
+    )
     return {row.id: bytes(row.search_bloom) for row in found}
 
 

@@ -73,8 +73,9 @@ def _columns(cls: type[Record]) -> list[Column[typing.Any]]:
         index = f.name in INDEXED
         if f.name in REFERENCES:
             target = f"{table_name(REFERENCES[f.name])}.id"
-            columns.append(Column(f.name, String(64), ForeignKey(target), nullable=True,
-                                  index=True))
+            columns.append(
+                Column(f.name, String(64), ForeignKey(target), nullable=True, index=True)
+            )
         elif kind is PartialDateRange:
             columns += [
                 Column(f.name, String(40), nullable=True),

@@ -80,8 +80,9 @@ def write_bundle(
     if attachment is not None:
         named = json.loads(data).get("sha256") if kind == "record" else None
         if named != hashlib.sha256(attachment[1]).hexdigest():
-            raise VerificationError(f"entry {index}: the attached file is not the one the "
-                                    "record names")
+            raise VerificationError(
+                f"entry {index}: the attached file is not the one the record names"
+            )
 
     files: dict[str, bytes] = {data_name: data, "entry.json": entry_bytes}
     if attachment is not None:

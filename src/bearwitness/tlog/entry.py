@@ -71,7 +71,11 @@ _PSEUDONYM = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
 _REQUIRED = ("kind", "record_type", "record_id", "version", "commitment", "actor", "time")
 _OPTIONAL = (
-    "previous_commitment", "file_sha256", "sealed_sha256", "sealed_file_sha256", "row_sha256"
+    "previous_commitment",
+    "file_sha256",
+    "sealed_sha256",
+    "sealed_file_sha256",
+    "row_sha256",
 )
 
 

@@ -23,25 +23,32 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-INTAKE_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-              "frame-ancestors 'none'; base-uri 'none'")
-WORKBENCH_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; "
-                 "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-                 "base-uri 'none'")
+INTAKE_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+WORKBENCH_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'"
+)
 
 
 def security_headers(csp: str) -> list[tuple[bytes, bytes]]:
-    return [(name.encode(), value.encode()) for name, value in (
-        ("content-security-policy", csp),
-        ("x-content-type-options", "nosniff"),
-        ("x-frame-options", "DENY"),
-        ("referrer-policy", "no-referrer"),
-        ("permissions-policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
-        ("cross-origin-opener-policy", "same-origin"),
-        ("cross-origin-resource-policy", "same-origin"),
-        ("cache-control", "no-store"),
-        ("strict-transport-security", "max-age=63072000"),
-    )]
+    return [
+        (name.encode(), value.encode())
+        for name, value in (
+            ("content-security-policy", csp),
+            ("x-content-type-options", "nosniff"),
+            ("x-frame-options", "DENY"),
+            ("referrer-policy", "no-referrer"),
+            ("permissions-policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+            ("cross-origin-opener-policy", "same-origin"),
+            ("cross-origin-resource-policy", "same-origin"),
+            ("cache-control", "no-store"),
+            ("strict-transport-security", "max-age=63072000"),
+        )
+    ]
 
 
 class _Refused(Exception):
@@ -56,10 +63,17 @@ class Guard:
     """Adds security headers to every response and refuses bodies over ``max_body`` bytes
     (413), or slower than the deadline (408; none when ``body_seconds`` is None)."""
 
-    def __init__(self, app: FastAPI, *, csp: str, max_body: int,
-                 too_large: Callable[[Scope], bytes], body_seconds: float | None = None,
-                 body_rate: float = 32 * 1024,
-                 too_slow: Callable[[Scope], bytes] | None = None) -> None:
+    def __init__(
+        self,
+        app: FastAPI,
+        *,
+        csp: str,
+        max_body: int,
+        too_large: Callable[[Scope], bytes],
+        body_seconds: float | None = None,
+        body_rate: float = 32 * 1024,
+        too_slow: Callable[[Scope], bytes] | None = None,
+    ) -> None:
         self.app = app  # the wrapped app, e.g. for its ``state``
         self.headers = security_headers(csp)
         self.max_body = max_body
@@ -127,10 +141,18 @@ class Guard:
 
     async def _refuse(self, status: int, scope: Scope, send: Send) -> None:
         body = self.pages[status](scope)
-        await send({"type": "http.response.start", "status": status, "headers": [
-            (b"content-type", b"text/html; charset=utf-8"),
-            (b"content-length", str(len(body)).encode()), (b"connection", b"close"),
-            *self.headers]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"text/html; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                    *self.headers,
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 

@@ -25,11 +25,20 @@ def label(vocab: vocabulary.Vocabulary, code: str | None, language: str) -> str:
 
 @functools.cache
 def environment(language: str) -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(),
-                      extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
-    env.globals.update(language=language, languages=LANGUAGES, vocabulary=vocabulary,
-                       label=lambda vocab, code: label(vocab, code, language))
+    env.globals.update(
+        language=language,
+        languages=LANGUAGES,
+        vocabulary=vocabulary,
+        label=lambda vocab, code: label(vocab, code, language),
+    )
     return env
 
 

@@ -61,11 +61,15 @@ def routes_of(app: FastAPI) -> list[RouteGuard]:
         original = getattr(route, "original_route", route)
         path = str(getattr(route, "path", "") or repr(original))
         if isinstance(original, APIRoute):
-            found.append(RouteGuard(path, frozenset(route.methods or ()),
-                                    tuple(guards(route.dependant)), True))
+            found.append(
+                RouteGuard(
+                    path, frozenset(route.methods or ()), tuple(guards(route.dependant)), True
+                )
+            )
         else:
-            found.append(RouteGuard(path, frozenset(getattr(route, "methods", None) or ()),
-                                    (), False))
+            found.append(
+                RouteGuard(path, frozenset(getattr(route, "methods", None) or ()), (), False)
+            )
     return found
 
 

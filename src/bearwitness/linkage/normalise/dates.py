@@ -38,8 +38,11 @@ def _month_end(year: int, month: int) -> date:
 
 @cache
 def _month_stems() -> list[tuple[str, int]]:
-    stems = [(stem, int(month)) for month, words in load_table("dates")["months"].items()
-             for stem in words]
+    stems = [
+        (stem, int(month))
+        for month, words in load_table("dates")["months"].items()
+        for stem in words
+    ]
     return sorted(stems, key=lambda item: -len(item[0]))
 
 
@@ -107,8 +110,11 @@ def _parse(text: str, approximate: bool) -> PartialDate | None:
         if year and 1 <= month <= 12:
             return PartialDate(date(year, month, 1), _month_end(year, month), "month", approximate)
         return None
-    if m := re.fullmatch(r"(?:between\s+|от\s+|с\s+|entre\s+|zwischen\s+)?(\d{4})\s*"
-                         r"(?:-|–|—|to|and|по|до|et|à|und|bis)\s*(\d{4})", text):
+    if m := re.fullmatch(
+        r"(?:between\s+|от\s+|с\s+|entre\s+|zwischen\s+)?(\d{4})\s*"
+        r"(?:-|–|—|to|and|по|до|et|à|und|bis)\s*(\d{4})",
+        text,
+    ):
         lo, hi = _year(m[1]), _year(m[2])
         if lo and hi and lo <= hi:
             return PartialDate(date(lo, 1, 1), date(hi, 12, 31), "range", approximate)
@@ -162,6 +168,10 @@ def parse_date(text: str) -> PartialDate | None:
 def parse_birth(text: str) -> PartialDate | None:
     """A date of birth: a date or year, with "born", "г.р.", "né", "geb." allowed."""
     lowered = text.lower()
-    lowered = re.sub(r"(?<!\w)(born|b\.|род\.|родил(ся|ась)|г\.\s?р\.|гр\.|née?|geb\.|geboren|"
-                     r"in|en|im|в)(?!\w)", " ", lowered)
+    lowered = re.sub(
+        r"(?<!\w)(born|b\.|род\.|родил(ся|ась)|г\.\s?р\.|гр\.|née?|geb\.|geboren|"
+        r"in|en|im|в)(?!\w)",
+        " ",
+        lowered,
+    )
     return parse_date(lowered)

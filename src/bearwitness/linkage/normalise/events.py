@@ -9,9 +9,19 @@ from functools import cache
 from bearwitness.linkage.normalise.tables import load_table
 
 ACT_TYPES = (
-    "arbitrary_detention", "torture", "killing", "death_in_custody", "enforced_disappearance",
-    "seizure_of_documents", "forced_signature", "threats_to_relatives", "coerced_disclosure",
-    "obstruction_of_justice", "restriction_of_movement", "extortion", "forced_outing",
+    "arbitrary_detention",
+    "torture",
+    "killing",
+    "death_in_custody",
+    "enforced_disappearance",
+    "seizure_of_documents",
+    "forced_signature",
+    "threats_to_relatives",
+    "coerced_disclosure",
+    "obstruction_of_justice",
+    "restriction_of_movement",
+    "extortion",
+    "forced_outing",
 )
 
 

@@ -138,8 +138,9 @@ def parse_full_name(text: str) -> NameParts:
     if "," in text:
         head, _, tail = text.partition(",")
         rest = parse_full_name(tail)
-        return NameParts(surname=head.strip(), given=rest.given or rest.surname,
-                         patronymic=rest.patronymic)
+        return NameParts(
+            surname=head.strip(), given=rest.given or rest.surname, patronymic=rest.patronymic
+        )
     tokens = [t for t in re.split(r"\s+", text.strip()) if fold(t)]
     roles = [_role(t) for t in tokens]
     if len(tokens) > 1:

@@ -44,8 +44,9 @@ def _word(word: str, system: dict[str, dict[str, str]]) -> str:
         ch = lower[i]
         prev = lower[i - 1] if i else ""
         nxt = lower[i + 1] if i + 1 < len(lower) else ""
-        ending = next((e for e in endings if lower.endswith(e[0]) and i == len(lower) - len(e[0])),
-                      None)
+        ending = next(
+            (e for e in endings if lower.endswith(e[0]) and i == len(lower) - len(e[0])), None
+        )
         seq = next((s for s in sequences if lower.startswith(s[0], i)), None)
         if ending is not None:
             piece, step = ending[1], len(ending[0])
@@ -88,14 +89,44 @@ _GOST = re.compile(r"`|cz|shh")
 
 # Order matters: longer spellings first, and the hushing class S is formed
 # before the single letters that take part in it are rewritten.
-_GERMAN_STEPS = [("schtsch", "S"), ("tsch", "S"), ("dsch", "S"), ("sch", "S"), ("ch", "kh"),
-                 ("z", "ts"), ("w", "v"), ("j", "y")]
-_GOST_STEPS = [("shh", "S"), ("cz", "ts"), ("ch", "\0"), ("c", "ts"), ("\0", "ch"), ("x", "kh"),
-               ("j", "y")]
+_GERMAN_STEPS = [
+    ("schtsch", "S"),
+    ("tsch", "S"),
+    ("dsch", "S"),
+    ("sch", "S"),
+    ("ch", "kh"),
+    ("z", "ts"),
+    ("w", "v"),
+    ("j", "y"),
+]
+_GOST_STEPS = [
+    ("shh", "S"),
+    ("cz", "ts"),
+    ("ch", "\0"),
+    ("c", "ts"),
+    ("\0", "ch"),
+    ("x", "kh"),
+    ("j", "y"),
+]
 _COMMON_STEPS = [
-    ("shch", "S"), ("chtch", "S"), ("dzh", "S"), ("dj", "S"), ("tch", "S"), ("zh", "S"),
-    ("sh", "S"), ("ch", "S"), ("j", "S"), ("kh", "h"), ("ts", "c"), ("tz", "c"),
-    ("ou", "u"), ("ph", "f"), ("w", "v"), ("q", "k"), ("z", "s"), ("y", "i"),
+    ("shch", "S"),
+    ("chtch", "S"),
+    ("dzh", "S"),
+    ("dj", "S"),
+    ("tch", "S"),
+    ("zh", "S"),
+    ("sh", "S"),
+    ("ch", "S"),
+    ("j", "S"),
+    ("kh", "h"),
+    ("ts", "c"),
+    ("tz", "c"),
+    ("ou", "u"),
+    ("ph", "f"),
+    ("w", "v"),
+    ("q", "k"),
+    ("z", "s"),
+    ("y", "i"),
 ]
 
 
@@ -156,8 +187,9 @@ def fold(text: str, context: str = "", mode: str = "") -> str:
     if has_cyrillic(text):
         text = transliterate(text, "bgn_pcgn")
     words = re.split(r"[\s,;/]+", _strip_marks(text).lower())
-    mode_steps = (_MODES[mode] if mode
-                  else _mode_steps(" ".join(words) + " " + _strip_marks(context).lower()))
+    mode_steps = (
+        _MODES[mode] if mode else _mode_steps(" ".join(words) + " " + _strip_marks(context).lower())
+    )
     keys = []
     for word in words:
         letters = re.sub(r"[^a-z`]", "", word.replace("-", ""))

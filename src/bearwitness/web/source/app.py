@@ -46,15 +46,20 @@ def sentence(text: str) -> str:
 
 # Messages from the services that a source may see, marked for translation.
 SHOWN_ERRORS = (
-    N_("the account is empty"), N_("Write what happened, then send it again."),
+    N_("the account is empty"),
+    N_("Write what happened, then send it again."),
     N_("a file is of a type that is not accepted"),
-    N_("Send JPEG, PNG, GIF, WebP images; PDF; MP3, Ogg, FLAC, WAV audio; MP4 video; "
-       "plain UTF-8 text."),
+    N_(
+        "Send JPEG, PNG, GIF, WebP images; PDF; MP3, Ogg, FLAC, WAV audio; MP4 video; "
+        "plain UTF-8 text."
+    ),
     N_("an image could not be read (damaged, or too large)"),
     N_("Send it again as a JPEG, PNG, GIF or WebP image."),
     N_("Send a smaller copy of it: most phones can share a photo in a smaller size."),
-    N_("too many images are being checked right now"), N_("Wait a minute, then send it again."),
-    N_("a PDF file is damaged or incomplete"), N_("an Ogg audio file is damaged or incomplete"),
+    N_("too many images are being checked right now"),
+    N_("Wait a minute, then send it again."),
+    N_("a PDF file is damaged or incomplete"),
+    N_("an Ogg audio file is damaged or incomplete"),
     N_("an MP3 audio file is damaged or incomplete"),
     N_("a FLAC audio file is damaged or incomplete"),
     N_("an MP4 video file is damaged or incomplete"),
@@ -71,13 +76,24 @@ logger = logging.getLogger(__name__)
 # answer, a bug), whatever failed: the status and the page for what they were doing.
 # The server's own words (a host, a path, a database) go only to the operator's log.
 FAILED_PAGES: dict[str, tuple[int, str, str]] = {
-    "submit": (503, N_("Not stored"), N_(
-        "Your submission could not be stored right now. Nothing was kept. "
-        "Please try again later.")),
-    "replies": (503, N_("Not available"), N_(
-        "Replies cannot be read right now. Please try again later.")),
-    "page": (503, N_("Not available"), N_(
-        "This page cannot be shown right now. Please try again later.")),
+    "submit": (
+        503,
+        N_("Not stored"),
+        N_(
+            "Your submission could not be stored right now. Nothing was kept. "
+            "Please try again later."
+        ),
+    ),
+    "replies": (
+        503,
+        N_("Not available"),
+        N_("Replies cannot be read right now. Please try again later."),
+    ),
+    "page": (
+        503,
+        N_("Not available"),
+        N_("This page cannot be shown right now. Please try again later."),
+    ),
 }
 
 
@@ -93,7 +109,8 @@ def failure_line(action: str, error: Exception) -> str:
         if where and os.path.basename(where).lstrip(".")[:1].isdigit():
             where = os.path.dirname(where)
         said = f"{type(error).__name__}: {error.strerror or 'failed'}" + (
-            f" (in {where})" if where else "")
+            f" (in {where})" if where else ""
+        )
     else:
         frames = traceback.extract_tb(error.__traceback__)[-1:]
         place = "".join(f" at {frame.filename}:{frame.lineno}" for frame in frames)
@@ -115,8 +132,12 @@ class IntakeSettings:
     fictional: bool = False  # mark every submission FICTIONAL (demo and tests)
 
 
-def create_intake_app(folder: Path, settings: IntakeSettings | None = None,
-                      *, clock: Callable[[], float] = time.monotonic) -> Guard:
+def create_intake_app(
+    folder: Path,
+    settings: IntakeSettings | None = None,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+) -> Guard:
     settings = settings or IntakeSettings()
     archive = Archive.open(folder, actor="U-intake")  # locked: it never gets secrets
     inbox = archive.inbox
@@ -139,11 +160,16 @@ def create_intake_app(folder: Path, settings: IntakeSettings | None = None,
                 return gettext(lang, template) % numbers
         return gettext(lang, text)
 
-    def failed(action: str) -> Callable[[Callable[[Request], Awaitable[Response]]],
-                                         Callable[[Request], Awaitable[Response]]]:
+    def failed(
+        action: str,
+    ) -> Callable[
+        [Callable[[Request], Awaitable[Response]]], Callable[[Request], Awaitable[Response]]
+    ]:
         """A route whose failures get ``FAILED_PAGES[action]`` and one line in the log."""
-        def wrap(route: Callable[[Request], Awaitable[Response]]
-                 ) -> Callable[[Request], Awaitable[Response]]:
+
+        def wrap(
+            route: Callable[[Request], Awaitable[Response]],
+        ) -> Callable[[Request], Awaitable[Response]]:
             @functools.wraps(route)
             async def guarded(request: Request) -> Response:
                 try:
@@ -152,15 +178,29 @@ def create_intake_app(folder: Path, settings: IntakeSettings | None = None,
                     logger.error("%s", failure_line(action, error))
                     lang = getattr(request.state, "language", None) or language(request)
                     status, heading, text = FAILED_PAGES[action]
-                    return render("intake/message.html", lang, status=status,
-                                  heading=gettext(lang, heading), message=gettext(lang, text))
+                    return render(
+                        "intake/message.html",
+                        lang,
+                        status=status,
+                        heading=gettext(lang, heading),
+                        message=gettext(lang, text),
+                    )
+
             return guarded
+
         return wrap
 
-    def form_page(lang: str, *, error: str = "", form: dict[str, str] | None = None,
-                  status: int = 200) -> HTMLResponse:
-        return render("intake/form.html", lang, status=status, error=error, limits=limits,
-                      form=form or {"text": "", "when": "", "place": ""})
+    def form_page(
+        lang: str, *, error: str = "", form: dict[str, str] | None = None, status: int = 200
+    ) -> HTMLResponse:
+        return render(
+            "intake/form.html",
+            lang,
+            status=status,
+            error=error,
+            limits=limits,
+            form=form or {"text": "", "when": "", "place": ""},
+        )
 
     @app.get("/", response_class=HTMLResponse)
     @failed("page")
@@ -172,40 +212,65 @@ def create_intake_app(folder: Path, settings: IntakeSettings | None = None,
     async def submit(request: Request) -> Response:
         try:
             # Uploads stay in memory: a spooled temporary file would put plaintext on disk.
-            data = await read_form(request, max_files=limits.max_files, max_fields=10,
-                                   in_memory=settings.max_body)
+            data = await read_form(
+                request, max_files=limits.max_files, max_fields=10, in_memory=settings.max_body
+            )
         except Exception:  # malformed multipart, too many files or fields
             lang = language(request)
-            return form_page(lang, status=400, error=gettext(
-                lang, "The form could not be read. Send at most %(n)s files.") % {
-                    "n": limits.max_files})
+            return form_page(
+                lang,
+                status=400,
+                error=gettext(lang, "The form could not be read. Send at most %(n)s files.")
+                % {"n": limits.max_files},
+            )
         lang = request.state.language = language(request, data.get("lang"))
         values = {name: str(data.get(name) or "") for name in ("text", "when", "place")}
         if not limiter.allow():
-            return form_page(lang, status=429, form=values, error=gettext(
-                lang, "Too many submissions are arriving right now. Please wait a minute and "
-                "send again."))
+            return form_page(
+                lang,
+                status=429,
+                form=values,
+                error=gettext(
+                    lang,
+                    "Too many submissions are arriving right now. Please wait a minute and "
+                    "send again.",
+                ),
+            )
         uploads = []
         for item in data.getlist("files"):
             if not isinstance(item, UploadFile) or not item.filename:
                 continue  # an empty file input sends a nameless part
             content = await item.read(limits.max_file_bytes + 1)
             if len(content) > limits.max_file_bytes:
-                return form_page(lang, status=413, form=values, error=gettext(
-                    lang, "A file is larger than %(mb)s MB.") % {
-                        "mb": limits.max_file_bytes // 1048576})
+                return form_page(
+                    lang,
+                    status=413,
+                    form=values,
+                    error=gettext(lang, "A file is larger than %(mb)s MB.")
+                    % {"mb": limits.max_file_bytes // 1048576},
+                )
             uploads.append(intake_web.Upload(item.filename, content))
-        submission = intake_web.Submission(values["text"], lang, values["when"],
-                                           values["place"], uploads, settings.fictional)
+        submission = intake_web.Submission(
+            values["text"], lang, values["when"], values["place"], uploads, settings.fictional
+        )
         try:
             # The recipient is read per submission: after `keys rotate` new ones go to the
             # new key without a restart.
-            _, code = await asyncio.to_thread(intake_web.submit_sealed, inbox, archive.recipient,
-                                              submission, limits=limits, fsync=settings.fsync)
+            _, code = await asyncio.to_thread(
+                intake_web.submit_sealed,
+                inbox,
+                archive.recipient,
+                submission,
+                limits=limits,
+                fsync=settings.fsync,
+            )
         except InputError as error:
-            return form_page(lang, status=400, form=values,
-                             error=sentence(shown(lang, error.message)) + ". "
-                             + shown(lang, error.hint))
+            return form_page(
+                lang,
+                status=400,
+                form=values,
+                error=sentence(shown(lang, error.message)) + ". " + shown(lang, error.hint),
+            )
         return render("intake/receipt.html", lang, code=code)
 
     @app.get("/replies", response_class=HTMLResponse)
@@ -219,43 +284,84 @@ def create_intake_app(folder: Path, settings: IntakeSettings | None = None,
         try:
             data = await request.form(max_files=0, max_fields=5)
         except Exception:  # malformed, or with files or too many fields
-            return render("intake/replies.html", language(request), status=400, replies=None,
-                          error=gettext(language(request), "That is not a receipt code. "
-                                        "Type it exactly as it was shown."))
+            return render(
+                "intake/replies.html",
+                language(request),
+                status=400,
+                replies=None,
+                error=gettext(
+                    language(request),
+                    "That is not a receipt code. Type it exactly as it was shown.",
+                ),
+            )
         lang = request.state.language = language(request, data.get("lang"))
         if not limiter.allow():
-            return render("intake/replies.html", lang, status=429, replies=None,
-                          error=gettext(lang, "Too many requests. Please wait a minute."))
+            return render(
+                "intake/replies.html",
+                lang,
+                status=429,
+                replies=None,
+                error=gettext(lang, "Too many requests. Please wait a minute."),
+            )
         try:
-            found = await asyncio.to_thread(intake_web.read_replies, archive.engine,
-                                            str(data.get("code") or ""))
+            found = await asyncio.to_thread(
+                intake_web.read_replies, archive.engine, str(data.get("code") or "")
+            )
         except InputError:
-            return render("intake/replies.html", lang, status=400, replies=None, error=gettext(
-                lang, "That is not a receipt code. Type it exactly as it was shown."))
+            return render(
+                "intake/replies.html",
+                lang,
+                status=400,
+                replies=None,
+                error=gettext(lang, "That is not a receipt code. Type it exactly as it was shown."),
+            )
         return render("intake/replies.html", lang, replies=found, error="")
 
     @app.exception_handler(404)
     async def not_found(request: Request, _: Exception) -> HTMLResponse:
         lang = language(request)
-        return render("intake/message.html", lang, status=404,
-                      heading=gettext(lang, "Not found"),
-                      message=gettext(lang, "There is no such page here."))
+        return render(
+            "intake/message.html",
+            lang,
+            status=404,
+            heading=gettext(lang, "Not found"),
+            message=gettext(lang, "There is no such page here."),
+        )
 
     def refusal(heading: str, message: str) -> Callable[[Scope], bytes]:
         def page(scope: Scope) -> bytes:
             lang = "ru" if b"lang=ru" in scope.get("query_string", b"") else "en"
-            return bytes(render("intake/message.html", lang, heading=gettext(lang, heading),
-                                message=gettext(lang, message) % {
-                                    "mb": settings.max_body // 1048576}).body)
+            return bytes(
+                render(
+                    "intake/message.html",
+                    lang,
+                    heading=gettext(lang, heading),
+                    message=gettext(lang, message) % {"mb": settings.max_body // 1048576},
+                ).body
+            )
+
         return page
 
     app.state.archive = archive
     app.state.settings = dataclasses.replace(settings)
-    return Guard(app, csp=INTAKE_CSP, max_body=settings.max_body,
-                 too_large=refusal(N_("Too large"), N_(
-                     "What you sent is larger than this site accepts (%(mb)s MB in all). "
-                     "Nothing was kept. Send fewer or smaller files.")),
-                 body_seconds=settings.body_seconds, body_rate=settings.body_rate,
-                 too_slow=refusal(N_("Too slow"), N_(
-                     "What you sent arrived too slowly, and the connection was closed. "
-                     "Nothing was kept. Send it again, or send fewer or smaller files.")))
+    return Guard(
+        app,
+        csp=INTAKE_CSP,
+        max_body=settings.max_body,
+        too_large=refusal(
+            N_("Too large"),
+            N_(
+                "What you sent is larger than this site accepts (%(mb)s MB in all). "
+                "Nothing was kept. Send fewer or smaller files."
+            ),
+        ),
+        body_seconds=settings.body_seconds,
+        body_rate=settings.body_rate,
+        too_slow=refusal(
+            N_("Too slow"),
+            N_(
+                "What you sent arrived too slowly, and the connection was closed. "
+                "Nothing was kept. Send it again, or send fewer or smaller files."
+            ),
+        ),
+    )

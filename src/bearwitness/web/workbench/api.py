@@ -61,15 +61,23 @@ class Problem(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problem}, 401: {"model": Problem}, 403: {"model": Problem},
-    404: {"model": Problem}, 409: {"model": Problem}, 429: {"model": Problem},
+    400: {"model": Problem},
+    401: {"model": Problem},
+    403: {"model": Problem},
+    404: {"model": Problem},
+    409: {"model": Problem},
+    429: {"model": Problem},
 }
 
 
 # Logging in needs no CSRF check: the answer is a token in its body, not a cookie, so a
 # request another site makes the browser send gains that site nothing.
-@router.post("/session", response_model=Token, responses=ERRORS, dependencies=[Depends(
-    Public("logging in: the credentials are the permission"))])
+@router.post(
+    "/session",
+    response_model=Token,
+    responses=ERRORS,
+    dependencies=[Depends(Public("logging in: the credentials are the permission"))],
+)
 async def create_session(request: Request, body: Credentials) -> Token:
     # Counted as on the login page (one rule, auth.log_in): per device cookie if the script
     # sends one, else per username (and client address, when it tells clients apart).
@@ -81,30 +89,47 @@ async def create_session(request: Request, body: Credentials) -> Token:
     return Token(token=session.token, roles=sorted(user.roles))
 
 
-@router.get("/status", response_model=Status, responses=ERRORS,
-            dependencies=[Depends(Needs(None))])
+@router.get("/status", response_model=Status, responses=ERRORS, dependencies=[Depends(Needs(None))])
 def status(request: Request) -> Status:
     summary = summarise(request.app.state.keys.archive)
-    return Status(locked=summary.locked, counts=summary.counts,
-                  inbox_batches=summary.inbox_batches, log_entries=summary.log_entries)
+    return Status(
+        locked=summary.locked,
+        counts=summary.counts,
+        inbox_batches=summary.inbox_batches,
+        log_entries=summary.log_entries,
+    )
 
 
-@router.get("/records/{kind}", response_model=RecordList, responses=ERRORS,
-            dependencies=[Depends(Needs("view"))])
-def list_records(request: Request, kind: str,
-                 offset: int = Query(0, ge=0, le=10_000_000),
-                 limit: int = Query(50, ge=1, le=500)) -> RecordList:
+@router.get(
+    "/records/{kind}",
+    response_model=RecordList,
+    responses=ERRORS,
+    dependencies=[Depends(Needs("view"))],
+)
+def list_records(
+    request: Request,
+    kind: str,
+    offset: int = Query(0, ge=0, le=10_000_000),
+    limit: int = Query(50, ge=1, le=500),
+) -> RecordList:
     if kind not in LISTED:
         raise HTTPException(404, "There is no such kind of record.")
-    found = reading.list_records(request.app.state.keys.archive, kind, limit=limit,
-                                 offset=offset)
-    return RecordList(records=[RecordOut(kind=v.kind, id=v.id, version=v.version,
-                                         fields=v.fields) for v in found],
-                      offset=offset, limit=limit)
+    found = reading.list_records(request.app.state.keys.archive, kind, limit=limit, offset=offset)
+    return RecordList(
+        records=[
+            RecordOut(kind=v.kind, id=v.id, version=v.version, fields=v.fields) for v in found
+        ],
+        offset=offset,
+        limit=limit,
+    )
 
 
-@router.get("/records/{kind}/{record_id}", response_model=RecordOut, responses=ERRORS,
-            dependencies=[Depends(Needs("view"))])
+@router.get(
+    "/records/{kind}/{record_id}",
+    response_model=RecordOut,
+    responses=ERRORS,
+    dependencies=[Depends(Needs("view"))],
+)
 def get_record(request: Request, kind: str, record_id: str) -> RecordOut:
     if kind not in LISTED or reading.kind_of(record_id) != kind:
         raise HTTPException(404, "There is no such record.")
@@ -113,12 +138,14 @@ def get_record(request: Request, kind: str, record_id: str) -> RecordOut:
 
 
 @router.get("/search", response_model=list[RecordOut], responses=ERRORS)
-def search(request: Request, staff: Annotated[Staff, Depends(Needs("search"))],
-           q: str = Query(min_length=1, max_length=200)) -> list[RecordOut]:
+def search(
+    request: Request,
+    staff: Annotated[Staff, Depends(Needs("search"))],
+    q: str = Query(min_length=1, max_length=200),
+) -> list[RecordOut]:
     user = staff.user
     keys = request.app.state.keys
     if not words(q):  # only punctuation or symbols: nothing that could be found
         return []
     hits = keys.search_index.search(keys.for_user(user), q, limit=100)
-    return [RecordOut(kind=hit.kind, id=hit.id, version=0,
-                      fields={"id": hit.id}) for hit in hits]
+    return [RecordOut(kind=hit.kind, id=hit.id, version=0, fields={"id": hit.id}) for hit in hits]

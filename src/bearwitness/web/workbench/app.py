@@ -38,9 +38,14 @@ from bearwitness.web.workbench.state import (
 )
 
 
-def create_workbench_app(folder: Path, settings: WorkbenchSettings | None = None, *,
-                         archive: Archive | None = None, hasher: PasswordHasher | None = None,
-                         clock: Callable[[], float] = time.monotonic) -> Guard:
+def create_workbench_app(
+    folder: Path,
+    settings: WorkbenchSettings | None = None,
+    *,
+    archive: Archive | None = None,
+    hasher: PasswordHasher | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> Guard:
     """The workbench for the archive at ``folder`` (opened locked, unless ``archive`` is given)."""
     settings = settings or WorkbenchSettings()
     opened = archive or Archive.open(folder, actor="U-workbench")
@@ -59,9 +64,15 @@ def create_workbench_app(folder: Path, settings: WorkbenchSettings | None = None
         finally:
             task.cancel()
 
-    app = FastAPI(title="BearWitness workbench API", version="1",
-                  openapi_url="/api/openapi.json", docs_url=None, redoc_url=None,
-                  description=(api.__doc__ or "").strip(), lifespan=lifespan)
+    app = FastAPI(
+        title="BearWitness workbench API",
+        version="1",
+        openapi_url="/api/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        description=(api.__doc__ or "").strip(),
+        lifespan=lifespan,
+    )
     app.state.settings = settings
     app.state.keys = keys
     app.state.sessions = SessionStore(settings, clock)
@@ -73,18 +84,31 @@ def create_workbench_app(folder: Path, settings: WorkbenchSettings | None = None
     app.state.images = ImageWork(settings.images)  # one pool: its limit holds across requests
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Routes the framework makes, and why anyone may open them (see web/routes.py).
-    app.state.public_routes = {"/static": "the pages' own style sheet and script",
-                               "/api/openapi.json": "the API's description, for scripts"}
-    for router in (pages.router, records.router, entry.router, linkage.router,
-                   estimates.router, api.router):
+    app.state.public_routes = {
+        "/static": "the pages' own style sheet and script",
+        "/api/openapi.json": "the API's description, for scripts",
+    }
+    for router in (
+        pages.router,
+        records.router,
+        entry.router,
+        linkage.router,
+        estimates.router,
+        api.router,
+    ):
         app.include_router(router)
 
     @app.exception_handler(NotLoggedIn)
     async def not_logged_in(request: Request, _: Exception) -> Response:
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": "not_logged_in", "message": "Log in first.",
-                                 "hint": "POST /api/v1/session, then send the token."},
-                                status_code=401)
+            return JSONResponse(
+                {
+                    "error": "not_logged_in",
+                    "message": "Log in first.",
+                    "hint": "POST /api/v1/session, then send the token.",
+                },
+                status_code=401,
+            )
         return redirect("/login")
 
     @app.exception_handler(BearWitnessError)
@@ -96,12 +120,18 @@ def create_workbench_app(folder: Path, settings: WorkbenchSettings | None = None
     async def http_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, HTTPException)
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": "http", "message": str(error.detail), "hint": ""},
-                                status_code=error.status_code)
+            return JSONResponse(
+                {"error": "http", "message": str(error.detail), "hint": ""},
+                status_code=error.status_code,
+            )
         headings = {403: "Not allowed", 404: "Not found", 405: "Not allowed", 429: "Wait"}
-        return message(request, current_session(request),
-                       headings.get(error.status_code, "That did not work"), str(error.detail),
-                       status=error.status_code)
+        return message(
+            request,
+            current_session(request),
+            headings.get(error.status_code, "That did not work"),
+            str(error.detail),
+            status=error.status_code,
+        )
 
     @app.exception_handler(404)
     async def not_found(request: Request, error: Exception) -> Response:
@@ -112,22 +142,44 @@ def create_workbench_app(folder: Path, settings: WorkbenchSettings | None = None
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: Exception) -> Response:
         assert isinstance(error, RequestValidationError)
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
-                             for e in error.errors()[:5])
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()[:5]
+        )
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"error": "bad_input", "message": problems,
-                                 "hint": "See /api/openapi.json."}, status_code=400)
-        return message(request, current_session(request), "That did not work", problems,
-                       status=400)
+            return JSONResponse(
+                {"error": "bad_input", "message": problems, "hint": "See /api/openapi.json."},
+                status_code=400,
+            )
+        return message(request, current_session(request), "That did not work", problems, status=400)
 
     def refusal(heading: str, text: str) -> Callable[[Scope], bytes]:
-        return lambda _: bytes(render("workbench/message.html", "en", heading=heading,
-                                      user=None, csrf="", can={}, locked=True, hint="",
-                                      text=text).body)
+        return lambda _: bytes(
+            render(
+                "workbench/message.html",
+                "en",
+                heading=heading,
+                user=None,
+                csrf="",
+                can={},
+                locked=True,
+                hint="",
+                text=text,
+            ).body
+        )
 
-    return Guard(app, csp=WORKBENCH_CSP, max_body=settings.max_body,
-                 too_large=refusal("Too large", f"What you sent is larger than "
-                                   f"{settings.max_body // 1048576} MB. Nothing was kept."),
-                 body_seconds=settings.body_seconds, body_rate=settings.body_rate,
-                 too_slow=refusal("Too slow", "What you sent arrived too slowly, and the "
-                                  "connection was closed. Nothing was kept. Send it again."))
+    return Guard(
+        app,
+        csp=WORKBENCH_CSP,
+        max_body=settings.max_body,
+        too_large=refusal(
+            "Too large",
+            f"What you sent is larger than {settings.max_body // 1048576} MB. Nothing was kept.",
+        ),
+        body_seconds=settings.body_seconds,
+        body_rate=settings.body_rate,
+        too_slow=refusal(
+            "Too slow",
+            "What you sent arrived too slowly, and the "
+            "connection was closed. Nothing was kept. Send it again.",
+        ),
+    )

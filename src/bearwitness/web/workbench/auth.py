@@ -30,14 +30,14 @@ from bearwitness.web.routes import Public
 from bearwitness.web.workbench.state import Session
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "view": frozenset({"documenter", "analyst"}),            # lists and clear fields
-    "write": frozenset({"documenter"}),                      # add and change records, evidence
-    "reveal": frozenset({"documenter", "analyst"}),          # open sealed fields and files
+    "view": frozenset({"documenter", "analyst"}),  # lists and clear fields
+    "write": frozenset({"documenter"}),  # add and change records, evidence
+    "reveal": frozenset({"documenter", "analyst"}),  # open sealed fields and files
     "search": frozenset({"documenter", "analyst"}),
-    "triage": frozenset({"documenter"}),                     # the inbox, replies to sources
-    "analyse": frozenset({"analyst"}),                       # linkage review, estimates
+    "triage": frozenset({"documenter"}),  # the inbox, replies to sources
+    "analyse": frozenset({"analyst"}),  # linkage review, estimates
     "unlock": frozenset({"custodian"}),
-    "log": frozenset({"auditor", "analyst", "admin"}),       # the log and its verification
+    "log": frozenset({"auditor", "analyst", "admin"}),  # the log and its verification
     "users": frozenset({"admin"}),
 }
 COOKIE_SECURE = "__Host-bw-session"
@@ -91,13 +91,23 @@ async def log_in(request: Request, username: str, password: str, code: str) -> U
     :class:`TooManyLogins`, whatever the password.
     """
     state = request.app.state
-    keys = state.throttle.keys_for(username, request.client.host if request.client else None,
-                                   request.cookies.get(device_cookie_name(request)))
+    keys = state.throttle.keys_for(
+        username,
+        request.client.host if request.client else None,
+        request.cookies.get(device_cookie_name(request)),
+    )
     if not state.throttle.reserve(*keys):
         raise TooManyLogins()
     user: User = await asyncio.to_thread(
-        users.authenticate, state.keys.archive.engine, username, password, code,
-        now=time.time(), hasher=state.hasher, used=state.used_codes)
+        users.authenticate,
+        state.keys.archive.engine,
+        username,
+        password,
+        code,
+        now=time.time(),
+        hasher=state.hasher,
+        used=state.used_codes,
+    )
     state.throttle.succeeded(*keys)
     return user
 
@@ -162,16 +172,14 @@ class LoginForm(Public):
     async def __call__(self, request: Request) -> tuple[Session, FormData]:
         session = current_session(request)
         if session is None:  # no pre-login session: its CSRF token cannot have been issued
-            raise HTTPException(403, "The form had expired. Reload the login page and try "
-                                     "again.")
+            raise HTTPException(403, "The form had expired. Reload the login page and try again.")
         form = FormData()
         if request.method not in SAFE_METHODS:
             form = await check_csrf(request, session, files=0, fields=self.fields)
         return session, form
 
 
-async def check_csrf(request: Request, session: Session, *, files: int, fields: int
-                     ) -> FormData:
+async def check_csrf(request: Request, session: Session, *, files: int, fields: int) -> FormData:
     """The form's token must be this session's, and the request must come from this site.
 
     Returns the form, read within ``files`` and ``fields`` (uploads in memory).
@@ -181,10 +189,14 @@ async def check_csrf(request: Request, session: Session, *, files: int, fields: 
         host = urlsplit(origin).netloc
         if host and host != request.headers.get("host"):
             raise HTTPException(403, "This form was sent from another site. Nothing was done.")
-    form = await read_form(request, max_files=files, max_fields=fields,
-                           in_memory=request.app.state.settings.max_body)
+    form = await read_form(
+        request, max_files=files, max_fields=fields, in_memory=request.app.state.settings.max_body
+    )
     sent = form.get("csrf")
     if not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), session.csrf.encode()):
-        raise HTTPException(403, "The form had expired or was not sent from this site. "
-                                 "Nothing was done: go back, reload the page and try again.")
+        raise HTTPException(
+            403,
+            "The form had expired or was not sent from this site. "
+            "Nothing was done: go back, reload the page and try again.",
+        )
     return form

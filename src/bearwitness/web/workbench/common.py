@@ -48,7 +48,7 @@ STATUSES: dict[type[BearWitnessError], int] = {
     TamperedError: 500,
     VerificationError: 500,  # the archive's own log failed its check, not the request
     ArchiveError: 500,
-    LinkageError: 422,       # a well-formed request the data cannot answer
+    LinkageError: 422,  # a well-formed request the data cannot answer
     EstimationError: 422,
 }
 
@@ -71,32 +71,56 @@ def whole_number(text: object, *, what: str, at_most: int, hint: str = "") -> in
     end as a 500 rather than an answer.
     """
     value = text.strip() if isinstance(text, str) else ""
-    if not (value.isascii() and value.isdigit() and len(value) <= len(str(at_most))
-            and int(value) <= at_most):
+    if not (
+        value.isascii()
+        and value.isdigit()
+        and len(value) <= len(str(at_most))
+        and int(value) <= at_most
+    ):
         raise InputError(f"{what} is a whole number from 0 to {at_most}", hint=hint)
     return int(value)
 
 
-def page(request: Request, template: str, session: Session | None, *, status: int = 200,
-         **context: Any) -> HTMLResponse:
+def page(
+    request: Request, template: str, session: Session | None, *, status: int = 200, **context: Any
+) -> HTMLResponse:
     language = session.language if session is not None else "en"
     user = session.user if session is not None else None
     keys = request.app.state.keys
-    return render(f"workbench/{template}", language, status=status, user=user,
-                  csrf=session.csrf if session is not None else "", locked=keys.locked,
-                  can={name: allowed(user, name) for name in PERMISSIONS}, **context)
+    return render(
+        f"workbench/{template}",
+        language,
+        status=status,
+        user=user,
+        csrf=session.csrf if session is not None else "",
+        locked=keys.locked,
+        can={name: allowed(user, name) for name in PERMISSIONS},
+        **context,
+    )
 
 
-def message(request: Request, session: Session | None, heading: str, text: str, *,
-            status: int = 200, hint: str = "") -> HTMLResponse:
+def message(
+    request: Request,
+    session: Session | None,
+    heading: str,
+    text: str,
+    *,
+    status: int = 200,
+    hint: str = "",
+) -> HTMLResponse:
     language = session.language if session is not None else "en"
-    return page(request, "message.html", session, status=status,
-                heading=gettext(language, heading), text=sentence(gettext(language, text)),
-                hint=gettext(language, hint) if hint else "")
+    return page(
+        request,
+        "message.html",
+        session,
+        status=status,
+        heading=gettext(language, heading),
+        text=sentence(gettext(language, text)),
+        hint=gettext(language, hint) if hint else "",
+    )
 
 
-def error_response(request: Request, session: Session | None, error: BearWitnessError
-                   ) -> Response:
+def error_response(request: Request, session: Session | None, error: BearWitnessError) -> Response:
     """``error`` as a page or JSON. Staff who are logged in read its message; anyone else
     reads it only for an input error about what they sent. Other messages can name the
     server (a database's host, port, name and user), so a visitor gets a generic answer
@@ -105,19 +129,28 @@ def error_response(request: Request, session: Session | None, error: BearWitness
     api = request.url.path.startswith("/api/")
     if (session is None or session.user is None) and not isinstance(error, SHOWN_TO_VISITORS):
         route = request.scope.get("route")  # the route's pattern: no ids from the path
-        logger.error("not shown to a visitor who is not logged in (%s %s): %s: %s",
-                     request.method, getattr(route, "path", "?"), type(error).__name__,
-                     error.diagnostics().replace("\n", " "))
+        logger.error(
+            "not shown to a visitor who is not logged in (%s %s): %s: %s",
+            request.method,
+            getattr(route, "path", "?"),
+            type(error).__name__,
+            error.diagnostics().replace("\n", " "),
+        )
         if api:
-            return JSONResponse({"error": "unavailable", "message": f"{UNAVAILABLE}.",
-                                 "hint": TRY_LATER}, status_code=status)
-        return message(request, session, "That did not work", UNAVAILABLE, status=status,
-                       hint=TRY_LATER)
+            return JSONResponse(
+                {"error": "unavailable", "message": f"{UNAVAILABLE}.", "hint": TRY_LATER},
+                status_code=status,
+            )
+        return message(
+            request, session, "That did not work", UNAVAILABLE, status=status, hint=TRY_LATER
+        )
     if api:
-        return JSONResponse({"error": error.code, "message": error.message, "hint": error.hint},
-                            status_code=status)
-    return message(request, session, "That did not work", error.message, status=status,
-                   hint=error.hint)
+        return JSONResponse(
+            {"error": error.code, "message": error.message, "hint": error.hint}, status_code=status
+        )
+    return message(
+        request, session, "That did not work", error.message, status=status, hint=error.hint
+    )
 
 
 def redirect(url: str) -> RedirectResponse:

@@ -37,16 +37,18 @@ def id_factory(archive: Archive, locked: bool) -> Callable[[str], str]:
 def store_rows(keys: KeyHolder, user: User, rows: Rows, labels: list[str]) -> str:
     """Write (unlocked) or seal into the inbox (locked), all or nothing; says what happened."""
     archive = keys.for_user(user)
-    entries = [Entry(number, data, content)
-               for number, (data, content) in enumerate(rows, start=1)]
+    entries = [Entry(number, data, content) for number, (data, content) in enumerate(rows, start=1)]
     try:
         result = storing.store(archive, entries, "the form")
     except ImportRejected as error:  # the form's own words for the row: "victim 2's act"
-        raise InputError(f"{labels[error.row - 1]}: {error.reason}",
-                         hint="Correct it and save again.") from None
+        raise InputError(
+            f"{labels[error.row - 1]}: {error.reason}", hint="Correct it and save again."
+        ) from None
     if result.batch is not None:
-        return (f"{result.count} record(s) were sealed into the inbox; they are written in at "
-                "the next unlock.")
+        return (
+            f"{result.count} record(s) were sealed into the inbox; they are written in at "
+            "the next unlock."
+        )
     return "Written: " + ", ".join(", ".join(ids) for ids in result.ids.values()) + "."
 
 
@@ -65,32 +67,43 @@ def _checked(value: str, parse: Callable[[str], object], what: str) -> str:
 
 
 @router.get("/incident")
-def incident_form(request: Request, staff: Annotated[Staff, Depends(Needs("write"))]
-                  ) -> Response:
+def incident_form(request: Request, staff: Annotated[Staff, Depends(Needs("write"))]) -> Response:
     session = staff.session
     try:
         victims = max(1, min(int(request.query_params.get("victims", "2")), MAX_VICTIMS))
     except ValueError:
         victims = 2
-    return page(request, "incident.html", session, victims=victims,
-                perpetrators=PERPETRATOR_ROWS, error="", form={})
+    return page(
+        request,
+        "incident.html",
+        session,
+        victims=victims,
+        perpetrators=PERPETRATOR_ROWS,
+        error="",
+        form={},
+    )
 
 
-def incident_rows(form: FormData, new_id: Callable[[str], str], victims: int
-                  ) -> tuple[Rows, list[str]]:
+def incident_rows(
+    form: FormData, new_id: Callable[[str], str], victims: int
+) -> tuple[Rows, list[str]]:
     """The event, its victims and perpetrators, and one act per victim and act type."""
     event_id = new_id("event")
-    event = {"type": "event", "id": event_id,
-             "date": _checked(_text(form, "date", 60), PartialDateRange.parse, "Date"),
-             "victims": _checked(_text(form, "victims", 60), QualifiedCount.parse,
-                                 "Number of victims"),
-             "district": _text(form, "district", 200), "title": _text(form, "title", 500),
-             "location": _text(form, "location", 500),
-             "description": _text(form, "description"),
-             "parent_id": _text(form, "parent_id", 64)}
+    event = {
+        "type": "event",
+        "id": event_id,
+        "date": _checked(_text(form, "date", 60), PartialDateRange.parse, "Date"),
+        "victims": _checked(_text(form, "victims", 60), QualifiedCount.parse, "Number of victims"),
+        "district": _text(form, "district", 200),
+        "title": _text(form, "title", 500),
+        "location": _text(form, "location", 500),
+        "description": _text(form, "description"),
+        "parent_id": _text(form, "parent_id", 64),
+    }
     if not event["title"] and not event["description"]:
-        raise InputError("the event needs a title or a description",
-                         hint="Say in a few words what happened.")
+        raise InputError(
+            "the event needs a title or a description", hint="Say in a few words what happened."
+        )
     rows: Rows = [(event, None)]
     labels = ["the event"]
     perpetrators = []
@@ -100,8 +113,18 @@ def incident_rows(form: FormData, new_id: Callable[[str], str], victims: int
         if name or notes:
             person_id = new_id("person")
             perpetrators.append(person_id)
-            rows.append(({"type": "person", "id": person_id, "role": "perpetrator",
-                          "full_name": name, "notes": notes}, None))
+            rows.append(
+                (
+                    {
+                        "type": "person",
+                        "id": person_id,
+                        "role": "perpetrator",
+                        "full_name": name,
+                        "notes": notes,
+                    },
+                    None,
+                )
+            )
             labels.append(f"perpetrator {number}")
     involvement = _text(form, "involvement", 40) or "unknown"
     for number in range(1, victims + 1):
@@ -110,21 +133,52 @@ def incident_rows(form: FormData, new_id: Callable[[str], str], victims: int
         if not acts and not name:
             continue  # an empty row
         if not acts:
-            raise InputError(f"victim {number} has no act",
-                             hint="Tick at least one act, or clear the victim's name.")
+            raise InputError(
+                f"victim {number} has no act",
+                hint="Tick at least one act, or clear the victim's name.",
+            )
         person_id = new_id("person")
-        rows.append(({"type": "person", "id": person_id, "role": "victim", "full_name": name,
-                      "sex": _text(form, f"victim{number}_sex", 20) or "unknown"}, None))
+        rows.append(
+            (
+                {
+                    "type": "person",
+                    "id": person_id,
+                    "role": "victim",
+                    "full_name": name,
+                    "sex": _text(form, f"victim{number}_sex", 20) or "unknown",
+                },
+                None,
+            )
+        )
         labels.append(f"victim {number}")
-        date = _checked(_text(form, f"victim{number}_date", 60), PartialDateRange.parse,
-                        f"Victim {number}'s date") or event["date"]
+        date = (
+            _checked(
+                _text(form, f"victim{number}_date", 60),
+                PartialDateRange.parse,
+                f"Victim {number}'s date",
+            )
+            or event["date"]
+        )
         for act in acts:
-            rows.append(({"type": "act", "id": new_id("act"), "event_id": event_id,
-                          "victim_id": person_id, "act_type": act, "date": date,
-                          "involvement": involvement, "perpetrator_ids": perpetrators,
-                          "consequences": [str(c) for c in
-                                           form.getlist(f"victim{number}_consequences")],
-                          "notes": _text(form, f"victim{number}_notes")}, None))
+            rows.append(
+                (
+                    {
+                        "type": "act",
+                        "id": new_id("act"),
+                        "event_id": event_id,
+                        "victim_id": person_id,
+                        "act_type": act,
+                        "date": date,
+                        "involvement": involvement,
+                        "perpetrator_ids": perpetrators,
+                        "consequences": [
+                            str(c) for c in form.getlist(f"victim{number}_consequences")
+                        ],
+                        "notes": _text(form, f"victim{number}_notes"),
+                    },
+                    None,
+                )
+            )
             labels.append(f"victim {number}'s act")
     if len(rows) == 1 + len(perpetrators):
         raise InputError("the incident has no victim", hint="Fill in at least one victim.")
@@ -132,37 +186,50 @@ def incident_rows(form: FormData, new_id: Callable[[str], str], victims: int
 
 
 @router.post("/incident")
-async def incident(request: Request, staff: Annotated[Staff, Depends(
-        Needs("write", fields=60 + MAX_VICTIMS * 40))]) -> Response:
+async def incident(
+    request: Request, staff: Annotated[Staff, Depends(Needs("write", fields=60 + MAX_VICTIMS * 40))]
+) -> Response:
     session, user, form = staff
     keys = request.app.state.keys
     rows_sent = _text(form, "victim_rows", 3).strip() or "1"
     if not (rows_sent.isascii() and rows_sent.isdigit()):
-        raise InputError(f"the number of victim rows is {rows_sent!r}, not a whole number",
-                         hint="Use the incident form as the workbench shows it.")
+        raise InputError(
+            f"the number of victim rows is {rows_sent!r}, not a whole number",
+            hint="Use the incident form as the workbench shows it.",
+        )
     victims = max(1, min(int(rows_sent), MAX_VICTIMS))
     try:
         rows, labels = incident_rows(form, id_factory(keys.archive, keys.locked), victims)
         done = await asyncio.to_thread(store_rows, keys, user, rows, labels)
     except (BearWitnessError, ValueError) as error:
-        text = (f"{sentence(error.message)}. {error.hint}" if isinstance(error, BearWitnessError)
-                else "The form could not be read.")
-        return page(request, "incident.html", session, status=400, victims=MAX_VICTIMS
-                    if victims > MAX_VICTIMS else victims, perpetrators=PERPETRATOR_ROWS,
-                    error=text, form={k: v for k, v in form.items() if isinstance(v, str)})
+        text = (
+            f"{sentence(error.message)}. {error.hint}"
+            if isinstance(error, BearWitnessError)
+            else "The form could not be read."
+        )
+        return page(
+            request,
+            "incident.html",
+            session,
+            status=400,
+            victims=MAX_VICTIMS if victims > MAX_VICTIMS else victims,
+            perpetrators=PERPETRATOR_ROWS,
+            error=text,
+            form={k: v for k, v in form.items() if isinstance(v, str)},
+        )
     return message(request, session, "Incident saved", done)
 
 
 @router.get("/documents/new")
-def document_form(request: Request, staff: Annotated[Staff, Depends(Needs("write"))]
-                  ) -> Response:
+def document_form(request: Request, staff: Annotated[Staff, Depends(Needs("write"))]) -> Response:
     session = staff.session
     return page(request, "document_new.html", session, error="", form={})
 
 
 @router.post("/documents/new")
-async def add_document(request: Request, staff: Annotated[Staff, Depends(
-        Needs("write", files=10, fields=20))]) -> Response:
+async def add_document(
+    request: Request, staff: Annotated[Staff, Depends(Needs("write", files=10, fields=20))]
+) -> Response:
     session, user, form = staff
     settings = request.app.state.settings
     keys = request.app.state.keys
@@ -173,27 +240,43 @@ async def add_document(request: Request, staff: Annotated[Staff, Depends(
             if isinstance(item, UploadFile) and item.filename:
                 content = await item.read(settings.max_file_bytes + 1)
                 if len(content) > settings.max_file_bytes:
-                    raise InputError(f"a file is larger than {settings.max_file_bytes // 1048576}"
-                                     " MB", hint="Split it, or import it from the command line.")
+                    raise InputError(
+                        f"a file is larger than {settings.max_file_bytes // 1048576} MB",
+                        hint="Split it, or import it from the command line.",
+                    )
                 uploads.append(intake_web.Upload(item.filename, content))
         new_id = id_factory(keys.archive, keys.locked)
         document_id = new_id("document")
-        document = {"type": "document", "id": document_id,
-                    "source_id": _text(form, "source_id", 64),
-                    "kind": _text(form, "kind", 40) or "testimony",
-                    "received": _checked(_text(form, "received", 60), PartialDateRange.parse,
-                                         "Received"),
-                    "event_ids": [e.strip() for e in _text(form, "event_ids", 2000).split(",")
-                                  if e.strip()],
-                    "title": _text(form, "title", 500), "text": _text(form, "text"),
-                    "language": _text(form, "language", 20)}
+        document = {
+            "type": "document",
+            "id": document_id,
+            "source_id": _text(form, "source_id", 64),
+            "kind": _text(form, "kind", 40) or "testimony",
+            "received": _checked(_text(form, "received", 60), PartialDateRange.parse, "Received"),
+            "event_ids": [
+                e.strip() for e in _text(form, "event_ids", 2000).split(",") if e.strip()
+            ],
+            "title": _text(form, "title", 500),
+            "text": _text(form, "text"),
+            "language": _text(form, "language", 20),
+        }
         rows: Rows = [(document, None)]
-        rows += await asyncio.to_thread(intake_web.evidence_rows, document_id, uploads,
-                                        lambda: new_id("evidence"),
-                                        images=request.app.state.images)
+        rows += await asyncio.to_thread(
+            intake_web.evidence_rows,
+            document_id,
+            uploads,
+            lambda: new_id("evidence"),
+            images=request.app.state.images,
+        )
         labels = ["the document"] + [f"file {n}" for n in range(1, len(rows))]
         done = await asyncio.to_thread(store_rows, keys, user, rows, labels)
     except BearWitnessError as error:
-        return page(request, "document_new.html", session, status=400,
-                    error=f"{sentence(error.message)}. {error.hint}", form=values)
+        return page(
+            request,
+            "document_new.html",
+            session,
+            status=400,
+            error=f"{sentence(error.message)}. {error.hint}",
+            form=values,
+        )
     return message(request, session, "Document saved", done)

@@ -39,49 +39,75 @@ def _interval(n: dict[str, Any] | None) -> dict[str, Any] | None:
     """An interval for display: numbers rounded, a missing upper end kept as None."""
     if not n:
         return None
-    return {key: None if n.get(key) is None else round(float(n[key]))
-            for key in ("median", "lower", "upper")}
+    return {
+        key: None if n.get(key) is None else round(float(n[key]))
+        for key in ("median", "lower", "upper")
+    }
 
 
 def _row(run: estimates.StoredEstimate) -> dict[str, Any]:
     strata = run.result.get("strata") or {}
-    return {"id": run.id, "at": run.recorded_at, "method": run.method,
-            "documented": run.result.get("n_observed"), "total": _interval(run.result.get("N")),
-            "strata": len(strata), "sealed": run.sealed, "link_run": run.link_run_id or ""}
+    return {
+        "id": run.id,
+        "at": run.recorded_at,
+        "method": run.method,
+        "documented": run.result.get("n_observed"),
+        "total": _interval(run.result.get("N")),
+        "strata": len(strata),
+        "sealed": run.sealed,
+        "link_run": run.link_run_id or "",
+    }
 
 
 @router.get("/estimates")
-async def estimates_page(request: Request,
-                         staff: Annotated[Staff, Depends(Needs("analyse"))]) -> Response:
+async def estimates_page(
+    request: Request, staff: Annotated[Staff, Depends(Needs("analyse"))]
+) -> Response:
     session = staff.session
     keys = request.app.state.keys
     kept = await asyncio.to_thread(estimates.list_estimates, keys.archive)
     job = request.app.state.jobs.latest("estimate")
-    return page(request, "estimates.html", session, runs=[_row(r) for r in reversed(kept)],
-                methods=estimates.METHODS, strata=STRATA, job=job,
-                refresh=job is not None and not job.finished)
+    return page(
+        request,
+        "estimates.html",
+        session,
+        runs=[_row(r) for r in reversed(kept)],
+        methods=estimates.METHODS,
+        strata=STRATA,
+        job=job,
+        refresh=job is not None and not job.finished,
+    )
 
 
 @router.post("/estimates/run")
-async def run_estimate(request: Request,
-                       staff: Annotated[Staff, Depends(Needs("analyse", fields=20))]
-                       ) -> Response:
+async def run_estimate(
+    request: Request, staff: Annotated[Staff, Depends(Needs("analyse", fields=20))]
+) -> Response:
     session, user, form = staff
     method = form.get("method")
     chosen = tuple(str(s) for s in form.getlist("strata"))
     seed_text = form.get("seed") or "0"
     if method not in estimates.METHODS:
-        raise InputError(f"unknown method {str(method)[:20]!r}",
-                         hint=f"Choose one of {', '.join(estimates.METHODS)}.")
+        raise InputError(
+            f"unknown method {str(method)[:20]!r}",
+            hint=f"Choose one of {', '.join(estimates.METHODS)}.",
+        )
     if unknown := sorted(set(chosen) - set(STRATA)):
-        raise InputError(f"unknown stratum {unknown[0][:20]!r}",
-                         hint=f"Choose from {', '.join(STRATA)}.")
-    seed = whole_number(seed_text, what="the seed", at_most=MAX_SEED,
-                        hint="The same seed gives the same result.")
+        raise InputError(
+            f"unknown stratum {unknown[0][:20]!r}", hint=f"Choose from {', '.join(STRATA)}."
+        )
+    seed = whole_number(
+        seed_text, what="the seed", at_most=MAX_SEED, hint="The same seed gives the same result."
+    )
     keys = request.app.state.keys
     if chosen and keys.locked:
-        return message(request, session, "Estimates", "Strata are read from sealed fields: "
-                       "estimating by stratum needs an unlock.", status=409)
+        return message(
+            request,
+            session,
+            "Estimates",
+            "Strata are read from sealed fields: estimating by stratum needs an unlock.",
+            status=409,
+        )
     archive, name = keys.for_user(user), str(method)
     with archive.engine.connect() as connection:
         linking.latest_run(connection)  # NotFound at once, rather than a failed job, if none
@@ -98,8 +124,9 @@ async def run_estimate(request: Request,
             job.advance(units)
 
         check()
-        _, kept = estimates.estimate_archive(archive, method=name, strata=chosen, seed=seed,
-                                             progress=advanced, on_total=counted)
+        _, kept = estimates.estimate_archive(
+            archive, method=name, strata=chosen, seed=seed, progress=advanced, on_total=counted
+        )
         return kept.id
 
     try:
@@ -110,29 +137,52 @@ async def run_estimate(request: Request,
 
 
 @router.get("/estimates/{run_id}")
-async def estimate_page(request: Request, run_id: str,
-                        staff: Annotated[Staff, Depends(Needs("analyse"))]) -> Response:
+async def estimate_page(
+    request: Request, run_id: str, staff: Annotated[Staff, Depends(Needs("analyse"))]
+) -> Response:
     session = staff.session
-    run = await asyncio.to_thread(estimates.get_estimate, request.app.state.keys.archive,
-                                  run_id[:20])
+    run = await asyncio.to_thread(
+        estimates.get_estimate, request.app.state.keys.archive, run_id[:20]
+    )
     result = run.result
-    strata = [{"index": index, "label": label, "documented": s.get("n_observed"),
-               "N": _interval(s.get("N")), "unrecorded": _interval(s.get("unrecorded")),
-               "warnings": s.get("warnings") or [], "model": (s.get("details") or {}).get("model")}
-              for index, (label, s) in enumerate((result.get("strata") or {}).items())]
-    return page(request, "estimate.html", session, run=run, result=result, strata=strata,
-                total=_interval(result.get("N")), inputs=result.get("inputs") or {},
-                shown=SHOWN_STRATA, sealed=run.sealed)
+    strata = [
+        {
+            "index": index,
+            "label": label,
+            "documented": s.get("n_observed"),
+            "N": _interval(s.get("N")),
+            "unrecorded": _interval(s.get("unrecorded")),
+            "warnings": s.get("warnings") or [],
+            "model": (s.get("details") or {}).get("model"),
+        }
+        for index, (label, s) in enumerate((result.get("strata") or {}).items())
+    ]
+    return page(
+        request,
+        "estimate.html",
+        session,
+        run=run,
+        result=result,
+        strata=strata,
+        total=_interval(result.get("N")),
+        inputs=result.get("inputs") or {},
+        shown=SHOWN_STRATA,
+        sealed=run.sealed,
+    )
 
 
 @router.get("/estimates/{run_id}/{chart}.svg", dependencies=[Depends(Needs("analyse"))])
 async def chart(request: Request, run_id: str, chart: str) -> Response:
     if chart not in estimates.CHARTS:
         raise HTTPException(404, "There is no such chart.")
-    stratum = whole_number(request.query_params.get("stratum", "0"), what="the stratum",
-                           at_most=MAX_STRATUM, hint="Open the chart from the estimate's page.")
-    run = await asyncio.to_thread(estimates.get_estimate, request.app.state.keys.archive,
-                                  run_id[:20])
+    stratum = whole_number(
+        request.query_params.get("stratum", "0"),
+        what="the stratum",
+        at_most=MAX_STRATUM,
+        hint="Open the chart from the estimate's page.",
+    )
+    run = await asyncio.to_thread(
+        estimates.get_estimate, request.app.state.keys.archive, run_id[:20]
+    )
     svg = await asyncio.to_thread(estimates.chart_svg, run, chart, stratum)
-    return Response(svg, media_type="image/svg+xml",
-                    headers={"Cache-Control": "private, no-store"})
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "private, no-store"})

@@ -19,8 +19,9 @@ from bearwitness.web.workbench.jobs import Job
 KIND = "fold"
 
 
-def start_fold(request: Request, archive: Archive, actor: str, *,
-               audited: bool = False) -> Job | None:
+def start_fold(
+    request: Request, archive: Archive, actor: str, *, audited: bool = False
+) -> Job | None:
     """Start writing in what waits in the inbox; None when nothing waits.
 
     Raises :class:`InputError` when a fold is already running.
@@ -31,11 +32,19 @@ def start_fold(request: Request, archive: Archive, actor: str, *,
 
     def work(job: Job) -> str:
         report = inbox.fold(archive)
-        job.counts = {"records": report.records, "folded": report.folded,
-                      "failed": len(report.failed)}
+        job.counts = {
+            "records": report.records,
+            "folded": report.folded,
+            "failed": len(report.failed),
+        }
         if audited:
-            audit.record(archive.engine, at=archive.now(), actor=actor, action="fold",
-                         target=str(report.folded))
+            audit.record(
+                archive.engine,
+                at=archive.now(),
+                actor=actor,
+                action="fold",
+                target=str(report.folded),
+            )
         return str(report.folded)
 
     jobs = request.app.state.jobs

@@ -49,20 +49,22 @@ class Jobs:
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 
-    def start(self, kind: str, actor: str, work: Callable[[Job], str], *,
-              total: int | None = None) -> Job:
+    def start(
+        self, kind: str, actor: str, work: Callable[[Job], str], *, total: int | None = None
+    ) -> Job:
         """Run ``work(job)`` in a thread; it returns the id of what it kept."""
         with self._lock:
             if any(job.kind == kind and not job.finished for job in self._jobs.values()):
-                raise InputError(f"a {kind} is already running",
-                                 hint="Wait for it to finish: its page shows how far it got.")
+                raise InputError(
+                    f"a {kind} is already running",
+                    hint="Wait for it to finish: its page shows how far it got.",
+                )
             job = Job(secrets.token_hex(8), kind, actor, self.clock(), total)
             self._jobs[job.id] = job
             finished = [j for j in self._jobs.values() if j.finished]
-            for old in finished[:max(0, len(finished) - KEEP)]:
+            for old in finished[: max(0, len(finished) - KEEP)]:
                 del self._jobs[old.id]
-        threading.Thread(target=self._run, args=(job, work), name=f"bw-{kind}",
-                         daemon=True).start()
+        threading.Thread(target=self._run, args=(job, work), name=f"bw-{kind}", daemon=True).start()
         return job
 
     @staticmethod
@@ -74,9 +76,11 @@ class Jobs:
         except Exception as error:  # a job must end, and say so
             # The type only: a message could quote the data being worked on.
             logger.error("%s job %s failed: %s", job.kind, job.id, type(error).__name__)
-            job.error = ArchiveError(f"the {job.kind} failed ({type(error).__name__})",
-                                     hint="Nothing partial was kept. Try again; if it fails "
-                                     "again, run it with the command line to see more.")
+            job.error = ArchiveError(
+                f"the {job.kind} failed ({type(error).__name__})",
+                hint="Nothing partial was kept. Try again; if it fails "
+                "again, run it with the command line to see more.",
+            )
         finally:
             job.finished = True
 

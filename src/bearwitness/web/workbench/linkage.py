@@ -25,8 +25,12 @@ router = APIRouter(include_in_schema=False)
 QUEUE_SHOWN = 50
 VERDICTS = ("accept", "reject", "undo")
 EDITS = ("split", "merge")
-MESSAGES = (N_("Linkage"), N_("Decision kept"), N_("Linking"),
-            N_("The two records are sealed: they can be compared after an unlock."))
+MESSAGES = (
+    N_("Linkage"),
+    N_("Decision kept"),
+    N_("Linking"),
+    N_("The two records are sealed: they can be compared after an unlock."),
+)
 
 
 def _field(form: Any, name: str, limit: int = 2000) -> str:
@@ -50,18 +54,32 @@ def _overview(archive: Any, everything: bool) -> dict[str, Any]:
     sizes = clusters.groupby("cluster_id").size().value_counts().sort_index()
     band = (0.0, 1.0) if everything else (0.05, 0.95)
     queue = link_review.queue(archive, band=band)
-    decisions = [{"number": n, "left": r.left_id, "right": r.right_id, "decision": r.decision,
-                  "analyst": r.analyst, "at": r.decided_at, "origin": r.origin}
-                 for n, r in enumerate(log.itertuples(), start=1)]
-    return {"run": run, "sizes": [(int(k), int(v)) for k, v in sizes.items()],
-            "queue": [(str(r.left_id), str(r.right_id), float(r.probability))
-                      for r in queue.head(QUEUE_SHOWN).itertuples()],
-            "queued": len(queue), "decisions": decisions[::-1][:30]}
+    decisions = [
+        {
+            "number": n,
+            "left": r.left_id,
+            "right": r.right_id,
+            "decision": r.decision,
+            "analyst": r.analyst,
+            "at": r.decided_at,
+            "origin": r.origin,
+        }
+        for n, r in enumerate(log.itertuples(), start=1)
+    ]
+    return {
+        "run": run,
+        "sizes": [(int(k), int(v)) for k, v in sizes.items()],
+        "queue": [
+            (str(r.left_id), str(r.right_id), float(r.probability))
+            for r in queue.head(QUEUE_SHOWN).itertuples()
+        ],
+        "queued": len(queue),
+        "decisions": decisions[::-1][:30],
+    }
 
 
 @router.get("/linkage")
-async def linkage(request: Request, staff: Annotated[Staff, Depends(Needs("analyse"))]
-                  ) -> Response:
+async def linkage(request: Request, staff: Annotated[Staff, Depends(Needs("analyse"))]) -> Response:
     session, user, _ = staff
     keys = request.app.state.keys
     everything = request.query_params.get("all") == "1"
@@ -79,27 +97,51 @@ async def linkage(request: Request, staff: Annotated[Staff, Depends(Needs("analy
                 view = await asyncio.to_thread(link_review.evidence, keys.archive, left, right)
             except BearWitnessError as error:
                 return error_response(request, session, error)
-            evidence = [(str(name), _text(values.iloc[0]), _text(values.iloc[1]))
-                        for name, values in view.iterrows()]
-            audit.record(keys.archive.engine, at=keys.archive.now(),
-                         actor=user.actor, action="reveal", target=f"{left} {right}")
+            evidence = [
+                (str(name), _text(values.iloc[0]), _text(values.iloc[1]))
+                for name, values in view.iterrows()
+            ]
+            audit.record(
+                keys.archive.engine,
+                at=keys.archive.now(),
+                actor=user.actor,
+                action="reveal",
+                target=f"{left} {right}",
+            )
     if not keys.locked and overview["decisions"]:
         opened = await asyncio.to_thread(link_review.reasons, keys.archive)
         reasons = opened[::-1][:30]
     job = request.app.state.jobs.latest("link")
-    return page(request, "linkage.html", session, **overview, everything=everything,
-                left=left, right=right, evidence=evidence, problem=problem, reasons=reasons,
-                job=job, refresh=job is not None and not job.finished)
+    return page(
+        request,
+        "linkage.html",
+        session,
+        **overview,
+        everything=everything,
+        left=left,
+        right=right,
+        evidence=evidence,
+        problem=problem,
+        reasons=reasons,
+        job=job,
+        refresh=job is not None and not job.finished,
+    )
 
 
 @router.post("/linkage/run")
-async def link_now(request: Request, staff: Annotated[Staff, Depends(Needs("analyse"))]
-                   ) -> Response:
+async def link_now(
+    request: Request, staff: Annotated[Staff, Depends(Needs("analyse"))]
+) -> Response:
     session, user, _ = staff
     keys = request.app.state.keys
     if keys.locked:
-        return message(request, session, "Linking", "Linking needs an unlock: person records "
-                       "are read from sealed fields.", status=409)
+        return message(
+            request,
+            session,
+            "Linking",
+            "Linking needs an unlock: person records are read from sealed fields.",
+            status=409,
+        )
     archive, check = keys.for_user(user), keys.guard()
 
     def work(_: Job) -> str:
@@ -117,33 +159,48 @@ async def link_now(request: Request, staff: Annotated[Staff, Depends(Needs("anal
 
 
 @router.post("/linkage/decide")
-async def decide(request: Request,
-                 staff: Annotated[Staff, Depends(Needs("analyse", fields=10))]) -> Response:
+async def decide(
+    request: Request, staff: Annotated[Staff, Depends(Needs("analyse", fields=10))]
+) -> Response:
     session, user, form = staff
     keys = request.app.state.keys
     verdict, reason = _field(form, "verdict", 20), _field(form, "reason", 4000)
     left, right = _field(form, "left", 40), _field(form, "right", 40)
     records = [part.strip() for part in _field(form, "records").split(",") if part.strip()]
     if verdict not in VERDICTS + EDITS:
-        raise InputError("choose accept, reject, undo, split or merge",
-                         hint="Use the buttons on the linkage page.")
+        raise InputError(
+            "choose accept, reject, undo, split or merge",
+            hint="Use the buttons on the linkage page.",
+        )
     if not reason:
-        raise InputError("a decision needs a reason", hint="Write why, in a few words: it is "
-                         "sealed and kept with the decision.")
+        raise InputError(
+            "a decision needs a reason",
+            hint="Write why, in a few words: it is sealed and kept with the decision.",
+        )
     if keys.locked:
-        return message(request, session, "Linkage", "Deciding needs an unlock: the reason is "
-                       "sealed.", status=409)
+        return message(
+            request,
+            session,
+            "Linkage",
+            "Deciding needs an unlock: the reason is sealed.",
+            status=409,
+        )
     archive = keys.for_user(user)
     if verdict in EDITS:
-        count = await asyncio.to_thread(link_review.edit_clusters, archive, verdict, records,
-                                        reason)
+        count = await asyncio.to_thread(
+            link_review.edit_clusters, archive, verdict, records, reason
+        )
         text = f"The {verdict} was kept as {count} pair decision(s)."
     else:
         if not (left and right):
-            raise InputError("a decision names two person records",
-                             hint="Choose a pair from the queue.")
-        index = await asyncio.to_thread(link_review.decide, archive, left, right, verdict,
-                                        reason)
+            raise InputError(
+                "a decision names two person records", hint="Choose a pair from the queue."
+            )
+        index = await asyncio.to_thread(link_review.decide, archive, left, right, verdict, reason)
         text = f"Decision {index} kept: {verdict} {left} and {right}."
-    return message(request, session, "Decision kept", text + " It is in the transparency log; "
-                   "the next link run applies it.")
+    return message(
+        request,
+        session,
+        "Decision kept",
+        text + " It is in the transparency log; the next link run applies it.",
+    )

@@ -38,12 +38,16 @@ from bearwitness.web.workbench.folding import fold_after_unlock, fold_progress, 
 from bearwitness.web.workbench.state import Session
 
 router = APIRouter(include_in_schema=False)
-LOGIN_ERRORS = (N_("Too many failed logins. Wait 15 minutes and try again."),
-                N_("Wrong username, password or one-time code."),
-                N_("Searching sealed text needs an unlock."))
+LOGIN_ERRORS = (
+    N_("Too many failed logins. Wait 15 minutes and try again."),
+    N_("Wrong username, password or one-time code."),
+    N_("Searching sealed text needs an unlock."),
+)
 UNLOCKED = N_("The archive is unlocked.")
-FOLDING = N_("The archive is unlocked. %(n)s inbox batch(es) are being written in: the start "
-             "page and the inbox show how far it got.")
+FOLDING = N_(
+    "The archive is unlocked. %(n)s inbox batch(es) are being written in: the start "
+    "page and the inbox show how far it got."
+)
 
 
 def _field(form: object, name: str, limit: int = 10_000) -> str:
@@ -68,47 +72,67 @@ def login_form(request: Request) -> Response:
 
 
 @router.post("/login")
-async def login(request: Request,
-                sent: Annotated[tuple[Session, FormData], Depends(LoginForm(fields=10))]
-                ) -> Response:
+async def login(
+    request: Request, sent: Annotated[tuple[Session, FormData], Depends(LoginForm(fields=10))]
+) -> Response:
     state = request.app.state
     session, form = sent
     username = _field(form, "username", 64).strip().lower()
     try:
-        user = await log_in(request, username, _field(form, "password"),
-                            _field(form, "code", 20))
+        user = await log_in(request, username, _field(form, "password"), _field(form, "code", 20))
     except TooManyLogins:
-        return page(request, "login.html", session, status=429, error=(
-            "Too many failed logins. Wait 15 minutes and try again."))
+        return page(
+            request,
+            "login.html",
+            session,
+            status=429,
+            error=("Too many failed logins. Wait 15 minutes and try again."),
+        )
     except users.LoginFailed:
-        return page(request, "login.html", session, status=401,
-                    error="Wrong username, password or one-time code.")
+        return page(
+            request,
+            "login.html",
+            session,
+            status=401,
+            error="Wrong username, password or one-time code.",
+        )
     state.sessions.drop(session.token)  # a fresh token after login: no session fixation
     fresh = state.sessions.new(user, session.language)
-    audit.record(state.keys.archive.engine, at=state.keys.archive.now(),
-                 actor=user.actor, action="login")
+    audit.record(
+        state.keys.archive.engine, at=state.keys.archive.now(), actor=user.actor, action="login"
+    )
     response = redirect("/")
     _set_cookie(request, response, fresh.token)
     # This browser is now known for this user: others' failures no longer block it.
-    response.set_cookie(device_cookie_name(request), state.throttle.device_token(user.username),
-                        max_age=int(state.settings.device_cookie_seconds), httponly=True,
-                        secure=state.settings.secure_cookies, samesite="strict", path="/")
+    response.set_cookie(
+        device_cookie_name(request),
+        state.throttle.device_token(user.username),
+        max_age=int(state.settings.device_cookie_seconds),
+        httponly=True,
+        secure=state.settings.secure_cookies,
+        samesite="strict",
+        path="/",
+    )
     return response
 
 
 def _set_cookie(request: Request, response: Response, token: str) -> None:
     secure = request.app.state.settings.secure_cookies
-    response.set_cookie(cookie_name(request), token, httponly=True, secure=secure,
-                        samesite="strict", path="/")
+    response.set_cookie(
+        cookie_name(request), token, httponly=True, secure=secure, samesite="strict", path="/"
+    )
 
 
 @router.post("/logout")
-async def logout(request: Request, staff: Annotated[Staff, Depends(Needs(None))]
-                 ) -> Response:
+async def logout(request: Request, staff: Annotated[Staff, Depends(Needs(None))]) -> Response:
     session, user, _ = staff
     request.app.state.sessions.drop(session.token)
-    audit.record(request.app.state.keys.archive.engine, at=request.app.state.keys.archive.now(),
-                 actor=user.actor, action="logout")
+    audit.record(
+        request.app.state.keys.archive.engine,
+        at=request.app.state.keys.archive.now(),
+        actor=user.actor,
+        action="logout",
+    )
     response = redirect("/login")
     response.delete_cookie(cookie_name(request), path="/")
     return response
@@ -122,30 +146,44 @@ def home(request: Request, staff: Annotated[Staff, Depends(Needs(None))]) -> Res
         session.language = chosen
     summary = summarise(request.app.state.keys.archive)
     folding = fold_progress(request)
-    return page(request, "home.html", session, summary=summary, fold=folding,
-                refresh=folding is not None and not folding.finished)
+    return page(
+        request,
+        "home.html",
+        session,
+        summary=summary,
+        fold=folding,
+        refresh=folding is not None and not folding.finished,
+    )
 
 
 @router.get("/unlock")
-def unlock_form(request: Request, staff: Annotated[Staff, Depends(Needs("unlock"))]
-                ) -> Response:
+def unlock_form(request: Request, staff: Annotated[Staff, Depends(Needs("unlock"))]) -> Response:
     session = staff.session
     keys = request.app.state.keys
-    return page(request, "unlock.html", session, error="", notice="",
-                threshold=keys.archive.keyring.custodian_threshold,
-                methods=keys.archive.keyring.slot_kinds, waiting=keys.waiting_shares())
+    return page(
+        request,
+        "unlock.html",
+        session,
+        error="",
+        notice="",
+        threshold=keys.archive.keyring.custodian_threshold,
+        methods=keys.archive.keyring.slot_kinds,
+        waiting=keys.waiting_shares(),
+    )
 
 
 @router.post("/unlock/passphrase")
-async def unlock_passphrase(request: Request,
-                            staff: Annotated[Staff, Depends(Needs("unlock"))]) -> Response:
+async def unlock_passphrase(
+    request: Request, staff: Annotated[Staff, Depends(Needs("unlock"))]
+) -> Response:
     session, user, form = staff
     keys = request.app.state.keys
     if not keys.locked:
         return redirect("/")
     try:
-        await asyncio.to_thread(keys.unlock_with_passphrase, user.actor,
-                                _field(form, "passphrase", 1000))
+        await asyncio.to_thread(
+            keys.unlock_with_passphrase, user.actor, _field(form, "passphrase", 1000)
+        )
     except BearWitnessError as error:
         return error_response(request, session, error)
     return _unlocked(request, session, user.actor)
@@ -159,21 +197,25 @@ def _unlocked(request: Request, session: Session, actor: str) -> Response:
 
 
 @router.post("/unlock/share")
-async def unlock_share(request: Request, staff: Annotated[Staff, Depends(Needs("unlock"))]
-                       ) -> Response:
+async def unlock_share(
+    request: Request, staff: Annotated[Staff, Depends(Needs("unlock"))]
+) -> Response:
     session, user, form = staff
     keys = request.app.state.keys
     if not keys.locked:
         return redirect("/")
     try:
-        have, need = await asyncio.to_thread(keys.add_share, user,
-                                             _field(form, "share", 2000))
+        have, need = await asyncio.to_thread(keys.add_share, user, _field(form, "share", 2000))
     except BearWitnessError as error:
         return error_response(request, session, error)
     if have < need:
-        return message(request, session, "Share received",
-                       f"{have} of {need} shares are in. The other custodians now enter "
-                       "theirs, each from their own session, within 10 minutes.")
+        return message(
+            request,
+            session,
+            "Share received",
+            f"{have} of {need} shares are in. The other custodians now enter "
+            "theirs, each from their own session, within 10 minutes.",
+        )
     return _unlocked(request, session, user.actor)
 
 
@@ -185,21 +227,30 @@ async def lock(request: Request, staff: Annotated[Staff, Depends(Needs(None))]) 
 
 
 @router.get("/inbox")
-def inbox_page(request: Request, staff: Annotated[Staff, Depends(Needs("triage"))]
-               ) -> Response:
+def inbox_page(request: Request, staff: Annotated[Staff, Depends(Needs("triage"))]) -> Response:
     session = staff.session
     keys = request.app.state.keys
     waiting = inbox.pending(keys.archive)
-    submissions = reading.list_records(keys.archive, "document", equals={"kind": "submission"},
-                                       limit=request.app.state.settings.page_size)
+    submissions = reading.list_records(
+        keys.archive,
+        "document",
+        equals={"kind": "submission"},
+        limit=request.app.state.settings.page_size,
+    )
     folding = fold_progress(request)
-    return page(request, "inbox.html", session, waiting=len(waiting), submissions=submissions,
-                fold=folding, refresh=folding is not None and not folding.finished)
+    return page(
+        request,
+        "inbox.html",
+        session,
+        waiting=len(waiting),
+        submissions=submissions,
+        fold=folding,
+        refresh=folding is not None and not folding.finished,
+    )
 
 
 @router.post("/inbox/fold")
-async def fold(request: Request, staff: Annotated[Staff, Depends(Needs("triage"))]
-               ) -> Response:
+async def fold(request: Request, staff: Annotated[Staff, Depends(Needs("triage"))]) -> Response:
     session, user, _ = staff
     keys = request.app.state.keys
     try:
@@ -235,48 +286,78 @@ def log_page(request: Request, staff: Annotated[Staff, Depends(Needs("log"))]) -
     summary = summarise(archive)
     signed = checkpoints.signed_checkpoints(archive)
     entries = audit.recent(archive.engine, limit=50)
-    return page(request, "log.html", session, summary=summary, signed=signed, audit=entries,
-                report=None)
+    return page(
+        request, "log.html", session, summary=summary, signed=signed, audit=entries, report=None
+    )
 
 
 @router.post("/log/verify")
-async def verify(request: Request, staff: Annotated[Staff, Depends(Needs("log"))]
-                 ) -> Response:
+async def verify(request: Request, staff: Annotated[Staff, Depends(Needs("log"))]) -> Response:
     session = staff.session
     archive = request.app.state.keys.archive
     report = await asyncio.to_thread(verification.verify_archive, archive)
-    return page(request, "log.html", session, summary=summarise(archive),
-                signed=checkpoints.signed_checkpoints(archive),
-                audit=audit.recent(archive.engine, limit=50), report=report)
+    return page(
+        request,
+        "log.html",
+        session,
+        summary=summarise(archive),
+        signed=checkpoints.signed_checkpoints(archive),
+        audit=audit.recent(archive.engine, limit=50),
+        report=report,
+    )
 
 
 @router.get("/users")
-def users_page(request: Request, staff: Annotated[Staff, Depends(Needs("users"))]
-               ) -> Response:
+def users_page(request: Request, staff: Annotated[Staff, Depends(Needs("users"))]) -> Response:
     return _users(request, staff.session)
 
 
-def _users(request: Request, session: Session, *, status: int = 200,
-           created: tuple[str, str, str] | None = None, error: str = "") -> Response:
-    return page(request, "users.html", session, status=status,
-                users=users.list_users(request.app.state.keys.archive.engine),
-                roles=users.ROLES, guarded=users.GUARDED_ROLES, created=created, error=error)
+def _users(
+    request: Request,
+    session: Session,
+    *,
+    status: int = 200,
+    created: tuple[str, str, str] | None = None,
+    error: str = "",
+) -> Response:
+    return page(
+        request,
+        "users.html",
+        session,
+        status=status,
+        users=users.list_users(request.app.state.keys.archive.engine),
+        roles=users.ROLES,
+        guarded=users.GUARDED_ROLES,
+        created=created,
+        error=error,
+    )
 
 
 @router.post("/users")
-async def add_user(request: Request,
-                   staff: Annotated[Staff, Depends(Needs("users", fields=20))]) -> Response:
+async def add_user(
+    request: Request, staff: Annotated[Staff, Depends(Needs("users", fields=20))]
+) -> Response:
     session, user, form = staff
     keys = request.app.state.keys
     username = _field(form, "username", 64).strip().lower()
     roles = [str(role) for role in form.getlist("roles")]
     try:  # the rules of who grants what are the service's (users.check_grant)
         secret = await asyncio.to_thread(
-            users.add_user, keys.for_user(user), username, _field(form, "password", 1000),
-            roles, by=user, hasher=request.app.state.hasher)
+            users.add_user,
+            keys.for_user(user),
+            username,
+            _field(form, "password", 1000),
+            roles,
+            by=user,
+            hasher=request.app.state.hasher,
+        )
     except BearWitnessError as error:
-        return _users(request, session, status=status_for(error),
-                      error=f"{sentence(error.message)}. {error.hint}")
+        return _users(
+            request,
+            session,
+            status=status_for(error),
+            error=f"{sentence(error.message)}. {error.hint}",
+        )
     import pyotp
 
     uri = pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name="BearWitness")
@@ -284,22 +365,28 @@ async def add_user(request: Request,
 
 
 @router.post("/users/{username}/{change}")
-async def change_user(request: Request, username: str, change: str,
-                      staff: Annotated[Staff, Depends(Needs("users", fields=20))]
-                      ) -> Response:
+async def change_user(
+    request: Request,
+    username: str,
+    change: str,
+    staff: Annotated[Staff, Depends(Needs("users", fields=20))],
+) -> Response:
     session, user, form = staff
     if change not in ("disable", "enable", "roles"):
         raise HTTPException(404, "There is no such page.")
     archive = request.app.state.keys.for_user(user)
     try:
         if change == "roles":
-            users.set_roles(archive, username, [str(r) for r in form.getlist("roles")],
-                            by=user)
+            users.set_roles(archive, username, [str(r) for r in form.getlist("roles")], by=user)
         else:
             users.set_disabled(archive, username, change == "disable", by=user)
     except BearWitnessError as error:
-        return _users(request, session, status=status_for(error),
-                      error=f"{sentence(error.message)}. {error.hint}")
+        return _users(
+            request,
+            session,
+            status=status_for(error),
+            error=f"{sentence(error.message)}. {error.hint}",
+        )
     if change != "enable":
         request.app.state.sessions.drop_user(username)  # out at once, wherever they are
     return redirect("/users")

@@ -31,11 +31,11 @@ from bearwitness.services.users import User
 
 @dataclass(frozen=True)
 class WorkbenchSettings:
-    idle_lock_seconds: float = 15 * 60      # lock the archive after this long without use
-    session_idle_seconds: float = 30 * 60   # log a user out after this long without use
+    idle_lock_seconds: float = 15 * 60  # lock the archive after this long without use
+    session_idle_seconds: float = 30 * 60  # log a user out after this long without use
     session_max_seconds: float = 12 * 3600
-    share_wait_seconds: float = 10 * 60     # how long a custodian's share waits for the others
-    login_failures: int = 5                 # failures per username, client or device per window
+    share_wait_seconds: float = 10 * 60  # how long a custodian's share waits for the others
+    login_failures: int = 5  # failures per username, client or device per window
     login_window_seconds: float = 15 * 60
     device_cookie_seconds: float = 30 * 24 * 3600  # a browser that logged in stays known
     secure_cookies: bool = True
@@ -71,8 +71,9 @@ class SessionStore:
 
     def new(self, user: User | None = None, language: str = "en") -> Session:
         now = self.clock()
-        session = Session(secrets.token_urlsafe(32), secrets.token_urlsafe(32), now, now, user,
-                          language)
+        session = Session(
+            secrets.token_urlsafe(32), secrets.token_urlsafe(32), now, now, user, language
+        )
         with self._lock:
             if len(self._sessions) >= self.MAX_SESSIONS:
                 self._purge(now)
@@ -85,7 +86,7 @@ class SessionStore:
         for token in [t for t, s in self._sessions.items() if now - s.seen > idle]:
             del self._sessions[token]
         anonymous = sorted((s.seen, t) for t, s in self._sessions.items() if s.user is None)
-        for _, token in anonymous[:max(0, len(self._sessions) - self.MAX_SESSIONS // 2)]:
+        for _, token in anonymous[: max(0, len(self._sessions) - self.MAX_SESSIONS // 2)]:
             del self._sessions[token]
 
     def get(self, token: str | None) -> Session | None:
@@ -96,8 +97,10 @@ class SessionStore:
             session = self._sessions.get(token)
             if session is None:
                 return None
-            if (now - session.seen > self.settings.session_idle_seconds
-                    or now - session.created > self.settings.session_max_seconds):
+            if (
+                now - session.seen > self.settings.session_idle_seconds
+                or now - session.created > self.settings.session_max_seconds
+            ):
                 del self._sessions[token]
                 return None
             session.seen = now
@@ -115,8 +118,11 @@ class SessionStore:
 
     def drop_user(self, username: str) -> None:
         with self._lock:
-            for token in [t for t, s in self._sessions.items()
-                          if s.user is not None and s.user.username == username]:
+            for token in [
+                t
+                for t, s in self._sessions.items()
+                if s.user is not None and s.user.username == username
+            ]:
                 del self._sessions[token]
 
 
@@ -152,8 +158,9 @@ class LoginThrottle:
         return f"{nonce}.{self._sign(username, nonce)}"
 
     def _sign(self, username: str, nonce: str) -> str:
-        return hmac.new(self._device_key, f"{username}\n{nonce}".encode(),
-                        hashlib.sha256).hexdigest()
+        return hmac.new(
+            self._device_key, f"{username}\n{nonce}".encode(), hashlib.sha256
+        ).hexdigest()
 
     def keys_for(self, username: str, client: str | None, device: str | None) -> list[str]:
         """What a login attempt is counted under: its device, or its username and client."""
@@ -172,10 +179,12 @@ class LoginThrottle:
         window, limit = self.settings.login_window_seconds, self.settings.login_failures
         with self._lock:
             if len(self._attempts) > self.MAX_KEYS:
-                self._attempts = {k: v for k, v in self._attempts.items()
-                                  if v and now - v[-1] < window}
-            recent = {key: [t for t in self._attempts.get(key, []) if now - t < window]
-                      for key in keys}
+                self._attempts = {
+                    k: v for k, v in self._attempts.items() if v and now - v[-1] < window
+                }
+            recent = {
+                key: [t for t in self._attempts.get(key, []) if now - t < window] for key in keys
+            }
             self._attempts.update(recent)
             if any(len(times) >= limit for times in recent.values()):
                 return False
@@ -202,8 +211,9 @@ def _meaningful(host: str) -> bool:
 class KeyHolder:
     """The archive, and whether this process holds its keys (unlocked) or not (locked)."""
 
-    def __init__(self, archive: Archive, settings: WorkbenchSettings,
-                 clock: Callable[[], float]) -> None:
+    def __init__(
+        self, archive: Archive, settings: WorkbenchSettings, clock: Callable[[], float]
+    ) -> None:
         self.archive, self.settings, self.clock = archive, settings, clock
         self.last_use = clock()
         self._shares: dict[str, tuple[str, float]] = {}  # username -> (share, when)
@@ -224,8 +234,9 @@ class KeyHolder:
         (`keys rotate`: the keys held here are retired). Called on requests and by a timer."""
         secrets = self.archive.secrets
         if secrets is not None and (
-                self.clock() - self.last_use > self.settings.idle_lock_seconds
-                or secrets.generation < self.archive.current_keyring().generation):
+            self.clock() - self.last_use > self.settings.idle_lock_seconds
+            or secrets.generation < self.archive.current_keyring().generation
+        ):
             self.lock("U-auto", action="auto_lock")
 
     def touch(self) -> None:
@@ -256,8 +267,11 @@ class KeyHolder:
 
         def check() -> None:
             if unlocked and not self.still_unlocked(epoch):
-                raise LockedError("the archive was locked while this ran; nothing more "
-                                  "was written", hint="Unlock it and start it again.")
+                raise LockedError(
+                    "the archive was locked while this ran; nothing more was written",
+                    hint="Unlock it and start it again.",
+                )
+
         return check
 
     def lock(self, actor: str, *, action: str = "lock") -> None:
@@ -282,13 +296,17 @@ class KeyHolder:
         """Add one custodian's share; unlock when enough are in. Returns (have, need)."""
         threshold = self.archive.current_keyring().custodian_threshold
         if threshold is None:
-            raise UnlockError("this archive is not split among custodians",
-                              hint="Unlock it with its passphrase.")
+            raise UnlockError(
+                "this archive is not split among custodians", hint="Unlock it with its passphrase."
+            )
         need = threshold[1]
         now = self.clock()
         with self._lock:
-            self._shares = {u: (s, t) for u, (s, t) in self._shares.items()
-                            if now - t < self.settings.share_wait_seconds}
+            self._shares = {
+                u: (s, t)
+                for u, (s, t) in self._shares.items()
+                if now - t < self.settings.share_wait_seconds
+            }
             self._shares[user.username] = (share.strip(), now)
             shares = [s for s, _ in self._shares.values()]
         if len(shares) < need:
@@ -304,13 +322,17 @@ class KeyHolder:
     def waiting_shares(self) -> list[str]:
         now = self.clock()
         with self._lock:
-            return sorted(u for u, (_, t) in self._shares.items()
-                          if now - t < self.settings.share_wait_seconds)
+            return sorted(
+                u
+                for u, (_, t) in self._shares.items()
+                if now - t < self.settings.share_wait_seconds
+            )
 
     def _unlocked(self, actor: str, method: str) -> None:
         self.last_use = self.clock()
         audit.record(self.archive.engine, at=self.archive.now(), actor=actor, action="unlock")
         # The transparency log records every unlock, as `bearwitness unlock` does.
-        ledger.record_event(dataclasses.replace(self.archive, actor=actor), "unlock",
-                            {"method": method})
+        ledger.record_event(
+            dataclasses.replace(self.archive, actor=actor), "unlock", {"method": method}
+        )
         estimates.seal_kept_strata(dataclasses.replace(self.archive, actor=actor))

@@ -48,8 +48,7 @@ def upgrade() -> None:
         sa.Column("cluster_id", sa.String(length=64), nullable=False),
         sa.Column("person_id", sa.String(length=64), nullable=False),
         sa.Column("link_probability", sa.Float(), nullable=True),
-        sa.ForeignKeyConstraint(["run_id"], ["link_runs.id"],
-                                name=op.f("fk_link_clusters_run_id")),
+        sa.ForeignKeyConstraint(["run_id"], ["link_runs.id"], name=op.f("fk_link_clusters_run_id")),
         sa.PrimaryKeyConstraint("run_id", "record_id", name=op.f("pk_link_clusters")),
     )
     with op.batch_alter_table("link_clusters", schema=None) as batch_op:

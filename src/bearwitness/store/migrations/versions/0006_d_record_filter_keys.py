@@ -26,8 +26,17 @@ branch_labels = None
 depends_on = None
 
 # Every record table as of revision 0005 (each has a search_bloom column).
-TABLES = ("sources", "persons", "events", "documents", "evidences", "acts", "person_records",
-          "claims", "interventions")
+TABLES = (
+    "sources",
+    "persons",
+    "events",
+    "documents",
+    "evidences",
+    "acts",
+    "person_records",
+    "claims",
+    "interventions",
+)
 
 
 def upgrade() -> None:

@@ -28,11 +28,16 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    sealed = op.get_bind().execute(sa.text(
-        "SELECT count(*) FROM estimate_runs WHERE sealed IS NOT NULL")).scalar()
+    sealed = (
+        op.get_bind()
+        .execute(sa.text("SELECT count(*) FROM estimate_runs WHERE sealed IS NOT NULL"))
+        .scalar()
+    )
     if sealed:
-        raise RuntimeError(f"{sealed} estimate run(s) have sealed strata, which the older "
-                           "schema cannot hold; downgrading would lose them")
+        raise RuntimeError(
+            f"{sealed} estimate run(s) have sealed strata, which the older "
+            "schema cannot hold; downgrading would lose them"
+        )
     with op.batch_alter_table("estimate_runs", schema=None) as batch_op:
         batch_op.alter_column("salt", existing_type=sa.LargeBinary(), nullable=False)
         batch_op.drop_column("sealed")
