@@ -42,6 +42,7 @@ system-packages:
 
 lint: $(BIN)/bearwitness
 	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
