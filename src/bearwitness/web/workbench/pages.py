@@ -312,25 +312,37 @@ def users_page(request: Request, staff: Annotated[Staff, Depends(Needs("users"))
     return _users(request, staff.session)
 
 
-def _users(
-    request: Request,
-    session: Session,
-    *,
-    status: int = 200,
-    created: tuple[str, str, str] | None = None,
-    error: str = "",
-) -> Response:
-    return page(
-        request,
-        "users.html",
-        session,
-        status=status,
-        users=users.list_users(request.app.state.keys.archive.engine),
-        roles=users.ROLES,
-        guarded=users.GUARDED_ROLES,
-        created=created,
-        error=error,
-    )
+# The refusals of users.check_grant, as templates: they name roles, and are read on the
+# users page in the session's language (tests/web/test_browser_security_pages.py).
+GRANT_REFUSALS = (
+    N_("only an admin who is also a custodian grants %(roles)s"),
+    N_("granting %(roles)s opens sealed content or the keys: it needs the archive unlocked"),
+    N_("nobody changes their own account"),
+)
+GRANT_HINTS = (
+    N_("Ask a custodian, or grant it with `bearwitness users` with the archive unlocked."),
+    N_("Unlock it first (`bearwitness unlock ARCHIVE`, or a custodian in the workbench) and "
+       "try again."),
+    N_("Ask another admin to change it."),
+)
+
+
+def _refusal(language: str, error: BearWitnessError) -> str:
+    """An account change's refusal, for the users page, in ``language``."""
+    said, text = error.message, gettext(language, error.message)
+    for template in GRANT_REFUSALS:
+        head, marked, tail = template.partition("%(roles)s")
+        if marked and said.startswith(head) and said.endswith(tail) \
+                and len(said) > len(head) + len(tail):
+            text = gettext(language, template) % {"roles": said[len(head):len(said) - len(tail)]}
+    return f"{sentence(text)}. {gettext(language, error.hint)}"
+
+
+def _users(request: Request, session: Session, *, status: int = 200,
+           created: tuple[str, str, str] | None = None, error: str = "") -> Response:
+    return page(request, "users.html", session, status=status,
+                users=users.list_users(request.app.state.keys.archive.engine),
+                roles=users.ROLES, guarded=users.GUARDED_ROLES, created=created, error=error)
 
 
 @router.post("/users")
@@ -352,12 +364,8 @@ async def add_user(
             hasher=request.app.state.hasher,
         )
     except BearWitnessError as error:
-        return _users(
-            request,
-            session,
-            status=status_for(error),
-            error=f"{sentence(error.message)}. {error.hint}",
-        )
+        return _users(request, session, status=status_for(error),
+                      error=_refusal(session.language, error))
     import pyotp
 
     uri = pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name="BearWitness")
@@ -381,12 +389,8 @@ async def change_user(
         else:
             users.set_disabled(archive, username, change == "disable", by=user)
     except BearWitnessError as error:
-        return _users(
-            request,
-            session,
-            status=status_for(error),
-            error=f"{sentence(error.message)}. {error.hint}",
-        )
+        return _users(request, session, status=status_for(error),
+                      error=_refusal(session.language, error))
     if change != "enable":
         request.app.state.sessions.drop_user(username)  # out at once, wherever they are
     return redirect("/users")
