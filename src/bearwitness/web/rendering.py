@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 from starlette.responses import HTMLResponse
 
 from bearwitness.domain import vocabulary
@@ -23,15 +25,17 @@ def label(vocab: vocabulary.Vocabulary, code: str | None, language: str) -> str:
     return vocab[code].label(language) if code in vocab else code
 
 
+def commands(text: str) -> Markup:
+    """``text`` escaped, each `command` in it shown as code: messages quote commands in
+    backticks, as the command line prints them, and a page should not show the backticks."""
+    return Markup(re.sub(r"`([^`\n]+)`", r"<code>\1</code>", str(escape(text))))
+
+
 @functools.cache
 def environment(language: str) -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(),
-        extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(),
+                      extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+    env.filters["commands"] = commands
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(
         language=language,
