@@ -26,8 +26,11 @@ from tests.web.test_uploads import DISGUISED, png_bomb
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.needs(CHROMIUM.exists(), reason=f"Debian's chromium is not at {CHROMIUM} "
-                      "(`make system-packages` or `apt-get install chromium` installs it)"),
+    pytest.mark.needs(
+        CHROMIUM.exists(),
+        reason=f"Debian's chromium is not at {CHROMIUM} "
+        "(`make system-packages` or `apt-get install chromium` installs it)",
+    ),
 ]
 
 LANGS = ("en", "ru")
@@ -57,21 +60,34 @@ def _add_lists_in_two_places(archive: Archive) -> None:
         person = int(data.truth[f"{row.list}:{row.record_id}"])
         fields = {role: str(getattr(row, role) or "") for role in LIST_ROLES}
         fields["event_place"] = PLACES[person % 2]
-        rows.append(ImportRow(number, {"type": "person_record", "id": f"R-{number:04d}",
-                                       "fictional": True, "list_name": row.list,
-                                       "list_record_id": row.record_id, **fields}))
+        rows.append(
+            ImportRow(
+                number,
+                {
+                    "type": "person_record",
+                    "id": f"R-{number:04d}",
+                    "fictional": True,
+                    "list_name": row.list,
+                    "list_record_id": row.record_id,
+                    **fields,
+                },
+            )
+        )
     writing.write_records(archive, writing.resolve_rows(archive, rows, "synthetic"))
 
 
 def _prepare(folder: Path) -> tuple[dict[str, str], str, int]:
     """A FICTIONAL archive with lists, a link run, an estimate by place, and a checkpoint
     signed but never published (as if signing was killed between its two writes)."""
-    archive, _ = Archive.create(folder, passphrase=PASSPHRASE,
-                                kdf_params=KdfParams.insecure_for_tests())
+    archive, _ = Archive.create(
+        folder, passphrase=PASSPHRASE, kdf_params=KdfParams.insecure_for_tests()
+    )
     rows = [ImportRow(n, dict(data)) for n, data in enumerate(FICTIONAL_ROWS, start=1)]
     writing.write_records(archive, writing.resolve_rows(archive, rows, "fixture"))
-    secrets = {role: users.add_user(archive, role, "FICTIONAL password for tests", [role])
-               for role in ("custodian", "admin", "auditor", "analyst")}
+    secrets = {
+        role: users.add_user(archive, role, "FICTIONAL password for tests", [role])
+        for role in ("custodian", "admin", "auditor", "analyst")
+    }
     _add_lists_in_two_places(archive)
     linking.link_archive(archive)
     estimates.estimate_archive(archive, method="loglinear", strata=("place",))
@@ -88,18 +104,46 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     secrets, vkey, size = _prepare(folder)
     ports = free_port(), free_port()
     processes = [
-        subprocess.Popen([sys.executable, "-m", "bearwitness.cli.main", "serve", str(folder),
-                          "--port", str(ports[0]), "--http-cookies"], stderr=subprocess.PIPE,
-                         stdout=subprocess.DEVNULL),
-        subprocess.Popen([sys.executable, "-m", "bearwitness.cli.main", "serve-intake",
-                          str(folder), "--port", str(ports[1]), "--fictional"],
-                         stderr=subprocess.PIPE, stdout=subprocess.DEVNULL),
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bearwitness.cli.main",
+                "serve",
+                str(folder),
+                "--port",
+                str(ports[0]),
+                "--http-cookies",
+            ],
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+        ),
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bearwitness.cli.main",
+                "serve-intake",
+                str(folder),
+                "--port",
+                str(ports[1]),
+                "--fictional",
+            ],
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+        ),
     ]
     try:
         for port, process in zip(ports, processes, strict=True):
             wait_for(port, process)
-        yield Servers(f"http://localhost:{ports[0]}", f"http://localhost:{ports[1]}", folder,
-                      secrets, vkey, size)
+        yield Servers(
+            f"http://localhost:{ports[0]}",
+            f"http://localhost:{ports[1]}",
+            folder,
+            secrets,
+            vkey,
+            size,
+        )
     finally:
         for process in processes:
             process.terminate()
@@ -180,7 +224,8 @@ BOMB = {"en": "An image has more than 25 megapixels", "ru": "больше 25 м�
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_decompression_bomb_is_refused_on_the_form_with_the_text_kept(
-        servers: Servers, browser: object, tmp_path: Path, lang: str) -> None:
+    servers: Servers, browser: object, tmp_path: Path, lang: str
+) -> None:
     bomb = tmp_path / "photo.png"
     bomb.write_bytes(png_bomb(7000))  # 49 megapixels in 143 KB
     context, page = _intake_form(browser, servers, lang)
@@ -195,7 +240,8 @@ def test_a_decompression_bomb_is_refused_on_the_form_with_the_text_kept(
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_a_program_disguised_as_a_pdf_is_refused_on_the_form(
-        servers: Servers, browser: object, tmp_path: Path, lang: str) -> None:
+    servers: Servers, browser: object, tmp_path: Path, lang: str
+) -> None:
     data, english, russian = DISGUISED["scan.pdf"]
     disguised = tmp_path / "scan.pdf"
     disguised.write_bytes(data)
@@ -211,8 +257,9 @@ def test_a_program_disguised_as_a_pdf_is_refused_on_the_form(
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_an_unwritable_inbox_gets_the_503_page(servers: Servers, browser: object,
-                                               lang: str) -> None:
+def test_an_unwritable_inbox_gets_the_503_page(
+    servers: Servers, browser: object, lang: str
+) -> None:
     inbox = servers.folder / "inbox"
     assert not any(inbox.iterdir())  # nothing was kept by the refusals above
     inbox.rmdir()
@@ -230,23 +277,36 @@ def test_an_unwritable_inbox_gets_the_503_page(servers: Servers, browser: object
         inbox.mkdir()
 
 
-LOG_KEY = {"en": "The log was checked against the archive's own key, ",
-           "ru": "собственным ключом архива, "}
-UNPUBLISHED = {"en": "Checkpoint {n} is kept but was never published",
-               "ru": "Контрольная точка {n} сохранена, но так и не была опубликована"}
+LOG_KEY = {
+    "en": "The log was checked against the archive's own key, ",
+    "ru": "собственным ключом архива, ",
+}
+UNPUBLISHED = {
+    "en": "Checkpoint {n} is kept but was never published",
+    "ru": "Контрольная точка {n} сохранена, но так и не была опубликована",
+}
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_log_page_names_its_key_and_the_unpublished_checkpoint(
-        servers: Servers, staff: dict[str, object], lang: str) -> None:
+    servers: Servers, staff: dict[str, object], lang: str
+) -> None:
     auditor = staff["auditor"]
     _in(auditor, servers, lang, "/log")
     auditor.locator("form[action='/log/verify'] button").click()  # type: ignore[attr-defined]
     assert auditor.locator("#verification.ok").is_visible()  # type: ignore[attr-defined]
-    assert LOG_KEY[lang] + servers.vkey in auditor.locator(  # type: ignore[attr-defined]
-        "#log-key").inner_text()
-    assert UNPUBLISHED[lang].format(n=servers.unpublished) in auditor.locator(  # type: ignore[attr-defined]
-        "#unpublished").inner_text()
+    assert (
+        LOG_KEY[lang] + servers.vkey
+        in auditor.locator(  # type: ignore[attr-defined]
+            "#log-key"
+        ).inner_text()
+    )
+    assert (
+        UNPUBLISHED[lang].format(n=servers.unpublished)
+        in auditor.locator(  # type: ignore[attr-defined]
+            "#unpublished"
+        ).inner_text()
+    )
     box = auditor.locator("#verification")  # type: ignore[attr-defined]
     assert "`" not in box.inner_text()  # commands are shown as code, not in backticks
     assert box.locator("code", has_text="bearwitness log checkpoint").is_visible()
@@ -258,7 +318,8 @@ REFUSED_GRANT = {"en": "custodian", "ru": "хранител"}
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_an_admin_who_is_no_custodian_is_refused_a_reading_grant(
-        servers: Servers, staff: dict[str, object], lang: str) -> None:
+    servers: Servers, staff: dict[str, object], lang: str
+) -> None:
     _set_unlocked(staff, servers, True)
     admin = staff["admin"]
     _in(admin, servers, lang, "/users")
@@ -284,7 +345,8 @@ PROTECTION = {"en": "Keys in this server's memory:", "ru": "Ключи в пам
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_start_page_unlocked_says_how_the_keys_are_protected(
-        servers: Servers, staff: dict[str, object], lang: str) -> None:
+    servers: Servers, staff: dict[str, object], lang: str
+) -> None:
     _set_unlocked(staff, servers, True)
     analyst = staff["analyst"]
     _in(analyst, servers, lang, "/")
@@ -300,7 +362,8 @@ LISTS_HEADING = {"en": "Who was recorded on which lists", "ru": "Кто в ка�
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_an_estimate_by_place_seen_locked_says_its_strata_are_sealed(
-        servers: Servers, staff: dict[str, object], lang: str) -> None:
+    servers: Servers, staff: dict[str, object], lang: str
+) -> None:
     _set_unlocked(staff, servers, False)
     analyst = staff["analyst"]
     _in(analyst, servers, lang, "/estimates/ES-0001")

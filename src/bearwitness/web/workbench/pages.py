@@ -321,8 +321,10 @@ GRANT_REFUSALS = (
 )
 GRANT_HINTS = (
     N_("Ask a custodian, or grant it with `bearwitness users` with the archive unlocked."),
-    N_("Unlock it first (`bearwitness unlock ARCHIVE`, or a custodian in the workbench) and "
-       "try again."),
+    N_(
+        "Unlock it first (`bearwitness unlock ARCHIVE`, or a custodian in the workbench) and "
+        "try again."
+    ),
     N_("Ask another admin to change it."),
 )
 
@@ -332,17 +334,35 @@ def _refusal(language: str, error: BearWitnessError) -> str:
     said, text = error.message, gettext(language, error.message)
     for template in GRANT_REFUSALS:
         head, marked, tail = template.partition("%(roles)s")
-        if marked and said.startswith(head) and said.endswith(tail) \
-                and len(said) > len(head) + len(tail):
-            text = gettext(language, template) % {"roles": said[len(head):len(said) - len(tail)]}
+        if (
+            marked
+            and said.startswith(head)
+            and said.endswith(tail)
+            and len(said) > len(head) + len(tail)
+        ):
+            text = gettext(language, template) % {"roles": said[len(head) : len(said) - len(tail)]}
     return f"{sentence(text)}. {gettext(language, error.hint)}"
 
 
-def _users(request: Request, session: Session, *, status: int = 200,
-           created: tuple[str, str, str] | None = None, error: str = "") -> Response:
-    return page(request, "users.html", session, status=status,
-                users=users.list_users(request.app.state.keys.archive.engine),
-                roles=users.ROLES, guarded=users.GUARDED_ROLES, created=created, error=error)
+def _users(
+    request: Request,
+    session: Session,
+    *,
+    status: int = 200,
+    created: tuple[str, str, str] | None = None,
+    error: str = "",
+) -> Response:
+    return page(
+        request,
+        "users.html",
+        session,
+        status=status,
+        users=users.list_users(request.app.state.keys.archive.engine),
+        roles=users.ROLES,
+        guarded=users.GUARDED_ROLES,
+        created=created,
+        error=error,
+    )
 
 
 @router.post("/users")
@@ -364,8 +384,9 @@ async def add_user(
             hasher=request.app.state.hasher,
         )
     except BearWitnessError as error:
-        return _users(request, session, status=status_for(error),
-                      error=_refusal(session.language, error))
+        return _users(
+            request, session, status=status_for(error), error=_refusal(session.language, error)
+        )
     import pyotp
 
     uri = pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name="BearWitness")
@@ -389,8 +410,9 @@ async def change_user(
         else:
             users.set_disabled(archive, username, change == "disable", by=user)
     except BearWitnessError as error:
-        return _users(request, session, status=status_for(error),
-                      error=_refusal(session.language, error))
+        return _users(
+            request, session, status=status_for(error), error=_refusal(session.language, error)
+        )
     if change != "enable":
         request.app.state.sessions.drop_user(username)  # out at once, wherever they are
     return redirect("/users")
