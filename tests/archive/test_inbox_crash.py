@@ -13,9 +13,7 @@ import os
 import shutil
 import signal
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy.engine import base
@@ -27,6 +25,7 @@ from bearwitness.services import checkpoints, inbox, reading
 from bearwitness.services.archive import Archive
 from bearwitness.services.verification import verify_archive
 from tests.conftest import PASSPHRASE
+from tests.faults import run_killed_at
 
 STEPS = [
     (os, "link"),
@@ -92,30 +91,9 @@ def _fold_in_child(
     folder: Path, secrets: ArchiveSecrets, kill_at: int | None, count_file: Path
 ) -> int:
     """Fold in a forked child killed before step ``kill_at``; its wait status."""
-    pid = os.fork()
-    if pid == 0:  # the child: never returns into pytest
-        try:
-            steps = [0]
-
-            def counted(original: Callable[..., Any]) -> Callable[..., Any]:
-                def step(*args: Any, **kwargs: Any) -> Any:
-                    steps[0] += 1
-                    if steps[0] == kill_at:
-                        os.kill(os.getpid(), signal.SIGKILL)
-                    return original(*args, **kwargs)
-
-                return step
-
-            archive = Archive.open(folder, secrets=secrets)
-            for owner, name in STEPS:
-                setattr(owner, name, counted(getattr(owner, name)))
-            inbox.fold(archive)
-            count_file.write_text(str(steps[0]))
-            os._exit(0)
-        except BaseException:  # a child must never run on inside pytest
-            os._exit(3)
-    _, status = os.waitpid(pid, 0)
-    return status
+    return run_killed_at(
+        STEPS, kill_at, count_file, lambda: Archive.open(folder, secrets=secrets), inbox.fold
+    )
 
 
 def _check_resumed(folder: Path, secrets: ArchiveSecrets) -> None:

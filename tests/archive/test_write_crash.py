@@ -12,9 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy.engine import base
@@ -27,6 +25,7 @@ from bearwitness.services.archive import Archive
 from bearwitness.services.inbox import Entry
 from bearwitness.services.verification import verify_archive
 from tests.conftest import PASSPHRASE
+from tests.faults import run_killed_at
 
 STEPS = [
     (os, "link"),
@@ -77,30 +76,13 @@ def _write_in_child(
     kill_at: int | None,
     count_file: Path,
 ) -> int:
-    pid = os.fork()
-    if pid == 0:  # the child: never returns into pytest
-        try:
-            steps = [0]
-
-            def counted(original: Callable[..., Any]) -> Callable[..., Any]:
-                def step(*args: Any, **kwargs: Any) -> Any:
-                    steps[0] += 1
-                    if steps[0] == kill_at:
-                        os.kill(os.getpid(), signal.SIGKILL)
-                    return original(*args, **kwargs)
-
-                return step
-
-            archive = Archive.open(folder, secrets=secrets)
-            for owner, name in STEPS:
-                setattr(owner, name, counted(getattr(owner, name)))
-            _write(archive, rows)
-            count_file.write_text(str(steps[0]))
-            os._exit(0)
-        except BaseException:
-            os._exit(3)
-    _, status = os.waitpid(pid, 0)
-    return status
+    return run_killed_at(
+        STEPS,
+        kill_at,
+        count_file,
+        lambda: Archive.open(folder, secrets=secrets),
+        lambda archive: _write(archive, rows),
+    )
 
 
 def _check_next_write(folder: Path, secrets: ArchiveSecrets, rows: list[ImportRow]) -> bool:
