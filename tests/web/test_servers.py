@@ -57,18 +57,9 @@ def running(app: ASGIApp) -> Iterator[int]:
         listening.close()
 
 
-def test_a_body_dripped_a_few_bytes_at_a_time_is_cut_off_with_408(folder: Path) -> None:
-    app = create_intake_app(folder, IntakeSettings(body_seconds=1.0, fictional=True))
-    body = (
-        b'--x\r\nContent-Disposition: form-data; name="text"\r\n\r\n'
-        + b"FICTIONAL slow account " * 80
-        + b"\r\n--x--\r\n"
-    )
-    head = (
-        b"POST /submit?lang=ru HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        b"Content-Type: multipart/form-data; boundary=x\r\n"
-        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n"
-    )
+def drip(app: ASGIApp, head: bytes, body: bytes) -> tuple[bytes, int]:
+    """Send ``head`` at once and ``body`` three bytes at a time to ``app`` on a real server,
+    until it answers; (what it answered, how many body bytes were sent)."""
     with running(app) as port, socket.create_connection(("127.0.0.1", port)) as client:
         client.sendall(head)
         answer, sent = b"", 0
@@ -87,6 +78,22 @@ def test_a_body_dripped_a_few_bytes_at_a_time_is_cut_off_with_408(folder: Path) 
                 answer += chunk
         except ConnectionResetError:  # bytes sent after the server closed: what came stays
             pass
+    return answer, sent
+
+
+def test_a_body_dripped_a_few_bytes_at_a_time_is_cut_off_with_408(folder: Path) -> None:
+    app = create_intake_app(folder, IntakeSettings(body_seconds=1.0, fictional=True))
+    body = (
+        b'--x\r\nContent-Disposition: form-data; name="text"\r\n\r\n'
+        + b"FICTIONAL slow account " * 80
+        + b"\r\n--x--\r\n"
+    )
+    head = (
+        b"POST /submit?lang=ru HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: multipart/form-data; boundary=x\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+    )
+    answer, sent = drip(app, head, body)
     assert sent < len(body), "the whole body was taken, however slowly it came"
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
     assert "Слишком медленно".encode() in answer and b"connection: close" in answer.lower()

@@ -4,8 +4,6 @@ for request bodies."""
 from __future__ import annotations
 
 import io
-import select
-import socket
 import threading
 import time
 
@@ -18,7 +16,7 @@ from bearwitness.services.inbox import MANIFEST
 from bearwitness.web.workbench.app import create_workbench_app
 from bearwitness.web.workbench.state import WorkbenchSettings
 from tests.web.conftest import Team, cheap_hasher, login
-from tests.web.test_servers import running
+from tests.web.test_servers import drip
 
 
 def photo(number: int) -> bytes:
@@ -78,24 +76,7 @@ def test_a_body_dripped_to_the_workbench_is_cut_off_with_408(team: Team) -> None
         b"Content-Type: application/json\r\n"
         b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n"
     )
-    with running(app) as port, socket.create_connection(("127.0.0.1", port)) as client:
-        client.sendall(head)
-        answer, sent = b"", 0
-        while sent < len(body):
-            readable, _, _ = select.select([client], [], [], 0.05)
-            if readable:
-                break
-            try:
-                client.sendall(body[sent : sent + 3])
-            except OSError:  # the server closed the connection
-                break
-            sent += 3
-        client.settimeout(30)
-        try:
-            while chunk := client.recv(65536):
-                answer += chunk
-        except ConnectionResetError:
-            pass
+    answer, sent = drip(app, head, body)
     app.app.state.keys.archive.close()
     assert sent < len(body), "the whole body was taken, however slowly it came"
     assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
