@@ -174,26 +174,26 @@ def test_link_archive_session_end_to_end_leaves_no_canary(cli: Cli, tmp_path: Pa
     histories = pd.read_csv(outputs / "h.csv")
     assert {"memorial_ru", "network_en", "period", "count"} <= set(histories.columns)
 
-    queue = cli("link", "review", archive, "--list", "--top", "5").stdout
+    queue = cli("link", "review", archive, "list", "--top", "5").stdout
     assert "R-" in queue
     first = [word for word in queue.split() if word.startswith("R-")][:2]
-    shown = cli("link", "review", archive, "--show", *first).stdout
+    shown = cli("link", "review", archive, "show", *first).stdout
     assert "list_name" in shown
     # Interactive: accept the first pair with a reason, undo it, quit.
     session = cli(
         "link", "review", archive, stdin="a\nsame birth date and village\nu\nchanged my mind\nq\n"
     )
     assert "pair(s) to review" in session.stdout and "list_name" in session.stdout
-    log = cli("link", "review", archive, "--log").stdout
+    log = cli("link", "review", archive, "log").stdout
     assert "same birth date and village" in log and "changed my mind" in log and "undo" in log
-    cli("link", "review", archive, "--reject", *first, "--reason", "different fathers")
-    refused = cli("link", "review", archive, "--accept", *first, ok=False)
+    cli("link", "review", archive, "reject", *first, "--reason", "different fathers")
+    refused = cli("link", "review", archive, "accept", *first, ok=False)
     assert refused.returncode == 2 and "reason" in refused.stderr
-    log = cli("link", "review", archive, "--log").stdout
+    log = cli("link", "review", archive, "log").stdout
     assert "different fathers" in log and "reject" in log and "P-" not in log
     # The canary records are one person: split them apart by hand.
     assert _person(cli, archive, "R-0061") == _person(cli, archive, "R-0062")
-    cli("link", "review", archive, "--split", "R-0062", "--reason", "two brothers")
+    cli("link", "review", archive, "split", "R-0062", "--reason", "two brothers")
 
     again = cli("link", "archive", archive)
     assert "LR-0002" in again.stderr

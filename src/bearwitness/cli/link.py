@@ -1,10 +1,11 @@
 """`bearwitness link`: link records of the same person across lists.
 
 `link ARCHIVE` links an unlocked archive's person records and keeps the run;
-`link review ARCHIVE` works through the uncertain pairs; `link histories ARCHIVE`
-writes capture histories for `bearwitness estimate`; `link lists` links CSV lists
-directly; `link report` summarises a linkage. pandas and Splink are imported
-inside the commands, so that `bearwitness --help` stays quick.
+`link review ARCHIVE` works through the uncertain pairs, and `link review ARCHIVE
+accept|reject|undo|split|merge|list|show|log` does one step of it from scripts;
+`link histories ARCHIVE` writes capture histories for `bearwitness estimate`;
+`link lists` links CSV lists directly; `link report` summarises a linkage. pandas
+and Splink are imported inside the commands, so that `bearwitness --help` stays quick.
 """
 
 from __future__ import annotations
@@ -173,75 +174,147 @@ def histories_command(
     )
 
 
-def _pair(values: tuple[str, str] | None) -> tuple[str, str] | None:
-    return None if values is None else (values[0].strip(), values[1].strip())
+review_app = typer.Typer(invoke_without_command=True, no_args_is_help=True)
+link_app.add_typer(review_app, name="review")
+
+_LEFT = typer.Argument(help="A person record id (R-0001).", show_default=False)
+_RIGHT = typer.Argument(help="The other person record id.", show_default=False)
+_RECORDS = typer.Argument(help="Person record ids (R-0001 R-0002 ...).", show_default=False)
 
 
-@link_app.command("review")
-def review_command(
-    folder: Path = ARCHIVE_ARGUMENT,
-    list_: Annotated[bool, typer.Option("--list", help="Print the queue, closest first.")] = False,
-    top: Annotated[int, typer.Option(min=1, help="How many pairs --list shows.")] = 20,
-    show: Annotated[
-        tuple[str, str] | None,
-        typer.Option(help="Show two person records side by side (needs an unlock)."),
-    ] = None,
-    accept: Annotated[tuple[str, str] | None, typer.Option(help="Accept: one person.")] = None,
-    reject: Annotated[tuple[str, str] | None, typer.Option(help="Reject: two people.")] = None,
-    undo: Annotated[
-        tuple[str, str] | None, typer.Option(help="Undo the decision in force on a pair.")
-    ] = None,
-    split: Annotated[
-        str, typer.Option(help="Split these records (comma-separated) out of their cluster.")
-    ] = "",
-    merge: Annotated[
-        str, typer.Option(help="Merge the clusters of these records (comma-separated).")
-    ] = "",
-    reason: Annotated[str, typer.Option(help="Why: needed by every decision.")] = "",
-    log: Annotated[
-        bool, typer.Option("--log", help="Print every decision so far, tab-separated.")
-    ] = False,
-) -> None:
+def _reason_given(text: str) -> str:
+    if not text.strip():
+        raise typer.BadParameter("a decision needs a reason, in words.")
+    return text
+
+
+_REASON = typer.Option(
+    help="Why: kept sealed with the decision.", show_default=False, callback=_reason_given
+)
+
+
+@review_app.callback()
+def review_callback(ctx: typer.Context, folder: Path = ARCHIVE_ARGUMENT) -> None:
     """Review uncertain links: accept, reject, undo, split or merge, each with a reason.
 
-    Without options: an interactive queue (needs an unlock), closest to the
+    Without a command: an interactive queue (needs an unlock), closest to the
     threshold first, with the two records side by side on the terminal only.
     Decisions are kept, logged and used by the next `bearwitness link ARCHIVE`.
     """
+    ctx.obj = folder
+    if ctx.invoked_subcommand is None:
+        with open_archive(folder) as archive:
+            _interactive(archive)
+
+
+def _folder(ctx: typer.Context) -> Path:
+    """The ARCHIVE given to `link review`, before the command."""
+    folder: Path = ctx.obj  # set by review_callback, which Click runs first
+    return folder
+
+
+@review_app.command("list")
+def review_list_command(
+    ctx: typer.Context,
+    top: Annotated[int, typer.Option(min=1, help="How many pairs to show.")] = 20,
+) -> None:
+    """The undecided pairs of the latest run, closest to the threshold first (works locked)."""
     from bearwitness.services import link_review
 
-    verdicts = {"accept": _pair(accept), "reject": _pair(reject), "undo": _pair(undo)}
-    edits = {"split": _names(split), "merge": _names(merge)}
-    asked = [k for k, v in {**verdicts, **edits}.items() if v]
-    if len(asked) > 1:
-        raise InputError("One decision at a time.", hint="Run the command once per decision.")
-    with open_archive(folder) as archive:
-        if asked and not reason.strip():
-            raise InputError("A decision needs a reason.", hint='Add --reason "..."')
-        for verdict, pair in verdicts.items():
-            if pair is not None:
-                index = link_review.decide(archive, pair[0], pair[1], verdict, reason)
-                _err.print(
-                    f"Decision {index} kept: {verdict} {inert(pair[0])} "
-                    f"{inert(pair[1])}. Run `bearwitness link ARCHIVE` to apply it.",
-                    highlight=False,
-                )
-        for kind, ids in edits.items():
-            if ids:
-                count = link_review.edit_clusters(archive, kind, ids, reason)
-                _err.print(
-                    f"{kind.capitalize()} kept as {count} pair decision(s). Run "
-                    "`bearwitness link ARCHIVE` to apply it.",
-                    highlight=False,
-                )
-        if show is not None:
-            _print_evidence(link_review.evidence(archive, show[0].strip(), show[1].strip()))
-        if log:
-            _print_log(archive)
-        if list_:
-            _print_queue(link_review.queue(archive).head(top))
-        if not (asked or show or log or list_):
-            _interactive(archive)
+    with open_archive(_folder(ctx)) as archive:
+        _print_queue(link_review.queue(archive).head(top))
+
+
+@review_app.command("show")
+def review_show_command(
+    ctx: typer.Context, left: Annotated[str, _LEFT], right: Annotated[str, _RIGHT]
+) -> None:
+    """Two person records side by side, on the terminal only (needs an unlock)."""
+    from bearwitness.services import link_review
+
+    with open_archive(_folder(ctx)) as archive:
+        _print_evidence(link_review.evidence(archive, left.strip(), right.strip()))
+
+
+def _decide(ctx: typer.Context, verdict: str, left: str, right: str, reason: str) -> None:
+    from bearwitness.services import link_review
+
+    left, right = left.strip(), right.strip()
+    with open_archive(_folder(ctx)) as archive:
+        index = link_review.decide(archive, left, right, verdict, reason)
+    _err.print(
+        f"Decision {index} kept: {verdict} {inert(left)} {inert(right)}. "
+        "Run `bearwitness link ARCHIVE` to apply it.",
+        highlight=False,
+    )
+
+
+@review_app.command("accept")
+def review_accept_command(
+    ctx: typer.Context,
+    left: Annotated[str, _LEFT],
+    right: Annotated[str, _RIGHT],
+    reason: Annotated[str, _REASON],
+) -> None:
+    """Accept a pair: the two records are one person."""
+    _decide(ctx, "accept", left, right, reason)
+
+
+@review_app.command("reject")
+def review_reject_command(
+    ctx: typer.Context,
+    left: Annotated[str, _LEFT],
+    right: Annotated[str, _RIGHT],
+    reason: Annotated[str, _REASON],
+) -> None:
+    """Reject a pair: the two records are two people."""
+    _decide(ctx, "reject", left, right, reason)
+
+
+@review_app.command("undo")
+def review_undo_command(
+    ctx: typer.Context,
+    left: Annotated[str, _LEFT],
+    right: Annotated[str, _RIGHT],
+    reason: Annotated[str, _REASON],
+) -> None:
+    """Undo the decision in force on a pair (kept as a new decision)."""
+    _decide(ctx, "undo", left, right, reason)
+
+
+def _edit(ctx: typer.Context, kind: str, records: list[str], reason: str) -> None:
+    from bearwitness.services import link_review
+
+    with open_archive(_folder(ctx)) as archive:
+        count = link_review.edit_clusters(archive, kind, [r.strip() for r in records], reason)
+    _err.print(
+        f"{kind.capitalize()} kept as {count} pair decision(s). Run "
+        "`bearwitness link ARCHIVE` to apply it.",
+        highlight=False,
+    )
+
+
+@review_app.command("split")
+def review_split_command(
+    ctx: typer.Context, records: Annotated[list[str], _RECORDS], reason: Annotated[str, _REASON]
+) -> None:
+    """Split these records out of their cluster in the latest run."""
+    _edit(ctx, "split", records, reason)
+
+
+@review_app.command("merge")
+def review_merge_command(
+    ctx: typer.Context, records: Annotated[list[str], _RECORDS], reason: Annotated[str, _REASON]
+) -> None:
+    """Merge the clusters of these records in the latest run."""
+    _edit(ctx, "merge", records, reason)
+
+
+@review_app.command("log")
+def review_log_command(ctx: typer.Context) -> None:
+    """Every decision so far, in order, tab-separated (reasons need an unlock)."""
+    with open_archive(_folder(ctx)) as archive:
+        _print_log(archive)
 
 
 def _print_queue(queue: pd.DataFrame) -> None:
