@@ -146,7 +146,7 @@ def _check_records(connection: Connection, ids: set[str]) -> None:
         raise NotFound(
             f"no person record {missing[0]} in this archive",
             hint="Pairs are named by person record ids (R-0001); see "
-            "`bearwitness link review ARCHIVE --list`.",
+            "`bearwitness link review ARCHIVE list`.",
         )
 
 
@@ -176,7 +176,7 @@ def record_decisions(archive: Archive, decisions: list[Decision], origin: str = 
                 if not ((force["left_id"] == left) & (force["right_id"] == right)).any():
                     raise InputError(
                         f"no decision on {left} and {right} to undo",
-                        hint="See the decisions with `link review ARCHIVE --log`.",
+                        hint="See the decisions with `link review ARCHIVE log`.",
                     )
             idx = start + offset
             at = format_time(decision.decided_at.replace(microsecond=0))
