@@ -35,7 +35,20 @@ def unlocked(cli: Cli, tmp_path: Path) -> Path:
     photo = tmp_path / "photo.jpg"
     photo.write_bytes(b"\xff\xd8FICTIONAL photo bytes" * 100)
     cli("add", "source", archive, "--set", "name=FICTIONAL network", "--set", "reliability=B")
-    cli("add", "document", archive, "--file", testimony, "--source", "S-0001", "--attach", photo)
+    # Its id is given: one taken in locked would otherwise be random.
+    cli(
+        "add",
+        "document",
+        archive,
+        "--set",
+        "id=D-0001",
+        "--file",
+        testimony,
+        "--source",
+        "S-0001",
+        "--attach",
+        photo,
+    )
     cli("unlock", archive, "--stdin", stdin=f"{PASS}\n")
     return archive
 
