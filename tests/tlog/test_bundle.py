@@ -85,18 +85,8 @@ def run_verifier(bundle: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_record_bundle_verifies_standalone(
     setup: tuple[Path, TileLog, list[ProvenCheckpoint], Path],
 ) -> None:
-    tmp, log, proven, root_pem = setup
-    out = tmp / "bundle"
-    write_bundle(
-        out,
-        log=log,
-        log_key=SIGNER.verifier,
-        index=300,
-        data=RECORD,
-        salt=SALT,
-        checkpoints=proven,
-        tsa_roots_pem=root_pem.read_bytes(),
-    )
+    root_pem = setup[3]
+    out = _genuine(setup)
     assert {
         "README.txt",
         "manifest.json",
@@ -158,18 +148,8 @@ def test_file_bundle_verifies_standalone(
 def test_tampered_bundle_fails(
     setup: tuple[Path, TileLog, list[ProvenCheckpoint], Path], name: str, offset: int, message: str
 ) -> None:
-    tmp, log, proven, root_pem = setup
-    out = tmp / "bundle"
-    write_bundle(
-        out,
-        log=log,
-        log_key=SIGNER.verifier,
-        index=300,
-        data=RECORD,
-        salt=SALT,
-        checkpoints=proven,
-        tsa_roots_pem=root_pem.read_bytes(),
-    )
+    root_pem = setup[3]
+    out = _genuine(setup)
     data = bytearray((out / name).read_bytes())
     data[offset] = ord("0") if data[offset] != ord("0") else ord("1")
     (out / name).write_bytes(bytes(data))
