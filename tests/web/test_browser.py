@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +69,44 @@ def wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("the server did not start")
 
 
+@contextmanager
+def serving(folder: Path) -> Iterator[tuple[str, str]]:
+    """The real `serve` and `serve-intake` on ``folder``, on free ports; their addresses."""
+    ports = free_port(), free_port()
+    commands = [
+        ["serve", str(folder), "--port", str(ports[0]), "--http-cookies"],
+        ["serve-intake", str(folder), "--port", str(ports[1]), "--fictional"],
+    ]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bearwitness.cli.main", *command],
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+        )
+        for command in commands
+    ]
+    try:
+        for port, process in zip(ports, processes, strict=True):
+            wait_for(port, process)
+        yield f"http://localhost:{ports[0]}", f"http://localhost:{ports[1]}"
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+@contextmanager
+def chromium() -> Iterator[object]:
+    """Debian's Chromium, launched by Playwright (its own browser downloads are not used)."""
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     folder = tmp_path_factory.mktemp("browser") / "archive"
@@ -83,56 +122,14 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     }
     archive.close()
     add_person_lists(folder)
-    ports = free_port(), free_port()
-    processes = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bearwitness.cli.main",
-                "serve",
-                str(folder),
-                "--port",
-                str(ports[0]),
-                "--http-cookies",
-            ],
-            stderr=subprocess.PIPE,
-        ),
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bearwitness.cli.main",
-                "serve-intake",
-                str(folder),
-                "--port",
-                str(ports[1]),
-                "--fictional",
-            ],
-            stderr=subprocess.PIPE,
-        ),
-    ]
-    try:
-        for port, process in zip(ports, processes, strict=True):
-            wait_for(port, process)
-        yield Servers(
-            f"http://localhost:{ports[0]}", f"http://localhost:{ports[1]}", folder, secrets
-        )
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=10)
+    with serving(folder) as (workbench, intake):
+        yield Servers(workbench, intake, folder, secrets)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def shot(page: object, name: str) -> None:

@@ -7,8 +7,6 @@ must read and keeps a full-page screenshot in test-artifacts/web/ to be looked a
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +18,7 @@ from bearwitness.intake.importers import ImportRow
 from bearwitness.services import checkpoints, estimates, linking, users, writing
 from bearwitness.services.archive import Archive
 from tests.web.conftest import FICTIONAL_ROWS, LIST_ROLES, PASSPHRASE
-from tests.web.test_browser import ARGS, ARTIFACTS, CHROMIUM, free_port, login, shot, wait_for
+from tests.web.test_browser import CHROMIUM, chromium, login, serving, shot
 from tests.web.test_intake_failures import NOT_STORED
 from tests.web.test_uploads import DISGUISED, png_bomb
 
@@ -102,63 +100,14 @@ def _prepare(folder: Path) -> tuple[dict[str, str], str, int]:
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     folder = tmp_path_factory.mktemp("security-pages") / "archive"
     secrets, vkey, size = _prepare(folder)
-    ports = free_port(), free_port()
-    processes = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bearwitness.cli.main",
-                "serve",
-                str(folder),
-                "--port",
-                str(ports[0]),
-                "--http-cookies",
-            ],
-            stderr=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-        ),
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bearwitness.cli.main",
-                "serve-intake",
-                str(folder),
-                "--port",
-                str(ports[1]),
-                "--fictional",
-            ],
-            stderr=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-        ),
-    ]
-    try:
-        for port, process in zip(ports, processes, strict=True):
-            wait_for(port, process)
-        yield Servers(
-            f"http://localhost:{ports[0]}",
-            f"http://localhost:{ports[1]}",
-            folder,
-            secrets,
-            vkey,
-            size,
-        )
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=10)
+    with serving(folder) as (workbench, intake):
+        yield Servers(workbench, intake, folder, secrets, vkey, size)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
