@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from bearwitness.domain import counts
 from bearwitness.errors import (
     ArchiveError,
     BearWitnessError,
@@ -65,20 +66,19 @@ def sentence(text: str) -> str:
 
 
 def whole_number(text: object, *, what: str, at_most: int, hint: str = "") -> int:
-    """``text`` as a number from 0 to ``at_most``, written in ASCII digits; InputError else.
+    """``text`` as a number from 0 to ``at_most``; InputError else.
 
-    ``str.isdigit`` accepts "²" and "٣", and ``int`` refuses 5,000 digits: either would
-    end as a 500 rather than an answer.
+    The domain's rule for whole numbers (ASCII digits, bounded before ``int`` reads
+    them): ``str.isdigit`` accepts "²" and "٣", and ``int`` refuses 5,000 digits, and
+    either would end as a 500 rather than an answer.
     """
-    value = text.strip() if isinstance(text, str) else ""
-    if not (
-        value.isascii()
-        and value.isdigit()
-        and len(value) <= len(str(at_most))
-        and int(value) <= at_most
-    ):
+    try:
+        number = counts.whole_number(text) if isinstance(text, str) else None
+    except InputError:  # beyond any whole number the archive keeps
+        number = None
+    if number is None or number > at_most:
         raise InputError(f"{what} is a whole number from 0 to {at_most}", hint=hint)
-    return int(value)
+    return number
 
 
 def page(
