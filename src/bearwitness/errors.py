@@ -16,6 +16,9 @@ nothing of either.
     ├── UnlockError           wrong passphrase, too few or bad custodian shares
     ├── TamperedError         something failed authentication; names the record
     ├── VerificationError     the transparency log does not verify; names what failed
+    │   └── RollbackRefused   a backup older than a checkpoint kept elsewhere, not allowed
+    ├── BackupError           no backup there, or it cannot be opened with the keys given
+    │   └── BackupDamaged     chunks of a backup fail their check; names each one
     ├── LinkageError          record linkage cannot run on this input
     └── EstimationError       an estimator cannot run on this input
 """
@@ -91,6 +94,34 @@ class TamperedError(BearWitnessError):
 
 class VerificationError(BearWitnessError):
     code = "verification_failed"
+
+
+class RollbackRefused(VerificationError):
+    """A restore would go back behind a checkpoint someone else keeps (a rollback)."""
+
+    code = "rollback_refused"
+
+
+class BackupError(BearWitnessError):
+    code = "backup"
+
+
+class BackupDamaged(BackupError):
+    """Chunks of a backup are missing, truncated or altered; ``problems`` names each one."""
+
+    code = "backup_damaged"
+
+    def __init__(self, problems: list[str], *, hint: str = "") -> None:
+        shown = "; ".join(problems[:5]) + (
+            f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
+        )
+        super().__init__(
+            f"the backup is damaged: {shown}",
+            hint=hint
+            or "Restore from another copy of the backup; run `bearwitness backup "
+            "verify` on each copy to find a whole one.",
+        )
+        self.problems = problems
 
 
 class LinkageError(BearWitnessError):

@@ -10,12 +10,15 @@ import typer
 from bearwitness.cli.terminal import safe_text
 from bearwitness.errors import (
     ArchiveError,
+    BackupDamaged,
+    BackupError,
     BearWitnessError,
     EstimationError,
     InputError,
     LinkageError,
     LockedError,
     NotFound,
+    RollbackRefused,
     TamperedError,
     UnlockError,
     VerificationError,
@@ -43,6 +46,7 @@ COMMAND_MODULES = [
     "bearwitness.cli.estimate",
     "bearwitness.cli.link",
     "bearwitness.cli.serve",
+    "bearwitness.cli.backup",
 ]
 
 # One table: which error leaves with which exit code (tests/cli/test_exit_codes.py fails on
@@ -58,6 +62,9 @@ EXIT_CODES: dict[type[BearWitnessError], int] = {
     VerificationError: 8,
     LinkageError: 9,
     EstimationError: 10,
+    BackupError: 11,
+    BackupDamaged: 12,
+    RollbackRefused: 13,
 }
 
 

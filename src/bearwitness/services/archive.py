@@ -68,6 +68,7 @@ class ArchiveConfig:
     timestamp_url: str = ""
     tsa_roots: str = ""
     database_setting: str = ""  # as written in the file (a SQLite path may be relative)
+    backup_recipients: tuple[str, ...] = ()  # offline age recipients of every backup
 
     @classmethod
     def read(cls, folder: Path) -> ArchiveConfig:
@@ -91,13 +92,23 @@ class ArchiveConfig:
             quorum = int(log.get("quorum", 0))
             timestamp_url = str(log.get("timestamp_url", ""))
             tsa_roots = str(log.get("tsa_roots", ""))
+            backup_recipients = tuple(
+                str(key) for key in data.get("backup", {}).get("recipients", [])
+            )
         except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError, AttributeError) as error:
             raise ArchiveError(
                 f"{path} is damaged ({error})",
                 hint="Correct it by hand, or restore it from a backup.",
             ) from None
         return cls(
-            _database_url(folder, url), origin, witnesses, quorum, timestamp_url, tsa_roots, url
+            _database_url(folder, url),
+            origin,
+            witnesses,
+            quorum,
+            timestamp_url,
+            tsa_roots,
+            url,
+            backup_recipients,
         )
 
     @staticmethod
@@ -110,6 +121,7 @@ class ArchiveConfig:
         quorum: int = 0,
         timestamp_url: str = "",
         tsa_roots: str = "",
+        backup_recipients: Sequence[str] = (),
     ) -> None:
         """Write the settings; ``database_url`` as given (relative SQLite paths stay relative)."""
         text = (
@@ -125,6 +137,10 @@ class ArchiveConfig:
             "# An RFC 3161 timestamp authority for checkpoints, and its root certificates (PEM).\n"
             f"timestamp_url = {_toml_string(timestamp_url)}\n"
             f"tsa_roots = {_toml_string(tsa_roots)}\n"
+            "\n[backup]\n"
+            "# Offline age recipients (age1...) every backup is also encrypted to: a partner\n"
+            "# or lawyer abroad who can restore with their own identity alone.\n"
+            f"recipients = [{', '.join(_toml_string(key) for key in backup_recipients)}]\n"
         )
         _write_atomically(folder / CONFIG, text)
 
@@ -138,6 +154,7 @@ class ArchiveConfig:
             quorum=self.quorum,
             timestamp_url=self.timestamp_url,
             tsa_roots=self.tsa_roots,
+            backup_recipients=self.backup_recipients,
         )
 
 

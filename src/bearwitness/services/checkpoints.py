@@ -40,7 +40,13 @@ from bearwitness.tlog.cosignature import (
     parse_witness_key,
     witness_request,
 )
-from bearwitness.tlog.note import NoteSigner, NoteVerifier, parse_signer_key, parse_verifier_key
+from bearwitness.tlog.note import (
+    NoteSigner,
+    NoteVerifier,
+    parse_signer_key,
+    parse_verifier_key,
+    sign_note,
+)
 from bearwitness.tlog.tiles import CHECKPOINT_FILE
 from bearwitness.tlog.timestamp import Transport, request_timestamp, verify_timestamp
 
@@ -95,6 +101,14 @@ def _log_signer(archive: Archive) -> NoteSigner:
     _write(sealed, seal_for_recipient(signer.key_text().encode(), archive.recipient))
     _write(archive.folder / VKEY_FILE, signer.verifier.vkey().encode() + b"\n")
     return signer
+
+
+def sign_with_log_key(archive: Archive, text: bytes) -> bytes:
+    """A C2SP signed note of ``text`` by the log's key (a backup's manifest). ``text`` must
+    never parse as a checkpoint: callers start it with a line holding a space."""
+    if b" " not in text.split(b"\n", 1)[0]:
+        raise ValueError("a note signed with the log key must not look like a checkpoint")
+    return sign_note(text, [_log_signer(archive)])
 
 
 def reseal_log_key(archive: Archive) -> None:

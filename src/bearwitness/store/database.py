@@ -233,3 +233,16 @@ def schema_is_current(engine: Engine) -> bool:
     head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision() == head
+
+
+def schema_revision(engine: Engine) -> str:
+    """The Alembic revision the database's schema is at ("" for none)."""
+    with engine.connect() as connection:
+        return str(MigrationContext.configure(connection).get_current_revision() or "")
+
+
+def schema_head() -> str:
+    """The newest schema revision this version of BearWitness knows."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return str(ScriptDirectory.from_config(config).get_current_head())

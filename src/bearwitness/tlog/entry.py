@@ -62,6 +62,8 @@ KINDS: Final = frozenset(
         "estimate",
         "account",  # a workbench account made, or its roles or state changed
         "discard",  # an inbox batch removed unwritten (`bearwitness inbox discard`)
+        "backup",  # a backup snapshot taken (`bearwitness backup`)
+        "restore",  # this archive was restored from a backup snapshot
     }
 )
 

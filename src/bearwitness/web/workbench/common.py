@@ -11,6 +11,8 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from bearwitness.domain import counts
 from bearwitness.errors import (
     ArchiveError,
+    BackupDamaged,
+    BackupError,
     BearWitnessError,
     EstimationError,
     IdTaken,
@@ -19,6 +21,7 @@ from bearwitness.errors import (
     LinkageError,
     LockedError,
     NotFound,
+    RollbackRefused,
     TamperedError,
     UnlockError,
     VerificationError,
@@ -51,6 +54,9 @@ STATUSES: dict[type[BearWitnessError], int] = {
     ArchiveError: 500,
     LinkageError: 422,  # a well-formed request the data cannot answer
     EstimationError: 422,
+    RollbackRefused: 409,  # a restore refused: only the command line restores
+    BackupError: 500,
+    BackupDamaged: 500,
 }
 
 
