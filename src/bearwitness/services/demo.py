@@ -29,8 +29,11 @@ class DemoSummary:
     victims_documented: int
 
 
-def build_demo(folder: Path, *, kdf_params: KdfParams | None = None) -> tuple[Archive, DemoSummary]:
-    """Create (or re-create) the demo archive at ``folder``; it is returned unlocked."""
+def build_demo(
+    folder: Path, *, kdf_params: KdfParams | None = None, database_url: str | None = None
+) -> tuple[Archive, DemoSummary]:
+    """Create (or re-create) the demo archive at ``folder``; it is returned unlocked.
+    ``database_url``: an empty database for it (default: SQLite inside the folder)."""
     if folder.exists() and any(folder.iterdir()):
         if not (folder / MARKER).is_file():
             raise ArchiveError(
@@ -39,7 +42,11 @@ def build_demo(folder: Path, *, kdf_params: KdfParams | None = None) -> tuple[Ar
             )
         shutil.rmtree(folder)
     archive, _ = Archive.create(
-        folder, passphrase=DEMO_PASSPHRASE, kdf_params=kdf_params, actor="U-demo"
+        folder,
+        passphrase=DEMO_PASSPHRASE,
+        kdf_params=kdf_params,
+        actor="U-demo",
+        database_url=database_url,
     )
     (folder / MARKER).write_text(
         "Everything in this archive is FICTIONAL, generated for a demo.\n"
