@@ -29,6 +29,7 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -117,9 +118,22 @@ def add_recipient(archive: Archive, recipient: str) -> None:
 
 def back_up(archive: Archive, to: Path, *, progress: Progress | None = None) -> BackupResult:
     """Write a new snapshot of ``archive`` into the backup folder ``to`` (needs an unlock)."""
-    secrets = archive.require_secrets()
+    archive.require_secrets()
     recipients = (archive.recipient, *offline_recipients(archive))
+    fresh = not to.exists()
     store = BackupFolder.for_writing(to)
+    try:
+        return _take_snapshot(archive, store, recipients, progress)
+    except BaseException:
+        if fresh:  # a folder this backup made holds nothing worth keeping without its snapshot
+            shutil.rmtree(to, ignore_errors=True)
+        raise  # into a folder used before: its new chunks stay, and the next backup reuses them
+
+
+def _take_snapshot(
+    archive: Archive, store: BackupFolder, recipients: tuple[str, ...], progress: Progress | None
+) -> BackupResult:
+    secrets = archive.require_secrets()
     checkpoints.sign_new_checkpoint(archive)  # the newest state is covered by a signature
     name_key = hmac.digest(
         secrets.subkey(NAME_KEY_PURPOSE), "\n".join(sorted(recipients)).encode(), "sha256"
