@@ -148,9 +148,18 @@ def _take_snapshot(
         with ledger.open_tiles(archive) as log:  # nothing moves into the tiles meanwhile
             connection = stack.enter_context(_database_snapshot(archive))
             tile_size = log.size
+            # Small files read now, as they are at the snapshot (a `keys rotate` meanwhile
+            # must not pair a new keyring with the old database).
             held = {
-                f"log/{STATE_FILE}": (archive.log_dir / STATE_FILE).read_bytes(),
-                f"log/{CHECKPOINT_FILE}": _read_if_there(archive.log_dir / CHECKPOINT_FILE),
+                relpath: _read_if_there(archive.folder / relpath)
+                for relpath in (
+                    f"log/{STATE_FILE}",
+                    f"log/{CHECKPOINT_FILE}",
+                    CONFIG,
+                    KEYRING,
+                    checkpoints.VKEY_FILE,
+                    checkpoints.SIGNER_FILE,
+                )
             }
         log_size = ledger.log_size(connection)
         kept = [c for c in checkpoints.signed_checkpoints(archive) if c.size <= tile_size]
@@ -172,7 +181,7 @@ def _take_snapshot(
             )
         )
         rows, table_bytes = _back_up_tables(connection, writer, manifest, tell)
-        files = _files(archive, connection, tile_size, kept, bool(held[f"log/{CHECKPOINT_FILE}"]))
+        files = _files(archive, connection, tile_size, kept, held)
         stack.close()  # the database snapshot is no longer needed
         total = sum(size for _, size in files)
         done = 0
@@ -218,7 +227,7 @@ def _take_snapshot(
     }
     fsync_tree(store.folder / "chunks")
     sealed = pyrage.encrypt(_json(body), [parse_recipient(key) for key in recipients])
-    write_file(store.keyring_path(snapshot), (archive.folder / KEYRING).read_bytes())
+    write_file(store.keyring_path(snapshot), held[KEYRING])
     write_file(store.snapshot_path(snapshot), sealed, exclusive=True)  # last: whole or absent
     fsync_tree(store.folder / "snapshots")
     index = ledger.record_event(
@@ -350,12 +359,11 @@ def _files(
     connection: Connection,
     tile_size: int,
     kept: list[Any],
-    held_checkpoint: bool,
+    held: dict[str, bytes],
 ) -> list[tuple[str, int]]:
     """(path in the archive, size) of every file the snapshot holds."""
     folder = archive.folder
-    paths = [CONFIG, KEYRING, checkpoints.VKEY_FILE, checkpoints.SIGNER_FILE]
-    paths = [path for path in paths if (folder / path).is_file()]
+    paths = [path for path, data in held.items() if data and not path.startswith("log/")]
     for item in kept:
         paths.append(item.path.relative_to(folder).as_posix())
         if item.timestamp is not None:
@@ -365,7 +373,7 @@ def _files(
     for path in sorted(tiles.rglob("*")) if tiles.is_dir() else ():
         if path.is_file() and path not in beyond and not path.name.startswith("."):
             paths.append(path.relative_to(folder).as_posix())
-    paths += [f"log/{STATE_FILE}"] + ([f"log/{CHECKPOINT_FILE}"] if held_checkpoint else [])
+    paths += [path for path, data in held.items() if data and path.startswith("log/")]
     named = sorted(
         set(
             connection.scalars(
@@ -376,7 +384,7 @@ def _files(
     for evidence_id in named:
         if (archive.blobs / f"{evidence_id}.age").is_file():
             paths.append(f"blobs/{evidence_id}.age")
-    return [(path, _size(folder / path)) for path in paths]
+    return [(path, len(held[path]) if path in held else _size(folder / path)) for path in paths]
 
 
 def _size(path: Path) -> int:
