@@ -271,3 +271,17 @@ def test_backup_while_the_archive_keeps_working(demo: Archive, tmp_path: Path) -
     done = restore.restore(place, tmp_path / "later", _keys(place), snapshot=later.snapshot)
     with Archive.open(tmp_path / "later") as restored, restored.engine.connect() as connection:
         assert store.existing_ids(connection, "person", ["P-9100"]) == {"P-9100"}
+
+
+def test_custodian_shares_open_a_backup(tmp_path: Path, kdf: KdfParams) -> None:
+    archive, shares = Archive.create(tmp_path / "archive", custodians=(3, 2), kdf_params=kdf)
+    _add_people(archive, "P-0001")
+    place = tmp_path / "backups"
+    backup.back_up(archive, place)
+    archive.close()
+    assert restore.unlock_methods(place) == (("custodians",), 2)
+    with pytest.raises(UnlockError):
+        restore.keys_from_shares(place, None, shares[:1])
+    keys = restore.keys_from_shares(place, None, shares[1:])
+    done = restore.restore(place, tmp_path / "restored", keys)
+    assert done.unlocked and done.versions_checked == 1

@@ -29,7 +29,8 @@ class _DefaultToCreate(TyperGroup):
 
 backup_app = typer.Typer(
     cls=_DefaultToCreate,
-    help="Encrypted, incremental, signed backups: `bearwitness backup ARCHIVE --to DIR`.",
+    help="Encrypted, incremental, signed backups: `bearwitness backup ARCHIVE --to DIR` "
+    "(= `backup create`); restore with `bearwitness restore`.",
     no_args_is_help=True,
 )
 
@@ -66,8 +67,11 @@ def create(
     folder: Path = ARCHIVE_ARGUMENT,
     to: Path = typer.Option(..., "--to", help="The backup folder (made if missing)."),
 ) -> None:
-    """Back the archive up into DIR: a new snapshot, storing only chunks DIR lacks. Needs an
-    unlock (the manifest is signed with the log key)."""
+    """Back the archive up into DIR (also: `backup ARCHIVE --to DIR`). Needs an unlock.
+
+    Each run is a complete snapshot that stores only the chunks DIR lacks; its manifest
+    is signed with the log key, and the backup is logged.
+    """
     archive = open_archive(folder)
     try:
         with _progress("Backing up") as tell:
