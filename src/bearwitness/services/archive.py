@@ -92,9 +92,10 @@ class ArchiveConfig:
             quorum = int(log.get("quorum", 0))
             timestamp_url = str(log.get("timestamp_url", ""))
             tsa_roots = str(log.get("tsa_roots", ""))
-            backup_recipients = tuple(
-                str(key) for key in data.get("backup", {}).get("recipients", [])
-            )
+            listed = data.get("backup", {}).get("recipients", [])
+            if not isinstance(listed, list):
+                raise TypeError("[backup] recipients is not a list")
+            backup_recipients = tuple(str(key) for key in listed)
         except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError, AttributeError) as error:
             raise ArchiveError(
                 f"{path} is damaged ({error})",

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import pyrage
-from sqlalchemy import Connection, LargeBinary, Table, create_engine, select, text
+from sqlalchemy import Connection, LargeBinary, Table, create_engine, func, select, text
 
 from bearwitness.crypto.keys import parse_recipient
 from bearwitness.errors import ArchiveError, InputError
@@ -52,7 +52,7 @@ from bearwitness.services._backup_store import (
     write_file,
 )
 from bearwitness.services.archive import CONFIG, KEYRING, Archive
-from bearwitness.store.database import sqlite_url
+from bearwitness.store.database import schema_revision, sqlite_url
 from bearwitness.store.schema import metadata, record_versions
 from bearwitness.tlog.layout import tile_files_beyond
 from bearwitness.tlog.tiles import CHECKPOINT_FILE, STATE_FILE
@@ -175,7 +175,7 @@ def _take_snapshot(
                     "log_size": log_size,
                     "tile_size": tile_size,
                     "checkpoint_size": checkpoint_size,
-                    "schema": schema_revision_of(connection),
+                    "schema": schema_revision(connection),
                     "recipients": list(recipients),
                 }
             )
@@ -263,12 +263,6 @@ def _read_if_there(path: Path) -> bytes:
     return path.read_bytes() if path.is_file() else b""
 
 
-def schema_revision_of(connection: Connection) -> str:
-    from alembic.runtime.migration import MigrationContext
-
-    return str(MigrationContext.configure(connection).get_current_revision() or "")
-
-
 @contextmanager
 def _database_snapshot(archive: Archive) -> Iterator[Connection]:
     """A connection that sees the database as it is now, whatever is written meanwhile."""
@@ -311,7 +305,7 @@ def _back_up_tables(
     connection: Connection, writer: ChunkWriter, manifest: StreamWriter, tell: Progress
 ) -> tuple[int, int]:
     totals = {
-        table.name: int(connection.scalar(select(text("count(*)")).select_from(table)) or 0)
+        table.name: int(connection.scalar(select(func.count()).select_from(table)) or 0)
         for table in metadata.sorted_tables
     }
     everything, done, size_all = sum(totals.values()), 0, 0

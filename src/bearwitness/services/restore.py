@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, text, update
+from sqlalchemy import Engine, LargeBinary, insert, text, update
 
 from bearwitness.crypto.keyring import Keyring
 from bearwitness.crypto.keys import ArchiveSecrets, parse_identities
@@ -464,7 +464,7 @@ def _restore_tables(opened: Snapshot, engine: Engine, progress: Progress | None)
             table = tables.get(item["name"])
             if table is None or item["columns"] != [column.name for column in table.columns]:
                 raise BackupError(f"table {item['name']} of the backup is not this version's")
-            binary = [column.type.__class__.__name__ == "LargeBinary" for column in table.columns]
+            binary = [isinstance(column.type, LargeBinary) for column in table.columns]
             names = [column.name for column in table.columns]
             # A column naming a row of its own table (an event's parent): set after all rows.
             own = [

@@ -20,7 +20,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
@@ -235,10 +235,10 @@ def schema_is_current(engine: Engine) -> bool:
         return MigrationContext.configure(connection).get_current_revision() == head
 
 
-def schema_revision(engine: Engine) -> str:
-    """The Alembic revision the database's schema is at ("" for none)."""
-    with engine.connect() as connection:
-        return str(MigrationContext.configure(connection).get_current_revision() or "")
+def schema_revision(connection: Connection) -> str:
+    """The Alembic revision the database's schema is at ("" for none), as ``connection``
+    sees it (a backup's snapshot)."""
+    return str(MigrationContext.configure(connection).get_current_revision() or "")
 
 
 def schema_head() -> str:
