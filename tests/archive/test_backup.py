@@ -29,6 +29,7 @@ from bearwitness.services.ledger import read_entries
 from bearwitness.services.verification import verify_archive
 from bearwitness.store import rows as store
 from bearwitness.tlog.entry import parse_entry
+from bearwitness.tlog.note import NoteSigner
 from tests.postgres import fresh_database
 
 
@@ -182,8 +183,18 @@ def test_offline_recipient_restores_alone(tmp_path: Path, kdf: KdfParams) -> Non
     archive.close()
     assert made.recipients == 1
     partner = restore.keys_from_identity_file(key_file)
-    assert restore.verify_backup(place, partner).ok
-    done = restore.restore(place, tmp_path / "abroad", partner)
+    own_key = (tmp_path / "demo" / "log.vkey").read_text()
+    assert restore.verify_backup(place, partner, log_key=own_key).ok
+    # A key pinned that did not sign it: another archive's backup, or a forged one.
+    other = NoteSigner.generate("FICTIONAL.example/other").verifier.vkey()
+    check = restore.verify_backup(place, partner, log_key=other)
+    assert any("not by the log key pinned" in problem for problem in check.problems)
+    with pytest.raises(BackupDamaged, match="not by the log key pinned"):
+        restore.restore(place, tmp_path / "forged", partner, log_key=other)
+    with pytest.raises(InputError, match="the log key to pin"):
+        restore.restore(place, tmp_path / "forged", partner, log_key="not a key")
+    assert not (tmp_path / "forged").exists()
+    done = restore.restore(place, tmp_path / "abroad", partner, log_key=own_key)
     assert not done.unlocked and done.files_checked == 12
     # The archive's passphrase still opens what the partner restored.
     with Archive.open(tmp_path / "abroad") as restored:

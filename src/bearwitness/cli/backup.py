@@ -42,6 +42,12 @@ IDENTITY_OPTION = typer.Option(
     None, "--identity", help="An offline recipient's age identity file (instead of an unlock)."
 )
 SHARES_OPTION = typer.Option(False, "--shares", help="Unlock with custodian shares.")
+VKEY_FILE_OPTION = typer.Option(
+    None,
+    "--vkey-file",
+    help="Pin the log key (a file holding <name>+<id>+<key>, e.g. the CHECKPOINT.vkey of "
+    "`log export-checkpoint`, kept apart from the backup): snapshots must be signed by it.",
+)
 STDIN_OPTION = typer.Option(
     False, "--stdin", help="Read the passphrase or shares from standard input, one per line."
 )
@@ -101,13 +107,16 @@ def verify(
     folder: Path = BACKUP_ARGUMENT,
     snapshot: str = SNAPSHOT_OPTION,
     identity: Path = IDENTITY_OPTION,
+    vkey_file: Path = VKEY_FILE_OPTION,
     shares: bool = SHARES_OPTION,
     stdin: bool = STDIN_OPTION,
 ) -> None:
     """Read and authenticate every chunk of every snapshot (or one), without restoring."""
     keys = _keys(folder, snapshot, identity, shares, stdin)
     with _progress("Verifying") as tell:
-        check = restore.verify_backup(folder, keys, snapshot=snapshot, progress=tell)
+        check = restore.verify_backup(
+            folder, keys, snapshot=snapshot, log_key=_read_vkey(vkey_file), progress=tell
+        )
     console.print(
         f"Checked {len(check.snapshots)} snapshot(s): {check.chunks_checked} chunk(s), "
         f"{check.bytes_checked:,} bytes read and authenticated."
@@ -162,16 +171,21 @@ def restore_command(
     ),
     snapshot: str = SNAPSHOT_OPTION,
     identity: Path = IDENTITY_OPTION,
+    vkey_file: Path = VKEY_FILE_OPTION,
     shares: bool = SHARES_OPTION,
     stdin: bool = STDIN_OPTION,
 ) -> None:
-    """Restore a snapshot into a new archive and verify all of it before saying "restored"."""
+    """Restore a snapshot into a new archive and verify all of it before saying "restored".
+
+    Without --vkey-file or --against, the snapshot is checked with the log key it carries
+    itself: pin the key, or give a partner's checkpoint, to rule out a forged backup."""
     older = []
     for path in against:
         try:
             older.append(path.read_bytes())
         except OSError as error:
             raise InputError(f"cannot read {path}: {error.strerror}") from None
+    log_key = _read_vkey(vkey_file)
     keys = _keys(folder, snapshot, identity, shares, stdin)
     with _progress("Restoring") as tell:
         result = restore.restore(
@@ -182,6 +196,7 @@ def restore_command(
             database_url=database or None,
             against=older,
             allow_rollback=allow_rollback,
+            log_key=log_key,
             progress=tell,
         )
     mode = "contents opened" if result.unlocked else "locked: ciphertexts hashed"
@@ -205,6 +220,15 @@ def restore_command(
         f"[green]Restored[/] {inert(to)} from backup {result.snapshot} at checkpoint "
         f"{result.checkpoint_size} (logged as entry {result.log_index}). It is locked."
     )
+
+
+def _read_vkey(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"cannot read the key file {path}: {error}") from None
 
 
 def _keys(

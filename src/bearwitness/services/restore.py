@@ -172,8 +172,16 @@ def _what(item: dict[str, Any]) -> str:
     return f"table {item['name']}" if item["kind"] == "table" else str(item["path"])
 
 
-def open_snapshot(store: BackupFolder, snapshot: str, keys: BackupKeys) -> Snapshot:
-    """Decrypt a snapshot, check its signed note and its manifest's hash."""
+def open_snapshot(
+    store: BackupFolder, snapshot: str, keys: BackupKeys, log_key: str | None = None
+) -> Snapshot:
+    """Decrypt a snapshot, check its signed note and its manifest's hash.
+
+    The note is checked with the log key the snapshot carries, which whoever can write
+    the backup folder and knows the archive's public key could have chosen; ``log_key``
+    (a vkey obtained elsewhere) pins it.
+    """
+    pinned = _pin(log_key)
     reader = ChunkReader(store, keys.identities)
     path = store.snapshot_path(snapshot)
     try:
@@ -194,6 +202,13 @@ def open_snapshot(store: BackupFolder, snapshot: str, keys: BackupKeys) -> Snaps
         raise BackupDamaged([problem.message]) from None
     except (ValueError, KeyError, TypeError, BearWitnessError) as error:
         raise BackupDamaged([f"snapshots/{snapshot}.age is not a snapshot ({error})"]) from None
+    if pinned is not None and pinned.vkey() != key.vkey():
+        raise BackupDamaged(
+            [
+                f"snapshots/{snapshot}.age is signed by {key.name}+{key.key_id.hex()}, not by "
+                "the log key pinned: it is another archive's, or forged"
+            ]
+        )
     try:
         text, _ = verify_note(note, [key])
     except VerificationError as error:
@@ -222,6 +237,15 @@ def open_snapshot(store: BackupFolder, snapshot: str, keys: BackupKeys) -> Snaps
     return Snapshot(snapshot, note, key, header, reader, manifest, fields)
 
 
+def _pin(log_key: str | None) -> NoteVerifier | None:
+    if log_key is None:
+        return None
+    try:
+        return parse_verifier_key(log_key)
+    except InputError as error:
+        raise InputError(f"the log key to pin: {error.message}", hint=error.hint) from None
+
+
 # --- verify ------------------------------------------------------------------------------------
 
 
@@ -243,6 +267,7 @@ def verify_backup(
     keys: BackupKeys,
     *,
     snapshot: str | None = None,
+    log_key: str | None = None,
     progress: Progress | None = None,
 ) -> BackupCheck:
     """Read and authenticate every chunk of every snapshot (or of ``snapshot``)."""
@@ -257,7 +282,7 @@ def verify_backup(
     for number, snapshot_id in enumerate(chosen, start=1):
         tell("snapshots", number - 1, len(chosen))
         try:
-            opened = open_snapshot(store, snapshot_id, keys)
+            opened = open_snapshot(store, snapshot_id, keys, log_key)
         except BackupDamaged as error:
             check.problems += error.problems
             continue
@@ -323,10 +348,13 @@ def restore(
     database_url: str | None = None,
     against: Sequence[bytes] = (),
     allow_rollback: bool = False,
+    log_key: str | None = None,
     progress: Progress | None = None,
 ) -> RestoreResult:
+    """Restore ``snapshot`` (default: the newest) into the new folder ``to``; see the module.
+    ``log_key`` pins the key the snapshot must be signed with (see :func:`open_snapshot`)."""
     store = BackupFolder.for_reading(folder)
-    opened = open_snapshot(store, store.snapshot_id(snapshot), keys)
+    opened = open_snapshot(store, store.snapshot_id(snapshot), keys, log_key)
     if opened.header.get("schema") != schema_head():
         raise BackupError(
             f"snapshot {opened.id} was made by a BearWitness with database schema "
