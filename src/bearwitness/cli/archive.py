@@ -20,7 +20,7 @@ from bearwitness.cli.terminal import inert
 from bearwitness.crypto import agent
 from bearwitness.crypto.files import export_identity
 from bearwitness.errors import InputError
-from bearwitness.services import estimates, inbox, ledger, rotation, status
+from bearwitness.services import estimates, inbox, ledger, odk_keys, rotation, status
 from bearwitness.services.archive import DEFAULT_DATABASE, Archive
 
 keys_app = typer.Typer(
@@ -52,6 +52,7 @@ def init(
         archive, shares = Archive.create(
             folder, passphrase=passphrase, database_url=database or None
         )
+    odk_keys.create(archive)  # the RSA key that encrypted ODK forms carry
     archive.close()
     console.print(
         f"Created archive [bold]{inert(folder)}[/]. It is locked; its public key is\n"

@@ -64,6 +64,8 @@ KINDS: Final = frozenset(
         "discard",  # an inbox batch removed unwritten (`bearwitness inbox discard`)
         "backup",  # a backup snapshot taken (`bearwitness backup`)
         "restore",  # this archive was restored from a backup snapshot
+        "odk_key",  # the archive's RSA key pair for ODK forms made (`bearwitness odk key`)
+        "device",  # a field device enrolled or revoked (`bearwitness devices`)
     }
 )
 

@@ -1,0 +1,111 @@
+"""The archive's RSA key pair for ODK forms (``odk-key.json``): public, and useless locked.
+
+ODK encrypts each submission on the phone to an RSA public key that the form carries
+(``base64RsaPublicKey``). The archive's pair is made by ``init`` (or, for an archive made
+before, by ``bearwitness odk key ARCHIVE``, logged). Its public half is in the clear in
+``odk-key.json``, for the intake to publish in forms; the private half is sealed to the
+archive's age recipient, as the data key is in ``keyring.json``, so only an unlock opens it.
+After ``keys rotate`` it still opens: an unlock yields every generation's identity.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from bearwitness.crypto import odk
+from bearwitness.crypto.seal import open_with_identity, seal_for_recipient
+from bearwitness.errors import ArchiveError, InputError
+from bearwitness.services import ledger
+from bearwitness.services.archive import Archive
+
+KEY_FILE = "odk-key.json"
+FORMAT = "bearwitness-odk-key"
+_DAMAGED_HINT = "Restore odk-key.json from a backup, or make a new key with `bearwitness odk key`."
+
+
+def create(archive: Archive, *, replace: bool = False) -> str:
+    """Make the archive's ODK key pair, logged; returns the public key (base64 DER).
+
+    Refuses when there is one already unless ``replace`` (forms published with the old
+    key then send what only the old key opens: keep a copy of the old file).
+    """
+    path = archive.folder / KEY_FILE
+    if path.exists() and not replace:
+        raise InputError(
+            "this archive has an ODK key already",
+            hint="Forms carry its public half; a new one would strand what phones still hold.",
+        )
+    private = odk.new_key_pair()
+    public = odk.public_key_base64(private.public_key())
+    sealed = seal_for_recipient(odk.private_der(private), archive.recipient)
+    text = json.dumps(
+        {
+            "format": FORMAT,
+            "version": 1,
+            "public_key": public,
+            "private_key": base64.b64encode(sealed).decode("ascii"),
+        },
+        indent=2,
+    )
+    temporary = path.with_name(f".{KEY_FILE}.tmp")
+    with temporary.open("w", encoding="utf-8") as handle:
+        handle.write(text + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    temporary.replace(path)
+    ledger.record_event(archive, "odk_key", {"public_key_sha256": fingerprint(public)})
+    return public
+
+
+def fingerprint(public: str) -> str:
+    return hashlib.sha256(base64.b64decode(public)).hexdigest()
+
+
+def _read(folder: Path) -> dict[str, str] | None:
+    path = folder / KEY_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        raise ArchiveError(f"{KEY_FILE} cannot be read", hint=_DAMAGED_HINT) from None
+    if (
+        not isinstance(data, dict)
+        or data.get("format") != FORMAT
+        or not isinstance(data.get("public_key"), str)
+        or not isinstance(data.get("private_key"), str)
+    ):
+        raise ArchiveError(f"{KEY_FILE} is malformed", hint=_DAMAGED_HINT)
+    return data
+
+
+def public_key(folder: Path) -> str | None:
+    """The public key a form carries (base64 DER SubjectPublicKeyInfo), or None."""
+    data = _read(folder)
+    return None if data is None else data["public_key"]
+
+
+def private_key(archive: Archive) -> rsa.RSAPrivateKey:
+    """The private key, opened with the unlock's identities (every generation's)."""
+    secrets = archive.require_secrets()
+    data = _read(archive.folder)
+    if data is None:
+        raise ArchiveError(
+            "this archive has no ODK key", hint="Make one with `bearwitness odk key ARCHIVE`."
+        )
+    try:
+        sealed = base64.b64decode(data["private_key"], validate=True)
+    except (binascii.Error, ValueError):
+        raise ArchiveError(f"{KEY_FILE} is malformed", hint=_DAMAGED_HINT) from None
+    der = open_with_identity(sealed, secrets.identities, what=f"the key in {KEY_FILE}")
+    key = odk.load_private(der)
+    if odk.public_key_base64(key.public_key()) != data["public_key"]:
+        raise ArchiveError(f"{KEY_FILE}'s two halves do not match", hint=_DAMAGED_HINT)
+    return key
