@@ -47,6 +47,7 @@ COMMAND_MODULES = [
     "bearwitness.cli.link",
     "bearwitness.cli.serve",
     "bearwitness.cli.backup",
+    "bearwitness.cli.field",
 ]
 
 # One table: which error leaves with which exit code (tests/cli/test_exit_codes.py fails on

@@ -1,0 +1,208 @@
+"""Field devices (phones running ODK Collect, KoboCollect, Tella) enrolled for the intake.
+
+Each device gets its own URL, ``BASE/odk/TOKEN``, under which ``formList`` and
+``submission`` answer, so the phone keeps no password; the same token also works as the
+password of HTTP Basic authentication (user name: the device's name) where the intake
+is reached over TLS. Only a SHA-256 of each token is kept (``devices.json``, beside the
+keyring): tokens are 256 random bits, so a hash is enough to check one and says nothing
+of it. A revoked or unknown token gets 401 and nothing it sent is stored.
+
+Enrolling and revoking are logged (``device`` entries naming a random device id, never
+its name). Anyone who can write the archive's folder can enrol a device, as they could
+write to the inbox; the log shows each enrolment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from bearwitness.errors import ArchiveError, InputError, NotFound
+from bearwitness.services import ledger
+from bearwitness.services.archive import Archive
+
+DEVICES_FILE = "devices.json"
+FORMAT = "bearwitness-devices"
+DEFAULT_BASE_URL = "http://127.0.0.1:8081"  # `serve-intake`'s own default address
+URL_PATH = "odk"  # the device's URL: BASE/odk/TOKEN
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+@dataclass(frozen=True)
+class Device:
+    name: str
+    device_id: str  # what the log names
+    token_sha256: str
+    added: str
+    revoked: str = ""  # when, or "" while it may send
+
+    @property
+    def active(self) -> bool:
+        return not self.revoked
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(b"bearwitness/device-token/v1\n" + token.encode("ascii")).hexdigest()
+
+
+def _path(folder: Path) -> Path:
+    return folder / DEVICES_FILE
+
+
+def read(folder: Path) -> list[Device]:
+    """Every device enrolled, revoked ones too; [] when none ever was."""
+    try:
+        data = json.loads(_path(folder).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError):
+        raise ArchiveError(
+            f"{DEVICES_FILE} cannot be read", hint="Restore it from a backup."
+        ) from None
+    try:
+        if data.get("format") != FORMAT:
+            raise ValueError
+        return [
+            Device(
+                str(item["name"]),
+                str(item["device_id"]),
+                str(item["token_sha256"]),
+                str(item["added"]),
+                str(item.get("revoked", "")),
+            )
+            for item in data["devices"]
+        ]
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise ArchiveError(
+            f"{DEVICES_FILE} is malformed", hint="Restore it from a backup."
+        ) from None
+
+
+def _write(folder: Path, devices: list[Device]) -> None:
+    text = json.dumps(
+        {
+            "format": FORMAT,
+            "version": 1,
+            "devices": [
+                {
+                    "name": d.name,
+                    "device_id": d.device_id,
+                    "token_sha256": d.token_sha256,
+                    "added": d.added,
+                    **({"revoked": d.revoked} if d.revoked else {}),
+                }
+                for d in devices
+            ],
+        },
+        indent=2,
+    )
+    temporary = folder / f".{DEVICES_FILE}.tmp"
+    with temporary.open("w", encoding="utf-8") as handle:
+        handle.write(text + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    temporary.replace(_path(folder))
+
+
+@contextlib.contextmanager
+def _changing(folder: Path) -> Iterator[list[Device]]:
+    with (folder / ".devices.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            devices = read(folder)
+            yield devices
+            _write(folder, devices)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def device_url(base_url: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}/{URL_PATH}/{token}"
+
+
+def add(archive: Archive, name: str, *, base_url: str = DEFAULT_BASE_URL) -> tuple[Device, str]:
+    """Enrol a device, logged; returns it and its URL (shown once: only its hash is kept)."""
+    if not _NAME.fullmatch(name):
+        raise InputError(
+            "a device name is 1 to 64 letters, digits, '.', '_' or '-'",
+            hint="For example phone-3 (not a person's name: it is kept in the clear).",
+        )
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", base_url):
+        raise InputError(
+            "the base URL must be an http:// or https:// address",
+            hint="For example https://intake.example.org or http://abc…xyz.onion.",
+        )
+    token = secrets.token_urlsafe(32)
+    with _changing(archive.folder) as devices:
+        if any(d.name == name for d in devices):
+            raise InputError(
+                f"a device named {name} is enrolled already",
+                hint="Choose another name, or revoke that one first.",
+            )
+        device = Device(
+            name, f"DV-{secrets.token_hex(6).upper()}", token_hash(token), archive.now()
+        )
+        devices.append(device)
+    ledger.record_event(archive, "device", {"action": "add", "device": device.device_id})
+    return device, device_url(base_url, token)
+
+
+def revoke(archive: Archive, name: str) -> Device:
+    """Stop a device's token from working, logged."""
+    with _changing(archive.folder) as devices:
+        for index, device in enumerate(devices):
+            if device.name == name and device.active:
+                devices[index] = revoked = Device(
+                    device.name, device.device_id, device.token_sha256, device.added, archive.now()
+                )
+                break
+        else:
+            raise NotFound(
+                f"no enrolled device named {name}",
+                hint="List them with `bearwitness devices list ARCHIVE`.",
+            )
+    ledger.record_event(archive, "device", {"action": "revoke", "device": revoked.device_id})
+    return revoked
+
+
+def authenticate(devices: list[Device], token: str, name: str | None = None) -> Device | None:
+    """The active device holding ``token`` (and called ``name``, for Basic), or None."""
+    if not _TOKEN.fullmatch(token):
+        return None
+    wanted = token_hash(token)
+    found = None
+    for device in devices:  # every one compared, so the time says nothing of which matched
+        if hmac.compare_digest(device.token_sha256, wanted) and device.active:
+            found = device
+    if found is not None and name is not None and not hmac.compare_digest(found.name, name):
+        return None
+    return found
+
+
+class DeviceBook:
+    """The devices as the intake sees them: ``devices.json`` re-read when it changed."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._stamp: tuple[int, int, int] | None = None
+        self._devices: list[Device] = []
+
+    def current(self) -> list[Device]:
+        try:
+            info = _path(self.folder).stat()
+            stamp = (info.st_ino, info.st_mtime_ns, info.st_size)
+        except FileNotFoundError:
+            return []
+        if stamp != self._stamp:
+            self._devices, self._stamp = read(self.folder), stamp
+        return self._devices
