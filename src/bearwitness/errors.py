@@ -8,7 +8,8 @@ nothing of either.
 
     BearWitnessError
     ├── InputError            bad input from a user: a file, a field, a flag
-    │   └── ImportRejected    a whole import refused; names the row and reason
+    │   ├── ImportRejected    a whole import refused; names the row and reason
+    │   └── SubmissionConflict  a field submission's instanceID came before with other content
     ├── ArchiveError          no archive at that path, one already there, wrong version
     │   └── IdTaken           another write took a record's id first; nothing was written
     ├── NotFound              no record with that id
@@ -58,6 +59,12 @@ class ImportRejected(InputError):
         self.source = source
         self.row = row
         self.reason = reason
+
+
+class SubmissionConflict(InputError):
+    """A submission (OpenRosa) whose instanceID arrived before with other content."""
+
+    code = "submission_conflict"
 
 
 class ArchiveError(BearWitnessError):

@@ -163,6 +163,10 @@ def test_a_missing_file_is_refused(private: odk.rsa.RSAPrivateKey) -> None:
         b'<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><data>&x;</data>',
         b'<data id="f" encrypted="yes"><meta><instanceID>u</instanceID></meta></data>',
         b"<data id='f'><base64EncryptedKey>AA==</base64EncryptedKey></data>",  # not encrypted
+        # a namespace that is neither the spec's nor Collect's
+        b"<d:data xmlns:d='http://example.org/x' id='f' encrypted='yes'><d:meta><d:instanceID>"
+        b"u</d:instanceID></d:meta><d:base64EncryptedKey>AA==</d:base64EncryptedKey>"
+        b"<d:encryptedXmlFile>submission.xml.enc</d:encryptedXmlFile></d:data>",
         b"<data id='f' encrypted='yes'><meta><instanceID>u</instanceID></meta>"
         b"<base64EncryptedKey>AA==</base64EncryptedKey><media><file>../keyring.json</file>"
         b"</media><encryptedXmlFile>submission.xml.enc</encryptedXmlFile></data>",

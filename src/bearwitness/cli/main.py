@@ -19,6 +19,7 @@ from bearwitness.errors import (
     LockedError,
     NotFound,
     RollbackRefused,
+    SubmissionConflict,
     TamperedError,
     UnlockError,
     VerificationError,
@@ -54,6 +55,7 @@ COMMAND_MODULES = [
 # an error class that finds no entry here).
 EXIT_CODES: dict[type[BearWitnessError], int] = {
     InputError: 2,
+    SubmissionConflict: 2,
     ArchiveError: 3,
     NotFound: 4,
     LockedError: 5,

@@ -51,6 +51,16 @@ MAX_MANIFEST_BYTES = 1024 * 1024
 MAX_MEDIA = 100
 # What a file name in a manifest may be: no folders, no dot files, nothing odd.
 _FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}")
+# The namespaces a manifest's elements may be in: the spec's (which Enketo sends), Collect's,
+# OpenRosa's (the meta block) or none. Any other is not ODK's manifest.
+MANIFEST_NAMESPACES = frozenset(
+    {
+        "",
+        "http://opendatakit.org/submissions",
+        "http://www.opendatakit.org/xforms/encrypted",
+        "http://openrosa.org/xforms",
+    }
+)
 _OAEP = OAEP(mgf=MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
 
 
@@ -190,6 +200,14 @@ def check_file_name(name: str) -> str:
 def parse_manifest(xml: bytes) -> Manifest:
     """Read an encrypted submission's manifest, whatever its namespace."""
     root = parse_xml(xml)
+    for element in root.iter():
+        tag = element.tag if isinstance(element.tag, str) else ""
+        namespace = tag[1:].split("}", 1)[0] if tag.startswith("{") else ""
+        if namespace not in MANIFEST_NAMESPACES:
+            raise InputError(
+                "the manifest's elements are in a namespace that is not ODK's",
+                hint="Send the submission as the form app made it.",
+            )
     attributes = {_local(name): value for name, value in root.attrib.items()}
     if attributes.get("encrypted", "").strip().lower() != "yes":
         raise InputError("the submission is not encrypted", hint="It has no encrypted='yes'.")
@@ -372,9 +390,7 @@ def seal_submission(
         name: encrypt_file(key, iv, data)
         for name, iv, data in zip(names, ivs, plaintexts, strict=True)
     }
-    manifest = Manifest(
-        form_id, version, instance_id, wrapped, names[-1], tuple(names[:-1]), None
-    )
+    manifest = Manifest(form_id, version, instance_id, wrapped, names[-1], tuple(names[:-1]), None)
     digest = signature_digest(manifest, dict(zip(names, plaintexts, strict=True)))
     signature = public.encrypt(digest, _OAEP)
     media_xml = "".join(f"<media><file>{escape(name)}</file></media>" for name in names[:-1])

@@ -352,7 +352,13 @@ def _fold_batch(archive: Archive, manifest: Path, batch: str) -> tuple[int, bool
     duplicate = bool(done) and folded_id(batch) not in done and batch not in done
     if not done or duplicate:  # never committed under this name: its links are stale
         _unlink_stale_links(archive, files)
-    if not done:
+    if not done and body.get("operation") == "odk":  # a field device's (OpenRosa) submission
+        from bearwitness.services import odk_fold
+
+        written = odk_fold.fold_batch(
+            archive, body, batch, [archive.inbox / name if name else None for name in names], marks
+        )
+    elif not done:
         rows = [
             ImportRow(entry["row"], entry["data"], archive.inbox / name if name else None)
             for entry, name in zip(body["rows"], names, strict=True)

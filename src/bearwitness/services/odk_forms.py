@@ -24,6 +24,7 @@ FORM_ID = "bearwitness_incident"
 FORM_VERSION = "2026120101"  # change it with any change of the form below
 TITLE = "BearWitness incident"
 EN, RU = "label::English (en)", "label::Russian (ru)"
+MEDIA_FIELDS = frozenset({"photo", "audio", "document"})  # the fields that name a file
 _DATE = r"^~?[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?(\.\.[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?)?$"
 DATE_CONSTRAINT = f". = '' or regex(., '{_DATE}')"
 QUALIFIERS = (

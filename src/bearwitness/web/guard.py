@@ -12,7 +12,7 @@ answer is 408 and the connection is closed.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI
@@ -73,9 +73,10 @@ class Guard:
         body_seconds: float | None = None,
         body_rate: float = 32 * 1024,
         too_slow: Callable[[Scope], bytes] | None = None,
+        extra_headers: Sequence[tuple[bytes, bytes]] = (),
     ) -> None:
         self.app = app  # the wrapped app, e.g. for its ``state``
-        self.headers = security_headers(csp)
+        self.headers = [*security_headers(csp), *extra_headers]
         self.max_body = max_body
         self.body_seconds, self.body_rate = body_seconds, body_rate
         self.pages = {413: too_large, 408: too_slow or (lambda _: b"Too slow.")}

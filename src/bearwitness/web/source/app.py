@@ -34,6 +34,7 @@ from bearwitness.web.guard import INTAKE_CSP, Guard, RateLimit, Scope
 from bearwitness.web.i18n import N_, choose
 from bearwitness.web.rendering import STATIC, gettext, render
 from bearwitness.web.routes import Public
+from bearwitness.web.source.openrosa import openrosa_router
 
 # Everything here is for anonymous sources: no route needs a permission. Nor CSRF: with
 # no cookie or session there is nothing another site could make a browser use.
@@ -130,6 +131,9 @@ class IntakeSettings:
     body_rate: float = 32 * 1024
     fsync: bool = True
     fictional: bool = False  # mark every submission FICTIONAL (demo and tests)
+    # OpenRosa (field devices): the largest submission, one POST, that is taken in; phones
+    # split a larger one over several POSTs (web/source/openrosa.py).
+    odk_max_body: int = 50 * 1024 * 1024
 
 
 def create_intake_app(
@@ -342,6 +346,16 @@ def create_intake_app(
 
         return page
 
+    app.include_router(
+        openrosa_router(
+            archive.folder,
+            lambda: archive.recipient,
+            max_body=min(settings.odk_max_body, settings.max_body),
+            fsync=settings.fsync,
+            fictional=settings.fictional,
+            allow=limiter.allow,
+        )
+    )
     app.state.archive = archive
     app.state.settings = dataclasses.replace(settings)
     return Guard(
@@ -357,6 +371,7 @@ def create_intake_app(
         ),
         body_seconds=settings.body_seconds,
         body_rate=settings.body_rate,
+        extra_headers=[(b"x-openrosa-version", b"1.0")],  # every answer, for OpenRosa clients
         too_slow=refusal(
             N_("Too slow"),
             N_(

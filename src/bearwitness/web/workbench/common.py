@@ -22,6 +22,7 @@ from bearwitness.errors import (
     LockedError,
     NotFound,
     RollbackRefused,
+    SubmissionConflict,
     TamperedError,
     UnlockError,
     VerificationError,
@@ -44,6 +45,7 @@ STATUSES: dict[type[BearWitnessError], int] = {
     GrantRefused: 403,
     ImportRejected: 400,
     InputError: 400,
+    SubmissionConflict: 409,
     NotFound: 404,
     LockedError: 409,
     IdTaken: 409,  # another save took the new id first: saving again numbers it anew

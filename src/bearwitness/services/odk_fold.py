@@ -1,0 +1,409 @@
+"""Folding a field submission (OpenRosa, ODK) from the inbox into records, at unlock.
+
+The intake put the submission in the inbox as it arrived (:mod:`services.openrosa`):
+its XML and files, each sealed to the archive. Here, with the keys:
+
+1. each file is opened; an encrypted submission is decrypted with the archive's ODK key
+   (:mod:`crypto.odk`) and its element signature checked. The signature shows only that
+   the files belong together as the sender made them: anyone holding the form (it carries
+   the public key) can make one, so it proves nothing about who sent them;
+2. the incident form's fields become an event, a person per victim and perpetrator, an
+   act per act against a victim, a document holding every field that maps to nothing,
+   and evidence for each file, under the media's neutral names;
+3. they are written through the usual path (``writing.resolve_rows`` and
+   ``write_records``: sealed, versioned, logged), in one transaction with the marks that
+   the batch and its instanceID were folded.
+
+Ids are derived from the submission's first instanceID with a key of the archive, so an
+edit (``meta/deprecatedID``) gives its records new versions instead of new records (the
+records of an edit are written one by one, as ``change_record`` does; a record an edit
+leaves out stays as it was). Anything that fails raises, and the batch stays in the
+inbox with the reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from bearwitness.crypto import odk
+from bearwitness.crypto.files import decrypt_bytes
+from bearwitness.crypto.seal import seal_for_recipient
+from bearwitness.domain.records import RECORD_TYPES, record_type
+from bearwitness.errors import ArchiveError, InputError
+from bearwitness.intake.importers import ImportRow
+from bearwitness.services import odk_forms, odk_keys
+from bearwitness.services.archive import Archive
+from bearwitness.services.openrosa import neutral_name
+from bearwitness.services.sealing import open_record
+from bearwitness.services.writing import change_record, resolve_rows, write_records
+from bearwitness.store import rows as store
+from bearwitness.store.schema import folded_submissions
+
+KEY_PURPOSE = "odk-ids"
+MEDIA_TYPES = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "gif": "image/gif",
+    "m4a": "audio/mp4",
+    "amr": "audio/amr",
+    "3gp": "audio/3gpp",
+    "mp3": "audio/mpeg",
+    "ogg": "audio/ogg",
+    "wav": "audio/wav",
+    "mp4": "video/mp4",
+    "pdf": "application/pdf",
+    "txt": "text/plain",
+}
+COUNTS = {"exact": "{}", "about": "~{}", "at_least": ">={}", "at_most": "<={}"}
+# Fields of the incident form that become a record's field (the rest go to the document).
+_MAPPED = {
+    "title",
+    "description",
+    "date",
+    "district",
+    "location",
+    "victims_count",
+    "victims_qualifier",
+    "victim_name",
+    "victim_sex",
+    "act_type",
+    "act_date",
+    "involvement",
+    "consequences",
+    "act_notes",
+    "perpetrator_name",
+    "perpetrator_notes",
+    "photo",
+    "audio",
+    "document",
+    "instanceID",
+    "deprecatedID",
+    "instanceName",
+}
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _text(element: Any, name: str) -> str:
+    for child in element:
+        if _local(child.tag) == name:
+            return (child.text or "").strip()
+    return ""
+
+
+def _children(element: Any, name: str) -> list[Any]:
+    return [child for child in element if _local(child.tag) == name]
+
+
+def _mark(key: bytes, instance_id: str) -> str:
+    return hmac.new(key, b"instance\n" + instance_id.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def fold_batch(
+    archive: Archive,
+    body: Mapping[str, Any],
+    batch: str,
+    files: Sequence[Path | None],
+    marks: Sequence[str],
+) -> int:
+    """Write one OpenRosa batch's records; the number of records written or changed."""
+    secrets = archive.require_secrets()
+    opened: dict[str, bytes] = {}
+    xml: bytes | None = None
+    encrypted = False
+    fictional = False
+    for entry, path in zip(body["rows"], files, strict=True):
+        data = entry["data"]
+        if path is None:
+            raise ArchiveError(f"inbox batch {batch} lacks a file", hint="Discard it.")
+        content = decrypt_bytes(
+            path, secrets.identities, expected_sha256=data.get("sha256"), what=f"batch {batch}"
+        )
+        if data.get("odk") == "xml":
+            xml, encrypted, fictional = (
+                content,
+                bool(data.get("encrypted")),
+                bool(data.get("fictional")),
+            )
+        elif data.get("odk") == "file" and isinstance(data.get("name"), str):
+            opened[odk.check_file_name(data["name"])] = content
+        else:
+            raise ArchiveError(f"inbox batch {batch} is malformed", hint="Discard it.")
+    if xml is None:
+        raise ArchiveError(f"inbox batch {batch} has no submission XML", hint="Discard it.")
+    if encrypted:
+        manifest = odk.parse_manifest(xml)
+        plain = odk.open_submission(odk_keys.private_key(archive), manifest, opened)
+        xml = plain.xml
+        media = {name: neutral_name(name, index) for index, name in enumerate(plain.media, start=1)}
+        contents = {media[name]: data for name, data in plain.media.items()}
+        names_in_xml = media
+    else:
+        contents = opened
+        names_in_xml = {name: name for name in opened}
+    root = odk.parse_xml(xml)
+    meta = next((child for child in root if _local(child.tag) == "meta"), None)
+    instance_id = _text(meta, "instanceID") if meta is not None else ""
+    deprecated = _text(meta, "deprecatedID") if meta is not None else ""
+    if not instance_id:
+        raise InputError("the submission has no instanceID", hint="It cannot be written in.")
+    key = secrets.subkey(KEY_PURPOSE)
+    mark = _mark(key, instance_id)
+    with archive.engine.connect() as connection:
+        if _root_of(connection, mark) is not None:
+            return 0  # this instance was written in already (sent twice)
+        root_mark = mark
+        if deprecated:
+            found = _root_of(connection, _mark(key, deprecated))
+            if found is None:
+                raise InputError(
+                    "this is an edit of a submission that has not been written in yet",
+                    hint="Fold again once the first version is in (inbox retry).",
+                )
+            root_mark = found
+    rows = map_submission(
+        root,
+        names_in_xml,
+        contents,
+        ids=lambda path, prefix: _record_id(key, root_mark, path, prefix),
+        received=archive.now()[:7],
+        fictional=fictional,
+    )
+    return _write(archive, batch, rows, contents, [*marks, f"odk:{mark}:{root_mark}"])
+
+
+def _root_of(connection: Any, mark: str) -> str | None:
+    found = connection.scalar(
+        select(folded_submissions.c.submission_id).where(
+            folded_submissions.c.submission_id.like(f"odk:{mark}:%")
+        )
+    )
+    return str(found).rsplit(":", 1)[-1] if found else None
+
+
+def _record_id(key: bytes, root_mark: str, path: str, prefix: str) -> str:
+    digest = hmac.new(key, f"id\n{root_mark}\n{path}".encode(), hashlib.sha256).hexdigest()
+    return f"{prefix}-ODK{digest[:12].upper()}"
+
+
+def map_submission(
+    root: Any,
+    names_in_xml: Mapping[str, str],
+    contents: Mapping[str, bytes],
+    *,
+    ids: Any,
+    received: str,
+    fictional: bool = False,
+) -> list[tuple[dict[str, Any], str | None]]:
+    """The records of one submission (data, and the file an evidence record holds)."""
+    ours = root.attrib.get("id") == odk_forms.FORM_ID
+    document_id = ids("document", "D")
+    event_id = ids("event", "E")
+    rows: list[tuple[dict[str, Any], str | None]] = []
+    base = {"fictional": fictional}
+    if ours:
+        event = next(iter(_children(root, "event")), root)
+        count, qualifier = _text(event, "victims_count"), _text(event, "victims_qualifier")
+        rows.append(
+            (
+                {
+                    **base,
+                    "type": "event",
+                    "id": event_id,
+                    "title": _text(event, "title") or "Field report",
+                    "description": _text(event, "description"),
+                    "date": _text(event, "date") or None,
+                    "district": _text(event, "district"),
+                    "location": _text(event, "location"),
+                    "victims": COUNTS.get(qualifier or "exact", "{}").format(count)
+                    if count
+                    else None,
+                },
+                None,
+            )
+        )
+        perpetrators = []
+        for number, element in enumerate(_children(root, "perpetrators"), start=1):
+            person_id = ids(f"perpetrator/{number}", "P")
+            perpetrators.append(person_id)
+            rows.append(
+                (
+                    {
+                        **base,
+                        "type": "person",
+                        "id": person_id,
+                        "role": "perpetrator",
+                        "full_name": _text(element, "perpetrator_name"),
+                        "notes": _text(element, "perpetrator_notes"),
+                    },
+                    None,
+                )
+            )
+        for number, victim in enumerate(_children(root, "victims"), start=1):
+            person_id = ids(f"victim/{number}", "P")
+            rows.append(
+                (
+                    {
+                        **base,
+                        "type": "person",
+                        "id": person_id,
+                        "role": "victim",
+                        "sex": _text(victim, "victim_sex") or "unknown",
+                        "full_name": _text(victim, "victim_name"),
+                    },
+                    None,
+                )
+            )
+            for act_number, act in enumerate(_children(victim, "acts"), start=1):
+                rows.append(
+                    (
+                        {
+                            **base,
+                            "type": "act",
+                            "id": ids(f"victim/{number}/act/{act_number}", "A"),
+                            "event_id": event_id,
+                            "victim_id": person_id,
+                            "act_type": _text(act, "act_type"),
+                            "date": _text(act, "act_date") or None,
+                            "perpetrator_ids": perpetrators,
+                            "involvement": _text(act, "involvement") or "unknown",
+                            "consequences": _text(act, "consequences").split(),
+                            "notes": _text(act, "act_notes"),
+                        },
+                        None,
+                    )
+                )
+    notes = _unmapped(root, ours)
+    rows.insert(
+        0,
+        (
+            {
+                **base,
+                "type": "document",
+                "id": document_id,
+                "kind": "testimony",
+                "received": received,
+                "event_ids": [event_id] if ours else [],
+                "title": f"Field submission ({root.attrib.get('id', 'form')[:100]})",
+                "text": notes,
+            },
+            None,
+        ),
+    )
+    for element in root.iter():
+        field = _local(element.tag)
+        value = (element.text or "").strip()
+        if value in names_in_xml and (not ours or field in odk_forms.MEDIA_FIELDS):
+            name = names_in_xml[value]
+            index = name.split("-", 1)[-1]
+            extension = name.rsplit(".", 1)[-1]
+            rows.append(
+                (
+                    {
+                        **base,
+                        "type": "evidence",
+                        "id": ids(f"media/{name}", "F"),
+                        "document_id": document_id,
+                        "media_type": MEDIA_TYPES.get(extension, "application/octet-stream"),
+                        "size": len(contents[name]),
+                        "filename": name,
+                        "description": f"field {field} {index.split('.')[0]}, as sent (ODK)",
+                    },
+                    name,
+                )
+            )
+    return rows
+
+
+def _unmapped(root: Any, ours: bool) -> str:
+    """Every leaf field that no record takes, as ``path: value`` lines (sealed as notes)."""
+    lines = []
+
+    def walk(element: Any, path: str) -> None:
+        children = list(element)
+        name = _local(element.tag)
+        here = f"{path}/{name}" if path else name
+        if not children:
+            value = (element.text or "").strip()
+            if value and not (ours and name in _MAPPED):
+                lines.append(f"{here}: {value}")
+            return
+        for child in children:
+            walk(child, here)
+
+    for child in root:
+        walk(child, "")
+    return "\n".join(lines)
+
+
+def _write(
+    archive: Archive,
+    batch: str,
+    rows: list[tuple[dict[str, Any], str | None]],
+    contents: Mapping[str, bytes],
+    marks: Sequence[str],
+) -> int:
+    """New records through ``write_records`` (with the marks); existing ones (an edit)
+    get a new version where they changed."""
+    with archive.engine.connect() as connection:
+        existing = {
+            kind: store.existing_ids(
+                connection, kind, [d["id"] for d, _ in rows if d["type"] == kind]
+            )
+            for kind in RECORD_TYPES
+        }
+    changed = 0
+    for data, _ in rows:  # an edit: the changes first, then the new records and the marks
+        if data["id"] not in existing.get(data["type"], set()) or data["type"] == "evidence":
+            continue
+        with archive.engine.connect() as connection:
+            stored = store.fetch_record(connection, data["type"], data["id"])
+        assert stored is not None
+        current = open_record(archive.sealer, stored, data["id"]).to_dict()
+        wanted = record_type(data["type"]).from_dict(data).to_dict()
+        changes = {
+            k: v for k, v in wanted.items() if current.get(k) != v and k not in ("id", "type")
+        }
+        if changes:
+            change_record(archive, data["type"], data["id"], changes)
+            changed += 1
+    fresh = [
+        (data, name) for data, name in rows if data["id"] not in existing.get(data["type"], set())
+    ]
+    scratch: list[Path] = []
+    try:
+        import_rows = []
+        for number, (data, name) in enumerate(fresh, start=1):
+            path = None
+            if name is not None:
+                # Sealed to the archive before it touches the disk: never plaintext there.
+                path = archive.inbox / f".{batch}.odk{number}.tmp"
+                scratch.append(path)
+                path.write_bytes(seal_for_recipient(contents[name], archive.recipient))
+                data = {**data, "sha256": hashlib.sha256(contents[name]).hexdigest()}
+            import_rows.append(ImportRow(number, data, path))
+        resolved = resolve_rows(archive, import_rows, f"inbox batch {batch}")
+        sealed_files = {
+            record.id: row.file
+            for row, record in zip(import_rows, resolved, strict=True)
+            if row.file is not None
+        }
+        written = write_records(
+            archive, resolved, sealed_files=sealed_files, operation="create", batch=marks
+        ).count
+    finally:
+        for path in scratch:
+            with contextlib.suppress(OSError):
+                path.unlink()
+    return written + changed
