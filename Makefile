@@ -37,6 +37,8 @@ system-packages:
 	@test -x /usr/bin/chromium || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
 	@# Go's checksum-database libraries: an independent, standard tiles client for the log.
 	@test -d /usr/share/gocode/src/golang.org/x/mod/sumdb || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq golang-go golang-golang-x-mod-dev; }
+	@# Node.js and npm: node-forge is the independent ODK encryptor the field-intake tests check against.
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm; }
 	@# Java for pyspark (dev extra): the Spark backend's test runs in local mode.
 	@command -v java >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq openjdk-17-jre-headless; }
 
@@ -46,5 +48,10 @@ lint: $(BIN)/bearwitness
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: $(BIN)/bearwitness system-packages lint
+# The tests' npm packages, pinned with their integrity hashes in tests/node/package-lock.json.
+tests/node/node_modules: tests/node/package.json tests/node/package-lock.json
+	cd tests/node && npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+test: $(BIN)/bearwitness system-packages lint tests/node/node_modules
 	$(BIN)/pytest
