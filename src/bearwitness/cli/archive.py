@@ -52,7 +52,7 @@ def init(
         archive, shares = Archive.create(
             folder, passphrase=passphrase, database_url=database or None
         )
-    odk_keys.create(archive)  # the RSA key that encrypted ODK forms carry
+    odk_keys.create(archive, log=False)  # the RSA key that encrypted ODK forms carry
     archive.close()
     console.print(
         f"Created archive [bold]{inert(folder)}[/]. It is locked; its public key is\n"

@@ -30,8 +30,9 @@ FORMAT = "bearwitness-odk-key"
 _DAMAGED_HINT = "Restore odk-key.json from a backup, or make a new key with `bearwitness odk key`."
 
 
-def create(archive: Archive, *, replace: bool = False) -> str:
-    """Make the archive's ODK key pair, logged; returns the public key (base64 DER).
+def create(archive: Archive, *, replace: bool = False, log: bool = True) -> str:
+    """Make the archive's ODK key pair, logged (not at ``init``, which logs nothing: the key
+    is then part of the archive as made); returns the public key (base64 DER).
 
     Refuses when there is one already unless ``replace`` (forms published with the old
     key then send what only the old key opens: keep a copy of the old file).
@@ -60,7 +61,8 @@ def create(archive: Archive, *, replace: bool = False) -> str:
         handle.flush()
         os.fsync(handle.fileno())
     temporary.replace(path)
-    ledger.record_event(archive, "odk_key", {"public_key_sha256": fingerprint(public)})
+    if log:
+        ledger.record_event(archive, "odk_key", {"public_key_sha256": fingerprint(public)})
     return public
 
 

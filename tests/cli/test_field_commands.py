@@ -1,0 +1,67 @@
+"""`bearwitness devices` and `bearwitness odk key`: exactly as scripts call them, logged."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from bearwitness.crypto.kdf import KdfParams
+from bearwitness.services import devices, odk_keys
+from bearwitness.services.archive import Archive
+from bearwitness.services.rotation import rotate_keys
+from tests.cli.runner import Cli
+
+PASS = "correct horse battery staple"
+
+
+def test_init_makes_the_odk_key_sealed_and_devices_are_managed(cli: Cli, tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    cli("init", archive, "--passphrase-stdin", stdin=f"{PASS}\n")
+    key = json.loads((archive / odk_keys.KEY_FILE).read_text())
+    assert key["public_key"] and "PRIVATE" not in key["private_key"]
+    # Only an unlock opens its private half.
+    with Archive.open(archive) as locked:
+        assert locked.locked
+    again = cli("odk", "key", archive, ok=False)
+    assert again.returncode == 2 and "already" in again.stderr
+
+    added = cli("devices", "add", archive, "phone-1", "--base-url", "https://intake.example.org")
+    url = added.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"https://intake\.example\.org/odk/[A-Za-z0-9_-]{43}", url)
+    token = url.rsplit("/", 1)[-1]
+    assert token not in (archive / devices.DEVICES_FILE).read_text()
+    default = cli("devices", "add", archive, "phone-2").stdout.strip().splitlines()[-1]
+    assert default.startswith(devices.DEFAULT_BASE_URL + "/odk/")
+    assert cli("devices", "add", archive, "phone-2", ok=False).returncode == 2
+
+    listed = cli("devices", "list", archive).stdout
+    assert "phone-1" in listed and "phone-2" in listed and token not in listed
+    cli("devices", "revoke", archive, "phone-1")
+    assert "revoked" in cli("devices", "list", archive).stdout
+    assert cli("devices", "revoke", archive, "phone-9", ok=False).returncode == 4
+    assert devices.authenticate(devices.read(archive), token) is None
+    # The enrolments and the revocation are logged; the log verifies once signed.
+    cli("unlock", archive, "--stdin", stdin=f"{PASS}\n")
+    cli("log", "checkpoint", archive)
+    assert "Everything verifies" in cli("verify", archive).stdout
+
+
+def test_an_older_archive_gets_its_key_by_one_command_and_it_survives_rotation(
+    tmp_path: Path, cli: Cli
+) -> None:
+    folder = tmp_path / "archive"
+    archive, _ = Archive.create(folder, passphrase=PASS, kdf_params=KdfParams.insecure_for_tests())
+    archive.close()
+    assert not (folder / odk_keys.KEY_FILE).exists()
+    assert "Made the ODK key" in cli("odk", "key", folder).stdout
+    archive = Archive.open(folder)
+    archive.unlock_with_passphrase(PASS)
+    before = odk_keys.private_key(archive).private_numbers()
+    rotate_keys(
+        archive,
+        kdf_params=KdfParams.insecure_for_tests(),
+        passphrase="another long passphrase for rotation",
+    )
+    assert odk_keys.private_key(archive).private_numbers() == before
+    archive.close()
