@@ -371,3 +371,68 @@ def test_the_token_is_kept_only_as_a_hash(field: Field) -> None:
     assert field.token not in text
     assert devices.token_hash(field.token) in text
     assert base64.b64encode(field.token.encode()).decode() not in text
+
+
+def test_a_chunked_body_is_taken_in(field: Field) -> None:
+    """HTTP/1.1 chunked: no Content-Length, the body as it comes."""
+    instance = f"uuid:{uuid.uuid4()}"
+    xml, files = encrypted(field.public, instance)
+    parts = [("xml_submission_file", ("submission.xml", xml, "text/xml"))]
+    parts += [(name, (name, data, "application/octet-stream")) for name, data in files.items()]
+    request = field.client.build_request("POST", f"{field.url}/submission", files=parts)
+    body = request.read()
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(body), 1000):
+            yield body[start : start + 1000]
+
+    answer = field.client.post(
+        f"{field.url}/submission",
+        content=chunks(),
+        headers={"content-type": request.headers["content-type"]},
+    )
+    assert answer.status_code == 201, answer.text
+    assert len(list((field.folder / "inbox").glob("*.batch.age"))) == 1
+
+
+def test_the_incident_form_is_an_xlsform_with_both_languages_and_nested_repeats() -> None:
+    key = odk.public_key_base64(odk.new_key_pair().public_key())
+    sheets = odk_forms.xlsform(key)
+    assert sheets["settings"][0]["public_key"] == key
+    types = [row["type"] for row in sheets["survey"]]
+    assert types.count("begin_repeat") == 4  # victims, their acts, perpetrators, photos
+    assert {"image", "audio", "file", "integer"} <= set(types)
+    labelled = [
+        row for row in sheets["survey"] if row["type"].split()[0] not in ("end_group", "end_repeat")
+    ]
+    assert all(row[odk_forms.EN] and row[odk_forms.RU] for row in labelled)
+    root = ElementTree.fromstring(odk_forms.incident_form(key).xml)
+    model = next(e for e in root.iter() if e.tag.endswith("}model"))
+    submission = next(e for e in model if e.tag.endswith("}submission"))
+    assert submission.attrib["base64RsaPublicKey"] == key
+    languages = {e.attrib["lang"] for e in root.iter() if e.tag.endswith("}translation")}
+    assert languages == {"English (en)", "Russian (ru)"}
+    # Choices are the archive's vocabulary codes, so what a phone sends is a valid code.
+    from bearwitness.domain import vocabulary
+
+    codes = {row["name"] for row in sheets["choices"] if row["list_name"] == "act_type"}
+    assert codes == set(vocabulary.ACT_TYPES.codes)
+
+
+def test_a_date_outside_the_partial_forms_is_refused_at_unlock(field: Field) -> None:
+    instance = f"uuid:{uuid.uuid4()}"
+    xml = incident_xml(instance).replace(b"<date>~2019-01</date>", b"<date>last winter</date>")
+    manifest, files = odk.seal_submission(
+        field.public,
+        form_id=odk_forms.FORM_ID,
+        version=odk_forms.FORM_VERSION,
+        instance_id=instance,
+        xml=xml,
+        media=[("1561432532482.jpg", PHOTO)],
+    )
+    assert post(field.client, field.url, manifest, files).status_code == 201
+    archive = unlocked(field.folder)
+    report = inbox.fold(archive)
+    assert report.folded == 0 and len(report.failed) == 1
+    assert records(archive, "event") == []
+    archive.close()

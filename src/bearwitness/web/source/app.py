@@ -351,6 +351,7 @@ def create_intake_app(
             archive.folder,
             lambda: archive.recipient,
             max_body=min(settings.odk_max_body, settings.max_body),
+            in_memory=settings.max_body,
             fsync=settings.fsync,
             fictional=settings.fictional,
             allow=limiter.allow,

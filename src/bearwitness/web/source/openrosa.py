@@ -48,6 +48,7 @@ def openrosa_router(
     recipient: Callable[[], str],
     *,
     max_body: int,
+    in_memory: int,
     fsync: bool = True,
     fictional: bool = False,
     allow: Callable[[], bool] = lambda: True,
@@ -125,8 +126,10 @@ def openrosa_router(
         if not allow():
             return _answer(429, "Too many submissions right now; send again later.", "error")
         try:
+            # Kept in memory up to the Guard's own limit, past which nothing arrives: an
+            # unencrypted upload must never be spooled to disk.
             data = await read_form(
-                request, max_files=odk_max_files, max_fields=8, in_memory=max_body
+                request, max_files=odk_max_files, max_fields=8, in_memory=in_memory
             )
         except InputError:
             return _answer(400, "The submission could not be read as multipart data.", "error")
