@@ -107,7 +107,7 @@ def private_key(archive: Archive) -> rsa.RSAPrivateKey:
     except (binascii.Error, ValueError):
         raise ArchiveError(f"{KEY_FILE} is malformed", hint=_DAMAGED_HINT) from None
     der = open_with_identity(sealed, secrets.identities, what=f"the key in {KEY_FILE}")
-    key = odk.load_private(der)
+    key = odk.load_private(der, checked_by_round_trip=True)
     if odk.public_key_base64(key.public_key()) != data["public_key"]:
         raise ArchiveError(f"{KEY_FILE}'s two halves do not match", hint=_DAMAGED_HINT)
     return key
