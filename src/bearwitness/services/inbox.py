@@ -379,7 +379,9 @@ def _fold_batch(archive: Archive, manifest: Path, batch: str) -> tuple[int, bool
 
 def _remove(archive: Archive, batch: str, files: Sequence[Path]) -> None:
     """A batch's inbox files, the manifest last: until it goes, the batch can be resumed."""
-    for path in [*files, archive.inbox / f"{batch}{STUCK}"]:
+    # With the fold's own scratch files (a field submission's media, sealed for blobs/).
+    scratch = archive.inbox.glob(f".{batch}.*.tmp")
+    for path in [*files, archive.inbox / f"{batch}{STUCK}", *scratch]:
         path.unlink(missing_ok=True)
     (archive.inbox / f"{batch}{MANIFEST}").unlink(missing_ok=True)
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -388,9 +389,15 @@ def _write(
             path = None
             if name is not None:
                 # Sealed to the archive before it touches the disk: never plaintext there.
+                # A new file each time (never one a killed attempt linked into blobs/),
+                # durable before the commit that names it.
                 path = archive.inbox / f".{batch}.odk{number}.tmp"
                 scratch.append(path)
-                path.write_bytes(seal_for_recipient(contents[name], archive.recipient))
+                path.unlink(missing_ok=True)
+                with path.open("xb") as handle:
+                    handle.write(seal_for_recipient(contents[name], archive.recipient))
+                    handle.flush()
+                    os.fsync(handle.fileno())
                 data = {**data, "sha256": hashlib.sha256(contents[name]).hexdigest()}
             import_rows.append(ImportRow(number, data, path))
         resolved = resolve_rows(archive, import_rows, f"inbox batch {batch}")
