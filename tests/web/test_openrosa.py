@@ -436,3 +436,21 @@ def test_a_date_outside_the_partial_forms_is_refused_at_unlock(field: Field) -> 
     assert report.folded == 0 and len(report.failed) == 1
     assert records(archive, "event") == []
     archive.close()
+
+
+def test_the_form_list_names_the_public_address_when_given(tmp_path: Path) -> None:
+    folder = tmp_path / "archive"
+    archive, _ = Archive.create(
+        folder, passphrase=PASSPHRASE, kdf_params=KdfParams.insecure_for_tests()
+    )
+    odk_keys.create(archive)
+    _, url = devices.add(archive, "phone-1", base_url="https://intake.example.org")
+    archive.close()
+    settings = IntakeSettings(fsync=False, public_url="https://intake.example.org/")
+    app = create_intake_app(folder, settings)
+    with TestClient(app, base_url="http://127.0.0.1:8081") as client:
+        listed = client.get(f"{url.removeprefix('https://intake.example.org')}/formList")
+    app.app.state.archive.close()
+    assert f"<downloadUrl>{url}/forms/{odk_forms.FORM_ID}.xml</downloadUrl>".encode() in (
+        listed.content
+    )

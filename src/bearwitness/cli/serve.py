@@ -148,6 +148,11 @@ def serve_intake(
         min=0.01,
         help="Largest image accepted, in megapixels (each gets a copy without metadata).",
     ),
+    public_url: str = typer.Option(
+        "",
+        help="The address field phones reach this intake at (https://… or http://….onion), "
+        "for the form URLs they are given; by default each request's own address.",
+    ),
 ) -> None:
     """Start the anonymous source intake: it holds only the public key, and logs no visitor."""
     from bearwitness.services.intake_web import Limits
@@ -163,6 +168,7 @@ def serve_intake(
         burst=max(1, int(rate * 2)),
         body_seconds=body_seconds,
         limits=Limits(images=images),
+        public_url=public_url,
     )
     app = create_intake_app(folder, settings)
     server = listen(host, port)

@@ -134,6 +134,9 @@ class IntakeSettings:
     # OpenRosa (field devices): the largest submission, one POST, that is taken in; phones
     # split a larger one over several POSTs (web/source/openrosa.py).
     odk_max_body: int = 50 * 1024 * 1024
+    # The address phones reach the intake at (an onion, or behind TLS), for the form URLs
+    # in the form list; "" takes it from each request (its Host, and plain HTTP).
+    public_url: str = ""
 
 
 def create_intake_app(
@@ -352,6 +355,7 @@ def create_intake_app(
             lambda: archive.recipient,
             max_body=min(settings.odk_max_body, settings.max_body),
             in_memory=settings.max_body,
+            public_url=settings.public_url,
             fsync=settings.fsync,
             fictional=settings.fictional,
             allow=limiter.allow,

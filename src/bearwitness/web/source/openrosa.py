@@ -49,6 +49,7 @@ def openrosa_router(
     *,
     max_body: int,
     in_memory: int,
+    public_url: str = "",
     fsync: bool = True,
     fictional: bool = False,
     allow: Callable[[], bool] = lambda: True,
@@ -83,7 +84,7 @@ def openrosa_router(
         return [] if public is None else [odk_forms.incident_form(public)]
 
     def base_of(request: Request, token: str | None) -> str:
-        root = str(request.base_url).rstrip("/")
+        root = public_url.rstrip("/") or str(request.base_url).rstrip("/")
         return f"{root}/{devices.URL_PATH}" + (f"/{token}" if token else "")
 
     async def form_list(request: Request, token: str | None) -> Response:
