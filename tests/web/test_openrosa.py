@@ -454,3 +454,15 @@ def test_the_form_list_names_the_public_address_when_given(tmp_path: Path) -> No
     assert f"<downloadUrl>{url}/forms/{odk_forms.FORM_ID}.xml</downloadUrl>".encode() in (
         listed.content
     )
+
+
+def test_odd_credentials_and_a_damaged_devices_file_are_refused_cleanly(field: Field) -> None:
+    odd = base64.b64encode("фёдор:".encode() + field.token.encode()).decode()
+    answer = field.client.head("/odk/submission", headers={"Authorization": f"Basic {odd}"})
+    assert answer.status_code == 401
+    assert (
+        field.client.head("/odk/submission", headers={"Authorization": "Basic %%%"}).status_code
+        == 401
+    )
+    (field.folder / devices.DEVICES_FILE).write_text("{not json")
+    assert field.client.get(f"{field.url}/formList").status_code == 401

@@ -184,7 +184,11 @@ def authenticate(devices: list[Device], token: str, name: str | None = None) -> 
     for device in devices:  # every one compared, so the time says nothing of which matched
         if hmac.compare_digest(device.token_sha256, wanted) and device.active:
             found = device
-    if found is not None and name is not None and not hmac.compare_digest(found.name, name):
+    if (
+        found is not None
+        and name is not None
+        and not hmac.compare_digest(found.name.encode(), name.encode("utf-8", "replace"))
+    ):
         return None
     return found
 

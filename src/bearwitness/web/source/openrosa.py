@@ -59,6 +59,13 @@ def openrosa_router(
     receiver = openrosa.Receiver(folder, fsync=fsync, fictional=fictional)
 
     def device(request: Request, token: str | None) -> devices.Device | None:
+        try:
+            return _device(request, token)
+        except Exception as error:  # devices.json unreadable: nobody gets in, and it is said
+            logger.error("odk: the devices cannot be read: %s", type(error).__name__)
+            return None
+
+    def _device(request: Request, token: str | None) -> devices.Device | None:
         if token is not None:
             return devices.authenticate(book.current(), token)
         header = request.headers.get("authorization", "")
@@ -80,7 +87,11 @@ def openrosa_router(
         )
 
     def forms() -> list[odk_forms.Form]:
-        public = odk_keys.public_key(folder)
+        try:
+            public = odk_keys.public_key(folder)
+        except Exception as error:  # odk-key.json damaged: no form rather than a failure
+            logger.error("odk: the archive's ODK key cannot be read: %s", type(error).__name__)
+            return []
         return [] if public is None else [odk_forms.incident_form(public)]
 
     def base_of(request: Request, token: str | None) -> str:
