@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -466,3 +467,20 @@ def test_odd_credentials_and_a_damaged_devices_file_are_refused_cleanly(field: F
     )
     (field.folder / devices.DEVICES_FILE).write_text("{not json")
     assert field.client.get(f"{field.url}/formList").status_code == 401
+
+
+def test_the_real_collect_submission_is_refused_as_made_for_another_key(field: Field) -> None:
+    """ODK Central's vector (ODK Collect, a 2048-bit test key): the intake can tell by its
+    length that the wrapped key is not for this archive's 3072-bit key, and stores nothing."""
+    from tests.crypto.test_odk import VECTOR
+
+    if VECTOR is None:
+        pytest.skip("needs ../shared/odk/collect-vector.json")
+    data = json.loads(VECTOR.read_text())
+    files = {
+        "1561432532482.jpg.enc": b"\x00" * 32,
+        "submission.xml.enc": base64.b64decode(data["encrypted_file_base64"]),
+    }
+    answer = post(field.client, field.url, data["manifest_xml"].encode(), files)
+    assert answer.status_code == 400 and b"another key" in answer.content
+    assert inbox_files(field.folder) == []

@@ -39,7 +39,7 @@ from defusedxml import ElementTree as SafeTree
 from bearwitness.crypto import odk
 from bearwitness.errors import InputError, SubmissionConflict
 from bearwitness.services import inbox as inbox_batches
-from bearwitness.services import odk_forms
+from bearwitness.services import odk_forms, odk_keys
 
 PARTS = "odk-parts"  # beside inbox/: what waits for the rest of a split submission
 SOURCE = "odk"  # the inbox batches' operation, which the fold recognises
@@ -142,6 +142,7 @@ class Receiver:
         xml_sha256 = hashlib.sha256(xml).hexdigest()
         if odk.is_encrypted(xml):
             manifest = odk.parse_manifest(xml)
+            self._check_key_size(manifest)
             if manifest.form_id != odk_forms.FORM_ID:
                 raise InputError(
                     "the submission is for a form this server does not publish",
@@ -186,6 +187,25 @@ class Receiver:
             _write_text(seen, xml_sha256, self.fsync)
             self._forget(key)
         return Outcome(201, "Received.", batch)
+
+    def _check_key_size(self, manifest: odk.Manifest) -> None:
+        """What can be told without the private key: a wrapped key (or signature) of another
+        length than this archive's modulus was made for another key. One of the same length
+        can be told only at unlock, where it stays in the inbox with its reason."""
+        public = odk_keys.public_key(self.folder)
+        if public is None:
+            raise InputError(
+                "this server publishes no encrypted form",
+                hint="Its operator makes the key with `bearwitness odk key`.",
+            )
+        size = (odk.load_public_base64(public).key_size + 7) // 8
+        if len(manifest.encrypted_key) != size or (
+            manifest.signature is not None and len(manifest.signature) != size
+        ):
+            raise InputError(
+                "the submission was encrypted for another key than this archive's",
+                hint="Download the form from this server again, and fill it in anew.",
+            )
 
     # -- parts of a split submission --------------------------------------------------
 
