@@ -484,3 +484,21 @@ def test_the_real_collect_submission_is_refused_as_made_for_another_key(field: F
     answer = post(field.client, field.url, data["manifest_xml"].encode(), files)
     assert answer.status_code == 400 and b"another key" in answer.content
     assert inbox_files(field.folder) == []
+
+
+def test_every_file_sent_becomes_evidence_even_one_no_field_names(field: Field) -> None:
+    instance = f"uuid:{uuid.uuid4()}"
+    manifest, files = odk.seal_submission(
+        field.public,
+        form_id=odk_forms.FORM_ID,
+        version=odk_forms.FORM_VERSION,
+        instance_id=instance,
+        xml=incident_xml(instance),
+        media=[("1561432532482.jpg", PHOTO), ("1561432532999.m4a", b"FICTIONAL audio")],
+    )
+    assert post(field.client, field.url, manifest, files).status_code == 201
+    archive = unlocked(field.folder)
+    assert inbox.fold(archive).failed == []
+    found = sorted((str(e["filename"]), str(e["media_type"])) for e in records(archive, "evidence"))
+    assert found == [("media-1.jpg", "image/jpeg"), ("media-2.m4a", "audio/mp4")]
+    archive.close()

@@ -302,28 +302,29 @@ def map_submission(
             None,
         ),
     )
+    fields: dict[str, str] = {}  # file -> the field that named it first
     for element in root.iter():
-        field = _local(element.tag)
         value = (element.text or "").strip()
-        if value in names_in_xml and (not ours or field in odk_forms.MEDIA_FIELDS):
-            name = names_in_xml[value]
-            index = name.split("-", 1)[-1]
-            extension = name.rsplit(".", 1)[-1]
-            rows.append(
-                (
-                    {
-                        **base,
-                        "type": "evidence",
-                        "id": ids(f"media/{name}", "F"),
-                        "document_id": document_id,
-                        "media_type": MEDIA_TYPES.get(extension, "application/octet-stream"),
-                        "size": len(contents[name]),
-                        "filename": name,
-                        "description": f"field {field} {index.split('.')[0]}, as sent (ODK)",
-                    },
-                    name,
-                )
+        if value in names_in_xml and (not ours or _local(element.tag) in odk_forms.MEDIA_FIELDS):
+            fields.setdefault(names_in_xml[value], _local(element.tag))
+    # Every file sent becomes evidence, named by a field or not: nothing is dropped.
+    for name in sorted(contents, key=lambda n: (n not in fields, n)):
+        extension = name.rsplit(".", 1)[-1]
+        rows.append(
+            (
+                {
+                    **base,
+                    "type": "evidence",
+                    "id": ids(f"media/{name}", "F"),
+                    "document_id": document_id,
+                    "media_type": MEDIA_TYPES.get(extension, "application/octet-stream"),
+                    "size": len(contents[name]),
+                    "filename": name,
+                    "description": f"{fields.get(name, 'file')} from a field device (ODK), as sent",
+                },
+                name,
             )
+        )
     return rows
 
 

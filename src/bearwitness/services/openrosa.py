@@ -253,6 +253,7 @@ class Receiver:
             return
         # Encrypted files are ODK ciphertext: they may wait on disk as they are. Their
         # names (capture times) only as hashes; the list of names is the manifest's own.
+        self._drop_stale_parts()
         folder = self.parts / key
         folder.mkdir(exist_ok=True, mode=0o700)
         _write_text(folder / "xml.sha256", xml_sha256, self.fsync)
@@ -260,6 +261,14 @@ class Receiver:
             temporary = folder / f".{_name_key(name)}.tmp"
             _write_bytes(temporary, data, self.fsync)
             temporary.replace(folder / f"{_name_key(name)}.part")
+
+    def _drop_stale_parts(self) -> None:
+        """Parts whose last part never came within a day: the phone sends them again."""
+        limit = time.time() - PENDING_TTL_S
+        with os.scandir(self.parts) as found:
+            for item in found:
+                if item.name != "seen" and item.is_dir() and item.stat().st_mtime < limit:
+                    shutil.rmtree(item.path, ignore_errors=True)
 
     def _forget(self, key: str) -> None:
         self._memory.pop(key, None)
