@@ -159,7 +159,16 @@ def fold_batch(
     deprecated = _text(meta, "deprecatedID") if meta is not None else ""
     if not instance_id:
         raise InputError("the submission has no instanceID", hint="It cannot be written in.")
-    key = secrets.subkey(KEY_PURPOSE)
+    if encrypted and (
+        instance_id != manifest.instance_id or root.attrib.get("id") != manifest.form_id
+    ):
+        raise InputError(
+            "the decrypted submission names another instance or form than its manifest",
+            hint="It was put together from two submissions: discard it.",
+        )
+    # Of the first key generation, which every unlock holds: ids and marks stay the same
+    # across `keys rotate`, so an edit after a rotation still finds its first version.
+    key = secrets.subkey(KEY_PURPOSE, generation=1)
     mark = _mark(key, instance_id)
     with archive.engine.connect() as connection:
         if _root_of(connection, mark) is not None:
