@@ -146,9 +146,12 @@ def openrosa_router(
         except InputError:
             return _answer(400, "The submission could not be read as multipart data.", "error")
         xml_part = data.get("xml_submission_file")
-        if not isinstance(xml_part, UploadFile):
+        if isinstance(xml_part, UploadFile):
+            xml = await xml_part.read(max_body + 1)
+        elif isinstance(xml_part, str) and xml_part:  # a client that sends it as a field
+            xml = xml_part.encode("utf-8")
+        else:
             return _answer(400, "The submission has no xml_submission_file.", "error")
-        xml = await xml_part.read(max_body + 1)
         attachments = []
         for name, item in data.multi_items():
             if name == "xml_submission_file" or not isinstance(item, UploadFile):
