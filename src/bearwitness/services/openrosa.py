@@ -45,6 +45,7 @@ PARTS = "odk-parts"  # beside inbox/: what waits for the rest of a split submiss
 SOURCE = "odk"  # the inbox batches' operation, which the fold recognises
 OPENROSA_NS = "http://openrosa.org/xforms"
 MAX_PENDING_IN_MEMORY = 64
+LOCK_STRIPES = 16
 PENDING_TTL_S = 24 * 3600
 
 
@@ -112,13 +113,16 @@ class Receiver:
         self.parts = folder / PARTS
         self.fsync = fsync
         self._memory: dict[str, _Pending] = {}
-        self._lock = threading.Lock()
+        self._memory_lock = threading.Lock()
+        self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
 
     @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        """One submission at a time, across processes too: merging must not race."""
+    def _locked(self, key: str) -> Iterator[None]:
+        """One POST of an instance at a time, across processes too: merging its parts must
+        not race. Other instances go on meanwhile (the lock is one of a few stripes)."""
         (self.parts / "seen").mkdir(parents=True, exist_ok=True, mode=0o700)
-        with self._lock, (self.parts / ".lock").open("a") as handle:
+        stripe = int(key[:8], 16) % LOCK_STRIPES
+        with self._locks[stripe], (self.parts / f".lock-{stripe:02d}").open("a") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield
@@ -160,7 +164,7 @@ class Receiver:
                 hint="Send only the files the form names.",
             )
         key = _key(form_id, instance_id)
-        with self._locked():
+        with self._locked(key):
             seen = self.parts / "seen" / key
             if seen.exists():
                 if seen.read_text().strip() == xml_sha256:
@@ -214,7 +218,8 @@ class Receiver:
     ) -> dict[str, bytes]:
         """What earlier parts of this instance left; SubmissionConflict if their XML was another."""
         if not encrypted:
-            pending = self._memory.get(key)
+            with self._memory_lock:
+                pending = self._memory.get(key)
             if pending is None:
                 return {}
             if pending.xml_sha256 != xml_sha256:
@@ -241,15 +246,16 @@ class Receiver:
     def _hold(self, key: str, xml_sha256: str, encrypted: bool, files: dict[str, bytes]) -> None:
         if not encrypted:
             now = time.monotonic()
-            for old in [k for k, p in self._memory.items() if now - p.since > PENDING_TTL_S]:
-                del self._memory[old]
-            if key not in self._memory and len(self._memory) >= MAX_PENDING_IN_MEMORY:
-                raise InputError(
-                    "too many split submissions are waiting for their other parts",
-                    hint="Send it again later, or use the encrypted form.",
-                )
-            pending = self._memory.setdefault(key, _Pending(xml_sha256, {}))
-            pending.files.update(files)
+            with self._memory_lock:
+                for old in [k for k, p in self._memory.items() if now - p.since > PENDING_TTL_S]:
+                    del self._memory[old]
+                if key not in self._memory and len(self._memory) >= MAX_PENDING_IN_MEMORY:
+                    raise InputError(
+                        "too many split submissions are waiting for their other parts",
+                        hint="Send it again later, or use the encrypted form.",
+                    )
+                pending = self._memory.setdefault(key, _Pending(xml_sha256, {}))
+                pending.files.update(files)
             return
         # Encrypted files are ODK ciphertext: they may wait on disk as they are. Their
         # names (capture times) only as hashes; the list of names is the manifest's own.
@@ -271,7 +277,8 @@ class Receiver:
                     shutil.rmtree(item.path, ignore_errors=True)
 
     def _forget(self, key: str) -> None:
-        self._memory.pop(key, None)
+        with self._memory_lock:
+            self._memory.pop(key, None)
         shutil.rmtree(self.parts / key, ignore_errors=True)
 
     # -- into the inbox ----------------------------------------------------------------
