@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from pyrage import x25519
 from sqlalchemy import select, update
 
+from bearwitness.crypto.files import PlaintextChunks
 from bearwitness.errors import LockedError, TamperedError
 from bearwitness.services import audit, reading, users
 from bearwitness.services.archive import Archive
@@ -228,9 +229,8 @@ def test_a_mismatch_never_delivers_the_whole_file(tmp_path: Path) -> None:
     received: list[bytes] = []
 
     async def read() -> None:
-        async for chunk in plaintext_chunks(
-            path, identity, expected_sha256="0" * 64, on_mismatch=lambda: noticed.append(True)
-        ):
+        chunks = PlaintextChunks(path, identity, expected_sha256="0" * 64, what="E-1")
+        async for chunk in plaintext_chunks(chunks, on_mismatch=lambda: noticed.append(True)):
             received.append(chunk)
 
     with pytest.raises(TamperedError):
@@ -243,13 +243,14 @@ def test_the_decrypting_thread_ends_when_the_client_goes_away(tmp_path: Path) ->
     path, identity = _age_file(tmp_path, data)
 
     async def read_one_then_leave() -> bytes:
-        chunks = plaintext_chunks(path, identity, expected_sha256="", on_mismatch=lambda: None)
+        stream = PlaintextChunks(path, identity, expected_sha256=None, what="E-1")
+        chunks = plaintext_chunks(stream, on_mismatch=lambda: None)
         first = await anext(chunks)
         await chunks.aclose()  # what Starlette does when the client disconnects
         return first
 
     assert asyncio.run(read_one_then_leave())
-    workers = [t for t in threading.enumerate() if t.name == "bw-download"]
+    workers = [t for t in threading.enumerate() if t.name == "bw-plaintext"]
     for worker in workers:
         worker.join(timeout=30)
     assert not any(worker.is_alive() for worker in workers)

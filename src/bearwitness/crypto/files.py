@@ -4,15 +4,23 @@ Encryption and decryption stream through pyrage's ``encrypt_io``/``decrypt_io``
 (64 KiB age chunks; a large video is never held in memory). Outputs are
 written to a temporary file beside the destination, fsynced, then renamed,
 so a crash leaves either the old file or the whole new one.
+
+:class:`PlaintextChunks` hands a file's plaintext over in chunks instead (a
+download): it never touches the disk, and the last chunk is released only once
+the whole file has authenticated and matched its recorded SHA-256.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import hmac
 import io
 import os
+import queue
 import tempfile
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +29,7 @@ from typing import IO, Any
 import pyrage
 
 from bearwitness.crypto.keys import ArchiveSecrets, parse_identities, parse_recipient
-from bearwitness.errors import InputError, TamperedError
+from bearwitness.errors import ArchiveError, InputError, TamperedError
 
 _TAMPER_HINT = (
     "The stored file was altered, truncated, or is not the one recorded. "
@@ -130,6 +138,151 @@ def check_file(
         _check_hash(writer, expected_sha256, what)
 
 
+CHUNK_WAIT = 0.5  # seconds between looks at the cancel flag, on either side of the queue
+STALL_SECONDS = 300.0  # a consumer that takes nothing for this long is given up on
+QUEUED_CHUNKS = 16  # of pyrage's 8 KiB: the most plaintext waiting between the two threads
+
+
+class _Cancelled(Exception):
+    """The consumer closed the stream (or stalled): the decrypting thread stops."""
+
+
+class PlaintextChunks(Iterator[bytes]):
+    """The plaintext of an age file in chunks, decrypted in a thread, never on disk.
+
+    Iterating yields the chunks in order. The plaintext is hashed as it goes and the
+    last chunk is held back until the file has authenticated to its end and its
+    SHA-256 matches ``expected_sha256`` (when given): a file that does not is never
+    delivered whole, and :class:`TamperedError` (naming ``what``) is raised instead of
+    its last chunk. :meth:`close` (from any thread) stops the decrypting thread; so
+    does a consumer that takes nothing for ``stall_seconds``, after which the next
+    chunk asked for raises :class:`ArchiveError`.
+    """
+
+    def __init__(
+        self,
+        src: Path,
+        identity: str | Sequence[str],
+        *,
+        expected_sha256: str | None,
+        what: str,
+        stall_seconds: float = STALL_SECONDS,
+    ) -> None:
+        self._identity = parse_identities(identity)
+        self._expected = expected_sha256
+        self._what = what
+        self._stall = stall_seconds
+        try:
+            self._source: IO[bytes] = src.open("rb")
+        except OSError as exc:
+            raise ArchiveError(
+                f"{what} cannot be read: {exc.strerror}.",
+                hint="Restore it from a backup, and run `bearwitness verify`.",
+            ) from None
+        self._chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(QUEUED_CHUNKS)
+        self._cancel = threading.Event()
+        self._guard = threading.Lock()  # starting the thread against closing the stream
+        self._worker: threading.Thread | None = None
+        self._closed = self._done = False
+        self._sha256 = hashlib.sha256()
+        self._held: bytes | None = None
+
+    def __iter__(self) -> PlaintextChunks:
+        return self
+
+    def __next__(self) -> bytes:
+        worker = self._start()
+        while not self._done:
+            if self._cancel.is_set():
+                self._done = True
+                if self._closed:
+                    break
+                raise ArchiveError(
+                    f"{self._what} was not taken for {self._stall:g} seconds; given up",
+                    hint="Try again.",
+                )
+            try:
+                item = self._chunks.get(timeout=CHUNK_WAIT)
+            except queue.Empty:
+                if not worker.is_alive() and self._chunks.empty():
+                    self._done = True
+                    raise ArchiveError(
+                        f"{self._what} could not be read to the end", hint="Try again."
+                    ) from None
+                continue
+            if isinstance(item, BaseException):
+                self._done = True
+                raise item
+            if item is None:  # the whole file has authenticated: now its hash
+                self._done = True
+                if self._expected is not None:
+                    _check_digest(self._sha256, self._expected, self._what)
+                last, self._held = self._held, None
+                if last is not None:
+                    return last
+                break
+            self._sha256.update(item)
+            ready, self._held = self._held, item
+            if ready is not None:
+                return ready
+        raise StopIteration
+
+    def close(self) -> None:
+        """Stop decrypting and drop what waits (safe from any thread, and twice)."""
+        with self._guard:
+            self._closed = True
+            self._cancel.set()
+            if self._worker is None:
+                self._source.close()
+
+    def _start(self) -> threading.Thread:
+        with self._guard:
+            if self._worker is None:
+                if self._closed:
+                    self._done = True
+                self._worker = threading.Thread(target=self._work, name="bw-plaintext", daemon=True)
+                if not self._closed:
+                    self._worker.start()
+            return self._worker
+
+    def _put(self, item: bytes | BaseException | None) -> None:
+        waited = 0.0
+        while not self._cancel.is_set():
+            try:
+                self._chunks.put(item, timeout=CHUNK_WAIT)
+                return
+            except queue.Full:
+                waited += CHUNK_WAIT
+                if waited >= self._stall:
+                    self._cancel.set()
+        raise _Cancelled()
+
+    def _work(self) -> None:
+        try:
+            with self._source:
+                _decrypt(self._source, _QueueWriter(self._put), self._identity, self._what)
+            self._put(None)
+        except BaseException as error:
+            # Once cancelled nobody reads the queue; otherwise the consumer gets the error.
+            if not self._cancel.is_set():
+                with contextlib.suppress(_Cancelled):
+                    self._put(error)
+
+
+class _QueueWriter(io.RawIOBase):
+    """What pyrage writes the plaintext to: each chunk handed to the consumer's queue."""
+
+    def __init__(self, put: Callable[[bytes], None]) -> None:
+        self._put_chunk = put
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        self._put_chunk(bytes(data))
+        return len(data)
+
+
 def export_identity(secrets: ArchiveSecrets, path: Path, *, now: datetime | None = None) -> None:
     """Write the archive's identities as an age identity file (mode 0600), for `age -d -i`:
     the current one first, then those of older key generations (one a line, as age reads).
@@ -154,7 +307,7 @@ def export_identity(secrets: ArchiveSecrets, path: Path, *, now: datetime | None
         os.fsync(handle.fileno())
 
 
-def _decrypt(source: IO[bytes], writer: _HashingWriter, identity: list[Any], what: str) -> None:
+def _decrypt(source: IO[bytes], writer: io.RawIOBase, identity: list[Any], what: str) -> None:
     try:
         pyrage.decrypt_io(source, writer, identity)
     except (pyrage.DecryptError, OSError) as exc:
@@ -174,7 +327,11 @@ def _decrypt(source: IO[bytes], writer: _HashingWriter, identity: list[Any], wha
 
 
 def _check_hash(writer: _HashingWriter, expected_sha256: str, what: str) -> None:
-    if writer.sha256.hexdigest() != expected_sha256.lower():
+    _check_digest(writer.sha256, expected_sha256, what)
+
+
+def _check_digest(digest: hashlib._Hash, expected_sha256: str, what: str) -> None:
+    if not hmac.compare_digest(digest.hexdigest(), expected_sha256.lower()):
         raise TamperedError(
             f"{what} failed authentication: its content does not match the recorded SHA-256.",
             hint=_TAMPER_HINT,

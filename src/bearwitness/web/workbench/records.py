@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
-import hashlib
-import hmac
 import logging
-import queue
-import threading
-from collections.abc import AsyncGenerator, Callable, Sequence
-from pathlib import Path
+from collections.abc import AsyncGenerator, Callable
 from typing import Annotated, Any
 
-import pyrage
 from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.responses import Response, StreamingResponse
 
-from bearwitness.crypto.keys import parse_identities
 from bearwitness.domain import vocabulary
 from bearwitness.domain.records import RECORD_TYPES, Document, Evidence, Record
-from bearwitness.errors import ArchiveError, BearWitnessError, InputError, TamperedError
-from bearwitness.services import audit, browse, intake_web, media, reading
+from bearwitness.errors import BearWitnessError, InputError, TamperedError
+from bearwitness.services import audit, browse, evidence, intake_web, media, reading
 from bearwitness.web.i18n import N_
 from bearwitness.web.rendering import label
 from bearwitness.web.workbench.auth import Needs, Staff
@@ -167,9 +159,9 @@ def _detail(
         if name != "id"
     ]
     sealed = [(name, view.fields.get(name, "")) for name in cls.sealed_fields()] if reveal else []
-    evidence = []
+    files = []
     if view.kind == "document":
-        evidence = reading.list_records(archive, "evidence", equals={"document_id": record_id})
+        files = reading.list_records(archive, "evidence", equals={"document_id": record_id})
     related: list[tuple[str, list[reading.RecordView]]] = []
     if view.kind == "event":
         related.append(
@@ -191,7 +183,7 @@ def _detail(
         clear=clear,
         sealed=sealed,
         sealed_names=cls.sealed_fields(),
-        evidence=evidence,
+        evidence=files,
         related=[
             (
                 kind,
@@ -301,96 +293,21 @@ def _evidence(request: Request, staff: Staff, record_id: str) -> tuple[Session, 
     return session, record
 
 
-PUT_WAIT = 0.5  # seconds between the decrypting thread's looks at the cancel flag
-STALL_SECONDS = 300.0  # a client that takes nothing for this long is given up on
-QUEUED_CHUNKS = 16  # of pyrage's 8 KiB: what waits between the thread and the client
-
-
-class _Cancelled(Exception):
-    """The client went away (or stalled): the decrypting thread stops."""
-
-
 async def plaintext_chunks(
-    path: Path,
-    identity: str | Sequence[str],
-    *,
-    expected_sha256: str,
-    on_mismatch: Callable[[], None],
-    cancel: threading.Event | None = None,
+    chunks: evidence.PlaintextChunks, *, on_mismatch: Callable[[], None]
 ) -> AsyncGenerator[bytes, None]:
-    """Decrypt an age file in a thread, handing plaintext over in chunks (never on disk).
-
-    The plaintext is hashed as it goes and the last chunk is held back until the hash is
-    known: a file that does not match ``expected_sha256`` is never delivered whole.
-    ``on_mismatch`` is called then, and :class:`TamperedError` ends the response. When
-    the client goes away (the response is closed) or ``cancel`` is set, the thread stops.
-    """
-    cancel = cancel or threading.Event()
-    chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=QUEUED_CHUNKS)
-
-    def put(item: bytes | BaseException | None) -> None:
-        waited = 0.0
-        while not cancel.is_set():
-            try:
-                chunks.put(item, timeout=PUT_WAIT)
-                return
-            except queue.Full:
-                waited += PUT_WAIT
-                if waited >= STALL_SECONDS:
-                    cancel.set()
-        raise _Cancelled()
-
-    class Writer:
-        def write(self, data: bytes) -> int:
-            put(bytes(data))
-            return len(data)
-
-        def flush(self) -> None:
-            return None
-
-    def work() -> None:
-        try:
-            with path.open("rb") as source:
-                pyrage.decrypt_io(source, Writer(), parse_identities(identity))
-            put(None)
-        except BaseException as error:
-            if not cancel.is_set():
-                with contextlib.suppress(_Cancelled):
-                    put(error)
-
-    worker = threading.Thread(target=work, name="bw-download", daemon=True)
-    worker.start()
-    digest = hashlib.sha256()
-    held: bytes | None = None
+    """A download's body: the service's chunks, each taken in a worker thread so the event
+    loop never waits on decryption. A file that does not match its record is broken off
+    before its last chunk (the service withholds it); ``on_mismatch`` is called then. When
+    the client goes away Starlette closes this generator, which stops the decryption."""
     try:
-        while True:
-            try:
-                item = await asyncio.to_thread(chunks.get, True, PUT_WAIT)
-            except queue.Empty:
-                if not worker.is_alive() and chunks.empty():
-                    raise ArchiveError(
-                        "the evidence file could not be read to the end", hint="Try again."
-                    ) from None
-                continue
-            if item is None:
-                break
-            if isinstance(item, BaseException):
-                raise item
-            digest.update(item)
-            if held is not None:
-                yield held
-            held = item
-        if expected_sha256 and not hmac.compare_digest(digest.hexdigest(), expected_sha256.lower()):
-            await asyncio.to_thread(on_mismatch)
-            raise TamperedError(
-                "the evidence file does not match its recorded SHA-256; "
-                "the download was stopped before its end",
-                hint="Restore the file from a backup, and check the server.",
-            )
-        if held is not None:
-            yield held
+        while (chunk := await asyncio.to_thread(next, chunks, None)) is not None:
+            yield chunk
+    except TamperedError:
+        await asyncio.to_thread(on_mismatch)
+        raise
     finally:
-        cancel.set()
+        chunks.close()
 
 
 @router.get("/evidence/{record_id}/download")
@@ -400,7 +317,6 @@ def download(
     session, record = _evidence(request, staff, record_id)
     assert session.user is not None
     archive = request.app.state.keys.archive
-    blob = archive.blobs / f"{record.id}.age"
     name = media.safe_name(record.filename or record.id, "")
     ascii_name = (
         "".join(ch if ch.isascii() and (ch.isalnum() or ch in "._-") else "_" for ch in name)
@@ -420,12 +336,7 @@ def download(
         )
 
     return StreamingResponse(
-        plaintext_chunks(
-            blob,
-            archive.require_secrets().identities,
-            expected_sha256=record.sha256,
-            on_mismatch=mismatch,
-        ),
+        plaintext_chunks(evidence.open_chunks(archive, record), on_mismatch=mismatch),
         media_type=record.media_type if "/" in record.media_type else "application/octet-stream",
         headers={
             "content-disposition": f'attachment; filename="{ascii_name}"',
@@ -442,15 +353,7 @@ async def preview(
     if record.media_type not in media.IMAGE_TYPES:
         raise HTTPException(404, "Only images have a preview.")
     archive = request.app.state.keys.archive
-    from bearwitness.crypto.files import decrypt_bytes
-
-    data = await asyncio.to_thread(
-        decrypt_bytes,
-        archive.blobs / f"{record.id}.age",
-        archive.require_secrets().identities,
-        expected_sha256=record.sha256 or None,
-        what=record.id,
-    )
+    data = await asyncio.to_thread(evidence.open_bytes, archive, record)
     _, clean = await asyncio.to_thread(media.strip_image, data, request.app.state.images)
     return Response(clean, media_type="image/png")
 
