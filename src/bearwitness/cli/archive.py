@@ -17,10 +17,17 @@ from bearwitness.cli.session import (
     read_secret,
 )
 from bearwitness.cli.terminal import inert
-from bearwitness.crypto import agent
-from bearwitness.crypto.files import export_identity
 from bearwitness.errors import InputError
-from bearwitness.services import estimates, inbox, ledger, odk_keys, rotation, status
+from bearwitness.services import (
+    estimates,
+    exporting,
+    inbox,
+    keeping,
+    ledger,
+    odk_keys,
+    rotation,
+    status,
+)
 from bearwitness.services.archive import DEFAULT_DATABASE, Archive
 
 keys_app = typer.Typer(
@@ -95,7 +102,7 @@ def unlock(
     else:
         secrets = archive.unlock_with_passphrase(read_secret("Passphrase", from_stdin=stdin))
     ledger.record_event(archive, "unlock", {"method": "shares" if use_shares else "passphrase"})
-    pid = agent.start_agent(archive.folder, secrets, idle_timeout_s=timeout * 60)
+    pid = keeping.hold_keys(archive, secrets, idle_timeout_s=timeout * 60)
     waiting = len(inbox.pending(archive))
     report = inbox.fold(archive) if waiting else None
     estimates.seal_kept_strata(archive)  # runs kept before their strata were sealed
@@ -111,7 +118,7 @@ def unlock(
 
 def lock(folder: Path = ARCHIVE_ARGUMENT) -> None:
     """Lock now: the agent forgets the keys and exits."""
-    if agent.lock(folder.resolve()):
+    if keeping.lock(folder):
         console.print("Locked.")
     else:
         console.print("It was not unlocked.")
@@ -215,7 +222,7 @@ def rotate(
     new_passphrase = None
     if "passphrase" in keyring.slot_kinds:
         new_passphrase = read_secret("New passphrase", from_stdin=stdin, confirm=True)
-    status_before = agent.agent_status(archive.folder)
+    remaining = keeping.seconds_until_lock(archive)
     done = rotation.rotate_keys(archive, passphrase=new_passphrase, custodians=split)
     if done.shares:  # first: the new keyring opens with nothing else
         assert split is not None
@@ -233,8 +240,8 @@ def rotate(
         "every intake server that runs on a copy of this archive."
     )
     # The agent held the retired keys: it now holds every generation, the new one current.
-    remaining = float(status_before["seconds_until_lock"]) if status_before else 15 * 60.0
-    agent.start_agent(archive.folder, done.secrets, idle_timeout_s=max(60.0, remaining))
+    remaining = 15 * 60.0 if remaining is None else remaining
+    keeping.hold_keys(archive, done.secrets, idle_timeout_s=max(60.0, remaining))
     archive.close()
 
 
@@ -249,7 +256,7 @@ def export_identity_command(
     legal team, and destroy the file afterwards.
     """
     archive = open_archive(folder)
-    export_identity(archive.require_secrets(), out)
+    exporting.export_identity(archive, out)
     archive.close()
     console.print(f"Wrote {out}. Open an evidence file with: age -d -i {out} FILE.age")
 

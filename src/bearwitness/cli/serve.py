@@ -13,6 +13,7 @@ import typer
 
 from bearwitness.cli.session import ARCHIVE_ARGUMENT, console, open_archive, read_secret
 from bearwitness.errors import InputError
+from bearwitness.services import keeping
 from bearwitness.services import users as accounts
 from bearwitness.services.archive import Archive
 
@@ -83,10 +84,8 @@ def _run(app: object, server: socket.socket, *, connections: int) -> None:
 
 def _protect() -> None:
     """Keys unlocked in the browser live in this process: no core dump, no debugger, no swap."""
-    from bearwitness.crypto.hardening import protect_process
-
     console.print(
-        f"Keys unlocked here: {protect_process().describe()}", highlight=False, soft_wrap=True
+        f"Keys unlocked here: {keeping.protect_this_process()}", highlight=False, soft_wrap=True
     )
 
 

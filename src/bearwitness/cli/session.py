@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from bearwitness.crypto import agent
+from bearwitness.services import keeping
 from bearwitness.services.archive import Archive
 
 # No emoji codes: a ":name:" in an archive's data must print as typed.
@@ -20,11 +20,7 @@ ARCHIVE_ARGUMENT = typer.Argument(..., help="The archive folder.", show_default=
 
 def open_archive(folder: Path, *, actor: str = "U-local") -> Archive:
     """The archive, unlocked when an agent holds its keys, locked otherwise."""
-    archive = Archive.open(folder, actor=actor)
-    secrets = agent.fetch_secrets(archive.folder)
-    if secrets is not None and secrets.recipient == archive.recipient:
-        archive.secrets = secrets
-    return archive
+    return keeping.open_archive(folder, actor=actor)
 
 
 def read_secret(prompt: str, *, from_stdin: bool, confirm: bool = False) -> str:

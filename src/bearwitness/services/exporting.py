@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bearwitness.crypto.files import decrypt_file
+from bearwitness.crypto.files import export_identity as _write_identity
 from bearwitness.domain.records import Evidence
 from bearwitness.errors import InputError
 from bearwitness.services.archive import Archive
@@ -100,3 +101,10 @@ def export(
     manifest.update(records=records, versions=versions, evidence_files=files)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
     return ExportSummary(records, versions, files, out)
+
+
+def export_identity(archive: Archive, path: Path) -> None:
+    """Write the archive's age identities to ``path`` (mode 0600, never over a file), so
+    that `age -d -i` opens its evidence files; needs an unlock. This puts the master key on
+    disk: :func:`bearwitness.crypto.files.export_identity`."""
+    _write_identity(archive.require_secrets(), path)
