@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import mimetypes
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,6 @@ from bearwitness.cli.session import (
 from bearwitness.cli.terminal import inert
 from bearwitness.domain.records import record_type
 from bearwitness.errors import InputError
-from bearwitness.intake.importers import ImportRow, read_import, sha256_file
 from bearwitness.services import audit, exporting, reading, storing
 from bearwitness.services.archive import Archive
 from bearwitness.services.inbox import Entry
@@ -33,11 +31,9 @@ KIND_ARGUMENT = typer.Argument(
 )
 
 
-def _store(archive: Archive, rows: list[ImportRow], source: str, operation: str = "create") -> None:
+def _store(archive: Archive, rows: list[Entry], source: str, operation: str = "create") -> None:
     """Write now when unlocked; seal into the inbox when locked (one use case for both)."""
-    result = storing.store(
-        archive, [Entry(row.row, row.data, row.file) for row in rows], source, operation
-    )
+    result = storing.store(archive, rows, source, operation)
     if result.batch is not None:
         console.print(
             f"Taken in {result.count} record(s), sealed to the archive's public key "
@@ -88,13 +84,13 @@ def add(
             data.setdefault("title", file.stem)
         elif kind == "evidence":
             evidence_file = file
-            data.update(_describe_file(file))
+            data.update(storing.describe_file(file))
         else:
             raise InputError("--file is for documents and evidence", hint="Use --set instead.")
     if kind == "evidence" and evidence_file is None:  # it could never verify without one
         raise InputError("evidence needs its file", hint="Give it with --file PATH.")
     record_type(kind).from_dict({**data, "id": data.get("id") or f"{record_type(kind).PREFIX}-0"})
-    rows = [ImportRow(1, data, evidence_file)]
+    rows = [Entry(1, data, evidence_file)]
     if attach:
         if kind != "document":
             raise InputError("--attach is for documents", hint="Add evidence with --file.")
@@ -105,29 +101,19 @@ def add(
         if attach:  # the files name their document: random while locked, so batches never clash
             data.setdefault("id", storing.id_factory(archive)("document"))
             rows += [
-                ImportRow(
+                Entry(
                     number,
                     {
                         "type": "evidence",
                         "document_id": data["id"],
                         "fictional": fictional,
-                        **_describe_file(path),
+                        **storing.describe_file(path),
                     },
                     path,
                 )
                 for number, path in enumerate(attach, start=2)
             ]
         _store(archive, rows, "the command line")
-
-
-def _describe_file(path: Path) -> dict[str, Any]:
-    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return {
-        "filename": path.name,
-        "media_type": media_type,
-        "size": path.stat().st_size,
-        "sha256": sha256_file(path),
-    }
 
 
 def import_file(
@@ -145,7 +131,9 @@ def import_file(
     ),
 ) -> None:
     """Import a CSV or JSON Lines file, all or nothing: a bad row rejects the whole file."""
-    rows = read_import(file, default_type=kind_from_word(type_) if type_ else None, files=files)
+    rows = storing.read_entries(
+        file, default_type=kind_from_word(type_) if type_ else None, files=files
+    )
     with open_archive(folder) as archive:
         _store(archive, rows, file.name, "import")
 

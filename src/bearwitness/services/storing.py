@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import mimetypes
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bearwitness.crypto.seal import seal_for_recipient
 from bearwitness.domain.records import RECORD_TYPES
 from bearwitness.errors import IdTaken, ImportRejected
-from bearwitness.intake.importers import ImportRow
+from bearwitness.intake.importers import ImportRow, read_import, sha256_file
 from bearwitness.services import inbox, intake_web
 from bearwitness.services.archive import Archive
 from bearwitness.services.inbox import Entry
@@ -95,6 +97,28 @@ def _write_now(
         for path in sealed.values():
             path.unlink(missing_ok=True)
     return StoreResult(result.count, result.ids)
+
+
+def read_entries(
+    path: Path, *, default_type: str | None = None, files: Path | None = None
+) -> list[Entry]:
+    """The rows of an import file (CSV or JSON Lines), each checked alone, ready for
+    :func:`store`; a bad row refuses the whole file (``intake/importers.py`` reads it)."""
+    return [
+        Entry(row.row, row.data, row.file)
+        for row in read_import(path, default_type=default_type, files=files)
+    ]
+
+
+def describe_file(path: Path) -> dict[str, Any]:
+    """An evidence row's description of a file to attach: its name, guessed media type,
+    size and SHA-256 (which the write checks the file against)."""
+    return {
+        "filename": path.name,
+        "media_type": mimetypes.guess_type(path.name)[0] or "application/octet-stream",
+        "size": path.stat().st_size,
+        "sha256": sha256_file(path),
+    }
 
 
 def id_factory(archive: Archive, locked: bool | None = None) -> Callable[[str], str]:
