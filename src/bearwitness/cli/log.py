@@ -15,8 +15,6 @@ from bearwitness.errors import InputError, VerificationError
 from bearwitness.services import checkpoints, ledger
 from bearwitness.services.proving import prove
 from bearwitness.services.verification import ArchiveVerification, verify_archive
-from bearwitness.tlog.note import NoteVerifier, parse_verifier_key
-from bearwitness.tlog.timestamp import http_transport
 
 log_app = typer.Typer(
     help="The transparency log: sign checkpoints, give them away, collect witness cosignatures.",
@@ -32,8 +30,7 @@ witness_app = typer.Typer(
 def status(folder: Path = ARCHIVE_ARGUMENT) -> None:
     """How many entries the log holds and what the newest checkpoint covers."""
     archive = open_archive(folder)
-    with archive.engine.connect() as connection:
-        entries = ledger.log_size(connection)
+    entries = ledger.entry_count(archive)
     kept = checkpoints.signed_checkpoints(archive)
     table = Table(show_header=False, box=None)
     table.add_row("entries", str(entries))
@@ -73,9 +70,7 @@ def checkpoint(
     """Sign a checkpoint of the whole log and publish it in ARCHIVE/log/. Needs an unlock."""
     archive = open_archive(folder)
     url = "" if no_timestamp else (timestamp_url or archive.config.timestamp_url)
-    signed = checkpoints.sign_new_checkpoint(
-        archive, timestamp=http_transport(url) if url else None
-    )
+    signed = checkpoints.sign_new_checkpoint(archive, timestamp_url=url)
     vkey = checkpoints.log_verifier(archive).vkey()
     archive.close()
     console.print(f"Signed checkpoint of size {signed.size}: {signed.path}")
@@ -262,7 +257,9 @@ def verify(
     )
 
 
-def _pinned_key(folder: Path, vkey: str | None, vkey_file: Path | None) -> NoteVerifier | None:
+def _pinned_key(
+    folder: Path, vkey: str | None, vkey_file: Path | None
+) -> checkpoints.LogKey | None:
     if vkey is not None and vkey_file is not None:
         raise InputError("give the log key with --vkey or --vkey-file, not both")
     if vkey_file is None:
@@ -282,9 +279,9 @@ def _pinned_key(folder: Path, vkey: str | None, vkey_file: Path | None) -> NoteV
     return _parse_pin(text, str(vkey_file))
 
 
-def _parse_pin(text: str, source: str) -> NoteVerifier:
+def _parse_pin(text: str, source: str) -> checkpoints.LogKey:
     try:
-        return parse_verifier_key(text)
+        return checkpoints.parse_log_key(text)
     except InputError as error:
         raise InputError(f"{source}: {error.message}", hint=error.hint) from None
 

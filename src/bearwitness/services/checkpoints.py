@@ -48,7 +48,12 @@ from bearwitness.tlog.note import (
     sign_note,
 )
 from bearwitness.tlog.tiles import CHECKPOINT_FILE
-from bearwitness.tlog.timestamp import Transport, request_timestamp, verify_timestamp
+from bearwitness.tlog.timestamp import (
+    Transport,
+    http_transport,
+    request_timestamp,
+    verify_timestamp,
+)
 
 VKEY_FILE = "log.vkey"
 SIGNER_FILE = "log-key.age"
@@ -65,6 +70,14 @@ class SignedCheckpointFile:
 
 
 # --- keys ---------------------------------------------------------------------------------
+
+
+LogKey = NoteVerifier  # the log's verifier key (C2SP signed-note), as callers name it
+
+
+def parse_log_key(text: str) -> LogKey:
+    """A log key as published (``<name>+<id>+<key>``): to pin in ``verify``."""
+    return parse_verifier_key(text)
 
 
 def log_verifier(archive: Archive) -> NoteVerifier:
@@ -154,14 +167,17 @@ def add_witness(archive: Archive, vkey: str, quorum: int | None = None) -> Cosig
 
 
 def sign_new_checkpoint(
-    archive: Archive, *, timestamp: Transport | None = None
+    archive: Archive, *, timestamp: Transport | None = None, timestamp_url: str = ""
 ) -> SignedCheckpointFile:
     """Move queued entries into the tiles, sign a checkpoint of the whole log and publish it.
 
-    With ``timestamp`` (a transport to an RFC 3161 authority) the checkpoint is also
-    timestamped; the token is checked against ``tsa_roots`` from the configuration
-    when given, and kept beside the checkpoint.
+    With ``timestamp`` (a transport to an RFC 3161 authority), or ``timestamp_url`` (the
+    authority's URL, asked over HTTP), the checkpoint is also timestamped; the token is
+    checked against ``tsa_roots`` from the configuration when given, and kept beside
+    the checkpoint.
     """
+    if timestamp is None and timestamp_url:
+        timestamp = http_transport(timestamp_url)
     signer = _log_signer(archive)
     sync_log(archive)
     with open_tiles(archive) as log:
