@@ -195,6 +195,11 @@ INTERVENTION_STATUSES = Vocabulary(
     ),
 )
 
+# What counting may split a person's capture history by: the event's year (period), its
+# place, the act recorded and the person's sex (linkage/counting.py reads them). A plain
+# list here, so that every interface offers and checks the same ones.
+STRATA = ("period", "place", "act_type", "sex")
+
 ALL = (
     ACT_TYPES,
     CONSEQUENCES,

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-STRATA = ("period", "place", "act_type", "sex")
+from bearwitness.domain.vocabulary import STRATA
+
+__all__ = ["STRATA", "LinkOptions"]
 
 
 @dataclass(frozen=True)

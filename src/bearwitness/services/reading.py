@@ -209,6 +209,11 @@ def _refilter(archive: Archive, kind: str, ids: list[str], search_key: bytes) ->
     return made
 
 
+def has_words(query: str) -> bool:
+    """Whether ``query`` holds a word that a search could find (not only punctuation)."""
+    return bool(words(query))
+
+
 def search(
     archive: Archive,
     query: str,

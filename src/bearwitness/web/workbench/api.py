@@ -13,7 +13,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from bearwitness.crypto.blind_index import words
 from bearwitness.services import reading
 from bearwitness.services.status import summarise
 from bearwitness.web.routes import Public
@@ -145,7 +144,7 @@ def search(
 ) -> list[RecordOut]:
     user = staff.user
     keys = request.app.state.keys
-    if not words(q):  # only punctuation or symbols: nothing that could be found
+    if not reading.has_words(q):  # only punctuation or symbols: nothing that could be found
         return []
     hits = keys.search_index.search(keys.for_user(user), q, limit=100)
     return [RecordOut(kind=hit.kind, id=hit.id, version=0, fields={"id": hit.id}) for hit in hits]
