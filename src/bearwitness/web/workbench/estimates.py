@@ -14,9 +14,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.responses import Response
 
+from bearwitness.domain.vocabulary import STRATA
 from bearwitness.errors import InputError
-from bearwitness.linkage.options import STRATA
-from bearwitness.services import estimates, linking
+from bearwitness.services import estimates
 from bearwitness.web.i18n import N_
 from bearwitness.web.workbench.auth import Needs, Staff
 from bearwitness.web.workbench.common import (
@@ -109,6 +109,8 @@ async def run_estimate(
             status=409,
         )
     archive, name = keys.for_user(user), str(method)
+    from bearwitness.services import linking  # pandas: the analysis extra
+
     with archive.engine.connect() as connection:
         linking.latest_run(connection)  # NotFound at once, rather than a failed job, if none
 
