@@ -21,10 +21,15 @@ nothing of either.
     ├── BackupError           no backup there, or it cannot be opened with the keys given
     │   └── BackupDamaged     chunks of a backup fail their check; names each one
     ├── LinkageError          record linkage cannot run on this input
-    └── EstimationError       an estimator cannot run on this input
+    ├── EstimationError       an estimator cannot run on this input
+    └── MissingExtra          a command needs an optional extra that is not installed
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import ClassVar
 
 
 class BearWitnessError(Exception):
@@ -137,3 +142,43 @@ class LinkageError(BearWitnessError):
 
 class EstimationError(BearWitnessError):
     code = "estimation"
+
+
+class MissingExtra(BearWitnessError):
+    """A command needs packages of an optional extra (``pip install 'bearwitness[analysis]'``)
+    that this installation lacks. The core and the intake never do."""
+
+    code = "missing_extra"
+
+    # The top-level modules that only the extras install (pyproject.toml's
+    # [project.optional-dependencies]; tests/test_extras.py keeps the two in step).
+    PACKAGES: ClassVar[Mapping[str, str]] = MappingProxyType(
+        {
+            "splink": "analysis",
+            "duckdb": "analysis",
+            "numba": "analysis",
+            "llvmlite": "analysis",
+            "scipy": "analysis",
+            "pandas": "analysis",
+            "arviz": "analysis",
+            "matplotlib": "analysis",
+            "pyspark": "spark",
+        }
+    )
+
+    def __init__(self, package: str, extra: str = "analysis") -> None:
+        super().__init__(
+            f"this needs {package}, which comes with BearWitness's {extra} extra, "
+            "and it is not installed",
+            hint=f"Install it: pip install 'bearwitness[{extra}]'",
+        )
+        self.package = package
+        self.extra = extra
+
+    @classmethod
+    def of(cls, error: ImportError) -> MissingExtra | None:
+        """What ``error`` means when it is an extra's package that is missing; None when
+        it is anything else (a broken installation stays a crash, with its traceback)."""
+        top = (error.name or "").partition(".")[0]
+        extra = cls.PACKAGES.get(top)
+        return None if extra is None else cls(top, extra)

@@ -15,6 +15,8 @@ class Cli:
     home: Path
     # Unix socket paths are limited to 108 bytes: the agent's runtime dir must be short.
     run_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="bw", dir="/tmp")))
+    # What follows the interpreter: the command's module, or a script that runs it.
+    python: tuple[str, ...] = ("-m", "bearwitness.cli.main")
 
     @property
     def env(self) -> dict[str, str]:
@@ -34,7 +36,7 @@ class Cli:
         self, *args: str | Path, stdin: str = "", ok: bool = True
     ) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
-            [sys.executable, "-m", "bearwitness.cli.main", *map(str, args)],
+            [sys.executable, *self.python, *map(str, args)],
             input=stdin,
             capture_output=True,
             text=True,

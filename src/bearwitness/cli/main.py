@@ -17,6 +17,7 @@ from bearwitness.errors import (
     InputError,
     LinkageError,
     LockedError,
+    MissingExtra,
     NotFound,
     RollbackRefused,
     SubmissionConflict,
@@ -68,6 +69,7 @@ EXIT_CODES: dict[type[BearWitnessError], int] = {
     BackupError: 11,
     BackupDamaged: 12,
     RollbackRefused: 13,
+    MissingExtra: 11,
 }
 
 
@@ -89,7 +91,13 @@ _register_commands()
 def run() -> None:
     """Entry point: run the app, turning BearWitness errors into a message and an exit code."""
     try:
-        app(standalone_mode=False)
+        try:
+            app(standalone_mode=False)
+        except ImportError as error:  # an analysis command, installed without its extra
+            missing = MissingExtra.of(error)
+            if missing is None:
+                raise
+            raise missing from None
     except BearWitnessError as error:
         # Messages may quote input (a file's row, a field): show its control characters.
         shown = "\n".join(safe_text(part) for part in (error.message, error.hint) if part)

@@ -20,7 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import JSONResponse, Response
 
-from bearwitness.errors import BearWitnessError
+from bearwitness.errors import BearWitnessError, MissingExtra
 from bearwitness.services.archive import Archive
 from bearwitness.services.media import ImageWork
 from bearwitness.services.users import UsedCodes, default_hasher
@@ -115,6 +115,15 @@ def create_workbench_app(
     async def bearwitness_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, BearWitnessError)
         return error_response(request, current_session(request), error)
+
+    @app.exception_handler(ImportError)
+    async def missing_extra(request: Request, error: Exception) -> Response:
+        # The linkage and estimate pages, on an installation without the analysis extra.
+        assert isinstance(error, ImportError)
+        missing = MissingExtra.of(error)
+        if missing is None:
+            raise error
+        return error_response(request, current_session(request), missing)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: Exception) -> Response:

@@ -20,6 +20,7 @@ from bearwitness.errors import (
     InputError,
     LinkageError,
     LockedError,
+    MissingExtra,
     NotFound,
     RollbackRefused,
     SubmissionConflict,
@@ -59,6 +60,7 @@ STATUSES: dict[type[BearWitnessError], int] = {
     RollbackRefused: 409,  # a restore refused: only the command line restores
     BackupError: 500,
     BackupDamaged: 500,
+    MissingExtra: 501,  # this installation has no analysis extra: the server cannot do it
 }
 
 

@@ -4,6 +4,9 @@ Decisions go through :mod:`bearwitness.services.link_review`, as `bearwitness li
 review` does: kept, logged in the transparency log with a sealed reason, and used by
 the next run. The two records of a pair are opened in memory for this page only
 while unlocked; opening them is recorded in the audit trail (ids only).
+
+The linkage services need the analysis extra (pandas, Splink): each page imports them
+when it runs, so that the workbench starts without it and these pages say what to install.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from bearwitness.errors import BearWitnessError, InputError, NotFound
-from bearwitness.services import audit, link_review, linking
+from bearwitness.services import audit
 from bearwitness.web.i18n import N_
 from bearwitness.web.workbench.auth import Needs, Staff
 from bearwitness.web.workbench.common import error_response, message, page, redirect
@@ -44,6 +47,8 @@ def _text(value: object) -> str:
 
 def _overview(archive: Any, everything: bool) -> dict[str, Any]:
     """The newest run, its cluster sizes, the queue and the decisions so far (ids only)."""
+    from bearwitness.services import link_review, linking
+
     with archive.engine.connect() as connection:
         try:
             run = linking.latest_run(connection)
@@ -80,6 +85,8 @@ def _overview(archive: Any, everything: bool) -> dict[str, Any]:
 
 @router.get("/linkage")
 async def linkage(request: Request, staff: Annotated[Staff, Depends(Needs("analyse"))]) -> Response:
+    from bearwitness.services import link_review
+
     session, user, _ = staff
     keys = request.app.state.keys
     everything = request.query_params.get("all") == "1"
@@ -132,6 +139,8 @@ async def linkage(request: Request, staff: Annotated[Staff, Depends(Needs("analy
 async def link_now(
     request: Request, staff: Annotated[Staff, Depends(Needs("analyse"))]
 ) -> Response:
+    from bearwitness.services import linking
+
     session, user, _ = staff
     keys = request.app.state.keys
     if keys.locked:
@@ -162,6 +171,8 @@ async def link_now(
 async def decide(
     request: Request, staff: Annotated[Staff, Depends(Needs("analyse", fields=10))]
 ) -> Response:
+    from bearwitness.services import link_review
+
     session, user, form = staff
     keys = request.app.state.keys
     verdict, reason = _field(form, "verdict", 20), _field(form, "reason", 4000)
