@@ -47,6 +47,7 @@ lint: $(BIN)/bearwitness
 	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/bandit -c pyproject.toml -r src -q
 
 # The tests' npm packages, pinned with their integrity hashes in tests/node/package-lock.json.
 tests/node/node_modules: tests/node/package.json tests/node/package-lock.json

@@ -62,3 +62,10 @@ def test_http_transport_talks_to_a_local_tsa_server(tmp_path: Path) -> None:
         verify_timestamp(response, CHECKPOINT, roots=[tsa.root], nonce=request.nonce)
     with pytest.raises(InputError, match="did not answer"):
         http_transport(url, timeout=2)(b"x")
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://tsa.invalid/", "tsa.invalid"])
+def test_only_an_http_url_is_a_timestamp_authority(url: str) -> None:
+    # urllib would read a local file for a file: URL put in bearwitness.toml
+    with pytest.raises(InputError, match="not an http or https URL"):
+        http_transport(url)

@@ -30,6 +30,8 @@ from bearwitness.services import (
 )
 from bearwitness.services.archive import DEFAULT_DATABASE, Archive
 
+CHANGED = "changed"  # the log's word for a new passphrase
+
 keys_app = typer.Typer(
     help="Change who can unlock the archive, or rotate its keys, without re-encrypting records.",
     no_args_is_help=True,
@@ -187,7 +189,7 @@ def passphrase(
     archive = open_archive(folder)
     new = read_secret("New passphrase", from_stdin=stdin, confirm=True)
     archive.replace_keyring(archive.keyring.with_passphrase(archive.require_secrets(), new))
-    ledger.record_event(archive, "reshare", {"passphrase": "changed"})
+    ledger.record_event(archive, "reshare", {"passphrase": CHANGED})
     archive.close()
     console.print(
         "Passphrase set. Records were not re-encrypted; the old passphrase no longer unlocks."

@@ -20,7 +20,7 @@ from bearwitness.services.archive import Archive
 users_app = typer.Typer(help="Accounts of the web workbench.", no_args_is_help=True)
 
 DEMO_ADMIN = "demo-admin"
-DEMO_ADMIN_PASSWORD = "FICTIONAL demo admin password"
+DEMO_ADMIN_PASSWORD = "FICTIONAL demo admin password"  # nosec B105 # the demo's, FICTIONAL
 DEMO_ADMIN_TOTP = "FICTIONALDEMOTOTPSECRETAAAAAAAAA"  # base32; FICTIONAL, for the demo only
 
 
@@ -250,7 +250,8 @@ def serve_demo(
     # by every browser.
     app = create_workbench_app(folder, WorkbenchSettings(secure_cookies=False))
     server = listen(host, port)
-    intake = subprocess.Popen(
+    # `serve-intake` by this interpreter, beside the demo workbench: fixed arguments.
+    intake = subprocess.Popen(  # nosec B603
         [
             sys.executable,
             "-m",

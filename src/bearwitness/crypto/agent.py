@@ -61,7 +61,8 @@ def start_agent(archive_dir: Path, secrets: ArchiveSecrets, *, idle_timeout_s: f
     package_root = str(Path(__file__).resolve().parents[2])
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
-    proc = subprocess.Popen(
+    # The agent module, by this interpreter, with fixed arguments: nothing from input.
+    proc = subprocess.Popen(  # nosec B603
         [
             sys.executable,
             "-m",
@@ -184,7 +185,9 @@ def _private_dir() -> Path:
     )
     if len(str(base)) > _MAX_DIR_CHARS:
         runtime = None
-        base = Path("/tmp") / f"bearwitness-{os.getuid()}"
+        # Short enough for a socket path; its owner and mode are checked below.
+        short = "/tmp"  # nosec B108 # a 0700 directory of ours inside, checked below
+        base = Path(short) / f"bearwitness-{os.getuid()}"
     try:
         base.mkdir(mode=0o700, parents=bool(runtime), exist_ok=True)
         info = base.lstat()

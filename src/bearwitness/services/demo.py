@@ -15,7 +15,7 @@ from bearwitness.intake.importers import ImportRow, sha256_file
 from bearwitness.services import checkpoints, writing
 from bearwitness.services.archive import Archive
 
-DEMO_PASSPHRASE = "FICTIONAL demo passphrase"
+DEMO_PASSPHRASE = "FICTIONAL demo passphrase"  # nosec B105 # FICTIONAL
 MARKER = "DEMO-FICTIONAL.txt"
 
 

@@ -211,7 +211,8 @@ class ImageWork:
         # The same code as this process runs; nothing else of its environment is needed.
         environment = {"PYTHONPATH": str(Path(bearwitness.__file__).parents[1])}
         try:
-            done = subprocess.run(
+            # Our own worker module, by this interpreter, with fixed arguments; data on stdin.
+            done = subprocess.run(  # nosec B603
                 command,
                 input=data,
                 capture_output=True,

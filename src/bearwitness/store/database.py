@@ -86,11 +86,14 @@ def _is_nul(context: ExceptionContext) -> bool:
     )
 
 
+MASK = "***"  # what a password in a URL is shown as
+
+
 def masked(url: URL | str) -> str:
     """``url`` as text with its password (in the URL or its query) shown as ``***``."""
     parsed = make_url(url)
     if "password" in parsed.query:
-        parsed = parsed.update_query_dict({"password": "***"})
+        parsed = parsed.update_query_dict({"password": MASK})
     return parsed.render_as_string(hide_password=True).replace("%2A%2A%2A", "***")
 
 

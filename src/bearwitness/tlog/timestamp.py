@@ -16,6 +16,7 @@ response (``.tsr``) beside the checkpoint: ``openssl ts -verify -data checkpoint
 from __future__ import annotations
 
 import datetime as dt
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -48,7 +49,13 @@ def build_request(data: bytes) -> TimestampRequest:
 
 
 def http_transport(url: str, timeout: float = 30.0) -> Transport:
-    """A :data:`Transport` that POSTs to a TSA's URL (RFC 3161 section 3.4)."""
+    """A :data:`Transport` that POSTs to a TSA's URL (RFC 3161 section 3.4): ``http`` or
+    ``https`` only (urllib would also read a ``file:`` URL from the configuration)."""
+    if urllib.parse.urlsplit(url).scheme.lower() not in ("http", "https"):
+        raise InputError(
+            f"the timestamp authority's URL {url!r} is not an http or https URL",
+            hint="Give the address of the authority, beginning with https://.",
+        )
 
     def send(request: bytes) -> bytes:
         http = urllib.request.Request(
@@ -58,7 +65,7 @@ def http_transport(url: str, timeout: float = 30.0) -> Transport:
             method="POST",
         )
         try:
-            with urllib.request.urlopen(http, timeout=timeout) as response:
+            with urllib.request.urlopen(http, timeout=timeout) as response:  # nosec B310 # http(s)
                 return bytes(response.read())
         except OSError as exc:
             raise InputError(

@@ -18,6 +18,7 @@ Revises: 0005_private_hashes
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_d_record_filter_keys"
@@ -43,7 +44,7 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute("PRAGMA secure_delete = ON")  # freed bytes are zeroed, not left behind
     for table in TABLES:
-        op.execute(f"UPDATE {table} SET search_bloom = NULL")  # fixed names, no input
+        op.execute(sa.table(table, sa.column("search_bloom")).update().values(search_bloom=None))
 
 
 def downgrade() -> None:
