@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -285,3 +287,21 @@ def test_an_unlock_in_the_workbench_is_in_the_transparency_log(
     custodian = users.pseudonym_of(archive.engine, "custodian")
     assert (entry.kind, entry.record_type, entry.actor) == ("unlock", "archive", custodian)
     assert entry.commitment == unlock_commitment(archive, "passphrase")
+
+
+def test_without_the_analysis_extra_the_pages_say_what_to_install(
+    workbench: TestClient, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As on `pip install bearwitness`: pandas cannot be imported, and the linkage services
+    # (which need it) are imported again when a page asks for them.
+    import bearwitness.services
+
+    for name in ("linking", "link_review"):
+        monkeypatch.delattr(bearwitness.services, name)
+        monkeypatch.delitem(sys.modules, f"bearwitness.services.{name}")
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    token = login(workbench, team, "analyst")
+    for page in (workbench.get("/linkage"), workbench.post("/linkage/run", data={"csrf": token})):
+        assert page.status_code == 501
+        assert "pip install &#39;bearwitness[analysis]&#39;" in page.text
+    assert workbench.get("/log").status_code == 200  # the rest of the workbench works

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bearwitness.errors import ArchiveError, BearWitnessError, InputError
+from bearwitness.errors import ArchiveError, BearWitnessError, InputError, MissingExtra
 
 logger = logging.getLogger(__name__)
 KEEP = 20  # finished jobs remembered, for their pages
@@ -73,14 +73,10 @@ class Jobs:
             job.outcome = work(job)
         except BearWitnessError as error:
             job.error = error
+        except ImportError as error:  # an analysis job, installed without its extra
+            job.error = MissingExtra.of(error) or _failed(job, error)
         except Exception as error:  # a job must end, and say so
-            # The type only: a message could quote the data being worked on.
-            logger.error("%s job %s failed: %s", job.kind, job.id, type(error).__name__)
-            job.error = ArchiveError(
-                f"the {job.kind} failed ({type(error).__name__})",
-                hint="Nothing partial was kept. Try again; if it fails "
-                "again, run it with the command line to see more.",
-            )
+            job.error = _failed(job, error)
         finally:
             job.finished = True
 
@@ -88,3 +84,13 @@ class Jobs:
         with self._lock:
             of_kind = [job for job in self._jobs.values() if job.kind == kind]
         return max(of_kind, key=lambda job: job.started) if of_kind else None
+
+
+def _failed(job: Job, error: Exception) -> ArchiveError:
+    # The type only: a message could quote the data being worked on.
+    logger.error("%s job %s failed: %s", job.kind, job.id, type(error).__name__)
+    return ArchiveError(
+        f"the {job.kind} failed ({type(error).__name__})",
+        hint="Nothing partial was kept. Try again; if it fails "
+        "again, run it with the command line to see more.",
+    )
