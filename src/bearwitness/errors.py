@@ -151,7 +151,8 @@ class MissingExtra(BearWitnessError):
     code = "missing_extra"
 
     # The top-level modules that only the extras install (pyproject.toml's
-    # [project.optional-dependencies]; tests/test_extras.py keeps the two in step).
+    # [project.optional-dependencies]; tests/cli/test_without_analysis.py keeps the two
+    # in step).
     PACKAGES: ClassVar[Mapping[str, str]] = MappingProxyType(
         {
             "splink": "analysis",
