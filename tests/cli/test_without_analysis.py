@@ -97,7 +97,7 @@ def test_an_analysis_command_says_what_to_install(core: Cli, tmp_path: Path) -> 
     core("init", folder, "--passphrase-stdin", stdin=f"{PASS}\n")
     core("unlock", folder, "--stdin", stdin=f"{PASS}\n")
     refused = core("link", "archive", folder, ok=False)
-    assert refused.returncode == 11, refused.stderr
+    assert refused.returncode == 14, refused.stderr
     assert "pip install 'bearwitness[analysis]'" in refused.stderr
     assert "Traceback" not in refused.stderr
 

@@ -69,7 +69,7 @@ EXIT_CODES: dict[type[BearWitnessError], int] = {
     BackupError: 11,
     BackupDamaged: 12,
     RollbackRefused: 13,
-    MissingExtra: 11,
+    MissingExtra: 14,
 }
 
 
