@@ -44,7 +44,7 @@ class Form:
 
     @property
     def md5(self) -> str:
-        return hashlib.md5(self.xml).hexdigest()
+        return hashlib.md5(self.xml, usedforsecurity=False).hexdigest()
 
 
 def _q(kind: str, name: str, en: str, ru: str, **more: str) -> dict[str, str]:

@@ -19,6 +19,7 @@ what was written is removed again.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
@@ -534,23 +535,24 @@ def _restore_tables(opened: Snapshot, engine: Engine, progress: Progress | None)
                 )
             column = table.autoincrement_column
             if engine.dialect.name == "postgresql" and column is not None:
-                connection.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "
-                        f"COALESCE(MAX({column.name}), 0) + 1, false) FROM {table.name}"
-                    )
+                # The names come from the project's own schema (store/schema.py), never
+                # from the backup.
+                name, serial = table.name, column.name
+                sequence = f"pg_get_serial_sequence('{name}', '{serial}')"
+                query = (
+                    f"SELECT setval({sequence}, COALESCE(MAX({serial}), 0) + 1, false) FROM {name}"
                 )
+                connection.execute(text(query))
     return done
 
 
 def _drop_tables(engine: Engine) -> None:
     """Leave the database as empty as it was given (a restore that failed)."""
     try:
-        metadata.drop_all(engine)
-        with engine.begin() as connection:
-            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    except Exception:  # the restore's own error is the one to show
-        pass
+        with contextlib.suppress(Exception):  # the restore's own error is the one to show
+            metadata.drop_all(engine)
+            with engine.begin() as connection:
+                connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
     finally:
         engine.dispose()
 
