@@ -23,6 +23,8 @@ nothing of either.
     ├── LinkageError          record linkage cannot run on this input
     ├── EstimationError       an estimator cannot run on this input
     └── MissingExtra          a command needs an optional extra that is not installed
+    └── PublicationRefused    a report was not written: a sealed value is in it; names the
+                              record and the field, never the value
 """
 
 from __future__ import annotations
@@ -183,3 +185,8 @@ class MissingExtra(BearWitnessError):
         top = (error.name or "").partition(".")[0]
         extra = cls.PACKAGES.get(top)
         return None if extra is None else cls(top, extra)
+class PublicationRefused(BearWitnessError):
+    """A report refused before anything was written: the redaction check found a sealed
+    value in an output. The message names the record and the field, never the value."""
+
+    code = "publication_refused"

@@ -21,6 +21,7 @@ from bearwitness.errors import (
     NotFound,
     RollbackRefused,
     SubmissionConflict,
+    PublicationRefused,
     TamperedError,
     UnlockError,
     VerificationError,
@@ -50,6 +51,7 @@ COMMAND_MODULES = [
     "bearwitness.cli.serve",
     "bearwitness.cli.backup",
     "bearwitness.cli.field",
+    "bearwitness.cli.report",
 ]
 
 # One table: which error leaves with which exit code (tests/cli/test_exit_codes.py fails on
@@ -70,6 +72,7 @@ EXIT_CODES: dict[type[BearWitnessError], int] = {
     BackupDamaged: 12,
     RollbackRefused: 13,
     MissingExtra: 14,
+    PublicationRefused: 11,
 }
 
 

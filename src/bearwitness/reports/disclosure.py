@@ -40,10 +40,9 @@ MAX_ROUNDS = 10_000
 class Settings:
     k: int = 5
     protect_zeros: bool = False
-    enabled: bool = True  # off only for a report that is never published (a spec says so)
 
     def as_dict(self) -> dict[str, object]:
-        return {"k": self.k, "protect_zeros": self.protect_zeros, "enabled": self.enabled}
+        return {"k": self.k, "protect_zeros": self.protect_zeros}
 
 
 @dataclass
@@ -65,8 +64,6 @@ CellRef = tuple[str, Key]
 def primary(tables: Sequence[Table], settings: Settings) -> Suppression:
     """Step 1 alone (exposed by the attacker: kept for the tests that show it)."""
     result = Suppression({table.id: {} for table in tables})
-    if not settings.enabled:
-        return result
     for table in tables:
         for key in table.keys():
             value = table.value(key)
@@ -78,8 +75,6 @@ def primary(tables: Sequence[Table], settings: Settings) -> Suppression:
 def suppress(tables: Sequence[Table], settings: Settings) -> Suppression:
     """Primary, then secondary suppression, then audit until nothing is exposed."""
     result = primary(tables, settings)
-    if not settings.enabled:
-        return result
     by_id = {table.id: table for table in tables}
     for _ in range(MAX_ROUNDS):
         _secondary(tables, result, settings)

@@ -344,3 +344,13 @@ def _write(path: Path, data: bytes) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     temporary.replace(path)
+
+
+def sign_with_log_key(archive: Archive, text: bytes) -> bytes:
+    """A signed note of ``text`` by the log key (a report's manifest), needs an unlock.
+
+    ``text`` must not parse as a checkpoint: a report's note starts with its format line.
+    """
+    if text.startswith(archive.config.origin.encode() + b"\n"):
+        raise InputError("a note signed with the log key must not look like a checkpoint")
+    return sign_note(text, [_log_signer(archive)])

@@ -66,6 +66,7 @@ KINDS: Final = frozenset(
         "restore",  # this archive was restored from a backup snapshot
         "odk_key",  # the archive's RSA key pair for ODK forms made (`bearwitness odk key`)
         "device",  # a field device enrolled or revoked (`bearwitness devices`)
+        "report",  # a report published: commits to its manifest (`bearwitness report build`)
     }
 )
 

@@ -24,6 +24,7 @@ from bearwitness.errors import (
     NotFound,
     RollbackRefused,
     SubmissionConflict,
+    PublicationRefused,
     TamperedError,
     UnlockError,
     VerificationError,
@@ -61,6 +62,7 @@ STATUSES: dict[type[BearWitnessError], int] = {
     BackupError: 500,
     BackupDamaged: 500,
     MissingExtra: 501,  # this installation has no analysis extra: the server cannot do it
+    PublicationRefused: 422,  # the report would have shown a sealed value
 }
 
 

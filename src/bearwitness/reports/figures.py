@@ -1,0 +1,112 @@
+"""Every figure of a report, each with an id and its values as published.
+
+A figure is what a reader may quote: a table (its cells after disclosure control,
+``None`` where hidden), the summary's totals, one estimate run. Its ``values`` are
+plain JSON, so the manifest can hold them and ``report verify`` can compare what
+it recomputes with what was published, figure by figure.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bearwitness.domain.records import Record
+from bearwitness.reports.disclosure import Suppression, published, suppress
+from bearwitness.reports.spec import ReportSpec
+from bearwitness.reports.tables import Table, count_tables
+
+SUMMARY = "summary"
+UNITS = ("acts", "victims", "events", "interventions")
+
+
+@dataclass(frozen=True)
+class Figure:
+    id: str
+    kind: str  # "table", "summary" or "estimate"
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class KeptEstimate:
+    """An estimate run as the archive kept it: its id and its result document."""
+
+    id: str
+    result: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Computed:
+    figures: list[Figure]
+    tables: list[Table]
+    suppression: Suppression
+
+    def figure(self, figure_id: str) -> Figure:
+        return next(f for f in self.figures if f.id == figure_id)
+
+
+def compute(
+    records: Iterable[Record], estimates: Sequence[KeptEstimate], spec: ReportSpec
+) -> Computed:
+    """The report's figures from the records and kept runs in force at its checkpoint."""
+    tables = count_tables(records, spec.scope)
+    hidden = suppress(tables, spec.settings)
+    shown = published(tables, hidden)
+    figures = [_summary(tables, shown)]
+    for table in tables:
+        figures.append(
+            Figure(
+                table.id,
+                "table",
+                {
+                    "unit": table.unit,
+                    "rows": [table.row_dimension, list(table.rows)],
+                    "columns": [table.column_dimension, list(table.columns)],
+                    "cells": [[r, c, value] for (r, c), value in shown[table.id].items()],
+                },
+            )
+        )
+    wanted = spec.estimate_runs
+    for kept in estimates:
+        if wanted is None or kept.id in wanted:
+            figures.append(_estimate(kept, spec.settings.k))
+    return Computed(figures, tables, hidden)
+
+
+def _summary(tables: list[Table], shown: dict[str, dict[tuple[str, str], int | None]]) -> Figure:
+    totals: dict[str, int | None] = {}
+    for table in tables:
+        if table.unit not in totals:
+            totals[table.unit] = shown[table.id][table.grand()]
+    return Figure(SUMMARY, "summary", {unit: totals.get(unit) for unit in UNITS})
+
+
+def _whole(value: Any) -> int | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return round(value)
+    return None
+
+
+def _estimate(kept: KeptEstimate, k: int) -> Figure:
+    result = kept.result
+    inputs = result.get("inputs") if isinstance(result.get("inputs"), dict) else {}
+    total = result.get("N") if isinstance(result.get("N"), dict) else {}
+    documented = _whole(result.get("n_observed"))
+    # A run over fewer than k people says how few: it is hidden like a small cell.
+    small = documented is None or documented < k
+    return Figure(
+        f"estimate-{kept.id}",
+        "estimate",
+        {
+            "run": kept.id,
+            "method": str(result.get("method", "")),
+            "lists": [str(name) for name in inputs.get("lists") or []],
+            "stratified_by": [str(name) for name in inputs.get("strata_columns") or []],
+            "documented": None if small else documented,
+            "median": None if small else _whole(total.get("median")),
+            "lower": None if small else _whole(total.get("lower")),
+            "upper": None if small else _whole(total.get("upper")),
+        },
+    )

@@ -1,0 +1,515 @@
+"""Building and verifying reports: the archive as it stood at a signed checkpoint, counted.
+
+:func:`build` (``bearwitness report build``) needs an unlock. It signs a checkpoint
+(or takes a kept one), reads every record as it was when the log had that many
+entries (:func:`snapshot`), counts, applies disclosure control, renders, runs the
+redaction check (:func:`redaction_hits`) over every output, and only then writes
+the folder::
+
+    OUT/report.html          self-contained: inline styles and SVG, no outside resource
+    OUT/<table id>.csv       one per published table; estimates.csv for the runs
+    OUT/manifest.json        RFC 8785 canonical JSON: checkpoint, spec and its hash,
+                             disclosure settings, every figure with its values, every
+                             file's SHA-256
+    OUT/manifest.json.sig    a signed note by the log key naming the manifest's SHA-256
+    OUT/checkpoint           the signed checkpoint the figures come from
+    OUT/log.vkey             the log's verifier key
+
+The manifest's hash is logged (a ``report`` entry). :func:`verify` recomputes
+every figure from the archive at that checkpoint, renders again, and names each
+figure that differs. A stranger without the archive checks the signature and the
+hashes with ``tools/verify_report.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html as html_text
+import json
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bearwitness.domain.records import RECORD_TYPES, Record
+from bearwitness.errors import (
+    BearWitnessError,
+    InputError,
+    NotFound,
+    PublicationRefused,
+    VerificationError,
+)
+from bearwitness.reports import render
+from bearwitness.reports.figures import Computed, Figure, KeptEstimate, compute
+from bearwitness.reports.spec import ReportSpec, spec_from_dict
+from bearwitness.services.archive import Archive
+from bearwitness.services.checkpoints import (
+    log_verifier,
+    sign_new_checkpoint,
+    sign_with_log_key,
+    signed_checkpoints,
+)
+from bearwitness.services.estimates import get_estimate
+from bearwitness.services.ledger import append_entries, read_entries, sync_log
+from bearwitness.services.sealing import open_version
+from bearwitness.store import rows as store
+from bearwitness.tlog.checkpoint import open_checkpoint, parse_checkpoint
+from bearwitness.tlog.entry import SALT_SIZE, LogEntry, canonical_json, commit, format_time, parse_entry
+from bearwitness.tlog.merkle import hash_leaf, root
+from bearwitness.tlog.note import verify_note
+
+FORMAT = "bearwitness-report/1"
+HTML = "report.html"
+MANIFEST = "manifest.json"
+SIGNATURE = "manifest.json.sig"
+ESTIMATES_CSV = "estimates.csv"
+RECORD_KINDS = frozenset({"create", "update", "delete", "import", "evidence"})
+MIN_SCANNED = 5  # characters: a shorter sealed value cannot be told from ordinary text
+_SPACE = re.compile(r"\s+")
+_TAG = re.compile(r"<[^>]*>")
+_GRAM = 4
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The records (opened) and kept estimate runs in force when the log had ``size`` entries."""
+
+    size: int
+    root_hash: bytes
+    records: list[Record]
+    estimates: list[KeptEstimate]
+
+
+@dataclass(frozen=True)
+class SealedValue:
+    kind: str
+    record_id: str
+    field: str
+    value: str
+
+
+def snapshot(archive: Archive, size: int, root_hash: bytes) -> Snapshot:
+    """Every record as it was when the log held ``size`` entries (needs an unlock).
+
+    The log says which version of each record was current then: the newest logged
+    at an index below ``size``. The entries read are checked against ``root_hash``
+    (the signed checkpoint's), and each version against its logged commitment.
+    """
+    archive.require_secrets()
+    wanted: dict[tuple[str, str], LogEntry] = {}
+    runs: list[str] = []
+    with archive.engine.connect() as connection:
+        entries = [entry for _, entry in read_entries(connection, 0, size)]
+    if len(entries) != size or root([hash_leaf(e) for e in entries]) != root_hash:
+        raise VerificationError(
+            f"the archive's log does not give the checkpoint of size {size}",
+            hint="Run `bearwitness verify ARCHIVE`: the log or the database was changed.",
+        )
+    for data in entries:
+        entry = parse_entry(data)
+        if entry.kind in RECORD_KINDS:
+            wanted[(entry.record_type, entry.record_id)] = entry
+        elif entry.kind == "estimate" and entry.record_id not in runs:
+            runs.append(entry.record_id)
+    records: list[Record] = []
+    with archive.engine.connect() as connection:
+        for version in store.fetch_versions(connection):
+            entry = wanted.get((version.kind, version.id))
+            if entry is None or entry.version != version.version:
+                continue
+            if entry.commitment != version.commitment:
+                raise VerificationError(
+                    f"{version.kind} {version.id} version {version.version} is not what the "
+                    "log holds",
+                    hint="Run `bearwitness verify ARCHIVE`.",
+                )
+            if entry.kind != "delete":
+                records.append(open_version(archive.sealer, version)[0])
+    estimates = [KeptEstimate(run, get_estimate(archive, run).result) for run in runs]
+    return Snapshot(size, root_hash, records, estimates)
+
+
+def sealed_values(archive: Archive) -> list[SealedValue]:
+    """Every sealed value of every version of every record, opened (held in memory only)."""
+    archive.require_secrets()
+    found: list[SealedValue] = []
+    with archive.engine.connect() as connection:
+        for version in store.fetch_versions(connection):
+            record, _ = open_version(archive.sealer, version)
+            for name in RECORD_TYPES[version.kind].sealed_fields():
+                value = getattr(record, name)
+                if isinstance(value, str) and value.strip():
+                    found.append(SealedValue(version.kind, version.id, name, value))
+    return found
+
+
+def _normal(text: str) -> str:
+    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+
+
+def clear_values(records: Iterable[Record]) -> set[str]:
+    """Every clear text value of these records (districts, list names, codes), normalised."""
+    found: set[str] = set()
+    for record in records:
+        for name in record.clear_fields():
+            value = getattr(record, name)
+            for item in value if isinstance(value, tuple) else (value,):
+                if isinstance(item, str):
+                    found.add(_normal(item))
+    return found
+
+
+def redaction_hits(
+    outputs: dict[str, str], values: Iterable[SealedValue], clear: set[str] = frozenset()
+) -> list[str]:
+    """Where a sealed value appears in an output: "report.html: person P-0001 full_name".
+
+    Matching ignores case, Unicode form and runs of white space; an HTML output is also
+    read as its text (entities decoded, tags removed). Each value is looked for whole
+    and line by line; values shorter than :data:`MIN_SCANNED` characters are skipped,
+    and so are values the archive also holds in the clear (``clear``: a list's sealed
+    place that is also an event's district names no one). Never the value itself.
+    """
+    texts: dict[str, str] = {}
+    for name, text in outputs.items():
+        readings = [text]
+        if name.endswith(".html"):
+            readings.append(html_text.unescape(_TAG.sub(" ", text)))
+        texts[name] = "\n".join(_normal(reading) for reading in readings)
+    grams = {
+        name: {text[i : i + _GRAM] for i in range(len(text) - _GRAM + 1)}
+        for name, text in texts.items()
+    }
+    hits: list[str] = []
+    for value in values:
+        pieces = {_normal(value.value), *(_normal(line) for line in value.value.splitlines())}
+        pieces -= clear
+        for name, text in texts.items():
+            found = any(
+                len(piece) >= MIN_SCANNED
+                and piece[:_GRAM] in grams[name]
+                and piece[-_GRAM:] in grams[name]
+                and piece in text
+                for piece in pieces
+            )
+            if found:
+                hits.append(f"{name}: {value.kind} {value.record_id} {value.field}")
+    return sorted(set(hits))
+
+
+@dataclass(frozen=True)
+class BuiltReport:
+    report_id: str
+    folder: Path
+    checkpoint_size: int
+    figures: list[str]
+    files: list[str]
+    log_index: int
+    hidden_cells: int
+
+
+def _checkpoint(archive: Archive, size: int | None) -> tuple[int, bytes, bytes]:
+    """(size, root hash, signed note) of the checkpoint to build from."""
+    if size is None:
+        signed = sign_new_checkpoint(archive)
+        note = signed.note
+    else:
+        kept = {item.size: item for item in signed_checkpoints(archive)}
+        if size not in kept:
+            raise NotFound(
+                f"no checkpoint of size {size} is kept",
+                hint=f"Kept sizes: {', '.join(map(str, sorted(kept))) or 'none'}.",
+            )
+        note = kept[size].note
+    checkpoint = open_checkpoint(note, log_verifier(archive)).checkpoint
+    return checkpoint.size, checkpoint.root_hash, note
+
+
+def _outputs(computed: Computed, context: render.Context) -> dict[str, str]:
+    selected = render.shown(computed.figures, context.sections)
+    files = {HTML: render.html(computed.figures, context)}
+    for figure in selected:
+        if figure.kind == "table":
+            files[f"{figure.id}.csv"] = render.table_csv(figure)
+    runs = [f for f in selected if f.kind == "estimate"]
+    if runs:
+        files[ESTIMATES_CSV] = render.estimates_csv(runs)
+    return files
+
+
+def _figure_files(figure: Figure, files: Iterable[str]) -> list[str]:
+    names = [HTML]
+    if f"{figure.id}.csv" in files:
+        names.append(f"{figure.id}.csv")
+    if figure.kind == "estimate" and ESTIMATES_CSV in files:
+        names.append(ESTIMATES_CSV)
+    return names
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def build(
+    archive: Archive, spec: ReportSpec, out: Path, *, checkpoint_size: int | None = None
+) -> BuiltReport:
+    """Build, check and publish a report into the new folder ``out`` (needs an unlock)."""
+    archive.require_secrets()
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InputError(f"{out} is not an empty folder", hint="Give the report a new folder.")
+    size, root_hash, note = _checkpoint(archive, checkpoint_size)
+    state = snapshot(archive, size, root_hash)
+    computed = compute(state.records, state.estimates, spec)
+    built_at = archive.clock().date().isoformat()
+    spec_data = spec.as_dict()
+    spec_hash = _sha256(canonical_json(spec_data))
+    report_id = "RP-" + _sha256(
+        canonical_json([spec_hash, size, root_hash.hex(), format_time(archive.clock())])
+    )[:12]
+    context = _context(report_id, spec, archive.config.origin, size, root_hash, built_at)
+    files = _outputs(computed, context)
+    selected = render.shown(computed.figures, spec.sections)
+    manifest = {
+        "format": FORMAT,
+        "report": report_id,
+        "origin": archive.config.origin,
+        "built_at": built_at,
+        "lang": spec.lang,
+        "checkpoint": {
+            "size": size,
+            "root_hash": root_hash.hex(),
+            "note": note.decode(),
+        },
+        "spec": spec_data,
+        "spec_sha256": spec_hash,
+        "disclosure": spec.settings.as_dict(),
+        "figures": [
+            {
+                "id": figure.id,
+                "kind": figure.kind,
+                "values": figure.values,
+                "values_sha256": _sha256(canonical_json(figure.values)),
+                "files": _figure_files(figure, files),
+            }
+            for figure in selected
+        ],
+        "files": {name: _sha256(text.encode()) for name, text in sorted(files.items())},
+    }
+    manifest_bytes = canonical_json(manifest)
+    hits = redaction_hits(
+        {**files, MANIFEST: manifest_bytes.decode()},
+        sealed_values(archive),
+        clear_values(state.records),
+    )
+    if hits:
+        raise PublicationRefused(
+            f"the report was not written: a sealed value appears in it ({len(hits)} found; "
+            f"first: {hits[0]})",
+            hint="Remove what names a person or a source from the spec (its title).",
+        )
+    digest = _sha256(manifest_bytes)
+    signature = sign_with_log_key(
+        archive, f"{FORMAT}\n{archive.config.origin}\n{report_id}\nsha256:{digest}\n".encode()
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (out / name).write_text(text, encoding="utf-8", newline="")
+    (out / MANIFEST).write_bytes(manifest_bytes)
+    (out / SIGNATURE).write_bytes(signature)
+    (out / "checkpoint").write_bytes(note)
+    (out / "log.vkey").write_text(log_verifier(archive).vkey() + "\n")
+    entry = LogEntry(
+        kind="report",
+        record_type="report",
+        record_id=report_id,
+        version=1,
+        commitment=commit(bytes(SALT_SIZE), manifest_bytes),
+        actor=archive.actor,
+        time=format_time(archive.clock()),
+    )
+    with archive.engine.begin() as connection:
+        index = append_entries(connection, [entry])
+    sync_log(archive)
+    return BuiltReport(
+        report_id,
+        out,
+        size,
+        [figure.id for figure in selected],
+        sorted([*files, MANIFEST, SIGNATURE, "checkpoint", "log.vkey"]),
+        index,
+        sum(len(cells) for cells in computed.suppression.hidden.values()),
+    )
+
+
+def _context(
+    report_id: str, spec: ReportSpec, origin: str, size: int, root_hash: bytes, built_at: str
+) -> render.Context:
+    return render.Context(
+        report_id=report_id,
+        title=spec.title,
+        lang=spec.lang,
+        origin=origin,
+        checkpoint_size=size,
+        root_hash=root_hash.hex(),
+        built_at=built_at,
+        k=spec.settings.k,
+        protect_zeros=spec.settings.protect_zeros,
+        dates=spec.scope.dates,
+        sections=spec.sections,
+    )
+
+
+@dataclass
+class ReportVerification:
+    report_id: str = ""
+    checkpoint_size: int = 0
+    root_hash: str = ""
+    log_index: int | None = None
+    figures_checked: int = 0
+    differing: list[str] = field(default_factory=list)  # figure ids
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def read_manifest(folder: Path) -> tuple[bytes, dict[str, Any]]:
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise NotFound(f"{folder} holds no {MANIFEST}", hint="Give the folder a report was built in.")
+    data = path.read_bytes()
+    try:
+        manifest = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise VerificationError(f"{MANIFEST} is not JSON") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise VerificationError(f"{MANIFEST} is not a {FORMAT} manifest")
+    return data, manifest
+
+
+def verify(archive: Archive, folder: Path) -> ReportVerification:
+    """Check a report folder against the archive; every problem is named in the result."""
+    archive.require_secrets()
+    report = ReportVerification()
+    data, manifest = read_manifest(folder)
+    report.report_id = str(manifest.get("report", ""))
+    try:
+        _check_signature(archive, folder, data, manifest)
+    except BearWitnessError as error:
+        report.problems.append(f"signature: {error.message}")
+    checkpoint = manifest.get("checkpoint") or {}
+    try:
+        opened = open_checkpoint(str(checkpoint["note"]).encode(), log_verifier(archive))
+        size, root_hash = opened.checkpoint.size, opened.checkpoint.root_hash
+    except (KeyError, TypeError, BearWitnessError) as error:
+        message = error.message if isinstance(error, BearWitnessError) else "missing"
+        report.problems.append(f"checkpoint: {message}")
+        return report
+    report.checkpoint_size, report.root_hash = size, root_hash.hex()
+    if checkpoint.get("size") != size or checkpoint.get("root_hash") != root_hash.hex():
+        report.problems.append("checkpoint: the manifest's size or root is not its checkpoint's")
+    report.log_index = _logged_at(archive, report.report_id, data)
+    if report.log_index is None:
+        report.problems.append("log: the manifest's hash is not in the archive's log")
+    try:
+        spec = spec_from_dict(manifest["spec"])
+    except (KeyError, TypeError, BearWitnessError) as error:
+        report.problems.append(
+            f"spec: {error.message if isinstance(error, BearWitnessError) else 'missing'}"
+        )
+        return report
+    if _sha256(canonical_json(spec.as_dict())) != manifest.get("spec_sha256"):
+        report.problems.append("spec: its hash differs from the manifest's")
+    state = snapshot(archive, size, root_hash)
+    computed = compute(state.records, state.estimates, spec)
+    selected = {f.id: f for f in render.shown(computed.figures, spec.sections)}
+    published = {str(f.get("id")): f for f in manifest.get("figures", []) if isinstance(f, dict)}
+    for figure_id in sorted(set(selected) | set(published)):
+        report.figures_checked += 1
+        mine, theirs = selected.get(figure_id), published.get(figure_id)
+        if mine is None or theirs is None or mine.values != theirs.get("values"):
+            _differs(report, figure_id, "the archive at that checkpoint gives other values")
+    context = _context(
+        report.report_id,
+        spec,
+        str(manifest.get("origin", "")),
+        size,
+        root_hash,
+        str(manifest.get("built_at", "")),
+    )
+    expected = _outputs(computed, context)
+    listed = manifest.get("files") or {}
+    for name in sorted(set(expected) | set(listed)):
+        _check_file(report, folder, name, expected.get(name), listed.get(name))
+    return report
+
+
+def _differs(report: ReportVerification, figure_id: str, why: str) -> None:
+    if figure_id not in report.differing:
+        report.differing.append(figure_id)
+    report.problems.append(f"figure {figure_id}: {why}")
+
+
+def _check_file(
+    report: ReportVerification, folder: Path, name: str, expected: str | None, listed: Any
+) -> None:
+    path = folder / name
+    if expected is None or listed is None:
+        report.problems.append(f"{name}: not a file this report has")
+        return
+    if listed != _sha256(expected.encode()):
+        report.problems.append(f"{name}: the manifest's hash is not what the figures give")
+    if not path.is_file():
+        report.problems.append(f"{name}: missing")
+        return
+    actual = path.read_text(encoding="utf-8", errors="replace")
+    if actual == expected:
+        return
+    if name.endswith(".csv") and name != ESTIMATES_CSV:
+        _differs(report, name.removesuffix(".csv"), f"{name} differs from what it must say")
+        return
+    if name == ESTIMATES_CSV:
+        before = dict(_csv_rows(expected))
+        for run, line in _csv_rows(actual):
+            if before.get(run) != line:
+                _differs(report, f"estimate-{run}", f"{name} differs from what it must say")
+        return
+    wanted, found = render.figure_blocks(expected), render.figure_blocks(actual)
+    named = False
+    for figure_id in sorted(set(wanted) | set(found)):
+        if wanted.get(figure_id) != found.get(figure_id):
+            _differs(report, figure_id, f"{name} differs from what it must say")
+            named = True
+    if not named or render.outside_figures(expected) != render.outside_figures(actual):
+        report.problems.append(f"{name}: its text outside the figures was changed")
+
+
+def _csv_rows(text: str) -> list[tuple[str, str]]:
+    return [(line.split(",", 1)[0], line) for line in text.splitlines()[1:]]
+
+
+def _check_signature(archive: Archive, folder: Path, data: bytes, manifest: dict[str, Any]) -> None:
+    path = folder / SIGNATURE
+    if not path.is_file():
+        raise VerificationError(f"{SIGNATURE} is missing")
+    note, _ = verify_note(path.read_bytes(), [log_verifier(archive)])
+    expected = f"{FORMAT}\n{manifest.get('origin')}\n{manifest.get('report')}\nsha256:{_sha256(data)}\n"
+    if note.text.decode() != expected:
+        raise VerificationError("the signed note does not name this manifest's hash")
+
+
+def _logged_at(archive: Archive, report_id: str, data: bytes) -> int | None:
+    wanted = commit(bytes(SALT_SIZE), data)
+    with archive.engine.connect() as connection:
+        for index, raw in read_entries(connection):
+            if b'"report"' not in raw:
+                continue
+            entry = parse_entry(raw)
+            if entry.kind == "report" and entry.record_id == report_id and entry.commitment == wanted:
+                return index
+    return None
+
+
