@@ -13,10 +13,11 @@ INK = "#222222"
 FILL = "#4575b4"
 ACCENT = "#b2182b"
 MUTED = "#8c8c8c"
-WIDTH = 640
+WIDTH = 720
 BAR = 18
 GAP = 6
-LABEL = 230
+LABEL = 330
+LONGEST = 48  # characters of a label in a chart (the table beside it has it whole)
 
 
 def bars(title: str, items: Sequence[tuple[str, int | None, str]], hidden_mark: str) -> str:
@@ -33,6 +34,7 @@ def bars(title: str, items: Sequence[tuple[str, int | None, str]], hidden_mark: 
     ]
     for index, (label, value, written) in enumerate(items):
         y = GAP + index * (BAR + GAP)
+        label = label if len(label) <= LONGEST else label[: LONGEST - 1] + "…"
         parts.append(
             f'<text x="{LABEL - 8}" y="{y + BAR - 5}" text-anchor="end" fill="{INK}">'
             f"{escape(label)}</text>"

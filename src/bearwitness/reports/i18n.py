@@ -55,7 +55,7 @@ def label(dimension: str, code: str, language: str) -> str:
     if vocabulary is not None and code in vocabulary:
         return vocabulary[code].label(language)
     if code == "unknown":
-        return translator(language)("unknown")
+        return translator(language)(N_("unknown"))
     return code
 
 
@@ -63,3 +63,8 @@ def number(value: int | float, language: str) -> str:
     """A whole number with thousands grouped: 1,234 (en) or 1 234 (ru)."""
     text = f"{round(value):,}"
     return text.replace(",", "\u00a0") if language == "ru" else text
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction; it is translated where it is shown."""
+    return message

@@ -18,7 +18,7 @@ from html import escape
 
 from bearwitness.reports import charts
 from bearwitness.reports.figures import SUMMARY, Figure
-from bearwitness.reports.i18n import label, number, translator
+from bearwitness.reports.i18n import N_, label, number, translator
 from bearwitness.reports.tables import COUNT, TOTAL
 
 HIDDEN = "x"
@@ -31,37 +31,37 @@ SECTION_OF = {
     "interventions-by-kind-and-status": "interventions",
 }
 TITLES = {
-    "acts-by-type-and-district": "Documented acts by type and district",
-    "acts-by-month": "Documented acts by period",
-    "victims-by-sex-and-age": "Documented victims by sex and age band",
-    "events-by-month": "Documented events by period",
-    "interventions-by-kind-and-status": "Interventions by kind and status",
+    "acts-by-type-and-district": N_("Documented acts by type and district"),
+    "acts-by-month": N_("Documented acts by period"),
+    "victims-by-sex-and-age": N_("Documented victims by sex and age band"),
+    "events-by-month": N_("Documented events by period"),
+    "interventions-by-kind-and-status": N_("Interventions by kind and status"),
 }
 DIMENSIONS = {
-    "act_type": "Act type",
-    "district": "District",
-    "period": "Period",
-    "sex": "Sex",
-    "age_band": "Age band",
-    "intervention": "Intervention",
-    "intervention_status": "Status",
+    "act_type": N_("Act type"),
+    "district": N_("District"),
+    "period": N_("Period"),
+    "sex": N_("Sex"),
+    "age_band": N_("Age band"),
+    "intervention": N_("Intervention"),
+    "intervention_status": N_("Status"),
 }
 SECTION_TITLES = {
-    "summary": "Summary",
-    "counts": "Documented counts",
-    "timeline": "Timeline of events",
-    "estimates": "Estimates",
-    "interventions": "Interventions",
-    "method": "Method",
+    "summary": N_("Summary"),
+    "counts": N_("Documented counts"),
+    "timeline": N_("Timeline of events"),
+    "estimates": N_("Estimates"),
+    "interventions": N_("Interventions"),
+    "method": N_("Method"),
 }
 METHOD_WORDS = {
-    "lcmcr": "Latent-class multiple systems estimation (LCMCR): people are grouped into "
+    "lcmcr": N_("Latent-class multiple systems estimation (LCMCR): people are grouped into "
     "classes that are each equally likely to appear on each list, which allows for "
-    "people who are easier or harder to document.",
-    "loglinear": "Log-linear multiple systems estimation: models how the lists overlap, "
-    "allowing for lists that depend on each other, and averages over the models.",
-    "dga": "Bayesian model averaging over decomposable graphical models (DGA): the lists may "
-    "depend on each other in any of the ways such a graph allows.",
+    "people who are easier or harder to document."),
+    "loglinear": N_("Log-linear multiple systems estimation: models how the lists overlap, "
+    "allowing for lists that depend on each other, and averages over the models."),
+    "dga": N_("Bayesian model averaging over decomposable graphical models (DGA): the lists may "
+    "depend on each other in any of the ways such a graph allows."),
 }
 _FIGURE = re.compile(r"<!-- figure:([A-Za-z0-9._-]+) -->(.*?)<!-- /figure:\1 -->", re.S)
 
@@ -147,7 +147,7 @@ def html(figures: Sequence[Figure], context: Context) -> str:
     return "\n".join(parts)
 
 
-LOWER_BOUND = (
+LOWER_BOUND = N_(
     "Every count here is documented (a lower bound): it counts what the archive holds, not "
     "everything that happened, and it is not a pattern: who was documented depends on who "
     "could speak."

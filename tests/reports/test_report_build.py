@@ -1,0 +1,175 @@
+"""A report of the demo archive, in both languages: what it holds, that it verifies, that a
+changed number fails naming its figure, and that the attacker recovers nothing from it."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from bearwitness.errors import InputError, NotFound
+from bearwitness.intake.importers import ImportRow
+from bearwitness.reports import disclosure, figures
+from bearwitness.reports.spec import parse_spec
+from bearwitness.services import checkpoints, reporting, writing
+from bearwitness.services.archive import Archive
+from tests.reports.attacker import PublishedTable, attack
+
+
+def published_tables(folder: Path) -> list[PublishedTable]:
+    """What an attacker reads: each table's CSV, and from the manifest what each counts."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    found = []
+    for figure in manifest["figures"]:
+        if figure["kind"] != "table":
+            continue
+        rows = list(csv.reader(io.StringIO((folder / f"{figure['id']}.csv").read_text())))
+        header, body = rows[0], rows[1:]
+        two_way = header[-1] == "total"
+        columns = header[1:-1] if two_way else ["n"]
+        cells: dict[tuple[str, str], int | None] = {}
+        for line in body:
+            row = "*" if line[0] == "total" else line[0]
+            keys = [*columns, "*"] if two_way else ["n"]
+            for column, value in zip(keys, line[1:], strict=True):
+                cells[(row, column)] = None if value == "x" else int(value)
+        labels = [line[0] for line in body if line[0] != "total"]
+        found.append(PublishedTable(figure["id"], figure["values"]["unit"], labels, columns, cells))
+    return found
+
+
+def test_the_demo_report_in_english_and_russian(demo: Archive, tmp_path: Path) -> None:
+    built = {}
+    for lang in ("en", "ru"):
+        built[lang] = reporting.build(demo, parse_spec("", lang=lang), tmp_path / lang)
+        folder = tmp_path / lang
+        page = (folder / "report.html").read_text()
+        assert not re.search(r"""(src|href)\s*=|url\(|@import|<script|<link""", page, re.I)
+        assert "default-src 'none'" in page and "<svg" in page
+        assert set(built[lang].files) >= {
+            "report.html",
+            "manifest.json",
+            "manifest.json.sig",
+            "acts-by-type-and-district.csv",
+            "estimates.csv",
+        }
+        assert reporting.verify(demo, folder).ok
+    english = (tmp_path / "en" / "report.html").read_text()
+    russian = (tmp_path / "ru" / "report.html").read_text()
+    assert "documented (a lower bound)" in english and "arbitrary detention" in english
+    assert "нижняя граница" in russian and "произвольное задержание" in russian
+    assert "Estimated total: 217 (95% interval 200 to 238)" in english
+    # The CSVs are the same in both languages (codes, not labels).
+    assert (tmp_path / "en" / "acts-by-month.csv").read_text() == (
+        tmp_path / "ru" / "acts-by-month.csv"
+    ).read_text()
+    manifest = json.loads((tmp_path / "en" / "manifest.json").read_bytes())
+    assert manifest["checkpoint"]["size"] == built["en"].checkpoint_size
+    assert manifest["disclosure"] == {"k": 5, "protect_zeros": False}
+    assert {f["id"] for f in manifest["figures"]} >= {"summary", "estimate-ES-0001"}
+
+
+def test_the_attacker_recovers_nothing_from_a_published_report(demo: Archive, out: Path) -> None:
+    reporting.build(demo, parse_spec(""), out)
+    tables = published_tables(out)
+    assert sum(value is None for t in tables for value in t.cells.values()) > 0
+    assert attack(tables, 5) == []
+
+
+def test_the_attacker_breaks_primary_suppression_alone(
+    demo: Archive, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(figures, "suppress", disclosure.primary)  # deliberately weakened
+    reporting.build(demo, parse_spec(""), out)
+    assert attack(published_tables(out), 5)
+
+
+@pytest.mark.parametrize("where", ["csv", "html"])
+def test_a_changed_number_fails_naming_its_figure(demo: Archive, out: Path, where: str) -> None:
+    reporting.build(demo, parse_spec(""), out)
+    if where == "csv":
+        path = out / "acts-by-month.csv"
+        path.write_text(re.sub(r"^2017-03,(\d+)$", "2017-03,999", path.read_text(), flags=re.M))
+        expected = "acts-by-month"
+    else:
+        path = out / "report.html"
+        text = path.read_text()
+        start = text.index("<!-- figure:victims-by-sex-and-age -->")
+        cut = text.index('<td class="n">', start) + len('<td class="n">')
+        end = text.index("<", cut)
+        path.write_text(text[:cut] + "77" + text[end:])
+        expected = "victims-by-sex-and-age"
+    result = reporting.verify(demo, out)
+    assert result.differing == [expected]
+    assert any(expected in problem for problem in result.problems)
+
+
+def test_a_changed_manifest_fails_its_signature(demo: Archive, out: Path) -> None:
+    reporting.build(demo, parse_spec(""), out)
+    path = out / "manifest.json"
+    path.write_bytes(path.read_bytes().replace(b'"k":5', b'"k":3'))
+    problems = reporting.verify(demo, out).problems
+    assert any(p.startswith("signature:") for p in problems)
+    assert any("log:" in p for p in problems)
+
+
+def test_an_older_report_still_verifies_after_the_archive_grew(
+    archive: Archive, tmp_path: Path
+) -> None:
+    rows = [
+        {"type": "event", "id": "E-0001", "date": "2019-01", "district": "Argun"},
+        *(
+            {"type": "person", "id": f"P-{n:04d}", "sex": "male", "fictional": True}
+            for n in range(1, 13)
+        ),
+        *(
+            {"type": "act", "id": f"A-{n:04d}", "event_id": "E-0001", "victim_id": f"P-{n:04d}"}
+            for n in range(1, 13)
+        ),
+    ]
+
+    def write(items: list[dict[str, object]]) -> None:
+        records = writing.resolve_rows(
+            archive, [ImportRow(i + 1, dict(r)) for i, r in enumerate(items)], "test"
+        )
+        writing.write_records(archive, records, {})
+
+    write(rows)
+    first = reporting.build(archive, parse_spec(""), tmp_path / "first")
+    old_acts = json.loads((tmp_path / "first" / "manifest.json").read_text())["figures"][0]
+    assert old_acts["values"]["acts"] == 12
+    # The archive grows: more acts, a record changed, a new checkpoint.
+    write(
+        [
+            {"type": "person", "id": "P-0013", "sex": "female"},
+            {"type": "act", "id": "A-0013", "event_id": "E-0001", "victim_id": "P-0013"},
+            {"type": "act", "id": "A-0014", "event_id": "E-0001", "victim_id": "P-0001"},
+        ]
+    )
+    writing.change_record(archive, "event", "E-0001", {"date": "2019-02", "district": "Shali"})
+    writing.change_record(archive, "act", "A-0002", {}, delete=True)
+    checkpoints.sign_new_checkpoint(archive)
+    result = reporting.verify(archive, tmp_path / "first")
+    assert result.ok, result.problems
+    assert result.checkpoint_size == first.checkpoint_size
+    second = reporting.build(archive, parse_spec(""), tmp_path / "second")
+    assert second.checkpoint_size > first.checkpoint_size
+    summary = json.loads((tmp_path / "second" / "manifest.json").read_text())["figures"][0]
+    assert summary["values"]["acts"] == 13  # 12 + 2, one deleted
+    again = reporting.build(
+        archive, parse_spec(""), tmp_path / "again", checkpoint_size=first.checkpoint_size
+    )
+    assert again.checkpoint_size == first.checkpoint_size
+    with pytest.raises(NotFound):
+        reporting.build(archive, parse_spec(""), tmp_path / "never", checkpoint_size=3)
+
+
+def test_a_report_needs_an_empty_folder(demo: Archive, out: Path) -> None:
+    out.mkdir()
+    (out / "kept.txt").write_text("mine")
+    with pytest.raises(InputError, match="not an empty folder"):
+        reporting.build(demo, parse_spec(""), out)
