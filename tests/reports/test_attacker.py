@@ -12,7 +12,9 @@ from bearwitness.reports.tables import COUNT, Table
 from tests.reports.attacker import PublishedTable, attack
 
 
-def as_published(tables: list[Table], hidden: dict[str, dict[tuple[str, str], int | None]]) -> list[PublishedTable]:
+def as_published(
+    tables: list[Table], hidden: dict[str, dict[tuple[str, str], int | None]]
+) -> list[PublishedTable]:
     return [
         PublishedTable(table.id, table.unit, table.rows, table.columns, hidden[table.id])
         for table in tables
@@ -28,18 +30,32 @@ def two_way(name: str, unit: str, grid: list[list[int]]) -> Table:
 
 def one_way(name: str, unit: str, values: list[int]) -> Table:
     rows = tuple(f"m{i}" for i in range(len(values)))
-    return Table(name, unit, "period", COUNT, rows, (COUNT,), {(r, COUNT): n for r, n in zip(rows, values)})
+    return Table(
+        name,
+        unit,
+        "period",
+        COUNT,
+        rows,
+        (COUNT,),
+        {(r, COUNT): n for r, n in zip(rows, values, strict=True)},
+    )
 
 
 def random_report(seed: int) -> list[Table]:
     rng = random.Random(seed)
     shape = (rng.randint(2, 5), rng.randint(2, 5))
-    grid = [[rng.choice([0, 1, 2, 3, 4, 6, 9, 15]) for _ in range(shape[1])] for _ in range(shape[0])]
+    grid = [
+        [rng.choice([0, 1, 2, 3, 4, 6, 9, 15]) for _ in range(shape[1])] for _ in range(shape[0])
+    ]
     total = sum(map(sum, grid))
     parts = sorted(rng.randint(0, total) for _ in range(rng.randint(1, 4)))
-    months = [b - a for a, b in zip([0, *parts], [*parts, total])]
+    months = [b - a for a, b in zip([0, *parts], [*parts, total], strict=True)]
     other = [[rng.choice([0, 1, 2, 7, 12]) for _ in range(2)] for _ in range(3)]
-    return [two_way("acts", "acts", grid), one_way("months", "acts", months), two_way("victims", "victims", other)]
+    return [
+        two_way("acts", "acts", grid),
+        one_way("months", "acts", months),
+        two_way("victims", "victims", other),
+    ]
 
 
 @pytest.mark.parametrize("seed", range(40))

@@ -17,7 +17,17 @@ from bearwitness.reports.spec import parse_spec
 from bearwitness.services import reporting, writing
 from bearwitness.services.archive import Archive
 
-ORDER = ["source", "person", "event", "document", "evidence", "act", "person_record", "claim", "intervention"]
+ORDER = [
+    "source",
+    "person",
+    "event",
+    "document",
+    "evidence",
+    "act",
+    "person_record",
+    "claim",
+    "intervention",
+]
 REFERENCES = {
     "source_id": "S-0001",
     "document_id": "D-0001",

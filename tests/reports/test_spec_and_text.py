@@ -6,13 +6,13 @@ import datetime as dt
 
 import pytest
 
+from bearwitness.domain.dates import PartialDateRange
 from bearwitness.errors import InputError
 from bearwitness.reports import render
 from bearwitness.reports.figures import Figure, KeptEstimate, compute
 from bearwitness.reports.i18n import translations
 from bearwitness.reports.spec import SECTIONS, parse_spec, spec_from_dict
 from bearwitness.reports.tables import age_band, birth_year, period_key
-from bearwitness.domain.dates import PartialDateRange
 from tests.reports.conftest import RUN
 
 SPEC = """
@@ -68,9 +68,18 @@ def test_coarsening() -> None:
     assert period_key(PartialDateRange.parse("2019-01..2019-02")) == "2019"
     assert period_key(PartialDateRange.parse("2019-01..2019-02"), "quarter") == "2019-Q1"
     assert period_key(PartialDateRange.parse("2018-12..2019-01")) == "unknown"
-    assert period_key(None) == "unknown" and period_key(PartialDateRange.parse("2019"), "year") == "2019"
+    assert (
+        period_key(None) == "unknown"
+        and period_key(PartialDateRange.parse("2019"), "year") == "2019"
+    )
     assert [age_band(a) for a in (None, 5, 18, 29, 30, 64, 99)] == [
-        "unknown", "0-17", "18-29", "18-29", "30-39", "60+", "60+"
+        "unknown",
+        "0-17",
+        "18-29",
+        "18-29",
+        "30-39",
+        "60+",
+        "60+",
     ]
     assert birth_year("1988-03-02") == 1988 and birth_year("около 1990 г.") == 1990
     assert birth_year("1988 or 1989") is None and birth_year("") is None
@@ -88,7 +97,11 @@ def test_every_message_the_reports_ask_for_has_its_russian(monkeypatch: pytest.M
         return translate
 
     monkeypatch.setattr(render, "translator", recording)
-    computed = compute([], [KeptEstimate("ES-0001", RUN), KeptEstimate("ES-0002", {"n_observed": 3})], parse_spec(""))
+    computed = compute(
+        [],
+        [KeptEstimate("ES-0001", RUN), KeptEstimate("ES-0002", {"n_observed": 3})],
+        parse_spec(""),
+    )
     figures = [
         *computed.figures,
         Figure(
@@ -108,14 +121,29 @@ def test_every_message_the_reports_ask_for_has_its_russian(monkeypatch: pytest.M
                 "unit": "victims",
                 "rows": ["sex", ["male"]],
                 "columns": ["age_band", ["unknown"]],
-                "cells": [["male", "unknown", 9], ["male", "*", 9], ["*", "unknown", 9], ["*", "*", 9]],
+                "cells": [
+                    ["male", "unknown", 9],
+                    ["male", "*", 9],
+                    ["*", "unknown", 9],
+                    ["*", "*", 9],
+                ],
             },
         ),
-        Figure("estimate-ES-0003", "estimate", {**computed.figure("estimate-ES-0001").values, "median": None, "stratified_by": ["place"]}),
+        Figure(
+            "estimate-ES-0003",
+            "estimate",
+            {
+                **computed.figure("estimate-ES-0001").values,
+                "median": None,
+                "stratified_by": ["place"],
+            },
+        ),
     ]
     for dates in ("month", "quarter", "year"):
         for zeros in (False, True):
-            context = render.Context("RP-1", "", "ru", "o", 1, "00" * 32, "2026-01-01", 5, zeros, dates, SECTIONS)
+            context = render.Context(
+                "RP-1", "", "ru", "o", 1, "00" * 32, "2026-01-01", 5, zeros, dates, SECTIONS
+            )
             render.html(figures, context)
     for dimension in render.DIMENSIONS.values():
         asked.add(dimension)

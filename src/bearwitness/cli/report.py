@@ -38,8 +38,7 @@ def build_command(
     ] = None,
 ) -> None:
     """Build a report of the archive (needs an unlock): HTML, CSVs and a signed manifest."""
-    from bearwitness.reports.spec import parse_spec
-    from bearwitness.services.reporting import build
+    from bearwitness.services.reporting import build, read_spec
 
     text = ""
     if spec is not None:
@@ -47,7 +46,7 @@ def build_command(
             text = spec.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise InputError(f"cannot read the spec {spec}: {type(error).__name__}") from None
-    report_spec = parse_spec(text, lang=lang)
+    report_spec = read_spec(text, lang=lang)
     with open_archive(folder) as archive:
         built = build(archive, report_spec, out, checkpoint_size=checkpoint)
     typer.echo(
@@ -76,7 +75,11 @@ def verify_command(
             f"Report {result.report_id}: made from the archive at log size "
             f"{result.checkpoint_size} (root {result.root_hash[:16]}…); "
             f"{result.figures_checked} figures recomputed"
-            + (f"; its manifest is logged at entry {result.log_index}" if result.log_index is not None else "")
+            + (
+                f"; its manifest is logged at entry {result.log_index}"
+                if result.log_index is not None
+                else ""
+            )
             + "."
         )
     )

@@ -47,7 +47,8 @@ def bars(title: str, items: Sequence[tuple[str, int | None, str]], hidden_mark: 
         length = round(span * value / top, 1)
         parts.append(
             f'<rect x="{LABEL}" y="{y}" width="{length}" height="{BAR}" fill="{FILL}"/>'
-            f'<text x="{LABEL + length + 6}" y="{y + BAR - 5}" fill="{INK}">{escape(written)}</text>'
+            f'<text x="{LABEL + length + 6}" y="{y + BAR - 5}" fill="{INK}">'
+            f"{escape(written)}</text>"
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -74,14 +75,16 @@ def interval(
     if documented is not None:
         length = round(span * documented / top, 1)
         parts.append(
-            f'<text x="{LABEL - 8}" y="21" text-anchor="end" fill="{INK}">{escape(labels[0])}</text>'
+            f'<text x="{LABEL - 8}" y="21" text-anchor="end" fill="{INK}">'
+            f"{escape(labels[0])}</text>"
             f'<rect x="{LABEL}" y="8" width="{length}" height="18" fill="{FILL}"/>'
             f'<text x="{LABEL + length + 6}" y="21" fill="{INK}">{escape(written[0])}</text>'
         )
     if estimate is not None:
         median, low, high = (round(span * x / top, 1) + LABEL for x in estimate)
         parts.append(
-            f'<text x="{LABEL - 8}" y="51" text-anchor="end" fill="{INK}">{escape(labels[1])}</text>'
+            f'<text x="{LABEL - 8}" y="51" text-anchor="end" fill="{INK}">'
+            f"{escape(labels[1])}</text>"
             f'<line x1="{low}" y1="46" x2="{high}" y2="46" stroke="{ACCENT}" stroke-width="2"/>'
             f'<circle cx="{median}" cy="46" r="5" fill="{ACCENT}"/>'
             f'<text x="{high + 6}" y="51" fill="{INK}">{escape(written[1])}</text>'

@@ -65,7 +65,7 @@ def primary(tables: Sequence[Table], settings: Settings) -> Suppression:
     """Step 1 alone (exposed by the attacker: kept for the tests that show it)."""
     result = Suppression({table.id: {} for table in tables})
     for table in tables:
-        for key in table.keys():
+        for key in table.cells():
             value = table.value(key)
             if value < settings.k and (value > 0 or settings.protect_zeros):
                 result.hidden[table.id][key] = PRIMARY
@@ -142,11 +142,11 @@ def _hide_beside(by_id: dict[str, Table], result: Suppression, ref: CellRef) -> 
         if ref[1] in line:
             near += [key for key in line if not result.is_hidden(table.id, key)]
     if not near:
-        near = [key for key in table.keys() if not result.is_hidden(table.id, key)]
+        near = [key for key in table.cells() if not result.is_hidden(table.id, key)]
     if not near:  # the whole table is hidden: what exposes it lies in a twin
         for other in by_id.values():
             if other.unit == table.unit and other.id != table.id:
-                near = [key for key in other.keys() if not result.is_hidden(other.id, key)]
+                near = [key for key in other.cells() if not result.is_hidden(other.id, key)]
                 if near:
                     table = other
                     break
@@ -185,14 +185,16 @@ def bounds(tables: Sequence[Table], suppression: Suppression) -> list[Bounds]:
     rhs: list[float] = []
     hidden: list[tuple[Table, Key]] = []
     for table in tables:
-        for key in table.keys():
+        for key in table.cells():
             if suppression.is_hidden(table.id, key):
                 hidden.append((table, key))
             else:
                 rows.append([(i, 1.0) for i in form(table, key)])
                 rhs.append(float(table.value(key)))
     for a, b in _twins(tables):
-        rows.append([(i, 1.0) for i in form(a, a.grand())] + [(i, -1.0) for i in form(b, b.grand())])
+        rows.append(
+            [(i, 1.0) for i in form(a, a.grand())] + [(i, -1.0) for i in form(b, b.grand())]
+        )
         rhs.append(0.0)
     if not hidden:
         return []
@@ -232,12 +234,14 @@ def audit(tables: Sequence[Table], suppression: Suppression, k: int) -> list[Cel
     ]
 
 
-def published(tables: Iterable[Table], suppression: Suppression) -> dict[str, dict[Key, int | None]]:
+def published(
+    tables: Iterable[Table], suppression: Suppression
+) -> dict[str, dict[Key, int | None]]:
     """Each table's cells as they are published: the count, or None where hidden."""
     return {
         table.id: {
             key: None if suppression.is_hidden(table.id, key) else table.value(key)
-            for key in table.keys()
+            for key in table.cells()
         }
         for table in tables
     }

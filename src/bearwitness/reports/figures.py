@@ -91,8 +91,9 @@ def _whole(value: Any) -> int | None:
 
 def _estimate(kept: KeptEstimate, k: int) -> Figure:
     result = kept.result
-    inputs = result.get("inputs") if isinstance(result.get("inputs"), dict) else {}
-    total = result.get("N") if isinstance(result.get("N"), dict) else {}
+    raw_inputs, raw_total = result.get("inputs"), result.get("N")
+    inputs: dict[str, Any] = raw_inputs if isinstance(raw_inputs, dict) else {}
+    total: dict[str, Any] = raw_total if isinstance(raw_total, dict) else {}
     documented = _whole(result.get("n_observed"))
     # A run over fewer than k people says how few: it is hidden like a small cell.
     small = documented is None or documented < k

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -55,13 +55,19 @@ SECTION_TITLES = {
     "method": N_("Method"),
 }
 METHOD_WORDS = {
-    "lcmcr": N_("Latent-class multiple systems estimation (LCMCR): people are grouped into "
-    "classes that are each equally likely to appear on each list, which allows for "
-    "people who are easier or harder to document."),
-    "loglinear": N_("Log-linear multiple systems estimation: models how the lists overlap, "
-    "allowing for lists that depend on each other, and averages over the models."),
-    "dga": N_("Bayesian model averaging over decomposable graphical models (DGA): the lists may "
-    "depend on each other in any of the ways such a graph allows."),
+    "lcmcr": N_(
+        "Latent-class multiple systems estimation (LCMCR): people are grouped into "
+        "classes that are each equally likely to appear on each list, which allows for "
+        "people who are easier or harder to document."
+    ),
+    "loglinear": N_(
+        "Log-linear multiple systems estimation: models how the lists overlap, "
+        "allowing for lists that depend on each other, and averages over the models."
+    ),
+    "dga": N_(
+        "Bayesian model averaging over decomposable graphical models (DGA): the lists may "
+        "depend on each other in any of the ways such a graph allows."
+    ),
 }
 _FIGURE = re.compile(r"<!-- figure:([A-Za-z0-9._-]+) -->(.*?)<!-- /figure:\1 -->", re.S)
 
@@ -103,7 +109,7 @@ def html(figures: Sequence[Figure], context: Context) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f'<meta name="bearwitness-report" content="{escape(context.report_id)}">',
         f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>",
-        f"<header><h1>{escape(title)}</h1><p class=\"source\">"
+        f'<header><h1>{escape(title)}</h1><p class="source">'
         + escape(
             _(
                 "Built on {date} from the archive {origin} as signed at log size {size} "
@@ -124,7 +130,9 @@ def html(figures: Sequence[Figure], context: Context) -> str:
             parts.append(_method(context))
             continue
         inside = [f for f in selected if section_of(f) == section]
-        parts.append(f'<section id="section-{section}"><h2>{escape(_(SECTION_TITLES[section]))}</h2>')
+        parts.append(
+            f'<section id="section-{section}"><h2>{escape(_(SECTION_TITLES[section]))}</h2>'
+        )
         if section == "counts":
             parts.append(f'<p class="lower-bound">{escape(_(LOWER_BOUND))}</p>')
         if not inside:
@@ -185,7 +193,11 @@ def _summary(figure: Figure, context: Context) -> str:
     }
     items = "".join(
         f"<li>{escape(names[unit])}: <strong>{_written(value, context)}</strong>"
-        + (f" <span class=\"note\">({escape(_('documented, a lower bound'))})</span>" if unit != "interventions" else "")
+        + (
+            f' <span class="note">({escape(_("documented, a lower bound"))})</span>'
+            if unit != "interventions"
+            else ""
+        )
         + "</li>"
         for unit, value in figure.values.items()
     )
@@ -243,7 +255,7 @@ def _table(figure: Figure, context: Context) -> str:
         f'<div class="figure" id="{figure.id}"><h3>{escape(caption)} '
         f'<span class="note">({escape(_("documented, a lower bound"))})</span></h3>'
         f'<div class="chart">{chart}</div>'
-        f"<table>{''.join(lines)}</table><p class=\"note\">{escape(note)} "
+        f'<table>{"".join(lines)}</table><p class="note">{escape(note)} '
         f"{escape(_('Figure'))} {figure.id}; CSV: {figure.id}.csv</p></div>"
     )
 
@@ -272,7 +284,9 @@ def _estimate(figure: Figure, context: Context) -> str:
             + " "
             + escape(
                 _("Estimated total: {median} (95% interval {lower} to {upper}).").format(
-                    median=number(median, lang), lower=number(lower, lang), upper=number(upper, lang)
+                    median=number(median, lang),
+                    lower=number(lower, lang),
+                    upper=number(upper, lang),
                 )
                 if estimate is not None
                 else _("No estimated total could be given honestly for this run.")
@@ -287,7 +301,9 @@ def _estimate(figure: Figure, context: Context) -> str:
                 (_("Documented"), _("Estimated")),
                 (
                     number(documented, lang),
-                    "" if estimate is None else f"{number(median, lang)} [{number(lower, lang)}–{number(upper, lang)}]",
+                    ""
+                    if estimate is None
+                    else f"{number(median, lang)} [{number(lower, lang)}–{number(upper, lang)}]",
                 ),
             )
         )
@@ -377,7 +393,10 @@ def estimates_csv(figures: Sequence[Figure]) -> str:
         v = figure.values
         writer.writerow(
             [v["run"], v["method"], ";".join(v["lists"])]
-            + ["" if v[key] is None else str(v[key]) for key in ("documented", "median", "lower", "upper")]
+            + [
+                "" if v[key] is None else str(v[key])
+                for key in ("documented", "median", "lower", "upper")
+            ]
         )
     return buffer.getvalue()
 
@@ -392,5 +411,3 @@ STYLE = (
     "#b2182b}.figure{margin:1.5rem 0;page-break-inside:avoid}svg{max-width:100%;height:auto}"
     "@page{size:A4;margin:18mm}"
 )
-
-

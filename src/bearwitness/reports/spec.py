@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bearwitness.domain import vocabulary as v
@@ -56,8 +56,8 @@ class ReportSpec:
     title: str = ""
     lang: str = "en"
     sections: tuple[str, ...] = SECTIONS
-    scope: Scope = Scope()
-    settings: Settings = Settings()
+    scope: Scope = field(default_factory=Scope)
+    settings: Settings = field(default_factory=Settings)
     estimate_runs: tuple[str, ...] | None = None  # None: every run kept
 
     def as_dict(self) -> dict[str, Any]:
@@ -74,9 +74,7 @@ class ReportSpec:
             },
             "coarsening": {"dates": self.scope.dates, "age_bands": list(self.scope.age_bands)},
             "disclosure": self.settings.as_dict(),
-            "estimates": {
-                "runs": None if self.estimate_runs is None else list(self.estimate_runs)
-            },
+            "estimates": {"runs": None if self.estimate_runs is None else list(self.estimate_runs)},
         }
 
 

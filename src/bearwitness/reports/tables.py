@@ -13,6 +13,7 @@ place a record holds in the clear).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -56,7 +57,7 @@ class Table:
     def inner(self) -> list[Key]:
         return [(r, c) for r in self.rows for c in self.columns]
 
-    def keys(self) -> list[Key]:
+    def cells(self) -> list[Key]:
         """Every published cell: the inner cells, then the margins, then the grand total."""
         keys = self.inner()
         if self.two_way:
@@ -111,9 +112,9 @@ def period_key(period: PartialDateRange | None, dates: str = "month") -> str:
         return UNKNOWN
     if dates == "month" and first.month == last.month:
         return f"{first.year:04d}-{first.month:02d}"
-    if dates in ("month", "quarter") and (first.month - 1) // 3 == (last.month - 1) // 3:
-        if dates == "quarter":
-            return f"{first.year:04d}-Q{(first.month - 1) // 3 + 1}"
+    quarter = (first.month - 1) // 3
+    if dates == "quarter" and quarter == (last.month - 1) // 3:
+        return f"{first.year:04d}-Q{quarter + 1}"
     return f"{first.year:04d}"
 
 
@@ -128,7 +129,7 @@ def age_band(age: int | None, bands: Sequence[int] = DEFAULT_AGE_BANDS) -> str:
     if age is None or age < 0 or age > 120:
         return UNKNOWN
     bounds = (0, *bands)
-    for low, high in zip(bounds, bounds[1:], strict=False):
+    for low, high in itertools.pairwise(bounds):
         if low <= age < high:
             return f"{low}-{high - 1}"
     return f"{bounds[-1]}+"
@@ -136,7 +137,7 @@ def age_band(age: int | None, bands: Sequence[int] = DEFAULT_AGE_BANDS) -> str:
 
 def band_names(bands: Sequence[int] = DEFAULT_AGE_BANDS) -> tuple[str, ...]:
     bounds = (0, *bands)
-    names = [f"{low}-{high - 1}" for low, high in zip(bounds, bounds[1:], strict=False)]
+    names = [f"{low}-{high - 1}" for low, high in itertools.pairwise(bounds)]
     return (*names, f"{bounds[-1]}+", UNKNOWN)
 
 
@@ -191,7 +192,8 @@ def select(records: Iterable[Record], scope: Scope) -> Counted:
     kept_events = {
         key: event
         for key, event in sorted(events.items())
-        if in_period(event.date) and (not scope.districts or (event.district or UNKNOWN) in scope.districts)
+        if in_period(event.date)
+        and (not scope.districts or (event.district or UNKNOWN) in scope.districts)
     }
     kept_interventions = [
         item for item in sorted(interventions, key=lambda i: i.id) if in_period(item.date)
@@ -265,7 +267,9 @@ def count_tables(records: Iterable[Record], scope: Scope) -> list[Table]:
             "sex",
             "age_band",
             tuple(code for code in v.SEXES.codes if any(k[0] == code for k in sex_age)),
-            tuple(band for band in band_names(scope.age_bands) if any(k[1] == band for k in sex_age)),
+            tuple(
+                band for band in band_names(scope.age_bands) if any(k[1] == band for k in sex_age)
+            ),
             dict(sex_age),
         ),
         Table(

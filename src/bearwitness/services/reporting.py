@@ -28,7 +28,7 @@ import html as html_text
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,7 @@ from bearwitness.errors import (
 )
 from bearwitness.reports import render
 from bearwitness.reports.figures import Computed, Figure, KeptEstimate, compute
-from bearwitness.reports.spec import ReportSpec, spec_from_dict
+from bearwitness.reports.spec import ReportSpec, parse_spec, spec_from_dict
 from bearwitness.services.archive import Archive
 from bearwitness.services.checkpoints import (
     log_verifier,
@@ -55,8 +55,15 @@ from bearwitness.services.estimates import get_estimate
 from bearwitness.services.ledger import append_entries, read_entries, sync_log
 from bearwitness.services.sealing import open_version
 from bearwitness.store import rows as store
-from bearwitness.tlog.checkpoint import open_checkpoint, parse_checkpoint
-from bearwitness.tlog.entry import SALT_SIZE, LogEntry, canonical_json, commit, format_time, parse_entry
+from bearwitness.tlog.checkpoint import open_checkpoint
+from bearwitness.tlog.entry import (
+    SALT_SIZE,
+    LogEntry,
+    canonical_json,
+    commit,
+    format_time,
+    parse_entry,
+)
 from bearwitness.tlog.merkle import hash_leaf, root
 from bearwitness.tlog.note import verify_note
 
@@ -114,19 +121,27 @@ def snapshot(archive: Archive, size: int, root_hash: bytes) -> Snapshot:
         elif entry.kind == "estimate" and entry.record_id not in runs:
             runs.append(entry.record_id)
     records: list[Record] = []
+    found = 0
     with archive.engine.connect() as connection:
         for version in store.fetch_versions(connection):
-            entry = wanted.get((version.kind, version.id))
-            if entry is None or entry.version != version.version:
+            logged = wanted.get((version.kind, version.id))
+            if logged is None or logged.version != version.version:
                 continue
-            if entry.commitment != version.commitment:
+            found += 1
+            if logged.commitment != version.commitment:
                 raise VerificationError(
                     f"{version.kind} {version.id} version {version.version} is not what the "
                     "log holds",
                     hint="Run `bearwitness verify ARCHIVE`.",
                 )
-            if entry.kind != "delete":
+            if logged.kind != "delete":
                 records.append(open_version(archive.sealer, version)[0])
+    if found != len(wanted):
+        raise VerificationError(
+            f"{len(wanted) - found} record version(s) logged by size {size} are gone from the "
+            "database",
+            hint="Run `bearwitness verify ARCHIVE`.",
+        )
     estimates = [KeptEstimate(run, get_estimate(archive, run).result) for run in runs]
     return Snapshot(size, root_hash, records, estimates)
 
@@ -162,7 +177,9 @@ def clear_values(records: Iterable[Record]) -> set[str]:
 
 
 def redaction_hits(
-    outputs: dict[str, str], values: Iterable[SealedValue], clear: set[str] = frozenset()
+    outputs: dict[str, str],
+    values: Iterable[SealedValue],
+    clear: Set[str] = frozenset(),
 ) -> list[str]:
     """Where a sealed value appears in an output: "report.html: person P-0001 full_name".
 
@@ -208,6 +225,11 @@ class BuiltReport:
     files: list[str]
     log_index: int
     hidden_cells: int
+
+
+def read_spec(text: str, *, lang: str | None = None) -> ReportSpec:
+    """A report spec from its TOML text (empty: the default report); ``lang`` overrides."""
+    return parse_spec(text, lang=lang)
 
 
 def _checkpoint(archive: Archive, size: int | None) -> tuple[int, bytes, bytes]:
@@ -265,9 +287,12 @@ def build(
     built_at = archive.clock().date().isoformat()
     spec_data = spec.as_dict()
     spec_hash = _sha256(canonical_json(spec_data))
-    report_id = "RP-" + _sha256(
-        canonical_json([spec_hash, size, root_hash.hex(), format_time(archive.clock())])
-    )[:12]
+    report_id = (
+        "RP-"
+        + _sha256(canonical_json([spec_hash, size, root_hash.hex(), format_time(archive.clock())]))[
+            :12
+        ]
+    )
     context = _context(report_id, spec, archive.config.origin, size, root_hash, built_at)
     files = _outputs(computed, context)
     selected = render.shown(computed.figures, spec.sections)
@@ -379,7 +404,9 @@ class ReportVerification:
 def read_manifest(folder: Path) -> tuple[bytes, dict[str, Any]]:
     path = folder / MANIFEST
     if not path.is_file():
-        raise NotFound(f"{folder} holds no {MANIFEST}", hint="Give the folder a report was built in.")
+        raise NotFound(
+            f"{folder} holds no {MANIFEST}", hint="Give the folder a report was built in."
+        )
     data = path.read_bytes()
     try:
         manifest = json.loads(data)
@@ -496,7 +523,9 @@ def _check_signature(archive: Archive, folder: Path, data: bytes, manifest: dict
     if not path.is_file():
         raise VerificationError(f"{SIGNATURE} is missing")
     note, _ = verify_note(path.read_bytes(), [log_verifier(archive)])
-    expected = f"{FORMAT}\n{manifest.get('origin')}\n{manifest.get('report')}\nsha256:{_sha256(data)}\n"
+    expected = (
+        f"{FORMAT}\n{manifest.get('origin')}\n{manifest.get('report')}\nsha256:{_sha256(data)}\n"
+    )
     if note.text.decode() != expected:
         raise VerificationError("the signed note does not name this manifest's hash")
 
@@ -508,8 +537,10 @@ def _logged_at(archive: Archive, report_id: str, data: bytes) -> int | None:
             if b'"report"' not in raw:
                 continue
             entry = parse_entry(raw)
-            if entry.kind == "report" and entry.record_id == report_id and entry.commitment == wanted:
+            if (
+                entry.kind == "report"
+                and entry.record_id == report_id
+                and entry.commitment == wanted
+            ):
                 return index
     return None
-
-
