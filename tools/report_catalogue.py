@@ -54,9 +54,9 @@ RUSSIAN = {
     "{root}). Report {report}.": "Составлен {date} по архиву {origin} в состоянии, "
     "подписанном при размере журнала {size} (корневой хеш {root}). Отчёт {report}.",
     "Check every figure: bearwitness report verify ARCHIVE FOLDER, or without the archive: "
-    "python tools/verify_report.py FOLDER --key log.vkey": "Проверить каждое число: "
+    "python tools/verify_report.py FOLDER --vkey-file KEY": "Проверить каждое число: "
     "bearwitness report verify АРХИВ ПАПКА, а без архива: python tools/verify_report.py "
-    "ПАПКА --key log.vkey",
+    "ПАПКА --vkey-file КЛЮЧ (ключ журнала, полученный не из папки отчёта)",
     "Every count here is documented (a lower bound): it counts what the archive holds, not "
     "everything that happened, and it is not a pattern: who was documented depends on who "
     "could speak.": "Все числа здесь задокументированы (это нижняя граница): они считают то, "

@@ -173,3 +173,28 @@ def test_a_report_needs_an_empty_folder(demo: Archive, out: Path) -> None:
     (out / "kept.txt").write_text("mine")
     with pytest.raises(InputError, match="not an empty folder"):
         reporting.build(demo, parse_spec(""), out)
+
+
+def test_a_stranger_checks_a_report_without_the_archive(
+    demo: Archive, out: Path, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    reporting.build(demo, parse_spec(""), out)
+    key = tmp_path / "log.vkey"  # given by the archive's operator, not read from the folder
+    key.write_text(checkpoints.log_verifier(demo).vkey() + "\n")
+    tool = Path(__file__).parents[2] / "tools" / "verify_report.py"
+
+    def check(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, str(tool), str(out), *extra], capture_output=True, text=True
+        )
+
+    done = check("--vkey-file", str(key))
+    assert done.returncode == 0 and "VERIFIED" in done.stdout, done.stdout
+    assert check("--vkey-file", str(out / "log.vkey")).returncode == 2  # the folder's own key
+    path = out / "events-by-month.csv"
+    path.write_text(path.read_text().replace("2017-03,10", "2017-03,11"))
+    failed = check("--vkey-file", str(key))
+    assert failed.returncode == 1 and "events-by-month" in failed.stdout

@@ -147,7 +147,7 @@ def html(figures: Sequence[Figure], context: Context) -> str:
         + escape(
             _(
                 "Check every figure: bearwitness report verify ARCHIVE FOLDER, or without the "
-                "archive: python tools/verify_report.py FOLDER --key log.vkey"
+                "archive: python tools/verify_report.py FOLDER --vkey-file KEY"
             )
         )
         + "</p></footer></body></html>\n"
