@@ -122,7 +122,7 @@ def csv_cells(text: str) -> dict[tuple[str, str], int | None]:
         row = "*" if line[0] == "total" else line[0]
         if len(line) != len(columns) + 1:
             raise Failed("a CSV row has the wrong number of cells")
-        for column, value in zip(columns, line[1:]):
+        for column, value in zip(columns, line[1:]):  # noqa: B905 (Python 3.9 has no strict)
             cells[(row, column)] = None if value == "x" else int(value)
     return cells
 

@@ -53,7 +53,7 @@ from bearwitness.services.checkpoints import (
 )
 from bearwitness.services.estimates import get_estimate
 from bearwitness.services.ledger import append_entries, read_entries, sync_log
-from bearwitness.services.sealing import open_version
+from bearwitness.services.sealing import open_version_fields
 from bearwitness.store import rows as store
 from bearwitness.tlog.checkpoint import open_checkpoint
 from bearwitness.tlog.entry import (
@@ -73,6 +73,7 @@ MANIFEST = "manifest.json"
 SIGNATURE = "manifest.json.sig"
 ESTIMATES_CSV = "estimates.csv"
 RECORD_KINDS = frozenset({"create", "update", "delete", "import", "evidence"})
+COUNTED = frozenset({"event", "act", "person", "intervention"})  # what the tables count
 MIN_SCANNED = 5  # characters: a shorter sealed value cannot be told from ordinary text
 _SPACE = re.compile(r"\s+")
 _TAG = re.compile(r"<[^>]*>")
@@ -98,14 +99,26 @@ class SealedValue:
 
 
 def snapshot(archive: Archive, size: int, root_hash: bytes) -> Snapshot:
-    """Every record as it was when the log held ``size`` entries (needs an unlock).
+    """Every record counted in a report, as it was when the log held ``size`` entries
+    (needs an unlock).
 
     The log says which version of each record was current then: the newest logged
     at an index below ``size``. The entries read are checked against ``root_hash``
-    (the signed checkpoint's), and each version against its logged commitment.
+    (the signed checkpoint's), and each version's commitment against the logged one
+    (``bearwitness verify`` recomputes the commitments from the contents).
     """
+    return _read(archive, size, root_hash, sealed=False)[0]
+
+
+def _read(
+    archive: Archive, size: int, root_hash: bytes, *, sealed: bool
+) -> tuple[Snapshot, list[SealedValue], set[str]]:
+    """The snapshot; with ``sealed``, also every sealed value of every version of every
+    record (held in memory only) and the clear text values in force (each version is
+    opened once)."""
     archive.require_secrets()
-    wanted: dict[tuple[str, str], LogEntry] = {}
+    sealer = archive.sealer
+    wanted: dict[tuple[str, str], dict[str, Any]] = {}
     runs: list[str] = []
     with archive.engine.connect() as connection:
         entries = [entry for _, entry in read_entries(connection, 0, size)]
@@ -114,28 +127,45 @@ def snapshot(archive: Archive, size: int, root_hash: bytes) -> Snapshot:
             f"the archive's log does not give the checkpoint of size {size}",
             hint="Run `bearwitness verify ARCHIVE`: the log or the database was changed.",
         )
-    for data in entries:
-        entry = parse_entry(data)
-        if entry.kind in RECORD_KINDS:
-            wanted[(entry.record_type, entry.record_id)] = entry
-        elif entry.kind == "estimate" and entry.record_id not in runs:
-            runs.append(entry.record_id)
+    for data in entries:  # already bound to the signed root: read, not re-checked
+        entry = json.loads(data)
+        if entry["kind"] in RECORD_KINDS:
+            wanted[(entry["record_type"], entry["record_id"])] = entry
+        elif entry["kind"] == "estimate" and entry["record_id"] not in runs:
+            runs.append(entry["record_id"])
     records: list[Record] = []
+    values: list[SealedValue] = []
+    clear: set[str] = set()
     found = 0
     with archive.engine.connect() as connection:
         for version in store.fetch_versions(connection):
             logged = wanted.get((version.kind, version.id))
-            if logged is None or logged.version != version.version:
+            current = logged is not None and logged["version"] == version.version
+            if not current and not sealed:
+                continue
+            cls = RECORD_TYPES[version.kind]
+            fields = open_version_fields(sealer, version)
+            if sealed:
+                values += [
+                    SealedValue(version.kind, version.id, name, fields[name])
+                    for name in cls.sealed_fields()
+                    if isinstance(fields.get(name), str) and fields[name].strip()
+                ]
+            if not current or logged is None:
                 continue
             found += 1
-            if logged.commitment != version.commitment:
+            if logged["commitment"] != version.commitment:
                 raise VerificationError(
                     f"{version.kind} {version.id} version {version.version} is not what the "
                     "log holds",
                     hint="Run `bearwitness verify ARCHIVE`.",
                 )
-            if logged.kind != "delete":
-                records.append(open_version(archive.sealer, version)[0])
+            if logged["kind"] == "delete":
+                continue
+            if sealed:
+                clear |= _clear_texts(cls, fields)
+            if version.kind in COUNTED:
+                records.append(cls.from_dict(fields))
     if found != len(wanted):
         raise VerificationError(
             f"{len(wanted) - found} record version(s) logged by size {size} are gone from the "
@@ -143,37 +173,23 @@ def snapshot(archive: Archive, size: int, root_hash: bytes) -> Snapshot:
             hint="Run `bearwitness verify ARCHIVE`.",
         )
     estimates = [KeptEstimate(run, get_estimate(archive, run).result) for run in runs]
-    return Snapshot(size, root_hash, records, estimates)
+    return Snapshot(size, root_hash, records, estimates), values, clear
 
 
-def sealed_values(archive: Archive) -> list[SealedValue]:
-    """Every sealed value of every version of every record, opened (held in memory only)."""
-    archive.require_secrets()
-    found: list[SealedValue] = []
-    with archive.engine.connect() as connection:
-        for version in store.fetch_versions(connection):
-            record, _ = open_version(archive.sealer, version)
-            for name in RECORD_TYPES[version.kind].sealed_fields():
-                value = getattr(record, name)
-                if isinstance(value, str) and value.strip():
-                    found.append(SealedValue(version.kind, version.id, name, value))
+def _clear_texts(cls: type[Record], fields: dict[str, Any]) -> set[str]:
+    """A record's clear text values (districts, list names, codes), normalised: the archive
+    holds them in the clear, so a sealed value equal to one names no one."""
+    found = set()
+    for name in cls.clear_fields():
+        value = fields.get(name)
+        for item in value if isinstance(value, list) else (value,):
+            if isinstance(item, str):
+                found.add(_normal(item))
     return found
 
 
 def _normal(text: str) -> str:
     return _SPACE.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
-
-
-def clear_values(records: Iterable[Record]) -> set[str]:
-    """Every clear text value of these records (districts, list names, codes), normalised."""
-    found: set[str] = set()
-    for record in records:
-        for name in record.clear_fields():
-            value = getattr(record, name)
-            for item in value if isinstance(value, tuple) else (value,):
-                if isinstance(item, str):
-                    found.add(_normal(item))
-    return found
 
 
 def redaction_hits(
@@ -282,7 +298,7 @@ def build(
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError(f"{out} is not an empty folder", hint="Give the report a new folder.")
     size, root_hash, note = _checkpoint(archive, checkpoint_size)
-    state = snapshot(archive, size, root_hash)
+    state, sealed, clear = _read(archive, size, root_hash, sealed=True)
     computed = compute(state.records, state.estimates, spec)
     built_at = archive.clock().date().isoformat()
     spec_data = spec.as_dict()
@@ -323,11 +339,7 @@ def build(
         "files": {name: _sha256(text.encode()) for name, text in sorted(files.items())},
     }
     manifest_bytes = canonical_json(manifest)
-    hits = redaction_hits(
-        {**files, MANIFEST: manifest_bytes.decode()},
-        sealed_values(archive),
-        clear_values(state.records),
-    )
+    hits = redaction_hits({**files, MANIFEST: manifest_bytes.decode()}, sealed, clear)
     if hits:
         raise PublicationRefused(
             f"the report was not written: a sealed value appears in it ({len(hits)} found; "
