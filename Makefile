@@ -41,6 +41,10 @@ system-packages:
 	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm; }
 	@# Java for pyspark (dev extra): the Spark backend's test runs in local mode.
 	@command -v java >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq openjdk-17-jre-headless; }
+	@# Reports: WeasyPrint lays out the PDF with Pango and fontconfig; DejaVu covers Cyrillic;
+	@# pdftoppm (poppler-utils) renders its pages for the screenshots the tests keep.
+	@dpkg -s libpango-1.0-0 libpangoft2-1.0-0 fontconfig fonts-dejavu-core >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fontconfig fonts-dejavu-core; }
+	@command -v pdftoppm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq poppler-utils; }
 
 lint: $(BIN)/bearwitness
 	$(BIN)/ruff check src tests bench tools

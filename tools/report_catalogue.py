@@ -114,7 +114,7 @@ RUSSIAN = {
     "Nothing to show.": "Показать нечего.",
     "documented, a lower bound": "задокументировано, нижняя граница",
     "Nothing documented in this scope.": "В этих рамках ничего не задокументировано.",
-    "Figure": "Таблица",
+    "Figure": "Показатель",
     "Estimate {run}": "Оценка {run}",
     "Too few people for this estimate to be published.": "Слишком мало людей, чтобы "
     "публиковать эту оценку.",

@@ -13,6 +13,7 @@ from bearwitness.crypto.kdf import KdfParams
 from bearwitness.domain.records import RECORD_TYPES
 from bearwitness.errors import PublicationRefused
 from bearwitness.intake.importers import ImportRow
+from bearwitness.reports import pdf
 from bearwitness.reports.spec import parse_spec
 from bearwitness.services import reporting, writing
 from bearwitness.services.archive import Archive
@@ -78,7 +79,10 @@ def test_a_report_of_an_archive_full_of_canaries_holds_none(
 ) -> None:
     out = tmp_path / "report"
     reporting.build(canaries, parse_spec(""), out)
-    written = "".join(p.read_text(encoding="utf-8") for p in out.iterdir()).casefold()
+    texts = [p.read_text(encoding="utf-8") for p in out.iterdir() if p.suffix != ".pdf"]
+    texts.append(pdf.text((out / "report.pdf").read_bytes()))
+    assert "Documented acts" in texts[-1]  # the PDF's text was read, and scanned
+    written = "".join(texts).casefold()
     assert "canary" not in written and "мухаммад" not in written
 
 
@@ -89,7 +93,7 @@ def test_a_sealed_value_in_a_report_refuses_it(canaries: Archive, tmp_path: Path
         value = canary(kind, name)
         spec = parse_spec(f'title = "Report on {value.upper()}"')  # another case: still found
         with pytest.raises(PublicationRefused) as refused:
-            reporting.build(canaries, spec, out)
+            reporting.build(canaries, spec, out, with_pdf=False)
         prefix = RECORD_TYPES[kind].PREFIX
         assert f"{kind} {prefix}-0001 {name}" in refused.value.message
         assert "canary" not in refused.value.diagnostics().casefold()

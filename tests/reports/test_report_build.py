@@ -6,14 +6,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from bearwitness.errors import InputError, NotFound
 from bearwitness.intake.importers import ImportRow
-from bearwitness.reports import disclosure, figures
+from bearwitness.reports import disclosure, figures, pdf
 from bearwitness.reports.spec import parse_spec
 from bearwitness.services import checkpoints, reporting, writing
 from bearwitness.services.archive import Archive
@@ -52,6 +56,7 @@ def test_the_demo_report_in_english_and_russian(demo: Archive, tmp_path: Path) -
         assert "default-src 'none'" in page and "<svg" in page
         assert set(built[lang].files) >= {
             "report.html",
+            "report.pdf",
             "manifest.json",
             "manifest.json.sig",
             "acts-by-type-and-district.csv",
@@ -67,6 +72,14 @@ def test_the_demo_report_in_english_and_russian(demo: Archive, tmp_path: Path) -
     assert (tmp_path / "en" / "acts-by-month.csv").read_text() == (
         tmp_path / "ru" / "acts-by-month.csv"
     ).read_text()
+    russian_pdf = pdf.text((tmp_path / "ru" / "report.pdf").read_bytes())
+    assert "Задокументированные нарушения по видам и районам" in russian_pdf
+    fonts = {
+        str(font["/BaseFont"])
+        for page in PdfReader(tmp_path / "ru" / "report.pdf").pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    assert fonts and all("DejaVu" in name for name in fonts)  # embedded subsets (+ prefix)
     manifest = json.loads((tmp_path / "en" / "manifest.json").read_bytes())
     assert manifest["checkpoint"]["size"] == built["en"].checkpoint_size
     assert manifest["disclosure"] == {"k": 5, "protect_zeros": False}
@@ -74,7 +87,7 @@ def test_the_demo_report_in_english_and_russian(demo: Archive, tmp_path: Path) -
 
 
 def test_the_attacker_recovers_nothing_from_a_published_report(demo: Archive, out: Path) -> None:
-    reporting.build(demo, parse_spec(""), out)
+    reporting.build(demo, parse_spec(""), out, with_pdf=False)
     tables = published_tables(out)
     assert sum(value is None for t in tables for value in t.cells.values()) > 0
     assert attack(tables, 5) == []
@@ -84,13 +97,13 @@ def test_the_attacker_breaks_primary_suppression_alone(
     demo: Archive, out: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(figures, "suppress", disclosure.primary)  # deliberately weakened
-    reporting.build(demo, parse_spec(""), out)
+    reporting.build(demo, parse_spec(""), out, with_pdf=False)
     assert attack(published_tables(out), 5)
 
 
 @pytest.mark.parametrize("where", ["csv", "html"])
 def test_a_changed_number_fails_naming_its_figure(demo: Archive, out: Path, where: str) -> None:
-    reporting.build(demo, parse_spec(""), out)
+    reporting.build(demo, parse_spec(""), out, with_pdf=False)
     if where == "csv":
         path = out / "acts-by-month.csv"
         path.write_text(re.sub(r"^2017-03,(\d+)$", "2017-03,999", path.read_text(), flags=re.M))
@@ -109,7 +122,7 @@ def test_a_changed_number_fails_naming_its_figure(demo: Archive, out: Path, wher
 
 
 def test_a_changed_manifest_fails_its_signature(demo: Archive, out: Path) -> None:
-    reporting.build(demo, parse_spec(""), out)
+    reporting.build(demo, parse_spec(""), out, with_pdf=False)
     path = out / "manifest.json"
     path.write_bytes(path.read_bytes().replace(b'"k":5', b'"k":3'))
     problems = reporting.verify(demo, out).problems
@@ -139,7 +152,7 @@ def test_an_older_report_still_verifies_after_the_archive_grew(
         writing.write_records(archive, records, {})
 
     write(rows)
-    first = reporting.build(archive, parse_spec(""), tmp_path / "first")
+    first = reporting.build(archive, parse_spec(""), tmp_path / "first", with_pdf=False)
     old_acts = json.loads((tmp_path / "first" / "manifest.json").read_text())["figures"][0]
     assert old_acts["values"]["acts"] == 12
     # The archive grows: more acts, a record changed, a new checkpoint.
@@ -156,23 +169,29 @@ def test_an_older_report_still_verifies_after_the_archive_grew(
     result = reporting.verify(archive, tmp_path / "first")
     assert result.ok, result.problems
     assert result.checkpoint_size == first.checkpoint_size
-    second = reporting.build(archive, parse_spec(""), tmp_path / "second")
+    second = reporting.build(archive, parse_spec(""), tmp_path / "second", with_pdf=False)
     assert second.checkpoint_size > first.checkpoint_size
     summary = json.loads((tmp_path / "second" / "manifest.json").read_text())["figures"][0]
     assert summary["values"]["acts"] == 13  # 12 + 2, one deleted
     again = reporting.build(
-        archive, parse_spec(""), tmp_path / "again", checkpoint_size=first.checkpoint_size
+        archive,
+        parse_spec(""),
+        tmp_path / "again",
+        checkpoint_size=first.checkpoint_size,
+        with_pdf=False,
     )
     assert again.checkpoint_size == first.checkpoint_size
     with pytest.raises(NotFound):
-        reporting.build(archive, parse_spec(""), tmp_path / "never", checkpoint_size=3)
+        reporting.build(
+            archive, parse_spec(""), tmp_path / "never", checkpoint_size=3, with_pdf=False
+        )
 
 
 def test_a_report_needs_an_empty_folder(demo: Archive, out: Path) -> None:
     out.mkdir()
     (out / "kept.txt").write_text("mine")
     with pytest.raises(InputError, match="not an empty folder"):
-        reporting.build(demo, parse_spec(""), out)
+        reporting.build(demo, parse_spec(""), out, with_pdf=False)
 
 
 def test_a_stranger_checks_a_report_without_the_archive(
@@ -181,7 +200,7 @@ def test_a_stranger_checks_a_report_without_the_archive(
     import subprocess
     import sys
 
-    reporting.build(demo, parse_spec(""), out)
+    reporting.build(demo, parse_spec(""), out, with_pdf=False)
     key = tmp_path / "log.vkey"  # given by the archive's operator, not read from the folder
     key.write_text(checkpoints.log_verifier(demo).vkey() + "\n")
     tool = Path(__file__).parents[2] / "tools" / "verify_report.py"
@@ -198,3 +217,50 @@ def test_a_stranger_checks_a_report_without_the_archive(
     path.write_text(path.read_text().replace("2017-03,10", "2017-03,11"))
     failed = check("--vkey-file", str(key))
     assert failed.returncode == 1 and "events-by-month" in failed.stdout
+
+
+def test_a_changed_pdf_fails(demo: Archive, out: Path) -> None:
+    reporting.build(demo, parse_spec(""), out)
+    path = out / "report.pdf"
+    path.write_bytes(path.read_bytes() + b"%FICTIONAL change\n")
+    problems = reporting.verify(demo, out).problems
+    assert any(problem.startswith("report.pdf") for problem in problems)
+
+
+ARTIFACTS = Path(os.environ.get("BEARWITNESS_TEST_ARTIFACTS", "test-artifacts")) / "report"
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.slow
+@pytest.mark.needs(CHROMIUM.exists(), reason="Debian's chromium (`make system-packages`)")
+@pytest.mark.needs(bool(shutil.which("pdftoppm")), reason="pdftoppm (poppler-utils)")
+def test_screenshots_of_the_demo_report(demo: Archive, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        for lang in ("en", "ru"):
+            folder = tmp_path / lang
+            reporting.build(demo, parse_spec("", lang=lang), folder)
+            page = browser.new_page(viewport={"width": 1000, "height": 900})
+            requests: list[str] = []
+            page.on("request", lambda request, seen=requests: seen.append(request.url))
+            page.goto((folder / "report.html").as_uri())
+            page.screenshot(path=str(ARTIFACTS / f"report-{lang}.png"), full_page=True)
+            assert requests == [(folder / "report.html").as_uri()]  # nothing else loaded
+            subprocess.run(
+                [
+                    "pdftoppm",
+                    "-r",
+                    "70",
+                    "-png",
+                    str(folder / "report.pdf"),
+                    str(ARTIFACTS / f"pdf-{lang}"),
+                ],
+                check=True,
+            )
+        browser.close()
+    assert len(list(ARTIFACTS.glob("pdf-ru-*.png"))) >= 3

@@ -29,6 +29,9 @@ def build_command(
     lang: Annotated[
         str | None, typer.Option("--lang", help="en or ru (default: the spec's, else en).")
     ] = None,
+    no_pdf: Annotated[
+        bool, typer.Option("--no-pdf", help="Leave the PDF out (it takes seconds to lay out).")
+    ] = False,
     checkpoint: Annotated[
         int | None,
         typer.Option(
@@ -48,7 +51,9 @@ def build_command(
             raise InputError(f"cannot read the spec {spec}: {type(error).__name__}") from None
     report_spec = read_spec(text, lang=lang)
     with open_archive(folder) as archive:
-        built = build(archive, report_spec, out, checkpoint_size=checkpoint)
+        built = build(
+            archive, report_spec, out, checkpoint_size=checkpoint, with_pdf=not no_pdf
+        )
     typer.echo(
         safe_text(
             f"Report {built.report_id} written to {built.folder}: {len(built.figures)} figures "

@@ -108,6 +108,12 @@ def html(figures: Sequence[Figure], context: Context) -> str:
         "style-src 'unsafe-inline'; img-src data:\">",
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f'<meta name="bearwitness-report" content="{escape(context.report_id)}">',
+        '<meta name="description" content="'
+        + escape(
+            f"BearWitness report {context.report_id}; archive {context.origin} at log size "
+            f"{context.checkpoint_size}, root hash {context.root_hash}"
+        )
+        + '">',
         f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>",
         f'<header><h1>{escape(title)}</h1><p class="source">'
         + escape(
@@ -140,7 +146,10 @@ def html(figures: Sequence[Figure], context: Context) -> str:
         for figure in inside:
             parts.append(f"<!-- figure:{figure.id} -->")
             parts.append(_figure(figure, context))
-            parts.append(f"<!-- /figure:{figure.id} -->")
+            parts.append(
+                f'<p class="figure-id">{escape(_("Figure"))} {escape(figure.id)}</p>'
+                f"<!-- /figure:{figure.id} -->"
+            )
         parts.append("</section>")
     parts.append(
         "<footer><p>"
@@ -256,7 +265,7 @@ def _table(figure: Figure, context: Context) -> str:
         f'<span class="note">({escape(_("documented, a lower bound"))})</span></h3>'
         f'<div class="chart">{chart}</div>'
         f'<table>{"".join(lines)}</table><p class="note">{escape(note)} '
-        f"{escape(_('Figure'))} {figure.id}; CSV: {figure.id}.csv</p></div>"
+        f"CSV: {figure.id}.csv</p></div>"
     )
 
 
@@ -408,6 +417,11 @@ STYLE = (
     "th,td{border:1px solid #ccc;padding:.2rem .5rem;text-align:left}td.n{text-align:right;"
     "font-variant-numeric:tabular-nums}.note{color:#555;font-size:.85rem;font-weight:normal}"
     ".source{color:#555}.lower-bound{background:#f5f5f0;padding:.5rem;border-left:4px solid "
-    "#b2182b}.figure{margin:1.5rem 0;page-break-inside:avoid}svg{max-width:100%;height:auto}"
-    "@page{size:A4;margin:18mm}"
+    "#b2182b}.figure{margin:1.5rem 0}.chart{break-inside:avoid}tr{break-inside:avoid}"
+    "svg{max-width:100%;height:auto}.figure-id{color:#777;font-size:.75rem}"
+    "@page{size:A4;margin:15mm;@bottom-right{content:counter(page) ' / ' counter(pages);"
+    "font-size:8pt;color:#777}}"
+    "@media print{body{max-width:none;margin:0;padding:0;font-size:9.5pt}"
+    "table{font-size:8pt;width:100%}th,td{padding:.1rem .25rem}h2{break-after:avoid}"
+    "h3{break-after:avoid}}"
 )

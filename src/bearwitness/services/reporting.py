@@ -23,6 +23,7 @@ hashes with ``tools/verify_report.py``.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import html as html_text
 import json
@@ -41,7 +42,7 @@ from bearwitness.errors import (
     PublicationRefused,
     VerificationError,
 )
-from bearwitness.reports import render
+from bearwitness.reports import pdf, render
 from bearwitness.reports.figures import Computed, Figure, KeptEstimate, compute
 from bearwitness.reports.spec import ReportSpec, parse_spec, spec_from_dict
 from bearwitness.services.archive import Archive
@@ -69,6 +70,7 @@ from bearwitness.tlog.note import verify_note
 
 FORMAT = "bearwitness-report/1"
 HTML = "report.html"
+PDF = "report.pdf"
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.json.sig"
 ESTIMATES_CSV = "estimates.csv"
@@ -265,7 +267,16 @@ def _checkpoint(archive: Archive, size: int | None) -> tuple[int, bytes, bytes]:
     return checkpoint.size, checkpoint.root_hash, note
 
 
-def _outputs(computed: Computed, context: render.Context) -> dict[str, str]:
+def _outputs(computed: Computed, context: render.Context, *, with_pdf: bool) -> dict[str, bytes]:
+    """Every file of the report, as bytes: the HTML, the CSVs and, when asked, the PDF."""
+    texts = _texts(computed, context)
+    files = {name: text.encode() for name, text in texts.items()}
+    if with_pdf:
+        files[PDF] = pdf.pdf(texts[HTML])
+    return files
+
+
+def _texts(computed: Computed, context: render.Context) -> dict[str, str]:
     selected = render.shown(computed.figures, context.sections)
     files = {HTML: render.html(computed.figures, context)}
     for figure in selected:
@@ -278,7 +289,7 @@ def _outputs(computed: Computed, context: render.Context) -> dict[str, str]:
 
 
 def _figure_files(figure: Figure, files: Iterable[str]) -> list[str]:
-    names = [HTML]
+    names = [HTML, *([PDF] if PDF in files else [])]
     if f"{figure.id}.csv" in files:
         names.append(f"{figure.id}.csv")
     if figure.kind == "estimate" and ESTIMATES_CSV in files:
@@ -291,9 +302,16 @@ def _sha256(data: bytes) -> str:
 
 
 def build(
-    archive: Archive, spec: ReportSpec, out: Path, *, checkpoint_size: int | None = None
+    archive: Archive,
+    spec: ReportSpec,
+    out: Path,
+    *,
+    checkpoint_size: int | None = None,
+    with_pdf: bool = True,
 ) -> BuiltReport:
-    """Build, check and publish a report into the new folder ``out`` (needs an unlock)."""
+    """Build, check and publish a report into the new folder ``out`` (needs an unlock).
+
+    ``with_pdf=False`` leaves the PDF out (WeasyPrint takes seconds to load)."""
     archive.require_secrets()
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError(f"{out} is not an empty folder", hint="Give the report a new folder.")
@@ -310,7 +328,7 @@ def build(
         ]
     )
     context = _context(report_id, spec, archive.config.origin, size, root_hash, built_at)
-    files = _outputs(computed, context)
+    files = _outputs(computed, context, with_pdf=with_pdf)
     selected = render.shown(computed.figures, spec.sections)
     manifest = {
         "format": FORMAT,
@@ -336,10 +354,13 @@ def build(
             }
             for figure in selected
         ],
-        "files": {name: _sha256(text.encode()) for name, text in sorted(files.items())},
+        "files": {name: _sha256(data) for name, data in sorted(files.items())},
     }
     manifest_bytes = canonical_json(manifest)
-    hits = redaction_hits({**files, MANIFEST: manifest_bytes.decode()}, sealed, clear)
+    readable = {name: data.decode() for name, data in files.items() if name != PDF}
+    if PDF in files:
+        readable[f"{PDF} (its text)"] = pdf.text(files[PDF])
+    hits = redaction_hits({**readable, MANIFEST: manifest_bytes.decode()}, sealed, clear)
     if hits:
         raise PublicationRefused(
             f"the report was not written: a sealed value appears in it ({len(hits)} found; "
@@ -351,8 +372,8 @@ def build(
         archive, f"{FORMAT}\n{archive.config.origin}\n{report_id}\nsha256:{digest}\n".encode()
     )
     out.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (out / name).write_text(text, encoding="utf-8", newline="")
+    for name, data in files.items():
+        (out / name).write_bytes(data)
     (out / MANIFEST).write_bytes(manifest_bytes)
     (out / SIGNATURE).write_bytes(signature)
     (out / "checkpoint").write_bytes(note)
@@ -479,8 +500,8 @@ def verify(archive: Archive, folder: Path) -> ReportVerification:
         root_hash,
         str(manifest.get("built_at", "")),
     )
-    expected = _outputs(computed, context)
     listed = manifest.get("files") or {}
+    expected = _outputs(computed, context, with_pdf=PDF in listed)
     for name in sorted(set(expected) | set(listed)):
         _check_file(report, folder, name, expected.get(name), listed.get(name))
     return report
@@ -493,37 +514,75 @@ def _differs(report: ReportVerification, figure_id: str, why: str) -> None:
 
 
 def _check_file(
-    report: ReportVerification, folder: Path, name: str, expected: str | None, listed: Any
+    report: ReportVerification, folder: Path, name: str, expected: bytes | None, listed: Any
 ) -> None:
     path = folder / name
     if expected is None or listed is None:
         report.problems.append(f"{name}: not a file this report has")
         return
-    if listed != _sha256(expected.encode()):
-        report.problems.append(f"{name}: the manifest's hash is not what the figures give")
     if not path.is_file():
         report.problems.append(f"{name}: missing")
         return
-    actual = path.read_text(encoding="utf-8", errors="replace")
-    if actual == expected:
+    data = path.read_bytes()
+    if name == PDF:
+        _check_pdf(report, data, expected, listed)
         return
+    if listed != _sha256(expected):
+        report.problems.append(f"{name}: the manifest's hash is not what the figures give")
+    if data == expected:
+        return
+    actual, wanted = data.decode(errors="replace"), expected.decode()
     if name.endswith(".csv") and name != ESTIMATES_CSV:
         _differs(report, name.removesuffix(".csv"), f"{name} differs from what it must say")
         return
     if name == ESTIMATES_CSV:
-        before = dict(_csv_rows(expected))
+        before = dict(_csv_rows(wanted))
         for run, line in _csv_rows(actual):
             if before.get(run) != line:
                 _differs(report, f"estimate-{run}", f"{name} differs from what it must say")
         return
-    wanted, found = render.figure_blocks(expected), render.figure_blocks(actual)
+    blocks, found = render.figure_blocks(wanted), render.figure_blocks(actual)
     named = False
-    for figure_id in sorted(set(wanted) | set(found)):
-        if wanted.get(figure_id) != found.get(figure_id):
+    for figure_id in sorted(set(blocks) | set(found)):
+        if blocks.get(figure_id) != found.get(figure_id):
             _differs(report, figure_id, f"{name} differs from what it must say")
             named = True
-    if not named or render.outside_figures(expected) != render.outside_figures(actual):
+    if not named or render.outside_figures(wanted) != render.outside_figures(actual):
         report.problems.append(f"{name}: its text outside the figures was changed")
+
+
+def _check_pdf(report: ReportVerification, data: bytes, expected: bytes, listed: Any) -> None:
+    """The PDF is laid out again from the HTML the figures give. Other fonts or another
+    WeasyPrint give other bytes, so what is compared is its text; a line that differs is
+    put down to the figure whose id follows it on the page."""
+    if _sha256(data) != listed:
+        report.problems.append(f"{PDF}: its hash is not the manifest's (changed)")
+    if data == expected:
+        return
+    try:
+        actual = pdf.text(data).splitlines()
+    except Exception:  # pypdf raises many kinds on a damaged file: it fails either way
+        report.problems.append(f"{PDF}: it cannot be read as a PDF")
+        return
+    wanted = pdf.text(expected).splitlines()
+    if actual == wanted:
+        return
+    marker = re.compile(r"(?:Figure|Показатель) ([A-Za-z0-9._-]+)$")
+    changed = {
+        index
+        for tag, start, end, _, _ in difflib.SequenceMatcher(a=wanted, b=actual).get_opcodes()
+        if tag != "equal"
+        for index in range(start, max(end, start + 1))
+    }
+    named = False
+    for index in sorted(changed):
+        following = (marker.search(line) for line in wanted[index:])
+        figure_id = next((m.group(1) for m in following if m), None)
+        if figure_id is not None:
+            _differs(report, figure_id, f"{PDF} differs from what it must say")
+            named = True
+    if not named:
+        report.problems.append(f"{PDF}: its text outside the figures was changed")
 
 
 def _csv_rows(text: str) -> list[tuple[str, str]]:
