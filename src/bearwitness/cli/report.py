@@ -51,9 +51,7 @@ def build_command(
             raise InputError(f"cannot read the spec {spec}: {type(error).__name__}") from None
     report_spec = read_spec(text, lang=lang)
     with open_archive(folder) as archive:
-        built = build(
-            archive, report_spec, out, checkpoint_size=checkpoint, with_pdf=not no_pdf
-        )
+        built = build(archive, report_spec, out, checkpoint_size=checkpoint, with_pdf=not no_pdf)
     typer.echo(
         safe_text(
             f"Report {built.report_id} written to {built.folder}: {len(built.figures)} figures "
