@@ -94,6 +94,21 @@ def rows(documents: int, persons: int, seed: int = 12) -> list[dict[str, object]
     return found
 
 
+def write(folder: Path, data: list[dict[str, object]]) -> None:
+    archive, _ = Archive.create(
+        folder, passphrase=PASSPHRASE, kdf_params=KdfParams.insecure_for_tests()
+    )
+    start = time.perf_counter()
+    for first in range(0, len(data), BATCH):
+        batch = [
+            ImportRow(first + i + 1, dict(item))
+            for i, item in enumerate(data[first : first + BATCH])
+        ]
+        writing.write_records(archive, writing.resolve_rows(archive, batch, "bench"))
+    archive.close()
+    print(f"wrote {len(data):,} FICTIONAL records in {time.perf_counter() - start:.1f} s")
+
+
 def build_only(folder: Path, out: Path) -> None:
     from bearwitness.services import reporting
 
@@ -112,25 +127,18 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=100_000)
     parser.add_argument("--persons", type=int, default=20_000)
     parser.add_argument("--build-only", nargs=2, type=Path, metavar=("ARCHIVE", "OUT"))
+    parser.add_argument(
+        "--keep", type=Path, help="write the archive here, or reuse the one already there"
+    )
     args = parser.parse_args()
     if args.build_only:
         build_only(*args.build_only)
         return
+    data = rows(args.documents, args.persons)
     with tempfile.TemporaryDirectory(prefix="bw-report-") as scratch:
-        folder = Path(scratch) / "archive"
-        archive, _ = Archive.create(
-            folder, passphrase=PASSPHRASE, kdf_params=KdfParams.insecure_for_tests()
-        )
-        data = rows(args.documents, args.persons)
-        start = time.perf_counter()
-        for first in range(0, len(data), BATCH):
-            batch = [
-                ImportRow(first + i + 1, dict(item))
-                for i, item in enumerate(data[first : first + BATCH])
-            ]
-            writing.write_records(archive, writing.resolve_rows(archive, batch, "bench"))
-        archive.close()
-        print(f"wrote {len(data):,} FICTIONAL records in {time.perf_counter() - start:.1f} s")
+        folder = args.keep or Path(scratch) / "archive"
+        if not (folder / "bearwitness.toml").is_file():
+            write(folder, data)
         start = time.perf_counter()
         subprocess.run(
             [sys.executable, __file__, "--build-only", str(folder), str(Path(scratch) / "out")],

@@ -15,7 +15,7 @@ from bearwitness.errors import PublicationRefused
 from bearwitness.intake.importers import ImportRow
 from bearwitness.reports import pdf
 from bearwitness.reports.spec import parse_spec
-from bearwitness.services import reporting, writing
+from bearwitness.services import redaction, reporting, writing
 from bearwitness.services.archive import Archive
 
 ORDER = [
@@ -101,12 +101,12 @@ def test_a_sealed_value_in_a_report_refuses_it(canaries: Archive, tmp_path: Path
 
 
 def test_the_check_reads_html_as_text_too() -> None:
-    values = [reporting.SealedValue("person", "P-0009", "full_name", "Анна Ивановна К.")]
-    assert reporting.redaction_hits({"report.html": "<p>Анна <b>Ивановна</b> К.</p>"}, values)
-    assert reporting.redaction_hits({"report.html": "<p>Анна&nbsp;Ивановна К.</p>"}, values)
-    assert not reporting.redaction_hits({"report.html": "<p>Анна И.</p>"}, values)
-    short = [reporting.SealedValue("person_record", "R-0001", "age", "45")]
-    assert not reporting.redaction_hits({"a.csv": "x,45\n"}, short)  # too short to tell
-    place = [reporting.SealedValue("person_record", "R-0001", "event_place", "Argun")]
-    assert not reporting.redaction_hits({"a.csv": "Argun,7\n"}, place, {"argun"})
-    assert reporting.redaction_hits({"a.csv": "Argun,7\n"}, place)
+    values = [redaction.SealedValue("person", "P-0009", "full_name", "Анна Ивановна К.")]
+    assert redaction.redaction_hits({"report.html": "<p>Анна <b>Ивановна</b> К.</p>"}, values)
+    assert redaction.redaction_hits({"report.html": "<p>Анна&nbsp;Ивановна К.</p>"}, values)
+    assert not redaction.redaction_hits({"report.html": "<p>Анна И.</p>"}, values)
+    short = [redaction.SealedValue("person_record", "R-0001", "age", "45")]
+    assert not redaction.redaction_hits({"a.csv": "x,45\n"}, short)  # too short to tell
+    place = [redaction.SealedValue("person_record", "R-0001", "event_place", "Argun")]
+    assert not redaction.redaction_hits({"a.csv": "Argun,7\n"}, place, {"argun"})
+    assert redaction.redaction_hits({"a.csv": "Argun,7\n"}, place)

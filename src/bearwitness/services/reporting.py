@@ -3,10 +3,11 @@
 :func:`build` (``bearwitness report build``) needs an unlock. It signs a checkpoint
 (or takes a kept one), reads every record as it was when the log had that many
 entries (:func:`snapshot`), counts, applies disclosure control, renders, runs the
-redaction check (:func:`redaction_hits`) over every output, and only then writes
+redaction check (``services/redaction.py``) over every output, and only then writes
 the folder::
 
     OUT/report.html          self-contained: inline styles and SVG, no outside resource
+    OUT/report.pdf           the same laid out by WeasyPrint, fonts embedded
     OUT/<table id>.csv       one per published table; estimates.csv for the runs
     OUT/manifest.json        RFC 8785 canonical JSON: checkpoint, spec and its hash,
                              disclosure settings, every figure with its values, every
@@ -23,20 +24,16 @@ hashes with ``tools/verify_report.py``.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import hashlib
-import html as html_text
 import json
 import re
-import unicodedata
-from collections.abc import Iterable, Set
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bearwitness.domain.records import RECORD_TYPES, Record
-from bearwitness.domain.vocabulary import ALL as ALL_VOCABULARIES
 from bearwitness.errors import (
     BearWitnessError,
     InputError,
@@ -56,6 +53,14 @@ from bearwitness.services.checkpoints import (
 )
 from bearwitness.services.estimates import get_estimate
 from bearwitness.services.ledger import append_entries, read_entries, sync_log
+from bearwitness.services.redaction import (
+    CLEAR_TEXT,
+    CODED,
+    SEALED,
+    SealedValue,
+    normal,
+    redaction_hits,
+)
 from bearwitness.services.sealing import open_version_fields
 from bearwitness.store import rows as store
 from bearwitness.tlog.checkpoint import open_checkpoint
@@ -85,31 +90,6 @@ COUNTED = {
     "person": ("id", "sex", "birth_date"),
     "intervention": ("id", "kind", "status", "date"),
 }
-_SEALED = {kind: cls.sealed_fields() for kind, cls in RECORD_TYPES.items()}
-# Clear text a sealed value may equal without naming anyone: a list's sealed place that is
-# also an event's district. Coded fields add their vocabulary once; ids and references are
-# left out (no sealed value is an id).
-_CLEAR_TEXT = {
-    kind: tuple(
-        f.name
-        for f in dataclasses.fields(cls)
-        if not f.metadata.get("sealed")
-        and f.metadata.get("vocabulary") is None
-        and f.metadata.get("refers") is None
-        and f.type in ("str", str)
-        and f.name != "id"
-    )
-    for kind, cls in RECORD_TYPES.items()
-}
-_CODED = frozenset(
-    " ".join(text.casefold().split())
-    for vocabulary in ALL_VOCABULARIES
-    for term in vocabulary.terms
-    for text in (term.code, term.en, term.ru)
-)
-MIN_SCANNED = 5  # characters: a shorter sealed value cannot be told from ordinary text
-_TAG = re.compile(r"<[^>]*>")
-_GRAM = 4
 
 
 @dataclass(frozen=True)
@@ -120,14 +100,6 @@ class Snapshot:
     root_hash: bytes
     records: list[Record]
     estimates: list[KeptEstimate]
-
-
-@dataclass(frozen=True)
-class SealedValue:
-    kind: str
-    record_id: str
-    field: str
-    value: str
 
 
 def snapshot(archive: Archive, size: int, root_hash: bytes) -> Snapshot:
@@ -167,7 +139,7 @@ def _read(
             runs.append(entry["record_id"])
     records: list[Record] = []
     values: list[SealedValue] = []
-    clear: set[str] = set(_CODED)
+    clear: set[str] = set(CODED)
     found = 0
     with archive.engine.connect() as connection:
         for version in store.fetch_versions(connection):
@@ -190,15 +162,15 @@ def _read(
             if sealed:
                 values += [
                     SealedValue(version.kind, version.id, name, fields[name])
-                    for name in _SEALED[version.kind]
+                    for name in SEALED[version.kind]
                     if isinstance(fields.get(name), str) and fields[name].strip()
                 ]
             if not counted:
                 continue
             if sealed:
                 clear.update(
-                    _normal(fields[name])
-                    for name in _CLEAR_TEXT[version.kind]
+                    normal(fields[name])
+                    for name in CLEAR_TEXT[version.kind]
                     if isinstance(fields.get(name), str)
                 )
             if version.kind in COUNTED:
@@ -212,49 +184,6 @@ def _read(
         )
     estimates = [KeptEstimate(run, get_estimate(archive, run).result) for run in runs]
     return Snapshot(size, root_hash, records, estimates), values, clear
-
-
-def _normal(text: str) -> str:
-    if not text.isascii():  # NFKC leaves ASCII as it is
-        text = unicodedata.normalize("NFKC", text)
-    return " ".join(text.casefold().split())
-
-
-def redaction_hits(
-    outputs: dict[str, str],
-    values: Iterable[SealedValue],
-    clear: Set[str] = frozenset(),
-) -> list[str]:
-    """Where a sealed value appears in an output: "report.html: person P-0001 full_name".
-
-    Matching ignores case, Unicode form and runs of white space; an HTML output is also
-    read as its text (entities decoded, tags removed). Each value is looked for whole
-    and line by line; values shorter than :data:`MIN_SCANNED` characters are skipped,
-    and so are values the archive also holds in the clear (``clear``: a list's sealed
-    place that is also an event's district names no one). Never the value itself.
-    """
-    texts: dict[str, str] = {}
-    for name, text in outputs.items():
-        readings = [text]
-        if name.endswith(".html"):
-            readings.append(html_text.unescape(_TAG.sub(" ", text)))
-        texts[name] = "\n".join(_normal(reading) for reading in readings)
-    grams = {
-        name: {text[i : i + _GRAM] for i in range(len(text) - _GRAM + 1)}
-        for name, text in texts.items()
-    }
-    where: dict[str, list[SealedValue]] = {}  # each distinct piece, once, and whose it is
-    for value in values:
-        for piece in {_normal(value.value), *(_normal(line) for line in value.value.splitlines())}:
-            if len(piece) >= MIN_SCANNED and piece not in clear:
-                where.setdefault(piece, []).append(value)
-    hits: list[str] = []
-    for name, text in texts.items():
-        seen = grams[name]
-        for piece, owners in where.items():
-            if piece[:_GRAM] in seen and piece[-_GRAM:] in seen and piece in text:
-                hits += [f"{name}: {v.kind} {v.record_id} {v.field}" for v in owners]
-    return sorted(set(hits))
 
 
 @dataclass(frozen=True)
