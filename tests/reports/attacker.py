@@ -43,7 +43,25 @@ class Recovered:
     how: str  # "exactly" or "bounds [low, high]"
 
 
-def attack(tables: Sequence[PublishedTable], k: int) -> list[Recovered]:
+def attack(
+    tables: Sequence[PublishedTable], k: int, earlier: Sequence[PublishedTable] = ()
+) -> list[Recovered]:
+    """Every hidden cell recovered, of ``tables`` and of ``earlier`` releases of them (an
+    archive that only grew: each earlier inner cell is at most the new one); and every
+    count published in both that grew by fewer than ``k`` (named "difference")."""
+    found: list[Recovered] = []
+    now = {table.id: table for table in tables}
+    for before in earlier:
+        later = now[before.id]
+        for cell, value in before.cells.items():
+            new = later.cells.get(cell)
+            if value is not None and new is not None and 0 < new - value < k:
+                found.append(Recovered(later.id, cell, "difference"))
+    old = [
+        PublishedTable(f"earlier:{t.id}", f"earlier:{t.unit}", t.rows, t.columns, t.cells)
+        for t in earlier
+    ]
+    tables = [*tables, *old]
     index: dict[tuple[str, str, str], int] = {}
     for table in tables:
         for row in table.rows:
@@ -79,9 +97,16 @@ def attack(tables: Sequence[PublishedTable], k: int) -> list[Recovered]:
             grand[table.unit] = vector
     system = np.array(equations) if equations else np.zeros((0, len(index)))
     rank = np.linalg.matrix_rank(system) if equations else 0
-    found: list[Recovered] = []
+    below = []
+    for table in old:
+        for row in table.rows:
+            for column in table.columns:
+                vector = np.zeros(len(index))
+                vector[index[(table.id, row, column)]] = 1.0
+                vector[index[(table.id.removeprefix("earlier:"), row, column)]] = -1.0
+                below.append(vector)
     for table, cell, vector in unknown:
-        if np.linalg.matrix_rank(np.vstack([system, vector])) == rank:
+        if equations and np.linalg.matrix_rank(np.vstack([system, vector])) == rank:
             found.append(Recovered(table.id, cell, "exactly"))
             continue
         ends = []
@@ -90,6 +115,8 @@ def attack(tables: Sequence[PublishedTable], k: int) -> list[Recovered]:
                 sign * vector,
                 A_eq=system if equations else None,
                 b_eq=np.array(values) if equations else None,
+                A_ub=np.array(below) if below else None,
+                b_ub=np.zeros(len(below)) if below else None,
                 bounds=(0, None),
                 method="highs",
             )

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from bearwitness.reports.disclosure import Settings, primary, published, suppress
+from bearwitness.reports.disclosure import Earlier, Settings, primary, published, suppress
 from bearwitness.reports.tables import COUNT, Table
 from tests.reports.attacker import PublishedTable, attack
 
@@ -90,3 +90,54 @@ def test_random_primary_only_reports_are_caught() -> None:
         shown = published(tables, primary(tables, Settings(k=5)))
         caught += bool(attack(as_published(tables, shown), 5))
     assert caught >= 20  # the attacker is not toothless
+
+
+def grown(tables: list[Table], seed: int) -> list[Table]:
+    """The same tables after a few more acts were documented (an archive that only grew)."""
+    rng = random.Random(seed)
+    result = []
+    for table in tables:
+        counts = dict(table.counts)
+        for _ in range(rng.randint(1, 3)):
+            key = rng.choice(table.inner())
+            counts[key] = counts.get(key, 0) + rng.randint(1, 2)
+        result.append(
+            Table(
+                table.id,
+                table.unit,
+                table.row_dimension,
+                table.column_dimension,
+                table.rows,
+                table.columns,
+                counts,
+            )
+        )
+    return result
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_no_difference_with_an_earlier_release_gives_a_cell_away(seed: int) -> None:
+    first = random_report(seed)
+    settings = Settings(k=5)
+    shown_first = published(first, suppress(first, settings))
+    second = grown(first, seed)
+    earlier = [Earlier("RP-1", t, shown_first[t.id]) for t in first]
+    shown_second = published(second, suppress(second, settings, earlier))
+    found = attack(as_published(second, shown_second), 5, earlier=as_published(first, shown_first))
+    assert found == []
+
+
+def test_without_the_ledger_the_difference_gives_new_acts_away() -> None:
+    first = [two_way("acts", "acts", [[20, 9, 8], [7, 6, 12], [9, 7, 20]])]
+    counts = dict(first[0].counts)
+    counts[("r0", "c0")] += 1  # one more act documented
+    second = [Table("acts", "acts", "row", "column", first[0].rows, first[0].columns, counts)]
+    shown_first = published(first, suppress(first, Settings(k=5)))
+    alone = published(second, suppress(second, Settings(k=5)))
+    assert any(
+        r.how == "difference"
+        for r in attack(as_published(second, alone), 5, as_published(first, shown_first))
+    )
+    earlier = [Earlier("RP-1", first[0], shown_first["acts"])]
+    checked = published(second, suppress(second, Settings(k=5), earlier))
+    assert attack(as_published(second, checked), 5, as_published(first, shown_first)) == []

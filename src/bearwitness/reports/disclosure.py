@@ -28,11 +28,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from bearwitness.reports.tables import Key, Table
+from bearwitness.reports.tables import TOTAL, Key, Table
 
 PRIMARY = "primary"
 SECONDARY = "secondary"
+DIFFERENCE = "difference"  # it differs from an earlier release's by fewer than k
 MAX_ROUNDS = 10_000
 
 
@@ -72,17 +74,66 @@ def primary(tables: Sequence[Table], settings: Settings) -> Suppression:
     return result
 
 
-def suppress(tables: Sequence[Table], settings: Settings) -> Suppression:
-    """Primary, then secondary suppression, then audit until nothing is exposed."""
+@dataclass(frozen=True)
+class Earlier:
+    """A table as an earlier release published it (from the release ledger): its shape
+    (``table``'s rows and columns; its counts are not known) and its cells as shown."""
+
+    release: str
+    table: Table
+    shown: dict[Key, int | None]
+
+    def value(self, key: Key) -> int | None:
+        """What the release said of a cell: its count, None where hidden, 0 where a row or
+        column was absent (a table shows only the categories it counted)."""
+        row, column = key
+        if (row != TOTAL and row not in self.table.rows) or (
+            column != TOTAL and column not in self.table.columns
+        ):
+            return 0
+        return self.shown.get(key)
+
+
+def comparable(table: Table, earlier: Earlier) -> bool:
+    """Whether an attacker may read ``table`` as ``earlier`` plus what was added since: the
+    same table, every earlier category still there, and no published count gone down (an
+    archive that only grew). When records were changed or removed the subtraction says
+    nothing for sure, and the releases are not linked."""
+    if earlier.table.id != table.id or earlier.table.unit != table.unit:
+        return False
+    if not set(earlier.table.rows) <= set(table.rows):
+        return False
+    if not set(earlier.table.columns) <= set(table.columns):
+        return False
+    return all(value is None or table.value(key) >= value for key, value in earlier.shown.items())
+
+
+def suppress(
+    tables: Sequence[Table], settings: Settings, earlier: Sequence[Earlier] = ()
+) -> Suppression:
+    """Primary, then secondary suppression, then audit until nothing is exposed; with
+    ``earlier`` releases of the same tables, differencing against them is audited too."""
     result = primary(tables, settings)
     by_id = {table.id: table for table in tables}
+    linked = [e for e in earlier if e.table.id in by_id and comparable(by_id[e.table.id], e)]
+    for before in linked:  # "this year's total minus last year's" must not be a small count
+        table = by_id[before.table.id]
+        for key in table.cells():
+            old = before.value(key)
+            if old is not None and 0 < table.value(key) - old < settings.k:
+                result.hidden[table.id].setdefault(key, DIFFERENCE)
     for _ in range(MAX_ROUNDS):
         _secondary(tables, result, settings)
-        exposed = audit(tables, result, settings.k)
+        exposed = audit(tables, result, settings.k, linked)
         if not exposed:
             return result
+        count = sum(len(cells) for cells in result.hidden.values())
         for ref in exposed:
             _hide_beside(by_id, result, ref)
+        if sum(len(cells) for cells in result.hidden.values()) == count:
+            # Nothing left to hide near it: what exposes it was published before (an earlier
+            # release alone); the new tables add nothing more.
+            return result
     raise AssertionError("disclosure control did not settle")  # each round hides a cell
 
 
@@ -164,9 +215,15 @@ class Bounds:
     high: float  # math.inf when nothing bounds it
 
 
-def bounds(tables: Sequence[Table], suppression: Suppression) -> list[Bounds]:
+def bounds(
+    tables: Sequence[Table], suppression: Suppression, earlier: Sequence[Earlier] = ()
+) -> list[Bounds]:
     """What an attacker can learn of each hidden cell from everything published: its least
-    and greatest possible value (linear programming over non-negative inner cells)."""
+    and greatest possible value (linear programming over non-negative inner cells).
+
+    ``earlier``: releases of the same tables from an archive that has only grown since
+    (see :func:`comparable`); each of their inner cells is at most the new one. Their
+    hidden cells are bounded too (named ``earlier:<release>:<table>``)."""
     import numpy as np
     from scipy.optimize import linprog
     from scipy.sparse import csr_matrix
@@ -175,11 +232,14 @@ def bounds(tables: Sequence[Table], suppression: Suppression) -> list[Bounds]:
     for table in tables:
         for key in table.inner():
             variables[(table.id, key)] = len(variables)
+    for before in earlier:
+        for key in before.table.inner():
+            variables[(_earlier_id(before), key)] = len(variables)
     if not variables:
         return []
 
-    def form(table: Table, key: Key) -> list[int]:
-        return [variables[(table.id, member)] for member in table.members(key)]
+    def form(table: Table, key: Key, name: str | None = None) -> list[int]:
+        return [variables[(name or table.id, member)] for member in table.members(key)]
 
     rows: list[list[tuple[int, float]]] = []
     rhs: list[float] = []
@@ -196,22 +256,38 @@ def bounds(tables: Sequence[Table], suppression: Suppression) -> list[Bounds]:
             [(i, 1.0) for i in form(a, a.grand())] + [(i, -1.0) for i in form(b, b.grand())]
         )
         rhs.append(0.0)
-    if not hidden:
+    below: list[list[tuple[int, float]]] = []  # earlier cell - new cell <= 0
+    hidden_before: list[tuple[Table, Key, str]] = []
+    for before in earlier:
+        name = _earlier_id(before)
+        for key in before.table.cells():
+            value = before.shown.get(key)
+            if value is None:
+                hidden_before.append((before.table, key, name))
+            else:
+                rows.append([(i, 1.0) for i in form(before.table, key, name)])
+                rhs.append(float(value))
+        for key in before.table.inner():
+            below.append([(variables[(name, key)], 1.0), (variables[(before.table.id, key)], -1.0)])
+    if not hidden and not hidden_before:
         return []
-    data = [weight for row in rows for _, weight in row]
-    columns = [index for row in rows for index, _ in row]
-    pointers = np.cumsum([0, *(len(row) for row in rows)])
-    matrix = csr_matrix((data, columns, pointers), shape=(len(rows), len(variables)))
+    matrix = _sparse(rows, len(variables), np, csr_matrix)
+    upper = _sparse(below, len(variables), np, csr_matrix) if below else None
     found = []
-    for table, key in hidden:
+    targets = [(table, key, table.id, table.id) for table, key in hidden] + [
+        (table, key, name, name) for table, key, name in hidden_before
+    ]
+    for table, key, name, label in targets:
         objective = np.zeros(len(variables))
-        objective[form(table, key)] = 1.0
+        objective[form(table, key, name)] = 1.0
         ends = []
         for sign in (1.0, -1.0):
             solved = linprog(
                 sign * objective,
                 A_eq=matrix if rows else None,
                 b_eq=np.array(rhs) if rows else None,
+                A_ub=upper,
+                b_ub=np.zeros(len(below)) if below else None,
                 bounds=(0, None),
                 method="highs",
             )
@@ -221,17 +297,37 @@ def bounds(tables: Sequence[Table], suppression: Suppression) -> list[Bounds]:
                 raise AssertionError(f"the published tables are inconsistent: {solved.message}")
             else:
                 ends.append(sign * float(solved.fun))
-        found.append(Bounds(table.id, key, ends[0], ends[1]))
+        found.append(Bounds(label, key, ends[0], ends[1]))
     return found
 
 
-def audit(tables: Sequence[Table], suppression: Suppression, k: int) -> list[CellRef]:
-    """The hidden cells an attacker can pin down to an interval narrower than ``k``."""
-    return [
-        (found.table, found.key)
-        for found in bounds(tables, suppression)
-        if found.high - found.low < k - 1e-6
-    ]
+def _earlier_id(before: Earlier) -> str:
+    return f"earlier:{before.release}:{before.table.id}"
+
+
+def _sparse(rows: list[list[tuple[int, float]]], width: int, np: Any, csr_matrix: Any) -> Any:
+    data = [weight for row in rows for _, weight in row]
+    columns = [index for row in rows for index, _ in row]
+    pointers = np.cumsum([0, *(len(row) for row in rows)])
+    return csr_matrix((data, columns, pointers), shape=(len(rows), width))
+
+
+def audit(
+    tables: Sequence[Table], suppression: Suppression, k: int, earlier: Sequence[Earlier] = ()
+) -> list[CellRef]:
+    """The hidden cells an attacker can pin down to an interval narrower than ``k``. An
+    earlier release's cell that the new tables would expose is named by the new table's
+    cell of the same key (the one to hide more around)."""
+    exposed: list[CellRef] = []
+    for found in bounds(tables, suppression, earlier):
+        if found.high - found.low < k - 1e-6:
+            table = (
+                found.table.rsplit(":", 1)[-1]
+                if found.table.startswith("earlier:")
+                else found.table
+            )
+            exposed.append((table, found.key))
+    return exposed
 
 
 def published(
