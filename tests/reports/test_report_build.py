@@ -264,3 +264,63 @@ def test_screenshots_of_the_demo_report(demo: Archive, tmp_path: Path) -> None:
             )
         browser.close()
     assert len(list(ARTIFACTS.glob("pdf-ru-*.png"))) >= 3
+
+
+@pytest.mark.parametrize("ledger", [True, False])
+def test_a_new_release_gives_nothing_away_by_difference(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ledger: bool
+) -> None:
+    """Release 1, then a few more acts, then release 2: the attacker holding both learns no
+    hidden cell of either, and no count that grew by fewer than k."""
+    districts, types = ["Argun", "Shali", "Grozny"], ["arbitrary_detention", "torture", "extortion"]
+    rows: list[dict[str, object]] = [
+        {"type": "event", "id": f"E-{n:04d}", "date": f"2019-0{n}", "district": d}
+        for n, d in enumerate(districts, start=1)
+    ]
+    sizes = {(0, 0): 9, (0, 1): 7, (0, 2): 2, (1, 0): 12, (1, 1): 3, (1, 2): 8, (2, 0): 6}
+    number = 0
+    for (t, d), count in sizes.items():
+        for _ in range(count):
+            number += 1
+            rows.append({"type": "person", "id": f"P-{number:04d}", "sex": "male"})
+            rows.append(
+                {
+                    "type": "act",
+                    "id": f"A-{number:04d}",
+                    "event_id": f"E-{d + 1:04d}",
+                    "victim_id": f"P-{number:04d}",
+                    "act_type": types[t],
+                }
+            )
+
+    def write(items: list[dict[str, object]]) -> None:
+        records = writing.resolve_rows(
+            archive, [ImportRow(i + 1, dict(r)) for i, r in enumerate(items)], "test"
+        )
+        writing.write_records(archive, records, {})
+
+    write(rows)
+    reporting.build(archive, parse_spec(""), tmp_path / "one", with_pdf=False)
+    if not ledger:  # deliberately weakened: no release ledger
+        monkeypatch.setattr(reporting, "_comparable_releases", lambda *_: [])
+    write(
+        [
+            {"type": "person", "id": "P-0900", "sex": "male"},
+            {"type": "act", "id": "A-0900", "event_id": "E-0001", "victim_id": "P-0900"},
+        ]
+    )
+    second = reporting.build(archive, parse_spec(""), tmp_path / "two", with_pdf=False)
+    found = attack(
+        published_tables(tmp_path / "two"), 5, earlier=published_tables(tmp_path / "one")
+    )
+    if not ledger:
+        assert any(item.how == "difference" for item in found)
+        return
+    manifest = json.loads((tmp_path / "two" / "manifest.json").read_text())
+    assert [item["report"] for item in manifest["checked_against"]] == [
+        json.loads((tmp_path / "one" / "manifest.json").read_text())["report"]
+    ]
+    assert (archive.folder / "releases" / f"{second.report_id}.json").is_file()
+    assert found == []
+    assert reporting.verify(archive, tmp_path / "two").ok
+    assert reporting.verify(archive, tmp_path / "one").ok

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bearwitness.domain.records import Record
-from bearwitness.reports.disclosure import Suppression, published, suppress
+from bearwitness.reports.disclosure import Earlier, Suppression, published, suppress
 from bearwitness.reports.spec import ReportSpec
 from bearwitness.reports.tables import Table, count_tables
 
@@ -48,11 +48,15 @@ class Computed:
 
 
 def compute(
-    records: Iterable[Record], estimates: Sequence[KeptEstimate], spec: ReportSpec
+    records: Iterable[Record],
+    estimates: Sequence[KeptEstimate],
+    spec: ReportSpec,
+    earlier: Sequence[Earlier] = (),
 ) -> Computed:
-    """The report's figures from the records and kept runs in force at its checkpoint."""
+    """The report's figures from the records and kept runs in force at its checkpoint;
+    ``earlier``: the same tables as earlier releases published them (differencing)."""
     tables = count_tables(records, spec.scope)
-    hidden = suppress(tables, spec.settings)
+    hidden = suppress(tables, spec.settings, earlier)
     shown = published(tables, hidden)
     figures = [_summary(tables, shown)]
     for table in tables:
@@ -111,3 +115,25 @@ def _estimate(kept: KeptEstimate, k: int) -> Figure:
             "upper": None if small else _whole(total.get("upper")),
         },
     )
+
+
+def earlier_tables(release: str, figures: Iterable[dict[str, Any]]) -> list[Earlier]:
+    """The tables of an earlier release, from its manifest's figures."""
+    found = []
+    for figure in figures:
+        if figure.get("kind") != "table":
+            continue
+        values = figure["values"]
+        (row_dimension, rows), (column_dimension, columns) = values["rows"], values["columns"]
+        shape = Table(
+            str(figure["id"]),
+            str(values["unit"]),
+            str(row_dimension),
+            str(column_dimension),
+            tuple(rows),
+            tuple(columns),
+            {},
+        )
+        shown = {(str(r), str(c)): value for r, c, value in values["cells"]}
+        found.append(Earlier(release, shape, shown))
+    return found

@@ -42,7 +42,8 @@ from bearwitness.errors import (
     VerificationError,
 )
 from bearwitness.reports import pdf, render
-from bearwitness.reports.figures import Computed, Figure, KeptEstimate, compute
+from bearwitness.reports.disclosure import Earlier
+from bearwitness.reports.figures import Computed, Figure, KeptEstimate, compute, earlier_tables
 from bearwitness.reports.spec import ReportSpec, parse_spec, spec_from_dict
 from bearwitness.services.archive import Archive
 from bearwitness.services.checkpoints import (
@@ -81,6 +82,7 @@ PDF = "report.pdf"
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.json.sig"
 ESTIMATES_CSV = "estimates.csv"
+RELEASES = "releases"  # ARCHIVE/releases/<report id>.json: every manifest published (public)
 RECORD_KINDS = frozenset({"create", "update", "delete", "import", "evidence"})
 # What the tables count, and the fields they read (a record is built from those alone:
 # building whole records of every person and act would take most of a report's time).
@@ -269,7 +271,8 @@ def build(
         raise InputError(f"{out} is not an empty folder", hint="Give the report a new folder.")
     size, root_hash, note = _checkpoint(archive, checkpoint_size)
     state, sealed, clear = _read(archive, size, root_hash, sealed=True)
-    computed = compute(state.records, state.estimates, spec)
+    ledger = _comparable_releases(archive, spec, size)
+    computed = compute(state.records, state.estimates, spec, _earlier(ledger))
     built_at = archive.clock().date().isoformat()
     spec_data = spec.as_dict()
     spec_hash = _sha256(canonical_json(spec_data))
@@ -296,6 +299,10 @@ def build(
         "spec": spec_data,
         "spec_sha256": spec_hash,
         "disclosure": spec.settings.as_dict(),
+        # The earlier releases of the same scope it was checked against for differencing.
+        "checked_against": [
+            {"report": release, "manifest_sha256": _sha256(data)} for release, data, _ in ledger
+        ],
         "figures": [
             {
                 "id": figure.id,
@@ -330,6 +337,9 @@ def build(
     (out / SIGNATURE).write_bytes(signature)
     (out / "checkpoint").write_bytes(note)
     (out / "log.vkey").write_text(log_verifier(archive).vkey() + "\n")
+    releases = archive.folder / RELEASES
+    releases.mkdir(exist_ok=True)
+    (releases / f"{report_id}.json").write_bytes(manifest_bytes)
     entry = LogEntry(
         kind="report",
         record_type="report",
@@ -351,6 +361,57 @@ def build(
         index,
         sum(len(cells) for cells in computed.suppression.hidden.values()),
     )
+
+
+def _comparable_releases(
+    archive: Archive, spec: ReportSpec, size: int
+) -> list[tuple[str, bytes, dict[str, Any]]]:
+    """The release ledger's reports that count the same scope, as finely, from an earlier
+    state of the archive: (report id, manifest bytes, manifest). Only releases whose
+    manifest the log holds are taken."""
+    folder = archive.folder / RELEASES
+    if not folder.is_dir():
+        return []
+    wanted = spec.as_dict()
+    found = []
+    logged = _logged_reports(archive)
+    for path in sorted(folder.glob("RP-*.json")):
+        data = path.read_bytes()
+        try:
+            manifest = json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            continue
+        release = str(manifest.get("report", ""))
+        if logged.get(release) != commit(bytes(SALT_SIZE), data):
+            continue  # not a release this archive published
+        spec_data = manifest.get("spec") or {}
+        if (
+            spec_data.get("scope") == wanted["scope"]
+            and spec_data.get("coarsening") == wanted["coarsening"]
+            and int((manifest.get("checkpoint") or {}).get("size", size + 1)) <= size
+        ):
+            found.append((release, data, manifest))
+    return found
+
+
+def _earlier(ledger: list[tuple[str, bytes, dict[str, Any]]]) -> list[Earlier]:
+    return [
+        table
+        for release, _, manifest in ledger
+        for table in earlier_tables(release, manifest.get("figures", []))
+    ]
+
+
+def _logged_reports(archive: Archive) -> dict[str, str]:
+    """Each published report's id and the commitment its ``report`` entry holds."""
+    found = {}
+    with archive.engine.connect() as connection:
+        for _, raw in read_entries(connection):
+            if b'"report"' in raw:
+                entry = parse_entry(raw)
+                if entry.kind == "report":
+                    found[entry.record_id] = entry.commitment
+    return found
 
 
 def _context(
@@ -436,7 +497,8 @@ def verify(archive: Archive, folder: Path) -> ReportVerification:
     if _sha256(canonical_json(spec.as_dict())) != manifest.get("spec_sha256"):
         report.problems.append("spec: its hash differs from the manifest's")
     state = snapshot(archive, size, root_hash)
-    computed = compute(state.records, state.estimates, spec)
+    earlier = _checked_against(archive, manifest, report)
+    computed = compute(state.records, state.estimates, spec, earlier)
     selected = {f.id: f for f in render.shown(computed.figures, spec.sections)}
     published = {str(f.get("id")): f for f in manifest.get("figures", []) if isinstance(f, dict)}
     for figure_id in sorted(set(selected) | set(published)):
@@ -457,6 +519,22 @@ def verify(archive: Archive, folder: Path) -> ReportVerification:
     for name in sorted(set(expected) | set(listed)):
         _check_file(report, folder, name, expected.get(name), listed.get(name))
     return report
+
+
+def _checked_against(
+    archive: Archive, manifest: dict[str, Any], report: ReportVerification
+) -> list[Earlier]:
+    """The earlier releases a report was checked against, from the archive's ledger."""
+    earlier: list[Earlier] = []
+    for item in manifest.get("checked_against") or []:
+        release = str(item.get("report", ""))
+        path = archive.folder / RELEASES / f"{release}.json"
+        data = path.read_bytes() if path.is_file() and "/" not in release else b""
+        if not data or _sha256(data) != item.get("manifest_sha256"):
+            report.problems.append(f"release ledger: {release} is missing or changed")
+            continue
+        earlier += earlier_tables(release, json.loads(data).get("figures", []))
+    return earlier
 
 
 def _differs(report: ReportVerification, figure_id: str, why: str) -> None:
