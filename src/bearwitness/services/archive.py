@@ -7,6 +7,7 @@
       blobs/             evidence files, each an age file sealed to the archive
       inbox/             submissions taken in while locked, sealed to the archive
       log/               the transparency log (tiles and checkpoints)
+      releases/          every report manifest published (public; see services/reporting.py)
 
 An :class:`Archive` opened without secrets is *locked*: it can take in data
 (sealed to the public recipient, into the inbox) and read clear, coded
