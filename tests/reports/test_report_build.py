@@ -108,7 +108,9 @@ def test_a_changed_number_fails_naming_its_figure(demo: Archive, out: Path, wher
     reporting.build(demo, parse_spec(""), out, with_pdf=False)
     if where == "csv":
         path = out / "acts-by-month.csv"
-        path.write_text(re.sub(r"^(20[0-9-]+),(\d+)$", r"\1,999", path.read_text(), 1, re.M))
+        path.write_text(
+            re.sub(r"^(20[0-9-]+),(\d+)$", r"\1,999", path.read_text(), count=1, flags=re.M)
+        )
         expected = "acts-by-month"
     else:
         path = out / "report.html"
