@@ -22,7 +22,7 @@ nothing of either.
     │   └── BackupDamaged     chunks of a backup fail their check; names each one
     ├── LinkageError          record linkage cannot run on this input
     ├── EstimationError       an estimator cannot run on this input
-    └── MissingExtra          a command needs an optional extra that is not installed
+    ├── MissingExtra          a command needs an optional extra that is not installed
     └── PublicationRefused    a report was not written: a sealed value is in it; names the
                               record and the field, never the value
 """
@@ -165,6 +165,8 @@ class MissingExtra(BearWitnessError):
             "pandas": "analysis",
             "arviz": "analysis",
             "matplotlib": "analysis",
+            "weasyprint": "analysis",
+            "pypdf": "analysis",
             "pyspark": "spark",
         }
     )
@@ -185,6 +187,8 @@ class MissingExtra(BearWitnessError):
         top = (error.name or "").partition(".")[0]
         extra = cls.PACKAGES.get(top)
         return None if extra is None else cls(top, extra)
+
+
 class PublicationRefused(BearWitnessError):
     """A report refused before anything was written: the redaction check found a sealed
     value in an output. The message names the record and the field, never the value."""

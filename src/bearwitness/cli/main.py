@@ -19,9 +19,9 @@ from bearwitness.errors import (
     LockedError,
     MissingExtra,
     NotFound,
+    PublicationRefused,
     RollbackRefused,
     SubmissionConflict,
-    PublicationRefused,
     TamperedError,
     UnlockError,
     VerificationError,
@@ -72,7 +72,7 @@ EXIT_CODES: dict[type[BearWitnessError], int] = {
     BackupDamaged: 12,
     RollbackRefused: 13,
     MissingExtra: 14,
-    PublicationRefused: 11,
+    PublicationRefused: 15,
 }
 
 

@@ -116,14 +116,6 @@ def _log_signer(archive: Archive) -> NoteSigner:
     return signer
 
 
-def sign_with_log_key(archive: Archive, text: bytes) -> bytes:
-    """A C2SP signed note of ``text`` by the log's key (a backup's manifest). ``text`` must
-    never parse as a checkpoint: callers start it with a line holding a space."""
-    if b" " not in text.split(b"\n", 1)[0]:
-        raise ValueError("a note signed with the log key must not look like a checkpoint")
-    return sign_note(text, [_log_signer(archive)])
-
-
 def reseal_log_key(archive: Archive) -> None:
     """Seal the log's signing key to the archive's current recipient (after `keys rotate`:
     the key itself stays, since its verifier key is published)."""
@@ -347,9 +339,11 @@ def _write(path: Path, data: bytes) -> None:
 
 
 def sign_with_log_key(archive: Archive, text: bytes) -> bytes:
-    """A signed note of ``text`` by the log key (a report's manifest), needs an unlock.
+    """A C2SP signed note of ``text`` by the log key (a backup's or a report's manifest);
+    needs an unlock.
 
-    ``text`` must not parse as a checkpoint: a report's note starts with its format line.
+    ``text`` must never read as one of this log's checkpoints, whose first line is the
+    origin: each caller starts its note with a format line of its own.
     """
     if text.startswith(archive.config.origin.encode() + b"\n"):
         raise InputError("a note signed with the log key must not look like a checkpoint")

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, LargeBinary, insert, text, update
+from sqlalchemy import Engine, LargeBinary, func, insert, select, text, update
 
 from bearwitness.crypto.keyring import Keyring
 from bearwitness.crypto.keys import ArchiveSecrets, parse_identities
@@ -535,14 +535,10 @@ def _restore_tables(opened: Snapshot, engine: Engine, progress: Progress | None)
                 )
             column = table.autoincrement_column
             if engine.dialect.name == "postgresql" and column is not None:
-                # The names come from the project's own schema (store/schema.py), never
-                # from the backup.
-                name, serial = table.name, column.name
-                sequence = f"pg_get_serial_sequence('{name}', '{serial}')"
-                query = (
-                    f"SELECT setval({sequence}, COALESCE(MAX({serial}), 0) + 1, false) FROM {name}"
-                )
-                connection.execute(text(query))
+                # The serial goes on after the restored rows' largest value.
+                sequence = func.pg_get_serial_sequence(table.name, column.name)
+                after = func.coalesce(func.max(column), 0) + 1
+                connection.execute(select(func.setval(sequence, after, False)))
     return done
 
 
