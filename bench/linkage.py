@@ -52,6 +52,7 @@ def run_ours(data: str, people: int, seed: int) -> dict[str, Any]:
     from bearwitness.linkage.clusters import cluster_ids
     from bearwitness.linkage.engine import duckdb_api
     from bearwitness.linkage.features import build_features
+    from bearwitness.linkage.hazards import Hazards
     from bearwitness.linkage.linker import link
     from bearwitness.linkage.scoring import score
 
@@ -66,7 +67,12 @@ def run_ours(data: str, people: int, seed: int) -> dict[str, Any]:
     other = {}
     for threshold in (0.3, 0.7, 0.9):
         again = score(
-            cluster_ids(result.records[["record_key", "list"]], result.pairs, threshold),
+            cluster_ids(
+                result.records[["record_key", "list"]],
+                result.pairs,
+                threshold,
+                hazards=Hazards(features.table),
+            ),
             generated.truth,
         )
         other[f"{threshold}"] = [again.pairwise_f1, again.people_error]

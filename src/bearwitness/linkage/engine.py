@@ -36,6 +36,11 @@ def duckdb_api(settings: DuckDBSettings = DuckDBSettings()) -> Any:
     """A Splink DuckDB API over an in-memory database that cannot spill to disk."""
     from splink import DuckDBAPI
 
+    return DuckDBAPI(private_connection(settings))
+
+
+def private_connection(settings: DuckDBSettings = DuckDBSettings()) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection that cannot spill to disk or read files."""
     connection = duckdb.connect(":memory:")
     # An empty temp_directory disables offloading to disk entirely (DuckDB docs,
     # "Configuration": temp_directory); max_temp_directory_size is a second lock.
@@ -46,7 +51,7 @@ def duckdb_api(settings: DuckDBSettings = DuckDBSettings()) -> Any:
     connection.execute("SET preserve_insertion_order = false")
     connection.execute("SET enable_external_access = false")
     connection.execute("SET lock_configuration = true")
-    return DuckDBAPI(connection)
+    return connection
 
 
 def spark_session(

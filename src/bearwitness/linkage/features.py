@@ -20,12 +20,14 @@ from bearwitness.linkage.normalise import (
     NameParts,
     PartialDate,
     event_codes,
+    family_of,
     fold,
     given_key,
     parse_age,
     parse_birth,
     parse_date,
     parse_full_name,
+    patronymic_fold,
     patronymic_key,
     place_key,
     sex_from_names,
@@ -44,6 +46,8 @@ _parse_full_name = cache(parse_full_name)
 _given_key = cache(given_key)
 _surname_key = cache(surname_key)
 _patronymic_key = cache(patronymic_key)
+_patronymic_fold = cache(patronymic_fold)
+_family_of = cache(family_of)
 
 ROLES = (
     "full_name",
@@ -134,6 +138,7 @@ def _feature_row(row: pd.Series, problems: list[Problem]) -> dict[str, object]:
         if event is None:
             report("event_date", "not a date this tool reads")
     birth_lo = birth_hi = None
+    from_age = False  # the birth interval comes from an age (hazards trust it less)
     unanchored: tuple[int, int] | None = None
     if text := _text(row, "birth"):
         birth = _parse_birth(text)
@@ -152,6 +157,7 @@ def _feature_row(row: pd.Series, problems: list[Problem]) -> dict[str, object]:
             unanchored = (age.lo, age.hi)  # anchored later to its list's own dates
         elif birth_lo is None and anchor is not None:
             birth_lo, birth_hi = age.birth_years(anchor)
+            from_age = True
     event_types: list[str] = []
     if text := _text(row, "event_type"):
         event_types = list(_event_codes(text))
@@ -173,6 +179,13 @@ def _feature_row(row: pd.Series, problems: list[Problem]) -> dict[str, object]:
         "patronymic_key": (
             (_patronymic_key(names.patronymic, context) or None) if names.patronymic else None
         ),
+        # What the hazard rules read (linkage.hazards): the father's name as spelled
+        # and the given name's variant family when the table knows it.
+        "patronymic_fold": (
+            (_patronymic_fold(names.patronymic, context) or None) if names.patronymic else None
+        ),
+        "given_family": (_family_of(names.given) or None) if names.given else None,
+        "birth_from_age": from_age or unanchored is not None,
         "sex": sex or None,
         "birth_lo": birth_lo,
         "birth_hi": birth_hi,

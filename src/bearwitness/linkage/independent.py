@@ -522,10 +522,14 @@ def _population(people: int, rng: random.Random) -> list[_Person]:
             if rng.random() < 0.08:  # the father himself
                 members.append(("m", father, grandfather, born))
             child_birth = born + timedelta(days=rng.randint(19, 30) * 365)
+            named: set[tuple[str, int]] = set()  # no two children of a household share a name
             for _ in range(children):
                 sex = "m" if rng.random() < 0.82 else "f"
                 table_w = male_w if sex == "m" else female_w
                 given = rng.choices(range(len(table_w)), table_w)[0]
+                while (sex, given) in named:
+                    given = rng.choices(range(len(table_w)), table_w)[0]
+                named.add((sex, given))
                 if members and rng.random() < 0.01:  # twins
                     twin_birth = members[-1][3]
                 else:

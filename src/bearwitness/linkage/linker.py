@@ -10,17 +10,19 @@ probabilities are re-estimated from them) and clusters at a threshold.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from splink import Linker
 from splink.internals.exceptions import SplinkException
 
 from bearwitness.errors import LinkageError
 from bearwitness.linkage import model
-from bearwitness.linkage.clusters import cluster_ids
+from bearwitness.linkage.clusters import REFUSED_COLUMNS, clusters_and_refused
 from bearwitness.linkage.features import Features
+from bearwitness.linkage.hazards import Hazards
 from bearwitness.linkage.options import LinkOptions
 from bearwitness.linkage.prior import m_prior, with_m_prior
 
@@ -31,10 +33,14 @@ __all__ = ["LinkOptions", "LinkResult", "link", "record_keys"]
 class LinkResult:
     """Pairs with their probabilities, and one row per record with its cluster."""
 
-    pairs: pd.DataFrame  # left_id, right_id, probability, match_weight, decision
+    pairs: pd.DataFrame  # left_id, right_id, probability, match_weight, decision, hazard
     records: pd.DataFrame  # record_key, list, record_id, cluster_id, link_probability
     model_json: dict[str, Any]
     notes: tuple[str, ...] = ()
+    # Links the model scored at or above the threshold that were not made because
+    # two records could not be one person (linkage.hazards): left_id, right_id,
+    # probability (the model's), reason, between. For review, first.
+    refused: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REFUSED_COLUMNS))
 
 
 def record_keys(table: pd.DataFrame) -> pd.Series:
@@ -51,28 +57,58 @@ def _splink_input(features: Features) -> pd.DataFrame:
     return table.drop(columns=["list", "record_id"])
 
 
+def _match_prior(table: pd.DataFrame, recall: float) -> float:
+    """The probability that two records drawn at random are one person,
+    calibrated to the number of records.
+
+    The deterministic rule (the same surname and given name, overlapping
+    births) finds most matches, but also every pair of namesakes, and those
+    grow with the square of the lists while matches grow with their length:
+    counted as pairs, the rule overstates the prior more the larger the lists
+    (at 20,000 people of the untouched data by a quarter, and more beyond).
+    So each record counts at most one partner per list, as a list names a
+    person once: the matches are the (record, other list) pairs the rule
+    joins, halved, over the rule's recall. 0 when the rule finds nothing.
+    """
+    from bearwitness.linkage.engine import private_connection
+
+    columns = ["unique_id", "list", "surname_key", "given_key", "birth_lo", "birth_hi"]
+    connection = private_connection()
+    try:
+        connection.register("features", table[columns])
+        found = connection.execute(
+            "SELECT count(*) FROM (SELECT DISTINCT l.unique_id, r.list "
+            "FROM features l JOIN features r ON l.unique_id <> r.unique_id AND "
+            f"{model.DETERMINISTIC_RULE})"
+        ).fetchone()
+    finally:
+        connection.close()
+    records = len(table)
+    matches = (found[0] if found else 0) / 2 / recall
+    return float(matches / (records * (records - 1) / 2)) if records > 1 else 0.0
+
+
 def _train(
-    linker: Linker, frame: Any, records: int, options: LinkOptions
+    linker: Linker, frame: Any, table: pd.DataFrame, options: LinkOptions
 ) -> tuple[Linker, list[str]]:
     """Train the model; returns the trained linker and notes on EM sessions
     that could not run."""
     notes = []
-    linker.training.estimate_probability_two_random_records_match(
-        [model.DETERMINISTIC_RULE], recall=options.prior_recall
-    )
-    linker.training.estimate_u_using_random_sampling(
-        max_pairs=options.u_max_pairs, seed=options.seed
-    )
-    if options.use_m_prior and m_prior():
-        # Where an EM session cannot run (small inputs), its levels keep these.
-        linker = Linker(
-            frame, with_m_prior(linker.misc.save_model_to_json(), m_prior()), log_level=None
-        )
-    prior = float(linker.misc.save_model_to_json()["probability_two_random_records_match"])
+    records = len(table)
+    prior = _match_prior(table, options.prior_recall)
     if not 0 < prior < 0.5:
         # Too few records for the deterministic rule to say anything: assume
         # each record has about one match among the others.
         prior = min(0.5, 1 / max(2, records - 1))
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=options.u_max_pairs, seed=options.seed
+    )
+    start = linker.misc.save_model_to_json()
+    start["probability_two_random_records_match"] = prior  # EM's starting point
+    if options.use_m_prior and m_prior():
+        # Where an EM session cannot run (small inputs), its levels keep these.
+        start = with_m_prior(start, m_prior())
+    linker = Linker(frame, start, log_level=None)
     for number, rule in enumerate(model.EM_RULES, start=1):
         good = linker.misc.save_model_to_json()
         try:
@@ -93,6 +129,7 @@ def _train(
     # from an EM session's blocked sample.
     trained["probability_two_random_records_match"] = prior
     trained = _floor_m(trained, options.m_floor)
+    trained = _ceil_disagreement(trained, options.m_disagree_ceiling)
     return Linker(frame, trained, log_level=None), notes
 
 
@@ -116,6 +153,39 @@ def _floor_m(model_json: dict[str, Any], floor: float) -> dict[str, Any]:
         total = sum(level["m_probability"] for level in levels)
         for level in levels:
             level["m_probability"] /= total
+    return model_json
+
+
+IDENTITY = ("surname_key", "given_key", "patronymic_key", "sex", "birth")
+
+
+def _ceil_disagreement(model_json: dict[str, Any], ceiling: float) -> dict[str, Any]:
+    """The model with the m of each identity comparison's last level (two
+    records that disagree on who someone is) at most ``ceiling``.
+
+    EM learns m from the pairs its blocking admits, and those include
+    siblings and namesake cousins: the same surname, patronymic, village and
+    raid, only the given name or the birth year differing. Taken for matches,
+    they teach EM that matches often disagree on the given name or the birth
+    (m of 0.05 to 0.07 on data with families, against 0.005 to 0.02 where
+    there are none), and then siblings merge. True matches seldom disagree
+    outright; a typo or a variant falls in the similarity levels above.
+    """
+    for comparison in model_json["comparisons"]:
+        if comparison["output_column_name"] not in IDENTITY:
+            continue
+        levels = [
+            lv
+            for lv in comparison["comparison_levels"]
+            if not lv.get("is_null_level") and lv.get("m_probability") is not None
+        ]
+        if len(levels) < 2 or float(levels[-1]["m_probability"]) <= ceiling:
+            continue
+        excess = float(levels[-1]["m_probability"]) - ceiling
+        levels[-1]["m_probability"] = ceiling
+        rest = sum(float(level["m_probability"]) for level in levels[:-1])
+        for level in levels[:-1]:
+            level["m_probability"] = float(level["m_probability"]) * (1 + excess / rest)
     return model_json
 
 
@@ -144,6 +214,30 @@ def _apply_decisions(pairs: pd.DataFrame, decisions: pd.DataFrame | None) -> pd.
     return merged.drop(columns=["left", "right", "decision_review"])
 
 
+def _rule_out(
+    pairs: pd.DataFrame, keys: pd.Series, hazards: Hazards
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pairs with those that cannot be one person (linkage.hazards) at
+    probability 0 and their rule in ``hazard``, unless a reviewer accepted
+    them; and those pairs as they were (``left_id``, ``right_id``, the model's
+    ``probability``, ``reason``, ``between``)."""
+    position = pd.Series(range(len(keys)), index=keys.to_numpy())
+    left = position.reindex(pairs["left_id"]).to_numpy()
+    right = position.reindex(pairs["right_id"]).to_numpy()
+    known = ~(pd.isna(left) | pd.isna(right))
+    reasons = np.full(len(pairs), "", dtype=object)
+    reasons[known] = hazards.reasons(left[known].astype(int), right[known].astype(int))
+    reasons[(pairs["decision"] == "accept").to_numpy()] = ""
+    pairs = pairs.assign(hazard=reasons)
+    hit = reasons != ""
+    ruled_out = pairs.loc[hit, ["left_id", "right_id", "probability", "hazard"]].rename(
+        columns={"hazard": "reason"}
+    )
+    ruled_out["between"] = ruled_out["left_id"] + " / " + ruled_out["right_id"]
+    pairs.loc[hit, "probability"] = 0.0
+    return pairs, ruled_out[REFUSED_COLUMNS]
+
+
 def link(
     features: Features,
     api: Any,
@@ -166,7 +260,7 @@ def link(
     frame = api.register(_splink_input(features))
     logging.getLogger("splink").setLevel(logging.ERROR)
     linker = Linker(frame, model.settings(), log_level=None)
-    linker, notes = _train(linker, frame, len(features.table), options)
+    linker, notes = _train(linker, frame, features.table, options)
     uid_to_key = pd.Series(keys.to_numpy(), index=features.table["unique_id"].to_numpy())
     if decisions is not None and not decisions.empty:
         accepted = decisions[decisions["decision"] == "accept"]
@@ -198,6 +292,8 @@ def link(
         }
     )
     pairs = _apply_decisions(pairs, decisions)
+    hazards = Hazards(features.table)
+    pairs, ruled_out = _rule_out(pairs, keys, hazards)
     records = pd.DataFrame(
         {
             "record_key": keys,
@@ -205,7 +301,16 @@ def link(
             "record_id": features.table["record_id"],
         }
     )
-    clustered = cluster_ids(records, pairs, options.threshold)
+    clustered, refused = clusters_and_refused(records, pairs, options.threshold, hazards=hazards)
+    refused = pd.concat(
+        [ruled_out[ruled_out["probability"] >= options.threshold], refused], ignore_index=True
+    )
     return LinkResult(
-        pairs.reset_index(drop=True), clustered, linker.misc.save_model_to_json(), tuple(notes)
+        pairs.reset_index(drop=True),
+        clustered,
+        linker.misc.save_model_to_json(),
+        tuple(notes),
+        refused.sort_values(["probability", "left_id"], ascending=[False, True]).reset_index(
+            drop=True
+        ),
     )

@@ -129,7 +129,8 @@ def blocking_rules() -> list[Any]:
     ]
 
 
-# Deterministic rule used only to estimate how many pairs match at all.
+# Deterministic rule used only to estimate how many pairs match at all
+# (linker._match_prior), written for a self-join of the features as l and r.
 DETERMINISTIC_RULE = (
     "l.surname_key = r.surname_key AND l.given_key = r.given_key "
     "AND l.birth_lo <= r.birth_hi AND r.birth_lo <= l.birth_hi"

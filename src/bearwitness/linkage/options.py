@@ -20,4 +20,7 @@ class LinkOptions:
     prior_recall: float = 0.7  # share of true matches the deterministic rule finds
     min_labels_for_m: int = 30  # accepted pairs needed to re-estimate m from reviews
     m_floor: float = 0.005  # no level is impossible among matches (see linker._floor_m)
+    # No disagreement on who someone is (surname, given name, patronymic, sex,
+    # birth) above this among matches (see linker._ceil_disagreement).
+    m_disagree_ceiling: float = 0.02
     use_m_prior: bool = True  # start EM from the shipped m probabilities (linkage.prior)

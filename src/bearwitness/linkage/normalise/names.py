@@ -93,6 +93,14 @@ def patronymic_key(text: str, context: str = "") -> str:
     return stems[0]
 
 
+def patronymic_fold(text: str, context: str = "") -> str:
+    """The father's name in a patronymic as spelled (folded, without the variant
+    family): Магомедович and Мухаммадович share a key but not this."""
+    folded = fold(text, context).replace(" ", "")
+    match = _PATRONYMIC.match(folded)
+    return match.group("stem") if match else folded
+
+
 def sex_from_names(parts: NameParts) -> str:
     """'m', 'f' or '' as the name itself says: patronymic, surname ending, given name."""
     patronymic = fold(parts.patronymic).replace(" ", "")
