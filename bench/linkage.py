@@ -281,8 +281,10 @@ def _table(people: int, label: str, runs: dict[str, list[dict[str, Any]]]) -> No
 
 def _child(which: str, data: str, people: int, seed: int) -> dict[str, Any] | str:
     child = subprocess.run(
-        [sys.executable, __file__, "--child", which, "--data", data]
-        + ["--people", str(people), "--seeds", "1", "--seed-base", str(seed)],
+        [
+            *(sys.executable, __file__, "--child", which, "--data", data),
+            *("--people", str(people), "--seeds", "1", "--seed-base", str(seed)),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -329,8 +331,7 @@ def main() -> None:
                             continue
                         runs[data].append(result)
                         everything.append(
-                            {"which": which, "data": data, "people": people, "seed": seed}
-                            | result
+                            {"which": which, "data": data, "people": people, "seed": seed} | result
                         )
                 label = "BearWitness" if which == "ours" else "Splink library defaults"
                 _table(people, label, runs)

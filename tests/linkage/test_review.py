@@ -100,3 +100,20 @@ def test_edits_become_decisions_for_the_next_run() -> None:
 def test_edit_of_unknown_records_is_refused() -> None:
     with pytest.raises(InputError):
         apply_edit(CLUSTERS, ClusterEdit("split", ("z:9",), "why", "ana", NOW))
+
+
+def test_refused_links_come_first_with_their_reason() -> None:
+    refused = pd.DataFrame(
+        {
+            "left_id": ["b:5"],
+            "right_id": ["a:5"],
+            "probability": [0.97],
+            "reason": ["birth"],
+            "between": ["a:5 / b:5"],
+        }
+    )
+    queue = review_queue(PAIRS, 0.5, refused=refused)
+    assert queue["left_id"].tolist() == ["a:5", "a:4", "a:2", "a:3"]
+    assert queue["reason"].tolist() == ["birth", "", "", ""]
+    log = decide(empty_log(), Decision("a:5", "b:5", "reject", "two brothers", "ana", NOW))
+    assert review_queue(PAIRS, 0.5, log, refused=refused)["left_id"].tolist()[0] == "a:4"

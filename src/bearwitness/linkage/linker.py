@@ -214,6 +214,48 @@ def _apply_decisions(pairs: pd.DataFrame, decisions: pd.DataFrame | None) -> pd.
     return merged.drop(columns=["left", "right", "decision_review"])
 
 
+def _whole_name_adjustment(table: pd.DataFrame, pairs: pd.DataFrame, keys: pd.Series) -> np.ndarray:
+    """Bits to add to the match weight of each pair for the whole name.
+
+    The model weighs the surname and the given name each by its own
+    frequency, as if they were independent. They are not: a common given name
+    runs in some families, and a list that names two "Islam Khasanov"s shows
+    that the name is shared by more people than the two frequencies say. For
+    a pair agreeing on both keys, compare how many other records of each list
+    carry the whole name with how many would if surname and given name were
+    independent (summed over the lists, in which a person appears once); when
+    the whole name is the more common, lower the weight by the log of the
+    ratio. Never raised: a rare whole name is already strong evidence.
+    """
+    names = table[["list", "surname_key", "given_key"]].copy()
+    names["key"] = keys.to_numpy()
+    names = names.dropna(subset=["surname_key", "given_key"])
+    out = np.zeros(len(pairs))
+    if names.empty or pairs.empty:
+        return out
+    size = names.groupby("list")["key"].transform("size").astype(float)
+    by_surname = names.groupby(["list", "surname_key"])["key"].transform("size")
+    by_given = names.groupby(["list", "given_key"])["key"].transform("size")
+    names["expected"] = (by_surname - 1) * (by_given - 1) / (size - 1).clip(lower=1)
+    names["others"] = (
+        names.groupby(["list", "surname_key", "given_key"])["key"].transform("size") - 1
+    )
+    # Per whole name, over the lists: one row per list and name.
+    per_list = names.drop_duplicates(["list", "surname_key", "given_key"])
+    whole = per_list.groupby(["surname_key", "given_key"])[["expected", "others"]].sum()
+    ratio = (whole["others"] / whole["expected"].clip(lower=1e-9)).where(whole["others"] > 0, 1.0)
+    bits = -np.log2(ratio.clip(lower=1.0))
+    indexed = names.set_index("key")[["surname_key", "given_key"]]
+    left = indexed.reindex(pairs["left_id"]).reset_index(drop=True)
+    right = indexed.reindex(pairs["right_id"]).reset_index(drop=True)
+    same = (left["surname_key"] == right["surname_key"]) & (left["given_key"] == right["given_key"])
+    if not same.any():
+        return out
+    lookup = pd.MultiIndex.from_frame(left.loc[same, ["surname_key", "given_key"]])
+    out[same.to_numpy()] = bits.reindex(lookup).fillna(0.0).to_numpy()
+    return out
+
+
 def _rule_out(
     pairs: pd.DataFrame, keys: pd.Series, hazards: Hazards
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -291,6 +333,9 @@ def link(
             "match_weight": scored["match_weight"].to_numpy(dtype=float),
         }
     )
+    if options.whole_name_frequency:
+        pairs["match_weight"] += _whole_name_adjustment(features.table, pairs, keys)
+        pairs["probability"] = 1 / (1 + np.exp2(-pairs["match_weight"]))
     pairs = _apply_decisions(pairs, decisions)
     hazards = Hazards(features.table)
     pairs, ruled_out = _rule_out(pairs, keys, hazards)

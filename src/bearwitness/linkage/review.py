@@ -78,18 +78,36 @@ def review_queue(
     log: pd.DataFrame | None = None,
     *,
     band: tuple[float, float] = (0.05, 0.95),
+    refused: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Undecided pairs with probability inside ``band``, closest to ``threshold`` first."""
+    """Undecided pairs, the most uncertain clusters first.
+
+    First the links clustering refused (``refused``, from
+    :attr:`~bearwitness.linkage.linker.LinkResult.refused`: the model joined two
+    records that a hazard rule says cannot be one person, so either the rule
+    or the model is wrong), the most probable first, with their ``reason``;
+    then pairs with probability inside ``band``, closest to ``threshold`` first.
+    """
     queue = pairs[(pairs["probability"] >= band[0]) & (pairs["probability"] <= band[1])]
+    distance = (queue["probability"] - threshold).abs()
+    queue = queue.assign(_first=1, _order=distance)
+    if refused is not None and not refused.empty:
+        first = refused[["left_id", "right_id", "probability", "reason"]].assign(
+            _first=0, _order=-refused["probability"]
+        )
+        first = _ordered(first)
+        queue = _ordered(queue)
+        seen = first[["left_id", "right_id"]].assign(_seen=True)
+        queue = queue.merge(seen, how="left", on=["left_id", "right_id"])
+        queue = queue[queue["_seen"].isna()].drop(columns="_seen")
+        queue = pd.concat([first, queue.assign(reason="")], ignore_index=True)
     if log is not None and not log.empty:
         decided = current_decisions(log)[["left_id", "right_id"]].assign(_decided=True)
         queue = _ordered(queue).merge(decided, how="left", on=["left_id", "right_id"])
         queue = queue[queue["_decided"].isna()].drop(columns="_decided")
-    distance = (queue["probability"] - threshold).abs()
     return (
-        queue.assign(distance=distance)
-        .sort_values(["distance", "left_id", "right_id"])
-        .drop(columns="distance")
+        queue.sort_values(["_first", "_order", "left_id", "right_id"])
+        .drop(columns=["_first", "_order"])
         .reset_index(drop=True)
     )
 
