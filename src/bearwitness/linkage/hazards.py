@@ -75,10 +75,14 @@ class Hazards:
         def strings(column: str) -> np.ndarray:
             if column not in table:
                 return np.full(len(table), "", dtype=object)
-            return table[column].fillna("").astype(str).to_numpy(dtype=object)
+            values: np.ndarray = table[column].fillna("").astype(str).to_numpy(dtype=object)
+            return values
 
         def numbers(column: str) -> np.ndarray:
-            return pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
+            values: np.ndarray = pd.to_numeric(table[column], errors="coerce").to_numpy(
+                dtype=float
+            )
+            return values
 
         self.sex = strings("sex")
         self.birth_lo = numbers("birth_lo")

@@ -100,15 +100,19 @@ def _train(
         # Too few records for the deterministic rule to say anything: assume
         # each record has about one match among the others.
         prior = min(0.5, 1 / max(2, records - 1))
+    # EM starts from Splink's own estimate by the same rule (counting pairs);
+    # the calibrated prior replaces it once EM is done.
+    linker.training.estimate_probability_two_random_records_match(
+        [model.DETERMINISTIC_RULE], recall=options.prior_recall
+    )
     linker.training.estimate_u_using_random_sampling(
         max_pairs=options.u_max_pairs, seed=options.seed
     )
-    start = linker.misc.save_model_to_json()
-    start["probability_two_random_records_match"] = prior  # EM's starting point
     if options.use_m_prior and m_prior():
         # Where an EM session cannot run (small inputs), its levels keep these.
-        start = with_m_prior(start, m_prior())
-    linker = Linker(frame, start, log_level=None)
+        linker = Linker(
+            frame, with_m_prior(linker.misc.save_model_to_json(), m_prior()), log_level=None
+        )
     for number, rule in enumerate(model.EM_RULES, start=1):
         good = linker.misc.save_model_to_json()
         try:
