@@ -79,9 +79,7 @@ class Hazards:
             return values
 
         def numbers(column: str) -> np.ndarray:
-            values: np.ndarray = pd.to_numeric(table[column], errors="coerce").to_numpy(
-                dtype=float
-            )
+            values: np.ndarray = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
             return values
 
         self.sex = strings("sex")
