@@ -51,9 +51,8 @@ def main() -> None:
         histories = histories_from_clusters(clusters)
         out = estimate(histories, method="lcmcr", seed=args.seed)
         found = clusters["cluster_id"].nunique()
-        print(
-            f"  {label}: {found:,} people found, total {out.total} ({time.perf_counter() - start:.0f} s)"
-        )
+        took = time.perf_counter() - start
+        print(f"  {label}: {found:,} people found, total {out.total} ({took:.0f} s)")
 
     truth = records.assign(cluster_id=records["record_key"].map(data.truth).astype(str))
     total(truth, "true clusters")
