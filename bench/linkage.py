@@ -330,6 +330,11 @@ def main() -> None:
                             print(f"  {data}, seed {seed}: did not finish: {result}")
                             continue
                         runs[data].append(result)
+                        print(  # at once, so that a long run shows what it has
+                            f"  {data}, {people:,} people, seed {seed}: "
+                            f"F1 {result['f1']:.3f}, people {result['people_error']:+.2%}",
+                            flush=True,
+                        )
                         everything.append(
                             {"which": which, "data": data, "people": people, "seed": seed} | result
                         )
