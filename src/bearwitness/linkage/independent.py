@@ -500,7 +500,7 @@ def _feminine(surname: str) -> str:
 def _population(people: int, rng: random.Random) -> list[_Person]:
     """Clans (a surname and a home village) of households (a father and his
     children); victims are drawn household by household until ``people``."""
-    surnames = _SURNAMES + _tail_surnames(random.Random(17))
+    surnames = _SURNAMES + _tail_surnames(random.Random(17))  # nosec B311 # FICTIONAL test data
     s_names, s_weights = [s for s, _ in surnames], [w for _, w in surnames]
     v_names, v_weights = [v for v, _ in _VILLAGES], [w for _, w in _VILLAGES]
     male_w = [w for w, _, _ in _MALE]
@@ -674,7 +674,7 @@ def _render(p: _Person, habit: Habit, rng: random.Random) -> dict[str, str]:
 
 def generate(people: int, seed: int, habits: tuple[Habit, ...] = HABITS) -> IndependentData:
     """Records of ``people`` hidden FICTIONAL people on ``habits``' lists, from ``seed``."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311 # a seeded FICTIONAL test set with a known truth
     rows: list[dict[str, str]] = []
     truth: dict[str, int] = {}
     for p in _population(people, rng):

@@ -79,7 +79,7 @@ def _match_prior(table: pd.DataFrame, recall: float) -> float:
         found = connection.execute(
             "SELECT count(*) FROM (SELECT DISTINCT l.unique_id, r.list "
             "FROM features l JOIN features r ON l.unique_id <> r.unique_id AND "
-            f"{model.DETERMINISTIC_RULE})"
+            f"{model.DETERMINISTIC_RULE})"  # nosec B608 # the model's own constant rule
         ).fetchone()
     finally:
         connection.close()
