@@ -43,6 +43,7 @@ from typing import Any, Final
 import rfc8785
 
 from bearwitness.errors import InputError
+from bearwitness.tlog.canonical import canonical_bytes
 
 SALT_SIZE: Final = 32
 COMMITMENT_PREFIX: Final = b"bearwitness/commitment/v1\n"
@@ -87,7 +88,7 @@ _OPTIONAL = (
 def canonical_json(obj: Any) -> bytes:
     """RFC 8785 canonical JSON bytes of ``obj`` (dicts, lists, str, int, float, bool, None)."""
     try:
-        return rfc8785.dumps(obj)
+        return canonical_bytes(obj)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
         raise InputError(
             f"cannot write canonical JSON: {type(exc).__name__}",
