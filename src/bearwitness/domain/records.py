@@ -126,15 +126,15 @@ class Record:
     # --- which fields go where -------------------------------------------------
     @classmethod
     def clear_fields(cls) -> tuple[str, ...]:
-        return tuple(f.name for f in dataclasses.fields(cls) if not f.metadata.get("sealed"))
+        return _field_names(cls)[1]
 
     @classmethod
     def sealed_fields(cls) -> tuple[str, ...]:
-        return tuple(f.name for f in dataclasses.fields(cls) if f.metadata.get("sealed"))
+        return _field_names(cls)[2]
 
     # --- a JSON-able form that round-trips exactly --------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return {f.name: _encode(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {name: _encode(getattr(self, name)) for name in _field_names(type(self))[0]}
 
     @classmethod
     def from_dict(cls: type[R], data: dict[str, Any]) -> R:
@@ -206,6 +206,17 @@ def _rules(cls: type[Record]) -> tuple[_Rule, ...]:
         )
         for f in dataclasses.fields(cls)
         if f.name != "id"
+    )
+
+
+@functools.cache
+def _field_names(cls: type[Record]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """All, clear and sealed field names, in declaration order (fields never change)."""
+    fields = dataclasses.fields(cls)
+    return (
+        tuple(f.name for f in fields),
+        tuple(f.name for f in fields if not f.metadata.get("sealed")),
+        tuple(f.name for f in fields if f.metadata.get("sealed")),
     )
 
 

@@ -45,6 +45,7 @@ class SealedVersion:
     version: StoredVersion  # the history row
     canonical: bytes  # RFC 8785 bytes of the record (kept in memory only)
     salt: bytes
+    row_sha256: str  # :func:`row_digest` of ``row``, as its log entry names it
 
 
 def seal_record(
@@ -87,7 +88,9 @@ def seal_record(
         recorded_at=at,
         operation=operation,
     )
-    return SealedVersion(row, stored_version, canonical, salt)
+    clear = {name: data.get(name) for name in record.clear_fields()}
+    digest = row_digest(kind, clear, row["sealed"], deleted)
+    return SealedVersion(row, stored_version, canonical, salt, digest)
 
 
 def search_filter(
@@ -115,11 +118,8 @@ def row_digest(kind: str, clear: dict[str, Any], sealed: bytes, deleted: bool) -
 
 
 def current_row_digest(item: SealedVersion) -> str:
-    """:func:`row_digest` of the row a sealed version writes."""
-    kind = item.version.kind
-    data = json.loads(item.canonical)
-    clear = {name: data.get(name) for name in record_type(kind).clear_fields()}
-    return row_digest(kind, clear, item.row["sealed"], item.row["deleted"])
+    """:func:`row_digest` of the row a sealed version writes (made once, by :func:`seal_record`)."""
+    return item.row_sha256
 
 
 def open_fields(sealer: FieldSealer, stored: StoredRecord, record_id: str) -> dict[str, Any]:

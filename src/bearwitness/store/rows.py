@@ -44,9 +44,10 @@ class StoredVersion:
 def clear_columns(record: Record) -> dict[str, Any]:
     """The clear fields of ``record`` as column values (tuples as JSON lists)."""
     table = RECORD_TABLES[record.KIND]
+    sealed = record.sealed_fields()
     columns: dict[str, Any] = {}
     for name, value in record.to_dict().items():
-        if name not in table.c or name in record.sealed_fields():
+        if name in sealed or name not in table.c:
             continue
         columns[name] = json.dumps(value) if isinstance(value, list) else value
         if f"{name}_earliest" in table.c:

@@ -136,7 +136,11 @@ class LogEntry:
 
     def to_bytes(self) -> bytes:
         """The canonical JSON bytes that are appended to the log."""
-        return canonical_json({k: v for k, v in dataclasses.asdict(self).items() if v is not None})
+        values = {name: getattr(self, name) for name in _FIELDS}  # asdict would deep-copy
+        return canonical_json({k: v for k, v in values.items() if v is not None})
+
+
+_FIELDS: Final = tuple(f.name for f in dataclasses.fields(LogEntry))
 
 
 def parse_entry(data: bytes) -> LogEntry:
