@@ -126,15 +126,16 @@ class Record:
     # --- which fields go where -------------------------------------------------
     @classmethod
     def clear_fields(cls) -> tuple[str, ...]:
-        return _field_names(cls)[1]
+        return _field_names(cls)[1]  # type: ignore[arg-type]  # a class is hashable
 
     @classmethod
     def sealed_fields(cls) -> tuple[str, ...]:
-        return _field_names(cls)[2]
+        return _field_names(cls)[2]  # type: ignore[arg-type]  # a class is hashable
 
     # --- a JSON-able form that round-trips exactly --------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return {name: _encode(getattr(self, name)) for name in _field_names(type(self))[0]}
+        names = _field_names(type(self))[0]  # type: ignore[arg-type]  # a class is hashable
+        return {name: _encode(getattr(self, name)) for name in names}
 
     @classmethod
     def from_dict(cls: type[R], data: dict[str, Any]) -> R:
