@@ -23,13 +23,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from bearwitness.crypto.files import decrypt_bytes, encrypt_file
 from bearwitness.domain.records import RECORD_TYPES, Evidence, Record, id_number, record_type
 from bearwitness.errors import IdTaken, ImportRejected, InputError, NotFound
 from bearwitness.intake.importers import ImportRow, sha256_file
+from bearwitness.services._sealing_workers import Sealing, sealed_chunks
 from bearwitness.services.archive import Archive
 from bearwitness.services.ledger import append_entries, sync_log
 from bearwitness.services.sealing import (
@@ -177,7 +178,7 @@ def _write(
     batch: Sequence[str],
 ) -> WriteResult:
     secrets = archive.require_secrets()
-    sealer, search_key, at = archive.sealer, secrets.subkey(SEARCH_KEY_PURPOSE), archive.now()
+    search_key, at = secrets.subkey(SEARCH_KEY_PURPOSE), archive.now()
     placed: list[Path] = []  # blobs this write made: removed again if it fails
     try:
         for position, record in enumerate(records):
@@ -216,45 +217,18 @@ def _write(
                     placed.append(target)
         if any(record.id in sealed_files for record in records):
             fsync_directory(archive.blobs)  # the links are durable before the inbox lets go
-        sealed = [
-            seal_record(
-                sealer,
-                search_key,
-                record,
-                version=1,
-                actor=archive.actor,
-                at=at,
-                operation=operation,
-            )
-            for record in sorted(records, key=lambda r: ORDER.index(r.KIND))
-        ]
-        with archive.engine.begin() as connection:
-            by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            for item in sealed:
-                by_kind[item.version.kind].append(item.row)
-            try:  # the ids were checked before the transaction: another may have won since
-                for kind in ORDER:
-                    store.insert_records(connection, kind, by_kind[kind])
-            except IntegrityError:
-                raise IdTaken(
-                    "another write took one of these records' ids first; nothing was written",
-                    hint="Save again: new records get new ids.",
-                ) from None
-            store.insert_versions(connection, [item.version for item in sealed])
-            start = append_entries(
-                connection,
-                [
-                    log_entry(
-                        item,
-                        operation,
-                        None,
-                        archive.blobs / f"{item.version.id}.age"
-                        if item.version.kind == "evidence"
-                        else None,
-                    )
-                    for item in sealed
-                ],
-            )
+        ordered = sorted(records, key=lambda r: ORDER.index(r.KIND))
+        sealing = Sealing.of(secrets, search_key, actor=archive.actor, at=at, operation=operation)
+        # Sealed a chunk at a time (on every core, for a large write), each chunk stored while
+        # the next ones are sealed; in ORDER, so that every reference is inserted after its
+        # target. The transaction spans all chunks: all or nothing, as before.
+        with sealed_chunks(sealing, ordered) as chunks, archive.engine.begin() as connection:
+            start = -1
+            for chunk in chunks:
+                first = _store_chunk(archive, connection, chunk, operation)
+                start = first if start < 0 else start
+            if start < 0:  # nothing to write: the log's size, as append_entries gives it
+                start = append_entries(connection, [])
             if batch:
                 connection.execute(
                     insert(folded_submissions),
@@ -269,6 +243,38 @@ def _write(
     for record in records:
         ids[record.KIND].append(record.id)
     return WriteResult(dict(ids), start)
+
+
+def _store_chunk(
+    archive: Archive, connection: Connection, sealed: list[SealedVersion], operation: str
+) -> int:
+    """Insert one chunk of sealed versions with their log entries; the first entry's index."""
+    by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in sealed:
+        by_kind[item.version.kind].append(item.row)
+    try:  # the ids were checked before the transaction: another may have won since
+        for kind in ORDER:
+            store.insert_records(connection, kind, by_kind[kind])
+    except IntegrityError:
+        raise IdTaken(
+            "another write took one of these records' ids first; nothing was written",
+            hint="Save again: new records get new ids.",
+        ) from None
+    store.insert_versions(connection, [item.version for item in sealed])
+    return append_entries(
+        connection,
+        [
+            log_entry(
+                item,
+                operation,
+                None,
+                archive.blobs / f"{item.version.id}.age"
+                if item.version.kind == "evidence"
+                else None,
+            )
+            for item in sealed
+        ],
+    )
 
 
 @contextlib.contextmanager
