@@ -114,11 +114,11 @@ class Record:
     def references(self) -> list[tuple[str, str, str]]:
         """(field, kind, id) of every record this one refers to."""
         found: list[tuple[str, str, str]] = []
-        for f in dataclasses.fields(self):
-            target, value = f.metadata.get("refers"), getattr(self, f.name)
-            if target and value:
+        for name, target in _referring(type(self)):  # type: ignore[arg-type]  # a class is hashable
+            value = getattr(self, name)
+            if value:
                 found += [
-                    (f.name, target, linked)
+                    (name, target, linked)
                     for linked in (value if isinstance(value, tuple) else (value,))
                 ]
         return found
@@ -211,6 +211,14 @@ def _rules(cls: type[Record]) -> tuple[_Rule, ...]:
 
 
 @functools.cache
+def _referring(cls: type[Record]) -> tuple[tuple[str, str], ...]:
+    """(field, kind it refers to) of each field that holds ids of other records."""
+    return tuple(
+        (f.name, f.metadata["refers"]) for f in dataclasses.fields(cls) if f.metadata.get("refers")
+    )
+
+
+@functools.cache
 def _field_names(cls: type[Record]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """All, clear and sealed field names, in declaration order (fields never change)."""
     fields = dataclasses.fields(cls)
@@ -236,12 +244,19 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def _decode(hint: Any, raw: Any, name: str) -> Any:
-    """Parse one field's JSON or CSV value according to its annotation."""
+@functools.cache
+def _kind(hint: Any) -> tuple[Any, bool]:
+    """A field annotation's type without its None, and whether that is a tuple of items."""
     options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
     kind = next(option for option in options if option is not type(None))
+    return kind, typing.get_origin(kind) is tuple
+
+
+def _decode(hint: Any, raw: Any, name: str) -> Any:
+    """Parse one field's JSON or CSV value according to its annotation."""
+    kind, listed_kind = _kind(hint)
     try:
-        if typing.get_origin(kind) is tuple:
+        if listed_kind:
             items = raw if isinstance(raw, list) else [raw]
             if not all(
                 isinstance(item, str | int | float) and not isinstance(item, bool) for item in items

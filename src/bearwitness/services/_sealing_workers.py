@@ -12,11 +12,13 @@ thread held at that moment would stay held in the copy for ever. A process that
 runs more (the workbench) seals in its own thread, as before. A worker's first
 act is to protect its memory as the agent does
 (:func:`bearwitness.crypto.hardening.protect_process`: no core dump, not
-dumpable, memory locked where the limits allow); the keys reach it with each
-chunk, through the pool's pipe, and are never written anywhere. The pool lives
-for one write: its workers are ended when the write returns or fails, and a
-worker never touches the writer's database connection (it leaves with
-``os._exit``, so not even to close it).
+dumpable, memory locked where the limits allow). It holds the keys and the
+records as the fork's copy of the writer's memory, so neither is pickled or
+written anywhere; only the spans of records to seal go down the pool's pipe,
+and the sealed versions come back. The pool lives for one write: its workers
+are ended when the write returns or fails, and a worker never touches the
+writer's database connection (it leaves with ``os._exit``, so not even to
+close it).
 """
 
 from __future__ import annotations
@@ -91,19 +93,30 @@ def sealed_chunks(
     write is large enough (:func:`workers_for`), else here. Leaving the block ends the
     workers, whether the chunks were all taken or not."""
     workers = workers_for(len(records))
-    chunks = [records[start : start + CHUNK] for start in range(0, len(records), CHUNK)]
+    spans = [(start, min(start + CHUNK, len(records))) for start in range(0, len(records), CHUNK)]
     if not workers:
-        yield (sealing.seal(chunk) for chunk in chunks)
+        yield (sealing.seal(records[start:stop]) for start, stop in spans)
         return
-    with multiprocessing.get_context("fork").Pool(workers, initializer=_harden) as pool:
-        yield pool.imap(_seal, [(sealing, chunk) for chunk in chunks])
+    # A forked worker is given its records and keys as the fork's copy of this process
+    # (initargs are not pickled under fork), then only spans of them through the pipe.
+    with multiprocessing.get_context("fork").Pool(
+        workers, initializer=_start, initargs=(sealing, records)
+    ) as pool:
+        yield pool.imap(_seal, spans)
 
 
-def _harden() -> None:
-    """A worker's first act, before any key reaches it."""
+_job: tuple[Sealing, Sequence[Record]] | None = None  # in a worker: what its pool seals
+
+
+def _start(sealing: Sealing, records: Sequence[Record]) -> None:
+    """A worker's first act: protect its memory, before it holds its job."""
+    global _job
     protect_process()
+    _job = (sealing, records)
 
 
-def _seal(task: tuple[Sealing, Sequence[Record]]) -> list[SealedVersion]:
-    sealing, records = task
-    return sealing.seal(records)
+def _seal(span: tuple[int, int]) -> list[SealedVersion]:
+    if _job is None:
+        raise RuntimeError("a sealing worker was given a chunk before its job")
+    sealing, records = _job
+    return sealing.seal(records[span[0] : span[1]])

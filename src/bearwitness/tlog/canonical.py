@@ -48,11 +48,16 @@ def _plain(value: Any) -> bool:
         return True
     if kind is int:
         return bool(-_INT_MAX <= value <= _INT_MAX)
-    if kind is list:
-        return all(_plain(item) for item in value)
     if kind is dict:
-        return all(
-            type(key) is str and (key.isascii() or max(key, default="") < _KEY_LIMIT)
-            for key in value
-        ) and all(_plain(item) for item in value.values())
+        for key, item in value.items():
+            if type(key) is not str or not (key.isascii() or max(key) < _KEY_LIMIT):
+                return False
+            if type(item) is not str and not _plain(item):
+                return False
+        return True
+    if kind is list:
+        for item in value:  # noqa: SIM110  # a loop: a generator per list costs more than the test
+            if type(item) is not str and not _plain(item):
+                return False
+        return True
     return False
