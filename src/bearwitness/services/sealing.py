@@ -67,7 +67,7 @@ def seal_record(
     payload = json.dumps(
         {"record": data, "salt": base64.b64encode(salt).decode()}, ensure_ascii=False
     ).encode()
-    row = clear_columns(record)
+    row = clear_columns(record, data)
     row.update(
         version=version,
         deleted=deleted,
@@ -97,7 +97,7 @@ def search_filter(
     search_key: bytes, kind: str, record_id: str, sealed_fields: dict[str, Any]
 ) -> bytes:
     """A record's search filter: the words of its sealed text fields, under its own key."""
-    texts = [value for value in sealed_fields.values() if isinstance(value, str)]
+    texts = [value for value in sealed_fields.values() if isinstance(value, str) and value]
     return bloom(texts, record_filter_key(search_key, kind, record_id))
 
 

@@ -6,6 +6,8 @@ ciphertext and the keyed search filter; it hands them back unopened.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -41,20 +43,33 @@ class StoredVersion:
     operation: str
 
 
-def clear_columns(record: Record) -> dict[str, Any]:
-    """The clear fields of ``record`` as column values (tuples as JSON lists)."""
-    table = RECORD_TABLES[record.KIND]
-    sealed = record.sealed_fields()
+def clear_columns(record: Record, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The clear fields of ``record`` as column values (tuples as JSON lists); ``data``:
+    its :meth:`Record.to_dict`, when the caller has it already."""
+    data = record.to_dict() if data is None else data
     columns: dict[str, Any] = {}
-    for name, value in record.to_dict().items():
-        if name in sealed or name not in table.c:
-            continue
+    for name, period in _column_plan(record.KIND):
+        value = data[name]
         columns[name] = json.dumps(value) if isinstance(value, list) else value
-        if f"{name}_earliest" in table.c:
-            period = getattr(record, name)
-            columns[f"{name}_earliest"] = period.earliest.isoformat() if period else None
-            columns[f"{name}_latest"] = period.latest.isoformat() if period else None
+        if period:
+            found = getattr(record, name)
+            columns[f"{name}_earliest"] = found.earliest.isoformat() if found else None
+            columns[f"{name}_latest"] = found.latest.isoformat() if found else None
     return columns
+
+
+@functools.cache
+def _column_plan(kind: str) -> tuple[tuple[str, bool], ...]:
+    """Each clear field that has a column, in field order, and whether it is a period
+    (stored with ``_earliest`` and ``_latest`` columns beside it)."""
+    table = RECORD_TABLES[kind]
+    record = RECORD_TYPES[kind]
+    sealed = set(record.sealed_fields())
+    return tuple(
+        (name, f"{name}_earliest" in table.c)
+        for name in (f.name for f in dataclasses.fields(record))
+        if name in table.c and name not in sealed
+    )
 
 
 def _clear_values(kind: str, row: Row[Any]) -> dict[str, Any]:
