@@ -16,9 +16,10 @@ dumpable, memory locked where the limits allow). It holds the keys and the
 records as the fork's copy of the writer's memory, so neither is pickled or
 written anywhere; only the spans of records to seal go down the pool's pipe,
 and the sealed versions come back. The pool lives for one write: its workers
-are ended when the write returns or fails, and a worker never touches the
-writer's database connection (it leaves with ``os._exit``, so not even to
-close it).
+are ended when the write returns or fails (Ctrl-C is left to the writer, which
+then ends them), a worker whose writer was killed exits at once (its pipes
+close), and a worker never touches the writer's database connection (it
+leaves with ``os._exit``, so not even to close it).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -112,6 +114,7 @@ def _start(sealing: Sealing, records: Sequence[Record]) -> None:
     """A worker's first act: protect its memory, before it holds its job."""
     global _job
     protect_process()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the writer's: it ends the pool
     _job = (sealing, records)
 
 
