@@ -22,7 +22,7 @@ from bearwitness.errors import (
     UnlockError,
 )
 from bearwitness.intake.importers import ImportRow
-from bearwitness.services import backup, checkpoints, restore, writing
+from bearwitness.services import backup, checkpoints, devices, odk_keys, restore, writing
 from bearwitness.services.archive import Archive
 from bearwitness.services.demo import DEMO_PASSPHRASE, build_demo
 from bearwitness.services.ledger import read_entries
@@ -296,3 +296,23 @@ def test_custodian_shares_open_a_backup(tmp_path: Path, kdf: KdfParams) -> None:
     keys = restore.keys_from_shares(place, None, shares[1:])
     done = restore.restore(place, tmp_path / "restored", keys)
     assert done.unlocked and done.versions_checked == 1
+
+
+def test_a_restore_keeps_the_field_devices_the_odk_key_and_the_published_reports(
+    tmp_path: Path, kdf: KdfParams
+) -> None:
+    """What the archive folder holds beside the database and the log comes back whole: the
+    ODK key pair (submissions waiting for it stay readable), the enrolled devices (their
+    token hashes) and the release ledger later reports are checked against."""
+    archive, _ = build_demo(tmp_path / "demo", kdf_params=kdf)
+    odk_keys.create(archive)
+    devices.add(archive, "FICTIONAL-phone")
+    releases = tmp_path / "demo" / "releases"
+    releases.mkdir(exist_ok=True)
+    (releases / "RP-FICTIONAL.json").write_text('{"FICTIONAL": "release"}\n')
+    backup.back_up(archive, tmp_path / "backups")
+    archive.close()
+    restore.restore(tmp_path / "backups", tmp_path / "restored", _keys(tmp_path / "backups"))
+    for name in ("odk-key.json", "devices.json", "releases/RP-FICTIONAL.json"):
+        original = (tmp_path / "demo" / name).read_bytes()
+        assert (tmp_path / "restored" / name).read_bytes() == original, name

@@ -43,6 +43,7 @@ from bearwitness.store.database import (
 FORMAT = 1
 CONFIG = "bearwitness.toml"
 KEYRING = "keyring.json"
+RELEASES = "releases"  # <report id>.json: every report manifest published (public)
 DEFAULT_DATABASE = "sqlite:///archive.db"  # inside the archive folder
 
 Clock = Callable[[], dt.datetime]

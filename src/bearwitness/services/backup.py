@@ -42,7 +42,7 @@ from sqlalchemy import Connection, LargeBinary, Table, create_engine, func, sele
 
 from bearwitness.crypto.keys import parse_recipient
 from bearwitness.errors import ArchiveError, InputError
-from bearwitness.services import checkpoints, inbox, ledger
+from bearwitness.services import checkpoints, devices, inbox, ledger, odk_keys
 from bearwitness.services._backup_store import (
     FILE_PIECE,
     BackupFolder,
@@ -51,7 +51,7 @@ from bearwitness.services._backup_store import (
     fsync_tree,
     write_file,
 )
-from bearwitness.services.archive import CONFIG, KEYRING, Archive
+from bearwitness.services.archive import CONFIG, KEYRING, RELEASES, Archive
 from bearwitness.store.database import schema_revision, sqlite_url
 from bearwitness.store.schema import metadata, record_versions
 from bearwitness.tlog.layout import tile_files_beyond
@@ -159,6 +159,8 @@ def _take_snapshot(
                     KEYRING,
                     checkpoints.VKEY_FILE,
                     checkpoints.SIGNER_FILE,
+                    odk_keys.KEY_FILE,  # its private half sealed
+                    devices.DEVICES_FILE,  # the field devices' token hashes
                 )
             }
         log_size = ledger.log_size(connection)
@@ -368,6 +370,12 @@ def _files(
         if path.is_file() and path not in beyond and not path.name.startswith("."):
             paths.append(path.relative_to(folder).as_posix())
     paths += [path for path, data in held.items() if data and path.startswith("log/")]
+    releases = folder / RELEASES  # the reports published: later reports are checked against them
+    paths += sorted(
+        path.relative_to(folder).as_posix()
+        for path in (releases.glob("*.json") if releases.is_dir() else ())
+        if path.is_file()
+    )
     named = sorted(
         set(
             connection.scalars(

@@ -45,7 +45,7 @@ from bearwitness.reports import pdf, render
 from bearwitness.reports.disclosure import Earlier
 from bearwitness.reports.figures import Computed, Figure, KeptEstimate, compute, earlier_tables
 from bearwitness.reports.spec import ReportSpec, parse_spec, spec_from_dict
-from bearwitness.services.archive import Archive
+from bearwitness.services.archive import RELEASES, Archive
 from bearwitness.services.checkpoints import (
     log_verifier,
     sign_new_checkpoint,
@@ -82,7 +82,6 @@ PDF = "report.pdf"
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.json.sig"
 ESTIMATES_CSV = "estimates.csv"
-RELEASES = "releases"  # ARCHIVE/releases/<report id>.json: every manifest published (public)
 RECORD_KINDS = frozenset({"create", "update", "delete", "import", "evidence"})
 # What the tables count, and the fields they read (a record is built from those alone:
 # building whole records of every person and act would take most of a report's time).
