@@ -19,11 +19,11 @@ import filecmp
 import hashlib
 import os
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Executable, Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from bearwitness.crypto.files import decrypt_bytes, encrypt_file
@@ -32,7 +32,7 @@ from bearwitness.errors import IdTaken, ImportRejected, InputError, NotFound
 from bearwitness.intake.importers import ImportRow, sha256_file
 from bearwitness.services._sealing_workers import Sealing, sealed_chunks
 from bearwitness.services.archive import Archive
-from bearwitness.services.ledger import append_entries, sync_log
+from bearwitness.services.ledger import append_entries, sync_log, take_turn
 from bearwitness.services.sealing import (
     SEARCH_KEY_PURPOSE,
     SealedVersion,
@@ -358,6 +358,60 @@ def _taken(evidence_id: str) -> IdTaken:
         f"evidence {evidence_id} already has a file in the archive",
         hint="Another write took this id first; nothing was changed. Save again: it gets a new id.",
     )
+
+
+T = TypeVar("T")
+_CHUNK = 5000  # rows per INSERT statement: well under any driver's parameter limit
+
+
+@dataclasses.dataclass
+class Change:
+    """What one change writes, all in one transaction (see :func:`write_change`).
+
+    ``created``: new records (current rows and first versions); ``updated``: new versions of
+    records (current rows replaced, versions added); ``rows``: rows of other tables (a link
+    run, review decisions, an estimate run); ``statements``: other writes to those tables;
+    ``entries``: the transparency-log entries for all of it, in order.
+    """
+
+    created: list[SealedVersion] = dataclasses.field(default_factory=list)
+    updated: list[SealedVersion] = dataclasses.field(default_factory=list)
+    rows: list[tuple[Table, list[dict[str, Any]]]] = dataclasses.field(default_factory=list)
+    statements: list[Executable] = dataclasses.field(default_factory=list)
+    entries: list[LogEntry] = dataclasses.field(default_factory=list)
+
+
+def write_change(
+    archive: Archive, prepare: Callable[[Connection], tuple[Change, T]]
+) -> tuple[T, int]:
+    """Write one change and its log entries in one transaction, then sync the tiles.
+
+    ``prepare`` runs first inside the transaction, after this writer has taken its turn
+    (:func:`ledger.take_turn`): it reads what it must (the next run id, the versions it
+    builds on), refuses what it must, and returns the change and a result for the caller.
+    Returns that result and the log index of the change's first entry.
+    """
+    with archive.engine.begin() as connection:
+        take_turn(connection)
+        change, result = prepare(connection)
+        by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for item in change.created:
+            by_kind[item.version.kind].append(item.row)
+        for kind in ORDER:
+            store.insert_records(connection, kind, by_kind[kind])
+        for item in change.updated:
+            store.replace_record(connection, item.version.kind, item.row)
+        store.insert_versions(
+            connection, [item.version for item in (*change.created, *change.updated)]
+        )
+        for table, rows in change.rows:
+            for begin in range(0, len(rows), _CHUNK):
+                connection.execute(insert(table), rows[begin : begin + _CHUNK])
+        for statement in change.statements:
+            connection.execute(statement)
+        start = append_entries(connection, change.entries)
+    sync_log(archive)
+    return result, start
 
 
 def log_entry(
