@@ -52,6 +52,9 @@ def test_no_canary_reaches_the_disk(cli: Cli, tmp_path: Path) -> None:
         for field in cls.sealed_fields():
             if (kind, field) == ("evidence", "sha256"):
                 continue  # the importer takes it from the file, and refuses another
+            if field in REFERENCES:  # a sealed reference (a person record's person) is an id
+                row[field] = REFERENCES[field]
+                continue
             row[field] = f"{_canary(kind, field)} Мухаммад"
             canaries.append(_canary(kind, field))
         if kind == "evidence":

@@ -8,20 +8,27 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
+from bearwitness.crypto.kdf import KdfParams
 from bearwitness.errors import InputError, LockedError, NotFound
 from bearwitness.intake.importers import ImportRow
 from bearwitness.linkage.options import LinkOptions
 from bearwitness.linkage.synthetic import generate
-from bearwitness.services import link_review, linking, writing
+from bearwitness.services import checkpoints, link_review, linking, writing
 from bearwitness.services.archive import Archive
+from bearwitness.services.sealing import open_record
+from bearwitness.services.verification import verify_archive
 from bearwitness.store import rows as store
-from bearwitness.store.schema import link_clusters, link_decisions, link_pairs, log_entries
+from bearwitness.store.schema import link_decisions, link_runs, log_entries
 from bearwitness.tlog.entry import parse_entry
+from tests.conftest import PASSPHRASE
+from tests.linkage.links_on_disk import clear_links
 
 ROLES = [
     "full_name",
@@ -76,10 +83,10 @@ def test_link_run_is_kept_resolved_and_logged(archive: Archive) -> None:
     assert result.run.id == "LR-0001"
     assert result.run.records == len(truth)
     with archive.engine.connect() as connection:
-        clusters = linking.run_clusters(connection, "LR-0001")
-        pairs = linking.run_pairs(connection, "LR-0001")
+        clusters = linking.run_clusters(archive, connection, "LR-0001")
+        pairs = linking.run_pairs(archive, connection, "LR-0001")
         stored = {
-            s.clear["id"]: s.clear["person_id"]
+            s.clear["id"]: open_record(archive.sealer, s, s.clear["id"]).person_id  # type: ignore[attr-defined]
             for s in store.query_records(connection, "person_record")
         }
         persons = store.count_records(connection, "person")
@@ -132,7 +139,7 @@ def test_review_decisions_are_logged_reversible_and_used(archive: Archive) -> No
 
     linking.link_archive(archive)
     with archive.engine.connect() as connection:
-        pairs = linking.run_pairs(connection, "LR-0002").set_index(["left_id", "right_id"])
+        pairs = linking.run_pairs(archive, connection, "LR-0002").set_index(["left_id", "right_id"])
     assert pairs.loc[(left, right), "probability"] == 0.0
     assert pairs.loc[(left, right), "decision"] == "reject"
 
@@ -140,7 +147,7 @@ def test_review_decisions_are_logged_reversible_and_used(archive: Archive) -> No
     link_review.decide(archive, left, right, "accept", "same passport number")
     linking.link_archive(archive)
     with archive.engine.connect() as connection:
-        clusters = linking.run_clusters(connection, "LR-0003").set_index("record_id")
+        clusters = linking.run_clusters(archive, connection, "LR-0003").set_index("record_id")
         logged = connection.scalar(select(func.count()).select_from(link_decisions))
     assert clusters.loc[left, "cluster_id"] == clusters.loc[right, "cluster_id"]
     assert logged == 3  # nothing rewritten
@@ -150,7 +157,7 @@ def test_split_and_merge_become_decisions_the_next_run_keeps(archive: Archive) -
     _import(archive)
     linking.link_archive(archive)
     with archive.engine.connect() as connection:
-        clusters = linking.run_clusters(connection, "LR-0001")
+        clusters = linking.run_clusters(archive, connection, "LR-0001")
     sizes = clusters.groupby("cluster_id")["record_id"].agg(list)
     big = next(members for members in sizes if len(members) >= 2)
     singles = [members[0] for members in sizes if len(members) == 1][:2]
@@ -158,7 +165,9 @@ def test_split_and_merge_become_decisions_the_next_run_keeps(archive: Archive) -
     assert link_review.edit_clusters(archive, "merge", singles, "same person, checked") == 1
     linking.link_archive(archive)
     with archive.engine.connect() as connection:
-        after = linking.run_clusters(connection, "LR-0002").set_index("record_id")["cluster_id"]
+        after = linking.run_clusters(archive, connection, "LR-0002").set_index("record_id")[
+            "cluster_id"
+        ]
     assert after[big[0]] != after[big[1]]
     assert after[singles[0]] == after[singles[1]]
 
@@ -200,8 +209,8 @@ def test_histories_for_chosen_lists_and_strata(archive: Archive) -> None:
     every = linking.histories(archive)
     assert every["count"].sum() == result.run.persons
     with archive.engine.connect() as connection:
-        assert (connection.scalar(select(func.count()).select_from(link_pairs)) or 0) > 0
-        assert (connection.scalar(select(func.count()).select_from(link_clusters)) or 0) > 0
+        assert len(linking.run_pairs(archive, connection, result.run.id)) == result.run.pairs > 0
+        assert len(linking.run_clusters(archive, connection, result.run.id)) == result.run.records
 
 
 def test_decision_times_are_the_clock_given(archive: Archive) -> None:
@@ -210,15 +219,12 @@ def test_decision_times_are_the_clock_given(archive: Archive) -> None:
     moment = dt.datetime(2026, 3, 1, 12, 0, 30, 123, tzinfo=dt.UTC)
     link_review.decide(archive, "R-0001", "R-0002", "reject", "checked by phone", at=moment)
     with archive.engine.connect() as connection:
-        log = link_review.decision_log(connection)
+        log = link_review.decision_log(archive, connection)
     assert log["decided_at"].tolist() == ["2026-03-01T12:00:30Z"]
 
 
 def test_verify_catches_a_changed_link_run_or_review_decision(archive: Archive) -> None:
     from sqlalchemy import delete, update
-
-    from bearwitness.services import checkpoints
-    from bearwitness.services.verification import verify_archive
 
     _import(archive, people=30)
     linking.link_archive(archive)
@@ -233,17 +239,31 @@ def test_verify_catches_a_changed_link_run_or_review_decision(archive: Archive) 
     finally:
         locked.close()
 
-    with archive.engine.begin() as connection:  # an insider turns a weak link into a strong one
+    # An insider with the keys turns a weak link into a strong one and seals the run again.
+    with archive.engine.begin() as connection:
+        sealed = connection.scalar(select(link_runs.c.sealed).where(link_runs.c.id == "LR-0001"))
+        opened = json.loads(archive.sealer.open(sealed, b"link_run:LR-0001", what="run"))
+        pairs = opened["pairs"]
+        at = next(
+            i
+            for i, (a, b) in enumerate(zip(pairs["left_id"], pairs["right_id"], strict=True))
+            if (a, b) == (left, right)
+        )
+        pairs["probability"][at] = 0.99
         connection.execute(
-            update(link_pairs)
-            .where(link_pairs.c.left_id == left)
-            .where(link_pairs.c.right_id == right)
-            .values(probability=0.99)
+            update(link_runs)
+            .where(link_runs.c.id == "LR-0001")
+            .values(sealed=archive.sealer.seal(json.dumps(opened).encode(), b"link_run:LR-0001"))
         )
     assert any(
-        "link run LR-0001: its pairs or clusters were changed" in p
+        "link run LR-0001: it differs from what the log holds" in p
         for p in verify_archive(archive).problems
     )
+    locked = Archive.open(archive.folder)
+    try:  # the sealed bytes differ from the logged hash: seen locked, too
+        assert any("link run LR-0001" in p for p in verify_archive(locked).problems)
+    finally:
+        locked.close()
 
     with archive.engine.begin() as connection:  # ... or makes a rejection disappear
         connection.execute(delete(link_decisions))
@@ -251,3 +271,44 @@ def test_verify_catches_a_changed_link_run_or_review_decision(archive: Archive) 
         "review decision LD-000001 is logged but gone" in p
         for p in verify_archive(archive).problems
     )
+
+
+def test_a_locked_archive_does_not_tell_which_records_are_one_person(
+    tmp_path: Path, kdf: KdfParams
+) -> None:
+    """Opened with plain sqlite3, no table pairs two person records, nor a record with its
+    person: not the records, the link runs, the review decisions nor the log's queue."""
+    archive, _ = Archive.create(tmp_path / "archive", passphrase=PASSPHRASE, kdf_params=kdf)
+    with archive:
+        _import(archive, people=30)
+        linking.link_archive(archive)
+        queue = link_review.queue(archive, band=(0.0, 1.0))
+        left, right = queue.iloc[0]["left_id"], queue.iloc[0]["right_id"]
+        link_review.decide(archive, left, right, "reject", "FICTIONAL: different fathers")
+        link_review.decide(
+            archive, queue.iloc[1]["left_id"], queue.iloc[1]["right_id"], "accept", "FICTIONAL"
+        )
+        linking.link_archive(archive)
+        with archive.engine.connect() as connection:
+            clusters = linking.run_clusters(archive, connection, "LR-0002")
+        assert clusters.groupby("person_id").size().max() > 1  # some records are one person
+        assert archive.engine.dialect.name == "sqlite"
+        checkpoints.sign_new_checkpoint(archive)
+    database = tmp_path / "archive" / "archive.db"
+    with sqlite3.connect(database) as connection:  # what a seized disk holds, WAL and all
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert clear_links(database) == []
+
+    locked = Archive.open(tmp_path / "archive")
+    try:  # locked, a run shows its counts; its links need an unlock
+        with locked.engine.connect() as connection:
+            assert linking.latest_run(connection).persons > 0
+            with pytest.raises(LockedError, match="one person is sealed"):
+                linking.run_clusters(locked, connection, "LR-0002")
+            log = link_review.decision_log(locked, connection)
+        assert log["left_id"].isna().all() and len(log) >= 2
+        with pytest.raises(LockedError):
+            link_review.queue(locked)
+        assert verify_archive(locked).ok, verify_archive(locked).problems
+    finally:
+        locked.close()

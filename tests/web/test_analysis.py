@@ -93,7 +93,7 @@ def test_link_now_review_and_the_next_run_applies_the_decision(
     )
     assert kept.status_code == 200 and "Decision 1 kept" in kept.text
     with archive.engine.connect() as connection:
-        log = link_review.decision_log(connection)
+        log = link_review.decision_log(archive, connection)
     assert list(log["decision"]) == ["reject"] and log["analyst"][0] == analyst
     assert link_review.reasons(archive) == ["FICTIONAL: different fathers' names"]
     assert ("link_decision", "link_review", analyst) in _kinds(archive)
@@ -104,7 +104,7 @@ def test_link_now_review_and_the_next_run_applies_the_decision(
     assert "LR-0002" in text
     with archive.engine.connect() as connection:
         assert linking.latest_run(connection).decisions == 1
-        pairs = linking.run_pairs(connection, "LR-0002")
+        pairs = linking.run_pairs(archive, connection, "LR-0002")
     first, second = sorted((left, right))
     decided = pairs[(pairs["left_id"] == first) & (pairs["right_id"] == second)]
     assert list(decided["decision"]) == ["reject"]
@@ -141,7 +141,7 @@ def test_split_and_merge_are_kept_as_pair_decisions(
     _link(workbench, token)
     archive = workbench.app.app.state.keys.archive  # type: ignore[attr-defined]
     with archive.engine.connect() as connection:
-        clusters = linking.run_clusters(connection, "LR-0001")
+        clusters = linking.run_clusters(archive, connection, "LR-0001")
     sizes = clusters.groupby("cluster_id")["record_id"].apply(list)
     one, other = sizes[sizes.map(len) == 1].iloc[0][0], sizes[sizes.map(len) == 1].iloc[1][0]
     merged = workbench.post(

@@ -218,7 +218,8 @@ def review_list_command(
     ctx: typer.Context,
     top: Annotated[int, typer.Option(min=1, help="How many pairs to show.")] = 20,
 ) -> None:
-    """The undecided pairs of the latest run, closest to the threshold first (works locked)."""
+    """The undecided pairs of the latest run, closest to the threshold first (needs an unlock:
+    the pairs are sealed)."""
     from bearwitness.services import link_review
 
     with open_archive(_folder(ctx)) as archive:
@@ -312,7 +313,7 @@ def review_merge_command(
 
 @review_app.command("log")
 def review_log_command(ctx: typer.Context) -> None:
-    """Every decision so far, in order, tab-separated (reasons need an unlock)."""
+    """Every decision so far, in order, tab-separated (its records and reason need an unlock)."""
     with open_archive(_folder(ctx)) as archive:
         _print_log(archive)
 
@@ -340,10 +341,12 @@ def _print_log(archive: Any) -> None:
     from bearwitness.services import link_review
 
     with archive.engine.connect() as connection:
-        log = link_review.decision_log(connection)
+        log = link_review.decision_log(archive, connection)
     reasons = link_review.reasons(archive) if not archive.locked else [""] * len(log)
     if archive.locked:
-        _err.print("Reasons are sealed: unlock to read them.")
+        _err.print(
+            "The records each decision names and its reason are sealed: unlock to read them."
+        )
     # Plain tab-separated lines, one decision each, so that scripts can read them.
     print("#\tleft\tright\tdecision\tby\tat\torigin\treason")
     for number, (row, why) in enumerate(zip(log.itertuples(), reasons, strict=True), start=1):
@@ -352,8 +355,8 @@ def _print_log(archive: Any) -> None:
                 safe_text(field)
                 for field in (
                     number,
-                    row.left_id,
-                    row.right_id,
+                    row.left_id or "(sealed)",
+                    row.right_id or "(sealed)",
                     row.decision,
                     row.analyst,
                     row.decided_at,

@@ -52,9 +52,10 @@ def clear(
     )
 
 
-def sealed(default: Any = "") -> Any:
-    """A field sealed at rest: identifying or free text."""
-    return field(default=default, metadata={"sealed": True, "vocabulary": None, "refers": None})
+def sealed(default: Any = "", *, refers: str | None = None) -> Any:
+    """A field sealed at rest: identifying or free text, or a reference that would link
+    records (``refers``: the kind of record whose id it holds)."""
+    return field(default=default, metadata={"sealed": True, "vocabulary": None, "refers": refers})
 
 
 def id_problem(record_id: object, kind: str) -> str | None:
@@ -400,12 +401,16 @@ class Person(Record):
 
 @dataclass(frozen=True, kw_only=True)
 class PersonRecord(Record):
-    """One list's entry about a person, as that list wrote it (original script kept)."""
+    """One list's entry about a person, as that list wrote it (original script kept).
+
+    ``person_id`` (the Person that linkage resolved the entry to) is sealed: in the clear,
+    two entries naming one Person would tell whoever holds a locked archive that they are
+    one human being, and so let them combine what each list says."""
 
     KIND = "person_record"
     PREFIX = "R"
     list_name: str = clear("")
-    person_id: str | None = clear(refers="person")
+    person_id: str | None = sealed(None, refers="person")
     list_record_id: str = sealed()
     full_name: str = sealed()
     surname: str = sealed()

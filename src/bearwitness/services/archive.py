@@ -30,7 +30,7 @@ from sqlalchemy import Engine
 from bearwitness.crypto.kdf import KdfParams
 from bearwitness.crypto.keyring import Keyring
 from bearwitness.crypto.keys import ArchiveSecrets, create_secrets
-from bearwitness.crypto.seal import FieldSealer
+from bearwitness.crypto.seal import FieldSealer, seal_for_recipient
 from bearwitness.errors import ArchiveError, LockedError, UnlockError
 from bearwitness.store.database import (
     connect,
@@ -315,7 +315,8 @@ class Archive:
         engine = connect(config.database_url, settings=folder / CONFIG)
         try:
             if not schema_is_current(engine):
-                migrate(engine)
+                recipient = keyring.recipient
+                migrate(engine, seal_pair=lambda value: seal_for_recipient(value, recipient))
         except BaseException:
             engine.dispose()
             raise

@@ -29,17 +29,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, select, update
 
 from bearwitness.errors import BearWitnessError, InputError, LockedError, NotFound
 from bearwitness.services.archive import Archive
-from bearwitness.services.ledger import (
-    append_entries,
-    gone_problems,
-    kept_row_problem,
-    sync_log,
-    take_turn,
-)
+from bearwitness.services.ledger import gone_problems, kept_row_problem
+from bearwitness.services.writing import Change, write_change
 from bearwitness.store.schema import estimate_runs
 from bearwitness.tlog.entry import SALT_SIZE, LogEntry, canonical_json, commit, format_time
 
@@ -94,8 +89,10 @@ def record_estimate(
     data = canonical_json(result)
     salt = _random.token_bytes(SALT_SIZE)
     moment = archive.clock()
-    with archive.engine.begin() as connection:
-        take_turn(connection)  # run ids, like log indexes, are taken one writer at a time
+
+    def prepare(connection: Connection) -> tuple[Change, dict[str, Any]]:
+        # write_change has taken this writer's turn: run ids, like log indexes, are taken
+        # one writer at a time.
         run_id = _next_id(connection)
         at, commitment = format_time(moment), commit(salt, data)
         row: dict[str, Any] = {
@@ -112,9 +109,10 @@ def record_estimate(
         }
         if stratified(result):
             row.update(_sealed_parts(archive, run_id, result, salt))
-        connection.execute(insert(estimate_runs).values(row))
-        append_entries(connection, [_entry(row, archive.actor, at, version=1)])
-    sync_log(archive)
+        entry = _entry(row, archive.actor, at, version=1)
+        return Change(rows=[(estimate_runs, [row])], entries=[entry]), row
+
+    row, _ = write_change(archive, prepare)
     return _stored(archive, row)
 
 
@@ -174,22 +172,25 @@ def seal_kept_strata(archive: Archive) -> int:
     legacy = [row for row in rows if stratified(json.loads(row["result"]))]
     for row in legacy:
         result = json.loads(row["result"])
-        with archive.engine.begin() as connection:
-            row.update(_sealed_parts(archive, row["id"], result, bytes(row["salt"])))
-            connection.execute(
+        row.update(_sealed_parts(archive, row["id"], result, bytes(row["salt"])))
+        change = Change(
+            statements=[
                 update(estimate_runs)
                 .where(estimate_runs.c.id == row["id"], estimate_runs.c.sealed.is_(None))
                 .values(result=row["result"], salt=None, sealed=row["sealed"])
-            )
-            append_entries(
-                connection, [_entry(row, archive.actor, format_time(archive.clock()), version=2)]
-            )
-    if legacy:
-        sync_log(archive)
-        if archive.engine.dialect.name == "sqlite":
-            with archive.engine.connect() as connection:  # no old page left in the WAL
-                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            ],
+            entries=[_entry(row, archive.actor, format_time(archive.clock()), version=2)],
+        )
+        write_change(archive, _as_it_is(change))
+    if legacy and archive.engine.dialect.name == "sqlite":
+        with archive.engine.connect() as connection:  # no old page left in the WAL
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     return len(legacy)
+
+
+def _as_it_is(change: Change) -> Callable[[Connection], tuple[Change, None]]:
+    """A change that reads nothing in its transaction."""
+    return lambda _: (change, None)
 
 
 @dataclass(frozen=True)

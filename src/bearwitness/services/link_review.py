@@ -7,8 +7,12 @@ entry (kind ``link_decision``, record type ``link_review``), which commits to th
 decision and its reason without revealing either. The reason is free text, so it
 is sealed. The next ``bearwitness link ARCHIVE`` run uses the decisions in force.
 
-The queue and the decisions hold record ids only and work while locked; the
-evidence (the two records side by side) needs an unlock and stays in memory.
+Which two records a decision names is sealed (``pair``) like the run's pairs:
+locked, the log shows what was decided, by whom and when, but not about which
+records. The queue, the evidence (the two records side by side) and the pairs
+of the log need an unlock; they stay in memory. Decisions kept before migration
+0007 have their pair sealed to the archive's public recipient (age), which the
+unlocked archive's identities open.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ import secrets as _random
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
 
+from bearwitness.crypto.seal import open_with_identity
 from bearwitness.domain.records import PersonRecord
 from bearwitness.errors import BearWitnessError, InputError, NotFound
 from bearwitness.linkage.review import (
@@ -36,17 +41,15 @@ from bearwitness.linkage.review import (
     side_by_side,
 )
 from bearwitness.services.archive import Archive
-from bearwitness.services.ledger import (
-    append_entries,
-    gone_problems,
-    kept_row_problem,
-    sync_log,
-)
-from bearwitness.services.linking import latest_run, run_clusters, run_pairs
+from bearwitness.services.ledger import gone_problems, kept_row_problem
+from bearwitness.services.linking import latest_run, require_unlocked, run_links
 from bearwitness.services.reading import open_full
+from bearwitness.services.writing import Change, write_change
 from bearwitness.store import rows as store
 from bearwitness.store.schema import link_decisions
 from bearwitness.tlog.entry import LogEntry, canonical_json, commit, format_time
+
+_AGE = b"age-encryption.org/"  # how a pair sealed to the recipient by migration 0007 begins
 
 EVIDENCE_FIELDS = (
     "list_name",
@@ -66,13 +69,14 @@ EVIDENCE_FIELDS = (
 )
 
 
-def decision_log(connection: Connection) -> pd.DataFrame:
+def decision_log(archive: Archive, connection: Connection) -> pd.DataFrame:
     """Every decision in order (``left_id``, ``right_id``, ``decision``, ``analyst``,
-    ``decided_at``, ``origin``); reasons stay sealed (see :func:`reasons`)."""
+    ``decided_at``, ``origin``); reasons stay sealed (see :func:`reasons`). The two ids
+    are sealed: locked, they are None."""
     rows = connection.execute(
         select(
-            link_decisions.c.left_id,
-            link_decisions.c.right_id,
+            link_decisions.c.idx,
+            link_decisions.c.pair,
             link_decisions.c.decision,
             link_decisions.c.analyst,
             link_decisions.c.decided_at,
@@ -81,10 +85,33 @@ def decision_log(connection: Connection) -> pd.DataFrame:
     ).all()
     if not rows:
         return empty_log().assign(origin=pd.Series(dtype=object))
+    pairs = (
+        [(None, None)] * len(rows)
+        if archive.locked
+        else [_open_pair(archive, row.idx, bytes(row.pair)) for row in rows]
+    )
     frame = pd.DataFrame(
-        rows, columns=["left_id", "right_id", "decision", "analyst", "decided_at", "origin"]
+        [
+            (left, right, row.decision, row.analyst, row.decided_at, row.origin)
+            for (left, right), row in zip(pairs, rows, strict=True)
+        ],
+        columns=["left_id", "right_id", "decision", "analyst", "decided_at", "origin"],
     )
     return frame.assign(reason="")[[*LOG_COLUMNS, "origin"]]
+
+
+def _open_pair(archive: Archive, idx: int, sealed: bytes) -> tuple[str, str]:
+    what = f"review decision LD-{idx:06d}"
+    if sealed.startswith(_AGE):
+        opened = open_with_identity(sealed, archive.require_secrets().identities, what=what)
+    else:
+        opened = archive.sealer.open(sealed, _pair_context(idx), what=what)
+    pair = json.loads(opened)
+    return str(pair["left_id"]), str(pair["right_id"])
+
+
+def _pair_context(idx: int) -> bytes:
+    return f"link_decision:{idx}:pair".encode()
 
 
 def reasons(archive: Archive) -> list[str]:
@@ -117,14 +144,15 @@ def decision_problems(
             continue
         try:
             opened = json.loads(archive.sealer.open(row.sealed, _context(row.idx), what=name))
+            left, right = _open_pair(archive, row.idx, bytes(row.pair))
         except BearWitnessError as error:
             problems.append(f"{name}: {error.message}")
             continue
         data = {
             "type": "link_review",
             "idx": row.idx,
-            "left_id": row.left_id,
-            "right_id": row.right_id,
+            "left_id": left,
+            "right_id": right,
             "decision": row.decision,
             "origin": row.origin,
             "reason": opened["reason"],
@@ -153,13 +181,15 @@ def _check_records(connection: Connection, ids: set[str]) -> None:
 def record_decisions(archive: Archive, decisions: list[Decision], origin: str = "pair") -> int:
     """Append ``decisions`` and their log entries in one transaction; returns the first index.
 
-    An undo needs a decision in force for its pair. Needs an unlock (the reason is sealed).
+    An undo needs a decision in force for its pair. Needs an unlock (the pair and the reason
+    are sealed).
     """
+    require_unlocked(archive)
     sealer = archive.sealer
-    entries, rows = [], []
-    with archive.engine.begin() as connection:
+
+    def prepare(connection: Connection) -> tuple[Change, int]:
         _check_records(connection, {d.left_id for d in decisions} | {d.right_id for d in decisions})
-        log = decision_log(connection)
+        log = decision_log(archive, connection)
         start = (
             int(
                 connection.scalar(
@@ -169,6 +199,7 @@ def record_decisions(archive: Archive, decisions: list[Decision], origin: str = 
             )
             + 1
         )
+        rows, entries = [], []
         for offset, decision in enumerate(decisions):
             left, right = sorted((decision.left_id, decision.right_id))
             if decision.decision == "undo":
@@ -200,19 +231,19 @@ def record_decisions(archive: Archive, decisions: list[Decision], origin: str = 
                 ).encode(),
                 _context(idx),
             )
-            rows.append(
-                {
-                    "idx": idx,
-                    "left_id": left,
-                    "right_id": right,
-                    "decision": decision.decision,
-                    "origin": origin,
-                    "analyst": decision.analyst,
-                    "decided_at": at,
-                    "commitment": commitment,
-                    "sealed": sealed,
-                }
-            )
+            row = {
+                "idx": idx,
+                "pair": sealer.seal(
+                    json.dumps({"left_id": left, "right_id": right}).encode(), _pair_context(idx)
+                ),
+                "decision": decision.decision,
+                "origin": origin,
+                "analyst": decision.analyst,
+                "decided_at": at,
+                "commitment": commitment,
+                "sealed": sealed,
+            }
+            rows.append(row)
             entries.append(
                 LogEntry(
                     kind="link_decision",
@@ -225,13 +256,11 @@ def record_decisions(archive: Archive, decisions: list[Decision], origin: str = 
                     sealed_sha256=hashlib.sha256(sealed).hexdigest(),
                 )
             )
-            log = pd.concat(
-                [log, pd.DataFrame([{**rows[-1], "reason": ""}])[log.columns]], ignore_index=True
-            )
-        if rows:
-            connection.execute(insert(link_decisions), rows)
-            append_entries(connection, entries)
-    sync_log(archive)
+            shown = {**data, "reason": ""}
+            log = pd.concat([log, pd.DataFrame([shown])[log.columns]], ignore_index=True)
+        return Change(rows=[(link_decisions, rows)] if rows else [], entries=entries), start
+
+    start, _ = write_change(archive, prepare)
     return start
 
 
@@ -258,7 +287,7 @@ def edit_clusters(
     with archive.engine.connect() as connection:
         _check_records(connection, set(record_ids))
         run = latest_run(connection)
-        clusters = run_clusters(connection, run.id)
+        clusters = run_links(archive, connection, run.id).clusters
     clusters = clusters.rename(columns={"record_id": "record_key"})
     apply_edit(clusters, edit)  # refuses records the run did not cluster
     decisions = edit_as_decisions(clusters, edit)
@@ -273,11 +302,12 @@ def edit_clusters(
 
 
 def queue(archive: Archive, *, band: tuple[float, float] = (0.05, 0.95)) -> pd.DataFrame:
-    """Undecided pairs of the latest run, closest to its threshold first (works locked)."""
+    """Undecided pairs of the latest run, closest to its threshold first (needs an unlock:
+    the pairs are sealed)."""
     with archive.engine.connect() as connection:
         run = latest_run(connection)
-        pairs = run_pairs(connection, run.id)
-        log = decision_log(connection)
+        pairs = run_links(archive, connection, run.id).pairs
+        log = decision_log(archive, connection)
     undecided = pairs[pairs["decision"] == ""].drop(columns="decision")
     return review_queue(undecided, run.threshold, log, band=band)
 

@@ -4,18 +4,22 @@ A run opens every PersonRecord in memory (names never leave it), links them
 with :mod:`bearwitness.linkage` under the review decisions in force, and then,
 in one database transaction:
 
-- keeps every scored pair (``link_pairs``) and each record's cluster
-  (``link_clusters``) under a new run id (``LR-0001``);
+- keeps every scored pair and each record's cluster under a new run id
+  (``LR-0001``), sealed with the run's salt and model (``link_runs.sealed``): which
+  records are one person is what a locked archive must not tell, so only the run's
+  counts are clear, and reading its pairs or clusters needs an unlock;
 - resolves each cluster to a Person: the person most of its records already
   point at (one person per cluster; a split cluster keeps the person for its
-  larger part), or a new Person otherwise. PersonRecords whose ``person_id``
-  changes get a new version, like any other change;
+  larger part), or a new Person otherwise. PersonRecords whose ``person_id`` (a sealed
+  field) changes get a new version, like any other change, and so do those whose clear
+  ``person_id`` migration 0007 removed (``legacy_person_rows``);
 - appends the transparency-log entries: ``create`` for each new Person,
   ``update`` for each re-pointed PersonRecord, and one ``link_decision`` entry
   (record type ``link_run``) committing to the run's settings, pairs and clusters.
 
 Persons that lose all their records are left as they are: acts and
-interventions may point at them.
+interventions may point at them. Everything is written through
+:func:`bearwitness.services.writing.write_change`, the one write path.
 """
 
 from __future__ import annotations
@@ -24,32 +28,34 @@ import base64
 import dataclasses
 import hashlib
 import json
+import math
 import secrets as _random
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, delete, func, select
 
 from bearwitness.domain.records import Person, PersonRecord
-from bearwitness.errors import ArchiveError, BearWitnessError, InputError, NotFound
+from bearwitness.errors import ArchiveError, BearWitnessError, InputError, LockedError, NotFound
 from bearwitness.linkage.features import ROLES, Features, Problem, build_features
 from bearwitness.linkage.options import LinkOptions
 from bearwitness.services.archive import Archive
-from bearwitness.services.ledger import (
-    append_entries,
-    gone_problems,
-    kept_row_problem,
-    sync_log,
+from bearwitness.services.ledger import gone_problems, kept_row_problem
+from bearwitness.services.sealing import (
+    SEARCH_KEY_PURPOSE,
+    open_fields,
+    open_record,
+    open_version,
+    seal_record,
 )
-from bearwitness.services.sealing import SEARCH_KEY_PURPOSE, open_record, seal_record
+from bearwitness.services.writing import Change, write_change
 from bearwitness.services.writing import log_entry as record_entry
 from bearwitness.store import rows as store
 from bearwitness.store.schema import (
     RECORD_TABLES,
-    link_clusters,
-    link_pairs,
+    legacy_person_rows,
     link_runs,
     record_versions,
 )
@@ -57,6 +63,12 @@ from bearwitness.tlog.entry import LogEntry, canonical_json, commit
 
 UNLISTED = "unlisted"  # the list of a person record that names none
 _SEX = {"m": "male", "f": "female"}
+PAIR_COLUMNS = ["left_id", "right_id", "probability", "decision"]
+CLUSTER_COLUMNS = ["record_id", "cluster_id", "person_id", "link_probability"]
+SEALED_LINKS = (
+    "which records are one person is sealed in the archive",
+    "Unlock the archive first (`bearwitness unlock ARCHIVE`); locked, a run shows its counts only.",
+)
 
 
 @dataclass(frozen=True)
@@ -77,42 +89,73 @@ class RunSummary:
 class ArchiveLinkResult:
     run: RunSummary
     new_persons: int
-    repointed: int  # person records whose person changed
+    repointed: int  # person records written anew (their person changed, or was unsealed)
     problems: tuple[Problem, ...]
     notes: tuple[str, ...]
     log_start: int
 
 
+@dataclass(frozen=True)
+class RunLinks:
+    """A run's scored pairs and clusters, opened in memory (they are sealed at rest)."""
+
+    pairs: pd.DataFrame  # PAIR_COLUMNS
+    clusters: pd.DataFrame  # CLUSTER_COLUMNS
+
+
+def require_unlocked(archive: Archive) -> None:
+    """LockedError, saying that links are sealed, unless the archive is unlocked."""
+    if archive.locked:
+        raise LockedError(SEALED_LINKS[0], hint=SEALED_LINKS[1])
+    archive.require_secrets()
+
+
 def read_person_records(archive: Archive) -> tuple[pd.DataFrame, dict[str, int]]:
     """Every live PersonRecord opened in memory (``list``, ``record_id`` = its id, the roles,
-    ``person_id``, ``fictional``), and the version of each as read. Needs an unlock."""
-    archive.require_secrets()
+    ``person_id``, ``fictional``, ``legacy``), and the version of each as read. Needs an
+    unlock. A ``legacy`` record is one whose clear person id migration 0007 removed: its
+    person is read from its sealed version, and the next run writes it anew."""
+    require_unlocked(archive)
     rows: list[dict[str, Any]] = []
     versions: dict[str, int] = {}
+    sealer = archive.sealer
     with archive.engine.connect() as connection:
+        legacy: dict[str, int] = dict(connection.execute(select(legacy_person_rows)).all())
         for stored in store.query_records(connection, "person_record"):
             record_id = stored.clear["id"]
-            record = open_record(archive.sealer, stored, record_id)
+            record = open_record(sealer, stored, record_id)
             assert isinstance(record, PersonRecord)
+            old = legacy.get(record_id) == stored.version
+            person_id = record.person_id
+            if old and "person_id" not in open_fields(sealer, stored, record_id):
+                version = next(
+                    v
+                    for v in store.fetch_versions(connection, "person_record", record_id)
+                    if v.version == stored.version
+                )
+                logged, _ = open_version(sealer, version)
+                person_id = getattr(logged, "person_id", None)
             row: dict[str, Any] = {role: getattr(record, role) for role in ROLES}
             row.update(
                 list=record.list_name or UNLISTED,
                 record_id=record_id,
-                person_id=record.person_id,
+                person_id=person_id,
                 fictional=record.fictional,
+                legacy=old,
             )
             rows.append(row)
             versions[record_id] = stored.version
-    columns = ["list", "record_id", *ROLES, "person_id", "fictional"]
+    columns = ["list", "record_id", *ROLES, "person_id", "fictional", "legacy"]
     return pd.DataFrame(rows, columns=columns), versions
 
 
-def decisions_in_force(connection: Connection) -> pd.DataFrame:
-    """Review decisions in force (``left_id``, ``right_id`` as record ids, ``decision``)."""
+def decisions_in_force(archive: Archive, connection: Connection) -> pd.DataFrame:
+    """Review decisions in force (``left_id``, ``right_id`` as record ids, ``decision``);
+    their ids are sealed, so this needs an unlock."""
     from bearwitness.linkage.review import current_decisions
     from bearwitness.services.link_review import decision_log
 
-    return current_decisions(decision_log(connection))
+    return current_decisions(decision_log(archive, connection))
 
 
 def link_archive(
@@ -134,7 +177,7 @@ def link_archive(
     key_of = pd.Series(keys.to_numpy(), index=features.table["record_id"].to_numpy())
     id_of = pd.Series(features.table["record_id"].to_numpy(), index=keys.to_numpy())
     with archive.engine.connect() as connection:
-        decided = decisions_in_force(connection)
+        decided = decisions_in_force(archive, connection)
     known = decided["left_id"].isin(key_of.index) & decided["right_id"].isin(key_of.index)
     decided = decided[known]
     as_keys = pd.DataFrame(
@@ -170,7 +213,7 @@ def link_archive(
     )
     clusters["cluster_id"] = clusters.groupby("cluster")["record_id"].transform("min")
     clusters = clusters.drop(columns="cluster").merge(
-        records[["record_id", "person_id", "fictional"]], on="record_id", how="left"
+        records[["record_id", "person_id", "fictional", "legacy"]], on="record_id", how="left"
     )
     clusters["sex"] = features.table["sex"].to_numpy()
     return _persist(
@@ -214,18 +257,45 @@ def _committed(run: RunSummary, pairs: pd.DataFrame, clusters: pd.DataFrame) -> 
             k: v for k, v in dataclasses.asdict(run).items() if k not in ("commitment", "threshold")
         },
         "threshold": repr(float(run.threshold)),
-        "pairs_sha256": _digest(pairs, ["left_id", "right_id", "probability", "decision"]),
-        "clusters_sha256": _digest(
-            clusters, ["record_id", "cluster_id", "person_id", "link_probability"]
-        ),
+        "pairs_sha256": _digest(pairs, PAIR_COLUMNS),
+        "clusters_sha256": _digest(clusters, CLUSTER_COLUMNS),
     }
+
+
+def _context(run_id: str) -> bytes:
+    return f"link_run:{run_id}".encode()
+
+
+def _columns(frame: pd.DataFrame, columns: list[str]) -> dict[str, list[Any]]:
+    """A frame as JSON-able columns; NaN as null, floats kept exactly (JSON writes repr)."""
+    return {
+        name: [
+            None if isinstance(v, float) and math.isnan(v) else v
+            for v in frame[name].astype(object).tolist()
+        ]
+        for name in columns
+    }
+
+
+def _frame(columns: dict[str, list[Any]], names: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({name: columns[name] for name in names}, columns=names)
+
+
+def _open_run(archive: Archive, run_id: str, sealed: bytes) -> dict[str, Any]:
+    opened: dict[str, Any] = json.loads(
+        archive.sealer.open(sealed, _context(run_id), what=f"link run {run_id}")
+    )
+    return opened
 
 
 def run_problems(
     archive: Archive, connection: Connection, logged: dict[str, LogEntry]
 ) -> list[str]:
     """What verification finds wrong with the kept link runs, given their logged entries
-    by run id: a run, its pairs or its clusters changed, unlogged, or removed."""
+    by run id: a run, its pairs or its clusters changed, unlogged, or removed. Locked, the
+    sealed pairs and clusters are checked against the logged hash of their ciphertext;
+    unlocked, against the run's commitment too. A run kept before migration 0007 has no
+    pairs or clusters left to check (the migration dropped them, being clear)."""
     problems, kept = [], set()
     for row in connection.execute(select(link_runs)).all():
         kept.add(row.id)
@@ -236,14 +306,18 @@ def run_problems(
         if archive.locked:
             continue  # its pairs and clusters are checked against the commitment when unlocked
         try:
-            opened = json.loads(
-                archive.sealer.open(row.sealed, f"link_run:{row.id}".encode(), what=name)
-            )
+            opened = _open_run(archive, row.id, row.sealed)
         except BearWitnessError as error:
             problems.append(f"{name}: {error.message}")
             continue
+        if "pairs" not in opened:
+            continue  # kept before 0007: only the sealed hash above is left to check
         run = RunSummary(**{k: v for k, v in row._mapping.items() if k != "sealed"})
-        committed = _committed(run, run_pairs(connection, row.id), run_clusters(connection, row.id))
+        committed = _committed(
+            run,
+            _frame(opened["pairs"], PAIR_COLUMNS),
+            _frame(opened["clusters"], CLUSTER_COLUMNS),
+        )
         if commit(base64.b64decode(opened["salt"]), canonical_json(committed)) != row.commitment:
             problems.append(f"{name}: its pairs or clusters were changed after it was logged")
     return problems + gone_problems("link run", logged, kept)
@@ -290,7 +364,8 @@ def _persist(
     secrets = archive.require_secrets()
     search_key, at, sealer = secrets.subkey(SEARCH_KEY_PURPOSE), archive.now(), archive.sealer
     chosen = _assign_persons(clusters)
-    with archive.engine.begin() as connection:
+
+    def prepare(connection: Connection) -> tuple[Change, tuple[RunSummary, int, int]]:
         table = RECORD_TABLES["person_record"]
         now = dict(
             connection.execute(
@@ -304,7 +379,7 @@ def _persist(
             )
         run_id = _next_run_id(connection)
         number = store.next_number(connection, "person")
-        new_persons = []
+        change = Change()
         groups = clusters.groupby("cluster_id")
         for cluster_id in sorted(cid for cid, person in chosen.items() if person is None):
             members = groups.get_group(cluster_id)
@@ -318,7 +393,7 @@ def _persist(
             )
             number += 1
             chosen[cluster_id] = person.id
-            new_persons.append(
+            change.created.append(
                 seal_record(
                     sealer,
                     search_key,
@@ -330,7 +405,10 @@ def _persist(
                 )
             )
         clusters["person_id_new"] = clusters["cluster_id"].map(chosen)
-        moved = clusters[clusters["person_id"].fillna("") != clusters["person_id_new"]]
+        moved = clusters[
+            (clusters["person_id"].fillna("") != clusters["person_id_new"])
+            | clusters["legacy"].astype(bool)
+        ]
         previous = (
             {
                 f"{i}@{v}": c
@@ -351,28 +429,20 @@ def _persist(
             assert stored is not None
             record = open_record(sealer, stored, row.record_id)
             updated = dataclasses.replace(record, person_id=row.person_id_new)  # type: ignore[call-arg]
-            updates.append(
-                (
-                    seal_record(
-                        sealer,
-                        search_key,
-                        updated,
-                        version=stored.version + 1,
-                        actor=archive.actor,
-                        at=at,
-                        operation="update",
-                    ),
-                    previous[f"{row.record_id}@{stored.version}"],
-                )
+            item = seal_record(
+                sealer,
+                search_key,
+                updated,
+                version=stored.version + 1,
+                actor=archive.actor,
+                at=at,
+                operation="update",
             )
-        store.insert_records(connection, "person", [item.row for item in new_persons])
-        for item, _ in updates:
-            store.replace_record(connection, "person_record", item.row)
-        store.insert_versions(
-            connection,
-            [item.version for item in new_persons] + [item.version for item, _ in updates],
-        )
-        clusters = clusters.sort_values("record_id")
+            change.updated.append(item)
+            updates.append((item, previous[f"{row.record_id}@{stored.version}"]))
+        kept = clusters.sort_values("record_id")[
+            ["record_id", "cluster_id", "person_id_new", "link_probability"]
+        ].rename(columns={"person_id_new": "person_id"})
         run = RunSummary(
             run_id,
             archive.actor,
@@ -381,66 +451,44 @@ def _persist(
             options.seed,
             len(records),
             len(pairs),
-            int(clusters["cluster_id"].nunique()),
+            int(kept["cluster_id"].nunique()),
             decisions,
             "",
         )
         salt = _random.token_bytes(32)
-        kept = clusters[["record_id", "cluster_id", "person_id_new", "link_probability"]]
-        committed = _committed(run, pairs, kept.rename(columns={"person_id_new": "person_id"}))
-        run = dataclasses.replace(run, commitment=commit(salt, canonical_json(committed)))
-        sealed = sealer.seal(
-            json.dumps({"salt": base64.b64encode(salt).decode(), "model": model_json}).encode(),
-            f"link_run:{run_id}".encode(),
+        run = dataclasses.replace(
+            run, commitment=commit(salt, canonical_json(_committed(run, pairs, kept)))
         )
-        connection.execute(
-            insert(link_runs).values(
-                id=run_id,
-                actor=run.actor,
-                started_at=at,
-                threshold=run.threshold,
-                seed=run.seed,
-                records=run.records,
-                pairs=run.pairs,
-                persons=run.persons,
-                decisions=decisions,
-                commitment=run.commitment,
-                sealed=sealed,
+        sealed = sealer.seal(
+            json.dumps(
+                {
+                    "salt": base64.b64encode(salt).decode(),
+                    "model": model_json,
+                    "pairs": _columns(pairs, PAIR_COLUMNS),
+                    "clusters": _columns(kept, CLUSTER_COLUMNS),
+                }
+            ).encode(),
+            _context(run_id),
+        )
+        change.rows.append(
+            (
+                link_runs,
+                [
+                    {
+                        **{k: v for k, v in dataclasses.asdict(run).items()},
+                        "sealed": sealed,
+                    }
+                ],
             )
         )
-        _insert_many(
-            connection,
-            link_pairs,
-            [
-                {
-                    "run_id": run_id,
-                    "left_id": r.left_id,
-                    "right_id": r.right_id,
-                    "probability": float(r.probability),
-                    "decision": r.decision,
-                }
-                for r in pairs.itertuples(index=False)
-            ],
-        )
-        _insert_many(
-            connection,
-            link_clusters,
-            [
-                {
-                    "run_id": run_id,
-                    "record_id": r.record_id,
-                    "cluster_id": r.cluster_id,
-                    "person_id": r.person_id_new,
-                    "link_probability": None
-                    if r.link_probability != r.link_probability
-                    else float(r.link_probability),
-                }
-                for r in clusters.itertuples(index=False)
-            ],
-        )
-        entries = [record_entry(item, "create", None) for item in new_persons]
-        entries += [record_entry(item, "update", before) for item, before in updates]
-        entries.append(
+        rewritten = sorted(moved["record_id"].loc[moved["legacy"].astype(bool)])
+        if rewritten:
+            change.statements.append(
+                delete(legacy_person_rows).where(legacy_person_rows.c.id.in_(rewritten))
+            )
+        change.entries += [record_entry(item, "create", None) for item in change.created]
+        change.entries += [record_entry(item, "update", before) for item, before in updates]
+        change.entries.append(
             LogEntry(
                 kind="link_decision",
                 record_type="link_run",
@@ -452,18 +500,28 @@ def _persist(
                 sealed_sha256=hashlib.sha256(sealed).hexdigest(),
             )
         )
-        start = append_entries(connection, entries)
-    sync_log(archive)
-    return ArchiveLinkResult(run, len(new_persons), len(updates), features.problems, notes, start)
+        return change, (run, len(change.created), len(updates))
+
+    (run, new_persons, repointed), start = write_change(archive, prepare)
+    if records["legacy"].any():
+        _forget_legacy_rows(archive)
+    return ArchiveLinkResult(run, new_persons, repointed, features.problems, notes, start)
 
 
-def _insert_many(connection: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    for begin in range(0, len(rows), 5000):
-        connection.execute(insert(table), rows[begin : begin + 5000])
+def _forget_legacy_rows(archive: Archive) -> None:
+    """After the rows migration 0007 left were written anew: on SQLite, rebuild the file so
+    that no freed page keeps their old ciphertext, which the log's old row hashes (taken
+    over the clear ``person_id``) would let anyone test guesses of their person against."""
+    if archive.engine.dialect.name != "sqlite":
+        return
+    with archive.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("VACUUM")
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def latest_run(connection: Connection, run_id: str | None = None) -> RunSummary:
-    """The run ``run_id``, or the latest one; NotFound when there is none."""
+    """The run ``run_id``, or the latest one; NotFound when there is none. Its counts only:
+    works locked."""
     statement = select(link_runs).order_by(link_runs.c.started_at.desc(), link_runs.c.id.desc())
     if run_id is not None:
         statement = select(link_runs).where(link_runs.c.id == run_id)
@@ -477,38 +535,37 @@ def latest_run(connection: Connection, run_id: str | None = None) -> RunSummary:
     return RunSummary(**values)
 
 
-def run_pairs(connection: Connection, run_id: str) -> pd.DataFrame:
-    """``left_id``, ``right_id`` (record ids), ``probability``, ``decision`` of a run."""
-    rows = connection.execute(
-        select(
-            link_pairs.c.left_id,
-            link_pairs.c.right_id,
-            link_pairs.c.probability,
-            link_pairs.c.decision,
-        ).where(link_pairs.c.run_id == run_id)
-    ).all()
-    return pd.DataFrame(rows, columns=["left_id", "right_id", "probability", "decision"])
-
-
-def run_clusters(connection: Connection, run_id: str) -> pd.DataFrame:
-    """``record_id``, ``cluster_id``, ``person_id``, ``link_probability``, ``list``."""
-    table = RECORD_TABLES["person_record"]
-    rows = connection.execute(
-        select(
-            link_clusters.c.record_id,
-            link_clusters.c.cluster_id,
-            link_clusters.c.person_id,
-            link_clusters.c.link_probability,
-            table.c.list_name,
+def run_links(archive: Archive, connection: Connection, run_id: str) -> RunLinks:
+    """A run's pairs and clusters, opened in memory (needs an unlock). Clusters carry each
+    record's ``list`` (a clear field of the record)."""
+    require_unlocked(archive)
+    sealed = connection.scalar(select(link_runs.c.sealed).where(link_runs.c.id == run_id))
+    if sealed is None:
+        raise NotFound(f"no linkage run {run_id}", hint="Run `bearwitness link ARCHIVE` first.")
+    opened = _open_run(archive, run_id, bytes(sealed))
+    if "pairs" not in opened:
+        raise NotFound(
+            f"linkage run {run_id} was kept before links were sealed; the upgrade removed "
+            "its clear pairs and clusters",
+            hint="Run `bearwitness link ARCHIVE` again: the new run keeps them sealed.",
         )
-        .join(table, table.c.id == link_clusters.c.record_id)
-        .where(link_clusters.c.run_id == run_id)
-    ).all()
-    frame = pd.DataFrame(
-        rows, columns=["record_id", "cluster_id", "person_id", "link_probability", "list"]
-    )
-    frame["list"] = frame["list"].replace("", UNLISTED).fillna(UNLISTED)
-    return frame
+    pairs = _frame(opened["pairs"], PAIR_COLUMNS).astype({"probability": float})
+    clusters = _frame(opened["clusters"], CLUSTER_COLUMNS).astype({"link_probability": float})
+    table = RECORD_TABLES["person_record"]
+    lists = dict(connection.execute(select(table.c.id, table.c.list_name)).all())
+    clusters["list"] = [lists.get(r) or UNLISTED for r in clusters["record_id"]]
+    clusters = clusters[clusters["record_id"].isin(lists.keys())].reset_index(drop=True)
+    return RunLinks(pairs, clusters)
+
+
+def run_pairs(archive: Archive, connection: Connection, run_id: str) -> pd.DataFrame:
+    """``left_id``, ``right_id`` (record ids), ``probability``, ``decision`` of a run."""
+    return run_links(archive, connection, run_id).pairs
+
+
+def run_clusters(archive: Archive, connection: Connection, run_id: str) -> pd.DataFrame:
+    """``record_id``, ``cluster_id``, ``person_id``, ``link_probability``, ``list``."""
+    return run_links(archive, connection, run_id).clusters
 
 
 def count_runs(connection: Connection) -> int:
@@ -522,12 +579,12 @@ def histories(
     run_id: str | None = None,
 ) -> pd.DataFrame:
     """Capture histories of a run's persons over ``lists`` (all the run's lists when None),
-    by ``strata``. Strata are read from sealed fields, so they need an unlock."""
+    by ``strata``. The run's clusters and the strata are sealed, so this needs an unlock."""
     from bearwitness.linkage.counting import capture_histories
 
     with archive.engine.connect() as connection:
         run = latest_run(connection, run_id)
-        clusters = run_clusters(connection, run.id)
+        clusters = run_clusters(archive, connection, run.id)
     clusters["record_key"] = clusters["list"] + ":" + clusters["record_id"]
     if strata:
         records, _ = read_person_records(archive)
@@ -547,11 +604,11 @@ def estimation_inputs(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """What ``bearwitness estimate --records --pairs`` reads, for a run: the records
     (``record_id``, ``list``, strata) and the scored pairs (``left_id``, ``right_id``,
-    ``probability``), all named by person record ids."""
+    ``probability``), all named by person record ids. Needs an unlock."""
     with archive.engine.connect() as connection:
         run = latest_run(connection, run_id)
-        clusters = run_clusters(connection, run.id)
-        pairs = run_pairs(connection, run.id)
+        links = run_links(archive, connection, run.id)
+    clusters, pairs = links.clusters, links.pairs
     out = clusters[["record_id", "list"]].reset_index(drop=True)
     if strata:
         from bearwitness.linkage.counting import strata_columns

@@ -250,7 +250,7 @@ def search(
             for stored in store.query_records(connection, kind, ids=picked) if picked else ():
                 record_id = stored.clear["id"]
                 record = open_record(archive.sealer, stored, record_id)
-                text = " ".join(str(getattr(record, name)) for name in record.sealed_fields())
+                text = " ".join(str(getattr(record, name) or "") for name in record.sealed_fields())
                 if wanted <= words(text):
                     hits.append(SearchHit(kind, record_id, record))
                     if len(hits) >= limit:

@@ -13,6 +13,7 @@ password masked: no command ends in a driver's traceback.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -214,10 +215,16 @@ def _alembic_config(engine: Engine) -> Config:
     return config
 
 
-def migrate(engine: Engine) -> None:
-    """Apply every pending migration (in one transaction: a failure leaves the schema as it was)."""
+def migrate(engine: Engine, *, seal_pair: Callable[[bytes], bytes] | None = None) -> None:
+    """Apply every pending migration (in one transaction: a failure leaves the schema as it was).
+
+    ``seal_pair`` seals a small value to the archive's public recipient: what migration
+    0007 needs to seal the record ids of review decisions kept in the clear before it (the
+    store holds no key of its own)."""
+    config = _alembic_config(engine)
+    config.attributes["seal_pair"] = seal_pair
     try:
-        command.upgrade(_alembic_config(engine), "head")
+        command.upgrade(config, "head")
     except DBAPIError as error:  # e.g. a user who may not create tables
         first = next((line for line in str(error.orig).splitlines() if line.strip()), "")
         raise ArchiveError(

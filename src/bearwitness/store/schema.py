@@ -136,11 +136,14 @@ folded_submissions = Table(
 
 Index("ix_record_versions_commitment", record_versions.c.commitment)
 
-# --- Record linkage (migration 0002_linkage_decisions) --------------------------------------
+# --- Record linkage (migrations 0002_linkage_decisions, 0007_s_sealed_links) --------------
 # A linkage run keeps every scored pair with its probability (the estimates carry the linkage
-# uncertainty only through them) and the cluster each person record fell in. Review decisions
-# are an append-only log: an undo is a new row, never an edit. Ids only, in the clear; a
-# decision's reason and every commitment's salt are sealed.
+# uncertainty only through them) and the cluster each person record fell in. Which records
+# are one person is exactly what a locked archive must not tell, so a run's pairs and
+# clusters are sealed, with its salt and model, in ``link_runs.sealed``; only its counts are
+# clear. Review decisions are an append-only log: an undo is a new row, never an edit. The
+# two record ids of a decision are sealed (``pair``), as is its reason with the salt
+# (``sealed``); what was decided, by whom and when stay clear.
 
 link_runs = Table(
     "link_runs",
@@ -155,35 +158,14 @@ link_runs = Table(
     Column("persons", Integer, nullable=False),
     Column("decisions", Integer, nullable=False),  # decisions in force that the run used
     Column("commitment", String(64), nullable=False),
-    Column("sealed", LargeBinary, nullable=False),  # salt and trained model, sealed
-)
-
-link_pairs = Table(
-    "link_pairs",
-    metadata,
-    Column("run_id", String(64), ForeignKey("link_runs.id"), primary_key=True),
-    Column("left_id", String(64), primary_key=True),  # person record ids, left < right
-    Column("right_id", String(64), primary_key=True),
-    Column("probability", Float, nullable=False),
-    Column("decision", String(16), nullable=False, default=""),
-)
-
-link_clusters = Table(
-    "link_clusters",
-    metadata,
-    Column("run_id", String(64), ForeignKey("link_runs.id"), primary_key=True),
-    Column("record_id", String(64), primary_key=True),
-    Column("cluster_id", String(64), nullable=False),  # smallest record id in the cluster
-    Column("person_id", String(64), nullable=False),
-    Column("link_probability", Float, nullable=True),
+    Column("sealed", LargeBinary, nullable=False),  # salt, model, pairs and clusters, sealed
 )
 
 link_decisions = Table(
     "link_decisions",
     metadata,
     Column("idx", Integer, primary_key=True, autoincrement=False),
-    Column("left_id", String(64), nullable=False),
-    Column("right_id", String(64), nullable=False),
+    Column("pair", LargeBinary, nullable=False),  # the two person record ids, sealed
     Column("decision", String(16), nullable=False),  # accept, reject, undo
     Column("origin", String(16), nullable=False),  # pair, split, merge
     Column("analyst", String(64), nullable=False),
@@ -192,8 +174,16 @@ link_decisions = Table(
     Column("sealed", LargeBinary, nullable=False),  # reason and salt, sealed
 )
 
-Index("ix_link_clusters_person_id", link_clusters.c.person_id)
-Index("ix_link_decisions_pair", link_decisions.c.left_id, link_decisions.c.right_id)
+# Person records whose clear ``person_id`` column migration 0007 removed. Their logged row
+# hash still covers it, so a locked verify cannot recompute it; an unlocked verify checks
+# them against their logged version, and the next ``link`` writes each of them anew.
+# Every person record of the archive at that time is listed, linked or not.
+legacy_person_rows = Table(
+    "legacy_person_rows",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
+)
 
 # --- The web workbench and intake (migration 0003_web_users) ---------------------------------
 # Staff accounts: an argon2id hash and a TOTP secret (needed before any unlock, so not sealed),

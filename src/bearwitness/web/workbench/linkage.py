@@ -33,6 +33,10 @@ MESSAGES = (
     N_("Decision kept"),
     N_("Linking"),
     N_("The two records are sealed: they can be compared after an unlock."),
+    N_(
+        "Which records are one person is sealed: the cluster sizes, the pairs to review and "
+        "the records each decision names are shown after an unlock."
+    ),
 )
 
 
@@ -46,7 +50,9 @@ def _text(value: object) -> str:
 
 
 def _overview(archive: Any, everything: bool) -> dict[str, Any]:
-    """The newest run, its cluster sizes, the queue and the decisions so far (ids only)."""
+    """The newest run, its cluster sizes, the queue and the decisions so far (ids only).
+    Which records are one person is sealed: locked, the run's counts and who decided
+    what, when, are all there is to show."""
     from bearwitness.services import link_review, linking
 
     with archive.engine.connect() as connection:
@@ -54,16 +60,13 @@ def _overview(archive: Any, everything: bool) -> dict[str, Any]:
             run = linking.latest_run(connection)
         except NotFound:
             return {"run": None, "sizes": [], "queue": [], "queued": 0, "decisions": []}
-        clusters = linking.run_clusters(connection, run.id)
-        log = link_review.decision_log(connection)
-    sizes = clusters.groupby("cluster_id").size().value_counts().sort_index()
-    band = (0.0, 1.0) if everything else (0.05, 0.95)
-    queue = link_review.queue(archive, band=band)
+        log = link_review.decision_log(archive, connection)
+        clusters = None if archive.locked else linking.run_clusters(archive, connection, run.id)
     decisions = [
         {
             "number": n,
-            "left": r.left_id,
-            "right": r.right_id,
+            "left": r.left_id or "",
+            "right": r.right_id or "",
             "decision": r.decision,
             "analyst": r.analyst,
             "at": r.decided_at,
@@ -71,6 +74,17 @@ def _overview(archive: Any, everything: bool) -> dict[str, Any]:
         }
         for n, r in enumerate(log.itertuples(), start=1)
     ]
+    if clusters is None:
+        return {
+            "run": run,
+            "sizes": [],
+            "queue": [],
+            "queued": 0,
+            "decisions": decisions[::-1][:30],
+        }
+    sizes = clusters.groupby("cluster_id").size().value_counts().sort_index()
+    band = (0.0, 1.0) if everything else (0.05, 0.95)
+    queue = link_review.queue(archive, band=band)
     return {
         "run": run,
         "sizes": [(int(k), int(v)) for k, v in sizes.items()],

@@ -44,7 +44,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "evidence": ("document_id", "media_type", "size"),
     "claim": ("document_id", "stance", "count", "event_ids"),
     "intervention": ("kind", "status", "person_id", "event_id", "date"),
-    "person_record": ("list_name", "person_id"),
+    "person_record": ("list_name",),
 }
 
 
