@@ -18,12 +18,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bearwitness.errors import NotFound
+from bearwitness.errors import ArchiveError, NotFound
 from bearwitness.services import link_review, linking
 from bearwitness.services.archive import Archive
 from bearwitness.services.sealing import open_record
 from bearwitness.services.verification import verify_archive
 from bearwitness.store import rows as store
+from bearwitness.store.database import connect, migrate, schema_is_current
 from bearwitness.store.schema import RECORD_TABLES, legacy_person_rows
 from tests.linkage.links_on_disk import clear_links
 
@@ -106,3 +107,16 @@ def test_an_archive_of_revision_0006_keeps_no_clear_link_after_the_upgrade(
     # are gone from the file, freed pages and WAL included.
     on_disk = _on_disk(folder)
     assert not any(old in on_disk for old in old_rows)
+
+
+def test_the_upgrade_refuses_to_leave_decisions_unsealed_without_a_key(tmp_path: Path) -> None:
+    folder = tmp_path / "archive"
+    shutil.copytree(FIXTURE, folder)
+    engine = connect(f"sqlite:///{folder / 'archive.db'}")
+    try:
+        with pytest.raises(ArchiveError, match="no key to seal them to"):
+            migrate(engine)  # no seal_pair: as a caller that bypasses Archive.open
+        assert not schema_is_current(engine)  # one transaction: nothing was changed
+    finally:
+        engine.dispose()
+    assert clear_links(folder / "archive.db")  # still the old archive, to be opened properly

@@ -37,6 +37,8 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from alembic import context, op
 
+from bearwitness.errors import ArchiveError
+
 revision = "0007_s_sealed_links"
 down_revision = "0006_d_sealed_strata"
 branch_labels = None
@@ -62,9 +64,11 @@ def upgrade() -> None:
     )
     seal: Callable[[bytes], bytes] | None = context.config.attributes.get("seal_pair")
     if decisions and seal is None:
-        raise RuntimeError(
+        raise ArchiveError(
             "this archive holds review decisions whose record ids must be sealed, and "
-            "no key to seal them to was given"
+            "the upgrade was given no key to seal them to",
+            hint="Open the archive with any `bearwitness` command: it upgrades it with the "
+            "archive's public key.",
         )
     if "legacy_person_rows" not in tables:
         op.create_table(
