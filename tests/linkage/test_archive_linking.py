@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bearwitness.crypto.kdf import KdfParams
 from bearwitness.errors import InputError, LockedError, NotFound
 from bearwitness.intake.importers import ImportRow
+from bearwitness.linkage.counting import capture_histories
+from bearwitness.linkage.features import Features
 from bearwitness.linkage.options import LinkOptions
 from bearwitness.linkage.synthetic import generate
 from bearwitness.services import checkpoints, link_review, linking, writing
@@ -210,7 +212,14 @@ def test_histories_for_chosen_lists_and_strata(archive: Archive) -> None:
     assert every["count"].sum() == result.run.persons
     with archive.engine.connect() as connection:
         assert len(linking.run_pairs(archive, connection, result.run.id)) == result.run.pairs > 0
-        assert len(linking.run_clusters(archive, connection, result.run.id)) == result.run.records
+        clusters = linking.run_clusters(archive, connection, result.run.id)
+    assert len(clusters) == result.run.records
+    # Without strata the histories come from the run's clear counts: the same as counting
+    # the sealed clusters, for any choice of lists.
+    for lists in (["memorial_ru", "network_en"], ["press_de"], None):
+        chosen = lists or sorted(set(clusters["list"]))
+        counted = capture_histories(clusters, Features(pd.DataFrame(), ()), chosen)
+        pd.testing.assert_frame_equal(linking.histories(archive, lists), counted, check_dtype=False)
 
 
 def test_decision_times_are_the_clock_given(archive: Archive) -> None:
@@ -224,7 +233,7 @@ def test_decision_times_are_the_clock_given(archive: Archive) -> None:
 
 
 def test_verify_catches_a_changed_link_run_or_review_decision(archive: Archive) -> None:
-    from sqlalchemy import delete, update
+    from sqlalchemy import delete
 
     _import(archive, people=30)
     linking.link_archive(archive)
@@ -309,6 +318,15 @@ def test_a_locked_archive_does_not_tell_which_records_are_one_person(
         assert log["left_id"].isna().all() and len(log) >= 2
         with pytest.raises(LockedError):
             link_review.queue(locked)
+        # The clear counts (an aggregate that names no record) work locked.
+        assert linking.histories(locked)["count"].sum() == linking.newest_run(locked).persons
+        with pytest.raises(LockedError):
+            linking.histories(locked, strata=("period",))
         assert verify_archive(locked).ok, verify_archive(locked).problems
+        with locked.engine.begin() as connection:  # someone edits the clear counts
+            connection.execute(
+                update(link_runs).where(link_runs.c.id == "LR-0002").values(histories="{}")
+            )
+        assert any("LR-0002: its counts differ" in p for p in verify_archive(locked).problems)
     finally:
         locked.close()

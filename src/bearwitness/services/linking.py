@@ -31,8 +31,10 @@ import json
 import math
 import secrets as _random
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from sqlalchemy import Connection, delete, func, select
@@ -60,6 +62,9 @@ from bearwitness.store.schema import (
     record_versions,
 )
 from bearwitness.tlog.entry import LogEntry, canonical_json, commit
+
+if TYPE_CHECKING:
+    from bearwitness.linkage.linker import LinkResult
 
 UNLISTED = "unlisted"  # the list of a person record that names none
 _SEX = {"m": "male", "f": "female"}
@@ -93,6 +98,49 @@ class ArchiveLinkResult:
     problems: tuple[Problem, ...]
     notes: tuple[str, ...]
     log_start: int
+
+
+@dataclass(frozen=True)
+class ListsLinkResult:
+    """What :func:`link_lists` found in CSV lists, linked without an archive."""
+
+    records: pd.DataFrame  # the rows read, one per list entry
+    features: Features
+    linked: LinkResult  # the records with their clusters, and the scored pairs
+
+    def histories(self, lists: list[str], strata: tuple[str, ...] = ()) -> pd.DataFrame:
+        from bearwitness.linkage.counting import capture_histories
+
+        return capture_histories(self.linked.records, self.features, lists, strata)
+
+    def pairs(self) -> pd.DataFrame:
+        """The scored pairs as ``bearwitness estimate --pairs`` reads them."""
+        from bearwitness.linkage.counting import estimation_pairs
+
+        return estimation_pairs(self.linked.pairs)
+
+
+def link_lists(
+    files: list[Path],
+    columns: Path,
+    *,
+    options: LinkOptions | None = None,
+    step: Callable[[str], None] | None = None,
+) -> ListsLinkResult:
+    """Read CSV lists (which column holds what: the TOML file ``columns``), normalise and
+    link them; ``step`` hears what is being done. What ``bearwitness link lists`` does."""
+    from bearwitness.linkage.engine import duckdb_api
+    from bearwitness.linkage.linker import link
+    from bearwitness.linkage.listfiles import read_columns, read_lists
+
+    say = step or (lambda _: None)
+    spec = read_columns(columns)
+    say("Reading lists")
+    records = read_lists(files, spec)
+    say(f"Normalising {len(records)} records")
+    features = build_features(records)
+    say("Training and scoring pairs")
+    return ListsLinkResult(records, features, link(features, duckdb_api(), options=options))
 
 
 @dataclass(frozen=True)
@@ -303,6 +351,10 @@ def run_problems(
         if problem := kept_row_problem(name, entry, row.commitment, row.sealed):
             problems.append(problem)
             continue
+        assert entry is not None  # kept_row_problem found it logged
+        if _text_digest(row.histories) != entry.row_sha256:  # both None before 0007
+            problems.append(f"{name}: its counts differ from what the log holds (altered)")
+            continue
         if archive.locked:
             continue  # its pairs and clusters are checked against the commitment when unlocked
         try:
@@ -312,7 +364,9 @@ def run_problems(
             continue
         if "pairs" not in opened:
             continue  # kept before 0007: only the sealed hash above is left to check
-        run = RunSummary(**{k: v for k, v in row._mapping.items() if k != "sealed"})
+        run = RunSummary(
+            **{k: v for k, v in row._mapping.items() if k not in ("sealed", "histories")}
+        )
         committed = _committed(
             run,
             _frame(opened["pairs"], PAIR_COLUMNS),
@@ -341,6 +395,37 @@ def _digest(frame: pd.DataFrame, columns: list[str]) -> str:
             ).encode()
         )
     return digest.hexdigest()
+
+
+def _counts(clusters: pd.DataFrame) -> str:
+    """The capture-history counts of a run over all its lists, as kept in the clear."""
+    from bearwitness.linkage.counting import capture_histories
+
+    lists = sorted(set(clusters["list"]))
+    table = capture_histories(clusters, Features(pd.DataFrame(), ()), lists)
+    rows = [[int(v) for v in row] for row in table[[*lists, "count"]].itertuples(index=False)]
+    return canonical_json({"lists": lists, "rows": rows}).decode()
+
+
+def _text_digest(text: str | None) -> str | None:
+    return None if text is None else hashlib.sha256(text.encode()).hexdigest()
+
+
+def _marginal(kept: str, lists: list[str] | None) -> pd.DataFrame:
+    """Capture histories over ``lists`` (all when None) from a run's kept counts: what
+    :func:`capture_histories` gives from the clusters, without them."""
+    data = json.loads(kept)
+    every: list[str] = data["lists"]
+    table = pd.DataFrame(data["rows"], columns=[*every, "count"])
+    chosen = every if not lists else list(lists)
+    if unknown := set(chosen) - set(every):
+        raise InputError(
+            f"{len(unknown)} chosen list(s) are not among the linked lists.",
+            hint="Use the list names (file stems) that were linked.",
+        )
+    table = table.groupby(chosen, as_index=False)["count"].sum()
+    table = table[table[chosen].sum(axis=1) > 0]
+    return table.sort_values(chosen, ascending=False).reset_index(drop=True)[[*chosen, "count"]]
 
 
 def _next_run_id(connection: Connection) -> str:
@@ -470,15 +555,11 @@ def _persist(
             ).encode(),
             _context(run_id),
         )
+        counts = _counts(kept.merge(records[["record_id", "list"]], on="record_id"))
         change.rows.append(
             (
                 link_runs,
-                [
-                    {
-                        **{k: v for k, v in dataclasses.asdict(run).items()},
-                        "sealed": sealed,
-                    }
-                ],
+                [{**dataclasses.asdict(run), "sealed": sealed, "histories": counts}],
             )
         )
         rewritten = sorted(moved["record_id"].loc[moved["legacy"].astype(bool)])
@@ -498,6 +579,7 @@ def _persist(
                 actor=archive.actor,
                 time=at,
                 sealed_sha256=hashlib.sha256(sealed).hexdigest(),
+                row_sha256=_text_digest(counts),
             )
         )
         return change, (run, len(change.created), len(updates))
@@ -531,8 +613,23 @@ def latest_run(connection: Connection, run_id: str | None = None) -> RunSummary:
             f"no linkage run {run_id}" if run_id else "this archive was never linked",
             hint="Run `bearwitness link ARCHIVE` first (it needs an unlock).",
         )
-    values = {k: v for k, v in row._mapping.items() if k != "sealed"}
+    values = {k: v for k, v in row._mapping.items() if k not in ("sealed", "histories")}
     return RunSummary(**values)
+
+
+def newest_run(archive: Archive, run_id: str | None = None) -> RunSummary:
+    """:func:`latest_run`, on a connection of its own (works locked)."""
+    with archive.engine.connect() as connection:
+        return latest_run(connection, run_id)
+
+
+def cluster_sizes(archive: Archive, run_id: str) -> list[tuple[int, int]]:
+    """(records per person, persons) of a run, smallest first. Needs an unlock: the
+    clusters are sealed."""
+    with archive.engine.connect() as connection:
+        clusters = run_links(archive, connection, run_id).clusters
+    sizes = clusters.groupby("cluster_id").size().value_counts().sort_index()
+    return [(int(size), int(count)) for size, count in sizes.items()]
 
 
 def run_links(archive: Archive, connection: Connection, run_id: str) -> RunLinks:
@@ -579,11 +676,17 @@ def histories(
     run_id: str | None = None,
 ) -> pd.DataFrame:
     """Capture histories of a run's persons over ``lists`` (all the run's lists when None),
-    by ``strata``. The run's clusters and the strata are sealed, so this needs an unlock."""
+    by ``strata``. Without strata they come from the run's clear counts and work locked;
+    strata (and runs kept before migration 0007) need the sealed clusters, so an unlock."""
     from bearwitness.linkage.counting import capture_histories
 
+    if lists is not None and any(n > 1 for n in Counter(lists).values()):
+        raise InputError("a list is named twice", hint="Name each list once.")
     with archive.engine.connect() as connection:
         run = latest_run(connection, run_id)
+        kept = connection.scalar(select(link_runs.c.histories).where(link_runs.c.id == run.id))
+        if kept is not None and not strata:  # the run's clear counts: works locked
+            return _marginal(kept, lists)
         clusters = run_clusters(archive, connection, run.id)
     clusters["record_key"] = clusters["list"] + ":" + clusters["record_id"]
     if strata:

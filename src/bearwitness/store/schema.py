@@ -159,6 +159,10 @@ link_runs = Table(
     Column("decisions", Integer, nullable=False),  # decisions in force that the run used
     Column("commitment", String(64), nullable=False),
     Column("sealed", LargeBinary, nullable=False),  # salt, model, pairs and clusters, sealed
+    # How many persons were on which lists (capture-history counts over all the run's lists,
+    # canonical JSON): an aggregate, as an estimate's kept result is, so that estimating
+    # works locked. None for a run kept before migration 0007.
+    Column("histories", Text, nullable=True),
 )
 
 link_decisions = Table(

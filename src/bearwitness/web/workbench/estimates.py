@@ -108,20 +108,10 @@ async def run_estimate(
             "Strata are read from sealed fields: estimating by stratum needs an unlock.",
             status=409,
         )
-    if keys.locked:
-        return message(
-            request,
-            session,
-            "Estimates",
-            "Which records are one person is sealed: estimating from the archive's linkage "
-            "needs an unlock.",
-            status=409,
-        )
     archive, name = keys.for_user(user), str(method)
     from bearwitness.services import linking  # pandas: the analysis extra
 
-    with archive.engine.connect() as connection:
-        linking.latest_run(connection)  # NotFound at once, rather than a failed job, if none
+    linking.newest_run(archive)  # NotFound at once, rather than a failed job, if none
 
     check = keys.guard()
 

@@ -12,7 +12,9 @@ This migration has no data key, so:
 
 - ``link_pairs`` and ``link_clusters`` are dropped. The runs stay, with their
   counts and commitments (their log entries still verify); the next unlocked
-  ``bearwitness link`` computes a new run, whose pairs and clusters are sealed.
+  ``bearwitness link`` computes a new run, whose pairs and clusters are sealed
+  and whose capture-history counts (an aggregate) are kept clear in the new
+  ``link_runs.histories`` column, which older runs leave empty.
 - ``person_records.person_id`` is dropped. Every person record is listed in
   ``legacy_person_rows``: the next unlocked ``link`` reads its person from the
   record's sealed version history and writes it anew with the person sealed.
@@ -70,6 +72,9 @@ def upgrade() -> None:
             hint="Open the archive with any `bearwitness` command: it upgrades it with the "
             "archive's public key.",
         )
+    if "histories" not in {column["name"] for column in found.get_columns("link_runs")}:
+        with op.batch_alter_table("link_runs", schema=None) as batch_op:
+            batch_op.add_column(sa.Column("histories", sa.Text(), nullable=True))
     if "legacy_person_rows" not in tables:
         op.create_table(
             "legacy_person_rows",
