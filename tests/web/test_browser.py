@@ -243,6 +243,17 @@ def test_an_analyst_links_reviews_and_estimates(servers: Servers, browser: objec
     analyst.wait_for_load_state("load")
     shot(analyst, "workbench-estimate")
     custodian.get_by_role("button", name="Lock").click()
+    # Locked, the run shows its counts and who decided what, never which records are one
+    # person: no cluster sizes, no queue, no record ids in the decisions.
+    analyst.goto(servers.workbench + "/linkage")
+    assert "unlock" in analyst.locator("#links-sealed").inner_text()
+    assert analyst.locator("#queue").count() == 0
+    assert "R-" not in analyst.locator("#decisions").inner_text()
+    shot(analyst, "workbench-linkage-locked")
+    analyst.goto(servers.workbench + "/linkage?lang=ru")
+    assert "зашифровано" in analyst.locator("#links-sealed").inner_text()
+    shot(analyst, "workbench-linkage-locked-ru")
+    analyst.goto(servers.workbench + "/linkage?lang=en")
 
 
 def focused(page: object, selector: str) -> bool:

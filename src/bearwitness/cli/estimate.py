@@ -11,11 +11,8 @@ from bearwitness.cli.terminal import safe_text
 from bearwitness.errors import InputError
 
 if TYPE_CHECKING:
-    import pandas as pd
-
-    from bearwitness.estimate.estimation import Options
     from bearwitness.estimate.result import EstimateResult
-    from bearwitness.services.estimates import ArchiveHistories
+    from bearwitness.services.estimates import StoredEstimate
 
 # The estimation stack (SciPy, pandas, Numba, Matplotlib) takes seconds to import,
 # so it is imported inside the command: `bearwitness --help` and the other
@@ -126,20 +123,21 @@ def estimate_command(
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from bearwitness.estimate.estimation import METHODS, Options, estimate
-    from bearwitness.estimate.histories import read_histories_csv
+    from bearwitness.cli.session import open_archive
+    from bearwitness.estimate.estimation import METHODS, Options
     from bearwitness.estimate.lcmcr import LcmcrSettings
-    from bearwitness.estimate.linkage_uncertainty import estimate_with_linkage
+    from bearwitness.services import estimates
 
     if method not in METHODS:
         raise InputError(f"Unknown method {method!r}.", hint=f"Use one of {', '.join(METHODS)}.")
     settings = LcmcrSettings(K=k, burnin=burnin, samples=samples, thinning=thinning, chains=chains)
     options = Options(lcmcr=settings, criterion=criterion, delta=delta, sensitivity=sensitivity)
     strata_columns = tuple(strata or ())
-    link_run_id: str | None = None  # set when the persons of the archive's linkage are counted
+    files = [path for path in (histories, records, pairs) if path is not None]
     if archive_folder is not None and strata_columns:
         _check_unlocked(archive_folder)  # before the sampling, not after it
     console = Console(stderr=True)
+    kept: StoredEstimate | None = None
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -147,51 +145,44 @@ def estimate_command(
         console=console,
         transient=True,
     ) as bar:
-        if records is not None or pairs is not None:
-            if records is None or pairs is None or histories is not None:
-                raise InputError(
-                    "Give either a capture-history CSV, or both --records and --pairs.",
-                    hint="Linked data needs the records and the candidate pairs together.",
+        task = bar.add_task("Sampling", total=None)
+
+        def on_total(total: int | None) -> None:
+            bar.update(task, total=total)
+
+        def advanced(done: int) -> None:
+            bar.advance(task, done)
+
+        if not files and archive_folder is not None:  # the persons of the newest `link` run
+            with open_archive(archive_folder) as archive:
+                result, kept = estimates.estimate_archive(
+                    archive,
+                    method=method,
+                    strata=strata_columns,
+                    seed=seed,
+                    options=options,
+                    progress=advanced,
+                    on_total=on_total,
                 )
-            record_table, pair_table = _read_csv(records), _read_csv(pairs)
-            task = bar.add_task("Sampling", total=_sweeps(method, options, linkages))
-            result = estimate_with_linkage(
-                record_table,
-                pair_table,
-                strata=strata_columns,
-                method=method,
-                linkages=linkages,
-                seed=seed,
-                options=options,
-                progress=lambda done: bar.advance(task, done),
-            )
         else:
-            if histories is not None:
-                table = read_histories_csv(histories, strata=strata_columns)
-                source = histories.name
-            elif archive_folder is not None:
-                counted = _archive_histories(archive_folder, strata_columns)
-                table, source, link_run_id = counted.strata, counted.source, counted.link_run_id
-            else:
-                raise InputError(
-                    "No capture-history CSV given.",
-                    hint="Run `bearwitness estimate histories.csv`, or "
-                    "`bearwitness estimate --archive ARCHIVE` after `link`.",
-                )
-            task = bar.add_task("Sampling", total=_sweeps(method, options, len(table)))
-            result = estimate(
-                table,
+            result = estimates.estimate_files(
+                histories=histories,
+                records=records,
+                pairs=pairs,
                 method=method,
+                strata=strata_columns,
                 seed=seed,
                 options=options,
-                strata_columns=strata_columns,
-                source=source,
-                progress=lambda done: bar.advance(task, done),
+                linkages=linkages,
+                progress=advanced,
+                on_total=on_total,
             )
     typer.echo(safe_text(summarise(result), newlines=True))  # names lists and strata
     if archive_folder is not None:
-        kept = _keep_in_archive(archive_folder, result, [histories, records, pairs], link_run_id)
-        typer.echo(f"Kept as {kept} in {archive_folder}, committed to its log.")
+        if kept is None:
+            with open_archive(archive_folder) as archive:
+                kept = estimates.keep_estimate(archive, result, files)
+        typer.echo(f"Kept as {kept.id} in {archive_folder}, committed to its log.")
     if out is not None:
         result.write_json(out)
         typer.echo(f"Full result written to {out}")
@@ -265,15 +256,6 @@ def write_charts(result: EstimateResult, folder: Path) -> list[Path]:
     return written
 
 
-def _archive_histories(folder: Path, strata: tuple[str, ...]) -> ArchiveHistories:
-    """The capture histories of the archive's newest linkage run."""
-    from bearwitness.cli.session import open_archive
-    from bearwitness.services.estimates import archive_histories
-
-    with open_archive(folder) as archive:
-        return archive_histories(archive, strata)
-
-
 def _check_unlocked(folder: Path) -> None:
     """A stratified run is kept with its strata sealed: that needs the archive's keys."""
     from bearwitness.cli.session import open_archive
@@ -287,38 +269,5 @@ def _check_unlocked(folder: Path) -> None:
             )
 
 
-def _keep_in_archive(
-    folder: Path, result: EstimateResult, inputs: list[Path | None], link_run_id: str | None
-) -> str:
-    from bearwitness.cli.session import open_archive
-    from bearwitness.services.estimates import inputs_digest, record_estimate
-
-    digest = inputs_digest([path.read_bytes() for path in inputs if path is not None], link_run_id)
-    with open_archive(folder) as archive:
-        return record_estimate(
-            archive, result.as_dict(), inputs_sha256=digest, link_run_id=link_run_id
-        ).id
-
-
 def _bound(value: float) -> str:
     return "no upper bound" if value == float("inf") else f"{value:,.0f}"
-
-
-def _sweeps(method: str, options: Options, runs: int) -> int | None:
-    from bearwitness.services.estimates import sweeps
-
-    return sweeps(method, options, runs)
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    import pandas as pd
-
-    try:
-        return pd.read_csv(path)
-    except FileNotFoundError:
-        raise InputError(f"No file at {path}.", hint="Check the path.") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise InputError(
-            f"{path} is not a readable CSV file ({type(error).__name__}).",
-            hint="Save it as comma-separated values with a header row.",
-        ) from None

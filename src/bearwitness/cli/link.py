@@ -340,16 +340,14 @@ def _print_evidence(view: pd.DataFrame) -> None:
 def _print_log(archive: Any) -> None:
     from bearwitness.services import link_review
 
-    with archive.engine.connect() as connection:
-        log = link_review.decision_log(archive, connection)
-    reasons = link_review.reasons(archive) if not archive.locked else [""] * len(log)
+    log = link_review.read_log(archive)
     if archive.locked:
         _err.print(
             "The records each decision names and its reason are sealed: unlock to read them."
         )
     # Plain tab-separated lines, one decision each, so that scripts can read them.
     print("#\tleft\tright\tdecision\tby\tat\torigin\treason")
-    for number, (row, why) in enumerate(zip(log.itertuples(), reasons, strict=True), start=1):
+    for number, row in enumerate(log.itertuples(), start=1):
         print(
             "\t".join(
                 safe_text(field)
@@ -361,7 +359,7 @@ def _print_log(archive: Any) -> None:
                     row.analyst,
                     row.decided_at,
                     row.origin,
-                    " ".join(why.split()),
+                    " ".join(str(row.reason or "").split()),
                 )
             )
         )
@@ -446,14 +444,9 @@ def lists_command(
     """Link CSV lists directly, without an archive."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from bearwitness.linkage.counting import capture_histories, estimation_pairs
-    from bearwitness.linkage.engine import duckdb_api
-    from bearwitness.linkage.features import build_features
-    from bearwitness.linkage.linker import link
-    from bearwitness.linkage.listfiles import read_columns, read_lists
+    from bearwitness.services import linking
 
     chosen = _strata(strata)
-    spec = read_columns(columns)
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -462,24 +455,24 @@ def lists_command(
         transient=True,
     ) as progress:
         task = progress.add_task("Reading lists", total=None)
-        records = read_lists(files, spec)
-        progress.update(task, description=f"Normalising {len(records)} records")
-        features = build_features(records)
-        progress.update(task, description="Training and scoring pairs")
-        result = link(features, duckdb_api(), options=LinkOptions(threshold=threshold, seed=seed))
-    _print_problems(features.problems)
+        found = linking.link_lists(
+            files,
+            columns,
+            options=LinkOptions(threshold=threshold, seed=seed),
+            step=lambda text: progress.update(task, description=text),
+        )
+    result = found.linked
+    _print_problems(found.features.problems)
     if problems_out is not None:
-        _problems_csv(features.problems, problems_out)
+        _problems_csv(found.features.problems, problems_out)
     result.records[["record_id", "cluster_id", "list", "link_probability"]].to_csv(out, index=False)
     if pairs_out is not None:
-        estimation_pairs(result.pairs).to_csv(pairs_out, index=False)
+        found.pairs().to_csv(pairs_out, index=False)
     if histories_out is not None:
-        names = [path.stem for path in files]
-        histories = capture_histories(result.records, features, names, chosen)
-        histories.to_csv(histories_out, index=False)
+        found.histories([path.stem for path in files], chosen).to_csv(histories_out, index=False)
     people = result.records["cluster_id"].nunique()
     _err.print(
-        f"{len(records)} records, {people} persons, {len(result.pairs)} scored pairs.",
+        f"{len(found.records)} records, {people} persons, {len(result.pairs)} scored pairs.",
         highlight=False,
     )
 

@@ -27,6 +27,7 @@ import secrets as _random
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select, update
@@ -39,6 +40,7 @@ from bearwitness.store.schema import estimate_runs
 from bearwitness.tlog.entry import SALT_SIZE, LogEntry, canonical_json, commit, format_time
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.figure import Figure
 
     from bearwitness.estimate.estimation import Options
@@ -275,6 +277,90 @@ def estimate_archive(
         link_run_id=counted.link_run_id,
     )
     return result, kept
+
+
+def estimate_files(
+    *,
+    histories: Path | None = None,
+    records: Path | None = None,
+    pairs: Path | None = None,
+    method: str = "lcmcr",
+    strata: tuple[str, ...] = (),
+    seed: int = 0,
+    options: Options | None = None,
+    linkages: int = 20,
+    progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int | None], None] | None = None,
+) -> EstimateResult:
+    """Estimate from files, without an archive: a capture-history CSV, or linked records and
+    their scored pairs (``linkages`` sampled linkages carry the linkage uncertainty).
+
+    What ``bearwitness estimate`` does with files; keep the result with :func:`keep_estimate`.
+    """
+    from bearwitness.estimate.estimation import Options, estimate
+
+    options = options or Options()
+    if records is not None or pairs is not None:
+        if records is None or pairs is None or histories is not None:
+            raise InputError(
+                "Give either a capture-history CSV, or both --records and --pairs.",
+                hint="Linked data needs the records and the candidate pairs together.",
+            )
+        from bearwitness.estimate.linkage_uncertainty import estimate_with_linkage
+
+        record_table, pair_table = _read_csv(records), _read_csv(pairs)
+        if on_total is not None:
+            on_total(sweeps(method, options, linkages))
+        return estimate_with_linkage(
+            record_table,
+            pair_table,
+            strata=strata,
+            method=method,
+            linkages=linkages,
+            seed=seed,
+            options=options,
+            progress=progress,
+        )
+    if histories is None:
+        raise InputError(
+            "No capture-history CSV given.",
+            hint="Run `bearwitness estimate histories.csv`, or "
+            "`bearwitness estimate --archive ARCHIVE` after `link`.",
+        )
+    from bearwitness.estimate.histories import read_histories_csv
+
+    table = read_histories_csv(histories, strata=strata)
+    if on_total is not None:
+        on_total(sweeps(method, options, len(table)))
+    return estimate(
+        table,
+        method=method,
+        seed=seed,
+        options=options,
+        strata_columns=strata,
+        source=histories.name,
+        progress=progress,
+    )
+
+
+def keep_estimate(archive: Archive, result: EstimateResult, inputs: list[Path]) -> StoredEstimate:
+    """Keep an estimate made from ``inputs`` (files) in the archive, logged."""
+    digest = inputs_digest([path.read_bytes() for path in inputs])
+    return record_estimate(archive, result.as_dict(), inputs_sha256=digest)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
+    try:
+        return pd.read_csv(path)
+    except FileNotFoundError:
+        raise InputError(f"No file at {path}.", hint="Check the path.") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise InputError(
+            f"{path} is not a readable CSV file ({type(error).__name__}).",
+            hint="Save it as comma-separated values with a header row.",
+        ) from None
 
 
 def sweeps(method: str, options: Options, runs: int) -> int | None:

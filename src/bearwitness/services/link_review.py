@@ -114,6 +114,17 @@ def _pair_context(idx: int) -> bytes:
     return f"link_decision:{idx}:pair".encode()
 
 
+def read_log(archive: Archive) -> pd.DataFrame:
+    """Every decision in order, as :func:`decision_log` gives it, with its reason once
+    unlocked. Locked, the two ids are None and the reasons empty: both are sealed.
+    What `bearwitness link review ARCHIVE log` and the workbench's linkage page show."""
+    with archive.engine.connect() as connection:
+        log = decision_log(archive, connection)
+    if not archive.locked and len(log):
+        log["reason"] = reasons(archive)
+    return log
+
+
 def reasons(archive: Archive) -> list[str]:
     """The reasons of all decisions, in order (needs an unlock)."""
     sealer = archive.sealer

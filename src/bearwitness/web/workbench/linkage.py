@@ -50,18 +50,16 @@ def _text(value: object) -> str:
 
 
 def _overview(archive: Any, everything: bool) -> dict[str, Any]:
-    """The newest run, its cluster sizes, the queue and the decisions so far (ids only).
-    Which records are one person is sealed: locked, the run's counts and who decided
-    what, when, are all there is to show."""
-    from bearwitness.services import link_review, linking
+    """The newest run, its cluster sizes, the queue and the decisions so far (ids only),
+    with their reasons once unlocked. Which records are one person is sealed: locked, the
+    run's counts and who decided what, when, are all there is to show."""
+    from bearwitness.services import link_review, linking  # pandas: the analysis extra
 
-    with archive.engine.connect() as connection:
-        try:
-            run = linking.latest_run(connection)
-        except NotFound:
-            return {"run": None, "sizes": [], "queue": [], "queued": 0, "decisions": []}
-        log = link_review.decision_log(archive, connection)
-        clusters = None if archive.locked else linking.run_clusters(archive, connection, run.id)
+    try:
+        run = linking.newest_run(archive)
+    except NotFound:
+        return {"run": None, "sizes": [], "queue": [], "queued": 0, "decisions": []}
+    log = link_review.read_log(archive)
     decisions = [
         {
             "number": n,
@@ -71,29 +69,23 @@ def _overview(archive: Any, everything: bool) -> dict[str, Any]:
             "analyst": r.analyst,
             "at": r.decided_at,
             "origin": r.origin,
+            "reason": r.reason,
         }
         for n, r in enumerate(log.itertuples(), start=1)
     ]
-    if clusters is None:
-        return {
-            "run": run,
-            "sizes": [],
-            "queue": [],
-            "queued": 0,
-            "decisions": decisions[::-1][:30],
-        }
-    sizes = clusters.groupby("cluster_id").size().value_counts().sort_index()
+    shown = {"run": run, "decisions": decisions[::-1][:30]}
+    if archive.locked:
+        return {**shown, "sizes": [], "queue": [], "queued": 0}
     band = (0.0, 1.0) if everything else (0.05, 0.95)
     queue = link_review.queue(archive, band=band)
     return {
-        "run": run,
-        "sizes": [(int(k), int(v)) for k, v in sizes.items()],
+        **shown,
+        "sizes": linking.cluster_sizes(archive, run.id),
         "queue": [
             (str(r.left_id), str(r.right_id), float(r.probability))
             for r in queue.head(QUEUE_SHOWN).itertuples()
         ],
         "queued": len(queue),
-        "decisions": decisions[::-1][:30],
     }
 
 
@@ -129,9 +121,8 @@ async def linkage(request: Request, staff: Annotated[Staff, Depends(Needs("analy
                 action="reveal",
                 target=f"{left} {right}",
             )
-    if not keys.locked and overview["decisions"]:
-        opened = await asyncio.to_thread(link_review.reasons, keys.archive)
-        reasons = opened[::-1][:30]
+    if not keys.locked:
+        reasons = [decision["reason"] for decision in overview["decisions"]]
     job = request.app.state.jobs.latest("link")
     return page(
         request,
