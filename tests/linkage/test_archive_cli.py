@@ -20,6 +20,7 @@ import pytest
 from bearwitness.linkage.normalise import fold, given_key, place_key, surname_key, transliterate
 from bearwitness.linkage.synthetic import generate
 from tests.cli.runner import Cli
+from tests.linkage.links_on_disk import clear_links
 
 PASS = "linkage canary passphrase"
 ROLES = [
@@ -218,6 +219,10 @@ def test_link_archive_session_end_to_end_leaves_no_canary(cli: Cli, tmp_path: Pa
     assert list(pd.read_csv(outputs / "p.csv").columns) == ["left_id", "right_id", "probability"]
     cli("lock", archive)
     assert _leaks(cli, archive, inputs, outputs, started) == []
+    # Nor does any clear row tell which records are one person (R-0061 and R-0062 were).
+    assert clear_links(archive / "archive.db") == []
+    refused = cli("link", "review", archive, "list", ok=False)
+    assert refused.returncode == 5 and "one person is sealed" in refused.stderr
 
 
 def _leaks(cli: Cli, archive: Path, inputs: Path, outputs: Path, started: float) -> list[str]:
