@@ -29,6 +29,16 @@ from bearwitness.store.schema import RECORD_TABLES, legacy_person_rows
 from tests.linkage.links_on_disk import clear_links
 
 FIXTURE = Path(__file__).parent.parent / "data" / "archive-0006" / "archive"
+
+
+def _copy_fixture(folder: Path) -> None:
+    """The archive as it was written: git keeps no empty folder, so its empty `blobs/` and
+    `inbox/` come back here."""
+    shutil.copytree(FIXTURE, folder)
+    for empty in ("blobs", "inbox"):
+        (folder / empty).mkdir(mode=0o700, exist_ok=True)
+
+
 PASSPHRASE = "FICTIONAL fixture passphrase"
 # Two person record ids side by side, or a record and a person: how a clear row of
 # link_pairs, link_clusters or person_records looks in SQLite's record format.
@@ -51,7 +61,7 @@ def test_an_archive_of_revision_0006_keeps_no_clear_link_after_the_upgrade(
     tmp_path: Path,
 ) -> None:
     folder = tmp_path / "archive"
-    shutil.copytree(FIXTURE, folder)
+    _copy_fixture(folder)
     before = _on_disk(folder)
     assert clear_links(folder / "archive.db")  # what the old revision left in the clear
     assert all(re.search(pattern, before) for pattern in ADJACENT)
@@ -111,7 +121,7 @@ def test_an_archive_of_revision_0006_keeps_no_clear_link_after_the_upgrade(
 
 def test_the_upgrade_refuses_to_leave_decisions_unsealed_without_a_key(tmp_path: Path) -> None:
     folder = tmp_path / "archive"
-    shutil.copytree(FIXTURE, folder)
+    _copy_fixture(folder)
     engine = connect(f"sqlite:///{folder / 'archive.db'}")
     try:
         with pytest.raises(ArchiveError, match="no key to seal them to"):
