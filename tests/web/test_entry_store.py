@@ -10,9 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bearwitness.cli import records as cli_records
-from bearwitness.cli import session
 from bearwitness.errors import ImportRejected
-from bearwitness.services import inbox, storing
+from bearwitness.services import inbox, keeping, storing
 from bearwitness.services.archive import Archive
 from tests.web.conftest import Team, login, unlock
 
@@ -30,7 +29,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return original(archive, entries, source, *args, **kwargs)
 
     monkeypatch.setattr(storing, "store", spy)
-    monkeypatch.setattr(session.agent, "fetch_secrets", lambda folder: None)  # CLI: locked
+    monkeypatch.setattr(keeping.agent, "fetch_secrets", lambda folder: None)  # CLI: locked
     return seen
 
 
