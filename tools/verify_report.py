@@ -148,6 +148,8 @@ def check(folder: Path, vkey: str) -> list[str]:
     ):
         raise Failed("the manifest's checkpoint is not the one it names")
     done.append(f"ok      checkpoint: log size {lines[1]}, root {root}")
+    if not manifest["files"] or not manifest["figures"]:
+        raise Failed("the manifest lists no file or no figure: nothing to check")
     bad: list[str] = []
     for name, digest in sorted(manifest["files"].items()):
         path = folder / name

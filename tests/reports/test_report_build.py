@@ -4,6 +4,7 @@ changed number fails naming its figure, and that the attacker recovers nothing f
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
@@ -221,6 +222,17 @@ def test_a_stranger_checks_a_report_without_the_archive(
     path.write_text(path.read_text().replace("2017-03,10", "2017-03,11"))
     failed = check("--vkey-file", str(key))
     assert failed.returncode == 1 and "events-by-month" in failed.stdout
+    # A manifest the log key really signed, but listing nothing: no check would run.
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest.update(files={}, figures=[])
+    data = json.dumps(manifest).encode()
+    (out / "manifest.json").write_bytes(data)
+    text = f"{reporting.FORMAT}\n{manifest['origin']}\n{manifest['report']}\n"
+    digest = hashlib.sha256(data).hexdigest()
+    note = checkpoints.sign_with_log_key(demo, f"{text}sha256:{digest}\n".encode())
+    (out / "manifest.json.sig").write_bytes(note)
+    empty = check("--vkey-file", str(key))
+    assert empty.returncode == 1 and "nothing to check" in empty.stdout, empty.stdout
 
 
 def test_a_changed_pdf_fails(demo: Archive, out: Path) -> None:
