@@ -1,26 +1,22 @@
 """The reports' English and Russian text: a gettext catalogue kept as a Babel ``.po`` file.
 
-The same mechanism as the web interface (``web/i18n.py``): English is the source
-language, and ``locale/ru/LC_MESSAGES/reports.po`` is read and compiled in memory
-on first use. The reports have their own catalogue because the core library may
-not import the web package; labels of coded values come from the domain's
-vocabularies, which carry both languages.
+Loaded by ``bearwitness.catalogues``, as the web interface's is. The reports have
+their own catalogue because the core library may not import the web package; labels
+of coded values come from the domain's vocabularies, which carry both languages.
 """
 
 from __future__ import annotations
 
-import functools
 import gettext
-import io
 from collections.abc import Callable
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-
+from bearwitness import catalogues
+from bearwitness.catalogues import LANGUAGES, N_
 from bearwitness.domain import vocabulary as v
 
-LANGUAGES = ("en", "ru")
+__all__ = ["LANGUAGES", "N_", "label", "number", "translations", "translator"]
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "reports"
 VOCABULARIES = {
@@ -31,17 +27,8 @@ VOCABULARIES = {
 }
 
 
-@functools.cache
 def translations(language: str) -> gettext.NullTranslations:
-    if language not in LANGUAGES or language == "en":
-        return gettext.NullTranslations()
-    po = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    with po.open("rb") as handle:
-        catalog = read_po(handle, locale=language)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
+    return catalogues.translations(LOCALE_DIR, DOMAIN, language)
 
 
 def translator(language: str) -> Callable[[str], str]:
@@ -63,8 +50,3 @@ def number(value: int | float, language: str) -> str:
     """A whole number with thousands grouped: 1,234 (en) or 1 234 (ru)."""
     text = f"{round(value):,}"
     return text.replace(",", "\u00a0") if language == "ru" else text
-
-
-def N_(message: str) -> str:
-    """Mark a message for extraction; it is translated where it is shown."""
-    return message
