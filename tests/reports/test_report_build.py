@@ -20,7 +20,7 @@ from bearwitness.errors import InputError, NotFound
 from bearwitness.intake.importers import ImportRow
 from bearwitness.reports import disclosure, figures, pdf
 from bearwitness.reports.spec import parse_spec
-from bearwitness.services import checkpoints, reporting, writing
+from bearwitness.services import checkpoints, report_verification, reporting, writing
 from bearwitness.services.archive import Archive
 from tests.reports.attacker import PublishedTable, attack
 
@@ -63,7 +63,7 @@ def test_the_demo_report_in_english_and_russian(demo: Archive, tmp_path: Path) -
             "acts-by-type-and-district.csv",
             "estimates.csv",
         }
-        assert reporting.verify(demo, folder).ok
+        assert report_verification.verify(demo, folder).ok
     english = (tmp_path / "en" / "report.html").read_text()
     russian = (tmp_path / "ru" / "report.html").read_text()
     assert "documented (a lower bound)" in english and "arbitrary detention" in english
@@ -121,7 +121,7 @@ def test_a_changed_number_fails_naming_its_figure(demo: Archive, out: Path, wher
         end = text.index("<", cut)
         path.write_text(text[:cut] + "77" + text[end:])
         expected = "victims-by-sex-and-age"
-    result = reporting.verify(demo, out)
+    result = report_verification.verify(demo, out)
     assert result.differing == [expected]
     assert any(expected in problem for problem in result.problems)
 
@@ -130,7 +130,7 @@ def test_a_changed_manifest_fails_its_signature(demo: Archive, out: Path) -> Non
     reporting.build(demo, parse_spec(""), out, with_pdf=False)
     path = out / "manifest.json"
     path.write_bytes(path.read_bytes().replace(b'"k":5', b'"k":3'))
-    problems = reporting.verify(demo, out).problems
+    problems = report_verification.verify(demo, out).problems
     assert any(p.startswith("signature:") for p in problems)
     assert any("log:" in p for p in problems)
 
@@ -171,7 +171,7 @@ def test_an_older_report_still_verifies_after_the_archive_grew(
     writing.change_record(archive, "event", "E-0001", {"date": "2019-02", "district": "Shali"})
     writing.change_record(archive, "act", "A-0002", {}, delete=True)
     checkpoints.sign_new_checkpoint(archive)
-    result = reporting.verify(archive, tmp_path / "first")
+    result = report_verification.verify(archive, tmp_path / "first")
     assert result.ok, result.problems
     assert result.checkpoint_size == first.checkpoint_size
     second = reporting.build(archive, parse_spec(""), tmp_path / "second", with_pdf=False)
@@ -239,7 +239,7 @@ def test_a_changed_pdf_fails(demo: Archive, out: Path) -> None:
     reporting.build(demo, parse_spec(""), out)
     path = out / "report.pdf"
     path.write_bytes(path.read_bytes() + b"%FICTIONAL change\n")
-    problems = reporting.verify(demo, out).problems
+    problems = report_verification.verify(demo, out).problems
     assert any(problem.startswith("report.pdf") for problem in problems)
 
 
@@ -338,5 +338,5 @@ def test_a_new_release_gives_nothing_away_by_difference(
     ]
     assert (archive.folder / "releases" / f"{second.report_id}.json").is_file()
     assert found == []
-    assert reporting.verify(archive, tmp_path / "two").ok
-    assert reporting.verify(archive, tmp_path / "one").ok
+    assert report_verification.verify(archive, tmp_path / "two").ok
+    assert report_verification.verify(archive, tmp_path / "one").ok

@@ -69,7 +69,7 @@ def verify_command(
     ),
 ) -> None:
     """Recompute every figure of a report from the archive at its checkpoint (needs an unlock)."""
-    from bearwitness.services.reporting import verify
+    from bearwitness.services.report_verification import verify
 
     with open_archive(folder) as archive:
         result = verify(archive, report)

@@ -1,4 +1,4 @@
-"""Building and verifying reports: the archive as it stood at a signed checkpoint, counted.
+"""Building reports: the archive as it stood at a signed checkpoint, counted.
 
 :func:`build` (``bearwitness report build``) needs an unlock. It signs a checkpoint
 (or takes a kept one), reads every record as it was when the log had that many
@@ -16,26 +16,23 @@ the folder::
     OUT/checkpoint           the signed checkpoint the figures come from
     OUT/log.vkey             the log's verifier key
 
-The manifest's hash is logged (a ``report`` entry). :func:`verify` recomputes
-every figure from the archive at that checkpoint, renders again, and names each
-figure that differs. A stranger without the archive checks the signature and the
-hashes with ``tools/verify_report.py``.
+The manifest's hash is logged (a ``report`` entry).
+``services/report_verification.py`` checks a report folder against the archive; a
+stranger without the archive checks the signature and the hashes with
+``tools/verify_report.py``.
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
-import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bearwitness.domain.records import RECORD_TYPES, Record
 from bearwitness.errors import (
-    BearWitnessError,
     InputError,
     NotFound,
     PublicationRefused,
@@ -44,7 +41,7 @@ from bearwitness.errors import (
 from bearwitness.reports import pdf, render
 from bearwitness.reports.disclosure import Earlier
 from bearwitness.reports.figures import Computed, Figure, KeptEstimate, compute, earlier_tables
-from bearwitness.reports.spec import ReportSpec, parse_spec, spec_from_dict
+from bearwitness.reports.spec import ReportSpec, parse_spec
 from bearwitness.services.archive import RELEASES, Archive
 from bearwitness.services.checkpoints import (
     log_verifier,
@@ -74,7 +71,6 @@ from bearwitness.tlog.entry import (
     parse_entry,
 )
 from bearwitness.tlog.merkle import hash_leaf, root
-from bearwitness.tlog.note import verify_note
 
 FORMAT = "bearwitness-report/1"
 HTML = "report.html"
@@ -220,7 +216,7 @@ def _checkpoint(archive: Archive, size: int | None) -> tuple[int, bytes, bytes]:
     return checkpoint.size, checkpoint.root_hash, note
 
 
-def _outputs(computed: Computed, context: render.Context, *, with_pdf: bool) -> dict[str, bytes]:
+def outputs(computed: Computed, context: render.Context, *, with_pdf: bool) -> dict[str, bytes]:
     """Every file of the report, as bytes: the HTML, the CSVs and, when asked, the PDF."""
     texts = _texts(computed, context)
     files = {name: text.encode() for name, text in texts.items()}
@@ -250,7 +246,7 @@ def _figure_files(figure: Figure, files: Iterable[str]) -> list[str]:
     return names
 
 
-def _sha256(data: bytes) -> str:
+def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
@@ -274,15 +270,15 @@ def build(
     computed = compute(state.records, state.estimates, spec, _earlier(ledger))
     built_at = archive.clock().date().isoformat()
     spec_data = spec.as_dict()
-    spec_hash = _sha256(canonical_json(spec_data))
+    spec_hash = sha256(canonical_json(spec_data))
     report_id = (
         "RP-"
-        + _sha256(canonical_json([spec_hash, size, root_hash.hex(), format_time(archive.clock())]))[
+        + sha256(canonical_json([spec_hash, size, root_hash.hex(), format_time(archive.clock())]))[
             :12
         ]
     )
-    context = _context(report_id, spec, archive.config.origin, size, root_hash, built_at)
-    files = _outputs(computed, context, with_pdf=with_pdf)
+    context = context_of(report_id, spec, archive.config.origin, size, root_hash, built_at)
+    files = outputs(computed, context, with_pdf=with_pdf)
     selected = render.shown(computed.figures, spec.sections)
     manifest = {
         "format": FORMAT,
@@ -300,19 +296,19 @@ def build(
         "disclosure": spec.settings.as_dict(),
         # The earlier releases of the same scope it was checked against for differencing.
         "checked_against": [
-            {"report": release, "manifest_sha256": _sha256(data)} for release, data, _ in ledger
+            {"report": release, "manifest_sha256": sha256(data)} for release, data, _ in ledger
         ],
         "figures": [
             {
                 "id": figure.id,
                 "kind": figure.kind,
                 "values": figure.values,
-                "values_sha256": _sha256(canonical_json(figure.values)),
+                "values_sha256": sha256(canonical_json(figure.values)),
                 "files": _figure_files(figure, files),
             }
             for figure in selected
         ],
-        "files": {name: _sha256(data) for name, data in sorted(files.items())},
+        "files": {name: sha256(data) for name, data in sorted(files.items())},
     }
     manifest_bytes = canonical_json(manifest)
     readable = {name: data.decode() for name, data in files.items() if name != PDF}
@@ -325,7 +321,7 @@ def build(
             f"first: {hits[0]})",
             hint="Remove what names a person or a source from the spec (its title).",
         )
-    digest = _sha256(manifest_bytes)
+    digest = sha256(manifest_bytes)
     signature = sign_with_log_key(
         archive, f"{FORMAT}\n{archive.config.origin}\n{report_id}\nsha256:{digest}\n".encode()
     )
@@ -413,7 +409,7 @@ def _logged_reports(archive: Archive) -> dict[str, str]:
     return found
 
 
-def _context(
+def context_of(
     report_id: str, spec: ReportSpec, origin: str, size: int, root_hash: bytes, built_at: str
 ) -> render.Context:
     return render.Context(
@@ -429,218 +425,3 @@ def _context(
         dates=spec.scope.dates,
         sections=spec.sections,
     )
-
-
-@dataclass
-class ReportVerification:
-    report_id: str = ""
-    checkpoint_size: int = 0
-    root_hash: str = ""
-    log_index: int | None = None
-    figures_checked: int = 0
-    differing: list[str] = field(default_factory=list)  # figure ids
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-
-def read_manifest(folder: Path) -> tuple[bytes, dict[str, Any]]:
-    path = folder / MANIFEST
-    if not path.is_file():
-        raise NotFound(
-            f"{folder} holds no {MANIFEST}", hint="Give the folder a report was built in."
-        )
-    data = path.read_bytes()
-    try:
-        manifest = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise VerificationError(f"{MANIFEST} is not JSON") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise VerificationError(f"{MANIFEST} is not a {FORMAT} manifest")
-    return data, manifest
-
-
-def verify(archive: Archive, folder: Path) -> ReportVerification:
-    """Check a report folder against the archive; every problem is named in the result."""
-    archive.require_secrets()
-    report = ReportVerification()
-    data, manifest = read_manifest(folder)
-    report.report_id = str(manifest.get("report", ""))
-    try:
-        _check_signature(archive, folder, data, manifest)
-    except BearWitnessError as error:
-        report.problems.append(f"signature: {error.message}")
-    checkpoint = manifest.get("checkpoint") or {}
-    try:
-        opened = open_checkpoint(str(checkpoint["note"]).encode(), log_verifier(archive))
-        size, root_hash = opened.checkpoint.size, opened.checkpoint.root_hash
-    except (KeyError, TypeError, BearWitnessError) as error:
-        message = error.message if isinstance(error, BearWitnessError) else "missing"
-        report.problems.append(f"checkpoint: {message}")
-        return report
-    report.checkpoint_size, report.root_hash = size, root_hash.hex()
-    if checkpoint.get("size") != size or checkpoint.get("root_hash") != root_hash.hex():
-        report.problems.append("checkpoint: the manifest's size or root is not its checkpoint's")
-    report.log_index = _logged_at(archive, report.report_id, data)
-    if report.log_index is None:
-        report.problems.append("log: the manifest's hash is not in the archive's log")
-    try:
-        spec = spec_from_dict(manifest["spec"])
-    except (KeyError, TypeError, BearWitnessError) as error:
-        report.problems.append(
-            f"spec: {error.message if isinstance(error, BearWitnessError) else 'missing'}"
-        )
-        return report
-    if _sha256(canonical_json(spec.as_dict())) != manifest.get("spec_sha256"):
-        report.problems.append("spec: its hash differs from the manifest's")
-    state = snapshot(archive, size, root_hash)
-    earlier = _checked_against(archive, manifest, report)
-    computed = compute(state.records, state.estimates, spec, earlier)
-    selected = {f.id: f for f in render.shown(computed.figures, spec.sections)}
-    published = {str(f.get("id")): f for f in manifest.get("figures", []) if isinstance(f, dict)}
-    for figure_id in sorted(set(selected) | set(published)):
-        report.figures_checked += 1
-        mine, theirs = selected.get(figure_id), published.get(figure_id)
-        if mine is None or theirs is None or mine.values != theirs.get("values"):
-            _differs(report, figure_id, "the archive at that checkpoint gives other values")
-    context = _context(
-        report.report_id,
-        spec,
-        str(manifest.get("origin", "")),
-        size,
-        root_hash,
-        str(manifest.get("built_at", "")),
-    )
-    listed = manifest.get("files") or {}
-    expected = _outputs(computed, context, with_pdf=PDF in listed)
-    for name in sorted(set(expected) | set(listed)):
-        _check_file(report, folder, name, expected.get(name), listed.get(name))
-    return report
-
-
-def _checked_against(
-    archive: Archive, manifest: dict[str, Any], report: ReportVerification
-) -> list[Earlier]:
-    """The earlier releases a report was checked against, from the archive's ledger."""
-    earlier: list[Earlier] = []
-    for item in manifest.get("checked_against") or []:
-        release = str(item.get("report", ""))
-        path = archive.folder / RELEASES / f"{release}.json"
-        data = path.read_bytes() if path.is_file() and "/" not in release else b""
-        if not data or _sha256(data) != item.get("manifest_sha256"):
-            report.problems.append(f"release ledger: {release} is missing or changed")
-            continue
-        earlier += earlier_tables(release, json.loads(data).get("figures", []))
-    return earlier
-
-
-def _differs(report: ReportVerification, figure_id: str, why: str) -> None:
-    if figure_id not in report.differing:
-        report.differing.append(figure_id)
-    report.problems.append(f"figure {figure_id}: {why}")
-
-
-def _check_file(
-    report: ReportVerification, folder: Path, name: str, expected: bytes | None, listed: Any
-) -> None:
-    path = folder / name
-    if expected is None or listed is None:
-        report.problems.append(f"{name}: not a file this report has")
-        return
-    if not path.is_file():
-        report.problems.append(f"{name}: missing")
-        return
-    data = path.read_bytes()
-    if name == PDF:
-        _check_pdf(report, data, expected, listed)
-        return
-    if listed != _sha256(expected):
-        report.problems.append(f"{name}: the manifest's hash is not what the figures give")
-    if data == expected:
-        return
-    actual, wanted = data.decode(errors="replace"), expected.decode()
-    if name.endswith(".csv") and name != ESTIMATES_CSV:
-        _differs(report, name.removesuffix(".csv"), f"{name} differs from what it must say")
-        return
-    if name == ESTIMATES_CSV:
-        before = dict(_csv_rows(wanted))
-        for run, line in _csv_rows(actual):
-            if before.get(run) != line:
-                _differs(report, f"estimate-{run}", f"{name} differs from what it must say")
-        return
-    blocks, found = render.figure_blocks(wanted), render.figure_blocks(actual)
-    named = False
-    for figure_id in sorted(set(blocks) | set(found)):
-        if blocks.get(figure_id) != found.get(figure_id):
-            _differs(report, figure_id, f"{name} differs from what it must say")
-            named = True
-    if not named or render.outside_figures(wanted) != render.outside_figures(actual):
-        report.problems.append(f"{name}: its text outside the figures was changed")
-
-
-def _check_pdf(report: ReportVerification, data: bytes, expected: bytes, listed: Any) -> None:
-    """The PDF is laid out again from the HTML the figures give. Other fonts or another
-    WeasyPrint give other bytes, so what is compared is its text; a line that differs is
-    put down to the figure whose id follows it on the page."""
-    if _sha256(data) != listed:
-        report.problems.append(f"{PDF}: its hash is not the manifest's (changed)")
-    if data == expected:
-        return
-    try:
-        actual = pdf.text(data).splitlines()
-    except Exception:  # pypdf raises many kinds on a damaged file: it fails either way
-        report.problems.append(f"{PDF}: it cannot be read as a PDF")
-        return
-    wanted = pdf.text(expected).splitlines()
-    if actual == wanted:
-        return
-    marker = re.compile(r"(?:Figure|Показатель) ([A-Za-z0-9._-]+)$")
-    changed = {
-        index
-        for tag, start, end, _, _ in difflib.SequenceMatcher(a=wanted, b=actual).get_opcodes()
-        if tag != "equal"
-        for index in range(start, max(end, start + 1))
-    }
-    named = False
-    for index in sorted(changed):
-        following = (marker.search(line) for line in wanted[index:])
-        figure_id = next((m.group(1) for m in following if m), None)
-        if figure_id is not None:
-            _differs(report, figure_id, f"{PDF} differs from what it must say")
-            named = True
-    if not named:
-        report.problems.append(f"{PDF}: its text outside the figures was changed")
-
-
-def _csv_rows(text: str) -> list[tuple[str, str]]:
-    return [(line.split(",", 1)[0], line) for line in text.splitlines()[1:]]
-
-
-def _check_signature(archive: Archive, folder: Path, data: bytes, manifest: dict[str, Any]) -> None:
-    path = folder / SIGNATURE
-    if not path.is_file():
-        raise VerificationError(f"{SIGNATURE} is missing")
-    note, _ = verify_note(path.read_bytes(), [log_verifier(archive)])
-    expected = (
-        f"{FORMAT}\n{manifest.get('origin')}\n{manifest.get('report')}\nsha256:{_sha256(data)}\n"
-    )
-    if note.text.decode() != expected:
-        raise VerificationError("the signed note does not name this manifest's hash")
-
-
-def _logged_at(archive: Archive, report_id: str, data: bytes) -> int | None:
-    wanted = commit(bytes(SALT_SIZE), data)
-    with archive.engine.connect() as connection:
-        for index, raw in read_entries(connection):
-            if b'"report"' not in raw:
-                continue
-            entry = parse_entry(raw)
-            if (
-                entry.kind == "report"
-                and entry.record_id == report_id
-                and entry.commitment == wanted
-            ):
-                return index
-    return None

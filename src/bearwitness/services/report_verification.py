@@ -1,0 +1,255 @@
+"""Verifying a report folder against the archive it was built from (``report verify``).
+
+Every figure is computed again from the archive as it stood at the report's signed
+checkpoint and rendered again; each file is compared with what the figures give, and
+each figure that differs is named, with every other problem, in the result. Nothing
+here says a report is good without these checks having run: ``ok`` is "no problem
+found" after all of them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bearwitness.errors import BearWitnessError, NotFound, VerificationError
+from bearwitness.reports import pdf, render
+from bearwitness.reports.disclosure import Earlier
+from bearwitness.reports.figures import compute, earlier_tables
+from bearwitness.reports.spec import spec_from_dict
+from bearwitness.services.archive import RELEASES, Archive
+from bearwitness.services.checkpoints import log_verifier
+from bearwitness.services.ledger import read_entries
+from bearwitness.services.reporting import (
+    ESTIMATES_CSV,
+    FORMAT,
+    MANIFEST,
+    PDF,
+    SIGNATURE,
+    context_of,
+    outputs,
+    sha256,
+    snapshot,
+)
+from bearwitness.tlog.checkpoint import open_checkpoint
+from bearwitness.tlog.entry import SALT_SIZE, canonical_json, commit, parse_entry
+from bearwitness.tlog.note import verify_note
+
+
+@dataclass
+class ReportVerification:
+    report_id: str = ""
+    checkpoint_size: int = 0
+    root_hash: str = ""
+    log_index: int | None = None
+    figures_checked: int = 0
+    differing: list[str] = field(default_factory=list)  # figure ids
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def read_manifest(folder: Path) -> tuple[bytes, dict[str, Any]]:
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise NotFound(
+            f"{folder} holds no {MANIFEST}", hint="Give the folder a report was built in."
+        )
+    data = path.read_bytes()
+    try:
+        manifest = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise VerificationError(f"{MANIFEST} is not JSON") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise VerificationError(f"{MANIFEST} is not a {FORMAT} manifest")
+    return data, manifest
+
+
+def verify(archive: Archive, folder: Path) -> ReportVerification:
+    """Check a report folder against the archive; every problem is named in the result."""
+    archive.require_secrets()
+    report = ReportVerification()
+    data, manifest = read_manifest(folder)
+    report.report_id = str(manifest.get("report", ""))
+    try:
+        _check_signature(archive, folder, data, manifest)
+    except BearWitnessError as error:
+        report.problems.append(f"signature: {error.message}")
+    checkpoint = manifest.get("checkpoint") or {}
+    try:
+        opened = open_checkpoint(str(checkpoint["note"]).encode(), log_verifier(archive))
+        size, root_hash = opened.checkpoint.size, opened.checkpoint.root_hash
+    except (KeyError, TypeError, BearWitnessError) as error:
+        message = error.message if isinstance(error, BearWitnessError) else "missing"
+        report.problems.append(f"checkpoint: {message}")
+        return report
+    report.checkpoint_size, report.root_hash = size, root_hash.hex()
+    if checkpoint.get("size") != size or checkpoint.get("root_hash") != root_hash.hex():
+        report.problems.append("checkpoint: the manifest's size or root is not its checkpoint's")
+    report.log_index = _logged_at(archive, report.report_id, data)
+    if report.log_index is None:
+        report.problems.append("log: the manifest's hash is not in the archive's log")
+    try:
+        spec = spec_from_dict(manifest["spec"])
+    except (KeyError, TypeError, BearWitnessError) as error:
+        report.problems.append(
+            f"spec: {error.message if isinstance(error, BearWitnessError) else 'missing'}"
+        )
+        return report
+    if sha256(canonical_json(spec.as_dict())) != manifest.get("spec_sha256"):
+        report.problems.append("spec: its hash differs from the manifest's")
+    state = snapshot(archive, size, root_hash)
+    earlier = _checked_against(archive, manifest, report)
+    computed = compute(state.records, state.estimates, spec, earlier)
+    selected = {f.id: f for f in render.shown(computed.figures, spec.sections)}
+    published = {str(f.get("id")): f for f in manifest.get("figures", []) if isinstance(f, dict)}
+    for figure_id in sorted(set(selected) | set(published)):
+        report.figures_checked += 1
+        mine, theirs = selected.get(figure_id), published.get(figure_id)
+        if mine is None or theirs is None or mine.values != theirs.get("values"):
+            _differs(report, figure_id, "the archive at that checkpoint gives other values")
+    context = context_of(
+        report.report_id,
+        spec,
+        str(manifest.get("origin", "")),
+        size,
+        root_hash,
+        str(manifest.get("built_at", "")),
+    )
+    listed = manifest.get("files") or {}
+    expected = outputs(computed, context, with_pdf=PDF in listed)
+    for name in sorted(set(expected) | set(listed)):
+        _check_file(report, folder, name, expected.get(name), listed.get(name))
+    return report
+
+
+def _checked_against(
+    archive: Archive, manifest: dict[str, Any], report: ReportVerification
+) -> list[Earlier]:
+    """The earlier releases a report was checked against, from the archive's ledger."""
+    earlier: list[Earlier] = []
+    for item in manifest.get("checked_against") or []:
+        release = str(item.get("report", ""))
+        path = archive.folder / RELEASES / f"{release}.json"
+        data = path.read_bytes() if path.is_file() and "/" not in release else b""
+        if not data or sha256(data) != item.get("manifest_sha256"):
+            report.problems.append(f"release ledger: {release} is missing or changed")
+            continue
+        earlier += earlier_tables(release, json.loads(data).get("figures", []))
+    return earlier
+
+
+def _differs(report: ReportVerification, figure_id: str, why: str) -> None:
+    if figure_id not in report.differing:
+        report.differing.append(figure_id)
+    report.problems.append(f"figure {figure_id}: {why}")
+
+
+def _check_file(
+    report: ReportVerification, folder: Path, name: str, expected: bytes | None, listed: Any
+) -> None:
+    path = folder / name
+    if expected is None or listed is None:
+        report.problems.append(f"{name}: not a file this report has")
+        return
+    if not path.is_file():
+        report.problems.append(f"{name}: missing")
+        return
+    data = path.read_bytes()
+    if name == PDF:
+        _check_pdf(report, data, expected, listed)
+        return
+    if listed != sha256(expected):
+        report.problems.append(f"{name}: the manifest's hash is not what the figures give")
+    if data == expected:
+        return
+    actual, wanted = data.decode(errors="replace"), expected.decode()
+    if name.endswith(".csv") and name != ESTIMATES_CSV:
+        _differs(report, name.removesuffix(".csv"), f"{name} differs from what it must say")
+        return
+    if name == ESTIMATES_CSV:
+        before = dict(_csv_rows(wanted))
+        for run, line in _csv_rows(actual):
+            if before.get(run) != line:
+                _differs(report, f"estimate-{run}", f"{name} differs from what it must say")
+        return
+    blocks, found = render.figure_blocks(wanted), render.figure_blocks(actual)
+    named = False
+    for figure_id in sorted(set(blocks) | set(found)):
+        if blocks.get(figure_id) != found.get(figure_id):
+            _differs(report, figure_id, f"{name} differs from what it must say")
+            named = True
+    if not named or render.outside_figures(wanted) != render.outside_figures(actual):
+        report.problems.append(f"{name}: its text outside the figures was changed")
+
+
+def _check_pdf(report: ReportVerification, data: bytes, expected: bytes, listed: Any) -> None:
+    """The PDF is laid out again from the HTML the figures give. Other fonts or another
+    WeasyPrint give other bytes, so what is compared is its text; a line that differs is
+    put down to the figure whose id follows it on the page."""
+    if sha256(data) != listed:
+        report.problems.append(f"{PDF}: its hash is not the manifest's (changed)")
+    if data == expected:
+        return
+    try:
+        actual = pdf.text(data).splitlines()
+    except Exception:  # pypdf raises many kinds on a damaged file: it fails either way
+        report.problems.append(f"{PDF}: it cannot be read as a PDF")
+        return
+    wanted = pdf.text(expected).splitlines()
+    if actual == wanted:
+        return
+    marker = re.compile(r"(?:Figure|Показатель) ([A-Za-z0-9._-]+)$")
+    changed = {
+        index
+        for tag, start, end, _, _ in difflib.SequenceMatcher(a=wanted, b=actual).get_opcodes()
+        if tag != "equal"
+        for index in range(start, max(end, start + 1))
+    }
+    named = False
+    for index in sorted(changed):
+        following = (marker.search(line) for line in wanted[index:])
+        figure_id = next((m.group(1) for m in following if m), None)
+        if figure_id is not None:
+            _differs(report, figure_id, f"{PDF} differs from what it must say")
+            named = True
+    if not named:
+        report.problems.append(f"{PDF}: its text outside the figures was changed")
+
+
+def _csv_rows(text: str) -> list[tuple[str, str]]:
+    return [(line.split(",", 1)[0], line) for line in text.splitlines()[1:]]
+
+
+def _check_signature(archive: Archive, folder: Path, data: bytes, manifest: dict[str, Any]) -> None:
+    path = folder / SIGNATURE
+    if not path.is_file():
+        raise VerificationError(f"{SIGNATURE} is missing")
+    note, _ = verify_note(path.read_bytes(), [log_verifier(archive)])
+    expected = (
+        f"{FORMAT}\n{manifest.get('origin')}\n{manifest.get('report')}\nsha256:{sha256(data)}\n"
+    )
+    if note.text.decode() != expected:
+        raise VerificationError("the signed note does not name this manifest's hash")
+
+
+def _logged_at(archive: Archive, report_id: str, data: bytes) -> int | None:
+    wanted = commit(bytes(SALT_SIZE), data)
+    with archive.engine.connect() as connection:
+        for index, raw in read_entries(connection):
+            if b'"report"' not in raw:
+                continue
+            entry = parse_entry(raw)
+            if (
+                entry.kind == "report"
+                and entry.record_id == report_id
+                and entry.commitment == wanted
+            ):
+                return index
+    return None
