@@ -194,3 +194,11 @@ class PublicationRefused(BearWitnessError):
     value in an output. The message names the record and the field, never the value."""
 
     code = "publication_refused"
+
+
+class ConsentRefused(BearWitnessError):
+    """Data was to leave the archive for a purpose that the consent of a person or a
+    source does not cover (``services/consent.py``). The message names each subject by
+    its pseudonymous id and says why; nothing was written."""
+
+    code = "consent_refused"

@@ -307,13 +307,27 @@ def prove_command(
     evidence_file: bool = typer.Option(
         False, "--file", help="Prove the evidence file's original bytes rather than the record."
     ),
+    purpose: str = typer.Option(
+        "court_proceedings",
+        help="What the bundle is for; the consent of whom the record is about must cover "
+        "it (court_proceedings, naming_in_publication, partner_sharing, ...).",
+    ),
+    partner: str = typer.Option("", help="The partner it goes to (with partner_sharing)."),
 ) -> None:
     """Write a proof bundle for one record version or evidence file. Needs an unlock.
 
     The bundle discloses that record's content: hand it only to whom it is meant for.
     """
     archive = open_archive(folder)
-    proof = prove(archive, record_id, out, version=version, evidence_file=evidence_file)
+    proof = prove(
+        archive,
+        record_id,
+        out,
+        version=version,
+        evidence_file=evidence_file,
+        purpose=purpose,
+        partner=partner,
+    )
     vkey = checkpoints.log_verifier(archive).vkey()
     archive.close()
     if proof.signed_now:

@@ -13,6 +13,7 @@ from bearwitness.errors import (
     BackupDamaged,
     BackupError,
     BearWitnessError,
+    ConsentRefused,
     EstimationError,
     InputError,
     LinkageError,
@@ -52,6 +53,7 @@ COMMAND_MODULES = [
     "bearwitness.cli.backup",
     "bearwitness.cli.field",
     "bearwitness.cli.report",
+    "bearwitness.cli.consent",
 ]
 
 # One table: which error leaves with which exit code (tests/cli/test_exit_codes.py fails on
@@ -73,6 +75,7 @@ EXIT_CODES: dict[type[BearWitnessError], int] = {
     RollbackRefused: 13,
     MissingExtra: 14,
     PublicationRefused: 15,
+    ConsentRefused: 24,
 }
 
 

@@ -251,20 +251,37 @@ def export(
     folder: Path = ARCHIVE_ARGUMENT,
     out: Path = typer.Option(..., help="An empty folder to write into."),
     format_: str = typer.Option("jsonl", "--format", help="Only jsonl for now."),
+    purpose: str = typer.Option(
+        "internal_casework",
+        help="What the export is for; consent must cover it: internal_casework, "
+        "partner_sharing, anonymised_quotation, naming_in_publication, court_proceedings.",
+    ),
+    partner: str = typer.Option("", help="The partner it goes to (with partner_sharing)."),
 ) -> None:
-    """Export everything, opened, including evidence files. Writes plaintext: handle with care."""
+    """Export everything, opened, including evidence files. Writes plaintext: handle with care.
+
+    Whoever's consent does not cover the purpose is written with clear fields only, and
+    named (by id, with the reason) at the end and in the manifest."""
     if format_ != "jsonl":
         raise InputError(f"unknown export format {format_!r}", hint="Use --format jsonl.")
     with open_archive(folder) as archive:
         archive.require_secrets()
         with Progress(console=errors, transient=True) as progress:
             task = progress.add_task("Exporting", total=None)
-            summary = exporting.export(archive, out, lambda n: progress.advance(task, n))
+            summary = exporting.export(
+                archive,
+                out,
+                lambda n: progress.advance(task, n),
+                purpose=purpose,
+                partner=partner,
+            )
     console.print(
         f"Exported {summary.records} records, {summary.versions} versions and "
         f"{summary.files} evidence files to {out}. These are plaintext: keep them "
         "encrypted and delete them when done."
     )
+    for refusal in summary.left_out:
+        console.print(f"Left out (clear fields only): {inert(str(refusal))}")
 
 
 def register(app: typer.Typer) -> None:

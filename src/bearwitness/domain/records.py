@@ -453,9 +453,46 @@ class Intervention(Record):
     notes: str = sealed()
 
 
+@dataclass(frozen=True, kw_only=True)
+class Consent(Record):
+    """What one person or source agreed their information may be used for, and how that
+    was taken. A withdrawal is a new version with ``withdrawn`` set; the versions before it
+    stay in the history, as the releases made under them stay in the release ledger.
+
+    Who the consent is about is sealed: in the clear it would link the consent to its
+    person. The scopes are clear codes (they name no one) so that a locked archive can be
+    counted; every exit reads the whole record, unlocked (``services/consent.py``)."""
+
+    KIND = "consent"
+    PREFIX = "CN"
+    scopes: tuple[str, ...] = clear((), vocabulary=v.CONSENT_SCOPES)
+    method: str = clear("written", vocabulary=v.CONSENT_METHODS)
+    person_id: str | None = sealed(None, refers="person")
+    source_id: str | None = sealed(None, refers="source")
+    partner: str = sealed()  # the named partner that `partner_sharing` covers
+    obtained_by: str = sealed()
+    obtained_on: str = sealed()  # an ISO date (YYYY-MM-DD)
+    withdrawn: str = sealed()  # an ISO date; empty while the consent stands
+    court_order: str = sealed()  # the order's reference, for method court_order
+    approved_by: str = sealed()  # the custodians (share numbers) who approved an override
+    approval: str = sealed()  # an override's HMAC under a key only an unlock gives
+    notes: str = sealed()
+
+
 RECORD_TYPES: dict[str, type[Record]] = {
     cls.KIND: cls
-    for cls in (Source, Document, Evidence, Event, Act, Person, PersonRecord, Claim, Intervention)
+    for cls in (
+        Source,
+        Document,
+        Evidence,
+        Event,
+        Act,
+        Person,
+        PersonRecord,
+        Claim,
+        Intervention,
+        Consent,
+    )
 }
 
 

@@ -195,6 +195,32 @@ INTERVENTION_STATUSES = Vocabulary(
     ),
 )
 
+# What a person or a source agreed their information may be used for (DESIGN.md: consent).
+# Every way out of the archive asks services/consent.py, which reads these.
+CONSENT_SCOPES = Vocabulary(
+    "consent scope",
+    (
+        Term("internal_casework", "internal casework", "внутренняя работа по делу"),
+        Term("partner_sharing", "sharing with a named partner", "передача названному партнёру"),
+        Term("aggregate_statistics", "aggregate statistics", "обобщённая статистика"),
+        Term("anonymised_quotation", "anonymised quotation", "анонимное цитирование"),
+        Term("naming_in_publication", "naming in publication", "упоминание имени в публикации"),
+        Term("court_proceedings", "court proceedings", "судебное разбирательство"),
+    ),
+)
+
+CONSENT_METHODS = Vocabulary(
+    "consent method",
+    (
+        Term("written", "written and signed", "письменно, с подписью"),
+        Term("oral_recorded", "oral, recorded", "устно, с записью"),
+        Term("oral_witnessed", "oral, before a witness", "устно, при свидетеле"),
+        Term("intake_form", "in the intake form", "в форме приёма"),
+        # Only `bearwitness consent override` writes this one, with k custodians' shares.
+        Term("court_order", "court order (overrides consent)", "решение суда (вместо согласия)"),
+    ),
+)
+
 # What counting may split a person's capture history by: the event's year (period), its
 # place, the act recorded and the person's sex (linkage/counting.py reads them). A plain
 # list here, so that every interface offers and checks the same ones.
@@ -212,4 +238,6 @@ ALL = (
     STANCES,
     INTERVENTION_KINDS,
     INTERVENTION_STATUSES,
+    CONSENT_SCOPES,
+    CONSENT_METHODS,
 )

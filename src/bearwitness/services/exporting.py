@@ -1,12 +1,14 @@
 """Exporting everything an archive holds, opened, for a legal team or a migration.
 
 This is the one place where plaintext is written on purpose, to a folder the
-user names. The layout round-trips: ``records.jsonl`` imports into a new archive.
+user names, for a purpose that consent must cover (``services/consent.py``). The
+layout round-trips: ``records.jsonl`` imports into a new archive.
 
     OUT/records.jsonl    every current record, one JSON object per line, with its type
     OUT/history.jsonl    every version of every record, with its commitment
     OUT/files/           evidence files, opened, named by evidence id
-    OUT/manifest.json    counts and the SHA-256 of every file
+    OUT/manifest.json    purpose, counts, the SHA-256 of every file, and who was left
+                         out (by id) because their consent does not cover the purpose
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bearwitness.crypto.files import decrypt_file
 from bearwitness.crypto.files import export_identity as _write_identity
-from bearwitness.domain.records import Evidence
+from bearwitness.domain.records import Document, Evidence, Record
 from bearwitness.errors import InputError
 from bearwitness.services.archive import Archive
+from bearwitness.services.consent import Refusal, check_purpose, policy, subjects_of
 from bearwitness.services.sealing import open_record, open_version
 from bearwitness.services.writing import ORDER
 from bearwitness.store import rows as store
@@ -32,17 +36,50 @@ class ExportSummary:
     versions: int
     files: int
     folder: Path
+    purpose: str = "internal_casework"
+    left_out: tuple[Refusal, ...] = ()  # subjects whose consent does not cover the purpose
 
 
 def export(
-    archive: Archive, out: Path, progress: Callable[[int], None] | None = None
+    archive: Archive,
+    out: Path,
+    progress: Callable[[int], None] | None = None,
+    *,
+    purpose: str = "internal_casework",
+    partner: str = "",
 ) -> ExportSummary:
+    """Write every record, version and evidence file, opened, for ``purpose``.
+
+    Consent decides (``services/consent.py``): a record that falls under a subject whose
+    consent does not cover the purpose is written with its clear fields only (so that
+    what refers to it still imports), its history and files are left out, and the
+    manifest names the subject and why.
+    """
     secrets = archive.require_secrets()
+    check_purpose(purpose)
     if out.exists() and any(out.iterdir()):
         raise InputError(f"{out} is not empty", hint="Export into a new, empty folder.")
+    rules = policy(archive)
     (out / "files").mkdir(parents=True, exist_ok=True)
-    manifest: dict[str, object] = {"format": "bearwitness-export/1", "files": {}}
+    manifest: dict[str, Any] = {"format": "bearwitness-export/1", "purpose": purpose, "files": {}}
     records = versions = files = 0
+    refused: dict[str, Refusal] = {}
+    withheld: set[str] = set()  # ids written with their clear fields only
+
+    def falls_under_refused(record: Record) -> bool:
+        subjects = subjects_of(record)
+        if isinstance(record, Document | Evidence):
+            parent = record.source_id if isinstance(record, Document) else record.document_id
+            return parent in withheld
+        for subject in subjects:
+            if subject not in refused:
+                found = rules.refusal(subject, purpose, partner=partner)
+                if found is None:
+                    continue
+                refused[subject] = found
+            return True
+        return False
+
     with (
         archive.engine.connect() as connection,
         (out / "records.jsonl").open("w", encoding="utf-8") as lines,
@@ -50,16 +87,22 @@ def export(
         for kind in ORDER:
             for stored in store.query_records(connection, kind, include_deleted=True):
                 record = open_record(archive.sealer, stored, stored.clear["id"])
+                if falls_under_refused(record):
+                    withheld.add(record.id)
+                    clear = set(record.clear_fields())
+                    record = type(record).from_dict(
+                        {k: v for k, v in record.to_dict().items() if k in clear}
+                    )
                 line = {"type": kind, **record.to_dict()}
                 if stored.deleted:
                     line["deleted"] = True
-                elif isinstance(record, Evidence):  # so that the file is imported with it
-                    line["file"] = f"files/{record.id}"
+                elif isinstance(record, Evidence) and record.id not in withheld:
+                    line["file"] = f"files/{record.id}"  # so that it is imported with it
                 lines.write(json.dumps(line, ensure_ascii=False) + "\n")
                 records += 1
                 if progress:
                     progress(1)
-                if isinstance(record, Evidence) and not stored.deleted:
+                if isinstance(record, Evidence) and not stored.deleted and line.get("file"):
                     blob = archive.blobs / f"{record.id}.age"
                     target = out / "files" / record.id
                     decrypt_file(
@@ -69,7 +112,7 @@ def export(
                         expected_sha256=record.sha256,
                         what=f"evidence {record.id}",
                     )
-                    manifest["files"][record.id] = {  # type: ignore[index]
+                    manifest["files"][record.id] = {
                         "sha256": record.sha256,
                         "filename": record.filename,
                         "media_type": record.media_type,
@@ -80,7 +123,9 @@ def export(
         (out / "history.jsonl").open("w", encoding="utf-8") as lines,
     ):
         for version in store.fetch_versions(connection):
-            record, salt = open_version(archive.sealer, version)
+            if version.id in withheld:
+                continue
+            opened, salt = open_version(archive.sealer, version)
             lines.write(
                 json.dumps(
                     {
@@ -91,16 +136,23 @@ def export(
                         "recorded_at": version.recorded_at,
                         "commitment": version.commitment,
                         "salt": salt.hex(),
-                        "record": record.to_dict(),
+                        "record": opened.to_dict(),
                     },
                     ensure_ascii=False,
                 )
                 + "\n"
             )
             versions += 1
-    manifest.update(records=records, versions=versions, evidence_files=files)
+    left_out = tuple(refused[s] for s in sorted(refused))
+    manifest.update(
+        records=records,
+        versions=versions,
+        evidence_files=files,
+        left_out=[{"subject": r.subject, "why": r.reason} for r in left_out],
+        withheld=sorted(withheld),
+    )
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
-    return ExportSummary(records, versions, files, out)
+    return ExportSummary(records, versions, files, out, purpose, left_out)
 
 
 def export_identity(archive: Archive, path: Path) -> None:

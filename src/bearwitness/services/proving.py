@@ -19,6 +19,7 @@ from sqlalchemy import Connection
 
 from bearwitness.crypto.files import decrypt_bytes
 from bearwitness.errors import InputError, NotFound
+from bearwitness.services import consent
 from bearwitness.services.archive import Archive
 from bearwitness.services.checkpoints import (
     SignedCheckpointFile,
@@ -29,7 +30,7 @@ from bearwitness.services.checkpoints import (
 )
 from bearwitness.services.ledger import open_tiles, read_entries
 from bearwitness.services.reading import kind_of
-from bearwitness.services.sealing import open_version_data
+from bearwitness.services.sealing import open_version, open_version_data
 from bearwitness.store import rows as store
 from bearwitness.tlog.bundle import ProvenCheckpoint, write_bundle
 from bearwitness.tlog.entry import parse_entry
@@ -53,11 +54,14 @@ def prove(
     *,
     version: int | None = None,
     evidence_file: bool = False,
+    purpose: str = "court_proceedings",
+    partner: str = "",
 ) -> Proof:
     """Write the bundle for ``record_id`` (its newest version unless ``version``).
 
     With ``evidence_file`` the bundle proves the evidence file's original bytes
-    (by their logged SHA-256) instead of the record.
+    (by their logged SHA-256) instead of the record. The consent of whom the record
+    is about must cover ``purpose`` (``services/consent.py``); else nothing is written.
     """
     secrets = archive.require_secrets()
     kind = kind_of(record_id)
@@ -81,6 +85,8 @@ def prove(
                 hint=f"It has versions 1 to {versions[-1].version}.",
             )
         index = _entry_index(connection, kind, record_id, wanted.version)
+    opened, _ = open_version(archive.sealer, wanted)
+    consent.authorize(archive, purpose, consent.subjects_in(archive, opened), partner=partner)
     signed_now = False
     kept = [c for c in signed_checkpoints(archive) if c.size > index]
     if not kept:

@@ -24,6 +24,7 @@ stranger without the archive checks the signature and the hashes with
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Iterable
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bearwitness.domain.records import RECORD_TYPES, Record
+from bearwitness.domain.records import RECORD_TYPES, Consent, Record
 from bearwitness.errors import (
     InputError,
     NotFound,
@@ -42,6 +43,7 @@ from bearwitness.reports import pdf, render
 from bearwitness.reports.disclosure import Earlier
 from bearwitness.reports.figures import Computed, Figure, KeptEstimate, compute, earlier_tables
 from bearwitness.reports.spec import ReportSpec, parse_spec
+from bearwitness.services import consent
 from bearwitness.services.archive import RELEASES, Archive
 from bearwitness.services.checkpoints import (
     log_verifier,
@@ -85,7 +87,9 @@ COUNTED = {
     "event": ("id", "date", "district"),
     "act": ("id", "event_id", "victim_id", "act_type", "date"),
     "person": ("id", "sex", "birth_date"),
-    "intervention": ("id", "kind", "status", "date"),
+    "intervention": ("id", "kind", "status", "person_id", "date"),
+    # read whole: who is left out of the statistics (services/consent.py)
+    "consent": tuple(f.name for f in dataclasses.fields(Consent)),
 }
 
 
@@ -180,7 +184,10 @@ def _read(
             hint="Run `bearwitness verify ARCHIVE`.",
         )
     estimates = [KeptEstimate(run, get_estimate(archive, run).result) for run in runs]
-    return Snapshot(size, root_hash, records, estimates), values, clear
+    # Consent as it stood at the checkpoint: a later withdrawal leaves the person out of
+    # later reports, and a report verified later still gives the figures it published.
+    counted = consent.for_statistics(records)
+    return Snapshot(size, root_hash, counted, estimates), values, clear
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,7 @@ ORDER = [
     "person_record",
     "claim",
     "intervention",
+    "consent",
 ]
 BLOB_LOCK = ".blobs.lock"  # held from a write's first file in blobs/ to its commit
 

@@ -14,6 +14,7 @@ from bearwitness.errors import (
     BackupDamaged,
     BackupError,
     BearWitnessError,
+    ConsentRefused,
     EstimationError,
     IdTaken,
     ImportRejected,
@@ -63,6 +64,7 @@ STATUSES: dict[type[BearWitnessError], int] = {
     BackupDamaged: 500,
     MissingExtra: 501,  # this installation has no analysis extra: the server cannot do it
     PublicationRefused: 422,  # the report would have shown a sealed value
+    ConsentRefused: 403,  # consent does not cover what the data was to be used for
 }
 
 
