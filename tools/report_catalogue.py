@@ -120,6 +120,60 @@ RUSSIAN = {
     "публиковать эту оценку.",
     "Lists used: {lists}.": "Использованные списки: {lists}.",
     "Method:": "Метод:",
+    # the evidence dossier (reports/dossier.py)
+    "Evidence dossier": "Досье доказательств",
+    "Built on {date} from the archive {origin} as signed at log size {size} (root hash {root}), "
+    "for: {purpose}.": "Составлено {date} по архиву {origin}, подписанному при размере журнала "
+    "{size} (корневой хеш {root}), для цели: {purpose}.",
+    "People are named only as their consent allows; otherwise they appear by pseudonymous id. "
+    "Each evidence file has a proof bundle in this folder: check it with python "
+    "tools/verify_bundle.py BUNDLE --vkey KEY, with the log key received separately.": "Люди "
+    "названы по имени только если это позволяет их согласие; иначе они указаны псевдонимным "
+    "номером. У каждого файла доказательств в этой папке есть пакет доказательства: проверьте "
+    "его командой python tools/verify_bundle.py BUNDLE --vkey KEY, получив ключ журнала "
+    "отдельно.",
+    "Event": "Событие",
+    "Acts": "Нарушения",
+    "Victims and other people": "Пострадавшие и другие люди",
+    "Sources": "Источники",
+    "Documents": "Документы",
+    "Evidence files": "Файлы доказательств",
+    "evidentiary copy: the original bytes as received, sealed on intake": "доказательная копия: "
+    "исходные байты в том виде, в каком они получены, запечатанные при приёме",
+    "Copy": "Копия",
+    "Proof bundle": "Пакет доказательства",
+    "Version": "Версия",
+    "What": "Что",
+    "By": "Кто",
+    "When": "Когда",
+    "Log entry": "Запись журнала",
+    "Shown in part: consent does not cover": "Показано частично: согласие не охватывает цель",
+    "create": "создано",
+    "import": "импортировано",
+    "update": "изменено",
+    "delete": "удалено",
+    "evidence": "файл доказательства",
+    "Date": "Дата",
+    "Victims (as documented)": "Пострадавших (по документам)",
+    "Title": "Заголовок",
+    "Description": "Описание",
+    "Place": "Место",
+    "Victim": "Пострадавший",
+    "Perpetrators": "Исполнители",
+    "Consequences": "Последствия",
+    "Role": "Роль",
+    "Name": "Имя",
+    "Other names": "Другие имена",
+    "Kind": "Вид",
+    "Reliability": "Надёжность",
+    "Received": "Получено",
+    "Source": "Источник",
+    "Language": "Язык",
+    "What it is": "Что это",
+    "Size (bytes)": "Размер (байт)",
+    "Captured": "Снято",
+    "From document": "Из документа",
+    "File name": "Имя файла",
 }
 
 

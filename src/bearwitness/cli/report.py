@@ -97,5 +97,45 @@ def verify_command(
     typer.echo("Every figure verifies.")
 
 
+EVENTS_ARGUMENT = typer.Argument(..., help="The events, e.g. E-0001 E-0002.", show_default=False)
+
+
+@report_app.command("dossier")
+def dossier_command(
+    folder: Path = ARCHIVE_ARGUMENT,
+    events: list[str] = EVENTS_ARGUMENT,
+    out: Annotated[Path, typer.Option("--out", help="A new folder for the dossier.")] = Path(
+        "dossier"
+    ),
+    lang: Annotated[str, typer.Option("--lang", help="en or ru.")] = "en",
+    purpose: Annotated[
+        str, typer.Option(help="What it is for; consent decides what is shown.")
+    ] = "court_proceedings",
+    partner: Annotated[str, typer.Option(help="The partner (with partner_sharing).")] = "",
+    no_pdf: Annotated[bool, typer.Option("--no-pdf", help="Leave the PDF out.")] = False,
+) -> None:
+    """An evidence dossier for lawyers (needs an unlock): the events' acts, people, sources,
+    documents and evidence files, each file with its proof bundle; a PDF plus a folder."""
+    from bearwitness.services.dossier import build
+
+    with open_archive(folder) as archive:
+        built = build(
+            archive, events, out, lang=lang, purpose=purpose, partner=partner, with_pdf=not no_pdf
+        )
+    typer.echo(
+        safe_text(
+            f"Dossier of {', '.join(built.events)} written to {built.folder}: {built.items} "
+            f"items, {built.bundles} evidence files with their proof bundles."
+        )
+    )
+    if built.withheld:
+        typer.echo(
+            safe_text(
+                "Shown in part, as consent allows (see the dossier for why): "
+                + ", ".join(built.withheld)
+            )
+        )
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(report_app, name="report")

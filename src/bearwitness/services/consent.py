@@ -174,6 +174,25 @@ def current_consents(archive: Archive) -> list[Consent]:
         ]
 
 
+def naming_refusal(
+    rules: Policy, record: Record | None, purpose: str, *, partner: str = ""
+) -> Refusal | None:
+    """Whether what identifies the subject of ``record`` may be shown for ``purpose``.
+
+    One exception to asking: someone recorded as a perpetrator is named to a court
+    without their consent, since that is what a court is for; for every other purpose
+    they are asked like anyone else."""
+    if record is None:
+        return None
+    if isinstance(record, Person) and record.role == "perpetrator" and purpose == COURT:
+        return None
+    for subject in subjects_of(record):
+        refused = rules.refusal(subject, purpose, partner=partner)
+        if refused is not None:
+            return refused
+    return None
+
+
 def for_statistics(records: Iterable[Record]) -> list[Record]:
     """The records a report counts: the consents among ``records`` decide, and each record
     that falls under a subject whose consent leaves out aggregate statistics (or was

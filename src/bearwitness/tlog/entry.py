@@ -68,6 +68,7 @@ KINDS: Final = frozenset(
         "odk_key",  # the archive's RSA key pair for ODK forms made (`bearwitness odk key`)
         "device",  # a field device enrolled or revoked (`bearwitness devices`)
         "report",  # a report published: commits to its manifest (`bearwitness report build`)
+        "dossier",  # an evidence dossier built: commits to its index (`report dossier`)
     }
 )
 
