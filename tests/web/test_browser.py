@@ -290,3 +290,37 @@ def test_a_source_submits_with_the_keyboard_alone(servers: Servers, browser: obj
     page.wait_for_load_state()
     assert re.fullmatch(r"[A-Z0-9]{4}(-[A-Z0-9]{4}){4}", page.locator("#receipt").inner_text())
     context.close()
+
+
+def test_an_analyst_composes_previews_and_publishes_a_report(
+    servers: Servers, browser: object
+) -> None:
+    custodian = browser.new_context().new_page()  # type: ignore[attr-defined]
+    login(custodian, servers, "custodian")
+    if custodian.locator("#lock-state").inner_text() == "Locked":
+        custodian.goto(servers.workbench + "/unlock")
+        custodian.get_by_label("Passphrase").fill(PASSPHRASE)
+        custodian.get_by_role("button", name="Unlock").last.click()
+    analyst = browser.new_context().new_page()  # type: ignore[attr-defined]
+    login(analyst, servers, "analyst")
+    analyst.goto(servers.workbench + "/reports?lang=ru")
+    shot(analyst, "workbench-reports-ru")
+    analyst.goto(servers.workbench + "/reports?lang=en")
+    analyst.get_by_label("Title").fill("FICTIONAL report of the team")
+    analyst.get_by_label("Русский").check()
+    analyst.get_by_label("Timeline of events").uncheck()
+    analyst.get_by_role("button", name="Preview").click()
+    assert "cell" in analyst.locator("#report-preview").inner_text()
+    shot(analyst, "workbench-report-preview")
+    with analyst.expect_popup() as opened:
+        analyst.locator("#open-preview").click()
+    preview = opened.value
+    preview.wait_for_load_state()
+    assert "Задокументированные" in preview.content()
+    shot(preview, "workbench-report-preview-page-ru")
+    preview.close()
+    analyst.get_by_role("button", name="Publish").click()
+    analyst.wait_for_selector("#report-done", timeout=180_000)
+    assert analyst.locator("#published a", has_text="report.pdf").count() == 1
+    shot(analyst, "workbench-reports-published")
+    custodian.get_by_role("button", name="Lock").click()

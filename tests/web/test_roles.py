@@ -24,6 +24,7 @@ PAGES = [
     ("/unlock", "unlock"),
     ("/linkage", "analyse"),
     ("/estimates", "analyse"),
+    ("/reports", "analyse"),
     ("/linkage?left=R-0001&right=R-0002", "analyse"),
 ]
 ACTIONS = [
@@ -46,6 +47,7 @@ ACTIONS = [
         {"left": "R-0001", "right": "R-0002", "verdict": "accept", "reason": "FICTIONAL"},
     ),
     ("/estimates/run", "analyse", {"method": "loglinear"}),
+    ("/reports/preview", "analyse", {"sections": "summary"}),
 ]
 
 

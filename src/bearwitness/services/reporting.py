@@ -27,6 +27,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import secrets
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +44,7 @@ from bearwitness.errors import (
 from bearwitness.reports import pdf, render
 from bearwitness.reports.disclosure import Earlier
 from bearwitness.reports.figures import Computed, Figure, KeptEstimate, compute, earlier_tables
-from bearwitness.reports.spec import ReportSpec, parse_spec
+from bearwitness.reports.spec import ReportSpec, parse_spec, spec_from_dict
 from bearwitness.services import consent
 from bearwitness.services.archive import RELEASES, Archive
 from bearwitness.services.checkpoints import (
@@ -201,6 +203,11 @@ class BuiltReport:
     hidden_cells: int
 
 
+def compose_spec(data: dict[str, Any]) -> ReportSpec:
+    """A spec from what a form composed (the same keys and checks as a spec file's)."""
+    return spec_from_dict(data)
+
+
 def read_spec(text: str, *, lang: str | None = None) -> ReportSpec:
     """A report spec from its TOML text (empty: the default report); ``lang`` overrides."""
     return parse_spec(text, lang=lang)
@@ -257,20 +264,30 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def build(
+@dataclass(frozen=True)
+class Prepared:
+    """A report computed, rendered and through the redaction check, not yet written."""
+
+    report_id: str
+    size: int
+    note: bytes
+    files: dict[str, bytes]
+    manifest: bytes
+    figures: list[str]
+    hidden_cells: int
+
+
+def prepare(
     archive: Archive,
     spec: ReportSpec,
-    out: Path,
     *,
     checkpoint_size: int | None = None,
     with_pdf: bool = True,
-) -> BuiltReport:
-    """Build, check and publish a report into the new folder ``out`` (needs an unlock).
-
-    ``with_pdf=False`` leaves the PDF out (WeasyPrint takes seconds to load)."""
+) -> Prepared:
+    """Everything :func:`build` does before it writes: the report as it would be published
+    (a preview shows this), refused with :class:`PublicationRefused` if a sealed value is
+    in it. Nothing is written but a new signed checkpoint, when none is given."""
     archive.require_secrets()
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise InputError(f"{out} is not an empty folder", hint="Give the report a new folder.")
     size, root_hash, note = _checkpoint(archive, checkpoint_size)
     state, sealed, clear = _read(archive, size, root_hash, sealed=True)
     ledger = _comparable_releases(archive, spec, size)
@@ -328,16 +345,43 @@ def build(
             f"first: {hits[0]})",
             hint="Remove what names a person or a source from the spec (its title).",
         )
+    return Prepared(
+        report_id,
+        size,
+        note,
+        files,
+        manifest_bytes,
+        [figure.id for figure in selected],
+        sum(len(cells) for cells in computed.suppression.hidden.values()),
+    )
+
+
+def build(
+    archive: Archive,
+    spec: ReportSpec,
+    out: Path,
+    *,
+    checkpoint_size: int | None = None,
+    with_pdf: bool = True,
+) -> BuiltReport:
+    """Build, check and publish a report into the new folder ``out`` (needs an unlock).
+
+    ``with_pdf=False`` leaves the PDF out (WeasyPrint takes seconds to load)."""
+    archive.require_secrets()
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InputError(f"{out} is not an empty folder", hint="Give the report a new folder.")
+    ready = prepare(archive, spec, checkpoint_size=checkpoint_size, with_pdf=with_pdf)
+    report_id, manifest_bytes = ready.report_id, ready.manifest
     digest = sha256(manifest_bytes)
     signature = sign_with_log_key(
         archive, f"{FORMAT}\n{archive.config.origin}\n{report_id}\nsha256:{digest}\n".encode()
     )
     out.mkdir(parents=True, exist_ok=True)
-    for name, data in files.items():
+    for name, data in ready.files.items():
         (out / name).write_bytes(data)
     (out / MANIFEST).write_bytes(manifest_bytes)
     (out / SIGNATURE).write_bytes(signature)
-    (out / "checkpoint").write_bytes(note)
+    (out / "checkpoint").write_bytes(ready.note)
     (out / "log.vkey").write_text(log_verifier(archive).vkey() + "\n")
     releases = archive.folder / RELEASES
     releases.mkdir(exist_ok=True)
@@ -357,12 +401,69 @@ def build(
     return BuiltReport(
         report_id,
         out,
-        size,
-        [figure.id for figure in selected],
-        sorted([*files, MANIFEST, SIGNATURE, "checkpoint", "log.vkey"]),
+        ready.size,
+        ready.figures,
+        sorted([*ready.files, MANIFEST, SIGNATURE, "checkpoint", "log.vkey"]),
         index,
-        sum(len(cells) for cells in computed.suppression.hidden.values()),
+        ready.hidden_cells,
     )
+
+
+# --- reports published from the workbench: kept in the archive's folder -------------------
+
+PUBLISHED = "reports"  # ARCHIVE/reports/RP-…/: what the workbench published, to download
+
+
+@dataclass(frozen=True)
+class PublishedReport:
+    report_id: str
+    title: str
+    lang: str
+    built_at: str
+    checkpoint_size: int
+    files: list[str]
+
+
+def publish(archive: Archive, spec: ReportSpec, *, with_pdf: bool = True) -> BuiltReport:
+    """:func:`build` into ``ARCHIVE/reports/<report id>/``, where the workbench offers its
+    files for download. Built aside and renamed into place, so a crash leaves no half."""
+    folder = archive.folder / PUBLISHED
+    folder.mkdir(exist_ok=True)
+    aside = folder / f".building-{secrets.token_hex(6)}"
+    try:
+        built = build(archive, spec, aside, with_pdf=with_pdf)
+        final = folder / built.report_id
+        aside.rename(final)
+    finally:
+        if aside.exists():
+            shutil.rmtree(aside)
+    return dataclasses.replace(built, folder=final)
+
+
+def published(archive: Archive) -> list[PublishedReport]:
+    """The reports published into the archive's folder, newest first."""
+    found = []
+    for manifest_path in sorted((archive.folder / PUBLISHED).glob("RP-*/" + MANIFEST)):
+        manifest = json.loads(manifest_path.read_bytes())
+        found.append(
+            PublishedReport(
+                str(manifest["report"]),
+                str(manifest.get("spec", {}).get("title", "")),
+                str(manifest.get("lang", "")),
+                str(manifest.get("built_at", "")),
+                int(manifest["checkpoint"]["size"]),
+                sorted(p.name for p in manifest_path.parent.iterdir() if p.is_file()),
+            )
+        )
+    return sorted(found, key=lambda r: (r.checkpoint_size, r.report_id), reverse=True)
+
+
+def published_file(archive: Archive, report_id: str, name: str) -> Path:
+    """One file of a published report, by names only the listing gives."""
+    for report in published(archive):
+        if report.report_id == report_id and name in report.files:
+            return archive.folder / PUBLISHED / report_id / name
+    raise NotFound(f"no file {name!r} in report {report_id!r}", hint="See the reports page.")
 
 
 def _comparable_releases(

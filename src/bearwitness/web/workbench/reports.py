@@ -1,0 +1,200 @@
+"""The reports page (analysts): compose a report from its sections, preview it, publish it.
+
+The same service as `bearwitness report build` (:mod:`bearwitness.services.reporting`):
+a preview is the report as it would be published, through the redaction check, but
+nothing is signed, logged or kept; publishing builds it into the archive's folder
+(``ARCHIVE/reports/RP-…/``), logs its manifest and offers its files for download.
+Publishing runs as a job; the page shows it until it is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import threading
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from starlette.datastructures import FormData
+from starlette.responses import FileResponse, Response
+
+from bearwitness.errors import BearWitnessError, InputError
+from bearwitness.reports.spec import ReportSpec
+from bearwitness.services import reporting
+from bearwitness.web.i18n import N_
+from bearwitness.web.workbench.auth import Needs, Staff
+from bearwitness.web.workbench.common import error_response, page, redirect, status_for
+from bearwitness.web.workbench.jobs import Job
+
+router = APIRouter(include_in_schema=False)
+SECTIONS = ("summary", "counts", "timeline", "estimates", "interventions", "method")
+SECTION_NAMES = {
+    "summary": N_("Summary"),
+    "counts": N_("Documented counts"),
+    "timeline": N_("Timeline of events"),
+    "estimates": N_("Estimates"),
+    "interventions": N_("Interventions"),
+    "method": N_("Method"),
+}
+MAX_PREVIEWS = 8  # kept in memory, per process: the newest ones
+PREVIEW_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+class Previews:
+    """Previews in memory only (aggregate figures, through the redaction check), by token,
+    each for the user who made it."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, tuple[str, bytes]] = {}
+        self._lock = threading.Lock()
+
+    def keep(self, actor: str, html: bytes) -> str:
+        token = secrets.token_urlsafe(16)
+        with self._lock:
+            self._kept[token] = (actor, html)
+            while len(self._kept) > MAX_PREVIEWS:
+                del self._kept[next(iter(self._kept))]
+        return token
+
+    def get(self, actor: str, token: str) -> bytes | None:
+        with self._lock:
+            kept = self._kept.get(token)
+        return kept[1] if kept is not None and kept[0] == actor else None
+
+    def forget(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+
+def previews(request: Request) -> Previews:
+    state = request.app.state
+    if not hasattr(state, "report_previews"):
+        state.report_previews = Previews()
+        state.keys.on_lock.append(state.report_previews.forget)
+    found: Previews = state.report_previews
+    return found
+
+
+def spec_of(form: FormData) -> ReportSpec:
+    """The report the form composes (the same checks as a spec file's)."""
+    chosen = [str(s) for s in form.getlist("sections") if str(s) in SECTIONS]
+    if not chosen:
+        raise InputError("no section chosen", hint="Tick at least one section.")
+    k_text = str(form.get("k") or "5").strip()
+    if not k_text.isascii() or not k_text.isdigit() or len(k_text) > 4:
+        raise InputError(f"k {k_text[:10]!r} is not a whole number", hint="For example 5.")
+    data: dict[str, Any] = {
+        "title": str(form.get("title") or "")[:200],
+        "lang": str(form.get("lang") or "en"),
+        "sections": chosen,
+        "disclosure": {"k": int(k_text), "protect_zeros": form.get("protect_zeros") == "on"},
+    }
+    return reporting.compose_spec(data)
+
+
+def _composed(form: FormData | None) -> dict[str, Any]:
+    """What the form had, to show it again (after a preview or an error)."""
+    if form is None:
+        return {"title": "", "lang": "en", "sections": list(SECTIONS), "k": "5", "zeros": False}
+    return {
+        "title": str(form.get("title") or ""),
+        "lang": str(form.get("lang") or "en"),
+        "sections": [str(s) for s in form.getlist("sections")],
+        "k": str(form.get("k") or "5"),
+        "zeros": form.get("protect_zeros") == "on",
+    }
+
+
+def _page(
+    request: Request, staff_session: Any, form: FormData | None = None, **extra: Any
+) -> Response:
+    keys = request.app.state.keys
+    job = request.app.state.jobs.latest("report")
+    return page(
+        request,
+        "reports.html",
+        staff_session,
+        composed=_composed(form),
+        sections=SECTIONS,
+        section_names=SECTION_NAMES,
+        published=reporting.published(keys.archive),
+        job=job,
+        refresh=job is not None and not job.finished,
+        **extra,
+    )
+
+
+@router.get("/reports")
+async def reports_page(
+    request: Request, staff: Annotated[Staff, Depends(Needs("analyse"))]
+) -> Response:
+    return await asyncio.to_thread(_page, request, staff.session)
+
+
+@router.post("/reports/preview")
+async def preview(
+    request: Request, staff: Annotated[Staff, Depends(Needs("analyse", fields=20))]
+) -> Response:
+    session, user, form = staff
+    keys = request.app.state.keys
+    try:
+        spec = spec_of(form)
+        ready = await asyncio.to_thread(
+            reporting.prepare, keys.for_user(user), spec, with_pdf=False
+        )
+    except BearWitnessError as error:
+        status = status_for(error)
+        if status >= 500:
+            return error_response(request, session, error)
+        return await asyncio.to_thread(_page, request, session, form, error=error, status=status)
+    token = previews(request).keep(user.actor, ready.files[reporting.HTML])
+    return await asyncio.to_thread(
+        _page, request, session, form, preview=token, hidden=ready.hidden_cells
+    )
+
+
+@router.get("/reports/preview/{token}")
+async def preview_page(
+    request: Request, token: str, staff: Annotated[Staff, Depends(Needs("analyse"))]
+) -> Response:
+    html = previews(request).get(staff.user.actor, token[:40])
+    if html is None:
+        raise HTTPException(404, "This preview is gone: make it again.")
+    # The report's own policy: it is a self-contained page with inline styles and SVG.
+    return Response(
+        html,
+        media_type="text/html; charset=utf-8",
+        headers={"Content-Security-Policy": PREVIEW_POLICY, "Cache-Control": "no-store"},
+    )
+
+
+@router.post("/reports/publish")
+async def publish(
+    request: Request, staff: Annotated[Staff, Depends(Needs("analyse", fields=20))]
+) -> Response:
+    session, user, form = staff
+    try:
+        spec = spec_of(form)
+    except InputError as error:
+        return await asyncio.to_thread(_page, request, session, form, error=error, status=400)
+    archive = request.app.state.keys.for_user(user)
+    check = request.app.state.keys.guard()
+
+    def work(job: Job) -> str:
+        check()
+        built = reporting.publish(archive, spec)
+        return built.report_id
+
+    try:
+        request.app.state.jobs.start("report", user.actor, work)
+    except InputError as error:
+        return error_response(request, session, error)
+    return redirect("/reports")
+
+
+@router.get("/reports/{report_id}/{name}", dependencies=[Depends(Needs("analyse"))])
+async def download(request: Request, report_id: str, name: str) -> Response:
+    path = await asyncio.to_thread(
+        reporting.published_file, request.app.state.keys.archive, report_id[:20], name[:80]
+    )
+    return FileResponse(path, filename=name, headers={"Cache-Control": "private, no-store"})

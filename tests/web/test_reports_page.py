@@ -1,0 +1,59 @@
+"""The workbench's reports page: compose, preview (nothing kept), publish (logged, kept in
+the archive's folder, downloadable), and a title with a sealed value refused. FICTIONAL."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi.testclient import TestClient
+
+from tests.web.conftest import Team, login, unlock, wait_for_job
+
+SECTIONS = ["summary", "counts", "method"]
+
+
+def test_an_analyst_previews_and_publishes_a_report(workbench: TestClient, team: Team) -> None:
+    unlock(workbench, team)
+    token = login(workbench, team, "analyst")
+    page = workbench.get("/reports")
+    assert page.status_code == 200 and 'id="no-reports"' in page.text
+    form = {"csrf": token, "title": "FICTIONAL monthly report", "lang": "ru", "k": "3"}
+    previewed = workbench.post("/reports/preview", data={**form, "sections": SECTIONS})
+    assert previewed.status_code == 200 and 'id="report-preview"' in previewed.text
+    assert 'value="FICTIONAL monthly report"' in previewed.text  # the form is kept
+    link = previewed.text.split('href="/reports/preview/', 1)[1].split('"', 1)[0]
+    shown = workbench.get(f"/reports/preview/{link}")
+    assert shown.status_code == 200 and "Задокументированные" in shown.text
+    assert "default-src 'none'" in shown.headers["content-security-policy"]
+    assert not (team.folder / "reports").exists()  # a preview keeps nothing
+    published = workbench.post(
+        "/reports/publish", data={**form, "sections": SECTIONS}, follow_redirects=False
+    )
+    assert published.status_code == 303
+    listed = wait_for_job(workbench, "/reports", 'id="report-done"', 'id="report-failed"')
+    report_id = listed.split('id="report-done">', 1)[1].split("</p>")[0].split()[-1]
+    assert report_id.startswith("RP-") and f"/reports/{report_id}/report.html" in listed
+    manifest = workbench.get(f"/reports/{report_id}/manifest.json")
+    assert json.loads(manifest.content)["report"] == report_id
+    assert workbench.get(f"/reports/{report_id}/../bearwitness.toml").status_code == 404
+    assert workbench.get(f"/reports/{report_id}/nothing.csv").status_code == 404
+
+
+def test_a_title_that_names_someone_is_refused_and_kept(workbench: TestClient, team: Team) -> None:
+    unlock(workbench, team)
+    token = login(workbench, team, "analyst")
+    refused = workbench.post(
+        "/reports/preview",
+        data={"csrf": token, "title": "About FICTIONAL Ivan Petrov", "sections": SECTIONS},
+    )
+    assert refused.status_code == 422 and 'id="report-error"' in refused.text
+    assert "sealed value" in refused.text and "Ivan Petrov" not in refused.text.split("<form")[0]
+    assert 'value="About FICTIONAL Ivan Petrov"' in refused.text  # what was typed is kept
+    nothing = workbench.post("/reports/preview", data={"csrf": token, "title": "x"})
+    assert nothing.status_code == 400 and "no section chosen" in nothing.text
+
+
+def test_locked_a_preview_says_an_unlock_is_needed(workbench: TestClient, team: Team) -> None:
+    token = login(workbench, team, "analyst")
+    locked = workbench.post("/reports/preview", data={"csrf": token, "sections": SECTIONS})
+    assert locked.status_code == 409 and "unlock" in locked.text.lower()
