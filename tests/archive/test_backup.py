@@ -22,7 +22,7 @@ from bearwitness.errors import (
     UnlockError,
 )
 from bearwitness.intake.importers import ImportRow
-from bearwitness.services import backup, checkpoints, devices, odk_keys, restore, writing
+from bearwitness.services import backup, checkpoints, devices, inbox, odk_keys, restore, writing
 from bearwitness.services.archive import Archive
 from bearwitness.services.demo import DEMO_PASSPHRASE, build_demo
 from bearwitness.services.ledger import read_entries
@@ -316,3 +316,55 @@ def test_a_restore_keeps_the_field_devices_the_odk_key_and_the_published_reports
     for name in ("odk-key.json", "devices.json", "releases/RP-FICTIONAL.json"):
         original = (tmp_path / "demo" / name).read_bytes()
         assert (tmp_path / "restored" / name).read_bytes() == original, name
+
+
+def test_the_inbox_is_backed_up_and_folds_after_a_restore(
+    demo: Archive, tmp_path: Path, database_url: str | None
+) -> None:
+    """Batches taken in while locked are acknowledged: a snapshot holds them, sealed as the
+    inbox does, and the restored archive folds them at its first unlock. A batch still being
+    written (files, no manifest) is not taken."""
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(b"%PDF FICTIONAL inbox scan " * 50)
+    with Archive.open(demo.folder) as locked:
+        batch = inbox.submit(
+            locked,
+            [
+                ImportRow(1, {"type": "person", "id": "P-9500", "full_name": "FICTIONAL Inbox"}),
+                ImportRow(2, {"type": "document", "id": "D-9500", "text": "FICTIONAL note"}),
+                ImportRow(3, {"type": "evidence", "document_id": "D-9500"}, scan),
+            ],
+            "form",
+        )
+    (demo.inbox / "202612-000099-0123456789abcdef.0.age").write_bytes(b"FICTIONAL half")
+    place = tmp_path / "backups"
+    made = backup.back_up(demo, place)
+    assert made.inbox_batches == 1 and made.inbox_waiting == 1
+    assert not (demo.folder / backup.INBOX_SNAPSHOT).exists()
+    assert restore.verify_backup(place, _keys(place)).ok
+
+    def restored_to(folder: Path, url: str | None) -> None:
+        restore.restore(place, folder, _keys(place), database_url=url)
+        names = sorted(path.name for path in (folder / "inbox").iterdir())
+        kept = [path.name for path in demo.inbox.iterdir() if "000099" not in path.name]
+        assert names == sorted(kept)
+        assert f"{batch}{inbox.MANIFEST}" in names
+        with Archive.open(folder) as restored:
+            restored.unlock_with_passphrase(DEMO_PASSPHRASE)
+            report = inbox.fold(restored)
+            assert (report.folded, report.records, report.failed) == (1, 3, [])
+            with restored.engine.connect() as connection:
+                assert store.existing_ids(connection, "person", ["P-9500"]) == {"P-9500"}
+            checkpoints.sign_new_checkpoint(restored)
+            verified = verify_archive(restored)
+            assert verified.ok and verified.files_checked == 13, verified.problems
+
+    if database_url is None:
+        restored_to(tmp_path / "restored", None)
+    else:
+        with fresh_database() as url:
+            restored_to(tmp_path / "restored", url)
+    # Folded in the archive itself, the next snapshot holds it in the database instead.
+    inbox.fold(demo)
+    later = backup.back_up(demo, place)
+    assert later.inbox_batches == 0

@@ -95,10 +95,10 @@ def create(
         + (f" and {result.recipients} offline recipient(s)." if result.recipients else " only.")
     )
     console.print(f"Logged as entry {result.log_index}.")
-    if result.inbox_waiting:
+    if result.inbox_batches:
         console.print(
-            f"[yellow]{result.inbox_waiting} inbox batch(es) are not in the backup[/]: "
-            "unlock to fold them in, then back up again."
+            f"{result.inbox_batches} inbox batch(es) not yet folded are in the backup, sealed "
+            "as the inbox holds them: a restored archive folds them at its first unlock."
         )
 
 

@@ -9,12 +9,13 @@ PostgreSQL) and notes the tiles' size; then, with the lock released, it streams
 - the evidence files the snapshot's records name (age files already),
 - the log's tiles and entry bundles up to that size, every checkpoint up to it
   with its cosignatures and timestamp token, log.vkey and log-key.age (sealed),
-- bearwitness.toml and keyring.json (its slots sealed)
+- bearwitness.toml and keyring.json (its slots sealed),
+- the inbox's sealed batches, waiting or stuck, as they were at the snapshot (they are
+  acknowledged: a submission was told it was received)
 
 into chunks (:mod:`bearwitness.services._backup_store`), each an age file to the
 archive's recipient and to every offline recipient in ``[backup] recipients``.
-Custodian shares are never in an archive, so never in a backup; nor is the inbox
-(fold it first: an unlock folds it).
+Custodian shares are never in an archive, so never in a backup.
 
 The manifest (one line per table and file: size, SHA-256, chunk names) is itself
 stored as chunks, and its SHA-256 is signed with the log's key in a C2SP signed
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import fcntl
 import hashlib
 import hmac
 import json
@@ -60,6 +62,7 @@ from bearwitness.tlog.tiles import CHECKPOINT_FILE, STATE_FILE
 FORMAT = 1
 NOTE_HEADER = "BearWitness backup v1"  # holds a space: never parses as a checkpoint
 SNAPSHOT_FILE = ".backup-snapshot.db"  # the SQLite snapshot, beside archive.db, while it runs
+INBOX_SNAPSHOT = ".backup-inbox"  # hard links to the inbox's batches, while it runs
 NAME_KEY_PURPOSE = "backup-chunk-names"
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
@@ -80,8 +83,9 @@ class BackupResult:
     tile_size: int
     checkpoint_size: int
     recipients: int
-    inbox_waiting: int
+    inbox_waiting: int  # batches waiting or stuck in the inbox now (folded by an unlock)
     log_index: int  # the ``backup`` entry's index in the archive's log
+    inbox_batches: int = 0  # inbox batches in the snapshot (sealed, as the inbox holds them)
 
 
 def offline_recipients(archive: Archive) -> tuple[str, ...]:
@@ -144,9 +148,12 @@ def _take_snapshot(
     number = int(kept_ids[-1].split("-", 1)[0]) + 1 if kept_ids else 1
     snapshot = f"{number:06d}-{created.replace('-', '').replace(':', '')}"
     tell = progress or (lambda _phase, _done, _total: None)
-    with ExitStack() as stack:
-        with ledger.open_tiles(archive) as log:  # nothing moves into the tiles meanwhile
-            connection = stack.enter_context(_database_snapshot(archive))
+    with ExitStack() as stack, ExitStack() as database:
+        # The fold's lock first (a fold takes it, then the tiles'): no batch moves from the
+        # inbox into the database while both are taken, so each is in one or the other.
+        with _fold_lock(archive), ledger.open_tiles(archive) as log:
+            connection = database.enter_context(_database_snapshot(archive))
+            staged = stack.enter_context(_inbox_snapshot(archive))
             tile_size = log.size
             # Small files read now, as they are at the snapshot (a `keys rotate` meanwhile
             # must not pair a new keyring with the old database).
@@ -184,7 +191,9 @@ def _take_snapshot(
         )
         rows, table_bytes = _back_up_tables(connection, writer, manifest, tell)
         files = _files(archive, connection, tile_size, kept, held)
-        stack.close()  # the database snapshot is no longer needed
+        files += [(f"inbox/{path.name}", _size(path)) for path in staged]
+        sources = {f"inbox/{path.name}": path for path in staged}
+        database.close()  # the database snapshot is no longer needed
         total = sum(size for _, size in files)
         done = 0
         for relpath, _ in files:
@@ -193,7 +202,7 @@ def _take_snapshot(
             if data is not None:
                 stream.piece(data)
             else:
-                with (archive.folder / relpath).open("rb") as handle:
+                with sources.get(relpath, archive.folder / relpath).open("rb") as handle:
                     while piece := handle.read(FILE_PIECE):
                         stream.piece(piece)
                         done += len(piece)
@@ -256,9 +265,54 @@ def _take_snapshot(
         tile_size,
         checkpoint_size,
         len(recipients) - 1,
-        sum(1 for item in inbox.batches(archive) if item.state == "waiting"),
+        sum(1 for item in inbox.batches(archive) if item.state != "folded"),
         index,
+        sum(1 for path in staged if path.name.endswith(inbox.MANIFEST)),
     )
+
+
+@contextmanager
+def _fold_lock(archive: Archive) -> Iterator[None]:
+    """The lock a fold holds (``inbox.FOLD_LOCK``): no batch is folded while it is held."""
+    with (archive.folder / inbox.FOLD_LOCK).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@contextmanager
+def _inbox_snapshot(archive: Archive) -> Iterator[list[Path]]:
+    """Hard links, in ``ARCHIVE/.backup-inbox/``, to every file of every whole batch in the
+    inbox now (its manifest written: a batch's files come before its manifest), so that
+    a fold after the lock is released cannot take them away before they are read."""
+    staging = archive.folder / INBOX_SNAPSHOT
+    shutil.rmtree(staging, ignore_errors=True)  # a killed backup's
+    staging.mkdir(mode=0o700)
+    try:
+        names = sorted(
+            entry.name
+            for entry in os.scandir(archive.inbox)
+            if entry.is_file(follow_symlinks=False) and not entry.name.startswith(".")
+        )
+        whole = {
+            name.removesuffix(inbox.MANIFEST) for name in names if name.endswith(inbox.MANIFEST)
+        }
+        staged = []
+        for name in names:
+            if name.split(".", 1)[0] not in whole:
+                continue  # a batch still being written, or a leftover the next fold sweeps
+            try:
+                os.link(archive.inbox / name, staging / name)
+            except FileNotFoundError:
+                continue  # removed meanwhile (a sweep): then not taken
+            except OSError:  # a file system without hard links
+                shutil.copyfile(archive.inbox / name, staging / name)
+            staged.append(staging / name)
+        yield staged
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _read_if_there(path: Path) -> bytes:
