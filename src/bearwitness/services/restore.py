@@ -22,6 +22,7 @@ import base64
 import contextlib
 import hashlib
 import json
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +64,7 @@ from bearwitness.tlog.checkpoint import open_checkpoint
 from bearwitness.tlog.note import NoteVerifier, parse_verifier_key, verify_note
 
 INSERT_BATCH = 500
+UNFINISHED = ".restore-unfinished"  # in NEWDIR while a restore writes it; gone once restored
 
 
 @dataclass(frozen=True, repr=False)
@@ -374,11 +376,15 @@ def restore(
             "--allow-rollback: the restore is then logged as a rollback.",
         )
     url = database_url or DEFAULT_DATABASE
+    _clear_unfinished(to, url)
     Archive.check_new(to, url)
     made = _make_folder(to)
     engine: Engine | None = None
     try:
         to.chmod(0o700)
+        # First, so that a restore killed from here on is known as one, and the same
+        # command run again starts it afresh (it needs no manual clean-up).
+        _write_durably(to / UNFINISHED, json.dumps({"database": url}).encode())
         files, config = _restore_files(opened, to, progress)
         ArchiveConfig.write(
             to,
@@ -417,6 +423,7 @@ def restore(
             if newer:
                 detail["rollback_past"] = ",".join(str(size) for size in sorted(newer))
             index = ledger.record_event(archive, "restore", detail)
+        (to / UNFINISHED).unlink()  # last: now it is a restored archive
     except BaseException:
         if engine is not None:
             _drop_tables(engine)
@@ -435,6 +442,42 @@ def restore(
         keys.secrets is not None,
         index,
     )
+
+
+def unfinished(folder: Path) -> bool:
+    """Whether ``folder`` holds a restore that was killed before it finished."""
+    return (folder / UNFINISHED).is_file()
+
+
+def _clear_unfinished(to: Path, url: str) -> None:
+    """Remove what a killed restore into ``to`` left (its folder's content, and its tables in
+    a database outside it), so that the same command run again can restore afresh."""
+    if not unfinished(to):
+        return
+    try:
+        left = json.loads((to / UNFINISHED).read_text(encoding="utf-8"))["database"]
+    except (OSError, ValueError, KeyError, TypeError):
+        left = DEFAULT_DATABASE  # killed while writing the note: nothing outside was touched
+    if left != url:
+        raise ArchiveError(
+            f"{to} holds a restore killed before it finished, into another database",
+            hint=f"Run the restore again with the same --database, or remove {to}.",
+        )
+    if url != DEFAULT_DATABASE:
+        _drop_tables(connect(url))
+    _unmake_folder(to, None, None)
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    with path.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 def _judge_against(opened: Snapshot, against: Sequence[bytes]) -> tuple[list[bytes], list[int]]:
