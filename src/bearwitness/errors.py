@@ -23,12 +23,14 @@ nothing of either.
     ├── LinkageError          record linkage cannot run on this input
     ├── EstimationError       an estimator cannot run on this input
     ├── MissingExtra          a command needs an optional extra that is not installed
-    └── PublicationRefused    a report was not written: a sealed value is in it; names the
-                              record and the field, never the value
+    ├── PublicationRefused    a report was not written: a sealed value is in it; names the
+    │                         record and the field, never the value
+    └── StorageError          the disk refused a write: full, read-only, or gone
 """
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import ClassVar
@@ -202,3 +204,26 @@ class ConsentRefused(BearWitnessError):
     its pseudonymous id and says why; nothing was written."""
 
     code = "consent_refused"
+class StorageError(BearWitnessError):
+    """The file system refused a write or a read (disk full, read-only, permission, gone).
+
+    Every write is whole or absent (a temporary file renamed, one transaction), so what
+    was refused left nothing half-written: free space or fix the folder, then run the
+    same command again."""
+
+    code = "storage"
+
+    @classmethod
+    def of(cls, error: OSError) -> StorageError:
+        """The message for an ``OSError``: what the system said and which file, no more."""
+        where = f" ({error.filename})" if error.filename else ""
+        reason = error.strerror or type(error).__name__
+        if error.errno == errno.ENOSPC:
+            hint = "Free space on that disk (or move the archive), then run the command again."
+        elif error.errno == errno.EROFS:
+            hint = "That folder is on a read-only disk: mount it writable, then run it again."
+        elif error.errno in (errno.EACCES, errno.EPERM):
+            hint = "Check who owns the archive folder and its permissions, then run it again."
+        else:
+            hint = "Check the disk and the folder, then run the command again."
+        return cls(f"the disk refused: {reason}{where}; nothing was half-written", hint=hint)

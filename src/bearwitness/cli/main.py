@@ -22,6 +22,7 @@ from bearwitness.errors import (
     NotFound,
     PublicationRefused,
     RollbackRefused,
+    StorageError,
     SubmissionConflict,
     TamperedError,
     UnlockError,
@@ -76,6 +77,7 @@ EXIT_CODES: dict[type[BearWitnessError], int] = {
     MissingExtra: 14,
     PublicationRefused: 15,
     ConsentRefused: 24,
+    StorageError: 22,  # the disk refused a write: full, read-only
 }
 
 
@@ -104,6 +106,11 @@ def run() -> None:
             if missing is None:
                 raise
             raise missing from None
+    except OSError as error:  # a full or read-only disk: a message, not a traceback
+        refused = StorageError.of(error)
+        shown = "\n".join(safe_text(part) for part in (refused.message, refused.hint))
+        typer.secho(f"Error: {shown}", fg=typer.colors.RED, err=True)
+        sys.exit(EXIT_CODES[StorageError])
     except BearWitnessError as error:
         # Messages may quote input (a file's row, a field): show its control characters.
         shown = "\n".join(safe_text(part) for part in (error.message, error.hint) if part)

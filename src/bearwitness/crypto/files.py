@@ -18,6 +18,7 @@ import hmac
 import io
 import os
 import queue
+import re
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -90,8 +91,20 @@ def encrypt_file(src: Path, dst: Path, recipient: str, *, exclusive: bool = Fals
         ) from None
     with source, _atomic_output(dst, exclusive=exclusive) as out:
         reader = _HashingReader(source)
-        pyrage.encrypt_io(reader, out, [parsed])
+        try:
+            pyrage.encrypt_io(reader, out, [parsed])
+        except pyrage.EncryptError as error:
+            raise _os_error(error, dst) from None
     return reader.sha256.hexdigest()
+
+
+def _os_error(error: Exception, path: Path) -> Exception:
+    """The OSError inside a pyrage error (a full disk while it wrote), as an OSError again, so
+    that it is reported as the disk's refusal; any other error as it is."""
+    found = re.search(r"\[Errno (\d+)\] ([^\n]*)", str(error))
+    if found is None:
+        return error
+    return OSError(int(found[1]), found[2].strip(), str(path))
 
 
 def decrypt_file(

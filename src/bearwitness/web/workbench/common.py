@@ -25,6 +25,7 @@ from bearwitness.errors import (
     NotFound,
     PublicationRefused,
     RollbackRefused,
+    StorageError,
     SubmissionConflict,
     TamperedError,
     UnlockError,
@@ -65,6 +66,7 @@ STATUSES: dict[type[BearWitnessError], int] = {
     MissingExtra: 501,  # this installation has no analysis extra: the server cannot do it
     PublicationRefused: 422,  # the report would have shown a sealed value
     ConsentRefused: 403,  # consent does not cover what the data was to be used for
+    StorageError: 507,  # the disk is full or read-only: nothing was half-written
 }
 
 
