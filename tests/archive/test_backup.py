@@ -368,3 +368,70 @@ def test_the_inbox_is_backed_up_and_folds_after_a_restore(
     inbox.fold(demo)
     later = backup.back_up(demo, place)
     assert later.inbox_batches == 0
+
+
+def test_drill_damage_offline_key_and_a_killed_restore_on_each_database(
+    demo: Archive, tmp_path: Path, database_url: str | None
+) -> None:
+    """On SQLite and on PostgreSQL: restore from an offline recipient's key alone into that
+    database; a restore killed part-way is run again into the same folder and database and
+    completes; a flipped byte is named by `backup verify` and by `restore`."""
+    import os
+    import signal
+
+    from tests.faults import run_faulted
+
+    identity = x25519.Identity.generate()
+    key_file = tmp_path / "partner.key"
+    key_file.write_text(f"{identity}\n")
+    backup.add_recipient(demo, str(identity.to_public()))
+    place = tmp_path / "backups"
+    backup.back_up(demo, place)
+    partner = restore.keys_from_identity_file(key_file)
+    own_key = (demo.folder / "log.vkey").read_text()
+
+    def target() -> Iterator[str | None]:
+        if database_url is None:
+            yield None
+        else:
+            with fresh_database() as url:
+                yield url
+
+    for url in target():
+        done = restore.restore(
+            place, tmp_path / "abroad", partner, database_url=url, log_key=own_key
+        )
+        assert not done.unlocked and done.files_checked == 12
+    for url in target():
+        folder = tmp_path / "killed"
+
+        def killed_mid_way(phase: str, _done: int, _total: int) -> None:
+            if phase == "database":
+                os.kill(os.getpid(), signal.SIGKILL)
+
+        outcome = run_faulted(
+            [],
+            "full",
+            None,
+            tmp_path / "scratch",
+            lambda: None,
+            lambda _prepared, _ack, url=url, folder=folder: restore.restore(
+                place, folder, _keys(place), database_url=url, progress=killed_mid_way
+            ),
+        )
+        assert outcome.killed and restore.unfinished(folder)
+        done = restore.restore(place, folder, _keys(place), database_url=url)
+        assert done.unlocked and not restore.unfinished(folder)
+        with Archive.open(folder) as restored:
+            assert verify_archive(restored).ok
+    blob = next(p.name for p in demo.blobs.iterdir())
+    chunk = _chunk_of(place, restore.snapshots(place)[-1], f"blobs/{blob}")
+    data = bytearray(chunk.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    chunk.write_bytes(bytes(data))
+    named = chunk.relative_to(place).as_posix()
+    assert any(named in problem for problem in restore.verify_backup(place, partner).problems)
+    for url in target():
+        with pytest.raises(BackupDamaged, match=named):
+            restore.restore(place, tmp_path / "damaged", partner, database_url=url)
+    assert not (tmp_path / "damaged").exists()
