@@ -33,7 +33,7 @@ from bearwitness.services.inbox import Entry
 from bearwitness.services.verification import verify_archive
 from bearwitness.store import rows as store
 from tests.conftest import PASSPHRASE
-from tests.fault_scenarios import SCENARIOS, Tally, run_scenario, summary
+from tests.fault_scenarios import SCENARIOS, Scenario, Tally, run_scenario, summary
 from tests.faults import FULL, KILL
 from tests.postgres import fresh_database, server_url
 
@@ -52,9 +52,9 @@ def _judge(tally: Tally) -> None:
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
-def test_killed_at_its_steps(scenario: object, tmp_path: Path, kdf: KdfParams) -> None:
-    name = scenario.name  # type: ignore[attr-defined]
-    _judge(run_scenario(scenario, tmp_path, kdf, mode=KILL, most=KILL_POINTS.get(name, 4)))  # type: ignore[arg-type]
+def test_killed_at_its_steps(scenario: Scenario, tmp_path: Path, kdf: KdfParams) -> None:
+    most = KILL_POINTS.get(scenario.name, 4)
+    _judge(run_scenario(scenario, tmp_path, kdf, mode=KILL, most=most))
 
 
 @pytest.mark.parametrize("name", FULL_DISK)
