@@ -53,6 +53,7 @@ from bearwitness.services.openrosa import Receiver
 from bearwitness.services.verification import verify_archive
 from bearwitness.store import rows as store
 from tests.faults import FULL, KILL, Outcome, choose_points, run_faulted
+from tests.web.test_openrosa import PHOTO, incident_xml
 
 PASSPHRASE = "FICTIONAL fault-suite passphrase"
 ARCHIVE = "archive"
@@ -522,8 +523,6 @@ def _build_web(folder: Path, kdf: KdfParams) -> Built:
 
 
 def _work_web(archive: Any, run: Path, built: Built, ack: Callable[[Any], None]) -> None:
-    from tests.web.test_openrosa import PHOTO, incident_xml
-
     for number in (1, 2):
         submission = intake_web.Submission(text=f"FICTIONAL testimony {number}", language="en")
         batch, _code = intake_web.submit_sealed(archive.inbox, archive.recipient, submission)
@@ -701,6 +700,9 @@ def run_scenario(
             verdict.failures.append(f"not killed (status {outcome.status})")
         if mode == FULL:
             _judge_full(outcome, verdict)
+            # A fold that met the full disk keeps that batch back with the reason, and
+            # verify says so until the next fold writes it: the disk's error, reported.
+            verdict.alarms = [a for a in verdict.alarms if "No space left on device" not in a]
         tally.add(point, kinds[point - 1], verdict)
         shutil.rmtree(run, ignore_errors=True)
     return tally
