@@ -39,7 +39,7 @@ from tests.postgres import fresh_database, server_url
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork() to kill work")
 
-KILL_POINTS = {"link": 2, "estimate": 2}  # each run links for seconds: the rest in bench/
+KILL_POINTS = {"link": 1, "estimate": 1}  # each run links for seconds: the rest in bench/
 FULL_DISK = ("import", "import-locked", "fold", "backup", "restore")
 REPO = Path(__file__).resolve().parents[2]
 
