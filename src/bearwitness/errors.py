@@ -204,6 +204,8 @@ class ConsentRefused(BearWitnessError):
     its pseudonymous id and says why; nothing was written."""
 
     code = "consent_refused"
+
+
 class StorageError(BearWitnessError):
     """The file system refused a write or a read (disk full, read-only, permission, gone).
 
