@@ -77,7 +77,11 @@ def _stored_filters(database: Path) -> dict[str, tuple[str, np.ndarray]]:
             "SELECT id, list_name, search_bloom FROM person_records"
         ).fetchall()
     return {
-        record_id: (list_name, np.unpackbits(np.frombuffer(bloom_, np.uint8)).astype(bool))
+        # The filter bits, without the byte that marks a filter of search terms.
+        record_id: (
+            list_name,
+            np.unpackbits(np.frombuffer(bloom_[: BITS // 8], np.uint8)).astype(bool),
+        )
         for record_id, list_name, bloom_ in rows
     }
 

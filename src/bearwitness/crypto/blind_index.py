@@ -121,3 +121,61 @@ def candidates(filters: Sequence[bytes], keys: Sequence[bytes], query: str) -> l
         if not len(alive):
             break
     return [int(index) for index in alive]
+
+
+# Filters of the third form hold search terms (a word's stem, spelled in one script: see
+# bearwitness.services.search_terms) instead of the words themselves. They are one byte
+# longer than the words' filters, that byte saying which: a search tries the terms on the
+# filters that hold terms, and the bare words on those an older release wrote (until
+# `bearwitness reindex` gives them terms). The byte tells only the form, not the content.
+TERMS_MARK = b"\x03"
+
+
+def bloom_terms(terms: Iterable[str], key: bytes) -> bytes:
+    """The filter of ``terms`` (already normalised; see :func:`bloom`) under one record's
+    ``key``, marked as a filter of terms."""
+    bits = np.zeros(BITS, dtype=bool)
+    bits[_positions(set(terms), key)] = True
+    return np.packbits(bits, bitorder="little").tobytes() + TERMS_MARK
+
+
+def holds_terms(filter_: bytes) -> bool:
+    """Whether a filter was made by :func:`bloom_terms` (else by :func:`bloom`)."""
+    return len(filter_) == BITS // 8 + len(TERMS_MARK) and filter_.endswith(TERMS_MARK)
+
+
+def candidates_any(
+    filters: Sequence[bytes], keys: Sequence[bytes], groups: Sequence[Sequence[str]]
+) -> list[int]:
+    """Indexes of the filters that may hold, for every group of ``groups``, at least one
+    of its tokens (none for no groups): :func:`candidates` for tokens already made (words,
+    or the terms of filters of terms). Each filter's first ``BITS // 8`` bytes are its bits;
+    ``keys[i]`` is the record filter key of ``filters[i]``."""
+    if len(filters) != len(keys):
+        raise ValueError("one record filter key is needed per filter")
+    if not groups or not filters or not all(groups):
+        return []
+    width = BITS // 8
+    matrix = np.frombuffer(b"".join(f[:width] for f in filters), dtype=np.uint8).reshape(
+        len(filters), width
+    )
+    alive = np.arange(len(filters))
+    for group in groups:
+        held = np.zeros(len(alive), dtype=bool)
+        for token in dict.fromkeys(group):
+            data = token.encode()
+            digests = b"".join(
+                [
+                    hashlib.blake2b(data, key=keys[i], digest_size=2 * HASHES).digest()
+                    for i in alive.tolist()
+                ]
+            )
+            positions = (
+                np.frombuffer(digests, dtype="<u2").reshape(len(alive), HASHES) % BITS
+            ).astype(np.intp)
+            bits = matrix[alive[:, None], positions >> 3] >> (positions & 7)
+            held |= (bits & 1).all(axis=1)
+        alive = alive[held]
+        if not len(alive):
+            break
+    return [int(index) for index in alive]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from bearwitness.crypto.blind_index import candidates, record_filter_key, words
+from bearwitness.crypto.blind_index import candidates_any, holds_terms, record_filter_key, words
 from bearwitness.domain.records import RECORD_TYPES, Record
 from bearwitness.errors import InputError, NotFound
 from bearwitness.services.archive import Archive
@@ -15,7 +15,9 @@ from bearwitness.services.sealing import (
     open_fields,
     open_record,
     search_filter,
+    searched_text,
 )
+from bearwitness.services.search_terms import QueryWord, query_words, text_terms
 from bearwitness.store import rows as store
 from bearwitness.store.rows import StoredRecord
 
@@ -149,6 +151,8 @@ class KindFilters:
     ids: list[str]
     filters: list[bytes]
     keys: list[list[bytes]]  # one list per key generation held, newest first
+    # Whether each filter holds search terms (else the bare words: an older release's).
+    terms: list[bool] = field(default_factory=list)
 
 
 SearchFilters = Mapping[str, KindFilters]
@@ -182,6 +186,7 @@ def load_filters(archive: Archive, kinds: tuple[str, ...] = SEARCHABLE) -> Searc
             ids,
             [bloom for _, bloom in kept if bloom is not None],
             [[record_filter_key(key, kind, record_id) for record_id in ids] for key in search_keys],
+            [holds_terms(bloom) for _, bloom in kept if bloom is not None],
         )
     return loaded
 
@@ -214,6 +219,46 @@ def has_words(query: str) -> bool:
     return bool(words(query))
 
 
+def candidate_ids(found: KindFilters, wanted: Sequence[QueryWord]) -> list[str]:
+    """The ids of ``found``'s records whose filters may hold every query word: under one of
+    its terms for filters of terms, as itself for an older release's filters of words. A
+    record's filter is keyed under the key generation it was filtered with; trying every
+    generation's keys finds it (the others add only chance candidates, dropped later)."""
+    flags = found.terms or [False] * len(found.ids)
+    chosen: set[int] = set()
+    for holds, groups in (
+        (True, [list(q.terms) for q in wanted]),
+        (False, [[q.word] for q in wanted]),
+    ):
+        part = [i for i, flag in enumerate(flags) if flag is holds]
+        if not part:
+            continue
+        filters = [found.filters[i] for i in part]
+        for keys in found.keys:
+            picked = candidates_any(filters, [keys[i] for i in part], groups)
+            chosen.update(part[i] for i in picked)
+    return [found.ids[i] for i in sorted(chosen)]
+
+
+def sealed_text(record: Record) -> list[str]:
+    """The sealed text fields of a record that a search reads, in declaration order."""
+    return searched_text(getattr(record, name) for name in record.sealed_fields())
+
+
+def holds_all(texts: Sequence[str], wanted: Sequence[QueryWord]) -> bool:
+    """Whether ``texts`` hold every query word, as itself or under one of its terms."""
+    found_words = set().union(*(words(text) for text in texts)) if texts else set()
+    found_terms: set[str] | None = None
+    for query_word in wanted:
+        if query_word.word in found_words:
+            continue
+        if found_terms is None:
+            found_terms = text_terms(texts)
+        if not found_terms.intersection(query_word.terms):
+            return False
+    return True
+
+
 def search(
     archive: Archive,
     query: str,
@@ -222,14 +267,15 @@ def search(
     limit: int = 100,
     filters: Callable[[], SearchFilters] | None = None,
 ) -> list[SearchHit]:
-    """Records whose sealed text holds every word of ``query`` (needs an unlock).
+    """Records whose sealed text holds every word of ``query``, in any of its forms or
+    scripts (see :mod:`bearwitness.services.search_terms`; needs an unlock).
 
     Nothing about the query or the text is written anywhere: the filters, each
     under its record's own key, pick candidates, which are opened in memory to
     confirm the match. The filters are read from the database
     (:func:`load_filters`), or from ``filters()`` (a cache).
     """
-    wanted = words(query)
+    wanted = query_words(query)
     if not wanted:
         raise InputError("the search has no words", hint="Search for at least one word.")
     archive.require_secrets()
@@ -240,18 +286,11 @@ def search(
             found = loaded.get(kind)
             if found is None or not found.ids:
                 continue
-            # A record's filter is keyed under the key generation it was filtered with;
-            # trying every generation's keys finds it (the others add only chance
-            # candidates, dropped below).
-            chosen = sorted(
-                {index for keys in found.keys for index in candidates(found.filters, keys, query)}
-            )
-            picked = [found.ids[i] for i in chosen]
+            picked = candidate_ids(found, wanted)
             for stored in store.query_records(connection, kind, ids=picked) if picked else ():
                 record_id = stored.clear["id"]
                 record = open_record(archive.sealer, stored, record_id)
-                text = " ".join(str(getattr(record, name) or "") for name in record.sealed_fields())
-                if wanted <= words(text):
+                if holds_all(sealed_text(record), wanted):
                     hits.append(SearchHit(kind, record_id, record))
                     if len(hits) >= limit:
                         return hits

@@ -13,12 +13,14 @@ import base64
 import hashlib
 import json
 import secrets as _random
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from bearwitness.crypto.blind_index import bloom, record_filter_key
+from bearwitness.crypto.blind_index import bloom_terms, record_filter_key
 from bearwitness.crypto.seal import FieldSealer
 from bearwitness.domain.records import Record, record_type
+from bearwitness.services.search_terms import text_terms
 from bearwitness.store.rows import StoredRecord, StoredVersion, clear_columns
 from bearwitness.tlog.entry import canonical_json, commit
 
@@ -96,9 +98,20 @@ def seal_record(
 def search_filter(
     search_key: bytes, kind: str, record_id: str, sealed_fields: dict[str, Any]
 ) -> bytes:
-    """A record's search filter: the words of its sealed text fields, under its own key."""
-    texts = [value for value in sealed_fields.values() if isinstance(value, str) and value]
-    return bloom(texts, record_filter_key(search_key, kind, record_id))
+    """A record's search filter: the search terms (stems and name forms, see
+    :mod:`bearwitness.services.search_terms`) of its sealed text fields (and lists of
+    text, such as a person's other names), under its own key."""
+    texts = searched_text(sealed_fields.values())
+    return bloom_terms(text_terms(texts), record_filter_key(search_key, kind, record_id))
+
+
+def searched_text(values: Iterable[Any]) -> list[str]:
+    """The texts a search reads among sealed values: strings, and the strings in lists."""
+    found: list[str] = []
+    for value in values:
+        items = value if isinstance(value, list | tuple) else (value,)
+        found.extend(item for item in items if isinstance(item, str) and item)
+    return found
 
 
 def row_digest(kind: str, clear: dict[str, Any], sealed: bytes, deleted: bool) -> str:

@@ -11,10 +11,13 @@ transaction. Candidates are then opened and confirmed by that same function.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 
 from sqlalchemy import func, select
 
+from bearwitness.services import search_terms
 from bearwitness.services.archive import Archive
+from bearwitness.services.finding import FoundPage, Ranked, page_of, rank
 from bearwitness.services.reading import (
     SEARCHABLE,
     SearchFilters,
@@ -33,10 +36,15 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._stamp: int | None = None
         self._filters: SearchFilters = {}
+        # Recent queries' ranked ids, for paging without searching again: the queries are
+        # sensitive, so they live here only, at one log stamp, until the next lock.
+        self._ranked: OrderedDict[tuple[str, tuple[str, ...]], list[Ranked]] = OrderedDict()
 
     def clear(self) -> None:
         with self._lock:
             self._stamp, self._filters = None, {}
+            self._ranked.clear()
+        search_terms.forget()
 
     def _current(self, archive: Archive) -> SearchFilters:
         with self._lock:
@@ -45,6 +53,7 @@ class SearchIndex:
             if stamp != self._stamp or not self._filters:
                 self._filters = load_filters(archive, SEARCHABLE)
                 self._stamp = int(stamp if stamp is not None else -1)
+                self._ranked.clear()
             return self._filters
 
     def search(
@@ -54,3 +63,35 @@ class SearchIndex:
         return search(
             archive, query, kinds=kinds, limit=limit, filters=lambda: self._current(archive)
         )
+
+    def ranked(
+        self, archive: Archive, query: str, *, kinds: tuple[str, ...] = SEARCHABLE
+    ) -> list[Ranked]:
+        """Every record that holds ``query`` in some form, best first (needs an unlock);
+        kept for the next pages until the archive changes or locks."""
+        filters = self._current(archive)
+        key = (" ".join(query.split()).casefold(), kinds)
+        with self._lock:
+            if key in self._ranked:
+                self._ranked.move_to_end(key)
+                return self._ranked[key]
+        found = rank(archive, query, kinds=kinds, filters=lambda: filters)
+        with self._lock:
+            self._ranked[key] = found
+            while len(self._ranked) > 32:
+                self._ranked.popitem(last=False)
+        return found
+
+    def find(
+        self,
+        archive: Archive,
+        query: str,
+        *,
+        number: int = 1,
+        size: int = 20,
+        kind: str | None = None,
+        kinds: tuple[str, ...] = SEARCHABLE,
+    ) -> FoundPage:
+        """One page of results with titles and snippets, and the total (needs an unlock)."""
+        found = self.ranked(archive, query, kinds=kinds)
+        return page_of(archive, query, found, number=number, size=size, kind=kind)

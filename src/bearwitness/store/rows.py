@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -225,3 +225,40 @@ def fetch_versions(
         statement = statement.where(record_versions.c.id == record_id)
     for row in connection.execute(statement):
         yield StoredVersion(**row._mapping)
+
+
+def replace_search_filters(
+    connection: Connection, kind: str, filters: Sequence[tuple[str, int, bytes]]
+) -> int:
+    """Give records a new search filter (id, version, filter), each only if still at the
+    version it was made from; returns how many were given one."""
+    table = RECORD_TABLES[kind]
+    if not filters:
+        return 0
+    result = connection.execute(
+        update(table)
+        .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
+        .values(search_bloom=bindparam("b_bloom")),
+        [{"b_id": i, "b_version": v, "b_bloom": b} for i, v, b in filters],
+    )
+    return int(result.rowcount or 0)
+
+
+def stale_search_filters(
+    connection: Connection, kind: str, fresh: Callable[[bytes], bool], *, after: str, limit: int
+) -> tuple[list[StoredRecord], str | None]:
+    """Of the next ``limit`` live records of ``kind`` after id ``after`` (in id order), those
+    whose filter is missing or not ``fresh``; and the last id read (None: no more)."""
+    table = RECORD_TABLES[kind]
+    rows = connection.execute(
+        select(table)
+        .where(table.c.deleted.is_(False), table.c.id > after)
+        .order_by(table.c.id)
+        .limit(limit)
+    ).all()
+    stale = [
+        _stored(kind, row)
+        for row in rows
+        if row.search_bloom is None or not fresh(bytes(row.search_bloom))
+    ]
+    return stale, (str(rows[-1].id) if rows else None)

@@ -196,3 +196,19 @@ def fold(text: str, context: str = "", mode: str = "") -> str:
         if letters.strip("`"):
             keys.append(_fold_latin(letters, mode_steps))
     return " ".join(keys)
+
+
+@cache
+def _plain_letters() -> dict[int, str]:
+    """Cyrillic letter to BGN/PCGN Latin, without marks: a table for ``str.translate``."""
+    letters = load_table("transliteration")["systems"]["bgn_pcgn"]["letters"]
+    return {ord(k): _strip_marks(v) for k, v in letters.items()}
+
+
+def spelling_key(word: str) -> str:
+    """One word's coarse key in any script, fast: :func:`fold`'s Latin rules after a
+    letter-by-letter BGN/PCGN transliteration (no context, no system guessed). «Тагиров»,
+    "Tagirov" and "Taghirov" share a key. Made for search terms, one per word of a text."""
+    latin = _strip_marks(word.lower().translate(_plain_letters()))
+    letters = re.sub(r"[^a-z]", "", latin)
+    return _fold_latin(letters, []) if letters else ""

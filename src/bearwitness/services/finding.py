@@ -1,0 +1,295 @@
+"""Search results people can read: ranked, paged, counted, each with a title and a snippet.
+
+:func:`rank` finds every record that holds the query (through the keyed filters, then
+opened in memory to confirm) and scores it; :func:`page_of` shows one page of those
+with titles and snippets, which are made from the opened records in memory and never
+written anywhere. :func:`reindex` gives an older archive's records filters of search
+terms, so that their words are found in any form and script.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bearwitness.crypto.blind_index import holds_terms
+from bearwitness.domain.records import Record
+from bearwitness.errors import InputError
+from bearwitness.services.archive import Archive
+from bearwitness.services.reading import (
+    SEARCHABLE,
+    SearchFilters,
+    candidate_ids,
+    holds_all,
+    load_filters,
+    sealed_text,
+)
+from bearwitness.services.sealing import SEARCH_KEY_PURPOSE, open_fields, open_record, search_filter
+from bearwitness.services.search_terms import QueryWord, query_words, word_terms
+from bearwitness.store import rows as store
+
+# The sealed field that names a record of each kind, for result and list titles.
+TITLE_FIELDS = {
+    "document": "title",
+    "event": "title",
+    "person": "full_name",
+    "person_record": "full_name",
+    "source": "name",
+    "claim": "statement",
+    "evidence": "filename",
+    "act": "notes",
+    "intervention": "notes",
+}
+TITLE_LENGTH = 120
+SNIPPET_LENGTH = 200
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One record that holds the query, and how well (higher is better)."""
+
+    kind: str
+    id: str
+    score: int
+
+
+@dataclass(frozen=True)
+class Found:
+    """One result as shown: its title, and a snippet as (text, is a hit) parts."""
+
+    kind: str
+    id: str
+    title: str
+    snippet: tuple[tuple[str, bool], ...]
+    score: int
+
+
+@dataclass(frozen=True)
+class FoundPage:
+    """One page of results; ``total`` counts every result, ``by_kind`` them by kind."""
+
+    total: int
+    number: int
+    size: int
+    hits: list[Found]
+    by_kind: dict[str, int]
+
+    @property
+    def first(self) -> int:
+        """The 1-based position of the page's first result (0 when there is none)."""
+        return (self.number - 1) * self.size + 1 if self.hits else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.hits) - 1 if self.hits else 0
+
+
+def title_of(record: Record) -> str:
+    """The record's title (or name), shortened; empty when it has none."""
+    value = getattr(record, TITLE_FIELDS.get(record.KIND, "title"), None)
+    text = " ".join(value.split()) if isinstance(value, str) else ""
+    return text if len(text) <= TITLE_LENGTH else text[: TITLE_LENGTH - 1].rstrip() + "…"
+
+
+def _hit(token: str, wanted: Sequence[QueryWord]) -> int:
+    """3 when ``token`` is a query word as typed, 1 when it is one in another form, else 0."""
+    folded = unicodedata.normalize("NFKC", token).casefold().replace("ё", "е")
+    if len(folded) < 2:
+        return 0
+    if any(q.word == folded for q in wanted):
+        return 3
+    terms = set(word_terms(folded, capital=token[:1].isupper()))
+    return 1 if any(terms.intersection(q.terms) for q in wanted) else 0
+
+
+def score_of(record: Record, wanted: Sequence[QueryWord]) -> int:
+    """How well a record holds the query: its hits, exact forms counting three, those in
+    its title twice more. 0 when some query word is not in it in any form."""
+    texts = sealed_text(record)
+    if not holds_all(texts, wanted):
+        return 0
+    title = getattr(record, TITLE_FIELDS.get(record.KIND, "title"), None)
+    score = 0
+    for text in texts:
+        for token in _TOKEN.findall(text):
+            score += _hit(token, wanted) * (3 if text is title else 1)
+    return max(score, 1)
+
+
+def snippet_of(record: Record, wanted: Sequence[QueryWord]) -> tuple[tuple[str, bool], ...]:
+    """A short passage of the record's sealed text around its first hit, hits marked."""
+    for text in sealed_text(record):
+        text = " ".join(text.split())
+        tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        hits = [(a, b) for a, b in tokens if _hit(text[a:b], wanted)]
+        if not hits:
+            continue
+        start = max(0, hits[0][0] - SNIPPET_LENGTH // 3)
+        if start:
+            start = text.find(" ", start) + 1 or start
+        end = min(len(text), start + SNIPPET_LENGTH)
+        if end < len(text):
+            end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > hits[0][1] else end
+        parts: list[tuple[str, bool]] = [("…", False)] if start else []
+        at = start
+        for a, b in hits:
+            if a < start or b > end:
+                continue
+            parts += [(text[at:a], False), (text[a:b], True)]
+            at = b
+        parts.append((text[at:end] + ("…" if end < len(text) else ""), False))
+        return tuple(part for part in parts if part[0])
+    return ()
+
+
+def rank(
+    archive: Archive,
+    query: str,
+    *,
+    kinds: tuple[str, ...] = SEARCHABLE,
+    filters: Callable[[], SearchFilters] | None = None,
+) -> list[Ranked]:
+    """Every record of ``kinds`` that holds every word of ``query`` in some form, best
+    first (needs an unlock). Only ids and scores come back: nothing of the text."""
+    wanted = query_words(query)
+    if not wanted:
+        raise InputError("the search has no words", hint="Search for at least one word.")
+    archive.require_secrets()
+    loaded = filters() if filters is not None else load_filters(archive, kinds)
+    ranked: list[Ranked] = []
+    with archive.engine.connect() as connection:
+        for kind in kinds:
+            found = loaded.get(kind)
+            if found is None or not found.ids:
+                continue
+            picked = candidate_ids(found, wanted)
+            for start in range(0, len(picked), 500):
+                chunk = picked[start : start + 500]
+                for stored in store.query_records(connection, kind, ids=chunk):
+                    record_id = str(stored.clear["id"])
+                    score = score_of(open_record(archive.sealer, stored, record_id), wanted)
+                    if score:
+                        ranked.append(Ranked(kind, record_id, score))
+    order = {kind: i for i, kind in enumerate(SEARCHABLE)}
+    ranked.sort(key=lambda r: (-r.score, order.get(r.kind, 99), r.id))
+    return ranked
+
+
+def page_of(
+    archive: Archive,
+    query: str,
+    ranked: Sequence[Ranked],
+    *,
+    number: int = 1,
+    size: int = 20,
+    kind: str | None = None,
+) -> FoundPage:
+    """Page ``number`` of ``ranked`` (those of ``kind`` only, if given), each result opened
+    in memory for its title and snippet (needs an unlock)."""
+    if size < 1 or number < 1:
+        raise InputError("a page number and size start at 1", hint="Ask for page 1 or later.")
+    wanted = query_words(query)
+    by_kind: dict[str, int] = {}
+    for item in ranked:
+        by_kind[item.kind] = by_kind.get(item.kind, 0) + 1
+    chosen = [item for item in ranked if kind is None or item.kind == kind]
+    shown = chosen[(number - 1) * size : number * size]
+    archive.require_secrets()
+    hits: list[Found] = []
+    with archive.engine.connect() as connection:
+        for item in shown:
+            stored = store.fetch_record(connection, item.kind, item.id)
+            if stored is None:
+                continue  # removed since the search ran
+            record = open_record(archive.sealer, stored, item.id)
+            hits.append(
+                Found(
+                    item.kind,
+                    item.id,
+                    title_of(record),
+                    snippet_of(record, wanted),
+                    item.score,
+                )
+            )
+    return FoundPage(len(chosen), number, size, hits, by_kind)
+
+
+def find(
+    archive: Archive,
+    query: str,
+    *,
+    number: int = 1,
+    size: int = 20,
+    kind: str | None = None,
+    kinds: tuple[str, ...] = SEARCHABLE,
+) -> FoundPage:
+    """:func:`rank` then :func:`page_of`, reading the filters from the database."""
+    return page_of(
+        archive, query, rank(archive, query, kinds=kinds), number=number, size=size, kind=kind
+    )
+
+
+def reindex(
+    archive: Archive,
+    *,
+    kinds: tuple[str, ...] = SEARCHABLE,
+    every: bool = False,
+    progress: Callable[[str, int], None] | None = None,
+) -> int:
+    """Give records filters of search terms (needs an unlock); returns how many were given.
+
+    By default only records whose filter holds bare words (written before search terms)
+    or none; ``every`` redoes them all. Each filter is written only if its record has not
+    changed meanwhile (a change writes its own), in short transactions, so a search or a
+    change can run beside it and a stopped reindex is resumed by running it again.
+    Nothing is written but the keyed filters; no version is made, as a filter is not part
+    of a record (the log's row digests do not cover it).
+    """
+    search_key = archive.require_secrets().subkey(SEARCH_KEY_PURPOSE)
+    done = 0
+
+    def fresh(filter_: bytes) -> bool:
+        return not every and holds_terms(filter_)
+
+    for kind in kinds:
+        after: str | None = ""
+        while after is not None:
+            with archive.engine.connect() as connection:
+                stale, after = store.stale_search_filters(
+                    connection, kind, fresh, after=after, limit=500
+                )
+            made = [
+                (
+                    str(stored.clear["id"]),
+                    stored.version,
+                    search_filter(
+                        search_key,
+                        kind,
+                        str(stored.clear["id"]),
+                        open_fields(archive.sealer, stored, str(stored.clear["id"])),
+                    ),
+                )
+                for stored in stale
+            ]
+            with archive.engine.begin() as connection:
+                done += store.replace_search_filters(connection, kind, made)
+            if progress is not None and made:
+                progress(kind, done)
+    return done
+
+
+def needs_reindex(archive: Archive, *, kinds: tuple[str, ...] = SEARCHABLE) -> int:
+    """How many live records have no filter of search terms yet (works while locked: it
+    reads only the filters' form)."""
+    count = 0
+    with archive.engine.connect() as connection:
+        for kind in kinds:
+            count += sum(
+                1
+                for _, filter_ in store.search_filters(connection, kind)
+                if filter_ is None or not holds_terms(filter_)
+            )
+    return count
