@@ -2,7 +2,8 @@
 
 Every sealed field of every record type and an evidence file carry a unique
 canary. A whole session runs through the real CLI (locked import, unlock and
-fold, search, list, show, status, lock, no export); then every file under the
+fold, search in other forms and scripts, reindex, list, show, status, lock, no
+export); then every file under the
 archive, the temp dir, the agent's runtime dir and HOME is scanned for every
 canary, in UTF-8 and UTF-16, in any case.
 """
@@ -13,6 +14,7 @@ import json
 from pathlib import Path
 
 from bearwitness.domain.records import RECORD_TYPES
+from bearwitness.services.search_terms import text_terms
 from tests.cli.runner import Cli
 
 PASS = "canary test passphrase"
@@ -71,12 +73,22 @@ def test_no_canary_reaches_the_disk(cli: Cli, tmp_path: Path) -> None:
     cli("unlock", archive, "--stdin", stdin=f"{PASS}\n")
     found = cli("search", archive, _canary("person", "full_name")).stdout
     assert "P-0001" in found
+    # Another form and the other script: found through the search terms, which like the
+    # words go only into the keyed filters (and a reindex rewrites only those).
+    assert "P-0001" in cli("search", archive, "Мухаммада").stdout
+    assert "P-0001" in cli("search", archive, "Muhammad").stdout
+    cli("reindex", archive, "--all")
     assert "Мухаммад" in cli("show", "person", archive, "P-0001", "--reveal").stdout
     for kind in ORDER:
         cli("list", kind, archive)
     cli("status", archive)
     cli("lock", archive)
 
+    # The search terms of the canaries (stems and name forms, in one script) are canaries too.
+    canaries += sorted(
+        {term.split(":", 1)[1] for c in list(canaries) for term in text_terms([c.title()])}
+    )
+    canaries += [term.split(":", 1)[1] for term in text_terms(["Мухаммад"])]
     scanned = [archive, cli.home, cli.run_dir]
     files = [p for root in scanned for p in root.rglob("*") if p.is_file()]
     assert any(p.name == "archive.db" for p in files)

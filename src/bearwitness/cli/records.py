@@ -1,4 +1,4 @@
-"""Record commands: add, import, list, show, search, export."""
+"""Record commands: add, import, list, show, search, reindex, export."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from bearwitness.cli.session import (
 from bearwitness.cli.terminal import inert
 from bearwitness.domain.records import record_type
 from bearwitness.errors import InputError
-from bearwitness.services import audit, exporting, reading, storing
+from bearwitness.services import audit, exporting, finding, reading, storing
 from bearwitness.services.archive import Archive
 from bearwitness.services.inbox import Entry
 
@@ -226,25 +226,42 @@ def show(
 
 def search(
     folder: Path = ARCHIVE_ARGUMENT,
-    query: str = typer.Argument(..., help="Words that must all appear (any script)."),
+    query: str = typer.Argument(..., help="Words that must all appear (any form, any script)."),
     limit: int = typer.Option(50, help="Show at most this many."),
 ) -> None:
-    """Search the sealed text of every record. Needs an unlock; writes nothing to disk."""
+    """Search the sealed text of every record, best first. Needs an unlock; writes nothing
+    to disk. A word is found in any of its forms («паспорта», passports) and a name in
+    either script (Тагиров, Tagirov)."""
     with open_archive(folder) as archive:
-        hits = reading.search(archive, query, limit=limit)
-    if not hits:
+        found = finding.find(archive, query, size=max(1, limit))
+    if not found.hits:
         console.print("Nothing found.")
         return
-    table = Table(title=f"{len(hits)} record(s) contain every word")
+    table = Table(title=f"{found.total} record(s) hold every word; the best {len(found.hits)}")
     table.add_column("id")
     table.add_column("kind")
+    table.add_column("title")
     table.add_column("text")
-    for hit in hits:
-        text = " ".join(
-            " ".join(str(getattr(hit.record, n)).split()) for n in hit.record.sealed_fields()
-        ).strip()
-        table.add_row(inert(hit.id), hit.kind.replace("_", " "), inert(text[:80]))
+    for hit in found.hits:
+        snippet = "".join(f"[bold]{inert(t)}[/]" if mark else inert(t) for t, mark in hit.snippet)
+        table.add_row(inert(hit.id), hit.kind.replace("_", " "), inert(hit.title[:60]), snippet)
     console.print(table)
+
+
+def reindex(
+    folder: Path = ARCHIVE_ARGUMENT,
+    every: bool = typer.Option(False, "--all", help="Redo every filter, not only old ones."),
+) -> None:
+    """Give the search filters of records written before search terms (stems, both scripts)
+    their terms, so that every word is found in any form. Needs an unlock; writes only the
+    keyed filters; safe to stop and run again."""
+    with open_archive(folder) as archive:
+        with Progress(console=errors, transient=True) as progress:
+            task = progress.add_task("Reindexing", total=finding.needs_reindex(archive) or None)
+            done = finding.reindex(
+                archive, every=every, progress=lambda _, n: progress.update(task, completed=n)
+            )
+    console.print(f"Gave {done} record(s) a search filter of terms.")
 
 
 def export(
@@ -290,4 +307,5 @@ def register(app: typer.Typer) -> None:
     app.command("list")(list_command)
     app.command()(show)
     app.command()(search)
+    app.command()(reindex)
     app.command()(export)

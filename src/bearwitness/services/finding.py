@@ -120,29 +120,35 @@ def score_of(record: Record, wanted: Sequence[QueryWord]) -> int:
 
 
 def snippet_of(record: Record, wanted: Sequence[QueryWord]) -> tuple[tuple[str, bool], ...]:
-    """A short passage of the record's sealed text around its first hit, hits marked."""
-    for text in sealed_text(record):
-        text = " ".join(text.split())
+    """A short passage of the record's sealed text around its first hit, hits marked: from
+    the text beside the title (shown apart), or its start when only the title holds a hit."""
+    title = getattr(record, TITLE_FIELDS.get(record.KIND, "title"), None)
+    texts = [" ".join(text.split()) for text in sealed_text(record) if text is not title]
+    for text in texts:
         tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
         hits = [(a, b) for a, b in tokens if _hit(text[a:b], wanted)]
-        if not hits:
+        if hits:
+            return _passage(text, hits)
+    return _passage(texts[0], []) if texts else ()
+
+
+def _passage(text: str, hits: list[tuple[int, int]]) -> tuple[tuple[str, bool], ...]:
+    start = 0
+    if hits and hits[0][0] > SNIPPET_LENGTH // 3:
+        start = text.find(" ", hits[0][0] - SNIPPET_LENGTH // 3) + 1 or hits[0][0]
+    end = min(len(text), start + SNIPPET_LENGTH)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > (hits[0][1] if hits else start) else end
+    parts: list[tuple[str, bool]] = [("…", False)] if start else []
+    at = start
+    for a, b in hits:
+        if a < start or b > end:
             continue
-        start = max(0, hits[0][0] - SNIPPET_LENGTH // 3)
-        if start:
-            start = text.find(" ", start) + 1 or start
-        end = min(len(text), start + SNIPPET_LENGTH)
-        if end < len(text):
-            end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > hits[0][1] else end
-        parts: list[tuple[str, bool]] = [("…", False)] if start else []
-        at = start
-        for a, b in hits:
-            if a < start or b > end:
-                continue
-            parts += [(text[at:a], False), (text[a:b], True)]
-            at = b
-        parts.append((text[at:end] + ("…" if end < len(text) else ""), False))
-        return tuple(part for part in parts if part[0])
-    return ()
+        parts += [(text[at:a], False), (text[a:b], True)]
+        at = b
+    parts.append((text[at:end] + ("…" if end < len(text) else ""), False))
+    return tuple(part for part in parts if part[0])
 
 
 def rank(
