@@ -255,12 +255,11 @@ def reindex(
     """Give the search filters of records written before search terms (stems, both scripts)
     their terms, so that every word is found in any form. Needs an unlock; writes only the
     keyed filters; safe to stop and run again."""
-    with open_archive(folder) as archive:
-        with Progress(console=errors, transient=True) as progress:
-            task = progress.add_task("Reindexing", total=finding.needs_reindex(archive) or None)
-            done = finding.reindex(
-                archive, every=every, progress=lambda _, n: progress.update(task, completed=n)
-            )
+    with open_archive(folder) as archive, Progress(console=errors, transient=True) as progress:
+        task = progress.add_task("Reindexing", total=finding.needs_reindex(archive) or None)
+        done = finding.reindex(
+            archive, every=every, progress=lambda _, n: progress.update(task, completed=n)
+        )
     console.print(f"Gave {done} record(s) a search filter of terms.")
 
 
