@@ -1,0 +1,281 @@
+"""Lists people can use: filters on every clear field with their counts, sorting, paging.
+
+A list reads clear columns only, so it works while the archive is locked. While it is
+unlocked each row of the page also gets its title (or name), opened from its sealed
+fields in memory for that page and never written anywhere. A filter value that cannot
+be read (a date like ``dec 2018``, an act type that does not exist) is refused with a
+message saying how to write it, never taken as "everything".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, Text, and_, func, select
+
+from bearwitness.domain import vocabulary
+from bearwitness.domain.dates import PartialDateRange
+from bearwitness.domain.records import RECORD_TYPES
+from bearwitness.errors import InputError
+from bearwitness.services.archive import Archive
+from bearwitness.services.finding import title_of
+from bearwitness.services.sealing import open_record
+from bearwitness.store import rows as store
+from bearwitness.store.schema import RECORD_TABLES
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A filter on one clear column, of the record itself or of a linked record: ``on``
+    names the linked kind and how rows meet (this kind's column, that kind's column)."""
+
+    name: str
+    kind: str  # the kind whose column holds the value
+    column: str
+    on: tuple[str, str] | None = None  # (column here, column there)
+
+
+def _facets(kind: str, *facets: tuple[str, str, str] | str) -> tuple[Facet, ...]:
+    made = []
+    for item in facets:
+        if isinstance(item, str):
+            made.append(Facet(item, kind, item))
+        else:
+            name, other, joint = item
+            here, there = joint.split("=")
+            made.append(Facet(name, other, name, (here, there)))
+    return tuple(made)
+
+
+FACETS: dict[str, tuple[Facet, ...]] = {
+    "event": _facets("event", "district", ("act_type", "act", "id=event_id")),
+    "act": _facets("act", "act_type", "involvement", ("district", "event", "event_id=id")),
+    "person": _facets("person", "role", "sex", ("act_type", "act", "id=victim_id")),
+    "document": _facets("document", "kind", ("reliability", "source", "source_id=id")),
+    "source": _facets("source", "kind", "reliability"),
+    "evidence": _facets("evidence", "media_type"),
+    "claim": _facets("claim", "stance"),
+    "intervention": _facets("intervention", "kind", "status"),
+    "person_record": _facets("person_record", "list_name"),
+}
+# The partial date a kind's period filter (since, until) and date sort read.
+DATES = {
+    "event": "date",
+    "act": "date",
+    "intervention": "date",
+    "document": "received",
+    "evidence": "captured",
+}
+# Reference filters: exact ids, shown as links, not counted.
+REFERENCES = {
+    "act": ("event_id", "victim_id"),
+    "document": ("source_id",),
+    "evidence": ("document_id",),
+    "claim": ("document_id",),
+    "intervention": ("person_id", "event_id"),
+    "event": ("parent_id",),
+}
+FACET_VALUES = 30  # the most values a facet shows (the commonest)
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What a list shows: filters by name (facets, references, since, until), a sort
+    (a column, ``-`` first for descending), a page."""
+
+    kind: str
+    filters: Mapping[str, str]
+    sort: str = "id"
+    number: int = 1
+    size: int = 50
+
+
+@dataclass(frozen=True)
+class ListRow:
+    id: str
+    fields: dict[str, Any]
+    title: str  # empty while locked
+
+
+@dataclass(frozen=True)
+class ListPage:
+    query: ListQuery
+    rows: list[ListRow]
+    total: int
+    facets: dict[str, list[tuple[str, int]]]  # facet -> (value, count), commonest first
+    titled: bool  # whether titles were opened (the archive is unlocked)
+
+    @property
+    def first(self) -> int:
+        return (self.query.number - 1) * self.query.size + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.rows) - 1 if self.rows else 0
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.query.size))
+
+
+def _vocabulary(kind: str, name: str) -> vocabulary.Vocabulary | None:
+    for field in dataclasses.fields(RECORD_TYPES[kind]):
+        if field.name == name:
+            found = field.metadata.get("vocabulary")
+            return found if isinstance(found, vocabulary.Vocabulary) else None
+    return None
+
+
+def filter_names(kind: str) -> tuple[str, ...]:
+    """Every filter a list of ``kind`` takes."""
+    dated = ("since", "until") if kind in DATES else ()
+    return tuple(f.name for f in FACETS[kind]) + REFERENCES.get(kind, ()) + dated
+
+
+def sort_names(kind: str) -> tuple[str, ...]:
+    """The columns a list of ``kind`` sorts by."""
+    direct = tuple(f.name for f in FACETS[kind] if f.on is None)
+    return ("id",) + (("date",) if kind in DATES else ()) + direct
+
+
+def _day(name: str, value: str, *, end: bool) -> str:
+    try:
+        period = PartialDateRange.parse(value)
+    except InputError:
+        raise InputError(
+            f"{name}: {value[:40]!r} is not a date",
+            hint="Write a year, a month or a day: 2018, 2018-12 or 2018-12-05.",
+        ) from None
+    return (period.latest if end else period.earliest).isoformat()
+
+
+def _check(query: ListQuery) -> None:
+    if query.kind not in FACETS:
+        raise InputError(f"{query.kind!r} is not a list", hint=f"Use one of: {', '.join(FACETS)}.")
+    known = filter_names(query.kind)
+    for name, value in query.filters.items():
+        if name not in known:
+            raise InputError(
+                f"a list of {query.kind.replace('_', ' ')} records has no filter {name!r}",
+                hint=f"Filter by: {', '.join(known)}.",
+            )
+        if len(value) > 200:
+            raise InputError(f"{name}: the value is too long", hint="Use at most 200 characters.")
+    for facet in FACETS[query.kind]:
+        value = query.filters.get(facet.name)
+        vocab = _vocabulary(facet.kind, facet.column)
+        if value and vocab is not None and value not in vocab.codes:
+            raise InputError(
+                f"{facet.name}: {value[:40]!r} is not a known value",
+                hint="Choose one of the values the list offers.",
+            )
+    if query.sort.removeprefix("-") not in sort_names(query.kind):
+        raise InputError(
+            f"a list of {query.kind.replace('_', ' ')} records cannot be sorted by "
+            f"{query.sort.removeprefix('-')[:40]!r}",
+            hint=f"Sort by: {', '.join(sort_names(query.kind))}.",
+        )
+    if not 1 <= query.number <= 1_000_000 or not 1 <= query.size <= 500:
+        raise InputError("that page does not exist", hint="Ask for page 1 or later.")
+
+
+def _condition(kind: str, facet: Facet, value: str) -> ColumnElement[bool]:
+    table = RECORD_TABLES[kind]
+    if facet.on is None:
+        return table.c[facet.column] == value
+    other = RECORD_TABLES[facet.kind]
+    here, there = facet.on
+    return table.c[here].in_(
+        select(other.c[there]).where(other.c[facet.column] == value, other.c.deleted.is_(False))
+    )
+
+
+def _conditions(query: ListQuery, *, leave_out: str = "") -> list[ColumnElement[bool]]:
+    table = RECORD_TABLES[query.kind]
+    found: list[ColumnElement[bool]] = [table.c.deleted.is_(False)]
+    for facet in FACETS[query.kind]:
+        value = query.filters.get(facet.name)
+        if value and facet.name != leave_out:
+            found.append(_condition(query.kind, facet, value))
+    for name in REFERENCES.get(query.kind, ()):
+        if query.filters.get(name):
+            found.append(table.c[name] == query.filters[name])
+    date = DATES.get(query.kind)
+    if date and query.filters.get("since"):
+        found.append(table.c[f"{date}_latest"] >= _day("since", query.filters["since"], end=False))
+    if date and query.filters.get("until"):
+        found.append(table.c[f"{date}_earliest"] <= _day("until", query.filters["until"], end=True))
+    return found
+
+
+def _counts(connection: Any, query: ListQuery, facet: Facet) -> list[tuple[str, int]]:
+    table = RECORD_TABLES[query.kind]
+    where = and_(True, *_conditions(query, leave_out=facet.name))
+    statement: Select[Any]
+    if facet.on is None:
+        column = table.c[facet.column]
+        statement = select(column, func.count()).where(where, column.is_not(None))
+    else:
+        other = RECORD_TABLES[facet.kind]
+        here, there = facet.on
+        column = other.c[facet.column]
+        statement = (
+            select(column, func.count(func.distinct(table.c.id)))
+            .select_from(table.join(other, table.c[here] == other.c[there]))
+            .where(where, other.c.deleted.is_(False), column.is_not(None))
+        )
+    statement = statement.group_by(column).order_by(func.count().desc(), column).limit(FACET_VALUES)
+    return [(str(value), int(count)) for value, count in connection.execute(statement) if value]
+
+
+def list_page(archive: Archive, query: ListQuery) -> ListPage:
+    """One page of a list with its total and facet counts; titles while unlocked.
+
+    Each facet counts the records that every *other* filter keeps, so its values say
+    how many records choosing each would show.
+    """
+    _check(query)
+    table = RECORD_TABLES[query.kind]
+    names = RECORD_TYPES[query.kind].clear_fields()
+    where = and_(True, *_conditions(query))
+    key = query.sort.removeprefix("-")
+    column = table.c[f"{DATES[query.kind]}_earliest"] if key == "date" else table.c[key]
+    order = [column.desc() if query.sort.startswith("-") else column.asc(), table.c.id]
+    statement = (
+        select(*(table.c[name] for name in names))
+        .where(where)
+        .order_by(*order)
+        .limit(query.size)
+        .offset((query.number - 1) * query.size)
+    )
+    with archive.engine.connect() as connection:
+        total = int(connection.scalar(select(func.count()).select_from(table).where(where)) or 0)
+        found = connection.execute(statement).all()
+        facets = {facet.name: _counts(connection, query, facet) for facet in FACETS[query.kind]}
+        rows = [
+            {
+                name: json.loads(row._mapping[name])
+                if isinstance(table.c[name].type, Text)
+                else row._mapping[name]
+                for name in names
+            }
+            for row in found
+        ]
+        titles: dict[str, str] = {}
+        unlocked = archive.secrets is not None
+        if unlocked and rows:
+            ids = [str(row["id"]) for row in rows]
+            for stored in store.query_records(connection, query.kind, ids=ids):
+                record_id = str(stored.clear["id"])
+                titles[record_id] = title_of(open_record(archive.sealer, stored, record_id))
+    return ListPage(
+        query,
+        [ListRow(str(row["id"]), row, titles.get(str(row["id"]), "")) for row in rows],
+        total,
+        facets,
+        unlocked,
+    )
