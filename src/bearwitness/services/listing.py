@@ -166,11 +166,11 @@ def _check(query: ListQuery) -> None:
         if len(value) > 200:
             raise InputError(f"{name}: the value is too long", hint="Use at most 200 characters.")
     for facet in FACETS[query.kind]:
-        value = query.filters.get(facet.name)
+        chosen = query.filters.get(facet.name)
         vocab = _vocabulary(facet.kind, facet.column)
-        if value and vocab is not None and value not in vocab.codes:
+        if chosen and vocab is not None and chosen not in vocab.codes:
             raise InputError(
-                f"{facet.name}: {value[:40]!r} is not a known value",
+                f"{facet.name}: {chosen[:40]!r} is not a known value",
                 hint="Choose one of the values the list offers.",
             )
     if query.sort.removeprefix("-") not in sort_names(query.kind):
