@@ -102,3 +102,20 @@ def test_a_bad_filter_is_refused(
 ) -> None:
     with pytest.raises(InputError, match=said.replace("(", r"\(")):
         list_page(filled, ListQuery("event", filters, sort=sort))
+
+
+def test_saved_searches_are_sealed_and_per_user(filled: Archive) -> None:
+    from bearwitness.services import saved_searches
+
+    kept = saved_searches.save(
+        filled, "U-aaaa", "Detentions Canaryzq", "list", "event", {"act_type": "torture"}
+    )
+    saved_searches.save(filled, "U-bbbb", "Other", "search", "", {"q": "паспорт"})
+    assert [s.name for s in saved_searches.saved(filled, "U-aaaa")] == ["Detentions Canaryzq"]
+    assert kept.path == "/records/event?act_type=torture"
+    database = (filled.folder / "archive.db").read_bytes()
+    assert b"Canaryzq" not in database and "паспорт".encode() not in database
+    with pytest.raises(InputError):
+        saved_searches.save(filled, "U-aaaa", "  ", "list", "event", {})
+    saved_searches.forget(filled, "U-aaaa", kept.id)
+    assert saved_searches.saved(filled, "U-aaaa") == []

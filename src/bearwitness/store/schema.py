@@ -247,3 +247,17 @@ estimate_runs = Table(
     Column("sealed", LargeBinary, nullable=True),  # the strata and the salt, sealed
     Column("commitment", String(64), nullable=False),
 )
+
+# --- Saved searches (migration 0008_lists_saved_searches) ---------------------------------------
+# A user's saved lists and searches: what they look for says whom they look for, so the name,
+# the query and the filters are sealed together; the clear row keeps only whose it is (the
+# user's random pseudonym, never the username) and when it was saved.
+
+saved_searches = Table(
+    "saved_searches",
+    metadata,
+    Column("id", String(64), primary_key=True),  # random
+    Column("owner", String(64), nullable=False, index=True),  # the user's pseudonym
+    Column("saved_at", String(32), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+)
