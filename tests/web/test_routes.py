@@ -45,6 +45,7 @@ PATH_VALUES = {
     "change": "roles",
     "run_id": "ES-0001",
     "chart": "intervals",
+    "search_id": "SS-0001",
 }
 
 

@@ -26,7 +26,16 @@ from bearwitness.services.media import ImageWork
 from bearwitness.services.users import UsedCodes, default_hasher
 from bearwitness.web.guard import WORKBENCH_CSP, Guard, Scope
 from bearwitness.web.rendering import STATIC, render
-from bearwitness.web.workbench import api, entry, estimates, linkage, pages, records, reports
+from bearwitness.web.workbench import (
+    api,
+    entry,
+    estimates,
+    linkage,
+    lists,
+    pages,
+    records,
+    reports,
+)
 from bearwitness.web.workbench.auth import NotLoggedIn, current_session
 from bearwitness.web.workbench.common import error_response, message, redirect
 from bearwitness.web.workbench.jobs import Jobs
@@ -90,6 +99,7 @@ def create_workbench_app(
     }
     for router in (
         pages.router,
+        lists.router,
         records.router,
         entry.router,
         linkage.router,

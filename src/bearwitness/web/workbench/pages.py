@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from bearwitness.errors import BearWitnessError, InputError
+from bearwitness.errors import BearWitnessError
 from bearwitness.services import audit, checkpoints, inbox, reading, users, verification
 from bearwitness.services.status import summarise
 from bearwitness.web.i18n import LANGUAGES, N_
@@ -259,24 +259,6 @@ async def fold(request: Request, staff: Annotated[Staff, Depends(Needs("triage")
     except BearWitnessError as error:
         return error_response(request, session, error)
     return redirect("/inbox")
-
-
-@router.get("/search")
-def search(request: Request, staff: Annotated[Staff, Depends(Needs("search"))]) -> Response:
-    session, user, _ = staff
-    query = request.query_params.get("q", "")[:200]
-    keys = request.app.state.keys
-    hits: list[reading.SearchHit] = []
-    error = ""
-    if query.strip():
-        if keys.locked:
-            error = "Searching sealed text needs an unlock."
-        else:
-            try:
-                hits = keys.search_index.search(keys.for_user(user), query, limit=100)
-            except InputError as problem:
-                error = problem.message
-    return page(request, "search.html", session, query=query, hits=hits, error=error)
 
 
 @router.get("/log")

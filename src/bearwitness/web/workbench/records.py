@@ -14,7 +14,7 @@ from starlette.responses import Response, StreamingResponse
 from bearwitness.domain import vocabulary
 from bearwitness.domain.records import RECORD_TYPES, Document, Evidence, Record
 from bearwitness.errors import BearWitnessError, InputError, TamperedError
-from bearwitness.services import audit, browse, evidence, intake_web, media, reading
+from bearwitness.services import audit, evidence, intake_web, media, reading
 from bearwitness.web.i18n import N_
 from bearwitness.web.rendering import label
 from bearwitness.web.workbench.auth import Needs, Staff
@@ -72,74 +72,6 @@ def _kind(word: str) -> str:
     if word not in LISTED:
         raise HTTPException(404, "There is no such list.")
     return word
-
-
-@router.get("/records/{kind}")
-def list_page(
-    request: Request, kind: str, staff: Annotated[Staff, Depends(Needs("view"))]
-) -> Response:
-    session = staff.session
-    kind = _kind(kind)
-    size = request.app.state.settings.page_size
-    try:
-        number = max(1, min(int(request.query_params.get("page", "1")), 100_000))
-    except ValueError:
-        number = 1
-    filters: dict[str, Any] = {}
-    act_type = request.query_params.get("act_type") or None
-    if act_type is not None and act_type not in vocabulary.ACT_TYPES:
-        act_type = None
-    since = request.query_params.get("since") or None
-    after = request.query_params.get("after") or None
-    archive = request.app.state.keys.archive
-    try:
-        if act_type is None and since is None:  # plain paging: by id, as fast deep as early
-            found = browse.page_after(archive, kind, after=after, limit=size + 1)
-        else:
-            found = reading.list_records(
-                archive,
-                kind,
-                act_type=act_type,
-                since=_iso(since),
-                limit=size + 1,
-                offset=(number - 1) * size,
-                **filters,
-            )
-    except BearWitnessError as error:
-        return error_response(request, session, error)
-    columns = COLUMNS[kind]
-    rows = [
-        (view.id, [shown(kind, name, view.fields.get(name), session.language) for name in columns])
-        for view in found[:size]
-    ]
-    keyset = act_type is None and since is None
-    return page(
-        request,
-        "list.html",
-        session,
-        kind=kind,
-        columns=columns,
-        rows=rows,
-        number=number,
-        more=len(found) > size,
-        act_type=act_type or "",
-        since=since or "",
-        keyset=keyset,
-        after=after or "",
-        last=rows[-1][0] if rows else "",
-    )
-
-
-def _iso(value: str | None) -> str | None:
-    """A period's start as the list filter wants it (``2018-12`` -> ``2018-12-01``)."""
-    if not value:
-        return None
-    from bearwitness.domain.dates import PartialDateRange
-
-    try:
-        return PartialDateRange.parse(value).earliest.isoformat()
-    except InputError:
-        return None
 
 
 def _detail(
