@@ -162,8 +162,8 @@ def list_page(
         next=link(page=current + 1) if found and current < found.pages else "",
         link=link,
         saving={
-            "kind": "list",
-            "target": kind,
+            "saved_kind": "list",
+            "saved_target": kind,
             **filters,
             **({"sort": sort} if sort != "id" else {}),
         },
