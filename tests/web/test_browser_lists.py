@@ -66,9 +66,9 @@ def serving(folder: Path) -> Iterator[str]:
     """The real `bearwitness serve` on ``folder``, on a free port (given a minute to start:
     the test machine is shared)."""
     port = free_port()
+    command = ["serve", str(folder), "--port", str(port), "--http-cookies"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "bearwitness.cli.main", "serve", str(folder), "--port", str(port)]
-        + ["--http-cookies"],
+        [sys.executable, "-m", "bearwitness.cli.main", *command],
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
     )
