@@ -1,7 +1,7 @@
 """Web benchmark: p95 latency of the workbench's list and search pages, and intake throughput.
 
     .venv/bin/python bench/web.py [--documents 100000] [--persons 20000] [--seconds 20]
-                                  [--threads 8] [--archive PATH]
+                                  [--threads 8] [--archive PATH] [--only-lists]
 
 Builds (or reuses, with --archive) a FICTIONAL archive, starts `bearwitness serve` and
 `bearwitness serve-intake` as their own processes on loopback, and drives them from a
@@ -52,6 +52,10 @@ WORDS = [
     "released",
     "lawyer",
 ]
+
+# One document in a hundred names a FICTIONAL person, in a Russian case form: what the
+# search scenarios look for by name in either script (see lists_and_search_paths).
+NAMED = {0: " Руслана Тагирова увезли.", 50: " Aminat Tagirova saw it."}
 
 
 def build(folder: Path, documents: int, persons: int) -> None:
@@ -107,7 +111,9 @@ def build(folder: Path, documents: int, persons: int) -> None:
             "kind": "testimony",
             "received": f"2019-{rng.randint(1, 12):02d}",
             "title": f"FICTIONAL testimony {n}",
-            "text": "FICTIONAL. " + " ".join(rng.choice(WORDS) for _ in range(60)),
+            "text": "FICTIONAL. "
+            + " ".join(rng.choice(WORDS) for _ in range(60))
+            + NAMED.get(n % 100, ""),
             "fictional": True,
         }
         for n in range(1, documents + 1)
@@ -196,6 +202,7 @@ def load(
                     .replace("{document}", f"D-{rng.randint(1, 100_000):07d}")
                     .replace("{person}", f"P-{rng.randint(1, 20_000):06d}")
                     .replace("{event}", f"{rng.randint(1, 2_000):06d}")
+                    .replace("{list_page}", str(rng.randint(1, 20)))
                 )
                 t0 = time.perf_counter()
                 if intake:
@@ -274,6 +281,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--bombs", type=int, default=4, help="PNG bombs sent at once (0: none).")
     parser.add_argument("--archive", type=Path, help="Reuse (or build once) the archive here.")
+    parser.add_argument(
+        "--only-lists",
+        action="store_true",
+        help="Run only the lists-with-facets and search-with-snippets scenarios.",
+    )
     parser.add_argument("--load", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.load:
@@ -293,6 +305,10 @@ def main() -> None:
         f"machine: {os.cpu_count()} CPUs; load from a second process with {args.threads} "
         f"threads for {args.seconds:.0f} s per run, loopback"
     )
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if args.only_lists:
+        lists_and_search(folder, args)
+        return
     workbench, port = start("serve", str(folder), "--http-cookies")
     try:
         base = f"http://127.0.0.1:{port}"
@@ -334,6 +350,52 @@ def main() -> None:
         intake.wait()
     if args.bombs:
         image_bombs(folder, args.bombs)
+    lists_and_search(folder, args)
+
+
+def lists_and_search_paths() -> list[list[str]]:
+    """Issue 18's pages: filtered and sorted lists with their facet counts (and titles,
+    opened while unlocked), and ranked search with snippets, by word form and by name in
+    either script. Each list is one run."""
+    return [
+        ["/records/document?kind=testimony&sort=-received&page={list_page}"],
+        ["/records/act?act_type=torture&sort=-date&page={list_page}"],
+        ["/records/event?district=FICTIONAL+district&since=2019-03&sort=-date"],
+        ["/records/person?role=victim&act_type=torture&page={list_page}"],
+        ["/search?q=haystackneedle"],
+        ["/search?q=Tagirov", "/search?q=Тагиров", "/search?q=тагирова"],
+        ["/search?q=Tagirov&page=2", "/search?q=Tagirov&kind=document&page=3"],
+    ]
+
+
+def lists_and_search(folder: Path, args: argparse.Namespace) -> None:
+    """Run :func:`lists_and_search_paths` against a fresh `serve`; first the time of each
+    search's first request alone (it ranks every match: later pages and repeats reuse that
+    until the archive changes), then each run under load."""
+    import httpx
+
+    workbench, port = start("serve", str(folder), "--http-cookies")
+    try:
+        base = f"http://127.0.0.1:{port}"
+        cookie = login(base)
+        print("lists with facets and search with snippets (unlocked):")
+        with httpx.Client(base_url=base, cookies={"bw-session": cookie}, timeout=600) as client:
+            for query in ("haystackneedle", "Tagirov", "Тагиров", "тагирова"):
+                t0 = time.perf_counter()
+                answer = client.get("/search", params={"q": query})
+                found = re.search(r"(?:Found|Найдено): ([\d,  ]+)", answer.text)
+                print(
+                    f"  first search {query!r}: {(time.perf_counter() - t0) * 1000:.0f} ms, "
+                    f"found {found.group(1).strip() if found else '?'}"
+                )
+        for paths in lists_and_search_paths():
+            timings = drive(base, paths, args.seconds, args.threads, cookie)
+            for path, samples in timings.items():
+                report(path, samples)
+        print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    finally:
+        workbench.terminate()
+        workbench.wait()
 
 
 def png_bomb(side: int) -> bytes:
