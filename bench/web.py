@@ -358,7 +358,7 @@ def lists_and_search_paths() -> list[list[str]]:
     opened while unlocked), and ranked search with snippets, by word form and by name in
     either script. Each list is one run."""
     return [
-        ["/records/document?kind=testimony&sort=-received&page={list_page}"],
+        ["/records/document?kind=testimony&sort=-date&page={list_page}"],
         ["/records/act?act_type=torture&sort=-date&page={list_page}"],
         ["/records/event?district=FICTIONAL+district&since=2019-03&sort=-date"],
         ["/records/person?role=victim&act_type=torture&page={list_page}"],

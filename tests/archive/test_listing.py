@@ -119,3 +119,15 @@ def test_saved_searches_are_sealed_and_per_user(filled: Archive) -> None:
         saved_searches.save(filled, "U-aaaa", "  ", "list", "event", {})
     saved_searches.forget(filled, "U-aaaa", kept.id)
     assert saved_searches.saved(filled, "U-aaaa") == []
+
+
+def test_counts_are_kept_until_the_archive_changes(filled: Archive) -> None:
+    from bearwitness.services.listing import ListCounts
+
+    counts = ListCounts()
+    query = ListQuery("event", {"district": "South"}, size=5)
+    assert list_page(filled, query, counts).total == 8
+    assert list_page(filled, ListQuery("event", {"district": "South"}, number=2, size=5), counts)
+    write_records(filled, [Event(id="E-0099", fictional=True, district="South")])
+    assert list_page(filled, query, counts).total == 9
+    assert list_page(filled, query).total == 9

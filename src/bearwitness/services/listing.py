@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +27,7 @@ from bearwitness.services.archive import Archive
 from bearwitness.services.finding import title_of
 from bearwitness.services.sealing import open_record
 from bearwitness.store import rows as store
-from bearwitness.store.schema import RECORD_TABLES
+from bearwitness.store.schema import RECORD_TABLES, log_entries
 
 
 @dataclass(frozen=True)
@@ -232,11 +234,45 @@ def _counts(connection: Any, query: ListQuery, facet: Facet) -> list[tuple[str, 
     return [(str(value), int(count)) for value, count in connection.execute(statement) if value]
 
 
-def list_page(archive: Archive, query: ListQuery) -> ListPage:
+class ListCounts:
+    """Lists' totals and facet counts, kept per list and filters until the archive changes
+    (every change appends to the transparency log in its own transaction, so the log's
+    size says when). Clear columns only: nothing here is sealed. Thread-safe."""
+
+    def __init__(self, most: int = 256) -> None:
+        self._lock = threading.Lock()
+        self._stamp: int | None = None
+        self._kept: OrderedDict[tuple[str, tuple[tuple[str, str], ...]], _Counted] = OrderedDict()
+        self._most = most
+
+    def get(self, connection: Any, query: ListQuery, make: Callable[[], _Counted]) -> _Counted:
+        stamp = int(connection.scalar(select(func.coalesce(func.max(log_entries.c.idx), -1))))
+        key = (query.kind, tuple(sorted((k, v) for k, v in query.filters.items() if v)))
+        with self._lock:
+            if stamp != self._stamp:
+                self._kept.clear()
+                self._stamp = stamp
+            if key in self._kept:
+                self._kept.move_to_end(key)
+                return self._kept[key]
+        made = make()
+        with self._lock:
+            if stamp == self._stamp:
+                self._kept[key] = made
+                while len(self._kept) > self._most:
+                    self._kept.popitem(last=False)
+        return made
+
+
+_Counted = tuple[int, dict[str, list[tuple[str, int]]]]
+
+
+def list_page(archive: Archive, query: ListQuery, counts: ListCounts | None = None) -> ListPage:
     """One page of a list with its total and facet counts; titles while unlocked.
 
     Each facet counts the records that every *other* filter keeps, so its values say
-    how many records choosing each would show.
+    how many records choosing each would show. ``counts`` keeps totals and facet
+    counts between pages (a workbench keeps one).
     """
     _check(query)
     table = RECORD_TABLES[query.kind]
@@ -253,9 +289,14 @@ def list_page(archive: Archive, query: ListQuery) -> ListPage:
         .offset((query.number - 1) * query.size)
     )
     with archive.engine.connect() as connection:
-        total = int(connection.scalar(select(func.count()).select_from(table).where(where)) or 0)
+
+        def count() -> _Counted:
+            total = connection.scalar(select(func.count()).select_from(table).where(where))
+            facets = {f.name: _counts(connection, query, f) for f in FACETS[query.kind]}
+            return int(total or 0), facets
+
+        total, facets = count() if counts is None else counts.get(connection, query, count)
         found = connection.execute(statement).all()
-        facets = {facet.name: _counts(connection, query, facet) for facet in FACETS[query.kind]}
         rows = [
             {
                 name: json.loads(row._mapping[name])

@@ -103,7 +103,7 @@ def list_page(
         )
         keys = request.app.state.keys
         archive = keys.archive if keys.locked else keys.for_user(staff.user)
-        found: listing.ListPage | None = listing.list_page(archive, query)
+        found: listing.ListPage | None = listing.list_page(archive, query, _counts(request))
     except BearWitnessError as problem:
         if not isinstance(problem, InputError):
             return error_response(request, session, problem)
@@ -168,6 +168,15 @@ def list_page(
             **({"sort": sort} if sort != "id" else {}),
         },
     )
+
+
+def _counts(request: Request) -> listing.ListCounts:
+    """The workbench's kept list counts (made at the first list asked for)."""
+    state = request.app.state
+    if getattr(state, "list_counts", None) is None:
+        state.list_counts = listing.ListCounts()
+    counts: listing.ListCounts = state.list_counts
+    return counts
 
 
 def _kinds(value: str) -> str | None:
