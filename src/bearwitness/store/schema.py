@@ -248,7 +248,7 @@ estimate_runs = Table(
     Column("commitment", String(64), nullable=False),
 )
 
-# --- Saved searches (migration 0008_lists_saved_searches) ---------------------------------------
+# --- Saved searches (migration 0009_lists_saved_searches) ---------------------------------------
 # A user's saved lists and searches: what they look for says whom they look for, so the name,
 # the query and the filters are sealed together; the clear row keeps only whose it is (the
 # user's random pseudonym, never the username) and when it was saved.

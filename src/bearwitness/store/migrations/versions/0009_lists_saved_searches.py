@@ -1,7 +1,7 @@
 """saved searches: each user's saved lists and searches, sealed
 
-Revision ID: 0008_lists_saved_searches
-Revises: 0007_s_sealed_links
+Revision ID: 0009_lists_saved_searches
+Revises: 0008_consents
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_lists_saved_searches"
-down_revision = "0007_s_sealed_links"
+revision = "0009_lists_saved_searches"
+down_revision = "0008_consents"
 branch_labels = None
 depends_on = None
 
