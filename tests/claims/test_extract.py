@@ -1,0 +1,79 @@
+"""The rule layer alone (spacy.blank finds no entities): acts, counts, stance, claimants."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import spacy
+
+from bearwitness.claims import lexicon
+from bearwitness.claims.extract import Candidate, extract
+from bearwitness.claims.models import SpacyEntities
+from bearwitness.domain.vocabulary import ACT_TYPES
+
+ARTICLE = (Path(__file__).parent / "data" / "fictional_article_en.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def found() -> list[Candidate]:
+    return extract(
+        ARTICLE,
+        language="en",
+        outlet="FICTIONAL Gazette",
+        published=dt.date(2019, 2, 1),
+        entities=SpacyEntities(spacy.blank("en")),
+    )
+
+
+def _row(c: Candidate) -> tuple[object, ...]:
+    count = c.count.to_json() if c.count else None
+    return (c.act, count and (count["value"], count["qualifier"]), c.stance, c.claimant)
+
+
+def test_offsets_are_exact(found: list[Candidate]) -> None:
+    assert found and all(ARTICLE[c.start : c.end] == c.sentence for c in found)
+
+
+def test_two_claims_in_one_sentence_and_the_denials(found: list[Candidate]) -> None:
+    rows = [_row(c) for c in found]
+    network = "FICTIONAL Rights Network"
+    assert rows == [
+        ("arbitrary_detention", (12, "approx"), "assert", None),
+        ("arbitrary_detention", (40, "approx"), "assert", network),
+        ("death_in_custody", (2, "at_least"), "assert", network),
+        ("death_in_custody", (2, "exact"), "assert", f"{network} (Ivan Petrov)"),
+        ("arbitrary_detention", (40, "exact"), "deny", "spokesman for the authorities"),
+        ("arbitrary_detention", None, "deny", "spokesman for the authorities"),
+        ("seizure_of_documents", (10, "approx"), "assert", "FICTIONAL Watch"),
+    ]
+    assert found[-1].hedged and found[-1].via == "Daily Bugle"
+    assert not any(c.hedged for c in found[:-1])
+    assert found[1].when == "2019-01" and found[1].when_precision == "month"
+    assert found[0].place == "Argun" and found[0].place_precision == "town"
+    assert all(c.outlet == "FICTIONAL Gazette" for c in found)
+
+
+def test_no_claim_from_comments_bylines_or_timestamps(found: list[Candidate]) -> None:
+    assert not any("500" in c.sentence or "ago" in c.sentence for c in found)
+    assert not any("Jane Doe" in c.sentence for c in found)
+
+
+def test_russian_rules() -> None:
+    text = (
+        "По данным правозащитного центра «Мемориал», в Грозном были задержаны около 40 "
+        "человек, не менее двух погибли под пытками. Власти назвали эти сообщения ложью. "
+        "Никто не был задержан, заявил представитель МВД."
+    )
+    rows = [_row(c) for c in extract(text, language="ru")]
+    assert rows == [
+        ("arbitrary_detention", (40, "approx"), "assert", "правозащитного центра «Мемориал»"),
+        ("death_in_custody", (2, "at_least"), "assert", "правозащитного центра «Мемориал»"),
+        ("arbitrary_detention", None, "deny", "Власти"),
+        ("arbitrary_detention", (0, "exact"), "deny", "представитель МВД"),
+    ]
+
+
+def test_every_act_is_a_vocabulary_id() -> None:
+    assert {act for act, _ in lexicon.ACTS} <= set(ACT_TYPES.codes)
