@@ -43,6 +43,7 @@ def test_two_claims_in_one_sentence_and_the_denials(found: list[Candidate]) -> N
         ("arbitrary_detention", (12, "approx"), "assert", None),
         ("arbitrary_detention", (40, "approx"), "assert", network),
         ("death_in_custody", (2, "at_least"), "assert", network),
+        ("arbitrary_detention", (40, "exact"), "assert", f"{network} (Ivan Petrov)"),
         ("death_in_custody", (2, "exact"), "assert", f"{network} (Ivan Petrov)"),
         ("arbitrary_detention", (40, "exact"), "deny", "spokesman for the authorities"),
         ("arbitrary_detention", None, "deny", "spokesman for the authorities"),

@@ -25,7 +25,7 @@ def test_extract_prints_the_exact_json_lines(cli: Cli, tmp_path: Path) -> None:
     )  # fmt: skip
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     text = article.read_text(encoding="utf-8")
-    assert len(lines) == 7
+    assert len(lines) == 8
     for line in lines:
         assert list(line) == KEYS
         assert text[line["start"] : line["end"]] == line["sentence"]
@@ -55,7 +55,7 @@ def test_add_while_locked_goes_through_the_inbox(cli: Cli, tmp_path: Path) -> No
         "claims", "add", archive, article, "--outlet", "FICTIONAL Gazette", "--published",
         "2019-02-01", "--url", "https://example.org/a",
     )  # fmt: skip
-    assert "sealed into the inbox" in added.stdout and "7 candidate claim(s)" in added.stdout
+    assert "sealed into the inbox" in added.stdout and "8 candidate claim(s)" in added.stdout
     on_disk = b"".join(p.read_bytes() for p in (archive / "inbox").iterdir() if p.is_file())
     assert b"FICTIONAL Gazette" not in on_disk and b"example.org" not in on_disk
     cli("unlock", archive, "--stdin", stdin=f"{PASS}\n")

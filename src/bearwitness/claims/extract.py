@@ -198,6 +198,14 @@ def _acts(sentence: str) -> list[tuple[int, int, str]]:
             if any(start < b and end > a for a, b, _ in found):
                 continue
             found.append((start, end, act))
+    # "beat several detainees", «у задержанных изъяли паспорта»: the detainees are the
+    # victims of another act, not a claim of detention of their own.
+    if any(act != "arbitrary_detention" for _, _, act in found):
+        found = [
+            (a, b, act)
+            for a, b, act in found
+            if not (act == "arbitrary_detention" and lexicon.DETAINEES.fullmatch(sentence[a:b]))
+        ]
     return sorted(found)
 
 
@@ -208,11 +216,22 @@ _BOUNDARY = re.compile(
 )
 
 
-def _clauses(sentence: str, counts: Sequence[Count]) -> list[tuple[int, int]]:
+def _clauses(
+    sentence: str, counts: Sequence[Count], triggers: Sequence[tuple[int, int, str]]
+) -> list[tuple[int, int]]:
     cuts = [0]
     for match in _BOUNDARY.finditer(sentence):
         if any(c.start <= match.start() < c.end for c in counts):
             continue  # "between 30 and 40"
+        if match.group().strip(" ,").lower() in ("and", "и"):
+            # "in Moscow and St Petersburg" is one clause; "40 were detained and at least
+            # two died" is two: after a count, before another count or act
+            ahead = range(match.end(), match.end() + 40)
+            counted = any(cuts[-1] <= c.start < match.start() for c in counts)
+            if not counted or not (
+                any(c.start in ahead for c in counts) or any(t[0] in ahead for t in triggers)
+            ):
+                continue
         cuts.append(match.start())
     cuts.append(len(sentence))
     return [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
@@ -230,7 +249,7 @@ def _claims(
 ) -> list[Candidate]:
     text = sentence.text
     counts = [c for c in quantities.find_counts(text) if not _inside_name(c, ents)]
-    clauses = _clauses(text, counts)
+    clauses = _clauses(text, counts, sentence.triggers)
     masked = lexicon.NOT_A_DENIAL.sub(lambda m: "_" * len(m.group()), text)
     speaker_denies = bool(
         re.search(r"(?:den(?:y|ied|ies)|rejected|refuted|отрица\w*|опроверг\w*)", sentence.frame)
@@ -248,10 +267,11 @@ def _claims(
     previous_count: Count | None = None
     seen_acts: set[str] = set()
     for start, end, act in triggers:
-        if act in seen_acts:
-            continue
-        seen_acts.add(act)
         clause = next(((a, b) for a, b in clauses if a <= start < b), (0, len(text)))
+        own = [c for c in counts if clause[0] <= c.start < clause[1] and id(c) not in used]
+        if act in seen_acts and not own:
+            continue  # "detained ... detention": one claim, unless it has its own count
+        seen_acts.add(act)
         scope = masked[clause[0] : clause[1]]
         counterfactual = lexicon.COUNTERFACTUAL.search(text)
         count = _count_for(counts, start, end, clause, used, counterfactual, blanket)
@@ -350,15 +370,17 @@ _ROLE = (
     r"service|center|centre|network|watch|amnesty|UN|OHCHR)"
 )
 _EN_SPEECH_AFTER = re.compile(
-    rf"(?P<np>[^,;:()]{{2,90}}?)\s+(?:has\s+|have\s+|had\s+)?(?:also\s+|later\s+)?"
+    rf"(?<![\w-])(?P<np>(?:(?!\s(?:and|but|while|whereas|that|as)\s)[^,;:()]){{2,90}}?)\s+"
+    rf"(?:has\s+|have\s+|had\s+)?(?:also\s+|later\s+)?"
     rf"{lexicon.SPEECH_EN}(?!\w)"
 )
 _EN_SPEECH_BEFORE = re.compile(
     r"(?:^|[,;]\s*)(?:said|says|told|added|wrote|explained|noted|according to)\s+"
     r"(?P<np>[A-Z][^,;.]{1,80})"
 )
+_EN_CITING = re.compile(r"(?:citing|quoting)\s+(?P<np>[^,;.]{2,90})", re.IGNORECASE)
 _EN_ACCORDING = re.compile(
-    r"(?:according to|citing|quoting|figures (?:from|by)|data (?:from|by)|estimates by)\s+"
+    r"(?:according to|figures (?:from|by)|data (?:from|by)|estimates by)\s+"
     r"(?P<np>[^,;.]{2,90})",
     re.IGNORECASE,
 )
@@ -366,7 +388,7 @@ _EN_TOLD = re.compile(
     r"told\s+(?P<via>(?:the\s+)?[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}|reporters|journalists)"
 )
 _RU_ACCORDING = re.compile(
-    r"(?:по\s+(?:словам|данным|информации|сведениям|оценкам|подсч[её]там)|"
+    r"(?:по\s+(?:\w+\s+)?(?:словам|данным|информации|сведениям|оценкам|подсч[её]там)|"
     rf"как\s+{lexicon.SPEECH_RU}|сообщает|со ссылкой на)\s+(?P<np>[^,;.]{{2,90}})",
     re.IGNORECASE,
 )
@@ -375,16 +397,27 @@ _RU_SPEECH_BEFORE = re.compile(
     r"(?P<np>[^,;.]{2,90})"
 )
 _RU_SPEECH_AFTER = re.compile(
-    rf"(?P<np>[^,;:()—–]{{2,90}}?)\s+(?:также\s+)?{lexicon.SPEECH_RU}(?!\w)"
+    rf"(?<![\w-])(?P<np>(?:(?!\s(?:и|но|а|что|как)\s)[^,;:()—–]){{2,90}}?)\s+(?:также\s+)?"
+    rf"{lexicon.SPEECH_RU}(?!\w)"
 )
 _TRAILING = re.compile(
     r"\s+(?:on|last|this|in|at|to|via|on\s+\w+day|that|earlier|later|yesterday|today|"
-    r"в|во|на|накануне|вчера|сегодня|что|журналист\w*|корреспондент\w*|изданию|агентству|"
-    r"\d{1,2}|\w+day)(?:\s.*)?$",
+    r"(?:в|во|на)\s+(?:понедельник|вторник|среду|четверг|пятницу|субботу|воскресенье|"
+    r"\w*брифинг\w*|интервью|заявлени\w*|пресс-\w+|эфир\w*|телеграм\w*|Telegram|соцсет\w*|"
+    r"сайт\w*|\d)|ранее|также|накануне|вчера|сегодня|что|журналист\w*|корреспондент\w*|"
+    r"изданию|агентству|\d{1,2}|\w+day)(?:\s.*)?$",
     re.IGNORECASE,
 )
 _LEADING = re.compile(
-    r"^(?:the|a|an|but|and|however|also|meanwhile|earlier|но|а|и|однако)\s+", re.IGNORECASE
+    r"^(?:the|a|an|but|and|however|also|meanwhile|earlier|но|а|и|однако|при этом|также)\s+",
+    re.IGNORECASE,
+)
+_GENERIC = re.compile(
+    r"(?:(?:the\s+)?(?:\w+\s+)?(?:reports?|information|media|sources?|data|figures|"
+    r"estimates)|(?:предварительн\w+\s+)?(?:данн\w+|информаци\w+|сообщени\w+|сведени\w+))"
+)
+_FINITE = re.compile(
+    r"\b(?:were|was|is|are|had been|have been|has been|будут|был[аио]?|были)\b", re.IGNORECASE
 )
 _BAD_NP = re.compile(
     r"^(?:which|that|who|it is|there|this|these|those|as|if|when|while|what|"
@@ -407,10 +440,13 @@ def _attribution(
         if told:
             via = told.group(1).strip("«»")
     else:
-        patterns = [_EN_ACCORDING, _EN_SPEECH_BEFORE, _EN_SPEECH_AFTER]
+        patterns = [_EN_CITING, _EN_ACCORDING, _EN_SPEECH_BEFORE, _EN_SPEECH_AFTER]
         told = _EN_TOLD.search(frame)
         if told:
             via = re.sub(r"^the\s+", "", told["via"]).rstrip(".")
+        relayed = _EN_ACCORDING.search(frame)
+        if relayed and _EN_CITING.search(frame):  # "according to the Herald, citing X"
+            via = _clean(relayed["np"], language)
     medium = lexicon.MEDIUM.search(frame)
     if medium and via is None:
         via = medium.group().strip()
@@ -427,12 +463,19 @@ def _clean(np: str, language: str) -> str | None:
     if np.count("«") != np.count("»"):
         np = np.strip("«»")
     np = re.split(r"\s+(?:said|says|told|reported|added|сообщил\w*|заявил\w*)\b", np)[0]
+    # «по подсчетам ОВД-Инфо задержали не менее 3711»: the name ends where the act begins
+    ends = [m.start() for _, pattern in lexicon.ACTS if (m := pattern.search(np))]
+    ends += [m.start() for m in [re.search(r"\s\d", np)] if m]
+    if ends and min(ends) > 0:
+        np = np[: min(ends)].strip()
+    if _GENERIC.fullmatch(np.lower()):
+        return None
     previous = None
     while previous != np:
         previous = np
         np = _TRAILING.sub("", np).strip()
         np = _LEADING.sub("", np).strip()
-    if not np or _BAD_NP.match(np) or len(np) > 80:
+    if not np or _BAD_NP.match(np) or _FINITE.search(np) or len(np) > 80:
         return None
     words = np.split()
     if len(words) > 9:

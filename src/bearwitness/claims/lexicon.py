@@ -28,6 +28,9 @@ ACTS: list[tuple[str, re.Pattern[str]]] = [
         "arbitrary_detention",
         re.compile(
             r"(?<!\w)(?:detain\w*|detention\w*|arrest\w*|rounded up|round-ups?|roundups?|"
+            r"hauled (?:away|off)|dragged (?:off|away)|bundled into|"
+            r"took\s+(?:[\w,]+\s+){0,3}from (?:their|his|her) homes?|"
+            r"(?:had|have|has) been held|being held|"
             r"taken into custody|jailed|imprisoned|apprehended|incarcerated|"
             r"held\s+(?:incommunicado|without charge|hostage|captive|in (?:custody|detention|"
             r"prison|jail|a police|police|solitary|secret|pre-trial)|at (?:a |the )?(?:police|"
@@ -61,6 +64,8 @@ ACTS: list[tuple[str, re.Pattern[str]]] = [
             r"(?<!\w)(?:disappeared|disappearances?|forcibly disappeared|abducted|abductions?|"
             r"kidnapped|went missing|gone missing|missing|whereabouts (?:remain |are |is )?"
             r"unknown|have not been seen|has not been seen|not been heard from|"
+            r"whereabouts\b[^.;]{0,160}?\b(?:unknown|unclear)|fate\b[^.;]{0,60}?\bunknown|"
+            r"судьб\w*[^.;]{0,40}?(?:ничего не известно|неизвестн\w*)|"
             r"исчез\w*|похищ\w*|похитил\w*|пропал\w*|пропавш\w*|"
             r"местонахождение\s+(?:\w+\s+)?неизвестно)",
             _I,
@@ -112,6 +117,9 @@ ACTS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
 ]
+
+# A detention trigger that only names the detained ("detainees", «задержанных»).
+DETAINEES = re.compile(r"detainees?|задержанн\w+", _I)
 
 # Phrases that hold a "not" but assert (masked before looking for a denial).
 NOT_A_DENIAL = re.compile(
@@ -165,7 +173,7 @@ SPEECH_EN = (
     r"(?:said|says|say|told|tells|reported|reports|stated|states|claimed|claims|alleged|"
     r"alleges|announced|announces|confirmed|confirms|estimated|estimates|wrote|writes|added|"
     r"noted|documented|documents|recorded|counted|denied|denies|insisted|insists|rejected|"
-    r"dismissed|called|described|warned|explained|according)"
+    r"dismissed|called(?=\s+(?:the|it|this|these|those|them|for|on))|described|warned|explained|according)"
 )
 SPEECH_RU = (
     r"(?:сообщил[аио]?|сообщает|сообщают|заявил[аио]?|заявляет|заявляют|рассказал[аио]?|"

@@ -83,7 +83,7 @@ _RU_STEMS: list[tuple[str, float]] = [
 _RU_WORD = re.compile(
     r"(?:один|одн[аоиуйе]\w*|дв[аеоу]\w*|тр[иеёо]\w*|четыр\w*|четвер\w*|пят\w*|шест\w*|"
     r"сем[ьи]\w*|сем[её]р\w*|восем\w*|восьм\w*|девят\w*|десят[иья]\w*|десятер\w*|"
-    r"\w+надцат\w*|двадцат\w*|тридцат\w*|сорок\w?|\w+десят\w*|девяност\w*|сто|ста|"
+    r"\w+надцат\w*|двадцат\w*|тридцат\w*|сорок\w?|\w+десят\w*|девяност\w*|сто|ста|сотн[яею]|"
     r"двест\w*|двухсот|трист\w*|тр[её]хсот|четырест\w*|четыр[её]хсот|\w+сот|"
     r"полтор\w*|тысяч\w*)",
     re.IGNORECASE,
@@ -96,7 +96,7 @@ _RU_VALUES: dict[str, float] = {
     "пять": 5, "пяти": 5, "пятеро": 5, "пятерых": 5, "шесть": 6, "шести": 6, "шестеро": 6,
     "семь": 7, "семи": 7, "семеро": 7, "восемь": 8, "восьми": 8, "девять": 9, "девяти": 9,
     "десять": 10, "десяти": 10, "десятеро": 10, "сорок": 40, "сорока": 40, "сто": 100,
-    "ста": 100, "девяносто": 90, "девяноста": 90,
+    "ста": 100, "девяносто": 90, "девяноста": 90, "сотня": 100, "сотне": 100, "сотню": 100,
 }  # fmt: skip
 
 
@@ -194,7 +194,8 @@ _BEFORE: list[tuple[str, int, str]] = [  # (qualifier, step, pattern that ends r
     (
         AT_MOST,
         0,
-        r"(?:nearly|almost|close to|up to|at most|no more than|as many as|почти|до|"
+        r"(?:nearly|almost|close to|up to|at most|no more than|as many as|approaching|почти|до|"
+        r"приблизил\w* к|приближа\w* к|"
         r"не более|не больше|максимум|чуть меньше|едва ли не)",
     ),
     (
@@ -206,7 +207,11 @@ _BEFORE: list[tuple[str, int, str]] = [  # (qualifier, step, pattern that ends r
     ),
 ]
 _BEFORE_RE = [
-    (qualifier, step, re.compile(rf"(?:^|\W){pattern}[\s\u00a0]+$", re.IGNORECASE))
+    (
+        qualifier,
+        step,
+        re.compile(rf"(?:^|\W){pattern}(?:\s+(?:о|об|к))?[\s\u00a0]+$", re.IGNORECASE),
+    )
     for qualifier, step, pattern in _BEFORE
 ]
 _AFTER_RE = re.compile(
