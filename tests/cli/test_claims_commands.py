@@ -65,3 +65,24 @@ def test_add_while_locked_goes_through_the_inbox(cli: Cli, tmp_path: Path) -> No
     assert "https://example.org/a" in shown and "2019-02-01" in shown
     assert "death_in_custody" in shown  # the candidates, kept for review
     assert "evidence" in cli("list", "evidence", archive).stdout.lower()
+
+
+def test_incident_counts_original_claimants_not_outlets(cli: Cli, tmp_path: Path) -> None:
+    first, second = tmp_path / "gazette.txt", tmp_path / "herald.txt"
+    first.write_text(
+        "FICTIONAL: Around 40 people were detained in Argun, the Rights Network said.\n\n"
+        "The interior ministry denied that anyone had been detained.\n",
+        encoding="utf-8",
+    )
+    second.write_text(
+        "FICTIONAL: More than 40 people were detained in Argun, the Rights Network told "
+        "the Herald.\n",
+        encoding="utf-8",
+    )
+    done = cli("claims", "incident", first, second, "--outlet", "Gazette", "--outlet", "Herald",
+               "--json")  # fmt: skip
+    found = json.loads(done.stdout)
+    assert [c["claimant"] for c in found["claimants"]] == ["rights network"]
+    assert found["independently_corroborated"] is False
+    assert found["qualifiers"] == ["around 40", "at least 41"]
+    assert found["denials"] == ["interior ministry"] and found["most_conservative"] == 40

@@ -76,5 +76,63 @@ def add_command(
         )
 
 
+@claims_app.command("incident")
+def incident_command(
+    files: Annotated[list[Path], typer.Argument(help="The documents about one incident.")],
+    outlet: Annotated[
+        list[str], typer.Option("--outlet", help="Each file's outlet, in order (repeat).")
+    ] = [],  # noqa: B006
+    act: Annotated[
+        str | None, typer.Option("--act", help="The act, e.g. arbitrary_detention.")
+    ] = None,
+    lang: LangOption = "auto",
+    as_json: Annotated[bool, typer.Option("--json", help="Print it as one JSON object.")] = False,
+) -> None:
+    """One incident across documents: original claimants, who relays whom, denials,
+    the spread of figures and the most conservative one. Needs no archive."""
+    from bearwitness.services.claims import incident
+
+    found = incident(files, outlets=outlet, act=act, lang=lang)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "act": found.act,
+                    "claimants": [
+                        {"claimant": n, "reliability": r, "credibility": c}
+                        for n, r, c in found.claimants
+                    ],
+                    "relayed": found.relayed,
+                    "qualifiers": found.qualifiers,
+                    "denials": [d.claimant or d.outlet for d in found.denials],
+                    "independently_corroborated": found.independent,
+                    "most_conservative": found.most_conservative,
+                    "low": found.low,
+                    "best": found.best,
+                    "high": found.high,
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    console.print(f"Act: {inert(found.act)}")
+    console.print(f"Original claimants ({len(found.claimants)}):")
+    for name, reliability, credibility in found.claimants:
+        console.print(f"  {inert(name)} (reliability {reliability}, credibility {credibility})")
+    for relay, original in found.relayed.items():
+        console.print(f"  {inert(relay)} relays {inert(original)}")
+    console.print("Figures: " + (inert(", ".join(found.qualifiers)) or "none given"))
+    for denial in found.denials:
+        console.print(f"Denied by: {inert(denial.claimant or denial.outlet or 'unknown')}")
+    console.print(
+        "Independently corroborated: "
+        + ("yes" if found.independent else "no (fewer than two original claimants)")
+    )
+    console.print(
+        f"Most conservative supported figure: {found.most_conservative}; "
+        f"low / best / high: {found.low} / {found.best} / {found.high}"
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(claims_app, name="claims")

@@ -1,13 +1,15 @@
 """Claims from public reporting: extracting them from a file, taking documents in.
 
-Two use cases, shared by the command line (and, later, the workbench's review queue):
+Three use cases, shared by the command line (and, later, the workbench's review queue):
 
 - :func:`extract_file`: a file's candidate claims, with no archive at all;
 - :func:`add_documents`: each file into the archive as a Document of kind
   ``public_report`` (outlet, URL, publication date and language sealed with its text,
   the original file attached as evidence), with its candidate claims kept, sealed, on
   the document for review. It goes through :func:`storing.store`, so it works while
-  locked: the documents are sealed into the inbox and folded at the next unlock.
+  locked: the documents are sealed into the inbox and folded at the next unlock;
+- :func:`incident`: one incident across several documents, corroborated by original
+  claimant (``claims/corroboration.py``).
 """
 
 from __future__ import annotations
@@ -15,15 +17,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import mimetypes
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from bearwitness.claims import language as languages
 from bearwitness.claims import models
+from bearwitness.claims.corroboration import Assertion, Corroboration, corroborate
 from bearwitness.claims.extract import Candidate, extract
 from bearwitness.claims.text import SourceText, read_source
 from bearwitness.domain.dates import PartialDate
+from bearwitness.domain.vocabulary import ACT_TYPES
 from bearwitness.errors import InputError
 from bearwitness.services import storing
 from bearwitness.services.archive import Archive
@@ -171,3 +176,40 @@ def add_documents(
 def candidates_of(claim_candidates: str) -> list[dict[str, object]]:
     """A document's stored candidates back as dictionaries (for review)."""
     return [json.loads(line) for line in claim_candidates.splitlines() if line.strip()]
+
+
+def incident(
+    paths: Sequence[Path],
+    *,
+    outlets: Sequence[str] = (),
+    act: str | None = None,
+    lang: str | None = None,
+) -> Corroboration:
+    """One incident across several documents (no archive): who originally claims ``act``
+    (default: the act most claimed), who relays whom, who denies it, and the figures.
+    ``outlets`` name the files' outlets in order (default: each file's name)."""
+    if outlets and len(outlets) != len(paths):
+        raise InputError(
+            f"{len(outlets)} --outlet for {len(paths)} files",
+            hint="Give one --outlet per file, in the files' order, or none.",
+        )
+    assertions: list[Assertion] = []
+    for number, path in enumerate(paths):
+        outlet = outlets[number] if outlets else path.stem
+        for candidate in extract_file(path, outlet=outlet, lang=lang).candidates:
+            assertions.append(
+                Assertion(
+                    act=candidate.act,
+                    stance=candidate.stance,
+                    count=candidate.count,
+                    claimant=candidate.claimant,
+                    outlet=candidate.outlet,
+                    via=candidate.via,
+                )
+            )
+    if not assertions:
+        raise InputError("no claim was found in these documents", hint="Check the files.")
+    if act is None:
+        act = Counter(a.act for a in assertions).most_common(1)[0][0]
+    ACT_TYPES.check(act)
+    return corroborate(assertions, act)
