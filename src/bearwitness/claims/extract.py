@@ -508,11 +508,11 @@ def _clean(np: str, language: str) -> str | None:
 
 # --- place and time --------------------------------------------------------------------
 _EN_PLACE = re.compile(
-    r"(?<!\w)(?:in|near|outside|across|at|from)\s+(?:the\s+)?(?:(?:city|town|village|region|"
+    r"(?<!\w)(?i:in|near|outside|across|at|from)\s+(?:the\s+)?(?:(?:city|town|village|region|"
     r"province|district|republic)\s+of\s+)?(?P<place>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})"
 )
 _RU_PLACE = re.compile(
-    r"(?<!\w)(?:в|во|на|под|из)\s+(?:(?:город\w*|сел\w*|сел[ео]|регион\w*|район\w*|"
+    r"(?<!\w)(?i:в|во|на|под|из)\s+(?:(?:город\w*|сел\w*|сел[ео]|регион\w*|район\w*|"
     r"г\.)\s*)?(?P<place>[А-ЯЁ][а-яё-]+(?:\s+[А-ЯЁ]?[а-яё-]+(?:\s+(?:район\w*|област\w*|"
     r"кра[юе]))?)?)"
 )
