@@ -7,7 +7,7 @@ The set (``bench/data/claims/``):
 - ``real.jsonl`` (one sentence a line, with its gold claims as [act, value, qualifier,
   stance, claimant]): single
   sentences quoted from published news, NGO and official statements (Belarus, Russia,
-  Kazakhstan, Iran, India, Nigeria, Cameroon, Peru, Ukraine, Algeria; none from the
+  Kazakhstan, Iran, India, Nigeria, Cameroon, Peru, Mexico, Ukraine, Algeria; none from the
   2017-2019 anti-LGBT crackdowns), each with its URL, outlet and date and its gold
   claims; private persons' names are ``[NAME]``. Split by document: ``dev`` (tuned on)
   and ``heldout`` (never tuned on). A document's sentences are read as one text, in order.

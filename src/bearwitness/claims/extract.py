@@ -274,7 +274,7 @@ def _claims(
         seen_acts.add(act)
         scope = masked[clause[0] : clause[1]]
         counterfactual = lexicon.COUNTERFACTUAL.search(text)
-        count = _count_for(counts, start, end, clause, used, counterfactual, blanket)
+        count = _count_for(text, counts, start, end, clause, used, counterfactual, blanket)
         if count is None and previous_count is not None and start - clause[0] < 25:
             count = previous_count  # "40 were detained and tortured"
         if count is not None:
@@ -317,7 +317,14 @@ def _inside_name(count: Count, ents: list[Entity]) -> bool:
     )
 
 
+_INJURED = re.compile(
+    r"[\s\u00a0]*(?:\w+[\s\u00a0]+){0,2}(?:injured|wounded|получили ранени\w*|ранен\w*)",
+    re.IGNORECASE,
+)
+
+
 def _count_for(
+    text: str,
     counts: Sequence[Count],
     start: int,
     end: int,
@@ -336,9 +343,14 @@ def _count_for(
     if not pool:
         return None
 
-    def distance(count: Count) -> tuple[int, int]:
-        gap = start - count.end if count.end <= start else count.start - end
-        return (0 if count.victims or count.zero else 1, max(gap, 0))
+    # Counts of the injured ("около 1 тысячи человек получили ранения") are no act's.
+    pool = [c for c in pool if not _INJURED.match(text, c.end)] or pool
+
+    def distance(count: Count) -> int:
+        before = count.end <= start
+        gap = start - count.end if before else count.start - end
+        # a count naming people is preferred, and "N were killed" over "killed, ... N"
+        return max(gap, 0) + (0 if count.victims or count.zero else 15) + (0 if before else 3)
 
     return min(pool, key=distance)
 
@@ -463,6 +475,8 @@ def _clean(np: str, language: str) -> str | None:
     if np.count("«") != np.count("»"):
         np = np.strip("«»")
     np = re.split(r"\s+(?:said|says|told|reported|added|сообщил\w*|заявил\w*)\b", np)[0]
+    if _FINITE.search(np):  # "the 43 young men were [said to]": a passive, not a speaker
+        return None
     # «по подсчетам ОВД-Инфо задержали не менее 3711»: the name ends where the act begins
     ends = [m.start() for _, pattern in lexicon.ACTS if (m := pattern.search(np))]
     ends += [m.start() for m in [re.search(r"\s\d", np)] if m]
@@ -475,7 +489,7 @@ def _clean(np: str, language: str) -> str | None:
         previous = np
         np = _TRAILING.sub("", np).strip()
         np = _LEADING.sub("", np).strip()
-    if not np or _BAD_NP.match(np) or _FINITE.search(np) or len(np) > 80:
+    if not np or _BAD_NP.match(np) or len(np) > 80 or _LEADING.match(np + " "):
         return None
     words = np.split()
     if len(words) > 9:
@@ -487,7 +501,8 @@ def _clean(np: str, language: str) -> str | None:
         or re.search(_ROLE, np, re.IGNORECASE)
         or re.search(
             r"(?:правозащитник|полици|власт|представител|очевид|родственник|"
-            r"свидетел|жител|активист|адвокат|источник)",
+            r"свидетел|жител|активист|адвокат|источник|ведомств|министерств|"
+            r"прокуратур|служб|организаци|центр|комитет)",
             np,
             re.IGNORECASE,
         )
