@@ -46,6 +46,7 @@ PATH_VALUES = {
     "run_id": "ES-0001",
     "chart": "intervals",
     "search_id": "SS-0001",
+    "device": "phone-1",
 }
 
 

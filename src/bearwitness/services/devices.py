@@ -14,17 +14,22 @@ write to the inbox; the log shows each enrolment.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import fcntl
 import hashlib
 import hmac
+import io
 import json
 import os
 import re
 import secrets
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bearwitness.errors import ArchiveError, InputError, NotFound
 from bearwitness.services import ledger
@@ -210,3 +215,79 @@ class DeviceBook:
         if stamp != self._stamp:
             self._devices, self._stamp = read(self.folder), stamp
         return self._devices
+
+
+# -- ODK Collect's set-up code --------------------------------------------------------
+# Collect (and KoboCollect) read their settings from a QR code holding the settings JSON,
+# zlib-compressed, then base64 (docs.getodk.org/collect-import-export). What the code
+# leaves out is reset to Collect's default when it is scanned.
+
+PROJECT_NAME = "BearWitness"
+
+
+def collect_settings(url: str) -> dict[str, Any]:
+    """ODK Collect's settings for a device whose server URL is ``url`` (its token in it).
+
+    The user name and password are set empty: the token in the URL is the credential,
+    and an earlier project's password must not stay on the phone. Collect keeps the
+    form list matching the server's and deletes what it has sent, so a seized phone
+    holds only what was not sent yet.
+    """
+    return {
+        "general": {
+            "server_url": url,
+            "username": "",
+            "password": "",  # nosec B105 # emptied on purpose: the token is in the URL
+            "form_update_mode": "match_exactly",
+            "autosend": "wifi_and_cellular",
+            "delete_send": True,
+        },
+        "admin": {},
+        "project": {"name": PROJECT_NAME, "icon": "B", "color": "#3e4a61"},
+    }
+
+
+def setup_code(url: str) -> str:
+    """The text of Collect's settings QR code: base64 of the zlib-compressed JSON."""
+    text = json.dumps(collect_settings(url), separators=(",", ":"))
+    return base64.b64encode(zlib.compress(text.encode("utf-8"), 9)).decode("ascii")
+
+
+def read_setup_code(code: str) -> dict[str, Any]:
+    """The settings a set-up code holds (the reverse of :func:`setup_code`)."""
+    try:
+        settings = json.loads(zlib.decompress(base64.b64decode(code, validate=True)))
+    except (binascii.Error, zlib.error, ValueError):
+        raise InputError(
+            "this is not an ODK Collect set-up code", hint="Scan the code the workbench shows."
+        ) from None
+    if not isinstance(settings, dict):
+        raise InputError("this is not an ODK Collect set-up code", hint="Scan it again.")
+    return settings
+
+
+def setup_qr(url: str) -> Any:
+    """The set-up code as a QR code (``segno.QRCode``), drawn here: no outside service
+    ever sees the device's URL."""
+    import segno  # only the workbench page draws one
+
+    return segno.make_qr(setup_code(url), error="m")
+
+
+def setup_qr_svg(url: str, *, title: str) -> str:
+    """The QR code as inline SVG markup, to be shown once on the page that enrols."""
+    buffer = io.BytesIO()
+    setup_qr(url).save(
+        buffer,
+        kind="svg",
+        scale=6,
+        border=4,
+        xmldecl=False,
+        svgns=True,
+        title=title,
+        svgclass="setup-qr",
+        lineclass=None,
+        dark="#000",
+        light="#fff",
+    )
+    return buffer.getvalue().decode("utf-8")

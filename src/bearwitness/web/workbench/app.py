@@ -28,6 +28,7 @@ from bearwitness.web.guard import WORKBENCH_CSP, Guard, Scope
 from bearwitness.web.rendering import STATIC, render
 from bearwitness.web.workbench import (
     api,
+    devices,
     entry,
     estimates,
     linkage,
@@ -105,6 +106,7 @@ def create_workbench_app(
         linkage.router,
         estimates.router,
         reports.router,
+        devices.router,
         api.router,
     ):
         app.include_router(router)

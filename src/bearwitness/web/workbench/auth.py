@@ -39,6 +39,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "unlock": frozenset({"custodian"}),
     "log": frozenset({"auditor", "analyst", "admin"}),  # the log and its verification
     "users": frozenset({"admin"}),
+    "devices": frozenset({"admin"}),  # field devices and the archive's own XLSForms
 }
 COOKIE_SECURE = "__Host-bw-session"
 COOKIE_PLAIN = "bw-session"
