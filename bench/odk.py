@@ -16,7 +16,9 @@ Targets (issue 14): at least 100 submissions/s taken in, 500/s folded.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import sys
 import tempfile
 import threading
@@ -30,12 +32,34 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 PASSPHRASE = "FICTIONAL benchmark passphrase"
 
 
+class FsyncCounter:
+    """Counts ``os.fsync`` calls while it is on (the intake's and the fold's own)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._real = os.fsync
+
+    def __enter__(self) -> FsyncCounter:
+        def counted(fd: int) -> None:
+            self.count += 1
+            self._real(fd)
+
+        os.fsync = counted
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        os.fsync = self._real
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--submissions", type=int, default=200)
     parser.add_argument("--photo-kb", type=int, default=1024)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--no-fsync", action="store_true")
+    parser.add_argument(
+        "--profile", action="store_true", help="print the fold's 25 costliest calls (cProfile)"
+    )
     options = parser.parse_args()
 
     from fastapi.testclient import TestClient
@@ -91,30 +115,42 @@ def main() -> None:
                         failures.append(answer.status_code)
 
             started = time.perf_counter()
-            threads = [threading.Thread(target=send) for _ in range(options.threads)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            with FsyncCounter() as intake_syncs:
+                threads = [threading.Thread(target=send) for _ in range(options.threads)]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
             took = time.perf_counter() - started
         app.app.state.archive.close()
         print(
             f"intake: {options.submissions} encrypted submissions, each with a "
             f"{options.photo_kb} KiB photo, {options.threads} clients, fsync "
             f"{'off' if options.no_fsync else 'on'}: {options.submissions / took:.1f}/s "
-            f"({len(failures)} refused) on {os.cpu_count()} CPUs"
+            f"({len(failures)} refused) on {os.cpu_count()} CPUs, load average "
+            f"{os.getloadavg()[0]:.1f}; {intake_syncs.count / options.submissions:.1f} "
+            "fsyncs per submission"
         )
 
         archive = Archive.open(folder)
         archive.unlock_with_passphrase(PASSPHRASE)
+        profiler = cProfile.Profile() if options.profile else None
         started = time.perf_counter()
-        report = inbox.fold(archive)
+        if profiler is not None:
+            profiler.enable()
+        with FsyncCounter() as fold_syncs:
+            report = inbox.fold(archive)
+        if profiler is not None:
+            profiler.disable()
         took = time.perf_counter() - started
+        if profiler is not None:
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
         archive.close()
         print(
             f"unlock: {report.folded} submissions decrypted, checked and written as "
             f"{report.records} records ({len(report.failed)} failed): "
-            f"{report.folded / took:.1f} submissions/s"
+            f"{report.folded / took:.1f} submissions/s, load average "
+            f"{os.getloadavg()[0]:.1f}; {fold_syncs.count} fsyncs"
         )
 
 

@@ -302,21 +302,78 @@ def fold(archive: Archive, *, only: str | None = None) -> FoldReport:
                 f"cannot read the inbox: {error.strerror}",
                 hint=f"Check that {archive.inbox} exists and is readable.",
             ) from None
+        # Field (ODK) submissions are written ODK_GROUP at a time, in one transaction.
+        group = _OdkGroup(archive)
         for manifest in waiting:
             batch = manifest.name.removesuffix(MANIFEST)
             if only is not None and batch != only:
                 continue
             try:
-                written, duplicate = _fold_batch(archive, manifest, batch)
+                written, duplicate = _fold_batch(archive, manifest, batch, group)
             except Exception as error:  # whatever it is, one bad batch must not strand the rest
                 reason = _reason(error)
                 failed.append((batch, reason))
                 _note_stuck(archive, batch, reason)
                 continue
+            if written < 0:  # in the group, written when it is full or at the end
+                continue
             folded += 1
             records += written
             duplicates += duplicate
+            if group.full:
+                group.flush()
+        group.flush()
+        folded += group.folded
+        records += group.records
+        failed += group.failed
     return FoldReport(folded, records, failed, duplicates)
+
+
+ODK_GROUP = 64  # field submissions written in one transaction (each holds its files)
+
+
+class _OdkGroup:
+    """Field submissions opened and mapped, waiting to be written together. If the
+    write fails, each is written alone, so the one that fails keeps its own reason."""
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+        self.items: list[tuple[Any, list[Path]]] = []  # odk_fold.Prepared, its inbox files
+        self.folded = self.records = 0
+        self.failed: list[tuple[str, str]] = []
+
+    @property
+    def full(self) -> bool:
+        return len(self.items) >= ODK_GROUP
+
+    def pending(self) -> dict[str, str]:
+        from bearwitness.services import odk_fold
+
+        return {odk_fold.instance_mark(item): item.root_mark for item, _ in self.items}
+
+    def flush(self) -> None:
+        from bearwitness.services import odk_fold
+
+        items, self.items = self.items, []
+        if not items:
+            return
+        try:
+            self.records += odk_fold.write_prepared(self.archive, [item for item, _ in items])
+            done = items
+        except Exception:
+            done = []
+            for item, files in items:
+                try:
+                    self.records += odk_fold.write_prepared(self.archive, [item])
+                except Exception as error:
+                    reason = _reason(error)
+                    self.failed.append((item.batch, reason))
+                    _note_stuck(self.archive, item.batch, reason)
+                    continue
+                done.append((item, files))
+        for item, files in done:
+            _remove(self.archive, item.batch, files)
+            self.folded += 1
 
 
 @contextmanager
@@ -331,8 +388,11 @@ def _folding(archive: Archive) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _fold_batch(archive: Archive, manifest: Path, batch: str) -> tuple[int, bool]:
-    """Fold one batch; (records written, whether it was a duplicate)."""
+def _fold_batch(
+    archive: Archive, manifest: Path, batch: str, group: _OdkGroup | None = None
+) -> tuple[int, bool]:
+    """Fold one batch; (records written, whether it was a duplicate). A field submission
+    goes into ``group`` instead, if one is given: (-1, False)."""
     body = _open_manifest(archive, manifest, batch)
     names = _batch_files(body, batch)
     files = [archive.inbox / name for name in names if name]
@@ -355,9 +415,19 @@ def _fold_batch(archive: Archive, manifest: Path, batch: str) -> tuple[int, bool
     if not done and body.get("operation") == "odk":  # a field device's (OpenRosa) submission
         from bearwitness.services import odk_fold
 
-        written = odk_fold.fold_batch(
-            archive, body, batch, [archive.inbox / name if name else None for name in names], marks
-        )
+        paths = [archive.inbox / name if name else None for name in names]
+        if group is None:
+            written = odk_fold.fold_batch(archive, body, batch, paths, marks)
+        else:
+            prepared = odk_fold.prepare_batch(
+                archive, body, batch, paths, marks, pending=group.pending()
+            )
+            if prepared is not None and prepared.edit:
+                group.flush()  # the versions it changes are written first
+                written = odk_fold.write_prepared(archive, [prepared])
+            elif prepared is not None:
+                group.items.append((prepared, files))
+                return -1, False
     elif not done:
         rows = [
             ImportRow(entry["row"], entry["data"], archive.inbox / name if name else None)

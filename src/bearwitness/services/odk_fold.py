@@ -28,6 +28,7 @@ import hashlib
 import hmac
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ from bearwitness.errors import ArchiveError, InputError
 from bearwitness.intake.importers import ImportRow
 from bearwitness.services import odk_forms, odk_keys
 from bearwitness.services.archive import Archive
-from bearwitness.services.openrosa import neutral_name
+from bearwitness.services.openrosa import neutral_name, unpack_bundle
 from bearwitness.services.sealing import open_record
 from bearwitness.services.writing import change_record, resolve_rows, write_records
 from bearwitness.store import rows as store
@@ -111,6 +112,18 @@ def _mark(key: bytes, instance_id: str) -> str:
     return hmac.new(key, b"instance\n" + instance_id.encode(), hashlib.sha256).hexdigest()[:24]
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """One submission opened and mapped, ready to be written (alone or with others)."""
+
+    batch: str
+    rows: list[tuple[dict[str, Any], str | None]]
+    contents: Mapping[str, bytes]
+    marks: list[str]  # the batch's marks, with the instance's own
+    root_mark: str  # the instance's first version's mark (its own, but for an edit)
+    edit: bool  # a new version of records written before: written alone
+
+
 def fold_batch(
     archive: Archive,
     body: Mapping[str, Any],
@@ -119,6 +132,24 @@ def fold_batch(
     marks: Sequence[str],
 ) -> int:
     """Write one OpenRosa batch's records; the number of records written or changed."""
+    prepared = prepare_batch(archive, body, batch, files, marks)
+    return 0 if prepared is None else write_prepared(archive, [prepared])
+
+
+def prepare_batch(
+    archive: Archive,
+    body: Mapping[str, Any],
+    batch: str,
+    files: Sequence[Path | None],
+    marks: Sequence[str],
+    *,
+    pending: Mapping[str, str] | None = None,
+) -> Prepared | None:
+    """Open, decrypt, check and map one OpenRosa batch, writing nothing; None when its
+    instance was written in already (sent twice). ``pending``: the marks of instances
+    prepared but not written yet, with their root marks (so an edit of one, or the same
+    one twice, is known before they are written)."""
+    pending = pending or {}
     secrets = archive.require_secrets()
     opened: dict[str, bytes] = {}
     xml: bytes | None = None
@@ -137,6 +168,9 @@ def fold_batch(
                 bool(data.get("encrypted")),
                 bool(data.get("fictional")),
             )
+        elif data.get("odk") == "bundle":  # the XML and its files in one (from 2026-12)
+            xml, opened = unpack_bundle(content)
+            encrypted, fictional = bool(data.get("encrypted")), bool(data.get("fictional"))
         elif data.get("odk") == "file" and isinstance(data.get("name"), str):
             opened[odk.check_file_name(data["name"])] = content
         else:
@@ -171,11 +205,12 @@ def fold_batch(
     key = secrets.subkey(KEY_PURPOSE, generation=1)
     mark = _mark(key, instance_id)
     with archive.engine.connect() as connection:
-        if _root_of(connection, mark) is not None:
-            return 0  # this instance was written in already (sent twice)
+        if mark in pending or _root_of(connection, mark) is not None:
+            return None  # this instance was written in already (sent twice)
         root_mark = mark
         if deprecated:
-            found = _root_of(connection, _mark(key, deprecated))
+            old = _mark(key, deprecated)
+            found = pending.get(old) or _root_of(connection, old)
             if found is None:
                 raise InputError(
                     "this is an edit of a submission that has not been written in yet",
@@ -190,7 +225,32 @@ def fold_batch(
         received=archive.now()[:7],
         fictional=fictional,
     )
-    return _write(archive, batch, rows, contents, [*marks, f"odk:{mark}:{root_mark}"])
+    return Prepared(
+        batch,
+        rows,
+        contents,
+        [*marks, f"odk:{mark}:{root_mark}"],
+        root_mark,
+        bool(deprecated),
+    )
+
+
+def instance_mark(prepared: Prepared) -> str:
+    """The mark of the instance ``prepared`` holds, as ``pending`` is keyed."""
+    return prepared.marks[-1].split(":")[1]
+
+
+def write_prepared(archive: Archive, items: Sequence[Prepared]) -> int:
+    """Write prepared submissions in one transaction (one ``write_records``, one sync of
+    the log); the number of records written or changed. An edit is written alone."""
+    if len(items) > 1 and any(item.edit for item in items):
+        raise ValueError("an edit is written alone, after the versions it changes")
+    if not items:
+        return 0
+    if items[0].edit:
+        item = items[0]
+        return _write(archive, item.batch, item.rows, item.contents, item.marks)
+    return _write_many(archive, items)
 
 
 def _root_of(connection: Any, mark: str) -> str | None:
@@ -424,3 +484,42 @@ def _write(
             with contextlib.suppress(OSError):
                 path.unlink()
     return written + changed
+
+
+def _write_many(archive: Archive, items: Sequence[Prepared]) -> int:
+    """New submissions' records, every one through one ``write_records`` with every
+    batch's marks: all written or none."""
+    scratch: list[Path] = []
+    try:
+        import_rows = []
+        number = 0
+        for item in items:
+            for data, name in item.rows:
+                number += 1
+                path = None
+                if name is not None:
+                    # As in _write: sealed before it touches the disk, a new file each time.
+                    path = archive.inbox / f".{item.batch}.odk{number}.tmp"
+                    scratch.append(path)
+                    path.unlink(missing_ok=True)
+                    with path.open("xb") as handle:
+                        handle.write(seal_for_recipient(item.contents[name], archive.recipient))
+                        handle.flush()
+                        os.fsync(handle.fileno())
+                    data = {**data, "sha256": hashlib.sha256(item.contents[name]).hexdigest()}
+                import_rows.append(ImportRow(number, data, path))
+        source = f"inbox batch {items[0].batch}" if len(items) == 1 else "inbox batches (ODK)"
+        resolved = resolve_rows(archive, import_rows, source)
+        sealed_files = {
+            record.id: row.file
+            for row, record in zip(import_rows, resolved, strict=True)
+            if row.file is not None
+        }
+        marks = [mark for item in items for mark in item.marks]
+        return write_records(
+            archive, resolved, sealed_files=sealed_files, operation="create", batch=marks
+        ).count
+    finally:
+        for path in scratch:
+            with contextlib.suppress(OSError):
+                path.unlink()

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import threading
@@ -188,7 +189,9 @@ class Receiver:
                     hint="Send the submission again with all its files.",
                 )
             batch = self._write(recipient, device_id, xml, expected, files, encrypted=encrypted)
-            _write_text(seen, xml_sha256, self.fsync)
+            # Not synced: if a crash loses it, a resend is stored again and the fold,
+            # which knows every instance written in, writes it once (one fsync less).
+            _write_text(seen, xml_sha256, False)
             self._forget(key)
         return Outcome(201, "Received.", batch)
 
@@ -294,21 +297,17 @@ class Receiver:
         encrypted: bool,
     ) -> str:
         mark = {"fictional": True} if self.fictional else {}
-        entries = [inbox_batches.Entry(1, {"odk": "xml", "encrypted": encrypted, **mark}, xml)]
         if encrypted:
-            for number, name in enumerate(expected, start=2):
-                entries.append(
-                    inbox_batches.Entry(number, {"odk": "file", "name": name}, files[name])
-                )
+            names = {name: name for name in expected}
         else:
-            renamed = {name: neutral_name(name, index) for index, name in enumerate(expected, 1)}
-            entries[0] = inbox_batches.Entry(
-                1, {"odk": "xml", "encrypted": False, **mark}, rename_media(xml, renamed)
-            )
-            for number, name in enumerate(expected, start=2):
-                entries.append(
-                    inbox_batches.Entry(number, {"odk": "file", "name": renamed[name]}, files[name])
-                )
+            names = {name: neutral_name(name, index) for index, name in enumerate(expected, 1)}
+            xml = rename_media(xml, names)
+        # One sealed file for the XML and every file: a batch of one file is durable after
+        # three fsyncs (the file, the manifest, the folder) however many files it holds.
+        bundle = pack_bundle(xml, [(names[name], files[name]) for name in expected])
+        entries = [
+            inbox_batches.Entry(1, {"odk": "bundle", "encrypted": encrypted, **mark}, bundle)
+        ]
         return inbox_batches.write_batch(
             self.inbox,
             recipient,
@@ -318,6 +317,38 @@ class Receiver:
             operation=SOURCE,
             fsync=self.fsync,
         )
+
+
+BUNDLE_MAGIC = b"bearwitness-odk-bundle/v1\n"
+
+
+def pack_bundle(xml: bytes, files: Sequence[tuple[str, bytes]]) -> bytes:
+    """A submission's XML and files as one byte string: a header line (JSON: the sizes
+    and the names), then the XML and each file, one after the other."""
+    header = json.dumps({"xml": len(xml), "files": [[name, len(data)] for name, data in files]})
+    return b"".join([BUNDLE_MAGIC, header.encode(), b"\n", xml, *(data for _, data in files)])
+
+
+def unpack_bundle(bundle: bytes) -> tuple[bytes, dict[str, bytes]]:
+    """The XML and the files (by name) :func:`pack_bundle` packed; InputError if it is
+    not one."""
+    problem = InputError("a field submission's bundle is malformed", hint="Discard it.")
+    if not bundle.startswith(BUNDLE_MAGIC):
+        raise problem
+    line, _, rest = bundle[len(BUNDLE_MAGIC) :].partition(b"\n")
+    try:
+        header = json.loads(line)
+        sizes = [int(header["xml"]), *(int(size) for _, size in header["files"])]
+        names = [odk.check_file_name(str(name)) for name, _ in header["files"]]
+    except (KeyError, TypeError, ValueError, InputError):
+        raise problem from None
+    if any(size < 0 for size in sizes) or sum(sizes) != len(rest) or len(set(names)) != len(names):
+        raise problem
+    parts, offset = [], 0
+    for size in sizes:
+        parts.append(rest[offset : offset + size])
+        offset += size
+    return parts[0], dict(zip(names, parts[1:], strict=True))
 
 
 def neutral_name(name: str, index: int) -> str:
