@@ -40,7 +40,7 @@ from bearwitness.crypto.seal import seal_for_recipient
 from bearwitness.domain.records import RECORD_TYPES, record_type
 from bearwitness.errors import ArchiveError, InputError
 from bearwitness.intake.importers import ImportRow
-from bearwitness.services import odk_forms, odk_keys
+from bearwitness.services import field_forms, odk_forms, odk_keys
 from bearwitness.services.archive import Archive
 from bearwitness.services.openrosa import neutral_name, unpack_bundle
 from bearwitness.services.sealing import open_record
@@ -217,6 +217,9 @@ def prepare_batch(
                     hint="Fold again once the first version is in (inbox retry).",
                 )
             root_mark = found
+    custom = None
+    if root.attrib.get("id") != odk_forms.FORM_ID:
+        custom = field_forms.find(archive.folder, str(root.attrib.get("id", "")))
     rows = map_submission(
         root,
         names_in_xml,
@@ -224,6 +227,7 @@ def prepare_batch(
         ids=lambda path, prefix: _record_id(key, root_mark, path, prefix),
         received=archive.now()[:7],
         fictional=fictional,
+        mapping=custom.mapping if custom is not None else None,
     )
     return Prepared(
         batch,
@@ -275,13 +279,19 @@ def map_submission(
     ids: Any,
     received: str,
     fictional: bool = False,
+    mapping: Mapping[str, str] | None = None,
 ) -> list[tuple[dict[str, Any], str | None]]:
-    """The records of one submission (data, and the file an evidence record holds)."""
+    """The records of one submission (data, and the file an evidence record holds).
+    ``mapping``: an admin's own form's field map (field name -> ``event.title``...)."""
     ours = root.attrib.get("id") == odk_forms.FORM_ID
     document_id = ids("document", "D")
     event_id = ids("event", "E")
     rows: list[tuple[dict[str, Any], str | None]] = []
     base = {"fictional": fictional}
+    mapped_event = False
+    if not ours and mapping:
+        rows = map_fields(root, mapping, ids=ids, event_id=event_id, base=base)
+        mapped_event = any(data["type"] == "event" for data, _ in rows)
     if ours:
         event = next(iter(_children(root, "event")), root)
         count, qualifier = _text(event, "victims_count"), _text(event, "victims_qualifier")
@@ -354,7 +364,7 @@ def map_submission(
                         None,
                     )
                 )
-    notes = _unmapped(root, ours)
+    notes = _unmapped(root, _MAPPED if ours else set(mapping or ()))
     rows.insert(
         0,
         (
@@ -364,7 +374,7 @@ def map_submission(
                 "id": document_id,
                 "kind": "testimony",
                 "received": received,
-                "event_ids": [event_id] if ours else [],
+                "event_ids": [event_id] if ours or mapped_event else [],
                 "title": f"Field submission ({root.attrib.get('id', 'form')[:100]})",
                 "text": notes,
             },
@@ -397,7 +407,111 @@ def map_submission(
     return rows
 
 
-def _unmapped(root: Any, ours: bool) -> str:
+def map_fields(
+    root: Any,
+    mapping: Mapping[str, str],
+    *,
+    ids: Any,
+    event_id: str,
+    base: Mapping[str, Any],
+) -> list[tuple[dict[str, Any], str | None]]:
+    """An admin's form's records by its field map: the event from ``event.*`` fields; a
+    victim, an act or a perpetrator per element (a group or a repeat's turn) holding
+    their fields. An act's victim is the one in its element or the nearest around it."""
+    parents = {child: parent for parent in root.iter() for child in parent}
+    event: dict[str, Any] = {}
+    groups: dict[str, dict[Any, dict[str, str]]] = {"victim": {}, "act": {}, "perpetrator": {}}
+    for element in root.iter():
+        target = mapping.get(_local(element.tag))
+        if target is None or len(element):
+            continue
+        kind, name = target.split(".", 1)
+        value = (element.text or "").strip()
+        if kind == "event":
+            event.setdefault(name, value)
+        else:
+            groups[kind].setdefault(parents.get(element, root), {})[name] = value
+    rows: list[tuple[dict[str, Any], str | None]] = []
+    if event or groups["act"]:
+        rows.append(
+            (
+                {
+                    **base,
+                    "type": "event",
+                    "id": event_id,
+                    "title": event.get("title") or "Field report",
+                    "description": event.get("description", ""),
+                    "date": event.get("date") or None,
+                    "district": event.get("district", ""),
+                    "location": event.get("location", ""),
+                    "victims": event.get("victims") or None,
+                },
+                None,
+            )
+        )
+    perpetrators = []
+    for number, values in enumerate(groups["perpetrator"].values(), start=1):
+        perpetrators.append(ids(f"perpetrator/{number}", "P"))
+        rows.append(
+            (
+                {
+                    **base,
+                    "type": "person",
+                    "id": perpetrators[-1],
+                    "role": "perpetrator",
+                    "full_name": values.get("full_name", ""),
+                    "notes": values.get("notes", ""),
+                },
+                None,
+            )
+        )
+    victims: dict[Any, str] = {}
+    for number, (element, values) in enumerate(groups["victim"].items(), start=1):
+        victims[element] = ids(f"victim/{number}", "P")
+        rows.append(
+            (
+                {
+                    **base,
+                    "type": "person",
+                    "id": victims[element],
+                    "role": "victim",
+                    "sex": values.get("sex") or "unknown",
+                    "full_name": values.get("full_name", ""),
+                },
+                None,
+            )
+        )
+    for number, (element, values) in enumerate(groups["act"].items(), start=1):
+        if not values.get("act_type"):
+            raise InputError(
+                "an act has no type (the field mapped to act.act_type is empty)",
+                hint="Map a required select_one of the act types to act.act_type.",
+            )
+        around: Any = element
+        while around is not None and around not in victims:
+            around = parents.get(around)
+        rows.append(
+            (
+                {
+                    **base,
+                    "type": "act",
+                    "id": ids(f"act/{number}", "A"),
+                    "event_id": event_id,
+                    "victim_id": victims.get(around) if around is not None else None,
+                    "act_type": values["act_type"],
+                    "date": values.get("date") or None,
+                    "perpetrator_ids": perpetrators,
+                    "involvement": values.get("involvement") or "unknown",
+                    "consequences": values.get("consequences", "").split(),
+                    "notes": values.get("notes", ""),
+                },
+                None,
+            )
+        )
+    return rows
+
+
+def _unmapped(root: Any, mapped: set[str]) -> str:
     """Every leaf field that no record takes, as ``path: value`` lines (sealed as notes)."""
     lines = []
 
@@ -407,7 +521,7 @@ def _unmapped(root: Any, ours: bool) -> str:
         here = f"{path}/{name}" if path else name
         if not children:
             value = (element.text or "").strip()
-            if value and not (ours and name in _MAPPED):
+            if value and name not in mapped:
                 lines.append(f"{here}: {value}")
             return
         for child in children:

@@ -30,7 +30,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape  # nosec B406 # writes XML; parsing goes through defusedxml
@@ -39,8 +39,8 @@ from defusedxml import ElementTree as SafeTree
 
 from bearwitness.crypto import odk
 from bearwitness.errors import InputError, SubmissionConflict
+from bearwitness.services import field_forms, odk_forms, odk_keys
 from bearwitness.services import inbox as inbox_batches
-from bearwitness.services import odk_forms, odk_keys
 
 PARTS = "odk-parts"  # beside inbox/: what waits for the rest of a split submission
 SOURCE = "odk"  # the inbox batches' operation, which the fold recognises
@@ -84,7 +84,9 @@ class _Plain:
     media_names: tuple[str, ...]  # the files the XML names in its media fields
 
 
-def _read_plain(xml: bytes) -> tuple[SafeTree.Element, _Plain]:
+def _read_plain(
+    xml: bytes, media_fields: Callable[[str], frozenset[str] | None] = lambda _: None
+) -> tuple[SafeTree.Element, _Plain]:
     root = odk.parse_xml(xml)
     form_id = root.attrib.get("id", "").strip()
     if not form_id:
@@ -97,9 +99,10 @@ def _read_plain(xml: bytes) -> tuple[SafeTree.Element, _Plain]:
     if not instance_id or len(instance_id) > 200 or not instance_id.isprintable():
         raise InputError("the submission has no usable instanceID", hint="Send it again.")
     names = []
-    if form_id == odk_forms.FORM_ID:
+    fields = odk_forms.MEDIA_FIELDS if form_id == odk_forms.FORM_ID else media_fields(form_id)
+    if fields is not None:
         for element in root.iter():
-            if _local(element.tag) in odk_forms.MEDIA_FIELDS and (element.text or "").strip():
+            if _local(element.tag) in fields and (element.text or "").strip():
                 names.append(odk.check_file_name(element.text.strip()))
     return root, _Plain(form_id, instance_id, tuple(dict.fromkeys(names)))
 
@@ -148,7 +151,7 @@ class Receiver:
         if odk.is_encrypted(xml):
             manifest = odk.parse_manifest(xml)
             self._check_key_size(manifest)
-            if manifest.form_id != odk_forms.FORM_ID:
+            if manifest.form_id not in self._published():
                 raise InputError(
                     "the submission is for a form this server does not publish",
                     hint="Download the form from this server again.",
@@ -156,7 +159,7 @@ class Receiver:
             expected: tuple[str, ...] = manifest.files
             form_id, instance_id = manifest.form_id, manifest.instance_id
         else:
-            _, plain = _read_plain(xml)
+            _, plain = _read_plain(xml, self._media_fields)
             expected, form_id, instance_id = plain.media_names, plain.form_id, plain.instance_id
         unknown = [name for name in names if name not in expected]
         if unknown:
@@ -194,6 +197,14 @@ class Receiver:
             _write_text(seen, xml_sha256, False)
             self._forget(key)
         return Outcome(201, "Received.", batch)
+
+    def _published(self) -> set[str]:
+        """The forms this intake publishes: the incident form and the archive's own."""
+        return {odk_forms.FORM_ID, *(form.form_id for form in field_forms.every(self.folder))}
+
+    def _media_fields(self, form_id: str) -> frozenset[str] | None:
+        form = field_forms.find(self.folder, form_id)
+        return form.media_fields if form is not None else None
 
     def _check_key_size(self, manifest: odk.Manifest) -> None:
         """What can be told without the private key: a wrapped key (or signature) of another

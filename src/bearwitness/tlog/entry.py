@@ -67,6 +67,7 @@ KINDS: Final = frozenset(
         "restore",  # this archive was restored from a backup snapshot
         "odk_key",  # the archive's RSA key pair for ODK forms made (`bearwitness odk key`)
         "device",  # a field device enrolled or revoked (`bearwitness devices`)
+        "field-form",  # an XLSForm uploaded or its field map changed (`bearwitness odk form`)
         "report",  # a report published: commits to its manifest (`bearwitness report build`)
         "dossier",  # an evidence dossier built: commits to its index (`report dossier`)
     }

@@ -26,7 +26,7 @@ from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from bearwitness.errors import InputError, SubmissionConflict
-from bearwitness.services import devices, odk_forms, odk_keys, openrosa
+from bearwitness.services import devices, field_forms, odk_forms, odk_keys, openrosa
 from bearwitness.web.forms import read_form
 from bearwitness.web.routes import Public
 
@@ -92,7 +92,9 @@ def openrosa_router(
         except Exception as error:  # odk-key.json damaged: no form rather than a failure
             logger.error("odk: the archive's ODK key cannot be read: %s", type(error).__name__)
             return []
-        return [] if public is None else [odk_forms.incident_form(public)]
+        if public is None:
+            return []
+        return [odk_forms.incident_form(public), *odk_forms_of_archive(folder)]
 
     def base_of(request: Request, token: str | None) -> str:
         root = public_url.rstrip("/") or str(request.base_url).rstrip("/")
@@ -184,6 +186,11 @@ def openrosa_router(
     for prefix, with_token in (("/odk/{token}", True), ("/odk", False)):
         _routes(router, prefix, with_token, form_list, form_download, form_manifest, head, submit)
     return router
+
+
+def odk_forms_of_archive(folder: Path) -> list[odk_forms.Form]:
+    """The archive's own XLSForms, as published (encrypted to the key they were made with)."""
+    return [form.published() for form in field_forms.every(folder)]
 
 
 def _routes(
