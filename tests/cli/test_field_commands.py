@@ -65,3 +65,26 @@ def test_an_older_archive_gets_its_key_by_one_command_and_it_survives_rotation(
     )
     assert odk_keys.private_key(archive).private_numbers() == before
     archive.close()
+
+
+def test_odk_form_publishes_an_xlsform_with_its_map_and_refuses_a_bad_one(
+    cli: Cli, tmp_path: Path
+) -> None:
+    from bearwitness.services import field_forms
+    from tests.web.test_field_forms import SETTINGS, SURVEY, xlsform
+
+    archive = tmp_path / "archive"
+    cli("init", archive, "--passphrase-stdin", stdin=f"{PASS}\n")
+    workbook = tmp_path / "village.xlsx"
+    workbook.write_bytes(xlsform(SURVEY, SETTINGS))
+    done = cli("odk", "form", archive, workbook, "--map", "where=event.location", "--map", "when=")
+    assert "Published village_survey version 7" in done.stdout
+    form = field_forms.find(archive, "village_survey")
+    assert form is not None and form.mapping["where"] == "event.location"
+    assert "when" not in form.mapping
+    assert "village_survey" in cli("odk", "forms", archive).stdout
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(xlsform([*SURVEY[:2], ["text", "x", "X", "event.nope"]], SETTINGS))
+    refused = cli("odk", "form", archive, bad, ok=False)
+    assert refused.returncode == 2 and "row 3, column D" in refused.stderr
+    assert cli("odk", "form", archive, workbook, "--map", "nonsense", ok=False).returncode == 2

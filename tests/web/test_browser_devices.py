@@ -89,3 +89,31 @@ def test_an_admin_enrols_a_phone_and_the_screens_qr_sets_up_collect(
         shot(page, f"workbench-devices-revoked-{lang}")
         assert not any(d.active for d in devices.read(servers.folder) if d.name == f"phone-{lang}")
     assert (ARTIFACTS / f"workbench-devices-enrolled-{lang}.png").is_file()
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_an_admin_uploads_an_xlsform_and_maps_a_field(
+    servers: Servers, lang: str, tmp_path: Path
+) -> None:
+    from tests.web.test_field_forms import SETTINGS, SURVEY, xlsform
+
+    workbook = tmp_path / "village.xlsx"
+    workbook.write_bytes(xlsform(SURVEY, SETTINGS))
+    upload, save = {"en": ("XLSForm (.xlsx)", "Upload"), "ru": ("XLSForm (.xlsx)", "Загрузить")}[
+        lang
+    ]
+    with chromium() as browser:
+        page = browser.new_context().new_page()  # type: ignore[attr-defined]
+        login(page, servers, "admin")
+        page.goto(f"{servers.workbench}/forms?lang={lang}")
+        page.get_by_label(upload).set_input_files(str(workbook))
+        page.get_by_role("button", name=save, exact=True).click()
+        assert page.locator("#form-saved").is_visible()
+        page.locator('select[name="map:where"]').select_option("event.location")
+        page.locator("#field-map ~ button").click()
+        assert page.locator("#form-saved").is_visible()
+        shot(page, f"workbench-field-forms-{lang}")
+    from bearwitness.services import field_forms
+
+    form = field_forms.find(servers.folder, "village_survey")
+    assert form is not None and form.mapping["where"] == "event.location"

@@ -142,3 +142,41 @@ def test_the_page_is_in_russian(workbench: TestClient, team: Team) -> None:
     login(workbench, team, "admin")
     page = workbench.get("/devices?lang=ru").text
     assert "Полевые устройства" in page and "Подключить устройство" in page
+
+
+def test_an_admin_uploads_an_xlsform_and_changes_its_map(workbench: TestClient, team: Team) -> None:
+    from bearwitness.services import field_forms, odk_keys
+    from bearwitness.services.archive import Archive
+    from tests.web.conftest import PASSPHRASE
+    from tests.web.test_field_forms import SETTINGS, SURVEY, xlsform
+
+    archive = Archive.open(team.folder)
+    archive.unlock_with_passphrase(PASSPHRASE)
+    odk_keys.create(archive)
+    archive.close()
+    token = login(workbench, team, "admin")
+    sent = {"xlsform": ("village.xlsx", xlsform(SURVEY, SETTINGS), "application/octet-stream")}
+    answer = workbench.post("/forms", data={"csrf": token}, files=sent)
+    assert answer.status_code == 200 and 'id="form-saved"' in answer.text
+    assert 'name="map:what"' in answer.text and "village_survey" in answer.text
+    answer = workbench.post(
+        "/forms/village_survey/map",
+        data={"csrf": token, "map:what": "event.title", "map:where": "event.location"},
+    )
+    assert answer.status_code == 200, answer.text
+    form = field_forms.find(team.folder, "village_survey")
+    assert form is not None and form.mapping == {"what": "event.title", "where": "event.location"}
+    bad = {"xlsform": ("bad.xlsx", xlsform([*SURVEY[:2], ["txet", "z", "Z", None]]), "x")}
+    answer = workbench.post("/forms", data={"csrf": token}, files=bad)
+    assert answer.status_code == 400 and "row 3, column type" in answer.text
+    assert "Полевые формы" in workbench.get("/forms?lang=ru").text
+    assert workbench.get("/forms/nothing_here").status_code == 404
+
+
+def test_only_admins_upload_forms(workbench: TestClient, team: Team) -> None:
+    token = login(workbench, team, "documenter")
+    assert workbench.get("/forms").status_code == 403
+    answer = workbench.post(
+        "/forms", data={"csrf": token}, files={"xlsform": ("a.xlsx", b"x", "x")}
+    )
+    assert answer.status_code == 403

@@ -47,6 +47,7 @@ PATH_VALUES = {
     "chart": "intervals",
     "search_id": "SS-0001",
     "device": "phone-1",
+    "form_id": "village_survey",
 }
 
 

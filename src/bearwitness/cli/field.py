@@ -9,7 +9,8 @@ from rich.table import Table
 
 from bearwitness.cli.session import ARCHIVE_ARGUMENT, console, open_archive
 from bearwitness.cli.terminal import inert
-from bearwitness.services import devices, odk_keys
+from bearwitness.errors import InputError
+from bearwitness.services import devices, field_forms, odk_keys
 
 devices_app = typer.Typer(
     help="Phones (ODK Collect, KoboCollect, Tella) enrolled to send to the intake.",
@@ -28,6 +29,67 @@ def make_key(folder: Path = ARCHIVE_ARGUMENT) -> None:
         f"Made the ODK key (SHA-256 {odk_keys.fingerprint(public)}). Forms now carry it; "
         "what phones send with it opens only at an unlock."
     )
+
+
+@odk_app.command("form")
+def upload_form(
+    folder: Path = ARCHIVE_ARGUMENT,
+    xlsform: Path = typer.Argument(..., help="The XLSForm (.xlsx) to publish."),
+    maps: list[str] = typer.Option(
+        [],
+        "--map",
+        help="FIELD=TARGET, e.g. what=event.title (repeatable; TARGET empty to unmap).",
+    ),
+) -> None:
+    """Publish your own XLSForm to field devices, encrypted to the archive's ODK key
+    (logged). Its fields fill records by its map: the survey sheet's `bearwitness`
+    column, then each --map; a new version keeps the map of the fields it still has."""
+    mapping: dict[str, str] = {}
+    for item in maps:
+        name, sign, target = item.partition("=")
+        if not sign or not name.strip():
+            raise InputError(
+                f"--map {item[:60]!r} is not FIELD=TARGET",
+                hint="For example --map what=event.title; targets: "
+                f"{', '.join(field_forms.TARGETS)}.",
+            )
+        mapping[name.strip()] = target.strip()
+    try:
+        data = xlsform.read_bytes()
+    except OSError as error:
+        raise InputError(
+            f"{xlsform.name}: cannot be read ({error.strerror})", hint="Check the path."
+        ) from None
+    with open_archive(folder) as archive:
+        form = field_forms.upload(archive, data, xlsform.name)
+        if mapping:
+            form = field_forms.set_mapping(archive, form.form_id, {**form.mapping, **mapping})
+    console.print(
+        f"Published {inert(form.form_id)} version {inert(form.version)} "
+        f"({len(form.fields)} fields, {len(form.mapping)} mapped)."
+    )
+    for name, target in sorted(form.mapping.items()):
+        console.print(f"  {inert(name)} -> {target}")
+
+
+@odk_app.command("forms")
+def list_forms(folder: Path = ARCHIVE_ARGUMENT) -> None:
+    """The archive's own XLSForms that the intake publishes, and their field maps."""
+    with open_archive(folder) as archive:
+        found = field_forms.every(archive.folder)
+    if not found:
+        console.print("No form of your own is published (only the incident form).")
+        return
+    table = Table("form", "version", "title", "fields", "mapped")
+    for form in found:
+        table.add_row(
+            inert(form.form_id),
+            inert(form.version),
+            inert(form.title),
+            str(len(form.fields)),
+            ", ".join(f"{inert(n)}->{t}" for n, t in sorted(form.mapping.items())),
+        )
+    console.print(table)
 
 
 @devices_app.command("add")
