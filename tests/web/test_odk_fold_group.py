@@ -123,3 +123,32 @@ def test_a_bundle_gives_back_what_was_packed(xml: bytes, files: dict[str, bytes]
 def test_a_malformed_bundle_is_refused_clearly(bundle: bytes) -> None:
     with pytest.raises(InputError, match="bundle is malformed"):
         openrosa.unpack_bundle(bundle)
+
+
+def test_a_batch_taken_in_before_bundles_still_folds(field: Field) -> None:
+    """Batches of the earlier layout (the XML and each file as entries of their own)."""
+    from bearwitness.services.archive import Archive
+
+    instance = f"uuid:{uuid.uuid4()}"
+    xml, files = encrypted(field.public, instance)
+    with Archive.open(field.folder) as opened:
+        recipient = opened.recipient
+    entries = [inbox.Entry(1, {"odk": "xml", "encrypted": True}, xml)]
+    entries += [
+        inbox.Entry(n, {"odk": "file", "name": name}, data)
+        for n, (name, data) in enumerate(files.items(), start=2)
+    ]
+    inbox.write_batch(
+        field.folder / "inbox",
+        recipient,
+        entries,
+        source="odk device DV-1",
+        actor="U-intake",
+        operation="odk",
+        fsync=False,
+    )
+    archive = unlocked(field.folder)
+    report = inbox.fold(archive)
+    assert (report.folded, report.failed) == (1, [])
+    assert len(records(archive, "event")) == 1 and len(records(archive, "evidence")) == 1
+    archive.close()
