@@ -38,16 +38,20 @@ CHOICES = [
 SETTINGS = [["form_id", "form_title", "version"], ["village_survey", "FICTIONAL survey", "7"]]
 
 
-def xlsform(survey: list[list[object]], settings: list[list[object]] | None = None) -> bytes:
+def xlsform(
+    survey: list[list[object]],
+    settings: list[list[object]] | None = None,
+    choices: list[list[object]] | None = None,
+) -> bytes:
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = "survey"
     for row in survey:
         sheet.append(row)
-    choices = book.create_sheet("choices")
-    for row in CHOICES:
-        choices.append(row)
+    sheet_of_choices = book.create_sheet("choices")
+    for row in CHOICES if choices is None else choices:
+        sheet_of_choices.append(row)
     if settings:
         more = book.create_sheet("settings")
         for row in settings:
@@ -144,6 +148,15 @@ def test_a_bad_xlsform_is_refused_naming_where(
         field_forms.upload(archive, xlsform(survey, SETTINGS), "village.xlsx")
     assert said in caught.value.message and "village.xlsx" in caught.value.message
     assert field_forms.every(field.folder) == []
+    archive.close()
+
+
+def test_a_bad_choice_is_refused_naming_the_choices_sheet(field: Field) -> None:
+    archive = unlocked(field.folder)
+    with pytest.raises(InputError, match="sheet choices, row 4:"):
+        field_forms.upload(
+            archive, xlsform(SURVEY, SETTINGS, [*CHOICES, ["act", "", "No name"]]), "v.xlsx"
+        )
     archive.close()
 
 

@@ -250,15 +250,18 @@ def _with_settings(data: bytes, values: Mapping[str, str]) -> bytes:
 
 
 def _pyxform_message(text: str, fields: list[FormField]) -> str:
-    """pyxform's message, with its ``[row : 5]`` said as the survey sheet's row (and the
-    row of an unknown question type found, where pyxform names none)."""
+    """pyxform's message, with its ``[row : 5]`` said as the row of the sheet it names
+    (the survey's if none), and the row of an unknown question type found, where
+    pyxform names none."""
     text = " ".join(text.split())[:400]
     unknown = re.search(r"Unknown question type '([^']*)'", text)
     if unknown and "[row" not in text:
         row = next((f.row for f in fields if f.kind == unknown.group(1)), None)
         if row is not None:
             return f"sheet survey, row {row}, column type: {text}"
-    return re.sub(r"\[row\s*:\s*(\d+)\]", r"sheet survey, row \1:", text)
+    named = re.search(r"'(survey|choices|settings|external_choices|entities)' sheet", text)
+    sheet = named.group(1) if named else "survey"
+    return re.sub(r"\[row\s*:\s*(\d+)\]", rf"sheet {sheet}, row \1:", text)
 
 
 def upload(archive: Archive, data: bytes, filename: str) -> FieldForm:
