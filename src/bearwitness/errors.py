@@ -9,7 +9,8 @@ nothing of either.
     BearWitnessError
     ├── InputError            bad input from a user: a file, a field, a flag
     │   ├── ImportRejected    a whole import refused; names the row and reason
-    │   └── SubmissionConflict  a field submission's instanceID came before with other content
+    │   ├── SubmissionConflict  a field submission's instanceID came before with other content
+    │   └── FieldsRejected    an edit refused: one message per field it names
     ├── ArchiveError          no archive at that path, one already there, wrong version
     │   └── IdTaken           another write took a record's id first; nothing was written
     ├── NotFound              no record with that id
@@ -26,6 +27,8 @@ nothing of either.
     ├── PublicationRefused    a report was not written: a sealed value is in it; names the
     │                         record and the field, never the value
     └── StorageError          the disk refused a write: full, read-only, or gone
+    └── EditConflict          an edit was made on a version another save replaced; names the
+                              fields that changed, never their values
 """
 
 from __future__ import annotations
@@ -74,6 +77,22 @@ class SubmissionConflict(InputError):
     """A submission (OpenRosa) whose instanceID arrived before with other content."""
 
     code = "submission_conflict"
+
+
+class FieldsRejected(InputError):
+    """An edit refused because of what some fields hold; nothing was written.
+
+    ``problems`` maps each field to what is wrong with it (a safe message: it quotes
+    at most what the user typed), so that a form can say it next to that field."""
+
+    code = "fields_rejected"
+
+    def __init__(self, problems: Mapping[str, str]) -> None:
+        shown = "; ".join(f"{name}: {problem}" for name, problem in problems.items())
+        super().__init__(
+            f"nothing was saved: {shown}", hint="Correct the fields named and save again."
+        )
+        self.problems = dict(problems)
 
 
 class ArchiveError(BearWitnessError):
@@ -234,3 +253,25 @@ class StorageError(BearWitnessError):
         else:
             hint = "Check the disk and the folder, then run the command again."
         return cls(f"the disk refused: {reason}{where}; nothing was half-written", hint=hint)
+class EditConflict(BearWitnessError):
+    """A save made on a version of a record that another save has replaced since the
+    form was opened: refused, so that neither change overwrites the other unseen.
+
+    ``changed`` names the fields the other save changed; the message names them and
+    the versions, never their values."""
+
+    code = "edit_conflict"
+
+    def __init__(
+        self, kind: str, record_id: str, opened: int, current: int, changed: tuple[str, ...]
+    ) -> None:
+        fields = ", ".join(changed) or "no field"
+        super().__init__(
+            f"{kind.replace('_', ' ')} {record_id} was saved by someone else (version "
+            f"{current}) after you opened version {opened}; they changed: {fields}. "
+            "Nothing of yours was saved",
+            hint="What you typed is kept. Compare it with their change, then save again "
+            "to write yours over it, or leave the page to keep theirs.",
+        )
+        self.kind, self.record_id = kind, record_id
+        self.opened, self.current, self.changed = opened, current, changed

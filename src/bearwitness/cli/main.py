@@ -14,7 +14,9 @@ from bearwitness.errors import (
     BackupError,
     BearWitnessError,
     ConsentRefused,
+    EditConflict,
     EstimationError,
+    FieldsRejected,
     InputError,
     LinkageError,
     LockedError,
@@ -79,6 +81,8 @@ EXIT_CODES: dict[type[BearWitnessError], int] = {
     PublicationRefused: 15,
     ConsentRefused: 24,
     StorageError: 22,  # the disk refused a write: full, read-only
+    FieldsRejected: 2,
+    EditConflict: 16,  # another save replaced the version the edit was made on
 }
 
 

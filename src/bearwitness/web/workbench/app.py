@@ -29,6 +29,7 @@ from bearwitness.web.rendering import STATIC, render
 from bearwitness.web.workbench import (
     api,
     devices,
+    editing,
     entry,
     estimates,
     linkage,
@@ -102,6 +103,7 @@ def create_workbench_app(
         pages.router,
         lists.router,
         records.router,
+        editing.router,
         entry.router,
         linkage.router,
         estimates.router,

@@ -15,7 +15,9 @@ from bearwitness.errors import (
     BackupError,
     BearWitnessError,
     ConsentRefused,
+    EditConflict,
     EstimationError,
+    FieldsRejected,
     IdTaken,
     ImportRejected,
     InputError,
@@ -67,6 +69,8 @@ STATUSES: dict[type[BearWitnessError], int] = {
     PublicationRefused: 422,  # the report would have shown a sealed value
     ConsentRefused: 403,  # consent does not cover what the data was to be used for
     StorageError: 507,  # the disk is full or read-only: nothing was half-written
+    FieldsRejected: 400,
+    EditConflict: 409,  # another save replaced the version the edit was made on
 }
 
 

@@ -21,11 +21,12 @@ from bearwitness.services.inbox import Entry
 from bearwitness.services.users import User
 from bearwitness.web.workbench.auth import Needs, Staff
 from bearwitness.web.workbench.common import message, page, sentence
-from bearwitness.web.workbench.state import KeyHolder
+from bearwitness.web.workbench.state import KeyHolder, Session
 
 router = APIRouter(include_in_schema=False)
 MAX_VICTIMS = 20
 PERPETRATOR_ROWS = 3
+TICKED = ("_acts", "_consequences")  # the check boxes of a victim
 Rows = list[tuple[dict[str, Any], bytes | None]]
 
 
@@ -81,6 +82,8 @@ def incident_form(request: Request, staff: Annotated[Staff, Depends(Needs("write
         perpetrators=PERPETRATOR_ROWS,
         error="",
         form={},
+        ticked={},
+        max_victims=MAX_VICTIMS,
     )
 
 
@@ -198,6 +201,8 @@ async def incident(
             hint="Use the incident form as the workbench shows it.",
         )
     victims = max(1, min(int(rows_sent), MAX_VICTIMS))
+    if form.get("more"):  # "one more victim": the same form again, with all that was typed
+        return _incident_again(request, session, form, min(victims + 1, MAX_VICTIMS))
     try:
         rows, labels = incident_rows(form, id_factory(keys.archive, keys.locked), victims)
         done = await asyncio.to_thread(store_rows, keys, user, rows, labels)
@@ -207,17 +212,32 @@ async def incident(
             if isinstance(error, BearWitnessError)
             else "The form could not be read."
         )
-        return page(
-            request,
-            "incident.html",
-            session,
-            status=400,
-            victims=MAX_VICTIMS if victims > MAX_VICTIMS else victims,
-            perpetrators=PERPETRATOR_ROWS,
-            error=text,
-            form={k: v for k, v in form.items() if isinstance(v, str)},
-        )
+        return _incident_again(request, session, form, victims, error=text, status=400)
     return message(request, session, "Incident saved", done)
+
+
+def _incident_again(
+    request: Request,
+    session: Session,
+    form: FormData,
+    victims: int,
+    *,
+    error: str = "",
+    status: int = 200,
+) -> Response:
+    """The incident form again with everything typed, chosen and ticked kept."""
+    return page(
+        request,
+        "incident.html",
+        session,
+        status=status,
+        victims=victims,
+        perpetrators=PERPETRATOR_ROWS,
+        error=error,
+        form={k: v for k, v in form.items() if isinstance(v, str)},
+        ticked={k: [str(v) for v in form.getlist(k)] for k in form if k.endswith(TICKED)},
+        max_victims=MAX_VICTIMS,
+    )
 
 
 @router.get("/documents/new")

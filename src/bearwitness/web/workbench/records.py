@@ -106,6 +106,13 @@ def _detail(
                 reading.list_records(archive, "act", equals={"victim_id": record_id}, limit=200),
             )
         )
+    from bearwitness.web.workbench import editing  # it imports this module
+
+    notice = notice or editing.NOTICES.get(request.query_params.get("done", ""), "")
+    try:
+        history = editing.history_rows(request, session, view.kind, record_id, reveal=reveal)
+    except BearWitnessError as error:
+        return error_response(request, session, error)
     return page(
         request,
         "detail.html",
@@ -129,6 +136,7 @@ def _detail(
         ],
         revealed=reveal,
         notice=notice,
+        history=history,
         can_reply=reveal and view.kind == "document" and bool(view.fields.get("reply_key")),
     )
 
