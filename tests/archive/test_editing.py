@@ -111,7 +111,11 @@ def test_bad_values_are_named_field_by_field_and_nothing_is_written(filled: Arch
     assert "month 13" in problems["date"] and "lots" in problems["victims"]
     with pytest.raises(FieldsRejected) as refused:
         editing.save(
-            filled, "event", "E-0001", {"parent_id": "E-0404", "related_ids": ["E-0001"]}, based_on=1
+            filled,
+            "event",
+            "E-0001",
+            {"parent_id": "E-0404", "related_ids": ["E-0001"]},
+            based_on=1,
         )
     assert "no event E-0404" in refused.value.problems["parent_id"]
     assert "itself" in refused.value.problems["related_ids"]
