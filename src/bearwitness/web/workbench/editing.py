@@ -21,6 +21,7 @@ from bearwitness.errors import BearWitnessError, EditConflict, FieldsRejected, I
 from bearwitness.services import editing, reading
 from bearwitness.services.editing import FieldChange, FieldSpec, VersionEntry
 from bearwitness.web.i18n import N_
+from bearwitness.web.rendering import gettext
 from bearwitness.web.workbench.auth import Needs, Staff, allowed
 from bearwitness.web.workbench.common import error_response, message, page, redirect
 from bearwitness.web.workbench.records import LISTED, shown
@@ -103,6 +104,17 @@ HINTS = {
     "count": N_("40, ~40 (around), >=2 (at least), <=5 (at most) or 10-20"),
     "refs": N_("Ids, separated by commas"),
     "lines": N_("One per line"),
+}
+# What a refused value of each shape is, said in the page's language (the check's own
+# message, in English, follows it).
+SHAPE_PROBLEMS = {
+    "date": N_("This is not a date the archive can keep."),
+    "count": N_("This is not a number the archive can keep."),
+    "number": N_("This is not a number the archive can keep."),
+    "choice": N_("Choose one of the values listed."),
+    "choices": N_("Choose among the values listed."),
+    "ref": N_("This does not name a record in the archive."),
+    "refs": N_("This does not name records in the archive."),
 }
 OPERATIONS = {
     "create": N_("created"),
@@ -193,6 +205,7 @@ def _form_page(
             "refers": spec.refers or "",
             "value": values.get(spec.name),
             "error": problems.get(spec.name, ""),
+            "problem": SHAPE_PROBLEMS.get(spec.shape, N_("This value cannot be kept.")),
             "hint": HINTS.get(spec.shape, ""),
         }
         for spec in specs
@@ -336,6 +349,8 @@ def _change_rows(
 
 
 def _value_text(kind: str, change: FieldChange, value: Any, language: str) -> str:
+    if isinstance(value, bool):
+        return gettext(language, N_("yes") if value else N_("no"))
     if change.sealed:
         if isinstance(value, list):
             return ", ".join(str(item) for item in value)
