@@ -1,12 +1,14 @@
-"""Web benchmark: p95 latency of the workbench's list and search pages, and intake throughput.
+"""Web benchmark: p95 latency of the workbench's pages, edits and intake throughput.
 
     .venv/bin/python bench/web.py [--documents 100000] [--persons 20000] [--seconds 20]
-                                  [--threads 8] [--archive PATH] [--only-lists]
+                                  [--threads 8] [--archive PATH] [--only-lists] [--edits-only]
 
 Builds (or reuses, with --archive) a FICTIONAL archive, starts `bearwitness serve` and
 `bearwitness serve-intake` as their own processes on loopback, and drives them from a
 second process (threads with keep-alive connections). Prints, per page, requests, p50,
-p95 and p99 latency; then intake submissions per second (each a testimony of ~1 KB,
+p95 and p99 latency; then saving an edit (each thread edits acts of its own, so that no
+save is refused as a conflict: each is one new logged version) and opening an edited
+act's page with its history; then intake submissions per second (each a testimony of ~1 KB,
 sealed to the archive's key and fsynced into the inbox); then the intake's peak memory
 (VmHWM) before and after --bombs decompression bombs sent at once (PNGs of 143 KB that
 declare 7000×7000 pixels). Figures depend on the machine: the printed line says how many
@@ -28,6 +30,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -182,10 +185,57 @@ def login(base: str) -> str:
         return str(client.cookies["bw-session"])
 
 
+ACT_TYPES = ("arbitrary_detention", "torture", "seizure_of_documents", "forced_signature")
+EDITED_ACTS = 800  # the acts the edit run changes (A-000001 to A-000800)
+
+
+def save_edits(
+    client: Any, number: int, threads: int, stop: float, timings: list[float], failures: list[str]
+) -> None:
+    """One load thread's edits: acts of its own, one field each (the act type), so that
+    every save writes a new version and none is refused as a conflict."""
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text).group(1)  # type: ignore[union-attr]
+    mine = [n for n in range(1, EDITED_ACTS + 1) if n % threads == number]
+    versions: dict[int, int] = {}
+    turn = 0
+    while time.perf_counter() < stop:
+        act = mine[turn % len(mine)]
+        turn += 1
+        path = f"/records/act/A-{act:06d}/edit"
+        if act not in versions:  # the version the form was opened on (not timed)
+            form = client.get(path).text
+            versions[act] = int(re.search(r'name="version" value="(\d+)"', form).group(1))  # type: ignore[union-attr]
+        version = versions[act]
+        t0 = time.perf_counter()
+        response = client.post(
+            path,
+            data={
+                "csrf": csrf,
+                "version": str(version),
+                "fields": "act_type",
+                "act_type": ACT_TYPES[(act + version) % len(ACT_TYPES)],
+            },
+        )
+        timings.append(time.perf_counter() - t0)
+        if response.status_code == 303:
+            versions[act] = version + 1
+        else:
+            failures.append(f"{path}: {response.status_code}")
+            versions.pop(act)
+
+
 def load(
-    base: str, paths: list[str], seconds: float, threads: int, cookie: str, intake: bool
+    base: str,
+    paths: list[str],
+    seconds: float,
+    threads: int,
+    cookie: str,
+    intake: bool,
+    documents: int = 100_000,
+    persons: int = 20_000,
 ) -> dict[str, list[float]]:
-    """Run in the load process: hit ``paths`` from ``threads`` threads; latencies by path."""
+    """Run in the load process: hit ``paths`` from ``threads`` threads; latencies by path.
+    The path ``edit`` saves edits (:func:`save_edits`)."""
     import httpx
 
     timings: dict[str, list[float]] = {path: [] for path in paths}
@@ -195,14 +245,18 @@ def load(
     def worker(number: int) -> None:
         rng = random.Random(number)
         with httpx.Client(base_url=base, cookies={"bw-session": cookie}, timeout=60) as client:
+            if paths == ["edit"]:
+                save_edits(client, number, threads, stop, timings["edit"], failures)
+                return
             while time.perf_counter() < stop:
                 path = paths[rng.randrange(len(paths))]
                 url = (
                     path.replace("{page}", str(rng.randint(1, 1000)))
-                    .replace("{document}", f"D-{rng.randint(1, 100_000):07d}")
-                    .replace("{person}", f"P-{rng.randint(1, 20_000):06d}")
-                    .replace("{event}", f"{rng.randint(1, 2_000):06d}")
+                    .replace("{document}", f"D-{rng.randint(1, documents):07d}")
+                    .replace("{person}", f"P-{rng.randint(1, persons):06d}")
+                    .replace("{event}", f"{rng.randint(1, max(1, persons // 10)):06d}")
                     .replace("{list_page}", str(rng.randint(1, 20)))
+                    .replace("{edited}", f"A-{rng.randint(1, EDITED_ACTS):06d}")
                 )
                 t0 = time.perf_counter()
                 if intake:
@@ -236,6 +290,7 @@ def drive(
     threads: int,
     cookie: str = "",
     intake: bool = False,
+    sizes: tuple[int, int] = (100_000, 20_000),
 ) -> dict[str, list[float]]:
     """Run :func:`load` in a second process, so that client and server do not share a GIL."""
     done = subprocess.run(
@@ -251,6 +306,8 @@ def drive(
                     "threads": threads,
                     "cookie": cookie,
                     "intake": intake,
+                    "documents": sizes[0],
+                    "persons": sizes[1],
                 }
             ),
         ],
@@ -286,6 +343,11 @@ def main() -> None:
         action="store_true",
         help="Run only the lists-with-facets and search-with-snippets scenarios.",
     )
+    parser.add_argument(
+        "--edits-only",
+        action="store_true",
+        help="Measure only saving edits and opening a record page with its history.",
+    )
     parser.add_argument("--load", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.load:
@@ -314,17 +376,28 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         cookie = login(base)
         print("workbench pages (unlocked):")
-        for paths in (
+        pages = [
             ["/records/document?after={document}"],
             ["/records/person?after={person}"],
             ["/records/act?act_type=torture&page={page}"],
             ["/records/event?after=E-{event}"],
             [f"/records/document/D-{args.documents // 2:07d}"],
             ["/search?q=haystackneedle"],
-        ):
-            timings = drive(base, paths, args.seconds, args.threads, cookie)
+        ]
+        edits = [
+            ["edit"],  # POST /records/act/A-…/edit: one new logged version each
+            ["/records/act/{edited}"],  # an edited act's page, with its history
+            ["/records/document/{document}"],  # a document's page, with its history
+        ]
+        for paths in edits if args.edits_only else pages + edits:
+            sizes = (args.documents, args.persons)
+            timings = drive(base, paths, args.seconds, args.threads, cookie, sizes=sizes)
             for path, samples in timings.items():
-                report(path, samples)
+                report("POST /records/act/…/edit (save)" if path == "edit" else path, samples)
+        with open("/proc/loadavg") as average:
+            print(f"load average (1, 5, 15 min): {' '.join(average.read().split()[:3])}")
+        if args.edits_only:
+            return
     finally:
         workbench.terminate()
         workbench.wait()
