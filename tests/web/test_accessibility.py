@@ -293,6 +293,8 @@ def test_the_workbench_pages_pass(workbench: TestClient, team: Team, language: s
             "/records/event/E-0001",
             "/records/person/P-0001",
             "/records/document/D-0001",
+            "/records/act/A-0001/edit",
+            "/records/event/E-0001/edit",
             "/incident",
             "/incident?victims=2",
             "/documents/new",
@@ -311,6 +313,10 @@ def test_the_workbench_pages_pass(workbench: TestClient, team: Team, language: s
         language,
     )
     check(workbench.post("/documents/new", data={"csrf": token, "source_id": "S-9999"}), language)
+    edit = {"csrf": token, "version": "1", "fields": "date,victims,parent_id,act_type"}
+    bad = {"date": "not a date", "victims": "many", "parent_id": "E-9999"}
+    check(workbench.post("/records/event/E-0001/edit", data={**edit, **bad}), language)
+    check(workbench.post("/records/act/A-0001/edit", data={**edit, "act_type": "x"}), language)
     pages_of(workbench, team, "analyst", ["/linkage", "/estimates", "/log", "/search"], language)
     pages_of(workbench, team, "admin", ["/users", "/log"], language)
     token = re.findall(r'name="csrf" value="([^"]+)"', workbench.get("/").text)[0]

@@ -48,6 +48,12 @@ ACTIONS = [
     ),
     ("/estimates/run", "analyse", {"method": "loglinear"}),
     ("/reports/preview", "analyse", {"sections": "summary"}),
+    (
+        "/records/act/A-0001/edit",
+        "write",
+        {"version": "1", "fields": "act_type", "act_type": "torture"},
+    ),
+    ("/records/act/A-0001/restore", "write", {"version": "1", "based_on": "1"}),
 ]
 
 
