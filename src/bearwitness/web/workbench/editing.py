@@ -372,7 +372,7 @@ async def restore(
             hint="Use the Restore button in the record's history.",
         )
     try:
-        await asyncio.to_thread(
+        saved = await asyncio.to_thread(
             editing.restore,
             keys.for_user(user),
             kind,
@@ -382,7 +382,8 @@ async def restore(
         )
     except BearWitnessError as error:
         return error_response(request, session, error)
-    return redirect(f"/records/{kind}/{record_id}?done=restored")
+    notice = "restored" if saved.changes else "unchanged"
+    return redirect(f"/records/{kind}/{record_id}?done={notice}")
 
 
 NOTICES = {
