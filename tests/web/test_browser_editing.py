@@ -125,3 +125,25 @@ def test_two_browsers_edit_one_record_and_the_second_is_refused(
             assert second in two.locator("#version-3").inner_text()  # type: ignore[attr-defined]
         else:
             assert "надёжность" in conflict.inner_text()
+
+
+def test_one_more_victim_keeps_what_was_typed_and_ticked(
+    unlocked: Servers, editors: tuple[object, object]
+) -> None:
+    for language, title, act, more in (
+        ("en", "Title", "torture", "Form with one more victim"),
+        ("ru", "Название", "пытки", "Форма с ещё одним пострадавшим"),
+    ):
+        page = speaking(editors[0], unlocked, language)
+        page.goto(unlocked.workbench + "/incident?victims=1")  # type: ignore[attr-defined]
+        page.get_by_label(title, exact=True).fill("FICTIONAL night raid")  # type: ignore[attr-defined]
+        page.locator("input[name=victim1_acts][value=torture]").check()  # type: ignore[attr-defined]
+        page.locator("input[name=victim1_consequences][value=injured]").check()  # type: ignore[attr-defined]
+        page.get_by_role("button", name=more).click()  # type: ignore[attr-defined]
+        assert page.locator("#victim2_name").is_visible()  # type: ignore[attr-defined]
+        assert page.get_by_label(title, exact=True).input_value() == "FICTIONAL night raid"  # type: ignore[attr-defined]
+        assert page.locator("input[name=victim1_acts][value=torture]").is_checked()  # type: ignore[attr-defined]
+        assert page.locator("input[name=victim1_consequences][value=injured]").is_checked()  # type: ignore[attr-defined]
+        assert act in page.locator("fieldset").nth(1).inner_text()  # type: ignore[attr-defined]
+        shot(page, f"incident-one-more-victim-{language}")
+    speaking(editors[0], unlocked, "en")
