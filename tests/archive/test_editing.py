@@ -4,11 +4,14 @@ refused saves over a newer version, history and restore; the log still verifies.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from bearwitness.domain.records import RECORD_TYPES
+from bearwitness.domain import vocabulary as v
+from bearwitness.domain.dates import PartialDateRange
+from bearwitness.domain.records import RECORD_TYPES, Intervention, clear, sealed
 from bearwitness.errors import EditConflict, FieldsRejected, LockedError
 from bearwitness.intake.importers import ImportRow
 from bearwitness.services import checkpoints, editing, reading, verification, writing
@@ -183,3 +186,23 @@ def test_locked_history_says_who_and_when_but_not_what(filled: Archive) -> None:
             editing.save(locked, "act", "A-0001", {"notes": "x"}, based_on=2)
         locked.unlock_with_passphrase(PASSPHRASE)
         assert editing.history(locked, "act", "A-0001", reveal=False)[0].changes
+
+
+def test_a_field_added_to_a_record_type_appears_in_its_form(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    @dataclass(frozen=True, kw_only=True)
+    class Wider(Intervention):
+        priority: str = clear("planned", vocabulary=v.INTERVENTION_STATUSES)
+        review: PartialDateRange | None = sealed(None)  # noqa: RUF009
+        journey: tuple[str, ...] = sealed(())
+        safety_plan: str = sealed()
+
+    monkeypatch.setitem(RECORD_TYPES, "intervention", Wider)
+    editing.form_fields.cache_clear()
+    try:
+        shapes = {spec.name: spec.shape for spec in editing.form_fields("intervention")}
+    finally:
+        editing.form_fields.cache_clear()
+    assert shapes["priority"] == "choice" and shapes["review"] == "date"
+    assert shapes["journey"] == "lines" and shapes["safety_plan"] == "long"

@@ -351,11 +351,7 @@ def _change_rows(
 def _value_text(kind: str, change: FieldChange, value: Any, language: str) -> str:
     if isinstance(value, bool):
         return gettext(language, N_("yes") if value else N_("no"))
-    if change.sealed:
-        if isinstance(value, list):
-            return ", ".join(str(item) for item in value)
-        return "" if value is None else str(value)
-    return shown(kind, change.name, value, language)
+    return shown(kind, change.name, value, language)  # codes as labels, sealed ones too
 
 
 @router.post("/records/{kind}/{record_id}/restore")
