@@ -168,7 +168,10 @@ def test_restore_writes_the_older_version_as_a_new_one(filled: Archive) -> None:
     saved = editing.restore(filled, "person", "P-0001", 1, based_on=2)
     assert saved.version == 3
     assert reading.open_full(filled, "P-0001").full_name == "FICTIONAL Ivan"  # type: ignore[attr-defined]
-    newest = editing.history(filled, "person", "P-0001", reveal=False)[0]
+    assert [
+        e.version for e in editing.history(filled, "person", "P-0001", reveal=True, newest=1)
+    ] == [3]
+    newest = editing.history(filled, "person", "P-0001", reveal=False, newest=2)[0]
     assert newest.operation == "restore" and newest.restored_from == 1
     assert [(c.name, c.before, c.after) for c in newest.changes or ()] == [
         ("full_name", None, None)  # sealed: no value without reveal

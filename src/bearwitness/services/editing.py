@@ -317,19 +317,28 @@ def _problem(error: InputError, name: str) -> str:
     return f"{text}. {error.hint}" if error.hint else text
 
 
-def history(archive: Archive, kind: str, record_id: str, *, reveal: bool) -> list[VersionEntry]:
+def history(
+    archive: Archive, kind: str, record_id: str, *, reveal: bool, newest: int | None = None
+) -> list[VersionEntry]:
     """A record's versions, newest first: when, who, and (unlocked) which fields each
-    changed; sealed values only with ``reveal``."""
+    changed; sealed values only with ``reveal``. ``newest``: only that many (a page need
+    not open hundreds of versions)."""
     with archive.engine.connect() as connection:
         versions = list(store.fetch_versions(connection, kind, record_id))
+    shown = len(versions) if newest is None else min(newest, len(versions))
     if archive.locked:
         return [
             VersionEntry(v.version, v.recorded_at, v.actor, v.operation, None)
-            for v in reversed(versions)
+            for v in versions[::-1][:shown]
         ]
-    opened = [open_version_fields(archive.sealer, v) for v in versions]
+    first = len(versions) - shown  # the first version listed; the one before is its base
+    opened = {
+        position: open_version_fields(archive.sealer, versions[position])
+        for position in range(max(0, first - 1), len(versions))
+    }
     entries = []
-    for position, version in enumerate(versions):
+    for position in range(first, len(versions)):
+        version = versions[position]
         before = opened[position - 1] if position else {}
         restored = None
         if version.operation == "restore":
@@ -337,7 +346,9 @@ def history(archive: Archive, kind: str, record_id: str, *, reveal: bool) -> lis
                 (
                     versions[earlier].version
                     for earlier in range(position - 2, -1, -1)
-                    if not differences(kind, opened[earlier], opened[position])
+                    if not differences(
+                        kind, _opened(archive, opened, versions, earlier), opened[position]
+                    )
                 ),
                 None,
             )
@@ -352,6 +363,17 @@ def history(archive: Archive, kind: str, record_id: str, *, reveal: bool) -> lis
             )
         )
     return entries[::-1]
+
+
+def _opened(
+    archive: Archive,
+    opened: dict[int, dict[str, Any]],
+    versions: list[store.StoredVersion],
+    position: int,
+) -> dict[str, Any]:
+    if position not in opened:
+        opened[position] = open_version_fields(archive.sealer, versions[position])
+    return opened[position]
 
 
 def version_fields(archive: Archive, kind: str, record_id: str, version: int) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from bearwitness.web.workbench.records import LISTED, shown
 from bearwitness.web.workbench.state import Session
 
 router = APIRouter(include_in_schema=False)
+HISTORY_SHOWN = 100  # versions a record's page lists, newest first
 MAX_FIELD = 100_000  # characters kept of one field, as the entry forms keep
 _SPLIT = re.compile(r"[,;\s]+")
 
@@ -395,7 +396,9 @@ def history_rows(
     """A record's history as its page lists it: newest first; who made each version is
     the account's username for an admin, the pseudonym for everyone else."""
     keys = request.app.state.keys
-    entries: list[VersionEntry] = editing.history(keys.archive, kind, record_id, reveal=reveal)
+    entries: list[VersionEntry] = editing.history(
+        keys.archive, kind, record_id, reveal=reveal, newest=HISTORY_SHOWN
+    )
     names = editing.staff_names(keys.archive) if allowed(session.user, "users") else {}
     return [
         {
