@@ -81,7 +81,7 @@ def test_a_bad_value_is_kept_with_its_message(
     page.get_by_label("victims").fill("a great many")  # type: ignore[attr-defined]
     page.get_by_label("district").fill("FICTIONAL Shali")  # type: ignore[attr-defined]
     page.get_by_role("button", name="Save a new version").click()  # type: ignore[attr-defined]
-    assert "month 13" in page.locator("#field-date-error").inner_text()  # type: ignore[attr-defined]
+    assert "Month 13" in page.locator("#field-date-error").inner_text()  # type: ignore[attr-defined]
     assert "a great many" in page.locator("#field-victims-error").inner_text()  # type: ignore[attr-defined]
     assert page.get_by_label("date", exact=True).input_value() == "2019-13"  # type: ignore[attr-defined]
     assert page.get_by_label("district").input_value() == "FICTIONAL Shali"  # type: ignore[attr-defined]

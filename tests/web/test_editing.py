@@ -113,7 +113,7 @@ def test_a_bad_value_is_named_next_to_its_field_and_all_typed_is_kept(
     )
     assert answer.status_code == 400
     text = answer.text
-    assert 'id="field-date-error"' in text and "month 13 does not exist" in text
+    assert 'id="field-date-error"' in text and "Month 13 does not exist" in text
     assert 'id="field-victims-error"' in text and "a great many" in text
     assert 'value="2019-13"' in text and 'value="FICTIONAL Shali"' in text
     assert 'value="a great many"' in text and 'aria-invalid="true"' in text

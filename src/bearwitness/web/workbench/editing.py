@@ -23,7 +23,7 @@ from bearwitness.services.editing import FieldChange, FieldSpec, VersionEntry
 from bearwitness.web.i18n import N_
 from bearwitness.web.rendering import gettext
 from bearwitness.web.workbench.auth import Needs, Staff, allowed
-from bearwitness.web.workbench.common import error_response, message, page, redirect
+from bearwitness.web.workbench.common import error_response, message, page, redirect, sentence
 from bearwitness.web.workbench.records import LISTED, shown
 from bearwitness.web.workbench.state import Session
 
@@ -205,7 +205,7 @@ def _form_page(
             "terms": spec.vocabulary.terms if spec.vocabulary else (),
             "refers": spec.refers or "",
             "value": values.get(spec.name),
-            "error": problems.get(spec.name, ""),
+            "error": sentence(problems.get(spec.name, "")),
             "problem": SHAPE_PROBLEMS.get(spec.shape, N_("This value cannot be kept.")),
             "hint": HINTS.get(spec.shape, ""),
         }
@@ -224,7 +224,9 @@ def _form_page(
         names=",".join(spec.name for spec in specs),
         version=version,
         problems=problems,
-        other_problems=[(n, p) for n, p in problems.items() if n not in {s.name for s in specs}],
+        other_problems=[
+            (n, sentence(p)) for n, p in problems.items() if n not in {s.name for s in specs}
+        ],
         conflict=conflict,
         hidden_sealed=[field_label(name) for name in hidden_sealed],
     )
