@@ -253,6 +253,8 @@ class StorageError(BearWitnessError):
         else:
             hint = "Check the disk and the folder, then run the command again."
         return cls(f"the disk refused: {reason}{where}; nothing was half-written", hint=hint)
+
+
 class EditConflict(BearWitnessError):
     """A save made on a version of a record that another save has replaced since the
     form was opened: refused, so that neither change overwrites the other unseen.
