@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
 from bearwitness.domain import vocabulary as v
+from bearwitness.domain.casework import Funds, Leg
 from bearwitness.domain.counts import MAX_WHOLE, QualifiedCount, whole_number
 from bearwitness.domain.dates import PartialDateRange
 from bearwitness.domain.messages import listed, quoted
@@ -52,10 +53,15 @@ def clear(
     )
 
 
-def sealed(default: Any = "", *, refers: str | None = None) -> Any:
+def sealed(
+    default: Any = "", *, refers: str | None = None, vocabulary: v.Vocabulary | None = None
+) -> Any:
     """A field sealed at rest: identifying or free text, or a reference that would link
-    records (``refers``: the kind of record whose id it holds)."""
-    return field(default=default, metadata={"sealed": True, "vocabulary": None, "refers": refers})
+    records (``refers``: the kind of record whose id it holds). A coded value that would
+    say too much in the clear (how urgent a case is) is sealed with its ``vocabulary``."""
+    return field(
+        default=default, metadata={"sealed": True, "vocabulary": vocabulary, "refers": refers}
+    )
 
 
 def id_problem(record_id: object, kind: str) -> str | None:
@@ -337,6 +343,11 @@ class Document(Record):
     published: str = sealed()  # the publication date as the outlet gives it (YYYY-MM-DD)
     # The claims extracted from its text, as JSON Lines, waiting for a person's review.
     claim_candidates: str = sealed()
+    # Triage of a submission in the inbox (services/triage.py). Sealed: who works on
+    # which submission, and how far, is the team's business, not a seizer's.
+    triage_status: str = sealed("new", vocabulary=v.TRIAGE_STATUSES)
+    assignee: str = sealed()  # a staff member's pseudonym (users.User.actor)
+    triage_notes: str = sealed()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -458,6 +469,32 @@ class Intervention(Record):
     event_id: str | None = clear(refers="event")
     date: PartialDateRange | None = clear()
     notes: str = sealed()
+    # The HURIDOCS ESF intervention fields, sealed: who helps whom, how urgently and with
+    # what answer would point a seizer at the people most at risk.
+    intervening_party: str = sealed()
+    parties_requested: str = sealed()
+    response: str = sealed("none_yet", vocabulary=v.RESPONSES)
+    impact: str = sealed("unknown", vocabulary=v.IMPACTS)
+    priority: str = sealed("medium", vocabulary=v.PRIORITIES)
+    # Evacuation and relocation (domain/casework.py: legs and ledger lines).
+    risk_level: str | None = sealed(None, vocabulary=v.RISK_LEVELS)
+    risk_review: PartialDateRange | None = sealed(None)  # when the risk is next looked at
+    safety_plan: str = sealed()
+    documents_recovery: str | None = sealed(None, vocabulary=v.DOCUMENT_RECOVERY)
+    partner_organisation: str = sealed()
+    journey: tuple[str, ...] = sealed(())  # legs: DATE | FROM | TO, regions only
+    funds: tuple[str, ...] = sealed(())  # DATE | AMOUNT CURRENCY | WHAT FOR
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        try:  # each line in its one written form, so that versions compare as they read
+            object.__setattr__(self, "journey", tuple(str(Leg.parse(x)) for x in self.journey))
+        except InputError as error:
+            raise InputError(f"field 'journey': {error.message}", hint=error.hint) from None
+        try:
+            object.__setattr__(self, "funds", tuple(str(Funds.parse(x)) for x in self.funds))
+        except InputError as error:
+            raise InputError(f"field 'funds': {error.message}", hint=error.hint) from None
 
 
 @dataclass(frozen=True, kw_only=True)

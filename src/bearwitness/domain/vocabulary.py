@@ -143,6 +143,10 @@ DOCUMENT_KINDS = Vocabulary(
         Term("list", "list", "список"),
         Term("submission", "anonymous submission", "анонимное сообщение"),
         Term("other", "other", "другое"),
+        # The conversation with an anonymous source (services/triage.py): what they sent
+        # later with their receipt code, and the team's sealed copy of each reply.
+        Term("follow_up", "source's follow-up", "дополнение от источника"),
+        Term("reply", "reply to a source", "ответ источнику"),
     ),
 )
 
@@ -177,12 +181,16 @@ STANCES = Vocabulary(
 INTERVENTION_KINDS = Vocabulary(
     "intervention",
     (
-        Term("evacuation", "evacuation", "эвакуация"),
+        Term("evacuation", "evacuation or relocation", "эвакуация или переезд"),
         Term("legal_aid", "legal aid", "юридическая помощь"),
         Term("complaint", "complaint filed", "подана жалоба"),
-        Term("medical", "medical help", "медицинская помощь"),
+        Term("medical", "medical aid", "медицинская помощь"),
         Term("psychological", "psychological help", "психологическая помощь"),
         Term("shelter", "shelter", "убежище"),
+        # HURIDOCS ESF micro-thesaurus 20 (types of intervention), as far as they apply.
+        Term("financial", "financial assistance", "финансовая помощь"),
+        Term("publicity", "publicity", "огласка"),
+        Term("confidential_contacts", "confidential contacts", "конфиденциальные контакты"),
     ),
 )
 
@@ -193,6 +201,82 @@ INTERVENTION_STATUSES = Vocabulary(
         Term("in_progress", "in progress", "в процессе"),
         Term("done", "done", "выполнено"),
         Term("failed", "failed", "не удалось"),
+        Term("closed", "case closed", "дело закрыто"),
+    ),
+)
+
+# A case is open while its status is one of these (services/casework.py lists them).
+OPEN_STATUSES = ("planned", "in_progress")
+
+# The triage of an anonymous submission in the inbox (sealed with the document).
+TRIAGE_STATUSES = Vocabulary(
+    "triage status",
+    (
+        Term("new", "new", "новое"),
+        Term("in_review", "in review", "на рассмотрении"),
+        Term("follow_up", "needs follow-up", "нужно уточнить"),
+        Term("done", "done", "готово"),
+        Term("rejected", "rejected (spam or abuse)", "отклонено (спам или злоупотребление)"),
+    ),
+)
+
+# ESF micro-thesaurus 46 (priority), in the order cases are listed.
+PRIORITIES = Vocabulary(
+    "priority",
+    (
+        Term("urgent", "urgent", "срочно"),
+        Term("high", "high", "высокий"),
+        Term("medium", "medium", "средний"),
+        Term("low", "low", "низкий"),
+    ),
+)
+
+# ESF micro-thesaurus 27 (response of the parties requested).
+RESPONSES = Vocabulary(
+    "response",
+    (
+        Term("none_yet", "no answer yet", "ответа ещё нет"),
+        Term("favourable", "favourable", "благоприятный"),
+        Term("partly_favourable", "partly favourable", "частично благоприятный"),
+        Term("token", "token response", "формальный ответ"),
+        Term("unfavourable", "unfavourable", "неблагоприятный"),
+        Term("no_response", "no response", "нет ответа"),
+    ),
+)
+
+# ESF micro-thesaurus 44 (impact on the situation).
+IMPACTS = Vocabulary(
+    "impact",
+    (
+        Term("unknown", "unknown", "неизвестно"),
+        Term("strong_positive", "strong positive", "сильное положительное"),
+        Term("positive", "positive", "положительное"),
+        Term("none", "no impact", "без последствий"),
+        Term("negative", "negative", "отрицательное"),
+    ),
+)
+
+# How much danger an evacuated person is in (reviewed by a date).
+RISK_LEVELS = Vocabulary(
+    "risk level",
+    (
+        Term("critical", "critical", "критический"),
+        Term("high", "high", "высокий"),
+        Term("medium", "medium", "средний"),
+        Term("low", "low", "низкий"),
+    ),
+)
+
+# Identity documents seized by the perpetrators (passports), and getting them back.
+DOCUMENT_RECOVERY = Vocabulary(
+    "document recovery status",
+    (
+        Term("not_seized", "not seized", "не изымались"),
+        Term("seized", "seized, not recovered", "изъяты, не возвращены"),
+        Term("requested", "return requested", "запрошен возврат"),
+        Term("recovered", "recovered", "возвращены"),
+        Term("replaced", "replaced by new documents", "заменены новыми"),
+        Term("unknown", "unknown", "неизвестно"),
     ),
 )
 
@@ -241,4 +325,10 @@ ALL = (
     INTERVENTION_STATUSES,
     CONSENT_SCOPES,
     CONSENT_METHODS,
+    TRIAGE_STATUSES,
+    PRIORITIES,
+    RESPONSES,
+    IMPACTS,
+    RISK_LEVELS,
+    DOCUMENT_RECOVERY,
 )
