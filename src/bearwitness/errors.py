@@ -29,6 +29,10 @@ nothing of either.
     └── StorageError          the disk refused a write: full, read-only, or gone
     └── EditConflict          an edit was made on a version another save replaced; names the
                               fields that changed, never their values
+    ├── CaseChanged           a triage or case change made to a version someone else
+    │                         changed in between; nothing was written
+    └── PublicationRefused    a report was not written: a sealed value is in it; names the
+                              record and the field, never the value
 """
 
 from __future__ import annotations
@@ -213,6 +217,13 @@ class MissingExtra(BearWitnessError):
         top = (error.name or "").partition(".")[0]
         extra = cls.PACKAGES.get(top)
         return None if extra is None else cls(top, extra)
+
+
+class CaseChanged(BearWitnessError):
+    """A triage or casework change to a record that someone else changed since it was
+    opened: nothing was written, so nothing of theirs is overwritten."""
+
+    code = "case_changed"
 
 
 class PublicationRefused(BearWitnessError):

@@ -15,6 +15,7 @@ from bearwitness.errors import (
     BearWitnessError,
     ConsentRefused,
     EditConflict,
+    CaseChanged,
     EstimationError,
     FieldsRejected,
     InputError,
@@ -83,6 +84,7 @@ EXIT_CODES: dict[type[BearWitnessError], int] = {
     StorageError: 22,  # the disk refused a write: full, read-only
     FieldsRejected: 2,
     EditConflict: 16,  # another save replaced the version the edit was made on
+    CaseChanged: 17,  # a triage or case change to a version changed meanwhile
 }
 
 

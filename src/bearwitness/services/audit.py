@@ -27,6 +27,9 @@ ACTIONS = (
     "user_enable",
     "download",
     "download_mismatch",
+    "preview",  # an image's clean copy shown on a page: not a download
+    "triage",  # a submission's status, assignee or notes changed (a new version)
+    "case",  # an intervention case opened or changed (a new version)
 )
 
 

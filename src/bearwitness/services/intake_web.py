@@ -240,3 +240,57 @@ def read_replies(engine: Engine, code: str) -> list[tuple[str, str]]:
             select(intake_replies).where(intake_replies.c.box == box).order_by(intake_replies.c.idx)
         ).all()
     return [(row.created_at[:10], open_reply(row.sealed, code)) for row in rows]
+
+
+def submit_follow_up(
+    inbox: Path,
+    recipient: str,
+    code: str,
+    text: str,
+    *,
+    language: str,
+    fictional: bool = False,
+    now: dt.datetime | None = None,
+    fsync: bool = True,
+) -> str:
+    """Seal what a source adds later, with their receipt code, into the inbox; the batch.
+
+    The code is never checked against anything (nothing here could, and a check would let
+    codes be probed): its reply key travels sealed with the follow-up, and at triage the
+    follow-up joins the conversation of the submission with the same key. A mistyped code
+    still delivers the text, as a follow-up that joins no conversation.
+    """
+    text = text.strip()
+    if not text:
+        raise InputError("the account is empty", hint="Write what happened, then send it again.")
+    if len(text) > Limits().max_text_chars:
+        raise InputError(
+            f"the account is longer than {Limits().max_text_chars} characters",
+            hint="Shorten it, or send the rest as a text file.",
+        )
+    try:
+        reply_key = reply_public_key(normalise_code(code))
+    except InputError:
+        reply_key = ""
+    moment = now or dt.datetime.now(dt.UTC)
+    data: dict[str, object] = {
+        "type": "document",
+        "id": random_id("D"),
+        "kind": "follow_up",
+        "received": moment.strftime("%Y-%m"),
+        "title": "Follow-up from a source",
+        "text": text,
+        "language": language,
+        "reply_key": reply_key,
+        "fictional": fictional,
+    }
+    record_type("document").from_dict(data)
+    return seal_into_inbox(
+        inbox,
+        recipient,
+        [(data, None)],
+        source="web intake",
+        actor="U-intake",
+        now=moment,
+        fsync=fsync,
+    )

@@ -68,6 +68,12 @@ SHOWN_ERRORS = (
     N_("a WAV audio file is damaged or incomplete"),
     N_("Check that it opens on your device, then send it again."),
 )
+# What a source is told after a follow-up: the same whether the code was right or not.
+FOLLOW_UP_RECEIVED = N_(
+    "Thank you. What you added was encrypted and stored. The team reads it with what you "
+    "sent before if the receipt code was right; this page looks the same either way, so "
+    "that nobody can test codes here. Check for replies with the same code."
+)
 # ... and those with one of the intake's limits in them.
 SHOWN_TEMPLATES = (N_("an image has more than %(mp)s megapixels"),)
 
@@ -315,14 +321,70 @@ def create_intake_app(
                 intake_web.read_replies, archive.engine, str(data.get("code") or "")
             )
         except InputError:
+            # A mistyped code gets the answer a right code with no replies gets: anything
+            # else would let codes be tried until one answers differently.
+            found = []
+        return render("intake/replies.html", lang, replies=found, error="")
+
+    @app.get("/follow-up", response_class=HTMLResponse)
+    @failed("page")
+    async def follow_up_form(request: Request) -> Response:
+        return render("intake/follow_up.html", language(request), error="", text="")
+
+    @app.post("/follow-up", response_class=HTMLResponse)
+    @failed("submit")
+    async def follow_up(request: Request) -> Response:
+        try:
+            data = await request.form(max_files=0, max_fields=5)
+        except Exception:  # malformed, or with files or too many fields
+            lang = language(request)
             return render(
-                "intake/replies.html",
+                "intake/follow_up.html",
                 lang,
                 status=400,
-                replies=None,
-                error=gettext(lang, "That is not a receipt code. Type it exactly as it was shown."),
+                text="",
+                error=gettext(lang, "The form could not be read. Send at most %(n)s files.")
+                % {"n": 0},
             )
-        return render("intake/replies.html", lang, replies=found, error="")
+        lang = request.state.language = language(request, data.get("lang"))
+        text = str(data.get("text") or "")
+        if not limiter.allow():
+            return render(
+                "intake/follow_up.html",
+                lang,
+                status=429,
+                text=text,
+                error=gettext(
+                    lang,
+                    "Too many submissions are arriving right now. Please wait a minute and "
+                    "send again.",
+                ),
+            )
+        try:
+            await asyncio.to_thread(
+                intake_web.submit_follow_up,
+                inbox,
+                archive.recipient,
+                str(data.get("code") or ""),
+                text,
+                language=lang,
+                fictional=settings.fictional,
+                fsync=settings.fsync,
+            )
+        except InputError as error:
+            return render(
+                "intake/follow_up.html",
+                lang,
+                status=400,
+                text=text,
+                error=sentence(shown(lang, error.message)) + ". " + shown(lang, error.hint),
+            )
+        return render(
+            "intake/message.html",
+            lang,
+            heading=gettext(lang, "Received and encrypted"),
+            message=gettext(lang, FOLLOW_UP_RECEIVED),
+        )
 
     @app.exception_handler(404)
     async def not_found(request: Request, _: Exception) -> HTMLResponse:

@@ -28,6 +28,7 @@ from bearwitness.web.guard import WORKBENCH_CSP, Guard, Scope
 from bearwitness.web.rendering import STATIC, render
 from bearwitness.web.workbench import (
     api,
+    casework,
     devices,
     editing,
     entry,
@@ -37,6 +38,7 @@ from bearwitness.web.workbench import (
     pages,
     records,
     reports,
+    triage,
 )
 from bearwitness.web.workbench.auth import NotLoggedIn, current_session
 from bearwitness.web.workbench.common import error_response, message, redirect
@@ -105,6 +107,8 @@ def create_workbench_app(
         records.router,
         editing.router,
         entry.router,
+        triage.router,
+        casework.router,
         linkage.router,
         estimates.router,
         reports.router,

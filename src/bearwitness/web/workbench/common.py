@@ -14,6 +14,7 @@ from bearwitness.errors import (
     BackupDamaged,
     BackupError,
     BearWitnessError,
+    CaseChanged,
     ConsentRefused,
     EditConflict,
     EstimationError,
@@ -71,6 +72,7 @@ STATUSES: dict[type[BearWitnessError], int] = {
     StorageError: 507,  # the disk is full or read-only: nothing was half-written
     FieldsRejected: 400,
     EditConflict: 409,  # another save replaced the version the edit was made on
+    CaseChanged: 409,  # someone else changed the submission or case meanwhile
 }
 
 

@@ -15,7 +15,7 @@ from starlette.responses import Response
 from bearwitness.domain.counts import QualifiedCount
 from bearwitness.domain.dates import PartialDateRange
 from bearwitness.errors import BearWitnessError, ImportRejected, InputError
-from bearwitness.services import intake_web, storing
+from bearwitness.services import intake_web, reading, storing, triage
 from bearwitness.services.archive import Archive
 from bearwitness.services.inbox import Entry
 from bearwitness.services.users import User
@@ -37,6 +37,13 @@ def id_factory(archive: Archive, locked: bool) -> Callable[[str], str]:
 
 def store_rows(keys: KeyHolder, user: User, rows: Rows, labels: list[str]) -> str:
     """Write (unlocked) or seal into the inbox (locked), all or nothing; says what happened."""
+    return store_rows_result(keys, user, rows, labels)[0]
+
+
+def store_rows_result(
+    keys: KeyHolder, user: User, rows: Rows, labels: list[str]
+) -> tuple[str, storing.StoreResult]:
+    """:func:`store_rows`, with the store's result (the ids written)."""
     archive = keys.for_user(user)
     entries = [Entry(number, data, content) for number, (data, content) in enumerate(rows, start=1)]
     try:
@@ -49,8 +56,8 @@ def store_rows(keys: KeyHolder, user: User, rows: Rows, labels: list[str]) -> st
         return (
             f"{result.count} record(s) were sealed into the inbox; they are written in at "
             "the next unlock."
-        )
-    return "Written: " + ", ".join(", ".join(ids) for ids in result.ids.values()) + "."
+        ), result
+    return "Written: " + ", ".join(", ".join(ids) for ids in result.ids.values()) + ".", result
 
 
 def _text(form: FormData, name: str, limit: int = 100_000) -> str:
@@ -201,11 +208,23 @@ async def incident(
             hint="Use the incident form as the workbench shows it.",
         )
     victims = max(1, min(int(rows_sent), MAX_VICTIMS))
+    from_document = _text(form, "from_document", 64)
     if form.get("more"):  # "one more victim": the same form again, with all that was typed
         return _incident_again(request, session, form, min(victims + 1, MAX_VICTIMS))
     try:
+        if from_document:  # made from an inbox item: it is linked to the new event
+            if keys.locked:
+                raise InputError(
+                    "an incident made from a submission needs an unlock",
+                    hint="Unlock the archive, then make the incident again.",
+                )
+            reading.get(keys.archive, from_document)  # exists, or NotFound: before any write
         rows, labels = incident_rows(form, id_factory(keys.archive, keys.locked), victims)
-        done = await asyncio.to_thread(store_rows, keys, user, rows, labels)
+        done, result = await asyncio.to_thread(store_rows_result, keys, user, rows, labels)
+        if from_document and result.ids.get("event"):
+            event_id = result.ids["event"][0]
+            await asyncio.to_thread(triage.link_event, keys.for_user(user), from_document, event_id)
+            done += f" {from_document} is linked to {event_id}."
     except (BearWitnessError, ValueError) as error:
         text = (
             f"{sentence(error.message)}. {error.hint}"

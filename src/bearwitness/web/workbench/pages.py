@@ -9,12 +9,14 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from bearwitness.errors import BearWitnessError
-from bearwitness.services import audit, checkpoints, inbox, reading, users, verification
+from bearwitness.domain import vocabulary
+from bearwitness.errors import BearWitnessError, UnlockError
+from bearwitness.services import audit, checkpoints, inbox, triage, users, verification
 from bearwitness.services.status import summarise
 from bearwitness.web.i18n import LANGUAGES, N_
 from bearwitness.web.rendering import gettext
 from bearwitness.web.routes import Public
+from bearwitness.web.workbench import triage as triage_pages
 from bearwitness.web.workbench.auth import (
     LOGIN_REASON,
     LoginForm,
@@ -158,13 +160,19 @@ def home(request: Request, staff: Annotated[Staff, Depends(Needs(None))]) -> Res
 
 @router.get("/unlock")
 def unlock_form(request: Request, staff: Annotated[Staff, Depends(Needs("unlock"))]) -> Response:
-    session = staff.session
+    return _unlock_page(request, staff.session)
+
+
+def _unlock_page(
+    request: Request, session: Session, *, error: str = "", status: int = 200
+) -> Response:
     keys = request.app.state.keys
     return page(
         request,
         "unlock.html",
         session,
-        error="",
+        status=status,
+        error=error,
         notice="",
         threshold=keys.archive.keyring.custodian_threshold,
         methods=keys.archive.keyring.slot_kinds,
@@ -184,6 +192,11 @@ async def unlock_passphrase(
         await asyncio.to_thread(
             keys.unlock_with_passphrase, user.actor, _field(form, "passphrase", 1000)
         )
+    except UnlockError as error:  # back to the form, the error shown as one
+        text = f"{sentence(gettext(session.language, error.message))}."
+        if error.hint:
+            text += f" {gettext(session.language, error.hint)}"
+        return _unlock_page(request, session, error=text, status=status_for(error))
     except BearWitnessError as error:
         return error_response(request, session, error)
     return _unlocked(request, session, user.actor)
@@ -231,10 +244,18 @@ def inbox_page(request: Request, staff: Annotated[Staff, Depends(Needs("triage")
     session = staff.session
     keys = request.app.state.keys
     waiting = inbox.pending(keys.archive)
-    submissions = reading.list_records(
+    status = request.query_params.get("status", "")
+    if status not in vocabulary.TRIAGE_STATUSES:
+        status = ""
+    names = triage_pages.staff_names(request)
+    assignee = request.query_params.get("assignee", "")
+    if assignee != "-" and assignee not in names:
+        assignee = ""
+    locked = keys.locked
+    items = triage.items(
         keys.archive,
-        "document",
-        equals={"kind": "submission"},
+        status=None if locked else status or None,
+        assignee=None if locked else assignee or None,
         limit=request.app.state.settings.page_size,
     )
     folding = fold_progress(request)
@@ -243,7 +264,10 @@ def inbox_page(request: Request, staff: Annotated[Staff, Depends(Needs("triage")
         "inbox.html",
         session,
         waiting=len(waiting),
-        submissions=submissions,
+        submissions=items,
+        staff=names,
+        chosen_status=status,
+        assignee=assignee,
         fold=folding,
         refresh=folding is not None and not folding.finished,
     )

@@ -14,7 +14,7 @@ from starlette.responses import Response, StreamingResponse
 from bearwitness.domain import vocabulary
 from bearwitness.domain.records import RECORD_TYPES, Document, Evidence, Record
 from bearwitness.errors import BearWitnessError, InputError, TamperedError
-from bearwitness.services import audit, evidence, intake_web, media, reading
+from bearwitness.services import audit, evidence, media, reading, triage
 from bearwitness.web.i18n import N_
 from bearwitness.web.rendering import label
 from bearwitness.web.workbench.auth import Needs, Staff
@@ -160,7 +160,7 @@ def detail(
 async def reveal(
     request: Request, kind: str, record_id: str, staff: Annotated[Staff, Depends(Needs("reveal"))]
 ) -> Response:
-    session, user, _ = staff
+    session, user, form = staff
     keys = request.app.state.keys
     if keys.locked:
         return message(request, session, "Locked", "Revealing needs an unlock.", status=409)
@@ -173,16 +173,24 @@ async def reveal(
         action="reveal",
         target=record_id,
     )
-    return redirect(f"/records/{kind}/{record_id}")
+    return redirect(_back(kind, record_id, form))
 
 
 @router.post("/records/{kind}/{record_id}/hide")
 async def hide(
     request: Request, kind: str, record_id: str, staff: Annotated[Staff, Depends(Needs("view"))]
 ) -> Response:
-    session = staff.session
+    session, _, form = staff
     session.revealed.discard(record_id)
-    return redirect(f"/records/{kind}/{record_id}")
+    return redirect(_back(kind, record_id, form))
+
+
+def _back(kind: str, record_id: str, form: object) -> str:
+    """Where a reveal or hide returns to: the record's page, or its case page."""
+    back = form.get("back") if hasattr(form, "get") else None  # a starlette FormData
+    if kind == "intervention" and back == "case":
+        return f"/cases/{record_id}"
+    return f"/records/{kind}/{record_id}"
 
 
 @router.post("/records/document/{record_id}/reply")
@@ -199,25 +207,19 @@ async def reply(
                 hint="Only anonymous submissions from the web intake can.",
             )
         text = form.get("text")
-        intake_web.send_reply(
-            keys.archive.engine,
-            record.reply_key,
-            text if isinstance(text, str) else "",
-            at=keys.archive.now(),
+        # Sealed for the source, and a sealed copy kept for the conversation (triage.reply).
+        await asyncio.to_thread(
+            triage.reply, keys.for_user(user), record_id, text if isinstance(text, str) else ""
         )
     except BearWitnessError as error:
         return error_response(request, session, error)
-    audit.record(
-        keys.archive.engine,
-        at=keys.archive.now(),
-        actor=user.actor,
-        action="reply",
-        target=record_id,
-    )
     return _detail(request, session, record_id, notice=N_("The reply was sealed for the source."))
 
 
-def _evidence(request: Request, staff: Staff, record_id: str) -> tuple[Session, Evidence]:
+def _evidence(
+    request: Request, staff: Staff, record_id: str, action: str = "download"
+) -> tuple[Session, Evidence]:
+    """The evidence record, its opening audited as ``action`` (a download or a preview)."""
     session, user, _ = staff
     keys = request.app.state.keys
     record = reading.open_full(keys.archive, record_id)  # LockedError while locked
@@ -227,7 +229,7 @@ def _evidence(request: Request, staff: Staff, record_id: str) -> tuple[Session, 
         keys.archive.engine,
         at=keys.archive.now(),
         actor=user.actor,
-        action="download",
+        action=action,
         target=record_id,
     )
     return session, record
@@ -289,7 +291,7 @@ def download(
 async def preview(
     request: Request, record_id: str, staff: Annotated[Staff, Depends(Needs("reveal"))]
 ) -> Response:
-    _, record = _evidence(request, staff, record_id)
+    _, record = _evidence(request, staff, record_id, "preview")
     if record.media_type not in media.IMAGE_TYPES:
         raise HTTPException(404, "Only images have a preview.")
     archive = request.app.state.keys.archive
