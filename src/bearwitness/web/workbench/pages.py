@@ -193,7 +193,7 @@ async def unlock_passphrase(
             keys.unlock_with_passphrase, user.actor, _field(form, "passphrase", 1000)
         )
     except UnlockError as error:  # back to the form, the error shown as one
-        text = f"{sentence(gettext(session.language, error.message))}."
+        text = f"{sentence(gettext(session.language, error.message)).rstrip('.')}."
         if error.hint:
             text += f" {gettext(session.language, error.hint)}"
         return _unlock_page(request, session, error=text, status=status_for(error))
