@@ -14,6 +14,7 @@ from bearwitness.domain.casework import balances
 from bearwitness.domain.records import Intervention
 from bearwitness.errors import BearWitnessError, InputError
 from bearwitness.services import casework, reading
+from bearwitness.web.i18n import N_
 from bearwitness.web.workbench.auth import Needs, Staff
 from bearwitness.web.workbench.common import error_response, message, page, redirect, sentence
 from bearwitness.web.workbench.state import Session
@@ -29,7 +30,7 @@ TEXTS = (
     "notes",
 )
 CODED = ("person_id", "event_id", "date", "risk_review")
-LOCKED_TEXT = "Cases need an unlock: priorities, risks and plans are sealed."
+LOCKED_TEXT = N_("Cases need an unlock: priorities, risks and plans are sealed.")
 
 
 def _case_id(record_id: str) -> str:

@@ -20,6 +20,7 @@ from bearwitness.web.workbench.state import Session
 router = APIRouter(include_in_schema=False)
 SAVED = N_("The triage was saved as a new version.")
 REPLIED = N_("The reply was sealed for the source.")
+LOCKED = N_("Triage needs an unlock: what was sent is sealed.")
 
 
 def staff_names(request: Request) -> dict[str, str]:
@@ -51,9 +52,7 @@ def item_page(
 ) -> Response:
     keys = request.app.state.keys
     if keys.locked:
-        return message(
-            request, session, "Locked", "Triage needs an unlock: what was sent is sealed."
-        )
+        return message(request, session, "Locked", LOCKED)
     archive = keys.archive
     try:
         record = reading.open_full(archive, record_id)
@@ -133,9 +132,7 @@ def incident_from(
     record_id = _item(request, record_id)
     keys = request.app.state.keys
     if keys.locked:
-        return message(
-            request, session, "Locked", "Triage needs an unlock: what was sent is sealed."
-        )
+        return message(request, session, "Locked", LOCKED)
     try:
         form = triage.incident_prefill(keys.archive, record_id)
     except BearWitnessError as problem:
