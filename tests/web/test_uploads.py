@@ -21,6 +21,7 @@ from PIL import Image
 from bearwitness.errors import InputError
 from bearwitness.services import media
 from tests.web.conftest import Team
+from tests.web.heif import heic_photo
 
 TEXT = "FICTIONAL account: the files below"
 # The start of a Windows program (a PE file): the disguised content in every case below.
@@ -149,6 +150,7 @@ def valid_files() -> dict[str, tuple[bytes, str]]:
         "photo.gif": (picture("GIF"), "image/gif"),
         "photo.webp": (picture("WEBP"), "image/webp"),
         "note.txt": ("FICTIONAL note, по-русски".encode(), "text/plain"),
+        "photo.heic": (heic_photo(), "image/heic"),
     }
 
 
@@ -190,7 +192,8 @@ DISGUISED = {
         "an image could not be read",
         "не удалось прочитать изображение",
     ),
-    "photo.heic": (ftyp(b"heic") + box(b"meta", bytes(20)), "not accepted", "не принимается"),
+    "photo.heic": (ftyp(b"heic") + PE, "a HEIC photo is damaged", "фото HEIC повреждено"),
+    "photo.avif": (ftyp(b"avif") + box(b"meta", bytes(20)), "not accepted", "не принимается"),
     "program.exe": (PE, "not accepted", "не принимается"),
 }
 

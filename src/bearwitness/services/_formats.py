@@ -203,3 +203,138 @@ def wav(data: bytes) -> bool:
         seen.add(chunk)
         position += 8 + size + (size & 1)
     return {b"fmt ", b"data"} <= seen
+
+
+# --- HEIF (iPhone photos): the boxes that say which items are metadata ----------------------
+HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"heif"}
+
+
+def _box_list(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]] | None:
+    """(kind, start of content, end) of each box between ``start`` and ``end``; None when
+    their sizes do not add up."""
+    boxes, position = [], start
+    while position < end:
+        if end - position < 8:
+            return None
+        size, kind = struct.unpack_from(">I4s", data, position)
+        header = 8
+        if size == 1:
+            if end - position < 16:
+                return None
+            size, header = struct.unpack_from(">Q", data, position + 8)[0], 16
+        elif size == 0:
+            size = end - position
+        if size < header or position + size > end:
+            return None
+        boxes.append((kind, position + header, position + size))
+        position += size
+    return boxes
+
+
+def heif_brands(data: bytes) -> set[bytes]:
+    """The major and compatible brands of an ISO BMFF file's ``ftyp`` box."""
+    if data[4:8] != b"ftyp" or len(data) < 16:
+        return set()
+    size = struct.unpack_from(">I", data, 0)[0]
+    end = min(size, len(data))
+    return {data[8:12]} | {data[i : i + 4] for i in range(16, end - 3, 4)}
+
+
+def is_heif(data: bytes) -> bool:
+    return bool(heif_brands(data) & HEIF_BRANDS) and not heif_brands(data) & {b"avif", b"avis"}
+
+
+def heif(data: bytes) -> bool:
+    """Top-level boxes, ``ftyp`` first and a ``meta`` among them, whose sizes add up."""
+    boxes = _box_list(data, 0, len(data)) or []
+    return bool(boxes) and boxes[0][0] == b"ftyp" and any(b[0] == b"meta" for b in boxes)
+
+
+def _uint(data: bytes, position: int, size: int) -> int:
+    if size == 0:
+        return 0
+    if position + size > len(data) or size not in (1, 2, 4, 8):
+        raise ValueError("truncated")
+    return int.from_bytes(data[position : position + size], "big")
+
+
+def heif_metadata(data: bytes) -> list[tuple[str, list[tuple[int, int]]]]:
+    """Each metadata item of a HEIF file (``Exif``, or XMP as a ``mime`` item) with the
+    byte ranges of its data in the file. ValueError when the boxes are malformed, or
+    when an item's data is where this cannot follow (a reference to another item)."""
+    boxes = _box_list(data, 0, len(data))
+    meta = next((b for b in boxes or () if b[0] == b"meta"), None)
+    if meta is None:
+        raise ValueError("no meta box")
+    children = _box_list(data, meta[1] + 4, meta[2])  # meta is a full box
+    if children is None:
+        raise ValueError("malformed meta box")
+    kinds: dict[int, str] = {}
+    locations: dict[int, list[tuple[int, int, int]]] = {}  # item -> (method, offset, length)
+    idat = next((b for b in children if b[0] == b"idat"), None)
+    for kind, start, end in children:
+        if kind == b"iinf":
+            version = data[start]
+            count_size = 2 if version == 0 else 4
+            entries = _box_list(data, start + 4 + count_size, end) or []
+            for entry_kind, entry_start, entry_end in entries:
+                if entry_kind != b"infe" or data[entry_start] < 2:
+                    continue
+                id_size = 2 if data[entry_start] == 2 else 4
+                item = _uint(data, entry_start + 4, id_size)
+                type_at = entry_start + 4 + id_size + 2
+                item_type = data[type_at : type_at + 4]
+                if item_type == b"Exif":
+                    kinds[item] = "Exif"
+                elif item_type == b"mime":
+                    rest = data[type_at + 4 : entry_end]
+                    name_end = rest.find(b"\0")
+                    content = rest[name_end + 1 :].split(b"\0", 1)[0] if name_end >= 0 else b""
+                    if b"xmp" in content.lower() or b"rdf" in content.lower():
+                        kinds[item] = "XMP"
+        elif kind == b"iloc":
+            version = data[start]
+            position = start + 4
+            offset_size, length_size = data[position] >> 4, data[position] & 15
+            base_size, index_size = data[position + 1] >> 4, data[position + 1] & 15
+            position += 2
+            count_size = 2 if version < 2 else 4
+            count = _uint(data, position, count_size)
+            position += count_size
+            for _ in range(min(count, 100_000)):
+                item = _uint(data, position, count_size)
+                position += count_size
+                method = 0
+                if version in (1, 2):
+                    method = _uint(data, position, 2) & 15
+                    position += 2
+                position += 2  # data_reference_index
+                base = _uint(data, position, base_size)
+                position += base_size
+                extents = _uint(data, position, 2)
+                position += 2
+                found = []
+                for _ in range(extents):
+                    if version in (1, 2) and index_size:
+                        position += index_size
+                    offset = _uint(data, position, offset_size)
+                    position += offset_size
+                    length = _uint(data, position, length_size)
+                    position += length_size
+                    found.append((method, base + offset, length))
+                locations[item] = found
+                if position > end:
+                    raise ValueError("malformed iloc box")
+    items = []
+    for item, label in kinds.items():
+        ranges = []
+        for method, offset, length in locations.get(item, []):
+            if method == 1 and idat is not None:
+                offset += idat[1]
+            elif method != 0:
+                raise ValueError("an item's data is given by reference")
+            if length == 0 or offset + length > len(data):
+                raise ValueError("an item's data lies outside the file")
+            ranges.append((offset, length))
+        items.append((label, ranges))
+    return items

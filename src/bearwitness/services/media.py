@@ -51,6 +51,7 @@ _STRUCTURE: dict[str, Callable[[bytes], bool]] = {
     "video/mp4": _formats.iso_bmff,
     "audio/mp4": _formats.iso_bmff,
     "audio/wav": _formats.wav,
+    "image/heic": _formats.heif,
 }
 DAMAGED = {
     "application/pdf": "a PDF file is damaged or incomplete",
@@ -60,9 +61,13 @@ DAMAGED = {
     "video/mp4": "an MP4 video file is damaged or incomplete",
     "audio/mp4": "an MP4 audio file is damaged or incomplete",
     "audio/wav": "a WAV audio file is damaged or incomplete",
+    "image/heic": "a HEIC photo is damaged or incomplete",
 }
 DAMAGED_HINT = "Check that it opens on your device, then send it again."
-IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
+IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}  # shown as a preview
+# Photos whose clean copy keeps their format (no decoder for their pixels is installed):
+# the same file with its metadata blanked (``_image_worker.strip_heif``).
+BLANKED_TYPES = {"image/heic"}
 ACCEPTED = (
     "JPEG, PNG, GIF, WebP images; PDF; MP3, Ogg, FLAC, WAV audio; MP4 video; plain UTF-8 text"
 )
@@ -119,7 +124,9 @@ def _claimed(data: bytes) -> tuple[str, str]:
 
 def _iso_type(data: bytes) -> tuple[str, str]:
     brand = _formats.iso_brand(data)
-    if brand in _formats.IMAGE_BRANDS:  # HEIF and AVIF photos: no clean copy can be made
+    if _formats.is_heif(data):  # iPhone photos (the brand, major or compatible, says so)
+        return "image/heic", ".heic"
+    if brand in _formats.IMAGE_BRANDS:  # AVIF photos: no clean copy can be made
         raise InputError(NOT_ACCEPTED, hint=NOT_ACCEPTED_HINT)
     if brand in _formats.AUDIO_BRANDS:
         return "audio/mp4", ".m4a"
@@ -145,11 +152,32 @@ def safe_name(claimed: str, extension: str) -> str:
 def inspect(data: bytes, claimed_name: str, images: ImageWork) -> Inspected:
     media_type, extension = sniff(data)
     name = safe_name(claimed_name, extension)
-    if media_type not in IMAGE_TYPES:
+    if media_type not in IMAGE_TYPES | BLANKED_TYPES:
         return Inspected(media_type, name, "", None, "", "")
     metadata, clean = strip_image(data, images)
     stem = name.rsplit(".", 1)[0]
+    if media_type in BLANKED_TYPES:
+        return Inspected(
+            media_type, name, metadata, clean, media_type, f"{stem}-no-metadata{extension}"
+        )
     return Inspected(media_type, name, metadata, clean, "image/png", f"{stem}-no-metadata.png")
+
+
+# What in an original's metadata can identify a person: where it was taken, which device.
+_GPS = ("GPS GPSLatitude", "GPS GPSLongitude")
+_SERIALS = ("BodySerialNumber", "CameraSerialNumber", "LensSerialNumber", "SerialNumber")
+
+
+def metadata_warnings(metadata_text: str) -> tuple[str, ...]:
+    """Which dangers an original's metadata carries: ``gps`` (a position), ``serial``
+    (a device's serial number)."""
+    lines = metadata_text.splitlines()
+    found = []
+    if any(line.startswith(_GPS) for line in lines):
+        found.append("gps")
+    if any(line.split(":", 1)[0].strip() in _SERIALS for line in lines):
+        found.append("serial")
+    return tuple(found)
 
 
 def strip_image(data: bytes, images: ImageWork) -> tuple[str, bytes]:

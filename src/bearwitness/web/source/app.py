@@ -66,6 +66,7 @@ SHOWN_ERRORS = (
     N_("an MP4 video file is damaged or incomplete"),
     N_("an MP4 audio file is damaged or incomplete"),
     N_("a WAV audio file is damaged or incomplete"),
+    N_("a HEIC photo is damaged or incomplete"),
     N_("Check that it opens on your device, then send it again."),
 )
 # What a source is told after a follow-up: the same whether the code was right or not.

@@ -92,8 +92,16 @@ def _detail(
     ]
     sealed = [(name, view.fields.get(name, "")) for name in cls.sealed_fields()] if reveal else []
     files = []
+    warnings: list[tuple[str, str]] = []  # (evidence id, gps or serial): unlocked only
     if view.kind == "document":
         files = reading.list_records(archive, "evidence", equals={"document_id": record_id})
+    if not keys.locked:
+        for item in files if view.kind == "document" else [view] if view.kind == "evidence" else []:
+            opened = reading.open_full(archive, item.id)
+            if isinstance(opened, Evidence):
+                warnings += [
+                    (item.id, kind) for kind in media.metadata_warnings(opened.capture_metadata)
+                ]
     related: list[tuple[str, list[reading.RecordView]]] = []
     if view.kind == "event":
         related.append(
@@ -137,6 +145,8 @@ def _detail(
         revealed=reveal,
         notice=notice,
         history=history,
+        metadata_warnings=warnings,
+        previewed=media.IMAGE_TYPES,
         can_reply=reveal and view.kind == "document" and bool(view.fields.get("reply_key")),
     )
 
