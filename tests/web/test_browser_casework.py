@@ -138,7 +138,8 @@ def test_a_submission_is_triaged_into_an_incident_with_two_victims(
     documenter.locator("#submissions tr", has_text="anonymous submission").locator("a").click()
     thread = documenter.locator("#thread li")
     assert thread.count() == 2  # the submission and the follow-up, joined by the code
-    assert "one of them is back" in thread.nth(1).inner_text()
+    assert "taken at night" in thread.nth(0).inner_text(), thread.all_inner_texts()
+    assert "one of them is back" in thread.nth(1).inner_text(), thread.all_inner_texts()
     documenter.get_by_label("Status").select_option("in_review")
     documenter.get_by_label("Assigned to").select_option(label="documenter")
     documenter.get_by_label("Internal notes").fill("FICTIONAL: check with the lawyer")
