@@ -494,3 +494,51 @@ def test_the_inbox_passes_while_it_is_being_written_in(language: str) -> None:
             ),
             language,
         )
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_the_triage_and_case_pages_pass(
+    intake: TestClient, workbench: TestClient, team: Team, language: str
+) -> None:
+    from bearwitness.services import reading
+    from bearwitness.services.archive import Archive
+    from tests.web.conftest import unlock, wait_for_fold
+
+    check(intake.get(f"/follow-up?lang={language}"), language)
+    receipt = intake.post(f"/submit?lang={language}", data={"text": TEXT, "lang": language})
+    code = re.search(r'id="receipt">([A-Z0-9-]+)<', receipt.text)
+    assert code
+    sent = {"code": code.group(1), "text": TEXT, "lang": language}
+    check(intake.post("/follow-up", data=sent), language)
+    check(intake.post("/follow-up", data={**sent, "text": " "}), language)
+    unlock(workbench, team)
+    login(workbench, team, "documenter")
+    wait_for_fold(workbench)
+    archive = Archive.open(team.folder)
+    try:
+        document = reading.list_records(archive, "document", equals={"kind": "submission"})[0].id
+    finally:
+        archive.close()
+    pages_of(
+        workbench,
+        team,
+        "documenter",
+        [
+            "/inbox",
+            f"/inbox/{document}",
+            f"/inbox/{document}/incident",
+            "/cases",
+            "/cases/new",
+            "/cases/new?person=P-0001",
+            "/people/P-0001/case",
+        ],
+        language,
+    )
+    token = re.findall(r'name="csrf" value="([^"]+)"', workbench.get("/").text)[0]
+    case = {"csrf": token, "kind": "evacuation", "status": "planned", "person_id": "P-0001"}
+    check(
+        workbench.post("/cases/new", data={**case, "journey": "2019-03 | 43.31, 45.69 | x"}),
+        language,
+    )
+    made = workbench.post("/cases/new", data=case, follow_redirects=False)
+    check(workbench.get(made.headers["location"]), language)
