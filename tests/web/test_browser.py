@@ -232,7 +232,9 @@ def test_an_analyst_links_reviews_and_estimates(servers: Servers, browser: objec
     shot(analyst, "workbench-linkage-pair")
     analyst.get_by_label("Reason (required; sealed)").first.fill("FICTIONAL: same birth year")
     analyst.get_by_role("button", name="Accept: one person").click()
-    assert "Decision 1 kept" in analyst.locator("#message").inner_text()
+    # The decision leads on to the next pair, with what was kept said above it.
+    assert "Decision 1 kept" in analyst.locator("#decision-kept").inner_text()
+    shot(analyst, "workbench-linkage-next-pair")
     analyst.goto(servers.workbench + "/estimates")
     analyst.get_by_label("Method").select_option("loglinear")
     analyst.get_by_role("button", name="Run the estimate").click()

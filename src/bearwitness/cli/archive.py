@@ -130,6 +130,7 @@ def show_status(folder: Path = ARCHIVE_ARGUMENT) -> None:
     """Whether the archive is locked, what it holds, and what waits in the inbox."""
     archive = open_archive(folder)
     summary = status.summarise(archive)
+    people = status.documented_people(archive)
     generation = archive.keyring.generation
     archive.close()
     table = Table(show_header=False, box=None)
@@ -154,6 +155,12 @@ def show_status(folder: Path = ARCHIVE_ARGUMENT) -> None:
         ),
     )
     table.add_row("log entries", str(summary.log_entries))
+    table.add_row(
+        "documented people",
+        f"{people.count} (link run {people.link_run})"
+        if people.count is not None
+        else "not counted yet: run `bearwitness link ARCHIVE`",
+    )
     console.print(table)
 
 

@@ -30,6 +30,8 @@ ACTIONS = (
     "preview",  # an image's clean copy shown on a page: not a download
     "triage",  # a submission's status, assignee or notes changed (a new version)
     "case",  # an intervention case opened or changed (a new version)
+    "user_factor_reset",  # an account's one-time-code app replaced (by an admin, or its own)
+    "user_password",  # an account's own password changed
 )
 
 

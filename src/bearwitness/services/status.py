@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from bearwitness.crypto import agent, hardening
 from bearwitness.domain.records import RECORD_TYPES
 from bearwitness.services import inbox
 from bearwitness.services.archive import Archive
 from bearwitness.services.ledger import log_size
 from bearwitness.store import rows as store
+from bearwitness.store.schema import link_runs
 
 
 @dataclass(frozen=True)
@@ -51,3 +54,38 @@ def summarise(archive: Archive) -> ArchiveSummary:
         sum(1 for item in waiting if item.state == "stuck"),
         key_protection(archive),
     )
+
+
+@dataclass(frozen=True)
+class DocumentedPeople:
+    """How many human beings the archive documents, and how that was counted.
+
+    One number for the start page, the estimates page and ``bearwitness status``: the
+    Persons of the newest link run, that is, the lists' person records with the
+    records that are one human being counted once. ``None`` when the archive was never
+    linked: its person records are list entries, and several may be one person.
+    """
+
+    count: int | None
+    link_run: str = ""  # the run it comes from
+    records: int = 0  # the person records (list entries) that run linked
+    counted_at: str = ""  # when that run ran (ISO 8601, UTC)
+
+
+HOW_COUNTED = (
+    "Counted by the newest link run: each list entry (person record) was matched to the "
+    "others about the same human being, and each human being (Person) is counted once."
+)
+NOT_COUNTED = "Not counted yet: link the person records first (Linkage, Link now)."
+
+
+def documented_people(archive: Archive) -> DocumentedPeople:
+    """The number of documented people (see :class:`DocumentedPeople`); works locked."""
+    statement = select(
+        link_runs.c.id, link_runs.c.persons, link_runs.c.records, link_runs.c.started_at
+    ).order_by(link_runs.c.started_at.desc(), link_runs.c.id.desc())
+    with archive.engine.connect() as connection:
+        row = connection.execute(statement).first()
+    if row is None:
+        return DocumentedPeople(None)
+    return DocumentedPeople(int(row.persons), str(row.id), int(row.records), str(row.started_at))

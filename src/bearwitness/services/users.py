@@ -296,7 +296,14 @@ def _log_change(
     ledger.append_entries(connection, [entry])
 
 
-ACCOUNT_CHANGES = ("user_add", "user_roles", "user_disable", "user_enable")
+ACCOUNT_CHANGES = (
+    "user_add",
+    "user_roles",
+    "user_disable",
+    "user_enable",
+    "user_factor_reset",
+    "user_password",
+)
 
 
 def _account_detail(pseudonym: str, change: str, roles: frozenset[str]) -> dict[str, str]:
@@ -482,3 +489,129 @@ def _dummy_hash(hasher: PasswordHasher) -> str:
             if found is None:
                 found = _DUMMY_HASHES[key] = hasher.hash("x" * 16)
     return found
+
+
+ISSUER = "BearWitness"
+
+
+def provisioning_uri(username: str, secret: str) -> str:
+    """The ``otpauth://`` URI that a one-time-code app reads from a QR code."""
+    return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=ISSUER)
+
+
+def qr_svg(text: str) -> str:
+    """``text`` as a QR code, an SVG element drawn here (segno): no outside service sees it."""
+    import segno
+
+    code = segno.make(text, error="m")
+    return str(code.svg_inline(scale=5, border=4, dark="#000", light="#fff", title="QR"))
+
+
+def _row(connection: Connection, username: str) -> object:
+    row = connection.execute(select(web_users).where(web_users.c.username == username[:64])).first()
+    if row is None:
+        raise InputError(f"no user {username[:64]!r}", hint="Check the username.")
+    return row
+
+
+def reset_second_factor(
+    archive: Archive, username: str, *, by: User | None, secret: str | None = None
+) -> str:
+    """Give an account a new TOTP secret (its old app stops working); returns it, to be
+    shown once. Audited and logged; nobody resets their own (they re-enrol instead)."""
+    new = secret or pyotp.random_base32()
+    with archive.engine.begin() as connection:
+        _ensure_pseudonyms(connection)
+        row = _row(connection, username)
+        check_grant(archive, frozenset(), by=by, target=username)
+        connection.execute(
+            update(web_users).where(web_users.c.username == username).values(totp_secret=new)
+        )
+        _log_change(
+            connection,
+            archive,
+            "user_factor_reset",
+            str(row.pseudonym),  # type: ignore[attr-defined]
+            frozenset(row.roles.split(",")),  # type: ignore[attr-defined]
+            by,
+        )
+    ledger.sync_log(archive)
+    return new
+
+
+def enrol_second_factor(
+    archive: Archive,
+    user: User,
+    secret: str,
+    one_time_code: str,
+    *,
+    now: float,
+    used: UsedCodes | None = None,
+) -> None:
+    """Replace ``user``'s own TOTP secret with ``secret``, once a code from the app that
+    read it is typed (so a misread QR code never locks anyone out). Audited and logged."""
+    step = _matching_step(secret, one_time_code, now)
+    if step is None:
+        raise InputError(
+            "the one-time code does not match the new QR code",
+            hint="Scan the code again and type the six digits the app shows now.",
+        )
+    with archive.engine.begin() as connection:
+        row = _row(connection, user.username)
+        connection.execute(
+            update(web_users)
+            .where(web_users.c.username == user.username)
+            .values(totp_secret=secret)
+        )
+        _log_change(
+            connection,
+            archive,
+            "user_factor_reset",
+            user.actor,
+            frozenset(row.roles.split(",")),  # type: ignore[attr-defined]
+            user,
+        )
+    ledger.sync_log(archive)
+    if used is not None:  # the code typed here cannot then be replayed to log in
+        used.claim(user.username, step)
+
+
+def change_password(
+    archive: Archive,
+    user: User,
+    current: str,
+    new: str,
+    *,
+    hasher: PasswordHasher | None = None,
+) -> None:
+    """Change ``user``'s own password; the current one must be given. Audited and logged."""
+    hasher = hasher or default_hasher()
+    with archive.engine.connect() as connection:
+        row = _row(connection, user.username)
+    try:
+        hasher.verify(row.password_hash, current)  # type: ignore[attr-defined]
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        raise InputError(
+            "the current password is wrong", hint="Type the password you logged in with."
+        ) from None
+    if len(new) < MIN_PASSWORD_CHARS:
+        raise InputError(
+            f"the new password has fewer than {MIN_PASSWORD_CHARS} characters",
+            hint="Choose a longer passphrase: several unrelated words work well.",
+        )
+    hashed = hasher.hash(new)
+    with archive.engine.begin() as connection:
+        connection.execute(
+            update(web_users)
+            .where(web_users.c.username == user.username)
+            .values(password_hash=hashed)
+        )
+        _log_change(
+            connection,
+            archive,
+            "user_password",
+            user.actor,
+            frozenset(row.roles.split(",")),  # type: ignore[attr-defined]
+            user,
+        )
+    ledger.sync_log(archive)

@@ -33,6 +33,96 @@ def commands(text: str) -> Markup:
     return Markup(marked)  # nosec B704 # escaped above
 
 
+# Record ids as the archive writes them (E-0007, P-3fa9c2…), and estimate runs (ES-0001).
+_RECORD_ID = re.compile(r"\b(ES|[SDFEAPRCI])-(?=[A-Za-z]*[0-9])[0-9A-Za-z]{1,40}\b")
+_PAGES = {
+    "S": "source",
+    "D": "document",
+    "F": "evidence",
+    "E": "event",
+    "A": "act",
+    "P": "person",
+    "R": "person_record",
+    "C": "claim",
+    "I": "intervention",
+}
+
+
+def id_links(text: object) -> Markup:
+    """``text`` escaped, each record id in it a link to its page ("every id is a link")."""
+
+    def link(match: re.Match[str]) -> str:
+        found, prefix = match.group(0), match.group(1)
+        href = f"/estimates/{found}" if prefix == "ES" else f"/records/{_PAGES[prefix]}/{found}"
+        return f'<a href="{href}">{found}</a>'
+
+    return Markup(_RECORD_ID.sub(link, str(escape("" if text is None else text))))  # nosec B704 # escaped above
+
+
+MONTHS = {
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+    "ru": (
+        "января",
+        "февраля",
+        "марта",
+        "апреля",
+        "мая",
+        "июня",
+        "июля",
+        "августа",
+        "сентября",
+        "октября",
+        "ноября",
+        "декабря",
+    ),
+}
+
+
+def when(value: object, language: str) -> str:
+    """An ISO 8601 time as people read it, in ``language``, to the minute:
+    ``2 December 2026, 03:06 UTC``. Anything else is shown as it is."""
+    import datetime
+
+    text = "" if value is None else str(value)
+    try:
+        moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(datetime.UTC)
+    month = MONTHS.get(language, MONTHS["en"])[moment.month - 1]
+    return f"{moment.day} {month} {moment.year}, {moment:%H:%M} UTC"
+
+
+def size(value: object, language: str) -> str:
+    """A number of bytes as people read it: ``830 bytes``, ``12.4 KB``, ``3.1 MB``."""
+    try:
+        number = int(str(value))
+    except ValueError:
+        return "" if value is None else str(value)
+    units = ("bytes", "KB", "MB", "GB") if language != "ru" else ("байт", "КБ", "МБ", "ГБ")
+    if number < 1024:
+        return f"{number} {units[0]}"
+    amount, unit = float(number), 0
+    while amount >= 1024 and unit < len(units) - 1:
+        amount, unit = amount / 1024, unit + 1
+    shown = f"{amount:.1f}" if amount < 100 else f"{amount:.0f}"
+    return f"{shown.replace('.', ',') if language == 'ru' else shown} {units[unit]}"
+
+
 @functools.cache
 def environment(language: str) -> Environment:
     env = Environment(
@@ -43,6 +133,9 @@ def environment(language: str) -> Environment:
         lstrip_blocks=True,
     )
     env.filters["commands"] = commands
+    env.filters["ids"] = id_links
+    env.filters["when"] = lambda value: when(value, language)
+    env.filters["size"] = lambda value: size(value, language)
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(
         language=language,

@@ -27,6 +27,7 @@ from bearwitness.services.users import UsedCodes, default_hasher
 from bearwitness.web.guard import WORKBENCH_CSP, Guard, Scope
 from bearwitness.web.rendering import STATIC, render
 from bearwitness.web.workbench import (
+    accounts,
     api,
     casework,
     devices,
@@ -36,6 +37,7 @@ from bearwitness.web.workbench import (
     linkage,
     lists,
     pages,
+    pickers,
     records,
     reports,
     triage,
@@ -114,6 +116,8 @@ def create_workbench_app(
         reports.router,
         devices.router,
         api.router,
+        pickers.router,
+        accounts.router,
     ):
         app.include_router(router)
 

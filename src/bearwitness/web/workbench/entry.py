@@ -21,9 +21,12 @@ from bearwitness.services.inbox import Entry
 from bearwitness.services.users import User
 from bearwitness.web.workbench.auth import Needs, Staff
 from bearwitness.web.workbench.common import message, page, sentence
+from bearwitness.web.workbench.pickers import pick_step
 from bearwitness.web.workbench.state import KeyHolder, Session
 
 router = APIRouter(include_in_schema=False)
+INCIDENT_PICKERS = {"parent_id": "event"}
+DOCUMENT_PICKERS = {"source_id": "source", "event_ids": "event"}
 MAX_VICTIMS = 20
 PERPETRATOR_ROWS = 3
 TICKED = ("_acts", "_consequences")  # the check boxes of a victim
@@ -211,6 +214,9 @@ async def incident(
     from_document = _text(form, "from_document", 64)
     if form.get("more"):  # "one more victim": the same form again, with all that was typed
         return _incident_again(request, session, form, min(victims + 1, MAX_VICTIMS))
+    picks = pick_step(request, staff, form, INCIDENT_PICKERS)
+    if picks is not None:  # "Find" in a picker: the same form again, with its choices
+        return _incident_again(request, session, form, victims, picks=picks)
     try:
         if from_document:  # made from an inbox item: it is linked to the new event
             if keys.locked:
@@ -243,6 +249,7 @@ def _incident_again(
     *,
     error: str = "",
     status: int = 200,
+    picks: Any = None,
 ) -> Response:
     """The incident form again with everything typed, chosen and ticked kept."""
     return page(
@@ -256,6 +263,7 @@ def _incident_again(
         form={k: v for k, v in form.items() if isinstance(v, str)},
         ticked={k: [str(v) for v in form.getlist(k)] for k in form if k.endswith(TICKED)},
         max_victims=MAX_VICTIMS,
+        picks=picks,
     )
 
 
@@ -273,6 +281,9 @@ async def add_document(
     settings = request.app.state.settings
     keys = request.app.state.keys
     values = {k: v for k, v in form.items() if isinstance(v, str)}
+    picks = pick_step(request, staff, form, DOCUMENT_PICKERS)
+    if picks is not None:  # files are not kept: the form says to choose them again
+        return page(request, "document_new.html", session, error="", form=values, picks=picks)
     try:
         uploads = []
         for item in form.getlist("files"):

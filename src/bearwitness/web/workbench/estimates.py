@@ -16,11 +16,10 @@ from starlette.responses import Response
 
 from bearwitness.domain.vocabulary import STRATA
 from bearwitness.errors import InputError
-from bearwitness.services import estimates
+from bearwitness.services import estimates, status
 from bearwitness.web.i18n import N_
 from bearwitness.web.workbench.auth import Needs, Staff
 from bearwitness.web.workbench.common import (
-    error_response,
     message,
     page,
     redirect,
@@ -67,6 +66,7 @@ async def estimates_page(
     keys = request.app.state.keys
     kept = await asyncio.to_thread(estimates.list_estimates, keys.archive)
     job = request.app.state.jobs.latest("estimate")
+    people = await asyncio.to_thread(status.documented_people, keys.archive)
     return page(
         request,
         "estimates.html",
@@ -76,6 +76,9 @@ async def estimates_page(
         strata=STRATA,
         job=job,
         refresh=job is not None and not job.finished,
+        people=people,
+        how_counted=status.HOW_COUNTED,
+        not_counted=status.NOT_COUNTED,
     )
 
 
@@ -113,6 +116,8 @@ async def run_estimate(
 
     linking.newest_run(archive)  # NotFound at once, rather than a failed job, if none
 
+    if request.app.state.jobs.running("estimate") is not None:
+        return redirect("/estimates")  # started already: its page shows how far it got
     check = keys.guard()
 
     def work(job: Job) -> str:
@@ -132,8 +137,8 @@ async def run_estimate(
 
     try:
         request.app.state.jobs.start("estimate", user.actor, work)
-    except InputError as error:
-        return error_response(request, session, error)
+    except InputError:  # another request started it a moment ago: show that one
+        return redirect("/estimates")
     return redirect("/estimates")
 
 
@@ -158,10 +163,12 @@ async def estimate_page(
         }
         for index, (label, s) in enumerate((result.get("strata") or {}).items())
     ]
+    people = await asyncio.to_thread(status.documented_people, request.app.state.keys.archive)
     return page(
         request,
         "estimate.html",
         session,
+        people=people,
         run=run,
         result=result,
         strata=strata,

@@ -38,9 +38,15 @@ class Job:
 
     @property
     def percent(self) -> int | None:
+        """How far it got; never 100 while it still runs (keeping the result takes time
+        after the last unit of work)."""
         if not self.total:
             return None
-        return min(100, int(100 * self.done / self.total))
+        return min(100 if self.finished else 99, int(100 * self.done / self.total))
+
+    @property
+    def running(self) -> bool:
+        return not self.finished
 
 
 class Jobs:
@@ -79,6 +85,11 @@ class Jobs:
             job.error = _failed(job, error)
         finally:
             job.finished = True
+
+    def running(self, kind: str) -> Job | None:
+        """The job of ``kind`` that runs now, if one does (one of each kind at a time)."""
+        job = self.latest(kind)
+        return job if job is not None and not job.finished else None
 
     def latest(self, kind: str) -> Job | None:
         with self._lock:

@@ -89,6 +89,23 @@ def _overview(archive: Any, everything: bool) -> dict[str, Any]:
     }
 
 
+def _next_pair(archive: Any, index: int, form: Any) -> str:
+    """Where a decision leads: the next undecided pair, compared (or the page, if none)."""
+    from urllib.parse import urlencode
+
+    from bearwitness.services import link_review
+
+    everything = _field(form, "all", 2) == "1"
+    queue = link_review.queue(archive, band=(0.0, 1.0) if everything else (0.05, 0.95))
+    query: dict[str, str] = {"kept": str(index)}
+    if everything:
+        query["all"] = "1"
+    for row in queue.head(1).itertuples():
+        query.update(left=str(row.left_id), right=str(row.right_id))
+        return f"/linkage?{urlencode(query)}#evidence"
+    return f"/linkage?{urlencode(query)}"
+
+
 @router.get("/linkage")
 async def linkage(request: Request, staff: Annotated[Staff, Depends(Needs("analyse"))]) -> Response:
     from bearwitness.services import link_review
@@ -124,6 +141,7 @@ async def linkage(request: Request, staff: Annotated[Staff, Depends(Needs("analy
     if not keys.locked:
         reasons = [decision["reason"] for decision in overview["decisions"]]
     job = request.app.state.jobs.latest("link")
+    kept = request.query_params.get("kept", "")[:8]
     return page(
         request,
         "linkage.html",
@@ -137,6 +155,7 @@ async def linkage(request: Request, staff: Annotated[Staff, Depends(Needs("analy
         reasons=reasons,
         job=job,
         refresh=job is not None and not job.finished,
+        kept=kept if kept.isascii() and kept.isdigit() else "",
     )
 
 
@@ -156,6 +175,8 @@ async def link_now(
             "Linking needs an unlock: person records are read from sealed fields.",
             status=409,
         )
+    if request.app.state.jobs.running("link") is not None:
+        return redirect("/linkage")  # started already: its page shows how far it got
     archive, check = keys.for_user(user), keys.guard()
 
     def work(_: Job) -> str:
@@ -167,8 +188,8 @@ async def link_now(
 
     try:
         request.app.state.jobs.start("link", user.actor, work)
-    except InputError as error:
-        return error_response(request, session, error)
+    except InputError:  # another request started it a moment ago: show that one
+        return redirect("/linkage")
     return redirect("/linkage")
 
 
@@ -213,6 +234,8 @@ async def decide(
                 "a decision names two person records", hint="Choose a pair from the queue."
             )
         index = await asyncio.to_thread(link_review.decide, archive, left, right, verdict, reason)
+        if verdict != "undo":  # on to the next pair of the queue
+            return redirect(await asyncio.to_thread(_next_pair, archive, index, form))
         text = f"Decision {index} kept: {verdict} {left} and {right}."
     return message(
         request,

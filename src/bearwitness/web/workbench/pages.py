@@ -12,7 +12,12 @@ from starlette.responses import Response
 from bearwitness.domain import vocabulary
 from bearwitness.errors import BearWitnessError, UnlockError
 from bearwitness.services import audit, checkpoints, inbox, triage, users, verification
-from bearwitness.services.status import summarise
+from bearwitness.services.status import (
+    HOW_COUNTED,
+    NOT_COUNTED,
+    documented_people,
+    summarise,
+)
 from bearwitness.web.i18n import LANGUAGES, N_
 from bearwitness.web.rendering import gettext
 from bearwitness.web.routes import Public
@@ -46,6 +51,14 @@ LOGIN_ERRORS = (
     N_("Searching sealed text needs an unlock."),
 )
 UNLOCKED = N_("The archive is unlocked.")
+# The sentences of services.status on documented people, for translation (same text).
+PEOPLE = (
+    N_(
+        "Counted by the newest link run: each list entry (person record) was matched to the "
+        "others about the same human being, and each human being (Person) is counted once."
+    ),
+    N_("Not counted yet: link the person records first (Linkage, Link now)."),
+)
 FOLDING = N_(
     "The archive is unlocked. %(n)s inbox batch(es) are being written in: the start "
     "page and the inbox show how far it got."
@@ -153,6 +166,9 @@ def home(request: Request, staff: Annotated[Staff, Depends(Needs(None))]) -> Res
         "home.html",
         session,
         summary=summary,
+        people=documented_people(request.app.state.keys.archive),
+        how_counted=HOW_COUNTED,
+        not_counted=NOT_COUNTED,
         fold=folding,
         refresh=folding is not None and not folding.finished,
     )
@@ -357,6 +373,8 @@ def _users(
     status: int = 200,
     created: tuple[str, str, str] | None = None,
     error: str = "",
+    qr: str = "",
+    reset: bool = False,
 ) -> Response:
     return page(
         request,
@@ -368,6 +386,8 @@ def _users(
         guarded=users.GUARDED_ROLES,
         created=created,
         error=error,
+        qr=qr,
+        reset=reset,
     )
 
 
@@ -393,10 +413,10 @@ async def add_user(
         return _users(
             request, session, status=status_for(error), error=_refusal(session.language, error)
         )
-    import pyotp
+    from bearwitness.web.workbench.accounts import qr
 
-    uri = pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name="BearWitness")
-    return _users(request, session, created=(username, secret, uri))
+    uri = users.provisioning_uri(username, secret)
+    return _users(request, session, created=(username, secret, uri), qr=qr(username, secret))
 
 
 @router.post("/users/{username}/{change}")

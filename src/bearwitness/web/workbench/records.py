@@ -14,9 +14,16 @@ from starlette.responses import Response, StreamingResponse
 from bearwitness.domain import vocabulary
 from bearwitness.domain.records import RECORD_TYPES, Document, Evidence, Record
 from bearwitness.errors import BearWitnessError, InputError, TamperedError
-from bearwitness.services import audit, evidence, media, reading, triage
+from bearwitness.services import (
+    audit,
+    evidence,
+    media,
+    reading,
+    related,
+    triage,
+)
 from bearwitness.web.i18n import N_
-from bearwitness.web.rendering import label
+from bearwitness.web.rendering import label, size
 from bearwitness.web.workbench.auth import Needs, Staff
 from bearwitness.web.workbench.common import error_response, message, page, redirect
 from bearwitness.web.workbench.state import Session
@@ -58,6 +65,8 @@ def vocabulary_of(kind: str, name: str) -> vocabulary.Vocabulary | None:
 
 def shown(kind: str, name: str, value: Any, language: str) -> str:
     """A clear value as people read it: vocabulary labels, lists joined."""
+    if name == "size" and value not in (None, ""):
+        return size(value, language)  # 12.4 KB, not 12700
     vocab = vocabulary_of(kind, name)
     items = value if isinstance(value, list | tuple) else [value]
     texts = [
@@ -75,20 +84,28 @@ def _kind(word: str) -> str:
 
 
 def _detail(
-    request: Request, session: Session, record_id: str, *, status: int = 200, notice: str = ""
+    request: Request,
+    session: Session,
+    record_id: str,
+    *,
+    status: int = 200,
+    notice: str = "",
+    **context: Any,
 ) -> Response:
+    """A record's page; ``context``: what a form on it shows again (a picker's choices)."""
     keys = request.app.state.keys
     archive = keys.archive
     reveal = record_id in session.revealed and not keys.locked
     try:
         view = reading.get(archive, record_id, reveal=reveal)
+        links = related.links(archive, view, names=reveal)
     except BearWitnessError as error:
         return error_response(request, session, error)
     cls = RECORD_TYPES[view.kind]
     clear = [
         (name, shown(view.kind, name, view.fields.get(name), session.language))
         for name in cls.clear_fields()
-        if name != "id"
+        if name not in ("id", "fictional")
     ]
     sealed = [(name, view.fields.get(name, "")) for name in cls.sealed_fields()] if reveal else []
     files = []
@@ -102,18 +119,6 @@ def _detail(
                 warnings += [
                     (item.id, kind) for kind in media.metadata_warnings(opened.capture_metadata)
                 ]
-    related: list[tuple[str, list[reading.RecordView]]] = []
-    if view.kind == "event":
-        related.append(
-            ("act", reading.list_records(archive, "act", equals={"event_id": record_id}, limit=200))
-        )
-    elif view.kind == "person":
-        related.append(
-            (
-                "act",
-                reading.list_records(archive, "act", equals={"victim_id": record_id}, limit=200),
-            )
-        )
     from bearwitness.web.workbench import editing  # it imports this module
 
     notice = notice or editing.NOTICES.get(request.query_params.get("done", ""), "")
@@ -131,24 +136,75 @@ def _detail(
         sealed=sealed,
         sealed_names=cls.sealed_fields(),
         evidence=files,
-        related=[
+        groups=[
             (
-                kind,
-                [
-                    (v.id, shown(kind, "act_type", v.fields.get("act_type"), session.language))
-                    for v in views
-                ],
+                TITLES.get((group.kind, group.field, group.backward), group.field),
+                group,
+                [(v.id, summary(v, session.language)) for v in group.views],
             )
-            for kind, views in related
-            if views
+            for group in links.groups
+            if not (group.kind == "evidence" and view.kind == "document")
         ],
+        entries=links.entries,
+        lists=links.lists,
         revealed=reveal,
         notice=notice,
         history=history,
         metadata_warnings=warnings,
         previewed=media.IMAGE_TYPES,
         can_reply=reveal and view.kind == "document" and bool(view.fields.get("reply_key")),
+        picks=context.pop("picks", {}),
+        pick_form=context.pop("pick_form", {}),
+        pick_error=context.pop("pick_error", ""),
+        **context,
     )
+
+
+# The heading of each group of linked records: (their kind, the linking field, backward).
+TITLES = {
+    ("act", "event_id", True): N_("Acts in this event (victims and perpetrators)"),
+    ("act", "victim_id", True): N_("Acts against this person"),
+    ("act", "perpetrator_ids", True): N_("Acts this person is named as a perpetrator of"),
+    ("document", "event_ids", True): N_("Documents about this event"),
+    ("document", "source_id", True): N_("Documents from this source"),
+    ("evidence", "document_id", True): N_("Evidence files"),
+    ("event", "parent_id", True): N_("Parts of this event"),
+    ("event", "related_ids", True): N_("Events that name this one as related"),
+    ("claim", "document_id", True): N_("Claims in this document"),
+    ("claim", "event_ids", True): N_("Claims about this event"),
+    ("intervention", "person_id", True): N_("Interventions for this person"),
+    ("intervention", "event_id", True): N_("Interventions about this event"),
+    ("event", "event_id", False): N_("Event"),
+    ("event", "event_ids", False): N_("Events"),
+    ("event", "parent_id", False): N_("Part of event"),
+    ("event", "related_ids", False): N_("Related events"),
+    ("person", "victim_id", False): N_("Victim"),
+    ("person", "perpetrator_ids", False): N_("Perpetrators"),
+    ("person", "person_id", False): N_("Person"),
+    ("source", "source_id", False): N_("Source"),
+    ("document", "document_id", False): N_("Document"),
+}
+# What a linked record shows next to its id, by kind.
+SUMMARY = {
+    "event": ("date", "district"),
+    "act": ("act_type", "date", "victim_id", "perpetrator_ids"),
+    "person": ("role", "sex"),
+    "document": ("kind", "received"),
+    "source": ("kind", "reliability"),
+    "evidence": ("media_type", "size"),
+    "claim": ("stance", "count"),
+    "intervention": ("kind", "status", "person_id", "date"),
+    "person_record": ("list_name",),
+}
+
+
+def summary(view: reading.RecordView, language: str) -> list[tuple[str, str]]:
+    """A linked record's clear facts as (field, text), for its line on another's page."""
+    return [
+        (name, text)
+        for name in SUMMARY.get(view.kind, ())
+        if (text := shown(view.kind, name, view.fields.get(name), language))
+    ]
 
 
 @router.get("/records/{kind}/{record_id}")
