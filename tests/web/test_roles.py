@@ -26,6 +26,9 @@ PAGES = [
     ("/estimates", "analyse"),
     ("/reports", "analyse"),
     ("/linkage?left=R-0001&right=R-0002", "analyse"),
+    ("/account", None),
+    ("/pick/event?q=argun", "view"),
+    ("/pick/person?q=P-0001&names=1", "view"),
 ]
 ACTIONS = [
     ("/records/person/P-0001/reveal", "reveal", {}),
@@ -54,6 +57,12 @@ ACTIONS = [
         {"version": "1", "fields": "act_type", "act_type": "torture"},
     ),
     ("/records/act/A-0001/restore", "write", {"version": "1", "based_on": "1"}),
+    ("/records/document/D-0001/events", "write", {"event_id": "E-0001"}),
+    ("/records/document/D-0001/events", "write", {"pick": "event_id", "event_id__q": "x"}),
+    ("/users/auditor/factor/reset", "users", {}),
+    ("/account/password", None, {"current": "FICTIONAL", "new": "x", "again": "x"}),
+    ("/account/factor", None, {}),
+    ("/account/factor/confirm", None, {"code": "000000"}),
 ]
 
 

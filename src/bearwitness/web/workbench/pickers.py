@@ -41,7 +41,6 @@ MESSAGES = (
     N_("Nothing found. Try other words, a date, a district or the number of the record."),
     N_("Search by number, date, district or, once unlocked, by words of the sealed text."),
     N_("The document is now linked to the event."),
-    N_("Choose an event first: search for it and pick one."),
 )
 
 
