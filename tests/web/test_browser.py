@@ -58,7 +58,7 @@ def free_port() -> int:
 
 
 def wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
-    for _ in range(200):
+    for _ in range(900):  # up to 90 s: a loaded machine starts Python slowly
         if process.poll() is not None:
             errors = process.stderr.read() if process.stderr else b""
             raise RuntimeError(f"the server stopped: {errors!r}")
