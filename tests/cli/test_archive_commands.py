@@ -32,6 +32,8 @@ def test_passphrase_archive_walkthrough(cli: Cli, tmp_path: Path) -> None:
     )
     assert "added at the next unlock" in added.stdout  # locked: sealed into the inbox
     assert "0 batch" not in cli("status", archive).stdout
+    # One number of documented people, the workbench's and the estimates' (never linked yet).
+    assert re.search(r"documented people +not counted yet", cli("status", archive).stdout)
 
     assert "keys held" not in cli("status", archive).stdout
     unlocked = cli("unlock", archive, "--stdin", stdin=f"{PASS}\n")

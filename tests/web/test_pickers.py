@@ -7,7 +7,7 @@ import re
 import pyotp
 from fastapi.testclient import TestClient
 
-from bearwitness.services import audit, status
+from bearwitness.services import audit, reading, status
 from bearwitness.services.archive import Archive
 from tests.web.conftest import PASSPHRASE, PASSWORD, Team, csrf_of, fresh_code, login, unlock
 
@@ -173,3 +173,34 @@ def test_an_admin_resets_a_second_factor(workbench: TestClient, team: Team) -> N
         follow_redirects=False,
     )
     assert kept.status_code == 303
+
+
+def test_a_person_made_by_linkage_shows_its_list_entries_and_their_names(
+    workbench: TestClient, lists_team: Team
+) -> None:
+    from bearwitness.services import linking, related
+
+    archive = Archive.open(lists_team.folder)
+    archive.unlock_with_passphrase(PASSPHRASE)
+    try:
+        linking.link_archive(archive)
+        person = next(
+            p.id
+            for p in reading.list_records(archive, "person")
+            if len(related.person_entries(archive, p.id)[0]) > 1
+        )
+        entries, lists = related.person_entries(archive, person, names=True)
+    finally:
+        archive.close()
+    login(workbench, lists_team, "analyst")
+    locked = workbench.get(f"/records/person/{person}").text
+    assert "shown after an unlock" in locked and entries[0].id not in locked
+    workbench.post("/logout", data={"csrf": csrf_of(locked)})
+    unlock(workbench, lists_team)
+    token = login(workbench, lists_team, "analyst")
+    page = workbench.get(f"/records/person/{person}").text
+    assert all(entry.id in page for entry in entries) and all(name in page for name in lists)
+    assert entries[0].name not in page  # not revealed: no names
+    workbench.post(f"/records/person/{person}/reveal", data={"csrf": token})
+    revealed = workbench.get(f"/records/person/{person}").text
+    assert entries[0].name and entries[0].name in revealed
