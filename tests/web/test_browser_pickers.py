@@ -114,7 +114,12 @@ def test_a_document_is_linked_to_an_event_with_the_picker_without_javascript(
     shot(page, "picker-nojs-choices-ru")
     page.goto(servers.workbench + "/records/event/E-0001?lang=ru")
     shot(page, "picker-event-links-ru")
+    page.goto(servers.workbench + "/")  # one number of documented people, and how counted
+    assert "Ещё не подсчитано" in page.locator("#people").inner_text()
+    shot(page, "home-people-ru")
     page.goto(servers.workbench + "/?lang=en")
+    assert "Not counted yet" in page.locator("#people").inner_text()
+    shot(page, "home-people")
     context.close()
 
 
