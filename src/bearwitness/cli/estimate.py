@@ -8,11 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bearwitness.cli.terminal import safe_text
-from bearwitness.errors import InputError
 
 if TYPE_CHECKING:
-    from bearwitness.estimate.result import EstimateResult
-    from bearwitness.services.estimates import StoredEstimate
+    from bearwitness.services.estimates import EstimateResult, StoredEstimate
 
 # The estimation stack (SciPy, pandas, Numba, Matplotlib) takes seconds to import,
 # so it is imported inside the command: `bearwitness --help` and the other
@@ -124,14 +122,19 @@ def estimate_command(
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from bearwitness.cli.session import open_archive
-    from bearwitness.estimate.estimation import METHODS, Options
-    from bearwitness.estimate.lcmcr import LcmcrSettings
     from bearwitness.services import estimates
 
-    if method not in METHODS:
-        raise InputError(f"Unknown method {method!r}.", hint=f"Use one of {', '.join(METHODS)}.")
-    settings = LcmcrSettings(K=k, burnin=burnin, samples=samples, thinning=thinning, chains=chains)
-    options = Options(lcmcr=settings, criterion=criterion, delta=delta, sensitivity=sensitivity)
+    options = estimates.options(
+        method,
+        k=k,
+        burnin=burnin,
+        samples=samples,
+        thinning=thinning,
+        chains=chains,
+        criterion=criterion,
+        delta=delta,
+        sensitivity=sensitivity,
+    )
     strata_columns = tuple(strata or ())
     files = [path for path in (histories, records, pairs) if path is not None]
     if archive_folder is not None and strata_columns:
@@ -235,25 +238,9 @@ def summarise(result: EstimateResult) -> str:
 
 def write_charts(result: EstimateResult, folder: Path) -> list[Path]:
     """Overlap and posterior charts per stratum, and the strata chart when stratified."""
-    from bearwitness.estimate import charts
+    from bearwitness.services import estimates
 
-    written: list[Path] = []
-    for index, (label, stratum) in enumerate(result.strata.items()):
-        stem = "all" if len(result.strata) == 1 else f"stratum-{index + 1}"
-        written += charts.save(charts.draw_overlaps(stratum.histories), folder / f"{stem}-overlaps")
-        if stratum.values is not None:
-            title = "How many people in total?" + ("" if stem == "all" else f" ({label})")
-            figure = charts.draw_posterior(
-                stratum.values, stratum.weights, stratum.histories.n_observed, stratum.N, title
-            )
-            written += charts.save(figure, folder / f"{stem}-posterior")
-    if len(result.strata) > 1:
-        figure = charts.draw_strata(
-            {k: s.N for k, s in result.strata.items()},
-            {k: s.histories.n_observed for k, s in result.strata.items()},
-        )
-        written += charts.save(figure, folder / "strata")
-    return written
+    return estimates.write_charts(result, folder)
 
 
 def _check_unlocked(folder: Path) -> None:

@@ -20,13 +20,13 @@ from typer.core import TyperGroup
 
 from bearwitness.cli.session import ARCHIVE_ARGUMENT, open_archive
 from bearwitness.cli.terminal import inert, safe_text
+from bearwitness.domain.vocabulary import STRATA
 from bearwitness.errors import InputError
-from bearwitness.linkage.options import STRATA, LinkOptions
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from bearwitness.linkage.features import Problem
+    from bearwitness.services.linking import Problem
 
 
 class _LinkGroup(TyperGroup):
@@ -121,7 +121,7 @@ def archive_command(
         archive.require_secrets()
         with _err.status("Reading, normalising and linking person records"):
             result = linking.link_archive(
-                archive, options=LinkOptions(threshold=threshold, seed=seed)
+                archive, options=linking.options(threshold=threshold, seed=seed)
             )
         _print_problems(result.problems)
         if problems_out is not None:
@@ -458,7 +458,7 @@ def lists_command(
         found = linking.link_lists(
             files,
             columns,
-            options=LinkOptions(threshold=threshold, seed=seed),
+            options=linking.options(threshold=threshold, seed=seed),
             step=lambda text: progress.update(task, description=text),
         )
     result = found.linked
@@ -503,8 +503,7 @@ def report_command(
     cluster sizes, and the links closest to the threshold."""
     import pandas as pd
 
-    from bearwitness.linkage.review import review_queue
-    from bearwitness.linkage.scoring import score
+    from bearwitness.services import linking
 
     console = Console(emoji=False)
     frame = _read(clusters, {"record_id", "cluster_id", "list"})
@@ -527,7 +526,7 @@ def report_command(
                 "No labelled record is among the linked records.",
                 hint="Label records by the list name and record_id of clusters.csv.",
             )
-        s = score(frame, truth)
+        s = linking.score_links(frame, truth)
         labelled_count = int(frame["record_key"].isin(truth.index).sum())
         quality = Table(title=f"Against {labelled_count} labelled records")
         for column in ("measure", "precision", "recall", "F1"):
@@ -550,7 +549,7 @@ def report_command(
     if pairs is not None and top:
         scored = _read(pairs, {"left_id", "right_id", "probability"})
         scored["probability"] = scored["probability"].astype(float)
-        queue = review_queue(scored, threshold).head(top)
+        queue = linking.uncertain_links(scored, threshold).head(top)
         uncertain = Table(title=f"Most uncertain links (threshold {threshold})")
         for column in ("left", "right", "probability"):
             uncertain.add_column(column)

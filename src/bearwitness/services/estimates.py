@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
     from bearwitness.estimate.estimation import Options
     from bearwitness.estimate.histories import CaptureHistories
-    from bearwitness.estimate.result import EstimateResult
+    from bearwitness.estimate.result import EstimateResult as EstimateResult  # for interfaces
 
 # The estimation stack (SciPy, pandas, Numba, Matplotlib) takes seconds to import: it is
 # imported inside the functions that need it, so that the CLI and the workbench start quickly.
@@ -512,3 +512,49 @@ def _stored(archive: Archive, row: dict[str, Any]) -> StoredEstimate:
         row["commitment"],
         sealed,
     )
+
+
+def options(
+    method: str,
+    *,
+    k: int,
+    burnin: int,
+    samples: int,
+    thinning: int,
+    chains: int,
+    criterion: str,
+    delta: float | None,
+    sensitivity: bool,
+) -> Options:
+    """The settings of an estimate; an unknown ``method`` is refused."""
+    from bearwitness.estimate.estimation import METHODS as KNOWN
+    from bearwitness.estimate.estimation import Options
+    from bearwitness.estimate.lcmcr import LcmcrSettings
+
+    if method not in KNOWN:
+        raise InputError(f"Unknown method {method!r}.", hint=f"Use one of {', '.join(KNOWN)}.")
+    settings = LcmcrSettings(K=k, burnin=burnin, samples=samples, thinning=thinning, chains=chains)
+    return Options(lcmcr=settings, criterion=criterion, delta=delta, sensitivity=sensitivity)
+
+
+def write_charts(result: EstimateResult, folder: Path) -> list[Path]:
+    """Overlap and posterior charts per stratum, and the strata chart when stratified."""
+    from bearwitness.estimate import charts
+
+    written: list[Path] = []
+    for index, (label, stratum) in enumerate(result.strata.items()):
+        stem = "all" if len(result.strata) == 1 else f"stratum-{index + 1}"
+        written += charts.save(charts.draw_overlaps(stratum.histories), folder / f"{stem}-overlaps")
+        if stratum.values is not None:
+            title = "How many people in total?" + ("" if stem == "all" else f" ({label})")
+            figure = charts.draw_posterior(
+                stratum.values, stratum.weights, stratum.histories.n_observed, stratum.N, title
+            )
+            written += charts.save(figure, folder / f"{stem}-posterior")
+    if len(result.strata) > 1:
+        figure = charts.draw_strata(
+            {k: s.N for k, s in result.strata.items()},
+            {k: s.histories.n_observed for k, s in result.strata.items()},
+        )
+        written += charts.save(figure, folder / "strata")
+    return written

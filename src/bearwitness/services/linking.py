@@ -41,7 +41,8 @@ from sqlalchemy import Connection, delete, func, select
 
 from bearwitness.domain.records import Person, PersonRecord
 from bearwitness.errors import ArchiveError, BearWitnessError, InputError, LockedError, NotFound
-from bearwitness.linkage.features import ROLES, Features, Problem, build_features
+from bearwitness.linkage.features import ROLES, Features, build_features
+from bearwitness.linkage.features import Problem as Problem  # the interfaces show them
 from bearwitness.linkage.options import LinkOptions
 from bearwitness.services.archive import Archive
 from bearwitness.services.ledger import gone_problems, kept_row_problem
@@ -65,6 +66,7 @@ from bearwitness.tlog.entry import LogEntry, canonical_json, commit
 
 if TYPE_CHECKING:
     from bearwitness.linkage.linker import LinkResult
+    from bearwitness.linkage.scoring import Scores
 
 UNLISTED = "unlisted"  # the list of a person record that names none
 _SEX = {"m": "male", "f": "female"}
@@ -149,6 +151,26 @@ class RunLinks:
 
     pairs: pd.DataFrame  # PAIR_COLUMNS
     clusters: pd.DataFrame  # CLUSTER_COLUMNS
+
+
+def options(*, threshold: float, seed: int) -> LinkOptions:
+    """The settings of a linkage run."""
+    return LinkOptions(threshold=threshold, seed=seed)
+
+
+def score_links(clusters: pd.DataFrame, truth: pd.Series) -> Scores:
+    """Precision and recall of a linkage (``clusters``: record_key, cluster_id) against a
+    labelled sample (``truth``: person ids by record key)."""
+    from bearwitness.linkage.scoring import score
+
+    return score(clusters, truth)
+
+
+def uncertain_links(pairs: pd.DataFrame, threshold: float) -> pd.DataFrame:
+    """Scored pairs, the least certain (nearest ``threshold``) first."""
+    from bearwitness.linkage.review import review_queue
+
+    return review_queue(pairs, threshold)
 
 
 def require_unlocked(archive: Archive) -> None:
