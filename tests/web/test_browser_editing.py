@@ -144,6 +144,7 @@ def test_one_more_victim_keeps_what_was_typed_and_ticked(
         assert page.get_by_label(title, exact=True).input_value() == "FICTIONAL night raid"  # type: ignore[attr-defined]
         assert page.locator("input[name=victim1_acts][value=torture]").is_checked()  # type: ignore[attr-defined]
         assert page.locator("input[name=victim1_consequences][value=injured]").is_checked()  # type: ignore[attr-defined]
-        assert act in page.locator("fieldset").nth(1).inner_text()  # type: ignore[attr-defined]
+        victim = page.locator("fieldset").filter(has=page.locator("input[name=victim1_acts]"))  # type: ignore[attr-defined]
+        assert act in victim.first.inner_text()
         shot(page, f"incident-one-more-victim-{language}")
     speaking(editors[0], unlocked, "en")

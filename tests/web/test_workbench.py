@@ -474,7 +474,8 @@ def test_unlock_answers_at_once_and_the_inbox_is_written_in_behind_it(
     deadline = time.monotonic() + 120
     while True:  # the inbox page shows the job until it is done, then what it wrote
         page = workbench.get("/inbox").text
-        if 'id="fold-done"' in page:
+        # done, and the inbox folder read after the job's last batch (the page reads both)
+        if 'id="fold-done"' in page and 'id="waiting">0<' in page:
             break
         assert 'id="fold-failed"' not in page, page
         assert 'id="fold-running"' in page or 'id="waiting">0<' in page, page

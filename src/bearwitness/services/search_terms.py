@@ -42,12 +42,16 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 @lru_cache(maxsize=65_536)
 def _stem_term(word: str) -> str:
+    if any(c.isdigit() for c in word):  # a number, a document's number: found as written
+        return "s:" + word
     stemmer = _RUSSIAN if has_cyrillic(word) else _ENGLISH
     return "s:" + (spelling_key(stemmer.stemWord(word)) or word)
 
 
 @lru_cache(maxsize=65_536)
 def _name_term(word: str) -> str:
+    if any(c.isdigit() for c in word):
+        return ""
     key = spelling_key(word)
     if not key:
         return ""
