@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from babel.dates import format_date
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 from starlette.responses import HTMLResponse
@@ -59,38 +60,6 @@ def id_links(text: object) -> Markup:
     return Markup(_RECORD_ID.sub(link, str(escape("" if text is None else text))))  # nosec B704 # escaped above
 
 
-MONTHS = {
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-    "ru": (
-        "января",
-        "февраля",
-        "марта",
-        "апреля",
-        "мая",
-        "июня",
-        "июля",
-        "августа",
-        "сентября",
-        "октября",
-        "ноября",
-        "декабря",
-    ),
-}
-
-
 def when(value: object, language: str) -> str:
     """An ISO 8601 time as people read it, in ``language``, to the minute:
     ``2 December 2026, 03:06 UTC``. Anything else is shown as it is."""
@@ -103,8 +72,9 @@ def when(value: object, language: str) -> str:
         return text
     if moment.tzinfo is not None:
         moment = moment.astimezone(datetime.UTC)
-    month = MONTHS.get(language, MONTHS["en"])[moment.month - 1]
-    return f"{moment.day} {month} {moment.year}, {moment:%H:%M} UTC"
+    # Babel's CLDR month names, in the genitive where the language has one (2 декабря)
+    day = format_date(moment.date(), "d MMMM y", locale="ru" if language == "ru" else "en")
+    return f"{day}, {moment:%H:%M} UTC"
 
 
 def size(value: object, language: str) -> str:
