@@ -70,6 +70,8 @@ def test_triage_is_sealed_versioned_audited_and_refused_when_stale(
     assert len(follow_ups) == 2
     page = workbench.get(f"/inbox/{document_id}")
     assert "it was Tuesday" in page.text and "FICTIONAL: lost" not in page.text
+    # Folded within one second as a rule: the submission still comes before its follow-up.
+    assert page.text.index(TEXT) < page.text.index("it was Tuesday")
     version = int(re.search(r'name="version" value="(\d+)"', page.text).group(1))  # type: ignore[union-attr]
     saved = workbench.post(
         f"/inbox/{document_id}/triage",

@@ -160,11 +160,14 @@ def conversation(archive: Archive, document_id: str) -> list[Said]:
             other = record if view.id == record.id else reading.open_full(archive, view.id)
             if isinstance(other, Document) and other.reply_key == record.reply_key:
                 members.append(other)
-    said = [
-        _said(archive, member, at)
-        for member, at in zip(members, _created(archive, members), strict=True)
-    ]
-    return sorted(said, key=lambda item: (item.at, item.record_id))
+    times = _created(archive, members)
+    # The log's time is to the second: within one, the submission comes first (a
+    # follow-up needs its receipt code), and Python's stable sort keeps the rest as found.
+    order = sorted(
+        range(len(members)),
+        key=lambda i: (times[i], members[i].kind != "submission"),
+    )
+    return [_said(archive, members[i], times[i]) for i in order]
 
 
 def _created(archive: Archive, records: list[Document]) -> list[str]:
