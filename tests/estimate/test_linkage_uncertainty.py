@@ -54,6 +54,16 @@ def test_threshold_linkage_without_randomness() -> None:
     assert clusters[0] == clusters[1] != clusters[2]
 
 
+def test_a_sampled_linkage_never_joins_two_people_one_list_names_apart() -> None:
+    # FICTIONAL: a and b are two entries of one list, both close to c on another; connected
+    # components would make the three one person, the linker (and so the sample) does not.
+    records = pd.DataFrame({"record_id": ["a", "b", "c"], "list": ["x", "x", "y"]})
+    pairs = pd.DataFrame({"left_id": ["a", "b"], "right_id": ["c", "c"], "probability": [0.9, 0.8]})
+    for rng in (None, np.random.default_rng(0)):
+        clusters = sample_clusters(records, pairs.assign(probability=1.0) if rng else pairs, rng)
+        assert clusters[0] == clusters[2] != clusters[1]
+
+
 def test_uncertain_linkage_widens_the_interval() -> None:
     records, true_pairs = linked_population(2)
     certain = estimate_with_linkage(

@@ -2,9 +2,10 @@
 
 Linkage gives records (`record_id`, `list`, strata) and candidate pairs
 (`left_id`, `right_id`, `probability` that the two are the same person). One
-plausible linkage keeps each pair with its probability and takes connected
-components as people. Re-estimating on many such linkages and pooling the
-posterior draws gives an interval that widens when linkage is uncertain.
+plausible linkage keeps each pair with its probability and clusters the kept
+pairs as the linker does (a list names a person once). Re-estimating on many
+such linkages and pooling the posterior draws gives an interval that widens
+when linkage is uncertain.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import sparse
-from scipy.sparse import csgraph
 
 from bearwitness.errors import EstimationError, InputError
 from bearwitness.estimate import diagnostics
@@ -27,6 +26,7 @@ from bearwitness.estimate.histories import CaptureHistories, histories_from_clus
 from bearwitness.estimate.lcmcr import Progress, estimate_lcmcr
 from bearwitness.estimate.posterior import Interval, Posterior
 from bearwitness.estimate.result import EstimateResult, StratumResult
+from bearwitness.linkage.clusters import cluster_ids
 
 # Pairs at or above this probability are links in the single "best" linkage reported alongside.
 BEST_LINK = 0.5
@@ -72,24 +72,22 @@ def sample_clusters(
     """One plausible linkage: a person (cluster) number for each record, in record order.
 
     With `rng` each pair is kept with its probability; without, pairs at or
-    above `threshold` are kept.
+    above `threshold` are kept. The kept pairs are clustered as the linker
+    clusters them (:func:`bearwitness.linkage.clusters.cluster_ids`): most
+    probable first, never joining two people one list names apart, so a
+    sampled linkage cannot chain namesakes that the linker keeps apart.
     """
-    index = pd.Index(records["record_id"])
-    left = index.get_indexer(pairs["left_id"])
-    right = index.get_indexer(pairs["right_id"])
     probability = pairs["probability"].to_numpy(dtype=np.float64)
     keep = (
         (rng.random(len(probability)) < probability)
         if rng is not None
         else (probability >= threshold)
     )
-    size = len(index)
-    graph = sparse.coo_matrix(
-        (np.ones(int(keep.sum())), (left[keep], right[keep])), shape=(size, size)
-    )
-    _, labels = csgraph.connected_components(graph, directed=False)
-    clusters: npt.NDArray[np.int64] = labels.astype(np.int64)
-    return clusters
+    keyed = records[["record_id", "list"]].rename(columns={"record_id": "record_key"})
+    clusters = cluster_ids(keyed, pairs.loc[keep], threshold=0.0)
+    labels = pd.Index(clusters["cluster_id"].unique()).get_indexer(clusters["cluster_id"])
+    out: npt.NDArray[np.int64] = labels.astype(np.int64)
+    return out
 
 
 def estimate_with_linkage(
