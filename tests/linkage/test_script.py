@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bearwitness.errors import InputError
-from bearwitness.linkage.normalise import fold, systems, transliterate
+from bearwitness.linkage.normalise import fold, reading_context, systems, transliterate
 from bearwitness.linkage.normalise.tables import load_table
 
 # Examples from ../shared/specs/transliteration.md (produced there by the
@@ -116,3 +116,33 @@ def test_given_names_keep_their_key_in_english_and_library_systems(name: str, sy
 
 def test_fold_of_text_without_letters_is_empty() -> None:
     assert fold("  123 -- ") == ""
+
+
+_NAME_PIECES = [
+    "Umarow",
+    "Jekaterina",
+    "Czeczen",
+    "Selimchan",
+    "Schamil",
+    "Dudayev",
+    "Магомед",
+    "Исаевна",
+    "ow",
+    "sch",
+    "cz",
+    "`",
+    "shh",
+    "w",
+    "Ivanova",
+    " ",
+]
+
+
+@given(
+    st.lists(st.sampled_from(_NAME_PIECES), max_size=4).map("".join),
+    st.lists(st.sampled_from(_NAME_PIECES), max_size=6).map(" ".join),
+)
+@settings(max_examples=300, deadline=None)
+def test_a_fold_reads_its_context_only_for_the_system_it_marks(text: str, context: str) -> None:
+    # linkage.features caches folds by reading_context(context), not the whole name.
+    assert fold(text, context) == fold(text, reading_context(context))

@@ -19,7 +19,13 @@ from bearwitness.linkage.normalise.names import (
     surname_key,
 )
 from bearwitness.linkage.normalise.places import place_key
-from bearwitness.linkage.normalise.script import fold, has_cyrillic, systems, transliterate
+from bearwitness.linkage.normalise.script import (
+    fold,
+    has_cyrillic,
+    reading_context,
+    systems,
+    transliterate,
+)
 
 __all__ = [
     "ACT_TYPES",
@@ -38,6 +44,7 @@ __all__ = [
     "patronymic_fold",
     "patronymic_key",
     "place_key",
+    "reading_context",
     "sex_from_names",
     "surname_fold",
     "surname_key",

@@ -165,6 +165,20 @@ def _fold_latin(word: str, mode_steps: list[tuple[str, str]]) -> str:
     return re.sub(r"(.)\1+", r"\1", word)
 
 
+@cache
+def reading_context(context: str) -> str:
+    """The shortest context that :func:`fold` reads as it reads ``context``.
+
+    Only the system a context marks (GOST before German, or none) changes a
+    fold, so callers that cache folds by context can cache them by this
+    instead: a list repeats a surname under thousands of different given names.
+    """
+    marked = _strip_marks(context).lower()
+    if _GOST.search(marked):
+        return "`"
+    return "w" if _GERMAN.search(marked) else ""
+
+
 def fold_readings(text: str, context: str = "") -> tuple[str, ...]:
     """The folds of ``text`` read as written in ``context``'s system, in none
     in particular, as German, and as GOST: for names that may mix systems
