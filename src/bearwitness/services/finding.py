@@ -21,9 +21,8 @@ from bearwitness.services.archive import Archive
 from bearwitness.services.reading import (
     SEARCHABLE,
     SearchFilters,
-    candidate_ids,
+    candidates,
     holds_all,
-    load_filters,
     sealed_text,
 )
 from bearwitness.services.sealing import SEARCH_KEY_PURPOSE, open_fields, open_record, search_filter
@@ -161,24 +160,10 @@ def rank(
     """Every record of ``kinds`` that holds every word of ``query`` in some form, best
     first (needs an unlock). Only ids and scores come back: nothing of the text."""
     wanted = query_words(query)
-    if not wanted:
-        raise InputError("the search has no words", hint="Search for at least one word.")
-    archive.require_secrets()
-    loaded = filters() if filters is not None else load_filters(archive, kinds)
     ranked: list[Ranked] = []
-    with archive.engine.connect() as connection:
-        for kind in kinds:
-            found = loaded.get(kind)
-            if found is None or not found.ids:
-                continue
-            picked = candidate_ids(found, wanted)
-            for start in range(0, len(picked), 500):
-                chunk = picked[start : start + 500]
-                for stored in store.query_records(connection, kind, ids=chunk):
-                    record_id = str(stored.clear["id"])
-                    score = score_of(open_record(archive.sealer, stored, record_id), wanted)
-                    if score:
-                        ranked.append(Ranked(kind, record_id, score))
+    for kind, record_id, record in candidates(archive, wanted, kinds, filters):
+        if score := score_of(record, wanted):
+            ranked.append(Ranked(kind, record_id, score))
     order = {kind: i for i, kind in enumerate(SEARCHABLE)}
     ranked.sort(key=lambda r: (-r.score, order.get(r.kind, 99), r.id))
     return ranked

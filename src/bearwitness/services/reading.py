@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -276,22 +276,38 @@ def search(
     (:func:`load_filters`), or from ``filters()`` (a cache).
     """
     wanted = query_words(query)
+    hits: list[SearchHit] = []
+    for kind, record_id, record in candidates(archive, wanted, kinds, filters):
+        if holds_all(sealed_text(record), wanted):
+            hits.append(SearchHit(kind, record_id, record))
+            if len(hits) >= limit:
+                break
+    return hits
+
+
+def candidates(
+    archive: Archive,
+    wanted: Sequence[QueryWord],
+    kinds: tuple[str, ...] = SEARCHABLE,
+    filters: Callable[[], SearchFilters] | None = None,
+    chunk: int = 500,
+) -> Iterator[tuple[str, str, Record]]:
+    """(kind, id, record opened in memory) for each record whose keyed filter may hold
+    every word of ``wanted``: a filter can say yes wrongly, so callers confirm on the text.
+    Needs an unlock."""
     if not wanted:
         raise InputError("the search has no words", hint="Search for at least one word.")
     archive.require_secrets()
     loaded = filters() if filters is not None else load_filters(archive, kinds)
-    hits: list[SearchHit] = []
     with archive.engine.connect() as connection:
         for kind in kinds:
             found = loaded.get(kind)
             if found is None or not found.ids:
                 continue
             picked = candidate_ids(found, wanted)
-            for stored in store.query_records(connection, kind, ids=picked) if picked else ():
-                record_id = stored.clear["id"]
-                record = open_record(archive.sealer, stored, record_id)
-                if holds_all(sealed_text(record), wanted):
-                    hits.append(SearchHit(kind, record_id, record))
-                    if len(hits) >= limit:
-                        return hits
-    return hits
+            for start in range(0, len(picked), chunk):
+                for stored in store.query_records(
+                    connection, kind, ids=picked[start : start + chunk]
+                ):
+                    record_id = str(stored.clear["id"])
+                    yield kind, record_id, open_record(archive.sealer, stored, record_id)
