@@ -62,7 +62,7 @@ def test_each_bad_field_is_named_next_to_it_and_everything_typed_is_kept(
     assert refused.status_code == 400
     html = refused.text
     assert "Correct the fields marked below" in html
-    assert "month 13 does not exist" in _error_of(html, "date")
+    assert "Month 13 does not exist" in _error_of(html, "date")
     assert "no person P-9999" in _error_of(html, "person_id")
     assert "not a line of the ledger" in _error_of(html, "funds")
     assert "looks like a location" in _error_of(html, "journey")

@@ -131,9 +131,11 @@ def _case_form(
         form=values,
         error=error,
         problems={
-            name: (PROBLEMS[name], text) for name, text in problems.items() if name in PROBLEMS
+            name: (PROBLEMS[name], sentence(text))
+            for name, text in problems.items()
+            if name in PROBLEMS
         },
-        other_problems=[text for name, text in problems.items() if name not in PROBLEMS],
+        other_problems=[sentence(text) for name, text in problems.items() if name not in PROBLEMS],
     )
 
 
