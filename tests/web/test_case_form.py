@@ -33,7 +33,7 @@ def _fields(token: str) -> dict[str, str]:
 
 
 def _error_of(html: str, name: str) -> str:
-    found = re.search(rf'<p class="field-error" id="{name}-error">(.*?)</p>', html, re.S)
+    found = re.search(rf'<p class="(?:field-)?error" id="{name}-error"[^>]*>(.*?)</p>', html, re.S)
     assert found, f"no message next to {name}"
     return found.group(1)
 
@@ -116,3 +116,20 @@ def test_clear_fields_show_without_reveal_and_sealed_ones_only_revealed(
     assert case_id in listed.split('id="open-cases"')[1] and 'id="cases-locked"' in listed
     assert "urgent" not in listed
     assert PASSPHRASE not in listed
+
+
+def test_the_person_is_chosen_with_a_picker_and_what_was_typed_stays(
+    workbench: TestClient, team: Team
+) -> None:
+    unlock(workbench, team)
+    token = login(workbench, team, "documenter")
+    fields = {**_fields(token), "person_id": "", "pick": "person_id", "person_id__q": "P-0001"}
+    found = workbench.post("/cases/new", data=fields)
+    assert found.status_code == 200
+    assert re.search(r'type="radio" name="person_id" value="P-0001"', found.text)
+    assert PLAN in found.text and "FICTIONAL Partner" in found.text  # nothing typed is lost
+    assert _interventions(team) == []  # "Find" saves nothing
+    chosen = workbench.post(
+        "/cases/new", data={**_fields(token), "person_id": "P-0001"}, follow_redirects=False
+    )
+    assert chosen.status_code == 303

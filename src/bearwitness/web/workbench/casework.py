@@ -17,6 +17,7 @@ from bearwitness.services import casework, reading
 from bearwitness.web.i18n import N_
 from bearwitness.web.workbench.auth import Needs, Staff
 from bearwitness.web.workbench.common import error_response, message, page, redirect, sentence
+from bearwitness.web.workbench.pickers import PickState, pick_step
 from bearwitness.web.workbench.state import Session
 
 router = APIRouter(include_in_schema=False)
@@ -30,6 +31,7 @@ TEXTS = (
     "notes",
 )
 CODED = ("person_id", "event_id", "date", "risk_review")
+PICKERS = {"person_id": "person", "event_id": "event"}  # chosen by searching, never typed
 LOCKED_TEXT = N_("Cases need an unlock: priorities, risks and plans are sealed.")
 # What a refused value of each field is, said in the page's language (the check's own
 # message, in English, follows it), as the edit form says it.
@@ -114,6 +116,7 @@ def _case_form(
     status: int = 200,
     person: str = "",
     problems: dict[str, str] | None = None,
+    picks: dict[str, PickState] | None = None,
 ) -> Response:
     """The case form, with what was typed and, after a refused save, each field's problem
     next to it (``problems``: field -> the check's message)."""
@@ -136,6 +139,7 @@ def _case_form(
             if name in PROBLEMS
         },
         other_problems=[sentence(text) for name, text in problems.items() if name not in PROBLEMS],
+        picks=picks or {},
     )
 
 
@@ -153,6 +157,9 @@ async def open_case(
     request: Request, staff: Annotated[Staff, Depends(Needs("write", fields=40))]
 ) -> Response:
     session, user, form = staff
+    picks = pick_step(request, staff, form, PICKERS)
+    if picks is not None:  # "Find" in a picker: the same form, with its choices
+        return _case_form(request, session, form=form, picks=picks)
     archive = request.app.state.keys.for_user(user)
     try:
         record_id = await asyncio.to_thread(casework.open_case, archive, case_data(form))
@@ -218,6 +225,20 @@ async def change_case(
         version = int(str(form.get("version") or "0")[:9] or "0")
     except ValueError:
         version = 0
+    picks = pick_step(request, staff, form, PICKERS)
+    if picks is not None:  # "Find" in a picker: the same form, with its choices
+        try:
+            opened = await asyncio.to_thread(reading.open_full, keys.archive, record_id)
+        except BearWitnessError as error:
+            return error_response(request, session, error)
+        return _case_form(
+            request,
+            session,
+            record=opened if isinstance(opened, Intervention) else None,
+            version=version,
+            form=form,
+            picks=picks,
+        )
     try:
         current = await asyncio.to_thread(reading.open_full, keys.archive, record_id)
         await asyncio.to_thread(
