@@ -202,12 +202,16 @@ LIST_ROLES = [
 ]
 
 
-def add_person_lists(folder: Path, people: int = 60, seed: int = 3) -> None:
-    """Write FICTIONAL synthetic lists (overlapping, with typos) as person records."""
+def add_person_lists(
+    folder: Path, people: int = 60, seed: int = 3, *, opened: Archive | None = None
+) -> None:
+    """Write FICTIONAL synthetic lists (overlapping, with typos) as person records (into
+    ``opened``, unlocked, when given: left open)."""
     from bearwitness.linkage.synthetic import generate
 
-    archive = Archive.open(folder)
-    archive.unlock_with_passphrase(PASSPHRASE)
+    archive = opened or Archive.open(folder)
+    if opened is None:
+        archive.unlock_with_passphrase(PASSPHRASE)
     data = generate(people, seed=seed)
     rows = [
         ImportRow(
@@ -224,7 +228,8 @@ def add_person_lists(folder: Path, people: int = 60, seed: int = 3) -> None:
         for number, row in enumerate(data.records.itertuples(index=False), start=1)
     ]
     writing.write_records(archive, writing.resolve_rows(archive, rows, "synthetic"))
-    archive.close()
+    if opened is None:
+        archive.close()
 
 
 @pytest.fixture
@@ -295,3 +300,12 @@ def last_log_entry(archive: Archive) -> LogEntry:
             select(log_entries.c.entry).order_by(log_entries.c.idx.desc()).limit(1)
         ).scalar_one()
     return parse_entry(bytes(raw))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium for a browser test module (``tests/web/browsing.py``)."""
+    from tests.web.browsing import chromium
+
+    with chromium() as launched:
+        yield launched

@@ -531,6 +531,7 @@ def test_the_triage_and_case_pages_pass(
             "/cases/new",
             "/cases/new?person=P-0001",
             "/people/P-0001/case",
+            "/people/P-0001/consents",
         ],
         language,
     )

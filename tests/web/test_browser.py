@@ -4,136 +4,26 @@ Screenshots of the main pages are kept in test-artifacts/web/."""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from bearwitness.crypto.kdf import KdfParams
-from bearwitness.intake.importers import ImportRow
-from bearwitness.services import users, writing
-from bearwitness.services.archive import Archive
-from tests.web.conftest import FICTIONAL_ROWS, PASSPHRASE, PASSWORD, add_person_lists, fresh_code
+from tests.web.browsing import NEEDS_CHROMIUM, Servers, login, served_archive, shot
+from tests.web.conftest import PASSPHRASE, add_person_lists
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(os.environ.get("BEARWITNESS_TEST_ARTIFACTS", "test-artifacts")) / "web"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.needs(
-        CHROMIUM.exists(),
-        reason=f"Debian's chromium is not at {CHROMIUM} "
-        "(`make system-packages` or `apt-get install chromium` installs it)",
-    ),
-]
-
-
-@dataclass
-class Servers:
-    workbench: str
-    intake: str
-    folder: Path
-    secrets: dict[str, str]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for(port: int, process: subprocess.Popen[bytes]) -> None:
-    for _ in range(900):  # up to 90 s: a loaded machine starts Python slowly
-        if process.poll() is not None:
-            errors = process.stderr.read() if process.stderr else b""
-            raise RuntimeError(f"the server stopped: {errors!r}")
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise RuntimeError("the server did not start")
-
-
-@contextmanager
-def serving(folder: Path) -> Iterator[tuple[str, str]]:
-    """The real `serve` and `serve-intake` on ``folder``, on free ports; their addresses."""
-    ports = free_port(), free_port()
-    commands = [
-        ["serve", str(folder), "--port", str(ports[0]), "--http-cookies"],
-        ["serve-intake", str(folder), "--port", str(ports[1]), "--fictional"],
-    ]
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "bearwitness.cli.main", *command],
-            stderr=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-        )
-        for command in commands
-    ]
-    try:
-        for port, process in zip(ports, processes, strict=True):
-            wait_for(port, process)
-        yield f"http://localhost:{ports[0]}", f"http://localhost:{ports[1]}"
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=10)
-
-
-@contextmanager
-def chromium() -> Iterator[object]:
-    """Debian's Chromium, launched by Playwright (its own browser downloads are not used)."""
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    folder = tmp_path_factory.mktemp("browser") / "archive"
-    archive, _ = Archive.create(
-        folder, passphrase=PASSPHRASE, kdf_params=KdfParams.insecure_for_tests()
+    yield from served_archive(
+        tmp_path_factory,
+        "browser",
+        roles=("custodian", "documenter", "analyst"),
+        prepare=lambda archive: add_person_lists(archive.folder, opened=archive),
     )
-    rows = [ImportRow(n, dict(data)) for n, data in enumerate(FICTIONAL_ROWS, start=1)]
-    writing.write_records(archive, writing.resolve_rows(archive, rows, "fixture"))
-    # Accounts are made with the keys at hand (the archive is unlocked as it is created).
-    secrets = {
-        role: users.add_user(archive, role, PASSWORD, [role])
-        for role in ("custodian", "documenter", "analyst")
-    }
-    archive.close()
-    add_person_lists(folder)
-    with serving(folder) as (workbench, intake):
-        yield Servers(workbench, intake, folder, secrets)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as launched:
-        yield launched
-
-
-def shot(page: object, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
 
 
 def test_a_source_submits_without_javascript_and_checks_back(
@@ -161,16 +51,6 @@ def test_a_source_submits_without_javascript_and_checks_back(
     page.get_by_role("button", name="Проверить").click()
     assert "Ответов пока нет" in page.content()
     context.close()
-
-
-def login(page: object, servers: Servers, role: str) -> None:
-    page.goto(servers.workbench + "/login")  # type: ignore[attr-defined]
-    page.get_by_label("Username").fill(role)  # type: ignore[attr-defined]
-    page.get_by_label("Password").fill(PASSWORD)  # type: ignore[attr-defined]
-    page.get_by_label("One-time code").fill(  # type: ignore[attr-defined]
-        fresh_code(servers.workbench, servers.secrets[role])
-    )
-    page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
 
 
 def test_the_team_unlocks_enters_an_incident_and_reveals(servers: Servers, browser: object) -> None:

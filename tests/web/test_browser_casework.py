@@ -5,98 +5,22 @@ case opened and closed. Screenshots in English and Russian go to test-artifacts/
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
-from bearwitness.crypto.kdf import KdfParams
 from bearwitness.domain.records import Document
-from bearwitness.intake.importers import ImportRow
-from bearwitness.services import reading, users, writing
+from bearwitness.services import reading
 from bearwitness.services.archive import Archive
-from tests.web.conftest import FICTIONAL_ROWS, PASSPHRASE, PASSWORD
-from tests.web.test_browser import CHROMIUM, Servers, chromium, free_port, login, shot
+from tests.web.browsing import NEEDS_CHROMIUM, Servers, login, served_archive, shot, unlock
+from tests.web.conftest import PASSPHRASE
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.needs(
-        CHROMIUM.exists(),
-        reason=f"Debian's chromium is not at {CHROMIUM} "
-        "(`make system-packages` or `apt-get install chromium` installs it)",
-    ),
-]
-
-
-@contextmanager
-def serving(folder: Path) -> Iterator[tuple[str, str]]:
-    """The real `serve` and `serve-intake` on ``folder``; given a minute to start on a
-    busy machine."""
-    ports = free_port(), free_port()
-    commands = [
-        ["serve", str(folder), "--port", str(ports[0]), "--http-cookies"],
-        ["serve-intake", str(folder), "--port", str(ports[1]), "--fictional"],
-    ]
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "bearwitness.cli.main", *command],
-            stderr=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-        )
-        for command in commands
-    ]
-    try:
-        for port, process in zip(ports, processes, strict=True):
-            for _ in range(1200):
-                if process.poll() is not None:
-                    raise RuntimeError(f"the server stopped: {process.stderr.read()!r}")  # type: ignore[union-attr]
-                with socket.socket() as probe:
-                    if probe.connect_ex(("127.0.0.1", port)) == 0:
-                        break
-                time.sleep(0.1)
-        yield f"http://localhost:{ports[0]}", f"http://localhost:{ports[1]}"
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=10)
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    folder = tmp_path_factory.mktemp("casework") / "archive"
-    archive, _ = Archive.create(
-        folder, passphrase=PASSPHRASE, kdf_params=KdfParams.insecure_for_tests()
-    )
-    rows = [ImportRow(n, dict(data)) for n, data in enumerate(FICTIONAL_ROWS, start=1)]
-    writing.write_records(archive, writing.resolve_rows(archive, rows, "fixture"))
-    secrets = {
-        role: users.add_user(archive, role, PASSWORD, [role])
-        for role in ("custodian", "documenter")
-    }
-    archive.close()
-    with serving(folder) as (workbench, intake):
-        yield Servers(workbench, intake, folder, secrets)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as launched:
-        yield launched
-
-
-def unlock(page: object, servers: Servers) -> None:
-    page.goto(servers.workbench + "/")  # type: ignore[attr-defined]
-    if "/login" in page.url:  # type: ignore[attr-defined]
-        login(page, servers, "custodian")
-    if page.locator("#lock-state").inner_text() == "Locked":  # type: ignore[attr-defined]
-        page.goto(servers.workbench + "/unlock")  # type: ignore[attr-defined]
-        page.get_by_label("Passphrase").fill(PASSPHRASE)  # type: ignore[attr-defined]
-        page.get_by_role("button", name="Unlock").last.click()  # type: ignore[attr-defined]
+    yield from served_archive(tmp_path_factory, "casework", roles=("custodian", "documenter"))
 
 
 def submit(page: object, servers: Servers, text: str, when: str = "") -> str:
@@ -236,8 +160,10 @@ def test_an_evacuation_case_is_opened_and_closed(servers: Servers, browser: obje
     )
     documenter.get_by_label("Funds, one a line").fill("2019-03 | -15000 RUB | bus tickets")
     documenter.get_by_role("button", name="Save the case").click()
-    error = documenter.locator("#form-error").inner_text()
-    assert "looks like a location" in error and "Nothing was saved" in error
+    assert "Nothing was saved" in documenter.locator("#form-error").inner_text()
+    # The message is next to its field, and names the field's problem.
+    assert "looks like a location" in documenter.locator("#journey-error").inner_text()
+    assert documenter.get_by_label("Legs of the journey").get_attribute("aria-invalid") == "true"
     assert (
         "FICTIONAL Partner"
         in documenter.get_by_label("Relocating partner organisation").input_value()

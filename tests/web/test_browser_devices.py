@@ -11,22 +11,19 @@ from pathlib import Path
 
 import pytest
 
-from bearwitness.crypto.kdf import KdfParams
-from bearwitness.services import devices, odk_keys, users
-from bearwitness.services.archive import Archive
-from tests.web.conftest import PASSPHRASE, PASSWORD
-from tests.web.test_browser import ARTIFACTS, CHROMIUM, Servers, chromium, login, serving, shot
+from bearwitness.services import devices, odk_keys
+from tests.web.browsing import (
+    ARTIFACTS,
+    NEEDS_CHROMIUM,
+    Servers,
+    chromium,
+    login,
+    served_archive,
+    shot,
+)
 from tests.web.test_devices_page import HAS_JSQR, JSQR_REASON, decode_qr
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.needs(
-        CHROMIUM.exists(),
-        reason=f"Debian's chromium is not at {CHROMIUM} "
-        "(`make system-packages` or `apt-get install chromium` installs it)",
-    ),
-    pytest.mark.needs(HAS_JSQR, reason=JSQR_REASON),
-]
+pytestmark = [*NEEDS_CHROMIUM, pytest.mark.needs(HAS_JSQR, reason=JSQR_REASON)]
 WORDS = {
     "en": ("Field devices", "Device name", "Enrol", "Shown only this once.", "Revoke"),
     "ru": (
@@ -41,15 +38,9 @@ WORDS = {
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    folder = tmp_path_factory.mktemp("devices") / "archive"
-    archive, _ = Archive.create(
-        folder, passphrase=PASSPHRASE, kdf_params=KdfParams.insecure_for_tests()
+    yield from served_archive(
+        tmp_path_factory, "devices", roles=("admin",), rows=(), prepare=odk_keys.create
     )
-    secrets = {"admin": users.add_user(archive, "admin", PASSWORD, ["admin"])}
-    odk_keys.create(archive)
-    archive.close()
-    with serving(folder) as (workbench, intake):
-        yield Servers(workbench, intake, folder, secrets)
 
 
 def read_screen_qr(png: bytes) -> str:

@@ -6,17 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.web.browsing import NEEDS_CHROMIUM, Servers, login, shot
 from tests.web.conftest import PASSPHRASE
-from tests.web.test_browser import (  # noqa: F401  # fixtures
-    Servers,
-    browser,
-    login,
-    pytestmark,
-    servers,
-    shot,
-)
+from tests.web.test_browser import servers  # noqa: F401  # the fixture
 
-__all__ = ["pytestmark"]
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +25,7 @@ def unlocked(servers: Servers, browser: object) -> Servers:  # noqa: F811
 
 
 @pytest.fixture(scope="module")
-def editors(unlocked: Servers, browser: object) -> tuple[object, object]:  # noqa: F811
+def editors(unlocked: Servers, browser: object) -> tuple[object, object]:
     """Two browsers, each with a documenter logged in (each login waits for a fresh code)."""
     pages = []
     for _ in range(2):

@@ -4,28 +4,18 @@ Russian, with screenshots in test-artifacts/web/lists-*.png."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from bearwitness.crypto.kdf import KdfParams
 from bearwitness.domain.dates import PartialDateRange
 from bearwitness.domain.records import Document, Event, Person, Record
-from bearwitness.services import users, writing
-from bearwitness.services.archive import Archive
-from tests.web.conftest import PASSPHRASE, PASSWORD
-from tests.web.test_browser import CHROMIUM, Servers, chromium, free_port, login, shot
+from bearwitness.services import writing
+from tests.web.browsing import NEEDS_CHROMIUM, Servers, login, served_archive, shot
+from tests.web.conftest import PASSPHRASE
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.needs(CHROMIUM.exists(), reason=f"Debian's chromium is not at {CHROMIUM}"),
-]
+pytestmark = NEEDS_CHROMIUM
 EVENTS = 75  # two pages of 50
 
 
@@ -61,51 +51,16 @@ def _records() -> list[Record]:
     return records
 
 
-@contextmanager
-def serving(folder: Path) -> Iterator[str]:
-    """The real `bearwitness serve` on ``folder``, on a free port (given a minute to start:
-    the test machine is shared)."""
-    port = free_port()
-    command = ["serve", str(folder), "--port", str(port), "--http-cookies"]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bearwitness.cli.main", *command],
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(600):
-            if process.poll() is not None:
-                raise RuntimeError(f"the server stopped: {process.stderr.read()!r}")  # type: ignore[union-attr]
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
-        yield f"http://localhost:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    folder = tmp_path_factory.mktemp("lists") / "archive"
-    archive, _ = Archive.create(
-        folder, passphrase=PASSPHRASE, kdf_params=KdfParams.insecure_for_tests()
+    yield from served_archive(
+        tmp_path_factory,
+        "lists",
+        roles=("custodian", "documenter"),
+        rows=(),
+        prepare=lambda archive: writing.write_records(archive, _records()),
+        intake=False,
     )
-    writing.write_records(archive, _records())
-    secrets = {
-        role: users.add_user(archive, role, PASSWORD, [role])
-        for role in ("custodian", "documenter")
-    }
-    archive.close()
-    with serving(folder) as workbench:
-        yield Servers(workbench, "", folder, secrets)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

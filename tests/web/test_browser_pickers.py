@@ -14,12 +14,8 @@ from pathlib import Path
 import pyotp
 import pytest
 
-from bearwitness.crypto.kdf import KdfParams
-from bearwitness.intake.importers import ImportRow
-from bearwitness.services import users, writing
-from bearwitness.services.archive import Archive
+from tests.web.browsing import NEEDS_CHROMIUM, Servers, login, served_archive, shot
 from tests.web.conftest import FICTIONAL_ROWS, PASSPHRASE, PASSWORD
-from tests.web.test_browser import CHROMIUM, Servers, chromium, login, serving, shot
 
 NODE_DIR = Path(__file__).resolve().parents[1] / "node"
 NODE = shutil.which("node")
@@ -42,37 +38,17 @@ MORE_ROWS = [
     },
 ]
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.needs(
-        CHROMIUM.exists(),
-        reason=f"Debian's chromium is not at {CHROMIUM} "
-        "(`make system-packages` or `apt-get install chromium` installs it)",
-    ),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    folder = tmp_path_factory.mktemp("pickers") / "archive"
-    archive, _ = Archive.create(
-        folder, passphrase=PASSPHRASE, kdf_params=KdfParams.insecure_for_tests()
+    yield from served_archive(
+        tmp_path_factory,
+        "pickers",
+        roles=("custodian", "documenter", "admin"),
+        rows=FICTIONAL_ROWS + MORE_ROWS,
     )
-    rows = [ImportRow(n, dict(data)) for n, data in enumerate(FICTIONAL_ROWS + MORE_ROWS, start=1)]
-    writing.write_records(archive, writing.resolve_rows(archive, rows, "fixture"))
-    secrets = {
-        role: users.add_user(archive, role, PASSWORD, [role])
-        for role in ("custodian", "documenter", "admin")
-    }
-    archive.close()
-    with serving(folder) as (workbench, intake):
-        yield Servers(workbench, intake, folder, secrets)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as launched:
-        yield launched
 
 
 def _unlocked(browser: object, servers: Servers) -> None:

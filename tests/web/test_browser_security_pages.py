@@ -17,19 +17,12 @@ from bearwitness.crypto.kdf import KdfParams
 from bearwitness.intake.importers import ImportRow
 from bearwitness.services import checkpoints, estimates, linking, users, writing
 from bearwitness.services.archive import Archive
+from tests.web.browsing import NEEDS_CHROMIUM, login, serving, shot
 from tests.web.conftest import FICTIONAL_ROWS, LIST_ROLES, PASSPHRASE
-from tests.web.test_browser import CHROMIUM, chromium, login, serving, shot
 from tests.web.test_intake_failures import NOT_STORED
 from tests.web.test_uploads import DISGUISED, png_bomb
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.needs(
-        CHROMIUM.exists(),
-        reason=f"Debian's chromium is not at {CHROMIUM} "
-        "(`make system-packages` or `apt-get install chromium` installs it)",
-    ),
-]
+pytestmark = NEEDS_CHROMIUM
 
 LANGS = ("en", "ru")
 TEXT = "FICTIONAL: they took my neighbour's passport at the checkpoint"
@@ -102,12 +95,6 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     secrets, vkey, size = _prepare(folder)
     with serving(folder) as (workbench, intake):
         yield Servers(workbench, intake, folder, secrets, vkey, size)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture(scope="module")

@@ -32,6 +32,8 @@ ACTIONS = (
     "case",  # an intervention case opened or changed (a new version)
     "user_factor_reset",  # an account's one-time-code app replaced (by an admin, or its own)
     "user_password",  # an account's own password changed
+    "consent",  # a consent recorded or withdrawn in the workbench (a new version)
+    "consent_read",  # a person's consents shown (whom they are about is sealed)
 )
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from bearwitness.domain import vocabulary
 from bearwitness.domain.dates import PartialDateRange
 from bearwitness.domain.records import Intervention
-from bearwitness.errors import CaseChanged, InputError, LockedError
+from bearwitness.errors import CaseChanged, FieldsRejected, InputError, LockedError, NotFound
 from bearwitness.services import audit, reading, storing
 from bearwitness.services.archive import Archive
 from bearwitness.services.inbox import Entry
@@ -64,6 +64,20 @@ def open_cases(archive: Archive) -> list[Intervention]:
     )
 
 
+def listed_cases(archive: Archive) -> list[reading.RecordView]:
+    """Open cases by their clear fields only (type, status, person, date), by id: what a
+    locked archive, or a page that reveals nothing, can show."""
+    views = reading.list_records(archive, "intervention", limit=MAX_CASES)
+    return sorted(
+        (
+            view
+            for view in views
+            if not view.deleted and view.fields.get("status") in vocabulary.OPEN_STATUSES
+        ),
+        key=lambda view: view.id,
+    )
+
+
 def overdue_reviews(archive: Archive, today: dt.date) -> list[Intervention]:
     """Open cases whose risk review date has passed (by its last possible day)."""
     return sorted(
@@ -106,12 +120,41 @@ def _moment(view: reading.RecordView, kind: str, what: str, status: str) -> Mome
     return Moment(str(date or ""), sort, kind, view.id, what, status)
 
 
+def check_case(archive: Archive, data: dict[str, Any], base: dict[str, Any]) -> None:
+    """Check a case form's fields over ``base`` (the case as it stands, or only its id), each
+    field alone, as an import checks it, then whether the person and event it names exist.
+
+    Raises :class:`FieldsRejected` naming every bad field, so that a form can say it next to
+    that field; nothing is written."""
+    problems: dict[str, str] = {}
+    for name, raw in data.items():
+        try:
+            Intervention.from_dict({**base, name: raw})
+        except InputError as error:
+            text = error.message.removeprefix(f"field {name!r}: ")
+            problems[name] = f"{text}. {error.hint}" if error.hint else text
+    for name, kind in (("person_id", "person"), ("event_id", "event")):
+        linked = data.get(name)
+        if name in problems or not linked:
+            continue
+        try:
+            found = reading.get(archive, str(linked))
+        except (NotFound, InputError):
+            found = None
+        if found is None or found.kind != kind or found.deleted:
+            problems[name] = f"there is no {kind} {linked} in the archive"
+    if problems:
+        raise FieldsRejected(problems)
+
+
 def open_case(archive: Archive, data: dict[str, Any]) -> str:
-    """Store a new intervention (checked as import checks it); audited; its id."""
+    """Store a new intervention (checked as import checks it, field by field: see
+    :func:`check_case`); audited; its id."""
     if archive.locked:
         raise LockedError("opening a case needs an unlock", hint="Unlock the archive first.")
     new_id = storing.id_factory(archive)
     record_id = new_id("intervention")
+    check_case(archive, data, {"id": record_id})
     result = storing.store(
         archive, [Entry(1, {**data, "type": "intervention", "id": record_id})], "the case form"
     )
@@ -137,6 +180,8 @@ def change_case(
             hint="Nothing was saved. Open the case again to see what changed, then make "
             "your change once more.",
         )
+    opened = reading.open_full(archive, record_id)
+    check_case(archive, changes, opened.to_dict())
     updated = change_record(archive, "intervention", record_id, changes)
     audit.record(
         archive.engine, at=archive.now(), actor=archive.actor, action="case", target=record_id

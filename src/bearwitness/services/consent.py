@@ -174,6 +174,21 @@ def current_consents(archive: Archive) -> list[Consent]:
         ]
 
 
+def consents_of(archive: Archive, subject: str) -> list[Consent]:
+    """The consents (and court orders) about one person or source, by id; withdrawn ones
+    included (needs an unlock: whom a consent is about is sealed)."""
+    person_id, source_id = _subject(subject)
+    return sorted(
+        (
+            found
+            for found in current_consents(archive)
+            if (person_id is not None and found.person_id == person_id)
+            or (source_id is not None and found.source_id == source_id)
+        ),
+        key=lambda found: found.id,
+    )
+
+
 def naming_refusal(
     rules: Policy, record: Record | None, purpose: str, *, partner: str = ""
 ) -> Refusal | None:

@@ -12,11 +12,12 @@ from starlette.responses import Response
 
 from bearwitness.domain.casework import balances
 from bearwitness.domain.records import Intervention
-from bearwitness.errors import BearWitnessError, InputError
+from bearwitness.errors import BearWitnessError, FieldsRejected, InputError
 from bearwitness.services import casework, reading
 from bearwitness.web.i18n import N_
 from bearwitness.web.workbench.auth import Needs, Staff
 from bearwitness.web.workbench.common import error_response, message, page, redirect, sentence
+from bearwitness.web.workbench.pickers import PickState, pick_step
 from bearwitness.web.workbench.state import Session
 
 router = APIRouter(include_in_schema=False)
@@ -30,7 +31,20 @@ TEXTS = (
     "notes",
 )
 CODED = ("person_id", "event_id", "date", "risk_review")
+PICKERS = {"person_id": "person", "event_id": "event"}  # chosen by searching, never typed
 LOCKED_TEXT = N_("Cases need an unlock: priorities, risks and plans are sealed.")
+# What a refused value of each field is, said in the page's language (the check's own
+# message, in English, follows it), as the edit form says it.
+PROBLEMS = {
+    **dict.fromkeys(CHOICES, N_("Choose one of the values listed.")),
+    "date": N_("This is not a date the archive can keep."),
+    "risk_review": N_("This is not a date the archive can keep."),
+    "person_id": N_("This does not name a record in the archive."),
+    "event_id": N_("This does not name a record in the archive."),
+    "journey": N_("A leg of the journey is not DATE | FROM | TO with regions only."),
+    "funds": N_("A line of the ledger is not DATE | AMOUNT CURRENCY | WHAT FOR."),
+    **dict.fromkeys(TEXTS, N_("This value cannot be kept.")),
+}
 
 
 def _case_id(record_id: str) -> str:
@@ -75,17 +89,20 @@ def _form_values(record: Intervention | None, form: FormData | None) -> dict[str
 
 @router.get("/cases")
 def cases(request: Request, staff: Annotated[Staff, Depends(Needs("view"))]) -> Response:
+    """Open cases. Unlocked: by priority, with the overdue risk reviews (both sealed).
+    Locked: by id, with their clear fields only, and a sentence saying what an unlock adds."""
     session = staff.session
     archive = request.app.state.keys.archive
-    if archive.locked:
-        return message(request, session, "Locked", LOCKED_TEXT)
-    today = archive.clock().astimezone(dt.UTC).date()
     try:
+        if archive.locked:
+            listed = casework.listed_cases(archive)
+            return page(request, "cases.html", session, listed=listed, open_cases=[], overdue=[])
+        today = archive.clock().astimezone(dt.UTC).date()
         open_cases = casework.open_cases(archive)
         overdue = casework.overdue_reviews(archive, today)
     except BearWitnessError as error:
         return error_response(request, session, error)
-    return page(request, "cases.html", session, open_cases=open_cases, overdue=overdue)
+    return page(request, "cases.html", session, listed=None, open_cases=open_cases, overdue=overdue)
 
 
 def _case_form(
@@ -98,10 +115,15 @@ def _case_form(
     error: str = "",
     status: int = 200,
     person: str = "",
+    problems: dict[str, str] | None = None,
+    picks: dict[str, PickState] | None = None,
 ) -> Response:
+    """The case form, with what was typed and, after a refused save, each field's problem
+    next to it (``problems``: field -> the check's message)."""
     values = _form_values(record, form)
     if person and not values.get("person_id"):
         values["person_id"] = person
+    problems = problems or {}
     return page(
         request,
         "case_form.html",
@@ -111,6 +133,13 @@ def _case_form(
         version=version,
         form=values,
         error=error,
+        problems={
+            name: (PROBLEMS[name], sentence(text))
+            for name, text in problems.items()
+            if name in PROBLEMS
+        },
+        other_problems=[sentence(text) for name, text in problems.items() if name not in PROBLEMS],
+        picks=picks or {},
     )
 
 
@@ -128,9 +157,14 @@ async def open_case(
     request: Request, staff: Annotated[Staff, Depends(Needs("write", fields=40))]
 ) -> Response:
     session, user, form = staff
+    picks = pick_step(request, staff, form, PICKERS)
+    if picks is not None:  # "Find" in a picker: the same form, with its choices
+        return _case_form(request, session, form=form, picks=picks)
     archive = request.app.state.keys.for_user(user)
     try:
         record_id = await asyncio.to_thread(casework.open_case, archive, case_data(form))
+    except FieldsRejected as error:
+        return _case_form(request, session, form=form, status=400, problems=error.problems)
     except BearWitnessError as error:
         return _case_form(
             request,
@@ -147,27 +181,36 @@ async def open_case(
 def case(
     request: Request, record_id: str, staff: Annotated[Staff, Depends(Needs("view"))]
 ) -> Response:
+    """One case: its clear fields always (locked too); its sealed ones, and the form to
+    change it, only while the case is revealed in this session."""
     session = staff.session
     record_id = _case_id(record_id)
     keys = request.app.state.keys
-    if keys.locked:
-        return message(request, session, "Locked", LOCKED_TEXT)
+    revealed = record_id in session.revealed and not keys.locked
+    record: Intervention | None = None
     try:
-        record = reading.open_full(keys.archive, record_id)
-        version = reading.get(keys.archive, record_id).version
+        view = reading.get(keys.archive, record_id)
+        if revealed:
+            opened = reading.open_full(keys.archive, record_id)
+            assert isinstance(opened, Intervention)
+            record = opened
     except BearWitnessError as error:
         return error_response(request, session, error)
-    assert isinstance(record, Intervention)
+    if view.deleted:
+        return message(request, session, "Not found", N_("This record was deleted."), status=404)
     return page(
         request,
         "case.html",
         session,
+        view=view,
         record=record,
-        version=version,
-        revealed=record_id in session.revealed,
-        balances=balances(record.funds),
+        version=view.version,
+        revealed=revealed,
+        balances=balances(record.funds) if record else {},
         form=_form_values(record, None),
         error="",
+        problems={},
+        other_problems=[],
     )
 
 
@@ -182,6 +225,20 @@ async def change_case(
         version = int(str(form.get("version") or "0")[:9] or "0")
     except ValueError:
         version = 0
+    picks = pick_step(request, staff, form, PICKERS)
+    if picks is not None:  # "Find" in a picker: the same form, with its choices
+        try:
+            opened = await asyncio.to_thread(reading.open_full, keys.archive, record_id)
+        except BearWitnessError as error:
+            return error_response(request, session, error)
+        return _case_form(
+            request,
+            session,
+            record=opened if isinstance(opened, Intervention) else None,
+            version=version,
+            form=form,
+            picks=picks,
+        )
     try:
         current = await asyncio.to_thread(reading.open_full, keys.archive, record_id)
         await asyncio.to_thread(
@@ -190,14 +247,16 @@ async def change_case(
     except BearWitnessError as error:
         if isinstance(error, InputError) or error.code == "case_changed":
             existing = current if "current" in locals() else None
+            rejected = isinstance(error, FieldsRejected)
             return _case_form(
                 request,
                 session,
                 record=existing if isinstance(existing, Intervention) else None,
                 version=version,
                 form=form,
-                error=f"{sentence(error.message)}. {error.hint}",
+                error="" if rejected else f"{sentence(error.message)}. {error.hint}",
                 status=409 if error.code == "case_changed" else 400,
+                problems=error.problems if isinstance(error, FieldsRejected) else None,
             )
         return error_response(request, session, error)
     return redirect(f"/cases/{record_id}")

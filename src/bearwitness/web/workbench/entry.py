@@ -19,6 +19,7 @@ from bearwitness.services import intake_web, reading, storing, triage
 from bearwitness.services.archive import Archive
 from bearwitness.services.inbox import Entry
 from bearwitness.services.users import User
+from bearwitness.web.rendering import gettext
 from bearwitness.web.workbench.auth import Needs, Staff
 from bearwitness.web.workbench.common import message, page, sentence
 from bearwitness.web.workbench.pickers import pick_step
@@ -38,13 +39,16 @@ def id_factory(archive: Archive, locked: bool) -> Callable[[str], str]:
     return storing.id_factory(archive, locked)
 
 
-def store_rows(keys: KeyHolder, user: User, rows: Rows, labels: list[str]) -> str:
-    """Write (unlocked) or seal into the inbox (locked), all or nothing; says what happened."""
-    return store_rows_result(keys, user, rows, labels)[0]
+def store_rows(
+    keys: KeyHolder, user: User, rows: Rows, labels: list[str], language: str = "en"
+) -> str:
+    """Write (unlocked) or seal into the inbox (locked), all or nothing; says what happened
+    (in ``language``)."""
+    return store_rows_result(keys, user, rows, labels, language)[0]
 
 
 def store_rows_result(
-    keys: KeyHolder, user: User, rows: Rows, labels: list[str]
+    keys: KeyHolder, user: User, rows: Rows, labels: list[str], language: str = "en"
 ) -> tuple[str, storing.StoreResult]:
     """:func:`store_rows`, with the store's result (the ids written)."""
     archive = keys.for_user(user)
@@ -56,11 +60,13 @@ def store_rows_result(
             f"{labels[error.row - 1]}: {error.reason}", hint="Correct it and save again."
         ) from None
     if result.batch is not None:
-        return (
-            f"{result.count} record(s) were sealed into the inbox; they are written in at "
-            "the next unlock."
-        ), result
-    return "Written: " + ", ".join(", ".join(ids) for ids in result.ids.values()) + ".", result
+        sealed = gettext(
+            language,
+            "%(n)s record(s) were sealed into the inbox; they are written in at the next unlock.",
+        )
+        return sealed % {"n": result.count}, result
+    ids = ", ".join(", ".join(ids) for ids in result.ids.values())
+    return gettext(language, "Written: %(ids)s.") % {"ids": ids}, result
 
 
 def _text(form: FormData, name: str, limit: int = 100_000) -> str:
@@ -226,11 +232,14 @@ async def incident(
                 )
             reading.get(keys.archive, from_document)  # exists, or NotFound: before any write
         rows, labels = incident_rows(form, id_factory(keys.archive, keys.locked), victims)
-        done, result = await asyncio.to_thread(store_rows_result, keys, user, rows, labels)
+        done, result = await asyncio.to_thread(
+            store_rows_result, keys, user, rows, labels, session.language
+        )
         if from_document and result.ids.get("event"):
             event_id = result.ids["event"][0]
             await asyncio.to_thread(triage.link_event, keys.for_user(user), from_document, event_id)
-            done += f" {from_document} is linked to {event_id}."
+            linked = gettext(session.language, "%(document)s is linked to %(event)s.")
+            done += " " + linked % {"document": from_document, "event": event_id}
     except (BearWitnessError, ValueError) as error:
         text = (
             f"{sentence(error.message)}. {error.hint}"
@@ -319,7 +328,7 @@ async def add_document(
             images=request.app.state.images,
         )
         labels = ["the document"] + [f"file {n}" for n in range(1, len(rows))]
-        done = await asyncio.to_thread(store_rows, keys, user, rows, labels)
+        done = await asyncio.to_thread(store_rows, keys, user, rows, labels, session.language)
     except BearWitnessError as error:
         return page(
             request,

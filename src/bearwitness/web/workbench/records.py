@@ -150,6 +150,11 @@ def _detail(
         revealed=reveal,
         notice=notice,
         history=history,
+        # Field and record type names as the edit form says them, in the page's language.
+        labels={
+            name: editing.field_label(name) for name in (*cls.clear_fields(), *cls.sealed_fields())
+        },
+        kind_label=editing.KIND_LABELS.get(view.kind, view.kind.replace("_", " ")),
         metadata_warnings=warnings,
         previewed=media.IMAGE_TYPES,
         can_reply=reveal and view.kind == "document" and bool(view.fields.get("reply_key")),
