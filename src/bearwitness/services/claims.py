@@ -161,16 +161,45 @@ def add_documents(
     extracted = [
         extract_file(path, outlet=outlet, published=published, lang=lang) for path in paths
     ]
-    added: list[Added] = []
-    for item in extracted:
-        ids = storing.id_factory(archive)
-        document_id, evidence_id = ids("document"), ids("evidence")
-        entries = document_entries(
-            item, document_id, evidence_id, url=url, published=published, outlet=outlet
+    return [
+        _store(archive, item, outlet=outlet, published=published, url=url) for item in extracted
+    ]
+
+
+def add_bytes(
+    archive: Archive,
+    name: str,
+    data: bytes,
+    *,
+    outlet: str | None = None,
+    published: str | None = None,
+    url: str | None = None,
+    lang: str | None = None,
+) -> Added:
+    """One document given as bytes (the workbench's pasted text or uploaded file) into
+    ``archive``, the same way as :func:`add_documents`: locked, into the inbox."""
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(
+            f"{name} is larger than {MAX_FILE_BYTES // 1024 // 1024} MB",
+            hint="Give the article's text as a .txt file.",
         )
-        result = storing.store(archive, entries, item.name)
-        added.append(Added(item.name, document_id, len(item.candidates), result.batch))
-    return added
+    if not data.strip():
+        raise InputError(f"{name} is empty", hint="Paste the article's text or choose its file.")
+    item = extract_bytes(name, data, outlet=outlet, published=published, lang=lang)
+    return _store(archive, item, outlet=outlet, published=published, url=url)
+
+
+def _store(
+    archive: Archive, item: Extracted, *, outlet: str | None, published: str | None,
+    url: str | None,
+) -> Added:  # fmt: skip
+    ids = storing.id_factory(archive)
+    document_id, evidence_id = ids("document"), ids("evidence")
+    entries = document_entries(
+        item, document_id, evidence_id, url=url, published=published, outlet=outlet
+    )
+    result = storing.store(archive, entries, item.name)
+    return Added(item.name, document_id, len(item.candidates), result.batch)
 
 
 def candidates_of(claim_candidates: str) -> list[dict[str, object]]:
