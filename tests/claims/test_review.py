@@ -53,7 +53,7 @@ def test_the_queue_places_each_sentence_in_its_document(archive: Archive) -> Non
     first = pending[0]
     assert first.document_id == document_id and first.outlet == "FICTIONAL Herald"
     assert first.before + first.sentence + first.after == ARTICLE
-    assert first.count == "around 40"
+    assert first.count is not None and (first.count.qualifier, first.count.value) == ("approx", 40)
     assert [s.event_id for s in first.suggested] == ["E-0001"]  # place and time
 
 

@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from bearwitness.claims.corroboration import Assertion, Corroboration, corroborate, describe
+from bearwitness.claims.corroboration import Assertion, Corroboration, corroborate
 from bearwitness.claims.events import EventView, Suggestion, suggest_events
 from bearwitness.claims.quantities import QUALIFIERS, Count, qualified
 from bearwitness.domain import vocabulary
@@ -61,7 +61,7 @@ class Pending:
     before: str  # the document's text before the sentence (at most CONTEXT characters)
     sentence: str
     after: str
-    count: str  # the count in words ("around 40"), or ""
+    count: Count | None  # None: no count, or a zero (a denial's "no one")
     suggested: list[Suggestion] = field(default_factory=list)
 
 
@@ -196,7 +196,7 @@ def queue(archive: Archive) -> list[Pending]:
                     before=before,
                     sentence=sentence,
                     after=after,
-                    count=describe(count) if count is not None and not count.zero else "",
+                    count=count if count is not None and not count.zero else None,
                     suggested=_suggest(item, events),
                 )
             )
@@ -355,7 +355,7 @@ class ClaimLine:
     document_id: str | None
     act: str
     stance: str  # assert or deny
-    count: str  # in words, or ""
+    count: Count | None  # None: no count, or a zero
     speaker: str
     outlet: str
     via: str
@@ -393,7 +393,7 @@ def _line(claim: Claim, version: int, reasons: tuple[str, ...] = ()) -> ClaimLin
         document_id=claim.document_id,
         act=claim.act or "",
         stance="deny" if claim.stance == "denies" else "assert",
-        count=describe(count) if count is not None and not count.zero else "",
+        count=count if count is not None and not count.zero else None,
         speaker=claim.speaker,
         outlet=claim.outlet,
         via=claim.via,
