@@ -22,7 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from bearwitness.claims.corroboration import Assertion, Corroboration, corroborate
+from bearwitness.claims.corroboration import Assertion, Corroboration, corroborate, key, origin
 from bearwitness.claims.events import EventView, Suggestion, suggest_events
 from bearwitness.claims.quantities import QUALIFIERS, Count, qualified
 from bearwitness.domain import vocabulary
@@ -375,6 +375,11 @@ class Incident:
     corroboration: Corroboration | None
     claims: list[ClaimLine]  # linked to the event
     suggested: list[ClaimLine]  # suggested for it, not linked yet
+    # How each origin compared loosely ("fictional rights network") was first written.
+    names: dict[str, str] = field(default_factory=dict)
+
+    def name(self, compared: str) -> str:
+        return self.names.get(compared, compared)
 
 
 def _count(claim: Claim) -> Count | None:
@@ -444,7 +449,16 @@ def incident(archive: Archive, event_id: str, act: str | None = None) -> Inciden
     if act is not None:
         vocabulary.ACT_TYPES.check(act)
     chosen = act or (acts[0] if acts else None)
-    found = corroborate([assertion(c) for c, _ in linked], chosen) if chosen else None
+    assertions = [assertion(c) for c, _ in linked]
+    found = corroborate(assertions, chosen) if chosen else None
+    names: dict[str, str] = {}
+    for item in assertions:
+        written = item.claimant or item.outlet or ""
+        names.setdefault(origin(item), written)
+        if item.relays:
+            names.setdefault(key(item.relays), item.relays)
+        if item.via:
+            names.setdefault(key(item.via), item.via)
     return Incident(
         event_id=event_id,
         title=event.title,
@@ -453,6 +467,7 @@ def incident(archive: Archive, event_id: str, act: str | None = None) -> Inciden
         corroboration=found,
         claims=[_line(c, v) for c, v in linked],
         suggested=suggested,
+        names={compared: written for compared, written in names.items() if written},
     )
 
 
