@@ -10,7 +10,7 @@ from bearwitness.crypto.kdf import KdfParams
 from bearwitness.domain.records import Claim, Document
 from bearwitness.errors import CaseChanged, InputError, LockedError
 from bearwitness.intake.importers import ImportRow
-from bearwitness.services import claim_review, claims, reading, writing
+from bearwitness.services import claim_review, claims, reading, verification, writing
 from bearwitness.services.archive import Archive
 
 PASSPHRASE = "FICTIONAL test passphrase"
@@ -94,6 +94,9 @@ def test_decisions_are_versions_and_an_accepted_claim_is_a_record(archive: Archi
     assert found.corroboration.best == 40
     assert not found.corroboration.independent
     assert edited.claim_id in [c.id for c in found.claims]
+    checked = verification.verify_archive(archive)  # every decision is in the log
+    assert [p for p in checked.problems if "no log key yet" not in p] == []
+    assert checked.versions_checked == checked.entries == 9  # 2 events, document, file, 5
 
 
 def test_a_person_corrects_an_echo_and_confirms_a_link(archive: Archive) -> None:

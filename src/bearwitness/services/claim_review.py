@@ -17,10 +17,14 @@ The workbench's review queue and incident page call these (``web/workbench/claim
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
+from sqlalchemy import Connection, update
+from sqlalchemy.exc import IntegrityError
 
 from bearwitness.claims.corroboration import Assertion, Corroboration, corroborate, key, origin
 from bearwitness.claims.events import EventView, Suggestion, suggest_events
@@ -29,11 +33,14 @@ from bearwitness.domain import vocabulary
 from bearwitness.domain.counts import QualifiedCount, Qualifier
 from bearwitness.domain.dates import PartialDate
 from bearwitness.domain.records import Claim, Document, Event
-from bearwitness.errors import CaseChanged, InputError, LockedError, NotFound
-from bearwitness.services import reading, storing
+from bearwitness.errors import CaseChanged, IdTaken, InputError, LockedError, NotFound
+from bearwitness.services import reading
 from bearwitness.services.archive import Archive
-from bearwitness.services.inbox import Entry
-from bearwitness.services.writing import change_record
+from bearwitness.services.sealing import SEARCH_KEY_PURPOSE, open_record, seal_record
+from bearwitness.services.writing import Change, change_record, log_entry, write_change
+from bearwitness.store import rows as store
+from bearwitness.store.rows import next_number
+from bearwitness.store.schema import RECORD_TABLES
 
 CONTEXT = 1500  # characters of the document shown either side of a candidate's sentence
 MAX_DOCUMENTS = 500  # public reports opened for one queue page
@@ -273,41 +280,86 @@ def decide(
     event_id: str = "",
 ) -> Decision:
     """Accept (``changes``: what the reviewer edited) or reject candidate ``index`` of
-    ``document_id``, as read from the document's ``version``."""
+    ``document_id``, as read from the document's ``version``: in one transaction, the new
+    Claim (when accepted) and the document's new version that records the decision."""
     _require_unlocked(archive, "reviewing claims")
     if verdict not in ("accept", "reject"):
         raise InputError(f"{verdict!r} is not a decision", hint="Accept or reject.")
-    current = reading.get(archive, document_id)
-    if current.kind != "document":
+    if reading.kind_of(document_id) != "document":
         raise NotFound(f"{document_id} is not a document")
-    if current.version != version:
-        raise CaseChanged(
-            f"{document_id} was changed while you reviewed it (now version "
-            f"{current.version}, you saw {version})",
-            hint="Open the queue again: the candidate may have been decided already.",
+    if event_id:
+        if reading.kind_of(event_id) != "event":
+            raise InputError(f"event: {event_id!r} is not an event id", hint="Choose an event.")
+        reading.get(archive, event_id)  # NotFound for an event that is not there
+    secrets = archive.require_secrets()
+    search_key = secrets.subkey(SEARCH_KEY_PURPOSE)
+    table = RECORD_TABLES["document"]
+
+    def prepare(connection: Connection) -> tuple[Change, Decision]:
+        # A write first: it takes the writer's lock before anything is read, so the version
+        # read next is the one this decision replaces (two reviewers cannot both decide).
+        connection.execute(
+            update(table).where(table.c.id == document_id).values(version=table.c.version)
         )
-    document = reading.open_full(archive, document_id)
-    assert isinstance(document, Document)
-    lines = _lines(document)
-    if not 0 <= index < len(lines):
-        raise NotFound(f"{document_id} has no candidate {index + 1}")
-    item = lines[index]
-    if item.get("decision"):
-        raise CaseChanged(f"candidate {index + 1} of {document_id} was decided already")
-    claim_id = None
-    if verdict == "accept":
-        claim_id = _accept(archive, document, item, changes or {}, event_id)
-    item["decision"] = "accepted" if claim_id else "rejected"
-    if claim_id:
-        item["claim_id"] = claim_id
-    candidates = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines)
-    change_record(archive, "document", document_id, {"claim_candidates": candidates})
-    return Decision(document_id, index, item["decision"], claim_id)
+        current = store.fetch_record(connection, "document", document_id)
+        if current is None or current.deleted:
+            raise NotFound(f"no document {document_id} in this archive")
+        if current.version != version:
+            raise CaseChanged(
+                f"{document_id} was changed while you reviewed it (now version "
+                f"{current.version}, you saw {version})",
+                hint="Open the queue again: the candidate may have been decided already.",
+            )
+        document = open_record(archive.sealer, current, document_id)
+        assert isinstance(document, Document)
+        lines = _lines(document)
+        if not 0 <= index < len(lines):
+            raise NotFound(f"{document_id} has no candidate {index + 1}")
+        item = lines[index]
+        if item.get("decision"):
+            raise CaseChanged(f"candidate {index + 1} of {document_id} was decided already")
+        at, change, claim_id = archive.now(), Change(), None
+        if verdict == "accept":
+            claim_id = f"C-{next_number(connection, 'claim'):04d}"
+            claim = _accepted(claim_id, document, item, changes or {}, event_id)
+            sealed = seal_record(
+                archive.sealer, search_key, claim, version=1, actor=archive.actor, at=at,
+                operation="create",
+            )  # fmt: skip
+            change.created.append(sealed)
+            change.entries.append(log_entry(sealed, "create", None))
+            item["decision"], item["claim_id"] = "accepted", claim_id
+        else:
+            item["decision"] = "rejected"
+        candidates = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines)
+        updated = dataclasses.replace(document, claim_candidates=candidates)
+        previous = next(
+            v
+            for v in store.fetch_versions(connection, "document", document_id)
+            if v.version == current.version
+        )
+        sealed = seal_record(
+            archive.sealer, search_key, updated, version=current.version + 1,
+            actor=archive.actor, at=at, operation="update",
+        )  # fmt: skip
+        change.updated.append(sealed)
+        change.entries.append(log_entry(sealed, "update", previous.commitment))
+        return change, Decision(document_id, index, item["decision"], claim_id)
+
+    try:
+        decision, _ = write_change(archive, prepare)
+    except IntegrityError:  # a claim id taken by a write outside the writers' turn
+        raise IdTaken(
+            "another write took the new claim's id first; nothing was written",
+            hint="Accept it again: it gets a new id.",
+        ) from None
+    return decision
 
 
-def _accept(
-    archive: Archive, document: Document, item: dict[str, Any], changes: dict[str, Any], event: str
-) -> str:
+def _accepted(
+    claim_id: str, document: Document, item: dict[str, Any], changes: dict[str, Any], event: str
+) -> Claim:
+    """The Claim a reviewer accepted: the candidate with their changes, checked."""
     merged = {**item, **changes}
     act = vocabulary.ACT_TYPES.check(_text(merged.get("act"), 64))
     stance = _text(merged.get("stance"), 10)
@@ -320,30 +372,28 @@ def _accept(
             PartialDate.parse(when)
         except InputError as error:
             raise InputError(f"when: {error.message}", hint=error.hint) from None
-    if event:
-        if reading.kind_of(event) != "event":
-            raise InputError(f"event: {event!r} is not an event id", hint="Choose an event.")
-        reading.get(archive, event)
-    claim = {
-        "type": "claim",
-        "document_id": document.id,
-        "event_ids": [event] if event else [],
-        "count": str(count) if count is not None else None,
-        "stance": "asserts" if stance == "assert" else "denies",
-        "statement": _text(item.get("sentence"), 5000),
-        "speaker": _text(merged.get("claimant")),
-        "act": act,
-        "outlet": _text(merged.get("outlet")) or document.outlet,
-        "via": _text(merged.get("via")),
-        "hedged": bool(merged.get("hedged")),
-        "place": _text(merged.get("place"), 200),
-        "when": when,
-        "reliability": _text(merged.get("reliability"), 1) or "F",
-        "credibility": _text(merged.get("credibility"), 1) or "6",
-        "fictional": document.fictional,
-    }
-    result = storing.store(archive, [Entry(1, claim)], f"review of {document.id}")
-    return result.ids["claim"][0]
+    record = Claim.from_dict(
+        {
+            "id": claim_id,
+            "document_id": document.id,
+            "event_ids": [event] if event else [],
+            "count": str(count) if count is not None else None,
+            "stance": "asserts" if stance == "assert" else "denies",
+            "statement": _text(item.get("sentence"), 5000),
+            "speaker": _text(merged.get("claimant")),
+            "act": act,
+            "outlet": _text(merged.get("outlet")) or document.outlet,
+            "via": _text(merged.get("via")),
+            "hedged": bool(merged.get("hedged")),
+            "place": _text(merged.get("place"), 200),
+            "when": when,
+            "reliability": _text(merged.get("reliability"), 1) or "F",
+            "credibility": _text(merged.get("credibility"), 1) or "6",
+            "fictional": document.fictional,
+        }
+    )
+    assert isinstance(record, Claim)
+    return record
 
 
 @dataclass(frozen=True)
