@@ -135,3 +135,31 @@ def test_locked_an_upload_is_sealed_into_the_inbox(workbench: TestClient, team: 
     assert sent.status_code == 200, sent.text
     assert "sealed into the inbox with 3 candidate claim(s)" in sent.text
     assert token
+
+
+def test_a_suggested_link_is_confirmed_and_the_claim_opens_like_any_record(
+    workbench: TestClient, team: Team
+) -> None:
+    unlock(workbench, team)
+    token = login(workbench, team, "documenter")
+    added = workbench.post("/claims/add", data={"csrf": token, "text": ARTICLE})
+    accepted = _accept(workbench, _forms(added.text)[0], event_id="", place="Argun", when="2019-01")
+    claim_id = re.search(r"accepted as (C-\d+)", accepted)[1]  # type: ignore[index]
+    incident = workbench.get("/claims/incident/E-0001")
+    assert 'id="no-claims"' in incident.text
+    suggested = re.search(r'<ul id="suggested">(.*?)</ul>', incident.text, re.S)[1]  # type: ignore[index]
+    assert claim_id in suggested and "place, time" in suggested
+    check(incident)
+    linked = workbench.post(
+        f"/claims/{claim_id}/events", data={"csrf": token, "version": "1", "event_id": "E-0001"}
+    )
+    assert linked.status_code == 200 and f"{claim_id} is now linked" in linked.text
+    assert 'id="suggested"' not in linked.text and 'id="most-conservative">40<' in linked.text
+    missing = workbench.post(
+        f"/claims/{claim_id}/events", data={"csrf": token, "version": "2", "event_id": "E-0404"}
+    )
+    assert missing.status_code == 404
+    assert workbench.get(f"/records/claim/{claim_id}").status_code == 200
+    workbench.post(f"/records/claim/{claim_id}/reveal", data={"csrf": token})
+    edit = workbench.get(f"/records/claim/{claim_id}/edit")
+    assert edit.status_code == 200 and "credibility" in edit.text
