@@ -85,6 +85,9 @@ def test_decisions_are_versions_and_an_accepted_claim_is_a_record(archive: Archi
     document = reading.open_full(archive, document_id)
     assert isinstance(document, Document) and reading.get(archive, document_id).version == 4
     assert '"decision": "rejected"' in document.claim_candidates
+    decided = claim_review._lines(document)
+    assert "edited" not in decided[0]  # the grades are the reviewer's own, not an edit
+    assert decided[2]["edited"] == ["claimant", "count"]
 
     found = claim_review.incident(archive, "E-0001")
     assert found.act == "arbitrary_detention" and found.corroboration is not None

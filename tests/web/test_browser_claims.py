@@ -66,12 +66,14 @@ def test_paste_review_and_read_the_incident(servers: Servers) -> None:
         page = browser.new_context().new_page()  # type: ignore[attr-defined]
         login(page, servers, "documenter")
         page.goto(servers.workbench + "/claims?lang=en")
+        page.get_by_label("Headline (sealed)").fill("FICTIONAL: dozens detained in Argun")
         page.get_by_label("Article text (sealed)").fill(ARTICLE)
         page.get_by_label("Outlet that published it (sealed)").fill("FICTIONAL Herald")
         page.get_by_label("Publication date (YYYY-MM-DD)").fill("2019-01-14")
         page.get_by_role("button", name="Take the article in").click()
         assert "3 candidate claim(s) to review" in page.locator("#message").inner_text()
         first = page.locator("#c1")
+        assert "FICTIONAL: dozens detained in Argun" in first.inner_text()
         assert first.locator("mark").inner_text().startswith("Around 40 people were detained")
         assert first.get_by_label("Event it is about").input_value() == "E-0001"  # suggested
         shot(page, "claims-queue-en")

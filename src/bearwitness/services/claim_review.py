@@ -329,6 +329,8 @@ def decide(
             change.created.append(sealed)
             change.entries.append(log_entry(sealed, "create", None))
             item["decision"], item["claim_id"] = "accepted", claim_id
+            if edited := _edited(item, changes or {}):
+                item["edited"] = edited  # what the reviewer corrected, by name
         else:
             item["decision"] = "rejected"
         candidates = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines)
@@ -354,6 +356,22 @@ def decide(
             hint="Accept it again: it gets a new id.",
         ) from None
     return decision
+
+
+def _edited(item: dict[str, Any], changes: dict[str, Any]) -> list[str]:
+    """The names of the candidate's fields the reviewer changed (the grades and the event
+    are the reviewer's own, never the extraction's)."""
+    found = []
+    for name, value in changes.items():
+        if name == "count":
+            if str(value or "") != str(_claim_count(item) or ""):
+                found.append(name)
+        elif name == "hedged":
+            if bool(value) != bool(item.get(name)):
+                found.append(name)
+        elif name not in ("reliability", "credibility") and _text(value) != _text(item.get(name)):
+            found.append(name)
+    return sorted(found)
 
 
 def _accepted(

@@ -14,6 +14,7 @@ Three use cases, shared by the command line (and, later, the workbench's review 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import mimetypes
@@ -175,9 +176,11 @@ def add_bytes(
     published: str | None = None,
     url: str | None = None,
     lang: str | None = None,
+    title: str | None = None,
 ) -> Added:
     """One document given as bytes (the workbench's pasted text or uploaded file) into
-    ``archive``, the same way as :func:`add_documents`: locked, into the inbox."""
+    ``archive``, the same way as :func:`add_documents`: locked, into the inbox.
+    ``title``: the document's title where the file gives none (pasted text)."""
     if len(data) > MAX_FILE_BYTES:
         raise InputError(
             f"{name} is larger than {MAX_FILE_BYTES // 1024 // 1024} MB",
@@ -186,6 +189,8 @@ def add_bytes(
     if not data.strip():
         raise InputError(f"{name} is empty", hint="Paste the article's text or choose its file.")
     item = extract_bytes(name, data, outlet=outlet, published=published, lang=lang)
+    if title:
+        item = dataclasses.replace(item, source=dataclasses.replace(item.source, title=title))
     return _store(archive, item, outlet=outlet, published=published, url=url)
 
 

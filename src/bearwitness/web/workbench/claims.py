@@ -82,7 +82,7 @@ def review_queue(request: Request, staff: Annotated[Staff, Depends(Needs("write"
 
 @router.post("/claims/add")
 async def add_article(
-    request: Request, staff: Annotated[Staff, Depends(Needs("write", files=1, fields=8))]
+    request: Request, staff: Annotated[Staff, Depends(Needs("write", files=1, fields=9))]
 ) -> Response:
     session, user, form = staff
     settings = request.app.state.settings
@@ -108,6 +108,7 @@ async def add_article(
             published=_form_text(form, "published", 20) or None,
             url=_form_text(form, "url", 2000) or None,
             lang=_form_text(form, "lang", 4) or "auto",
+            title=_form_text(form, "title", 500) or None,
         )
     except BearWitnessError as problem:
         return error_response(request, session, problem)
