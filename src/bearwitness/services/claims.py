@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import mimetypes
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,6 +38,27 @@ from bearwitness.services.archive import Archive
 from bearwitness.services.inbox import Entry
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
+# One process loads each language's model once: a load takes about a second, which every
+# article pasted into the workbench (and every file of one `claims add`) would otherwise
+# wait for. Neither spaCy nor natasha promises that one pipeline may run in two threads
+# at once, so the workbench's requests take turns on it.
+_MODEL_TURN = threading.Lock()
+
+
+@functools.cache
+def _model(language: str) -> models.Entities:
+    return models.for_language(language)
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """The process's model for ``language``, loaded on first use, one caller at a time."""
+
+    language: str
+
+    def __call__(self, sentences: Sequence[str]) -> list[list[models.Entity]]:
+        with _MODEL_TURN:
+            return _model(self.language)(sentences)
 
 
 @dataclass(frozen=True)
@@ -102,7 +125,7 @@ def extract_bytes(
         language=language,
         outlet=outlet or None,
         published=day,
-        entities=entities if entities is not None else models.for_language(language),
+        entities=entities if entities is not None else _Shared(language),
     )
     return Extracted(name, source, language, found, data)
 
