@@ -42,6 +42,7 @@ ORDER = [
 # sealed all the same; a code cannot be a canary).
 SEALED_CODED = {
     "document": {"triage_status": "in_review"},
+    "claim": {"act": "torture", "hedged": True, "reliability": "B", "credibility": "2"},
     "intervention": {
         "response": "favourable",
         "impact": "positive",

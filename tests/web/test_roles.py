@@ -29,6 +29,8 @@ PAGES = [
     ("/account", None),
     ("/pick/event?q=argun", "view"),
     ("/pick/person?q=P-0001&names=1", "view"),
+    ("/claims", "write"),
+    ("/claims/incident/E-0001", "reveal"),
 ]
 ACTIONS = [
     ("/records/person/P-0001/reveal", "reveal", {}),
@@ -63,6 +65,10 @@ ACTIONS = [
     ("/account/password", None, {"current": "FICTIONAL", "new": "x", "again": "x"}),
     ("/account/factor", None, {}),
     ("/account/factor/confirm", None, {"code": "000000"}),
+    ("/claims/add", "write", {"text": "FICTIONAL: nothing here is a claim."}),
+    ("/claims/decide", "write", {"document_id": "D-0001", "index": "0", "version": "1"}),
+    ("/claims/C-0001/relays", "write", {"version": "1", "relays": "FICTIONAL"}),
+    ("/claims/C-0001/events", "write", {"version": "1", "event_id": "E-0001"}),
 ]
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
-from bearwitness.claims.extract import Candidate
 from bearwitness.domain.dates import PartialDate
 
 
@@ -22,6 +22,17 @@ class EventView:
     places: tuple[str, ...]  # district, location
     earliest: dt.date | None
     latest: dt.date | None
+
+
+class Claimed(Protocol):
+    """What a suggestion reads of a claim: an extracted candidate or a reviewed claim."""
+
+    @property
+    def act(self) -> str: ...
+    @property
+    def place(self) -> str | None: ...
+    @property
+    def when(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -55,7 +66,7 @@ def _overlaps(when: str, event: EventView) -> bool:
 
 
 def suggest_events(
-    candidate: Candidate, events: Iterable[EventView], limit: int = 3
+    candidate: Claimed, events: Iterable[EventView], limit: int = 3
 ) -> list[Suggestion]:
     """The events ``candidate`` may be about, best first: the act type counts most, then
     the place, then the time; an event with none of the three is never suggested."""

@@ -454,7 +454,21 @@ class Claim(Record):
     count: QualifiedCount | None = clear()
     stance: str = clear("asserts", vocabulary=v.STANCES)
     statement: str = sealed()
-    speaker: str = sealed()
+    speaker: str = sealed()  # the claimant: the original source, not the outlet
+    # What a reviewed claim from public reporting adds (claims/, the workbench's review
+    # queue). Sealed: which acts and places a team follows reveals its interests.
+    act: str | None = sealed(None, vocabulary=v.ACT_TYPES)
+    outlet: str = sealed()  # who published the text that carries the claim
+    via: str = sealed()  # the channel the text names ("told the BBC", "in a press release")
+    relays: str = sealed()  # a person's correction: whose claim the speaker repeats
+    hedged: bool = sealed(False)  # "reportedly", "allegedly"
+    place: str = sealed()
+    when: str = sealed()  # a partial date, as extracted or corrected
+    # The Admiralty grades: the speaker's reliability as a source of this claim (a Source
+    # record keeps the same scale for the team's own sources) and the information's
+    # credibility.
+    reliability: str = sealed("F", vocabulary=v.RELIABILITY)
+    credibility: str = sealed("6", vocabulary=v.CREDIBILITY)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -123,6 +123,20 @@ RELIABILITY = Vocabulary(
     ),
 )
 
+# The Admiralty code's information credibility scale: a claim's, beside its source's
+# reliability (a reliable source can pass on what it could not check).
+CREDIBILITY = Vocabulary(
+    "information credibility",
+    (
+        Term("1", "1: confirmed by other sources", "1: подтверждено другими источниками"),
+        Term("2", "2: probably true", "2: вероятно, верно"),
+        Term("3", "3: possibly true", "3: возможно, верно"),
+        Term("4", "4: doubtful", "4: сомнительно"),
+        Term("5", "5: improbable", "5: маловероятно"),
+        Term("6", "6: truth cannot be judged", "6: достоверность невозможно оценить"),
+    ),
+)
+
 SOURCE_KINDS = Vocabulary(
     "source kind",
     (
@@ -316,6 +330,7 @@ ALL = (
     CONSEQUENCES,
     INVOLVEMENT,
     RELIABILITY,
+    CREDIBILITY,
     SOURCE_KINDS,
     DOCUMENT_KINDS,
     PERSON_ROLES,

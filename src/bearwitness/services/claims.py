@@ -14,9 +14,12 @@ Three use cases, shared by the command line (and, later, the workbench's review 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import json
 import mimetypes
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +38,27 @@ from bearwitness.services.archive import Archive
 from bearwitness.services.inbox import Entry
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
+# One process loads each language's model once: a load takes about a second, which every
+# article pasted into the workbench (and every file of one `claims add`) would otherwise
+# wait for. Neither spaCy nor natasha promises that one pipeline may run in two threads
+# at once, so the workbench's requests take turns on it.
+_MODEL_TURN = threading.Lock()
+
+
+@functools.cache
+def _model(language: str) -> models.Entities:
+    return models.for_language(language)
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """The process's model for ``language``, loaded on first use, one caller at a time."""
+
+    language: str
+
+    def __call__(self, sentences: Sequence[str]) -> list[list[models.Entity]]:
+        with _MODEL_TURN:
+            return _model(self.language)(sentences)
 
 
 @dataclass(frozen=True)
@@ -101,7 +125,7 @@ def extract_bytes(
         language=language,
         outlet=outlet or None,
         published=day,
-        entities=entities if entities is not None else models.for_language(language),
+        entities=entities if entities is not None else _Shared(language),
     )
     return Extracted(name, source, language, found, data)
 
@@ -161,16 +185,49 @@ def add_documents(
     extracted = [
         extract_file(path, outlet=outlet, published=published, lang=lang) for path in paths
     ]
-    added: list[Added] = []
-    for item in extracted:
-        ids = storing.id_factory(archive)
-        document_id, evidence_id = ids("document"), ids("evidence")
-        entries = document_entries(
-            item, document_id, evidence_id, url=url, published=published, outlet=outlet
+    return [
+        _store(archive, item, outlet=outlet, published=published, url=url) for item in extracted
+    ]
+
+
+def add_bytes(
+    archive: Archive,
+    name: str,
+    data: bytes,
+    *,
+    outlet: str | None = None,
+    published: str | None = None,
+    url: str | None = None,
+    lang: str | None = None,
+    title: str | None = None,
+) -> Added:
+    """One document given as bytes (the workbench's pasted text or uploaded file) into
+    ``archive``, the same way as :func:`add_documents`: locked, into the inbox.
+    ``title``: the document's title where the file gives none (pasted text)."""
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(
+            f"{name} is larger than {MAX_FILE_BYTES // 1024 // 1024} MB",
+            hint="Give the article's text as a .txt file.",
         )
-        result = storing.store(archive, entries, item.name)
-        added.append(Added(item.name, document_id, len(item.candidates), result.batch))
-    return added
+    if not data.strip():
+        raise InputError(f"{name} is empty", hint="Paste the article's text or choose its file.")
+    item = extract_bytes(name, data, outlet=outlet, published=published, lang=lang)
+    if title:
+        item = dataclasses.replace(item, source=dataclasses.replace(item.source, title=title))
+    return _store(archive, item, outlet=outlet, published=published, url=url)
+
+
+def _store(
+    archive: Archive, item: Extracted, *, outlet: str | None, published: str | None,
+    url: str | None,
+) -> Added:  # fmt: skip
+    ids = storing.id_factory(archive)
+    document_id, evidence_id = ids("document"), ids("evidence")
+    entries = document_entries(
+        item, document_id, evidence_id, url=url, published=published, outlet=outlet
+    )
+    result = storing.store(archive, entries, item.name)
+    return Added(item.name, document_id, len(item.candidates), result.batch)
 
 
 def candidates_of(claim_candidates: str) -> list[dict[str, object]]:
