@@ -27,7 +27,7 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -300,6 +300,7 @@ def preview(
     mapping: Mapping[str, str],
     *,
     fictional: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> Preview:
     """Check every row of ``sheet`` as ``kind`` records under ``mapping`` (column -> field);
     writes nothing. The preview's problems name every row and column that would be refused;
@@ -330,6 +331,8 @@ def preview(
     shown: list[dict[str, str]] = []
     seen: dict[str, int] = {}
     for number, cells in sheet.rows:
+        if progress:
+            progress(1)
         data: dict[str, Any] = {}
         where: dict[str, tuple[str, str]] = {}
         bad = False

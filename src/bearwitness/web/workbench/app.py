@@ -40,6 +40,7 @@ from bearwitness.web.workbench import (
     pickers,
     records,
     reports,
+    transfer,
     triage,
 )
 from bearwitness.web.workbench.auth import NotLoggedIn, current_session
@@ -118,6 +119,7 @@ def create_workbench_app(
         api.router,
         pickers.router,
         accounts.router,
+        transfer.router,
     ):
         app.include_router(router)
 

@@ -1,0 +1,406 @@
+"""Spreadsheets in and tables out, in the browser: ``/import``, a list's export, ``/export``.
+
+Import (documenters): a CSV, XLSX or ODS file is read into memory (never written to
+disk), its columns mapped to fields (by their names, or as they were mapped for the same
+source before), and every row checked: the preview lists every problem by row and
+column, and nothing is written while there is one. The import itself is a job with its
+progress on ``/import``; it checks the rows again and calls the one store the command
+line's ``import`` calls (``services/storing.py``): written now while unlocked, sealed into
+the inbox while locked.
+
+A list's export (``POST /records/{kind}/export``): the list's filters and sort, every
+row, as CSV or XLSX. Clear fields by default; sealed ones only for a role that may
+reveal them, while unlocked, and when consent covers the purpose chosen
+(``services/tables.py`` asks, audits and logs it).
+
+The whole archive (``/export``, roles that may reveal): a job writes it opened, as
+``bearwitness export`` does, zipped in memory; its page shows the ZIP's SHA-256, which
+the download also carries (``Repr-Digest``). A lock forgets the ZIP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from starlette.datastructures import UploadFile
+from starlette.responses import Response
+
+from bearwitness.errors import BearWitnessError, ImportRejected, InputError, NotFound
+from bearwitness.services import column_maps, exporting, listing, spreadsheets, storing, tables
+from bearwitness.services.consent import PURPOSES
+from bearwitness.web.i18n import N_
+from bearwitness.web.rendering import gettext
+from bearwitness.web.workbench.auth import Needs, Staff, allowed
+from bearwitness.web.workbench.common import error_response, message, page, redirect, sentence
+from bearwitness.web.workbench.jobs import Job
+from bearwitness.web.workbench.records import _kind
+from bearwitness.web.workbench.state import Session
+
+router = APIRouter(include_in_schema=False)
+UPLOADS_KEPT = 8  # sheets waiting between their preview and their import, in memory
+UPLOAD_SECONDS = 3600.0
+EXPORTS_KEPT = 2
+MESSAGES = (
+    N_("Import a spreadsheet"),
+    N_("Export"),
+    N_("Exporting the archive needs an unlock: it opens every record."),
+    N_("Sealed fields can be exported after an unlock."),
+    N_("That export is no longer held: a lock or a newer export forgot it. Export again."),
+    N_("That sheet is no longer held. Upload it again."),
+    N_("Choose a file to import."),
+)
+
+
+@dataclass(frozen=True)
+class Upload:
+    id: str
+    actor: str
+    sheet: spreadsheets.Sheet
+    kind: str
+    source: str
+    fictional: bool
+    at: float
+
+
+class Held:
+    """What the import and export pages keep in memory between requests: uploaded sheets
+    (each its user's own) and finished exports' ZIPs (forgotten at a lock)."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self.uploads: dict[str, Upload] = {}
+        self.exports: dict[str, exporting.ZippedExport] = {}
+        self._lock = threading.Lock()
+
+    def add(self, actor: str, sheet: spreadsheets.Sheet, kind: str, source: str, fictional: bool) -> Upload:
+        upload = Upload(secrets.token_hex(12), actor, sheet, kind, source, fictional, self.clock())
+        with self._lock:
+            now = self.clock()
+            for old in [u for u in self.uploads.values() if now - u.at > UPLOAD_SECONDS]:
+                del self.uploads[old.id]
+            while len(self.uploads) >= UPLOADS_KEPT:
+                del self.uploads[min(self.uploads.values(), key=lambda u: u.at).id]
+            self.uploads[upload.id] = upload
+        return upload
+
+    def upload(self, upload_id: str, actor: str) -> Upload:
+        with self._lock:
+            found = self.uploads.get(upload_id[:64])
+        if found is None or found.actor != actor:
+            raise NotFound("that sheet is no longer held", hint="Upload it again.")
+        return found
+
+    def drop(self, upload_id: str) -> None:
+        with self._lock:
+            self.uploads.pop(upload_id, None)
+
+    def keep_export(self, job_id: str, zipped: exporting.ZippedExport) -> None:
+        with self._lock:
+            while len(self.exports) >= EXPORTS_KEPT:
+                del self.exports[next(iter(self.exports))]
+            self.exports[job_id] = zipped
+
+    def forget_exports(self) -> None:
+        with self._lock:
+            self.exports.clear()
+
+
+def held(request: Request) -> Held:
+    state = request.app.state
+    if getattr(state, "transfer", None) is None:
+        state.transfer = Held(state.jobs.clock)
+        state.keys.on_lock.append(state.transfer.forget_exports)  # plaintext: gone at a lock
+    kept: Held = state.transfer
+    return kept
+
+
+def _text(form: Any, name: str, limit: int = 200) -> str:
+    value = form.get(name)
+    return value[:limit].strip() if isinstance(value, str) else ""
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+def _import_page(
+    request: Request, session: Session, *, status: int = 200, error: str = "", **chosen: Any
+) -> Response:
+    job = request.app.state.jobs.latest("import")
+    if job is not None and job.actor != (session.user.actor if session.user else ""):
+        job = None  # another user's import: theirs to see
+    return page(
+        request,
+        "import.html",
+        session,
+        status=status,
+        error=error,
+        kinds=spreadsheets.KINDS,
+        chosen={"kind": "person", "source": "", **chosen},
+        job=job,
+        refresh=job is not None and not job.finished,
+    )
+
+
+def _said(session: Session, error: BearWitnessError) -> str:
+    language = session.language
+    hint = gettext(language, error.hint) if error.hint else ""
+    return f"{sentence(gettext(language, error.message))}. {hint}".strip()
+
+
+@router.get("/import")
+def import_page(request: Request, staff: Annotated[Staff, Depends(Needs("write"))]) -> Response:
+    return _import_page(request, staff.session)
+
+
+@router.post("/import")
+async def upload(
+    request: Request, staff: Annotated[Staff, Depends(Needs("write", files=1, fields=8))]
+) -> Response:
+    session, user, form = staff
+    kind, source = _text(form, "kind", 40), _text(form, "source", 64)
+    fictional = _text(form, "fictional", 4) == "1"
+    file = form.get("file")
+    chosen = {"kind": kind, "source": source}
+    if not isinstance(file, UploadFile) or not file.filename:
+        return _import_page(
+            request, session, status=400, error=gettext(session.language, MESSAGES[6]), **chosen
+        )
+    data = await file.read()
+    keys = request.app.state.keys
+    archive = keys.for_user(user)
+    try:
+        if kind not in spreadsheets.KINDS:
+            raise InputError(
+                f"{kind!r} cannot be imported from a spreadsheet",
+                hint="Choose a record type from the list.",
+            )
+        source = column_maps.check_source(source)
+        sheet = await asyncio.to_thread(spreadsheets.read_sheet, file.filename[:200], data)
+        remembered = await asyncio.to_thread(column_maps.recall, archive, source, kind)
+    except BearWitnessError as error:
+        if not isinstance(error, InputError):
+            return error_response(request, session, error)
+        return _import_page(request, session, status=400, error=_said(session, error), **chosen)
+    kept = held(request).add(user.actor, sheet, kind, source, fictional)
+    mapping = spreadsheets.default_mapping(sheet.header, kind, remembered)
+    return await _preview_page(request, session, kept, mapping, remembered=bool(remembered))
+
+
+async def _preview_page(
+    request: Request,
+    session: Session,
+    kept: Upload,
+    mapping: dict[str, str],
+    *,
+    status: int = 200,
+    remembered: bool = False,
+) -> Response:
+    assert session.user is not None
+    archive = request.app.state.keys.for_user(session.user)
+    try:
+        found = await asyncio.to_thread(
+            spreadsheets.preview, archive, kept.sheet, kept.kind, mapping, fictional=kept.fictional
+        )
+    except BearWitnessError as error:
+        return error_response(request, session, error)
+    sheet = kept.sheet
+    samples = [
+        ", ".join(
+            cells[position] for _, cells in sheet.rows[:3] if position < len(cells) and cells[position]
+        )[:80]
+        for position in range(len(sheet.header))
+    ]
+    return page(
+        request,
+        "import_preview.html",
+        session,
+        status=status,
+        upload=kept,
+        columns=[
+            (position, spreadsheets.letter(position), heading, found.mapping.get(heading, ""), samples[position])
+            for position, heading in enumerate(sheet.header)
+            if heading
+        ],
+        fields=spreadsheets.fields_of(kept.kind),
+        chosen_fields=[f for f in spreadsheets.fields_of(kept.kind) if f in found.mapping.values()],
+        shown=found.shown,
+        problems=found.problems,
+        rows=len(sheet.rows),
+        ready=found.ready,
+        remembered=remembered,
+    )
+
+
+@router.post("/import/{upload_id}")
+async def import_sheet(
+    request: Request,
+    upload_id: str,
+    staff: Annotated[Staff, Depends(Needs("write", fields=spreadsheets.MAX_COLUMNS + 4))],
+) -> Response:
+    session, user, form = staff
+    try:
+        kept = held(request).upload(upload_id, user.actor)
+    except NotFound as error:
+        return error_response(request, session, error)
+    mapping = {
+        heading: _text(form, f"map{position}", 40)
+        for position, heading in enumerate(kept.sheet.header)
+        if heading
+    }
+    if _text(form, "action", 10) != "import":
+        return await _preview_page(request, session, kept, mapping)
+    keys, jobs = request.app.state.keys, request.app.state.jobs
+    archive, check = keys.for_user(user), keys.guard()
+    found = await asyncio.to_thread(
+        spreadsheets.preview, archive, kept.sheet, kept.kind, mapping, fictional=kept.fictional
+    )
+    if not found.ready:
+        return await _preview_page(request, session, kept, mapping, status=400)
+
+    def work(job: Job) -> str:
+        check()  # a lock since the preview: the job must not write with the keys gone
+        again = spreadsheets.preview(
+            archive, kept.sheet, kept.kind, mapping, fictional=kept.fictional, progress=job.advance
+        )
+        if again.problems:  # the archive changed since the preview (an id taken meanwhile)
+            first = again.problems[0]
+            raise ImportRejected(kept.sheet.name, first.row, first.reason)
+        check()
+        result = storing.store(archive, again.entries, kept.sheet.name, "import")
+        column_maps.remember(archive, kept.source, kept.kind, mapping)
+        job.counts = {"records": result.count, "sealed": int(result.sealed)}
+        job.advance(1)
+        if result.batch is not None:
+            return result.batch[:24]
+        ids = [i for found_ids in result.ids.values() for i in found_ids]
+        return ", ".join(ids[:20]) + (" …" if len(ids) > 20 else "")
+
+    try:
+        jobs.start("import", user.actor, work, total=len(kept.sheet.rows) + 1)
+    except InputError as error:  # one import at a time
+        return _import_page(request, session, status=409, error=_said(session, error))
+    held(request).drop(kept.id)
+    return redirect("/import")
+
+
+# --- a list's export ------------------------------------------------------------------------
+
+
+@router.post("/records/{kind}/export")
+async def export_list(
+    request: Request, kind: str, staff: Annotated[Staff, Depends(Needs("view", fields=40))]
+) -> Response:
+    session, user, form = staff
+    kind = _kind(kind)
+    filters = {
+        name: _text(form, name) for name in listing.filter_names(kind) if _text(form, name)
+    }
+    sealed = [str(v)[:40] for v in form.getlist("sealed") if isinstance(v, str)]
+    if sealed and not allowed(user, "reveal"):
+        raise HTTPException(403, "Your role does not allow this (reveal).")
+    keys = request.app.state.keys
+    if sealed and keys.locked:
+        return message(request, session, "Export", MESSAGES[3], status=409)
+    query = listing.ListQuery(kind, filters, sort=_text(form, "sort", 40) or "id")
+    try:
+        table = await asyncio.to_thread(
+            tables.export_list,
+            keys.for_user(user),
+            query,
+            _text(form, "format", 8) or "csv",
+            sealed=sealed,
+            purpose=_text(form, "purpose", 40) or "internal_casework",
+            partner=_text(form, "partner", 200),
+        )
+    except BearWitnessError as error:
+        return error_response(request, session, error)
+    return Response(
+        table.data,
+        media_type=table.media_type,
+        headers={
+            "content-disposition": f'attachment; filename="{table.name}"',
+            "repr-digest": _digest(table.sha256),
+        },
+    )
+
+
+def _digest(sha256: str) -> str:
+    """RFC 9530's ``Repr-Digest`` of a body whose SHA-256 is ``sha256`` (hex)."""
+    return f"sha-256=:{base64.b64encode(bytes.fromhex(sha256)).decode()}:"
+
+
+# --- the whole archive ----------------------------------------------------------------------
+
+
+@router.get("/export")
+def export_page(request: Request, staff: Annotated[Staff, Depends(Needs("reveal"))]) -> Response:
+    job = request.app.state.jobs.latest("export")
+    zipped = held(request).exports.get(job.id) if job is not None and job.finished else None
+    return page(
+        request,
+        "export.html",
+        staff.session,
+        purposes=PURPOSES,
+        job=job,
+        zipped=zipped,
+        refresh=job is not None and not job.finished,
+    )
+
+
+@router.post("/export")
+async def export_archive(
+    request: Request, staff: Annotated[Staff, Depends(Needs("reveal", fields=5))]
+) -> Response:
+    session, user, form = staff
+    keys, jobs = request.app.state.keys, request.app.state.jobs
+    if keys.locked:
+        return message(request, session, "Export", MESSAGES[2], status=409)
+    purpose = _text(form, "purpose", 40) or "internal_casework"
+    partner = _text(form, "partner", 200)
+    if purpose not in PURPOSES:
+        raise InputError(f"{purpose!r} is not a purpose consent can cover", hint="Choose one.")
+    archive, check, kept = keys.for_user(user), keys.guard(), held(request)
+
+    def work(job: Job) -> str:
+        check()
+        zipped = exporting.export_zip(archive, job.advance, purpose=purpose, partner=partner)
+        check()  # locked meanwhile: the ZIP is not kept
+        kept.keep_export(job.id, zipped)
+        summary = zipped.summary
+        job.counts = {
+            "records": summary.records,
+            "files": summary.files,
+            "bytes": len(zipped.data),
+            "left_out": len(summary.left_out),
+        }
+        return zipped.sha256
+
+    try:
+        jobs.start("export", user.actor, work)
+    except InputError:
+        pass  # one is running: its page shows how far it got
+    return redirect("/export")
+
+
+@router.get("/export/{job_id}/download")
+def download_export(
+    request: Request, job_id: str, staff: Annotated[Staff, Depends(Needs("reveal"))]
+) -> Response:
+    zipped = held(request).exports.get(job_id[:64])
+    if zipped is None:
+        return message(request, staff.session, "Export", MESSAGES[4], status=404)
+    return Response(
+        zipped.data,
+        media_type="application/zip",
+        headers={
+            "content-disposition": f'attachment; filename="bearwitness-export-{zipped.sha256[:12]}.zip"',
+            "repr-digest": _digest(zipped.sha256),
+        },
+    )
