@@ -29,6 +29,8 @@ PAGES = [
     ("/account", None),
     ("/pick/event?q=argun", "view"),
     ("/pick/person?q=P-0001&names=1", "view"),
+    ("/import", "write"),
+    ("/export", "reveal"),
 ]
 ACTIONS = [
     ("/records/person/P-0001/reveal", "reveal", {}),
@@ -63,6 +65,10 @@ ACTIONS = [
     ("/account/password", None, {"current": "FICTIONAL", "new": "x", "again": "x"}),
     ("/account/factor", None, {}),
     ("/account/factor/confirm", None, {"code": "000000"}),
+    ("/import", "write", {"kind": "person"}),
+    ("/import/0123456789abcdef01234567", "write", {"action": "preview"}),
+    ("/records/person/export", "view", {"format": "csv"}),
+    ("/export", "reveal", {"purpose": "internal_casework"}),
 ]
 
 

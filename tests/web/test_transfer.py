@@ -165,3 +165,13 @@ def test_the_whole_archive_exports_as_a_job_with_its_hash(workbench: TestClient,
     workbench.post("/lock", data={"csrf": custodian})
     login(workbench, team, "documenter")
     assert workbench.get(link.group(1)).status_code == 404
+
+
+def test_every_reason_a_sheet_is_refused_for_is_translated() -> None:
+    from bearwitness.services import spreadsheets
+    from bearwitness.web.i18n import translations
+    from bearwitness.web.workbench import transfer
+
+    assert transfer.REASONS == spreadsheets.REASONS
+    russian = translations("ru")
+    assert all(russian.gettext(reason) != reason for reason in spreadsheets.REASONS)

@@ -44,6 +44,30 @@ FORMULA_START = ("=", "+", "-", "@")
 MAX_ROWS = 50_000
 MAX_COLUMNS = 200
 SHOWN = 10  # rows a preview shows
+# What this module says of a sheet (the workbench translates each: web/workbench/transfer.py).
+FORMULA_CELL = "a formula cell; give its value instead (copy it, then paste values only)"
+FORMULA_TEXT = (
+    "it begins with “%(sign)s”, which a spreadsheet runs as a formula; if it is text, "
+    "write an apostrophe first ('%(sign)s…)"
+)
+TOO_LARGE = "larger than 1 MB"
+NO_HEADER = "a value in a column with no header"
+NOT_A_FIELD = "“%(field)s” is not a field"
+CHOSEN_TWICE = "field “%(field)s” is chosen for two columns"
+NOTHING_MAPPED = "no column is mapped to a field"
+NO_ROWS = "the sheet has a header but no data rows"
+ALSO_ON_ROW = "id %(id)s is also on row %(row)s"
+REASONS = (
+    FORMULA_CELL,
+    FORMULA_TEXT,
+    TOO_LARGE,
+    NO_HEADER,
+    NOT_A_FIELD,
+    CHOSEN_TWICE,
+    NOTHING_MAPPED,
+    NO_ROWS,
+    ALSO_ON_ROW,
+)
 _FIELD_NAMED = re.compile(r"field '([a-z_]+)'|unknown [a-z ]+ fields? (?:\"|«|')?([a-z_]+)")
 
 
@@ -65,13 +89,18 @@ class Problem:
     row: int
     column: str
     heading: str  # the column's header
-    reason: str
+    reason: str  # English; with ``%(name)s`` for each of ``values`` (a page translates it)
+    values: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def text(self) -> str:
+        return self.reason % dict(self.values) if self.values else self.reason
 
     def __str__(self) -> str:
         where = f"row {self.row}"
         if self.column:
             where += f", column {self.column}" + (f" ({self.heading})" if self.heading else "")
-        return f"{where}: {self.reason}"
+        return f"{where}: {self.text}"
 
 
 @dataclass(frozen=True)
@@ -98,10 +127,14 @@ def letter(index: int) -> str:
     return text
 
 
+_SYSTEM_FIELDS = ("fictional", "reply_key", "claim_candidates")  # the archive's own, not a sheet's
+
+
 def fields_of(kind: str) -> tuple[str, ...]:
     """The fields a column can be mapped to (clear ones first)."""
     cls = record_type(kind)
-    return tuple(n for n in (*cls.clear_fields(), *cls.sealed_fields()) if n != "fictional")
+    names = (*cls.clear_fields(), *cls.sealed_fields())
+    return tuple(n for n in names if n not in _SYSTEM_FIELDS)
 
 
 def read_sheet(name: str, data: bytes) -> Sheet:
@@ -319,14 +352,16 @@ def preview(
         if not target:
             continue
         if target not in allowed:
-            problems.append(Problem(1, letter(position), heading, f"{target!r} is not a field"))
+            problems.append(
+                Problem(1, letter(position), heading, NOT_A_FIELD, (("field", target[:40]),))
+            )
         elif target in chosen:
             problems.append(
-                Problem(1, letter(position), heading, f"field {target!r} is chosen twice")
+                Problem(1, letter(position), heading, CHOSEN_TWICE, (("field", target),))
             )
         chosen[target] = heading
     if not chosen:
-        problems.append(Problem(1, "", "", "no column is mapped to a field"))
+        problems.append(Problem(1, "", "", NOTHING_MAPPED))
     rows: list[ImportRow] = []
     shown: list[dict[str, str]] = []
     seen: dict[str, int] = {}
@@ -342,9 +377,9 @@ def preview(
             if not target or target not in allowed:
                 continue
             where[target] = (letter(position), heading)
-            reason = _cell_problem(value, (number, position) in sheet.formulas)
+            reason, values = _cell_problem(value, (number, position) in sheet.formulas)
             if reason:
-                problems.append(Problem(number, letter(position), heading, reason))
+                problems.append(Problem(number, letter(position), heading, reason, values))
                 bad = True
                 continue
             value = _unescaped(value).strip()
@@ -353,7 +388,7 @@ def preview(
         extra = [p for p in range(len(sheet.header), len(cells)) if cells[p].strip()]
         if extra:
             problems.append(
-                Problem(number, letter(extra[0]), "", "a value in a column with no header")
+                Problem(number, letter(extra[0]), "", NO_HEADER)
             )
             bad = True
         if len(shown) < SHOWN:
@@ -371,14 +406,18 @@ def preview(
                 column, heading = where["id"]
                 problems.append(
                     Problem(
-                        number, column, heading, f"id {record_id} is also on row {seen[record_id]}"
+                        number,
+                        column,
+                        heading,
+                        ALSO_ON_ROW,
+                        (("id", record_id), ("row", str(seen[record_id]))),
                     )
                 )
                 continue
             seen[record_id] = number
         rows.append(ImportRow(number, data))
     if not sheet.rows:
-        problems.append(Problem(1, "", "", "the sheet has a header but no data rows"))
+        problems.append(Problem(1, "", "", NO_ROWS))
     if not problems:
         try:  # the references, and ids taken already: read-only, clear ids only
             resolve_rows(archive, rows, sheet.name, inbox_waiting=archive.locked)
@@ -388,17 +427,14 @@ def preview(
     return Preview(sheet, kind, dict(mapping), shown, problems, entries)
 
 
-def _cell_problem(value: str, formula: bool) -> str:
+def _cell_problem(value: str, formula: bool) -> tuple[str, tuple[tuple[str, str], ...]]:
     if formula:
-        return "a formula cell; give its value instead (copy it, then paste values only)"
+        return FORMULA_CELL, ()
     if value.startswith(FORMULA_START):
-        return (
-            f"it begins with {value[0]!r}, which a spreadsheet runs as a formula; if it is "
-            f"text, write an apostrophe first ('{value[:1]}…)"
-        )
+        return FORMULA_TEXT, (("sign", value[0]),)
     if len(value.encode("utf-8", errors="replace")) > MAX_FIELD_BYTES:
-        return "larger than 1 MB"
-    return ""
+        return TOO_LARGE, ()
+    return "", ()
 
 
 def _unescaped(value: str) -> str:

@@ -56,6 +56,44 @@ MESSAGES = (
     N_("That sheet is no longer held. Upload it again."),
     N_("Choose a file to import."),
 )
+REASONS = (  # spreadsheets.REASONS, for translation (tests/web/test_transfer.py compares)
+    N_("a formula cell; give its value instead (copy it, then paste values only)"),
+    N_(
+        "it begins with “%(sign)s”, which a spreadsheet runs as a formula; if it is text, "
+        "write an apostrophe first ('%(sign)s…)"
+    ),
+    N_("larger than 1 MB"),
+    N_("a value in a column with no header"),
+    N_("“%(field)s” is not a field"),
+    N_("field “%(field)s” is chosen for two columns"),
+    N_("no column is mapped to a field"),
+    N_("the sheet has a header but no data rows"),
+    N_("id %(id)s is also on row %(row)s"),
+)
+FIELD_NAMES = (  # fields a column can be mapped to that no other page names
+    N_("assignee"),
+    N_("documents recovery"),
+    N_("funds"),
+    N_("impact"),
+    N_("intervening party"),
+    N_("journey"),
+    N_("list record id"),
+    N_("name"),
+    N_("outlet"),
+    N_("parties requested"),
+    N_("partner organisation"),
+    N_("perpetrator ids"),
+    N_("priority"),
+    N_("published"),
+    N_("related ids"),
+    N_("response"),
+    N_("risk level"),
+    N_("risk review"),
+    N_("safety plan"),
+    N_("triage notes"),
+    N_("triage status"),
+    N_("url"),
+)
 
 
 @dataclass(frozen=True)
@@ -231,11 +269,18 @@ async def _preview_page(
         fields=spreadsheets.fields_of(kept.kind),
         chosen_fields=[f for f in spreadsheets.fields_of(kept.kind) if f in found.mapping.values()],
         shown=found.shown,
-        problems=found.problems,
+        problems=[
+            (p.row, p.column, p.heading, _reason(session.language, p)) for p in found.problems
+        ],
         rows=len(sheet.rows),
         ready=found.ready,
         remembered=remembered,
     )
+
+
+def _reason(language: str, problem: spreadsheets.Problem) -> str:
+    text = gettext(language, problem.reason)
+    return text % dict(problem.values) if problem.values else text
 
 
 @router.post("/import/{upload_id}")
@@ -271,7 +316,7 @@ async def import_sheet(
         )
         if again.problems:  # the archive changed since the preview (an id taken meanwhile)
             first = again.problems[0]
-            raise ImportRejected(kept.sheet.name, first.row, first.reason)
+            raise ImportRejected(kept.sheet.name, first.row, first.text)
         check()
         result = storing.store(archive, again.entries, kept.sheet.name, "import")
         column_maps.remember(archive, kept.source, kept.kind, mapping)
