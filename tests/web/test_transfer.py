@@ -148,7 +148,9 @@ def test_a_list_exports_clear_by_default_and_sealed_only_by_role_and_consent(
     assert workbench.get("/export").status_code == 403
 
 
-def test_the_whole_archive_exports_as_a_job_with_its_hash(workbench: TestClient, team: Team) -> None:
+def test_the_whole_archive_exports_as_a_job_with_its_hash(
+    workbench: TestClient, team: Team
+) -> None:
     unlock(workbench, team)
     token = login(workbench, team, "documenter")
     workbench.post("/export", data={"csrf": token, "purpose": "internal_casework"})

@@ -387,9 +387,7 @@ def preview(
                 data[target] = value
         extra = [p for p in range(len(sheet.header), len(cells)) if cells[p].strip()]
         if extra:
-            problems.append(
-                Problem(number, letter(extra[0]), "", NO_HEADER)
-            )
+            problems.append(Problem(number, letter(extra[0]), "", NO_HEADER))
             bad = True
         if len(shown) < SHOWN:
             shown.append({k: str(v) for k, v in data.items()})

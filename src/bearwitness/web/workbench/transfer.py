@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import secrets
 import threading
 from collections.abc import Callable
@@ -117,7 +118,9 @@ class Held:
         self.exports: dict[str, exporting.ZippedExport] = {}
         self._lock = threading.Lock()
 
-    def add(self, actor: str, sheet: spreadsheets.Sheet, kind: str, source: str, fictional: bool) -> Upload:
+    def add(
+        self, actor: str, sheet: spreadsheets.Sheet, kind: str, source: str, fictional: bool
+    ) -> Upload:
         upload = Upload(secrets.token_hex(12), actor, sheet, kind, source, fictional, self.clock())
         with self._lock:
             now = self.clock()
@@ -251,7 +254,9 @@ async def _preview_page(
     sheet = kept.sheet
     samples = [
         ", ".join(
-            cells[position] for _, cells in sheet.rows[:3] if position < len(cells) and cells[position]
+            cells[position]
+            for _, cells in sheet.rows[:3]
+            if position < len(cells) and cells[position]
         )[:80]
         for position in range(len(sheet.header))
     ]
@@ -262,7 +267,13 @@ async def _preview_page(
         status=status,
         upload=kept,
         columns=[
-            (position, spreadsheets.letter(position), heading, found.mapping.get(heading, ""), samples[position])
+            (
+                position,
+                spreadsheets.letter(position),
+                heading,
+                found.mapping.get(heading, ""),
+                samples[position],
+            )
             for position, heading in enumerate(sheet.header)
             if heading
         ],
@@ -344,9 +355,7 @@ async def export_list(
 ) -> Response:
     session, user, form = staff
     kind = _kind(kind)
-    filters = {
-        name: _text(form, name) for name in listing.filter_names(kind) if _text(form, name)
-    }
+    filters = {name: _text(form, name) for name in listing.filter_names(kind) if _text(form, name)}
     sealed = [str(v)[:40] for v in form.getlist("sealed") if isinstance(v, str)]
     if sealed and not allowed(user, "reveal"):
         raise HTTPException(403, "Your role does not allow this (reveal).")
@@ -427,10 +436,8 @@ async def export_archive(
         }
         return zipped.sha256
 
-    try:
+    with contextlib.suppress(InputError):  # one is running: its page shows how far it got
         jobs.start("export", user.actor, work)
-    except InputError:
-        pass  # one is running: its page shows how far it got
     return redirect("/export")
 
 
@@ -441,11 +448,12 @@ def download_export(
     zipped = held(request).exports.get(job_id[:64])
     if zipped is None:
         return message(request, staff.session, "Export", MESSAGES[4], status=404)
+    name = f"bearwitness-export-{zipped.sha256[:12]}.zip"
     return Response(
         zipped.data,
         media_type="application/zip",
         headers={
-            "content-disposition": f'attachment; filename="bearwitness-export-{zipped.sha256[:12]}.zip"',
+            "content-disposition": f'attachment; filename="{name}"',
             "repr-digest": _digest(zipped.sha256),
         },
     )
