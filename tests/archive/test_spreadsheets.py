@@ -272,3 +272,13 @@ def test_the_whole_archive_zips_in_memory_with_its_hash_logged(archive: Archive)
     assert parse_entry(log.read_entry(log.size - 1)).kind == "export"
     problems = verification.verify_archive(archive).problems
     assert [p for p in problems if "no log key yet" not in p] == []  # the log still verifies
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(spreadsheets, "MAX_UNPACKED", 4 << 20)  # the real limit is 512 MB
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("xl/worksheets/sheet1.xml", b"\0" * (5 << 20))
+    assert len(out.getvalue()) < 100_000
+    with pytest.raises(InputError, match="unpacks to more than"):
+        spreadsheets.read_sheet("bomb.xlsx", out.getvalue())

@@ -25,6 +25,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
@@ -43,6 +44,8 @@ KINDS = tuple(kind for kind in RECORD_TYPES if kind not in ("evidence", "consent
 FORMULA_START = ("=", "+", "-", "@")
 MAX_ROWS = 50_000
 MAX_COLUMNS = 200
+MAX_UNPACKED = 512 << 20  # what an XLSX or ODS file may unpack to
+MAX_FORMULAS = 100_000  # formula cells noted; past that the sheet is refused for them anyway
 SHOWN = 10  # rows a preview shows
 # What this module says of a sheet (the workbench translates each: web/workbench/transfer.py).
 FORMULA_CELL = "a formula cell; give its value instead (copy it, then paste values only)"
@@ -235,6 +238,16 @@ def _book_grid(
     import python_calamine
 
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        unpacked = 0  # calamine says what it is below
+    if unpacked > MAX_UNPACKED:  # a "zip bomb": a small file that unpacks to gigabytes
+        raise InputError(
+            f"{name} unpacks to more than {MAX_UNPACKED >> 20} MB",
+            hint="Save it as CSV UTF-8, or split it.",
+        )
+    try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         values = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
         formulas = _formula_cells(data, suffix)
@@ -273,7 +286,8 @@ def _formula_cells(data: bytes, suffix: str) -> frozenset[tuple[int, int]]:
 
     with zipfile.ZipFile(io.BytesIO(data)) as book:
         if suffix == ".ods":
-            return frozenset(_ods_formulas(ElementTree.fromstring(book.read("content.xml"))))
+            found = _ods_formulas(ElementTree.fromstring(book.read("content.xml")))
+            return frozenset(itertools.islice(found, MAX_FORMULAS))
         workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
         first = workbook.find(f"{_X}sheets/{_X}sheet")
         rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
@@ -303,7 +317,7 @@ def _ods_formulas(content: Any) -> Iterator[tuple[int, int]]:
         for cell in element:
             span = min(int(cell.get(f"{_TABLE}number-columns-repeated", "1")), MAX_COLUMNS)
             if cell.get(f"{_TABLE}formula") is not None:
-                for extra in range(repeat):
+                for extra in range(min(repeat, MAX_FORMULAS // span + 1)):
                     yield from ((row + 1 + extra, column + n) for n in range(span))
             column += span
         row += repeat
