@@ -286,8 +286,8 @@ def _formula_cells(data: bytes, suffix: str) -> frozenset[tuple[int, int]]:
 
     with zipfile.ZipFile(io.BytesIO(data)) as book:
         if suffix == ".ods":
-            found = _ods_formulas(ElementTree.fromstring(book.read("content.xml")))
-            return frozenset(itertools.islice(found, MAX_FORMULAS))
+            cells = _ods_formulas(ElementTree.fromstring(book.read("content.xml")))
+            return frozenset(itertools.islice(cells, MAX_FORMULAS))
         workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
         first = workbook.find(f"{_X}sheets/{_X}sheet")
         rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
@@ -296,13 +296,15 @@ def _formula_cells(data: bytes, suffix: str) -> frozenset[tuple[int, int]]:
             (r.get("Target", "") for r in rels if r.get("Id") == wanted), "worksheets/sheet1.xml"
         )
         path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-        found = set()
+        found: set[tuple[int, int]] = set()
         for cell in ElementTree.fromstring(book.read(path)).iter(f"{_X}c"):
             if cell.find(f"{_X}f") is not None and (ref := _CELL_REF.fullmatch(cell.get("r", ""))):
                 column = 0
                 for char in ref.group(1):
                     column = column * 26 + ord(char) - 64
                 found.add((int(ref.group(2)), column - 1))
+                if len(found) >= MAX_FORMULAS:
+                    break
         return frozenset(found)
 
 

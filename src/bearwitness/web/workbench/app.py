@@ -34,6 +34,7 @@ from bearwitness.web.workbench import (
     editing,
     entry,
     estimates,
+    exports,
     linkage,
     lists,
     pages,
@@ -120,6 +121,7 @@ def create_workbench_app(
         pickers.router,
         accounts.router,
         transfer.router,
+        exports.router,
     ):
         app.include_router(router)
 

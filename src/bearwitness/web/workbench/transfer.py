@@ -1,4 +1,4 @@
-"""Spreadsheets in and tables out, in the browser: ``/import``, a list's export, ``/export``.
+"""Spreadsheets in, in the browser: ``/import`` (tables out: ``exports.py``).
 
 Import (documenters): a CSV, XLSX or ODS file is read into memory (never written to
 disk), its columns mapped to fields (by their names, or as they were mapped for the same
@@ -6,57 +6,37 @@ source before), and every row checked: the preview lists every problem by row an
 column, and nothing is written while there is one. The import itself is a job with its
 progress on ``/import``; it checks the rows again and calls the one store the command
 line's ``import`` calls (``services/storing.py``): written now while unlocked, sealed into
-the inbox while locked.
-
-A list's export (``POST /records/{kind}/export``): the list's filters and sort, every
-row, as CSV or XLSX. Clear fields by default; sealed ones only for a role that may
-reveal them, while unlocked, and when consent covers the purpose chosen
-(``services/tables.py`` asks, audits and logs it).
-
-The whole archive (``/export``, roles that may reveal): a job writes it opened, as
-``bearwitness export`` does, zipped in memory; its page shows the ZIP's SHA-256, which
-the download also carries (``Repr-Digest``). A lock forgets the ZIP.
+the inbox while locked. What waits between requests (uploaded sheets, finished exports'
+ZIPs) is held in memory by :class:`Held`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import contextlib
 import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
 from bearwitness.errors import BearWitnessError, ImportRejected, InputError, NotFound
-from bearwitness.services import column_maps, exporting, listing, spreadsheets, storing, tables
-from bearwitness.services.consent import PURPOSES
+from bearwitness.services import column_maps, exporting, spreadsheets, storing
 from bearwitness.web.i18n import N_
 from bearwitness.web.rendering import gettext
-from bearwitness.web.workbench.auth import Needs, Staff, allowed
-from bearwitness.web.workbench.common import error_response, message, page, redirect, sentence
+from bearwitness.web.workbench.auth import Needs, Staff
+from bearwitness.web.workbench.common import error_response, page, redirect, sentence
 from bearwitness.web.workbench.jobs import Job
-from bearwitness.web.workbench.records import _kind
 from bearwitness.web.workbench.state import Session
 
 router = APIRouter(include_in_schema=False)
 UPLOADS_KEPT = 8  # sheets waiting between their preview and their import, in memory
 UPLOAD_SECONDS = 3600.0
 EXPORTS_KEPT = 2
-MESSAGES = (
-    N_("Import a spreadsheet"),
-    N_("Export"),
-    N_("Exporting the archive needs an unlock: it opens every record."),
-    N_("Sealed fields can be exported after an unlock."),
-    N_("That export is no longer held: a lock or a newer export forgot it. Export again."),
-    N_("That sheet is no longer held. Upload it again."),
-    N_("Choose a file to import."),
-)
+NO_FILE = N_("Choose a file to import.")
 REASONS = (  # spreadsheets.REASONS, for translation (tests/web/test_transfer.py compares)
     N_("a formula cell; give its value instead (copy it, then paste values only)"),
     N_(
@@ -162,7 +142,7 @@ def held(request: Request) -> Held:
     return kept
 
 
-def _text(form: Any, name: str, limit: int = 200) -> str:
+def field_text(form: Any, name: str, limit: int = 200) -> str:
     value = form.get(name)
     return value[:limit].strip() if isinstance(value, str) else ""
 
@@ -205,13 +185,13 @@ async def upload(
     request: Request, staff: Annotated[Staff, Depends(Needs("write", files=1, fields=8))]
 ) -> Response:
     session, user, form = staff
-    kind, source = _text(form, "kind", 40), _text(form, "source", 64)
-    fictional = _text(form, "fictional", 4) == "1"
+    kind, source = field_text(form, "kind", 40), field_text(form, "source", 64)
+    fictional = field_text(form, "fictional", 4) == "1"
     file = form.get("file")
     chosen = {"kind": kind, "source": source}
     if not isinstance(file, UploadFile) or not file.filename:
         return _import_page(
-            request, session, status=400, error=gettext(session.language, MESSAGES[6]), **chosen
+            request, session, status=400, error=gettext(session.language, NO_FILE), **chosen
         )
     data = await file.read()
     keys = request.app.state.keys
@@ -306,11 +286,11 @@ async def import_sheet(
     except NotFound as error:
         return error_response(request, session, error)
     mapping = {
-        heading: _text(form, f"map{position}", 40)
+        heading: field_text(form, f"map{position}", 40)
         for position, heading in enumerate(kept.sheet.header)
         if heading
     }
-    if _text(form, "action", 10) != "import":
+    if field_text(form, "action", 10) != "import":
         return await _preview_page(request, session, kept, mapping)
     keys, jobs = request.app.state.keys, request.app.state.jobs
     archive, check = keys.for_user(user), keys.guard()
@@ -344,116 +324,3 @@ async def import_sheet(
         return _import_page(request, session, status=409, error=_said(session, error))
     held(request).drop(kept.id)
     return redirect("/import")
-
-
-# --- a list's export ------------------------------------------------------------------------
-
-
-@router.post("/records/{kind}/export")
-async def export_list(
-    request: Request, kind: str, staff: Annotated[Staff, Depends(Needs("view", fields=40))]
-) -> Response:
-    session, user, form = staff
-    kind = _kind(kind)
-    filters = {name: _text(form, name) for name in listing.filter_names(kind) if _text(form, name)}
-    sealed = [str(v)[:40] for v in form.getlist("sealed") if isinstance(v, str)]
-    if sealed and not allowed(user, "reveal"):
-        raise HTTPException(403, "Your role does not allow this (reveal).")
-    keys = request.app.state.keys
-    if sealed and keys.locked:
-        return message(request, session, "Export", MESSAGES[3], status=409)
-    query = listing.ListQuery(kind, filters, sort=_text(form, "sort", 40) or "id")
-    try:
-        table = await asyncio.to_thread(
-            tables.export_list,
-            keys.for_user(user),
-            query,
-            _text(form, "format", 8) or "csv",
-            sealed=sealed,
-            purpose=_text(form, "purpose", 40) or "internal_casework",
-            partner=_text(form, "partner", 200),
-        )
-    except BearWitnessError as error:
-        return error_response(request, session, error)
-    return Response(
-        table.data,
-        media_type=table.media_type,
-        headers={
-            "content-disposition": f'attachment; filename="{table.name}"',
-            "repr-digest": _digest(table.sha256),
-        },
-    )
-
-
-def _digest(sha256: str) -> str:
-    """RFC 9530's ``Repr-Digest`` of a body whose SHA-256 is ``sha256`` (hex)."""
-    return f"sha-256=:{base64.b64encode(bytes.fromhex(sha256)).decode()}:"
-
-
-# --- the whole archive ----------------------------------------------------------------------
-
-
-@router.get("/export")
-def export_page(request: Request, staff: Annotated[Staff, Depends(Needs("reveal"))]) -> Response:
-    job = request.app.state.jobs.latest("export")
-    zipped = held(request).exports.get(job.id) if job is not None and job.finished else None
-    return page(
-        request,
-        "export.html",
-        staff.session,
-        purposes=PURPOSES,
-        job=job,
-        zipped=zipped,
-        refresh=job is not None and not job.finished,
-    )
-
-
-@router.post("/export")
-async def export_archive(
-    request: Request, staff: Annotated[Staff, Depends(Needs("reveal", fields=5))]
-) -> Response:
-    session, user, form = staff
-    keys, jobs = request.app.state.keys, request.app.state.jobs
-    if keys.locked:
-        return message(request, session, "Export", MESSAGES[2], status=409)
-    purpose = _text(form, "purpose", 40) or "internal_casework"
-    partner = _text(form, "partner", 200)
-    if purpose not in PURPOSES:
-        raise InputError(f"{purpose!r} is not a purpose consent can cover", hint="Choose one.")
-    archive, check, kept = keys.for_user(user), keys.guard(), held(request)
-
-    def work(job: Job) -> str:
-        check()
-        zipped = exporting.export_zip(archive, job.advance, purpose=purpose, partner=partner)
-        check()  # locked meanwhile: the ZIP is not kept
-        kept.keep_export(job.id, zipped)
-        summary = zipped.summary
-        job.counts = {
-            "records": summary.records,
-            "files": summary.files,
-            "bytes": len(zipped.data),
-            "left_out": len(summary.left_out),
-        }
-        return zipped.sha256
-
-    with contextlib.suppress(InputError):  # one is running: its page shows how far it got
-        jobs.start("export", user.actor, work)
-    return redirect("/export")
-
-
-@router.get("/export/{job_id}/download")
-def download_export(
-    request: Request, job_id: str, staff: Annotated[Staff, Depends(Needs("reveal"))]
-) -> Response:
-    zipped = held(request).exports.get(job_id[:64])
-    if zipped is None:
-        return message(request, staff.session, "Export", MESSAGES[4], status=404)
-    name = f"bearwitness-export-{zipped.sha256[:12]}.zip"
-    return Response(
-        zipped.data,
-        media_type="application/zip",
-        headers={
-            "content-disposition": f'attachment; filename="{name}"',
-            "repr-digest": _digest(zipped.sha256),
-        },
-    )
