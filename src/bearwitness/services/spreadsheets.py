@@ -35,6 +35,7 @@ from typing import Any
 from bearwitness.domain.records import RECORD_TYPES, record_type
 from bearwitness.errors import ImportRejected, InputError
 from bearwitness.intake.importers import MAX_FIELD_BYTES, ImportRow
+from bearwitness.services import inbox
 from bearwitness.services.archive import Archive
 from bearwitness.services.inbox import Entry
 from bearwitness.services.writing import resolve_rows
@@ -434,7 +435,9 @@ def preview(
         problems.append(Problem(1, "", "", NO_ROWS))
     if not problems:
         try:  # the references, and ids taken already: read-only, clear ids only
-            resolve_rows(archive, rows, sheet.name, inbox_waiting=archive.locked)
+            # as the locked store does: references may wait in the inbox only if a batch does
+            waiting = archive.locked and bool(inbox.pending(archive))
+            resolve_rows(archive, rows, sheet.name, inbox_waiting=waiting)
         except ImportRejected as refused:
             problems.append(Problem(refused.row, "", "", refused.reason))
     entries = [Entry(row.row, row.data, None) for row in rows] if not problems else []

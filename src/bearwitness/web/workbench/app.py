@@ -97,6 +97,8 @@ def create_workbench_app(
     app.state.used_codes = UsedCodes()  # TOTP steps accepted, in this process's memory
     app.state.throttle = LoginThrottle(settings, clock)
     app.state.jobs = Jobs(clock)
+    app.state.transfer = transfer.Held(clock)  # sheets to import, exports to download
+    keys.on_lock.append(app.state.transfer.forget_exports)  # plaintext: gone at a lock
     app.state.hasher = hasher or default_hasher()
     app.state.images = ImageWork(settings.images)  # one pool: its limit holds across requests
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

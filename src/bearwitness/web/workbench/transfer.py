@@ -13,6 +13,7 @@ ZIPs) is held in memory by :class:`Held`.
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import threading
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from bearwitness.web.workbench.jobs import Job
 from bearwitness.web.workbench.state import Session
 
 router = APIRouter(include_in_schema=False)
+logger = logging.getLogger(__name__)
 UPLOADS_KEPT = 8  # sheets waiting between their preview and their import, in memory
 UPLOAD_SECONDS = 3600.0
 EXPORTS_KEPT = 2
@@ -134,11 +136,7 @@ class Held:
 
 
 def held(request: Request) -> Held:
-    state = request.app.state
-    if getattr(state, "transfer", None) is None:
-        state.transfer = Held(state.jobs.clock)
-        state.keys.on_lock.append(state.transfer.forget_exports)  # plaintext: gone at a lock
-    kept: Held = state.transfer
+    kept: Held = request.app.state.transfer  # made with the app (web/workbench/app.py)
     return kept
 
 
@@ -310,7 +308,10 @@ async def import_sheet(
             raise ImportRejected(kept.sheet.name, first.row, first.text)
         check()
         result = storing.store(archive, again.entries, kept.sheet.name, "import")
-        column_maps.remember(archive, kept.source, kept.kind, mapping)
+        try:  # the rows are in; a mapping not remembered must not say they are not
+            column_maps.remember(archive, kept.source, kept.kind, mapping)
+        except BearWitnessError as error:
+            logger.warning("column mapping not remembered: %s", type(error).__name__)
         job.counts = {"records": result.count, "sealed": int(result.sealed)}
         job.advance(1)
         if result.batch is not None:
