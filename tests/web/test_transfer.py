@@ -78,6 +78,9 @@ def test_a_bad_sheet_shows_every_problem_and_writes_nothing(
     done = wait_for_job(workbench, "/import", 'id="import-done"', 'id="import-failed"')
     assert "Imported 3 records" in done
     assert _people(team) == before + 3
+    for path in team.folder.rglob("*"):  # the names reached no file in the clear
+        if path.is_file():
+            assert b"Zarema" not in path.read_bytes(), path
     again = _upload(workbench, token, "Name,Role\nFictional Again,victim\n", source="S-0001")
     assert "mapped as for this source" in again
     assert 'value="full_name" selected' in again

@@ -17,6 +17,7 @@ import dataclasses
 import hashlib
 import io
 import json
+import os
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -189,13 +190,14 @@ def export_zip(
 ) -> ZippedExport:
     """:func:`export` as one ZIP file (for the workbench), logged as an ``export`` event.
 
-    The folder :func:`export` writes is a private temporary one (mode 0700), removed as
-    soon as it is zipped into memory; the ZIP itself is never written to disk. The log
+    The folder :func:`export` writes is a private temporary one (mode 0700), in memory
+    where the system has a RAM-backed folder (``/dev/shm``), removed as soon as it is
+    zipped into memory; the ZIP itself is never written to disk. The log
     entry commits to the ZIP's SHA-256 and the purpose, so that whoever holds the file
     can show it came from this archive, and the published log says nothing of it.
     """
     archive.require_secrets()
-    with tempfile.TemporaryDirectory(prefix="bw-export-") as folder:
+    with tempfile.TemporaryDirectory(prefix="bw-export-", dir=_memory_folder()) as folder:
         out = Path(folder) / "export"
         summary = export(archive, out, progress, purpose=purpose, partner=partner)
         buffer = io.BytesIO()
@@ -219,3 +221,9 @@ def export_zip(
     )
     ledger.record_event(archive, "export", {"sha256": digest, "purpose": purpose})
     return ZippedExport(data, digest, dataclasses.replace(summary, folder=Path()))
+
+
+def _memory_folder() -> str | None:
+    """A RAM-backed folder for the export's plaintext, if the system has one (Linux)."""
+    shm = Path("/dev/shm")  # nosec B108 # a RAM-backed folder; the directory made in it is 0700
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None

@@ -98,7 +98,7 @@ def create_workbench_app(
     app.state.throttle = LoginThrottle(settings, clock)
     app.state.jobs = Jobs(clock)
     app.state.transfer = transfer.Held(clock)  # sheets to import, exports to download
-    keys.on_lock.append(app.state.transfer.forget_exports)  # plaintext: gone at a lock
+    keys.on_lock.append(app.state.transfer.forget)  # plaintext: gone at a lock
     app.state.hasher = hasher or default_hasher()
     app.state.images = ImageWork(settings.images)  # one pool: its limit holds across requests
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -92,7 +92,7 @@ class Upload:
 
 class Held:
     """What the import and export pages keep in memory between requests: uploaded sheets
-    (each its user's own) and finished exports' ZIPs (forgotten at a lock)."""
+    (each its user's own) and finished exports' ZIPs; a lock forgets both."""
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self.clock = clock
@@ -130,9 +130,11 @@ class Held:
                 del self.exports[next(iter(self.exports))]
             self.exports[job_id] = zipped
 
-    def forget_exports(self) -> None:
+    def forget(self) -> None:
+        """At a lock: the plaintext held here (sheets, ZIPs) goes with the keys."""
         with self._lock:
             self.exports.clear()
+            self.uploads.clear()
 
 
 def held(request: Request) -> Held:
