@@ -260,6 +260,7 @@ async def _preview_page(
         fields=spreadsheets.fields_of(kept.kind),
         chosen_fields=[f for f in spreadsheets.fields_of(kept.kind) if f in found.mapping.values()],
         shown=found.shown,
+        described=_described(sheet, found.problems),
         problems=[
             (p.row, p.column, p.heading, _reason(session.language, p)) for p in found.problems
         ],
@@ -267,6 +268,14 @@ async def _preview_page(
         ready=found.ready,
         remembered=remembered,
     )
+
+
+def _described(sheet: spreadsheets.Sheet, problems: list[spreadsheets.Problem]) -> set[str]:
+    """The columns whose menus the problems describe: those they name, else every one."""
+    if not problems:
+        return set()
+    letters = {spreadsheets.letter(n) for n, heading in enumerate(sheet.header) if heading}
+    return ({p.column for p in problems} & letters) or letters
 
 
 def _reason(language: str, problem: spreadsheets.Problem) -> str:
