@@ -108,8 +108,14 @@ def test_a_wrong_encoding_is_named_by_row_and_column(workbench: TestClient, team
         files={"file": ("p.csv", "full_name\nТагиров\n".encode("cp1251"), "text/csv")},
     )
     assert response.status_code == 400
-    assert "row 2" in response.text and "column A" in response.text
-    assert "Windows-1251" in response.text
+    assert "Row 2: column A" in response.text and "Windows-1251" in response.text
+    russian = workbench.post(
+        "/import?lang=ru",
+        data={"csrf": token, "kind": "person"},
+        files={"file": ("p.csv", "full_name\nТагиров\n".encode("cp1251"), "text/csv")},
+    )
+    assert "Строка 2: столбец A: текст не в кодировке UTF-8" in russian.text
+    assert "Ничего не импортировано." in russian.text
 
 
 def test_a_list_exports_clear_by_default_and_sealed_only_by_role_and_consent(

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bearwitness.domain.records import RECORD_TYPES, record_type
-from bearwitness.errors import ImportRejected, InputError
+from bearwitness.errors import ImportRejected, InputError, SheetRejected
 from bearwitness.intake.importers import MAX_FIELD_BYTES, ImportRow
 from bearwitness.services import inbox
 from bearwitness.services.archive import Archive
@@ -61,7 +61,53 @@ CHOSEN_TWICE = "field “%(field)s” is chosen for two columns"
 NOTHING_MAPPED = "no column is mapped to a field"
 NO_ROWS = "the sheet has a header but no data rows"
 ALSO_ON_ROW = "id %(id)s is also on row %(row)s"
+# ... and of a file it cannot read (SheetRejected), with what to do.
+CANNOT_TELL = "cannot tell the format from the file's name"
+CANNOT_TELL_HINT = "Import a .csv, .xlsx or .ods file."
+EMPTY = "the file is empty"
+EMPTY_HINT = "Choose the file again."
+NO_ROWS_AT_ALL = "the file holds no rows"
+NO_ROWS_AT_ALL_HINT = "Check that it has a header and data."
+TOO_MANY_COLUMNS = "more than %(most)s columns"
+TWICE = "column “%(heading)s” appears twice (columns %(first)s and %(second)s)"
+TOO_MANY_ROWS = "more than %(most)s rows"
+SPLIT_HINT = "Split it, or import it with the command line."
+UTF16 = "the file is UTF-16 text, not UTF-8; save it as UTF-8"
+NUL = "a cell holds a NUL character"
+BAD_CSV = "not valid CSV (%(error)s); check the quoting"
+NOT_UTF8 = (
+    "column %(column)s: the text is not UTF-8; save the file as CSV UTF-8 and import it again"
+)
+NOT_UTF8_1251 = (
+    "column %(column)s: the text is not UTF-8 (it may be Windows-1251, as Excel saves "
+    "Cyrillic); save the file as CSV UTF-8 and import it again"
+)
+NOTHING_IMPORTED = "Nothing was imported."
+UNPACKS = "the file unpacks to more than %(mb)s MB"
+SAVE_HINT = "Save it as CSV UTF-8, or split it."
+UNREADABLE = "the file cannot be read as %(format)s"
+UNREADABLE_HINT = "Open it in a spreadsheet program and save it again, or save it as CSV UTF-8."
 REASONS = (
+    CANNOT_TELL,
+    CANNOT_TELL_HINT,
+    EMPTY,
+    EMPTY_HINT,
+    NO_ROWS_AT_ALL,
+    NO_ROWS_AT_ALL_HINT,
+    TOO_MANY_COLUMNS,
+    TWICE,
+    TOO_MANY_ROWS,
+    SPLIT_HINT,
+    UTF16,
+    NUL,
+    BAD_CSV,
+    NOT_UTF8,
+    NOT_UTF8_1251,
+    NOTHING_IMPORTED,
+    UNPACKS,
+    SAVE_HINT,
+    UNREADABLE,
+    UNREADABLE_HINT,
     FORMULA_CELL,
     FORMULA_TEXT,
     TOO_LARGE,
@@ -145,12 +191,9 @@ def read_sheet(name: str, data: bytes) -> Sheet:
     """The first sheet of a CSV, XLSX or ODS file, or InputError/ImportRejected saying why."""
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if suffix not in FORMATS:
-        raise InputError(
-            f"{name}: cannot tell the format from the name",
-            hint="Import a .csv, .xlsx or .ods file.",
-        )
+        raise SheetRejected(name, 0, CANNOT_TELL, hint=CANNOT_TELL_HINT)
     if not data:
-        raise InputError(f"{name} is empty", hint="Choose the file again.")
+        raise SheetRejected(name, 0, EMPTY, hint=EMPTY_HINT)
     if suffix == ".csv":
         grid, formulas = _csv_grid(name, data), frozenset[tuple[int, int]]()
     else:
@@ -161,18 +204,22 @@ def read_sheet(name: str, data: bytes) -> Sheet:
 def _sheet(name: str, grid: list[list[str]], formulas: frozenset[tuple[int, int]]) -> Sheet:
     start = next((n for n, cells in enumerate(grid) if any(c.strip() for c in cells)), None)
     if start is None:
-        raise InputError(f"{name} holds no rows", hint="Check that it has a header and data.")
+        raise SheetRejected(name, 0, NO_ROWS_AT_ALL, hint=NO_ROWS_AT_ALL_HINT)
     header = tuple(cell.strip() for cell in grid[start])
     if len(header) > MAX_COLUMNS:
-        raise ImportRejected(name, start + 1, f"more than {MAX_COLUMNS} columns")
+        raise SheetRejected(name, start + 1, TOO_MANY_COLUMNS, {"most": str(MAX_COLUMNS)})
     seen: dict[str, int] = {}
     for position, heading in enumerate(header):
         if heading and heading.casefold() in seen:
-            raise ImportRejected(
+            raise SheetRejected(
                 name,
                 start + 1,
-                f"column {heading!r} appears twice (columns "
-                f"{letter(seen[heading.casefold()])} and {letter(position)})",
+                TWICE,
+                {
+                    "heading": heading[:40],
+                    "first": letter(seen[heading.casefold()]),
+                    "second": letter(position),
+                },
             )
         seen.setdefault(heading.casefold(), position)
     rows = tuple(
@@ -181,16 +228,13 @@ def _sheet(name: str, grid: list[list[str]], formulas: frozenset[tuple[int, int]
         if any(c.strip() for c in cells)
     )
     if len(rows) > MAX_ROWS:
-        raise InputError(
-            f"{name} has more than {MAX_ROWS:,} rows",
-            hint="Split it, or import it with the command line.",
-        )
+        raise SheetRejected(name, 0, TOO_MANY_ROWS, {"most": f"{MAX_ROWS:,}"}, hint=SPLIT_HINT)
     return Sheet(name, header, rows, formulas)
 
 
 def _csv_grid(name: str, data: bytes) -> list[list[str]]:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise ImportRejected(name, 1, "the file is UTF-16 text, not UTF-8; save it as UTF-8")
+        raise SheetRejected(name, 1, UTF16)
     data = data.removeprefix(codecs.BOM_UTF8)
     try:
         text = data.decode("utf-8")
@@ -202,35 +246,28 @@ def _csv_grid(name: str, data: bytes) -> list[list[str]]:
     try:
         for cells in reader:
             if "\x00" in "".join(cells):
-                raise ImportRejected(name, len(grid) + 1, "a cell holds a NUL character")
+                raise SheetRejected(name, len(grid) + 1, NUL)
             grid.append(cells)
     except csv.Error as error:
-        raise ImportRejected(
-            name, len(grid) + 1, f"not valid CSV ({error}); check the quoting"
-        ) from None
+        raise SheetRejected(name, len(grid) + 1, BAD_CSV, {"error": str(error)[:80]}) from None
     return grid
 
 
-def _not_utf8(name: str, data: bytes, at: int) -> ImportRejected:
+def _not_utf8(name: str, data: bytes, at: int) -> SheetRejected:
     """The row and column of the first byte that is not UTF-8, and what the file may be."""
     line_start = data.rfind(b"\n", 0, at) + 1
     row = data.count(b"\n", 0, at) + 1
     before = data[line_start:at].decode("utf-8", errors="replace")
     column = len(next(csv.reader([before]), [""])) - 1 if before else 0
-    guess = ""
+    template = NOT_UTF8
     try:
         data.decode("cp1251")
-        guess = " (it may be Windows-1251, as Excel saves Cyrillic)"
+        template = NOT_UTF8_1251
     except UnicodeDecodeError:
         pass
-    problem = ImportRejected(
-        name,
-        row,
-        f"column {letter(max(column, 0))}: the text is not UTF-8{guess}; "
-        "save the file as CSV UTF-8 and import it again",
+    return SheetRejected(
+        name, row, template, {"column": letter(max(column, 0))}, hint=NOTHING_IMPORTED
     )
-    problem.hint = "Nothing was imported."
-    return problem
 
 
 def _book_grid(
@@ -244,19 +281,15 @@ def _book_grid(
     except zipfile.BadZipFile:
         unpacked = 0  # calamine says what it is below
     if unpacked > MAX_UNPACKED:  # a "zip bomb": a small file that unpacks to gigabytes
-        raise InputError(
-            f"{name} unpacks to more than {MAX_UNPACKED >> 20} MB",
-            hint="Save it as CSV UTF-8, or split it.",
-        )
+        raise SheetRejected(name, 0, UNPACKS, {"mb": str(MAX_UNPACKED >> 20)}, hint=SAVE_HINT)
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         values = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
         formulas = _formula_cells(data, suffix)
     except (python_calamine.CalamineError, zipfile.BadZipFile, KeyError, ValueError, OSError):
         # calamine's, zipfile's and the XML parser's errors: none is the user's to read
-        raise InputError(
-            f"{name} cannot be read as {suffix[1:].upper()}",
-            hint="Open it in a spreadsheet program and save it again, or save it as CSV UTF-8.",
+        raise SheetRejected(
+            name, 0, UNREADABLE, {"format": suffix[1:].upper()}, hint=UNREADABLE_HINT
         ) from None
     return [[_text(cell) for cell in row] for row in values], formulas
 

@@ -24,7 +24,13 @@ from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
-from bearwitness.errors import BearWitnessError, ImportRejected, InputError, NotFound
+from bearwitness.errors import (
+    BearWitnessError,
+    ImportRejected,
+    InputError,
+    NotFound,
+    SheetRejected,
+)
 from bearwitness.services import column_maps, exporting, spreadsheets, storing
 from bearwitness.web.i18n import N_
 from bearwitness.web.rendering import gettext
@@ -40,6 +46,29 @@ UPLOAD_SECONDS = 3600.0
 EXPORTS_KEPT = 2
 NO_FILE = N_("Choose a file to import.")
 REASONS = (  # spreadsheets.REASONS, for translation (tests/web/test_transfer.py compares)
+    N_("cannot tell the format from the file's name"),
+    N_("Import a .csv, .xlsx or .ods file."),
+    N_("the file is empty"),
+    N_("Choose the file again."),
+    N_("the file holds no rows"),
+    N_("Check that it has a header and data."),
+    N_("more than %(most)s columns"),
+    N_("column “%(heading)s” appears twice (columns %(first)s and %(second)s)"),
+    N_("more than %(most)s rows"),
+    N_("Split it, or import it with the command line."),
+    N_("the file is UTF-16 text, not UTF-8; save it as UTF-8"),
+    N_("a cell holds a NUL character"),
+    N_("not valid CSV (%(error)s); check the quoting"),
+    N_("column %(column)s: the text is not UTF-8; save the file as CSV UTF-8 and import it again"),
+    N_(
+        "column %(column)s: the text is not UTF-8 (it may be Windows-1251, as Excel saves "
+        "Cyrillic); save the file as CSV UTF-8 and import it again"
+    ),
+    N_("Nothing was imported."),
+    N_("the file unpacks to more than %(mb)s MB"),
+    N_("Save it as CSV UTF-8, or split it."),
+    N_("the file cannot be read as %(format)s"),
+    N_("Open it in a spreadsheet program and save it again, or save it as CSV UTF-8."),
     N_("a formula cell; give its value instead (copy it, then paste values only)"),
     N_(
         "it begins with “%(sign)s”, which a spreadsheet runs as a formula; if it is text, "
@@ -205,6 +234,9 @@ async def upload(
         source = column_maps.check_source(source)
         sheet = await asyncio.to_thread(spreadsheets.read_sheet, file.filename[:200], data)
         remembered = await asyncio.to_thread(column_maps.recall, archive, source, kind)
+    except SheetRejected as error:
+        said = _sheet_said(session.language, error)
+        return _import_page(request, session, status=400, error=said, **chosen)
     except BearWitnessError as error:
         if not isinstance(error, InputError):
             return error_response(request, session, error)
@@ -268,6 +300,15 @@ async def _preview_page(
         ready=found.ready,
         remembered=remembered,
     )
+
+
+def _sheet_said(language: str, error: SheetRejected) -> str:
+    """Why a file was refused, in ``language``: its name, the row, the reason, the hint."""
+    reason = gettext(language, error.template)
+    reason = reason % error.values if error.values else reason
+    row = gettext(language, "Row %(row)s") % {"row": error.row} + ": " if error.row else ""
+    hint = gettext(language, error.hint) if error.hint else ""
+    return f"{error.source}: {row}{reason}. {hint}".strip()
 
 
 def _described(sheet: spreadsheets.Sheet, problems: list[spreadsheets.Problem]) -> set[str]:
