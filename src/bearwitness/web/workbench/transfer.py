@@ -290,7 +290,13 @@ async def _preview_page(
             if heading
         ],
         fields=spreadsheets.fields_of(kept.kind),
-        chosen_fields=[f for f in spreadsheets.fields_of(kept.kind) if f in found.mapping.values()],
+        chosen_fields=list(  # in the sheet's order
+            dict.fromkeys(
+                found.mapping[h]
+                for h in sheet.header
+                if found.mapping.get(h) in spreadsheets.fields_of(kept.kind)
+            )
+        ),
         shown=found.shown,
         described=_described(sheet, found.problems),
         problems=[
