@@ -9,6 +9,7 @@ nothing of either.
     BearWitnessError
     ├── InputError            bad input from a user: a file, a field, a flag
     │   ├── ImportRejected    a whole import refused; names the row and reason
+    │   │   └── SheetRejected a spreadsheet refused as it was read (format, encoding, header)
     │   ├── SubmissionConflict  a field submission's instanceID came before with other content
     │   └── FieldsRejected    an edit refused: one message per field it names
     ├── ArchiveError          no archive at that path, one already there, wrong version
@@ -75,6 +76,33 @@ class ImportRejected(InputError):
         self.source = source
         self.row = row
         self.reason = reason
+
+
+class SheetRejected(ImportRejected):
+    """A spreadsheet refused as it was read (its format, its encoding, its header); nothing
+    was written. ``template`` is the English reason with ``%(name)s`` for each of
+    ``values``, so that a page can say it in its user's language; ``row`` 0 is the file."""
+
+    code = "sheet_rejected"
+
+    def __init__(
+        self,
+        source: str,
+        row: int,
+        template: str,
+        values: Mapping[str, str] = MappingProxyType({}),
+        *,
+        hint: str = "",
+    ) -> None:
+        reason = template % dict(values) if values else template
+        super().__init__(source, row, reason)
+        if not row:
+            self.message = f"{source}: {reason}"
+            self.args = (self.message,)
+        if hint:
+            self.hint = hint
+        self.template = template
+        self.values = dict(values)
 
 
 class SubmissionConflict(InputError):

@@ -302,10 +302,17 @@ def test_the_workbench_pages_pass(workbench: TestClient, team: Team, language: s
             "/search",
             "/search?q=passport",
             "/search?q=nothing-like-this",
+            "/import",
+            "/export",
         ],
         language,
     )
     token = re.findall(r'name="csrf" value="([^"]+)"', workbench.get("/").text)[0]
+    sheet = ("p.csv", b"full_name,role\nFICTIONAL,astronaut\n", "text/csv")
+    check(
+        workbench.post("/import", data={"csrf": token, "kind": "person"}, files={"file": sheet}),
+        language,
+    )
     check(workbench.post("/records/document/D-0001/reveal", data={"csrf": token}), language)
     check(workbench.get("/records/document/D-0001"), language)
     check(
@@ -399,6 +406,10 @@ def test_text_colours_contrast_with_their_backgrounds() -> None:
         "secondary buttons": (
             prop(rules, "button", "color"),
             prop(rules, "button.secondary", "background"),
+        ),
+        "disabled buttons": (
+            prop(rules, "button:disabled", "color"),
+            prop(rules, "button:disabled", "background"),
         ),
         "danger buttons": (
             prop(rules, "button", "color"),

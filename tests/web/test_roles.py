@@ -31,6 +31,8 @@ PAGES = [
     ("/pick/person?q=P-0001&names=1", "view"),
     ("/claims", "write"),
     ("/claims/incident/E-0001", "reveal"),
+    ("/import", "write"),
+    ("/export", "reveal"),
 ]
 ACTIONS = [
     ("/records/person/P-0001/reveal", "reveal", {}),
@@ -69,6 +71,10 @@ ACTIONS = [
     ("/claims/decide", "write", {"document_id": "D-0001", "index": "0", "version": "1"}),
     ("/claims/C-0001/relays", "write", {"version": "1", "relays": "FICTIONAL"}),
     ("/claims/C-0001/events", "write", {"version": "1", "event_id": "E-0001"}),
+    ("/import", "write", {"kind": "person"}),
+    ("/import/0123456789abcdef01234567", "write", {"action": "preview"}),
+    ("/records/person/export", "view", {"format": "csv"}),
+    ("/export", "reveal", {"purpose": "internal_casework"}),
 ]
 
 

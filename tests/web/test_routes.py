@@ -48,6 +48,8 @@ PATH_VALUES = {
     "search_id": "SS-0001",
     "device": "phone-1",
     "form_id": "village_survey",
+    "upload_id": "0123456789abcdef01234567",
+    "job_id": "0123456789abcdef",
 }
 
 

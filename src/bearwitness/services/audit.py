@@ -34,6 +34,7 @@ ACTIONS = (
     "user_password",  # an account's own password changed
     "consent",  # a consent recorded or withdrawn in the workbench (a new version)
     "consent_read",  # a person's consents shown (whom they are about is sealed)
+    "export",  # a list or the whole archive exported from the workbench (kind, rows, hash)
 )
 
 

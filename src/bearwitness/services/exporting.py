@@ -13,7 +13,13 @@ layout round-trips: ``records.jsonl`` imports into a new archive.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import io
 import json
+import os
+import tempfile
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +29,7 @@ from bearwitness.crypto.files import decrypt_file
 from bearwitness.crypto.files import export_identity as _write_identity
 from bearwitness.domain.records import Document, Evidence, Record
 from bearwitness.errors import InputError
+from bearwitness.services import audit, ledger
 from bearwitness.services.archive import Archive
 from bearwitness.services.consent import Refusal, check_purpose, policy, subjects_of
 from bearwitness.services.sealing import open_record, open_version
@@ -160,3 +167,63 @@ def export_identity(archive: Archive, path: Path) -> None:
     that `age -d -i` opens its evidence files; needs an unlock. This puts the master key on
     disk: :func:`bearwitness.crypto.files.export_identity`."""
     _write_identity(archive.require_secrets(), path)
+
+
+MAX_ZIP_BYTES = 1 << 30  # an export the workbench hands out as one download, in memory
+
+
+@dataclass(frozen=True)
+class ZippedExport:
+    """The whole export as one ZIP file, held in memory for its download."""
+
+    data: bytes
+    sha256: str
+    summary: ExportSummary
+
+
+def export_zip(
+    archive: Archive,
+    progress: Callable[[int], None] | None = None,
+    *,
+    purpose: str = "internal_casework",
+    partner: str = "",
+) -> ZippedExport:
+    """:func:`export` as one ZIP file (for the workbench), logged as an ``export`` event.
+
+    The folder :func:`export` writes is a private temporary one (mode 0700), in memory
+    where the system has a RAM-backed folder (``/dev/shm``), removed as soon as it is
+    zipped into memory; the ZIP itself is never written to disk. The log
+    entry commits to the ZIP's SHA-256 and the purpose, so that whoever holds the file
+    can show it came from this archive, and the published log says nothing of it.
+    """
+    archive.require_secrets()
+    with tempfile.TemporaryDirectory(prefix="bw-export-", dir=_memory_folder()) as folder:
+        out = Path(folder) / "export"
+        summary = export(archive, out, progress, purpose=purpose, partner=partner)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+            for path in sorted(out.rglob("*")):
+                if path.is_file():
+                    bundle.write(path, path.relative_to(out).as_posix())
+                    if buffer.tell() > MAX_ZIP_BYTES:
+                        raise InputError(
+                            "the export is larger than 1 GB",
+                            hint="Export it with the command line (bearwitness export).",
+                        )
+    data = buffer.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    audit.record(
+        archive.engine,
+        at=archive.now(),
+        actor=archive.actor,
+        action="export",
+        target=f"archive {summary.records} {digest[:16]}",
+    )
+    ledger.record_event(archive, "export", {"sha256": digest, "purpose": purpose})
+    return ZippedExport(data, digest, dataclasses.replace(summary, folder=Path()))
+
+
+def _memory_folder() -> str | None:
+    """A RAM-backed folder for the export's plaintext, if the system has one (Linux)."""
+    shm = Path("/dev/shm")  # nosec B108 # a RAM-backed folder; the directory made in it is 0700
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None

@@ -261,3 +261,17 @@ saved_searches = Table(
     Column("saved_at", String(32), nullable=False),
     Column("sealed", LargeBinary, nullable=False),
 )
+
+# --- Column maps (migration 0010_sheets_column_maps) --------------------------------------------
+# How a source's spreadsheets map their columns to fields, for the next import from it. The
+# mapping names no one, but it is kept for a source (a pseudonym), and a partner's own column
+# headings can tell who sent a sheet: source and mapping are sealed together, and the clear row
+# keeps a random id and the time only.
+
+column_maps = Table(
+    "column_maps",
+    metadata,
+    Column("id", String(64), primary_key=True),  # random
+    Column("saved_at", String(32), nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+)

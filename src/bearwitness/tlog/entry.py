@@ -70,6 +70,7 @@ KINDS: Final = frozenset(
         "field-form",  # an XLSForm uploaded or its field map changed (`bearwitness odk form`)
         "report",  # a report published: commits to its manifest (`bearwitness report build`)
         "dossier",  # an evidence dossier built: commits to its index (`report dossier`)
+        "export",  # opened data exported: commits to the file's SHA-256 and purpose
     }
 )
 

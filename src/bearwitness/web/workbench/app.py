@@ -36,12 +36,14 @@ from bearwitness.web.workbench import (
     editing,
     entry,
     estimates,
+    exports,
     linkage,
     lists,
     pages,
     pickers,
     records,
     reports,
+    transfer,
     triage,
 )
 from bearwitness.web.workbench.auth import NotLoggedIn, current_session
@@ -97,6 +99,8 @@ def create_workbench_app(
     app.state.used_codes = UsedCodes()  # TOTP steps accepted, in this process's memory
     app.state.throttle = LoginThrottle(settings, clock)
     app.state.jobs = Jobs(clock)
+    app.state.transfer = transfer.Held(clock)  # sheets to import, exports to download
+    keys.on_lock.append(app.state.transfer.forget)  # plaintext: gone at a lock
     app.state.hasher = hasher or default_hasher()
     app.state.images = ImageWork(settings.images)  # one pool: its limit holds across requests
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -122,6 +126,8 @@ def create_workbench_app(
         api.router,
         pickers.router,
         accounts.router,
+        transfer.router,
+        exports.router,
     ):
         app.include_router(router)
 

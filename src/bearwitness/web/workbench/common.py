@@ -28,6 +28,7 @@ from bearwitness.errors import (
     NotFound,
     PublicationRefused,
     RollbackRefused,
+    SheetRejected,
     StorageError,
     SubmissionConflict,
     TamperedError,
@@ -51,6 +52,7 @@ SHOWN_TO_VISITORS = (InputError, LoginFailed)
 STATUSES: dict[type[BearWitnessError], int] = {
     GrantRefused: 403,
     ImportRejected: 400,
+    SheetRejected: 400,
     InputError: 400,
     SubmissionConflict: 409,
     NotFound: 404,

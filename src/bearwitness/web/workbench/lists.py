@@ -11,7 +11,8 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from bearwitness.errors import BearWitnessError, InputError
-from bearwitness.services import listing, saved_searches
+from bearwitness.services import listing, saved_searches, tables
+from bearwitness.services.consent import PURPOSES
 from bearwitness.services.finding import FoundPage
 from bearwitness.services.reading import SEARCHABLE
 from bearwitness.web.i18n import N_
@@ -161,6 +162,8 @@ def list_page(
         previous=link(page=current - 1) if found and current > 1 else "",
         next=link(page=current + 1) if found and current < found.pages else "",
         link=link,
+        exportable=tables.sealed_choices(kind),
+        purposes=PURPOSES,
         saving={
             "saved_kind": "list",
             "saved_target": kind,
