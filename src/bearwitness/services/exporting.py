@@ -13,19 +13,17 @@ layout round-trips: ``records.jsonl`` imports into a new archive.
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
 import hashlib
 import io
 import json
-import os
-import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from bearwitness.crypto.files import decrypt_file
+from bearwitness.crypto.files import PlaintextChunks, decrypt_file
 from bearwitness.crypto.files import export_identity as _write_identity
 from bearwitness.domain.records import Document, Evidence, Record
 from bearwitness.errors import InputError
@@ -47,6 +45,57 @@ class ExportSummary:
     left_out: tuple[Refusal, ...] = ()  # subjects whose consent does not cover the purpose
 
 
+class _Folder:
+    """Where :func:`export` writes: a folder the user named (the command line)."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        (out / "files").mkdir(parents=True, exist_ok=True)
+
+    @contextlib.contextmanager
+    def text(self, name: str) -> Iterator[IO[str]]:
+        with (self.out / name).open("w", encoding="utf-8") as lines:
+            yield lines
+
+    def evidence(
+        self, name: str, blob: Path, identities: Sequence[str], sha256: str, what: str
+    ) -> None:
+        decrypt_file(blob, self.out / name, identities, expected_sha256=sha256, what=what)
+
+
+class _Zip:
+    """Where :func:`export_zip` writes: a ZIP file in memory, nothing on disk."""
+
+    def __init__(self, bundle: zipfile.ZipFile, buffer: io.BytesIO) -> None:
+        self.bundle, self.buffer = bundle, buffer
+
+    @contextlib.contextmanager
+    def text(self, name: str) -> Iterator[IO[str]]:
+        with (
+            self.bundle.open(name, "w") as member,
+            io.TextIOWrapper(member, encoding="utf-8") as lines,
+        ):
+            yield lines
+        self._check_size()
+
+    def evidence(
+        self, name: str, blob: Path, identities: Sequence[str], sha256: str, what: str
+    ) -> None:
+        # The last chunk comes only once the file authenticated and its hash matched.
+        chunks = PlaintextChunks(blob, identities, expected_sha256=sha256, what=what)
+        with contextlib.closing(chunks), self.bundle.open(name, "w") as member:
+            for chunk in chunks:
+                member.write(chunk)
+                self._check_size()
+
+    def _check_size(self) -> None:
+        if self.buffer.tell() > MAX_ZIP_BYTES:
+            raise InputError(
+                "the export is larger than 1 GB",
+                hint="Export it with the command line (bearwitness export).",
+            )
+
+
 def export(
     archive: Archive,
     out: Path,
@@ -62,12 +111,23 @@ def export(
     what refers to it still imports), its history and files are left out, and the
     manifest names the subject and why.
     """
-    secrets = archive.require_secrets()
+    archive.require_secrets()
     check_purpose(purpose)
     if out.exists() and any(out.iterdir()):
         raise InputError(f"{out} is not empty", hint="Export into a new, empty folder.")
+    return _write_export(archive, _Folder(out), out, progress, purpose, partner)
+
+
+def _write_export(
+    archive: Archive,
+    sink: _Folder | _Zip,
+    folder: Path,
+    progress: Callable[[int], None] | None,
+    purpose: str,
+    partner: str,
+) -> ExportSummary:
+    secrets = archive.require_secrets()
     rules = policy(archive)
-    (out / "files").mkdir(parents=True, exist_ok=True)
     manifest: dict[str, Any] = {"format": "bearwitness-export/1", "purpose": purpose, "files": {}}
     records = versions = files = 0
     refused: dict[str, Refusal] = {}
@@ -87,10 +147,7 @@ def export(
             return True
         return False
 
-    with (
-        archive.engine.connect() as connection,
-        (out / "records.jsonl").open("w", encoding="utf-8") as lines,
-    ):
+    with archive.engine.connect() as connection, sink.text("records.jsonl") as lines:
         for kind in ORDER:
             for stored in store.query_records(connection, kind, include_deleted=True):
                 record = open_record(archive.sealer, stored, stored.clear["id"])
@@ -110,14 +167,12 @@ def export(
                 if progress:
                     progress(1)
                 if isinstance(record, Evidence) and not stored.deleted and line.get("file"):
-                    blob = archive.blobs / f"{record.id}.age"
-                    target = out / "files" / record.id
-                    decrypt_file(
-                        blob,
-                        target,
+                    sink.evidence(
+                        f"files/{record.id}",
+                        archive.blobs / f"{record.id}.age",
                         secrets.identities,
-                        expected_sha256=record.sha256,
-                        what=f"evidence {record.id}",
+                        record.sha256,
+                        f"evidence {record.id}",
                     )
                     manifest["files"][record.id] = {
                         "sha256": record.sha256,
@@ -125,10 +180,7 @@ def export(
                         "media_type": record.media_type,
                     }
                     files += 1
-    with (
-        archive.engine.connect() as connection,
-        (out / "history.jsonl").open("w", encoding="utf-8") as lines,
-    ):
+    with archive.engine.connect() as connection, sink.text("history.jsonl") as lines:
         for version in store.fetch_versions(connection):
             if version.id in withheld:
                 continue
@@ -158,8 +210,9 @@ def export(
         left_out=[{"subject": r.subject, "why": r.reason} for r in left_out],
         withheld=sorted(withheld),
     )
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
-    return ExportSummary(records, versions, files, out, purpose, left_out)
+    with sink.text("manifest.json") as written:
+        written.write(json.dumps(manifest, indent=2, ensure_ascii=False))
+    return ExportSummary(records, versions, files, folder, purpose, left_out)
 
 
 def export_identity(archive: Archive, path: Path) -> None:
@@ -190,26 +243,15 @@ def export_zip(
 ) -> ZippedExport:
     """:func:`export` as one ZIP file (for the workbench), logged as an ``export`` event.
 
-    The folder :func:`export` writes is a private temporary one (mode 0700), in memory
-    where the system has a RAM-backed folder (``/dev/shm``), removed as soon as it is
-    zipped into memory; the ZIP itself is never written to disk. The log
-    entry commits to the ZIP's SHA-256 and the purpose, so that whoever holds the file
-    can show it came from this archive, and the published log says nothing of it.
+    The ZIP is built in memory, record by record and file by file, and never written to
+    disk. The log entry commits to its SHA-256 and the purpose, so that whoever holds
+    the file can show it came from this archive, and the published log says nothing of it.
     """
     archive.require_secrets()
-    with tempfile.TemporaryDirectory(prefix="bw-export-", dir=_memory_folder()) as folder:
-        out = Path(folder) / "export"
-        summary = export(archive, out, progress, purpose=purpose, partner=partner)
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
-            for path in sorted(out.rglob("*")):
-                if path.is_file():
-                    bundle.write(path, path.relative_to(out).as_posix())
-                    if buffer.tell() > MAX_ZIP_BYTES:
-                        raise InputError(
-                            "the export is larger than 1 GB",
-                            hint="Export it with the command line (bearwitness export).",
-                        )
+    check_purpose(purpose)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        summary = _write_export(archive, _Zip(bundle, buffer), Path(), progress, purpose, partner)
     data = buffer.getvalue()
     digest = hashlib.sha256(data).hexdigest()
     audit.record(
@@ -220,10 +262,4 @@ def export_zip(
         target=f"archive {summary.records} {digest[:16]}",
     )
     ledger.record_event(archive, "export", {"sha256": digest, "purpose": purpose})
-    return ZippedExport(data, digest, dataclasses.replace(summary, folder=Path()))
-
-
-def _memory_folder() -> str | None:
-    """A RAM-backed folder for the export's plaintext, if the system has one (Linux)."""
-    shm = Path("/dev/shm")  # nosec B108 # a RAM-backed folder; the directory made in it is 0700
-    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
+    return ZippedExport(data, digest, summary)
