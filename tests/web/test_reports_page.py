@@ -18,6 +18,7 @@ def test_an_analyst_previews_and_publishes_a_report(workbench: TestClient, team:
     page = workbench.get("/reports")
     assert page.status_code == 200 and 'id="no-reports"' in page.text
     form = {"csrf": token, "title": "FICTIONAL monthly report", "lang": "ru", "k": "3"}
+    signed = sorted((team.folder / "checkpoints").glob("*"))
     previewed = workbench.post("/reports/preview", data={**form, "sections": SECTIONS})
     assert previewed.status_code == 200 and 'id="report-preview"' in previewed.text
     assert 'value="FICTIONAL monthly report"' in previewed.text  # the form is kept
@@ -26,6 +27,7 @@ def test_an_analyst_previews_and_publishes_a_report(workbench: TestClient, team:
     assert shown.status_code == 200 and "Задокументированные" in shown.text
     assert "default-src 'none'" in shown.headers["content-security-policy"]
     assert not (team.folder / "reports").exists()  # a preview keeps nothing
+    assert sorted((team.folder / "checkpoints").glob("*")) == signed  # and signs nothing
     published = workbench.post(
         "/reports/publish", data={**form, "sections": SECTIONS}, follow_redirects=False
     )

@@ -213,8 +213,13 @@ def read_spec(text: str, *, lang: str | None = None) -> ReportSpec:
     return parse_spec(text, lang=lang)
 
 
-def _checkpoint(archive: Archive, size: int | None) -> tuple[int, bytes, bytes]:
-    """(size, root hash, signed note) of the checkpoint to build from."""
+def _checkpoint(archive: Archive, size: int | None, *, sign: bool) -> tuple[int, bytes, bytes]:
+    """(size, root hash, signed note) of the checkpoint to build from; without ``sign``
+    and a size, the log's head as it stands, unsigned (the note is empty)."""
+    if size is None and not sign:
+        with archive.engine.connect() as connection:
+            leaves = [hash_leaf(entry) for _, entry in read_entries(connection)]
+        return len(leaves), root(leaves), b""
     if size is None:
         signed = sign_new_checkpoint(archive)
         note = signed.note
@@ -283,12 +288,16 @@ def prepare(
     *,
     checkpoint_size: int | None = None,
     with_pdf: bool = True,
+    sign: bool = True,
 ) -> Prepared:
-    """Everything :func:`build` does before it writes: the report as it would be published
-    (a preview shows this), refused with :class:`PublicationRefused` if a sealed value is
-    in it. Nothing is written but a new signed checkpoint, when none is given."""
+    """Everything :func:`build` does before it writes: the report as it would be published,
+    refused with :class:`PublicationRefused` if a sealed value is in it. Nothing is
+    written but a new signed checkpoint, when none is given; with ``sign=False`` (a
+    preview) not even that: the figures come from the log's head as it stands, which
+    :func:`build` signs when the report is published, so a preview and the report
+    published next, with nothing written between, give the same figures."""
     archive.require_secrets()
-    size, root_hash, note = _checkpoint(archive, checkpoint_size)
+    size, root_hash, note = _checkpoint(archive, checkpoint_size, sign=sign)
     state, sealed, clear = _read(archive, size, root_hash, sealed=True)
     ledger = _comparable_releases(archive, spec, size)
     computed = compute(state.records, state.estimates, spec, _earlier(ledger))

@@ -140,7 +140,7 @@ async def preview(
     try:
         spec = spec_of(form)
         ready = await asyncio.to_thread(
-            reporting.prepare, keys.for_user(user), spec, with_pdf=False
+            reporting.prepare, keys.for_user(user), spec, with_pdf=False, sign=False
         )
     except BearWitnessError as error:
         status = status_for(error)
