@@ -174,6 +174,23 @@ RUSSIAN = {
     "Captured": "Снято",
     "From document": "Из документа",
     "File name": "Имя файла",
+    "Random noise was added to every count (differential privacy, epsilon {epsilon} per table): "
+    "a count may lie a little above or below what the archive holds, and the totals add up the "
+    "noised counts.": "К каждому числу добавлен случайный шум (дифференциальная приватность, "
+    "эпсилон {epsilon} на таблицу): число может быть немного больше или меньше того, что есть в "
+    "архиве, а итоги сложены из зашумлённых чисел.",
+    "Differential privacy: OpenDP's Laplace mechanism for whole numbers (scale {scale}) added "
+    "noise to every count of each of the {tables} tables before anything was hidden. Adding or "
+    "removing one record (an act, a victim, an event or an intervention) changes the chance of "
+    "anything a table shows by a factor of at most e to the power {epsilon}; the report as a "
+    "whole spends epsilon {total} (the tables' budgets added up). Estimates are not noised. The "
+    "noise was not kept and cannot be drawn again.": "Дифференциальная приватность: механизм "
+    "Лапласа для целых чисел из OpenDP (масштаб {scale}) добавил шум к каждому числу каждой из "
+    "{tables} таблиц до того, как что-либо было скрыто. Добавление или удаление одной записи "
+    "(нарушения, пострадавшего, события или помощи) меняет вероятность любого результата "
+    "таблицы не более чем в e в степени {epsilon} раз; отчёт в целом расходует эпсилон {total} "
+    "(бюджеты таблиц складываются). Оценки не зашумлены. Шум не сохранён, и получить его "
+    "заново нельзя.",
 }
 
 

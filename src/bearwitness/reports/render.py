@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 from bearwitness.reports import charts
 from bearwitness.reports.figures import SUMMARY, Figure
@@ -87,6 +88,9 @@ class Context:
     protect_zeros: bool
     dates: str
     sections: tuple[str, ...]
+    # Differential privacy, when the spec asks for it: the manifest's "privacy" statement
+    # (reports/privacy.py Budget.as_dict()); None for exact counts.
+    privacy: dict[str, Any] | None = None
 
 
 def section_of(figure: Figure) -> str:
@@ -141,6 +145,8 @@ def html(figures: Sequence[Figure], context: Context) -> str:
         )
         if section == "counts":
             parts.append(f'<p class="lower-bound">{escape(_(LOWER_BOUND))}</p>')
+            if context.privacy is not None:
+                parts.append(f'<p class="noised">{escape(_noise_note(context))}</p>')
         if not inside:
             parts.append(f"<p>{escape(_('Nothing to show.'))}</p>")
         for figure in inside:
@@ -372,8 +378,44 @@ def _method(context: Context) -> str:
             "every file."
         ),
     ]
+    if context.privacy is not None:
+        sentences.append(_budget(context))
     text = "".join(f"<p>{escape(s)}</p>" for s in sentences if s)
     return f'<section id="section-method"><h2>{escape(_("Method"))}</h2>{text}</section>'
+
+
+def _epsilon(value: Any, language: str) -> str:
+    text = f"{float(value):.4g}"
+    return text.replace(".", ",") if language == "ru" else text
+
+
+def _noise_note(context: Context) -> str:
+    _ = translator(context.lang)
+    stated = context.privacy or {}
+    return _(
+        "Random noise was added to every count (differential privacy, epsilon {epsilon} per "
+        "table): a count may lie a little above or below what the archive holds, and the "
+        "totals add up the noised counts."
+    ).format(epsilon=_epsilon(stated.get("epsilon_per_table", 0), context.lang))
+
+
+def _budget(context: Context) -> str:
+    _ = translator(context.lang)
+    stated = context.privacy or {}
+    return _(
+        "Differential privacy: OpenDP's Laplace mechanism for whole numbers (scale {scale}) "
+        "added noise to every count of each of the {tables} tables before anything was "
+        "hidden. Adding or removing one record (an act, a victim, an event or an "
+        "intervention) changes the chance of anything a table shows by a factor of at most e "
+        "to the power {epsilon}; the report as a whole spends epsilon {total} (the tables' "
+        "budgets added up). Estimates are not noised. The noise was not kept and cannot be "
+        "drawn again."
+    ).format(
+        scale=_epsilon(stated.get("scale", 0), context.lang),
+        tables=len(stated.get("tables") or []),
+        epsilon=_epsilon(stated.get("epsilon_per_table", 0), context.lang),
+        total=_epsilon(stated.get("epsilon_total", 0), context.lang),
+    )
 
 
 def table_csv(figure: Figure) -> str:

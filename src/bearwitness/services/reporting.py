@@ -41,7 +41,7 @@ from bearwitness.errors import (
     PublicationRefused,
     VerificationError,
 )
-from bearwitness.reports import pdf, render
+from bearwitness.reports import pdf, privacy, render
 from bearwitness.reports.disclosure import Earlier
 from bearwitness.reports.figures import Computed, Figure, KeptEstimate, compute, earlier_tables
 from bearwitness.reports.spec import ReportSpec, parse_spec, spec_from_dict
@@ -297,6 +297,8 @@ def prepare(
     :func:`build` signs when the report is published, so a preview and the report
     published next, with nothing written between, give the same figures."""
     archive.require_secrets()
+    if spec.settings.epsilon is not None:
+        privacy.require()  # the dp extra, before a checkpoint is signed
     size, root_hash, note = _checkpoint(archive, checkpoint_size, sign=sign)
     state, sealed, clear = _read(archive, size, root_hash, sealed=True)
     ledger = _comparable_releases(archive, spec, size)
@@ -310,7 +312,8 @@ def prepare(
             :12
         ]
     )
-    context = context_of(report_id, spec, archive.config.origin, size, root_hash, built_at)
+    stated = None if computed.budget is None else computed.budget.as_dict()
+    context = context_of(report_id, spec, archive.config.origin, size, root_hash, built_at, stated)
     files = outputs(computed, context, with_pdf=with_pdf)
     selected = render.shown(computed.figures, spec.sections)
     manifest = {
@@ -327,6 +330,8 @@ def prepare(
         "spec": spec_data,
         "spec_sha256": spec_hash,
         "disclosure": spec.settings.as_dict(),
+        # Differential privacy: the budget spent, the mechanism, and no seed (there is none).
+        **({} if stated is None else {"privacy": stated}),
         # The earlier releases of the same scope it was checked against for differencing.
         "checked_against": [
             {"report": release, "manifest_sha256": sha256(data)} for release, data, _ in ledger
@@ -497,6 +502,8 @@ def _comparable_releases(
         if logged.get(release) != commit(bytes(SALT_SIZE), data):
             continue  # not a release this archive published
         spec_data = manifest.get("spec") or {}
+        if "epsilon" in (spec_data.get("disclosure") or {}) or spec.settings.epsilon:
+            continue  # noised counts need not add up with others: composition instead
         if (
             spec_data.get("scope") == wanted["scope"]
             and spec_data.get("coarsening") == wanted["coarsening"]
@@ -527,7 +534,13 @@ def _logged_reports(archive: Archive) -> dict[str, str]:
 
 
 def context_of(
-    report_id: str, spec: ReportSpec, origin: str, size: int, root_hash: bytes, built_at: str
+    report_id: str,
+    spec: ReportSpec,
+    origin: str,
+    size: int,
+    root_hash: bytes,
+    built_at: str,
+    stated_privacy: dict[str, Any] | None = None,
 ) -> render.Context:
     return render.Context(
         report_id=report_id,
@@ -541,4 +554,5 @@ def context_of(
         protect_zeros=spec.settings.protect_zeros,
         dates=spec.scope.dates,
         sections=spec.sections,
+        privacy=stated_privacy,
     )
