@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from bearwitness.domain.records import Record
+from bearwitness.reports import claims as claim_figures
 from bearwitness.reports import privacy
+from bearwitness.reports.claims import ClaimInput
 from bearwitness.reports.disclosure import Earlier, Suppression, published, suppress
 from bearwitness.reports.spec import ReportSpec
-from bearwitness.reports.tables import Table, count_tables
+from bearwitness.reports.tables import Table, count_tables, select
 
 SUMMARY = "summary"
 UNITS = ("acts", "victims", "events", "interventions")
@@ -26,7 +28,7 @@ UNITS = ("acts", "victims", "events", "interventions")
 @dataclass(frozen=True)
 class Figure:
     id: str
-    kind: str  # "table", "summary" or "estimate"
+    kind: str  # "table", "summary", "estimate" or "claims"
     values: dict[str, Any]
 
 
@@ -50,10 +52,11 @@ class Computed:
 
 
 def compute(
-    records: Iterable[Record],
+    records: Sequence[Record],
     estimates: Sequence[KeptEstimate],
     spec: ReportSpec,
     earlier: Sequence[Earlier] = (),
+    claims: Sequence[ClaimInput] = (),
 ) -> Computed:
     """The report's figures from the records and kept runs in force at its checkpoint;
     ``earlier``: the same tables as earlier releases published them (differencing).
@@ -75,7 +78,29 @@ def compute(
     for kept in estimates:
         if wanted is None or kept.id in wanted:
             figures.append(estimate_figure(kept, spec.settings.k))
+    figures += claims_in_scope(records, spec, claims)
     return Computed(figures, tables, hidden, budget)
+
+
+def claims_in_scope(
+    records: Sequence[Record], spec: ReportSpec, claims: Sequence[ClaimInput]
+) -> list[Figure]:
+    """The claims figures of the incidents in the spec's scope (its events, its acts)."""
+    if not claims:
+        return []
+    events = set(select(records, spec.scope).events)
+    acts = set(spec.scope.act_types)
+    return claims_figures(
+        [c for c in claims if c.event_id in events and (not acts or c.act in acts)]
+    )
+
+
+def claims_figures(claims: Sequence[ClaimInput]) -> list[Figure]:
+    """The claims section's figures: one per incident (public claims: neither noised nor
+    suppressed, and no claimant named whom consent does not let a report name)."""
+    return [
+        Figure(figure_id, "claims", values) for figure_id, values in claim_figures.figures(claims)
+    ]
 
 
 def table_figure(table: Table, shown: dict[tuple[str, str], int | None]) -> Figure:

@@ -5,7 +5,7 @@ whole archive)::
 
     title = "Detentions, 2017-2019"
     lang = "en"                      # or "ru"
-    sections = ["summary", "counts", "timeline", "estimates", "interventions", "method"]
+    sections = ["summary", "counts", "timeline", "estimates", "claims", "interventions", "method"]
 
     [scope]
     since = "2017-01"                # a date: YYYY, YYYY-MM or YYYY-MM-DD
@@ -39,7 +39,7 @@ from bearwitness.errors import InputError
 from bearwitness.reports.disclosure import Settings
 from bearwitness.reports.tables import DEFAULT_AGE_BANDS, Scope
 
-SECTIONS = ("summary", "counts", "timeline", "estimates", "interventions", "method")
+SECTIONS = ("summary", "counts", "timeline", "estimates", "claims", "interventions", "method")
 LANGUAGES = ("en", "ru")
 DATES = ("month", "quarter", "year")
 MAX_K = 1000

@@ -25,6 +25,7 @@ from bearwitness.reports.figures import (
     UNITS,
     Computed,
     Figure,
+    claims_in_scope,
     compute,
     earlier_tables,
     estimate_figure,
@@ -36,6 +37,7 @@ from bearwitness.services.archive import RELEASES, Archive
 from bearwitness.services.checkpoints import log_verifier
 from bearwitness.services.ledger import read_entries
 from bearwitness.services.reporting import (
+    CLAIMS_CSV,
     ESTIMATES_CSV,
     FORMAT,
     MANIFEST,
@@ -123,7 +125,7 @@ def verify(archive: Archive, folder: Path) -> ReportVerification:
         computed = _noised(state, spec, published, manifest.get("privacy"), report)
     else:
         earlier = _checked_against(archive, manifest, report)
-        computed = compute(state.records, state.estimates, spec, earlier)
+        computed = compute(state.records, state.estimates, spec, earlier, state.claims)
         selected = {f.id: f for f in render.shown(computed.figures, spec.sections)}
         for figure_id in sorted(set(selected) | set(published)):
             report.figures_checked += 1
@@ -169,7 +171,10 @@ def _noised(
         if spec.estimate_runs is None or kept.id in spec.estimate_runs
     ]
     shapes = [table_figure(t, {}) for t in true]
-    expected = render.shown([Figure(SUMMARY, "summary", {}), *shapes, *runs], spec.sections)
+    claims = claims_in_scope(state.records, spec, state.claims)
+    expected = render.shown(
+        [Figure(SUMMARY, "summary", {}), *shapes, *runs, *claims], spec.sections
+    )
     wanted = {figure.id: figure for figure in expected}
     by_id = {table.id: table for table in true}
     figures = []
@@ -181,7 +186,7 @@ def _noised(
             _differs(report, figure_id, "not a figure the archive at that checkpoint gives")
             continue
         figure = Figure(figure_id, mine.kind, values)
-        if mine.kind == "estimate":
+        if mine.kind in ("estimate", "claims"):  # neither is noised
             good = mine.values == values
         elif mine.kind == "summary":
             good = _summary_plausible(values, true, epsilon)
@@ -289,7 +294,7 @@ def _check_file(
     if data == expected:
         return
     actual, wanted = data.decode(errors="replace"), expected.decode()
-    if name.endswith(".csv") and name != ESTIMATES_CSV:
+    if name.endswith(".csv") and name not in (ESTIMATES_CSV, CLAIMS_CSV):
         _differs(report, name.removesuffix(".csv"), f"{name} differs from what it must say")
         return
     if name == ESTIMATES_CSV:
@@ -297,6 +302,12 @@ def _check_file(
         for run, line in _csv_rows(actual):
             if before.get(run) != line:
                 _differs(report, f"estimate-{run}", f"{name} differs from what it must say")
+        return
+    if name == CLAIMS_CSV:  # rows by figure id: name each figure whose rows differ
+        rows, changed = _rows_by_figure(wanted), _rows_by_figure(actual)
+        for figure_id in sorted(set(rows) | set(changed)):
+            if rows.get(figure_id) != changed.get(figure_id):
+                _differs(report, figure_id, f"{name} differs from what it must say")
         return
     blocks, found = render.figure_blocks(wanted), render.figure_blocks(actual)
     named = False
@@ -340,6 +351,13 @@ def _check_pdf(report: ReportVerification, data: bytes, expected: bytes, listed:
             named = True
     if not named:
         report.problems.append(f"{PDF}: its text outside the figures was changed")
+
+
+def _rows_by_figure(text: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for figure_id, line in _csv_rows(text):
+        found.setdefault(figure_id, []).append(line)
+    return found
 
 
 def _csv_rows(text: str) -> list[tuple[str, str]]:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bearwitness.domain.records import RECORD_TYPES, Consent, Record
+from bearwitness.domain.records import RECORD_TYPES, Claim, Consent, Record, Source
 from bearwitness.errors import (
     InputError,
     NotFound,
@@ -42,6 +42,7 @@ from bearwitness.errors import (
     VerificationError,
 )
 from bearwitness.reports import pdf, privacy, render
+from bearwitness.reports.claims import ClaimInput, act_of, origin_key, public_name
 from bearwitness.reports.disclosure import Earlier
 from bearwitness.reports.figures import Computed, Figure, KeptEstimate, compute, earlier_tables
 from bearwitness.reports.spec import ReportSpec, parse_spec, spec_from_dict
@@ -82,6 +83,7 @@ PDF = "report.pdf"
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.json.sig"
 ESTIMATES_CSV = "estimates.csv"
+CLAIMS_CSV = render.CLAIMS_CSV
 RECORD_KINDS = frozenset({"create", "update", "delete", "import", "evidence"})
 # What the tables count, and the fields they read (a record is built from those alone:
 # building whole records of every person and act would take most of a report's time).
@@ -92,7 +94,12 @@ COUNTED = {
     "intervention": ("id", "kind", "status", "person_id", "date"),
     # read whole: who is left out of the statistics (services/consent.py)
     "consent": tuple(f.name for f in dataclasses.fields(Consent)),
+    # the claims section: who said what (sealed; only what consent lets a report name is
+    # published, see claim_inputs), and the sources a claimant may be
+    "claim": ("id", "event_ids", "count", "stance", "statement", "speaker"),
+    "source": ("id", "kind", "reliability", "name"),
 }
+NAMING = "naming_in_publication"
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,7 @@ class Snapshot:
     root_hash: bytes
     records: list[Record]
     estimates: list[KeptEstimate]
+    claims: list[ClaimInput] = dataclasses.field(default_factory=list)
 
 
 def snapshot(archive: Archive, size: int, root_hash: bytes) -> Snapshot:
@@ -188,8 +196,62 @@ def _read(
     estimates = [KeptEstimate(run, get_estimate(archive, run).result) for run in runs]
     # Consent as it stood at the checkpoint: a later withdrawal leaves the person out of
     # later reports, and a report verified later still gives the figures it published.
-    counted = consent.for_statistics(records)
-    return Snapshot(size, root_hash, counted, estimates), values, clear
+    claims = claim_inputs(records)
+    counted = [r for r in consent.for_statistics(records) if not isinstance(r, Claim | Source)]
+    return Snapshot(size, root_hash, counted, estimates, claims), values, clear
+
+
+def claim_inputs(records: Iterable[Record]) -> list[ClaimInput]:
+    """The claims section's input, with consent as it stood at the checkpoint.
+
+    A claimant is named (by its organisation's name, without a person's: "Network (Ivan
+    Petrov)" is the Network) unless it is one of the archive's sources of kind person
+    whose consent does not cover naming in publication; then it is "a private source".
+    A claim with no speaker is a private source's too. A claim about no event is not in
+    the section (an incident is an event)."""
+    records = list(records)
+    rules = consent.Policy(r for r in records if isinstance(r, Consent))
+    sources = {
+        origin_key(r.name): r for r in sorted(
+            (r for r in records if isinstance(r, Source) and r.name.strip()), key=lambda r: r.id
+        )
+    }  # fmt: skip
+    found = []
+    for claim in sorted((r for r in records if isinstance(r, Claim)), key=lambda r: r.id):
+        speaker = claim.speaker.strip()
+        source = sources.get(origin_key(speaker)) if speaker else None
+        named = bool(speaker) and (
+            source is None
+            or source.kind != "person"
+            or consent.naming_refusal(rules, source, NAMING) is None
+        )
+        claimant = public_name(speaker) if named else None
+        group = claimant or f"private source {source.id if source else claim.id}"
+        for event_id in claim.event_ids:
+            found.append(
+                ClaimInput(
+                    claim.id,
+                    event_id,
+                    act_of(claim.statement),
+                    claim.stance,
+                    claim.count,
+                    claimant,
+                    group,
+                    source.reliability if source is not None else "F",
+                    source.id if source is not None else None,
+                )
+            )
+    return found
+
+
+def _published_claimants(
+    claims: Iterable[ClaimInput], records: list[SealedValue]
+) -> list[SealedValue]:
+    """The sealed values the redaction check still looks for: all but the speakers of the
+    claimants the claims section names (what it prints is their organisation's name)."""
+    named = {("claim", c.claim_id, "speaker") for c in claims if c.claimant is not None}
+    named |= {("source", c.source_id, "name") for c in claims if c.claimant and c.source_id}
+    return [value for value in records if (value.kind, value.record_id, value.field) not in named]
 
 
 @dataclass(frozen=True)
@@ -253,6 +315,9 @@ def _texts(computed: Computed, context: render.Context) -> dict[str, str]:
     runs = [f for f in selected if f.kind == "estimate"]
     if runs:
         files[ESTIMATES_CSV] = render.estimates_csv(runs)
+    claims = [f for f in selected if f.kind == "claims"]
+    if claims:
+        files[CLAIMS_CSV] = render.claims_csv(claims)
     return files
 
 
@@ -262,6 +327,8 @@ def _figure_files(figure: Figure, files: Iterable[str]) -> list[str]:
         names.append(f"{figure.id}.csv")
     if figure.kind == "estimate" and ESTIMATES_CSV in files:
         names.append(ESTIMATES_CSV)
+    if figure.kind == "claims" and CLAIMS_CSV in files:
+        names.append(CLAIMS_CSV)
     return names
 
 
@@ -302,7 +369,8 @@ def prepare(
     size, root_hash, note = _checkpoint(archive, checkpoint_size, sign=sign)
     state, sealed, clear = _read(archive, size, root_hash, sealed=True)
     ledger = _comparable_releases(archive, spec, size)
-    computed = compute(state.records, state.estimates, spec, _earlier(ledger))
+    computed = compute(state.records, state.estimates, spec, _earlier(ledger), state.claims)
+    sealed = _published_claimants(state.claims, sealed)
     built_at = archive.clock().date().isoformat()
     spec_data = spec.as_dict()
     spec_hash = sha256(canonical_json(spec_data))
