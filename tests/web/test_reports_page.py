@@ -94,3 +94,6 @@ def test_an_analyst_builds_a_dossier_and_downloads_it(workbench: TestClient, tea
     refused = workbench.post("/reports/dossier", data={**form, "csrf": other})
     assert refused.status_code == 403
     assert workbench.get(f"/reports/dossier/{link}/dossier.pdf").status_code == 403
+    workbench.post("/lock", data={"csrf": other})
+    login(workbench, team, "analyst")
+    assert workbench.get(f"/reports/dossier/{link}/dossier.pdf").status_code == 404  # forgotten
