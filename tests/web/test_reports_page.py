@@ -97,3 +97,18 @@ def test_an_analyst_builds_a_dossier_and_downloads_it(workbench: TestClient, tea
     workbench.post("/lock", data={"csrf": other})
     login(workbench, team, "analyst")
     assert workbench.get(f"/reports/dossier/{link}/dossier.pdf").status_code == 404  # forgotten
+
+
+def test_a_preview_with_differential_privacy_states_its_budget(
+    workbench: TestClient, team: Team
+) -> None:
+    unlock(workbench, team)
+    token = login(workbench, team, "analyst")
+    form = {"csrf": token, "sections": SECTIONS, "epsilon": "0,5"}
+    previewed = workbench.post("/reports/preview", data=form)
+    assert previewed.status_code == 200 and 'value="0,5"' in previewed.text
+    link = previewed.text.split('href="/reports/preview/', 1)[1].split('"', 1)[0]
+    assert "epsilon 0.5 per table" in workbench.get(f"/reports/preview/{link}").text
+    for bad, says in (("much", "is not a number"), ("50", "epsilon must be a number")):
+        refused = workbench.post("/reports/preview", data={**form, "epsilon": bad})
+        assert refused.status_code == 400 and says in refused.text

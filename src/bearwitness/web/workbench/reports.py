@@ -79,6 +79,7 @@ DOSSIER_PURPOSES = ("court_proceedings", "internal_casework", "partner_sharing")
 DOSSIER_FILES = {"dossier.pdf": "application/pdf", "dossier.zip": "application/zip"}
 MAX_DOSSIERS = 4  # in memory, per process: the newest ones
 _EVENT_IDS = re.compile(r"[,;\s]+")
+_EPSILON = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,6})?")
 
 
 class Dossiers:
@@ -149,19 +150,34 @@ def spec_of(form: FormData) -> ReportSpec:
         "sections": chosen,
         "disclosure": {"k": int(k_text), "protect_zeros": form.get("protect_zeros") == "on"},
     }
+    epsilon_text = str(form.get("epsilon") or "").strip().replace(",", ".")
+    if epsilon_text:
+        if not _EPSILON.fullmatch(epsilon_text):
+            raise InputError(
+                f"epsilon {epsilon_text[:10]!r} is not a number", hint="For example 1 or 0.5."
+            )
+        data["disclosure"]["epsilon"] = float(epsilon_text)
     return reporting.compose_spec(data)
 
 
 def _composed(form: FormData | None) -> dict[str, Any]:
     """What the form had, to show it again (after a preview or an error)."""
     if form is None:
-        return {"title": "", "lang": "en", "sections": list(SECTIONS), "k": "5", "zeros": False}
+        return {
+            "title": "",
+            "lang": "en",
+            "sections": list(SECTIONS),
+            "k": "5",
+            "zeros": False,
+            "epsilon": "",
+        }
     return {
         "title": str(form.get("title") or ""),
         "lang": str(form.get("lang") or "en"),
         "sections": [str(s) for s in form.getlist("sections")],
         "k": str(form.get("k") or "5"),
         "zeros": form.get("protect_zeros") == "on",
+        "epsilon": str(form.get("epsilon") or "")[:12],
     }
 
 
