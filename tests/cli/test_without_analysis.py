@@ -41,10 +41,12 @@ def _extras() -> dict[str, list[str]]:
 
 
 def _extra_only() -> set[str]:
-    """The packages the analysis, claims and spark extras add to the core."""
+    """The packages the analysis, claims, spark and dp extras add to the core."""
     extras = _extras()
     core = {_requirement_name(r) for r in extras[""]}
-    added = {_requirement_name(r) for name in ("analysis", "claims", "spark") for r in extras[name]}
+    added = {
+        _requirement_name(r) for name in ("analysis", "claims", "spark", "dp") for r in extras[name]
+    }
     return {name for name in added if name != "bearwitness"} - core
 
 

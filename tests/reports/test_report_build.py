@@ -340,3 +340,16 @@ def test_a_new_release_gives_nothing_away_by_difference(
     assert found == []
     assert report_verification.verify(archive, tmp_path / "two").ok
     assert report_verification.verify(archive, tmp_path / "one").ok
+
+
+def test_a_preview_signs_nothing_and_gives_what_publishing_next_gives(
+    demo: Archive, out: Path
+) -> None:
+    kept = [item.size for item in checkpoints.signed_checkpoints(demo)]
+    preview = reporting.prepare(demo, parse_spec(""), with_pdf=False, sign=False)
+    assert [item.size for item in checkpoints.signed_checkpoints(demo)] == kept
+    built = reporting.build(demo, parse_spec(""), out, with_pdf=False)
+    assert built.checkpoint_size == preview.size
+    published = json.loads((out / "manifest.json").read_bytes())
+    assert json.loads(preview.manifest)["figures"] == published["figures"]
+    assert json.loads(preview.manifest)["checkpoint"]["note"] == ""  # unsigned: no proof

@@ -189,7 +189,7 @@ def test_an_analyst_composes_previews_and_publishes_a_report(
     shot(analyst, "workbench-reports-ru")
     analyst.goto(servers.workbench + "/reports?lang=en")
     analyst.get_by_label("Title").fill("FICTIONAL report of the team")
-    analyst.get_by_label("Русский").check()
+    analyst.get_by_role("group", name="Language of the report").get_by_label("Русский").check()
     analyst.get_by_label("Timeline of events").uncheck()
     analyst.get_by_role("button", name="Preview").click()
     assert "cell" in analyst.locator("#report-preview").inner_text()
@@ -205,4 +205,44 @@ def test_an_analyst_composes_previews_and_publishes_a_report(
     analyst.wait_for_selector("#report-done", timeout=180_000)
     assert analyst.locator("#published a", has_text="report.pdf").count() == 1
     shot(analyst, "workbench-reports-published")
+    custodian.get_by_role("button", name="Lock").click()
+
+
+def test_an_analyst_builds_an_evidence_dossier(servers: Servers, browser: object) -> None:
+    import zipfile
+
+    custodian = browser.new_context().new_page()  # type: ignore[attr-defined]
+    login(custodian, servers, "custodian")
+    if custodian.locator("#lock-state").inner_text() == "Locked":
+        custodian.goto(servers.workbench + "/unlock")
+        custodian.get_by_label("Passphrase").fill(PASSPHRASE)
+        custodian.get_by_role("button", name="Unlock").last.click()
+    analyst = browser.new_context(accept_downloads=True).new_page()  # type: ignore[attr-defined]
+    login(analyst, servers, "analyst")
+    analyst.goto(servers.workbench + "/reports?lang=en")
+    analyst.get_by_label("Events", exact=True).fill("E-0001")
+    analyst.get_by_label("Purpose").select_option("court_proceedings")
+    analyst.get_by_role("button", name="Build the dossier").click()
+    analyst.wait_for_selector("#dossier-done", timeout=180_000)
+    assert "E-0001" in analyst.locator("#dossier-done").inner_text()
+    analyst.locator("#dossier-heading").scroll_into_view_if_needed()
+    shot(analyst, "workbench-dossier-en")
+    with analyst.expect_download() as downloading:
+        analyst.locator("#dossier-pdf").click()
+    assert Path(downloading.value.path()).read_bytes().startswith(b"%PDF")
+    with analyst.expect_download() as downloading:
+        analyst.locator("#dossier-zip").click()
+    with zipfile.ZipFile(downloading.value.path()) as folder:
+        assert "dossier/index.json" in folder.namelist()
+    analyst.goto(servers.workbench + "/reports?lang=ru")
+    analyst.get_by_label("События", exact=True).fill("E-0001")
+    analyst.get_by_role("group", name="Язык досье").get_by_label("Русский").check()
+    analyst.get_by_role("button", name="Собрать досье").click()
+    analyst.wait_for_selector("#dossier-done", timeout=180_000)
+    assert "готово" in analyst.locator("#dossier-done").inner_text()
+    shot(analyst, "workbench-dossier-ru")
+    analyst.get_by_label("События", exact=True).fill("E-9999")
+    analyst.get_by_role("button", name="Собрать досье").click()
+    assert analyst.locator("#dossier-error").is_visible()
+    shot(analyst, "workbench-dossier-error-ru")
     custodian.get_by_role("button", name="Lock").click()

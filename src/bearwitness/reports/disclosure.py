@@ -42,9 +42,14 @@ MAX_ROUNDS = 10_000
 class Settings:
     k: int = 5
     protect_zeros: bool = False
+    # Differential privacy (reports/privacy.py): the epsilon each table spends, or none.
+    epsilon: float | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return {"k": self.k, "protect_zeros": self.protect_zeros}
+        found: dict[str, object] = {"k": self.k, "protect_zeros": self.protect_zeros}
+        if self.epsilon is not None:  # absent otherwise: earlier specs keep their hash
+            found["epsilon"] = self.epsilon
+        return found
 
 
 @dataclass
@@ -115,6 +120,8 @@ def suppress(
     ``earlier`` releases of the same tables, differencing against them is audited too."""
     result = primary(tables, settings)
     by_id = {table.id: table for table in tables}
+    # Noised tables of one unit do not share their grand total: each has its own noise.
+    shared = settings.epsilon is None
     linked = [e for e in earlier if e.table.id in by_id and comparable(by_id[e.table.id], e)]
     for before in linked:  # "this year's total minus last year's" must not be a small count
         table = by_id[before.table.id]
@@ -123,8 +130,8 @@ def suppress(
             if old is not None and 0 < table.value(key) - old < settings.k:
                 result.hidden[table.id].setdefault(key, DIFFERENCE)
     for _ in range(MAX_ROUNDS):
-        _secondary(tables, result, settings)
-        exposed = audit(tables, result, settings.k, linked)
+        _secondary(tables, result, settings, shared=shared)
+        exposed = audit(tables, result, settings.k, linked, shared=shared)
         if not exposed:
             return result
         count = sum(len(cells) for cells in result.hidden.values())
@@ -137,13 +144,13 @@ def suppress(
     raise AssertionError("disclosure control did not settle")  # each round hides a cell
 
 
-def _lines(tables: Sequence[Table]) -> list[list[CellRef]]:
+def _lines(tables: Sequence[Table], *, shared: bool = True) -> list[list[CellRef]]:
     """Each line as its total first, then its cells; and each pair of equal grand totals."""
     lines: list[list[CellRef]] = []
     for table in tables:
         for total, members in table.lines():
             lines.append([(table.id, total), *((table.id, m) for m in members)])
-    for a, b in _twins(tables):
+    for a, b in _twins(tables) if shared else []:
         lines.append([(a.id, a.grand()), (b.id, b.grand())])
     return lines
 
@@ -156,13 +163,15 @@ def _twins(tables: Sequence[Table]) -> list[tuple[Table, Table]]:
     return pairs
 
 
-def _secondary(tables: Sequence[Table], result: Suppression, settings: Settings) -> None:
+def _secondary(
+    tables: Sequence[Table], result: Suppression, settings: Settings, *, shared: bool = True
+) -> None:
     by_id = {table.id: table for table in tables}
 
     def value(ref: CellRef) -> int:
         return by_id[ref[0]].value(ref[1])
 
-    lines = _lines(tables)
+    lines = _lines(tables, shared=shared)
     changed = True
     while changed:
         changed = False
@@ -216,14 +225,19 @@ class Bounds:
 
 
 def bounds(
-    tables: Sequence[Table], suppression: Suppression, earlier: Sequence[Earlier] = ()
+    tables: Sequence[Table],
+    suppression: Suppression,
+    earlier: Sequence[Earlier] = (),
+    *,
+    shared: bool = True,
 ) -> list[Bounds]:
     """What an attacker can learn of each hidden cell from everything published: its least
     and greatest possible value (linear programming over non-negative inner cells).
 
     ``earlier``: releases of the same tables from an archive that has only grown since
     (see :func:`comparable`); each of their inner cells is at most the new one. Their
-    hidden cells are bounded too (named ``earlier:<release>:<table>``)."""
+    hidden cells are bounded too (named ``earlier:<release>:<table>``). ``shared``: tables
+    of one unit have the same grand total (not so when each is noised)."""
     import numpy as np
     from scipy.optimize import linprog
     from scipy.sparse import csr_matrix
@@ -251,7 +265,7 @@ def bounds(
             else:
                 rows.append([(i, 1.0) for i in form(table, key)])
                 rhs.append(float(table.value(key)))
-    for a, b in _twins(tables):
+    for a, b in _twins(tables) if shared else []:
         rows.append(
             [(i, 1.0) for i in form(a, a.grand())] + [(i, -1.0) for i in form(b, b.grand())]
         )
@@ -313,13 +327,18 @@ def _sparse(rows: list[list[tuple[int, float]]], width: int, np: Any, csr_matrix
 
 
 def audit(
-    tables: Sequence[Table], suppression: Suppression, k: int, earlier: Sequence[Earlier] = ()
+    tables: Sequence[Table],
+    suppression: Suppression,
+    k: int,
+    earlier: Sequence[Earlier] = (),
+    *,
+    shared: bool = True,
 ) -> list[CellRef]:
     """The hidden cells an attacker can pin down to an interval narrower than ``k``. An
     earlier release's cell that the new tables would expose is named by the new table's
     cell of the same key (the one to hide more around)."""
     exposed: list[CellRef] = []
-    for found in bounds(tables, suppression, earlier):
+    for found in bounds(tables, suppression, earlier, shared=shared):
         if found.high - found.low < k - 1e-6:
             table = (
                 found.table.rsplit(":", 1)[-1]

@@ -24,6 +24,7 @@ VOCABULARIES = {
     "sex": v.SEXES,
     "intervention": v.INTERVENTION_KINDS,
     "intervention_status": v.INTERVENTION_STATUSES,
+    "stance": v.STANCES,
 }
 
 

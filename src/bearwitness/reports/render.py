@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 from bearwitness.reports import charts
 from bearwitness.reports.figures import SUMMARY, Figure
@@ -51,9 +52,18 @@ SECTION_TITLES = {
     "counts": N_("Documented counts"),
     "timeline": N_("Timeline of events"),
     "estimates": N_("Estimates"),
+    "claims": N_("Claims and denials"),
     "interventions": N_("Interventions"),
     "method": N_("Method"),
 }
+CLAIMS_CSV = "claims.csv"
+CLAIMS_NOTE = N_(
+    "Claims are what others said, not what the archive documents. Each original claimant "
+    "counts once, however many outlets repeat it; a claim is independently corroborated when "
+    "at least two original claimants that do not relay one another assert it. Denials are "
+    "kept beside the claims, never subtracted. The most conservative supported figure is the "
+    "lowest figure any claimant supports."
+)
 METHOD_WORDS = {
     "lcmcr": N_(
         "Latent-class multiple systems estimation (LCMCR): people are grouped into "
@@ -87,10 +97,17 @@ class Context:
     protect_zeros: bool
     dates: str
     sections: tuple[str, ...]
+    # Differential privacy, when the spec asks for it: the manifest's "privacy" statement
+    # (reports/privacy.py Budget.as_dict()); None for exact counts.
+    privacy: dict[str, Any] | None = None
 
 
 def section_of(figure: Figure) -> str:
-    return "estimates" if figure.kind == "estimate" else SECTION_OF[figure.id]
+    if figure.kind == "estimate":
+        return "estimates"
+    if figure.kind == "claims":
+        return "claims"
+    return SECTION_OF[figure.id]
 
 
 def shown(figures: Sequence[Figure], sections: Sequence[str]) -> list[Figure]:
@@ -139,8 +156,12 @@ def html(figures: Sequence[Figure], context: Context) -> str:
         parts.append(
             f'<section id="section-{section}"><h2>{escape(_(SECTION_TITLES[section]))}</h2>'
         )
+        if section == "claims":
+            parts.append(f'<p class="lower-bound">{escape(_(CLAIMS_NOTE))}</p>')
         if section == "counts":
             parts.append(f'<p class="lower-bound">{escape(_(LOWER_BOUND))}</p>')
+            if context.privacy is not None:
+                parts.append(f'<p class="noised">{escape(_noise_note(context))}</p>')
         if not inside:
             parts.append(f"<p>{escape(_('Nothing to show.'))}</p>")
         for figure in inside:
@@ -185,6 +206,8 @@ def _figure(figure: Figure, context: Context) -> str:
         return _summary(figure, context)
     if figure.kind == "estimate":
         return _estimate(figure, context)
+    if figure.kind == "claims":
+        return _claims(figure, context)
     return _table(figure, context)
 
 
@@ -372,8 +395,132 @@ def _method(context: Context) -> str:
             "every file."
         ),
     ]
+    if context.privacy is not None:
+        sentences.append(_budget(context))
     text = "".join(f"<p>{escape(s)}</p>" for s in sentences if s)
     return f'<section id="section-method"><h2>{escape(_("Method"))}</h2>{text}</section>'
+
+
+def _epsilon(value: Any, language: str) -> str:
+    text = f"{float(value):.4g}"
+    return text.replace(".", ",") if language == "ru" else text
+
+
+def _noise_note(context: Context) -> str:
+    _ = translator(context.lang)
+    stated = context.privacy or {}
+    return _(
+        "Random noise was added to every count (differential privacy, epsilon {epsilon} per "
+        "table): a count may lie a little above or below what the archive holds, and the "
+        "totals add up the noised counts."
+    ).format(epsilon=_epsilon(stated.get("epsilon_per_table", 0), context.lang))
+
+
+def _budget(context: Context) -> str:
+    _ = translator(context.lang)
+    stated = context.privacy or {}
+    return _(
+        "Differential privacy: OpenDP's Laplace mechanism for whole numbers (scale {scale}) "
+        "added noise to every count of each of the {tables} tables before anything was "
+        "hidden. Adding or removing one record (an act, a victim, an event or an "
+        "intervention) changes the chance of anything a table shows by a factor of at most e "
+        "to the power {epsilon}; the report as a whole spends epsilon {total} (the tables' "
+        "budgets added up). Estimates are not noised. The noise was not kept and cannot be "
+        "drawn again."
+    ).format(
+        scale=_epsilon(stated.get("scale", 0), context.lang),
+        tables=len(stated.get("tables") or []),
+        epsilon=_epsilon(stated.get("epsilon_per_table", 0), context.lang),
+        total=_epsilon(stated.get("epsilon_total", 0), context.lang),
+    )
+
+
+def said(count: str, language: str) -> str:
+    """A claimed figure in words: "~40" is "around 40" (около 40), ">=2" "at least 2"."""
+    _ = translator(language)
+    if count.startswith("~"):
+        return _("around {n}").format(n=count[1:])
+    if count.startswith(">="):
+        return _("at least {n}").format(n=count[2:])
+    if count.startswith("<="):
+        return _("at most {n}").format(n=count[2:])
+    if "-" in count:
+        low, high = count.split("-", 1)
+        return _("{low} to {high}").format(low=low, high=high)
+    return count
+
+
+def _claimant(item: dict[str, Any], context: Context) -> str:
+    _ = translator(context.lang)
+    name = item.get("name")
+    return str(name) if name else _("a private source (not named)")
+
+
+def _claims(figure: Figure, context: Context) -> str:
+    _ = translator(context.lang)
+    values = figure.values
+    act = (
+        _("other act")
+        if values["act"] == "other"
+        else label("act_type", str(values["act"]), context.lang)
+    )
+    caption = _("Event {event}: {act}").format(event=values["event"], act=act)
+    rows = []
+    for stance, items in (("asserts", values["claimants"]), ("denies", values["denials"])):
+        role = label("stance", stance, context.lang)
+        for item in items:
+            says = ", ".join(said(c, context.lang) for c in item["counts"]) or "—"
+            rows.append(
+                f"<tr><td>{escape(_claimant(item, context))}</td><td>{escape(role)}</td>"
+                f"<td>{escape(str(item['reliability']))}</td><td>{escape(says)}</td></tr>"
+            )
+    head = "".join(
+        f"<th>{escape(h)}</th>"
+        for h in (_("Original claimant"), _("Stance"), _("Reliability"), _("Figures"))
+    )
+
+    def shown_number(value: Any) -> str:
+        return _("not given") if value is None else number(int(value), context.lang)
+
+    corroborated = _("yes") if values["independent"] else _("no")
+    summary = _(
+        "Independently corroborated: {answer}. Most conservative supported figure: {n}; low "
+        "{low}, best {best}, high {high}."
+    ).format(
+        answer=corroborated,
+        n=shown_number(values["most_conservative"]),
+        low=shown_number(values["low"]),
+        best=shown_number(values["best"]),
+        high=shown_number(values["high"]),
+    )
+    return (
+        f'<div class="figure" id="{figure.id}"><h3>{escape(caption)}</h3>'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f'<p>{escape(summary)}</p><p class="note">CSV: {CLAIMS_CSV}</p></div>'
+    )
+
+
+def claims_csv(figures: Sequence[Figure]) -> str:
+    """Every claims figure as rows: one per original claimant and per denial."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        ["figure", "event", "act", "stance", "claimant", "reliability", "figures",
+         "independent", "most_conservative", "low", "best", "high"]
+    )  # fmt: skip
+    for figure in figures:
+        v = figure.values
+        tail = ["yes" if v["independent"] else "no"] + [
+            "" if v[key] is None else str(v[key])
+            for key in ("most_conservative", "low", "best", "high")
+        ]
+        for stance, items in (("asserts", v["claimants"]), ("denies", v["denials"])):
+            for item in items:
+                writer.writerow(
+                    [figure.id, v["event"], v["act"], stance, item["name"] or "",
+                     item["reliability"], ";".join(item["counts"]), *tail]
+                )  # fmt: skip
+    return buffer.getvalue()
 
 
 def table_csv(figure: Figure) -> str:

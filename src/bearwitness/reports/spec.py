@@ -5,7 +5,7 @@ whole archive)::
 
     title = "Detentions, 2017-2019"
     lang = "en"                      # or "ru"
-    sections = ["summary", "counts", "timeline", "estimates", "interventions", "method"]
+    sections = ["summary", "counts", "timeline", "estimates", "claims", "interventions", "method"]
 
     [scope]
     since = "2017-01"                # a date: YYYY, YYYY-MM or YYYY-MM-DD
@@ -20,6 +20,7 @@ whole archive)::
     [disclosure]
     k = 5                            # smallest count published
     protect_zeros = false
+    epsilon = 1.0                    # optional: differential privacy (the `dp` extra)
 
     [estimates]
     runs = ["ES-0001"]               # default: every run kept at the checkpoint
@@ -38,15 +39,16 @@ from bearwitness.errors import InputError
 from bearwitness.reports.disclosure import Settings
 from bearwitness.reports.tables import DEFAULT_AGE_BANDS, Scope
 
-SECTIONS = ("summary", "counts", "timeline", "estimates", "interventions", "method")
+SECTIONS = ("summary", "counts", "timeline", "estimates", "claims", "interventions", "method")
 LANGUAGES = ("en", "ru")
 DATES = ("month", "quarter", "year")
 MAX_K = 1000
+EPSILONS = (0.01, 10.0)  # the epsilon a table may spend: below, the noise drowns every count
 _KEYS = {
     "": {"title", "lang", "sections", "scope", "coarsening", "disclosure", "estimates"},
     "scope": {"since", "until", "act_types", "districts"},
     "coarsening": {"dates", "age_bands"},
-    "disclosure": {"k", "protect_zeros"},
+    "disclosure": {"k", "protect_zeros", "epsilon"},
     "estimates": {"runs"},
 }
 
@@ -125,6 +127,11 @@ def spec_from_dict(data: dict[str, Any], *, lang: str | None = None) -> ReportSp
     zeros = disclosure.get("protect_zeros", False)
     if not isinstance(zeros, bool):
         raise _bad("protect_zeros must be true or false")
+    epsilon = disclosure.get("epsilon")
+    if epsilon is not None and (
+        type(epsilon) not in (int, float) or not EPSILONS[0] <= epsilon <= EPSILONS[1]
+    ):
+        raise _bad(f"epsilon must be a number from {EPSILONS[0]} to {EPSILONS[1]:g}")
     runs = estimates.get("runs")
     return ReportSpec(
         title=_text(data.get("title", ""), "title"),
@@ -138,7 +145,9 @@ def spec_from_dict(data: dict[str, Any], *, lang: str | None = None) -> ReportSp
             dates=dates,
             age_bands=tuple(bands),
         ),
-        settings=Settings(k=k, protect_zeros=zeros),
+        settings=Settings(
+            k=k, protect_zeros=zeros, epsilon=None if epsilon is None else float(epsilon)
+        ),
         estimate_runs=None if runs is None else tuple(_texts(runs, "runs")),
     )
 

@@ -35,6 +35,7 @@ ACTIONS = (
     "consent",  # a consent recorded or withdrawn in the workbench (a new version)
     "consent_read",  # a person's consents shown (whom they are about is sealed)
     "export",  # a list or the whole archive exported from the workbench (kind, rows, hash)
+    "dossier",  # an evidence dossier built on the workbench (its events; also in the log)
 )
 
 

@@ -22,7 +22,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import json
+import tempfile
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -142,6 +145,47 @@ def build(
         archive, "dossier", {"index_sha256": hashlib.sha256(data).hexdigest(), "purpose": purpose}
     )
     return BuiltDossier(out, events, len(items), bundles, withheld)
+
+
+@dataclass(frozen=True)
+class PackedDossier:
+    """A dossier built for the workbench, held in memory: its PDF and its folder zipped."""
+
+    events: tuple[str, ...]
+    items: int
+    bundles: int
+    withheld: tuple[str, ...]
+    pdf: bytes
+    zipped: bytes
+
+
+def build_packed(
+    archive: Archive,
+    event_ids: Sequence[str],
+    *,
+    lang: str = "en",
+    purpose: str = "court_proceedings",
+    partner: str = "",
+) -> PackedDossier:
+    """:func:`build` for a download (the workbench): built in a private temporary folder,
+    read back as the PDF and a zip of the whole folder, and the folder removed at once,
+    so no copy of what it reveals stays on the server's disk. Logged as :func:`build` is."""
+    with tempfile.TemporaryDirectory(prefix="bw-dossier-") as folder:
+        out = Path(folder) / "dossier"
+        built = build(archive, event_ids, out, lang=lang, purpose=purpose, partner=partner)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as packed:
+            for path in sorted(out.rglob("*")):
+                if path.is_file():
+                    packed.write(path, f"dossier/{path.relative_to(out).as_posix()}")
+        return PackedDossier(
+            built.events,
+            built.items,
+            built.bundles,
+            built.withheld,
+            (out / PDF).read_bytes(),
+            buffer.getvalue(),
+        )
 
 
 class _Gathering:

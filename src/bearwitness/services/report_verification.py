@@ -11,25 +11,39 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bearwitness.errors import BearWitnessError, NotFound, VerificationError
-from bearwitness.reports import pdf, render
-from bearwitness.reports.disclosure import Earlier
-from bearwitness.reports.figures import compute, earlier_tables
-from bearwitness.reports.spec import spec_from_dict
+from bearwitness.reports import pdf, privacy, render
+from bearwitness.reports.disclosure import Earlier, Suppression
+from bearwitness.reports.figures import (
+    SUMMARY,
+    UNITS,
+    Computed,
+    Figure,
+    claims_in_scope,
+    compute,
+    earlier_tables,
+    estimate_figure,
+    table_figure,
+)
+from bearwitness.reports.spec import ReportSpec, spec_from_dict
+from bearwitness.reports.tables import Table, count_tables
 from bearwitness.services.archive import RELEASES, Archive
 from bearwitness.services.checkpoints import log_verifier
 from bearwitness.services.ledger import read_entries
 from bearwitness.services.reporting import (
+    CLAIMS_CSV,
     ESTIMATES_CSV,
     FORMAT,
     MANIFEST,
     PDF,
     SIGNATURE,
+    Snapshot,
     context_of,
     outputs,
     sha256,
@@ -105,15 +119,19 @@ def verify(archive: Archive, folder: Path) -> ReportVerification:
     if sha256(canonical_json(spec.as_dict())) != manifest.get("spec_sha256"):
         report.problems.append("spec: its hash differs from the manifest's")
     state = snapshot(archive, size, root_hash)
-    earlier = _checked_against(archive, manifest, report)
-    computed = compute(state.records, state.estimates, spec, earlier)
-    selected = {f.id: f for f in render.shown(computed.figures, spec.sections)}
     published = {str(f.get("id")): f for f in manifest.get("figures", []) if isinstance(f, dict)}
-    for figure_id in sorted(set(selected) | set(published)):
-        report.figures_checked += 1
-        mine, theirs = selected.get(figure_id), published.get(figure_id)
-        if mine is None or theirs is None or mine.values != theirs.get("values"):
-            _differs(report, figure_id, "the archive at that checkpoint gives other values")
+    stated = manifest.get("privacy") if spec.settings.epsilon is not None else None
+    if spec.settings.epsilon is not None:
+        computed = _noised(state, spec, published, manifest.get("privacy"), report)
+    else:
+        earlier = _checked_against(archive, manifest, report)
+        computed = compute(state.records, state.estimates, spec, earlier, state.claims)
+        selected = {f.id: f for f in render.shown(computed.figures, spec.sections)}
+        for figure_id in sorted(set(selected) | set(published)):
+            report.figures_checked += 1
+            mine, theirs = selected.get(figure_id), published.get(figure_id)
+            if mine is None or theirs is None or mine.values != theirs.get("values"):
+                _differs(report, figure_id, "the archive at that checkpoint gives other values")
     context = context_of(
         report.report_id,
         spec,
@@ -121,12 +139,118 @@ def verify(archive: Archive, folder: Path) -> ReportVerification:
         size,
         root_hash,
         str(manifest.get("built_at", "")),
+        stated if isinstance(stated, dict) else None,
     )
     listed = manifest.get("files") or {}
     expected = outputs(computed, context, with_pdf=PDF in listed)
     for name in sorted(set(expected) | set(listed)):
         _check_file(report, folder, name, expected.get(name), listed.get(name))
     return report
+
+
+def _noised(
+    state: Snapshot,
+    spec: ReportSpec,
+    published: dict[str, dict[str, Any]],
+    stated: Any,
+    report: ReportVerification,
+) -> Computed:
+    """A report with differential privacy: its noise was not kept, so its counts cannot be
+    computed again. What is checked: the budget stated is the spec's; each table lists
+    the categories the archive gives, and every published count lies within the noise's
+    one-in-a-billion bound of the archive's count; the summary likewise; the estimates
+    exactly. The files are then rendered from the manifest's figures and compared (a
+    number changed in the HTML, the CSV or the PDF is named as without noise)."""
+    epsilon = float(spec.settings.epsilon or 0)
+    true = count_tables(state.records, spec.scope)
+    if not isinstance(stated, dict) or not _budget_is(stated, epsilon, [t.id for t in true]):
+        report.problems.append("privacy: the budget stated is not the spec's")
+    runs = [
+        estimate_figure(kept, spec.settings.k)
+        for kept in state.estimates
+        if spec.estimate_runs is None or kept.id in spec.estimate_runs
+    ]
+    shapes = [table_figure(t, {}) for t in true]
+    claims = claims_in_scope(state.records, spec, state.claims)
+    expected = render.shown(
+        [Figure(SUMMARY, "summary", {}), *shapes, *runs, *claims], spec.sections
+    )
+    wanted = {figure.id: figure for figure in expected}
+    by_id = {table.id: table for table in true}
+    figures = []
+    for figure_id in sorted(set(wanted) | set(published)):
+        report.figures_checked += 1
+        mine, theirs = wanted.get(figure_id), published.get(figure_id)
+        values = theirs.get("values") if theirs is not None else None
+        if mine is None or not isinstance(values, dict):
+            _differs(report, figure_id, "not a figure the archive at that checkpoint gives")
+            continue
+        figure = Figure(figure_id, mine.kind, values)
+        if mine.kind in ("estimate", "claims"):  # neither is noised
+            good = mine.values == values
+        elif mine.kind == "summary":
+            good = _summary_plausible(values, true, epsilon)
+            if good:  # in the order the report lists them (the manifest sorts its keys)
+                figure = Figure(figure_id, mine.kind, {unit: values[unit] for unit in UNITS})
+        else:
+            good = _table_plausible(by_id[figure_id], values, epsilon)
+        if not good:
+            _differs(
+                report,
+                figure_id,
+                "the archive at that checkpoint gives counts further off than the noise allows",
+            )
+        figures.append(figure)
+    order = {figure.id: index for index, figure in enumerate(expected)}
+    figures.sort(key=lambda figure: order.get(figure.id, len(order)))
+    return Computed(figures, true, Suppression())
+
+
+def _budget_is(stated: dict[str, Any], epsilon: float, tables: list[str]) -> bool:
+    per_table, total = stated.get("epsilon_per_table"), stated.get("epsilon_total")
+    if not isinstance(per_table, int | float) or not isinstance(total, int | float):
+        return False
+    return (
+        stated.get("tables") == tables
+        and stated.get("noise_seed") is None
+        and epsilon <= per_table <= epsilon * (1 + 1e-9)
+        and math.isclose(total, per_table * len(tables), rel_tol=1e-9)
+    )
+
+
+def _table_plausible(true: Table, values: dict[str, Any], epsilon: float) -> bool:
+    try:
+        (row_dimension, rows), (column_dimension, columns) = values["rows"], values["columns"]
+        cells = {(str(r), str(c)): value for r, c, value in values["cells"]}
+    except (KeyError, TypeError, ValueError):
+        return False
+    if (row_dimension, column_dimension, values.get("unit")) != (
+        true.row_dimension,
+        true.column_dimension,
+        true.unit,
+    ):
+        return False
+    return privacy.plausible(true, rows, columns, cells, epsilon)
+
+
+def _summary_plausible(values: dict[str, Any], true: list[Table], epsilon: float) -> bool:
+    first: dict[str, Table] = {}
+    for table in true:
+        first.setdefault(table.unit, table)
+    if set(values) != set(UNITS):
+        return False
+    for unit in UNITS:
+        value, counted = values[unit], first.get(unit)
+        if counted is None:
+            if value is not None:
+                return False
+            continue
+        if value is None:
+            continue
+        allowed = privacy.tolerance(epsilon, len(counted.inner()))
+        if not isinstance(value, int) or abs(value - counted.value(counted.grand())) > allowed:
+            return False
+    return True
 
 
 def _checked_against(
@@ -170,7 +294,7 @@ def _check_file(
     if data == expected:
         return
     actual, wanted = data.decode(errors="replace"), expected.decode()
-    if name.endswith(".csv") and name != ESTIMATES_CSV:
+    if name.endswith(".csv") and name not in (ESTIMATES_CSV, CLAIMS_CSV):
         _differs(report, name.removesuffix(".csv"), f"{name} differs from what it must say")
         return
     if name == ESTIMATES_CSV:
@@ -178,6 +302,12 @@ def _check_file(
         for run, line in _csv_rows(actual):
             if before.get(run) != line:
                 _differs(report, f"estimate-{run}", f"{name} differs from what it must say")
+        return
+    if name == CLAIMS_CSV:  # rows by figure id: name each figure whose rows differ
+        rows, changed = _rows_by_figure(wanted), _rows_by_figure(actual)
+        for figure_id in sorted(set(rows) | set(changed)):
+            if rows.get(figure_id) != changed.get(figure_id):
+                _differs(report, figure_id, f"{name} differs from what it must say")
         return
     blocks, found = render.figure_blocks(wanted), render.figure_blocks(actual)
     named = False
@@ -221,6 +351,13 @@ def _check_pdf(report: ReportVerification, data: bytes, expected: bytes, listed:
             named = True
     if not named:
         report.problems.append(f"{PDF}: its text outside the figures was changed")
+
+
+def _rows_by_figure(text: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for figure_id, line in _csv_rows(text):
+        found.setdefault(figure_id, []).append(line)
+    return found
 
 
 def _csv_rows(text: str) -> list[tuple[str, str]]:

@@ -34,14 +34,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bearwitness.domain.records import RECORD_TYPES, Consent, Record
+from bearwitness.domain.records import RECORD_TYPES, Claim, Consent, Record, Source
 from bearwitness.errors import (
     InputError,
     NotFound,
     PublicationRefused,
     VerificationError,
 )
-from bearwitness.reports import pdf, render
+from bearwitness.reports import pdf, privacy, render
+from bearwitness.reports.claims import ClaimInput, act_of, origin_key, public_name
 from bearwitness.reports.disclosure import Earlier
 from bearwitness.reports.figures import Computed, Figure, KeptEstimate, compute, earlier_tables
 from bearwitness.reports.spec import ReportSpec, parse_spec, spec_from_dict
@@ -82,6 +83,7 @@ PDF = "report.pdf"
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.json.sig"
 ESTIMATES_CSV = "estimates.csv"
+CLAIMS_CSV = render.CLAIMS_CSV
 RECORD_KINDS = frozenset({"create", "update", "delete", "import", "evidence"})
 # What the tables count, and the fields they read (a record is built from those alone:
 # building whole records of every person and act would take most of a report's time).
@@ -92,7 +94,12 @@ COUNTED = {
     "intervention": ("id", "kind", "status", "person_id", "date"),
     # read whole: who is left out of the statistics (services/consent.py)
     "consent": tuple(f.name for f in dataclasses.fields(Consent)),
+    # the claims section: who said what (sealed; only what consent lets a report name is
+    # published, see claim_inputs), and the sources a claimant may be
+    "claim": ("id", "event_ids", "count", "stance", "statement", "speaker"),
+    "source": ("id", "kind", "reliability", "name"),
 }
+NAMING = "naming_in_publication"
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,7 @@ class Snapshot:
     root_hash: bytes
     records: list[Record]
     estimates: list[KeptEstimate]
+    claims: list[ClaimInput] = dataclasses.field(default_factory=list)
 
 
 def snapshot(archive: Archive, size: int, root_hash: bytes) -> Snapshot:
@@ -188,8 +196,62 @@ def _read(
     estimates = [KeptEstimate(run, get_estimate(archive, run).result) for run in runs]
     # Consent as it stood at the checkpoint: a later withdrawal leaves the person out of
     # later reports, and a report verified later still gives the figures it published.
-    counted = consent.for_statistics(records)
-    return Snapshot(size, root_hash, counted, estimates), values, clear
+    claims = claim_inputs(records)
+    counted = [r for r in consent.for_statistics(records) if not isinstance(r, Claim | Source)]
+    return Snapshot(size, root_hash, counted, estimates, claims), values, clear
+
+
+def claim_inputs(records: Iterable[Record]) -> list[ClaimInput]:
+    """The claims section's input, with consent as it stood at the checkpoint.
+
+    A claimant is named (by its organisation's name, without a person's: "Network (Ivan
+    Petrov)" is the Network) unless it is one of the archive's sources of kind person
+    whose consent does not cover naming in publication; then it is "a private source".
+    A claim with no speaker is a private source's too. A claim about no event is not in
+    the section (an incident is an event)."""
+    records = list(records)
+    rules = consent.Policy(r for r in records if isinstance(r, Consent))
+    sources = {
+        origin_key(r.name): r for r in sorted(
+            (r for r in records if isinstance(r, Source) and r.name.strip()), key=lambda r: r.id
+        )
+    }  # fmt: skip
+    found = []
+    for claim in sorted((r for r in records if isinstance(r, Claim)), key=lambda r: r.id):
+        speaker = claim.speaker.strip()
+        source = sources.get(origin_key(speaker)) if speaker else None
+        named = bool(speaker) and (
+            source is None
+            or source.kind != "person"
+            or consent.naming_refusal(rules, source, NAMING) is None
+        )
+        claimant = public_name(speaker) if named else None
+        group = claimant or f"private source {source.id if source else claim.id}"
+        for event_id in claim.event_ids:
+            found.append(
+                ClaimInput(
+                    claim.id,
+                    event_id,
+                    act_of(claim.statement),
+                    claim.stance,
+                    claim.count,
+                    claimant,
+                    group,
+                    source.reliability if source is not None else "F",
+                    source.id if source is not None else None,
+                )
+            )
+    return found
+
+
+def _published_claimants(
+    claims: Iterable[ClaimInput], records: list[SealedValue]
+) -> list[SealedValue]:
+    """The sealed values the redaction check still looks for: all but the speakers of the
+    claimants the claims section names (what it prints is their organisation's name)."""
+    named = {("claim", c.claim_id, "speaker") for c in claims if c.claimant is not None}
+    named |= {("source", c.source_id, "name") for c in claims if c.claimant and c.source_id}
+    return [value for value in records if (value.kind, value.record_id, value.field) not in named]
 
 
 @dataclass(frozen=True)
@@ -213,8 +275,13 @@ def read_spec(text: str, *, lang: str | None = None) -> ReportSpec:
     return parse_spec(text, lang=lang)
 
 
-def _checkpoint(archive: Archive, size: int | None) -> tuple[int, bytes, bytes]:
-    """(size, root hash, signed note) of the checkpoint to build from."""
+def _checkpoint(archive: Archive, size: int | None, *, sign: bool) -> tuple[int, bytes, bytes]:
+    """(size, root hash, signed note) of the checkpoint to build from; without ``sign``
+    and a size, the log's head as it stands, unsigned (the note is empty)."""
+    if size is None and not sign:
+        with archive.engine.connect() as connection:
+            leaves = [hash_leaf(entry) for _, entry in read_entries(connection)]
+        return len(leaves), root(leaves), b""
     if size is None:
         signed = sign_new_checkpoint(archive)
         note = signed.note
@@ -248,6 +315,9 @@ def _texts(computed: Computed, context: render.Context) -> dict[str, str]:
     runs = [f for f in selected if f.kind == "estimate"]
     if runs:
         files[ESTIMATES_CSV] = render.estimates_csv(runs)
+    claims = [f for f in selected if f.kind == "claims"]
+    if claims:
+        files[CLAIMS_CSV] = render.claims_csv(claims)
     return files
 
 
@@ -257,6 +327,8 @@ def _figure_files(figure: Figure, files: Iterable[str]) -> list[str]:
         names.append(f"{figure.id}.csv")
     if figure.kind == "estimate" and ESTIMATES_CSV in files:
         names.append(ESTIMATES_CSV)
+    if figure.kind == "claims" and CLAIMS_CSV in files:
+        names.append(CLAIMS_CSV)
     return names
 
 
@@ -283,15 +355,22 @@ def prepare(
     *,
     checkpoint_size: int | None = None,
     with_pdf: bool = True,
+    sign: bool = True,
 ) -> Prepared:
-    """Everything :func:`build` does before it writes: the report as it would be published
-    (a preview shows this), refused with :class:`PublicationRefused` if a sealed value is
-    in it. Nothing is written but a new signed checkpoint, when none is given."""
+    """Everything :func:`build` does before it writes: the report as it would be published,
+    refused with :class:`PublicationRefused` if a sealed value is in it. Nothing is
+    written but a new signed checkpoint, when none is given; with ``sign=False`` (a
+    preview) not even that: the figures come from the log's head as it stands, which
+    :func:`build` signs when the report is published, so a preview and the report
+    published next, with nothing written between, give the same figures."""
     archive.require_secrets()
-    size, root_hash, note = _checkpoint(archive, checkpoint_size)
+    if spec.settings.epsilon is not None:
+        privacy.require()  # the dp extra, before a checkpoint is signed
+    size, root_hash, note = _checkpoint(archive, checkpoint_size, sign=sign)
     state, sealed, clear = _read(archive, size, root_hash, sealed=True)
     ledger = _comparable_releases(archive, spec, size)
-    computed = compute(state.records, state.estimates, spec, _earlier(ledger))
+    computed = compute(state.records, state.estimates, spec, _earlier(ledger), state.claims)
+    sealed = _published_claimants(state.claims, sealed)
     built_at = archive.clock().date().isoformat()
     spec_data = spec.as_dict()
     spec_hash = sha256(canonical_json(spec_data))
@@ -301,7 +380,8 @@ def prepare(
             :12
         ]
     )
-    context = context_of(report_id, spec, archive.config.origin, size, root_hash, built_at)
+    stated = None if computed.budget is None else computed.budget.as_dict()
+    context = context_of(report_id, spec, archive.config.origin, size, root_hash, built_at, stated)
     files = outputs(computed, context, with_pdf=with_pdf)
     selected = render.shown(computed.figures, spec.sections)
     manifest = {
@@ -318,6 +398,8 @@ def prepare(
         "spec": spec_data,
         "spec_sha256": spec_hash,
         "disclosure": spec.settings.as_dict(),
+        # Differential privacy: the budget spent, the mechanism, and no seed (there is none).
+        **({} if stated is None else {"privacy": stated}),
         # The earlier releases of the same scope it was checked against for differencing.
         "checked_against": [
             {"report": release, "manifest_sha256": sha256(data)} for release, data, _ in ledger
@@ -488,6 +570,8 @@ def _comparable_releases(
         if logged.get(release) != commit(bytes(SALT_SIZE), data):
             continue  # not a release this archive published
         spec_data = manifest.get("spec") or {}
+        if "epsilon" in (spec_data.get("disclosure") or {}) or spec.settings.epsilon:
+            continue  # noised counts need not add up with others: composition instead
         if (
             spec_data.get("scope") == wanted["scope"]
             and spec_data.get("coarsening") == wanted["coarsening"]
@@ -518,7 +602,13 @@ def _logged_reports(archive: Archive) -> dict[str, str]:
 
 
 def context_of(
-    report_id: str, spec: ReportSpec, origin: str, size: int, root_hash: bytes, built_at: str
+    report_id: str,
+    spec: ReportSpec,
+    origin: str,
+    size: int,
+    root_hash: bytes,
+    built_at: str,
+    stated_privacy: dict[str, Any] | None = None,
 ) -> render.Context:
     return render.Context(
         report_id=report_id,
@@ -532,4 +622,5 @@ def context_of(
         protect_zeros=spec.settings.protect_zeros,
         dates=spec.scope.dates,
         sections=spec.sections,
+        privacy=stated_privacy,
     )

@@ -5,11 +5,18 @@ a preview is the report as it would be published, through the redaction check, b
 nothing is signed, logged or kept; publishing builds it into the archive's folder
 (``ARCHIVE/reports/RP-…/``), logs its manifest and offers its files for download.
 Publishing runs as a job; the page shows it until it is done.
+
+The evidence dossier (``bearwitness report dossier``) is built here too, by the same
+service (:func:`bearwitness.services.dossier.build_packed`): choose the events, the
+language and the purpose, and download its PDF and its folder as a zip. It is held in
+the server's memory for the user who built it (never on disk), and a lock forgets it;
+building it is logged as the command line's is.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import secrets
 import threading
 from typing import Annotated, Any
@@ -18,21 +25,23 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.datastructures import FormData
 from starlette.responses import FileResponse, Response
 
+from bearwitness.domain import vocabulary as v
 from bearwitness.errors import BearWitnessError, InputError
 from bearwitness.reports.spec import ReportSpec
-from bearwitness.services import reporting
+from bearwitness.services import audit, dossier, reporting
 from bearwitness.web.i18n import N_
 from bearwitness.web.workbench.auth import Needs, Staff
 from bearwitness.web.workbench.common import error_response, page, redirect, status_for
 from bearwitness.web.workbench.jobs import Job
 
 router = APIRouter(include_in_schema=False)
-SECTIONS = ("summary", "counts", "timeline", "estimates", "interventions", "method")
+SECTIONS = ("summary", "counts", "timeline", "estimates", "claims", "interventions", "method")
 SECTION_NAMES = {
     "summary": N_("Summary"),
     "counts": N_("Documented counts"),
     "timeline": N_("Timeline of events"),
     "estimates": N_("Estimates"),
+    "claims": N_("Claims and denials"),
     "interventions": N_("Interventions"),
     "method": N_("Method"),
 }
@@ -66,6 +75,58 @@ class Previews:
             self._kept.clear()
 
 
+DOSSIER_PURPOSES = ("court_proceedings", "internal_casework", "partner_sharing")
+DOSSIER_FILES = {"dossier.pdf": "application/pdf", "dossier.zip": "application/zip"}
+MAX_DOSSIERS = 4  # in memory, per process: the newest ones
+_EVENT_IDS = re.compile(r"[,;\s]+")
+_EPSILON = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,6})?")
+
+
+class Dossiers:
+    """Dossiers built on this page, in memory only, by token, each for the user who built it."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, tuple[str, dossier.PackedDossier]] = {}
+        self._lock = threading.Lock()
+
+    def keep(self, actor: str, packed: dossier.PackedDossier) -> str:
+        token = secrets.token_urlsafe(16)
+        with self._lock:
+            self._kept[token] = (actor, packed)
+            while len(self._kept) > MAX_DOSSIERS:
+                del self._kept[next(iter(self._kept))]
+        return token
+
+    def get(self, actor: str, token: str) -> dossier.PackedDossier | None:
+        with self._lock:
+            kept = self._kept.get(token)
+        return kept[1] if kept is not None and kept[0] == actor else None
+
+    def forget(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+
+def dossiers(request: Request) -> Dossiers:
+    state = request.app.state
+    if not hasattr(state, "report_dossiers"):
+        state.report_dossiers = Dossiers()
+        state.keys.on_lock.append(state.report_dossiers.forget)
+    found: Dossiers = state.report_dossiers
+    return found
+
+
+def _dossier_form(form: FormData | None) -> dict[str, str]:
+    if form is None:
+        return {"events": "", "lang": "en", "purpose": "court_proceedings", "partner": ""}
+    return {
+        "events": str(form.get("events") or "")[:400],
+        "lang": str(form.get("dossier_lang") or "en"),
+        "purpose": str(form.get("purpose") or "court_proceedings"),
+        "partner": str(form.get("partner") or "")[:200],
+    }
+
+
 def previews(request: Request) -> Previews:
     state = request.app.state
     if not hasattr(state, "report_previews"):
@@ -89,19 +150,34 @@ def spec_of(form: FormData) -> ReportSpec:
         "sections": chosen,
         "disclosure": {"k": int(k_text), "protect_zeros": form.get("protect_zeros") == "on"},
     }
+    epsilon_text = str(form.get("epsilon") or "").strip().replace(",", ".")
+    if epsilon_text:
+        if not _EPSILON.fullmatch(epsilon_text):
+            raise InputError(
+                f"epsilon {epsilon_text[:10]!r} is not a number", hint="For example 1 or 0.5."
+            )
+        data["disclosure"]["epsilon"] = float(epsilon_text)
     return reporting.compose_spec(data)
 
 
 def _composed(form: FormData | None) -> dict[str, Any]:
     """What the form had, to show it again (after a preview or an error)."""
     if form is None:
-        return {"title": "", "lang": "en", "sections": list(SECTIONS), "k": "5", "zeros": False}
+        return {
+            "title": "",
+            "lang": "en",
+            "sections": list(SECTIONS),
+            "k": "5",
+            "zeros": False,
+            "epsilon": "",
+        }
     return {
         "title": str(form.get("title") or ""),
         "lang": str(form.get("lang") or "en"),
         "sections": [str(s) for s in form.getlist("sections")],
         "k": str(form.get("k") or "5"),
         "zeros": form.get("protect_zeros") == "on",
+        "epsilon": str(form.get("epsilon") or "")[:12],
     }
 
 
@@ -114,7 +190,11 @@ def _page(
         request,
         "reports.html",
         staff_session,
-        composed=_composed(form),
+        composed=_composed(None if extra.get("dossier_form") else form),
+        chosen=_dossier_form(form if extra.get("dossier_form") else None),
+        purposes={
+            code: v.CONSENT_SCOPES[code].label(staff_session.language) for code in DOSSIER_PURPOSES
+        },
         sections=SECTIONS,
         section_names=SECTION_NAMES,
         published=reporting.published(keys.archive),
@@ -140,7 +220,7 @@ async def preview(
     try:
         spec = spec_of(form)
         ready = await asyncio.to_thread(
-            reporting.prepare, keys.for_user(user), spec, with_pdf=False
+            reporting.prepare, keys.for_user(user), spec, with_pdf=False, sign=False
         )
     except BearWitnessError as error:
         status = status_for(error)
@@ -190,6 +270,67 @@ async def publish(
     except InputError as error:
         return error_response(request, session, error)
     return redirect("/reports")
+
+
+@router.post("/reports/dossier")
+async def build_dossier(
+    request: Request, staff: Annotated[Staff, Depends(Needs("reveal", fields=10))]
+) -> Response:
+    """The evidence dossier of the events chosen, as `report dossier` builds it."""
+    session, user, form = staff
+    chosen = _dossier_form(form)
+    events = [e for e in _EVENT_IDS.split(chosen["events"]) if e][:50]
+    try:
+        if chosen["purpose"] not in DOSSIER_PURPOSES:
+            raise InputError(
+                f"{chosen['purpose'][:40]!r} is not a dossier purpose",
+                hint="Choose one of the purposes listed.",
+            )
+        packed = await asyncio.to_thread(
+            dossier.build_packed,
+            request.app.state.keys.for_user(user),
+            events,
+            lang=chosen["lang"],
+            purpose=chosen["purpose"],
+            partner=chosen["partner"],
+        )
+    except BearWitnessError as error:
+        status = status_for(error)
+        if status >= 500:
+            return error_response(request, session, error)
+        return await asyncio.to_thread(
+            _page, request, session, form, dossier_error=error, dossier_form=True, status=status
+        )
+    archive = request.app.state.keys.archive
+    audit.record(
+        archive.engine,
+        at=archive.now(),
+        actor=user.actor,
+        action="dossier",
+        target=" ".join(packed.events),
+    )
+    token = dossiers(request).keep(user.actor, packed)
+    return await asyncio.to_thread(
+        _page, request, session, form, dossier=packed, dossier_token=token, dossier_form=True
+    )
+
+
+@router.get("/reports/dossier/{token}/{name}")
+async def download_dossier(
+    request: Request, token: str, name: str, staff: Annotated[Staff, Depends(Needs("reveal"))]
+) -> Response:
+    packed = dossiers(request).get(staff.user.actor, token[:40])
+    if packed is None or name not in DOSSIER_FILES:
+        raise HTTPException(404, "This dossier is gone: build it again.")
+    data = packed.pdf if name == "dossier.pdf" else packed.zipped
+    return Response(
+        data,
+        media_type=DOSSIER_FILES[name],
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @router.get("/reports/{report_id}/{name}", dependencies=[Depends(Needs("analyse"))])
