@@ -256,3 +256,26 @@ def test_a_write_that_does_not_commit_leaves_no_file(archive: Archive, tmp_path:
     with archive.engine.connect() as connection:
         assert store.count_records(connection, "evidence") == 0
     assert writing.write_records(archive, records, {"F-0001": tmp_path / "scan.jpg"}).count == 3
+
+
+def test_a_versions_payload_opens_to_the_record_it_commits_to(archive: Archive) -> None:
+    """The payload is written from the record's canonical bytes: any text comes back."""
+    from bearwitness.domain.records import Document
+    from bearwitness.services.sealing import SEARCH_KEY_PURPOSE, open_version, seal_record
+    from bearwitness.tlog.entry import commit
+
+    text = 'FICTIONAL "quoted" \\ back\tslash \x01 ё 𝔘 \u2028 </script>'
+    record = Document(id="D-0001", fictional=True, title=text, text=text)
+    secrets = archive.require_secrets()
+    item = seal_record(
+        archive.sealer,
+        secrets.subkey(SEARCH_KEY_PURPOSE),
+        record,
+        version=1,
+        actor="U-test",
+        at="2019-03-01T00:00:00Z",
+        operation="create",
+    )
+    opened, salt = open_version(archive.sealer, item.version)
+    assert opened == record and salt == item.salt
+    assert commit(salt, item.canonical) == item.version.commitment
