@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import update
 
 from bearwitness.crypto.blind_index import bloom, holds_terms, record_filter_key
@@ -113,3 +115,43 @@ def test_reindex_gives_old_filters_terms(filled: Archive) -> None:
     with filled.engine.connect() as connection:
         assert all(holds_terms(f or b"") for _, f in store.search_filters(connection, "document"))
     assert _ids(filled, "паспорта") == {"D-0001", "D-0002", "D-0005"}
+
+
+def _terms_as_defined(texts: list[str]) -> set[str]:
+    """text_terms as first written: every token of every text folded, one by one."""
+    import unicodedata
+
+    from bearwitness.crypto.blind_index import words
+    from bearwitness.services.search_terms import _TOKEN, word_terms
+
+    capital: set[str] = set()
+    for text in texts:
+        for token in _TOKEN.findall(unicodedata.normalize("NFKC", text)):
+            if token[:1].isupper():
+                capital |= words(token)
+    every = set().union(*(words(text) for text in texts)) if texts else set()
+    return {term for word in every for term in word_terms(word, capital=word in capital)}
+
+
+_PIECES = [
+    "Аргун",
+    "Тагирова",
+    "ёЁ",
+    "\u0301",
+    "ﬁ",
+    "Ⅻ",
+    "x1",
+    "ǅ",
+    "-",
+    "_",
+    ".",
+    " ",
+    "\n",
+    "ß",
+    "İ",
+]
+
+
+@given(st.lists(st.lists(st.sampled_from(_PIECES)).map("".join) | st.text(), max_size=4))
+def test_terms_are_made_once_per_text_as_defined(texts: list[str]) -> None:
+    assert text_terms(texts) == _terms_as_defined(texts)

@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from bearwitness.errors import ArchiveError
 from bearwitness.intake.importers import ImportRow
@@ -91,6 +91,29 @@ def test_every_change_is_logged_with_the_change(filled: Archive) -> None:
     assert all(e.sealed_sha256 for e in entries)
     serialised = b"".join(e for _, e in ledger.read_entries(filled.engine.connect()))
     assert "Хасанов".encode() not in serialised and b"FICTIONAL" not in serialised
+
+
+def test_the_log_is_numbered_from_0_without_a_gap(filled: Archive) -> None:
+    """``log_size`` reads the largest index plus one: true only because the indexes run
+    from 0 without a gap, whichever writer (records, events) appended them."""
+    ledger.record_event(filled, "unlock", {"how": "FICTIONAL test"})
+    with filled.engine.connect() as connection:
+        indexes = list(connection.scalars(select(log_entries.c.idx).order_by(log_entries.c.idx)))
+        counted = connection.scalar(select(func.count()).select_from(log_entries))
+        assert indexes == list(range(len(indexes))) and len(indexes) > 10
+        assert ledger.log_size(connection) == counted == TileLog(filled.log_dir).size
+
+
+def test_a_gap_in_the_entries_not_yet_in_the_tiles_stops_the_sync(filled: Archive) -> None:
+    entry = ledger.event_entry(filled, "unlock", {"how": "FICTIONAL test"})
+    with filled.engine.begin() as connection:  # three entries queued, not yet synced
+        first = ledger.append_entries(connection, [entry, entry, entry])
+    with filled.engine.begin() as connection:
+        connection.execute(delete(log_entries).where(log_entries.c.idx == first + 1))
+    tiles = TileLog(filled.log_dir).size
+    with pytest.raises(ArchiveError, match=f"lacks log entry {first + 1}, before entry"):
+        ledger.sync_log(filled)
+    assert TileLog(filled.log_dir).size == tiles == first  # nothing appended past the gap
 
 
 def _flip_column(archive: Archive, table: object, column: str, **where: object) -> None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+from pathlib import Path
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select, update
 
-from bearwitness.domain.records import record_from_dict
-from bearwitness.errors import InputError, LockedError, NotFound, TamperedError
+from bearwitness.domain.records import Record, record_from_dict
+from bearwitness.errors import IdTaken, InputError, LockedError, NotFound, TamperedError
 from bearwitness.intake.importers import ImportRow
-from bearwitness.services import reading, writing
+from bearwitness.services import checkpoints, ledger, reading, verification, writing
 from bearwitness.services.archive import Archive
 from bearwitness.store import rows as store
 from bearwitness.store.schema import RECORD_TABLES, metadata
@@ -203,3 +206,76 @@ def test_migrations_build_exactly_the_declared_schema(archive: Archive) -> None:
     with archive.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), metadata)
     assert differences == []
+
+
+def _with_file(archive: Archive, tmp_path: Path, person: str) -> list[Record]:
+    scan = tmp_path / "scan.jpg"
+    scan.write_bytes(b"FICTIONAL image bytes " * 100)
+    rows = [
+        {"type": "document", "id": "D-0001", "title": "FICTIONAL"},
+        {"type": "evidence", "id": "F-0001", "document_id": "D-0001", "filename": "scan.jpg"},
+        {"type": "person", "id": person, "full_name": "FICTIONAL"},
+    ]
+    return writing.resolve_rows(
+        archive,
+        [
+            ImportRow(n, r, scan if r["type"] == "evidence" else None)
+            for n, r in enumerate(rows, start=1)
+        ],
+        "test",
+    )
+
+
+def test_a_file_stays_once_its_row_committed_whatever_the_sync_does(
+    archive: Archive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = _with_file(archive, tmp_path, "P-0001")
+    with monkeypatch.context() as patch:
+
+        def full_disk(_: Archive) -> int:
+            raise OSError(28, "No space left on device (FICTIONAL)")
+
+        patch.setattr(writing, "sync_log", full_disk)
+        with pytest.raises(OSError, match="No space left"):
+            writing.write_records(archive, records, {"F-0001": tmp_path / "scan.jpg"})
+    assert (archive.blobs / "F-0001.age").exists()  # the row committed: its file stays
+    assert reading.open_full(archive, "F-0001").id == "F-0001"
+    ledger.sync_log(archive)  # the next sync carries on
+    checkpoints.sign_new_checkpoint(archive)
+    report = verification.verify_archive(archive, against=[])
+    assert report.ok, report.problems
+
+
+def test_a_write_that_does_not_commit_leaves_no_file(archive: Archive, tmp_path: Path) -> None:
+    _write(archive, [ONE_OF_EACH[1]])  # P-0001
+    records = _with_file(archive, tmp_path, "P-0002")
+    taken = [*records[:2], dataclasses.replace(records[2], id="P-0001")]  # as if a race lost
+    with pytest.raises(IdTaken):
+        writing.write_records(archive, taken, {"F-0001": tmp_path / "scan.jpg"})
+    assert not (archive.blobs / "F-0001.age").exists()
+    with archive.engine.connect() as connection:
+        assert store.count_records(connection, "evidence") == 0
+    assert writing.write_records(archive, records, {"F-0001": tmp_path / "scan.jpg"}).count == 3
+
+
+def test_a_versions_payload_opens_to_the_record_it_commits_to(archive: Archive) -> None:
+    """The payload is written from the record's canonical bytes: any text comes back."""
+    from bearwitness.domain.records import Document
+    from bearwitness.services.sealing import SEARCH_KEY_PURPOSE, open_version, seal_record
+    from bearwitness.tlog.entry import commit
+
+    text = 'FICTIONAL "quoted" \\ back\tslash \x01 ё 𝔘 \u2028 </script>'
+    record = Document(id="D-0001", fictional=True, title=text, text=text)
+    secrets = archive.require_secrets()
+    item = seal_record(
+        archive.sealer,
+        secrets.subkey(SEARCH_KEY_PURPOSE),
+        record,
+        version=1,
+        actor="U-test",
+        at="2019-03-01T00:00:00Z",
+        operation="create",
+    )
+    opened, salt = open_version(archive.sealer, item.version)
+    assert opened == record and salt == item.salt
+    assert commit(salt, item.canonical) == item.version.commitment

@@ -29,9 +29,14 @@ SYNC_BATCH = 10_000
 
 
 def append_entries(connection: Connection, entries: Sequence[LogEntry]) -> int:
-    """Queue ``entries`` in order; returns the index of the first one."""
+    """Queue ``entries`` in order; returns the index of the first one.
+
+    This is the one place that numbers entries: each gets the next index after the
+    largest, in a writer's turn, so the queue holds every index from 0 without a gap
+    and its size is its largest index plus one (:func:`log_size`).
+    """
     take_turn(connection)
-    start = int(connection.scalar(select(func.coalesce(func.max(log_entries.c.idx) + 1, 0))))
+    start = log_size(connection)
     if entries:
         connection.execute(
             insert(log_entries),
@@ -121,7 +126,13 @@ def gone_problems(what: str, logged: Iterable[str], kept: set[str]) -> list[str]
 
 
 def log_size(connection: Connection) -> int:
-    return int(connection.scalar(select(func.count()).select_from(log_entries)) or 0)
+    """How many entries the database queues: the largest index plus one, read from the end
+    of the primary key (a ``count(*)`` reads every row, 80 ms at 142,000 entries).
+
+    The indexes run from 0 without a gap (:func:`append_entries`); a gap someone made
+    is caught by :func:`sync_log` above the tiles' size and by ``verify`` below it.
+    """
+    return int(connection.scalar(select(func.coalesce(func.max(log_entries.c.idx) + 1, 0))))
 
 
 def entry_count(archive: Archive) -> int:
@@ -169,7 +180,14 @@ def sync_log(archive: Archive) -> int:
             )
         batch: list[bytes] = []
         try:
-            for _, entry in read_entries(connection, log.size):
+            for expected, (index, entry) in enumerate(read_entries(connection, log.size), log.size):
+                if index != expected:
+                    raise ArchiveError(
+                        f"the database lacks log entry {expected}, before entry {index}: "
+                        "entries were removed",
+                        hint="Run `bearwitness verify ARCHIVE`; restore the database from "
+                        "the newest backup.",
+                    )
                 batch.append(entry)
                 if len(batch) == SYNC_BATCH:
                     log.append(batch)

@@ -66,9 +66,9 @@ def seal_record(
     secret = {name: data[name] for name in record.sealed_fields()}
     salt = _random.token_bytes(SALT_BYTES)
     canonical = canonical_json(data)
-    payload = json.dumps(
-        {"record": data, "salt": base64.b64encode(salt).decode()}, ensure_ascii=False
-    ).encode()
+    # The version's payload holds the record as committed: its canonical bytes (JSON, as
+    # a reader parses them), not encoded a second time.
+    payload = b'{"record":' + canonical + b',"salt":"' + base64.b64encode(salt) + b'"}'
     row = clear_columns(record, data)
     row.update(
         version=version,

@@ -75,17 +75,18 @@ def word_terms(word: str, *, capital: bool) -> tuple[str, ...]:
 
 
 def _capitalised(text: str) -> set[str]:
-    """The folded words of ``text`` written with a capital letter somewhere."""
+    """The folded words of ``text`` (NFKC already) written with a capital letter somewhere.
+
+    Each distinct capitalised token is folded once: a testimony repeats its names."""
     found: set[str] = set()
-    for token in _TOKEN.findall(unicodedata.normalize("NFKC", text)):
-        if token[:1].isupper():
-            found.update(words(token))
+    for token in {token for token in _TOKEN.findall(text) if token[:1].isupper()}:
+        found.update(words(token))
     return found
 
 
 def text_terms(texts: Iterable[str]) -> set[str]:
     """Every term of the words of ``texts``: what a record's filter holds."""
-    texts = [text for text in texts if text]
+    texts = [unicodedata.normalize("NFKC", text) for text in texts if text]  # once per text
     capital = set().union(*(_capitalised(text) for text in texts)) if texts else set()
     found: set[str] = set()
     for word in set().union(*(words(text) for text in texts)) if texts else ():

@@ -19,7 +19,7 @@ import filecmp
 import hashlib
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -180,102 +180,78 @@ def _write(
 ) -> WriteResult:
     secrets = archive.require_secrets()
     search_key, at = secrets.subkey(SEARCH_KEY_PURPOSE), archive.now()
-    placed: list[Path] = []  # blobs this write made: removed again if it fails
+    placed: list[Path] = []  # blobs this write made: removed again if it does not commit
+    handed = False  # once write_change has them, it alone may remove them
     try:
-        for position, record in enumerate(records):
-            if not isinstance(record, Evidence):
-                continue
-            target = archive.blobs / f"{record.id}.age"
-            if record.id in files:
-                _clear_orphan(archive, target, record.id)
-                try:  # never over another record's file, even in a race for the same id
-                    digest = encrypt_file(
-                        files[record.id], target, archive.recipient, exclusive=True
-                    )
-                except FileExistsError:
-                    raise _taken(record.id) from None
-                placed.append(target)
-                if record.sha256 and digest != record.sha256:
-                    raise InputError(
-                        f"evidence {record.id}: the file changed while it was read",
-                        hint="Import it again.",
-                    )
-                if not record.sha256:  # the record always names its file's hash
-                    records[position] = dataclasses.replace(
-                        record, sha256=digest, size=record.size or files[record.id].stat().st_size
-                    )
-            elif record.id in sealed_files:
-                # Opened once to prove it is the file the record describes.
-                decrypt_bytes(
-                    sealed_files[record.id],
-                    secrets.identities,
-                    expected_sha256=record.sha256,
-                    what=f"evidence {record.id}",
-                )
-                if not (target.exists() and os.path.samefile(sealed_files[record.id], target)):
-                    _clear_orphan(archive, target, record.id)
-                if _link(sealed_files[record.id], target, record.id):
-                    placed.append(target)
-        if any(record.id in sealed_files for record in records):
-            fsync_directory(archive.blobs)  # the links are durable before the inbox lets go
+        _place_files(archive, records, files, sealed_files, placed)
         ordered = sorted(records, key=lambda r: ORDER.index(r.KIND))
         sealing = Sealing.of(secrets, search_key, actor=archive.actor, at=at, operation=operation)
         # Sealed a chunk at a time (on every core, for a large write), each chunk stored while
         # the next ones are sealed; in ORDER, so that every reference is inserted after its
-        # target. The transaction spans all chunks: all or nothing, as before.
-        with sealed_chunks(sealing, ordered) as chunks, archive.engine.begin() as connection:
-            start = -1
-            for chunk in chunks:
-                first = _store_chunk(archive, connection, chunk, operation)
-                start = first if start < 0 else start
-            if start < 0:  # nothing to write: the log's size, as append_entries gives it
-                start = append_entries(connection, [])
-            if batch:
-                connection.execute(
-                    insert(folded_submissions),
-                    [{"submission_id": mark, "folded_at": at} for mark in batch],
-                )
+        # target. The transaction spans all chunks: all or nothing.
+        with sealed_chunks(sealing, ordered) as chunks:
+
+            def prepare(connection: Connection) -> tuple[Change, None]:
+                marks = [{"submission_id": mark, "folded_at": at} for mark in batch]
+                return Change(sealed=chunks, rows=[(folded_submissions, marks)]), None
+
+            handed = True
+            _, start = write_change(archive, prepare, placed=placed)
     except BaseException:
-        for blob in placed:
-            blob.unlink(missing_ok=True)
+        if not handed:
+            for blob in placed:
+                blob.unlink(missing_ok=True)
         raise
-    sync_log(archive)
     ids: dict[str, list[str]] = defaultdict(list)
     for record in records:
         ids[record.KIND].append(record.id)
     return WriteResult(dict(ids), start)
 
 
-def _store_chunk(
-    archive: Archive, connection: Connection, sealed: list[SealedVersion], operation: str
-) -> int:
-    """Insert one chunk of sealed versions with their log entries; the first entry's index."""
-    by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for item in sealed:
-        by_kind[item.version.kind].append(item.row)
-    try:  # the ids were checked before the transaction: another may have won since
-        for kind in ORDER:
-            store.insert_records(connection, kind, by_kind[kind])
-    except IntegrityError:
-        raise IdTaken(
-            "another write took one of these records' ids first; nothing was written",
-            hint="Save again: new records get new ids.",
-        ) from None
-    store.insert_versions(connection, [item.version for item in sealed])
-    return append_entries(
-        connection,
-        [
-            log_entry(
-                item,
-                operation,
-                None,
-                archive.blobs / f"{item.version.id}.age"
-                if item.version.kind == "evidence"
-                else None,
+def _place_files(
+    archive: Archive,
+    records: list[Record],
+    files: dict[str, Path],
+    sealed_files: dict[str, Path],
+    placed: list[Path],
+) -> None:
+    """Put the evidence records' files in ``blobs/`` (sealing plaintext ones), adding each
+    file made to ``placed``; an evidence record without a SHA-256 gets its file's."""
+    secrets = archive.require_secrets()
+    for position, record in enumerate(records):
+        if not isinstance(record, Evidence):
+            continue
+        target = archive.blobs / f"{record.id}.age"
+        if record.id in files:
+            _clear_orphan(archive, target, record.id)
+            try:  # never over another record's file, even in a race for the same id
+                digest = encrypt_file(files[record.id], target, archive.recipient, exclusive=True)
+            except FileExistsError:
+                raise _taken(record.id) from None
+            placed.append(target)
+            if record.sha256 and digest != record.sha256:
+                raise InputError(
+                    f"evidence {record.id}: the file changed while it was read",
+                    hint="Import it again.",
+                )
+            if not record.sha256:  # the record always names its file's hash
+                records[position] = dataclasses.replace(
+                    record, sha256=digest, size=record.size or files[record.id].stat().st_size
+                )
+        elif record.id in sealed_files:
+            # Opened once to prove it is the file the record describes.
+            decrypt_bytes(
+                sealed_files[record.id],
+                secrets.identities,
+                expected_sha256=record.sha256,
+                what=f"evidence {record.id}",
             )
-            for item in sealed
-        ],
-    )
+            if not (target.exists() and os.path.samefile(sealed_files[record.id], target)):
+                _clear_orphan(archive, target, record.id)
+            if _link(sealed_files[record.id], target, record.id):
+                placed.append(target)
+    if any(record.id in sealed_files for record in records):
+        fsync_directory(archive.blobs)  # the links are durable before the inbox lets go
 
 
 @contextlib.contextmanager
@@ -371,8 +347,11 @@ class Change:
 
     ``created``: new records (current rows and first versions); ``updated``: new versions of
     records (current rows replaced, versions added); ``rows``: rows of other tables (a link
-    run, review decisions, an estimate run); ``statements``: other writes to those tables;
-    ``entries``: the transparency-log entries for all of it, in order.
+    run, review decisions, an estimate run, the marks of folded inbox batches);
+    ``statements``: other writes to those tables; ``entries``: the transparency-log entries
+    for all of it, in order. ``sealed``: new records sealed while the change is written (an
+    import, a fold), a chunk at a time: each chunk is stored with its log entries
+    (:func:`log_entry`) as it comes, before all the rest.
     """
 
     created: list[SealedVersion] = dataclasses.field(default_factory=list)
@@ -380,39 +359,86 @@ class Change:
     rows: list[tuple[Table, list[dict[str, Any]]]] = dataclasses.field(default_factory=list)
     statements: list[Executable] = dataclasses.field(default_factory=list)
     entries: list[LogEntry] = dataclasses.field(default_factory=list)
+    sealed: Iterable[Sequence[SealedVersion]] = ()
 
 
 def write_change(
-    archive: Archive, prepare: Callable[[Connection], tuple[Change, T]]
+    archive: Archive,
+    prepare: Callable[[Connection], tuple[Change, T]],
+    *,
+    placed: Sequence[Path] = (),
 ) -> tuple[T, int]:
     """Write one change and its log entries in one transaction, then sync the tiles.
+
+    The one owner of the rule that every change writes its rows, its versions and its log
+    entries together: imports and entry (:func:`write_records`), the inbox fold, edits
+    (:func:`change_record`, ``editing.save``), link runs, review decisions and estimate
+    runs all write through here.
 
     ``prepare`` runs first inside the transaction, after this writer has taken its turn
     (:func:`ledger.take_turn`): it reads what it must (the next run id, the versions it
     builds on), refuses what it must, and returns the change and a result for the caller.
-    Returns that result and the log index of the change's first entry.
+    ``placed``: files this change put in ``blobs/`` before it began, removed again if the
+    transaction fails, and never once it has committed (whatever the sync then does).
+    Returns the result and the log index of the change's first entry (the log's size, for
+    a change without entries).
     """
-    with archive.engine.begin() as connection:
-        take_turn(connection)
-        change, result = prepare(connection)
-        by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for item in change.created:
-            by_kind[item.version.kind].append(item.row)
+    try:
+        with archive.engine.begin() as connection:
+            take_turn(connection)
+            change, result = prepare(connection)
+            first: int | None = None
+            for chunk in change.sealed:
+                entries = [
+                    log_entry(item, item.version.operation, None, _blob(archive, item))
+                    for item in chunk
+                ]
+                index = _store_records(connection, chunk, (), entries)
+                first = index if first is None else first
+            _store_records(connection, change.created, change.updated, ())
+            for table, rows in change.rows:
+                for begin in range(0, len(rows), _CHUNK):
+                    connection.execute(insert(table), rows[begin : begin + _CHUNK])
+            for statement in change.statements:
+                connection.execute(statement)
+            index = append_entries(connection, change.entries)
+            first = index if first is None else first
+    except BaseException:
+        for blob in placed:
+            blob.unlink(missing_ok=True)
+        raise
+    sync_log(archive)
+    return result, first
+
+
+def _store_records(
+    connection: Connection,
+    created: Sequence[SealedVersion],
+    updated: Sequence[SealedVersion],
+    entries: Sequence[LogEntry],
+) -> int:
+    """Insert new records, replace updated ones, add all their versions, then queue
+    ``entries``; the index of the first entry."""
+    by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in created:
+        by_kind[item.version.kind].append(item.row)
+    try:  # new ids were checked before the transaction: another may have won since
         for kind in ORDER:
             store.insert_records(connection, kind, by_kind[kind])
-        for item in change.updated:
-            store.replace_record(connection, item.version.kind, item.row)
-        store.insert_versions(
-            connection, [item.version for item in (*change.created, *change.updated)]
-        )
-        for table, rows in change.rows:
-            for begin in range(0, len(rows), _CHUNK):
-                connection.execute(insert(table), rows[begin : begin + _CHUNK])
-        for statement in change.statements:
-            connection.execute(statement)
-        start = append_entries(connection, change.entries)
-    sync_log(archive)
-    return result, start
+    except IntegrityError:
+        raise IdTaken(
+            "another write took one of these records' ids first; nothing was written",
+            hint="Save again: new records get new ids.",
+        ) from None
+    for item in updated:
+        store.replace_record(connection, item.version.kind, item.row)
+    store.insert_versions(connection, [item.version for item in (*created, *updated)])
+    return append_entries(connection, entries)
+
+
+def _blob(archive: Archive, item: SealedVersion) -> Path | None:
+    """An evidence record's file in ``blobs/``."""
+    return archive.blobs / f"{item.version.id}.age" if item.version.kind == "evidence" else None
 
 
 def log_entry(
@@ -445,7 +471,8 @@ def change_record(
 ) -> Record:
     """A new version of one record (or its tombstone); the old version stays in history."""
     secrets = archive.require_secrets()
-    with archive.engine.begin() as connection:
+
+    def prepare(connection: Connection) -> tuple[Change, Record]:
         current = store.fetch_record(connection, kind, record_id)
         if current is None or current.deleted:
             raise NotFound(f"no {kind} {record_id}", hint="Check the id with `bearwitness list`.")
@@ -470,11 +497,8 @@ def change_record(
             operation="delete" if delete else "update",
             deleted=delete,
         )
-        store.replace_record(connection, kind, item.row)
-        store.insert_versions(connection, [item.version])
-        blob = archive.blobs / f"{record_id}.age" if kind == "evidence" else None
-        append_entries(
-            connection, [log_entry(item, item.version.operation, previous.commitment, blob)]
-        )
-    sync_log(archive)
+        entry = log_entry(item, item.version.operation, previous.commitment, _blob(archive, item))
+        return Change(updated=[item], entries=[entry]), updated
+
+    updated, _ = write_change(archive, prepare)
     return updated
