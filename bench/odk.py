@@ -60,6 +60,9 @@ def main() -> None:
     parser.add_argument(
         "--profile", action="store_true", help="print the fold's 25 costliest calls (cProfile)"
     )
+    parser.add_argument(
+        "--sort", default="cumulative", help="the profile's order (cumulative, tottime...)"
+    )
     options = parser.parse_args()
 
     from fastapi.testclient import TestClient
@@ -144,7 +147,7 @@ def main() -> None:
             profiler.disable()
         took = time.perf_counter() - started
         if profiler is not None:
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+            pstats.Stats(profiler).sort_stats(options.sort).print_stats(25)
         archive.close()
         print(
             f"unlock: {report.folded} submissions decrypted, checked and written as "
