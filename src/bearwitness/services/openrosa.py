@@ -346,18 +346,27 @@ def unpack_bundle(bundle: bytes) -> tuple[bytes, dict[str, bytes]]:
     problem = InputError("a field submission's bundle is malformed", hint="Discard it.")
     if not bundle.startswith(BUNDLE_MAGIC):
         raise problem
-    line, _, rest = bundle[len(BUNDLE_MAGIC) :].partition(b"\n")
+    # Sliced from the bundle itself, each part copied once (a 1 MiB photo is not copied
+    # three times over as it was with partition and slices of the rest).
+    end = bundle.find(b"\n", len(BUNDLE_MAGIC))
+    if end < 0:
+        raise problem
+    line, offset = bundle[len(BUNDLE_MAGIC) : end], end + 1
     try:
         header = json.loads(line)
         sizes = [int(header["xml"]), *(int(size) for _, size in header["files"])]
         names = [odk.check_file_name(str(name)) for name, _ in header["files"]]
     except (KeyError, TypeError, ValueError, InputError):
         raise problem from None
-    if any(size < 0 for size in sizes) or sum(sizes) != len(rest) or len(set(names)) != len(names):
+    if (
+        any(size < 0 for size in sizes)
+        or sum(sizes) != len(bundle) - offset
+        or len(set(names)) != len(names)
+    ):
         raise problem
-    parts, offset = [], 0
+    parts = []
     for size in sizes:
-        parts.append(rest[offset : offset + size])
+        parts.append(bundle[offset : offset + size])
         offset += size
     return parts[0], dict(zip(names, parts[1:], strict=True))
 
