@@ -341,6 +341,15 @@ class _OdkGroup:
         self.items: list[tuple[Any, list[Path]]] = []  # odk_fold.Prepared, its inbox files
         self.folded = self.records = 0
         self.failed: list[tuple[str, str]] = []
+        self._private: Any = None
+
+    def private_key(self) -> Any:
+        """The archive's ODK key, opened once per fold (opening it checks it: ~2 ms)."""
+        from bearwitness.services import odk_keys
+
+        if self._private is None:
+            self._private = odk_keys.private_key(self.archive)
+        return self._private
 
     @property
     def full(self) -> bool:
@@ -420,7 +429,13 @@ def _fold_batch(
             written = odk_fold.fold_batch(archive, body, batch, paths, marks)
         else:
             prepared = odk_fold.prepare_batch(
-                archive, body, batch, paths, marks, pending=group.pending()
+                archive,
+                body,
+                batch,
+                paths,
+                marks,
+                pending=group.pending(),
+                private=group.private_key,
             )
             if prepared is not None and prepared.edit:
                 group.flush()  # the versions it changes are written first

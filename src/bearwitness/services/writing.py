@@ -19,7 +19,7 @@ import filecmp
 import hashlib
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -146,6 +146,7 @@ def write_records(
     files: dict[str, Path] | None = None,
     *,
     sealed_files: dict[str, Path] | None = None,
+    sealed_here: Mapping[str, str] | None = None,
     operation: str = "create",
     batch: Sequence[str] = (),
 ) -> WriteResult:
@@ -156,7 +157,9 @@ def write_records(
     checked against the record's SHA-256 and hard-linked into ``blobs/``, not
     sealed again; the caller removes its copies once this returned, so a crash
     anywhere loses none. ``batch``: the marks of an inbox batch, written as
-    folded in the same transaction.
+    folded in the same transaction. ``sealed_here``: the SHA-256 of each sealed file
+    (by evidence id) that the caller sealed itself, in this process, from the plaintext
+    whose SHA-256 its record holds (the ODK fold): not opened again to be checked.
     """
     archive.require_secrets()
     files, sealed_files = files or {}, sealed_files or {}
@@ -167,7 +170,7 @@ def write_records(
         else contextlib.nullcontext()
     )
     with placing:
-        return _write(archive, records, files, sealed_files, operation, batch)
+        return _write(archive, records, files, sealed_files, operation, batch, sealed_here or {})
 
 
 def _write(
@@ -177,6 +180,7 @@ def _write(
     sealed_files: dict[str, Path],
     operation: str,
     batch: Sequence[str],
+    sealed_here: Mapping[str, str],
 ) -> WriteResult:
     secrets = archive.require_secrets()
     search_key, at = secrets.subkey(SEARCH_KEY_PURPOSE), archive.now()
@@ -205,13 +209,15 @@ def _write(
                         record, sha256=digest, size=record.size or files[record.id].stat().st_size
                     )
             elif record.id in sealed_files:
-                # Opened once to prove it is the file the record describes.
-                decrypt_bytes(
-                    sealed_files[record.id],
-                    secrets.identities,
-                    expected_sha256=record.sha256,
-                    what=f"evidence {record.id}",
-                )
+                # Opened once to prove it is the file the record describes (unless the
+                # caller sealed it just now from the plaintext it hashed).
+                if record.id not in sealed_here:
+                    decrypt_bytes(
+                        sealed_files[record.id],
+                        secrets.identities,
+                        expected_sha256=record.sha256,
+                        what=f"evidence {record.id}",
+                    )
                 if not (target.exists() and os.path.samefile(sealed_files[record.id], target)):
                     _clear_orphan(archive, target, record.id)
                 if _link(sealed_files[record.id], target, record.id):
@@ -226,7 +232,7 @@ def _write(
         with sealed_chunks(sealing, ordered) as chunks, archive.engine.begin() as connection:
             start = -1
             for chunk in chunks:
-                first = _store_chunk(archive, connection, chunk, operation)
+                first = _store_chunk(archive, connection, chunk, operation, sealed_here)
                 start = first if start < 0 else start
             if start < 0:  # nothing to write: the log's size, as append_entries gives it
                 start = append_entries(connection, [])
@@ -247,7 +253,11 @@ def _write(
 
 
 def _store_chunk(
-    archive: Archive, connection: Connection, sealed: list[SealedVersion], operation: str
+    archive: Archive,
+    connection: Connection,
+    sealed: list[SealedVersion],
+    operation: str,
+    sealed_here: Mapping[str, str],
 ) -> int:
     """Insert one chunk of sealed versions with their log entries; the first entry's index."""
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -272,6 +282,7 @@ def _store_chunk(
                 archive.blobs / f"{item.version.id}.age"
                 if item.version.kind == "evidence"
                 else None,
+                sealed_here.get(item.version.id),
             )
             for item in sealed
         ],
@@ -416,9 +427,14 @@ def write_change(
 
 
 def log_entry(
-    item: SealedVersion, kind: str, previous: str | None, blob: Path | None = None
+    item: SealedVersion,
+    kind: str,
+    previous: str | None,
+    blob: Path | None = None,
+    blob_sha256: str | None = None,
 ) -> LogEntry:
-    """The log entry for one sealed record version (``blob``: an evidence record's file)."""
+    """The log entry for one sealed record version (``blob``: an evidence record's file;
+    ``blob_sha256``: its SHA-256 when the caller knows it, so it is not read again)."""
     record = item.version
     # No bare SHA-256 of an evidence file ever goes into the (published) log: whoever
     # holds a suspect's phone could test its files against it, and prove who sent one.
@@ -435,7 +451,8 @@ def log_entry(
         time=record.recorded_at,
         # Hashes of the ciphertexts, so that a locked archive can be verified too.
         sealed_sha256=hashlib.sha256(record.payload).hexdigest(),
-        sealed_file_sha256=sha256_file(blob) if blob is not None and blob.exists() else None,
+        sealed_file_sha256=blob_sha256
+        or (sha256_file(blob) if blob is not None and blob.exists() else None),
         row_sha256=current_row_digest(item),
     )
 
