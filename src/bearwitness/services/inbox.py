@@ -43,6 +43,7 @@ import re
 import secrets
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -330,6 +331,7 @@ def fold(archive: Archive, *, only: str | None = None) -> FoldReport:
 
 
 ODK_GROUP = 64  # field submissions written in one transaction (each holds its files)
+REMOVING_THREADS = 4
 
 
 class _OdkGroup:
@@ -380,9 +382,11 @@ class _OdkGroup:
                     _note_stuck(self.archive, item.batch, reason)
                     continue
                 done.append((item, files))
-        for item, files in done:
-            _remove(self.archive, item.batch, files)
-            self.folded += 1
+        # Removed on several threads (each batch's manifest still last): unlinking a 1 MiB
+        # file is the file system's work, which lets go of the GIL.
+        with ThreadPoolExecutor(REMOVING_THREADS) as pool:
+            list(pool.map(lambda done: _remove(self.archive, done[0].batch, done[1]), done))
+        self.folded += len(done)
 
 
 @contextmanager
