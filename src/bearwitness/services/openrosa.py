@@ -119,6 +119,7 @@ class Receiver:
         self._memory: dict[str, _Pending] = {}
         self._memory_lock = threading.Lock()
         self._locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
+        self._inbox_sync = inbox_batches.FolderSync(self.inbox)  # shared by concurrent POSTs
 
     @contextlib.contextmanager
     def _locked(self, key: str) -> Iterator[None]:
@@ -327,6 +328,7 @@ class Receiver:
             actor="U-intake",
             operation=SOURCE,
             fsync=self.fsync,
+            folder_sync=self._inbox_sync,
         )
 
 
