@@ -387,11 +387,12 @@ class _OdkGroup:
         self._private: Any = None
 
     def private_key(self) -> Any:
-        """The archive's ODK key, opened once per fold (opening it checks it: ~2 ms)."""
+        """The archive's ODK keys (every rotation's), opened once per fold (opening one
+        checks it: ~2 ms)."""
         from bearwitness.services import odk_keys
 
         if self._private is None:
-            self._private = odk_keys.private_key(self.archive)
+            self._private = odk_keys.private_keys(self.archive)
         return self._private
 
     @property

@@ -147,13 +147,14 @@ def prepare_batch(
     marks: Sequence[str],
     *,
     pending: Mapping[str, str] | None = None,
-    private: Callable[[], rsa.RSAPrivateKey] | None = None,
+    private: Callable[[], Sequence[rsa.RSAPrivateKey]] | None = None,
 ) -> Prepared | None:
     """Open, decrypt, check and map one OpenRosa batch, writing nothing; None when its
     instance was written in already (sent twice). ``pending``: the marks of instances
     prepared but not written yet, with their root marks (so an edit of one, or the same
     one twice, is known before they are written). ``private``: gives the archive's ODK
-    key (opened once for a whole fold; by default opened here)."""
+    keys, the current one and those before rotations (opened once for a whole fold; by
+    default opened here)."""
     pending = pending or {}
     secrets = archive.require_secrets()
     opened: dict[str, bytes] = {}
@@ -184,7 +185,7 @@ def prepare_batch(
         raise ArchiveError(f"inbox batch {batch} has no submission XML", hint="Discard it.")
     if encrypted:
         manifest = odk.parse_manifest(xml)
-        key_of = private or (lambda: odk_keys.private_key(archive))
+        key_of = private or (lambda: odk_keys.private_keys(archive))
         plain = odk.open_submission(key_of(), manifest, opened)
         xml = plain.xml
         media = {name: neutral_name(name, index) for index, name in enumerate(plain.media, start=1)}

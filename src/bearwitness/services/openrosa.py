@@ -217,9 +217,15 @@ class Receiver:
                 "this server publishes no encrypted form",
                 hint="Its operator makes the key with `bearwitness odk key`.",
             )
-        size = (odk.load_public_base64(public).key_size + 7) // 8
-        if len(manifest.encrypted_key) != size or (
-            manifest.signature is not None and len(manifest.signature) != size
+        # Any key forms were published with: a phone may send to an old one after a
+        # rotation, until it downloads the form again.
+        sizes = {
+            (odk.load_public_base64(one).key_size + 7) // 8
+            for one in odk_keys.public_keys(self.folder)
+        }
+        if len(manifest.encrypted_key) not in sizes or (
+            manifest.signature is not None
+            and len(manifest.signature) != len(manifest.encrypted_key)
         ):
             raise InputError(
                 "the submission was encrypted for another key than this archive's",
