@@ -629,7 +629,7 @@ def _write_many(archive: Archive, items: Sequence[Prepared]) -> int:
             digests = dict(
                 zip(
                     [path for path, _ in jobs],
-                    pool.map(lambda job: _seal_scratch(archive, *job, sealed_here), jobs),
+                    pool.map(lambda job: _seal_scratch(archive, job[0], job[1], sealed_here), jobs),
                     strict=True,
                 )
             )
