@@ -265,11 +265,15 @@ def write_prepared(archive: Archive, items: Sequence[Prepared]) -> int:
 
 
 def _root_of(connection: Any, mark: str) -> str | None:
-    found = connection.scalar(
-        select(folded_submissions.c.submission_id).where(
-            folded_submissions.c.submission_id.like(f"odk:{mark}:%")
-        )
-    )
+    column = folded_submissions.c.submission_id
+    if connection.dialect.name == "sqlite":
+        # A range of the primary key (";" follows ":" bytewise, SQLite's default order),
+        # not LIKE, which SQLite answers by reading every submission ever folded.
+        # PostgreSQL's collation may order punctuation otherwise: LIKE there.
+        where = [column > f"odk:{mark}:", column < f"odk:{mark};"]
+    else:
+        where = [column.like(f"odk:{mark}:%")]
+    found = connection.scalar(select(column).where(*where).limit(1))
     return str(found).rsplit(":", 1)[-1] if found else None
 
 
