@@ -155,3 +155,14 @@ def test_the_keyed_version() -> None:
     assert odk_forms.keyed_version("7", 1) == "7"
     assert odk_forms.keyed_version("7", 2) == "7-k2"
     assert odk_forms.keyed_version("7-k2", 3) == "7-k3"
+
+
+def test_a_replaced_key_is_kept_for_what_phones_still_send(field: Field) -> None:
+    held = _incident(field.public, odk_forms.FORM_VERSION)
+    archive = unlocked(field.folder)
+    odk_keys.create(archive, replace=True)
+    assert post(field.client, field.url, *held).status_code == 201
+    assert len(odk_keys.private_keys(archive)) == 2
+    report = inbox.fold(archive)
+    assert report.failed == [] and report.folded == 1
+    archive.close()

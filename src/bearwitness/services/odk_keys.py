@@ -40,8 +40,8 @@ def create(archive: Archive, *, replace: bool = False, log: bool = True) -> str:
     """Make the archive's ODK key pair, logged (not at ``init``, which logs nothing: the key
     is then part of the archive as made); returns the public key (base64 DER).
 
-    Refuses when there is one already unless ``replace`` (forms published with the old
-    key then send what only the old key opens: keep a copy of the old file).
+    Refuses when there is one already unless ``replace``; the pairs it replaces are kept
+    (``previous``), since phones still send what only they open.
     """
     path = archive.folder / KEY_FILE
     if path.exists() and not replace:
@@ -49,7 +49,7 @@ def create(archive: Archive, *, replace: bool = False, log: bool = True) -> str:
             "this archive has an ODK key already",
             hint="Forms carry its public half; a new one would strand what phones still hold.",
         )
-    public = _store(archive, _new_pair(archive), [])
+    public = _store(archive, _new_pair(archive), _kept(archive.folder))
     if log:
         ledger.record_event(archive, "odk_key", {"public_key_sha256": fingerprint(public)})
     return public
@@ -63,10 +63,7 @@ def rotate(archive: Archive) -> str | None:
     data = _read(archive.folder)
     if data is None:
         return None
-    previous = [
-        {"public_key": data["public_key"], "private_key": data["private_key"]},
-        *data["previous"],
-    ]
+    previous = _kept(archive.folder)
     public = _store(archive, _new_pair(archive), previous)
     ledger.record_event(
         archive,
@@ -78,6 +75,15 @@ def rotate(archive: Archive) -> str | None:
         },
     )
     return public
+
+
+def _kept(folder: Path) -> list[dict[str, str]]:
+    """The pairs a new one replaces, newest first: the current one and its ``previous``."""
+    data = _read(folder)
+    if data is None:
+        return []
+    current = {"public_key": data["public_key"], "private_key": data["private_key"]}
+    return [current, *data["previous"]]
 
 
 def _new_pair(archive: Archive) -> dict[str, str]:
