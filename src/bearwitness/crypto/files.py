@@ -125,17 +125,20 @@ def decrypt_file(
 def decrypt_bytes(
     src: Path | bytes, identity: str | Sequence[str], *, expected_sha256: str | None, what: str
 ) -> bytes:
-    """Decrypt an age file (a path, or its bytes) into memory, checking its SHA-256 if given."""
+    """Decrypt an age file (a path, or its bytes) into memory, checking its SHA-256 if given.
+
+    In one call of pyrage's (the whole file is held in memory either way): streaming it
+    through a Python writer a 64 KiB chunk at a time took twice as long for a 1 MiB file.
+    """
     parsed = parse_identities(identity)
-    writer = _HashingWriter(None)
-    if isinstance(src, bytes):
-        _decrypt(io.BytesIO(src), writer, parsed, what)
-    else:
-        with src.open("rb") as source:
-            _decrypt(source, writer, parsed, what)
+    ciphertext = src if isinstance(src, bytes) else src.read_bytes()
+    try:
+        plaintext: bytes = pyrage.decrypt(ciphertext, parsed)
+    except pyrage.DecryptError:
+        raise _tampered(what) from None
     if expected_sha256 is not None:
-        _check_hash(writer, expected_sha256, what)
-    return b"".join(writer.chunks)
+        _check_digest(hashlib.sha256(plaintext), expected_sha256, what)
+    return plaintext
 
 
 def check_file(
@@ -332,11 +335,15 @@ def _decrypt(source: IO[bytes], writer: io.RawIOBase, identity: list[Any], what:
             and exc.errno is not None
         ):
             raise
-        raise TamperedError(
-            f"{what} failed authentication: the encrypted file was altered, truncated, "
-            "or is sealed to another archive's key.",
-            hint=_TAMPER_HINT,
-        ) from None
+        raise _tampered(what) from None
+
+
+def _tampered(what: str) -> TamperedError:
+    return TamperedError(
+        f"{what} failed authentication: the encrypted file was altered, truncated, "
+        "or is sealed to another archive's key.",
+        hint=_TAMPER_HINT,
+    )
 
 
 def _check_hash(writer: _HashingWriter, expected_sha256: str, what: str) -> None:

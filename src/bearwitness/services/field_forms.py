@@ -16,11 +16,16 @@ perpetrator fields, and a document holding every field the map leaves out, seale
 
 The form (its questions, not anything filled in) is kept in the clear in
 ``ARCHIVE/odk-forms/``, as the intake must serve it; uploading or changing one is logged.
+
+After ``keys rotate`` (which makes a new ODK key pair) every form is re-keyed
+(:func:`rekey`): its XForm carries the new public key and a new version (``7-k2``), so
+ODK Collect downloads it again; what phones encrypted to the old key still folds.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import json
 import os
@@ -221,7 +226,10 @@ def convert(archive_folder: Path, data: bytes, filename: str) -> FieldForm:
             hint="Check that it is an XLSForm (survey, choices, settings sheets).",
         ) from None
     title = settings.get("form_title") or stem
-    version = settings.get("version") or hashlib.sha256(data).hexdigest()[:10]
+    version = odk_forms.keyed_version(
+        settings.get("version") or hashlib.sha256(data).hexdigest()[:10],
+        odk_keys.generation(archive_folder),
+    )
     return FieldForm(
         form_id, version[:50], title[:200], result.xform.encode("utf-8"), tuple(fields), mapping
     )
@@ -305,6 +313,45 @@ def set_mapping(archive: Archive, form_id: str, mapping: Mapping[str, str]) -> F
             )
     changed = FieldForm(form.form_id, form.version, form.title, form.xml, form.fields, chosen)
     _keep(archive, changed, "map")
+    return changed
+
+
+_KEY_ATTRIBUTE = re.compile(r'base64RsaPublicKey="([^"]*)"')
+
+
+def rekey(archive: Archive) -> list[str]:
+    """Every form re-published with the archive's current ODK key (after a rotation) and
+    a new version for it; logged for each. The ids of the forms changed.
+
+    The XForm pyxform made is edited (the key attribute, the version on the instance's
+    root): the workbook is not kept, and serialising the XForm anew could rename its
+    namespace prefixes, which its XPath expressions name.
+    """
+    public = odk_keys.public_key(archive.folder)
+    if public is None:
+        return []
+    generation = odk_keys.generation(archive.folder)
+    changed = []
+    for form in every(archive.folder):
+        text = form.xml.decode("utf-8")
+        found = _KEY_ATTRIBUTE.search(text)
+        if found is None or found.group(1) == public:
+            continue
+        version = odk_forms.keyed_version(form.version, generation)[:50]
+        text = text[: found.start(1)] + public + text[found.end(1) :]
+        root = re.compile(
+            rf'(<[A-Za-z_][\w.:-]*\s[^<>]*\bid="{re.escape(form.form_id)}"'
+            rf'[^<>]*\bversion=")[^"]*(")'
+        )
+        at = root.search(text)
+        if at is None:  # pyxform always writes one; if not, the form keeps its old key,
+            continue  # which still opens: the rotation is not undone for it
+        text = text[: at.end(1)] + html.escape(version) + text[at.start(2) :]
+        rekeyed = FieldForm(
+            form.form_id, version, form.title, text.encode("utf-8"), form.fields, form.mapping
+        )
+        _keep(archive, rekeyed, "rekey")
+        changed.append(form.form_id)
     return changed
 
 

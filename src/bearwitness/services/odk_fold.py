@@ -27,11 +27,13 @@ import contextlib
 import hashlib
 import hmac
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import select
 
 from bearwitness.crypto import odk
@@ -65,6 +67,7 @@ MEDIA_TYPES = {
     "pdf": "application/pdf",
     "txt": "text/plain",
 }
+SEALING_THREADS = 8  # for a group's media (mostly waiting on the disk, so more than the CPUs)
 COUNTS = {"exact": "{}", "about": "~{}", "at_least": ">={}", "at_most": "<={}"}
 # Fields of the incident form that become a record's field (the rest go to the document).
 _MAPPED = {
@@ -144,11 +147,14 @@ def prepare_batch(
     marks: Sequence[str],
     *,
     pending: Mapping[str, str] | None = None,
+    private: Callable[[], Sequence[rsa.RSAPrivateKey]] | None = None,
 ) -> Prepared | None:
     """Open, decrypt, check and map one OpenRosa batch, writing nothing; None when its
     instance was written in already (sent twice). ``pending``: the marks of instances
     prepared but not written yet, with their root marks (so an edit of one, or the same
-    one twice, is known before they are written)."""
+    one twice, is known before they are written). ``private``: gives the archive's ODK
+    keys, the current one and those before rotations (opened once for a whole fold; by
+    default opened here)."""
     pending = pending or {}
     secrets = archive.require_secrets()
     opened: dict[str, bytes] = {}
@@ -179,7 +185,8 @@ def prepare_batch(
         raise ArchiveError(f"inbox batch {batch} has no submission XML", hint="Discard it.")
     if encrypted:
         manifest = odk.parse_manifest(xml)
-        plain = odk.open_submission(odk_keys.private_key(archive), manifest, opened)
+        key_of = private or (lambda: odk_keys.private_keys(archive))
+        plain = odk.open_submission(key_of(), manifest, opened)
         xml = plain.xml
         media = {name: neutral_name(name, index) for index, name in enumerate(plain.media, start=1)}
         contents = {media[name]: data for name, data in plain.media.items()}
@@ -258,11 +265,15 @@ def write_prepared(archive: Archive, items: Sequence[Prepared]) -> int:
 
 
 def _root_of(connection: Any, mark: str) -> str | None:
-    found = connection.scalar(
-        select(folded_submissions.c.submission_id).where(
-            folded_submissions.c.submission_id.like(f"odk:{mark}:%")
-        )
-    )
+    column = folded_submissions.c.submission_id
+    if connection.dialect.name == "sqlite":
+        # A range of the primary key (";" follows ":" bytewise, SQLite's default order),
+        # not LIKE, which SQLite answers by reading every submission ever folded.
+        # PostgreSQL's collation may order punctuation otherwise: LIKE there.
+        where = [column > f"odk:{mark}:", column < f"odk:{mark};"]
+    else:
+        where = [column.like(f"odk:{mark}:%")]
+    found = connection.scalar(select(column).where(*where).limit(1))
     return str(found).rsplit(":", 1)[-1] if found else None
 
 
@@ -567,22 +578,15 @@ def _write(
         (data, name) for data, name in rows if data["id"] not in existing.get(data["type"], set())
     ]
     scratch: list[Path] = []
+    sealed_here: dict[Path, str] = {}
     try:
         import_rows = []
         for number, (data, name) in enumerate(fresh, start=1):
             path = None
             if name is not None:
-                # Sealed to the archive before it touches the disk: never plaintext there.
-                # A new file each time (never one a killed attempt linked into blobs/),
-                # durable before the commit that names it.
                 path = archive.inbox / f".{batch}.odk{number}.tmp"
                 scratch.append(path)
-                path.unlink(missing_ok=True)
-                with path.open("xb") as handle:
-                    handle.write(seal_for_recipient(contents[name], archive.recipient))
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                data = {**data, "sha256": hashlib.sha256(contents[name]).hexdigest()}
+                data = {**data, **_seal_scratch(archive, path, contents[name], sealed_here)}
             import_rows.append(ImportRow(number, data, path))
         resolved = resolve_rows(archive, import_rows, f"inbox batch {batch}")
         sealed_files = {
@@ -591,7 +595,12 @@ def _write(
             if row.file is not None
         }
         written = write_records(
-            archive, resolved, sealed_files=sealed_files, operation="create", batch=marks
+            archive,
+            resolved,
+            sealed_files=sealed_files,
+            sealed_here=_by_id(sealed_here, import_rows, resolved),
+            operation="create",
+            batch=marks,
         ).count
     finally:
         for path in scratch:
@@ -604,24 +613,36 @@ def _write_many(archive: Archive, items: Sequence[Prepared]) -> int:
     """New submissions' records, every one through one ``write_records`` with every
     batch's marks: all written or none."""
     scratch: list[Path] = []
+    sealed_here: dict[Path, str] = {}
     try:
         import_rows = []
+        jobs: list[tuple[Path, bytes]] = []
         number = 0
         for item in items:
             for data, name in item.rows:
                 number += 1
                 path = None
                 if name is not None:
-                    # As in _write: sealed before it touches the disk, a new file each time.
                     path = archive.inbox / f".{item.batch}.odk{number}.tmp"
                     scratch.append(path)
-                    path.unlink(missing_ok=True)
-                    with path.open("xb") as handle:
-                        handle.write(seal_for_recipient(item.contents[name], archive.recipient))
-                        handle.flush()
-                        os.fsync(handle.fileno())
-                    data = {**data, "sha256": hashlib.sha256(item.contents[name]).hexdigest()}
+                    jobs.append((path, item.contents[name]))
                 import_rows.append(ImportRow(number, data, path))
+        # Sealed, written and fsynced on several threads: hashing, writing and fsync let go
+        # of the GIL, and fsyncs made at once share the file system's journal commits.
+        with ThreadPoolExecutor(SEALING_THREADS) as pool:
+            digests = dict(
+                zip(
+                    [path for path, _ in jobs],
+                    pool.map(lambda job: _seal_scratch(archive, job[0], job[1], sealed_here), jobs),
+                    strict=True,
+                )
+            )
+        import_rows = [
+            row
+            if row.file is None
+            else ImportRow(row.row, {**row.data, **digests[row.file]}, row.file)
+            for row in import_rows
+        ]
         source = f"inbox batch {items[0].batch}" if len(items) == 1 else "inbox batches (ODK)"
         resolved = resolve_rows(archive, import_rows, source)
         sealed_files = {
@@ -631,9 +652,44 @@ def _write_many(archive: Archive, items: Sequence[Prepared]) -> int:
         }
         marks = [mark for item in items for mark in item.marks]
         return write_records(
-            archive, resolved, sealed_files=sealed_files, operation="create", batch=marks
+            archive,
+            resolved,
+            sealed_files=sealed_files,
+            sealed_here=_by_id(sealed_here, import_rows, resolved),
+            operation="create",
+            batch=marks,
         ).count
     finally:
         for path in scratch:
             with contextlib.suppress(OSError):
                 path.unlink()
+
+
+def _seal_scratch(
+    archive: Archive, path: Path, content: bytes, sealed_here: dict[Path, str]
+) -> dict[str, str]:
+    """Seal one file of a submission to ``path`` for ``blobs/``; the record's ``sha256``.
+
+    Sealed to the archive before it touches the disk: never plaintext there. A new file
+    each time (never one a killed attempt linked into blobs/), durable before the commit
+    that names it. ``sealed_here`` gets the sealed file's own SHA-256 (for the log), so
+    that ``write_records`` neither opens it again to check it nor reads it to hash it.
+    """
+    sealed = seal_for_recipient(content, archive.recipient)
+    path.unlink(missing_ok=True)
+    with path.open("xb") as handle:
+        handle.write(sealed)
+        handle.flush()
+        os.fsync(handle.fileno())
+    sealed_here[path] = hashlib.sha256(sealed).hexdigest()
+    return {"sha256": hashlib.sha256(content).hexdigest()}
+
+
+def _by_id(
+    sealed_here: Mapping[Path, str], rows: Sequence[ImportRow], resolved: Sequence[Any]
+) -> dict[str, str]:
+    return {
+        record.id: sealed_here[row.file]
+        for row, record in zip(rows, resolved, strict=True)
+        if row.file is not None and row.file in sealed_here
+    }

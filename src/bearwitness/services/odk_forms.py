@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,7 +137,15 @@ def choices() -> list[dict[str, str]]:
     return rows
 
 
-def xlsform(public_key: str) -> dict[str, Any]:
+def keyed_version(version: str, generation: int) -> str:
+    """A form's version for the archive's ODK key ``generation``: as it is for the first
+    key, ``VERSION-kN`` after a rotation, so that phones see a new version and download
+    the form, with its new key, again (OpenRosa's formList hash changes with it)."""
+    base = re.sub(r"-k\d+$", "", version)
+    return base if generation <= 1 else f"{base[:44]}-k{generation}"
+
+
+def xlsform(public_key: str, generation: int = 1) -> dict[str, Any]:
     """The XLSForm as pyxform's workbook dictionary."""
     return {
         "survey": survey(),
@@ -144,7 +153,7 @@ def xlsform(public_key: str) -> dict[str, Any]:
         "settings": [
             {
                 "form_id": FORM_ID,
-                "version": FORM_VERSION,
+                "version": keyed_version(FORM_VERSION, generation),
                 "form_title": TITLE,
                 "public_key": public_key,
                 "default_language": "English (en)",
@@ -154,7 +163,9 @@ def xlsform(public_key: str) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=4)
-def incident_form(public_key: str) -> Form:
-    """The incident form, encrypted to ``public_key`` (base64 DER SubjectPublicKeyInfo)."""
-    result = convert(xlsform=xlsform(public_key), form_name="data")
-    return Form(FORM_ID, FORM_VERSION, TITLE, result.xform.encode("utf-8"))
+def incident_form(public_key: str, generation: int = 1) -> Form:
+    """The incident form, encrypted to ``public_key`` (base64 DER SubjectPublicKeyInfo),
+    the archive's ODK key of ``generation`` (see :func:`keyed_version`)."""
+    result = convert(xlsform=xlsform(public_key, generation), form_name="data")
+    version = keyed_version(FORM_VERSION, generation)
+    return Form(FORM_ID, version, TITLE, result.xform.encode("utf-8"))

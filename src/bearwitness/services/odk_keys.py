@@ -5,7 +5,12 @@ ODK encrypts each submission on the phone to an RSA public key that the form car
 before, by ``bearwitness odk key ARCHIVE``, logged). Its public half is in the clear in
 ``odk-key.json``, for the intake to publish in forms; the private half is sealed to the
 archive's age recipient, as the data key is in ``keyring.json``, so only an unlock opens it.
-After ``keys rotate`` it still opens: an unlock yields every generation's identity.
+
+``keys rotate`` makes a new pair as well (:func:`rotate`): forms published from then on
+carry the new public key (and a new form version, so phones download them again), its
+private half sealed to the new generation's recipient. The old pairs stay in the file, as
+``previous``, each sealed as it was: what phones encrypted to an old key before they got
+the new form still opens at unlock, which yields every generation's identity.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -34,8 +40,8 @@ def create(archive: Archive, *, replace: bool = False, log: bool = True) -> str:
     """Make the archive's ODK key pair, logged (not at ``init``, which logs nothing: the key
     is then part of the archive as made); returns the public key (base64 DER).
 
-    Refuses when there is one already unless ``replace`` (forms published with the old
-    key then send what only the old key opens: keep a copy of the old file).
+    Refuses when there is one already unless ``replace``; the pairs it replaces are kept
+    (``previous``), since phones still send what only they open.
     """
     path = archive.folder / KEY_FILE
     if path.exists() and not replace:
@@ -43,16 +49,58 @@ def create(archive: Archive, *, replace: bool = False, log: bool = True) -> str:
             "this archive has an ODK key already",
             hint="Forms carry its public half; a new one would strand what phones still hold.",
         )
-    private = odk.new_key_pair()
-    public = odk.public_key_base64(private.public_key())
-    sealed = seal_for_recipient(odk.private_der(private), archive.recipient)
-    text = json.dumps(
+    public = _store(archive, _new_pair(archive), _kept(archive.folder))
+    if log:
+        ledger.record_event(archive, "odk_key", {"public_key_sha256": fingerprint(public)})
+    return public
+
+
+def rotate(archive: Archive) -> str | None:
+    """A new key pair for forms from now on (after ``keys rotate``: sealed to the new
+    recipient); the old ones kept as ``previous``. Logged; None if the archive has no ODK
+    key (nothing is published, nothing to rotate)."""
+    archive.require_secrets()
+    data = _read(archive.folder)
+    if data is None:
+        return None
+    previous = _kept(archive.folder)
+    public = _store(archive, _new_pair(archive), previous)
+    ledger.record_event(
+        archive,
+        "odk_key",
         {
-            "format": FORMAT,
-            "version": 1,
-            "public_key": public,
-            "private_key": base64.b64encode(sealed).decode("ascii"),
+            "public_key_sha256": fingerprint(public),
+            "generation": str(len(previous) + 1),
+            "replaces": fingerprint(data["public_key"]),
         },
+    )
+    return public
+
+
+def _kept(folder: Path) -> list[dict[str, str]]:
+    """The pairs a new one replaces, newest first: the current one and its ``previous``."""
+    data = _read(folder)
+    if data is None:
+        return []
+    current = {"public_key": data["public_key"], "private_key": data["private_key"]}
+    return [current, *data["previous"]]
+
+
+def _new_pair(archive: Archive) -> dict[str, str]:
+    private = odk.new_key_pair()
+    sealed = seal_for_recipient(odk.private_der(private), archive.recipient)
+    return {
+        "public_key": odk.public_key_base64(private.public_key()),
+        "private_key": base64.b64encode(sealed).decode("ascii"),
+    }
+
+
+def _store(archive: Archive, pair: dict[str, str], previous: list[dict[str, str]]) -> str:
+    path = archive.folder / KEY_FILE
+    text = json.dumps(
+        {"format": FORMAT, "version": 2, **pair, "previous": previous}
+        if previous
+        else {"format": FORMAT, "version": 1, **pair},
         indent=2,
     )
     temporary = path.with_name(f".{KEY_FILE}.tmp")
@@ -61,16 +109,28 @@ def create(archive: Archive, *, replace: bool = False, log: bool = True) -> str:
         handle.flush()
         os.fsync(handle.fileno())
     temporary.replace(path)
-    if log:
-        ledger.record_event(archive, "odk_key", {"public_key_sha256": fingerprint(public)})
-    return public
+    return pair["public_key"]
 
 
 def fingerprint(public: str) -> str:
     return hashlib.sha256(base64.b64decode(public)).hexdigest()
 
 
-def _read(folder: Path) -> dict[str, str] | None:
+def generation(folder: Path) -> int:
+    """1 for the archive's first ODK key, one more after each rotation (0: no key)."""
+    data = _read(folder)
+    return 0 if data is None else 1 + len(data["previous"])
+
+
+def public_keys(folder: Path) -> list[str]:
+    """Every public key forms were published with: the current one first."""
+    data = _read(folder)
+    if data is None:
+        return []
+    return [data["public_key"], *(pair["public_key"] for pair in data["previous"])]
+
+
+def _read(folder: Path) -> dict[str, Any] | None:
     path = folder / KEY_FILE
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -83,6 +143,13 @@ def _read(folder: Path) -> dict[str, str] | None:
         or data.get("format") != FORMAT
         or not isinstance(data.get("public_key"), str)
         or not isinstance(data.get("private_key"), str)
+        or not isinstance(data.setdefault("previous", []), list)
+        or not all(
+            isinstance(pair, dict)
+            and isinstance(pair.get("public_key"), str)
+            and isinstance(pair.get("private_key"), str)
+            for pair in data["previous"]
+        )
     ):
         raise ArchiveError(f"{KEY_FILE} is malformed", hint=_DAMAGED_HINT)
     return data
@@ -91,23 +158,31 @@ def _read(folder: Path) -> dict[str, str] | None:
 def public_key(folder: Path) -> str | None:
     """The public key a form carries (base64 DER SubjectPublicKeyInfo), or None."""
     data = _read(folder)
-    return None if data is None else data["public_key"]
+    return None if data is None else str(data["public_key"])
 
 
 def private_key(archive: Archive) -> rsa.RSAPrivateKey:
-    """The private key, opened with the unlock's identities (every generation's)."""
+    """The current private key, opened with the unlock's identities (every generation's)."""
+    return private_keys(archive)[0]
+
+
+def private_keys(archive: Archive) -> list[rsa.RSAPrivateKey]:
+    """Every private key, the current one first, then those before each rotation."""
     secrets = archive.require_secrets()
     data = _read(archive.folder)
     if data is None:
         raise ArchiveError(
             "this archive has no ODK key", hint="Make one with `bearwitness odk key ARCHIVE`."
         )
-    try:
-        sealed = base64.b64decode(data["private_key"], validate=True)
-    except (binascii.Error, ValueError):
-        raise ArchiveError(f"{KEY_FILE} is malformed", hint=_DAMAGED_HINT) from None
-    der = open_with_identity(sealed, secrets.identities, what=f"the key in {KEY_FILE}")
-    key = odk.load_private(der, checked_by_round_trip=True)
-    if odk.public_key_base64(key.public_key()) != data["public_key"]:
-        raise ArchiveError(f"{KEY_FILE}'s two halves do not match", hint=_DAMAGED_HINT)
-    return key
+    keys = []
+    for pair in [data, *data["previous"]]:
+        try:
+            sealed = base64.b64decode(pair["private_key"], validate=True)
+        except (binascii.Error, ValueError):
+            raise ArchiveError(f"{KEY_FILE} is malformed", hint=_DAMAGED_HINT) from None
+        der = open_with_identity(sealed, secrets.identities, what=f"the key in {KEY_FILE}")
+        key = odk.load_private(der, checked_by_round_trip=True)
+        if odk.public_key_base64(key.public_key()) != pair["public_key"]:
+            raise ArchiveError(f"{KEY_FILE}'s two halves do not match", hint=_DAMAGED_HINT)
+        keys.append(key)
+    return keys

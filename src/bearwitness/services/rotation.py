@@ -7,6 +7,11 @@ and data key): records, files and submissions written after it are sealed
 under them, which no old keyring opens. Nothing already sealed is
 re-encrypted: the older generations' keys are kept inside the new keyring,
 sealed under the new data key, so an unlock still opens every record.
+
+The ODK key pair that field forms encrypt to is rotated with them: forms published from
+then on (the incident form and the archive's own) carry the new public key, under a new
+form version, so phones download them again. The old pairs are kept, so what a phone
+encrypted with a form it downloaded before still folds.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dataclasses import dataclass
 
 from bearwitness.crypto.kdf import KdfParams
 from bearwitness.crypto.keys import ArchiveSecrets
-from bearwitness.services import checkpoints, ledger
+from bearwitness.services import checkpoints, field_forms, ledger, odk_keys
 from bearwitness.services.archive import Archive
 
 
@@ -23,6 +28,7 @@ from bearwitness.services.archive import Archive
 class Rotation:
     secrets: ArchiveSecrets  # the new keys (all generations); hand them to the agent
     shares: list[str]  # the new custodian shares, if the archive has custodians
+    odk_forms: tuple[str, ...] = ()  # the archive's own field forms re-keyed (ids)
 
 
 def rotate_keys(
@@ -49,4 +55,7 @@ def rotate_keys(
     ledger.record_event(
         archive, "rotate", {"generation": str(secrets.generation), "recipient": secrets.recipient}
     )
-    return Rotation(secrets, shares)
+    # After the keyring: if this is interrupted, the old ODK key (sealed to a generation
+    # the new keyring holds) stays in use, and everything still opens.
+    odk_keys.rotate(archive)
+    return Rotation(secrets, shares, tuple(field_forms.rekey(archive)))

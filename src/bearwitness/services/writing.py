@@ -19,7 +19,7 @@ import filecmp
 import hashlib
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -146,6 +146,7 @@ def write_records(
     files: dict[str, Path] | None = None,
     *,
     sealed_files: dict[str, Path] | None = None,
+    sealed_here: Mapping[str, str] | None = None,
     operation: str = "create",
     batch: Sequence[str] = (),
 ) -> WriteResult:
@@ -156,7 +157,9 @@ def write_records(
     checked against the record's SHA-256 and hard-linked into ``blobs/``, not
     sealed again; the caller removes its copies once this returned, so a crash
     anywhere loses none. ``batch``: the marks of an inbox batch, written as
-    folded in the same transaction.
+    folded in the same transaction. ``sealed_here``: the SHA-256 of each sealed file
+    (by evidence id) that the caller sealed itself, in this process, from the plaintext
+    whose SHA-256 its record holds (the ODK fold): not opened again to be checked.
     """
     archive.require_secrets()
     files, sealed_files = files or {}, sealed_files or {}
@@ -167,7 +170,7 @@ def write_records(
         else contextlib.nullcontext()
     )
     with placing:
-        return _write(archive, records, files, sealed_files, operation, batch)
+        return _write(archive, records, files, sealed_files, operation, batch, sealed_here or {})
 
 
 def _write(
@@ -177,13 +180,14 @@ def _write(
     sealed_files: dict[str, Path],
     operation: str,
     batch: Sequence[str],
+    sealed_here: Mapping[str, str],
 ) -> WriteResult:
     secrets = archive.require_secrets()
     search_key, at = secrets.subkey(SEARCH_KEY_PURPOSE), archive.now()
     placed: list[Path] = []  # blobs this write made: removed again if it does not commit
     handed = False  # once write_change has them, it alone may remove them
     try:
-        _place_files(archive, records, files, sealed_files, placed)
+        _place_files(archive, records, files, sealed_files, placed, sealed_here)
         ordered = sorted(records, key=lambda r: ORDER.index(r.KIND))
         sealing = Sealing.of(secrets, search_key, actor=archive.actor, at=at, operation=operation)
         # Sealed a chunk at a time (on every core, for a large write), each chunk stored while
@@ -193,7 +197,11 @@ def _write(
 
             def prepare(connection: Connection) -> tuple[Change, None]:
                 marks = [{"submission_id": mark, "folded_at": at} for mark in batch]
-                return Change(sealed=chunks, rows=[(folded_submissions, marks)]), None
+                return Change(
+                    sealed=chunks,
+                    rows=[(folded_submissions, marks)],
+                    blob_hashes=sealed_here,
+                ), None
 
             handed = True
             _, start = write_change(archive, prepare, placed=placed)
@@ -214,6 +222,7 @@ def _place_files(
     files: dict[str, Path],
     sealed_files: dict[str, Path],
     placed: list[Path],
+    sealed_here: Mapping[str, str],
 ) -> None:
     """Put the evidence records' files in ``blobs/`` (sealing plaintext ones), adding each
     file made to ``placed``; an evidence record without a SHA-256 gets its file's."""
@@ -239,13 +248,15 @@ def _place_files(
                     record, sha256=digest, size=record.size or files[record.id].stat().st_size
                 )
         elif record.id in sealed_files:
-            # Opened once to prove it is the file the record describes.
-            decrypt_bytes(
-                sealed_files[record.id],
-                secrets.identities,
-                expected_sha256=record.sha256,
-                what=f"evidence {record.id}",
-            )
+            # Opened once to prove it is the file the record describes (unless the
+            # caller sealed it just now from the plaintext it hashed).
+            if record.id not in sealed_here:
+                decrypt_bytes(
+                    sealed_files[record.id],
+                    secrets.identities,
+                    expected_sha256=record.sha256,
+                    what=f"evidence {record.id}",
+                )
             if not (target.exists() and os.path.samefile(sealed_files[record.id], target)):
                 _clear_orphan(archive, target, record.id)
             if _link(sealed_files[record.id], target, record.id):
@@ -360,6 +371,9 @@ class Change:
     statements: list[Executable] = dataclasses.field(default_factory=list)
     entries: list[LogEntry] = dataclasses.field(default_factory=list)
     sealed: Iterable[Sequence[SealedVersion]] = ()
+    # The SHA-256 of sealed evidence files the caller wrote itself (by evidence id), for
+    # their log entries without reading the files back (the ODK fold).
+    blob_hashes: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
 
 def write_change(
@@ -390,7 +404,13 @@ def write_change(
             first: int | None = None
             for chunk in change.sealed:
                 entries = [
-                    log_entry(item, item.version.operation, None, _blob(archive, item))
+                    log_entry(
+                        item,
+                        item.version.operation,
+                        None,
+                        _blob(archive, item),
+                        change.blob_hashes.get(item.version.id),
+                    )
                     for item in chunk
                 ]
                 index = _store_records(connection, chunk, (), entries)
@@ -442,9 +462,14 @@ def _blob(archive: Archive, item: SealedVersion) -> Path | None:
 
 
 def log_entry(
-    item: SealedVersion, kind: str, previous: str | None, blob: Path | None = None
+    item: SealedVersion,
+    kind: str,
+    previous: str | None,
+    blob: Path | None = None,
+    blob_sha256: str | None = None,
 ) -> LogEntry:
-    """The log entry for one sealed record version (``blob``: an evidence record's file)."""
+    """The log entry for one sealed record version (``blob``: an evidence record's file;
+    ``blob_sha256``: its SHA-256 when the caller knows it, so it is not read again)."""
     record = item.version
     # No bare SHA-256 of an evidence file ever goes into the (published) log: whoever
     # holds a suspect's phone could test its files against it, and prove who sent one.
@@ -461,7 +486,8 @@ def log_entry(
         time=record.recorded_at,
         # Hashes of the ciphertexts, so that a locked archive can be verified too.
         sealed_sha256=hashlib.sha256(record.payload).hexdigest(),
-        sealed_file_sha256=sha256_file(blob) if blob is not None and blob.exists() else None,
+        sealed_file_sha256=blob_sha256
+        or (sha256_file(blob) if blob is not None and blob.exists() else None),
         row_sha256=current_row_digest(item),
     )
 

@@ -94,7 +94,8 @@ def openrosa_router(
             return []
         if public is None:
             return []
-        return [odk_forms.incident_form(public), *odk_forms_of_archive(folder)]
+        generation = odk_keys.generation(folder)
+        return [odk_forms.incident_form(public, generation), *odk_forms_of_archive(folder)]
 
     def base_of(request: Request, token: str | None) -> str:
         root = public_url.rstrip("/") or str(request.base_url).rstrip("/")
