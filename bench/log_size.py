@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from sqlalchemy import create_engine, func, insert, select
 
-from bearwitness.services.ledger import log_size
+from bearwitness.services._ledger import log_size
 from bearwitness.store.schema import log_entries, metadata
 
 

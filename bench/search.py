@@ -32,8 +32,8 @@ from bearwitness.crypto.blind_index import candidates, words
 from bearwitness.crypto.kdf import KdfParams
 from bearwitness.intake.importers import ImportRow
 from bearwitness.services import reading, writing
+from bearwitness.services._sealing import open_record
 from bearwitness.services.archive import Archive
-from bearwitness.services.sealing import open_record
 from bearwitness.services.search_index import SearchIndex
 from bearwitness.store import rows as store
 from bearwitness.store.schema import RECORD_TABLES

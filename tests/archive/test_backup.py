@@ -23,9 +23,9 @@ from bearwitness.errors import (
 )
 from bearwitness.intake.importers import ImportRow
 from bearwitness.services import backup, checkpoints, devices, inbox, odk_keys, restore, writing
+from bearwitness.services._ledger import read_entries
 from bearwitness.services.archive import Archive
 from bearwitness.services.demo import DEMO_PASSPHRASE, build_demo
-from bearwitness.services.ledger import read_entries
 from bearwitness.services.verification import verify_archive
 from bearwitness.store import rows as store
 from bearwitness.tlog.entry import parse_entry

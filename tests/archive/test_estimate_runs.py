@@ -10,6 +10,7 @@ from sqlalchemy import delete, insert, select, update
 
 from bearwitness.errors import LockedError
 from bearwitness.services import checkpoints
+from bearwitness.services._ledger import append_entries, sync_log
 from bearwitness.services.archive import Archive
 from bearwitness.services.estimates import (
     get_estimate,
@@ -17,7 +18,6 @@ from bearwitness.services.estimates import (
     record_estimate,
     seal_kept_strata,
 )
-from bearwitness.services.ledger import append_entries, sync_log
 from bearwitness.services.verification import verify_archive
 from bearwitness.store.schema import estimate_runs
 from bearwitness.tlog.entry import LogEntry, canonical_json, commit

@@ -14,8 +14,8 @@ from bearwitness.crypto.blind_index import bloom, holds_terms, record_filter_key
 from bearwitness.crypto.kdf import KdfParams
 from bearwitness.domain.records import Document, Person
 from bearwitness.services import finding, reading
+from bearwitness.services._sealing import SEARCH_KEY_PURPOSE
 from bearwitness.services.archive import Archive
-from bearwitness.services.sealing import SEARCH_KEY_PURPOSE
 from bearwitness.services.search_index import SearchIndex
 from bearwitness.services.search_terms import query_words, text_terms
 from bearwitness.services.writing import write_records

@@ -263,7 +263,7 @@ def _marks(archive: Archive) -> set[str]:
 
 
 def test_a_batch_nobody_can_open_can_still_be_discarded(archive: Archive) -> None:
-    from bearwitness.services.ledger import read_entries
+    from bearwitness.services._ledger import read_entries
     from bearwitness.tlog.entry import parse_entry
 
     batch = "202601-000000-0123456789abcdef"

@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, select, update
 
 from bearwitness.errors import ArchiveError
 from bearwitness.intake.importers import ImportRow
-from bearwitness.services import checkpoints, ledger, verification, writing
+from bearwitness.services import _ledger, checkpoints, verification, writing
 from bearwitness.services.archive import Archive
 from bearwitness.services.verification import ArchiveVerification, verify_archive
 from bearwitness.store.schema import RECORD_TABLES, log_entries, record_versions
@@ -81,7 +81,7 @@ def test_an_untouched_archive_verifies_locked_and_unlocked(filled: Archive) -> N
 
 def test_every_change_is_logged_with_the_change(filled: Archive) -> None:
     with filled.engine.connect() as connection:
-        entries = [parse_entry(e) for _, e in ledger.read_entries(connection)]
+        entries = [parse_entry(e) for _, e in _ledger.read_entries(connection)]
     person = [e for e in entries if e.record_id == "P-0001"]
     assert [(e.kind, e.version) for e in person] == [("create", 1), ("update", 2)]
     assert person[1].previous_commitment == person[0].commitment
@@ -89,30 +89,30 @@ def test_every_change_is_logged_with_the_change(filled: Archive) -> None:
     # A small file could be guessed: its hash is bound only by the salted commitment.
     assert evidence.file_sha256 is None and evidence.sealed_file_sha256
     assert all(e.sealed_sha256 for e in entries)
-    serialised = b"".join(e for _, e in ledger.read_entries(filled.engine.connect()))
+    serialised = b"".join(e for _, e in _ledger.read_entries(filled.engine.connect()))
     assert "Хасанов".encode() not in serialised and b"FICTIONAL" not in serialised
 
 
 def test_the_log_is_numbered_from_0_without_a_gap(filled: Archive) -> None:
     """``log_size`` reads the largest index plus one: true only because the indexes run
     from 0 without a gap, whichever writer (records, events) appended them."""
-    ledger.record_event(filled, "unlock", {"how": "FICTIONAL test"})
+    _ledger.record_event(filled, "unlock", {"how": "FICTIONAL test"})
     with filled.engine.connect() as connection:
         indexes = list(connection.scalars(select(log_entries.c.idx).order_by(log_entries.c.idx)))
         counted = connection.scalar(select(func.count()).select_from(log_entries))
         assert indexes == list(range(len(indexes))) and len(indexes) > 10
-        assert ledger.log_size(connection) == counted == TileLog(filled.log_dir).size
+        assert _ledger.log_size(connection) == counted == TileLog(filled.log_dir).size
 
 
 def test_a_gap_in_the_entries_not_yet_in_the_tiles_stops_the_sync(filled: Archive) -> None:
-    entry = ledger.event_entry(filled, "unlock", {"how": "FICTIONAL test"})
+    entry = _ledger.event_entry(filled, "unlock", {"how": "FICTIONAL test"})
     with filled.engine.begin() as connection:  # three entries queued, not yet synced
-        first = ledger.append_entries(connection, [entry, entry, entry])
+        first = _ledger.append_entries(connection, [entry, entry, entry])
     with filled.engine.begin() as connection:
         connection.execute(delete(log_entries).where(log_entries.c.idx == first + 1))
     tiles = TileLog(filled.log_dir).size
     with pytest.raises(ArchiveError, match=f"lacks log entry {first + 1}, before entry"):
-        ledger.sync_log(filled)
+        _ledger.sync_log(filled)
     assert TileLog(filled.log_dir).size == tiles == first  # nothing appended past the gap
 
 
@@ -170,7 +170,7 @@ def test_no_file_hash_is_in_the_clear_anywhere(archive: Archive, tmp_path: Path)
     checkpoints.sign_new_checkpoint(archive)
     digest = hashlib.sha256(big.read_bytes()).hexdigest()
     with archive.engine.connect() as connection:
-        entries = [parse_entry(e) for _, e in ledger.read_entries(connection)]
+        entries = [parse_entry(e) for _, e in _ledger.read_entries(connection)]
         row = connection.execute(select(RECORD_TABLES["evidence"])).one()._asdict()
     assert all(e.file_sha256 is None for e in entries)
     assert digest not in {str(v) for v in row.values()}
@@ -297,7 +297,7 @@ def _rebuild_without_the_claim(archive: Archive) -> None:
     """Remove the claim, renumber the log, rebuild the tiles and sign them again."""
     with archive.engine.begin() as connection:
         entries = [
-            e for _, e in ledger.read_entries(connection) if parse_entry(e).record_id != "C-0001"
+            e for _, e in _ledger.read_entries(connection) if parse_entry(e).record_id != "C-0001"
         ]
         connection.execute(delete(log_entries))
         connection.execute(
@@ -414,12 +414,12 @@ def test_an_import_folded_from_the_inbox_is_logged_as_an_import(archive: Archive
         rows = [ImportRow(1, {"type": "person", "full_name": "FICTIONAL"})]
         inbox.submit(locked, rows, "list.csv", "import")
         with locked.engine.connect() as connection:
-            assert ledger.log_size(connection) == 0  # locked: nothing written, nothing logged
+            assert _ledger.log_size(connection) == 0  # locked: nothing written, nothing logged
     finally:
         locked.close()
     assert inbox.fold(archive).records == 1
     with archive.engine.connect() as connection:
-        [(_, logged)] = list(ledger.read_entries(connection))
+        [(_, logged)] = list(_ledger.read_entries(connection))
     assert parse_entry(logged).kind == "import"
 
 

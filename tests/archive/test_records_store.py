@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from bearwitness.domain.records import Record, record_from_dict
 from bearwitness.errors import IdTaken, InputError, LockedError, NotFound, TamperedError
 from bearwitness.intake.importers import ImportRow
-from bearwitness.services import checkpoints, ledger, reading, verification, writing
+from bearwitness.services import _ledger, checkpoints, reading, verification, writing
 from bearwitness.services.archive import Archive
 from bearwitness.store import rows as store
 from bearwitness.store.schema import RECORD_TABLES, metadata
@@ -240,7 +240,7 @@ def test_a_file_stays_once_its_row_committed_whatever_the_sync_does(
             writing.write_records(archive, records, {"F-0001": tmp_path / "scan.jpg"})
     assert (archive.blobs / "F-0001.age").exists()  # the row committed: its file stays
     assert reading.open_full(archive, "F-0001").id == "F-0001"
-    ledger.sync_log(archive)  # the next sync carries on
+    _ledger.sync_log(archive)  # the next sync carries on
     checkpoints.sign_new_checkpoint(archive)
     report = verification.verify_archive(archive, against=[])
     assert report.ok, report.problems
@@ -261,7 +261,7 @@ def test_a_write_that_does_not_commit_leaves_no_file(archive: Archive, tmp_path:
 def test_a_versions_payload_opens_to_the_record_it_commits_to(archive: Archive) -> None:
     """The payload is written from the record's canonical bytes: any text comes back."""
     from bearwitness.domain.records import Document
-    from bearwitness.services.sealing import SEARCH_KEY_PURPOSE, open_version, seal_record
+    from bearwitness.services._sealing import SEARCH_KEY_PURPOSE, open_version, seal_record
     from bearwitness.tlog.entry import commit
 
     text = 'FICTIONAL "quoted" \\ back\tslash \x01 ё 𝔘 \u2028 </script>'

@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 
 from bearwitness.errors import ArchiveError, NotFound
 from bearwitness.services import link_review, linking
+from bearwitness.services._sealing import open_record
 from bearwitness.services.archive import Archive
-from bearwitness.services.sealing import open_record
 from bearwitness.services.verification import verify_archive
 from bearwitness.store import rows as store
 from bearwitness.store.database import connect, migrate, schema_is_current

@@ -12,9 +12,9 @@ from bearwitness.domain.records import Document, Record
 from bearwitness.errors import InputError
 from bearwitness.services import _sealing_workers as workers
 from bearwitness.services import checkpoints, reading, writing
+from bearwitness.services._ledger import log_size
+from bearwitness.services._sealing import SealedVersion, seal_record
 from bearwitness.services.archive import Archive
-from bearwitness.services.ledger import log_size
-from bearwitness.services.sealing import SealedVersion, seal_record
 from bearwitness.services.verification import verify_archive
 
 

@@ -22,8 +22,8 @@ from bearwitness.crypto.kdf import KdfParams
 from bearwitness.domain.records import Person, PersonRecord
 from bearwitness.linkage.synthetic import ListHabit, generate
 from bearwitness.services import reading
+from bearwitness.services._sealing import SEARCH_KEY_PURPOSE, open_record
 from bearwitness.services.archive import Archive
-from bearwitness.services.sealing import SEARCH_KEY_PURPOSE, open_record
 from bearwitness.services.writing import write_records
 from bearwitness.store.rows import query_records
 from bearwitness.store.schema import RECORD_TABLES

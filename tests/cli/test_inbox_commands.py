@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bearwitness.services._ledger import read_entries
 from bearwitness.services.archive import Archive
-from bearwitness.services.ledger import read_entries
 from bearwitness.tlog.entry import LogEntry, parse_entry
 from tests.cli.runner import Cli
 

@@ -23,8 +23,8 @@ from bearwitness.linkage.features import Features
 from bearwitness.linkage.options import LinkOptions
 from bearwitness.linkage.synthetic import generate
 from bearwitness.services import checkpoints, link_review, linking, writing
+from bearwitness.services._sealing import open_record
 from bearwitness.services.archive import Archive
-from bearwitness.services.sealing import open_record
 from bearwitness.services.verification import verify_archive
 from bearwitness.store import rows as store
 from bearwitness.store.schema import link_decisions, link_runs, log_entries

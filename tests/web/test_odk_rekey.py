@@ -11,7 +11,7 @@ from defusedxml import ElementTree
 
 from bearwitness.crypto import odk
 from bearwitness.crypto.kdf import KdfParams
-from bearwitness.services import field_forms, inbox, ledger, odk_forms, odk_keys
+from bearwitness.services import _ledger, field_forms, inbox, odk_forms, odk_keys
 from bearwitness.services.rotation import rotate_keys
 from tests.web.test_field_forms import SETTINGS, SURVEY, submission, xlsform
 from tests.web.test_openrosa import (
@@ -72,7 +72,7 @@ def _rotate(field: Field) -> tuple[str, ...]:
 
 def _logged(archive: object) -> list[str]:
     with archive.engine.connect() as connection:  # type: ignore[attr-defined]
-        return [json.loads(entry)["kind"] for _, entry in ledger.read_entries(connection)]
+        return [json.loads(entry)["kind"] for _, entry in _ledger.read_entries(connection)]
 
 
 def test_a_rotation_rekeys_every_form_and_old_submissions_still_fold(field: Field) -> None:

@@ -19,18 +19,15 @@ from bearwitness.cli.session import (
 from bearwitness.cli.terminal import inert
 from bearwitness.errors import InputError
 from bearwitness.services import (
-    estimates,
+    custody,
     exporting,
     inbox,
     keeping,
-    ledger,
     odk_keys,
     rotation,
     status,
 )
 from bearwitness.services.archive import DEFAULT_DATABASE, Archive
-
-CHANGED = "changed"  # the log's word for a new passphrase
 
 keys_app = typer.Typer(
     help="Change who can unlock the archive, or rotate its keys, without re-encrypting records.",
@@ -103,11 +100,10 @@ def unlock(
         secrets = archive.unlock_with_shares(given)
     else:
         secrets = archive.unlock_with_passphrase(read_secret("Passphrase", from_stdin=stdin))
-    ledger.record_event(archive, "unlock", {"method": "shares" if use_shares else "passphrase"})
+    custody.unlocked(archive, "shares" if use_shares else "passphrase")
     pid = keeping.hold_keys(archive, secrets, idle_timeout_s=timeout * 60)
     waiting = len(inbox.pending(archive))
     report = inbox.fold(archive) if waiting else None
-    estimates.seal_kept_strata(archive)  # runs kept before their strata were sealed
     archive.close()
     console.print(
         f"Unlocked. Keys are held in memory only (agent {pid}); the archive locks "
@@ -172,11 +168,7 @@ def reshare(
 ) -> None:
     """New custodian shares (k of n); the old shares stop working. Needs an unlock."""
     archive = open_archive(folder)
-    keyring, shares = archive.keyring.reshare(archive.require_secrets(), custodians, threshold)
-    archive.replace_keyring(keyring)
-    ledger.record_event(
-        archive, "reshare", {"custodians": str(custodians), "threshold": str(threshold)}
-    )
+    shares = custody.reshare(archive, custodians, threshold)
     archive.close()
     console.print(
         Panel(
@@ -195,8 +187,7 @@ def passphrase(
     """Set or change the passphrase. Needs an unlock."""
     archive = open_archive(folder)
     new = read_secret("New passphrase", from_stdin=stdin, confirm=True)
-    archive.replace_keyring(archive.keyring.with_passphrase(archive.require_secrets(), new))
-    ledger.record_event(archive, "reshare", {"passphrase": CHANGED})
+    custody.change_passphrase(archive, new)
     archive.close()
     console.print(
         "Passphrase set. Records were not re-encrypted; the old passphrase no longer unlocks."

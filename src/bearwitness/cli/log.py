@@ -12,7 +12,7 @@ from rich.table import Table
 from bearwitness.cli.session import ARCHIVE_ARGUMENT, console, errors, open_archive
 from bearwitness.cli.terminal import inert
 from bearwitness.errors import InputError, VerificationError
-from bearwitness.services import checkpoints, ledger
+from bearwitness.services import checkpoints
 from bearwitness.services.proving import prove
 from bearwitness.services.verification import ArchiveVerification, verify_archive
 
@@ -30,7 +30,7 @@ witness_app = typer.Typer(
 def status(folder: Path = ARCHIVE_ARGUMENT) -> None:
     """How many entries the log holds and what the newest checkpoint covers."""
     archive = open_archive(folder)
-    entries = ledger.entry_count(archive)
+    entries = checkpoints.entry_count(archive)
     kept = checkpoints.signed_checkpoints(archive)
     table = Table(show_header=False, box=None)
     table.add_row("entries", str(entries))

@@ -36,7 +36,7 @@ from bearwitness.crypto.hardening import protect_process
 from bearwitness.crypto.keys import ArchiveSecrets
 from bearwitness.crypto.seal import FieldSealer
 from bearwitness.domain.records import Record
-from bearwitness.services.sealing import SealedVersion, seal_record
+from bearwitness.services._sealing import SealedVersion, seal_record
 
 MIN_RECORDS = 2000  # below this, starting workers costs more than they save
 CHUNK = 250  # records per task: large enough to pay for the pipe, small enough to overlap

@@ -44,7 +44,7 @@ from sqlalchemy import Connection, LargeBinary, Table, create_engine, func, sele
 
 from bearwitness.crypto.keys import parse_recipient
 from bearwitness.errors import ArchiveError, InputError
-from bearwitness.services import checkpoints, devices, inbox, ledger, odk_keys
+from bearwitness.services import _ledger, checkpoints, devices, inbox, odk_keys
 from bearwitness.services._backup_store import (
     FILE_PIECE,
     BackupFolder,
@@ -151,7 +151,7 @@ def _take_snapshot(
     with ExitStack() as stack, ExitStack() as database:
         # The fold's lock first (a fold takes it, then the tiles'): no batch moves from the
         # inbox into the database while both are taken, so each is in one or the other.
-        with _fold_lock(archive), ledger.open_tiles(archive) as log:
+        with _fold_lock(archive), _ledger.open_tiles(archive) as log:
             connection = database.enter_context(_database_snapshot(archive))
             staged = stack.enter_context(_inbox_snapshot(archive))
             tile_size = log.size
@@ -170,7 +170,7 @@ def _take_snapshot(
                     devices.DEVICES_FILE,  # the field devices' token hashes
                 )
             }
-        log_size = ledger.log_size(connection)
+        log_size = _ledger.log_size(connection)
         kept = [c for c in checkpoints.signed_checkpoints(archive) if c.size <= tile_size]
         checkpoint_size = kept[-1].size if kept else 0
         manifest = StreamWriter(writer)
@@ -241,7 +241,7 @@ def _take_snapshot(
     write_file(store.keyring_path(snapshot), held[KEYRING])
     write_file(store.snapshot_path(snapshot), sealed, exclusive=True)  # last: whole or absent
     fsync_tree(store.folder / "snapshots")
-    index = ledger.record_event(
+    index = _ledger.record_event(
         archive,
         "backup",
         {

@@ -26,8 +26,8 @@ from cryptography import x509
 
 from bearwitness.crypto.seal import open_with_identity, seal_for_recipient
 from bearwitness.errors import ArchiveError, InputError, NotFound, VerificationError
+from bearwitness.services._ledger import log_size, open_tiles, sync_log
 from bearwitness.services.archive import Archive
-from bearwitness.services.ledger import open_tiles, sync_log
 from bearwitness.tlog.checkpoint import (
     Checkpoint,
     open_checkpoint,
@@ -73,6 +73,12 @@ class SignedCheckpointFile:
 
 
 LogKey = NoteVerifier  # the log's verifier key (C2SP signed-note), as callers name it
+
+
+def entry_count(archive: Archive) -> int:
+    """How many entries the archive's log holds."""
+    with archive.engine.connect() as connection:
+        return log_size(connection)
 
 
 def parse_log_key(text: str) -> LogKey:

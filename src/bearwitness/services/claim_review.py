@@ -35,8 +35,8 @@ from bearwitness.domain.dates import PartialDate
 from bearwitness.domain.records import Claim, Document, Event
 from bearwitness.errors import CaseChanged, IdTaken, InputError, LockedError, NotFound
 from bearwitness.services import reading
+from bearwitness.services._sealing import SEARCH_KEY_PURPOSE, open_record, seal_record
 from bearwitness.services.archive import Archive
-from bearwitness.services.sealing import SEARCH_KEY_PURPOSE, open_record, seal_record
 from bearwitness.services.writing import Change, change_record, log_entry, write_change
 from bearwitness.store import rows as store
 from bearwitness.store.rows import next_number

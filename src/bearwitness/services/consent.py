@@ -52,9 +52,9 @@ from bearwitness.domain.records import (
     Source,
 )
 from bearwitness.errors import ConsentRefused, InputError, NotFound, UnlockError
+from bearwitness.services._sealing import open_record
 from bearwitness.services.archive import Archive
 from bearwitness.services.inbox import Entry
-from bearwitness.services.sealing import open_record
 from bearwitness.store import rows as store
 
 PURPOSES = v.CONSENT_SCOPES.codes

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bearwitness.errors import ArchiveError, InputError, NotFound
-from bearwitness.services import ledger
+from bearwitness.services import _ledger
 from bearwitness.services.archive import Archive
 
 DEVICES_FILE = "devices.json"
@@ -158,7 +158,7 @@ def add(archive: Archive, name: str, *, base_url: str = DEFAULT_BASE_URL) -> tup
             name, f"DV-{secrets.token_hex(6).upper()}", token_hash(token), archive.now()
         )
         devices.append(device)
-    ledger.record_event(archive, "device", {"action": "add", "device": device.device_id})
+    _ledger.record_event(archive, "device", {"action": "add", "device": device.device_id})
     return device, device_url(base_url, token)
 
 
@@ -176,7 +176,7 @@ def revoke(archive: Archive, name: str) -> Device:
                 f"no enrolled device named {name}",
                 hint="List them with `bearwitness devices list ARCHIVE`.",
             )
-    ledger.record_event(archive, "device", {"action": "revoke", "device": revoked.device_id})
+    _ledger.record_event(archive, "device", {"action": "revoke", "device": revoked.device_id})
     return revoked
 
 

@@ -37,10 +37,10 @@ from bearwitness.errors import InputError, NotFound
 from bearwitness.reports import dossier as layout
 from bearwitness.reports import pdf
 from bearwitness.services import consent, proving
+from bearwitness.services._ledger import read_entries, record_event
+from bearwitness.services._sealing import open_record
 from bearwitness.services.archive import Archive
 from bearwitness.services.checkpoints import log_verifier, sign_new_checkpoint
-from bearwitness.services.ledger import read_entries, record_event
-from bearwitness.services.sealing import open_record
 from bearwitness.store import rows as store
 from bearwitness.tlog.checkpoint import open_checkpoint
 from bearwitness.tlog.entry import parse_entry

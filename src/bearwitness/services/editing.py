@@ -35,13 +35,13 @@ from bearwitness.domain.records import Record, record_type
 from bearwitness.domain.vocabulary import Vocabulary
 from bearwitness.errors import EditConflict, FieldsRejected, InputError, NotFound
 from bearwitness.services import users
-from bearwitness.services.archive import Archive
-from bearwitness.services.sealing import (
+from bearwitness.services._sealing import (
     SEARCH_KEY_PURPOSE,
     open_record,
     open_version_fields,
     seal_record,
 )
+from bearwitness.services.archive import Archive
 from bearwitness.services.writing import Change, log_entry, write_change
 from bearwitness.store import rows as store
 from bearwitness.store.schema import RECORD_TABLES

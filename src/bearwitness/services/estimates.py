@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, func, select, update
 
 from bearwitness.errors import BearWitnessError, InputError, LockedError, NotFound
+from bearwitness.services._ledger import gone_problems, kept_row_problem
 from bearwitness.services.archive import Archive
-from bearwitness.services.ledger import gone_problems, kept_row_problem
 from bearwitness.services.writing import Change, write_change
 from bearwitness.store.schema import estimate_runs
 from bearwitness.tlog.entry import SALT_SIZE, LogEntry, canonical_json, commit, format_time

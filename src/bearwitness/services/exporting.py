@@ -27,10 +27,10 @@ from bearwitness.crypto.files import PlaintextChunks, decrypt_file
 from bearwitness.crypto.files import export_identity as _write_identity
 from bearwitness.domain.records import Document, Evidence, Record
 from bearwitness.errors import InputError
-from bearwitness.services import audit, ledger
+from bearwitness.services import _ledger, audit
+from bearwitness.services._sealing import open_record, open_version
 from bearwitness.services.archive import Archive
 from bearwitness.services.consent import Refusal, check_purpose, policy, subjects_of
-from bearwitness.services.sealing import open_record, open_version
 from bearwitness.services.writing import ORDER
 from bearwitness.store import rows as store
 
@@ -261,5 +261,5 @@ def export_zip(
         action="export",
         target=f"archive {summary.records} {digest[:16]}",
     )
-    ledger.record_event(archive, "export", {"sha256": digest, "purpose": purpose})
+    _ledger.record_event(archive, "export", {"sha256": digest, "purpose": purpose})
     return ZippedExport(data, digest, summary)

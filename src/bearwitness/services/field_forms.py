@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from bearwitness.errors import InputError, NotFound
-from bearwitness.services import ledger, odk_forms, odk_keys
+from bearwitness.services import _ledger, odk_forms, odk_keys
 from bearwitness.services.archive import Archive
 
 FOLDER = "odk-forms"
@@ -380,7 +380,7 @@ def _keep(archive: Archive, form: FieldForm, action: str) -> None:
         os.fsync(handle.fileno())
     temporary.replace(target)
     digest = hashlib.sha256(text.encode()).hexdigest()
-    ledger.record_event(
+    _ledger.record_event(
         archive, "field-form", {"action": action, "form": form.form_id, "sha256": digest}
     )
 

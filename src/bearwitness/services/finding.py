@@ -17,6 +17,12 @@ from dataclasses import dataclass
 from bearwitness.crypto.blind_index import holds_terms
 from bearwitness.domain.records import Record
 from bearwitness.errors import InputError
+from bearwitness.services._sealing import (
+    SEARCH_KEY_PURPOSE,
+    open_fields,
+    open_record,
+    search_filter,
+)
 from bearwitness.services.archive import Archive
 from bearwitness.services.reading import (
     SEARCHABLE,
@@ -25,7 +31,6 @@ from bearwitness.services.reading import (
     holds_all,
     sealed_text,
 )
-from bearwitness.services.sealing import SEARCH_KEY_PURPOSE, open_fields, open_record, search_filter
 from bearwitness.services.search_terms import QueryWord, query_words, word_terms
 from bearwitness.store import rows as store
 

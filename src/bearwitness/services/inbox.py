@@ -56,8 +56,8 @@ from bearwitness.crypto.files import encrypt_file
 from bearwitness.crypto.seal import open_with_identity, seal_for_recipient
 from bearwitness.errors import ArchiveError, BearWitnessError, InputError, NotFound
 from bearwitness.intake.importers import ImportRow
+from bearwitness.services._ledger import append_entries, sync_log
 from bearwitness.services.archive import Archive
-from bearwitness.services.ledger import append_entries, sync_log
 from bearwitness.services.writing import fsync_directory, resolve_rows, write_records
 from bearwitness.store.schema import folded_submissions
 from bearwitness.tlog.entry import LogEntry, canonical_json, commit, format_time

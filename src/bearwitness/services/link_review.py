@@ -40,8 +40,8 @@ from bearwitness.linkage.review import (
     review_queue,
     side_by_side,
 )
+from bearwitness.services._ledger import gone_problems, kept_row_problem
 from bearwitness.services.archive import Archive
-from bearwitness.services.ledger import gone_problems, kept_row_problem
 from bearwitness.services.linking import latest_run, require_unlocked, run_links
 from bearwitness.services.reading import open_full
 from bearwitness.services.writing import Change, write_change

@@ -44,15 +44,15 @@ from bearwitness.errors import ArchiveError, BearWitnessError, InputError, Locke
 from bearwitness.linkage.features import ROLES, Features, build_features
 from bearwitness.linkage.features import Problem as Problem  # the interfaces show them
 from bearwitness.linkage.options import LinkOptions
-from bearwitness.services.archive import Archive
-from bearwitness.services.ledger import gone_problems, kept_row_problem
-from bearwitness.services.sealing import (
+from bearwitness.services._ledger import gone_problems, kept_row_problem
+from bearwitness.services._sealing import (
     SEARCH_KEY_PURPOSE,
     open_fields,
     open_record,
     open_version,
     seal_record,
 )
+from bearwitness.services.archive import Archive
 from bearwitness.services.writing import Change, write_change
 from bearwitness.services.writing import log_entry as record_entry
 from bearwitness.store import rows as store

@@ -23,9 +23,9 @@ from bearwitness.domain import vocabulary
 from bearwitness.domain.dates import PartialDateRange
 from bearwitness.domain.records import RECORD_TYPES
 from bearwitness.errors import InputError
+from bearwitness.services._sealing import open_record
 from bearwitness.services.archive import Archive
 from bearwitness.services.finding import title_of
-from bearwitness.services.sealing import open_record
 from bearwitness.store import rows as store
 from bearwitness.store.schema import RECORD_TABLES, log_entries
 

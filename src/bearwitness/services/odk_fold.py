@@ -43,9 +43,9 @@ from bearwitness.domain.records import RECORD_TYPES, record_type
 from bearwitness.errors import ArchiveError, InputError
 from bearwitness.intake.importers import ImportRow
 from bearwitness.services import field_forms, odk_forms, odk_keys
+from bearwitness.services._sealing import open_record
 from bearwitness.services.archive import Archive
 from bearwitness.services.openrosa import neutral_name, unpack_bundle
-from bearwitness.services.sealing import open_record
 from bearwitness.services.writing import change_record, resolve_rows, write_records
 from bearwitness.store import rows as store
 from bearwitness.store.schema import folded_submissions

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from bearwitness.crypto import odk
 from bearwitness.crypto.seal import open_with_identity, seal_for_recipient
 from bearwitness.errors import ArchiveError, InputError
-from bearwitness.services import ledger
+from bearwitness.services import _ledger
 from bearwitness.services.archive import Archive
 
 KEY_FILE = "odk-key.json"
@@ -51,7 +51,7 @@ def create(archive: Archive, *, replace: bool = False, log: bool = True) -> str:
         )
     public = _store(archive, _new_pair(archive), _kept(archive.folder))
     if log:
-        ledger.record_event(archive, "odk_key", {"public_key_sha256": fingerprint(public)})
+        _ledger.record_event(archive, "odk_key", {"public_key_sha256": fingerprint(public)})
     return public
 
 
@@ -65,7 +65,7 @@ def rotate(archive: Archive) -> str | None:
         return None
     previous = _kept(archive.folder)
     public = _store(archive, _new_pair(archive), previous)
-    ledger.record_event(
+    _ledger.record_event(
         archive,
         "odk_key",
         {

@@ -20,6 +20,8 @@ from sqlalchemy import Connection
 from bearwitness.crypto.files import decrypt_bytes
 from bearwitness.errors import InputError, NotFound
 from bearwitness.services import consent
+from bearwitness.services._ledger import open_tiles, read_entries
+from bearwitness.services._sealing import open_version, open_version_data
 from bearwitness.services.archive import Archive
 from bearwitness.services.checkpoints import (
     SignedCheckpointFile,
@@ -28,9 +30,7 @@ from bearwitness.services.checkpoints import (
     signed_checkpoints,
     tsa_roots,
 )
-from bearwitness.services.ledger import open_tiles, read_entries
 from bearwitness.services.reading import kind_of
-from bearwitness.services.sealing import open_version, open_version_data
 from bearwitness.store import rows as store
 from bearwitness.tlog.bundle import ProvenCheckpoint, write_bundle
 from bearwitness.tlog.entry import parse_entry

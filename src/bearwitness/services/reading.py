@@ -9,14 +9,14 @@ from typing import Any
 from bearwitness.crypto.blind_index import candidates_any, holds_terms, record_filter_key, words
 from bearwitness.domain.records import RECORD_TYPES, Record
 from bearwitness.errors import InputError, NotFound
-from bearwitness.services.archive import Archive
-from bearwitness.services.sealing import (
+from bearwitness.services._sealing import (
     SEARCH_KEY_PURPOSE,
     open_fields,
     open_record,
     search_filter,
     searched_text,
 )
+from bearwitness.services.archive import Archive
 from bearwitness.services.search_terms import QueryWord, query_words, text_terms
 from bearwitness.store import rows as store
 from bearwitness.store.rows import StoredRecord

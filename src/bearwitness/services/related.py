@@ -19,9 +19,9 @@ from sqlalchemy import ColumnElement, Text, select
 from bearwitness.domain.records import RECORD_TYPES, PersonRecord
 from bearwitness.errors import InputError, NotFound
 from bearwitness.services import reading
+from bearwitness.services._sealing import open_record
 from bearwitness.services.archive import Archive
 from bearwitness.services.reading import RecordView
-from bearwitness.services.sealing import open_record
 from bearwitness.store import rows as store
 from bearwitness.store.schema import RECORD_TABLES
 

@@ -33,9 +33,9 @@ from bearwitness.reports.figures import (
 )
 from bearwitness.reports.spec import ReportSpec, spec_from_dict
 from bearwitness.reports.tables import Table, count_tables
+from bearwitness.services._ledger import read_entries
 from bearwitness.services.archive import RELEASES, Archive
 from bearwitness.services.checkpoints import log_verifier
-from bearwitness.services.ledger import read_entries
 from bearwitness.services.reporting import (
     CLAIMS_CSV,
     ESTIMATES_CSV,

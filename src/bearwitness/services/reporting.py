@@ -47,6 +47,8 @@ from bearwitness.reports.disclosure import Earlier
 from bearwitness.reports.figures import Computed, Figure, KeptEstimate, compute, earlier_tables
 from bearwitness.reports.spec import ReportSpec, parse_spec, spec_from_dict
 from bearwitness.services import consent
+from bearwitness.services._ledger import append_entries, read_entries, sync_log
+from bearwitness.services._sealing import open_version_fields
 from bearwitness.services.archive import RELEASES, Archive
 from bearwitness.services.checkpoints import (
     log_verifier,
@@ -55,7 +57,6 @@ from bearwitness.services.checkpoints import (
     signed_checkpoints,
 )
 from bearwitness.services.estimates import get_estimate
-from bearwitness.services.ledger import append_entries, read_entries, sync_log
 from bearwitness.services.redaction import (
     CLEAR_TEXT,
     CODED,
@@ -64,7 +65,6 @@ from bearwitness.services.redaction import (
     normal,
     redaction_hits,
 )
-from bearwitness.services.sealing import open_version_fields
 from bearwitness.store import rows as store
 from bearwitness.tlog.checkpoint import open_checkpoint
 from bearwitness.tlog.entry import (

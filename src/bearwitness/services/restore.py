@@ -41,7 +41,7 @@ from bearwitness.errors import (
     RollbackRefused,
     VerificationError,
 )
-from bearwitness.services import ledger
+from bearwitness.services import _ledger
 from bearwitness.services._backup_store import (
     BackupFolder,
     ChunkProblem,
@@ -422,7 +422,7 @@ def restore(
             }
             if newer:
                 detail["rollback_past"] = ",".join(str(size) for size in sorted(newer))
-            index = ledger.record_event(archive, "restore", detail)
+            index = _ledger.record_event(archive, "restore", detail)
         (to / UNFINISHED).unlink()  # last: now it is a restored archive
     except BaseException:
         if engine is not None:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from bearwitness.crypto.kdf import KdfParams
 from bearwitness.crypto.keys import ArchiveSecrets
-from bearwitness.services import checkpoints, field_forms, ledger, odk_keys
+from bearwitness.services import _ledger, checkpoints, field_forms, odk_keys
 from bearwitness.services.archive import Archive
 
 
@@ -52,7 +52,7 @@ def rotate_keys(
     )
     archive.install_rotated_keyring(keyring, secrets)
     checkpoints.reseal_log_key(archive)
-    ledger.record_event(
+    _ledger.record_event(
         archive, "rotate", {"generation": str(secrets.generation), "recipient": secrets.recipient}
     )
     # After the keyring: if this is interrupted, the old ODK key (sealed to a generation

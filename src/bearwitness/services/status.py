@@ -9,8 +9,8 @@ from sqlalchemy import select
 from bearwitness.crypto import agent, hardening
 from bearwitness.domain.records import RECORD_TYPES
 from bearwitness.services import inbox
+from bearwitness.services._ledger import log_size
 from bearwitness.services.archive import Archive
-from bearwitness.services.ledger import log_size
 from bearwitness.store import rows as store
 from bearwitness.store.schema import link_runs
 

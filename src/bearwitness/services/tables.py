@@ -25,10 +25,10 @@ from typing import Any
 
 from bearwitness.domain.records import RECORD_TYPES
 from bearwitness.errors import InputError
-from bearwitness.services import audit, ledger, listing
+from bearwitness.services import _ledger, audit, listing
+from bearwitness.services._sealing import open_record
 from bearwitness.services.archive import Archive
 from bearwitness.services.consent import authorize, check_purpose, subjects_in
-from bearwitness.services.sealing import open_record
 from bearwitness.store import rows as store
 
 FORMATS = {
@@ -115,7 +115,7 @@ def export_list(
         target=f"{kind} {len(rows)} {'sealed' if sealed else 'clear'} {digest[:16]}",
     )
     if sealed:
-        ledger.record_event(
+        _ledger.record_event(
             archive,
             "export",
             {"sha256": digest, "purpose": purpose, "kind": kind, "rows": str(len(rows))},

@@ -33,7 +33,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from bearwitness.errors import BearWitnessError, InputError, LockedError
-from bearwitness.services import audit, ledger
+from bearwitness.services import _ledger, audit
 from bearwitness.services.archive import Archive
 from bearwitness.store.schema import web_users
 from bearwitness.tlog.entry import LogEntry
@@ -234,7 +234,7 @@ def add_user(
             )
         )
         _log_change(connection, archive, "user_add", pseudonym, chosen, by)
-    ledger.sync_log(archive)
+    _ledger.sync_log(archive)
     return secret
 
 
@@ -263,7 +263,7 @@ def set_roles(
             .values(roles=",".join(sorted(chosen)))
         )
         _log_change(connection, archive, "user_roles", str(pseudonym), chosen, by)
-    ledger.sync_log(archive)
+    _ledger.sync_log(archive)
 
 
 def _log_change(
@@ -285,7 +285,7 @@ def _log_change(
         connection=connection,
     )
     # No keyring hash: verify recomputes the entry from the account alone, after any reshare.
-    entry = ledger.event_entry(
+    entry = _ledger.event_entry(
         archive,
         "account",
         _account_detail(pseudonym, action, roles),
@@ -293,7 +293,7 @@ def _log_change(
         actor=actor,
         keyring=False,
     )
-    ledger.append_entries(connection, [entry])
+    _ledger.append_entries(connection, [entry])
 
 
 ACCOUNT_CHANGES = (
@@ -333,7 +333,7 @@ def account_problems(connection: Connection, logged: list[tuple[int, LogEntry]])
                 (change, roles)
                 for change in ACCOUNT_CHANGES
                 for roles in role_sets
-                if ledger.event_commitment(
+                if _ledger.event_commitment(
                     "account", _account_detail(account, change, roles), keyring=None
                 )
                 == entry.commitment
@@ -414,7 +414,7 @@ def set_disabled(
             frozenset(row.roles.split(",")),
             by,
         )
-    ledger.sync_log(archive)
+    _ledger.sync_log(archive)
 
 
 def authenticate(
@@ -535,7 +535,7 @@ def reset_second_factor(
             frozenset(row.roles.split(",")),  # type: ignore[attr-defined]
             by,
         )
-    ledger.sync_log(archive)
+    _ledger.sync_log(archive)
     return new
 
 
@@ -571,7 +571,7 @@ def enrol_second_factor(
             frozenset(row.roles.split(",")),  # type: ignore[attr-defined]
             user,
         )
-    ledger.sync_log(archive)
+    _ledger.sync_log(archive)
     if used is not None:  # the code typed here cannot then be replayed to log in
         used.claim(user.username, step)
 
@@ -614,4 +614,4 @@ def change_password(
             frozenset(row.roles.split(",")),  # type: ignore[attr-defined]
             user,
         )
-    ledger.sync_log(archive)
+    _ledger.sync_log(archive)

@@ -47,6 +47,13 @@ from bearwitness.domain.records import RECORD_TYPES
 from bearwitness.errors import BearWitnessError, VerificationError
 from bearwitness.intake.importers import sha256_file
 from bearwitness.services import inbox, writing
+from bearwitness.services._ledger import read_entries
+from bearwitness.services._sealing import (
+    open_record,
+    open_version,
+    open_version_data,
+    row_digest,
+)
 from bearwitness.services.archive import Archive
 from bearwitness.services.checkpoints import (
     latest_checkpoint,
@@ -55,13 +62,6 @@ from bearwitness.services.checkpoints import (
     witnesses,
 )
 from bearwitness.services.estimates import estimate_problems
-from bearwitness.services.ledger import read_entries
-from bearwitness.services.sealing import (
-    open_record,
-    open_version,
-    open_version_data,
-    row_digest,
-)
 from bearwitness.services.users import account_problems
 from bearwitness.store import rows as store
 from bearwitness.tlog.entry import LogEntry, commit, parse_entry

@@ -30,16 +30,16 @@ from bearwitness.crypto.files import decrypt_bytes, encrypt_file
 from bearwitness.domain.records import RECORD_TYPES, Evidence, Record, id_number, record_type
 from bearwitness.errors import IdTaken, ImportRejected, InputError, NotFound
 from bearwitness.intake.importers import ImportRow, sha256_file
-from bearwitness.services._sealing_workers import Sealing, sealed_chunks
-from bearwitness.services.archive import Archive
-from bearwitness.services.ledger import append_entries, sync_log, take_turn
-from bearwitness.services.sealing import (
+from bearwitness.services._ledger import append_entries, sync_log, take_turn
+from bearwitness.services._sealing import (
     SEARCH_KEY_PURPOSE,
     SealedVersion,
     current_row_digest,
     open_record,
     seal_record,
 )
+from bearwitness.services._sealing_workers import Sealing, sealed_chunks
+from bearwitness.services.archive import Archive
 from bearwitness.store import rows as store
 from bearwitness.store.schema import folded_submissions, record_versions
 from bearwitness.tlog.entry import LogEntry

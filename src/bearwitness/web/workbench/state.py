@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bearwitness.errors import LockedError, UnlockError
-from bearwitness.services import audit, estimates, ledger
+from bearwitness.services import audit, custody
 from bearwitness.services.archive import Archive
 from bearwitness.services.media import ImageLimits
 from bearwitness.services.search_index import SearchIndex
@@ -332,7 +332,4 @@ class KeyHolder:
         self.last_use = self.clock()
         audit.record(self.archive.engine, at=self.archive.now(), actor=actor, action="unlock")
         # The transparency log records every unlock, as `bearwitness unlock` does.
-        ledger.record_event(
-            dataclasses.replace(self.archive, actor=actor), "unlock", {"method": method}
-        )
-        estimates.seal_kept_strata(dataclasses.replace(self.archive, actor=actor))
+        custody.unlocked(dataclasses.replace(self.archive, actor=actor), method)

@@ -135,12 +135,6 @@ def log_size(connection: Connection) -> int:
     return int(connection.scalar(select(func.coalesce(func.max(log_entries.c.idx) + 1, 0))))
 
 
-def entry_count(archive: Archive) -> int:
-    """How many entries the archive's log holds."""
-    with archive.engine.connect() as connection:
-        return log_size(connection)
-
-
 def read_entries(
     connection: Connection, start: int = 0, stop: int | None = None
 ) -> Iterator[tuple[int, bytes]]:
