@@ -32,6 +32,7 @@ ACTIONS = (
     "case",  # an intervention case opened or changed (a new version)
     "user_factor_reset",  # an account's one-time-code app replaced (by an admin, or its own)
     "user_password",  # an account's own password changed
+    "boundaries",  # the district map's boundary file replaced (by an admin)
 )
 
 

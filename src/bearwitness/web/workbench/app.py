@@ -30,6 +30,7 @@ from bearwitness.web.workbench import (
     accounts,
     api,
     casework,
+    dashboard,
     devices,
     editing,
     entry,
@@ -105,6 +106,7 @@ def create_workbench_app(
     }
     for router in (
         pages.router,
+        dashboard.router,
         lists.router,
         records.router,
         editing.router,

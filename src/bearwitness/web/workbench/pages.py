@@ -11,16 +11,16 @@ from starlette.responses import Response
 
 from bearwitness.domain import vocabulary
 from bearwitness.errors import BearWitnessError, UnlockError
-from bearwitness.services import audit, checkpoints, inbox, triage, users, verification
+from bearwitness.services import audit, checkpoints, dashboard, inbox, triage, users, verification
 from bearwitness.services.status import (
     HOW_COUNTED,
     NOT_COUNTED,
-    documented_people,
     summarise,
 )
 from bearwitness.web.i18n import LANGUAGES, N_
 from bearwitness.web.rendering import gettext
 from bearwitness.web.routes import Public
+from bearwitness.web.workbench import dashboard as charts
 from bearwitness.web.workbench import triage as triage_pages
 from bearwitness.web.workbench.auth import (
     LOGIN_REASON,
@@ -33,6 +33,7 @@ from bearwitness.web.workbench.auth import (
     device_cookie_name,
     log_in,
 )
+from bearwitness.web.workbench.editing import KIND_LABELS
 from bearwitness.web.workbench.common import (
     error_response,
     message,
@@ -159,18 +160,36 @@ def home(request: Request, staff: Annotated[Staff, Depends(Needs(None))]) -> Res
     chosen = request.query_params.get("lang")
     if chosen in LANGUAGES:
         session.language = chosen
-    summary = summarise(request.app.state.keys.archive)
+    return home_page(request, session)
+
+
+def home_page(
+    request: Request, session: Session, *, status: int = 200, map_error: str = ""
+) -> Response:
+    """The start page: the archive's state and the dashboard (``map_error``: why an
+    uploaded boundary file was refused)."""
+    archive = request.app.state.keys.archive
+    summary = summarise(archive)
     folding = fold_progress(request)
+    board = dashboard.dashboard(archive, inbox_waiting=summary.inbox_batches)
     return page(
         request,
         "home.html",
         session,
+        status=status,
         summary=summary,
-        people=documented_people(request.app.state.keys.archive),
+        people=board.people,
         how_counted=HOW_COUNTED,
         not_counted=NOT_COUNTED,
         fold=folding,
         refresh=folding is not None and not folding.finished,
+        board=board,
+        months=charts.month_chart(board, session.language),
+        by_district=charts.district_chart(board),
+        fills=charts.map_fill(board),
+        timeline=charts.timeline_chart(board),
+        map_error=map_error,
+        kind_names=KIND_LABELS,
     )
 
 
