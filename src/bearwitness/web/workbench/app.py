@@ -26,6 +26,7 @@ from bearwitness.services.media import ImageWork
 from bearwitness.services.users import UsedCodes, default_hasher
 from bearwitness.web.guard import WORKBENCH_CSP, Guard, Scope
 from bearwitness.web.rendering import STATIC, render
+from bearwitness.web.i18n import N_
 from bearwitness.web.workbench import (
     accounts,
     api,
@@ -51,6 +52,19 @@ from bearwitness.web.workbench.state import (
     LoginThrottle,
     SessionStore,
     WorkbenchSettings,
+)
+
+# What the pages' 404s say (raised as HTTPException(404, ...)), for the catalogue.
+NOT_FOUND = (
+    N_("There is no such page."),
+    N_("There is no such list."),
+    N_("There is no such record."),
+    N_("There is no such evidence file."),
+    N_("There is no such form."),
+    N_("There is no such inbox item."),
+    N_("There is no such chart."),
+    N_("There is no such case."),
+    N_("There is no such person."),
 )
 
 

@@ -60,6 +60,10 @@ PEOPLE = (
     ),
     N_("Not counted yet: link the person records first (Linkage, Link now)."),
 )
+SHARES_IN = N_(
+    "%(have)s of %(need)s shares are in. The other custodians now enter theirs, each from "
+    "their own session, within 10 minutes."
+)
 FOLDING = N_(
     "The archive is unlocked. %(n)s inbox batch(es) are being written in: the start "
     "page and the inbox show how far it got."
@@ -257,13 +261,8 @@ async def unlock_share(
     except BearWitnessError as error:
         return error_response(request, session, error)
     if have < need:
-        return message(
-            request,
-            session,
-            "Share received",
-            f"{have} of {need} shares are in. The other custodians now enter "
-            "theirs, each from their own session, within 10 minutes.",
-        )
+        text = gettext(session.language, SHARES_IN) % {"have": have, "need": need}
+        return message(request, session, "Share received", text)
     return _unlocked(request, session, user.actor)
 
 

@@ -152,6 +152,8 @@ def _detail(
         history=history,
         metadata_warnings=warnings,
         previewed=media.IMAGE_TYPES,
+        field_labels=editing.FIELD_LABELS,
+        kind_labels=editing.KIND_LABELS,
         can_reply=reveal and view.kind == "document" and bool(view.fields.get("reply_key")),
         picks=context.pop("picks", {}),
         pick_form=context.pop("pick_form", {}),
