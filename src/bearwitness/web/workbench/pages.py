@@ -277,6 +277,9 @@ async def lock(request: Request, staff: Annotated[Staff, Depends(Needs(None))]) 
 def inbox_page(request: Request, staff: Annotated[Staff, Depends(Needs("triage"))]) -> Response:
     session = staff.session
     keys = request.app.state.keys
+    # The job's progress before the inbox folder: read the other way round, a write-in
+    # that ended in between showed "finished" beside batches it had already written in.
+    folding = fold_progress(request)
     waiting = inbox.pending(keys.archive)
     status = request.query_params.get("status", "")
     if status not in vocabulary.TRIAGE_STATUSES:
@@ -292,7 +295,6 @@ def inbox_page(request: Request, staff: Annotated[Staff, Depends(Needs("triage")
         assignee=None if locked else assignee or None,
         limit=request.app.state.settings.page_size,
     )
-    folding = fold_progress(request)
     return page(
         request,
         "inbox.html",
