@@ -45,15 +45,28 @@ class DistrictMap:
     fictional: bool  # the file says it is FICTIONAL (the demo's schematic one)
 
 
-def _fail(where: str, reason: str) -> InputError:
-    return InputError(
-        f"{FILE}: {where}: {reason}",
-        hint="Upload a GeoJSON FeatureCollection of Polygon or MultiPolygon features, each "
-        "with a property 'district' (or 'name') as the records write it.",
-    )
+HINT = (
+    "Upload a GeoJSON FeatureCollection of Polygon or MultiPolygon features, each with a "
+    "property 'district' (or 'name') as the records write it."
+)
 
 
-def _rings(geometry: Any, where: str) -> list[list[tuple[float, float]]]:
+class BoundaryRejected(InputError):
+    """A boundary file refused: ``feature`` is the feature's number (0: the file as a
+    whole), ``reason`` a template filled from ``params``, so that a page can say it in
+    its reader's language. Nothing was kept."""
+
+    def __init__(self, feature: int, reason: str, **params: object) -> None:
+        where = f"feature {feature}" if feature else "the file"
+        super().__init__(f"{FILE}: {where}: {reason % params}", hint=HINT)
+        self.feature, self.reason, self.params = feature, reason, params
+
+
+def _fail(feature: int, reason: str, **params: object) -> BoundaryRejected:
+    return BoundaryRejected(feature, reason, **params)
+
+
+def _rings(geometry: Any, where: int) -> list[list[tuple[float, float]]]:
     if not isinstance(geometry, dict):
         raise _fail(where, "it has no geometry")
     kind, coordinates = geometry.get("type"), geometry.get("coordinates")
@@ -62,7 +75,7 @@ def _rings(geometry: Any, where: str) -> list[list[tuple[float, float]]]:
     elif kind == "MultiPolygon" and isinstance(coordinates, list):
         polygons = coordinates
     else:
-        raise _fail(where, f"its geometry is {str(kind)[:20]!r}, not a Polygon or MultiPolygon")
+        raise _fail(where, "its geometry is %(kind)s, not a Polygon or MultiPolygon", kind=str(kind)[:20])
     rings = []
     for polygon in polygons:
         if not isinstance(polygon, list) or not polygon:
@@ -82,7 +95,7 @@ def _rings(geometry: Any, where: str) -> list[list[tuple[float, float]]]:
                     raise _fail(where, "a point is not [longitude, latitude]")
                 lon, lat = float(point[0]), float(point[1])
                 if not (math.isfinite(lon) and -180 <= lon <= 180 and -90 <= lat <= 90):
-                    raise _fail(where, f"the point [{lon:g}, {lat:g}] is not on the Earth")
+                    raise _fail(where, "the point [%(lon)s, %(lat)s] is not on the Earth", lon=f"{lon:g}", lat=f"{lat:g}")
                 points.append((lon, lat))
             rings.append(points)
     return rings
@@ -92,32 +105,31 @@ def parse(data: bytes) -> tuple[list[tuple[str, list[list[tuple[float, float]]]]
     """The districts of a boundary file, each with its rings; whether it says FICTIONAL.
     Raises :class:`InputError` naming the feature and what is wrong with it."""
     if len(data) > MAX_BYTES:
-        raise _fail("the file", f"it is larger than {MAX_BYTES // 1_000_000} MB")
+        raise _fail(0, "it is larger than %(n)s MB", n=MAX_BYTES // 1_000_000)
     try:
         document = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
-        raise _fail("the file", "it is not UTF-8 text") from None
+        raise _fail(0, "it is not UTF-8 text") from None
     except ValueError as error:
-        raise _fail("the file", f"it is not JSON (line {getattr(error, 'lineno', '?')})") from None
+        raise _fail(0, "it is not JSON (line %(line)s)", line=getattr(error, "lineno", "?")) from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
-        raise _fail("the file", "it is not a GeoJSON FeatureCollection")
+        raise _fail(0, "it is not a GeoJSON FeatureCollection")
     features = document.get("features")
     if not isinstance(features, list) or not features:
-        raise _fail("the file", "it has no features")
+        raise _fail(0, "it has no features")
     if len(features) > MAX_FEATURES:
-        raise _fail("the file", f"it has more than {MAX_FEATURES} features")
+        raise _fail(0, "it has more than %(n)s features", n=MAX_FEATURES)
     found, points = [], 0
     for number, feature in enumerate(features, start=1):
-        where = f"feature {number}"
         properties = feature.get("properties") if isinstance(feature, dict) else None
         names = properties if isinstance(properties, dict) else {}
         name = next((names[k] for k in NAME_KEYS if isinstance(names.get(k), str)), "")
         if not name.strip():
-            raise _fail(where, "it names no district (property 'district' or 'name')")
-        rings = _rings(feature.get("geometry"), f"{where} ({name.strip()[:40]})")
+            raise _fail(number, "it names no district (property 'district' or 'name')")
+        rings = _rings(feature.get("geometry"), number)
         points += sum(len(ring) for ring in rings)
         if points > MAX_POINTS:
-            raise _fail("the file", f"it has more than {MAX_POINTS:,} points; simplify it")
+            raise _fail(0, "it has more than %(n)s points; simplify it", n=f"{MAX_POINTS:,}")
         found.append((name.strip()[:100], rings))
     fictional = bool(document.get("fictional")) or "FICTIONAL" in str(document.get("name", ""))
     return found, fictional
@@ -173,8 +185,9 @@ def _drawn(path: Path, _mtime: int, _size: int) -> DistrictMap:
             area = (max(xs) - min(xs)) * (max(ys) - min(ys))
             if area > best:
                 biggest, best = drawn, area
-        cx = sum(x for x, _ in biggest) / len(biggest)
-        cy = sum(y for _, y in biggest) / len(biggest)
+        corners = biggest[:-1] if len(biggest) > 3 and biggest[0] == biggest[-1] else biggest
+        cx = sum(x for x, _ in corners) / len(corners)
+        cy = sum(y for _, y in corners) / len(corners)
         shapes.append(Shape(name, "".join(parts), round(cx, 1), round(cy, 1)))
     return DistrictMap(tuple(shapes), WIDTH, round(height, 1), fictional)
 

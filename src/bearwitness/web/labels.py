@@ -56,6 +56,29 @@ ADDED_LINES = {"When:": N_("When:"), "Where:": N_("Where:")}
 _LINE = re.compile(r"^(When:|Where:) ", re.MULTILINE)
 
 
+# How the server's process guards the keys (crypto/hardening.py: Protection.describe),
+# phrase by phrase; a failure's details (limits, errno) are shown as the system gave them.
+PROTECTION = (
+    N_("all memory, now and as it grows"),
+    N_("this system offers no mlockall"),
+    N_("memory locked: yes"),
+    N_("memory locked: no"),
+    N_("core dumps off"),
+    N_("core dumps ON"),
+    N_("not dumpable"),
+    N_("DUMPABLE"),
+)
+
+
+def protection(text: object, language: str) -> str:
+    """The keys' protection, its known phrases in ``language``."""
+    value = "" if text is None else str(text)
+    catalogue = translations(language)
+    for phrase in PROTECTION:  # longer phrases first where one holds another
+        value = value.replace(phrase, catalogue.gettext(phrase))
+    return value
+
+
 def shown(table: dict[str, str], code: object, language: str) -> str:
     """``code``'s label from ``table`` in ``language``; an unknown code as it is."""
     text = str(code or "")

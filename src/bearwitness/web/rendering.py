@@ -112,6 +112,7 @@ def environment(language: str) -> Environment:
     env.filters["method"] = lambda code: labels.shown(labels.METHODS, code, language)
     env.filters["stratum"] = lambda code: labels.shown(labels.STRATA, code, language)
     env.filters["added"] = lambda text: labels.added(text, language)
+    env.filters["protection"] = lambda text: labels.protection(text, language)
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(
         language=language,
