@@ -22,8 +22,20 @@ def _records() -> list[Record]:
         return PartialDateRange.parse(text)
 
     found: list[Record] = [
-        Event(id="E-0001", fictional=True, date=month("2019-01"), district="North", title="FICTIONAL raid one"),
-        Event(id="E-0002", fictional=True, date=month("2019-03-05"), district="South", title="FICTIONAL raid two"),
+        Event(
+            id="E-0001",
+            fictional=True,
+            date=month("2019-01"),
+            district="North",
+            title="FICTIONAL raid one",
+        ),
+        Event(
+            id="E-0002",
+            fictional=True,
+            date=month("2019-03-05"),
+            district="South",
+            title="FICTIONAL raid two",
+        ),
         Event(id="E-0003", fictional=True, title="FICTIONAL undated, no district"),
         Person(id="P-0001", fictional=True, full_name="FICTIONAL Ivan Petrov"),
     ]
@@ -109,7 +121,9 @@ def _square(name: str, west: float) -> dict[str, object]:
 
 
 def test_a_boundary_file_is_drawn_as_svg_paths(tmp_path: Path) -> None:
-    assert boundaries.save(tmp_path, _collection(_square("North", 45.0), _square("South", 45.4))) == 2
+    assert (
+        boundaries.save(tmp_path, _collection(_square("North", 45.0), _square("South", 45.4))) == 2
+    )
     drawn = boundaries.district_map(tmp_path)
     assert drawn is not None and not drawn.fictional
     assert [s.name for s in drawn.shapes] == ["North", "South"]
@@ -125,7 +139,10 @@ def test_a_boundary_file_is_drawn_as_svg_paths(tmp_path: Path) -> None:
         ({"type": "Feature", "properties": {}, "geometry": None}, 2, "it names no district"),
         ({"properties": {"name": "X"}, "geometry": {"type": "Point"}}, 2, "not a Polygon"),
         (
-            {"properties": {"name": "X"}, "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 1]]]}},
+            {
+                "properties": {"name": "X"},
+                "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 1]]]},
+            },
             2,
             "fewer than 3 points",
         ),
@@ -152,7 +169,21 @@ def test_a_bad_boundary_file_is_refused_naming_its_feature(
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.recursive(st.none() | st.booleans() | st.floats() | st.text(max_size=5), lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(["type", "features", "geometry", "properties", "coordinates", "name"]), inner, max_size=4)))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.floats() | st.text(max_size=5),
+        lambda inner: (
+            st.lists(inner, max_size=4)
+            | st.dictionaries(
+                st.sampled_from(
+                    ["type", "features", "geometry", "properties", "coordinates", "name"]
+                ),
+                inner,
+                max_size=4,
+            )
+        ),
+    )
+)
 def test_any_json_is_drawn_or_refused_with_a_clear_error(document: object) -> None:
     data = json.dumps(document).encode()
     try:

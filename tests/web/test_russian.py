@@ -18,8 +18,8 @@ from bearwitness.crypto.kdf import KdfParams
 from bearwitness.demo.generate import generate
 from bearwitness.domain.records import RECORD_TYPES
 from bearwitness.services import inbox, triage, users
-from bearwitness.services.intake_web import Submission, submit_sealed
 from bearwitness.services.demo import DEMO_PASSPHRASE, build_demo
+from bearwitness.services.intake_web import Submission, submit_sealed
 from bearwitness.web.routes import routes_of
 from bearwitness.web.workbench.app import create_workbench_app
 from bearwitness.web.workbench.state import WorkbenchSettings
@@ -92,6 +92,8 @@ ALLOWED = {
     "chief",
 }
 SKIPPED_TAGS = {"script", "style", "code", "pre", "kbd", "samp", "textarea"}
+# Elements without an end tag (in HTML, or as the pages write them in SVG).
+EMPTY = {"meta", "link", "input", "br", "img", "hr", "path", "rect", "circle", "line"}
 SHOWN_ATTRIBUTES = {"title", "aria-label", "placeholder", "alt"}
 
 
@@ -108,7 +110,7 @@ class _Text(HTMLParser):
         found = dict(attrs)
         if tag in SKIPPED_TAGS:
             self._skipping.append(tag)
-        if tag not in {"meta", "link", "input", "br", "img", "hr", "path", "rect", "circle", "line"}:
+        if tag not in EMPTY:
             self._languages.append(str(found.get("lang") or ""))
         if self._skipping or "en" in self._languages:
             return
@@ -121,9 +123,8 @@ class _Text(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if self._skipping and tag == self._skipping[-1]:
             self._skipping.pop()
-        if tag not in {"meta", "link", "input", "br", "img", "hr", "path", "rect", "circle", "line"}:
-            if self._languages:
-                self._languages.pop()
+        if tag not in EMPTY and self._languages:
+            self._languages.pop()
 
     def handle_data(self, data: str) -> None:
         if not self._skipping and "en" not in self._languages and data.strip():
@@ -194,6 +195,10 @@ def russian(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     app.app.state.keys.archive.close()
 
 
+def _filled(path: str, values: dict[str, str]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), "x"), path)
+
+
 def _pages(client: TestClient) -> list[str]:
     found = []
     for route in routes_of(client.app.app):  # type: ignore[attr-defined]
@@ -202,7 +207,7 @@ def _pages(client: TestClient) -> list[str]:
         if route.path.startswith("/records/{kind}"):  # every kind's list and first record
             for kind, first in FIRST.items():
                 values = {**PATH_VALUES, "kind": kind, "record_id": first}
-                found.append(re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], route.path))
+                found.append(_filled(route.path, values))
             continue
         values = dict(PATH_VALUES)
         if route.path.startswith("/inbox/"):
@@ -211,7 +216,7 @@ def _pages(client: TestClient) -> list[str]:
             values["record_id"] = "I-0001"
         elif route.path.startswith("/people/"):
             values["record_id"] = "P-0001"
-        found.append(re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), "x"), route.path))
+        found.append(_filled(route.path, values))
     found.append(f"/records/document/{PATH_VALUES['submission']}")
     return found
 
@@ -238,7 +243,9 @@ def test_every_workbench_page_reads_in_russian(russian: TestClient) -> None:
 def test_the_check_finds_english(russian: Any) -> None:
     page = '<p lang="ru">Записи</p><p>Records <span lang="en">English</span></p>'
     assert english_in(page, []) == ["Records"]
-    assert english_in("<p>FICTIONAL: detention in Shali</p>", ["FICTIONAL: detention in Shali"]) == []
+    assert (
+        english_in("<p>FICTIONAL: detention in Shali</p>", ["FICTIONAL: detention in Shali"]) == []
+    )
 
 
 def test_the_demo_ships_a_fictional_district_map(tmp_path: Path) -> None:

@@ -75,7 +75,9 @@ def _rings(geometry: Any, where: int) -> list[list[tuple[float, float]]]:
     elif kind == "MultiPolygon" and isinstance(coordinates, list):
         polygons = coordinates
     else:
-        raise _fail(where, "its geometry is %(kind)s, not a Polygon or MultiPolygon", kind=str(kind)[:20])
+        raise _fail(
+            where, "its geometry is %(kind)s, not a Polygon or MultiPolygon", kind=str(kind)[:20]
+        )
     rings = []
     for polygon in polygons:
         if not isinstance(polygon, list) or not polygon:
@@ -95,7 +97,12 @@ def _rings(geometry: Any, where: int) -> list[list[tuple[float, float]]]:
                     raise _fail(where, "a point is not [longitude, latitude]")
                 lon, lat = float(point[0]), float(point[1])
                 if not (math.isfinite(lon) and -180 <= lon <= 180 and -90 <= lat <= 90):
-                    raise _fail(where, "the point [%(lon)s, %(lat)s] is not on the Earth", lon=f"{lon:g}", lat=f"{lat:g}")
+                    raise _fail(
+                        where,
+                        "the point [%(lon)s, %(lat)s] is not on the Earth",
+                        lon=f"{lon:g}",
+                        lat=f"{lat:g}",
+                    )
                 points.append((lon, lat))
             rings.append(points)
     return rings
@@ -111,7 +118,9 @@ def parse(data: bytes) -> tuple[list[tuple[str, list[list[tuple[float, float]]]]
     except UnicodeDecodeError:
         raise _fail(0, "it is not UTF-8 text") from None
     except ValueError as error:
-        raise _fail(0, "it is not JSON (line %(line)s)", line=getattr(error, "lineno", "?")) from None
+        raise _fail(
+            0, "it is not JSON (line %(line)s)", line=getattr(error, "lineno", "?")
+        ) from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         raise _fail(0, "it is not a GeoJSON FeatureCollection")
     features = document.get("features")
@@ -201,7 +210,10 @@ def schematic(names: list[str]) -> bytes:
         cx = 45.0 + column * 0.36 + (0.18 if row % 2 else 0.0)
         cy = 43.4 - row * 0.3
         ring = [
-            [round(cx + 0.2 * math.cos(math.radians(a)), 4), round(cy + 0.16 * math.sin(math.radians(a)), 4)]
+            [
+                round(cx + 0.2 * math.cos(math.radians(a)), 4),
+                round(cy + 0.16 * math.sin(math.radians(a)), 4),
+            ]
             for a in range(30, 390, 60)
         ]
         ring.append(ring[0])  # GeoJSON closes a ring with its first point

@@ -79,15 +79,13 @@ def _months(archive: Archive) -> tuple[Counter[tuple[str, str]], int]:
     )
     live = acts.c.deleted.is_(False)
     statement = (
-        select(month, acts.c.act_type, func.count()).where(live, same_month).group_by(month, acts.c.act_type)
+        select(month, acts.c.act_type, func.count())
+        .where(live, same_month)
+        .group_by(month, acts.c.act_type)
     )
     with archive.engine.connect() as connection:
-        found = Counter(
-            {(str(m), str(t)): int(n) for m, t, n in connection.execute(statement)}
-        )
-        coarse = connection.scalar(
-            select(func.count()).select_from(acts).where(live, ~same_month)
-        )
+        found = Counter({(str(m), str(t)): int(n) for m, t, n in connection.execute(statement)})
+        coarse = connection.scalar(select(func.count()).select_from(acts).where(live, ~same_month))
     return found, int(coarse or 0)
 
 
@@ -186,9 +184,7 @@ def dashboard(archive: Archive, *, inbox_waiting: int = 0) -> Dashboard:
     present = {t for _, t in found}
     order = tuple(c for c in vocabulary.ACT_TYPES.codes if c in present)
     order += tuple(sorted(present - set(order)))
-    months = tuple(
-        Month(m, {t: found[(m, t)] for t in order if found[(m, t)]}) for m in every
-    )
+    months = tuple(Month(m, {t: found[(m, t)] for t in order if found[(m, t)]}) for m in every)
     districts, no_district = _districts(archive)
     moments, events_left_out = _timeline(archive)
     with archive.engine.connect() as connection:

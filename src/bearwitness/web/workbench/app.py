@@ -25,8 +25,8 @@ from bearwitness.services.archive import Archive
 from bearwitness.services.media import ImageWork
 from bearwitness.services.users import UsedCodes, default_hasher
 from bearwitness.web.guard import WORKBENCH_CSP, Guard, Scope
-from bearwitness.web.rendering import STATIC, render
 from bearwitness.web.i18n import N_
+from bearwitness.web.rendering import STATIC, render
 from bearwitness.web.workbench import (
     accounts,
     api,

@@ -33,7 +33,6 @@ from bearwitness.web.workbench.auth import (
     device_cookie_name,
     log_in,
 )
-from bearwitness.web.workbench.editing import KIND_LABELS
 from bearwitness.web.workbench.common import (
     error_response,
     message,
@@ -42,6 +41,7 @@ from bearwitness.web.workbench.common import (
     sentence,
     status_for,
 )
+from bearwitness.web.workbench.editing import KIND_LABELS
 from bearwitness.web.workbench.folding import fold_after_unlock, fold_progress, start_fold
 from bearwitness.web.workbench.state import Session
 
