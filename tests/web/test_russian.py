@@ -221,21 +221,36 @@ def _pages(client: TestClient) -> list[str]:
     return found
 
 
-def test_every_workbench_page_reads_in_russian(russian: TestClient) -> None:
+def _english_pages(client: TestClient) -> tuple[int, dict[str, list[str]]]:
     data = _data_values()
-    pages = _pages(russian)
+    pages = _pages(client)
     assert len(pages) >= 25
     read, english = 0, {}
     for path in pages:
-        answer = russian.get(path)
+        answer = client.get(path)
         if "text/html" not in answer.headers.get("content-type", ""):
             continue
         read += 1
         words = english_in(answer.text, data)
         if words:
             english[path] = sorted(set(words))[:40]
+    return read, english
+
+
+def test_every_workbench_page_reads_in_russian(russian: TestClient) -> None:
+    read, english = _english_pages(russian)
     assert read >= 25
     assert not english, "English on Russian pages:\n" + "\n".join(
+        f"{path}: {' '.join(words)}" for path, words in english.items()
+    )
+
+
+def test_every_workbench_page_reads_in_russian_locked(russian: TestClient) -> None:
+    locked = russian.post("/lock", data={"csrf": csrf_of(russian.get("/").text)})
+    assert locked.status_code == 200 and 'id="lock-state">Заблокирован<' in locked.text
+    read, english = _english_pages(russian)
+    assert read >= 25
+    assert not english, "English on Russian pages, locked:\n" + "\n".join(
         f"{path}: {' '.join(words)}" for path, words in english.items()
     )
 
