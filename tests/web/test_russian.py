@@ -245,16 +245,6 @@ def test_every_workbench_page_reads_in_russian(russian: TestClient) -> None:
     )
 
 
-def test_every_workbench_page_reads_in_russian_locked(russian: TestClient) -> None:
-    locked = russian.post("/lock", data={"csrf": csrf_of(russian.get("/").text)})
-    assert locked.status_code == 200 and 'id="lock-state">Заблокирован<' in locked.text
-    read, english = _english_pages(russian)
-    assert read >= 25
-    assert not english, "English on Russian pages, locked:\n" + "\n".join(
-        f"{path}: {' '.join(words)}" for path, words in english.items()
-    )
-
-
 def test_the_check_finds_english(russian: Any) -> None:
     page = '<p lang="ru">Записи</p><p>Records <span lang="en">English</span></p>'
     assert english_in(page, []) == ["Records"]
@@ -271,3 +261,30 @@ def test_the_demo_ships_a_fictional_district_map(tmp_path: Path) -> None:
     drawn = district_map(tmp_path / "demo")
     assert drawn is not None and drawn.fictional
     assert {s.name for s in drawn.shapes} >= {"Argun", "Grozny", "Shali"}
+
+
+def test_what_the_intake_adds_is_shown_in_russian_and_stored_as_triage_reads_it(
+    russian: TestClient,
+) -> None:
+    from bearwitness.web import labels
+
+    text = "FICTIONAL account\n\nWhen: 2019-01\n\nWhere: FICTIONAL town"
+    assert labels.added(text, "ru") == "FICTIONAL account\n\nКогда: 2019-01\n\nГде: FICTIONAL town"
+    assert labels.added(text, "en") == text
+    assert labels.added("Anonymous submission", "ru") == "Анонимное сообщение"
+    page = russian.get(f"/inbox/{PATH_VALUES['submission']}").text
+    assert "Когда: FICTIONAL day" in page and "Где: FICTIONAL town" in page
+    # Stored in English: the incident form still takes "Where:" back as the place.
+    form = russian.get(f"/inbox/{PATH_VALUES['submission']}/incident").text
+    assert 'value="FICTIONAL town"' in form
+
+
+# Last: it locks the archive the tests above read unlocked.
+def test_every_workbench_page_reads_in_russian_locked(russian: TestClient) -> None:
+    locked = russian.post("/lock", data={"csrf": csrf_of(russian.get("/").text)})
+    assert locked.status_code == 200 and 'id="lock-state">Заблокирован<' in locked.text
+    read, english = _english_pages(russian)
+    assert read >= 25
+    assert not english, "English on Russian pages, locked:\n" + "\n".join(
+        f"{path}: {' '.join(words)}" for path, words in english.items()
+    )
