@@ -279,6 +279,18 @@ def test_what_the_intake_adds_is_shown_in_russian_and_stored_as_triage_reads_it(
     assert 'value="FICTIONAL town"' in form
 
 
+def test_every_code_a_page_shows_has_its_label() -> None:
+    from bearwitness.domain.vocabulary import STRATA
+    from bearwitness.services import audit
+    from bearwitness.services.estimates import METHODS
+    from bearwitness.web import labels
+
+    assert set(labels.ROLES) == set(users.ROLES)
+    assert set(labels.ACTIONS) == set(audit.ACTIONS)
+    assert set(labels.METHODS) == set(METHODS)
+    assert set(labels.STRATA) == set(STRATA)
+
+
 # Last: it locks the archive the tests above read unlocked.
 def test_every_workbench_page_reads_in_russian_locked(russian: TestClient) -> None:
     locked = russian.post("/lock", data={"csrf": csrf_of(russian.get("/").text)})
