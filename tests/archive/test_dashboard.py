@@ -89,6 +89,7 @@ def test_the_figures_have_the_known_truth_and_work_locked(archive: Archive) -> N
     assert (board.open_cases, board.inbox_items) == (1, 1)
     assert [m.id for m in board.timeline] == ["E-0001", "E-0002", "E-0003"]  # undated last
     assert board.timeline[0].title == "FICTIONAL raid one"  # unlocked: opened in memory
+    assert all(m.title == "" for m in dashboard.dashboard(archive, titles=False).timeline)
     assert board.people == documented_people(archive)  # one number, one function
     assert board.estimate == "" and board.map is None
 

@@ -91,6 +91,9 @@ def test_an_admin_uploads_a_boundary_file(
 ) -> None:
     page = _page(browser, servers, "admin")
     page.goto(servers.workbench + "/?lang=ru")  # type: ignore[attr-defined]
+    # An admin reads no lists, so no sealed titles on the timeline either; dates are clear.
+    timeline = page.locator("#timeline ol").inner_text()  # type: ignore[attr-defined]
+    assert "E-0001" in timeline and "FICTIONAL" not in timeline
     bad = tmp_path / "bad.geojson"
     bad.write_text(
         json.dumps(

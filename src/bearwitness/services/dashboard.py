@@ -116,7 +116,7 @@ def _districts(archive: Archive) -> tuple[list[tuple[str, int]], int]:
     return named, total - sum(n for _, n in named)
 
 
-def _timeline(archive: Archive) -> tuple[list[Moment], int]:
+def _timeline(archive: Archive, titles: bool) -> tuple[list[Moment], int]:
     events = RECORD_TABLES["event"]
     live = events.c.deleted.is_(False)
     statement = (
@@ -128,19 +128,19 @@ def _timeline(archive: Archive) -> tuple[list[Moment], int]:
     with archive.engine.connect() as connection:
         rows = connection.execute(statement).all()
         total = store.count_records(connection, "event")
-        titles: dict[str, str] = {}
-        if archive.secrets is not None and rows:  # opened in memory, for this page only
+        opened: dict[str, str] = {}
+        if titles and archive.secrets is not None and rows:  # in memory, for this page only
             ids = [str(row.id) for row in rows]
             for stored in store.query_records(connection, "event", ids=ids):
                 found = str(stored.clear["id"])
-                titles[found] = title_of(open_record(archive.sealer, stored, found))
+                opened[found] = title_of(open_record(archive.sealer, stored, found))
     moments = [
         Moment(
             str(row.id),
             str(row.date or ""),
             str(row.date_earliest or ""),
             str(row.district or ""),
-            titles.get(str(row.id), ""),
+            opened.get(str(row.id), ""),
         )
         for row in rows
     ]
@@ -177,8 +177,9 @@ def newest_estimate(archive: Archive) -> str:
     return str(found) if found else ""
 
 
-def dashboard(archive: Archive, *, inbox_waiting: int = 0) -> Dashboard:
-    """The start page's figures; works locked (titles on the timeline only unlocked)."""
+def dashboard(archive: Archive, *, inbox_waiting: int = 0, titles: bool = True) -> Dashboard:
+    """The start page's figures; works locked. The timeline's titles are opened only while
+    unlocked, and only when ``titles`` (the reader may see titles: lists show them)."""
     found, coarse = _months(archive)
     every, left_out = _consecutive(found)
     present = {t for _, t in found}
@@ -186,7 +187,7 @@ def dashboard(archive: Archive, *, inbox_waiting: int = 0) -> Dashboard:
     order += tuple(sorted(present - set(order)))
     months = tuple(Month(m, {t: found[(m, t)] for t in order if found[(m, t)]}) for m in every)
     districts, no_district = _districts(archive)
-    moments, events_left_out = _timeline(archive)
+    moments, events_left_out = _timeline(archive, titles)
     with archive.engine.connect() as connection:
         acts = store.count_records(connection, "act")
         events = store.count_records(connection, "event")

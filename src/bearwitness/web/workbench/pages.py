@@ -28,6 +28,7 @@ from bearwitness.web.workbench.auth import (
     Needs,
     Staff,
     TooManyLogins,
+    allowed,
     cookie_name,
     current_session,
     device_cookie_name,
@@ -175,7 +176,9 @@ def home_page(
     archive = request.app.state.keys.archive
     summary = summarise(archive)
     folding = fold_progress(request)
-    board = dashboard.dashboard(archive, inbox_waiting=summary.inbox_batches)
+    # Titles are sealed: shown to those who may read lists with titles (the view role).
+    titles = allowed(session.user, "view")
+    board = dashboard.dashboard(archive, inbox_waiting=summary.inbox_batches, titles=titles)
     return page(
         request,
         "home.html",
