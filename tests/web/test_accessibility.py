@@ -460,6 +460,44 @@ def test_focus_outlines_and_field_borders_contrast_with_what_they_sit_on() -> No
     assert not failing, f"below 3:1: {failing}"
 
 
+def _empty_dashboard(language: str) -> dict[str, Any]:
+    """The start page's dashboard for an archive with nothing in it yet."""
+    from bearwitness.services.dashboard import Dashboard
+    from bearwitness.services.status import DocumentedPeople
+    from bearwitness.web.workbench import dashboard as charts
+
+    board = Dashboard(
+        months=(),
+        act_types=(),
+        not_by_month=0,
+        months_left_out=0,
+        districts=(),
+        no_district=0,
+        acts=0,
+        events=0,
+        persons=0,
+        people=DocumentedPeople(None),
+        open_cases=0,
+        inbox_items=0,
+        inbox_waiting=28,
+        timeline=(),
+        events_left_out=0,
+        estimate="",
+        map=None,
+    )
+    return {
+        "board": board,
+        "people": board.people,
+        "not_counted": "Not counted yet",
+        "months": charts.month_chart(board, language),
+        "by_district": charts.district_chart(board),
+        "fills": charts.map_fill(board),
+        "timeline": charts.timeline_chart(board),
+        "map_error": "",
+        "kind_names": {},
+    }
+
+
 @pytest.mark.parametrize("language", ["en", "ru"])
 def test_the_inbox_passes_while_it_is_being_written_in(language: str) -> None:
     running = Job("f", "fold", "U-custodian", 0.0, total=40, done=12)
@@ -501,6 +539,7 @@ def test_the_inbox_passes_while_it_is_being_written_in(language: str) -> None:
                 summary=ArchiveSummary(
                     "archive", False, "age1", ("passphrase",), {"event": 1}, 28, 9
                 ),
+                **_empty_dashboard(language),
                 **context,
             ),
             language,

@@ -85,11 +85,11 @@ def test_the_team_unlocks_enters_an_incident_and_reveals(servers: Servers, brows
     documenter.goto(servers.workbench + "/inbox")
     shot(documenter, "workbench-inbox")
     documenter.goto(servers.workbench + "/?lang=ru")
-    assert documenter.locator("#lock-state").inner_text() == "Открыт"
+    assert documenter.locator("#lock-state").inner_text() == "Разблокирован"
     shot(documenter, "workbench-home-ru")
     custodian.get_by_role("button", name="Lock").click()
     documenter.reload()
-    assert documenter.locator("#lock-state").inner_text() == "Заперт"
+    assert documenter.locator("#lock-state").inner_text() == "Заблокирован"
 
 
 def test_an_analyst_links_reviews_and_estimates(servers: Servers, browser: object) -> None:

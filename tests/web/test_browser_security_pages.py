@@ -277,6 +277,10 @@ def test_an_admin_who_is_no_custodian_is_refused_a_reading_grant(
 
 
 PROTECTION = {"en": "Keys in this server's memory:", "ru": "Ключи в памяти этого сервера:"}
+GUARDED = {
+    "en": "core dumps off, not dumpable",
+    "ru": "дампы памяти отключены, процесс закрыт для дампа",
+}
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -287,8 +291,8 @@ def test_the_start_page_unlocked_says_how_the_keys_are_protected(
     analyst = staff["analyst"]
     _in(analyst, servers, lang, "/")
     text = analyst.locator("main").inner_text()  # type: ignore[attr-defined]
-    # The line after the label comes from the process's hardening, in English only.
-    assert PROTECTION[lang] in text and "core dumps off, not dumpable" in text, text
+    # The line after the label comes from the process's hardening, its phrases translated.
+    assert PROTECTION[lang] in text and GUARDED[lang] in text, text
     shot(analyst, f"workbench-home-key-protection-{lang}")
 
 

@@ -36,6 +36,7 @@ ACTIONS = (
     "consent_read",  # a person's consents shown (whom they are about is sealed)
     "export",  # a list or the whole archive exported from the workbench (kind, rows, hash)
     "dossier",  # an evidence dossier built on the workbench (its events; also in the log)
+    "boundaries",  # the district map's boundary file replaced (by an admin)
 )
 
 

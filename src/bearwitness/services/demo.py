@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bearwitness.crypto.kdf import KdfParams
-from bearwitness.demo.generate import generate
+from bearwitness.demo.generate import DISTRICTS, generate
 from bearwitness.errors import ArchiveError
 from bearwitness.intake.importers import ImportRow, sha256_file
-from bearwitness.services import checkpoints, writing
+from bearwitness.services import boundaries, checkpoints, writing
 from bearwitness.services.archive import Archive
 
 DEMO_PASSPHRASE = "FICTIONAL demo passphrase"  # nosec B105 # FICTIONAL
@@ -66,6 +66,7 @@ def build_demo(
         records = writing.resolve_rows(archive, rows, "demo data")
         sources = {r.id: row.file for row, r in zip(rows, records, strict=True) if row.file}
         writing.write_records(archive, records, sources, operation="import")
+    boundaries.save(folder, boundaries.schematic(DISTRICTS))  # the dashboard's map: FICTIONAL
     checkpoints.sign_new_checkpoint(archive)  # so that `verify` and `prove` work at once
     kinds = Counter(str(item["type"]) for item in data)
     acts = Counter(str(item["act_type"]) for item in data if item["type"] == "act")

@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from starlette.responses import HTMLResponse
 
 from bearwitness.domain import vocabulary
+from bearwitness.web import labels
 from bearwitness.web.i18n import LANGUAGES, translations
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -106,6 +107,12 @@ def environment(language: str) -> Environment:
     env.filters["ids"] = id_links
     env.filters["when"] = lambda value: when(value, language)
     env.filters["size"] = lambda value: size(value, language)
+    env.filters["role"] = lambda code: labels.shown(labels.ROLES, code, language)
+    env.filters["action"] = lambda code: labels.shown(labels.ACTIONS, code, language)
+    env.filters["method"] = lambda code: labels.shown(labels.METHODS, code, language)
+    env.filters["stratum"] = lambda code: labels.shown(labels.STRATA, code, language)
+    env.filters["added"] = lambda text: labels.added(text, language)
+    env.filters["protection"] = lambda text: labels.protection(text, language)
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(
         language=language,

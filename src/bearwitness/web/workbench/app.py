@@ -25,6 +25,7 @@ from bearwitness.services.archive import Archive
 from bearwitness.services.media import ImageWork
 from bearwitness.services.users import UsedCodes, default_hasher
 from bearwitness.web.guard import WORKBENCH_CSP, Guard, Scope
+from bearwitness.web.i18n import N_
 from bearwitness.web.rendering import STATIC, render
 from bearwitness.web.workbench import (
     accounts,
@@ -32,6 +33,7 @@ from bearwitness.web.workbench import (
     casework,
     claims,
     consents,
+    dashboard,
     devices,
     editing,
     entry,
@@ -54,6 +56,19 @@ from bearwitness.web.workbench.state import (
     LoginThrottle,
     SessionStore,
     WorkbenchSettings,
+)
+
+# What the pages' 404s say (raised as HTTPException(404, ...)), for the catalogue.
+NOT_FOUND = (
+    N_("There is no such page."),
+    N_("There is no such list."),
+    N_("There is no such record."),
+    N_("There is no such evidence file."),
+    N_("There is no such form."),
+    N_("There is no such inbox item."),
+    N_("There is no such chart."),
+    N_("There is no such case."),
+    N_("There is no such person."),
 )
 
 
@@ -111,6 +126,7 @@ def create_workbench_app(
     }
     for router in (
         pages.router,
+        dashboard.router,
         lists.router,
         records.router,
         editing.router,

@@ -77,6 +77,8 @@ STATUSES: dict[type[BearWitnessError], int] = {
     CaseChanged: 409,  # someone else changed the submission or case meanwhile
 }
 
+NOTHING_THERE = N_("There is nothing here by that name or id.")
+
 
 def status_for(error: BearWitnessError) -> int:
     for kind in type(error).__mro__:
@@ -171,6 +173,19 @@ def error_response(request: Request, session: Session | None, error: BearWitness
     if api:
         return JSONResponse(
             {"error": error.code, "message": error.message, "hint": error.hint}, status_code=status
+        )
+    language = session.language if session is not None else "en"
+    if isinstance(error, NotFound) and language != "en":
+        # Its message names what was asked for (an id, a file name), so the catalogue
+        # seldom has it: a page in another language says so in its own words.
+        translated = gettext(language, error.message) != error.message
+        return message(
+            request,
+            session,
+            "Not found",
+            error.message if translated else NOTHING_THERE,
+            status=status,
+            hint=error.hint if error.hint and gettext(language, error.hint) != error.hint else "",
         )
     return message(
         request, session, "That did not work", error.message, status=status, hint=error.hint

@@ -11,16 +11,16 @@ from starlette.responses import Response
 
 from bearwitness.domain import vocabulary
 from bearwitness.errors import BearWitnessError, UnlockError
-from bearwitness.services import audit, checkpoints, inbox, triage, users, verification
+from bearwitness.services import audit, checkpoints, dashboard, inbox, triage, users, verification
 from bearwitness.services.status import (
     HOW_COUNTED,
     NOT_COUNTED,
-    documented_people,
     summarise,
 )
 from bearwitness.web.i18n import LANGUAGES, N_
 from bearwitness.web.rendering import gettext
 from bearwitness.web.routes import Public
+from bearwitness.web.workbench import dashboard as charts
 from bearwitness.web.workbench import triage as triage_pages
 from bearwitness.web.workbench.auth import (
     LOGIN_REASON,
@@ -28,6 +28,7 @@ from bearwitness.web.workbench.auth import (
     Needs,
     Staff,
     TooManyLogins,
+    allowed,
     cookie_name,
     current_session,
     device_cookie_name,
@@ -41,6 +42,7 @@ from bearwitness.web.workbench.common import (
     sentence,
     status_for,
 )
+from bearwitness.web.workbench.editing import KIND_LABELS
 from bearwitness.web.workbench.folding import fold_after_unlock, fold_progress, start_fold
 from bearwitness.web.workbench.state import Session
 
@@ -58,6 +60,10 @@ PEOPLE = (
         "others about the same human being, and each human being (Person) is counted once."
     ),
     N_("Not counted yet: link the person records first (Linkage, Link now)."),
+)
+SHARES_IN = N_(
+    "%(have)s of %(need)s shares are in. The other custodians now enter theirs, each from "
+    "their own session, within 10 minutes."
 )
 FOLDING = N_(
     "The archive is unlocked. %(n)s inbox batch(es) are being written in: the start "
@@ -159,18 +165,38 @@ def home(request: Request, staff: Annotated[Staff, Depends(Needs(None))]) -> Res
     chosen = request.query_params.get("lang")
     if chosen in LANGUAGES:
         session.language = chosen
-    summary = summarise(request.app.state.keys.archive)
+    return home_page(request, session)
+
+
+def home_page(
+    request: Request, session: Session, *, status: int = 200, map_error: str = ""
+) -> Response:
+    """The start page: the archive's state and the dashboard (``map_error``: why an
+    uploaded boundary file was refused)."""
+    archive = request.app.state.keys.archive
+    summary = summarise(archive)
     folding = fold_progress(request)
+    # Titles are sealed: shown to those who may read lists with titles (the view role).
+    titles = allowed(session.user, "view")
+    board = dashboard.dashboard(archive, inbox_waiting=summary.inbox_batches, titles=titles)
     return page(
         request,
         "home.html",
         session,
+        status=status,
         summary=summary,
-        people=documented_people(request.app.state.keys.archive),
+        people=board.people,
         how_counted=HOW_COUNTED,
         not_counted=NOT_COUNTED,
         fold=folding,
         refresh=folding is not None and not folding.finished,
+        board=board,
+        months=charts.month_chart(board, session.language),
+        by_district=charts.district_chart(board),
+        fills=charts.map_fill(board),
+        timeline=charts.timeline_chart(board),
+        map_error=map_error,
+        kind_names=KIND_LABELS,
     )
 
 
@@ -238,13 +264,8 @@ async def unlock_share(
     except BearWitnessError as error:
         return error_response(request, session, error)
     if have < need:
-        return message(
-            request,
-            session,
-            "Share received",
-            f"{have} of {need} shares are in. The other custodians now enter "
-            "theirs, each from their own session, within 10 minutes.",
-        )
+        text = gettext(session.language, SHARES_IN) % {"have": have, "need": need}
+        return message(request, session, "Share received", text)
     return _unlocked(request, session, user.actor)
 
 
@@ -259,6 +280,9 @@ async def lock(request: Request, staff: Annotated[Staff, Depends(Needs(None))]) 
 def inbox_page(request: Request, staff: Annotated[Staff, Depends(Needs("triage"))]) -> Response:
     session = staff.session
     keys = request.app.state.keys
+    # The job's progress before the inbox folder: read the other way round, a write-in
+    # that ended in between showed "finished" beside batches it had already written in.
+    folding = fold_progress(request)
     waiting = inbox.pending(keys.archive)
     status = request.query_params.get("status", "")
     if status not in vocabulary.TRIAGE_STATUSES:
@@ -274,7 +298,6 @@ def inbox_page(request: Request, staff: Annotated[Staff, Depends(Needs("triage")
         assignee=None if locked else assignee or None,
         limit=request.app.state.settings.page_size,
     )
-    folding = fold_progress(request)
     return page(
         request,
         "inbox.html",

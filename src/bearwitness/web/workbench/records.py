@@ -157,6 +157,7 @@ def _detail(
         kind_label=editing.KIND_LABELS.get(view.kind, view.kind.replace("_", " ")),
         metadata_warnings=warnings,
         previewed=media.IMAGE_TYPES,
+        field_labels=editing.FIELD_LABELS,
         can_reply=reveal and view.kind == "document" and bool(view.fields.get("reply_key")),
         picks=context.pop("picks", {}),
         pick_form=context.pop("pick_form", {}),
