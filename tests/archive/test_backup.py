@@ -298,12 +298,13 @@ def test_custodian_shares_open_a_backup(tmp_path: Path, kdf: KdfParams) -> None:
     assert done.unlocked and done.versions_checked == 1
 
 
-def test_a_restore_keeps_the_field_devices_the_odk_key_and_the_published_reports(
+def test_a_restore_keeps_the_field_devices_the_odk_key_the_map_and_the_published_reports(
     tmp_path: Path, kdf: KdfParams
 ) -> None:
     """What the archive folder holds beside the database and the log comes back whole: the
     ODK key pair (submissions waiting for it stay readable), the enrolled devices (their
-    token hashes) and the release ledger later reports are checked against."""
+    token hashes), the district map the dashboard draws and the release ledger later
+    reports are checked against."""
     archive, _ = build_demo(tmp_path / "demo", kdf_params=kdf)
     odk_keys.create(archive)
     devices.add(archive, "FICTIONAL-phone")
@@ -313,7 +314,12 @@ def test_a_restore_keeps_the_field_devices_the_odk_key_and_the_published_reports
     backup.back_up(archive, tmp_path / "backups")
     archive.close()
     restore.restore(tmp_path / "backups", tmp_path / "restored", _keys(tmp_path / "backups"))
-    for name in ("odk-key.json", "devices.json", "releases/RP-FICTIONAL.json"):
+    for name in (
+        "odk-key.json",
+        "devices.json",
+        "boundaries.geojson",
+        "releases/RP-FICTIONAL.json",
+    ):
         original = (tmp_path / "demo" / name).read_bytes()
         assert (tmp_path / "restored" / name).read_bytes() == original, name
 

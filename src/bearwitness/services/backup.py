@@ -44,7 +44,7 @@ from sqlalchemy import Connection, LargeBinary, Table, create_engine, func, sele
 
 from bearwitness.crypto.keys import parse_recipient
 from bearwitness.errors import ArchiveError, InputError
-from bearwitness.services import _ledger, checkpoints, devices, inbox, odk_keys
+from bearwitness.services import _ledger, boundaries, checkpoints, devices, inbox, odk_keys
 from bearwitness.services._backup_store import (
     FILE_PIECE,
     BackupFolder,
@@ -168,6 +168,7 @@ def _take_snapshot(
                     checkpoints.SIGNER_FILE,
                     odk_keys.KEY_FILE,  # its private half sealed
                     devices.DEVICES_FILE,  # the field devices' token hashes
+                    boundaries.FILE,  # the district map the dashboard draws
                 )
             }
         log_size = _ledger.log_size(connection)
