@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, select
 
 from bearwitness.domain import vocabulary
+from bearwitness.services._sealing import open_record
 from bearwitness.services.archive import Archive
 from bearwitness.services.boundaries import DistrictMap, district_map
 from bearwitness.services.finding import title_of
-from bearwitness.services._sealing import open_record
 from bearwitness.services.status import DocumentedPeople, documented_people
 from bearwitness.store import rows as store
 from bearwitness.store.schema import RECORD_TABLES, estimate_runs
