@@ -19,7 +19,7 @@ import asyncio
 import re
 import secrets
 import threading
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.datastructures import FormData
@@ -46,26 +46,28 @@ SECTION_NAMES = {
     "method": N_("Method"),
 }
 MAX_PREVIEWS = 8  # kept in memory, per process: the newest ones
+T = TypeVar("T")
 PREVIEW_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 
 
-class Previews:
-    """Previews in memory only (aggregate figures, through the redaction check), by token,
-    each for the user who made it."""
+class HeldForUser(Generic[T]):
+    """What this page built (previews, dossiers), in the server's memory only, by token, each
+    for the user who built it; the newest ``most`` kept, and all forgotten at a lock."""
 
-    def __init__(self) -> None:
-        self._kept: dict[str, tuple[str, bytes]] = {}
+    def __init__(self, most: int) -> None:
+        self._kept: dict[str, tuple[str, T]] = {}
+        self._most = most
         self._lock = threading.Lock()
 
-    def keep(self, actor: str, html: bytes) -> str:
+    def keep(self, actor: str, item: T) -> str:
         token = secrets.token_urlsafe(16)
         with self._lock:
-            self._kept[token] = (actor, html)
-            while len(self._kept) > MAX_PREVIEWS:
+            self._kept[token] = (actor, item)
+            while len(self._kept) > self._most:
                 del self._kept[next(iter(self._kept))]
         return token
 
-    def get(self, actor: str, token: str) -> bytes | None:
+    def get(self, actor: str, token: str) -> T | None:
         with self._lock:
             kept = self._kept.get(token)
         return kept[1] if kept is not None and kept[0] == actor else None
@@ -73,6 +75,15 @@ class Previews:
     def forget(self) -> None:
         with self._lock:
             self._kept.clear()
+
+
+def _held(request: Request, name: str, most: int) -> HeldForUser[Any]:
+    state = request.app.state
+    if not hasattr(state, name):
+        setattr(state, name, HeldForUser(most))
+        state.keys.on_lock.append(getattr(state, name).forget)
+    found: HeldForUser[Any] = getattr(state, name)
+    return found
 
 
 DOSSIER_PURPOSES = ("court_proceedings", "internal_casework", "partner_sharing")
@@ -82,38 +93,8 @@ _EVENT_IDS = re.compile(r"[,;\s]+")
 _EPSILON = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,6})?")
 
 
-class Dossiers:
-    """Dossiers built on this page, in memory only, by token, each for the user who built it."""
-
-    def __init__(self) -> None:
-        self._kept: dict[str, tuple[str, dossier.PackedDossier]] = {}
-        self._lock = threading.Lock()
-
-    def keep(self, actor: str, packed: dossier.PackedDossier) -> str:
-        token = secrets.token_urlsafe(16)
-        with self._lock:
-            self._kept[token] = (actor, packed)
-            while len(self._kept) > MAX_DOSSIERS:
-                del self._kept[next(iter(self._kept))]
-        return token
-
-    def get(self, actor: str, token: str) -> dossier.PackedDossier | None:
-        with self._lock:
-            kept = self._kept.get(token)
-        return kept[1] if kept is not None and kept[0] == actor else None
-
-    def forget(self) -> None:
-        with self._lock:
-            self._kept.clear()
-
-
-def dossiers(request: Request) -> Dossiers:
-    state = request.app.state
-    if not hasattr(state, "report_dossiers"):
-        state.report_dossiers = Dossiers()
-        state.keys.on_lock.append(state.report_dossiers.forget)
-    found: Dossiers = state.report_dossiers
-    return found
+def dossiers(request: Request) -> HeldForUser[dossier.PackedDossier]:
+    return _held(request, "report_dossiers", MAX_DOSSIERS)
 
 
 def _dossier_form(form: FormData | None) -> dict[str, str]:
@@ -127,13 +108,9 @@ def _dossier_form(form: FormData | None) -> dict[str, str]:
     }
 
 
-def previews(request: Request) -> Previews:
-    state = request.app.state
-    if not hasattr(state, "report_previews"):
-        state.report_previews = Previews()
-        state.keys.on_lock.append(state.report_previews.forget)
-    found: Previews = state.report_previews
-    return found
+def previews(request: Request) -> HeldForUser[bytes]:
+    """Previews (aggregate figures, through the redaction check)."""
+    return _held(request, "report_previews", MAX_PREVIEWS)
 
 
 def spec_of(form: FormData) -> ReportSpec:
