@@ -243,6 +243,7 @@ ROWS = (
     ("distinct people, error %", "people_error_pct", "{:+.2f}"),
     ("capture-history counts, sum of |errors|", "history_error", "{:.0f}"),
     ("time (s)", "time_s", "{:.1f}"),
+    ("  of it reading the names and dates (s)", "normalise_s", "{:.1f}"),
     ("peak memory (MB)", "peak_mb", "{:.0f}"),
 )
 
