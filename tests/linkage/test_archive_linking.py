@@ -330,3 +330,35 @@ def test_a_locked_archive_does_not_tell_which_records_are_one_person(
         assert any("LR-0002: its counts differ" in p for p in verify_archive(locked).problems)
     finally:
         locked.close()
+
+
+def test_links_refused_for_a_hazard_are_kept_with_the_run_and_reviewed_first(
+    archive: Archive,
+) -> None:
+    """Two FICTIONAL entries alike in everything but the sex their lists give: the model
+    links them, the hazard rule refuses it, and the run keeps the refusal (sealed) so that
+    the review queue asks about it first, with its reason."""
+    _import(archive)
+    alike = {
+        "type": "person_record",
+        "fictional": True,
+        "full_name": "Зелимхан Абдурахманов",
+        "birth": "1991-03-04",
+        "residence": "Argun",
+        "event_type": "detention",
+        "event_date": "2019-01-12",
+        "event_place": "Argun",
+    }
+    rows = [
+        ImportRow(1, {**alike, "id": "R-9001", "list_name": "FICTIONAL-a", "sex": "m"}),
+        ImportRow(2, {**alike, "id": "R-9002", "list_name": "FICTIONAL-b", "sex": "f"}),
+    ]
+    writing.write_records(archive, writing.resolve_rows(archive, rows, "FICTIONAL"))
+    run = linking.link_archive(archive).run
+    with archive.engine.connect() as connection:
+        refused = linking.run_links(archive, connection, run.id).refused
+    found = refused[(refused["left_id"] == "R-9001") & (refused["right_id"] == "R-9002")]
+    assert found["reason"].tolist() == ["sex"], refused
+    first = link_review.queue(archive).iloc[0]
+    assert (first["left_id"], first["right_id"], first["reason"]) == ("R-9001", "R-9002", "sex")
+    assert link_review.REFUSAL_REASONS["sex"] == "the records give different sexes"

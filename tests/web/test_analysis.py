@@ -305,3 +305,9 @@ def test_without_the_analysis_extra_the_pages_say_what_to_install(
         assert page.status_code == 501
         assert "pip install &#39;bearwitness[analysis]&#39;" in page.text
     assert workbench.get("/log").status_code == 200  # the rest of the workbench works
+
+
+def test_the_linkage_page_words_every_refusal_reason_the_linker_gives() -> None:
+    from bearwitness.web.workbench.linkage import REFUSAL_REASONS
+
+    assert REFUSAL_REASONS == link_review.REFUSAL_REASONS

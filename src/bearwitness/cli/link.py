@@ -319,11 +319,22 @@ def review_log_command(ctx: typer.Context) -> None:
 
 
 def _print_queue(queue: pd.DataFrame) -> None:
-    table = Table(title="Pairs to review, closest to the threshold first")
-    for column in ("left", "right", "probability"):
+    from bearwitness.services import link_review
+
+    table = Table(
+        title="Pairs to review: links the clustering refused first, then the closest to the "
+        "threshold"
+    )
+    for column in ("left", "right", "probability", "why"):
         table.add_column(column)
     for row in queue.itertuples():
-        table.add_row(inert(row.left_id), inert(row.right_id), f"{row.probability:.3f}")
+        why = getattr(row, "reason", "") or "close to the threshold"
+        table.add_row(
+            inert(row.left_id),
+            inert(row.right_id),
+            f"{row.probability:.3f}",
+            inert(link_review.REFUSAL_REASONS.get(why, why)),
+        )
     Console(emoji=False).print(table)
 
 

@@ -29,6 +29,7 @@ from sqlalchemy import Connection, select
 from bearwitness.crypto.seal import open_with_identity
 from bearwitness.domain.records import PersonRecord
 from bearwitness.errors import BearWitnessError, InputError, NotFound
+from bearwitness.linkage.hazards import REASONS
 from bearwitness.linkage.review import (
     LOG_COLUMNS,
     ClusterEdit,
@@ -48,6 +49,9 @@ from bearwitness.services.writing import Change, write_change
 from bearwitness.store import rows as store
 from bearwitness.store.schema import link_decisions
 from bearwitness.tlog.entry import LogEntry, canonical_json, commit, format_time
+
+# Why the clustering refused a link (linkage.hazards), in words, by its code.
+REFUSAL_REASONS: dict[str, str] = dict(REASONS)
 
 _AGE = b"age-encryption.org/"  # how a pair sealed to the recipient by migration 0007 begins
 
@@ -313,14 +317,15 @@ def edit_clusters(
 
 
 def queue(archive: Archive, *, band: tuple[float, float] = (0.05, 0.95)) -> pd.DataFrame:
-    """Undecided pairs of the latest run, closest to its threshold first (needs an unlock:
-    the pairs are sealed)."""
+    """Undecided pairs of the latest run (needs an unlock: the pairs are sealed): first the
+    links its clustering refused for a hazard, with their ``reason`` (the model or the rule
+    is wrong: the most uncertain clusters), then those closest to its threshold."""
     with archive.engine.connect() as connection:
         run = latest_run(connection)
-        pairs = run_links(archive, connection, run.id).pairs
+        links = run_links(archive, connection, run.id)
         log = decision_log(archive, connection)
-    undecided = pairs[pairs["decision"] == ""].drop(columns="decision")
-    return review_queue(undecided, run.threshold, log, band=band)
+    undecided = links.pairs[links.pairs["decision"] == ""].drop(columns="decision")
+    return review_queue(undecided, run.threshold, log, band=band, refused=links.refused)
 
 
 def evidence(archive: Archive, left_id: str, right_id: str) -> pd.DataFrame:

@@ -72,6 +72,10 @@ UNLISTED = "unlisted"  # the list of a person record that names none
 _SEX = {"m": "male", "f": "female"}
 PAIR_COLUMNS = ["left_id", "right_id", "probability", "decision"]
 CLUSTER_COLUMNS = ["record_id", "cluster_id", "person_id", "link_probability"]
+# Links the model made but the clustering refused, because two records the link would
+# join cannot be one person (``reason``: a rule of linkage.hazards; ``between``: those
+# two records): kept with the run so that review takes them first.
+REFUSED_COLUMNS = ["left_id", "right_id", "probability", "reason", "between"]
 SEALED_LINKS = (
     "which records are one person is sealed in the archive",
     "Unlock the archive first (`bearwitness unlock ARCHIVE`); locked, a run shows its counts only.",
@@ -151,6 +155,9 @@ class RunLinks:
 
     pairs: pd.DataFrame  # PAIR_COLUMNS
     clusters: pd.DataFrame  # CLUSTER_COLUMNS
+    refused: pd.DataFrame = dataclasses.field(  # REFUSED_COLUMNS (none for older runs)
+        default_factory=lambda: pd.DataFrame(columns=REFUSED_COLUMNS)
+    )
 
 
 def options(*, threshold: float, seed: int) -> LinkOptions:
@@ -286,12 +293,21 @@ def link_archive(
         records[["record_id", "person_id", "fictional", "legacy"]], on="record_id", how="left"
     )
     clusters["sex"] = features.table["sex"].to_numpy()
+    refused = result.refused.assign(
+        left_id=id_of.reindex(result.refused["left_id"]).to_numpy(),
+        right_id=id_of.reindex(result.refused["right_id"]).to_numpy(),
+        between=[
+            " / ".join(str(id_of.get(key, key)) for key in str(text).split(" / "))
+            for text in result.refused["between"]
+        ],
+    )
     return _persist(
         archive,
         records,
         versions,
         pairs,
         clusters,
+        refused[REFUSED_COLUMNS],
         len(decided),
         options,
         features,
@@ -462,6 +478,7 @@ def _persist(
     versions: dict[str, int],
     pairs: pd.DataFrame,
     clusters: pd.DataFrame,
+    refused: pd.DataFrame,
     decisions: int,
     options: LinkOptions,
     features: Features,
@@ -573,6 +590,7 @@ def _persist(
                     "model": model_json,
                     "pairs": _columns(pairs, PAIR_COLUMNS),
                     "clusters": _columns(kept, CLUSTER_COLUMNS),
+                    "refused": _columns(refused, REFUSED_COLUMNS),
                 }
             ).encode(),
             _context(run_id),
@@ -674,7 +692,10 @@ def run_links(archive: Archive, connection: Connection, run_id: str) -> RunLinks
     lists = dict(connection.execute(select(table.c.id, table.c.list_name)).all())
     clusters["list"] = [lists.get(r) or UNLISTED for r in clusters["record_id"]]
     clusters = clusters[clusters["record_id"].isin(lists.keys())].reset_index(drop=True)
-    return RunLinks(pairs, clusters)
+    refused = _frame(
+        opened.get("refused", {key: [] for key in REFUSED_COLUMNS}), REFUSED_COLUMNS
+    ).astype({"probability": float})
+    return RunLinks(pairs, clusters, refused)
 
 
 def run_pairs(archive: Archive, connection: Connection, run_id: str) -> pd.DataFrame:

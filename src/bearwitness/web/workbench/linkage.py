@@ -24,6 +24,13 @@ from bearwitness.web.workbench.auth import Needs, Staff
 from bearwitness.web.workbench.common import error_response, message, page, redirect
 from bearwitness.web.workbench.jobs import Job
 
+# link_review.REFUSAL_REASONS, for translation (tests/web/test_analysis.py compares them).
+REFUSAL_REASONS = {
+    "sex": N_("the records give different sexes"),
+    "birth": N_("birth years more than 3 years apart (10 for an age)"),
+    "father": N_("different fathers' names in the patronymics"),
+    "given": N_("different given names"),
+}
 router = APIRouter(include_in_schema=False)
 QUEUE_SHOWN = 50
 VERDICTS = ("accept", "reject", "undo")
@@ -82,7 +89,7 @@ def _overview(archive: Any, everything: bool) -> dict[str, Any]:
         **shown,
         "sizes": linking.cluster_sizes(archive, run.id),
         "queue": [
-            (str(r.left_id), str(r.right_id), float(r.probability))
+            (str(r.left_id), str(r.right_id), float(r.probability), getattr(r, "reason", ""))
             for r in queue.head(QUEUE_SHOWN).itertuples()
         ],
         "queued": len(queue),
@@ -153,6 +160,7 @@ async def linkage(request: Request, staff: Annotated[Staff, Depends(Needs("analy
         evidence=evidence,
         problem=problem,
         reasons=reasons,
+        refusal_reasons=REFUSAL_REASONS,
         job=job,
         refresh=job is not None and not job.finished,
         kept=kept if kept.isascii() and kept.isdigit() else "",
