@@ -14,14 +14,10 @@ from bearwitness.domain.dates import PartialDateRange
 from bearwitness.domain.records import Event
 from bearwitness.services import users, writing
 from bearwitness.services.archive import Archive
+from tests.web.browsing import NEEDS_CHROMIUM, Servers, chromium, login, serving, shot
 from tests.web.conftest import PASSPHRASE, PASSWORD
-from tests.web.test_browser import CHROMIUM, Servers, chromium, login, shot
-from tests.web.test_browser_lists import serving
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.needs(CHROMIUM.exists(), reason=f"Debian's chromium is not at {CHROMIUM}"),
-]
+pytestmark = NEEDS_CHROMIUM
 ARTICLE = (
     "FICTIONAL Herald, 14 January 2019\n\n"
     "Around 40 people were detained in Argun in January 2019, the Fictional Rights Network "
@@ -50,7 +46,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
         for role in ("custodian", "documenter")
     }
     archive.close()
-    with serving(folder) as workbench:
+    with serving(folder, intake=False) as (workbench, _):
         yield Servers(workbench, "", folder, secrets)
 
 

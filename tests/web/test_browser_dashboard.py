@@ -14,13 +14,10 @@ import pytest
 from bearwitness.crypto.kdf import KdfParams
 from bearwitness.services import users
 from bearwitness.services.demo import DEMO_PASSPHRASE, build_demo
+from tests.web.browsing import NEEDS_CHROMIUM, Servers, login, serving, shot
 from tests.web.conftest import PASSWORD
-from tests.web.test_browser import CHROMIUM, Servers, chromium, login, serving, shot
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.needs(CHROMIUM.exists(), reason=f"Debian's chromium is not at {CHROMIUM}"),
-]
+pytestmark = NEEDS_CHROMIUM
 
 
 @pytest.fixture(scope="module")
@@ -34,12 +31,6 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     archive.close()
     with serving(folder) as (workbench, intake):
         yield Servers(workbench, intake, folder, secrets)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with chromium() as launched:
-        yield launched
 
 
 def _page(browser: object, servers: Servers, role: str) -> object:

@@ -65,6 +65,8 @@ ALLOWED = {
     "csv",
     "xlsx",
     "ods",
+    "zip",
+    "lines",  # "JSON Lines", a format's name
     "pdf",
     "html",
     "utc",

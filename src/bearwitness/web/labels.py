@@ -36,6 +36,10 @@ ACTIONS = {
     "user_factor_reset": N_("replaced a one-time-code app"),
     "user_password": N_("changed their password"),
     "boundaries": N_("uploaded the district map"),
+    "consent": N_("recorded or withdrew a consent"),
+    "consent_read": N_("read a person's consents"),
+    "export": N_("exported a list or the archive"),
+    "dossier": N_("built an evidence dossier"),
 }
 METHODS = {
     "lcmcr": N_("LCMCR (Bayesian latent classes)"),

@@ -69,6 +69,8 @@ NOT_FOUND = (
     N_("There is no such chart."),
     N_("There is no such case."),
     N_("There is no such person."),
+    N_("This preview is gone: make it again."),
+    N_("This dossier is gone: build it again."),
 )
 
 

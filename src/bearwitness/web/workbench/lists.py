@@ -19,6 +19,7 @@ from bearwitness.web.i18n import N_
 from bearwitness.web.rendering import gettext, label
 from bearwitness.web.workbench.auth import Needs, Staff
 from bearwitness.web.workbench.common import error_response, page, redirect, sentence, status_for
+from bearwitness.web.workbench.editing import field_label
 from bearwitness.web.workbench.records import COLUMNS, _kind, shown, vocabulary_of
 from bearwitness.web.workbench.state import Session
 
@@ -162,7 +163,7 @@ def list_page(
         previous=link(page=current - 1) if found and current > 1 else "",
         next=link(page=current + 1) if found and current < found.pages else "",
         link=link,
-        exportable=tables.sealed_choices(kind),
+        exportable=[(name, field_label(name)) for name in tables.sealed_choices(kind)],
         purposes=PURPOSES,
         saving={
             "saved_kind": "list",
