@@ -9,13 +9,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from bearwitness.crypto.kdf import KdfParams
 from bearwitness.domain.dates import PartialDateRange
 from bearwitness.domain.records import Event
-from bearwitness.services import users, writing
+from bearwitness.services import writing
 from bearwitness.services.archive import Archive
-from tests.web.browsing import NEEDS_CHROMIUM, Servers, chromium, login, serving, shot
-from tests.web.conftest import PASSPHRASE, PASSWORD
+from tests.web.browsing import NEEDS_CHROMIUM, Servers, chromium, login, served_archive, shot
+from tests.web.conftest import PASSPHRASE
 
 pytestmark = NEEDS_CHROMIUM
 ARTICLE = (
@@ -29,25 +28,24 @@ ARTICLE = (
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    folder = tmp_path_factory.mktemp("claims") / "archive"
-    archive, _ = Archive.create(
-        folder, passphrase=PASSPHRASE, kdf_params=KdfParams.insecure_for_tests()
+    def prepare(archive: Archive) -> None:
+        event = Event(
+            id="E-0001",
+            fictional=True,
+            date=PartialDateRange.parse("2019-01"),
+            district="Argun",
+            title="FICTIONAL wave of detentions",
+        )
+        writing.write_records(archive, [event])
+
+    yield from served_archive(
+        tmp_path_factory,
+        "claims",
+        roles=("custodian", "documenter"),
+        rows=(),
+        prepare=prepare,
+        intake=False,
     )
-    event = Event(
-        id="E-0001",
-        fictional=True,
-        date=PartialDateRange.parse("2019-01"),
-        district="Argun",
-        title="FICTIONAL wave of detentions",
-    )
-    writing.write_records(archive, [event])
-    secrets = {
-        role: users.add_user(archive, role, PASSWORD, [role])
-        for role in ("custodian", "documenter")
-    }
-    archive.close()
-    with serving(folder, intake=False) as (workbench, _):
-        yield Servers(workbench, "", folder, secrets)
 
 
 def test_paste_review_and_read_the_incident(servers: Servers) -> None:

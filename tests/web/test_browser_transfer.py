@@ -13,12 +13,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bearwitness.crypto.kdf import KdfParams
 from bearwitness.domain.records import Person
-from bearwitness.services import users, writing
+from bearwitness.services import writing
 from bearwitness.services.archive import Archive
-from tests.web.browsing import NEEDS_CHROMIUM, Servers, chromium, login, serving, shot
-from tests.web.conftest import PASSPHRASE, PASSWORD
+from tests.web.browsing import NEEDS_CHROMIUM, Servers, chromium, login, served_archive, shot
+from tests.web.conftest import PASSPHRASE
 
 pytestmark = NEEDS_CHROMIUM
 BAD = (
@@ -32,24 +31,23 @@ GOOD = BAD.replace("astronaut", "witness").replace("=cmd|' /C calc'!A0", "FICTIO
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    folder = tmp_path_factory.mktemp("transfer") / "archive"
-    archive, _ = Archive.create(
-        folder, passphrase=PASSPHRASE, kdf_params=KdfParams.insecure_for_tests()
+    def prepare(archive: Archive) -> None:
+        writing.write_records(
+            archive,
+            [
+                Person(id="P-0001", fictional=True, role="victim", full_name="FICTIONAL Первый"),
+                Person(id="P-0002", fictional=True, role="witness", full_name="FICTIONAL Second"),
+            ],
+        )
+
+    yield from served_archive(
+        tmp_path_factory,
+        "transfer",
+        roles=("custodian", "documenter"),
+        rows=(),
+        prepare=prepare,
+        intake=False,
     )
-    writing.write_records(
-        archive,
-        [
-            Person(id="P-0001", fictional=True, role="victim", full_name="FICTIONAL Первый"),
-            Person(id="P-0002", fictional=True, role="witness", full_name="FICTIONAL Second"),
-        ],
-    )
-    secrets = {
-        role: users.add_user(archive, role, PASSWORD, [role])
-        for role in ("custodian", "documenter")
-    }
-    archive.close()
-    with serving(folder, intake=False) as (workbench, _):
-        yield Servers(workbench, "", folder, secrets)
 
 
 @pytest.fixture(scope="module")
