@@ -10,11 +10,14 @@ LOCK := requirements/dev.txt
 
 .PHONY: demo test lint lock system-packages
 
-# Every package comes from the lock, checked against its hash; the project itself is
-# installed on top without resolving anything again.
+# Every package comes from the lock, checked against its hash, with nothing resolved
+# again: the lock is the whole closure, and pip's own resolver (23.x) would go looking
+# for a newer release to satisfy an extra (weasel's smart-open[http]) and refuse it.
+# pip check then proves the set consistent. The project is installed on top.
 $(BIN)/bearwitness: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r $(LOCK)
+	$(BIN)/pip check
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 

@@ -84,7 +84,7 @@ def test_an_analyst_builds_a_dossier_and_downloads_it(workbench: TestClient, tea
     assert not list(team.folder.rglob("dossier.html"))  # nothing of it kept on the server
     assert workbench.get(f"/reports/dossier/{link}/index.json").status_code == 404
     logged = workbench.get("/log").text.split("Recent actions", 1)[1]
-    assert "<td>dossier</td>" in logged  # the workbench's audit, and the log's dossier entry
+    assert "<td>built an evidence dossier</td>" in logged  # the workbench's audit, in words
     missing = workbench.post("/reports/dossier", data={**form, "events": "E-9999"})
     assert missing.status_code == 404 and 'id="dossier-error"' in missing.text
     assert 'value="E-9999"' in missing.text  # what was typed is kept
