@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import errno
+import gc
 import io
 import json
 import os
@@ -35,6 +36,10 @@ def run_killed_at(
     child writes the number of steps to ``count_file``. Returns the child's wait status."""
     pid = os.fork()
     if pid == 0:  # the child: never returns into pytest
+        # No cyclic garbage collection in the child: it would finalise objects it inherited
+        # from the parent's other threads (the test runner's), and that once crashed a child
+        # with SIGSEGV before its work began. The child is short-lived and leaves by _exit.
+        gc.disable()
         try:
             done = [0]
 
@@ -198,6 +203,7 @@ def run_faulted(
     counter = _Counter(tuple(os.path.abspath(root) for root in roots), fault_at, mode)
     pid = os.fork()
     if pid == 0:  # the child: never returns into pytest
+        gc.disable()  # as in run_killed_at
         code = 0
         try:
             prepared = setup()
