@@ -9,6 +9,8 @@ ones not yet written. The home page and the inbox show it and refresh themselves
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import Request
 
 from bearwitness.errors import InputError
@@ -62,9 +64,17 @@ def fold_after_unlock(request: Request, actor: str) -> int:
 
 
 def fold_progress(request: Request) -> Job | None:
-    """The newest fold job, its ``done`` brought up to date from what still waits."""
+    """The newest fold job as it is now, its ``done`` brought up to date from what still
+    waits.
+
+    A copy: the job's thread goes on changing the job itself, and a page that read the
+    inbox folder after this must not show it finished beside batches it wrote in since.
+    """
     job: Job | None = request.app.state.jobs.latest(KIND)
-    if job is not None and not job.finished and job.total:
+    if job is None:
+        return None
+    seen = replace(job)
+    if not seen.finished and seen.total:
         waiting = len(inbox.pending(request.app.state.keys.archive))
-        job.done = max(job.done, min(job.total, job.total - waiting))
-    return job
+        job.done = seen.done = max(job.done, min(seen.total, seen.total - waiting))
+    return seen
