@@ -72,3 +72,38 @@ def test_concurrent_writers_without_ids_all_succeed(
     report = verify_archive(archive)
     assert report.problems == [] and report.leftover_files == []
     assert report.files_checked == (WRITERS * BATCHES if with_files else 0)
+
+
+def test_new_ids_are_numbered_by_the_transaction_that_writes_them(
+    archive: Archive, tmp_path: Path
+) -> None:
+    """A batch checked before another write commits is numbered after it: its references
+    and its file follow its new ids, and nothing is refused."""
+    scans = [tmp_path / "one.pdf", tmp_path / "two.pdf"]
+    for number, scan in enumerate(scans):
+        scan.write_bytes(b"%PDF FICTIONAL scan " + str(number).encode() * 100)
+
+    def rows(scan: Path) -> list[ImportRow]:
+        return [
+            ImportRow(1, {"type": "document", "id": "D-new-1", "text": "FICTIONAL account"}),
+            ImportRow(2, {"type": "evidence", "document_id": "D-new-1", "filename": "s.pdf"}, scan),
+            ImportRow(3, {"type": "person", "full_name": "FICTIONAL Person"}),
+        ]
+
+    checked = writing.resolve_rows(archive, rows(scans[0]), "first")
+    assert [record.id for record in checked] == ["D-new-1", "F-new-1", "P-new-1"]
+    other = writing.resolve_rows(archive, rows(scans[1]), "second")  # committed in between
+    assert writing.write_records(archive, other, {"F-new-1": scans[1]}).ids == {
+        "document": ["D-0001"],
+        "evidence": ["F-0001"],
+        "person": ["P-0001"],
+    }
+    written = writing.write_records(archive, checked, {"F-new-1": scans[0]})
+    assert written.ids == {"document": ["D-0002"], "evidence": ["F-0002"], "person": ["P-0002"]}
+    evidence = reading.open_full(archive, "F-0002")
+    assert evidence.document_id == "D-0002"  # type: ignore[attr-defined]
+    assert (archive.blobs / "F-0002.age").exists()
+    assert not [path for path in archive.blobs.iterdir() if path.name.startswith(".")]
+    checkpoints.sign_new_checkpoint(archive)
+    report = verify_archive(archive)
+    assert report.problems == [] and report.leftover_files == [] and report.files_checked == 2

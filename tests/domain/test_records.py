@@ -1,7 +1,16 @@
 import pytest
 
 from bearwitness.domain import vocabulary as v
-from bearwitness.domain.records import RECORD_TYPES, Act, Event, Person, record_from_dict
+from bearwitness.domain.records import (
+    RECORD_TYPES,
+    Act,
+    Document,
+    Event,
+    Person,
+    is_provisional,
+    provisional_id,
+    record_from_dict,
+)
 from bearwitness.errors import InputError
 
 REQUIRED_ACTS = [
@@ -130,3 +139,22 @@ def test_well_formed_ids_and_references_are_kept() -> None:
         ("perpetrator_ids", "person", "P-1"),
         ("perpetrator_ids", "person", "P-2"),
     ]
+
+
+def test_a_renamed_record_changes_its_id_and_every_reference_to_a_new_one() -> None:
+    document = Document(
+        id="D-new-1", source_id="S-new-1", event_ids=("E-0007", "E-new-2"), text="FICTIONAL"
+    )
+    ids = {("document", "D-new-1"): "D-0042", ("event", "E-new-2"): "E-0008"}
+    renamed = document.renamed(ids)
+    assert (renamed.id, renamed.source_id, renamed.event_ids) == (
+        "D-0042",
+        "S-new-1",
+        ("E-0007", "E-0008"),
+    )
+    assert renamed.text == "FICTIONAL" and document.id == "D-new-1"  # a new record
+    assert document.renamed({("person", "P-new-1"): "P-0001"}) is document  # nothing to change
+    with pytest.raises(InputError, match="is not a document id"):
+        document.renamed({("document", "D-new-1"): "P-0001"})
+    assert is_provisional("D-new-1") and not is_provisional("D-0001")
+    assert provisional_id("P", 3) == "P-new-3"

@@ -9,19 +9,24 @@ id, so what is sealed is decided here, once.
 
 Ids are pseudonymous and carry the record's prefix (``P-0042`` is a person):
 the prefix, a dash, then ASCII letters, digits, ``.``, ``_`` or ``-`` (at most
-64 characters in all). A record checks everything about itself that needs no
-other record and no key: its id, the form of the ids it refers to, its codes,
-numbers and text. So a locked intake, which cannot read the archive's sealed
-data, refuses exactly what an unlocked write would, for the same reasons.
+64 characters in all). A new record's id is numbered by the write that stores
+it, inside its transaction; until then a batch's rows may name each other with
+*provisional* ids (``P-new-1``), which are never stored. A record checks
+everything about itself that needs no other record and no key: its id, the
+form of the ids it refers to, its codes, numbers and text. So a locked intake,
+which cannot read the archive's sealed data, refuses exactly what an unlocked
+write would, for the same reasons.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import re
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
@@ -36,6 +41,7 @@ MAX_ID_LENGTH = 64
 MAX_CLEAR_TEXT = 200  # characters: the width of a clear text column
 _ID = re.compile(r"[A-Z]+-[A-Za-z0-9][A-Za-z0-9._-]*")
 _ID_NUMBER = re.compile(r"[0-9]{1,16}")
+_PROVISIONAL = re.compile(r"[A-Z]+-new-[0-9]{1,16}")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
@@ -81,6 +87,16 @@ def id_number(record_id: str) -> int | None:
     """The number an id ends with (``P-0042`` -> 42), if it ends with one."""
     tail = record_id.rsplit("-", 1)[-1]
     return int(tail) if _ID_NUMBER.fullmatch(tail) else None
+
+
+def provisional_id(prefix: str, number: int) -> str:
+    """The ``number``-th provisional id of a kind (``P-new-1``): it holds a new record's
+    place in a batch, for the batch's other rows to refer to, until the write numbers it."""
+    return f"{prefix}-new-{number}"
+
+
+def is_provisional(record_id: object) -> bool:
+    return isinstance(record_id, str) and _PROVISIONAL.fullmatch(record_id) is not None
 
 
 def _text_problem(value: str, *, clear: bool) -> str | None:
@@ -129,6 +145,33 @@ class Record:
                     for linked in (value if isinstance(value, tuple) else (value,))
                 ]
         return found
+
+    def renamed(self: R, ids: Mapping[tuple[str, str], str]) -> R:
+        """This record with ids changed as ``ids`` says ((kind, id) -> new id): its own and
+        those it refers to (what the write does when it numbers a batch)."""
+        changes: dict[str, Any] = {}
+        given: list[tuple[str, str]] = []  # (kind, new id) of each id that changes
+        if (self.KIND, self.id) in ids:
+            changes["id"] = ids[(self.KIND, self.id)]
+            given.append((self.KIND, changes["id"]))
+        for name, target in _referring(type(self)):  # type: ignore[arg-type]  # a class is hashable
+            value = getattr(self, name)
+            linked = value if isinstance(value, tuple) else (value,) if value else ()
+            new = tuple(ids.get((target, one), one) for one in linked)
+            if new != linked:
+                changes[name] = new if isinstance(value, tuple) else new[0]
+                given += [(target, one) for one in new if one not in linked]
+        if not changes:
+            return self
+        # Only ids change, so only they are checked (all of a record's checks cost about three
+        # times as much, and a large import renames every record).
+        for kind, new_id in given:
+            if problem := id_problem(new_id, kind):
+                raise InputError(problem, hint=_id_hint(kind))
+        renamed = copy.copy(self)
+        for name, value in changes.items():
+            object.__setattr__(renamed, name, value)  # a frozen dataclass, changed as it is made
+        return renamed
 
     # --- which fields go where -------------------------------------------------
     @classmethod

@@ -49,10 +49,20 @@ def append_entries(connection: Connection, entries: Sequence[LogEntry]) -> int:
 
 
 def take_turn(connection: Connection) -> None:
-    """Wait until no other transaction is appending: two must never pick the same next index
-    (SQLite serialises writers already; PostgreSQL is told to, until this one commits)."""
+    """Wait until no other transaction is writing, and keep the others waiting until this
+    one ends: what it reads from now on (the next log index, the next record number) no
+    other writer can change or take. A second call in one transaction does nothing.
+
+    PostgreSQL is told to. SQLite's driver begins a transaction only at the first change,
+    so a read before it would see the archive outside any transaction: this one begins
+    with the write lock (``BEGIN IMMEDIATE``) instead.
+    """
     if connection.dialect.name == "postgresql":
         connection.execute(text("LOCK TABLE log_entries IN SHARE ROW EXCLUSIVE MODE"))
+    elif connection.dialect.name == "sqlite":
+        driver = connection.connection.dbapi_connection
+        if driver is not None and not driver.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def record_event(archive: Archive, kind: str, detail: dict[str, str]) -> int:

@@ -227,6 +227,7 @@ def _store(
         item, document_id, evidence_id, url=url, published=published, outlet=outlet
     )
     result = storing.store(archive, entries, item.name)
+    document_id = result.ids.get("document", [document_id])[0]  # numbered as it was written
     return Added(item.name, document_id, len(item.candidates), result.batch)
 
 

@@ -9,10 +9,11 @@ unlocked is refused locked too, and nothing is acknowledged that a fold would
 refuse. The one difference: locked, a reference to a record that may still be
 waiting, sealed, in the inbox is checked when the batches are folded.
 
-New ids are numbered before the transaction that writes them (the records are
-sealed under their ids first); the insert, and the file's name in ``blobs/``,
-are unique, so a write that another took its ids from writes nothing and is
-numbered again (:data:`ATTEMPTS` times), and concurrent writers all succeed.
+New ids are numbered inside the transaction that writes them, in a writer's turn
+(:func:`bearwitness.services.writing.number`), so writers at once all succeed and
+never draw the same number: rows that must name each other before then use
+provisional ids (``P-new-1``, :func:`id_factory`), and the result says which ids
+were written.
 """
 
 from __future__ import annotations
@@ -27,16 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from bearwitness.crypto.seal import seal_for_recipient
-from bearwitness.domain.records import RECORD_TYPES
-from bearwitness.errors import IdTaken, ImportRejected
+from bearwitness.domain.records import RECORD_TYPES, provisional_id
+from bearwitness.errors import ImportRejected
 from bearwitness.intake.importers import ImportRow, read_import, sha256_file
 from bearwitness.services import inbox, intake_web
 from bearwitness.services.archive import Archive
 from bearwitness.services.inbox import Entry
 from bearwitness.services.writing import resolve_rows, write_records
-from bearwitness.store.rows import next_number
-
-ATTEMPTS = 20  # writes that lose the race for their new ids, in a row, before giving up
 
 
 @dataclass(frozen=True)
@@ -62,17 +60,7 @@ def store(
         return StoreResult(
             len(entries), batch=inbox.submit_entries(archive, entries, source, operation)
         )
-    numbered = any(not entry.data.get("id") for entry in entries)
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            return _write_now(archive, entries, source, operation)
-        except IdTaken:
-            # New ids are numbered before the transaction that writes them; a concurrent
-            # write that committed first took them, and nothing of this one was written:
-            # numbered again, after the winner's. Ids the rows give are the rows' own.
-            if not numbered or attempt == ATTEMPTS:
-                raise
-    raise AssertionError("unreachable")
+    return _write_now(archive, entries, source, operation)
 
 
 def _write_now(
@@ -123,13 +111,12 @@ def describe_file(path: Path) -> dict[str, Any]:
 
 def id_factory(archive: Archive, locked: bool | None = None) -> Callable[[str], str]:
     """Ids for rows that must name each other (a document and its files, an incident):
-    numbered when writing now (a write that loses them to another says so, IdTaken);
+    provisional when writing now (the write numbers them; its result has the ids written),
     random while locked, so that two batches in the inbox never clash."""
     if archive.locked if locked is None else locked:
         return lambda kind: intake_web.random_id(RECORD_TYPES[kind].PREFIX)
-    with archive.engine.connect() as connection:
-        counters = {kind: itertools.count(next_number(connection, kind)) for kind in RECORD_TYPES}
-    return lambda kind: f"{RECORD_TYPES[kind].PREFIX}-{next(counters[kind]):04d}"
+    counters = {kind: itertools.count(1) for kind in RECORD_TYPES}
+    return lambda kind: provisional_id(RECORD_TYPES[kind].PREFIX, next(counters[kind]))
 
 
 def _pinned(entry: Entry, source: str) -> Entry:

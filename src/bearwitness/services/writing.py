@@ -19,7 +19,7 @@ import filecmp
 import hashlib
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,7 +27,14 @@ from sqlalchemy import Connection, Executable, Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from bearwitness.crypto.files import decrypt_bytes, encrypt_file
-from bearwitness.domain.records import RECORD_TYPES, Evidence, Record, id_number, record_type
+from bearwitness.domain.records import (
+    Evidence,
+    Record,
+    id_number,
+    is_provisional,
+    provisional_id,
+    record_type,
+)
 from bearwitness.errors import IdTaken, ImportRejected, InputError, NotFound
 from bearwitness.intake.importers import ImportRow, sha256_file
 from bearwitness.services._ledger import append_entries, sync_log, take_turn
@@ -73,46 +80,41 @@ class WriteResult:
 def resolve_rows(
     archive: Archive, rows: Sequence[ImportRow], source: str, *, inbox_waiting: bool = False
 ) -> list[Record]:
-    """Give id-less rows ids, build the records, and check every reference, or reject.
+    """Build the rows' records and check every reference, or reject.
 
-    Every check here reads only what is clear (record ids), so a locked intake runs
-    them all too. The one thing it cannot see is what waits, sealed, in the inbox:
-    with ``inbox_waiting``, a well-formed reference found neither in these rows nor
-    in the archive is let through, to be checked when the batches are folded.
+    A row without an id gets a provisional one (``P-new-1``), as a row may give itself:
+    the write numbers them inside its transaction (:func:`write_records`), so two writers
+    never draw the same number. Every check here reads only what is clear (record ids),
+    so a locked intake runs them all too. The one thing it cannot see is what waits,
+    sealed, in the inbox: with ``inbox_waiting``, a well-formed reference found neither
+    in these rows nor in the archive is let through, to be checked when the batches are
+    folded.
     """
+    highest: dict[str, int] = defaultdict(int)  # provisional numbers the rows give themselves
+    for row in rows:
+        given, kind = row.data.get("id"), row.data.get("type")
+        if isinstance(given, str) and is_provisional(given) and isinstance(kind, str):
+            highest[kind] = max(highest[kind], id_number(given) or 0)
+    records: list[tuple[ImportRow, Record]] = []
+    for row in rows:
+        data = dict(row.data)
+        try:
+            cls = record_type(data.get("type"))  # type: ignore[arg-type]  # it checks
+            if not data.get("id"):
+                highest[cls.KIND] += 1
+                data["id"] = provisional_id(cls.PREFIX, highest[cls.KIND])
+            records.append((row, cls.from_dict(data)))
+        except InputError as error:
+            raise ImportRejected(source, row.row, error.message) from None
+    batch = {(record.KIND, record.id) for _, record in records}
     with archive.engine.connect() as connection:
-        counters = {kind: store.next_number(connection, kind) for kind in RECORD_TYPES}
-        for row in rows:  # new ids come after the ids the batch gives itself
-            given, kind = row.data.get("id"), row.data.get("type")
-            number = id_number(given) if isinstance(given, str) else None
-            if number is not None and kind in counters:
-                counters[kind] = max(counters[kind], number + 1)
-        records: list[tuple[ImportRow, Record]] = []
-        numbered: set[tuple[str, str]] = set()  # the ids given here, not by the rows
-        for row in rows:
-            data = dict(row.data)
-            try:
-                cls = record_type(data.get("type"))  # type: ignore[arg-type]  # it checks
-                if not data.get("id"):
-                    data["id"] = f"{cls.PREFIX}-{counters[cls.KIND]:04d}"
-                    numbered.add((cls.KIND, data["id"]))
-                    counters[cls.KIND] += 1
-                records.append((row, cls.from_dict(data)))
-            except InputError as error:
-                raise ImportRejected(source, row.row, error.message) from None
-        batch = {(record.KIND, record.id) for _, record in records}
         by_kind: dict[str, list[tuple[ImportRow, Record]]] = defaultdict(list)
         for row, record in records:
-            by_kind[record.KIND].append((row, record))
+            if not is_provisional(record.id):
+                by_kind[record.KIND].append((row, record))
         for kind, items in by_kind.items():
             taken = store.existing_ids(connection, kind, [record.id for _, record in items])
             for row, record in items:
-                if record.id in taken and (kind, record.id) in numbered:
-                    raise IdTaken(
-                        f"another write took {kind} {record.id} while this one was "
-                        "being numbered; nothing was written",
-                        hint="Save again: new records get new ids.",
-                    )
                 if record.id in taken:
                     raise ImportRejected(
                         source, row.row, f"{kind} {record.id} already exists in the archive"
@@ -140,6 +142,32 @@ def resolve_rows(
     return [record for _, record in records]
 
 
+def number(connection: Connection, records: Sequence[Record]) -> list[Record]:
+    """The records with their provisional ids numbered (``P-new-1`` -> ``P-0043``), and every
+    reference to them changed to match; in the transaction that writes them, in a writer's
+    turn, so no other write can take the same numbers.
+
+    Each kind is numbered on from one more than the highest number in the archive or
+    among the ids the batch gives itself, in the order of the provisional numbers.
+    """
+    new = sorted(
+        (record for record in records if is_provisional(record.id)),
+        key=lambda record: (record.KIND, id_number(record.id) or 0),
+    )
+    if not new:
+        return list(records)
+    counters = {kind: store.next_number(connection, kind) for kind in {r.KIND for r in new}}
+    for record in records:
+        given = id_number(record.id)
+        if record.KIND in counters and given is not None and not is_provisional(record.id):
+            counters[record.KIND] = max(counters[record.KIND], given + 1)
+    ids: dict[tuple[str, str], str] = {}
+    for record in new:
+        ids[(record.KIND, record.id)] = f"{record.PREFIX}-{counters[record.KIND]:04d}"
+        counters[record.KIND] += 1
+    return [record.renamed(ids) for record in records]
+
+
 def write_records(
     archive: Archive,
     records: Sequence[Record],
@@ -152,7 +180,9 @@ def write_records(
 ) -> WriteResult:
     """Seal and store new records and their evidence files in one transaction.
 
-    ``files`` are plaintext evidence files by evidence id; ``sealed_files`` are
+    Provisional ids (``P-new-1``, given by :func:`resolve_rows` to rows without one) are
+    numbered inside it (:func:`number`): the result names the ids written. ``files`` are
+    plaintext evidence files by evidence id (provisional ids too); ``sealed_files`` are
     evidence files already sealed to the archive (from the inbox): they are
     checked against the record's SHA-256 and hard-linked into ``blobs/``, not
     sealed again; the caller removes its copies once this returned, so a crash
@@ -184,60 +214,55 @@ def _write(
 ) -> WriteResult:
     secrets = archive.require_secrets()
     search_key, at = secrets.subkey(SEARCH_KEY_PURPOSE), archive.now()
+    sealing = Sealing.of(secrets, search_key, actor=archive.actor, at=at, operation=operation)
     placed: list[Path] = []  # blobs this write made: removed again if it does not commit
-    handed = False  # once write_change has them, it alone may remove them
-    try:
-        _place_files(archive, records, files, sealed_files, placed, sealed_here)
-        ordered = sorted(records, key=lambda r: ORDER.index(r.KIND))
-        sealing = Sealing.of(secrets, search_key, actor=archive.actor, at=at, operation=operation)
-        # Sealed a chunk at a time (on every core, for a large write), each chunk stored while
-        # the next ones are sealed; in ORDER, so that every reference is inserted after its
-        # target. The transaction spans all chunks: all or nothing.
-        with sealed_chunks(sealing, ordered) as chunks:
+    with contextlib.ExitStack() as stack:
+        # Plaintext files are sealed before the transaction (it would wait on them), under
+        # names of their own; the transaction links them under their records' ids.
+        sealed_copies = _seal_files(archive, records, files)
+        for copy in sealed_copies.values():  # linked into place by then, or not wanted
+            stack.callback(copy.unlink, missing_ok=True)
+        to_link = {**sealed_files, **sealed_copies}
 
-            def prepare(connection: Connection) -> tuple[Change, None]:
-                marks = [{"submission_id": mark, "folded_at": at} for mark in batch]
-                return Change(
-                    sealed=chunks,
-                    rows=[(folded_submissions, marks)],
-                    blob_hashes=sealed_here,
-                ), None
+        def prepare(connection: Connection) -> tuple[Change, list[Record]]:
+            numbered = number(connection, records)
+            renamed = {old.id: new.id for old, new in zip(records, numbered, strict=True)}
+            blob_hashes = {renamed.get(key, key): value for key, value in sealed_here.items()}
+            _place_files(
+                archive,
+                numbered,
+                {renamed.get(key, key): path for key, path in to_link.items()},
+                placed,
+                {renamed.get(key, key) for key in [*sealed_here, *sealed_copies]},
+            )
+            # Sealed a chunk at a time (on every core, for a large write), each chunk stored
+            # while the next ones are sealed; in ORDER, so that every reference is inserted
+            # after its target. The transaction spans all chunks: all or nothing.
+            ordered = sorted(numbered, key=lambda r: ORDER.index(r.KIND))
+            chunks = stack.enter_context(sealed_chunks(sealing, ordered))
+            marks = [{"submission_id": mark, "folded_at": at} for mark in batch]
+            return Change(
+                sealed=chunks, rows=[(folded_submissions, marks)], blob_hashes=blob_hashes
+            ), numbered
 
-            handed = True
-            _, start = write_change(archive, prepare, placed=placed)
-    except BaseException:
-        if not handed:
-            for blob in placed:
-                blob.unlink(missing_ok=True)
-        raise
+        written, start = write_change(archive, prepare, placed=placed)
     ids: dict[str, list[str]] = defaultdict(list)
-    for record in records:
+    for record in written:
         ids[record.KIND].append(record.id)
     return WriteResult(dict(ids), start)
 
 
-def _place_files(
-    archive: Archive,
-    records: list[Record],
-    files: dict[str, Path],
-    sealed_files: dict[str, Path],
-    placed: list[Path],
-    sealed_here: Mapping[str, str],
-) -> None:
-    """Put the evidence records' files in ``blobs/`` (sealing plaintext ones), adding each
-    file made to ``placed``; an evidence record without a SHA-256 gets its file's."""
-    secrets = archive.require_secrets()
-    for position, record in enumerate(records):
-        if not isinstance(record, Evidence):
-            continue
-        target = archive.blobs / f"{record.id}.age"
-        if record.id in files:
-            _clear_orphan(archive, target, record.id)
-            try:  # never over another record's file, even in a race for the same id
-                digest = encrypt_file(files[record.id], target, archive.recipient, exclusive=True)
-            except FileExistsError:
-                raise _taken(record.id) from None
-            placed.append(target)
+def _seal_files(archive: Archive, records: list[Record], files: dict[str, Path]) -> dict[str, Path]:
+    """Seal the plaintext evidence ``files`` into ``blobs/`` under temporary names (swept
+    as a killed write's if this write never removes them); the sealed files by evidence
+    id. An evidence record without a SHA-256 gets its file's (in ``records``)."""
+    sealed: dict[str, Path] = {}
+    try:
+        for position, record in enumerate(records):
+            if not isinstance(record, Evidence) or record.id not in files:
+                continue
+            sealed[record.id] = archive.blobs / f".sealed-{os.urandom(8).hex()}.tmp"
+            digest = encrypt_file(files[record.id], sealed[record.id], archive.recipient)
             if record.sha256 and digest != record.sha256:
                 raise InputError(
                     f"evidence {record.id}: the file changed while it was read",
@@ -247,21 +272,42 @@ def _place_files(
                 records[position] = dataclasses.replace(
                     record, sha256=digest, size=record.size or files[record.id].stat().st_size
                 )
-        elif record.id in sealed_files:
-            # Opened once to prove it is the file the record describes (unless the
-            # caller sealed it just now from the plaintext it hashed).
-            if record.id not in sealed_here:
-                decrypt_bytes(
-                    sealed_files[record.id],
-                    secrets.identities,
-                    expected_sha256=record.sha256,
-                    what=f"evidence {record.id}",
-                )
-            if not (target.exists() and os.path.samefile(sealed_files[record.id], target)):
-                _clear_orphan(archive, target, record.id)
-            if _link(sealed_files[record.id], target, record.id):
-                placed.append(target)
-    if any(record.id in sealed_files for record in records):
+    except BaseException:
+        for path in sealed.values():
+            path.unlink(missing_ok=True)
+        raise
+    return sealed
+
+
+def _place_files(
+    archive: Archive,
+    records: list[Record],
+    sealed_files: dict[str, Path],
+    placed: list[Path],
+    sealed_here: Collection[str],
+) -> None:
+    """Link the evidence records' sealed files into ``blobs/`` under their ids, adding each
+    link made to ``placed``. ``sealed_here``: ids whose files this process sealed from the
+    plaintext whose SHA-256 the record holds, so not opened again to be checked."""
+    secrets = archive.require_secrets()
+    for record in records:
+        if not isinstance(record, Evidence) or record.id not in sealed_files:
+            continue
+        target = archive.blobs / f"{record.id}.age"
+        # Opened once to prove it is the file the record describes (unless this process
+        # sealed it just now from the plaintext it hashed).
+        if record.id not in sealed_here:
+            decrypt_bytes(
+                sealed_files[record.id],
+                secrets.identities,
+                expected_sha256=record.sha256,
+                what=f"evidence {record.id}",
+            )
+        if not (target.exists() and os.path.samefile(sealed_files[record.id], target)):
+            _clear_orphan(archive, target, record.id)
+        if _link(sealed_files[record.id], target, record.id):
+            placed.append(target)
+    if any(isinstance(record, Evidence) and record.id in sealed_files for record in records):
         fsync_directory(archive.blobs)  # the links are durable before the inbox lets go
 
 
@@ -344,7 +390,8 @@ def fsync_directory(path: Path) -> None:
 def _taken(evidence_id: str) -> IdTaken:
     return IdTaken(
         f"evidence {evidence_id} already has a file in the archive",
-        hint="Another write took this id first; nothing was changed. Save again: it gets a new id.",
+        hint="Another write took this id first; nothing was changed. Give the row another id, "
+        "or leave its id out to have one numbered.",
     )
 
 
@@ -442,13 +489,13 @@ def _store_records(
     by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for item in created:
         by_kind[item.version.kind].append(item.row)
-    try:  # new ids were checked before the transaction: another may have won since
+    try:  # ids the rows give were checked before the transaction: another may have won since
         for kind in ORDER:
             store.insert_records(connection, kind, by_kind[kind])
     except IntegrityError:
         raise IdTaken(
             "another write took one of these records' ids first; nothing was written",
-            hint="Save again: new records get new ids.",
+            hint="Give those rows other ids, or leave their ids out to have them numbered.",
         ) from None
     for item in updated:
         store.replace_record(connection, item.version.kind, item.row)

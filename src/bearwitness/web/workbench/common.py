@@ -57,7 +57,7 @@ STATUSES: dict[type[BearWitnessError], int] = {
     SubmissionConflict: 409,
     NotFound: 404,
     LockedError: 409,
-    IdTaken: 409,  # another save took the new id first: saving again numbers it anew
+    IdTaken: 409,  # another save took an id the rows give themselves first
     UnlockError: 403,
     LoginFailed: 401,
     TamperedError: 500,
