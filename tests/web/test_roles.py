@@ -32,7 +32,7 @@ PAGES = [
     ("/claims", "write"),
     ("/claims/incident/E-0001", "reveal"),
     ("/import", "write"),
-    ("/export", "reveal"),
+    ("/export", "export"),
 ]
 ACTIONS = [
     ("/records/person/P-0001/reveal", "reveal", {}),
@@ -74,7 +74,7 @@ ACTIONS = [
     ("/import", "write", {"kind": "person"}),
     ("/import/0123456789abcdef01234567", "write", {"action": "preview"}),
     ("/records/person/export", "view", {"format": "csv"}),
-    ("/export", "reveal", {"purpose": "internal_casework"}),
+    ("/export", "export", {"purpose": "internal_casework"}),
 ]
 
 
@@ -118,3 +118,15 @@ def test_nothing_without_a_login(workbench: TestClient) -> None:
 def test_the_permission_table_names_only_known_roles() -> None:
     for roles in PERMISSIONS.values():
         assert roles <= set(ROLES)
+
+
+def test_a_refusal_says_what_the_role_may_not_do_in_the_readers_language(
+    workbench: TestClient, team: Team
+) -> None:
+    login(workbench, team, "analyst")  # reveals sealed fields on screen, exports clear ones only
+    refused = workbench.get("/export?lang=ru")
+    assert refused.status_code == 403
+    assert "Ваша роль не позволяет этого: выносить запечатанные поля из архива." in refused.text
+    english = workbench.get("/export?lang=en")
+    assert "Your role does not allow this: take sealed fields out of the archive." in english.text
+    assert 'href="/export"' not in workbench.get("/").text  # not offered either

@@ -41,6 +41,19 @@ ACTIONS = {
     "export": N_("exported a list or the archive"),
     "dossier": N_("built an evidence dossier"),
 }
+PERMISSIONS = {  # what each permission is for (web/workbench/auth.py: PERMISSIONS)
+    "view": N_("see the lists and clear fields"),
+    "write": N_("add and change records"),
+    "reveal": N_("open sealed fields and files"),
+    "search": N_("search"),
+    "triage": N_("work on the inbox"),
+    "analyse": N_("link records, estimate and report"),
+    "unlock": N_("unlock the archive"),
+    "log": N_("read and verify the log"),
+    "users": N_("manage accounts"),
+    "devices": N_("manage field devices and forms"),
+    "export": N_("take sealed fields out of the archive"),
+}
 METHODS = {
     "lcmcr": N_("LCMCR (Bayesian latent classes)"),
     "loglinear": N_("log-linear models"),

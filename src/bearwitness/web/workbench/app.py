@@ -24,9 +24,10 @@ from bearwitness.errors import BearWitnessError, MissingExtra
 from bearwitness.services.archive import Archive
 from bearwitness.services.media import ImageWork
 from bearwitness.services.users import UsedCodes, default_hasher
+from bearwitness.web import labels
 from bearwitness.web.guard import WORKBENCH_CSP, Guard, Scope
 from bearwitness.web.i18n import N_
-from bearwitness.web.rendering import STATIC, render
+from bearwitness.web.rendering import STATIC, gettext, render
 from bearwitness.web.workbench import (
     accounts,
     api,
@@ -48,7 +49,7 @@ from bearwitness.web.workbench import (
     transfer,
     triage,
 )
-from bearwitness.web.workbench.auth import NotLoggedIn, current_session
+from bearwitness.web.workbench.auth import NotLoggedIn, NotPermitted, current_session
 from bearwitness.web.workbench.common import error_response, message, redirect
 from bearwitness.web.workbench.jobs import Jobs
 from bearwitness.web.workbench.state import (
@@ -185,11 +186,17 @@ def create_workbench_app(
                 status_code=error.status_code,
             )
         headings = {403: "Not allowed", 404: "Not found", 405: "Not allowed", 429: "Wait"}
+        session = current_session(request)
+        text = str(error.detail)
+        if isinstance(error, NotPermitted):
+            language = session.language if session is not None else "en"
+            what = labels.shown(labels.PERMISSIONS, error.permission, language)
+            text = gettext(language, "Your role does not allow this: %(what)s.") % {"what": what}
         return message(
             request,
-            current_session(request),
+            session,
             headings.get(error.status_code, "That did not work"),
-            str(error.detail),
+            text,
             status=error.status_code,
         )
 

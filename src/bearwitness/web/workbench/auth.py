@@ -33,6 +33,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "view": frozenset({"documenter", "analyst"}),  # lists and clear fields
     "write": frozenset({"documenter"}),  # add and change records, evidence
     "reveal": frozenset({"documenter", "analyst"}),  # open sealed fields and files
+    # Take sealed fields out of the archive, in a list's export or the whole archive's: a
+    # decision of its own, for the role that keeps the casework (analysts export clear fields)
+    "export": frozenset({"documenter"}),
     "search": frozenset({"documenter", "analyst"}),
     "triage": frozenset({"documenter"}),  # the inbox, replies to sources
     "analyse": frozenset({"analyst"}),  # linkage review, estimates
@@ -124,10 +127,19 @@ def require_user(request: Request) -> tuple[Session, User]:
     return session, session.user
 
 
+class NotPermitted(HTTPException):
+    """A role without ``permission`` asked for what needs it (403; the page names what the
+    permission is for, in the reader's language)."""
+
+    def __init__(self, permission: str) -> None:
+        super().__init__(403, f"Your role does not allow this ({permission}).")
+        self.permission = permission
+
+
 def require(request: Request, permission: str) -> tuple[Session, User]:
     session, user = require_user(request)
     if not allowed(user, permission):
-        raise HTTPException(403, f"Your role does not allow this ({permission}).")
+        raise NotPermitted(permission)
     return session, user
 
 

@@ -2,10 +2,10 @@
 
 A list's export (``POST /records/{kind}/export``): the list's filters and sort, every
 row, as CSV or XLSX. Clear fields by default; sealed ones only for a role that may
-reveal them, while unlocked, and when consent covers the purpose chosen
+export them (``export``), while unlocked, and when consent covers the purpose chosen
 (``services/tables.py`` asks, audits and logs it).
 
-The whole archive (``/export``, roles that may reveal): a job writes it opened, as
+The whole archive (``/export``, roles that may export): a job writes it opened, as
 ``bearwitness export`` does, zipped in memory; its page shows the ZIP's SHA-256, which
 the download also carries (``Repr-Digest``, RFC 9530). A lock forgets the ZIP.
 """
@@ -17,14 +17,14 @@ import base64
 import contextlib
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from bearwitness.errors import BearWitnessError, InputError
 from bearwitness.services import exporting, listing, tables
 from bearwitness.services.consent import PURPOSES
 from bearwitness.web.i18n import N_
-from bearwitness.web.workbench.auth import Needs, Staff, allowed
+from bearwitness.web.workbench.auth import Needs, NotPermitted, Staff, allowed
 from bearwitness.web.workbench.common import error_response, message, page, redirect
 from bearwitness.web.workbench.jobs import Job
 from bearwitness.web.workbench.records import _kind
@@ -49,8 +49,8 @@ async def export_list(
     kind = _kind(kind)
     filters = {name: _text(form, name) for name in listing.filter_names(kind) if _text(form, name)}
     sealed = [str(v)[:40] for v in form.getlist("sealed") if isinstance(v, str)]
-    if sealed and not allowed(user, "reveal"):
-        raise HTTPException(403, "Your role does not allow this (reveal).")
+    if sealed and not allowed(user, "export"):
+        raise NotPermitted("export")
     keys = request.app.state.keys
     if sealed and keys.locked:
         return message(request, session, EXPORT, SEALED_NEEDS_UNLOCK, status=409)
@@ -86,7 +86,7 @@ def _digest(sha256: str) -> str:
 
 
 @router.get("/export")
-def export_page(request: Request, staff: Annotated[Staff, Depends(Needs("reveal"))]) -> Response:
+def export_page(request: Request, staff: Annotated[Staff, Depends(Needs("export"))]) -> Response:
     job = request.app.state.jobs.latest("export")
     zipped = held(request).exports.get(job.id) if job is not None and job.finished else None
     return page(
@@ -102,7 +102,7 @@ def export_page(request: Request, staff: Annotated[Staff, Depends(Needs("reveal"
 
 @router.post("/export")
 async def export_archive(
-    request: Request, staff: Annotated[Staff, Depends(Needs("reveal", fields=5))]
+    request: Request, staff: Annotated[Staff, Depends(Needs("export", fields=5))]
 ) -> Response:
     session, user, form = staff
     keys, jobs = request.app.state.keys, request.app.state.jobs
@@ -135,7 +135,7 @@ async def export_archive(
 
 @router.get("/export/{job_id}/download")
 def download_export(
-    request: Request, job_id: str, staff: Annotated[Staff, Depends(Needs("reveal"))]
+    request: Request, job_id: str, staff: Annotated[Staff, Depends(Needs("export"))]
 ) -> Response:
     zipped = held(request).exports.get(job_id[:64])
     if zipped is None:
