@@ -1,7 +1,7 @@
 """Bulk import benchmark: N FICTIONAL documents of about 2 KB, sealed, indexed and logged.
 
     .venv/bin/python bench/import.py [--documents 100000] [--batch 10000] [--cores 2]
-                                     [--postgres] [--profile]
+                                     [--postgres] [--profile] [--new-ids]
 
 Each batch is one all-or-nothing import, as `bearwitness import` does a file:
 rows checked (`resolve_rows`), then sealed, given their search filters, stored
@@ -11,6 +11,7 @@ pins itself to ``--cores`` cores (2, the figure the project promises), and
 prints records per second, the input size, peak memory (this process, and the
 largest sealing worker), and the CPU seconds of this process and its workers.
 ``--profile`` profiles the first batch instead (this process only; cumulative).
+``--new-ids``: rows without ids, numbered by the write inside its transaction.
 """
 
 from __future__ import annotations
@@ -65,6 +66,9 @@ WORDS = [
 ]
 
 
+NEW_IDS = False  # --new-ids: rows without ids
+
+
 def documents(count: int, seed: int = 1, first: int = 1) -> list[ImportRow]:
     """``count`` FICTIONAL document rows numbered from ``first`` (the same for a seed)."""
     rng = random.Random(seed * 1_000_003 + first)
@@ -76,7 +80,7 @@ def documents(count: int, seed: int = 1, first: int = 1) -> list[ImportRow]:
                 number,
                 {
                     "type": "document",
-                    "id": f"D-{number:07d}",
+                    **({} if NEW_IDS else {"id": f"D-{number:07d}"}),
                     "kind": "testimony",
                     "received": f"2019-{rng.randint(1, 12):02d}",
                     "title": f"FICTIONAL testimony {number}",
@@ -159,7 +163,10 @@ def main() -> None:
     parser.add_argument("--cores", type=int, default=2, help="pin to this many cores (0: all)")
     parser.add_argument("--postgres", action="store_true", help="also PostgreSQL")
     parser.add_argument("--profile", action="store_true", help="profile one batch instead")
+    parser.add_argument("--new-ids", action="store_true", help="rows without ids")
     args = parser.parse_args()
+    global NEW_IDS
+    NEW_IDS = args.new_ids
     if args.cores and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[: args.cores])
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
