@@ -9,9 +9,9 @@ id, so what is sealed is decided here, once.
 
 Ids are pseudonymous and carry the record's prefix (``P-0042`` is a person):
 the prefix, a dash, then ASCII letters, digits, ``.``, ``_`` or ``-`` (at most
-64 characters in all). A new record's id is numbered by the write that stores
-it, inside its transaction; until then a batch's rows may name each other with
-*provisional* ids (``P-new-1``), which are never stored. A record checks
+64 characters in all). A new record's id is given for good by the write that
+stores it, inside its transaction; until then a batch's rows may name each
+other with *provisional* ids (``P-new-1``), which are never stored. A record checks
 everything about itself that needs no other record and no key: its id, the
 form of the ids it refers to, its codes, numbers and text. So a locked intake,
 which cannot read the archive's sealed data, refuses exactly what an unlocked

@@ -9,9 +9,9 @@ unlocked is refused locked too, and nothing is acknowledged that a fold would
 refuse. The one difference: locked, a reference to a record that may still be
 waiting, sealed, in the inbox is checked when the batches are folded.
 
-New ids are numbered inside the transaction that writes them, in a writer's turn
-(:func:`bearwitness.services.writing.number`), so writers at once all succeed and
-never draw the same number: rows that must name each other before then use
+New ids are given for good inside the transaction that writes them, in a writer's
+turn (:func:`bearwitness.services.writing.number`), so writers at once all succeed
+and never draw the same number: rows that must name each other before then use
 provisional ids (``P-new-1``, :func:`id_factory`), and the result says which ids
 were written.
 """

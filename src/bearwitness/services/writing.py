@@ -28,11 +28,11 @@ from sqlalchemy.exc import IntegrityError
 
 from bearwitness.crypto.files import decrypt_bytes, encrypt_file
 from bearwitness.domain.records import (
+    RECORD_TYPES,
     Evidence,
     Record,
     id_number,
     is_provisional,
-    provisional_id,
     record_type,
 )
 from bearwitness.errors import IdTaken, ImportRejected, InputError, NotFound
@@ -77,40 +77,53 @@ class WriteResult:
         return sum(len(ids) for ids in self.ids.values())
 
 
+class Checked(list[Record]):
+    """Records as :func:`resolve_rows` built and checked them; ``numbered``: (kind, id) of
+    the ones it numbered (rows without an id), which the write numbers again if another
+    write took those numbers in between."""
+
+    numbered: frozenset[tuple[str, str]] = frozenset()
+
+
 def resolve_rows(
     archive: Archive, rows: Sequence[ImportRow], source: str, *, inbox_waiting: bool = False
-) -> list[Record]:
-    """Build the rows' records and check every reference, or reject.
+) -> Checked:
+    """Give id-less rows ids, build the records, and check every reference, or reject.
 
-    A row without an id gets a provisional one (``P-new-1``), as a row may give itself:
-    the write numbers them inside its transaction (:func:`write_records`), so two writers
-    never draw the same number. Every check here reads only what is clear (record ids),
-    so a locked intake runs them all too. The one thing it cannot see is what waits,
-    sealed, in the inbox: with ``inbox_waiting``, a well-formed reference found neither
-    in these rows nor in the archive is let through, to be checked when the batches are
-    folded.
+    The ids given here are the next numbers as they stand now, so that a file's rows can
+    refer to them; the write confirms them, or numbers them again, inside its transaction
+    (:func:`number`). Every check here reads only what is clear (record ids), so a locked
+    intake runs them all too. The one thing it cannot see is what waits, sealed, in the
+    inbox: with ``inbox_waiting``, a well-formed reference found neither in these rows nor
+    in the archive is let through, to be checked when the batches are folded.
     """
-    highest: dict[str, int] = defaultdict(int)  # provisional numbers the rows give themselves
-    for row in rows:
-        given, kind = row.data.get("id"), row.data.get("type")
-        if isinstance(given, str) and is_provisional(given) and isinstance(kind, str):
-            highest[kind] = max(highest[kind], id_number(given) or 0)
-    records: list[tuple[ImportRow, Record]] = []
-    for row in rows:
-        data = dict(row.data)
-        try:
-            cls = record_type(data.get("type"))  # type: ignore[arg-type]  # it checks
-            if not data.get("id"):
-                highest[cls.KIND] += 1
-                data["id"] = provisional_id(cls.PREFIX, highest[cls.KIND])
-            records.append((row, cls.from_dict(data)))
-        except InputError as error:
-            raise ImportRejected(source, row.row, error.message) from None
-    batch = {(record.KIND, record.id) for _, record in records}
     with archive.engine.connect() as connection:
+        wanting = {row.data.get("type") for row in rows if not row.data.get("id")}
+        counters = {
+            kind: store.next_number(connection, kind) for kind in RECORD_TYPES if kind in wanting
+        }
+        for row in rows:  # new ids come after the ids the batch gives itself
+            given, kind = row.data.get("id"), row.data.get("type")
+            number = id_number(given) if isinstance(given, str) else None
+            if number is not None and kind in counters and not is_provisional(given):
+                counters[kind] = max(counters[kind], number + 1)
+        records: list[tuple[ImportRow, Record]] = []
+        numbered: set[tuple[str, str]] = set()  # the ids given here, not by the rows
+        for row in rows:
+            data = dict(row.data)
+            try:
+                cls = record_type(data.get("type"))  # type: ignore[arg-type]  # it checks
+                if not data.get("id"):
+                    data["id"] = f"{cls.PREFIX}-{counters[cls.KIND]:04d}"
+                    numbered.add((cls.KIND, data["id"]))
+                    counters[cls.KIND] += 1
+                records.append((row, cls.from_dict(data)))
+            except InputError as error:
+                raise ImportRejected(source, row.row, error.message) from None
+        batch = {(record.KIND, record.id) for _, record in records}
         by_kind: dict[str, list[tuple[ImportRow, Record]]] = defaultdict(list)
         for row, record in records:
-            if not is_provisional(record.id):
+            if (record.KIND, record.id) not in numbered and not is_provisional(record.id):
                 by_kind[record.KIND].append((row, record))
         for kind, items in by_kind.items():
             taken = store.existing_ids(connection, kind, [record.id for _, record in items])
@@ -139,30 +152,49 @@ def resolve_rows(
                     f"{linked_id}, which is neither in the archive nor in this "
                     "file",
                 )
-    return [record for _, record in records]
+    checked = Checked(record for _, record in records)
+    checked.numbered = frozenset(numbered)
+    return checked
 
 
-def number(connection: Connection, records: Sequence[Record]) -> list[Record]:
-    """The records with their provisional ids numbered (``P-new-1`` -> ``P-0043``), and every
-    reference to them changed to match; in the transaction that writes them, in a writer's
-    turn, so no other write can take the same numbers.
+def number(
+    connection: Connection,
+    records: Sequence[Record],
+    numbered: Collection[tuple[str, str]] = frozenset(),
+) -> list[Record]:
+    """The records with their new ids given for good, in the transaction that writes them and
+    in a writer's turn, so that no other write can take the same numbers: provisional ids
+    (``P-new-1``) are numbered, and the ids in ``numbered`` (numbered by
+    :func:`resolve_rows`) are kept unless another write took one of them since; then that
+    kind's new ids are numbered again. Every reference to a changed id changes with it.
 
-    Each kind is numbered on from one more than the highest number in the archive or
-    among the ids the batch gives itself, in the order of the provisional numbers.
+    A kind is numbered on from one more than the highest number in the archive or among
+    the ids the batch gives itself, in the records' order.
     """
-    new = sorted(
-        (record for record in records if is_provisional(record.id)),
-        key=lambda record: (record.KIND, id_number(record.id) or 0),
-    )
-    if not new:
+    new = [record for record in records if is_provisional(record.id)]
+    seen: dict[str, list[str]] = defaultdict(list)
+    for record in records:
+        if (record.KIND, record.id) in numbered:
+            seen[record.KIND].append(record.id)
+    kinds = {record.KIND for record in new} | {
+        kind for kind, ids in seen.items() if store.existing_ids(connection, kind, ids)
+    }
+    if not kinds:
         return list(records)
-    counters = {kind: store.next_number(connection, kind) for kind in {r.KIND for r in new}}
+    again = [
+        record
+        for record in records
+        if record.KIND in kinds
+        and (is_provisional(record.id) or (record.KIND, record.id) in numbered)
+    ]
+    again_ids = {(record.KIND, record.id) for record in again}
+    counters = {kind: store.next_number(connection, kind) for kind in kinds}
     for record in records:
         given = id_number(record.id)
-        if record.KIND in counters and given is not None and not is_provisional(record.id):
+        if given is not None and record.KIND in kinds and (record.KIND, record.id) not in again_ids:
             counters[record.KIND] = max(counters[record.KIND], given + 1)
     ids: dict[tuple[str, str], str] = {}
-    for record in new:
+    for record in again:
         ids[(record.KIND, record.id)] = f"{record.PREFIX}-{counters[record.KIND]:04d}"
         counters[record.KIND] += 1
     return [record.renamed(ids) for record in records]
@@ -180,9 +212,10 @@ def write_records(
 ) -> WriteResult:
     """Seal and store new records and their evidence files in one transaction.
 
-    Provisional ids (``P-new-1``, given by :func:`resolve_rows` to rows without one) are
-    numbered inside it (:func:`number`): the result names the ids written. ``files`` are
-    plaintext evidence files by evidence id (provisional ids too); ``sealed_files`` are
+    New ids are given for good inside it (:func:`number`): provisional ids (``P-new-1``)
+    and, for ``records`` from :func:`resolve_rows`, the ids it numbered, if another write
+    took them meanwhile; the result names the ids written. ``files`` are plaintext
+    evidence files by evidence id (as ``records`` name them); ``sealed_files`` are
     evidence files already sealed to the archive (from the inbox): they are
     checked against the record's SHA-256 and hard-linked into ``blobs/``, not
     sealed again; the caller removes its copies once this returned, so a crash
@@ -193,6 +226,7 @@ def write_records(
     """
     archive.require_secrets()
     files, sealed_files = files or {}, sealed_files or {}
+    given_numbers = records.numbered if isinstance(records, Checked) else frozenset()
     records = list(records)
     placing = (
         _placing(archive)
@@ -200,12 +234,14 @@ def write_records(
         else contextlib.nullcontext()
     )
     with placing:
-        return _write(archive, records, files, sealed_files, operation, batch, sealed_here or {})
+        here = sealed_here or {}
+        return _write(archive, records, given_numbers, files, sealed_files, operation, batch, here)
 
 
 def _write(
     archive: Archive,
     records: list[Record],
+    given_numbers: Collection[tuple[str, str]],
     files: dict[str, Path],
     sealed_files: dict[str, Path],
     operation: str,
@@ -225,7 +261,7 @@ def _write(
         to_link = {**sealed_files, **sealed_copies}
 
         def prepare(connection: Connection) -> tuple[Change, list[Record]]:
-            numbered = number(connection, records)
+            numbered = number(connection, records, given_numbers)
             renamed = {old.id: new.id for old, new in zip(records, numbered, strict=True)}
             blob_hashes = {renamed.get(key, key): value for key, value in sealed_here.items()}
             _place_files(
@@ -235,6 +271,8 @@ def _write(
                 placed,
                 {renamed.get(key, key) for key in [*sealed_here, *sealed_copies]},
             )
+            for copy in sealed_copies.values():  # linked into place: a name too many now
+                copy.unlink()
             # Sealed a chunk at a time (on every core, for a large write), each chunk stored
             # while the next ones are sealed; in ORDER, so that every reference is inserted
             # after its target. The transaction spans all chunks: all or nothing.
