@@ -1,7 +1,8 @@
 """In a real browser (Debian's Chromium, Playwright, the real `bearwitness serve`): import a
 spreadsheet with bad rows, see every problem, fix it and import it; export a filtered list
-and open it with openpyxl; export the archive and check the download against its SHA-256.
-In English and Russian, with screenshots in test-artifacts/web/transfer-*.png. FICTIONAL."""
+and open it with openpyxl; export the archive and check the download against its SHA-256;
+an analyst exports clear fields only. In English and Russian, with screenshots in
+test-artifacts/web/transfer-*.png. FICTIONAL."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     yield from served_archive(
         tmp_path_factory,
         "transfer",
-        roles=("custodian", "documenter"),
+        roles=("custodian", "documenter", "analyst"),
         rows=(),
         prepare=prepare,
         intake=False,
@@ -153,3 +154,32 @@ def test_export_the_archive_and_check_its_hash(
     assert page.locator("#export-sha256").inner_text() == shown  # type: ignore[attr-defined]
     shot(page, "transfer-export-done-ru")
     page.goto(servers.workbench + "/?lang=en")  # type: ignore[attr-defined]
+
+
+HEADING = {"en": "Not allowed", "ru": "Нет доступа"}
+REFUSED = {
+    "en": "Your role does not allow this: take sealed fields out of the archive.",
+    "ru": "Ваша роль не позволяет этого: выносить запечатанные поля из архива.",
+}
+EXPORT_LIST = {"en": "Export this list", "ru": "Выгрузка этого списка"}
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_an_analyst_exports_clear_fields_only(
+    servers: Servers, documenter: object, language: str
+) -> None:
+    """The archive is unlocked (the documenter's fixture): an analyst reveals sealed fields
+    on screen, but only a role that may export takes them out of the archive."""
+    browser = documenter.context.browser  # type: ignore[attr-defined]
+    page = browser.new_context().new_page()
+    login(page, servers, "analyst")
+    page.goto(servers.workbench + f"/records/person?lang={language}&role=victim")
+    page.get_by_text(EXPORT_LIST[language], exact=True).click()
+    assert page.locator('input[name="sealed"]').count() == 0  # no sealed field offered
+    assert page.locator('a[href="/export"]').count() == 0  # nor the whole archive's export
+    shot(page, f"transfer-analyst-list-export-{language}")
+    page.goto(servers.workbench + "/export")
+    shown = page.locator("main").inner_text()
+    assert HEADING[language] in shown and REFUSED[language] in shown
+    shot(page, f"transfer-analyst-export-refused-{language}")
+    page.context.close()

@@ -185,7 +185,8 @@ def create_workbench_app(
                 {"error": "http", "message": str(error.detail), "hint": ""},
                 status_code=error.status_code,
             )
-        headings = {403: "Not allowed", 404: "Not found", 405: "Not allowed", 429: "Wait"}
+        refused = N_("Not allowed")
+        headings = {403: refused, 404: N_("Not found"), 405: refused, 429: N_("Wait")}
         session = current_session(request)
         text = str(error.detail)
         if isinstance(error, NotPermitted):
