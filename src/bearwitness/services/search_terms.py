@@ -75,12 +75,21 @@ def word_terms(word: str, *, capital: bool) -> tuple[str, ...]:
 
 
 def _capitalised(text: str) -> set[str]:
-    """The folded words of ``text`` (NFKC already) written with a capital letter somewhere.
+    r"""The folded words of ``text`` (NFKC already) written with a capital letter somewhere.
 
-    Each distinct capitalised token is folded once: a testimony repeats its names."""
+    Each distinct capitalised token is folded once: a testimony repeats its names. Read a
+    whitespace-separated piece at a time, each distinct piece once: a run of word
+    characters never holds whitespace, and a piece that is all letters and digits is one
+    such run (``\w`` is what ``isalnum`` says, and "_"), so only the others are split."""
     found: set[str] = set()
-    for token in {token for token in _TOKEN.findall(text) if token[:1].isupper()}:
-        found.update(words(token))
+    for piece in set(text.split()):
+        if piece.isalnum():
+            if piece[0].isupper():
+                found.update(words(piece))
+            continue
+        for token in _TOKEN.findall(piece):
+            if token[0].isupper():
+                found.update(words(token))
     return found
 
 
