@@ -13,7 +13,15 @@ from bearwitness.domain.dates import PartialDateRange
 from bearwitness.domain.records import Event
 from bearwitness.services import writing
 from bearwitness.services.archive import Archive
-from tests.web.browsing import NEEDS_CHROMIUM, Servers, chromium, login, served_archive, shot
+from tests.web.browsing import (
+    ARTIFACTS,
+    NEEDS_CHROMIUM,
+    Servers,
+    chromium,
+    login,
+    served_archive,
+    shot,
+)
 from tests.web.conftest import PASSPHRASE
 
 pytestmark = NEEDS_CHROMIUM
@@ -112,3 +120,36 @@ def test_paste_review_and_read_the_incident(servers: Servers) -> None:
         assert "отрицает 40" in page.locator("#denials").inner_text()
         assert page.get_by_role("heading", name="Опровержения").is_visible()
         shot(page, "claims-incident-ru")
+
+
+def test_a_long_queue_is_paged(servers: Servers) -> None:
+    from bearwitness.web.workbench.claims import QUEUE_PAGE
+    from tests.web.browsing import unlock
+
+    with chromium() as browser:
+        unlock(browser.new_context().new_page(), servers)  # type: ignore[attr-defined]
+        page = browser.new_context().new_page()  # type: ignore[attr-defined]
+        login(page, servers, "documenter")
+        for number in range(QUEUE_PAGE // 3 + 1):  # three candidates each
+            page.goto(servers.workbench + "/claims?lang=en")
+            if not page.get_by_label("Headline (sealed)").is_visible():  # folded: claims wait
+                page.get_by_text("Take an article in", exact=True).click()
+            page.get_by_label("Headline (sealed)").fill(f"FICTIONAL article {number}")
+            page.get_by_label("Article text (sealed)").fill(ARTICLE)
+            page.get_by_role("button", name="Take the article in").click()
+        page.goto(servers.workbench + "/claims?lang=en")
+        total = int(page.locator("#queue-count").inner_text().split()[0])
+        assert total > QUEUE_PAGE
+        assert f"1–{QUEUE_PAGE} of {total}" in page.locator("#queue-span").inner_text()
+        page.get_by_role("link", name="Next page").click()
+        assert page.locator("#queue-span").inner_text() == f"{QUEUE_PAGE + 1}–{total} of {total}"
+        page.locator("#queue-pager").scroll_into_view_if_needed()
+        # The window the reader sees (the whole page is twenty review forms long)
+        page.screenshot(path=str(ARTIFACTS / "claims-queue-page-2-pager-en.png"))
+        shot(page, "claims-queue-page-2-en")
+        page.goto(servers.workbench + "/claims?page=2&lang=ru")
+        assert f"{QUEUE_PAGE + 1}–{total} из {total}" in page.locator("#queue-span").inner_text()
+        page.get_by_role("link", name="Предыдущая страница").click()
+        assert page.locator("#queue-span").inner_text().startswith("1–")
+        page.screenshot(path=str(ARTIFACTS / "claims-queue-page-1-top-ru.png"))
+        shot(page, "claims-queue-page-1-ru")

@@ -163,3 +163,31 @@ def test_a_suggested_link_is_confirmed_and_the_claim_opens_like_any_record(
     workbench.post(f"/records/claim/{claim_id}/reveal", data={"csrf": token})
     edit = workbench.get(f"/records/claim/{claim_id}/edit")
     assert edit.status_code == 200 and "credibility" in edit.text
+
+
+def test_the_queue_is_paged_and_says_where_it_is(workbench: TestClient, team: Team) -> None:
+    from bearwitness.web.workbench.claims import QUEUE_PAGE
+
+    unlock(workbench, team)
+    token = login(workbench, team, "documenter")
+    articles = QUEUE_PAGE // 3 + 1  # three candidates each: more than one page
+    for number in range(articles):
+        added = workbench.post(
+            "/claims/add", data={"csrf": token, "text": ARTICLE, "title": f"FICTIONAL {number}"}
+        )
+        assert added.status_code == 200
+    total = 3 * articles
+    first = workbench.get("/claims")
+    assert f"{total} candidate claim(s) wait for review." in first.text
+    assert f"1–{QUEUE_PAGE} of {total}" in first.text and 'rel="next"' in first.text
+    assert len(_forms(first.text)) == QUEUE_PAGE and 'rel="prev"' not in first.text
+    second = workbench.get("/claims?page=2")
+    assert f"{QUEUE_PAGE + 1}–{total} of {total}" in second.text
+    assert len(_forms(second.text)) == total - QUEUE_PAGE and 'rel="prev"' in second.text
+    assert f'id="c{QUEUE_PAGE + 1}"' in second.text  # ids go on from the page before
+    check(second)
+    assert workbench.get("/claims?page=99").text.count('action="/claims/decide"') == len(
+        _forms(second.text)
+    )  # past the end: the last page
+    russian = workbench.get("/claims?page=2&lang=ru").text
+    assert f"{QUEUE_PAGE + 1}–{total} из {total}" in russian and "Предыдущая страница" in russian

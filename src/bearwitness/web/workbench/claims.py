@@ -26,6 +26,7 @@ from bearwitness.web.workbench.common import (
     redirect,
     whole_number,
 )
+from bearwitness.web.workbench.lists import span
 from bearwitness.web.workbench.state import Session
 
 router = APIRouter(include_in_schema=False)
@@ -39,6 +40,7 @@ REJECTED = N_("The candidate was rejected.")
 RELAY_SAVED = N_("The correction was saved as a new version of %(claim)s.")
 LINKED = N_("%(claim)s is now linked to this event.")
 LOCKED = N_("The incident page needs an unlock: the claims are sealed.")
+QUEUE_PAGE = 20  # candidates shown on one page of the queue
 EDITABLE = ("claimant", "outlet", "via", "place", "when", "reliability", "credibility")
 
 
@@ -63,12 +65,22 @@ def queue_page(
             events = claim_review.event_ids(keys.archive)
         except BearWitnessError as problem:
             return error_response(request, session, problem)
+    # A page of the queue: every candidate is opened to be counted, twenty are shown.
+    pages = max(1, -(-len(pending) // QUEUE_PAGE))
+    number = request.query_params.get("page", "1")
+    shown = min(int(number), pages) if number.isdigit() and int(number) > 0 else 1
+    first = (shown - 1) * QUEUE_PAGE
     return page(
         request,
         "claims.html",
         session,
         status=status,
-        pending=pending,
+        pending=pending[first : first + QUEUE_PAGE],
+        total=len(pending),
+        span=span(first + 1, min(first + QUEUE_PAGE, len(pending)), len(pending), session.language),
+        previous=f"/claims?page={shown - 1}" if shown > 1 else "",
+        next=f"/claims?page={shown + 1}" if shown < pages else "",
+        first=first,
         events=events,
         notice=notice,
         notice_values=values,
