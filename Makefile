@@ -62,4 +62,4 @@ tests/node/node_modules: tests/node/package.json tests/node/package-lock.json
 	touch $@
 
 test: $(BIN)/bearwitness system-packages lint tests/node/node_modules
-	$(BIN)/pytest -n auto --dist loadfile
+	$(BIN)/pytest -n auto --dist loadfile --durations=25
