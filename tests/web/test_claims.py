@@ -191,3 +191,13 @@ def test_the_queue_is_paged_and_says_where_it_is(workbench: TestClient, team: Te
     )  # past the end: the last page
     russian = workbench.get("/claims?page=2&lang=ru").text
     assert f"{QUEUE_PAGE + 1}–{total} из {total}" in russian and "Предыдущая страница" in russian
+
+
+def test_an_odd_queue_page_number_shows_the_first_or_last_page(
+    workbench: TestClient, team: Team
+) -> None:
+    unlock(workbench, team)
+    login(workbench, team, "documenter")
+    for odd in ("0", "-1", "²", "x", "9" * 5000, ""):
+        response = workbench.get("/claims", params={"page": odd})
+        assert response.status_code == 200, odd

@@ -67,8 +67,9 @@ def queue_page(
             return error_response(request, session, problem)
     # A page of the queue: every candidate is opened to be counted, twenty are shown.
     pages = max(1, -(-len(pending) // QUEUE_PAGE))
-    number = request.query_params.get("page", "1")
-    shown = min(int(number), pages) if number.isdigit() and int(number) > 0 else 1
+    number = request.query_params.get("page", "1")[:6]  # ASCII digits only ("²" is a digit)
+    shown = min(int(number), pages) if number.isascii() and number.isdigit() else 1
+    shown = max(shown, 1)
     first = (shown - 1) * QUEUE_PAGE
     return page(
         request,
