@@ -107,3 +107,18 @@ def test_new_ids_are_numbered_by_the_transaction_that_writes_them(
     checkpoints.sign_new_checkpoint(archive)
     report = verify_archive(archive)
     assert report.problems == [] and report.leftover_files == [] and report.files_checked == 2
+
+
+def test_rows_giving_one_id_twice_are_refused_by_row_whatever_the_way_in(
+    archive: Archive,
+) -> None:
+    """An import file says so as it is read; the same rows from a form or the inbox, here."""
+    from bearwitness.errors import ImportRejected
+
+    rows = [
+        Entry(1, {"type": "person", "id": "P-new-1", "full_name": "FICTIONAL A"}),
+        Entry(2, {"type": "person", "id": "P-new-1", "full_name": "FICTIONAL B"}),
+    ]
+    with pytest.raises(ImportRejected, match="row 2: id P-new-1 is also used on row 1"):
+        storing.store(archive, rows, "the form")
+    assert reading.list_records(archive, "person") == []

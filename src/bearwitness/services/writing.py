@@ -120,7 +120,15 @@ def resolve_rows(
                 records.append((row, cls.from_dict(data)))
             except InputError as error:
                 raise ImportRejected(source, row.row, error.message) from None
-        batch = {(record.KIND, record.id) for _, record in records}
+        first: dict[tuple[str, str], int] = {}  # the row that gives each id
+        for row, record in records:
+            key = (record.KIND, record.id)
+            if key in first:
+                raise ImportRejected(
+                    source, row.row, f"id {record.id} is also used on row {first[key]}"
+                )
+            first[key] = row.row
+        batch = set(first)
         by_kind: dict[str, list[tuple[ImportRow, Record]]] = defaultdict(list)
         for row, record in records:
             if (record.KIND, record.id) not in numbered and not is_provisional(record.id):
