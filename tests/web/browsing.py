@@ -139,8 +139,9 @@ def chromium() -> Iterator[object]:
         launched.close()
 
 
-def shot(page: object, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+def shot(page: object, name: str, *, full_page: bool = True) -> None:
+    """A screenshot to look at: the whole page, or (``full_page=False``) the window shown."""
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)  # type: ignore[attr-defined]
 
 
 def login(page: object, servers: Servers, role: str) -> None:

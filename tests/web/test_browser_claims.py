@@ -14,13 +14,13 @@ from bearwitness.domain.records import Event
 from bearwitness.services import writing
 from bearwitness.services.archive import Archive
 from tests.web.browsing import (
-    ARTIFACTS,
     NEEDS_CHROMIUM,
     Servers,
     chromium,
     login,
     served_archive,
     shot,
+    unlock,
 )
 from tests.web.conftest import PASSPHRASE
 
@@ -124,7 +124,6 @@ def test_paste_review_and_read_the_incident(servers: Servers) -> None:
 
 def test_a_long_queue_is_paged(servers: Servers) -> None:
     from bearwitness.web.workbench.claims import QUEUE_PAGE
-    from tests.web.browsing import unlock
 
     with chromium() as browser:
         unlock(browser.new_context().new_page(), servers)  # type: ignore[attr-defined]
@@ -145,11 +144,11 @@ def test_a_long_queue_is_paged(servers: Servers) -> None:
         assert page.locator("#queue-span").inner_text() == f"{QUEUE_PAGE + 1}–{total} of {total}"
         page.locator("#queue-pager").scroll_into_view_if_needed()
         # The window the reader sees (the whole page is twenty review forms long)
-        page.screenshot(path=str(ARTIFACTS / "claims-queue-page-2-pager-en.png"))
+        shot(page, "claims-queue-page-2-pager-en", full_page=False)
         shot(page, "claims-queue-page-2-en")
         page.goto(servers.workbench + "/claims?page=2&lang=ru")
         assert f"{QUEUE_PAGE + 1}–{total} из {total}" in page.locator("#queue-span").inner_text()
         page.get_by_role("link", name="Предыдущая страница").click()
         assert page.locator("#queue-span").inner_text().startswith("1–")
-        page.screenshot(path=str(ARTIFACTS / "claims-queue-page-1-top-ru.png"))
+        shot(page, "claims-queue-page-1-top-ru", full_page=False)
         shot(page, "claims-queue-page-1-ru")
