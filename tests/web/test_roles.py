@@ -130,3 +130,9 @@ def test_a_refusal_says_what_the_role_may_not_do_in_the_readers_language(
     english = workbench.get("/export?lang=en")
     assert "Your role does not allow this: take sealed fields out of the archive." in english.text
     assert 'href="/export"' not in workbench.get("/").text  # not offered either
+
+
+def test_every_permission_says_what_it_is_for() -> None:
+    from bearwitness.web import labels
+
+    assert set(labels.PERMISSIONS) == set(PERMISSIONS)  # a refusal names what was refused
