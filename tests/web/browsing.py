@@ -144,6 +144,15 @@ def shot(page: object, name: str, *, full_page: bool = True) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)  # type: ignore[attr-defined]
 
 
+def press(page: object, button: object) -> None:
+    """Click a button that sends its form, and wait until the page answering it has loaded.
+
+    A click returns once the navigation starts; reading the page then can catch the moment
+    between the two documents, when ``content()`` is empty."""
+    with page.expect_navigation():  # type: ignore[attr-defined]
+        button.click()  # type: ignore[attr-defined]
+
+
 def login(page: object, servers: Servers, role: str) -> None:
     page.goto(servers.workbench + "/login")  # type: ignore[attr-defined]
     page.get_by_label("Username").fill(role)  # type: ignore[attr-defined]
@@ -151,7 +160,7 @@ def login(page: object, servers: Servers, role: str) -> None:
     page.get_by_label("One-time code").fill(  # type: ignore[attr-defined]
         fresh_code(servers.workbench, servers.secrets[role])
     )
-    page.get_by_role("button", name="Log in").click()  # type: ignore[attr-defined]
+    press(page, page.get_by_role("button", name="Log in"))  # type: ignore[attr-defined]
 
 
 def unlock(page: object, servers: Servers) -> None:
@@ -162,4 +171,4 @@ def unlock(page: object, servers: Servers) -> None:
     if page.locator("#lock-state").inner_text() == "Locked":  # type: ignore[attr-defined]
         page.goto(servers.workbench + "/unlock")  # type: ignore[attr-defined]
         page.get_by_label("Passphrase").fill(PASSPHRASE)  # type: ignore[attr-defined]
-        page.get_by_role("button", name="Unlock").last.click()  # type: ignore[attr-defined]
+        press(page, page.get_by_role("button", name="Unlock").last)  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.browsing import NEEDS_CHROMIUM, Servers, login, served_archive, shot
+from tests.web.browsing import NEEDS_CHROMIUM, Servers, login, press, served_archive, shot
 from tests.web.conftest import PASSPHRASE, add_person_lists
 
 pytestmark = NEEDS_CHROMIUM
@@ -48,7 +48,7 @@ def test_a_source_submits_without_javascript_and_checks_back(
     assert context.cookies() == []
     page.get_by_role("link", name="Проверить ответы").first.click()
     page.get_by_label("Ваш код квитанции").fill(code)
-    page.get_by_role("button", name="Проверить").click()
+    press(page, page.get_by_role("button", name="Проверить"))
     assert "Ответов пока нет" in page.content()
     context.close()
 
@@ -79,7 +79,7 @@ def test_the_team_unlocks_enters_an_incident_and_reveals(servers: Servers, brows
     shot(documenter, "workbench-acts-list")
     documenter.goto(servers.workbench + "/records/person/P-0001")
     assert "FICTIONAL Ivan Petrov" not in documenter.content()
-    documenter.get_by_role("button", name="Reveal").click()
+    press(documenter, documenter.get_by_role("button", name="Reveal"))
     assert "FICTIONAL Ivan Petrov" in documenter.content()
     shot(documenter, "workbench-person-revealed")
     documenter.goto(servers.workbench + "/inbox")

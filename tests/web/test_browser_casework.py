@@ -12,7 +12,15 @@ import pytest
 from bearwitness.domain.records import Document
 from bearwitness.services import reading
 from bearwitness.services.archive import Archive
-from tests.web.browsing import NEEDS_CHROMIUM, Servers, login, served_archive, shot, unlock
+from tests.web.browsing import (
+    NEEDS_CHROMIUM,
+    Servers,
+    login,
+    press,
+    served_archive,
+    shot,
+    unlock,
+)
 from tests.web.conftest import PASSPHRASE
 
 pytestmark = NEEDS_CHROMIUM
@@ -42,7 +50,7 @@ def test_a_submission_is_triaged_into_an_incident_with_two_victims(
     source.get_by_label("Your receipt code").fill(code.lower())  # as a person may type it
     source.get_by_label("What you want to add").fill("FICTIONAL: one of them is back")
     shot(source, "intake-follow-up-en")
-    source.get_by_role("button", name="Send").click()
+    press(source, source.get_by_role("button", name="Send"))
     assert "this page looks the same either way" in source.content()
     custodian = browser.new_context().new_page()  # type: ignore[attr-defined]
     # A wrong passphrase: back on the unlock form, the error shown as an error.
@@ -67,7 +75,7 @@ def test_a_submission_is_triaged_into_an_incident_with_two_victims(
     documenter.get_by_label("Status").select_option("in_review")
     documenter.get_by_label("Assigned to").select_option(label="documenter")
     documenter.get_by_label("Internal notes").fill("FICTIONAL: check with the lawyer")
-    documenter.get_by_role("button", name="Save the triage").click()
+    press(documenter, documenter.get_by_role("button", name="Save the triage"))
     assert "new version" in documenter.content()
     documenter.get_by_label("Reply (sealed").fill("FICTIONAL: who was taken first?")
     documenter.get_by_role("button", name="Send reply").click()
@@ -88,7 +96,7 @@ def test_a_submission_is_triaged_into_an_incident_with_two_victims(
     # The source reads the reply with the code.
     source.goto(servers.intake + "/replies")
     source.get_by_label("Your receipt code").fill(code)
-    source.get_by_role("button", name="Check").click()
+    press(source, source.get_by_role("button", name="Check"))
     assert "who was taken first?" in source.content()
     # Make an incident from it: the form comes filled in from the submission.
     documenter.goto(servers.workbench + f"/inbox/{document_id}")
@@ -136,7 +144,7 @@ def test_a_mistyped_receipt_code_looks_like_a_code_with_no_replies(
     shot(source, "intake-replies-probe-en")
     source.goto(servers.intake + "/replies?lang=ru")
     source.get_by_label("Ваш код квитанции").fill("not a code at all")
-    source.get_by_role("button", name="Проверить").click()
+    press(source, source.get_by_role("button", name="Проверить"))
     assert "Ответов пока нет" in source.content()
     shot(source, "intake-replies-probe-ru")
 
