@@ -4,7 +4,9 @@ Every error a user can cause is a :class:`BearWitnessError` with a stable
 ``code``, a message that is safe to show (it never contains personal data or
 sealed text) and a ``hint`` that says what to do. Interfaces (CLI, web) map
 these to exit codes and HTTP statuses in one table each; the exceptions know
-nothing of either.
+nothing of either. A message or hint given as a :class:`Phrase` keeps its words
+apart from the values put in them, so that a page can say it in its reader's
+language; the exceptions know nothing of languages either.
 
     BearWitnessError
     ├── InputError            bad input from a user: a file, a field, a flag
@@ -39,20 +41,73 @@ nothing of either.
 from __future__ import annotations
 
 import errno
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import ClassVar
 
 
+class Phrase:
+    """Words for a person, in English, with ``%(name)s`` for each of ``values``.
+
+    The template is a catalogue entry (extraction looks for ``Phrase("…")``); a value is
+    what the user gave or the archive holds, put in as it is, or a Phrase of its own,
+    which is translated too. ``str()`` gives the English."""
+
+    __slots__ = ("template", "values")
+
+    def __init__(self, template: str, /, **values: object) -> None:
+        self.template = template
+        self.values = {
+            name: value if isinstance(value, Phrase) else str(value)
+            for name, value in values.items()
+        }
+
+    def said(self, translate: Callable[[str], str]) -> str:
+        """The words through ``translate`` (a catalogue's gettext), values filled in."""
+        text = translate(self.template)
+        if not self.values:  # a template without values may hold a bare "%"
+            return text
+        return text % {
+            name: value.said(translate) if isinstance(value, Phrase) else value
+            for name, value in self.values.items()
+        }
+
+    def __str__(self) -> str:
+        return self.said(str)
+
+    def __bool__(self) -> bool:
+        return bool(self.template)
+
+    def __repr__(self) -> str:
+        return f"Phrase({self.template!r}, {self.values!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Phrase) and (self.template, self.values) == (
+            other.template,
+            other.values,
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.template)
+
+
+def phrase(text: str | Phrase) -> Phrase:
+    """``text`` as a Phrase: a plain string is a template without values."""
+    return text if isinstance(text, Phrase) else Phrase(text)
+
+
 class BearWitnessError(Exception):
-    """Root of every error BearWitness raises on purpose."""
+    """Root of every error BearWitness raises on purpose.
+
+    ``message`` and ``hint`` are the English; ``phrases`` the same two as Phrases."""
 
     code = "error"
 
-    def __init__(self, message: str, *, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
+    def __init__(self, message: str | Phrase, *, hint: str | Phrase = "") -> None:
+        super().__init__(str(message))
+        self.message = str(message)
+        self.hint = str(hint)
+        self.phrases = (phrase(message), phrase(hint))
 
     def diagnostics(self) -> str:
         """The message and, when there is one, what to do about it."""
@@ -68,20 +123,21 @@ class ImportRejected(InputError):
 
     code = "import_rejected"
 
-    def __init__(self, source: str, row: int, reason: str) -> None:
+    def __init__(self, source: str, row: int, reason: str | Phrase) -> None:
         super().__init__(
-            f"{source}, row {row}: {reason}",
-            hint="Nothing was imported. Fix that row and import the file again.",
+            Phrase("%(source)s, row %(row)s: %(reason)s", source=source, row=row, reason=reason),
+            hint=Phrase("Nothing was imported. Fix that row and import the file again."),
         )
         self.source = source
         self.row = row
-        self.reason = reason
+        self.reason = str(reason)
+        self.reason_phrase = phrase(reason)
 
 
 class SheetRejected(ImportRejected):
     """A spreadsheet refused as it was read (its format, its encoding, its header); nothing
     was written. ``template`` is the English reason with ``%(name)s`` for each of
-    ``values``, so that a page can say it in its user's language; ``row`` 0 is the file."""
+    ``values`` (the Phrase a page says in its user's language); ``row`` 0 is the file."""
 
     code = "sheet_rejected"
 
@@ -94,15 +150,14 @@ class SheetRejected(ImportRejected):
         *,
         hint: str = "",
     ) -> None:
-        reason = template % dict(values) if values else template
+        reason = Phrase(template, **values)
         super().__init__(source, row, reason)
         if not row:
-            self.message = f"{source}: {reason}"
-            self.args = (self.message,)
+            said = Phrase("%(source)s: %(reason)s", source=source, reason=reason)
+            self.message, self.args = str(said), (str(said),)
+            self.phrases = (said, self.phrases[1])
         if hint:
-            self.hint = hint
-        self.template = template
-        self.values = dict(values)
+            self.hint, self.phrases = hint, (self.phrases[0], Phrase(hint))
 
 
 class SubmissionConflict(InputError):
@@ -115,16 +170,18 @@ class FieldsRejected(InputError):
     """An edit refused because of what some fields hold; nothing was written.
 
     ``problems`` maps each field to what is wrong with it (a safe message: it quotes
-    at most what the user typed), so that a form can say it next to that field."""
+    at most what the user typed), so that a form can say it next to that field;
+    ``problem_phrases`` holds the same as Phrases, for a form in another language."""
 
     code = "fields_rejected"
 
-    def __init__(self, problems: Mapping[str, str]) -> None:
+    def __init__(self, problems: Mapping[str, str | Phrase]) -> None:
         shown = "; ".join(f"{name}: {problem}" for name, problem in problems.items())
         super().__init__(
             f"nothing was saved: {shown}", hint="Correct the fields named and save again."
         )
-        self.problems = dict(problems)
+        self.problems = {name: str(problem) for name, problem in problems.items()}
+        self.problem_phrases = {name: phrase(problem) for name, problem in problems.items()}
 
 
 class ArchiveError(BearWitnessError):

@@ -131,7 +131,7 @@ def test_xlsx_and_ods_formula_cells_are_refused_by_row_and_column(archive: Archi
         {"full_name": "full_name", "role": "role"},
     )
     assert [(p.row, p.column) for p in found.problems] == [(3, "B")]
-    assert "formula" in found.problems[0].reason
+    assert "formula" in found.problems[0].text
     ods = _ods([header, ["Fictional One", "victim"], ["Fictional Two", "2"]], formula_at=(2, 1))
     found = spreadsheets.preview(
         archive,

@@ -72,9 +72,12 @@ def test_each_bad_field_is_named_next_to_it_and_everything_typed_is_kept(
         assert typed in html, typed
     assert re.search(r'<option value="urgent"\s*selected', html)
     assert _interventions(team) == []  # nothing was written
-    # In Russian: the field's problem in Russian, the check's own words after it.
+    # In Russian, each field's problem is said in Russian, values quoted as typed.
     russian = workbench.post("/cases/new?lang=ru", data=bad)
-    assert "Это не дата" in _error_of(russian.text, "date")
+    assert "Месяца 13 не существует" in _error_of(russian.text, "date")
+    assert "В архиве нет записи «человек» P-9999" in _error_of(russian.text, "person_id")
+    assert "не строка учёта средств" in _error_of(russian.text, "funds")
+    assert "похож на местоположение" in _error_of(russian.text, "journey")
 
 
 def test_a_change_with_a_bad_field_is_refused_next_to_it(workbench: TestClient, team: Team) -> None:

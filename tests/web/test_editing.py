@@ -4,6 +4,7 @@ incident form that keeps what was typed and ticked."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -134,6 +135,40 @@ def test_a_bad_value_is_named_next_to_its_field_and_all_typed_is_kept(
         data={**form_of(documenter.get("/records/act/A-0001/edit").text), "victim_id": "P-0404"},
     )
     assert reference.status_code == 400 and "no person P-0404" in reference.text
+
+
+def test_in_russian_each_field_is_told_what_is_wrong_in_russian(documenter: TestClient) -> None:
+    """The checks' words (dates, counts, vocabularies, references, the hints) are said in
+    the page's language; the values typed are quoted as typed."""
+    documenter.get("/?lang=ru")
+    form = form_of(documenter.get("/records/event/E-0001/edit").text)
+    answer = documenter.post(
+        "/records/event/E-0001/edit",
+        data={**form, "date": "2019-13", "victims": "очень много"},
+    )
+    assert answer.status_code == 400
+    text = html.unescape(answer.text)
+    assert "Месяца 13 не существует. Месяцы — от 01 до 12." in text
+    assert "'очень много' — не количество. Напишите 40, ~40 (около)" in text
+    parent = documenter.post(
+        "/records/event/E-0001/edit",
+        data={**form_of(documenter.get("/records/event/E-0001/edit").text), "parent_id": "E-0404"},
+    )
+    assert "В архиве нет записи «событие» E-0404" in parent.text
+    act = documenter.post(
+        "/records/act/A-0001/edit",
+        data={
+            **form_of(documenter.get("/records/act/A-0001/edit").text),
+            "act_type": "no_such_act",
+            "date": "2019-02-30",
+        },
+    )
+    assert act.status_code == 400
+    said = html.unescape(act.text)
+    assert "'no_such_act' — неизвестное значение («тип действия»)" in said
+    assert "В 2019-02 нет дня 30. В этом месяце дни с 1 по 28." in said
+    for english in ("does not exist", "is not a", "Write ", "no day", "in the archive"):
+        assert english not in text + said, english
 
 
 def test_the_second_of_two_editors_is_refused_and_keeps_what_they_typed(

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract, extract_from_dir
 from babel.messages.pofile import read_po
 
 from bearwitness.web.i18n import LOCALE_DIR, choose, translations
 
-WEB = Path(__file__).parents[2] / "src" / "bearwitness" / "web"
-KEYWORDS = {"_": None, "gettext": (2,), "N_": None, "message": (3,)}
+SOURCE = Path(__file__).parents[2] / "src" / "bearwitness"
+WEB = SOURCE / "web"
+KEYWORDS = {"_": None, "gettext": (2,), "N_": None, "message": (3,), "Phrase": None}
 METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
+# What the pages say from below them: the words of errors (a Phrase), vocabulary names.
+PHRASES = {"Phrase": None, "Vocabulary": None}
+SAYING = (SOURCE / "domain", SOURCE / "services", SOURCE / "errors.py")
 
 
 def extracted() -> set[str]:
@@ -25,7 +30,28 @@ def extracted() -> set[str]:
     ):
         if isinstance(message, str) and message:
             found.add(message)
+    return found | phrases()
+
+
+def phrases() -> set[str]:
+    found = set()
+    for place in SAYING:
+        if place.is_file():
+            with place.open("rb") as handle:
+                messages = [m[1] for m in extract("python", handle, keywords=PHRASES)]
+        else:
+            messages = [
+                m[2] for m in extract_from_dir(str(place), [("**.py", "python")], keywords=PHRASES)
+            ]
+        found |= {message for message in messages if isinstance(message, str) and message}
     return found
+
+
+def test_the_words_of_errors_are_found_for_translation() -> None:
+    words = phrases()
+    assert "%(value)s is not a date" in words  # domain/dates.py
+    assert "act type" in words  # a vocabulary's name
+    assert "%(source)s, row %(row)s: %(reason)s" in words  # errors.py
 
 
 def test_every_interface_message_has_a_russian_translation() -> None:
@@ -35,6 +61,22 @@ def test_every_interface_message_has_a_russian_translation() -> None:
     assert len(extracted()) > 100
     missing = extracted() - translated
     assert not missing, f"untranslated (run pybabel, see babel.cfg): {sorted(missing)[:10]}"
+
+
+def test_a_translation_fills_in_the_values_its_english_names() -> None:
+    """A translation that names a value the English does not, or drops a ``%`` sign, would
+    make the page that says it fail; one that leaves a value out would hide it."""
+    with (LOCALE_DIR / "ru" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(io.BytesIO(handle.read()), locale="ru")
+    named = re.compile(r"%\((\w+)\)s")
+    wrong = [
+        message.id
+        for message in catalog
+        if isinstance(message.id, str)
+        and "%(" in message.id
+        and sorted(named.findall(message.id)) != sorted(named.findall(str(message.string)))
+    ]
+    assert not wrong, wrong[:10]
 
 
 def test_the_catalogue_loads_from_the_installed_package() -> None:

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from bearwitness.crypto.kdf import KdfParams
 from bearwitness.demo.generate import generate
 from bearwitness.domain.records import RECORD_TYPES
-from bearwitness.services import inbox, triage, users
+from bearwitness.services import editing, inbox, triage, users
 from bearwitness.services.demo import DEMO_PASSPHRASE, build_demo
 from bearwitness.services.intake_web import Submission, submit_sealed
 from bearwitness.web.routes import routes_of
@@ -291,6 +291,57 @@ def test_every_code_a_page_shows_has_its_label() -> None:
     assert set(labels.ACTIONS) == set(audit.ACTIONS)
     assert set(labels.METHODS) == set(METHODS)
     assert set(labels.STRATA) == set(STRATA)
+
+
+# A value each shape of field refuses, typed into every field of that shape at once.
+REFUSED = {
+    "date": "2019-13",
+    "count": "очень много",
+    "number": "12x",
+    "choice": "nonsense",
+    "choices": "nonsense",
+    "ref": "Z-1",
+    "refs": "Z-1",
+}
+
+
+def _all_specs() -> list[editing.FieldSpec]:
+    return [spec for kind in FIRST for spec in editing.form_fields(kind)]
+
+
+def test_every_refused_field_is_told_why_in_russian(russian: TestClient) -> None:
+    """Each record type's form, sent with a value its checks refuse in every field they
+    check: each field's problem and hint are Russian; only the values typed, and the codes a
+    hint lists to type instead, are not."""
+    codes = {code for spec in _all_specs() if spec.vocabulary for code in spec.vocabulary.codes}
+    data = sorted({*_data_values(), *REFUSED.values(), *codes}, key=len, reverse=True)
+    told = {}
+    for kind, first in FIRST.items():
+        form = russian.get(f"/records/{kind}/{first}/edit").text
+        shown = re.search(r'name="fields" value="([^"]*)"', form)
+        assert shown, kind
+        names = set(shown.group(1).split(","))
+        refused = {
+            spec.name: REFUSED[spec.shape]
+            for spec in editing.form_fields(kind)
+            if spec.name in names and spec.shape in REFUSED
+        }
+        if not refused:  # clear text only (a person record's list and its number)
+            continue
+        version = re.search(r'name="version" value="(\d+)"', form)
+        assert version, kind
+        sent = {"csrf": csrf_of(form), "version": version.group(1), "fields": shown.group(1)}
+        answer = russian.post(f"/records/{kind}/{first}/edit", data={**sent, **refused})
+        assert answer.status_code == 400, (kind, answer.text[-500:])
+        told[kind] = [
+            name
+            for name in refused  # a picker's problem, or a field's
+            if f'id="{name}-error"' not in answer.text
+            and f'id="field-{name}-error"' not in answer.text
+        ]
+        if words := english_in(answer.text, data):
+            pytest.fail(f"{kind}: English beside refused fields: {sorted(set(words))}")
+    assert len(told) >= 7 and not any(told.values()), f"fields refused with nothing beside: {told}"
 
 
 # Last: it locks the archive the tests above read unlocked.

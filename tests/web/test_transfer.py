@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import io
 import re
 import zipfile
@@ -67,6 +68,11 @@ def test_a_bad_sheet_shows_every_problem_and_writes_nothing(
     refused = workbench.post(path, data={"csrf": token, "action": "import", **form})
     assert refused.status_code == 400 and "Row 3, column B" in refused.text
     assert _people(team) == before
+    workbench.get("/import?lang=ru")  # in Russian, what the checks say is said in Russian
+    russian = html.unescape(_upload(workbench, token, BAD))
+    assert "поле 'role': 'astronaut' — неизвестное значение («роль человека»)" in russian
+    assert "is not a known" not in russian
+    workbench.get("/import?lang=en")
     # Fixed and uploaded again, with a source: imported, and its mapping remembered.
     page = _upload(workbench, token, GOOD, source="S-0001")
     form = _mapping(page)

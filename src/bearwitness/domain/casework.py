@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from bearwitness.domain.dates import PartialDateRange, Precision
 from bearwitness.domain.messages import quoted
-from bearwitness.errors import InputError
+from bearwitness.errors import InputError, Phrase
 
 MAX_AMOUNT = 10**12
 # Decimal degrees (two numbers with decimals), degrees/minutes/seconds, a map service's
@@ -30,15 +30,17 @@ _COORDINATES = (
     re.compile(r"\bgeo:|maps\.|yandex\.[a-z]+/maps|goo\.gl|openstreetmap|2gis", re.IGNORECASE),
     re.compile(r"\b[23456789CFGHJMPQRVWX]{4,8}\+[23456789CFGHJMPQRVWX]{2,3}\b"),
 )
-LEG_HINT = (
+LEG_HINT = Phrase(
     "Write DATE | FROM | TO with a month or a year and two regions, "
     "for example 2026-03 | Chechnya | Moscow region."
 )
-NO_LIVE_LOCATION = (
+NO_LIVE_LOCATION = Phrase(
     "Write regions only (a republic, an oblast, a country), never coordinates, "
     "an address or a map link: a leg must never tell where someone is."
 )
-FUNDS_HINT = "Write DATE | AMOUNT CURRENCY | WHAT FOR, for example 2026-03 | -15000 RUB | tickets."
+FUNDS_HINT = Phrase(
+    "Write DATE | AMOUNT CURRENCY | WHAT FOR, for example 2026-03 | -15000 RUB | tickets."
+)
 
 
 def looks_like_coordinates(text: str) -> bool:
@@ -46,14 +48,17 @@ def looks_like_coordinates(text: str) -> bool:
     return any(pattern.search(text) for pattern in _COORDINATES)
 
 
-def _coarse_date(text: str, what: str, hint: str) -> PartialDateRange:
+def _coarse_date(text: str, what: Phrase, hint: Phrase) -> PartialDateRange:
     try:
         date = PartialDateRange.parse(text)
     except InputError as error:
-        raise InputError(f"{what}: {error.message}", hint=hint) from None
+        raise InputError(
+            Phrase("%(what)s: %(problem)s", what=what, problem=error.phrases[0]), hint=hint
+        ) from None
     if any(part.precision is Precision.DAY for part in (date.start, date.end) if part):
         raise InputError(
-            f"{what}: {quoted(text)} names a day", hint="Write a month or a year only."
+            Phrase("%(what)s: %(value)s names a day", what=what, value=quoted(text)),
+            hint=Phrase("Write a month or a year only."),
         )
     return date
 
@@ -69,14 +74,23 @@ class Leg:
     @classmethod
     def parse(cls, text: str) -> Leg:
         if looks_like_coordinates(text):
-            raise InputError(f"the leg {quoted(text)} looks like a location", hint=NO_LIVE_LOCATION)
+            raise InputError(
+                Phrase("the leg %(value)s looks like a location", value=quoted(text)),
+                hint=NO_LIVE_LOCATION,
+            )
         parts = [part.strip() for part in text.split("|")]
         if len(parts) != 3 or not all(parts):
-            raise InputError(f"{quoted(text)} is not a leg of a journey", hint=LEG_HINT)
+            raise InputError(
+                Phrase("%(value)s is not a leg of a journey", value=quoted(text)), hint=LEG_HINT
+            )
         for region in parts[1:]:
             if len(region) > 80 or any(ch.isdigit() for ch in region):
-                raise InputError(f"{quoted(region)} is not a region", hint=NO_LIVE_LOCATION)
-        return cls(_coarse_date(parts[0], "the leg's date", LEG_HINT), parts[1], parts[2])
+                raise InputError(
+                    Phrase("%(value)s is not a region", value=quoted(region)),
+                    hint=NO_LIVE_LOCATION,
+                )
+        date = _coarse_date(parts[0], Phrase("the leg's date"), LEG_HINT)
+        return cls(date, parts[1], parts[2])
 
     def __str__(self) -> str:
         return f"{self.date} | {self.origin} | {self.destination}"
@@ -95,16 +109,23 @@ class Funds:
     def parse(cls, text: str) -> Funds:
         parts = [part.strip() for part in text.split("|")]
         if len(parts) != 3 or not parts[0] or not parts[1]:
-            raise InputError(f"{quoted(text)} is not a line of the ledger", hint=FUNDS_HINT)
+            raise InputError(
+                Phrase("%(value)s is not a line of the ledger", value=quoted(text)),
+                hint=FUNDS_HINT,
+            )
         match = re.fullmatch(r"([+-]?)(\d{1,13})\s*([A-Za-z]{3})", parts[1].replace(" ", ""))
         if not match or int(match[2]) > MAX_AMOUNT:
-            raise InputError(f"{quoted(parts[1])} is not an amount and a currency", hint=FUNDS_HINT)
+            raise InputError(
+                Phrase("%(value)s is not an amount and a currency", value=quoted(parts[1])),
+                hint=FUNDS_HINT,
+            )
         amount = int(match[2]) * (-1 if match[1] == "-" else 1)
         if looks_like_coordinates(parts[2]):
             raise InputError(
-                f"the ledger line {quoted(text)} looks like a location", hint=NO_LIVE_LOCATION
+                Phrase("the ledger line %(value)s looks like a location", value=quoted(text)),
+                hint=NO_LIVE_LOCATION,
             )
-        date = _coarse_date(parts[0], "the ledger line's date", FUNDS_HINT)
+        date = _coarse_date(parts[0], Phrase("the ledger line's date"), FUNDS_HINT)
         return cls(date, amount, match[3].upper(), parts[2][:200])
 
     def __str__(self) -> str:

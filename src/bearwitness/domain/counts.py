@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bearwitness.domain.messages import quoted
-from bearwitness.errors import InputError
+from bearwitness.errors import InputError, Phrase
 
 # The largest whole number kept: the largest a JSON reader is sure to read back
 # exactly (2**53 - 1), so that every committed record stays verifiable anywhere.
@@ -82,7 +82,8 @@ def whole_number(text: str) -> int | None:
         return None
     if len(text) > len(str(MAX_WHOLE)) or int(text) > MAX_WHOLE:
         raise InputError(
-            f"{quoted(text, 20)} is too large", hint=f"Numbers go up to {MAX_WHOLE:,}."
+            Phrase("%(value)s is too large", value=quoted(text, 20)),
+            hint=Phrase("Numbers go up to %(most)s.", most=f"{MAX_WHOLE:,}"),
         )
     return int(text)
 
@@ -97,14 +98,17 @@ class QualifiedCount:
         for number in (self.value, self.upper):
             if number is not None and not 0 <= number <= MAX_WHOLE:
                 raise InputError(
-                    f"a count of {quoted(number)} is out of range",
-                    hint=f"Counts run from 0 to {MAX_WHOLE:,}.",
+                    Phrase("a count of %(value)s is out of range", value=quoted(number)),
+                    hint=Phrase("Counts run from 0 to %(most)s.", most=f"{MAX_WHOLE:,}"),
                 )
         if (self.qualifier is Qualifier.RANGE) != (self.upper is not None):
-            raise InputError("only a range has an upper bound", hint="Write a range as 10-20.")
+            raise InputError(
+                Phrase("only a range has an upper bound"), hint=Phrase("Write a range as 10-20.")
+            )
         if self.upper is not None and self.upper < self.value:
             raise InputError(
-                f"the range {self.value}-{self.upper} is reversed", hint="Write the smaller first."
+                Phrase("the range %(range)s is reversed", range=f"{self.value}-{self.upper}"),
+                hint=Phrase("Write the smaller first."),
             )
 
     @property
@@ -137,8 +141,8 @@ class QualifiedCount:
             assert low is not None and high is not None  # the pattern matched digits
             return cls(Qualifier.RANGE, low, high)
         raise InputError(
-            f"{quoted(text)} is not a count",
-            hint="Write 40, ~40 (around), >=2 (at least), <=5 (at most) or 10-20 (range).",
+            Phrase("%(value)s is not a count", value=quoted(text)),
+            hint=Phrase("Write 40, ~40 (around), >=2 (at least), <=5 (at most) or 10-20 (range)."),
         )
 
     def __str__(self) -> str:

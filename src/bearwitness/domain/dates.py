@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bearwitness.domain.messages import quoted
-from bearwitness.errors import InputError
+from bearwitness.errors import InputError, Phrase
 
 # ASCII digits only: \d also matches other scripts' digits, which would not round-trip.
 _DATE = re.compile(r"(~)?([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
@@ -39,18 +39,30 @@ class PartialDate:
 
     def __post_init__(self) -> None:
         if not 1000 <= self.year <= 9999:
-            raise InputError(f"year {self.year} is out of range", hint="Use a four-digit year.")
+            raise InputError(
+                Phrase("year %(year)s is out of range", year=self.year),
+                hint=Phrase("Use a four-digit year."),
+            )
         if self.month is None and self.day is not None:
-            raise InputError("a day needs a month", hint="Write YYYY-MM-DD, YYYY-MM or YYYY.")
+            raise InputError(
+                Phrase("a day needs a month"), hint=Phrase("Write YYYY-MM-DD, YYYY-MM or YYYY.")
+            )
         if self.month is not None and not 1 <= self.month <= 12:
-            raise InputError(f"month {self.month} does not exist", hint="Months run 01 to 12.")
+            raise InputError(
+                Phrase("month %(month)s does not exist", month=self.month),
+                hint=Phrase("Months run 01 to 12."),
+            )
         if self.day is not None:
             assert self.month is not None
             last = calendar.monthrange(self.year, self.month)[1]
             if not 1 <= self.day <= last:
                 raise InputError(
-                    f"{self.year}-{self.month:02d} has no day {self.day}",
-                    hint=f"Days in that month run 1 to {last}.",
+                    Phrase(
+                        "%(month)s has no day %(day)s",
+                        month=f"{self.year}-{self.month:02d}",
+                        day=self.day,
+                    ),
+                    hint=Phrase("Days in that month run 1 to %(last)s.", last=last),
                 )
 
     @property
@@ -73,8 +85,10 @@ class PartialDate:
         match = _DATE.fullmatch(text.strip())
         if not match:
             raise InputError(
-                f"{quoted(text)} is not a date",
-                hint="Write YYYY, YYYY-MM or YYYY-MM-DD; prefix ~ when approximate (~2018-12).",
+                Phrase("%(value)s is not a date", value=quoted(text)),
+                hint=Phrase(
+                    "Write YYYY, YYYY-MM or YYYY-MM-DD; prefix ~ when approximate (~2018-12)."
+                ),
             )
         approx, year, month, day = match.groups()
         return cls(
@@ -103,8 +117,8 @@ class PartialDateRange:
     def __post_init__(self) -> None:
         if self.end is not None and self.end.latest < self.start.earliest:
             raise InputError(
-                f"the range {self} ends before it starts",
-                hint="Write the earlier date first: START..END.",
+                Phrase("the range %(range)s ends before it starts", range=self),
+                hint=Phrase("Write the earlier date first: START..END."),
             )
 
     @property
@@ -124,7 +138,8 @@ class PartialDateRange:
         start, sep, end = text.strip().partition("..")
         if sep and not end.strip():
             raise InputError(
-                f"{quoted(text)} is an open range", hint="Write START..END with both dates."
+                Phrase("%(value)s is an open range", value=quoted(text)),
+                hint=Phrase("Write START..END with both dates."),
             )
         return cls(PartialDate.parse(start), PartialDate.parse(end) if sep else None)
 

@@ -7,7 +7,7 @@ values are quoted and cut, lists of names capped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 
 def quoted(value: object, limit: int = 40) -> str:
@@ -25,8 +25,12 @@ def quoted(value: object, limit: int = 40) -> str:
 def listed(names: Iterable[str], noun: str, limit: int = 5) -> str:
     """``3 unknown columns: a, b, c`` or ``100000 unknown columns: a, b, …, e, … (99,995 more)``."""
     names = list(names)
+    return f"{len(names)} {noun}{'' if len(names) == 1 else 's'}: {shortlist(names, limit)}"
+
+
+def shortlist(names: Sequence[str], limit: int = 5) -> str:
+    """``a, b, c`` or ``a, b, c, d, e, … (99,995 more)``: odd or long names quoted and cut."""
     shown = ", ".join(
         name if name.isprintable() and len(name) <= 40 else quoted(name) for name in names[:limit]
     )
-    more = f", … ({len(names) - limit:,} more)" if len(names) > limit else ""
-    return f"{len(names)} {noun}{'' if len(names) == 1 else 's'}: {shown}{more}"
+    return shown + (f", … ({len(names) - limit:,} more)" if len(names) > limit else "")

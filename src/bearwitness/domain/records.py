@@ -34,8 +34,8 @@ from bearwitness.domain import vocabulary as v
 from bearwitness.domain.casework import Funds, Leg
 from bearwitness.domain.counts import MAX_WHOLE, QualifiedCount, whole_number
 from bearwitness.domain.dates import PartialDateRange
-from bearwitness.domain.messages import listed, quoted
-from bearwitness.errors import InputError
+from bearwitness.domain.messages import quoted, shortlist
+from bearwitness.errors import InputError, Phrase, phrase
 
 MAX_ID_LENGTH = 64
 MAX_CLEAR_TEXT = 200  # characters: the width of a clear text column
@@ -70,7 +70,7 @@ def sealed(
     )
 
 
-def id_problem(record_id: object, kind: str) -> str | None:
+def id_problem(record_id: object, kind: str) -> Phrase | None:
     """Why ``record_id`` is not a well-formed id of ``kind``, or None when it is."""
     prefix = RECORD_TYPES[kind].PREFIX
     if (
@@ -79,7 +79,9 @@ def id_problem(record_id: object, kind: str) -> str | None:
         or not _ID.fullmatch(record_id)
         or not record_id.startswith(f"{prefix}-")
     ):
-        return f"{quoted(record_id)} is not a {kind.replace('_', ' ')} id"
+        return Phrase(
+            "%(value)s is not a %(kind)s id", value=quoted(record_id), kind=kind_name(kind)
+        )
     return None
 
 
@@ -99,14 +101,57 @@ def is_provisional(record_id: object) -> bool:
     return isinstance(record_id, str) and _PROVISIONAL.fullmatch(record_id) is not None
 
 
-def _text_problem(value: str, *, clear: bool) -> str | None:
+def _text_problem(value: str, *, clear: bool) -> InputError | None:
+    """Why ``value`` cannot be kept as text (of a clear field, when ``clear``), if it cannot."""
+    remove = Phrase("Remove that character.")
     if _SURROGATE.search(value):
-        return "holds invalid Unicode (a lone surrogate)"
+        return InputError(
+            Phrase("%(value)s holds invalid Unicode (a lone surrogate)", value=quoted(value)),
+            hint=remove,
+        )
     if clear and "\x00" in value:  # a clear column cannot hold NUL (PostgreSQL refuses it)
-        return "holds a NUL character"
+        return InputError(
+            Phrase("%(value)s holds a NUL character", value=quoted(value)), hint=remove
+        )
     if clear and len(value) > MAX_CLEAR_TEXT:
-        return f"is longer than {MAX_CLEAR_TEXT} characters"
+        return InputError(
+            Phrase(
+                "%(value)s is longer than %(most)s characters",
+                value=quoted(value),
+                most=MAX_CLEAR_TEXT,
+            ),
+            hint=Phrase("Shorten it, or keep long text in a sealed field."),
+        )
     return None
+
+
+FIELD_PROBLEM = Phrase("field %(field)s: %(problem)s")  # what is said of one field
+
+
+def field_problem(name: str, error: InputError) -> InputError:
+    """``error`` said of the field ``name``: ``field 'when': …``."""
+    message, hint = error.phrases
+    said = Phrase(FIELD_PROBLEM.template, field=repr(name), problem=message)
+    return InputError(said, hint=hint)
+
+
+def field_message(error: InputError, name: str) -> Phrase:
+    """What ``error`` says of the field ``name``, for a form to show next to that field:
+    its message without the field's name, then its hint."""
+    message, hint = error.phrases
+    if message.template == FIELD_PROBLEM.template and message.values.get("field") == repr(name):
+        message = phrase(message.values["problem"])
+    return Phrase("%(problem)s. %(hint)s", problem=message, hint=hint) if hint else message
+
+
+def kind_name(kind: str) -> Phrase:
+    """A record type's name for a person (the catalogue has each: "person record")."""
+    return Phrase(kind.replace("_", " "))
+
+
+def not_in_archive(kind: str, record_id: str) -> Phrase:
+    """What a field that refers to a record the archive lacks is told."""
+    return Phrase("there is no %(kind)s %(id)s in the archive", kind=kind_name(kind), id=record_id)
 
 
 R = TypeVar("R", bound="Record")
@@ -132,7 +177,7 @@ class Record:
                 for item in value if isinstance(value, tuple) else (value,):
                     rule.check(item)
             except InputError as error:
-                raise InputError(f"field {rule.name!r}: {error.message}", hint=error.hint) from None
+                raise field_problem(rule.name, error) from None
 
     def references(self) -> list[tuple[str, str, str]]:
         """(field, kind, id) of every record this one refers to."""
@@ -193,9 +238,12 @@ class Record:
         names = set(hints)
         unknown = [name for name in data if name not in names and name != "type"]
         if unknown:  # named in the file's order: the first is the first to fix
+            said = {"count": len(unknown), "kind": kind_name(cls.KIND), "names": shortlist(unknown)}
             raise InputError(
-                listed(unknown, f"unknown {cls.KIND.replace('_', ' ')} field"),
-                hint=f"A {cls.KIND.replace('_', ' ')} has: {', '.join(sorted(names))}.",
+                Phrase("%(count)s unknown %(kind)s field: %(names)s", **said)
+                if len(unknown) == 1
+                else Phrase("%(count)s unknown %(kind)s fields: %(names)s", **said),
+                hint=Phrase("Its fields are: %(names)s.", names=", ".join(sorted(names))),
             )
         values = {
             name: _decode(hints[name], data[name], name)
@@ -203,15 +251,21 @@ class Record:
             if name in data and data[name] not in (None, "")
         }
         if "id" not in values:
-            raise InputError(f"a {cls.KIND} needs an id", hint=f"Give ids like {cls.PREFIX}-0001.")
+            raise InputError(
+                Phrase("the %(kind)s needs an id", kind=kind_name(cls.KIND)),
+                hint=Phrase("Give ids like %(example)s.", example=f"{cls.PREFIX}-0001"),
+            )
         return cls(**values)
 
 
-def _id_hint(kind: str) -> str:
+def _id_hint(kind: str) -> Phrase:
     prefix = RECORD_TYPES[kind].PREFIX
-    return (
-        f"{kind.replace('_', ' ').capitalize()} ids look like {prefix}-0042: {prefix}-, then "
-        f"letters, digits, '.', '_' or '-' ({MAX_ID_LENGTH} characters at most)."
+    return Phrase(
+        "Ids look like %(example)s: %(prefix)s, then letters, digits, "
+        "'.', '_' or '-' (%(most)s characters at most).",
+        example=f"{prefix}-0042",
+        prefix=f"{prefix}-",
+        most=MAX_ID_LENGTH,
     )
 
 
@@ -227,22 +281,17 @@ class _Rule:
     def check(self, item: Any) -> None:
         if isinstance(item, str):
             if not item.isascii() or self.clear:  # (ASCII text has no surrogate)
-                problem = _text_problem(item, clear=self.clear)
-                if problem:
-                    raise InputError(
-                        f"{quoted(item)} {problem}",
-                        hint="Shorten it, or keep long text in a sealed field."
-                        if "longer" in problem
-                        else "Remove that character.",
-                    )
+                refused = _text_problem(item, clear=self.clear)
+                if refused:
+                    raise refused
             if self.vocabulary is not None:
                 self.vocabulary.check(item)
             if self.refers and (problem := id_problem(item, self.refers)):
                 raise InputError(problem, hint=_id_hint(self.refers))
         elif type(item) is int and not 0 <= item <= MAX_WHOLE:
             raise InputError(
-                f"{quoted(item)} is out of range",
-                hint=f"Write a whole number from 0 to {MAX_WHOLE:,}.",
+                Phrase("%(value)s is out of range", value=quoted(item)),
+                hint=Phrase("Write a whole number from 0 to %(most)s.", most=f"{MAX_WHOLE:,}"),
             )
 
 
@@ -312,8 +361,8 @@ def _decode(hint: Any, raw: Any, name: str) -> Any:
                 isinstance(item, str | int | float) and not isinstance(item, bool) for item in items
             ):
                 raise InputError(
-                    f"expected a list of text, got {quoted(raw)}",
-                    hint="Write each item as text; separate them with ';'.",
+                    Phrase("expected a list of text, got %(value)s", value=quoted(raw)),
+                    hint=Phrase("Write each item as text; separate them with ';'."),
                 )
             return tuple(
                 part.strip()
@@ -323,7 +372,8 @@ def _decode(hint: Any, raw: Any, name: str) -> Any:
             )
         if not isinstance(raw, str | int | float):  # bool is an int
             raise InputError(
-                f"expected text or a number, got {quoted(raw)}", hint="Write plain text."
+                Phrase("expected text or a number, got %(value)s", value=quoted(raw)),
+                hint=Phrase("Write plain text."),
             )
         if kind is PartialDateRange:
             return PartialDateRange.parse(str(raw))
@@ -336,20 +386,27 @@ def _decode(hint: Any, raw: Any, name: str) -> Any:
                 return True
             if str(raw).strip().lower() in ("false", "no", "0"):
                 return False
-            raise InputError(f"{quoted(raw)} is not yes or no", hint="Write true or false.")
+            raise InputError(
+                Phrase("%(value)s is not yes or no", value=quoted(raw)),
+                hint=Phrase("Write true or false."),
+            )
         if kind is int:
             number = raw if type(raw) is int else None
             if isinstance(raw, str):
                 number = whole_number(raw)
             if number is None or not 0 <= number <= MAX_WHOLE:
                 raise InputError(
-                    f"{quoted(raw)} is not a whole number from 0 to {MAX_WHOLE:,}",
-                    hint="Write ASCII digits only.",
+                    Phrase(
+                        "%(value)s is not a whole number from 0 to %(most)s",
+                        value=quoted(raw),
+                        most=f"{MAX_WHOLE:,}",
+                    ),
+                    hint=Phrase("Write ASCII digits only."),
                 )
             return number
         return str(raw)
     except InputError as error:
-        raise InputError(f"field {name!r}: {error.message}", hint=error.hint) from None
+        raise field_problem(name, error) from None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -547,11 +604,11 @@ class Intervention(Record):
         try:  # each line in its one written form, so that versions compare as they read
             object.__setattr__(self, "journey", tuple(str(Leg.parse(x)) for x in self.journey))
         except InputError as error:
-            raise InputError(f"field 'journey': {error.message}", hint=error.hint) from None
+            raise field_problem("journey", error) from None
         try:
             object.__setattr__(self, "funds", tuple(str(Funds.parse(x)) for x in self.funds))
         except InputError as error:
-            raise InputError(f"field 'funds': {error.message}", hint=error.hint) from None
+            raise field_problem("funds", error) from None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -602,8 +659,8 @@ def record_type(kind: str) -> type[Record]:
         return RECORD_TYPES[kind]
     except (KeyError, TypeError):  # TypeError: an unhashable value from a JSON file
         raise InputError(
-            f"{quoted(kind)} is not a record type",
-            hint=f"Use one of: {', '.join(RECORD_TYPES)}.",
+            Phrase("%(value)s is not a record type", value=quoted(kind)),
+            hint=Phrase("Use one of: %(codes)s.", codes=", ".join(RECORD_TYPES)),
         ) from None
 
 
@@ -611,5 +668,8 @@ def record_from_dict(data: dict[str, Any]) -> Record:
     """Build a record from a dict that names its ``type``."""
     kind = data.get("type")
     if not isinstance(kind, str):
-        raise InputError("the record has no type", hint=f"Add a type: {', '.join(RECORD_TYPES)}.")
+        raise InputError(
+            Phrase("the record has no type"),
+            hint=Phrase("Add a type: %(codes)s.", codes=", ".join(RECORD_TYPES)),
+        )
     return record_type(kind).from_dict(data)

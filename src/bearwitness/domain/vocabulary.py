@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bearwitness.domain.messages import quoted
-from bearwitness.errors import InputError
+from bearwitness.errors import InputError, Phrase
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,12 @@ class Vocabulary:
         """Return ``code`` if it belongs here; otherwise say which codes do."""
         if code not in self:
             raise InputError(
-                f"{quoted(code)} is not a known {self.name}",
-                hint=f"Use one of: {', '.join(self.codes)}.",
+                Phrase(
+                    "%(value)s is not a known %(vocabulary)s",
+                    value=quoted(code),
+                    vocabulary=Phrase(self.name),
+                ),
+                hint=Phrase("Use one of: %(codes)s.", codes=", ".join(self.codes)),
             )
         return code
 

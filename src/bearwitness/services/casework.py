@@ -16,8 +16,15 @@ from typing import Any
 
 from bearwitness.domain import vocabulary
 from bearwitness.domain.dates import PartialDateRange
-from bearwitness.domain.records import Intervention
-from bearwitness.errors import CaseChanged, FieldsRejected, InputError, LockedError, NotFound
+from bearwitness.domain.records import Intervention, field_message, not_in_archive
+from bearwitness.errors import (
+    CaseChanged,
+    FieldsRejected,
+    InputError,
+    LockedError,
+    NotFound,
+    Phrase,
+)
 from bearwitness.services import audit, reading, storing
 from bearwitness.services.archive import Archive
 from bearwitness.services.inbox import Entry
@@ -126,13 +133,12 @@ def check_case(archive: Archive, data: dict[str, Any], base: dict[str, Any]) -> 
 
     Raises :class:`FieldsRejected` naming every bad field, so that a form can say it next to
     that field; nothing is written."""
-    problems: dict[str, str] = {}
+    problems: dict[str, Phrase] = {}
     for name, raw in data.items():
         try:
             Intervention.from_dict({**base, name: raw})
         except InputError as error:
-            text = error.message.removeprefix(f"field {name!r}: ")
-            problems[name] = f"{text}. {error.hint}" if error.hint else text
+            problems[name] = field_message(error, name)
     for name, kind in (("person_id", "person"), ("event_id", "event")):
         linked = data.get(name)
         if name in problems or not linked:
@@ -142,7 +148,7 @@ def check_case(archive: Archive, data: dict[str, Any], base: dict[str, Any]) -> 
         except (NotFound, InputError):
             found = None
         if found is None or found.kind != kind or found.deleted:
-            problems[name] = f"there is no {kind} {linked} in the archive"
+            problems[name] = not_in_archive(kind, str(linked))
     if problems:
         raise FieldsRejected(problems)
 

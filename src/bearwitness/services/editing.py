@@ -31,9 +31,9 @@ from sqlalchemy import Connection, update
 
 from bearwitness.domain.counts import QualifiedCount
 from bearwitness.domain.dates import PartialDateRange
-from bearwitness.domain.records import Record, record_type
+from bearwitness.domain.records import Record, field_message, not_in_archive, record_type
 from bearwitness.domain.vocabulary import Vocabulary
-from bearwitness.errors import EditConflict, FieldsRejected, InputError, NotFound
+from bearwitness.errors import EditConflict, FieldsRejected, InputError, NotFound, Phrase
 from bearwitness.services import users
 from bearwitness.services._sealing import (
     SEARCH_KEY_PURPOSE,
@@ -191,7 +191,7 @@ def save(
     editable = {spec.name for spec in form_fields(kind)}
     unknown = sorted(set(values) - editable)
     if unknown:
-        raise FieldsRejected(dict.fromkeys(unknown, "this field cannot be changed here"))
+        raise FieldsRejected(dict.fromkeys(unknown, Phrase("this field cannot be changed here")))
     return _save(archive, kind, record_id, values, based_on=based_on, operation="update")
 
 
@@ -280,18 +280,18 @@ def _checked(
     """``record`` with ``values``, checked as an import checks a row: each field alone
     first, so that every bad one is named, then whether what it refers to exists."""
     base = record.to_dict()
-    problems: dict[str, str] = {}
+    problems: dict[str, Phrase] = {}
     for name, raw in values.items():
         try:
             cls.from_dict({**base, name: raw})
         except InputError as error:
-            problems[name] = _problem(error, name)
+            problems[name] = field_message(error, name)
     if problems:
         raise FieldsRejected(problems)
     try:
         updated = cls.from_dict({**base, **values})
     except InputError as error:  # a rule between fields (none yet): named as a whole
-        raise FieldsRejected({"record": _problem(error, "record")}) from None
+        raise FieldsRejected({"record": field_message(error, "record")}) from None
     wanted: dict[str, dict[str, list[str]]] = {}
     for name, target, linked in updated.references():
         if name in values:
@@ -300,9 +300,9 @@ def _checked(
         present = store.existing_ids(connection, target, ids)
         for linked, names in ids.items():
             if linked == record.id and target == record.KIND:
-                problem = f"{linked} is this record itself"
+                problem = Phrase("%(id)s is this record itself", id=linked)
             elif linked not in present:
-                problem = f"there is no {target.replace('_', ' ')} {linked} in the archive"
+                problem = not_in_archive(target, linked)
             else:
                 continue
             for name in names:
@@ -310,11 +310,6 @@ def _checked(
     if problems:
         raise FieldsRejected(problems)
     return updated
-
-
-def _problem(error: InputError, name: str) -> str:
-    text = error.message.removeprefix(f"field {name!r}: ")
-    return f"{text}. {error.hint}" if error.hint else text
 
 
 def history(

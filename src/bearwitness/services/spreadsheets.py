@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bearwitness.domain.records import RECORD_TYPES, record_type
-from bearwitness.errors import ImportRejected, InputError, SheetRejected
+from bearwitness.errors import ImportRejected, InputError, Phrase, SheetRejected
 from bearwitness.intake.importers import MAX_FIELD_BYTES, ImportRow
 from bearwitness.services import inbox
 from bearwitness.services.archive import Archive
@@ -139,12 +139,11 @@ class Problem:
     row: int
     column: str
     heading: str  # the column's header
-    reason: str  # English; with ``%(name)s`` for each of ``values`` (a page translates it)
-    values: tuple[tuple[str, str], ...] = ()
+    reason: Phrase  # a page says it in its user's language
 
     @property
     def text(self) -> str:
-        return self.reason % dict(self.values) if self.values else self.reason
+        return str(self.reason)
 
     def __str__(self) -> str:
         where = f"row {self.row}"
@@ -403,15 +402,15 @@ def preview(
             continue
         if target not in allowed:
             problems.append(
-                Problem(1, letter(position), heading, NOT_A_FIELD, (("field", target[:40]),))
+                Problem(1, letter(position), heading, Phrase(NOT_A_FIELD, field=target[:40]))
             )
         elif target in chosen:
             problems.append(
-                Problem(1, letter(position), heading, CHOSEN_TWICE, (("field", target),))
+                Problem(1, letter(position), heading, Phrase(CHOSEN_TWICE, field=target))
             )
         chosen[target] = heading
     if not chosen:
-        problems.append(Problem(1, "", "", NOTHING_MAPPED))
+        problems.append(Problem(1, "", "", Phrase(NOTHING_MAPPED)))
     rows: list[ImportRow] = []
     shown: list[dict[str, str]] = []
     seen: dict[str, int] = {}
@@ -427,9 +426,9 @@ def preview(
             if not target or target not in allowed:
                 continue
             where[target] = (letter(position), heading)
-            reason, values = _cell_problem(value, (number, position) in sheet.formulas)
+            reason = _cell_problem(value, (number, position) in sheet.formulas)
             if reason:
-                problems.append(Problem(number, letter(position), heading, reason, values))
+                problems.append(Problem(number, letter(position), heading, reason))
                 bad = True
                 continue
             value = _unescaped(value).strip()
@@ -437,7 +436,7 @@ def preview(
                 data[target] = value
         extra = [p for p in range(len(sheet.header), len(cells)) if cells[p].strip()]
         if extra:
-            problems.append(Problem(number, letter(extra[0]), "", NO_HEADER))
+            problems.append(Problem(number, letter(extra[0]), "", Phrase(NO_HEADER)))
             bad = True
         if len(shown) < SHOWN:
             shown.append({k: str(v) for k, v in data.items()})
@@ -457,34 +456,33 @@ def preview(
                         number,
                         column,
                         heading,
-                        ALSO_ON_ROW,
-                        (("id", record_id), ("row", str(seen[record_id]))),
+                        Phrase(ALSO_ON_ROW, id=record_id, row=seen[record_id]),
                     )
                 )
                 continue
             seen[record_id] = number
         rows.append(ImportRow(number, data))
     if not sheet.rows:
-        problems.append(Problem(1, "", "", NO_ROWS))
+        problems.append(Problem(1, "", "", Phrase(NO_ROWS)))
     if not problems:
         try:  # the references, and ids taken already: read-only, clear ids only
             # as the locked store does: references may wait in the inbox only if a batch does
             waiting = archive.locked and bool(inbox.pending(archive))
             resolve_rows(archive, rows, sheet.name, inbox_waiting=waiting)
         except ImportRejected as refused:
-            problems.append(Problem(refused.row, "", "", refused.reason))
+            problems.append(Problem(refused.row, "", "", refused.reason_phrase))
     entries = [Entry(row.row, row.data, None) for row in rows] if not problems else []
     return Preview(sheet, kind, dict(mapping), shown, problems, entries)
 
 
-def _cell_problem(value: str, formula: bool) -> tuple[str, tuple[tuple[str, str], ...]]:
+def _cell_problem(value: str, formula: bool) -> Phrase | None:
     if formula:
-        return FORMULA_CELL, ()
+        return Phrase(FORMULA_CELL)
     if value.startswith(FORMULA_START):
-        return FORMULA_TEXT, (("sign", value[0]),)
+        return Phrase(FORMULA_TEXT, sign=value[0])
     if len(value.encode("utf-8", errors="replace")) > MAX_FIELD_BYTES:
-        return TOO_LARGE, ()
-    return "", ()
+        return Phrase(TOO_LARGE)
+    return None
 
 
 def _unescaped(value: str) -> str:
@@ -511,10 +509,10 @@ def _row_problems(
             name = next((g for g in named.groups() if g), "") if named else ""
             column, heading = where.get(name, ("", ""))
             if column and name in probe:
-                found.append(Problem(number, column, heading, error.message))
+                found.append(Problem(number, column, heading, error.phrases[0]))
                 del probe[name]
                 continue
-            if not any(p.reason == error.message for p in found):
-                found.append(Problem(number, "", "", error.message))
+            if not any(p.text == error.message for p in found):
+                found.append(Problem(number, "", "", error.phrases[0]))
             return found
     return found

@@ -33,9 +33,10 @@ from bearwitness.domain.records import (
     Record,
     id_number,
     is_provisional,
+    kind_name,
     record_type,
 )
-from bearwitness.errors import IdTaken, ImportRejected, InputError, NotFound
+from bearwitness.errors import IdTaken, ImportRejected, InputError, NotFound, Phrase
 from bearwitness.intake.importers import ImportRow, sha256_file
 from bearwitness.services._ledger import append_entries, sync_log, take_turn
 from bearwitness.services._sealing import (
@@ -119,14 +120,13 @@ def resolve_rows(
                     counters[cls.KIND] += 1
                 records.append((row, cls.from_dict(data)))
             except InputError as error:
-                raise ImportRejected(source, row.row, error.message) from None
+                raise ImportRejected(source, row.row, error.phrases[0]) from None
         first: dict[tuple[str, str], int] = {}  # the row that gives each id
         for row, record in records:
             key = (record.KIND, record.id)
             if key in first:
-                raise ImportRejected(
-                    source, row.row, f"id {record.id} is also used on row {first[key]}"
-                )
+                also = Phrase("id %(id)s is also used on row %(row)s", id=record.id, row=first[key])
+                raise ImportRejected(source, row.row, also)
             first[key] = row.row
         batch = set(first)
         by_kind: dict[str, list[tuple[ImportRow, Record]]] = defaultdict(list)
@@ -137,9 +137,12 @@ def resolve_rows(
             taken = store.existing_ids(connection, kind, [record.id for _, record in items])
             for row, record in items:
                 if record.id in taken:
-                    raise ImportRejected(
-                        source, row.row, f"{kind} {record.id} already exists in the archive"
+                    there = Phrase(
+                        "%(kind)s %(id)s already exists in the archive",
+                        kind=kind_name(kind),
+                        id=record.id,
                     )
+                    raise ImportRejected(source, row.row, there)
         wanted: dict[str, set[str]] = defaultdict(set)
         for _, record in records:
             for _, linked_kind, linked_id in record.references():
@@ -153,13 +156,14 @@ def resolve_rows(
     for row, record in records if not inbox_waiting else ():
         for name, linked_kind, linked_id in record.references():
             if (linked_kind, linked_id) not in present:
-                raise ImportRejected(
-                    source,
-                    row.row,
-                    f"field {name!r} refers to {linked_kind} "
-                    f"{linked_id}, which is neither in the archive nor in this "
-                    "file",
+                missing = Phrase(
+                    "field %(field)s refers to %(kind)s %(id)s, which is neither in the "
+                    "archive nor in this file",
+                    field=repr(name),
+                    kind=kind_name(linked_kind),
+                    id=linked_id,
                 )
+                raise ImportRejected(source, row.row, missing)
     checked = Checked(record for _, record in records)
     checked.numbered = frozenset(numbered)
     return checked

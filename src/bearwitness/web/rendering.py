@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 from starlette.responses import HTMLResponse
 
 from bearwitness.domain import vocabulary
+from bearwitness.errors import Phrase
 from bearwitness.web import labels
 from bearwitness.web.i18n import LANGUAGES, translations
 
@@ -128,5 +129,8 @@ def render(template: str, language: str, *, status: int = 200, **context: Any) -
     return HTMLResponse(text, status_code=status)
 
 
-def gettext(language: str, message: str) -> str:
+def gettext(language: str, message: str | Phrase) -> str:
+    """``message`` in ``language``; a Phrase with its values filled in (its own translated)."""
+    if isinstance(message, Phrase):
+        return message.said(translations(language).gettext)
     return translations(language).gettext(message)

@@ -21,7 +21,7 @@ from bearwitness.services import users
 from bearwitness.web.i18n import N_
 from bearwitness.web.rendering import gettext
 from bearwitness.web.workbench.auth import Needs, Staff
-from bearwitness.web.workbench.common import page, sentence, status_for
+from bearwitness.web.workbench.common import page, said, status_for
 from bearwitness.web.workbench.pages import _refusal, _users
 from bearwitness.web.workbench.state import Session
 
@@ -97,7 +97,7 @@ async def change_password(
             request,
             session,
             status=status_for(error),
-            error=f"{sentence(error.message)}. {error.hint}",
+            error=said(session.language, error),
         )
     return _account(request, session, notice=N_("Your password was changed."))
 
@@ -140,7 +140,7 @@ async def confirm_enrolment(
             request,
             session,
             status=status_for(error),
-            error=f"{sentence(error.message)}. {error.hint}",
+            error=said(session.language, error),
             enrolling=secret,
         )
     PENDING.pop(session.token, None)

@@ -16,7 +16,15 @@ from bearwitness.errors import BearWitnessError, FieldsRejected, InputError
 from bearwitness.services import casework, reading
 from bearwitness.web.i18n import N_
 from bearwitness.web.workbench.auth import Needs, Staff
-from bearwitness.web.workbench.common import error_response, message, page, redirect, sentence
+from bearwitness.web.workbench.common import (
+    error_response,
+    field_problems,
+    message,
+    page,
+    redirect,
+    said,
+    sentence,
+)
 from bearwitness.web.workbench.pickers import PickState, pick_step
 from bearwitness.web.workbench.state import Session
 
@@ -33,18 +41,8 @@ TEXTS = (
 CODED = ("person_id", "event_id", "date", "risk_review")
 PICKERS = {"person_id": "person", "event_id": "event"}  # chosen by searching, never typed
 LOCKED_TEXT = N_("Cases need an unlock: priorities, risks and plans are sealed.")
-# What a refused value of each field is, said in the page's language (the check's own
-# message, in English, follows it), as the edit form says it.
-PROBLEMS = {
-    **dict.fromkeys(CHOICES, N_("Choose one of the values listed.")),
-    "date": N_("This is not a date the archive can keep."),
-    "risk_review": N_("This is not a date the archive can keep."),
-    "person_id": N_("This does not name a record in the archive."),
-    "event_id": N_("This does not name a record in the archive."),
-    "journey": N_("A leg of the journey is not DATE | FROM | TO with regions only."),
-    "funds": N_("A line of the ledger is not DATE | AMOUNT CURRENCY | WHAT FOR."),
-    **dict.fromkeys(TEXTS, N_("This value cannot be kept.")),
-}
+# The fields the form shows, each with its problem beside it; others are named above it.
+SHOWN = (*CHOICES, "date", "risk_review", "person_id", "event_id", *LINES, *TEXTS)
 
 
 def _case_id(record_id: str) -> str:
@@ -133,12 +131,8 @@ def _case_form(
         version=version,
         form=values,
         error=error,
-        problems={
-            name: (PROBLEMS[name], sentence(text))
-            for name, text in problems.items()
-            if name in PROBLEMS
-        },
-        other_problems=[sentence(text) for name, text in problems.items() if name not in PROBLEMS],
+        problems={name: sentence(text) for name, text in problems.items() if name in SHOWN},
+        other_problems=[sentence(text) for name, text in problems.items() if name not in SHOWN],
         picks=picks or {},
     )
 
@@ -164,13 +158,14 @@ async def open_case(
     try:
         record_id = await asyncio.to_thread(casework.open_case, archive, case_data(form))
     except FieldsRejected as error:
-        return _case_form(request, session, form=form, status=400, problems=error.problems)
+        problems = field_problems(session.language, error)
+        return _case_form(request, session, form=form, status=400, problems=problems)
     except BearWitnessError as error:
         return _case_form(
             request,
             session,
             form=form,
-            error=f"{sentence(error.message)}. {error.hint}",
+            error=said(session.language, error),
             status=400,
         )
     session.revealed.add(record_id)  # its author sees what they just wrote
@@ -254,9 +249,11 @@ async def change_case(
                 record=existing if isinstance(existing, Intervention) else None,
                 version=version,
                 form=form,
-                error="" if rejected else f"{sentence(error.message)}. {error.hint}",
+                error="" if rejected else said(session.language, error),
                 status=409 if error.code == "case_changed" else 400,
-                problems=error.problems if isinstance(error, FieldsRejected) else None,
+                problems=field_problems(session.language, error)
+                if isinstance(error, FieldsRejected)
+                else None,
             )
         return error_response(request, session, error)
     return redirect(f"/cases/{record_id}")

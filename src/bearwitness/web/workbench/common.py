@@ -26,6 +26,7 @@ from bearwitness.errors import (
     LockedError,
     MissingExtra,
     NotFound,
+    Phrase,
     PublicationRefused,
     RollbackRefused,
     SheetRejected,
@@ -91,6 +92,18 @@ def sentence(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
+def said(language: str, error: BearWitnessError) -> str:
+    """``error``'s message and hint in ``language``: a sentence, then what to do."""
+    message, hint = error.phrases
+    text = sentence(gettext(language, message)).rstrip(".") + "."
+    return f"{text} {gettext(language, hint)}" if hint else text
+
+
+def field_problems(language: str, error: FieldsRejected) -> dict[str, str]:
+    """What ``error`` says of each field, in ``language``, for a form to show beside it."""
+    return {name: gettext(language, problem) for name, problem in error.problem_phrases.items()}
+
+
 def whole_number(text: object, *, what: str, at_most: int, hint: str = "") -> int:
     """``text`` as a number from 0 to ``at_most``; InputError else.
 
@@ -129,10 +142,10 @@ def message(
     request: Request,
     session: Session | None,
     heading: str,
-    text: str,
+    text: str | Phrase,
     *,
     status: int = 200,
-    hint: str = "",
+    hint: str | Phrase = "",
 ) -> HTMLResponse:
     language = session.language if session is not None else "en"
     return page(
@@ -187,9 +200,8 @@ def error_response(request: Request, session: Session | None, error: BearWitness
             status=status,
             hint=error.hint if error.hint and gettext(language, error.hint) != error.hint else "",
         )
-    return message(
-        request, session, "That did not work", error.message, status=status, hint=error.hint
-    )
+    said, hint = error.phrases
+    return message(request, session, "That did not work", said, status=status, hint=hint)
 
 
 def redirect(url: str) -> RedirectResponse:

@@ -23,7 +23,7 @@ from bearwitness.services import audit, consent, reading, storing
 from bearwitness.services.inbox import Entry
 from bearwitness.web.i18n import N_
 from bearwitness.web.workbench.auth import Needs, Staff
-from bearwitness.web.workbench.common import error_response, message, page, redirect, sentence
+from bearwitness.web.workbench.common import error_response, message, page, redirect, said
 from bearwitness.web.workbench.state import Session
 
 router = APIRouter(include_in_schema=False)
@@ -140,7 +140,7 @@ async def add_consent(
             user.actor,
             person_id,
             form=form,
-            error=f"{sentence(error.message)}. {error.hint}",
+            error=said(session.language, error),
             status=400,
         )
     except BearWitnessError as error:
@@ -182,7 +182,7 @@ async def withdraw_consent(
             session,
             user.actor,
             person_id,
-            error=f"{sentence(error.message)}. {error.hint}",
+            error=said(session.language, error),
             status=400,
         )
     except BearWitnessError as error:

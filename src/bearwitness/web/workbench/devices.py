@@ -27,7 +27,7 @@ from bearwitness.services import devices, field_forms
 from bearwitness.web.i18n import N_
 from bearwitness.web.rendering import gettext
 from bearwitness.web.workbench.auth import Needs, Staff
-from bearwitness.web.workbench.common import page, redirect, sentence, status_for
+from bearwitness.web.workbench.common import page, redirect, said, status_for
 from bearwitness.web.workbench.state import Session
 
 router = APIRouter(include_in_schema=False)
@@ -57,7 +57,7 @@ def _devices(
 
 
 def _refusal(language: str, error: BearWitnessError) -> str:
-    return f"{sentence(gettext(language, error.message))}. {gettext(language, error.hint)}"
+    return said(language, error)
 
 
 @router.get("/devices")

@@ -23,7 +23,14 @@ from bearwitness.services.editing import FieldChange, FieldSpec, VersionEntry
 from bearwitness.web.i18n import N_
 from bearwitness.web.rendering import gettext
 from bearwitness.web.workbench.auth import Needs, Staff, allowed
-from bearwitness.web.workbench.common import error_response, message, page, redirect, sentence
+from bearwitness.web.workbench.common import (
+    error_response,
+    field_problems,
+    message,
+    page,
+    redirect,
+    sentence,
+)
 from bearwitness.web.workbench.records import LISTED, shown
 from bearwitness.web.workbench.state import Session
 
@@ -143,17 +150,6 @@ HINTS = {
     "refs": N_("Ids, separated by commas"),
     "lines": N_("One per line"),
 }
-# What a refused value of each shape is, said in the page's language (the check's own
-# message, in English, follows it).
-SHAPE_PROBLEMS = {
-    "date": N_("This is not a date the archive can keep."),
-    "count": N_("This is not a number the archive can keep."),
-    "number": N_("This is not a number the archive can keep."),
-    "choice": N_("Choose one of the values listed."),
-    "choices": N_("Choose among the values listed."),
-    "ref": N_("This does not name a record in the archive."),
-    "refs": N_("This does not name records in the archive."),
-}
 OPERATIONS = {
     "create": N_("created"),
     "import": N_("imported"),
@@ -243,7 +239,6 @@ def _form_page(
             "refers": spec.refers or "",
             "value": values.get(spec.name),
             "error": sentence(problems.get(spec.name, "")),
-            "problem": SHAPE_PROBLEMS.get(spec.shape, N_("This value cannot be kept.")),
             "hint": HINTS.get(spec.shape, ""),
         }
         for spec in specs
@@ -329,7 +324,7 @@ async def save_edit(
             _typed(values, specs),
             based_on,
             status=400,
-            problems=error.problems,
+            problems=field_problems(session.language, error),
         )
     except EditConflict as error:
         conflict = await asyncio.to_thread(_conflict, request, session, error)

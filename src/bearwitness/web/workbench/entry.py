@@ -14,14 +14,14 @@ from starlette.responses import Response
 
 from bearwitness.domain.counts import QualifiedCount
 from bearwitness.domain.dates import PartialDateRange
-from bearwitness.errors import BearWitnessError, ImportRejected, InputError
+from bearwitness.errors import BearWitnessError, ImportRejected, InputError, Phrase
 from bearwitness.services import intake_web, reading, storing, triage
 from bearwitness.services.archive import Archive
 from bearwitness.services.inbox import Entry
 from bearwitness.services.users import User
 from bearwitness.web.rendering import gettext
 from bearwitness.web.workbench.auth import Needs, Staff
-from bearwitness.web.workbench.common import message, page, sentence
+from bearwitness.web.workbench.common import message, page, said
 from bearwitness.web.workbench.pickers import pick_step
 from bearwitness.web.workbench.state import KeyHolder, Session
 
@@ -74,12 +74,14 @@ def _text(form: FormData, name: str, limit: int = 100_000) -> str:
     return value.strip()[:limit] if isinstance(value, str) else ""
 
 
-def _checked(value: str, parse: Callable[[str], object], what: str) -> str:
+def _checked(value: str, parse: Callable[[str], object], what: Phrase) -> str:
     if value:
         try:
             parse(value)
         except InputError as error:
-            raise InputError(f"{what}: {error.message}", hint=error.hint) from None
+            message, hint = error.phrases
+            said = Phrase("%(what)s: %(problem)s", what=what, problem=message)
+            raise InputError(said, hint=hint) from None
     return value
 
 
@@ -111,8 +113,10 @@ def incident_rows(
     event = {
         "type": "event",
         "id": event_id,
-        "date": _checked(_text(form, "date", 60), PartialDateRange.parse, "Date"),
-        "victims": _checked(_text(form, "victims", 60), QualifiedCount.parse, "Number of victims"),
+        "date": _checked(_text(form, "date", 60), PartialDateRange.parse, Phrase("Date")),
+        "victims": _checked(
+            _text(form, "victims", 60), QualifiedCount.parse, Phrase("How many victims")
+        ),
         "district": _text(form, "district", 200),
         "title": _text(form, "title", 500),
         "location": _text(form, "location", 500),
@@ -174,7 +178,7 @@ def incident_rows(
             _checked(
                 _text(form, f"victim{number}_date", 60),
                 PartialDateRange.parse,
-                f"Victim {number}'s date",
+                Phrase("Victim %(n)s: date", n=number),
             )
             or event["date"]
         )
@@ -242,7 +246,7 @@ async def incident(
             done += " " + linked % {"document": from_document, "event": event_id}
     except (BearWitnessError, ValueError) as error:
         text = (
-            f"{sentence(error.message)}. {error.hint}"
+            said(session.language, error)
             if isinstance(error, BearWitnessError)
             else "The form could not be read."
         )
@@ -311,7 +315,9 @@ async def add_document(
             "id": document_id,
             "source_id": _text(form, "source_id", 64),
             "kind": _text(form, "kind", 40) or "testimony",
-            "received": _checked(_text(form, "received", 60), PartialDateRange.parse, "Received"),
+            "received": _checked(
+                _text(form, "received", 60), PartialDateRange.parse, Phrase("Received")
+            ),
             "event_ids": [
                 e.strip() for e in _text(form, "event_ids", 2000).split(",") if e.strip()
             ],
@@ -335,7 +341,7 @@ async def add_document(
             "document_new.html",
             session,
             status=400,
-            error=f"{sentence(error.message)}. {error.hint}",
+            error=said(session.language, error),
             form=values,
         )
     return message(request, session, "Document saved", done)

@@ -18,7 +18,14 @@ from bearwitness.services.reading import SEARCHABLE
 from bearwitness.web.i18n import N_
 from bearwitness.web.rendering import gettext, label
 from bearwitness.web.workbench.auth import Needs, Staff
-from bearwitness.web.workbench.common import error_response, page, redirect, sentence, status_for
+from bearwitness.web.workbench.common import (
+    error_response,
+    page,
+    redirect,
+    said,
+    sentence,
+    status_for,
+)
 from bearwitness.web.workbench.editing import field_label
 from bearwitness.web.workbench.records import COLUMNS, _kind, shown, vocabulary_of
 from bearwitness.web.workbench.state import Session
@@ -269,8 +276,7 @@ async def save(
     try:
         saved_searches.save(keys.for_user(user), user.actor, name, kind, target, params)
     except BearWitnessError as error:
-        language = session.language
-        text = f"{sentence(gettext(language, error.message))}. {gettext(language, error.hint)}"
+        text = said(session.language, error)
         return _saved(request, session, status=status_for(error), error=text)
     return redirect("/saved")
 

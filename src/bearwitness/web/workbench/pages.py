@@ -39,6 +39,7 @@ from bearwitness.web.workbench.common import (
     message,
     page,
     redirect,
+    said,
     sentence,
     status_for,
 )
@@ -235,9 +236,7 @@ async def unlock_passphrase(
             keys.unlock_with_passphrase, user.actor, _field(form, "passphrase", 1000)
         )
     except UnlockError as error:  # back to the form, the error shown as one
-        text = f"{sentence(gettext(session.language, error.message)).rstrip('.')}."
-        if error.hint:
-            text += f" {gettext(session.language, error.hint)}"
+        text = said(session.language, error)
         return _unlock_page(request, session, error=text, status=status_for(error))
     except BearWitnessError as error:
         return error_response(request, session, error)

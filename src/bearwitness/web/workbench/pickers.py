@@ -28,7 +28,7 @@ from bearwitness.services import audit, picking, reading, writing
 from bearwitness.services.reading import SearchHit
 from bearwitness.web.i18n import N_
 from bearwitness.web.workbench.auth import Needs, Staff, allowed
-from bearwitness.web.workbench.common import sentence
+from bearwitness.web.workbench.common import said
 from bearwitness.web.workbench.records import _detail, shown
 
 router = APIRouter(include_in_schema=False)
@@ -193,7 +193,7 @@ async def link_document(
             session,
             record_id,
             status=400,
-            pick_error=f"{sentence(error.message)}. {error.hint}",
+            pick_error=said(session.language, error),
             pick_form=_kept(form),
         )
     return _detail(

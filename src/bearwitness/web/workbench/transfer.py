@@ -35,7 +35,7 @@ from bearwitness.services import column_maps, exporting, spreadsheets, storing
 from bearwitness.web.i18n import N_
 from bearwitness.web.rendering import gettext
 from bearwitness.web.workbench.auth import Needs, Staff
-from bearwitness.web.workbench.common import error_response, page, redirect, sentence
+from bearwitness.web.workbench.common import error_response, page, redirect, said
 from bearwitness.web.workbench.jobs import Job
 from bearwitness.web.workbench.state import Session
 
@@ -198,12 +198,6 @@ def _import_page(
     )
 
 
-def _said(session: Session, error: BearWitnessError) -> str:
-    language = session.language
-    hint = gettext(language, error.hint) if error.hint else ""
-    return f"{sentence(gettext(language, error.message))}. {hint}".strip()
-
-
 @router.get("/import")
 def import_page(request: Request, staff: Annotated[Staff, Depends(Needs("write"))]) -> Response:
     return _import_page(request, staff.session)
@@ -235,12 +229,14 @@ async def upload(
         sheet = await asyncio.to_thread(spreadsheets.read_sheet, file.filename[:200], data)
         remembered = await asyncio.to_thread(column_maps.recall, archive, source, kind)
     except SheetRejected as error:
-        said = _sheet_said(session.language, error)
-        return _import_page(request, session, status=400, error=said, **chosen)
+        refused = _sheet_said(session.language, error)
+        return _import_page(request, session, status=400, error=refused, **chosen)
     except BearWitnessError as error:
         if not isinstance(error, InputError):
             return error_response(request, session, error)
-        return _import_page(request, session, status=400, error=_said(session, error), **chosen)
+        return _import_page(
+            request, session, status=400, error=said(session.language, error), **chosen
+        )
     kept = held(request).add(user.actor, sheet, kind, source, fictional)
     mapping = spreadsheets.default_mapping(sheet.header, kind, remembered)
     return await _preview_page(request, session, kept, mapping, remembered=bool(remembered))
@@ -300,7 +296,8 @@ async def _preview_page(
         shown=found.shown,
         described=_described(sheet, found.problems),
         problems=[
-            (p.row, p.column, p.heading, _reason(session.language, p)) for p in found.problems
+            (p.row, p.column, p.heading, gettext(session.language, p.reason))
+            for p in found.problems
         ],
         rows=len(sheet.rows),
         ready=found.ready,
@@ -310,8 +307,7 @@ async def _preview_page(
 
 def _sheet_said(language: str, error: SheetRejected) -> str:
     """Why a file was refused, in ``language``: its name, the row, the reason, the hint."""
-    reason = gettext(language, error.template)
-    reason = reason % error.values if error.values else reason
+    reason = gettext(language, error.reason_phrase)
     row = gettext(language, "Row %(row)s") % {"row": error.row} + ": " if error.row else ""
     hint = gettext(language, error.hint) if error.hint else ""
     return f"{error.source}: {row}{reason}. {hint}".strip()
@@ -323,11 +319,6 @@ def _described(sheet: spreadsheets.Sheet, problems: list[spreadsheets.Problem]) 
         return set()
     letters = {spreadsheets.letter(n) for n, heading in enumerate(sheet.header) if heading}
     return ({p.column for p in problems} & letters) or letters
-
-
-def _reason(language: str, problem: spreadsheets.Problem) -> str:
-    text = gettext(language, problem.reason)
-    return text % dict(problem.values) if problem.values else text
 
 
 @router.post("/import/{upload_id}")
@@ -380,6 +371,6 @@ async def import_sheet(
     try:
         jobs.start("import", user.actor, work, total=len(kept.sheet.rows) + 1)
     except InputError as error:  # one import at a time
-        return _import_page(request, session, status=409, error=_said(session, error))
+        return _import_page(request, session, status=409, error=said(session.language, error))
     held(request).drop(kept.id)
     return redirect("/import")
