@@ -232,7 +232,7 @@ def test_a_file_stays_once_its_row_committed_whatever_the_sync_does(
     records = _with_file(archive, tmp_path, "P-0001")
     with monkeypatch.context() as patch:
 
-        def full_disk(_: Archive) -> int:
+        def full_disk(_: Archive, *, upto: int | None = None) -> int:
             raise OSError(28, "No space left on device (FICTIONAL)")
 
         patch.setattr(writing, "sync_log", full_disk)

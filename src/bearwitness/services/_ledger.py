@@ -171,8 +171,21 @@ def open_tiles(archive: Archive) -> Iterator[TileLog]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def sync_log(archive: Archive) -> int:
-    """Append the entries the tiles lack, make them durable; returns the log's size."""
+def sync_log(archive: Archive, *, upto: int | None = None) -> int:
+    """Append the entries the tiles lack, make them durable; returns the log's size.
+
+    ``upto``: the size the caller needs durable (its change's last entry, plus one). The
+    threads of a process take turns; one whose entries the thread before it synced returns
+    without touching the disk, so that many writers waiting share one sync."""
+    turns = archive.turns
+    with turns.sync:
+        if upto is not None and turns.synced >= upto:
+            return turns.synced
+        turns.synced = _sync_tiles(archive)
+        return turns.synced
+
+
+def _sync_tiles(archive: Archive) -> int:
     with open_tiles(archive) as log, archive.engine.connect() as connection:
         queued = log_size(connection)
         if log.size > queued:

@@ -20,6 +20,7 @@ import datetime as dt
 import os
 import secrets as _random
 import shutil
+import threading
 import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -220,6 +221,22 @@ def _unmake_folder(folder: Path, made: Path | None, previous_mode: int | None) -
 
 
 @dataclass
+class Turns:
+    """The turns the threads of one process take to change an open archive; every copy of
+    the Archive shares them (``dataclasses.replace`` keeps them).
+
+    ``write``: one change's transaction at a time, queued here, where the next thread
+    starts the moment the last ends, rather than in SQLite's busy wait, which sleeps up to
+    100 ms between tries. ``sync``: one sync of the tile log at a time; ``synced`` is how
+    far this process made it durable, so that a thread that waited while another synced
+    finds its entries durable already (a group commit)."""
+
+    write: threading.Lock = field(default_factory=threading.Lock)
+    sync: threading.Lock = field(default_factory=threading.Lock)
+    synced: int = 0
+
+
+@dataclass
 class Archive:
     """An open archive. Close it (or use it as a context manager) when done."""
 
@@ -232,6 +249,7 @@ class Archive:
     clock: Clock = utc_now
     _sealer: FieldSealer | None = field(default=None, repr=False)
     _keyring_stamp: tuple[int, int, int] | None = field(default=None, repr=False)
+    turns: Turns = field(default_factory=Turns, repr=False, compare=False)
 
     # --- creating and opening ---------------------------------------------------------
     @classmethod

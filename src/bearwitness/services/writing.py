@@ -495,10 +495,11 @@ def write_change(
     a change without entries).
     """
     try:
-        with archive.engine.begin() as connection:
+        with archive.turns.write, archive.engine.begin() as connection:
             take_turn(connection)
             change, result = prepare(connection)
             first: int | None = None
+            end = 0  # the log's size once this change's entries are in it
             for chunk in change.sealed:
                 entries = [
                     log_entry(
@@ -512,6 +513,7 @@ def write_change(
                 ]
                 index = _store_records(connection, chunk, (), entries)
                 first = index if first is None else first
+                end = index + len(entries)
             _store_records(connection, change.created, change.updated, ())
             for table, rows in change.rows:
                 for begin in range(0, len(rows), _CHUNK):
@@ -520,11 +522,12 @@ def write_change(
                 connection.execute(statement)
             index = append_entries(connection, change.entries)
             first = index if first is None else first
+            end = max(end, index + len(change.entries))
     except BaseException:
         for blob in placed:
             blob.unlink(missing_ok=True)
         raise
-    sync_log(archive)
+    sync_log(archive, upto=end)
     return result, first
 
 
