@@ -42,6 +42,11 @@ def test_saved_searches_need_an_unlock_and_are_each_users_own(
         },
     )
     assert saved.status_code == 200 and "/records/act?act_type=torture" in saved.text
+    nameless = {"csrf": token, "saved_kind": "list", "saved_target": "act", "saved_name": " "}
+    refused = workbench.post("/saved?lang=ru", data=nameless)  # said in the page's language
+    assert refused.status_code == 400
+    assert "У сохранённого поиска должно быть имя. Дайте ему короткое имя." in refused.text
+    assert workbench.get("/?lang=en").status_code == 200
     found = workbench.get("/search?q=passports")
     assert found.status_code == 200 and "<mark>" in found.text
     assert workbench.get("/search?q=passports&page=0").status_code == 400

@@ -72,6 +72,15 @@ def test_a_bad_sheet_shows_every_problem_and_writes_nothing(
     russian = html.unescape(_upload(workbench, token, BAD))
     assert "поле 'role': 'astronaut' — неизвестное значение («роль человека»)" in russian
     assert "is not a known" not in russian
+    bad_source = workbench.post(
+        "/import",
+        data={"csrf": token, "kind": "person", "source": "X-1"},
+        files={"file": ("people.csv", GOOD.encode(), "text/csv")},
+    )
+    assert bad_source.status_code == 400
+    assert "'X-1' — не идентификатор записи «источник». Идентификатор источника" in (
+        html.unescape(bad_source.text)
+    )
     workbench.get("/import?lang=en")
     # Fixed and uploaded again, with a source: imported, and its mapping remembered.
     page = _upload(workbench, token, GOOD, source="S-0001")

@@ -17,7 +17,7 @@ import secrets as _random
 from sqlalchemy import delete, insert, select
 
 from bearwitness.domain.records import id_problem
-from bearwitness.errors import InputError
+from bearwitness.errors import InputError, Phrase
 from bearwitness.services.archive import Archive
 from bearwitness.store.schema import column_maps
 
@@ -32,7 +32,8 @@ def check_source(source: str) -> str:
     """A source id as the import form gives it ("" for none), or InputError."""
     source = source.strip()
     if source and (problem := id_problem(source, "source")):
-        raise InputError(problem, hint="Source ids look like S-0012; leave it empty for none.")
+        hint = Phrase("Source ids look like S-0012; leave it empty for none.")
+        raise InputError(problem, hint=hint)
     return source
 
 

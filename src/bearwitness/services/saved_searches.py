@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import delete, insert, select
 
-from bearwitness.errors import InputError, NotFound
+from bearwitness.errors import InputError, NotFound, Phrase
 from bearwitness.services.archive import Archive
 from bearwitness.store.schema import saved_searches
 
@@ -51,9 +51,14 @@ def save(
     """Seal and keep a search for ``owner`` (a pseudonym); needs an unlock."""
     name = " ".join(name.split())[:NAME_LENGTH]
     if not name:
-        raise InputError("a saved search needs a name", hint="Give it a short name.")
+        raise InputError(
+            Phrase("a saved search needs a name"), hint=Phrase("Give it a short name.")
+        )
     if kind not in KINDS:
-        raise InputError(f"{kind!r} cannot be saved", hint="Save a list or a search.")
+        raise InputError(
+            Phrase("%(kind)s cannot be saved", kind=repr(kind)),
+            hint=Phrase("Save a list or a search."),
+        )
     params = {str(k)[:40]: str(v)[:200] for k, v in params.items() if v}
     at = archive.now()
     search_id = "SS-" + _random.token_hex(8)
@@ -67,7 +72,8 @@ def save(
         ).all()
         if len(held) >= MOST:
             raise InputError(
-                f"you have {MOST} saved searches already", hint="Delete one you no longer use."
+                Phrase("you have %(most)s saved searches already", most=MOST),
+                hint=Phrase("Delete one you no longer use."),
             )
         connection.execute(
             insert(saved_searches).values(id=search_id, owner=owner, saved_at=at, sealed=sealed)

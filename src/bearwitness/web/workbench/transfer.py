@@ -29,6 +29,7 @@ from bearwitness.errors import (
     ImportRejected,
     InputError,
     NotFound,
+    Phrase,
     SheetRejected,
 )
 from bearwitness.services import column_maps, exporting, spreadsheets, storing
@@ -222,8 +223,8 @@ async def upload(
     try:
         if kind not in spreadsheets.KINDS:
             raise InputError(
-                f"{kind!r} cannot be imported from a spreadsheet",
-                hint="Choose a record type from the list.",
+                Phrase("%(kind)s cannot be imported from a spreadsheet", kind=repr(kind)),
+                hint=Phrase("Choose a record type from the list."),
             )
         source = column_maps.check_source(source)
         sheet = await asyncio.to_thread(spreadsheets.read_sheet, file.filename[:200], data)
