@@ -92,7 +92,7 @@ def test_titles_only_while_unlocked(filled: Archive, tmp_path: Path) -> None:
     ("filters", "sort", "said"),
     [
         ({"since": "dec 2018"}, "id", "since: 'dec 2018' is not a date"),
-        ({"act_type": "nonsense"}, "id", "act_type: 'nonsense' is not a known value"),
+        ({"act_type": "nonsense"}, "id", "act type: 'nonsense' is not a known value"),
         ({"colour": "red"}, "id", "has no filter 'colour'"),
         ({}, "title", "cannot be sorted by 'title'"),
     ],

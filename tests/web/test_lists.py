@@ -16,6 +16,23 @@ def test_a_bad_filter_is_a_400_that_says_how_to_write_it(workbench: TestClient, 
     listed = workbench.get("/records/act?sort=-date")
     assert listed.status_code == 200 and " of " in listed.text
     assert "Titles and names are sealed" in listed.text  # locked: no titles
+    russian = workbench.get("/records/event?since=dec+2018&lang=ru")
+    assert russian.status_code == 400
+    assert "С даты: &#39;dec 2018&#39; — не дата. Напишите год, месяц или день" in russian.text
+    assert workbench.get("/?lang=en").status_code == 200
+
+
+def test_every_filter_a_list_takes_has_its_name_in_russian() -> None:
+    from bearwitness.services import listing
+    from bearwitness.web.i18n import translations
+
+    russian = translations("ru")
+    names = {
+        str(listing.filter_name(name))
+        for kind in listing.FACETS
+        for name in listing.filter_names(kind)
+    }
+    assert names and all(russian.gettext(name) != name for name in names), sorted(names)
 
 
 def test_saved_searches_need_an_unlock_and_are_each_users_own(

@@ -21,8 +21,8 @@ from sqlalchemy import ColumnElement, Select, Text, and_, func, select
 
 from bearwitness.domain import vocabulary
 from bearwitness.domain.dates import PartialDateRange
-from bearwitness.domain.records import RECORD_TYPES
-from bearwitness.errors import InputError
+from bearwitness.domain.records import RECORD_TYPES, kind_name
+from bearwitness.errors import InputError, Phrase
 from bearwitness.services._sealing import open_record
 from bearwitness.services.archive import Archive
 from bearwitness.services.finding import title_of
@@ -138,6 +138,12 @@ def filter_names(kind: str) -> tuple[str, ...]:
     return tuple(f.name for f in FACETS[kind]) + REFERENCES.get(kind, ()) + dated
 
 
+def filter_name(name: str) -> Phrase:
+    """A filter's name for a person: ``since``, ``act type``, ``source`` (for ``source_id``);
+    the catalogue has each."""
+    return Phrase(name.removesuffix("_id").replace("_", " "))
+
+
 def sort_names(kind: str) -> tuple[str, ...]:
     """The columns a list of ``kind`` sorts by."""
     direct = tuple(f.name for f in FACETS[kind] if f.on is None)
@@ -149,40 +155,61 @@ def _day(name: str, value: str, *, end: bool) -> str:
         period = PartialDateRange.parse(value)
     except InputError:
         raise InputError(
-            f"{name}: {value[:40]!r} is not a date",
-            hint="Write a year, a month or a day: 2018, 2018-12 or 2018-12-05.",
+            Phrase(
+                "%(name)s: %(value)s is not a date", name=filter_name(name), value=repr(value[:40])
+            ),
+            hint=Phrase("Write a year, a month or a day: 2018, 2018-12 or 2018-12-05."),
         ) from None
     return (period.latest if end else period.earliest).isoformat()
 
 
 def _check(query: ListQuery) -> None:
     if query.kind not in FACETS:
-        raise InputError(f"{query.kind!r} is not a list", hint=f"Use one of: {', '.join(FACETS)}.")
+        raise InputError(
+            Phrase("%(kind)s is not a list", kind=repr(query.kind)),
+            hint=Phrase("Use one of: %(codes)s.", codes=", ".join(FACETS)),
+        )
     known = filter_names(query.kind)
     for name, value in query.filters.items():
         if name not in known:
             raise InputError(
-                f"a list of {query.kind.replace('_', ' ')} records has no filter {name!r}",
-                hint=f"Filter by: {', '.join(known)}.",
+                Phrase(
+                    "a list of %(kind)s records has no filter %(name)s",
+                    kind=kind_name(query.kind),
+                    name=repr(name),
+                ),
+                hint=Phrase("Filter by: %(names)s.", names=", ".join(known)),
             )
         if len(value) > 200:
-            raise InputError(f"{name}: the value is too long", hint="Use at most 200 characters.")
+            raise InputError(
+                Phrase("%(name)s: the value is too long", name=filter_name(name)),
+                hint=Phrase("Use at most 200 characters."),
+            )
     for facet in FACETS[query.kind]:
         chosen = query.filters.get(facet.name)
         vocab = _vocabulary(facet.kind, facet.column)
         if chosen and vocab is not None and chosen not in vocab.codes:
             raise InputError(
-                f"{facet.name}: {chosen[:40]!r} is not a known value",
-                hint="Choose one of the values the list offers.",
+                Phrase(
+                    "%(name)s: %(value)s is not a known value",
+                    name=filter_name(facet.name),
+                    value=repr(chosen[:40]),
+                ),
+                hint=Phrase("Choose one of the values the list offers."),
             )
     if query.sort.removeprefix("-") not in sort_names(query.kind):
         raise InputError(
-            f"a list of {query.kind.replace('_', ' ')} records cannot be sorted by "
-            f"{query.sort.removeprefix('-')[:40]!r}",
-            hint=f"Sort by: {', '.join(sort_names(query.kind))}.",
+            Phrase(
+                "a list of %(kind)s records cannot be sorted by %(name)s",
+                kind=kind_name(query.kind),
+                name=repr(query.sort.removeprefix("-")[:40]),
+            ),
+            hint=Phrase("Sort by: %(names)s.", names=", ".join(sort_names(query.kind))),
         )
     if not 1 <= query.number <= 1_000_000 or not 1 <= query.size <= 500:
-        raise InputError("that page does not exist", hint="Ask for page 1 or later.")
+        raise InputError(
+            Phrase("that page does not exist"), hint=Phrase("Ask for page 1 or later.")
+        )
 
 
 def _condition(kind: str, facet: Facet, value: str) -> ColumnElement[bool]:

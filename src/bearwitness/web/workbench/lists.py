@@ -23,7 +23,6 @@ from bearwitness.web.workbench.common import (
     page,
     redirect,
     said,
-    sentence,
     status_for,
 )
 from bearwitness.web.workbench.editing import field_label
@@ -116,7 +115,7 @@ def list_page(
     except BearWitnessError as problem:
         if not isinstance(problem, InputError):
             return error_response(request, session, problem)
-        error = f"{sentence(problem.message)}. {gettext(session.language, problem.hint)}"
+        error = said(session.language, problem)
         found = None
     language = session.language
     columns = COLUMNS[kind]
@@ -213,7 +212,7 @@ def search(request: Request, staff: Annotated[Staff, Depends(Needs("search"))]) 
                     keys.for_user(user), query, number=chosen, size=SEARCH_PAGE, kind=kind
                 )
             except InputError as problem:
-                error = problem.message
+                error = said(session.language, problem)
     language = session.language
 
     def link(**change: Any) -> str:
