@@ -121,7 +121,7 @@ def test_a_person_corrects_an_echo_and_confirms_a_link(archive: Archive) -> None
 
 def test_bad_edits_name_their_field_and_change_nothing(archive: Archive) -> None:
     document_id = _add(archive)
-    with pytest.raises(InputError, match="count low"):
+    with pytest.raises(InputError, match="count, low"):
         claim_review.qualified_count("at_least", low="４０")
     with pytest.raises(InputError, match="range needs"):
         claim_review.qualified_count("range", low="3")

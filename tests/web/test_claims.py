@@ -107,7 +107,17 @@ def test_bad_review_input_is_named_and_nothing_changes(workbench: TestClient, te
         "/claims/decide", data={**fields, "verdict": "accept", "act": "torture",
                                 "stance": "assert", "qualifier": "at_least", "low": "forty"},
     )  # fmt: skip
-    assert bad.status_code == 400 and "Count low" in bad.text
+    assert (
+        bad.status_code == 400 and "Count, low: &#39;forty&#39; is not a whole number" in bad.text
+    )
+    russian = workbench.post(
+        "/claims/decide?lang=ru", data={**fields, "verdict": "accept", "act": "torture",
+                                        "stance": "assert", "qualifier": "at_least", "low": ""},
+    )  # fmt: skip
+    assert russian.status_code == 400
+    assert "Число: для «не менее» нужно значение «нижнее»" in russian.text
+    assert "Заполните его." in russian.text
+    workbench.get("/?lang=en")
     bad = workbench.post("/claims/decide", data={**fields, "verdict": "accept", "act": "nope"})
     assert bad.status_code == 400 and "not a known act type" in bad.text
     bad = workbench.post("/claims/decide", data={**fields, "index": "99", "verdict": "reject"})

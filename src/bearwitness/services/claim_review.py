@@ -33,7 +33,7 @@ from bearwitness.domain import vocabulary
 from bearwitness.domain.counts import QualifiedCount, Qualifier
 from bearwitness.domain.dates import PartialDate
 from bearwitness.domain.records import Claim, Document, Event
-from bearwitness.errors import CaseChanged, IdTaken, InputError, LockedError, NotFound
+from bearwitness.errors import CaseChanged, IdTaken, InputError, LockedError, NotFound, Phrase
 from bearwitness.services import reading
 from bearwitness.services._sealing import SEARCH_KEY_PURPOSE, open_record, seal_record
 from bearwitness.services.archive import Archive
@@ -53,6 +53,14 @@ _TO_DOMAIN = {
     "range": Qualifier.RANGE,
 }
 _FROM_DOMAIN = {value: key for key, value in _TO_DOMAIN.items()}
+# What a refused count says of its parts, for a person (the review form's words).
+FIGURES = {"low": Phrase("low"), "best": Phrase("best"), "high": Phrase("high")}
+QUALIFIER_NAMES = {
+    "exact": Phrase("exact"),
+    "approx": Phrase("approximate"),
+    "at_least": Phrase("at least"),
+    "at_most": Phrase("at most"),
+}
 
 
 @dataclass(frozen=True)
@@ -223,8 +231,8 @@ def qualified_count(
         return None
     if qualifier not in QUALIFIERS:
         raise InputError(
-            f"count qualifier {qualifier!r} is not known",
-            hint=f"Use one of: {', '.join(QUALIFIERS)}.",
+            Phrase("count qualifier %(value)s is not known", value=repr(qualifier)),
+            hint=Phrase("Use one of: %(codes)s.", codes=", ".join(QUALIFIERS)),
         )
     numbers: dict[str, int | None] = {}
     for name, text in (("low", low), ("best", best), ("high", high)):
@@ -234,13 +242,20 @@ def qualified_count(
             continue
         if not (text.isascii() and text.isdigit()) or len(text) > 15:
             raise InputError(
-                f"count {name}: {text[:20]!r} is not a whole number", hint="Write digits."
+                Phrase(
+                    "count, %(figure)s: %(value)s is not a whole number",
+                    figure=FIGURES[name],
+                    value=repr(text[:20]),
+                ),
+                hint=Phrase("Write digits."),
             )
         numbers[name] = int(text)
     domain = _TO_DOMAIN[qualifier]
     if qualifier == "range":
         if numbers["low"] is None or numbers["high"] is None:
-            raise InputError("count: a range needs its low and high", hint="Fill in both.")
+            raise InputError(
+                Phrase("count: a range needs its low and high"), hint=Phrase("Fill in both.")
+            )
         return QualifiedCount(domain, numbers["low"], numbers["high"])
     number = {
         "exact": numbers["best"],
@@ -249,8 +264,15 @@ def qualified_count(
         "at_most": numbers["high"] if numbers["high"] is not None else numbers["best"],
     }[qualifier]
     if number is None:
-        field_name = {"at_least": "low", "at_most": "high"}.get(qualifier, "best")
-        raise InputError(f"count: {qualifier.replace('_', ' ')} needs its {field_name} figure")
+        figure = {"at_least": "low", "at_most": "high"}.get(qualifier, "best")
+        raise InputError(
+            Phrase(
+                "count: %(qualifier)s needs its %(figure)s figure",
+                qualifier=QUALIFIER_NAMES[qualifier],
+                figure=FIGURES[figure],
+            ),
+            hint=Phrase("Fill it in."),
+        )
     return QualifiedCount(domain, number)
 
 
@@ -284,12 +306,18 @@ def decide(
     Claim (when accepted) and the document's new version that records the decision."""
     _require_unlocked(archive, "reviewing claims")
     if verdict not in ("accept", "reject"):
-        raise InputError(f"{verdict!r} is not a decision", hint="Accept or reject.")
+        raise InputError(
+            Phrase("%(value)s is not a decision", value=repr(verdict)),
+            hint=Phrase("Accept or reject."),
+        )
     if reading.kind_of(document_id) != "document":
         raise NotFound(f"{document_id} is not a document")
     if event_id:
         if reading.kind_of(event_id) != "event":
-            raise InputError(f"event: {event_id!r} is not an event id", hint="Choose an event.")
+            raise InputError(
+                Phrase("event: %(value)s is not an event id", value=repr(event_id)),
+                hint=Phrase("Choose an event."),
+            )
         reading.get(archive, event_id)  # NotFound for an event that is not there
     secrets = archive.require_secrets()
     search_key = secrets.subkey(SEARCH_KEY_PURPOSE)
@@ -306,9 +334,14 @@ def decide(
             raise NotFound(f"no document {document_id} in this archive")
         if current.version != version:
             raise CaseChanged(
-                f"{document_id} was changed while you reviewed it (now version "
-                f"{current.version}, you saw {version})",
-                hint="Open the queue again: the candidate may have been decided already.",
+                Phrase(
+                    "%(id)s was changed while you reviewed it (now version %(now)s, you saw "
+                    "%(saw)s)",
+                    id=document_id,
+                    now=current.version,
+                    saw=version,
+                ),
+                hint=Phrase("Open the queue again: the candidate may have been decided already."),
             )
         document = open_record(archive.sealer, current, document_id)
         assert isinstance(document, Document)
@@ -317,7 +350,14 @@ def decide(
             raise NotFound(f"{document_id} has no candidate {index + 1}")
         item = lines[index]
         if item.get("decision"):
-            raise CaseChanged(f"candidate {index + 1} of {document_id} was decided already")
+            raise CaseChanged(
+                Phrase(
+                    "candidate %(number)s of %(id)s was decided already",
+                    number=index + 1,
+                    id=document_id,
+                ),
+                hint=Phrase("Open the queue again."),
+            )
         at, change, claim_id = archive.now(), Change(), None
         if verdict == "accept":
             claim_id = f"C-{next_number(connection, 'claim'):04d}"
@@ -382,14 +422,20 @@ def _accepted(
     act = vocabulary.ACT_TYPES.check(_text(merged.get("act"), 64))
     stance = _text(merged.get("stance"), 10)
     if stance not in ("assert", "deny"):
-        raise InputError(f"stance {stance!r} is not known", hint="Use assert or deny.")
+        raise InputError(
+            Phrase("stance %(value)s is not known", value=repr(stance)),
+            hint=Phrase("Use assert or deny."),
+        )
     count = changes["count"] if "count" in changes else _claim_count(item)
     when = _text(merged.get("when"), 60)
     if when:
         try:
             PartialDate.parse(when)
         except InputError as error:
-            raise InputError(f"when: {error.message}", hint=error.hint) from None
+            message, hint = error.phrases
+            raise InputError(
+                Phrase("%(what)s: %(problem)s", what=Phrase("when"), problem=message), hint=hint
+            ) from None
     record = Claim.from_dict(
         {
             "id": claim_id,
@@ -546,8 +592,13 @@ def _claim(archive: Archive, claim_id: str, version: int) -> Claim:
     current = reading.get(archive, claim_id)
     if current.version != version:
         raise CaseChanged(
-            f"{claim_id} was changed meanwhile (now version {current.version}, you saw {version})",
-            hint="Open the incident page again, then correct it once more.",
+            Phrase(
+                "%(id)s was changed meanwhile (now version %(now)s, you saw %(saw)s)",
+                id=claim_id,
+                now=current.version,
+                saw=version,
+            ),
+            hint=Phrase("Open the incident page again, then correct it once more."),
         )
     claim = reading.open_full(archive, claim_id)
     assert isinstance(claim, Claim)
@@ -567,7 +618,10 @@ def link_event(archive: Archive, claim_id: str, event_id: str, *, version: int) 
     """A person confirms that the claim is about ``event_id`` (a new version)."""
     claim = _claim(archive, claim_id, version)
     if reading.kind_of(event_id) != "event":
-        raise InputError(f"{event_id!r} is not an event id", hint="Choose an event.")
+        raise InputError(
+            Phrase("%(value)s is not an event id", value=repr(event_id)),
+            hint=Phrase("Choose an event."),
+        )
     reading.get(archive, event_id)
     if event_id in claim.event_ids:
         return claim
