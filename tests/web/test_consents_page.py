@@ -52,6 +52,10 @@ def test_a_documenter_records_and_withdraws_a_consent(workbench: TestClient, tea
         data={**form, "partner": "FICTIONAL NGO", "obtained_on": "1 March"},
     )
     assert bad_date.status_code == 400 and "is not a date" in bad_date.text
+    russian = workbench.post("/people/P-0001/consents?lang=ru", data=form)
+    assert russian.status_code == 400
+    assert "Для передачи партнёру нужно название партнёра. Укажите организацию" in russian.text
+    workbench.get("/?lang=en")
     made = workbench.post(
         "/people/P-0001/consents", data={**form, "partner": "FICTIONAL NGO"}, follow_redirects=False
     )

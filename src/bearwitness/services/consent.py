@@ -51,7 +51,7 @@ from bearwitness.domain.records import (
     Record,
     Source,
 )
-from bearwitness.errors import ConsentRefused, InputError, NotFound, UnlockError
+from bearwitness.errors import ConsentRefused, InputError, NotFound, Phrase, UnlockError
 from bearwitness.services._sealing import open_record
 from bearwitness.services.archive import Archive
 from bearwitness.services.inbox import Entry
@@ -151,8 +151,8 @@ class _Approver:
 def check_purpose(purpose: str) -> str:
     if purpose not in PURPOSES:
         raise InputError(
-            f"{purpose!r} is not a purpose consent can cover",
-            hint=f"Use one of: {', '.join(PURPOSES)}.",
+            Phrase("%(value)s is not a purpose consent can cover", value=repr(purpose)),
+            hint=Phrase("Use one of: %(codes)s.", codes=", ".join(PURPOSES)),
         )
     return purpose
 
@@ -301,13 +301,13 @@ def consent_record(
         v.CONSENT_SCOPES.check(scope)
     if method == COURT_ORDER:
         raise InputError(
-            "a court order is not a consent someone gave",
-            hint="Record it with `bearwitness consent court-order`, which needs k custodians.",
+            Phrase("a court order is not a consent someone gave"),
+            hint=Phrase("Record it as a court order, which needs k custodians."),
         )
     if PARTNER in scopes and not partner.strip():
         raise InputError(
-            "sharing with a partner needs the partner's name",
-            hint="Give --partner with the organisation the person agreed to.",
+            Phrase("sharing with a partner needs the partner's name"),
+            hint=Phrase("Name the organisation the person agreed to."),
         )
     row: dict[str, object] = {
         "type": "consent",
@@ -317,7 +317,7 @@ def consent_record(
         "source_id": source_id,
         "partner": partner.strip(),
         "obtained_by": obtained_by.strip(),
-        "obtained_on": iso_date(obtained_on, "obtained_on"),
+        "obtained_on": iso_date(obtained_on),
         "notes": notes,
     }
     if record_id:
@@ -333,10 +333,10 @@ def withdraw(archive: Archive, consent_id: str, *, on: str) -> Consent:
     current = _consent(archive, consent_id)
     if current.withdrawn:
         raise InputError(
-            f"{consent_id} was already withdrawn ({current.withdrawn})",
-            hint="Record a new consent if the person agreed again.",
+            Phrase("%(id)s was already withdrawn (%(on)s)", id=consent_id, on=current.withdrawn),
+            hint=Phrase("Record a new consent if the person agreed again."),
         )
-    changed = change_record(archive, "consent", consent_id, {"withdrawn": iso_date(on, "on")})
+    changed = change_record(archive, "consent", consent_id, {"withdrawn": iso_date(on)})
     assert isinstance(changed, Consent)
     return changed
 
@@ -369,7 +369,7 @@ def record_court_order(
         person_id=person_id,
         source_id=source_id,
         obtained_by=archive.actor,
-        obtained_on=iso_date(on, "on"),
+        obtained_on=iso_date(on),
         court_order=court_order.strip(),
         approved_by=",".join(str(n) for n in numbers),
     )
@@ -381,12 +381,13 @@ def record_court_order(
     return _consent(archive, written.ids["consent"][0])
 
 
-def iso_date(text: str, name: str) -> str:
+def iso_date(text: str) -> str:
     try:
         return dt.date.fromisoformat(text.strip()).isoformat()
     except ValueError:
         raise InputError(
-            f"{name} {text!r} is not a date", hint="Write it as YYYY-MM-DD, e.g. 2026-11-30."
+            Phrase("%(value)s is not a date", value=repr(text[:40])),
+            hint=Phrase("Write it as YYYY-MM-DD, e.g. 2026-11-30."),
         ) from None
 
 
