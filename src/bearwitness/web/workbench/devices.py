@@ -56,10 +56,6 @@ def _devices(
     )
 
 
-def _refusal(language: str, error: BearWitnessError) -> str:
-    return said(language, error)
-
-
 @router.get("/devices")
 def devices_page(request: Request, staff: Annotated[Staff, Depends(Needs("devices"))]) -> Response:
     return _devices(request, staff.session)
@@ -80,7 +76,7 @@ async def add_device(
             request,
             session,
             status=status_for(error),
-            error=_refusal(session.language, error),
+            error=said(session.language, error),
             base_url=base_url,
         )
     svg = await asyncio.to_thread(
@@ -109,7 +105,7 @@ async def revoke_device(
         await asyncio.to_thread(devices.revoke, archive, device[:100])
     except BearWitnessError as error:
         return _devices(
-            request, session, status=status_for(error), error=_refusal(session.language, error)
+            request, session, status=status_for(error), error=said(session.language, error)
         )
     return redirect("/devices")
 
@@ -168,7 +164,7 @@ async def upload_form(
         )
     except BearWitnessError as error:
         return _forms(
-            request, session, status=status_for(error), error=_refusal(session.language, error)
+            request, session, status=status_for(error), error=said(session.language, error)
         )
     return _forms(request, session, shown=shown, saved=True)
 
@@ -203,7 +199,7 @@ async def map_form(
             request,
             session,
             status=status_for(error),
-            error=_refusal(session.language, error),
+            error=said(session.language, error),
             shown=field_forms.find(archive.folder, form_id),
         )
     return _forms(request, session, shown=shown, saved=True)

@@ -18,13 +18,7 @@ from bearwitness.services.reading import SEARCHABLE
 from bearwitness.web.i18n import N_
 from bearwitness.web.rendering import gettext, label
 from bearwitness.web.workbench.auth import Needs, Staff
-from bearwitness.web.workbench.common import (
-    error_response,
-    page,
-    redirect,
-    said,
-    status_for,
-)
+from bearwitness.web.workbench.common import error_response, page, redirect, said, status_for
 from bearwitness.web.workbench.editing import field_label
 from bearwitness.web.workbench.records import COLUMNS, _kind, shown, vocabulary_of
 from bearwitness.web.workbench.state import Session
