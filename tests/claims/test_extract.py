@@ -76,5 +76,51 @@ def test_russian_rules() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("language", "sentence", "expected"),
+    [
+        # a count of the injured is no act's, before or after its verb
+        (
+            "ru",
+            "«В результате беспорядков пострадали 86 человек, погибли - 13», - сказал он.",
+            [("killing", (13, "exact"), "assert", None)],
+        ),
+        # a list of victims keeps its count: "304 men, women and children who were killed"
+        (
+            "en",
+            "Amnesty International has documented 304 men, women and children who were killed.",
+            [("killing", (304, "exact"), "assert", "Amnesty International")],
+        ),
+        (
+            "en",
+            "A FICTIONAL government statement put the number of fatalities at eight.",
+            [("killing", (8, "exact"), "assert", "FICTIONAL government statement")],
+        ),
+        (
+            "en",
+            "The FICTIONAL police chief denied any protesters were killed by security forces.",
+            [("killing", (0, "exact"), "deny", "FICTIONAL police chief")],
+        ),
+        # "according to reports" names nobody; the speaker after it does
+        (
+            "en",
+            "According to reports, FICTIONAL Watch said that police shot dead at least a "
+            "dozen protesters.",
+            [("killing", (12, "at_least"), "assert", "FICTIONAL Watch")],
+        ),
+        (
+            "ru",
+            "Число погибших увеличилось до 13 человек, сообщил на брифинге в воскресенье в "
+            "Астане представитель FICTIONAL прокуратуры.",
+            [("killing", (13, "exact"), "assert", "представитель FICTIONAL прокуратуры")],
+        ),
+    ],
+)
+def test_rules_learnt_from_the_first_held_out_set(
+    language: str, sentence: str, expected: list[tuple[object, ...]]
+) -> None:
+    assert [_row(c) for c in extract(sentence, language=language)] == expected
+
+
 def test_every_act_is_a_vocabulary_id() -> None:
     assert {act for act, _ in lexicon.ACTS} <= set(ACT_TYPES.codes)

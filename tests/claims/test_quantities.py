@@ -44,6 +44,13 @@ def _one(sentence: str) -> tuple[str, int | None, int | None, int | None]:
         ("задержаны 1\u00a0200 человек", ("exact", 1200, 1200, 1200)),
         ("no one was detained", ("exact", 0, 0, 0)),
         ("никто не был задержан", ("exact", 0, 0, 0)),
+        # a total that grew is exact, not "up to"
+        ("the death toll rose to 13", ("exact", 13, 13, 13)),
+        ("число погибших увеличилось до 13 человек", ("exact", 13, 13, 13)),
+        ("задержаны до 13 человек", ("at_most", 13, None, 13)),
+        ("«Погибших нет», — заявила она", ("exact", 0, 0, 0)),
+        ("нет погибших", ("exact", 0, 0, 0)),
+        ("he denied any protesters were killed", ("exact", 0, 0, 0)),
     ],
 )
 def test_qualifiers_follow_the_coding_rules(sentence: str, expected: tuple[object, ...]) -> None:
@@ -63,6 +70,10 @@ def test_qualifiers_follow_the_coding_rules(sentence: str, expected: tuple[objec
 )
 def test_years_ages_durations_money_are_not_counts(sentence: str) -> None:
     assert find_counts(sentence) == []
+
+
+def test_any_is_zero_only_when_denied() -> None:
+    assert find_counts("it is unclear whether any protesters were killed") == []
 
 
 def test_number_words() -> None:

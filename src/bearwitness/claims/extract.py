@@ -216,6 +216,14 @@ _BOUNDARY = re.compile(
 )
 
 
+# A people noun right before "and": with one right after, the two are a list of victims.
+_LISTED = re.compile(
+    r"(?:people|men|women|children|protesters|activists|journalists|students|civilians|"
+    r"человек|мужчин|женщин|детей|активист\w*|журналист\w*|студент\w*)$",
+    re.IGNORECASE,
+)
+
+
 def _clauses(
     sentence: str, counts: Sequence[Count], triggers: Sequence[tuple[int, int, str]]
 ) -> list[tuple[int, int]]:
@@ -224,6 +232,10 @@ def _clauses(
         if any(c.start <= match.start() < c.end for c in counts):
             continue  # "between 30 and 40"
         if match.group().strip(" ,").lower() in ("and", "и"):
+            if _LISTED.search(sentence, 0, match.start()) and quantities.PEOPLE.match(
+                sentence, match.end()
+            ):
+                continue  # "304 men, women and children who were killed": one list
             # "in Moscow and St Petersburg" is one clause; "40 were detained and at least
             # two died" is two: after a count, before another count or act
             ahead = range(match.end(), match.end() + 40)
@@ -321,6 +333,12 @@ _INJURED = re.compile(
     r"[\s\u00a0]*(?:\w+[\s\u00a0]+){0,2}(?:injured|wounded|получили ранени\w*|ранен\w*)",
     re.IGNORECASE,
 )
+# ... and so are those of a verb of injury right before them («пострадали 86 человек»).
+_INJURED_BEFORE = re.compile(
+    r"(?:injured|wounded|hurt|пострадал[иао]?|ранен[ыо]?|ранили|получили ранения)"
+    r"[\s\u00a0]+(?:\w+[\s\u00a0]+)?$",
+    re.IGNORECASE,
+)
 
 
 def _count_for(
@@ -344,7 +362,10 @@ def _count_for(
         return None
 
     # Counts of the injured ("около 1 тысячи человек получили ранения") are no act's.
-    pool = [c for c in pool if not _INJURED.match(text, c.end)] or pool
+    pool = [
+        c for c in pool
+        if not _INJURED.match(text, c.end) and not _INJURED_BEFORE.search(text, 0, c.start)
+    ] or pool  # fmt: skip
 
     def distance(count: Count) -> int:
         before = count.end <= start
@@ -405,7 +426,9 @@ _RU_ACCORDING = re.compile(
     re.IGNORECASE,
 )
 _RU_SPEECH_BEFORE = re.compile(
-    rf"(?:^|[,;]\s*|[—–-]\s*){lexicon.SPEECH_RU}\s+(?P<via>«[^»]+»\s+|[А-ЯЁA-Z]\w+\s+)?"
+    # «сообщил на брифинге в воскресенье в Астане представитель …»: where and when first
+    rf"(?:^|[,;]\s*|[—–-]\s*){lexicon.SPEECH_RU}\s+(?:(?:на|в|во)\s+[^\s,;.«]+\s+)*"
+    r"(?P<via>«[^»]+»\s+|[А-ЯЁA-Z]\w+\s+)?"
     r"(?P<np>[^,;.]{2,90})"
 )
 _RU_SPEECH_AFTER = re.compile(
@@ -432,7 +455,7 @@ _FINITE = re.compile(
     r"\b(?:were|was|is|are|had been|have been|has been|будут|был[аио]?|были)\b", re.IGNORECASE
 )
 _BAD_NP = re.compile(
-    r"^(?:which|that|who|it is|there|this|these|those|as|if|when|while|what|"
+    r"^(?:which|that|who|it is|there|this|these|those|as|if|when|while|what|according|"
     r"который|которые|что|это|как|если)\b",
     re.IGNORECASE,
 )
@@ -495,6 +518,8 @@ def _clean(np: str, language: str) -> str | None:
     if len(words) > 9:
         words = words[-6:]
         np = " ".join(words)
+    if lexicon.PRONOUNS.match(np):  # "he said": the caller takes the last claimant named
+        return np
     # A name or a role: a capital somewhere, or a role noun.
     if not (
         re.search(r"[A-ZА-ЯЁ«]", np)
@@ -508,8 +533,6 @@ def _clean(np: str, language: str) -> str | None:
         )
     ):
         return None
-    if lexicon.PRONOUNS.match(np):
-        return np
     # "Igor Kochetkov of the Russian LGBT Network" -> "Russian LGBT Network (Igor Kochetkov)"
     person = re.match(
         r"^(?P<person>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){1,2}),?\s+(?:of|from|at|with)\s+"

@@ -53,8 +53,8 @@ ACTS: list[tuple[str, re.Pattern[str]]] = [
         "killing",
         re.compile(
             r"(?<!\w)(?:kill\w*|murder\w*|shot dead|executed|execution\w*|massacre\w*|slain|"
-            r"death toll|deaths|died|dead|lost their lives|убит\w*|убил\w*|убийств\w*|"
-            r"погиб\w*|погибш\w*|застрел\w*|расстрел\w*|казн\w*|жертв\w*)",
+            r"death toll|deaths|died|dead|fatalit(?:y|ies)|lost their lives|"
+            r"убит\w*|убил\w*|убийств\w*|погиб\w*|погибш\w*|застрел\w*|расстрел\w*|казн\w*|жертв\w*)",
             _I,
         ),
     ),
@@ -173,7 +173,9 @@ SPEECH_EN = (
     r"(?:said|says|say|told|tells|reported|reports|stated|states|claimed|claims|alleged|"
     r"alleges|announced|announces|confirmed|confirms|estimated|estimates|wrote|writes|added|"
     r"noted|documented|documents|recorded|counted|denied|denies|insisted|insists|rejected|"
-    r"dismissed|called(?=\s+(?:the|it|this|these|those|them|for|on))|described|warned|explained|according)"
+    r"dismissed|called(?=\s+(?:the|it|this|these|those|them|for|on))|"
+    r"put(?=\s+(?:the\s+)?(?:number|toll|death toll|figure|total|count)\b)|"
+    r"described|warned|explained|according)"
 )
 SPEECH_RU = (
     r"(?:сообщил[аио]?|сообщает|сообщают|заявил[аио]?|заявляет|заявляют|рассказал[аио]?|"

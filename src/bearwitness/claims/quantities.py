@@ -214,6 +214,12 @@ _BEFORE_RE = [
     )
     for qualifier, step, pattern in _BEFORE
 ]
+# "rose to 13", «увеличилось до 13»: the new total, exact (not "up to", at most).
+_GROWTH_RE = re.compile(
+    r"(?:rose|risen|rises|climbed|increased|grew|jumped|reached|"
+    r"(?:увеличил|выросл|вырос|возросл|возрос|дошл|дош[её]л)\w*)\s+(?:to|до)[\s\u00a0]+$",
+    re.IGNORECASE,
+)
 _AFTER_RE = re.compile(
     r"\s*(?:\+|or more|and more|or so|и более|и больше|или более|с лишним)(?!\w)", re.IGNORECASE
 )
@@ -281,7 +287,11 @@ _VAGUE_VALUES = {
 _ZERO = re.compile(
     r"(?<![\w-])(?:no\s*one|nobody|none|anyone|anybody|not\s+(?:a\s+)?single\s+(?:person|one|man|woman)?|"
     r"not\s+(?:one|anyone)|no\s+(?:one|people|person|arrests|detentions|deaths|killings|"
-    r"detainees|victims|such)|никто|никого|ни\s+одного|ни\s+один|ни\s+одной|никаких)(?!\w)",
+    r"fatalities|detainees|victims|such)|никто|никого|ни\s+одного|ни\s+один|ни\s+одной|никаких|"
+    # "denied any protesters were killed"; «погибших нет», «нет погибших»
+    r"(?:(?<=denied\s)|(?<=denies\s)|(?<=deny\s)|(?<=denied\sthat\s)|(?<=denies\sthat\s))any|"
+    r"(?:погибш|убит|задержанн|арестованн|жертв)\w*\s+нет|"
+    r"нет\s+(?:ни\s+)?(?:погибш|убит|задержанн|арестованн|жертв)\w*)(?!\w)",
     re.IGNORECASE,
 )
 
@@ -327,7 +337,7 @@ def find_counts(sentence: str) -> list[Count]:
         qualifier, start, step = EXACT, match.start(), 0
         head = sentence[max(0, match.start() - 40) : match.start()]
         for candidate, candidate_step, pattern in _BEFORE_RE:
-            found = pattern.search(head)
+            found = None if _GROWTH_RE.search(head) else pattern.search(head)
             if found:
                 qualifier, step = candidate, candidate_step
                 start = (
