@@ -201,10 +201,14 @@ class NotFound(BearWitnessError):
 class LockedError(BearWitnessError):
     code = "locked"
 
-    def __init__(self, message: str = "The archive is locked.", *, hint: str = "") -> None:
+    def __init__(self, message: str | Phrase = "", *, hint: str | Phrase = "") -> None:
         super().__init__(
-            message,
-            hint=hint or "Unlock it first (`bearwitness unlock ARCHIVE`) and try again.",
+            message or Phrase("The archive is locked."),
+            hint=hint
+            or Phrase(
+                "Unlock it first (`bearwitness unlock ARCHIVE`, or a custodian in the "
+                "workbench) and try again."
+            ),
         )
 
 

@@ -67,6 +67,11 @@ def test_an_admin_grants_no_reading_role_and_every_change_is_logged(team: Team) 
         assert refused.status_code == 403 and "custodian" in refused.text
         own = client.post("/users/admin/roles", data={"csrf": token, "roles": ["admin", "analyst"]})
         assert own.status_code == 403
+        short = {"csrf": token, "username": "shorty", "password": "short", "roles": ["auditor"]}
+        russian = client.post("/users?lang=ru", data=short)
+        assert russian.status_code == 400
+        assert "В пароле меньше 12 символов. Выберите пароль длиннее" in russian.text
+        client.get("/?lang=en")
         # What an admin may grant: auditor and admin; and roles may be taken away.
         assert _add(client, token, "newcomer", "auditor") == 200
         assert (

@@ -32,7 +32,7 @@ from bearwitness.crypto.kdf import KdfParams
 from bearwitness.crypto.keyring import Keyring
 from bearwitness.crypto.keys import ArchiveSecrets, create_secrets
 from bearwitness.crypto.seal import FieldSealer, seal_for_recipient
-from bearwitness.errors import ArchiveError, LockedError, UnlockError
+from bearwitness.errors import ArchiveError, LockedError, Phrase, UnlockError
 from bearwitness.store.database import (
     connect,
     migrate,
@@ -78,15 +78,24 @@ class ArchiveConfig:
         path = folder / CONFIG
         if not path.is_file():
             raise ArchiveError(
-                f"{folder} is not a BearWitness archive (no {CONFIG})",
-                hint="Check the path, or create one with `bearwitness init PATH`.",
+                Phrase(
+                    "%(folder)s is not a BearWitness archive (no %(config)s)",
+                    folder=folder,
+                    config=CONFIG,
+                ),
+                hint=Phrase("Check the path, or create one with `bearwitness init PATH`."),
             )
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
             if data.get("format") != FORMAT:
                 raise ArchiveError(
-                    f"{CONFIG} says format {data.get('format')!r}; this version reads {FORMAT}",
-                    hint="Use the BearWitness version that made the archive.",
+                    Phrase(
+                        "%(config)s says format %(format)s; this version reads %(reads)s",
+                        config=CONFIG,
+                        format=repr(data.get("format")),
+                        reads=FORMAT,
+                    ),
+                    hint=Phrase("Use the BearWitness version that made the archive."),
                 )
             url = str(data["database"])
             origin = str(data["origin"])
@@ -101,8 +110,8 @@ class ArchiveConfig:
             backup_recipients = tuple(str(key) for key in listed)
         except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError, AttributeError) as error:
             raise ArchiveError(
-                f"{path} is damaged ({error})",
-                hint="Correct it by hand, or restore it from a backup.",
+                Phrase("%(path)s is damaged (%(error)s)", path=path, error=error),
+                hint=Phrase("Correct it by hand, or restore it from a backup."),
             ) from None
         return cls(
             _database_url(folder, url),
@@ -298,11 +307,13 @@ class Archive:
         """
         if folder.exists() and not folder.is_dir():
             raise ArchiveError(
-                f"{folder} is a file, not a folder", hint="Choose a new folder for the archive."
+                Phrase("%(folder)s is a file, not a folder", folder=folder),
+                hint=Phrase("Choose a new folder for the archive."),
             )
         if folder.exists() and any(folder.iterdir()):
             raise ArchiveError(
-                f"{folder} is not empty", hint="Choose a new folder for the archive."
+                Phrase("%(folder)s is not empty", folder=folder),
+                hint=Phrase("Choose a new folder for the archive."),
             )
         if _is_inside(database_url):
             return  # a new file in a new folder: nothing to check
@@ -327,8 +338,8 @@ class Archive:
         keyring = Keyring.from_json((folder / KEYRING).read_text(encoding="utf-8"))
         if secrets is not None and secrets.recipient != keyring.recipient:
             raise ArchiveError(
-                "those keys belong to another archive",
-                hint="Unlock this archive with its own passphrase or shares.",
+                Phrase("those keys belong to another archive"),
+                hint=Phrase("Unlock this archive with its own passphrase or shares."),
             )
         engine = connect(config.database_url, settings=folder / CONFIG)
         try:
@@ -375,8 +386,12 @@ class Archive:
         if self.secrets.generation < self.current_keyring().generation:
             # Writing on under the old generation would seal new records to retired keys.
             raise UnlockError(
-                "The archive's keys were rotated after this unlock; these keys are retired.",
-                hint="Lock the archive and unlock it again with its new passphrase or shares.",
+                Phrase(
+                    "The archive's keys were rotated after this unlock; these keys are retired."
+                ),
+                hint=Phrase(
+                    "Lock the archive and unlock it again with its new passphrase or shares."
+                ),
             )
         return self.secrets
 
@@ -399,8 +414,8 @@ class Archive:
         """Write a new keyring (re-shared or new passphrase); records stay as they are."""
         if keyring.recipient != self.keyring.recipient:
             raise ArchiveError(
-                "the new keyring is for another archive",
-                hint="Re-share from this archive's own unlocked keys.",
+                Phrase("the new keyring is for another archive"),
+                hint=Phrase("Re-share from this archive's own unlocked keys."),
             )
         self._write_keyring(keyring)
 
@@ -411,8 +426,8 @@ class Archive:
             and keyring.recipient == secrets.recipient
         ):
             raise ArchiveError(
-                "the rotated keyring does not follow this archive's keyring",
-                hint="Rotate from this archive's own, current, unlocked keys.",
+                Phrase("the rotated keyring does not follow this archive's keyring"),
+                hint=Phrase("Rotate from this archive's own, current, unlocked keys."),
             )
         self._write_keyring(keyring)
         self.secrets, self._sealer = secrets, None

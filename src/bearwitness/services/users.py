@@ -32,7 +32,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from bearwitness.errors import BearWitnessError, InputError, LockedError
+from bearwitness.errors import BearWitnessError, InputError, LockedError, Phrase
 from bearwitness.services import _ledger, audit
 from bearwitness.services.archive import Archive
 from bearwitness.store.schema import web_users
@@ -54,8 +54,13 @@ class LoginFailed(BearWitnessError):
 
     def __init__(self) -> None:
         super().__init__(
-            "wrong username, password or one-time code", hint="Check all three and try again."
+            Phrase("wrong username, password or one-time code"),
+            hint=Phrase("Check all three and try again."),
         )
+
+
+def _no_user(username: str) -> Phrase:
+    return Phrase("no user %(name)s", name=repr(username[:64]))
 
 
 class GrantRefused(InputError):
@@ -109,7 +114,7 @@ def pseudonym_of(engine: Engine, username: str) -> str:
             select(web_users.c.pseudonym).where(web_users.c.username == username[:64])
         )
     if found is None:
-        raise InputError(f"no user {username[:64]!r}", hint="Check the username.")
+        raise InputError(_no_user(username), hint=Phrase("Check the username."))
     return str(found)
 
 
@@ -141,8 +146,8 @@ def default_hasher() -> PasswordHasher:
 def check_username(username: str) -> str:
     if not _USERNAME.match(username):
         raise InputError(
-            f"{username[:64]!r} is not a usable username",
-            hint="Use 2 to 64 lower-case letters, digits, '.', '_' or '-'.",
+            Phrase("%(value)s is not a usable username", value=repr(username[:64])),
+            hint=Phrase("Use 2 to 64 lower-case letters, digits, '.', '_' or '-'."),
         )
     return username
 
@@ -151,8 +156,10 @@ def check_roles(roles: list[str] | tuple[str, ...] | set[str] | frozenset[str]) 
     unknown = set(roles) - set(ROLES)
     if unknown or not roles:
         raise InputError(
-            f"unknown or missing roles: {', '.join(sorted(unknown)) or 'none given'}",
-            hint=f"Give one or more of: {', '.join(ROLES)}.",
+            Phrase("unknown or missing roles: %(roles)s", roles=", ".join(sorted(unknown)))
+            if unknown
+            else Phrase("unknown or missing roles: none given"),
+            hint=Phrase("Give one or more of: %(roles)s.", roles=", ".join(ROLES)),
         )
     return frozenset(roles)
 
@@ -166,26 +173,30 @@ def check_grant(
     """
     guarded = sorted(roles & GUARDED_ROLES)
     if (by is None or guarded) and archive.locked:
-        why = (
-            f"granting {', '.join(guarded)} opens sealed content or the keys"
-            if guarded
-            else "changing accounts from the command line"
-        )
         raise LockedError(
-            f"{why}: it needs the archive unlocked",
-            hint="Unlock it first (`bearwitness unlock ARCHIVE`, or a "
-            "custodian in the workbench) and try again.",
+            Phrase(
+                "granting %(roles)s opens sealed content or the keys: it needs the archive "
+                "unlocked",
+                roles=", ".join(guarded),
+            )
+            if guarded
+            else Phrase("changing accounts from the command line: it needs the archive unlocked")
         )
     if by is None:
         return
     if target and target == by.username:
         raise GrantRefused(
-            "nobody changes their own account", hint="Ask another admin to change it."
+            Phrase("nobody changes their own account"),
+            hint=Phrase("Ask another admin to change it."),
         )
     if guarded and "custodian" not in by.roles:
         raise GrantRefused(
-            f"only an admin who is also a custodian grants {', '.join(guarded)}",
-            hint="Ask a custodian, or grant it with `bearwitness users` with the archive unlocked.",
+            Phrase(
+                "only an admin who is also a custodian grants %(roles)s", roles=", ".join(guarded)
+            ),
+            hint=Phrase(
+                "Ask a custodian, or grant it with `bearwitness users` with the archive unlocked."
+            ),
         )
 
 
@@ -207,8 +218,8 @@ def add_user(
     chosen = check_roles(roles)
     if len(password) < MIN_PASSWORD_CHARS:
         raise InputError(
-            f"the password has fewer than {MIN_PASSWORD_CHARS} characters",
-            hint="Choose a longer passphrase: several unrelated words work well.",
+            Phrase("the password has fewer than %(n)s characters", n=MIN_PASSWORD_CHARS),
+            hint=Phrase("Choose a longer passphrase: several unrelated words work well."),
         )
     check_grant(archive, chosen, by=by)
     secret = totp_secret or pyotp.random_base32()
@@ -220,7 +231,8 @@ def add_user(
             is not None
         ):
             raise InputError(
-                f"there is already a user {username!r}", hint="Choose another username."
+                Phrase("there is already a user %(name)s", name=repr(username)),
+                hint=Phrase("Choose another username."),
             )
         connection.execute(
             insert(web_users).values(
@@ -251,7 +263,7 @@ def set_roles(
             )
         ).first()
         if row is None:
-            raise InputError(f"no user {username[:64]!r}", hint="Check the username.")
+            raise InputError(_no_user(username), hint=Phrase("Check the username."))
         check_grant(archive, chosen - frozenset(row.roles.split(",")), by=by, target=username)
         _ensure_pseudonyms(connection)
         pseudonym = connection.scalar(
@@ -396,7 +408,7 @@ def set_disabled(
             )
         ).first()
         if row is None:
-            raise InputError(f"no user {username[:64]!r}", hint="Check the username.")
+            raise InputError(_no_user(username), hint=Phrase("Check the username."))
         check_grant(
             archive,
             frozenset() if disabled else frozenset(row.roles.split(",")),
@@ -510,7 +522,7 @@ def qr_svg(text: str) -> str:
 def _row(connection: Connection, username: str) -> object:
     row = connection.execute(select(web_users).where(web_users.c.username == username[:64])).first()
     if row is None:
-        raise InputError(f"no user {username[:64]!r}", hint="Check the username.")
+        raise InputError(_no_user(username), hint=Phrase("Check the username."))
     return row
 
 
@@ -553,8 +565,8 @@ def enrol_second_factor(
     step = _matching_step(secret, one_time_code, now)
     if step is None:
         raise InputError(
-            "the one-time code does not match the new QR code",
-            hint="Scan the code again and type the six digits the app shows now.",
+            Phrase("the one-time code does not match the new QR code"),
+            hint=Phrase("Scan the code again and type the six digits the app shows now."),
         )
     with archive.engine.begin() as connection:
         row = _row(connection, user.username)
@@ -592,12 +604,13 @@ def change_password(
         hasher.verify(row.password_hash, current)  # type: ignore[attr-defined]
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         raise InputError(
-            "the current password is wrong", hint="Type the password you logged in with."
+            Phrase("the current password is wrong"),
+            hint=Phrase("Type the password you logged in with."),
         ) from None
     if len(new) < MIN_PASSWORD_CHARS:
         raise InputError(
-            f"the new password has fewer than {MIN_PASSWORD_CHARS} characters",
-            hint="Choose a longer passphrase: several unrelated words work well.",
+            Phrase("the new password has fewer than %(n)s characters", n=MIN_PASSWORD_CHARS),
+            hint=Phrase("Choose a longer passphrase: several unrelated words work well."),
         )
     hashed = hasher.hash(new)
     with archive.engine.begin() as connection:

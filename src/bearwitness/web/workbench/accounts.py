@@ -22,7 +22,7 @@ from bearwitness.web.i18n import N_
 from bearwitness.web.rendering import gettext
 from bearwitness.web.workbench.auth import Needs, Staff
 from bearwitness.web.workbench.common import page, said, status_for
-from bearwitness.web.workbench.pages import _refusal, _users
+from bearwitness.web.workbench.pages import _users
 from bearwitness.web.workbench.state import Session
 
 router = APIRouter(include_in_schema=False)
@@ -164,7 +164,7 @@ async def reset_factor(
         )
     except BearWitnessError as error:
         return _users(
-            request, session, status=status_for(error), error=_refusal(session.language, error)
+            request, session, status=status_for(error), error=said(session.language, error)
         )
     request.app.state.sessions.drop_user(username)  # logged out wherever they are
     return _users(

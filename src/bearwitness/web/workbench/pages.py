@@ -40,7 +40,6 @@ from bearwitness.web.workbench.common import (
     page,
     redirect,
     said,
-    sentence,
     status_for,
 )
 from bearwitness.web.workbench.editing import KIND_LABELS
@@ -356,38 +355,6 @@ def users_page(request: Request, staff: Annotated[Staff, Depends(Needs("users"))
     return _users(request, staff.session)
 
 
-# The refusals of users.check_grant, as templates: they name roles, and are read on the
-# users page in the session's language (tests/web/test_browser_security_pages.py).
-GRANT_REFUSALS = (
-    N_("only an admin who is also a custodian grants %(roles)s"),
-    N_("granting %(roles)s opens sealed content or the keys: it needs the archive unlocked"),
-    N_("nobody changes their own account"),
-)
-GRANT_HINTS = (
-    N_("Ask a custodian, or grant it with `bearwitness users` with the archive unlocked."),
-    N_(
-        "Unlock it first (`bearwitness unlock ARCHIVE`, or a custodian in the workbench) and "
-        "try again."
-    ),
-    N_("Ask another admin to change it."),
-)
-
-
-def _refusal(language: str, error: BearWitnessError) -> str:
-    """An account change's refusal, for the users page, in ``language``."""
-    said, text = error.message, gettext(language, error.message)
-    for template in GRANT_REFUSALS:
-        head, marked, tail = template.partition("%(roles)s")
-        if (
-            marked
-            and said.startswith(head)
-            and said.endswith(tail)
-            and len(said) > len(head) + len(tail)
-        ):
-            text = gettext(language, template) % {"roles": said[len(head) : len(said) - len(tail)]}
-    return f"{sentence(text)}. {gettext(language, error.hint)}"
-
-
 def _users(
     request: Request,
     session: Session,
@@ -433,7 +400,7 @@ async def add_user(
         )
     except BearWitnessError as error:
         return _users(
-            request, session, status=status_for(error), error=_refusal(session.language, error)
+            request, session, status=status_for(error), error=said(session.language, error)
         )
     from bearwitness.web.workbench.accounts import qr
 
@@ -459,7 +426,7 @@ async def change_user(
             users.set_disabled(archive, username, change == "disable", by=user)
     except BearWitnessError as error:
         return _users(
-            request, session, status=status_for(error), error=_refusal(session.language, error)
+            request, session, status=status_for(error), error=said(session.language, error)
         )
     if change != "enable":
         request.app.state.sessions.drop_user(username)  # out at once, wherever they are
