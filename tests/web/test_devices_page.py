@@ -169,6 +169,10 @@ def test_an_admin_uploads_an_xlsform_and_changes_its_map(workbench: TestClient, 
     bad = {"xlsform": ("bad.xlsx", xlsform([*SURVEY[:2], ["txet", "z", "Z", None]]), "x")}
     answer = workbench.post("/forms", data={"csrf": token}, files=bad)
     assert answer.status_code == 400 and "row 3, column type" in answer.text
+    plain = {"xlsform": ("notes.xlsx", b"plain words", "x")}
+    answer = workbench.post("/forms?lang=ru", data={"csrf": token}, files=plain)
+    assert answer.status_code == 400
+    assert "это не книга Excel (.xlsx). Сохраните XLSForm в формате .xlsx" in answer.text
     assert "Полевые формы" in workbench.get("/forms?lang=ru").text
     assert workbench.get("/forms/nothing_here").status_code == 404
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bearwitness.errors import ArchiveError, InputError, NotFound
+from bearwitness.errors import ArchiveError, InputError, NotFound, Phrase
 from bearwitness.services import _ledger
 from bearwitness.services.archive import Archive
 
@@ -72,7 +72,8 @@ def read(folder: Path) -> list[Device]:
         return []
     except (OSError, ValueError):
         raise ArchiveError(
-            f"{DEVICES_FILE} cannot be read", hint="Restore it from a backup."
+            Phrase("%(file)s cannot be read", file=DEVICES_FILE),
+            hint=Phrase("Restore it from a backup."),
         ) from None
     try:
         if data.get("format") != FORMAT:
@@ -89,7 +90,8 @@ def read(folder: Path) -> list[Device]:
         ]
     except (AttributeError, KeyError, TypeError, ValueError):
         raise ArchiveError(
-            f"{DEVICES_FILE} is malformed", hint="Restore it from a backup."
+            Phrase("%(file)s is malformed", file=DEVICES_FILE),
+            hint=Phrase("Restore it from a backup."),
         ) from None
 
 
@@ -139,20 +141,20 @@ def add(archive: Archive, name: str, *, base_url: str = DEFAULT_BASE_URL) -> tup
     """Enrol a device, logged; returns it and its URL (shown once: only its hash is kept)."""
     if not _NAME.fullmatch(name):
         raise InputError(
-            "a device name is 1 to 64 letters, digits, '.', '_' or '-'",
-            hint="For example phone-3 (not a person's name: it is kept in the clear).",
+            Phrase("a device name is 1 to 64 letters, digits, '.', '_' or '-'"),
+            hint=Phrase("For example phone-3 (not a person's name: it is kept in the clear)."),
         )
     if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", base_url):
         raise InputError(
-            "the base URL must be an http:// or https:// address",
-            hint="For example https://intake.example.org or http://abc…xyz.onion.",
+            Phrase("the base URL must be an http:// or https:// address"),
+            hint=Phrase("For example https://intake.example.org or http://abc…xyz.onion."),
         )
     token = secrets.token_urlsafe(32)
     with _changing(archive.folder) as devices:
         if any(d.name == name for d in devices):
             raise InputError(
-                f"a device named {name} is enrolled already",
-                hint="Choose another name, or revoke that one first.",
+                Phrase("a device named %(name)s is enrolled already", name=name),
+                hint=Phrase("Choose another name, or revoke that one first."),
             )
         device = Device(
             name, f"DV-{secrets.token_hex(6).upper()}", token_hash(token), archive.now()
@@ -173,8 +175,11 @@ def revoke(archive: Archive, name: str) -> Device:
                 break
         else:
             raise NotFound(
-                f"no enrolled device named {name}",
-                hint="List them with `bearwitness devices list ARCHIVE`.",
+                Phrase("no enrolled device named %(name)s", name=name),
+                hint=Phrase(
+                    "See them on the devices page, or list them with "
+                    "`bearwitness devices list ARCHIVE`."
+                ),
             )
     _ledger.record_event(archive, "device", {"action": "revoke", "device": revoked.device_id})
     return revoked
@@ -259,10 +264,13 @@ def read_setup_code(code: str) -> dict[str, Any]:
         settings = json.loads(zlib.decompress(base64.b64decode(code, validate=True)))
     except (binascii.Error, zlib.error, ValueError):
         raise InputError(
-            "this is not an ODK Collect set-up code", hint="Scan the code the workbench shows."
+            Phrase("this is not an ODK Collect set-up code"),
+            hint=Phrase("Scan the code the workbench shows."),
         ) from None
     if not isinstance(settings, dict):
-        raise InputError("this is not an ODK Collect set-up code", hint="Scan it again.")
+        raise InputError(
+            Phrase("this is not an ODK Collect set-up code"), hint=Phrase("Scan it again.")
+        )
     return settings
 
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bearwitness.errors import InputError, NotFound
+from bearwitness.errors import InputError, NotFound, Phrase
 from bearwitness.services import _ledger, odk_forms, odk_keys
 from bearwitness.services.archive import Archive
 
@@ -111,8 +111,8 @@ def _sheets(data: bytes, filename: str) -> dict[str, list[list[Any]]]:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # zipfile, XML and openpyxl's own errors: none is the user's to read
         raise InputError(
-            f"{filename}: this is not an Excel workbook (.xlsx)",
-            hint="Save the XLSForm as .xlsx and upload it again.",
+            Phrase("%(file)s: this is not an Excel workbook (.xlsx)", file=filename),
+            hint=Phrase("Save the XLSForm as .xlsx and upload it again."),
         ) from None
     try:
         return {
@@ -137,16 +137,20 @@ def read_survey(
     sheets = _sheets(data, filename)
     if "survey" not in sheets or not sheets["survey"]:
         raise InputError(
-            f"{filename}: the workbook has no sheet named survey",
-            hint="An XLSForm's questions are on a sheet called survey.",
+            Phrase("%(file)s: the workbook has no sheet named survey", file=filename),
+            hint=Phrase("An XLSForm's questions are on a sheet called survey."),
         )
     header = [str(cell or "").strip().lower() for cell in sheets["survey"][0]]
     where = {name: index for index, name in reversed(list(enumerate(header))) if name}
     for needed in ("type", "name"):
         if needed not in where:
             raise InputError(
-                f"{filename}: sheet survey, row 1: no column named {needed}",
-                hint="The survey sheet's first row names its columns: type, name, label...",
+                Phrase(
+                    "%(file)s: sheet survey, row 1: no column named %(column)s",
+                    file=filename,
+                    column=needed,
+                ),
+                hint=Phrase("The survey sheet's first row names its columns: type, name, label..."),
             )
     label = next((i for name, i in where.items() if name.startswith("label")), None)
     fields: list[FormField] = []
@@ -161,15 +165,32 @@ def read_survey(
             column = _column(where[MAP_COLUMN])
             if target not in TARGETS:
                 raise InputError(
-                    f"{filename}: sheet survey, row {number}, column {column} ({MAP_COLUMN}): "
-                    f"{target[:40]!r} is no record field",
-                    hint=f"Use one of {', '.join(TARGETS)}, or leave it empty.",
+                    Phrase(
+                        "%(file)s: sheet survey, row %(row)s, column %(column)s (%(name)s): "
+                        "%(value)s is no record field",
+                        file=filename,
+                        row=number,
+                        column=column,
+                        name=MAP_COLUMN,
+                        value=repr(target[:40]),
+                    ),
+                    hint=Phrase(
+                        "Use one of %(targets)s, or leave it empty.", targets=", ".join(TARGETS)
+                    ),
                 )
             if target.startswith("event.") and target in taken:
                 raise InputError(
-                    f"{filename}: sheet survey, row {number}, column {column} ({MAP_COLUMN}): "
-                    f"{target} is given already on row {taken[target]}",
-                    hint="An event field is filled by one question only.",
+                    Phrase(
+                        "%(file)s: sheet survey, row %(row)s, column %(column)s (%(name)s): "
+                        "%(target)s is given already on row %(first)s",
+                        file=filename,
+                        row=number,
+                        column=column,
+                        name=MAP_COLUMN,
+                        target=target,
+                        first=taken[target],
+                    ),
+                    hint=Phrase("An event field is filled by one question only."),
                 )
             taken[target] = number
             mapping[name] = target
@@ -190,40 +211,60 @@ def convert(archive_folder: Path, data: bytes, filename: str) -> FieldForm:
 
     if len(data) > MAX_BYTES:
         raise InputError(
-            f"{filename}: an XLSForm may be at most {MAX_BYTES // 1048576} MB",
-            hint="Leave its media out: upload only the workbook.",
+            Phrase(
+                "%(file)s: an XLSForm may be at most %(mb)s MB",
+                file=filename,
+                mb=MAX_BYTES // 1048576,
+            ),
+            hint=Phrase("Leave its media out: upload only the workbook."),
         )
     fields, mapping, settings = read_survey(data, filename)
     public = odk_keys.public_key(archive_folder)
     if public is None:
         raise InputError(
-            "the archive has no ODK key to encrypt the form's submissions to",
-            hint="Make it with `bearwitness odk key ARCHIVE` first.",
+            Phrase("the archive has no ODK key to encrypt the form's submissions to"),
+            hint=Phrase("Make it with `bearwitness odk key ARCHIVE` first."),
         )
     stem = Path(filename).stem
     form_id = settings.get("form_id") or re.sub(r"[^A-Za-z0-9_]", "_", stem)[:100] or "form"
     if not _FORM_ID.fullmatch(form_id):
         raise InputError(
-            f"{filename}: sheet settings, column form_id: {form_id[:40]!r} is no form id",
-            hint="A form id is letters, digits and _ . - (starting with a letter or _).",
+            Phrase(
+                "%(file)s: sheet settings, column form_id: %(value)s is no form id",
+                file=filename,
+                value=repr(form_id[:40]),
+            ),
+            hint=Phrase("A form id is letters, digits and _ . - (starting with a letter or _)."),
         )
     if form_id == odk_forms.FORM_ID:
         raise InputError(
-            f"{filename}: sheet settings, column form_id: {form_id} is BearWitness's own form",
-            hint="Give your form another form_id.",
+            Phrase(
+                "%(file)s: sheet settings, column form_id: %(id)s is BearWitness's own form",
+                file=filename,
+                id=form_id,
+            ),
+            hint=Phrase("Give your form another form_id."),
         )
     try:
         keyed = _with_settings(data, {"form_id": form_id, "public_key": public})
         result = xls2xform(xlsform=keyed, form_name="data", file_type=".xlsx")
     except PyXFormError as error:
         raise InputError(
-            f"{filename}: {_pyxform_message(str(error), fields)}",
-            hint="Correct the XLSForm and upload it again.",
+            Phrase(
+                "%(file)s: %(problem)s",
+                file=filename,
+                problem=_pyxform_message(str(error), fields),
+            ),
+            hint=Phrase("Correct the XLSForm and upload it again."),
         ) from None
     except Exception as error:  # pyxform's parsers raise what they meet: say which, safely
         raise InputError(
-            f"{filename}: pyxform could not read it ({type(error).__name__})",
-            hint="Check that it is an XLSForm (survey, choices, settings sheets).",
+            Phrase(
+                "%(file)s: pyxform could not read it (%(error)s)",
+                file=filename,
+                error=type(error).__name__,
+            ),
+            hint=Phrase("Check that it is an XLSForm (survey, choices, settings sheets)."),
         ) from None
     title = settings.get("form_title") or stem
     version = odk_forms.keyed_version(
@@ -290,26 +331,39 @@ def set_mapping(archive: Archive, form_id: str, mapping: Mapping[str, str]) -> F
     """Change a form's field map (logged); unknown fields or targets are refused."""
     form = find(archive.folder, form_id)
     if form is None:
-        raise NotFound(f"no field form {form_id[:100]!r}", hint="Upload it first.")
+        raise NotFound(
+            Phrase("no field form %(id)s", id=repr(form_id[:100])), hint=Phrase("Upload it first.")
+        )
     names = {f.name for f in form.fields}
     chosen = {}
     for name, target in mapping.items():
         if not target:
             continue
         if name not in names:
-            raise InputError(f"the form has no field {name[:60]!r}", hint="Reload the page.")
+            raise InputError(
+                Phrase("the form has no field %(name)s", name=repr(name[:60])),
+                hint=Phrase("Reload the page."),
+            )
         if target not in TARGETS:
             raise InputError(
-                f"field {name[:60]}: {target[:40]!r} is no record field",
-                hint=f"Use one of {', '.join(TARGETS)}.",
+                Phrase(
+                    "field %(name)s: %(value)s is no record field",
+                    name=name[:60],
+                    value=repr(target[:40]),
+                ),
+                hint=Phrase("Use one of %(targets)s.", targets=", ".join(TARGETS)),
             )
         chosen[name] = target
     for target in {t for t in chosen.values() if t.startswith("event.")}:
         given = sorted(n for n, t in chosen.items() if t == target)
         if len(given) > 1:
             raise InputError(
-                f"{target} is given by two fields ({', '.join(given[:2])})",
-                hint="An event field is filled by one question only.",
+                Phrase(
+                    "%(target)s is given by two fields (%(fields)s)",
+                    target=target,
+                    fields=", ".join(given[:2]),
+                ),
+                hint=Phrase("An event field is filled by one question only."),
             )
     changed = FieldForm(form.form_id, form.version, form.title, form.xml, form.fields, chosen)
     _keep(archive, changed, "map")
