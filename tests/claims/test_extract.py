@@ -122,5 +122,72 @@ def test_rules_learnt_from_the_first_held_out_set(
     assert [_row(c) for c in extract(sentence, language=language)] == expected
 
 
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        # an age between commas, a time and legal articles are no counts
+        (
+            "en",
+            "[NAME], 65, was tortured to death after being detained by FICTIONAL forces.",
+            [("death_in_custody", None, "assert", None)],
+        ),
+        (
+            "en",
+            "FICTIONAL police arrested a protester at around 5.30pm on Sunday.",
+            [("arbitrary_detention", None, "assert", None)],
+        ),
+        (
+            "en",
+            "Children as young as 9 have been reportedly tortured, the FICTIONAL Forum said.",
+            [("torture", None, "assert", "FICTIONAL Forum")],
+        ),
+        (
+            "en",
+            "The FICTIONAL minister said that no forced disappearance cases have been recorded.",
+            [("enforced_disappearance", (0, "exact"), "deny", "FICTIONAL minister")],
+        ),
+        # the shot are wounded unless "shot dead"
+        (
+            "en",
+            "12 Confirmed Dead, 78 Shot In FICTIONAL Crackdown",
+            [("killing", (12, "exact"), "assert", None)],
+        ),
+        (
+            "en",
+            "The FICTIONAL Commission (FCHR) has disclosed that 39 people have died.",
+            [("killing", (39, "exact"), "assert", "FICTIONAL Commission (FCHR)")],
+        ),
+        (
+            "ru",
+            "Военные FICTIONAL признали гибель по меньшей мере 164 протестующих.",
+            [("killing", (164, "at_least"), "assert", "Военные FICTIONAL")],
+        ),
+        # a headline's source after a dash; «Об этом сообщил X» names who said what came before
+        (
+            "ru",
+            "В FICTIONAL городе похищен 21 человек, - СНБО",
+            [("enforced_disappearance", (21, "exact"), "assert", "СНБО")],
+        ),
+        (
+            "ru",
+            "Более 3000 человек остаются пропавшими без вести. Об этом сообщила координатор "
+            "программы FICTIONAL Мария Иванова.",
+            [
+                (
+                    "enforced_disappearance",
+                    (3001, "at_least"),
+                    "assert",
+                    "координатор программы FICTIONAL Мария Иванова",
+                )
+            ],
+        ),
+    ],
+)
+def test_rules_learnt_from_the_second_development_set(
+    language: str, text: str, expected: list[tuple[object, ...]]
+) -> None:
+    assert [_row(c) for c in extract(text, language=language)] == expected
+
+
 def test_every_act_is_a_vocabulary_id() -> None:
     assert {act for act, _ in lexicon.ACTS} <= set(ACT_TYPES.codes)

@@ -19,6 +19,7 @@ For each body sentence (never a byline, a timestamp or a comment; see :mod:`.tex
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import re
@@ -116,6 +117,7 @@ def extract(
     candidates: list[Candidate] = []
     last_claimant: str | None = None
     last_act: str | None = None
+    unattributed: list[int] = []  # candidates since the last claimant named, with none
     for sentence in parsed:
         ents = found.get(id(sentence), [])
         own = _attribution(sentence.frame, language, ents)
@@ -124,11 +126,20 @@ def extract(
             claimant = last_claimant
         elif claimant is not None:
             last_claimant = claimant
+        if claimant is not None:
+            if _RU_ABOUT_THIS.match(sentence.text):  # «Об этом сообщил X»: X said them
+                for index in unattributed:
+                    candidates[index] = dataclasses.replace(
+                        candidates[index], claimant=claimant, via=via
+                    )
+            unattributed = []
         if not sentence.triggers and not lexicon.BLANKET_DENIAL.search(sentence.text):
             continue
         made = _claims(sentence, language, claimant, via, outlet, published, ents, last_act)
         if made and sentence.triggers:
             last_act = made[0].act
+        if claimant is None:
+            unattributed += range(len(candidates), len(candidates) + len(made))
         candidates += made
     return candidates
 
@@ -330,7 +341,8 @@ def _inside_name(count: Count, ents: list[Entity]) -> bool:
 
 
 _INJURED = re.compile(
-    r"[\s\u00a0]*(?:\w+[\s\u00a0]+){0,2}(?:injured|wounded|получили ранени\w*|ранен\w*)",
+    r"[\s\u00a0]*(?:\w+[\s\u00a0]+){0,2}(?:injured|wounded|shot(?!\s+(?:dead|and\s+killed))|"
+    r"получили ранени\w*|ранен\w*)",
     re.IGNORECASE,
 )
 # ... and so are those of a verb of injury right before them («пострадали 86 человек»).
@@ -403,8 +415,8 @@ _ROLE = (
     r"service|center|centre|network|watch|amnesty|UN|OHCHR)"
 )
 _EN_SPEECH_AFTER = re.compile(
-    rf"(?<![\w-])(?P<np>(?:(?!\s(?:and|but|while|whereas|that|as)\s)[^,;:()]){{2,90}}?)\s+"
-    rf"(?:has\s+|have\s+|had\s+)?(?:also\s+|later\s+)?"
+    rf"(?<![\w-])(?P<np>(?:(?!\s(?:and|but|while|whereas|that|as)\s)(?:\([A-Z]{{2,10}}\)|"
+    rf"[^,;:()])){{2,90}}?)\s+(?:has\s+|have\s+|had\s+)?(?:also\s+|later\s+)?"
     rf"{lexicon.SPEECH_EN}(?!\w)"
 )
 _EN_SPEECH_BEFORE = re.compile(
@@ -427,7 +439,8 @@ _RU_ACCORDING = re.compile(
 )
 _RU_SPEECH_BEFORE = re.compile(
     # «сообщил на брифинге в воскресенье в Астане представитель …»: where and when first
-    rf"(?:^|[,;]\s*|[—–-]\s*){lexicon.SPEECH_RU}\s+(?:(?:на|в|во)\s+[^\s,;.«]+\s+)*"
+    rf"(?:^|[,;]\s*|[—–-]\s*|^Об этом\s+(?:[^,;.]{{0,60}}?\s)?){lexicon.SPEECH_RU}\s+"
+    r"(?:(?:на|в|во)\s+[^\s,;.«]+\s+)*"
     r"(?P<via>«[^»]+»\s+|[А-ЯЁA-Z]\w+\s+)?"
     r"(?P<np>[^,;.]{2,90})"
 )
@@ -435,6 +448,10 @@ _RU_SPEECH_AFTER = re.compile(
     rf"(?<![\w-])(?P<np>(?:(?!\s(?:и|но|а|что|как)\s)[^,;:()—–]){{2,90}}?)\s+(?:также\s+)?"
     rf"{lexicon.SPEECH_RU}(?!\w)"
 )
+# A headline's source after a dash at its end: «…похищен 21 крымский татарин, - СНБО».
+_RU_HEADLINE = re.compile(r",?\s+[-—–]\s*(?P<np>[А-ЯЁA-Z][^\s,;.]*(?:\s+[^\s,;.]+){0,3})\s*$")
+# «Об этом сообщил X» names who said the sentences before it.
+_RU_ABOUT_THIS = re.compile(r"^\s*Об этом\b")
 _TRAILING = re.compile(
     r"\s+(?:on|last|this|in|at|to|via|on\s+\w+day|that|earlier|later|yesterday|today|"
     r"(?:в|во|на)\s+(?:понедельник|вторник|среду|четверг|пятницу|субботу|воскресенье|"
@@ -455,7 +472,7 @@ _FINITE = re.compile(
     r"\b(?:were|was|is|are|had been|have been|has been|будут|был[аио]?|были)\b", re.IGNORECASE
 )
 _BAD_NP = re.compile(
-    r"^(?:which|that|who|it is|there|this|these|those|as|if|when|while|what|according|"
+    r"^(?:which|that|who|it is|there|this|these|those|as|if|when|while|what|according|об этом|"
     r"который|которые|что|это|как|если)\b",
     re.IGNORECASE,
 )
@@ -470,7 +487,7 @@ def _attribution(
         return None
     via = None
     if language == "ru":
-        patterns = [_RU_ACCORDING, _RU_SPEECH_BEFORE, _RU_SPEECH_AFTER]
+        patterns = [_RU_ACCORDING, _RU_SPEECH_BEFORE, _RU_SPEECH_AFTER, _RU_HEADLINE]
         told = re.search(rf"{lexicon.SPEECH_RU}\s+(«[^»]+»)", frame)
         if told:
             via = told.group(1).strip("«»")
@@ -512,12 +529,12 @@ def _clean(np: str, language: str) -> str | None:
         previous = np
         np = _TRAILING.sub("", np).strip()
         np = _LEADING.sub("", np).strip()
-    if not np or _BAD_NP.match(np) or len(np) > 80 or _LEADING.match(np + " "):
-        return None
     words = np.split()
-    if len(words) > 9:
+    if len(words) > 9:  # a long role: its last words name the speaker
         words = words[-6:]
         np = " ".join(words)
+    if not np or _BAD_NP.match(np) or len(np) > 80 or _LEADING.match(np + " "):
+        return None
     if lexicon.PRONOUNS.match(np):  # "he said": the caller takes the last claimant named
         return np
     # A name or a role: a capital somewhere, or a role noun.

@@ -15,12 +15,15 @@ ACTS: list[tuple[str, re.Pattern[str]]] = [
     (
         "death_in_custody",
         re.compile(
-            r"(?<!\w)(?:died|death|deaths|dying|dead|perished|умер\w*|скончал\w*|погиб\w*|"
+            r"(?<!\w)(?:died|death|deaths|dying|dead|perished|killed|умер\w*|скончал\w*|погиб\w*|"
             r"смерт\w*)[^.;]{0,40}?(?:in|under|while in|after|from|of|в|под|от|после)\s+"
-            r"(?:\w+\s+){0,2}(?:custody|detention|torture|prison|jail|police station|"
+            r"(?:\w+\s+){0,2}(?:custody|detention|detained|arrest|torture|prison|jail|"
+            r"police station|"
             r"cell|captivity|beatings|заключени\w*|страж\w*|пыт\w*|сизо|отдел\w*|"
             r"изолятор\w*|колони\w*|тюрьм\w*|плену|побо\w*|избиени\w*)"
-            r"|(?:custodial deaths?|died in custody|умер\w* в отделе)",
+            r"|(?:custodial deaths?|died in custody|tortured to death(?:[^.;]{0,40}?"
+            r"(?:detained|detention|custody|arrest\w*))?|умер\w* в отделе|замучен\w*|"
+            r"запытан\w*)",
             _I,
         ),
     ),
@@ -54,7 +57,7 @@ ACTS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"(?<!\w)(?:kill\w*|murder\w*|shot dead|executed|execution\w*|massacre\w*|slain|"
             r"death toll|deaths|died|dead|fatalit(?:y|ies)|lost their lives|"
-            r"убит\w*|убил\w*|убийств\w*|погиб\w*|погибш\w*|застрел\w*|расстрел\w*|казн\w*|жертв\w*)",
+            r"убит\w*|убил\w*|убийств\w*|гибел\w*|гибель|скончал\w*|погиб\w*|погибш\w*|застрел\w*|расстрел\w*|казн\w*|жертв\w*)",
             _I,
         ),
     ),
@@ -171,7 +174,7 @@ HEDGE = re.compile(
 # the text through ("told the BBC", "in a press release"): the echo's trace.
 SPEECH_EN = (
     r"(?:said|says|say|told|tells|reported|reports|stated|states|claimed|claims|alleged|"
-    r"alleges|announced|announces|confirmed|confirms|estimated|estimates|wrote|writes|added|"
+    r"alleges|announced|announces|confirmed|confirms|disclosed|discloses|revealed|reveals|estimated|estimates|wrote|writes|added|"
     r"noted|documented|documents|recorded|counted|denied|denies|insisted|insists|rejected|"
     r"dismissed|called(?=\s+(?:the|it|this|these|those|them|for|on))|"
     r"put(?=\s+(?:the\s+)?(?:number|toll|death toll|figure|total|count)\b)|"
@@ -182,7 +185,8 @@ SPEECH_RU = (
     r"рассказывает|отметил[аио]?|подчеркнул[аио]?|утверждает|утверждают|утверждал[аи]?|"
     r"пишет|пишут|написал[аио]?|опроверг(?:ла|ли)?|отрицает|отрицают|назвал[аио]?|"
     r"подтвердил[аио]?|уточнил[аио]?|добавил[аио]?|передает|передаёт|сказал[аио]?|"
-    r"считает|полагает|знает|зафиксировал[аио]?|насчитал[аио]?)"
+    r"считает|полагает|знает|зафиксировал[аио]?|насчитал[аио]?|признал[аио]?|признают|"
+    r"призна[её]т)"
 )
 MEDIUM = re.compile(
     r"(?:in|via|through)\s+(?:a|an|its|their|his|her|the)\s+(?:\w+\s+)?(?:press release|"

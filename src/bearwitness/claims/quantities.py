@@ -241,11 +241,13 @@ _NOT_AFTER = re.compile(
     r"met(?:er|re)s?|kg|tons?|tonnes?|dollars?|euros?|rubles?|roubles?|pounds?|\$|€|£|"
     r"лет|года?|годам?и?|месяц\w*|недел\w*|дн[еяю]\w*|дня|день|суток|сутки|час\w*|минут\w*|"
     r"секунд\w*|км|километр\w*|метр\w*|руб\w*|доллар\w*|евро|тонн\w*|-?(?:year|летн)\w*|"
-    r"th|st|nd|rd|-?(?:й|го|м|ая|я|е|х)|[:/]\d)(?!\w)|\s*" + _MONTHS + r"(?!\w))",
+    r"articles?|laws?|статей|статьи|закон\w*|"
+    r"th|st|nd|rd|-?(?:й|го|м|ая|я|е|х)|[:/]\d|\.\d\d\s*[ap]\.?m)(?!\w)|\s*" + _MONTHS + r"(?!\w))",
     re.IGNORECASE,
 )
 _NOT_BEFORE = re.compile(
-    r"(?:(?:article|art\.|no\.|number|page|paragraph|section|aged|age|room|cell|flight|"
+    r"(?:(?:article|art\.|no\.|number|page|paragraph|section|aged(?:\s+between)?|age|room|"
+    r"cell|flight|as young as|as old as|"
     r"статьи|статья|статье|ст\.|пункт\w*|часть|части|№|номер|в\s+возрасте|\$|€|£|"
     + _MONTHS
     + r")[\s\u00a0]*|[$€£№#/:-])$",
@@ -286,8 +288,9 @@ _VAGUE_VALUES = {
 }  # fmt: skip
 _ZERO = re.compile(
     r"(?<![\w-])(?:no\s*one|nobody|none|anyone|anybody|not\s+(?:a\s+)?single\s+(?:person|one|man|woman)?|"
-    r"not\s+(?:one|anyone)|no\s+(?:one|people|person|arrests|detentions|deaths|killings|"
-    r"fatalities|detainees|victims|such)|никто|никого|ни\s+одного|ни\s+один|ни\s+одной|никаких|"
+    r"not\s+(?:one|anyone)|no\s+(?:one|people|person|such|(?:\w+\s+)?(?:(?:arrest|detention|"
+    r"death|killing|fatalitie|detainee|victim|disappearance|abduction)s?|fatality|torture)"
+    r"(?:\s+cases)?)|никто|никого|ни\s+одного|ни\s+один|ни\s+одной|никаких|"
     # "denied any protesters were killed"; «погибших нет», «нет погибших»
     r"(?:(?<=denied\s)|(?<=denies\s)|(?<=deny\s)|(?<=denied\sthat\s)|(?<=denies\sthat\s))any|"
     r"(?:погибш|убит|задержанн|арестованн|жертв)\w*\s+нет|"
@@ -374,9 +377,16 @@ def _noun(match: re.Match[str] | None) -> str:
     return (match.groupdict().get("noun") or match.group(match.lastindex or 0)).strip()
 
 
+# "[NAME], 65, was tortured", «Иванов, 34, задержан»: a number between commas after a name
+# is an age.
+_AGE_BEFORE = re.compile(r"(?:\[NAME\]|[A-ZА-ЯЁ][\w'’-]+),[\s\u00a0]*$")
+_AGE_AFTER = re.compile(r"[\s\u00a0]*,")
+
+
 def _excluded(sentence: str, match: re.Match[str]) -> bool:
     before = sentence[max(0, match.start() - 14) : match.start()]
-    return bool(_NOT_AFTER.match(sentence, match.end()) or _NOT_BEFORE.search(before))
+    age = _AGE_BEFORE.search(before) and _AGE_AFTER.match(sentence, match.end())
+    return bool(_NOT_AFTER.match(sentence, match.end()) or _NOT_BEFORE.search(before) or age)
 
 
 def _is_year(text: str, victims: re.Match[str] | None) -> bool:
