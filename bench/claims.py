@@ -5,12 +5,12 @@
 The set (``bench/data/claims/``):
 
 - ``real.jsonl`` (one sentence a line, with its gold claims as [act, value, qualifier,
-  stance, claimant]): single
-  sentences quoted from published news, NGO and official statements (Belarus, Russia,
-  Kazakhstan, Iran, India, Nigeria, Cameroon, Peru, Mexico, Ukraine, Algeria; none from the
-  2017-2019 anti-LGBT crackdowns), each with its URL, outlet and date and its gold
-  claims; private persons' names are ``[NAME]``. Split by document: ``dev`` (tuned on)
-  and ``heldout`` (never tuned on). A document's sentences are read as one text, in order.
+  stance, claimant]): single sentences quoted from 70 published news, NGO and official
+  statements about detentions, killings, deaths in custody and disappearances in 24
+  countries and territories (none from the 2017-2019 anti-LGBT crackdowns), each with its
+  URL, outlet and date; private persons' names are ``[NAME]``. Split by document:
+  ``dev`` (tuned on) and ``heldout`` (never tuned on; docs/claims.md says how it was
+  drawn). A document's sentences are read as one text, in order.
 - ``fictional*.txt`` with ``fictional.jsonl``: FICTIONAL articles for the hard cases
   (quotations over sentences, echoes, denials, and comment sections full of numbers).
 
