@@ -250,6 +250,9 @@ def test_an_estimate_run_from_the_page_is_kept_like_the_cli_keeps_it(
     assert workbench.get("/estimates/ES-0042").status_code == 404
     russian = workbench.get("/estimates/ES-0001?lang=ru").text
     assert "нижняя граница" in russian
+    missing = workbench.get("/estimates/ES-0042?lang=ru")
+    assert missing.status_code == 404 and "Нет оценки ES-0042" in missing.text
+    assert "Они перечислены на странице оценок" in missing.text
 
 
 def test_an_estimate_by_stratum_needs_and_uses_the_unlock(

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select, update
 
-from bearwitness.errors import BearWitnessError, InputError, LockedError, NotFound
+from bearwitness.errors import BearWitnessError, InputError, LockedError, NotFound, Phrase
 from bearwitness.services._ledger import gone_problems, kept_row_problem
 from bearwitness.services.archive import Archive
 from bearwitness.services.writing import Change, write_change
@@ -85,8 +85,11 @@ def record_estimate(
     A stratified result needs an unlock: its strata are sealed (see the module)."""
     if stratified(result) and archive.locked:
         raise LockedError(
-            "a stratified estimate's strata are sealed in the archive",
-            hint="Unlock the archive to keep it: `bearwitness unlock ARCHIVE`.",
+            Phrase("a stratified estimate's strata are sealed in the archive"),
+            hint=Phrase(
+                "Unlock the archive to keep it (`bearwitness unlock ARCHIVE`, or a custodian "
+                "in the workbench)."
+            ),
         )
     data = canonical_json(result)
     salt = _random.token_bytes(SALT_SIZE)
@@ -215,7 +218,8 @@ def archive_histories(
 
     if unknown := sorted(set(strata) - set(STRATA)):
         raise InputError(
-            f"unknown stratum {', '.join(unknown)}", hint=f"Choose from {', '.join(STRATA)}."
+            Phrase("unknown stratum %(strata)s", strata=", ".join(unknown)),
+            hint=Phrase("Choose from %(strata)s.", strata=", ".join(STRATA)),
         )
     with archive.engine.connect() as connection:
         run = linking.latest_run(connection, run_id)
@@ -256,7 +260,10 @@ def estimate_archive(
     from bearwitness.estimate.estimation import Options, estimate
 
     if method not in METHODS:
-        raise InputError(f"unknown method {method!r}", hint=f"Use one of {', '.join(METHODS)}.")
+        raise InputError(
+            Phrase("unknown method %(value)s", value=repr(method)),
+            hint=Phrase("Use one of %(codes)s.", codes=", ".join(METHODS)),
+        )
     options = options or Options()
     counted = archive_histories(archive, strata)
     if on_total is not None:
@@ -380,16 +387,21 @@ def chart_svg(stored: StoredEstimate, chart: str, stratum: int = 0) -> bytes:
 
     if stored.sealed:
         raise LockedError(
-            f"the strata of {stored.id} are sealed", hint="Unlock the archive to see its charts."
+            Phrase("the strata of %(id)s are sealed", id=stored.id),
+            hint=Phrase("Unlock the archive to see its charts."),
         )
     strata = stored.result.get("strata") or {}
     if chart not in CHARTS or not strata:
-        raise NotFound(f"no {chart} chart for {stored.id}", hint=f"Charts: {', '.join(CHARTS)}.")
+        raise NotFound(
+            Phrase("no %(chart)s chart for %(id)s", chart=chart, id=stored.id),
+            hint=Phrase("Charts: %(charts)s.", charts=", ".join(CHARTS)),
+        )
     labels = list(strata)
     if chart == "overlaps":
         if not 0 <= stratum < len(labels):
             raise NotFound(
-                f"{stored.id} has no stratum {stratum + 1}", hint=f"It has {len(labels)}."
+                Phrase("%(id)s has no stratum %(n)s", id=stored.id, n=stratum + 1),
+                hint=Phrase("It has %(n)s.", n=len(labels)),
             )
         lists = stored.result.get("inputs", {}).get("lists") or []
         histories = histories_from_patterns(strata[labels[stratum]]["patterns"], lists)
@@ -436,7 +448,12 @@ def get_estimate(archive: Archive, run_id: str) -> StoredEstimate:
             select(estimate_runs).where(estimate_runs.c.id == run_id)
         ).one_or_none()
     if row is None:
-        raise NotFound(f"no estimate {run_id}", hint="List them with `bearwitness estimates`.")
+        raise NotFound(
+            Phrase("no estimate %(id)s", id=run_id),
+            hint=Phrase(
+                "See them on the estimates page, or list them with `bearwitness estimates`."
+            ),
+        )
     return _stored(archive, row._asdict())
 
 
@@ -532,7 +549,10 @@ def options(
     from bearwitness.estimate.lcmcr import LcmcrSettings
 
     if method not in KNOWN:
-        raise InputError(f"Unknown method {method!r}.", hint=f"Use one of {', '.join(KNOWN)}.")
+        raise InputError(
+            Phrase("Unknown method %(value)s.", value=repr(method)),
+            hint=Phrase("Use one of %(codes)s.", codes=", ".join(KNOWN)),
+        )
     settings = LcmcrSettings(K=k, burnin=burnin, samples=samples, thinning=thinning, chains=chains)
     return Options(lcmcr=settings, criterion=criterion, delta=delta, sensitivity=sensitivity)
 

@@ -28,7 +28,7 @@ from sqlalchemy import Connection, select
 
 from bearwitness.crypto.seal import open_with_identity
 from bearwitness.domain.records import PersonRecord
-from bearwitness.errors import BearWitnessError, InputError, NotFound
+from bearwitness.errors import BearWitnessError, InputError, NotFound, Phrase
 from bearwitness.linkage.hazards import REASONS
 from bearwitness.linkage.review import (
     LOG_COLUMNS,
@@ -187,9 +187,11 @@ def _check_records(connection: Connection, ids: set[str]) -> None:
     found = store.existing_ids(connection, "person_record", ids)
     if missing := sorted(ids - found):
         raise NotFound(
-            f"no person record {missing[0]} in this archive",
-            hint="Pairs are named by person record ids (R-0001); see "
-            "`bearwitness link review ARCHIVE list`.",
+            Phrase("no person record %(id)s in this archive", id=missing[0]),
+            hint=Phrase(
+                "Pairs are named by person record ids (R-0001); see the linkage page, or "
+                "`bearwitness link review ARCHIVE list`."
+            ),
         )
 
 
@@ -221,8 +223,13 @@ def record_decisions(archive: Archive, decisions: list[Decision], origin: str = 
                 force = current_decisions(log)
                 if not ((force["left_id"] == left) & (force["right_id"] == right)).any():
                     raise InputError(
-                        f"no decision on {left} and {right} to undo",
-                        hint="See the decisions with `link review ARCHIVE log`.",
+                        Phrase(
+                            "no decision on %(left)s and %(right)s to undo", left=left, right=right
+                        ),
+                        hint=Phrase(
+                            "See the decisions on the linkage page, or with "
+                            "`bearwitness link review ARCHIVE log`."
+                        ),
                     )
             idx = start + offset
             at = format_time(decision.decided_at.replace(microsecond=0))
@@ -308,9 +315,15 @@ def edit_clusters(
     decisions = edit_as_decisions(clusters, edit)
     if not decisions:
         raise InputError(
-            f"that {kind} changes nothing",
-            hint="A split needs records that share a cluster with others; a merge "
-            "needs records of two or more clusters.",
+            Phrase("that split changes nothing")
+            if kind == "split"
+            else Phrase("that merge changes nothing")
+            if kind == "merge"
+            else Phrase("that %(kind)s changes nothing", kind=kind),
+            hint=Phrase(
+                "A split needs records that share a cluster with others; a merge "
+                "needs records of two or more clusters."
+            ),
         )
     record_decisions(archive, decisions, origin=kind)
     return len(decisions)
@@ -336,7 +349,8 @@ def evidence(archive: Archive, left_id: str, right_id: str) -> pd.DataFrame:
         record = open_full(archive, record_id)
         if not isinstance(record, PersonRecord):
             raise InputError(
-                f"{record_id} is not a person record", hint="Pairs are person records (R-0001)."
+                Phrase("%(id)s is not a person record", id=record_id),
+                hint=Phrase("Pairs are person records (R-0001)."),
             )
         opened[record_id] = {name: getattr(record, name) for name in EVIDENCE_FIELDS}
     frame = pd.DataFrame.from_dict(opened, orient="index")

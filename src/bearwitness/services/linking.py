@@ -40,7 +40,14 @@ import pandas as pd
 from sqlalchemy import Connection, delete, func, select
 
 from bearwitness.domain.records import Person, PersonRecord
-from bearwitness.errors import ArchiveError, BearWitnessError, InputError, LockedError, NotFound
+from bearwitness.errors import (
+    ArchiveError,
+    BearWitnessError,
+    InputError,
+    LockedError,
+    NotFound,
+    Phrase,
+)
 from bearwitness.linkage.features import ROLES, Features, build_features
 from bearwitness.linkage.features import Problem as Problem  # the interfaces show them
 from bearwitness.linkage.options import LinkOptions
@@ -77,8 +84,11 @@ CLUSTER_COLUMNS = ["record_id", "cluster_id", "person_id", "link_probability"]
 # two records): kept with the run so that review takes them first.
 REFUSED_COLUMNS = ["left_id", "right_id", "probability", "reason", "between"]
 SEALED_LINKS = (
-    "which records are one person is sealed in the archive",
-    "Unlock the archive first (`bearwitness unlock ARCHIVE`); locked, a run shows its counts only.",
+    Phrase("which records are one person is sealed in the archive"),
+    Phrase(
+        "Unlock the archive first (`bearwitness unlock ARCHIVE`, or a custodian in the "
+        "workbench); locked, a run shows its counts only."
+    ),
 )
 
 
@@ -246,8 +256,11 @@ def link_archive(
     records, versions = read_person_records(archive)
     if len(records) < 2:
         raise InputError(
-            f"the archive holds {len(records)} person record(s); linkage needs two or more",
-            hint="Import lists of persons (type person_record) first.",
+            Phrase(
+                "the archive holds %(n)s person record(s); linkage needs two or more",
+                n=len(records),
+            ),
+            hint=Phrase("Import lists of persons (type person_record) first."),
         )
     features = build_features(records[["list", "record_id", *ROLES]])
     keys = record_keys(features.table)
@@ -458,8 +471,8 @@ def _marginal(kept: str, lists: list[str] | None) -> pd.DataFrame:
     chosen = every if not lists else list(lists)
     if unknown := set(chosen) - set(every):
         raise InputError(
-            f"{len(unknown)} chosen list(s) are not among the linked lists.",
-            hint="Use the list names (file stems) that were linked.",
+            Phrase("%(n)s chosen list(s) are not among the linked lists.", n=len(unknown)),
+            hint=Phrase("Use the list names (file stems) that were linked."),
         )
     table = table.groupby(chosen, as_index=False)["count"].sum()
     table = table[table[chosen].sum(axis=1) > 0]
@@ -498,8 +511,10 @@ def _persist(
         )
         if now != versions:
             raise ArchiveError(
-                "person records changed while the linkage ran",
-                hint="Run `bearwitness link ARCHIVE` again.",
+                Phrase("person records changed while the linkage ran"),
+                hint=Phrase(
+                    "Run the linkage again (`bearwitness link ARCHIVE`, or on the linkage page)."
+                ),
             )
         run_id = _next_run_id(connection)
         number = store.next_number(connection, "person")
@@ -650,8 +665,13 @@ def latest_run(connection: Connection, run_id: str | None = None) -> RunSummary:
     row = connection.execute(statement).first()
     if row is None:
         raise NotFound(
-            f"no linkage run {run_id}" if run_id else "this archive was never linked",
-            hint="Run `bearwitness link ARCHIVE` first (it needs an unlock).",
+            Phrase("no linkage run %(id)s", id=run_id)
+            if run_id
+            else Phrase("this archive was never linked"),
+            hint=Phrase(
+                "Run the linkage first (`bearwitness link ARCHIVE`, or on the linkage page); "
+                "it needs an unlock."
+            ),
         )
     values = {k: v for k, v in row._mapping.items() if k not in ("sealed", "histories")}
     return RunSummary(**values)
@@ -678,13 +698,24 @@ def run_links(archive: Archive, connection: Connection, run_id: str) -> RunLinks
     require_unlocked(archive)
     sealed = connection.scalar(select(link_runs.c.sealed).where(link_runs.c.id == run_id))
     if sealed is None:
-        raise NotFound(f"no linkage run {run_id}", hint="Run `bearwitness link ARCHIVE` first.")
+        raise NotFound(
+            Phrase("no linkage run %(id)s", id=run_id),
+            hint=Phrase(
+                "Run the linkage first (`bearwitness link ARCHIVE`, or on the linkage page)."
+            ),
+        )
     opened = _open_run(archive, run_id, bytes(sealed))
     if "pairs" not in opened:
         raise NotFound(
-            f"linkage run {run_id} was kept before links were sealed; the upgrade removed "
-            "its clear pairs and clusters",
-            hint="Run `bearwitness link ARCHIVE` again: the new run keeps them sealed.",
+            Phrase(
+                "linkage run %(id)s was kept before links were sealed; the upgrade removed "
+                "its clear pairs and clusters",
+                id=run_id,
+            ),
+            hint=Phrase(
+                "Run the linkage again (`bearwitness link ARCHIVE`, or on the linkage page): "
+                "the new run keeps them sealed."
+            ),
         )
     pairs = _frame(opened["pairs"], PAIR_COLUMNS).astype({"probability": float})
     clusters = _frame(opened["clusters"], CLUSTER_COLUMNS).astype({"link_probability": float})

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from bearwitness.domain import vocabulary
 from bearwitness.domain.dates import PartialDateRange
 from bearwitness.domain.records import Document
-from bearwitness.errors import CaseChanged, InputError, LockedError
+from bearwitness.errors import CaseChanged, InputError, LockedError, Phrase
 from bearwitness.services import audit, intake_web, reading, storing
 from bearwitness.services.archive import Archive
 from bearwitness.services.inbox import Entry
@@ -79,8 +79,8 @@ def items(
     if archive.locked:
         if status or assignee:
             raise LockedError(
-                "filtering the inbox by status or assignee needs an unlock",
-                hint="They are sealed: unlock the archive first.",
+                Phrase("filtering the inbox by status or assignee needs an unlock"),
+                hint=Phrase("They are sealed: unlock the archive first."),
             )
         return [
             Item(v.id, v.fields["kind"], str(v.fields.get("received") or ""), None, None, False)
@@ -111,8 +111,8 @@ def _document(archive: Archive, document_id: str) -> Document:
     record = reading.open_full(archive, document_id)  # LockedError while locked
     if not isinstance(record, Document) or record.kind not in CONVERSATION:
         raise InputError(
-            f"{document_id} is not in the inbox",
-            hint="Only anonymous submissions and their follow-ups are triaged.",
+            Phrase("%(id)s is not in the inbox", id=document_id),
+            hint=Phrase("Only anonymous submissions and their follow-ups are triaged."),
         )
     return record
 
@@ -131,9 +131,14 @@ def set_triage(
     current = reading.get(archive, document_id)
     if version is not None and current.version != version:
         raise CaseChanged(
-            f"{document_id} was changed by someone else while you worked on it "
-            f"(now version {current.version}, you saw {version})",
-            hint="Open it again to see what changed, then make your change once more.",
+            Phrase(
+                "%(id)s was changed by someone else while you worked on it "
+                "(now version %(now)s, you saw %(seen)s)",
+                id=document_id,
+                now=current.version,
+                seen=version,
+            ),
+            hint=Phrase("Open it again to see what changed, then make your change once more."),
         )
     _document(archive, document_id)
     updated = change_record(
@@ -198,12 +203,14 @@ def reply(archive: Archive, document_id: str, text: str) -> str:
     record = _document(archive, document_id)
     if not record.reply_key:
         raise InputError(
-            "this document cannot be replied to",
-            hint="Only anonymous submissions from the web intake can.",
+            Phrase("this document cannot be replied to"),
+            hint=Phrase("Only anonymous submissions from the web intake can."),
         )
     text = text.strip()
     if not text or len(text) > 10_000:
-        raise InputError("a reply needs 1 to 10,000 characters", hint="Write the reply again.")
+        raise InputError(
+            Phrase("a reply needs 1 to 10,000 characters"), hint=Phrase("Write the reply again.")
+        )
     new_id = storing.id_factory(archive)
     copy_id = new_id("document")
     data: dict[str, Any] = {
@@ -251,7 +258,9 @@ def incident_prefill(archive: Archive, document_id: str) -> dict[str, str]:
 def link_event(archive: Archive, document_id: str, event_id: str) -> Document:
     """Add ``event_id`` to the document's events (a new logged version)."""
     if archive.locked:
-        raise LockedError("linking a document needs an unlock", hint="Unlock the archive.")
+        raise LockedError(
+            Phrase("linking a document needs an unlock"), hint=Phrase("Unlock the archive.")
+        )
     current = reading.get(archive, document_id)
     events = tuple(current.fields.get("event_ids") or ())
     if event_id in events:

@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 from starlette.responses import HTMLResponse
 
 from bearwitness.domain import vocabulary
-from bearwitness.errors import Phrase
+from bearwitness.errors import BearWitnessError, Phrase
 from bearwitness.web import labels
 from bearwitness.web.i18n import LANGUAGES, translations
 
@@ -114,6 +114,7 @@ def environment(language: str) -> Environment:
     env.filters["stratum"] = lambda code: labels.shown(labels.STRATA, code, language)
     env.filters["added"] = lambda text: labels.added(text, language)
     env.filters["protection"] = lambda text: labels.protection(text, language)
+    env.filters["said"] = lambda error: said_after(language, error)
     env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(
         language=language,
@@ -127,6 +128,14 @@ def environment(language: str) -> Environment:
 def render(template: str, language: str, *, status: int = 200, **context: Any) -> HTMLResponse:
     text = environment(language).get_template(template).render(**context)
     return HTMLResponse(text, status_code=status)
+
+
+def said_after(language: str, error: BearWitnessError) -> str:
+    """``error``'s message and hint in ``language``, after words that introduce it ("The
+    import failed:"): the message as it is, a full stop, then what to do."""
+    message, hint = error.phrases
+    text = gettext(language, message).rstrip(".") + "."
+    return f"{text} {gettext(language, hint)}" if hint else text
 
 
 def gettext(language: str, message: str | Phrase) -> str:

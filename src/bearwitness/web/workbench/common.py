@@ -189,16 +189,17 @@ def error_response(request: Request, session: Session | None, error: BearWitness
         )
     language = session.language if session is not None else "en"
     if isinstance(error, NotFound) and language != "en":
-        # Its message names what was asked for (an id, a file name), so the catalogue
-        # seldom has it: a page in another language says so in its own words.
-        translated = gettext(language, error.message) != error.message
+        # Its message names what was asked for (an id, a file name): a page in another
+        # language says it where the catalogue has its words, else so in its own words.
+        said, hint = error.phrases
+        known = gettext(language, said.template) != said.template
         return message(
             request,
             session,
             "Not found",
-            error.message if translated else NOTHING_THERE,
+            said if known else NOTHING_THERE,
             status=status,
-            hint=error.hint if error.hint and gettext(language, error.hint) != error.hint else "",
+            hint=hint if hint and gettext(language, hint.template) != hint.template else "",
         )
     said, hint = error.phrases
     return message(request, session, "That did not work", said, status=status, hint=hint)
