@@ -215,6 +215,10 @@ def test_bad_record_ids_and_path_tricks_are_not_found(workbench: TestClient, tea
         response = workbench.get(path)
         assert response.status_code in (403, 404, 400, 409), (path, response.status_code)
         assert "Traceback" not in response.text
+    russian = workbench.get("/records/person/P-9999?lang=ru")
+    assert russian.status_code == 404
+    assert "В этом архиве нет записи «человек» P-9999" in russian.text
+    assert "Найдите запись в одном из списков" in russian.text
 
 
 def test_incident_entry_writes_event_acts_and_perpetrators(

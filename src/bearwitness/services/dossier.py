@@ -33,7 +33,7 @@ from typing import Any
 
 from bearwitness.domain import vocabulary as v
 from bearwitness.domain.records import Act, Document, Event, Evidence, Person, Record, Source
-from bearwitness.errors import InputError, NotFound
+from bearwitness.errors import InputError, NotFound, Phrase
 from bearwitness.reports import dossier as layout
 from bearwitness.reports import pdf
 from bearwitness.services import consent, proving
@@ -72,11 +72,19 @@ def build(
     archive.require_secrets()
     consent.check_purpose(purpose)
     if not event_ids:
-        raise InputError("no event given", hint="Name one or more events, e.g. E-0001.")
+        raise InputError(
+            Phrase("no event given"), hint=Phrase("Name one or more events, e.g. E-0001.")
+        )
     if lang not in ("en", "ru"):
-        raise InputError(f"{lang!r} is not a dossier language", hint="Use en or ru.")
+        raise InputError(
+            Phrase("%(value)s is not a dossier language", value=repr(lang)),
+            hint=Phrase("Use en or ru."),
+        )
     if out.exists() and any(out.iterdir()):
-        raise InputError(f"{out} is not empty", hint="Build the dossier into a new folder.")
+        raise InputError(
+            Phrase("%(folder)s is not empty", folder=out),
+            hint=Phrase("Build the dossier into a new folder."),
+        )
     rules = consent.policy(archive)
     gather = _Gathering(archive, rules, purpose, partner, lang)
     parts = [gather.event_part(event_id) for event_id in dict.fromkeys(event_ids)]
@@ -218,7 +226,10 @@ class _Gathering:
     def event_part(self, event_id: str) -> layout.EventPart:
         event = self.opened("event", event_id)
         if not isinstance(event, Event):
-            raise NotFound(f"no event {event_id}", hint="Check the id with `bearwitness list`.")
+            raise NotFound(
+                Phrase("no event %(id)s", id=event_id),
+                hint=Phrase("Check the id in the list of events, or with `bearwitness list`."),
+            )
         acts = [a for a in self.all_of("act", event_id=event_id) if isinstance(a, Act)]
         people: dict[str, Person] = {}
         for act in acts:

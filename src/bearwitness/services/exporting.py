@@ -26,7 +26,7 @@ from typing import IO, Any
 from bearwitness.crypto.files import PlaintextChunks, decrypt_file
 from bearwitness.crypto.files import export_identity as _write_identity
 from bearwitness.domain.records import Document, Evidence, Record
-from bearwitness.errors import InputError
+from bearwitness.errors import InputError, Phrase
 from bearwitness.services import _ledger, audit
 from bearwitness.services._sealing import open_record, open_version
 from bearwitness.services.archive import Archive
@@ -91,8 +91,8 @@ class _Zip:
     def _check_size(self) -> None:
         if self.buffer.tell() > MAX_ZIP_BYTES:
             raise InputError(
-                "the export is larger than 1 GB",
-                hint="Export it with the command line (bearwitness export).",
+                Phrase("the export is larger than 1 GB"),
+                hint=Phrase("Export it with the command line (bearwitness export)."),
             )
 
 
@@ -114,7 +114,10 @@ def export(
     archive.require_secrets()
     check_purpose(purpose)
     if out.exists() and any(out.iterdir()):
-        raise InputError(f"{out} is not empty", hint="Export into a new, empty folder.")
+        raise InputError(
+            Phrase("%(folder)s is not empty", folder=out),
+            hint=Phrase("Export into a new, empty folder."),
+        )
     return _write_export(archive, _Folder(out), out, progress, purpose, partner)
 
 

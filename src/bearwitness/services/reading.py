@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bearwitness.crypto.blind_index import candidates_any, holds_terms, record_filter_key, words
-from bearwitness.domain.records import RECORD_TYPES, Record
-from bearwitness.errors import InputError, NotFound
+from bearwitness.domain.records import RECORD_TYPES, Record, kind_name
+from bearwitness.errors import InputError, NotFound, Phrase
 from bearwitness.services._sealing import (
     SEARCH_KEY_PURPOSE,
     open_fields,
@@ -22,6 +22,7 @@ from bearwitness.store import rows as store
 from bearwitness.store.rows import StoredRecord
 
 KIND_BY_PREFIX = {cls.PREFIX: kind for kind, cls in RECORD_TYPES.items()}
+LIST_THE_IDS = Phrase("List the ids with `bearwitness list`, or find the record in a list.")
 SEARCHABLE = (
     "document",
     "person",
@@ -40,8 +41,8 @@ def kind_of(record_id: str) -> str:
     prefix = record_id.split("-", 1)[0]
     if prefix not in KIND_BY_PREFIX or "-" not in record_id:
         raise InputError(
-            f"{record_id!r} is not a record id",
-            hint="Ids look like P-0042 (person), E-0007 (event), D-0100 (document).",
+            Phrase("%(value)s is not a record id", value=repr(record_id)),
+            hint=Phrase("Ids look like P-0042 (person), E-0007 (event), D-0100 (document)."),
         )
     return KIND_BY_PREFIX[prefix]
 
@@ -72,8 +73,8 @@ def get(archive: Archive, record_id: str, *, reveal: bool = False) -> RecordView
         stored = store.fetch_record(connection, kind, record_id)
     if stored is None:
         raise NotFound(
-            f"no {kind.replace('_', ' ')} {record_id} in this archive",
-            hint="List the ids with `bearwitness list`.",
+            Phrase("no %(kind)s %(id)s in this archive", kind=kind_name(kind), id=record_id),
+            hint=LIST_THE_IDS,
         )
     return view(archive, stored, record_id, reveal=reveal)
 
@@ -84,7 +85,9 @@ def open_full(archive: Archive, record_id: str) -> Record:
     with archive.engine.connect() as connection:
         stored = store.fetch_record(connection, kind, record_id)
     if stored is None:
-        raise NotFound(f"no {kind} {record_id}", hint="List the ids with `bearwitness list`.")
+        # Its English names the type as the code does (person_record).
+        named = kind if "_" in kind else kind_name(kind)
+        raise NotFound(Phrase("no %(kind)s %(id)s", kind=named, id=record_id), hint=LIST_THE_IDS)
     return open_record(archive.sealer, stored, record_id)
 
 
@@ -106,7 +109,8 @@ def list_records(
     """
     if kind not in RECORD_TYPES:
         raise InputError(
-            f"{kind!r} is not a record type", hint=f"Use one of: {', '.join(RECORD_TYPES)}."
+            Phrase("%(value)s is not a record type", value=repr(kind)),
+            hint=Phrase("Use one of: %(codes)s.", codes=", ".join(RECORD_TYPES)),
         )
     with archive.engine.connect() as connection:
         ids = None
@@ -296,7 +300,9 @@ def candidates(
     every word of ``wanted``: a filter can say yes wrongly, so callers confirm on the text.
     Needs an unlock."""
     if not wanted:
-        raise InputError("the search has no words", hint="Search for at least one word.")
+        raise InputError(
+            Phrase("the search has no words"), hint=Phrase("Search for at least one word.")
+        )
     archive.require_secrets()
     loaded = filters() if filters is not None else load_filters(archive, kinds)
     with archive.engine.connect() as connection:

@@ -23,8 +23,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bearwitness.domain.records import RECORD_TYPES
-from bearwitness.errors import InputError
+from bearwitness.domain.records import RECORD_TYPES, kind_name
+from bearwitness.errors import InputError, Phrase
 from bearwitness.services import _ledger, audit, listing
 from bearwitness.services._sealing import open_record
 from bearwitness.services.archive import Archive
@@ -78,13 +78,20 @@ def export_list(
 ) -> Table:
     """Every row of the list ``query`` picks, as a ``format_`` file (``csv`` or ``xlsx``)."""
     if format_ not in FORMATS:
-        raise InputError(f"{format_!r} is not a table format", hint="Choose CSV or XLSX.")
+        raise InputError(
+            Phrase("%(value)s is not a table format", value=repr(format_)),
+            hint=Phrase("Choose CSV or XLSX."),
+        )
     kind = query.kind
     unknown = [name for name in sealed if name not in sealed_choices(kind)]
     if unknown:
         raise InputError(
-            f"{unknown[0]!r} is not a sealed field of a {kind.replace('_', ' ')}",
-            hint=f"Choose from: {', '.join(sealed_choices(kind))}.",
+            Phrase(
+                "%(value)s is not a sealed field of a %(kind)s",
+                value=repr(unknown[0]),
+                kind=kind_name(kind),
+            ),
+            hint=Phrase("Choose from: %(fields)s.", fields=", ".join(sealed_choices(kind))),
         )
     sealed = tuple(name for name in sealed_choices(kind) if name in sealed)
     if sealed:
@@ -137,8 +144,12 @@ def _rows(archive: Archive, query: listing.ListQuery) -> list[dict[str, Any]]:
         )
         if page.total > MAX_ROWS:
             raise InputError(
-                f"the list holds {page.total:,} records, more than {MAX_ROWS:,}",
-                hint="Filter it further, or export the archive whole.",
+                Phrase(
+                    "the list holds %(n)s records, more than %(most)s",
+                    n=f"{page.total:,}",
+                    most=f"{MAX_ROWS:,}",
+                ),
+                hint=Phrase("Filter it further, or export the archive whole."),
             )
         found += [row.fields for row in page.rows]
         if number >= page.pages:
