@@ -235,6 +235,9 @@ def test_an_oversized_body_is_refused_before_it_is_read(team: Team) -> None:
 def test_an_empty_or_malformed_form_gets_a_clear_answer(intake: TestClient, team: Team) -> None:
     empty = intake.post("/submit", data={"text": "   ", "lang": "en"})
     assert empty.status_code == 400 and "empty" in empty.text
+    long = intake.post("/submit", data={"text": "x" * 100_001, "lang": "ru"})
+    assert long.status_code == 400
+    assert "Рассказ длиннее 100000 символов. Сократите его" in long.text
     broken = intake.post(
         "/submit",
         content=b"--x\r\nnonsense",

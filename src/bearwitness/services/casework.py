@@ -48,8 +48,8 @@ class Moment:
 def _interventions(archive: Archive) -> list[Intervention]:
     if archive.locked:
         raise LockedError(
-            "the case lists need an unlock",
-            hint="Priorities and risk reviews are sealed: unlock the archive first.",
+            Phrase("the case lists need an unlock"),
+            hint=Phrase("Priorities and risk reviews are sealed: unlock the archive first."),
         )
     views = reading.list_records(archive, "intervention", limit=MAX_CASES)
     found = []
@@ -157,7 +157,9 @@ def open_case(archive: Archive, data: dict[str, Any]) -> str:
     """Store a new intervention (checked as import checks it, field by field: see
     :func:`check_case`); audited; its id."""
     if archive.locked:
-        raise LockedError("opening a case needs an unlock", hint="Unlock the archive first.")
+        raise LockedError(
+            Phrase("opening a case needs an unlock"), hint=Phrase("Unlock the archive first.")
+        )
     new_id = storing.id_factory(archive)
     record_id = new_id("intervention")
     check_case(archive, data, {"id": record_id})
@@ -178,13 +180,22 @@ def change_case(
     a newer version since ``version`` was opened."""
     current = reading.get(archive, record_id)
     if current.kind != "intervention":
-        raise InputError(f"{record_id} is not an intervention", hint="Open a case page.")
+        raise InputError(
+            Phrase("%(id)s is not an intervention", id=record_id), hint=Phrase("Open a case page.")
+        )
     if current.version != version:
         raise CaseChanged(
-            f"case {record_id} was changed by someone else while you worked on it "
-            f"(now version {current.version}, you opened version {version})",
-            hint="Nothing was saved. Open the case again to see what changed, then make "
-            "your change once more.",
+            Phrase(
+                "case %(id)s was changed by someone else while you worked on it "
+                "(now version %(now)s, you opened version %(opened)s)",
+                id=record_id,
+                now=current.version,
+                opened=version,
+            ),
+            hint=Phrase(
+                "Nothing was saved. Open the case again to see what changed, then make "
+                "your change once more."
+            ),
         )
     opened = reading.open_full(archive, record_id)
     check_case(archive, changes, opened.to_dict())

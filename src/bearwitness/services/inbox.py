@@ -54,7 +54,7 @@ from sqlalchemy import insert, select
 
 from bearwitness.crypto.files import encrypt_file
 from bearwitness.crypto.seal import open_with_identity, seal_for_recipient
-from bearwitness.errors import ArchiveError, BearWitnessError, InputError, NotFound
+from bearwitness.errors import ArchiveError, BearWitnessError, InputError, NotFound, Phrase
 from bearwitness.intake.importers import ImportRow
 from bearwitness.services._ledger import append_entries, sync_log
 from bearwitness.services.archive import Archive
@@ -69,6 +69,7 @@ STUCK = ".stuck.age"  # why the last fold of a batch failed, sealed to the archi
 STALE_AFTER_S = 3600
 FOLD_LOCK = ".fold.lock"  # beside inbox/, which the intake may write
 INBOX_KEY_PURPOSE = "inbox"
+NOT_OURS = Phrase("It was not written by BearWitness: discard it.")
 _NAME = re.compile(r"(?P<month>\d{6})-(?P<sequence>\d{6,})-[0-9a-f]{16}")
 _OLD_NAME = re.compile(r"(?P<month>\d{6})\d\dT\d{12}-[0-9a-f]{32}")  # before names were coarse
 _FILE = re.compile(r"(?P<batch>[^.].*)\.\d{1,6}\.age")  # a batch's evidence file
@@ -183,8 +184,8 @@ def write_batch(
                     _write(inbox / name, seal_for_recipient(entry.content, recipient), fsync)
                 if data.get("sha256") and data["sha256"] != digest:
                     raise InputError(
-                        f"row {entry.row}: the file changed while it was read",
-                        hint="Take it in again.",
+                        Phrase("row %(row)s: the file changed while it was read", row=entry.row),
+                        hint=Phrase("Take it in again."),
                     )
                 # The record always names its file's hash, as an unlocked write makes it.
                 data["sha256"] = digest
@@ -341,8 +342,8 @@ def fold(archive: Archive, *, only: str | None = None) -> FoldReport:
             waiting = pending(archive)
         except OSError as error:
             raise ArchiveError(
-                f"cannot read the inbox: {error.strerror}",
-                hint=f"Check that {archive.inbox} exists and is readable.",
+                Phrase("cannot read the inbox: %(reason)s", reason=error.strerror),
+                hint=Phrase("Check that %(folder)s exists and is readable.", folder=archive.inbox),
             ) from None
         # Field (ODK) submissions are written ODK_GROUP at a time, in one transaction.
         group = _OdkGroup(archive)
@@ -549,13 +550,12 @@ def _open_manifest(archive: Archive, manifest: Path, batch: str) -> dict[str, An
         )
     except ValueError:
         raise ArchiveError(
-            f"inbox batch {batch} is not valid JSON",
-            hint="It was not written by BearWitness: discard it.",
+            Phrase("inbox batch %(batch)s is not valid JSON", batch=batch), hint=NOT_OURS
         ) from None
     if not isinstance(body, dict):
         raise ArchiveError(
-            f"inbox batch {batch} is malformed (not an object)",
-            hint="It was not written by BearWitness: discard it.",
+            Phrase("inbox batch %(batch)s is malformed (not an object)", batch=batch),
+            hint=NOT_OURS,
         )
     return body
 
@@ -794,14 +794,16 @@ def _batch_files(body: object, batch: str) -> list[str | None]:
             raise ValueError("a row is not an object")
     except (KeyError, TypeError, ValueError) as error:
         raise ArchiveError(
-            f"inbox batch {batch} is malformed ({error})",
-            hint="It was not written by BearWitness: discard it.",
+            Phrase("inbox batch %(batch)s is malformed (%(error)s)", batch=batch, error=error),
+            hint=NOT_OURS,
         ) from None
     for name in names:
         if name is not None and not (isinstance(name, str) and own.fullmatch(name)):
             raise ArchiveError(
-                f"inbox batch {batch} names a file that is not its own",
-                hint="It was not written by BearWitness: discard it; nothing "
-                "outside the inbox was touched.",
+                Phrase("inbox batch %(batch)s names a file that is not its own", batch=batch),
+                hint=Phrase(
+                    "It was not written by BearWitness: discard it; nothing "
+                    "outside the inbox was touched."
+                ),
             )
     return names

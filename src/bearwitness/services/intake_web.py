@@ -27,7 +27,7 @@ from bearwitness.crypto.replies import (
     seal_reply,
 )
 from bearwitness.domain.records import record_type
-from bearwitness.errors import InputError
+from bearwitness.errors import InputError, Phrase
 from bearwitness.services import inbox as inbox_batches
 from bearwitness.services import media
 from bearwitness.store.schema import intake_replies
@@ -60,6 +60,15 @@ class Limits:
     images: media.ImageWork = field(default_factory=media.ImageWork)
 
 
+EMPTY = Phrase("the account is empty")
+WRITE_IT = Phrase("Write what happened, then send it again.")
+SHORTEN = Phrase("Shorten it, or send the rest as a text file.")
+
+
+def _too_long(most: int) -> Phrase:
+    return Phrase("the account is longer than %(n)s characters", n=most)
+
+
 def random_id(prefix: str) -> str:
     return f"{prefix}-{secrets.token_hex(6).upper()}"
 
@@ -70,16 +79,13 @@ def build_rows(
     """The records (as data) and file contents of one submission, all checked."""
     text = submission.text.strip()
     if not text:
-        raise InputError("the account is empty", hint="Write what happened, then send it again.")
+        raise InputError(EMPTY, hint=WRITE_IT)
     if len(text) > limits.max_text_chars:
-        raise InputError(
-            f"the account is longer than {limits.max_text_chars} characters",
-            hint="Shorten it, or send the rest as a text file.",
-        )
+        raise InputError(_too_long(limits.max_text_chars), hint=SHORTEN)
     if len(submission.files) > limits.max_files:
         raise InputError(
-            f"more than {limits.max_files} files",
-            hint=f"Send at most {limits.max_files} files at once.",
+            Phrase("more than %(n)s files", n=limits.max_files),
+            hint=Phrase("Send at most %(n)s files at once.", n=limits.max_files),
         )
     parts = [text]
     if submission.when.strip():
@@ -106,8 +112,10 @@ def build_rows(
     for upload in submission.files:
         if len(upload.data) > limits.max_file_bytes:
             raise InputError(
-                f"a file is larger than {limits.max_file_bytes // (1024 * 1024)} MB",
-                hint="Send a smaller file, or split it.",
+                Phrase(
+                    "a file is larger than %(mb)s MB", mb=limits.max_file_bytes // (1024 * 1024)
+                ),
+                hint=Phrase("Send a smaller file, or split it."),
             )
     rows += evidence_rows(
         document_id,
@@ -223,7 +231,9 @@ def send_reply(engine: Engine, reply_key: str, text: str, *, at: str) -> None:
     """File a reply for the source holding the receipt code behind ``reply_key``."""
     text = text.strip()
     if not text or len(text) > 10_000:
-        raise InputError("a reply needs 1 to 10,000 characters", hint="Write the reply again.")
+        raise InputError(
+            Phrase("a reply needs 1 to 10,000 characters"), hint=Phrase("Write the reply again.")
+        )
     with engine.begin() as connection:
         connection.execute(
             insert(intake_replies).values(
@@ -262,12 +272,9 @@ def submit_follow_up(
     """
     text = text.strip()
     if not text:
-        raise InputError("the account is empty", hint="Write what happened, then send it again.")
+        raise InputError(EMPTY, hint=WRITE_IT)
     if len(text) > Limits().max_text_chars:
-        raise InputError(
-            f"the account is longer than {Limits().max_text_chars} characters",
-            hint="Shorten it, or send the rest as a text file.",
-        )
+        raise InputError(_too_long(Limits().max_text_chars), hint=SHORTEN)
     try:
         reply_key = reply_public_key(normalise_code(code))
     except InputError:

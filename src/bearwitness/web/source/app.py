@@ -26,7 +26,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import UploadFile
 from starlette.responses import HTMLResponse, Response
 
-from bearwitness.errors import ArchiveError, InputError
+from bearwitness.errors import ArchiveError, InputError, Phrase
 from bearwitness.services import intake_web, media
 from bearwitness.services.archive import Archive
 from bearwitness.web.forms import read_form
@@ -47,8 +47,6 @@ def sentence(text: str) -> str:
 
 # Messages from the services that a source may see, marked for translation.
 SHOWN_ERRORS = (
-    N_("the account is empty"),
-    N_("Write what happened, then send it again."),
     N_("a file is of a type that is not accepted"),
     N_(
         "Send JPEG, PNG, GIF, WebP images; PDF; MP3, Ogg, FLAC, WAV audio; MP4 video; "
@@ -167,10 +165,12 @@ def create_intake_app(
 
     numbers = {"mp": media.megapixels(limits.images.limits.max_pixels)}
 
-    def shown(lang: str, text: str) -> str:
+    def shown(lang: str, text: Phrase) -> str:
         """A service's message in the source's language."""
+        if text.values:
+            return gettext(lang, text)
         for template in SHOWN_TEMPLATES:
-            if text == template % numbers:
+            if text.template == template % numbers:
                 return gettext(lang, template) % numbers
         return gettext(lang, text)
 
@@ -283,7 +283,9 @@ def create_intake_app(
                 lang,
                 status=400,
                 form=values,
-                error=sentence(shown(lang, error.message)) + ". " + shown(lang, error.hint),
+                error=sentence(shown(lang, error.phrases[0]))
+                + ". "
+                + shown(lang, error.phrases[1]),
             )
         return render("intake/receipt.html", lang, code=code)
 
@@ -378,7 +380,9 @@ def create_intake_app(
                 lang,
                 status=400,
                 text=text,
-                error=sentence(shown(lang, error.message)) + ". " + shown(lang, error.hint),
+                error=sentence(shown(lang, error.phrases[0]))
+                + ". "
+                + shown(lang, error.phrases[1]),
             )
         return render(
             "intake/message.html",
