@@ -6,11 +6,14 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from pathlib import Path
 
+import pytest
 from defusedxml import ElementTree
 
 from bearwitness.crypto import odk
 from bearwitness.crypto.kdf import KdfParams
+from bearwitness.errors import ArchiveError
 from bearwitness.services import _ledger, field_forms, inbox, odk_forms, odk_keys
 from bearwitness.services.rotation import rotate_keys
 from tests.web.test_field_forms import SETTINGS, SURVEY, submission, xlsform
@@ -166,3 +169,14 @@ def test_a_replaced_key_is_kept_for_what_phones_still_send(field: Field) -> None
     report = inbox.fold(archive)
     assert report.failed == [] and report.folded == 1
     archive.close()
+
+
+def test_a_damaged_odk_key_is_said_in_the_readers_language(tmp_path: Path) -> None:
+    """The forms page reads the key to publish a form; a damaged one is said in Russian."""
+    from bearwitness.web.workbench.common import said
+
+    (tmp_path / odk_keys.KEY_FILE).write_text("{}", encoding="utf-8")
+    with pytest.raises(ArchiveError) as refused:
+        odk_keys.public_key(tmp_path)
+    assert refused.value.message == "odk-key.json is malformed"  # the CLI's English
+    assert "испорчен. Восстановите odk-key.json из резервной копии" in said("ru", refused.value)

@@ -25,7 +25,7 @@ from pathlib import Path
 from cryptography import x509
 
 from bearwitness.crypto.seal import open_with_identity, seal_for_recipient
-from bearwitness.errors import ArchiveError, InputError, NotFound, VerificationError
+from bearwitness.errors import ArchiveError, InputError, NotFound, Phrase, VerificationError
 from bearwitness.services._ledger import log_size, open_tiles, sync_log
 from bearwitness.services.archive import Archive
 from bearwitness.tlog.checkpoint import (
@@ -90,8 +90,8 @@ def log_verifier(archive: Archive) -> NoteVerifier:
     path = archive.folder / VKEY_FILE
     if not path.is_file():
         raise NotFound(
-            "this archive has no log key yet",
-            hint="Sign its first checkpoint: `bearwitness log checkpoint ARCHIVE`.",
+            Phrase("this archive has no log key yet"),
+            hint=Phrase("Sign its first checkpoint: `bearwitness log checkpoint ARCHIVE`."),
         )
     return parse_verifier_key(path.read_text(encoding="utf-8"))
 
@@ -106,15 +106,17 @@ def _log_signer(archive: Archive) -> NoteSigner:
         )
         if signer.verifier.vkey() != log_verifier(archive).vkey():
             raise ArchiveError(
-                "log-key.age does not match log.vkey",
-                hint="Restore both files from the same backup.",
+                Phrase("log-key.age does not match log.vkey"),
+                hint=Phrase("Restore both files from the same backup."),
             )
         return signer
     if (archive.folder / VKEY_FILE).exists():
         raise ArchiveError(
-            "log.vkey is there but log-key.age is missing",
-            hint="Restore log-key.age from a backup; without it no new "
-            "checkpoint can be signed under the published key.",
+            Phrase("log.vkey is there but log-key.age is missing"),
+            hint=Phrase(
+                "Restore log-key.age from a backup; without it no new "
+                "checkpoint can be signed under the published key."
+            ),
         )
     signer = NoteSigner.generate(archive.config.origin)
     _write(sealed, seal_for_recipient(signer.key_text().encode(), archive.recipient))
@@ -138,8 +140,10 @@ def witnesses(archive: Archive) -> tuple[CosignatureVerifier, ...]:
         return tuple(parse_witness_key(key) for key in archive.config.witnesses)
     except InputError as error:
         raise ArchiveError(
-            f"bearwitness.toml lists a bad witness key: {error.message}",
-            hint="Correct or remove it under [log] witnesses.",
+            Phrase(
+                "bearwitness.toml lists a bad witness key: %(problem)s", problem=error.phrases[0]
+            ),
+            hint=Phrase("Correct or remove it under [log] witnesses."),
         ) from None
 
 
@@ -206,9 +210,12 @@ def _existing(archive: Archive, size: int, root: bytes) -> bytes | None:
     note = path.read_bytes()
     if parse_checkpoint(note).root_hash != root:
         raise VerificationError(
-            f"the checkpoint kept for size {size} has another root than the log now: "
-            "the log was changed after it was signed",
-            hint="Run `bearwitness verify ARCHIVE` to find what changed.",
+            Phrase(
+                "the checkpoint kept for size %(size)s has another root than the log now: "
+                "the log was changed after it was signed",
+                size=size,
+            ),
+            hint=Phrase("Run `bearwitness verify ARCHIVE` to find what changed."),
         )
     return note
 
@@ -222,8 +229,10 @@ def tsa_roots(archive: Archive) -> list[x509.Certificate]:
         return x509.load_pem_x509_certificates(path.read_bytes())
     except (OSError, ValueError) as error:
         raise ArchiveError(
-            f"cannot read the TSA root certificates {path}: {error}",
-            hint="Point [log] tsa_roots in bearwitness.toml at a PEM file.",
+            Phrase(
+                "cannot read the TSA root certificates %(path)s: %(error)s", path=path, error=error
+            ),
+            hint=Phrase("Point [log] tsa_roots in bearwitness.toml at a PEM file."),
         ) from None
 
 
@@ -246,8 +255,8 @@ def latest_checkpoint(archive: Archive) -> SignedCheckpointFile:
     kept = signed_checkpoints(archive)
     if not kept:
         raise NotFound(
-            "no checkpoint has been signed yet",
-            hint="Sign one: `bearwitness log checkpoint ARCHIVE`.",
+            Phrase("no checkpoint has been signed yet"),
+            hint=Phrase("Sign one: `bearwitness log checkpoint ARCHIVE`."),
         )
     return kept[-1]
 

@@ -40,7 +40,7 @@ from bearwitness.crypto import odk
 from bearwitness.crypto.files import decrypt_bytes
 from bearwitness.crypto.seal import seal_for_recipient
 from bearwitness.domain.records import RECORD_TYPES, record_type
-from bearwitness.errors import ArchiveError, InputError
+from bearwitness.errors import ArchiveError, InputError, Phrase
 from bearwitness.intake.importers import ImportRow
 from bearwitness.services import field_forms, odk_forms, odk_keys
 from bearwitness.services._sealing import open_record
@@ -51,6 +51,7 @@ from bearwitness.store import rows as store
 from bearwitness.store.schema import folded_submissions
 
 KEY_PURPOSE = "odk-ids"
+DISCARD_IT = Phrase("Discard it.")
 MEDIA_TYPES = {
     "jpg": "image/jpeg",
     "jpeg": "image/jpeg",
@@ -164,7 +165,9 @@ def prepare_batch(
     for entry, path in zip(body["rows"], files, strict=True):
         data = entry["data"]
         if path is None:
-            raise ArchiveError(f"inbox batch {batch} lacks a file", hint="Discard it.")
+            raise ArchiveError(
+                Phrase("inbox batch %(batch)s lacks a file", batch=batch), hint=DISCARD_IT
+            )
         content = decrypt_bytes(
             path, secrets.identities, expected_sha256=data.get("sha256"), what=f"batch {batch}"
         )
@@ -180,9 +183,13 @@ def prepare_batch(
         elif data.get("odk") == "file" and isinstance(data.get("name"), str):
             opened[odk.check_file_name(data["name"])] = content
         else:
-            raise ArchiveError(f"inbox batch {batch} is malformed", hint="Discard it.")
+            raise ArchiveError(
+                Phrase("inbox batch %(batch)s is malformed", batch=batch), hint=DISCARD_IT
+            )
     if xml is None:
-        raise ArchiveError(f"inbox batch {batch} has no submission XML", hint="Discard it.")
+        raise ArchiveError(
+            Phrase("inbox batch %(batch)s has no submission XML", batch=batch), hint=DISCARD_IT
+        )
     if encrypted:
         manifest = odk.parse_manifest(xml)
         key_of = private or (lambda: odk_keys.private_keys(archive))
@@ -199,13 +206,15 @@ def prepare_batch(
     instance_id = _text(meta, "instanceID") if meta is not None else ""
     deprecated = _text(meta, "deprecatedID") if meta is not None else ""
     if not instance_id:
-        raise InputError("the submission has no instanceID", hint="It cannot be written in.")
+        raise InputError(
+            Phrase("the submission has no instanceID"), hint=Phrase("It cannot be written in.")
+        )
     if encrypted and (
         instance_id != manifest.instance_id or root.attrib.get("id") != manifest.form_id
     ):
         raise InputError(
-            "the decrypted submission names another instance or form than its manifest",
-            hint="It was put together from two submissions: discard it.",
+            Phrase("the decrypted submission names another instance or form than its manifest"),
+            hint=Phrase("It was put together from two submissions: discard it."),
         )
     # Of the first key generation, which every unlock holds: ids and marks stay the same
     # across `keys rotate`, so an edit after a rotation still finds its first version.
@@ -220,8 +229,8 @@ def prepare_batch(
             found = pending.get(old) or _root_of(connection, old)
             if found is None:
                 raise InputError(
-                    "this is an edit of a submission that has not been written in yet",
-                    hint="Fold again once the first version is in (inbox retry).",
+                    Phrase("this is an edit of a submission that has not been written in yet"),
+                    hint=Phrase("Fold again once the first version is in (inbox retry)."),
                 )
             root_mark = found
     custom = None
@@ -495,8 +504,8 @@ def map_fields(
     for number, (element, values) in enumerate(groups["act"].items(), start=1):
         if not values.get("act_type"):
             raise InputError(
-                "an act has no type (the field mapped to act.act_type is empty)",
-                hint="Map a required select_one of the act types to act.act_type.",
+                Phrase("an act has no type (the field mapped to act.act_type is empty)"),
+                hint=Phrase("Map a required select_one of the act types to act.act_type."),
             )
         around: Any = element
         while around is not None and around not in victims:

@@ -27,13 +27,15 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bearwitness.crypto import odk
 from bearwitness.crypto.seal import open_with_identity, seal_for_recipient
-from bearwitness.errors import ArchiveError, InputError
+from bearwitness.errors import ArchiveError, InputError, Phrase
 from bearwitness.services import _ledger
 from bearwitness.services.archive import Archive
 
 KEY_FILE = "odk-key.json"
 FORMAT = "bearwitness-odk-key"
-_DAMAGED_HINT = "Restore odk-key.json from a backup, or make a new key with `bearwitness odk key`."
+_DAMAGED_HINT = Phrase(
+    "Restore odk-key.json from a backup, or make a new key with `bearwitness odk key`."
+)
 
 
 def create(archive: Archive, *, replace: bool = False, log: bool = True) -> str:
@@ -46,8 +48,10 @@ def create(archive: Archive, *, replace: bool = False, log: bool = True) -> str:
     path = archive.folder / KEY_FILE
     if path.exists() and not replace:
         raise InputError(
-            "this archive has an ODK key already",
-            hint="Forms carry its public half; a new one would strand what phones still hold.",
+            Phrase("this archive has an ODK key already"),
+            hint=Phrase(
+                "Forms carry its public half; a new one would strand what phones still hold."
+            ),
         )
     public = _store(archive, _new_pair(archive), _kept(archive.folder))
     if log:
@@ -137,7 +141,9 @@ def _read(folder: Path) -> dict[str, Any] | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError):
-        raise ArchiveError(f"{KEY_FILE} cannot be read", hint=_DAMAGED_HINT) from None
+        raise ArchiveError(
+            Phrase("%(file)s cannot be read", file=KEY_FILE), hint=_DAMAGED_HINT
+        ) from None
     if (
         not isinstance(data, dict)
         or data.get("format") != FORMAT
@@ -151,7 +157,7 @@ def _read(folder: Path) -> dict[str, Any] | None:
             for pair in data["previous"]
         )
     ):
-        raise ArchiveError(f"{KEY_FILE} is malformed", hint=_DAMAGED_HINT)
+        raise ArchiveError(Phrase("%(file)s is malformed", file=KEY_FILE), hint=_DAMAGED_HINT)
     return data
 
 
@@ -172,17 +178,22 @@ def private_keys(archive: Archive) -> list[rsa.RSAPrivateKey]:
     data = _read(archive.folder)
     if data is None:
         raise ArchiveError(
-            "this archive has no ODK key", hint="Make one with `bearwitness odk key ARCHIVE`."
+            Phrase("this archive has no ODK key"),
+            hint=Phrase("Make one with `bearwitness odk key ARCHIVE`."),
         )
     keys = []
     for pair in [data, *data["previous"]]:
         try:
             sealed = base64.b64decode(pair["private_key"], validate=True)
         except (binascii.Error, ValueError):
-            raise ArchiveError(f"{KEY_FILE} is malformed", hint=_DAMAGED_HINT) from None
+            raise ArchiveError(
+                Phrase("%(file)s is malformed", file=KEY_FILE), hint=_DAMAGED_HINT
+            ) from None
         der = open_with_identity(sealed, secrets.identities, what=f"the key in {KEY_FILE}")
         key = odk.load_private(der, checked_by_round_trip=True)
         if odk.public_key_base64(key.public_key()) != pair["public_key"]:
-            raise ArchiveError(f"{KEY_FILE}'s two halves do not match", hint=_DAMAGED_HINT)
+            raise ArchiveError(
+                Phrase("%(file)s's two halves do not match", file=KEY_FILE), hint=_DAMAGED_HINT
+            )
         keys.append(key)
     return keys
