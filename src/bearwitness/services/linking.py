@@ -755,7 +755,7 @@ def histories(
     from bearwitness.linkage.counting import capture_histories
 
     if lists is not None and any(n > 1 for n in Counter(lists).values()):
-        raise InputError("a list is named twice", hint="Name each list once.")
+        raise InputError(Phrase("a list is named twice"), hint=Phrase("Name each list once."))
     with archive.engine.connect() as connection:
         run = latest_run(connection, run_id)
         kept = connection.scalar(select(link_runs.c.histories).where(link_runs.c.id == run.id))
@@ -772,7 +772,7 @@ def histories(
     chosen = sorted(set(clusters["list"])) if not lists else list(lists)
     counted = Counter(chosen)
     if any(n > 1 for n in counted.values()):
-        raise InputError("a list is named twice", hint="Name each list once.")
+        raise InputError(Phrase("a list is named twice"), hint=Phrase("Name each list once."))
     return capture_histories(clusters, features, chosen, strata)
 
 
