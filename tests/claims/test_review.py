@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from bearwitness.crypto.kdf import KdfParams
-from bearwitness.domain.records import Claim, Document
+from bearwitness.domain.records import Claim, Document, Source
 from bearwitness.errors import CaseChanged, InputError, LockedError
 from bearwitness.intake.importers import ImportRow
 from bearwitness.services import claim_review, claims, reading, verification, writing
 from bearwitness.services.archive import Archive
+from bearwitness.services.reporting import claim_inputs
 
 PASSPHRASE = "FICTIONAL test passphrase"
 ARTICLE = (
@@ -99,7 +100,43 @@ def test_decisions_are_versions_and_an_accepted_claim_is_a_record(archive: Archi
     assert edited.claim_id in [c.id for c in found.claims]
     checked = verification.verify_archive(archive)  # every decision is in the log
     assert [p for p in checked.problems if "no log key yet" not in p] == []
-    assert checked.versions_checked == checked.entries == 9  # 2 events, document, file, 5
+    # 2 events, document, file, 3 decisions, 2 claims, the source graded B
+    assert checked.versions_checked == checked.entries == 10
+
+
+def test_a_claimant_is_graded_once_on_its_source_record(archive: Archive) -> None:
+    document_id = _add(archive)
+    claim_review.decide(
+        archive, document_id, 0, "accept", version=1, event_id="E-0001",
+        changes={"reliability": "B", "credibility": "2"},
+    )  # fmt: skip
+    [source] = reading.list_records(archive, "source")  # the claimant became a source
+    graded = reading.open_full(archive, source.id)
+    assert isinstance(graded, Source)
+    assert (graded.name, graded.reliability) == ("Fictional Rights Network", "B")
+    # The next claim of the same claimant shows its grade, and takes it when not regraded.
+    again = _add(archive)
+    second = next(p for p in claim_review.queue(archive) if p.document_id == again)
+    assert second.source is not None and second.source.id == source.id
+    claim_review.decide(archive, again, 0, "accept", version=1, event_id="E-0001")
+    assert len(reading.list_records(archive, "source")) == 1
+    taken = reading.open_full(archive, "C-0002")
+    assert isinstance(taken, Claim) and taken.reliability == "B"
+    # A grade changed while reviewing is a new version of the source, for all its claims.
+    claim_review.decide(
+        archive, again, 1, "accept", version=2, event_id="E-0001",
+        changes={"claimant": "the Fictional Rights Network", "reliability": "C"},
+    )  # fmt: skip
+    assert reading.get(archive, source.id).version == 2
+    found = claim_review.incident(archive, "E-0001")
+    assert found.corroboration is not None
+    assert found.corroboration.claimants == [("fictional rights network", "C", "2")]
+    assert {c.reliability for c in found.claims} == {"C"}
+    assert found.sources == {"fictional rights network": source.id}
+    # The published report reads the same source for the same claimant.
+    records = [reading.open_full(archive, r.id) for r in reading.list_records(archive, "claim")]
+    inputs = claim_inputs([*records, reading.open_full(archive, source.id)])
+    assert {(c.reliability, c.source_id) for c in inputs} == {("C", source.id)}
 
 
 def test_a_person_corrects_an_echo_and_confirms_a_link(archive: Archive) -> None:
@@ -131,6 +168,11 @@ def test_bad_edits_name_their_field_and_change_nothing(archive: Archive) -> None
         )
     with pytest.raises(InputError, match="not a known act type"):
         claim_review.decide(archive, document_id, 0, "accept", version=1, changes={"act": "x"})
+    with pytest.raises(InputError, match="not a known source reliability"):
+        claim_review.decide(
+            archive, document_id, 0, "accept", version=1, changes={"reliability": "Z"}
+        )
+    assert reading.list_records(archive, "source") == []
     assert reading.get(archive, document_id).version == 1
     assert reading.list_records(archive, "claim") == []
 

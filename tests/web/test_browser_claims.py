@@ -109,6 +109,7 @@ def test_paste_review_and_read_the_incident(servers: Servers) -> None:
         claimants = page.locator("#claimants").inner_text()
         assert "Fictional Rights Network" in claimants and "B: usually reliable" in claimants
         assert "2: probably true" in claimants and "around 40" in claimants
+        assert "(S-0001)" in claimants  # graded once, the claimant became a source
         denials = page.locator("#denials").inner_text()
         assert "FICTIONAL regional press service: denies 40" in denials
         assert page.locator("#most-conservative").inner_text() == "40"

@@ -75,6 +75,13 @@ def test_paste_review_and_read_the_incident(workbench: TestClient, team: Team) -
     assert re.search(r'id="most-conservative">40<', text)
     assert re.search(r'id="low-best-high">40 / 40 / 40<', text)
     assert "no: fewer than two original claimants" in text
+    assert '<a href="/records/source/S-0001">S-0001</a>' in text  # the claimant's source
+    again = workbench.post(
+        "/claims/add", data={"csrf": token, "text": ARTICLE, "outlet": "FICTIONAL Herald"}
+    )
+    graded = again.text.split('id="c1"')[1].split("</section>")[0]
+    assert re.search(r'<option value="B" selected>', graded)  # the source's grade, preselected
+    assert "The claimant is source S-0001, graded once for all its claims" in graded
     russian = workbench.get("/claims/incident/E-0001?lang=ru")
     check(russian, "ru")
     assert "около 40" in russian.text and "Самая осторожная" in russian.text

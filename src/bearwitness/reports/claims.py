@@ -25,6 +25,7 @@ from bearwitness.claims.corroboration import Assertion, corroborate, origin
 from bearwitness.claims.lexicon import ACTS
 from bearwitness.claims.quantities import APPROX, AT_LEAST, AT_MOST, EXACT, RANGE, Count, qualified
 from bearwitness.domain.counts import QualifiedCount, Qualifier
+from bearwitness.domain.records import Source
 
 OTHER = "other"  # a claim whose statement names no act the lexicon knows
 _QUALIFIERS = {
@@ -76,6 +77,26 @@ def public_name(speaker: str) -> str:
 def origin_key(name: str) -> str:
     """Names compared as the corroboration compares them."""
     return origin(Assertion(act="", stance="assert", count=None, claimant=name, outlet=None))
+
+
+class ClaimantSources:
+    """Which of the archive's sources a claim's speaker is: the one rule for the review
+    queue, the incident page and the published report.
+
+    A speaker is the source whose name compares equal to it as origins compare ("Network
+    (Ivan Petrov)" is the source "Network"); where two sources share a name, the first id.
+    So a claimant's Admiralty reliability is graded once, on its source record, for all
+    its claims."""
+
+    def __init__(self, sources: Iterable[Source]) -> None:
+        self._by_name: dict[str, Source] = {}
+        for source in sorted(sources, key=lambda s: s.id):
+            if source.name.strip():
+                self._by_name.setdefault(origin_key(source.name), source)
+
+    def of(self, speaker: str) -> Source | None:
+        """The source ``speaker`` is, or None (no speaker: the outlet's own voice)."""
+        return self._by_name.get(origin_key(speaker)) if speaker.strip() else None
 
 
 def _count(count: QualifiedCount | None) -> Count | None:

@@ -32,8 +32,9 @@ from bearwitness.claims.quantities import QUALIFIERS, Count, qualified
 from bearwitness.domain import vocabulary
 from bearwitness.domain.counts import QualifiedCount, Qualifier
 from bearwitness.domain.dates import PartialDate
-from bearwitness.domain.records import Claim, Document, Event
+from bearwitness.domain.records import Claim, Document, Event, Source
 from bearwitness.errors import CaseChanged, IdTaken, InputError, LockedError, NotFound, Phrase
+from bearwitness.reports.claims import ClaimantSources, public_name
 from bearwitness.services import reading
 from bearwitness.services._sealing import SEARCH_KEY_PURPOSE, open_record, seal_record
 from bearwitness.services.archive import Archive
@@ -78,6 +79,7 @@ class Pending:
     after: str
     count: Count | None  # None: no count, or a zero (a denial's "no one")
     suggested: list[Suggestion] = field(default_factory=list)
+    source: Source | None = None  # the archive's source the claimant is: its grade applies
 
 
 @dataclass(frozen=True)
@@ -182,10 +184,79 @@ class _Claimed:
     when: str | None
 
 
+def _sources(connection: Connection, archive: Archive) -> ClaimantSources:
+    """The archive's sources, opened, as claimants are matched to them."""
+    opened = (
+        open_record(archive.sealer, stored, stored.clear["id"])
+        for stored in store.query_records(connection, "source")
+    )
+    return ClaimantSources(s for s in opened if isinstance(s, Source))
+
+
+def _graded(
+    connection: Connection,
+    archive: Archive,
+    sources: ClaimantSources,
+    claim: Claim,
+    grade: str,
+    *,
+    at: str,
+    search_key: bytes,
+) -> tuple[Claim, Change]:
+    """The claim with its claimant's reliability, and the source record that keeps it.
+
+    The Admiralty grade is a source's, not a claim's: a claimant that is one of the
+    archive's sources takes that source's grade, and a grade the reviewer changes is a new
+    version of the source; a claimant graded for the first time (not F) becomes a source.
+    No claimant (the outlet's own voice): the grade stays on the claim alone."""
+    source = sources.of(claim.speaker)
+    change = Change()
+    if not grade:
+        grade = source.reliability if source is not None else "F"
+    vocabulary.RELIABILITY.check(grade)
+    if source is not None and grade != source.reliability:
+        regraded = Source.from_dict({**source.to_dict(), "reliability": grade})
+        current = store.fetch_record(connection, "source", source.id)
+        assert current is not None  # opened in this transaction
+        previous = next(
+            v
+            for v in store.fetch_versions(connection, "source", source.id)
+            if v.version == current.version
+        )
+        sealed = seal_record(
+            archive.sealer, search_key, regraded, version=current.version + 1,
+            actor=archive.actor, at=at, operation="update",
+        )  # fmt: skip
+        change.updated.append(sealed)
+        change.entries.append(log_entry(sealed, "update", previous.commitment))
+    elif source is None and claim.speaker.strip() and grade != "F":
+        created = Source.from_dict(
+            {
+                "id": f"S-{next_number(connection, 'source'):04d}",
+                "kind": "organisation",
+                "name": public_name(claim.speaker),
+                "reliability": grade,
+                "notes": f"Graded while reviewing {claim.id}.",
+                "fictional": claim.fictional,
+            }
+        )
+        sealed = seal_record(
+            archive.sealer, search_key, created, version=1, actor=archive.actor, at=at,
+            operation="create",
+        )  # fmt: skip
+        change.created.append(sealed)
+        change.entries.append(log_entry(sealed, "create", None))
+    graded = Claim.from_dict({**claim.to_dict(), "reliability": grade})
+    assert isinstance(graded, Claim)
+    return graded, change
+
+
 def queue(archive: Archive) -> list[Pending]:
     """Every candidate claim not yet decided, document by document (needs an unlock)."""
     _require_unlocked(archive, "the review queue")
     events = _event_views(archive)
+    with archive.engine.connect() as connection:
+        sources = _sources(connection, archive)
     found: list[Pending] = []
     listed = reading.list_records(
         archive, "document", equals={"kind": "public_report"}, limit=MAX_DOCUMENTS
@@ -213,6 +284,7 @@ def queue(archive: Archive) -> list[Pending]:
                     after=after,
                     count=count if count is not None and not count.zero else None,
                     suggested=_suggest(item, events),
+                    source=sources.of(str(item.get("claimant") or "")),
                 )
             )
     return found
@@ -361,7 +433,11 @@ def decide(
         at, change, claim_id = archive.now(), Change(), None
         if verdict == "accept":
             claim_id = f"C-{next_number(connection, 'claim'):04d}"
-            claim = _accepted(claim_id, document, item, changes or {}, event_id)
+            claim, change = _graded(
+                connection, archive, _sources(connection, archive),
+                _accepted(claim_id, document, item, changes or {}, event_id),
+                _text((changes or {}).get("reliability"), 1), at=at, search_key=search_key,
+            )  # fmt: skip
             sealed = seal_record(
                 archive.sealer, search_key, claim, version=1, actor=archive.actor, at=at,
                 operation="create",
@@ -451,7 +527,7 @@ def _accepted(
             "hedged": bool(merged.get("hedged")),
             "place": _text(merged.get("place"), 200),
             "when": when,
-            "reliability": _text(merged.get("reliability"), 1) or "F",
+            "reliability": "F",  # the claimant's, set by _graded
             "credibility": _text(merged.get("credibility"), 1) or "6",
             "fictional": document.fictional,
         }
@@ -478,6 +554,7 @@ class ClaimLine:
     reliability: str
     credibility: str
     suggested: tuple[str, ...] = ()  # why it is suggested for the event (act, place, time)
+    source_id: str | None = None  # the archive's source the speaker is, which grades it
 
 
 @dataclass(frozen=True)
@@ -491,6 +568,7 @@ class Incident:
     suggested: list[ClaimLine]  # suggested for it, not linked yet
     # How each origin compared loosely ("fictional rights network") was first written.
     names: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)  # origin -> its source's id
 
     def name(self, compared: str) -> str:
         return self.names.get(compared, compared)
@@ -504,7 +582,9 @@ def _count(claim: Claim) -> Count | None:
     return Count(qualifier, best, low, high, zero=claim.count.value == 0 and qualifier == "exact")
 
 
-def _line(claim: Claim, version: int, reasons: tuple[str, ...] = ()) -> ClaimLine:
+def _line(
+    claim: Claim, version: int, sources: ClaimantSources, reasons: tuple[str, ...] = ()
+) -> ClaimLine:
     count = _count(claim)
     return ClaimLine(
         id=claim.id,
@@ -518,13 +598,15 @@ def _line(claim: Claim, version: int, reasons: tuple[str, ...] = ()) -> ClaimLin
         via=claim.via,
         relays=claim.relays,
         statement=claim.statement,
-        reliability=claim.reliability,
+        reliability=_reliability(claim, sources),
         credibility=claim.credibility,
         suggested=reasons,
+        source_id=source.id if (source := sources.of(claim.speaker)) else None,
     )
 
 
-def assertion(claim: Claim) -> Assertion:
+def assertion(claim: Claim, sources: ClaimantSources | None = None) -> Assertion:
+    """``claim`` as the corroboration reads it, graded by its claimant's source if any."""
     return Assertion(
         act=claim.act or "",
         stance="deny" if claim.stance == "denies" else "assert",
@@ -533,9 +615,14 @@ def assertion(claim: Claim) -> Assertion:
         outlet=claim.outlet or None,
         via=claim.via or None,
         relays=claim.relays or None,
-        reliability=claim.reliability,
+        reliability=_reliability(claim, sources),
         credibility=claim.credibility,
     )
+
+
+def _reliability(claim: Claim, sources: ClaimantSources | None) -> str:
+    source = sources.of(claim.speaker) if sources is not None else None
+    return source.reliability if source is not None else claim.reliability
 
 
 def incident(archive: Archive, event_id: str, act: str | None = None) -> Incident:
@@ -547,6 +634,8 @@ def incident(archive: Archive, event_id: str, act: str | None = None) -> Inciden
     event = reading.open_full(archive, event_id)
     assert isinstance(event, Event)
     view = next((e for e in _event_views(archive) if e.id == event_id), None)
+    with archive.engine.connect() as connection:
+        sources = _sources(connection, archive)
     linked: list[tuple[Claim, int]] = []
     suggested: list[ClaimLine] = []
     for listed in reading.list_records(archive, "claim"):
@@ -558,12 +647,12 @@ def incident(archive: Archive, event_id: str, act: str | None = None) -> Inciden
             linked.append((claim, listed.version))
         elif view is not None and claim.act:
             for suggestion in _suggest(claim, [view]):
-                suggested.append(_line(claim, listed.version, suggestion.reasons))
+                suggested.append(_line(claim, listed.version, sources, suggestion.reasons))
     acts = [a for a, _ in Counter(c.act for c, _ in linked if c.act).most_common()]
     if act is not None:
         vocabulary.ACT_TYPES.check(act)
     chosen = act or (acts[0] if acts else None)
-    assertions = [assertion(c) for c, _ in linked]
+    assertions = [assertion(c, sources) for c, _ in linked]
     found = corroborate(assertions, chosen) if chosen else None
     names: dict[str, str] = {}
     for item in assertions:
@@ -579,9 +668,12 @@ def incident(archive: Archive, event_id: str, act: str | None = None) -> Inciden
         act=chosen,
         acts=acts,
         corroboration=found,
-        claims=[_line(c, v) for c, v in linked],
+        claims=[_line(c, v, sources) for c, v in linked],
         suggested=suggested,
         names={compared: written for compared, written in names.items() if written},
+        sources={
+            origin(assertion(c)): source.id for c, _ in linked if (source := sources.of(c.speaker))
+        },
     )
 
 

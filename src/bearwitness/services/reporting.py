@@ -42,7 +42,7 @@ from bearwitness.errors import (
     VerificationError,
 )
 from bearwitness.reports import pdf, privacy, render
-from bearwitness.reports.claims import ClaimInput, act_of, origin_key, public_name
+from bearwitness.reports.claims import ClaimantSources, ClaimInput, act_of, public_name
 from bearwitness.reports.disclosure import Earlier
 from bearwitness.reports.figures import Computed, Figure, KeptEstimate, compute, earlier_tables
 from bearwitness.reports.spec import ReportSpec, parse_spec, spec_from_dict
@@ -211,15 +211,11 @@ def claim_inputs(records: Iterable[Record]) -> list[ClaimInput]:
     the section (an incident is an event)."""
     records = list(records)
     rules = consent.Policy(r for r in records if isinstance(r, Consent))
-    sources = {
-        origin_key(r.name): r for r in sorted(
-            (r for r in records if isinstance(r, Source) and r.name.strip()), key=lambda r: r.id
-        )
-    }  # fmt: skip
+    sources = ClaimantSources(r for r in records if isinstance(r, Source))
     found = []
     for claim in sorted((r for r in records if isinstance(r, Claim)), key=lambda r: r.id):
         speaker = claim.speaker.strip()
-        source = sources.get(origin_key(speaker)) if speaker else None
+        source = sources.of(speaker)
         named = bool(speaker) and (
             source is None
             or source.kind != "person"
