@@ -14,6 +14,7 @@ from bearwitness.domain.records import Event
 from bearwitness.services import writing
 from bearwitness.services.archive import Archive
 from tests.web.browsing import (
+    ARTIFACTS,
     NEEDS_CHROMIUM,
     Servers,
     chromium,
@@ -121,6 +122,18 @@ def test_paste_review_and_read_the_incident(servers: Servers) -> None:
         assert "отрицает 40" in page.locator("#denials").inner_text()
         assert page.get_by_role("heading", name="Опровержения").is_visible()
         shot(page, "claims-incident-ru")
+
+        # The same claimant in a second article: graded already, as its source.
+        page.goto(servers.workbench + "/claims?lang=en")
+        page.get_by_label("Article text (sealed)").fill(ARTICLE)
+        page.get_by_role("button", name="Take the article in").click()
+        again = page.locator("#c1")
+        assert again.get_by_label("Source reliability (Admiralty)").input_value() == "B"
+        assert "The claimant is source S-0001" in again.inner_text()
+        again.screenshot(path=str(ARTIFACTS / "claims-graded-source-en.png"))
+        page.goto(servers.workbench + "/claims?lang=ru")
+        assert "Заявитель — источник S-0001" in page.locator("#c1").inner_text()
+        page.locator("#c1").screenshot(path=str(ARTIFACTS / "claims-graded-source-ru.png"))
 
 
 def test_a_long_queue_is_paged(servers: Servers) -> None:
