@@ -55,6 +55,16 @@ def test_a_title_that_names_someone_is_refused_and_kept(workbench: TestClient, t
     assert 'value="About FICTIONAL Ivan Petrov"' in refused.text  # what was typed is kept
     nothing = workbench.post("/reports/preview", data={"csrf": token, "title": "x"})
     assert nothing.status_code == 400 and "no section chosen" in nothing.text
+    workbench.get("/reports?lang=ru")  # the same refusals, said in Russian
+    russian = workbench.post(
+        "/reports/preview",
+        data={"csrf": token, "title": "About FICTIONAL Ivan Petrov", "sections": SECTIONS},
+    )
+    assert "отчёт не записан: в нём встречается запечатанное значение" in russian.text
+    assert "заголовка" in russian.text and "sealed value" not in russian.text
+    bad_k = workbench.post("/reports/preview", data={"csrf": token, "sections": SECTIONS, "k": "x"})
+    assert "k &#39;x&#39; — не целое число. Например, 5." in bad_k.text
+    workbench.get("/reports?lang=en")
 
 
 def test_locked_a_preview_says_an_unlock_is_needed(workbench: TestClient, team: Team) -> None:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from bearwitness.errors import InputError
+from bearwitness.errors import InputError, Phrase
 
 
 def _no_fetching(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    raise InputError(f"a report may not load anything from outside ({url[:40]})")
+    raise InputError(Phrase("a report may not load anything from outside (%(url)s)", url=url[:40]))
 
 
 def pdf(document: str) -> bytes:

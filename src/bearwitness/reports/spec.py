@@ -35,7 +35,7 @@ from typing import Any
 
 from bearwitness.domain import vocabulary as v
 from bearwitness.domain.dates import PartialDateRange
-from bearwitness.errors import InputError
+from bearwitness.errors import InputError, Phrase
 from bearwitness.reports.disclosure import Settings
 from bearwitness.reports.tables import DEFAULT_AGE_BANDS, Scope
 
@@ -85,7 +85,10 @@ def parse_spec(text: str, *, lang: str | None = None) -> ReportSpec:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise InputError(f"the report spec is not valid TOML: {error}") from None
+        raise InputError(
+            Phrase("the report spec is not valid TOML: %(error)s", error=error),
+            hint=Phrase("See docs/reports.md for what a spec may hold."),
+        ) from None
     return spec_from_dict(data, lang=lang)
 
 
@@ -94,24 +97,43 @@ def spec_from_dict(data: dict[str, Any], *, lang: str | None = None) -> ReportSp
     for table, keys in _KEYS.items():
         part = data if not table else data.get(table, {})
         if not isinstance(part, dict):
-            raise _bad(f"[{table}] must be a table")
+            raise _bad(Phrase("[%(table)s] must be a table", table=table))
         unknown = sorted(set(part) - keys)
         if unknown:
-            raise _bad(f"unknown key {unknown[0]!r}" + (f" in [{table}]" if table else ""))
+            raise _bad(
+                Phrase("unknown key %(key)s in [%(table)s]", key=repr(unknown[0]), table=table)
+                if table
+                else Phrase("unknown key %(key)s", key=repr(unknown[0]))
+            )
     scope, coarse = data.get("scope", {}), data.get("coarsening", {})
     disclosure, estimates = data.get("disclosure", {}), data.get("estimates", {})
     language = lang or _text(data.get("lang", "en"), "lang")
     if language not in LANGUAGES:
-        raise _bad(f"lang must be one of {', '.join(LANGUAGES)}, not {language!r}")
+        raise _bad(
+            Phrase(
+                "lang must be one of %(codes)s, not %(value)s",
+                codes=", ".join(LANGUAGES), value=repr(language),
+            )
+        )  # fmt: skip
     sections = tuple(_texts(data.get("sections", list(SECTIONS)), "sections"))
     if unknown := [s for s in sections if s not in SECTIONS]:
-        raise _bad(f"unknown section {unknown[0]!r} (sections: {', '.join(SECTIONS)})")
+        raise _bad(
+            Phrase(
+                "unknown section %(value)s (sections: %(codes)s)",
+                value=repr(unknown[0]), codes=", ".join(SECTIONS),
+            )
+        )  # fmt: skip
     act_types = tuple(_texts(scope.get("act_types", []), "act_types"))
     for code in act_types:
         v.ACT_TYPES.check(code)
     dates = _text(coarse.get("dates", "month"), "dates")
     if dates not in DATES:
-        raise _bad(f"dates must be one of {', '.join(DATES)}, not {dates!r}")
+        raise _bad(
+            Phrase(
+                "dates must be one of %(codes)s, not %(value)s",
+                codes=", ".join(DATES), value=repr(dates),
+            )
+        )  # fmt: skip
     bands = coarse.get("age_bands", list(DEFAULT_AGE_BANDS))
     if (
         not isinstance(bands, list)
@@ -120,18 +142,25 @@ def spec_from_dict(data: dict[str, Any], *, lang: str | None = None) -> ReportSp
         or bands != sorted(set(bands))
         or any(b - a < 5 for a, b in zip([0, *bands], bands, strict=False))
     ):
-        raise _bad("age_bands must be rising whole numbers from 1 to 120, at least 5 years apart")
+        raise _bad(
+            Phrase("age_bands must be rising whole numbers from 1 to 120, at least 5 years apart")
+        )
     k = disclosure.get("k", 5)
     if type(k) is not int or not 1 <= k <= MAX_K:
-        raise _bad(f"k must be a whole number from 1 to {MAX_K}")
+        raise _bad(Phrase("k must be a whole number from 1 to %(most)s", most=MAX_K))
     zeros = disclosure.get("protect_zeros", False)
     if not isinstance(zeros, bool):
-        raise _bad("protect_zeros must be true or false")
+        raise _bad(Phrase("protect_zeros must be true or false"))
     epsilon = disclosure.get("epsilon")
     if epsilon is not None and (
         type(epsilon) not in (int, float) or not EPSILONS[0] <= epsilon <= EPSILONS[1]
     ):
-        raise _bad(f"epsilon must be a number from {EPSILONS[0]} to {EPSILONS[1]:g}")
+        raise _bad(
+            Phrase(
+                "epsilon must be a number from %(least)s to %(most)s",
+                least=EPSILONS[0], most=format(EPSILONS[1], "g"),
+            )
+        )  # fmt: skip
     runs = estimates.get("runs")
     return ReportSpec(
         title=_text(data.get("title", ""), "title"),
@@ -154,13 +183,13 @@ def spec_from_dict(data: dict[str, Any], *, lang: str | None = None) -> ReportSp
 
 def _text(value: Any, name: str) -> str:
     if not isinstance(value, str) or len(value) > 300:
-        raise _bad(f"{name} must be text (300 characters at most)")
+        raise _bad(Phrase("%(name)s must be text (300 characters at most)", name=name))
     return value
 
 
 def _texts(value: Any, name: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise _bad(f"{name} must be a list of text")
+        raise _bad(Phrase("%(name)s must be a list of text", name=name))
     return list(value)
 
 
@@ -172,11 +201,12 @@ def _date(value: Any, name: str, *, earliest: bool) -> dt.date | None:
     try:
         period = PartialDateRange.parse(_text(value, name))
     except InputError as error:
-        raise _bad(f"{name}: {error.message}") from None
+        raise _bad(Phrase("%(name)s: %(problem)s", name=name, problem=error.phrases[0])) from None
     return period.earliest if earliest else period.latest
 
 
-def _bad(reason: str) -> InputError:
+def _bad(reason: Phrase) -> InputError:
     return InputError(
-        f"report spec: {reason}", hint="See docs/reports.md for what a spec may hold."
+        Phrase("report spec: %(reason)s", reason=reason),
+        hint=Phrase("See docs/reports.md for what a spec may hold."),
     )

@@ -38,6 +38,7 @@ from bearwitness.domain.records import RECORD_TYPES, Claim, Consent, Record, Sou
 from bearwitness.errors import (
     InputError,
     NotFound,
+    Phrase,
     PublicationRefused,
     VerificationError,
 )
@@ -139,8 +140,8 @@ def _read(
         entries = [entry for _, entry in read_entries(connection, 0, size)]
     if len(entries) != size or root([hash_leaf(e) for e in entries]) != root_hash:
         raise VerificationError(
-            f"the archive's log does not give the checkpoint of size {size}",
-            hint="Run `bearwitness verify ARCHIVE`: the log or the database was changed.",
+            Phrase("the archive's log does not give the checkpoint of size %(size)s", size=size),
+            hint=Phrase("Run `bearwitness verify ARCHIVE`: the log or the database was changed."),
         )
     for data in entries:  # already bound to the signed root: read, not re-checked
         entry = json.loads(data)
@@ -162,10 +163,12 @@ def _read(
                 found += 1
                 if logged["commitment"] != version.commitment:
                     raise VerificationError(
-                        f"{version.kind} {version.id} version {version.version} is not what "
-                        "the log holds",
-                        hint="Run `bearwitness verify ARCHIVE`.",
-                    )
+                        Phrase(
+                            "%(kind)s %(id)s version %(version)s is not what the log holds",
+                            kind=version.kind, id=version.id, version=version.version,
+                        ),
+                        hint=Phrase("Run `bearwitness verify ARCHIVE`."),
+                    )  # fmt: skip
             counted = current and logged is not None and logged["kind"] != "delete"
             if not sealed and not (counted and version.kind in COUNTED):
                 continue  # verifying: only what the tables count is opened
@@ -189,10 +192,12 @@ def _read(
                 records.append(RECORD_TYPES[version.kind].from_dict(wanted_fields))
     if found != len(wanted):
         raise VerificationError(
-            f"{len(wanted) - found} record version(s) logged by size {size} are gone from the "
-            "database",
-            hint="Run `bearwitness verify ARCHIVE`.",
-        )
+            Phrase(
+                "%(count)s record version(s) logged by size %(size)s are gone from the database",
+                count=len(wanted) - found, size=size,
+            ),
+            hint=Phrase("Run `bearwitness verify ARCHIVE`."),
+        )  # fmt: skip
     estimates = [KeptEstimate(run, get_estimate(archive, run).result) for run in runs]
     # Consent as it stood at the checkpoint: a later withdrawal leaves the person out of
     # later reports, and a report verified later still gives the figures it published.
@@ -285,8 +290,10 @@ def _checkpoint(archive: Archive, size: int | None, *, sign: bool) -> tuple[int,
         kept = {item.size: item for item in signed_checkpoints(archive)}
         if size not in kept:
             raise NotFound(
-                f"no checkpoint of size {size} is kept",
-                hint=f"Kept sizes: {', '.join(map(str, sorted(kept))) or 'none'}.",
+                Phrase("no checkpoint of size %(size)s is kept", size=size),
+                hint=Phrase("Kept sizes: %(sizes)s.", sizes=", ".join(map(str, sorted(kept))))
+                if kept
+                else Phrase("No checkpoint is kept yet."),
             )
         note = kept[size].note
     checkpoint = open_checkpoint(note, log_verifier(archive)).checkpoint
@@ -419,10 +426,13 @@ def prepare(
     hits = redaction_hits({**readable, MANIFEST: manifest_bytes.decode()}, sealed, clear)
     if hits:
         raise PublicationRefused(
-            f"the report was not written: a sealed value appears in it ({len(hits)} found; "
-            f"first: {hits[0]})",
-            hint="Remove what names a person or a source from the spec (its title).",
-        )
+            Phrase(
+                "the report was not written: a sealed value appears in it (%(count)s found; "
+                "first: %(first)s)",
+                count=len(hits), first=hits[0],
+            ),
+            hint=Phrase("Remove what names a person or a source from the spec (its title)."),
+        )  # fmt: skip
     return Prepared(
         report_id,
         size,
@@ -447,7 +457,10 @@ def build(
     ``with_pdf=False`` leaves the PDF out (WeasyPrint takes seconds to load)."""
     archive.require_secrets()
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise InputError(f"{out} is not an empty folder", hint="Give the report a new folder.")
+        raise InputError(
+            Phrase("%(folder)s is not an empty folder", folder=out),
+            hint=Phrase("Give the report a new folder."),
+        )
     ready = prepare(archive, spec, checkpoint_size=checkpoint_size, with_pdf=with_pdf)
     report_id, manifest_bytes = ready.report_id, ready.manifest
     digest = sha256(manifest_bytes)
@@ -541,7 +554,10 @@ def published_file(archive: Archive, report_id: str, name: str) -> Path:
     for report in published(archive):
         if report.report_id == report_id and name in report.files:
             return archive.folder / PUBLISHED / report_id / name
-    raise NotFound(f"no file {name!r} in report {report_id!r}", hint="See the reports page.")
+    raise NotFound(
+        Phrase("no file %(file)s in report %(report)s", file=repr(name), report=repr(report_id)),
+        hint=Phrase("See the reports page."),
+    )
 
 
 def _comparable_releases(

@@ -26,7 +26,7 @@ from starlette.datastructures import FormData
 from starlette.responses import FileResponse, Response
 
 from bearwitness.domain import vocabulary as v
-from bearwitness.errors import BearWitnessError, InputError
+from bearwitness.errors import BearWitnessError, InputError, Phrase
 from bearwitness.reports.spec import ReportSpec
 from bearwitness.services import audit, dossier, reporting
 from bearwitness.web.i18n import N_
@@ -117,10 +117,13 @@ def spec_of(form: FormData) -> ReportSpec:
     """The report the form composes (the same checks as a spec file's)."""
     chosen = [str(s) for s in form.getlist("sections") if str(s) in SECTIONS]
     if not chosen:
-        raise InputError("no section chosen", hint="Tick at least one section.")
+        raise InputError(Phrase("no section chosen"), hint=Phrase("Tick at least one section."))
     k_text = str(form.get("k") or "5").strip()
     if not k_text.isascii() or not k_text.isdigit() or len(k_text) > 4:
-        raise InputError(f"k {k_text[:10]!r} is not a whole number", hint="For example 5.")
+        raise InputError(
+            Phrase("k %(value)s is not a whole number", value=repr(k_text[:10])),
+            hint=Phrase("For example 5."),
+        )
     data: dict[str, Any] = {
         "title": str(form.get("title") or "")[:200],
         "lang": str(form.get("lang") or "en"),
@@ -131,7 +134,8 @@ def spec_of(form: FormData) -> ReportSpec:
     if epsilon_text:
         if not _EPSILON.fullmatch(epsilon_text):
             raise InputError(
-                f"epsilon {epsilon_text[:10]!r} is not a number", hint="For example 1 or 0.5."
+                Phrase("epsilon %(value)s is not a number", value=repr(epsilon_text[:10])),
+                hint=Phrase("For example 1 or 0.5."),
             )
         data["disclosure"]["epsilon"] = float(epsilon_text)
     return reporting.compose_spec(data)
@@ -260,8 +264,8 @@ async def build_dossier(
     try:
         if chosen["purpose"] not in DOSSIER_PURPOSES:
             raise InputError(
-                f"{chosen['purpose'][:40]!r} is not a dossier purpose",
-                hint="Choose one of the purposes listed.",
+                Phrase("%(value)s is not a dossier purpose", value=repr(chosen["purpose"][:40])),
+                hint=Phrase("Choose one of the purposes listed."),
             )
         packed = await asyncio.to_thread(
             dossier.build_packed,
