@@ -9,7 +9,9 @@ from pathlib import Path
 from babel.messages.extract import extract, extract_from_dir
 from babel.messages.pofile import read_po
 
+from bearwitness.errors import InputError, Phrase
 from bearwitness.web.i18n import LOCALE_DIR, choose, translations
+from bearwitness.web.workbench.common import said
 
 SOURCE = Path(__file__).parents[2] / "src" / "bearwitness"
 WEB = SOURCE / "web"
@@ -112,3 +114,11 @@ def test_the_language_is_chosen_explicitly_or_from_the_browser() -> None:
     assert choose("ru", "en") == "ru"
     assert choose(None, "de-DE,ru;q=0.8") == "ru"
     assert choose("xx", None) == "en"
+
+
+def test_a_refusal_is_a_sentence_unless_it_begins_with_a_value() -> None:
+    named = InputError(Phrase("%(file)s: it has no features", file="boundaries.geojson"))
+    assert said("en", named) == "boundaries.geojson: it has no features."
+    filtered = InputError(Phrase("%(what)s: not a date", what=Phrase("act type")))
+    assert said("en", filtered) == "Act type: not a date."
+    assert said("ru", InputError(Phrase("no section chosen"))) == "Не выбран ни один раздел."

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bearwitness.errors import InputError
+from bearwitness.errors import InputError, Phrase
 
 FILE = "boundaries.geojson"
 MAX_BYTES = 4_000_000
@@ -45,7 +45,7 @@ class DistrictMap:
     fictional: bool  # the file says it is FICTIONAL (the demo's schematic one)
 
 
-HINT = (
+HINT = Phrase(
     "Upload a GeoJSON FeatureCollection of Polygon or MultiPolygon features, each with a "
     "property 'district' (or 'name') as the records write it."
 )
@@ -53,22 +53,24 @@ HINT = (
 
 class BoundaryRejected(InputError):
     """A boundary file refused: ``feature`` is the feature's number (0: the file as a
-    whole), ``reason`` a template filled from ``params``, so that a page can say it in
-    its reader's language. Nothing was kept."""
+    whole), ``reason`` what is wrong with it. Nothing was kept."""
 
-    def __init__(self, feature: int, reason: str, **params: object) -> None:
-        where = f"feature {feature}" if feature else "the file"
-        super().__init__(f"{FILE}: {where}: {reason % params}", hint=HINT)
-        self.feature, self.reason, self.params = feature, reason, params
+    def __init__(self, feature: int, reason: Phrase) -> None:
+        where = Phrase("feature %(n)s", n=feature) if feature else Phrase("the file")
+        super().__init__(
+            Phrase("%(file)s: %(where)s: %(reason)s", file=FILE, where=where, reason=reason),
+            hint=HINT,
+        )
+        self.feature, self.reason = feature, reason
 
 
-def _fail(feature: int, reason: str, **params: object) -> BoundaryRejected:
-    return BoundaryRejected(feature, reason, **params)
+def _fail(feature: int, reason: Phrase) -> BoundaryRejected:
+    return BoundaryRejected(feature, reason)
 
 
 def _rings(geometry: Any, where: int) -> list[list[tuple[float, float]]]:
     if not isinstance(geometry, dict):
-        raise _fail(where, "it has no geometry")
+        raise _fail(where, Phrase("it has no geometry"))
     kind, coordinates = geometry.get("type"), geometry.get("coordinates")
     if kind == "Polygon":
         polygons = [coordinates]
@@ -76,15 +78,16 @@ def _rings(geometry: Any, where: int) -> list[list[tuple[float, float]]]:
         polygons = coordinates
     else:
         raise _fail(
-            where, "its geometry is %(kind)s, not a Polygon or MultiPolygon", kind=str(kind)[:20]
+            where,
+            Phrase("its geometry is %(kind)s, not a Polygon or MultiPolygon", kind=str(kind)[:20]),
         )
     rings = []
     for polygon in polygons:
         if not isinstance(polygon, list) or not polygon:
-            raise _fail(where, "a polygon has no rings")
+            raise _fail(where, Phrase("a polygon has no rings"))
         for ring in polygon:
             if not isinstance(ring, list) or len(ring) < 3:
-                raise _fail(where, "a ring has fewer than 3 points")
+                raise _fail(where, Phrase("a ring has fewer than 3 points"))
             points = []
             for point in ring:
                 if (
@@ -94,14 +97,16 @@ def _rings(geometry: Any, where: int) -> list[list[tuple[float, float]]]:
                         isinstance(c, int | float) and not isinstance(c, bool) for c in point[:2]
                     )
                 ):
-                    raise _fail(where, "a point is not [longitude, latitude]")
+                    raise _fail(where, Phrase("a point is not [longitude, latitude]"))
                 lon, lat = float(point[0]), float(point[1])
                 if not (math.isfinite(lon) and -180 <= lon <= 180 and -90 <= lat <= 90):
                     raise _fail(
                         where,
-                        "the point [%(lon)s, %(lat)s] is not on the Earth",
-                        lon=f"{lon:g}",
-                        lat=f"{lat:g}",
+                        Phrase(
+                            "the point [%(lon)s, %(lat)s] is not on the Earth",
+                            lon=format(lon, "g"),
+                            lat=format(lat, "g"),
+                        ),
                     )
                 points.append((lon, lat))
             rings.append(points)
@@ -112,33 +117,35 @@ def parse(data: bytes) -> tuple[list[tuple[str, list[list[tuple[float, float]]]]
     """The districts of a boundary file, each with its rings; whether it says FICTIONAL.
     Raises :class:`InputError` naming the feature and what is wrong with it."""
     if len(data) > MAX_BYTES:
-        raise _fail(0, "it is larger than %(n)s MB", n=MAX_BYTES // 1_000_000)
+        raise _fail(0, Phrase("it is larger than %(n)s MB", n=MAX_BYTES // 1_000_000))
     try:
         document = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
-        raise _fail(0, "it is not UTF-8 text") from None
+        raise _fail(0, Phrase("it is not UTF-8 text")) from None
     except ValueError as error:
         raise _fail(
-            0, "it is not JSON (line %(line)s)", line=getattr(error, "lineno", "?")
+            0, Phrase("it is not JSON (line %(line)s)", line=getattr(error, "lineno", "?"))
         ) from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
-        raise _fail(0, "it is not a GeoJSON FeatureCollection")
+        raise _fail(0, Phrase("it is not a GeoJSON FeatureCollection"))
     features = document.get("features")
     if not isinstance(features, list) or not features:
-        raise _fail(0, "it has no features")
+        raise _fail(0, Phrase("it has no features"))
     if len(features) > MAX_FEATURES:
-        raise _fail(0, "it has more than %(n)s features", n=MAX_FEATURES)
+        raise _fail(0, Phrase("it has more than %(n)s features", n=MAX_FEATURES))
     found, points = [], 0
     for number, feature in enumerate(features, start=1):
         properties = feature.get("properties") if isinstance(feature, dict) else None
         names = properties if isinstance(properties, dict) else {}
         name = next((names[k] for k in NAME_KEYS if isinstance(names.get(k), str)), "")
         if not name.strip():
-            raise _fail(number, "it names no district (property 'district' or 'name')")
+            raise _fail(number, Phrase("it names no district (property 'district' or 'name')"))
         rings = _rings(feature.get("geometry"), number)
         points += sum(len(ring) for ring in rings)
         if points > MAX_POINTS:
-            raise _fail(0, "it has more than %(n)s points; simplify it", n=f"{MAX_POINTS:,}")
+            raise _fail(
+                0, Phrase("it has more than %(n)s points; simplify it", n=format(MAX_POINTS, ","))
+            )
         found.append((name.strip()[:100], rings))
     fictional = bool(document.get("fictional")) or "FICTIONAL" in str(document.get("name", ""))
     return found, fictional

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import Request
@@ -93,9 +94,14 @@ def sentence(text: str) -> str:
 
 
 def said(language: str, error: BearWitnessError) -> str:
-    """``error``'s message and hint in ``language``: a sentence, then what to do."""
+    """``error``'s message and hint in ``language``: a sentence, then what to do. A message
+    that begins with a value ("survey.xlsx: …") keeps the value as it is written."""
     message, hint = error.phrases
-    text = sentence(gettext(language, message)).rstrip(".") + "."
+    text = gettext(language, message)
+    first = re.match(r"%\((\w+)\)s", message.template)
+    if first is None or isinstance(message.values.get(first[1]), Phrase):
+        text = sentence(text)
+    text = text.rstrip(".") + "."
     return f"{text} {gettext(language, hint)}" if hint else text
 
 

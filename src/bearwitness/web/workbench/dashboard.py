@@ -20,7 +20,7 @@ from bearwitness.services.dashboard import Dashboard, month_start
 from bearwitness.web.i18n import N_
 from bearwitness.web.rendering import gettext, label
 from bearwitness.web.workbench.auth import Needs, Staff
-from bearwitness.web.workbench.common import redirect, status_for
+from bearwitness.web.workbench.common import redirect, said, status_for
 
 router = APIRouter(include_in_schema=False)
 # Colour-blind-safe (Okabe–Ito and Tol), one per act type in vocabulary order.
@@ -38,8 +38,6 @@ PALETTE = (
     "#6f6f6f",
 )
 SHADES = ("#eef4fa", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c")
-FEATURE = N_("feature %(n)s")
-WHOLE_FILE = N_("the file")
 NO_FILE = N_("Choose a GeoJSON boundary file (.geojson) to upload.")
 CHART_W, CHART_H, LEFT, RIGHT, BOTTOM = 720.0, 240.0, 44.0, 28.0, 34.0
 
@@ -167,20 +165,6 @@ def timeline_chart(board: Dashboard) -> dict[str, object]:
     return {"dots": dots, "width": CHART_W, "height": float(height), "first": first, "last": last}
 
 
-def refusal(error: BearWitnessError, language: str) -> str:
-    """Why a boundary file was refused, in ``language``: which feature, what is wrong."""
-    if not isinstance(error, boundaries.BoundaryRejected):
-        said = gettext(language, error.message)
-    else:
-        where = (
-            gettext(language, FEATURE) % {"n": error.feature}
-            if error.feature
-            else gettext(language, WHOLE_FILE)
-        )
-        said = f"{boundaries.FILE}: {where}: {gettext(language, error.reason) % error.params}"
-    return f"{said.rstrip('.')}. {gettext(language, error.hint)}"
-
-
 @router.post("/boundaries")
 async def upload_boundaries(
     request: Request, staff: Annotated[Staff, Depends(Needs("users", files=1))]
@@ -197,7 +181,7 @@ async def upload_boundaries(
     try:
         await asyncio.to_thread(boundaries.save, archive.folder, data)
     except BearWitnessError as error:
-        text = refusal(error, session.language)
+        text = said(session.language, error)
         return home_page(request, session, status=status_for(error), map_error=text)
     audit.record(archive.engine, at=archive.now(), actor=user.actor, action="boundaries")
     return redirect("/#map")
