@@ -147,7 +147,7 @@ class Held:
         with self._lock:
             found = self.uploads.get(upload_id[:64])
         if found is None or found.actor != actor:
-            raise NotFound("that sheet is no longer held", hint="Upload it again.")
+            raise NotFound(Phrase("that sheet is no longer held"), hint=Phrase("Upload it again."))
         return found
 
     def drop(self, upload_id: str) -> None:
@@ -310,7 +310,7 @@ def _sheet_said(language: str, error: SheetRejected) -> str:
     """Why a file was refused, in ``language``: its name, the row, the reason, the hint."""
     reason = gettext(language, error.reason_phrase)
     row = gettext(language, "Row %(row)s") % {"row": error.row} + ": " if error.row else ""
-    hint = gettext(language, error.hint) if error.hint else ""
+    hint = gettext(language, error.phrases[1]) if error.hint else ""
     return f"{error.source}: {row}{reason}. {hint}".strip()
 
 
