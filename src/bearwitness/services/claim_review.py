@@ -36,9 +36,15 @@ from bearwitness.domain.records import Claim, Document, Event, Source
 from bearwitness.errors import CaseChanged, IdTaken, InputError, LockedError, NotFound, Phrase
 from bearwitness.reports.claims import ClaimantSources, public_name
 from bearwitness.services import reading
-from bearwitness.services._sealing import SEARCH_KEY_PURPOSE, open_record, seal_record
+from bearwitness.services._sealing import open_record
 from bearwitness.services.archive import Archive
-from bearwitness.services.writing import Change, change_record, log_entry, write_change
+from bearwitness.services.writing import (
+    Change,
+    change_record,
+    first_version,
+    next_version,
+    write_change,
+)
 from bearwitness.store import rows as store
 from bearwitness.store.rows import next_number
 from bearwitness.store.schema import RECORD_TABLES
@@ -201,7 +207,6 @@ def _graded(
     grade: str,
     *,
     at: str,
-    search_key: bytes,
 ) -> tuple[Claim, Change]:
     """The claim with its claimant's reliability, and the source record that keeps it.
 
@@ -218,17 +223,7 @@ def _graded(
         regraded = Source.from_dict({**source.to_dict(), "reliability": grade})
         current = store.fetch_record(connection, "source", source.id)
         assert current is not None  # opened in this transaction
-        previous = next(
-            v
-            for v in store.fetch_versions(connection, "source", source.id)
-            if v.version == current.version
-        )
-        sealed = seal_record(
-            archive.sealer, search_key, regraded, version=current.version + 1,
-            actor=archive.actor, at=at, operation="update",
-        )  # fmt: skip
-        change.updated.append(sealed)
-        change.entries.append(log_entry(sealed, "update", previous.commitment))
+        change = next_version(connection, archive, regraded, current, at=at)
     elif source is None and claim.speaker.strip() and grade != "F":
         created = Source.from_dict(
             {
@@ -240,12 +235,7 @@ def _graded(
                 "fictional": claim.fictional,
             }
         )
-        sealed = seal_record(
-            archive.sealer, search_key, created, version=1, actor=archive.actor, at=at,
-            operation="create",
-        )  # fmt: skip
-        change.created.append(sealed)
-        change.entries.append(log_entry(sealed, "create", None))
+        change = first_version(archive, created, at=at)
     graded = Claim.from_dict({**claim.to_dict(), "reliability": grade})
     assert isinstance(graded, Claim)
     return graded, change
@@ -391,8 +381,7 @@ def decide(
                 hint=Phrase("Choose an event."),
             )
         reading.get(archive, event_id)  # NotFound for an event that is not there
-    secrets = archive.require_secrets()
-    search_key = secrets.subkey(SEARCH_KEY_PURPOSE)
+    archive.require_secrets()  # locked: refused before any write begins
     table = RECORD_TABLES["document"]
 
     def prepare(connection: Connection) -> tuple[Change, Decision]:
@@ -436,14 +425,9 @@ def decide(
             claim, change = _graded(
                 connection, archive, _sources(connection, archive),
                 _accepted(claim_id, document, item, changes or {}, event_id),
-                _text((changes or {}).get("reliability"), 1), at=at, search_key=search_key,
+                _text((changes or {}).get("reliability"), 1), at=at,
             )  # fmt: skip
-            sealed = seal_record(
-                archive.sealer, search_key, claim, version=1, actor=archive.actor, at=at,
-                operation="create",
-            )  # fmt: skip
-            change.created.append(sealed)
-            change.entries.append(log_entry(sealed, "create", None))
+            change.add(first_version(archive, claim, at=at))
             item["decision"], item["claim_id"] = "accepted", claim_id
             if edited := _edited(item, changes or {}):
                 item["edited"] = edited  # what the reviewer corrected, by name
@@ -451,17 +435,7 @@ def decide(
             item["decision"] = "rejected"
         candidates = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines)
         updated = dataclasses.replace(document, claim_candidates=candidates)
-        previous = next(
-            v
-            for v in store.fetch_versions(connection, "document", document_id)
-            if v.version == current.version
-        )
-        sealed = seal_record(
-            archive.sealer, search_key, updated, version=current.version + 1,
-            actor=archive.actor, at=at, operation="update",
-        )  # fmt: skip
-        change.updated.append(sealed)
-        change.entries.append(log_entry(sealed, "update", previous.commitment))
+        change.add(next_version(connection, archive, updated, current, at=at))
         return change, Decision(document_id, index, item["decision"], claim_id)
 
     try:

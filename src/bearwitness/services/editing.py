@@ -35,14 +35,9 @@ from bearwitness.domain.records import Record, field_message, not_in_archive, re
 from bearwitness.domain.vocabulary import Vocabulary
 from bearwitness.errors import EditConflict, FieldsRejected, InputError, NotFound, Phrase
 from bearwitness.services import users
-from bearwitness.services._sealing import (
-    SEARCH_KEY_PURPOSE,
-    open_record,
-    open_version_fields,
-    seal_record,
-)
+from bearwitness.services._sealing import open_record, open_version_fields
 from bearwitness.services.archive import Archive
-from bearwitness.services.writing import Change, log_entry, write_change
+from bearwitness.services.writing import Change, next_version, write_change
 from bearwitness.store import rows as store
 from bearwitness.store.schema import RECORD_TABLES
 
@@ -209,9 +204,9 @@ def restore(archive: Archive, kind: str, record_id: str, version: int, *, based_
 def _version_row(
     connection: Connection, kind: str, record_id: str, version: int
 ) -> store.StoredVersion:
-    for found in store.fetch_versions(connection, kind, record_id):
-        if found.version == version:
-            return found
+    found = store.fetch_version(connection, kind, record_id, version)
+    if found is not None:
+        return found
     raise NotFound(
         f"{kind.replace('_', ' ')} {record_id} has no version {version}",
         hint="Open the record's page: its history lists its versions.",
@@ -227,7 +222,7 @@ def _save(
     based_on: int,
     operation: str,
 ) -> Saved:
-    secrets = archive.require_secrets()
+    archive.require_secrets()  # locked: refused before any write begins
     cls = record_type(kind)
     table = RECORD_TABLES[kind]
 
@@ -256,19 +251,8 @@ def _save(
         changes = differences(kind, record.to_dict(), updated.to_dict())
         if not changes:
             return Change(), Saved(record, current.version, ())
-        previous = _version_row(connection, kind, record_id, current.version)
-        item = seal_record(
-            archive.sealer,
-            secrets.subkey(SEARCH_KEY_PURPOSE),
-            updated,
-            version=current.version + 1,
-            actor=archive.actor,
-            at=archive.now(),
-            operation=operation,
-        )
-        blob = archive.blobs / f"{record_id}.age" if kind == "evidence" else None
-        entry = log_entry(item, "update", previous.commitment, blob)
-        return Change(updated=[item], entries=[entry]), Saved(updated, current.version + 1, changes)
+        change = next_version(connection, archive, updated, current, operation=operation)
+        return change, Saved(updated, current.version + 1, changes)
 
     saved, _ = write_change(archive, prepare)
     return saved

@@ -472,6 +472,15 @@ class Change:
     # their log entries without reading the files back (the ODK fold).
     blob_hashes: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
+    def add(self, other: Change) -> None:
+        """``other``'s records, rows and log entries after these, in the same transaction."""
+        assert not other.sealed and not other.blob_hashes  # streamed writes are not merged
+        self.created += other.created
+        self.updated += other.updated
+        self.rows += other.rows
+        self.statements += other.statements
+        self.entries += other.entries
+
 
 def write_change(
     archive: Archive,
@@ -592,11 +601,56 @@ def log_entry(
     )
 
 
+def first_version(archive: Archive, record: Record, *, at: str | None = None) -> Change:
+    """A new ``record``'s first version, sealed, with its log entry, for a ``prepare``."""
+    item = seal_record(
+        archive.sealer,
+        archive.require_secrets().subkey(SEARCH_KEY_PURPOSE),
+        record,
+        version=1,
+        actor=archive.actor,
+        at=at or archive.now(),
+        operation="create",
+    )
+    return Change(created=[item], entries=[log_entry(item, "create", None)])
+
+
+def next_version(
+    connection: Connection,
+    archive: Archive,
+    record: Record,
+    current: store.StoredRecord,
+    *,
+    operation: str = "update",
+    at: str | None = None,
+) -> Change:
+    """``record`` as the version after ``current`` (its row, read in this writer's
+    transaction), sealed, with its log entry: one new logged version for a ``prepare``.
+    ``operation`` "delete" writes the tombstone; ``at``: the time of the change it is
+    part of (default: now)."""
+    previous = store.fetch_version(connection, record.KIND, record.id, current.version)
+    assert previous is not None  # a row's current version is always stored
+    deleted = operation == "delete"
+    item = seal_record(
+        archive.sealer,
+        archive.require_secrets().subkey(SEARCH_KEY_PURPOSE),
+        record,
+        version=current.version + 1,
+        actor=archive.actor,
+        at=at or archive.now(),
+        operation=operation,
+        deleted=deleted,
+    )
+    kind = "delete" if deleted else "update"
+    entry = log_entry(item, kind, previous.commitment, _blob(archive, item))
+    return Change(updated=[item], entries=[entry])
+
+
 def change_record(
     archive: Archive, kind: str, record_id: str, changes: dict[str, Any], *, delete: bool = False
 ) -> Record:
     """A new version of one record (or its tombstone); the old version stays in history."""
-    secrets = archive.require_secrets()
+    archive.require_secrets()  # locked: refused before any write begins
 
     def prepare(connection: Connection) -> tuple[Change, Record]:
         current = store.fetch_record(connection, kind, record_id)
@@ -608,23 +662,8 @@ def change_record(
                 "a record's id and type cannot change", hint="Create a new record instead."
             )
         updated = type(record).from_dict({**record.to_dict(), **changes})
-        previous = next(
-            v
-            for v in store.fetch_versions(connection, kind, record_id)
-            if v.version == current.version
-        )
-        item = seal_record(
-            archive.sealer,
-            secrets.subkey(SEARCH_KEY_PURPOSE),
-            updated,
-            version=current.version + 1,
-            actor=archive.actor,
-            at=archive.now(),
-            operation="delete" if delete else "update",
-            deleted=delete,
-        )
-        entry = log_entry(item, item.version.operation, previous.commitment, _blob(archive, item))
-        return Change(updated=[item], entries=[entry]), updated
+        operation = "delete" if delete else "update"
+        return next_version(connection, archive, updated, current, operation=operation), updated
 
     updated, _ = write_change(archive, prepare)
     return updated

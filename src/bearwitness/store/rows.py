@@ -227,6 +227,20 @@ def fetch_versions(
         yield StoredVersion(**row._mapping)
 
 
+def fetch_version(
+    connection: Connection, kind: str, record_id: str, version: int
+) -> StoredVersion | None:
+    """One stored version of one record, or None."""
+    row = connection.execute(
+        select(record_versions).where(
+            record_versions.c.kind == kind,
+            record_versions.c.id == record_id,
+            record_versions.c.version == version,
+        )
+    ).first()
+    return StoredVersion(**row._mapping) if row is not None else None
+
+
 def replace_search_filters(
     connection: Connection, kind: str, filters: Sequence[tuple[str, int, bytes]]
 ) -> int:
