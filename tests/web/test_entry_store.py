@@ -96,3 +96,16 @@ def test_an_unlocked_entry_stores_through_the_same_use_case(
     )
     assert response.status_code == 200 and "Written" in response.text, response.text
     assert calls == ["the form", "the form"]
+
+
+def test_a_refused_incident_is_said_in_russian(
+    workbench: TestClient, team: Team, calls: list[str]
+) -> None:
+    token = login(workbench, team, "documenter")
+    workbench.get("/?lang=ru")
+    empty = _incident(workbench, token, victim1_acts="")
+    assert empty.status_code == 400 and "В инциденте нет пострадавших." in empty.text
+    assert "Заполните хотя бы одного пострадавшего." in empty.text
+    dangling = html.unescape(_incident(workbench, token, parent_id="E-9999").text)
+    assert "Событие: " in dangling and "Исправьте и сохраните снова." in dangling
+    workbench.get("/?lang=en")

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Request
 from markupsafe import Markup
 from starlette.responses import Response
 
-from bearwitness.errors import BearWitnessError, InputError
+from bearwitness.errors import BearWitnessError, InputError, Phrase
 from bearwitness.services import users
 from bearwitness.web.i18n import N_
 from bearwitness.web.rendering import gettext
@@ -82,7 +82,8 @@ async def change_password(
     try:
         if new != again:
             raise InputError(
-                "the two new passwords differ", hint="Type the same new password twice."
+                Phrase("the two new passwords differ"),
+                hint=Phrase("Type the same new password twice."),
             )
         await asyncio.to_thread(
             users.change_password,

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData, UploadFile
 from starlette.responses import Response
 
-from bearwitness.errors import BearWitnessError, InputError
+from bearwitness.errors import BearWitnessError, InputError, Phrase
 from bearwitness.services import claim_review, claims
 from bearwitness.web.i18n import N_
 from bearwitness.web.workbench.auth import Needs, Staff
@@ -49,7 +49,7 @@ def _form_text(form: FormData, name: str, limit: int = 500) -> str:
     return value.strip()[:limit] if isinstance(value, str) else ""
 
 
-def _number(form: FormData, name: str, what: str) -> int:
+def _number(form: FormData, name: str, what: Phrase) -> int:
     return whole_number(_form_text(form, name, 20), what=what, at_most=10**9)
 
 
@@ -106,8 +106,12 @@ async def add_article(
             data = await upload.read(settings.max_file_bytes + 1)
             if len(data) > settings.max_file_bytes:
                 raise InputError(
-                    f"{upload.filename}: larger than {settings.max_file_bytes // 1048576} MB",
-                    hint="Take it in from the command line: bearwitness claims add.",
+                    Phrase(
+                        "%(file)s: larger than %(mb)s MB",
+                        file=upload.filename,
+                        mb=settings.max_file_bytes // 1048576,
+                    ),
+                    hint=Phrase("Take it in from the command line: bearwitness claims add."),
                 )
             name = upload.filename
         else:
@@ -138,8 +142,8 @@ async def decide(
     verdict = _form_text(form, "verdict", 10)
     try:
         document_id = _form_text(form, "document_id", 64)
-        index = _number(form, "index", "the candidate's number")
-        version = _number(form, "version", "the document's version")
+        index = _number(form, "index", Phrase("the candidate's number"))
+        version = _number(form, "version", Phrase("the document's version"))
         changes: dict[str, object] = {}
         if verdict == "accept":
             changes = {name: _form_text(form, name) for name in EDITABLE}
@@ -195,7 +199,7 @@ async def _correct(request: Request, staff: Staff, record_id: str, kind: str) ->
     archive = request.app.state.keys.for_user(user)
     event_id = _form_text(form, "event_id", 64)
     try:
-        version = _number(form, "version", "the claim's version")
+        version = _number(form, "version", Phrase("the claim's version"))
         if kind == "relay":
             await asyncio.to_thread(
                 claim_review.correct_relay,

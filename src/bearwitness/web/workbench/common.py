@@ -110,7 +110,7 @@ def field_problems(language: str, error: FieldsRejected) -> dict[str, str]:
     return {name: gettext(language, problem) for name, problem in error.problem_phrases.items()}
 
 
-def whole_number(text: object, *, what: str, at_most: int, hint: str = "") -> int:
+def whole_number(text: object, *, what: str | Phrase, at_most: int, hint: str | Phrase = "") -> int:
     """``text`` as a number from 0 to ``at_most``; InputError else.
 
     The domain's rule for whole numbers (ASCII digits, bounded before ``int`` reads
@@ -122,7 +122,10 @@ def whole_number(text: object, *, what: str, at_most: int, hint: str = "") -> in
     except InputError:  # beyond any whole number the archive keeps
         number = None
     if number is None or number > at_most:
-        raise InputError(f"{what} is a whole number from 0 to {at_most}", hint=hint)
+        raise InputError(
+            Phrase("%(what)s is a whole number from 0 to %(most)s", what=what, most=at_most),
+            hint=hint,
+        )
     return number
 
 

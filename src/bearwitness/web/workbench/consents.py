@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from bearwitness.domain import vocabulary
 from bearwitness.domain.records import Consent
-from bearwitness.errors import BearWitnessError, InputError
+from bearwitness.errors import BearWitnessError, InputError, Phrase
 from bearwitness.services import audit, consent, reading, storing
 from bearwitness.services.inbox import Entry
 from bearwitness.web.i18n import N_
@@ -118,7 +118,8 @@ async def add_consent(
     try:
         if not scopes:
             raise InputError(
-                "no use was ticked", hint="Tick at least one use the person agreed to."
+                Phrase("no use was ticked"),
+                hint=Phrase("Tick at least one use the person agreed to."),
             )
         reading.get(archive, person_id)  # exists, or NotFound
         row = consent.consent_record(
@@ -170,8 +171,8 @@ async def withdraw_consent(
         theirs = [c.id for c in consent.consents_of(archive, person_id)]
         if consent_id not in theirs:
             raise InputError(
-                "that consent is not one of this person's",
-                hint="Withdraw it from the page of the person it is about.",
+                Phrase("that consent is not one of this person's"),
+                hint=Phrase("Withdraw it from the page of the person it is about."),
             )
         changed: Consent = await asyncio.to_thread(
             consent.withdraw, archive, consent_id, on=_text(form, "on", 40)

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from bearwitness.errors import BearWitnessError, EditConflict, FieldsRejected, InputError
+from bearwitness.errors import BearWitnessError, EditConflict, FieldsRejected, InputError, Phrase
 from bearwitness.services import editing, reading
 from bearwitness.services.editing import FieldChange, FieldSpec, VersionEntry
 from bearwitness.web.i18n import N_
@@ -304,8 +304,8 @@ async def save_edit(
     version_text = str(form.get("version") or "")
     if unknown or not (version_text.isascii() and version_text.isdigit()) or len(version_text) > 9:
         raise InputError(
-            "the form does not say which fields and version it edits",
-            hint="Open the record's edit form again from its page.",
+            Phrase("the form does not say which fields and version it edits"),
+            hint=Phrase("Open the record's edit form again from its page."),
         )
     specs = tuple(every[n] for n in every if n in named)
     values = sent_values(form, specs)
@@ -399,8 +399,8 @@ async def restore(
     texts = [str(form.get("version") or ""), str(form.get("based_on") or "")]
     if not all(t.isascii() and t.isdigit() and len(t) < 10 for t in texts):
         raise InputError(
-            "the form does not say which version to restore",
-            hint="Use the Restore button in the record's history.",
+            Phrase("the form does not say which version to restore"),
+            hint=Phrase("Use the Restore button in the record's history."),
         )
     try:
         saved = await asyncio.to_thread(

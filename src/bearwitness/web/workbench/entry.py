@@ -40,7 +40,7 @@ def id_factory(archive: Archive, locked: bool) -> Callable[[str], str]:
 
 
 def store_rows(
-    keys: KeyHolder, user: User, rows: Rows, labels: list[str], language: str = "en"
+    keys: KeyHolder, user: User, rows: Rows, labels: list[Phrase], language: str = "en"
 ) -> str:
     """Write (unlocked) or seal into the inbox (locked), all or nothing; says what happened
     (in ``language``)."""
@@ -48,7 +48,7 @@ def store_rows(
 
 
 def store_rows_result(
-    keys: KeyHolder, user: User, rows: Rows, labels: list[str], language: str = "en"
+    keys: KeyHolder, user: User, rows: Rows, labels: list[Phrase], language: str = "en"
 ) -> tuple[str, storing.StoreResult]:
     """:func:`store_rows`, with the store's result (the ids written)."""
     archive = keys.for_user(user)
@@ -57,7 +57,8 @@ def store_rows_result(
         result = storing.store(archive, entries, "the form")
     except ImportRejected as error:  # the form's own words for the row: "victim 2's act"
         raise InputError(
-            f"{labels[error.row - 1]}: {error.reason}", hint="Correct it and save again."
+            Phrase("%(what)s: %(reason)s", what=labels[error.row - 1], reason=error.reason_phrase),
+            hint=Phrase("Correct it and save again."),
         ) from None
     if result.batch is not None:
         sealed = gettext(
@@ -107,7 +108,7 @@ def incident_form(request: Request, staff: Annotated[Staff, Depends(Needs("write
 
 def incident_rows(
     form: FormData, new_id: Callable[[str], str], victims: int
-) -> tuple[Rows, list[str]]:
+) -> tuple[Rows, list[Phrase]]:
     """The event, its victims and perpetrators, and one act per victim and act type."""
     event_id = new_id("event")
     event = {
@@ -125,10 +126,11 @@ def incident_rows(
     }
     if not event["title"] and not event["description"]:
         raise InputError(
-            "the event needs a title or a description", hint="Say in a few words what happened."
+            Phrase("the event needs a title or a description"),
+            hint=Phrase("Say in a few words what happened."),
         )
     rows: Rows = [(event, None)]
-    labels = ["the event"]
+    labels = [Phrase("the event")]
     perpetrators = []
     for number in range(1, PERPETRATOR_ROWS + 1):
         name = _text(form, f"perpetrator{number}_name", 500)
@@ -148,7 +150,7 @@ def incident_rows(
                     None,
                 )
             )
-            labels.append(f"perpetrator {number}")
+            labels.append(Phrase("perpetrator %(n)s", n=number))
     involvement = _text(form, "involvement", 40) or "unknown"
     for number in range(1, victims + 1):
         acts = [str(a) for a in form.getlist(f"victim{number}_acts") if a]
@@ -157,8 +159,8 @@ def incident_rows(
             continue  # an empty row
         if not acts:
             raise InputError(
-                f"victim {number} has no act",
-                hint="Tick at least one act, or clear the victim's name.",
+                Phrase("victim %(n)s has no act", n=number),
+                hint=Phrase("Tick at least one act, or clear the victim's name."),
             )
         person_id = new_id("person")
         rows.append(
@@ -173,7 +175,7 @@ def incident_rows(
                 None,
             )
         )
-        labels.append(f"victim {number}")
+        labels.append(Phrase("victim %(n)s", n=number))
         date = (
             _checked(
                 _text(form, f"victim{number}_date", 60),
@@ -202,9 +204,11 @@ def incident_rows(
                     None,
                 )
             )
-            labels.append(f"victim {number}'s act")
+            labels.append(Phrase("victim %(n)s's act", n=number))
     if len(rows) == 1 + len(perpetrators):
-        raise InputError("the incident has no victim", hint="Fill in at least one victim.")
+        raise InputError(
+            Phrase("the incident has no victim"), hint=Phrase("Fill in at least one victim.")
+        )
     return rows, labels
 
 
@@ -217,8 +221,10 @@ async def incident(
     rows_sent = _text(form, "victim_rows", 3).strip() or "1"
     if not (rows_sent.isascii() and rows_sent.isdigit()):
         raise InputError(
-            f"the number of victim rows is {rows_sent!r}, not a whole number",
-            hint="Use the incident form as the workbench shows it.",
+            Phrase(
+                "the number of victim rows is %(value)s, not a whole number", value=repr(rows_sent)
+            ),
+            hint=Phrase("Use the incident form as the workbench shows it."),
         )
     victims = max(1, min(int(rows_sent), MAX_VICTIMS))
     from_document = _text(form, "from_document", 64)
@@ -231,8 +237,8 @@ async def incident(
         if from_document:  # made from an inbox item: it is linked to the new event
             if keys.locked:
                 raise InputError(
-                    "an incident made from a submission needs an unlock",
-                    hint="Unlock the archive, then make the incident again.",
+                    Phrase("an incident made from a submission needs an unlock"),
+                    hint=Phrase("Unlock the archive, then make the incident again."),
                 )
             reading.get(keys.archive, from_document)  # exists, or NotFound: before any write
         rows, labels = incident_rows(form, id_factory(keys.archive, keys.locked), victims)
@@ -304,8 +310,10 @@ async def add_document(
                 content = await item.read(settings.max_file_bytes + 1)
                 if len(content) > settings.max_file_bytes:
                     raise InputError(
-                        f"a file is larger than {settings.max_file_bytes // 1048576} MB",
-                        hint="Split it, or import it from the command line.",
+                        Phrase(
+                            "a file is larger than %(mb)s MB", mb=settings.max_file_bytes // 1048576
+                        ),
+                        hint=Phrase("Split it, or import it from the command line."),
                     )
                 uploads.append(intake_web.Upload(item.filename, content))
         new_id = id_factory(keys.archive, keys.locked)
@@ -333,7 +341,7 @@ async def add_document(
             lambda: new_id("evidence"),
             images=request.app.state.images,
         )
-        labels = ["the document"] + [f"file {n}" for n in range(1, len(rows))]
+        labels = [Phrase("the document")] + [Phrase("file %(n)s", n=n) for n in range(1, len(rows))]
         done = await asyncio.to_thread(store_rows, keys, user, rows, labels, session.language)
     except BearWitnessError as error:
         return page(

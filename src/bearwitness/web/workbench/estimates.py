@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.responses import Response
 
 from bearwitness.domain.vocabulary import STRATA
-from bearwitness.errors import InputError
+from bearwitness.errors import InputError, Phrase
 from bearwitness.services import estimates, status
 from bearwitness.web.i18n import N_
 from bearwitness.web.workbench.auth import Needs, Staff
@@ -92,15 +92,19 @@ async def run_estimate(
     seed_text = form.get("seed") or "0"
     if method not in estimates.METHODS:
         raise InputError(
-            f"unknown method {str(method)[:20]!r}",
-            hint=f"Choose one of {', '.join(estimates.METHODS)}.",
+            Phrase("unknown method %(value)s", value=repr(str(method)[:20])),
+            hint=Phrase("Choose one of %(codes)s.", codes=", ".join(estimates.METHODS)),
         )
     if unknown := sorted(set(chosen) - set(STRATA)):
         raise InputError(
-            f"unknown stratum {unknown[0][:20]!r}", hint=f"Choose from {', '.join(STRATA)}."
+            Phrase("unknown stratum %(value)s", value=repr(unknown[0][:20])),
+            hint=Phrase("Choose from %(codes)s.", codes=", ".join(STRATA)),
         )
     seed = whole_number(
-        seed_text, what="the seed", at_most=MAX_SEED, hint="The same seed gives the same result."
+        seed_text,
+        what=Phrase("the seed"),
+        at_most=MAX_SEED,
+        hint=Phrase("The same seed gives the same result."),
     )
     keys = request.app.state.keys
     if chosen and keys.locked:
@@ -185,9 +189,9 @@ async def chart(request: Request, run_id: str, chart: str) -> Response:
         raise HTTPException(404, "There is no such chart.")
     stratum = whole_number(
         request.query_params.get("stratum", "0"),
-        what="the stratum",
+        what=Phrase("the stratum"),
         at_most=MAX_STRATUM,
-        hint="Open the chart from the estimate's page.",
+        hint=Phrase("Open the chart from the estimate's page."),
     )
     run = await asyncio.to_thread(
         estimates.get_estimate, request.app.state.keys.archive, run_id[:20]

@@ -20,7 +20,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from bearwitness.errors import BearWitnessError, InputError
+from bearwitness.errors import BearWitnessError, InputError, Phrase
 from bearwitness.services import exporting, listing, tables
 from bearwitness.services.consent import PURPOSES
 from bearwitness.web.i18n import N_
@@ -111,7 +111,10 @@ async def export_archive(
     purpose = _text(form, "purpose", 40) or "internal_casework"
     partner = _text(form, "partner", 200)
     if purpose not in PURPOSES:
-        raise InputError(f"{purpose!r} is not a purpose consent can cover", hint="Choose one.")
+        raise InputError(
+            Phrase("%(value)s is not a purpose consent can cover", value=repr(purpose)),
+            hint=Phrase("Choose one."),
+        )
     archive, check, kept = keys.for_user(user), keys.guard(), held(request)
 
     def work(job: Job) -> str:

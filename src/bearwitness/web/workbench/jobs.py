@@ -14,10 +14,19 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bearwitness.errors import ArchiveError, BearWitnessError, InputError, MissingExtra
+from bearwitness.errors import ArchiveError, BearWitnessError, InputError, MissingExtra, Phrase
 
 logger = logging.getLogger(__name__)
 KEEP = 20  # finished jobs remembered, for their pages
+
+# What runs, as a refusal names it ("an import is already running").
+RUNNING = {
+    "estimate": Phrase("an estimate"),
+    "export": Phrase("an export"),
+    "import": Phrase("an import"),
+    "link": Phrase("a link run"),
+    "report": Phrase("a report"),
+}
 
 
 @dataclass
@@ -62,8 +71,8 @@ class Jobs:
         with self._lock:
             if any(job.kind == kind and not job.finished for job in self._jobs.values()):
                 raise InputError(
-                    f"a {kind} is already running",
-                    hint="Wait for it to finish: its page shows how far it got.",
+                    Phrase("%(job)s is already running", job=RUNNING.get(kind, Phrase(kind))),
+                    hint=Phrase("Wait for it to finish: its page shows how far it got."),
                 )
             job = Job(secrets.token_hex(8), kind, actor, self.clock(), total)
             self._jobs[job.id] = job

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from bearwitness.errors import BearWitnessError, InputError, NotFound
+from bearwitness.errors import BearWitnessError, InputError, NotFound, Phrase
 from bearwitness.services import audit
 from bearwitness.web.i18n import N_
 from bearwitness.web.workbench.auth import Needs, Staff
@@ -214,13 +214,13 @@ async def decide(
     records = [part.strip() for part in _field(form, "records").split(",") if part.strip()]
     if verdict not in VERDICTS + EDITS:
         raise InputError(
-            "choose accept, reject, undo, split or merge",
-            hint="Use the buttons on the linkage page.",
+            Phrase("choose accept, reject, undo, split or merge"),
+            hint=Phrase("Use the buttons on the linkage page."),
         )
     if not reason:
         raise InputError(
-            "a decision needs a reason",
-            hint="Write why, in a few words: it is sealed and kept with the decision.",
+            Phrase("a decision needs a reason"),
+            hint=Phrase("Write why, in a few words: it is sealed and kept with the decision."),
         )
     if keys.locked:
         return message(
@@ -239,7 +239,8 @@ async def decide(
     else:
         if not (left and right):
             raise InputError(
-                "a decision names two person records", hint="Choose a pair from the queue."
+                Phrase("a decision names two person records"),
+                hint=Phrase("Choose a pair from the queue."),
             )
         index = await asyncio.to_thread(link_review.decide, archive, left, right, verdict, reason)
         if verdict != "undo":  # on to the next pair of the queue

@@ -23,7 +23,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData
 from starlette.responses import JSONResponse, Response
 
-from bearwitness.errors import BearWitnessError, InputError, LockedError
+from bearwitness.errors import BearWitnessError, InputError, LockedError, Phrase
 from bearwitness.services import audit, picking, reading, writing
 from bearwitness.services.reading import SearchHit
 from bearwitness.web.i18n import N_
@@ -165,19 +165,28 @@ async def link_document(
     try:
         if not chosen:
             raise InputError(
-                "no event was chosen", hint="Search for the event and choose it, then link."
+                Phrase("no event was chosen"),
+                hint=Phrase("Search for the event and choose it, then link."),
             )
         if reading.kind_of(chosen) != "event":
-            raise InputError(f"{chosen!r} is not an event", hint="Choose an event from the list.")
+            raise InputError(
+                Phrase("%(value)s is not an event", value=repr(chosen)),
+                hint=Phrase("Choose an event from the list."),
+            )
         reading.get(keys.archive, chosen)  # it exists, or NotFound
         if keys.locked:
             raise LockedError(
-                "linking a document to an event writes a new version of it: it needs an unlock",
-                hint="Ask a custodian to unlock the archive, then link again.",
+                Phrase(
+                    "linking a document to an event writes a new version of it: it needs an unlock"
+                ),
+                hint=Phrase("Ask a custodian to unlock the archive, then link again."),
             )
         document = reading.get(keys.archive, record_id)
         if document.kind != "document":
-            raise InputError(f"{record_id!r} is not a document", hint="Open a document's page.")
+            raise InputError(
+                Phrase("%(value)s is not a document", value=repr(record_id)),
+                hint=Phrase("Open a document's page."),
+            )
         events = [str(e) for e in document.fields.get("event_ids") or ()]
         if chosen not in events:
             await asyncio.to_thread(

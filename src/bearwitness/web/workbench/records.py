@@ -13,7 +13,7 @@ from starlette.responses import Response, StreamingResponse
 
 from bearwitness.domain import vocabulary
 from bearwitness.domain.records import RECORD_TYPES, Document, Evidence, Record
-from bearwitness.errors import BearWitnessError, InputError, TamperedError
+from bearwitness.errors import BearWitnessError, InputError, Phrase, TamperedError
 from bearwitness.services import (
     audit,
     evidence,
@@ -275,8 +275,8 @@ async def reply(
         record = reading.open_full(keys.archive, record_id)
         if not isinstance(record, Document) or not record.reply_key:
             raise InputError(
-                "this document cannot be replied to",
-                hint="Only anonymous submissions from the web intake can.",
+                Phrase("this document cannot be replied to"),
+                hint=Phrase("Only anonymous submissions from the web intake can."),
             )
         text = form.get("text")
         # Sealed for the source, and a sealed copy kept for the conversation (triage.reply).

@@ -21,7 +21,7 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bearwitness.errors import LockedError, UnlockError
+from bearwitness.errors import LockedError, Phrase, UnlockError
 from bearwitness.services import audit, custody
 from bearwitness.services.archive import Archive
 from bearwitness.services.media import ImageLimits
@@ -268,8 +268,8 @@ class KeyHolder:
         def check() -> None:
             if unlocked and not self.still_unlocked(epoch):
                 raise LockedError(
-                    "the archive was locked while this ran; nothing more was written",
-                    hint="Unlock it and start it again.",
+                    Phrase("the archive was locked while this ran; nothing more was written"),
+                    hint=Phrase("Unlock it and start it again."),
                 )
 
         return check
@@ -297,7 +297,8 @@ class KeyHolder:
         threshold = self.archive.current_keyring().custodian_threshold
         if threshold is None:
             raise UnlockError(
-                "this archive is not split among custodians", hint="Unlock it with its passphrase."
+                Phrase("this archive is not split among custodians"),
+                hint=Phrase("Unlock it with its passphrase."),
             )
         need = threshold[1]
         now = self.clock()
