@@ -130,7 +130,12 @@ def test_bad_review_input_is_named_and_nothing_changes(workbench: TestClient, te
     bad = workbench.post("/claims/decide", data={**fields, "index": "99", "verdict": "reject"})
     assert bad.status_code == 404
     empty = workbench.post("/claims/add", data={"csrf": token, "text": "  "})
-    assert empty.status_code == 400 and "Pasted.txt is empty" in empty.text
+    assert empty.status_code == 400 and "pasted.txt is empty" in empty.text  # as written
+    workbench.get("/claims?lang=ru")
+    russian = workbench.post("/claims/add", data={"csrf": token, "text": "  "})
+    assert "pasted.txt пуст" in russian.text
+    assert "Вставьте текст статьи или выберите её файл." in russian.text
+    workbench.get("/claims?lang=en")
     archive = Archive.open(team.folder)
     try:
         assert reading.list_records(archive, "claim") == []

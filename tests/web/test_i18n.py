@@ -19,7 +19,13 @@ KEYWORDS = {"_": None, "gettext": (2,), "N_": None, "message": (3,), "Phrase": N
 METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
 # What the pages say from below them: the words of errors (a Phrase), vocabulary names.
 PHRASES = {"Phrase": None, "Vocabulary": None}
-SAYING = (SOURCE / "domain", SOURCE / "services", SOURCE / "reports", SOURCE / "errors.py")
+SAYING = (
+    SOURCE / "domain",
+    SOURCE / "services",
+    SOURCE / "reports",
+    SOURCE / "claims",
+    SOURCE / "errors.py",
+)
 
 
 def extracted() -> set[str]:

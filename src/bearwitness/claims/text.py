@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bearwitness.errors import InputError, MissingExtra
+from bearwitness.errors import InputError, MissingExtra, Phrase
 
 FORMATS = ("text", "html", "pdf")
 
@@ -54,8 +54,12 @@ def read_source(name: str, data: bytes) -> SourceText:
         decoded = data.decode("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
     except UnicodeDecodeError as error:
         raise InputError(
-            f"{name} is not UTF-8 text (byte {error.start} cannot be read)",
-            hint="Save it as UTF-8, or give the HTML page or PDF itself.",
+            Phrase(
+                "%(file)s is not UTF-8 text (byte %(byte)s cannot be read)",
+                file=name,
+                byte=error.start,
+            ),
+            hint=Phrase("Save it as UTF-8, or give the HTML page or PDF itself."),
         ) from None
     if kind == "html":
         return _html_text(name, decoded)
@@ -78,8 +82,8 @@ def _html_text(name: str, html: str) -> SourceText:
     )
     if not text:
         raise InputError(
-            f"{name} has no article text that could be found",
-            hint="Save the article's text as a .txt file and give that instead.",
+            Phrase("%(file)s has no article text that could be found", file=name),
+            hint=Phrase("Save the article's text as a .txt file and give that instead."),
         )
     metadata = trafilatura.extract_metadata(html)
     title = (metadata.title or "") if metadata is not None else ""
@@ -97,14 +101,18 @@ def _pdf_text(name: str, data: bytes) -> str:
         pages = [page.extract_text() or "" for page in reader.pages]
     except (PdfReadError, ValueError, KeyError, TypeError) as error:
         raise InputError(
-            f"{name} is not a PDF that can be read ({type(error).__name__})",
-            hint="Check the file, or save its text as a .txt file.",
+            Phrase(
+                "%(file)s is not a PDF that can be read (%(error)s)",
+                file=name,
+                error=type(error).__name__,
+            ),
+            hint=Phrase("Check the file, or save its text as a .txt file."),
         ) from None
     text = "\n\n".join(page.strip() for page in pages)
     if not text.strip():
         raise InputError(
-            f"{name} has no text layer (a scanned PDF?)",
-            hint="Run OCR on it first, or give its text as a .txt file.",
+            Phrase("%(file)s has no text layer (a scanned PDF?)", file=name),
+            hint=Phrase("Run OCR on it first, or give its text as a .txt file."),
         )
     return text
 

@@ -96,9 +96,12 @@ class Decision:
     claim_id: str | None
 
 
-def _require_unlocked(archive: Archive, what: str) -> None:
+def _require_unlocked(archive: Archive, what: Phrase) -> None:
     if archive.locked:
-        raise LockedError(f"{what} needs an unlock", hint="Ask the custodians to unlock.")
+        raise LockedError(
+            Phrase("%(what)s needs an unlock", what=what),
+            hint=Phrase("Ask the custodians to unlock."),
+        )
 
 
 def _lines(document: Document) -> list[dict[str, Any]]:
@@ -243,7 +246,7 @@ def _graded(
 
 def queue(archive: Archive) -> list[Pending]:
     """Every candidate claim not yet decided, document by document (needs an unlock)."""
-    _require_unlocked(archive, "the review queue")
+    _require_unlocked(archive, Phrase("the review queue"))
     events = _event_views(archive)
     with archive.engine.connect() as connection:
         sources = _sources(connection, archive)
@@ -366,14 +369,17 @@ def decide(
     """Accept (``changes``: what the reviewer edited) or reject candidate ``index`` of
     ``document_id``, as read from the document's ``version``: in one transaction, the new
     Claim (when accepted) and the document's new version that records the decision."""
-    _require_unlocked(archive, "reviewing claims")
+    _require_unlocked(archive, Phrase("reviewing claims"))
     if verdict not in ("accept", "reject"):
         raise InputError(
             Phrase("%(value)s is not a decision", value=repr(verdict)),
             hint=Phrase("Accept or reject."),
         )
     if reading.kind_of(document_id) != "document":
-        raise NotFound(f"{document_id} is not a document")
+        raise NotFound(
+            Phrase("%(id)s is not a document", id=document_id),
+            hint=Phrase("Open the queue again."),
+        )
     if event_id:
         if reading.kind_of(event_id) != "event":
             raise InputError(
@@ -392,7 +398,10 @@ def decide(
         )
         current = store.fetch_record(connection, "document", document_id)
         if current is None or current.deleted:
-            raise NotFound(f"no document {document_id} in this archive")
+            raise NotFound(
+                Phrase("no document %(id)s in this archive", id=document_id),
+                hint=Phrase("Open the queue again."),
+            )
         if current.version != version:
             raise CaseChanged(
                 Phrase(
@@ -408,7 +417,10 @@ def decide(
         assert isinstance(document, Document)
         lines = _lines(document)
         if not 0 <= index < len(lines):
-            raise NotFound(f"{document_id} has no candidate {index + 1}")
+            raise NotFound(
+                Phrase("%(id)s has no candidate %(number)s", id=document_id, number=index + 1),
+                hint=Phrase("Open the queue again."),
+            )
         item = lines[index]
         if item.get("decision"):
             raise CaseChanged(
@@ -442,8 +454,8 @@ def decide(
         decision, _ = write_change(archive, prepare)
     except IntegrityError:  # a claim id taken by a write outside the writers' turn
         raise IdTaken(
-            "another write took the new claim's id first; nothing was written",
-            hint="Accept it again: it gets a new id.",
+            Phrase("another write took the new claim's id first; nothing was written"),
+            hint=Phrase("Accept it again: it gets a new id."),
         ) from None
     return decision
 
@@ -602,9 +614,12 @@ def _reliability(claim: Claim, sources: ClaimantSources | None) -> str:
 def incident(archive: Archive, event_id: str, act: str | None = None) -> Incident:
     """``event_id``'s incident: who originally claims ``act`` (default: the act its claims
     name most), who relays whom, who denies it, and the figures (needs an unlock)."""
-    _require_unlocked(archive, "the incident page")
+    _require_unlocked(archive, Phrase("the incident page"))
     if reading.kind_of(event_id) != "event":
-        raise NotFound(f"{event_id} is not an event", hint="Open an event's incident page.")
+        raise NotFound(
+            Phrase("%(id)s is not an event", id=event_id),
+            hint=Phrase("Open an event's incident page."),
+        )
     event = reading.open_full(archive, event_id)
     assert isinstance(event, Event)
     view = next((e for e in _event_views(archive) if e.id == event_id), None)
@@ -652,9 +667,12 @@ def incident(archive: Archive, event_id: str, act: str | None = None) -> Inciden
 
 
 def _claim(archive: Archive, claim_id: str, version: int) -> Claim:
-    _require_unlocked(archive, "correcting a claim")
+    _require_unlocked(archive, Phrase("correcting a claim"))
     if reading.kind_of(claim_id) != "claim":
-        raise NotFound(f"{claim_id} is not a claim")
+        raise NotFound(
+            Phrase("%(id)s is not a claim", id=claim_id),
+            hint=Phrase("Open the incident page again."),
+        )
     current = reading.get(archive, claim_id)
     if current.version != version:
         raise CaseChanged(

@@ -32,7 +32,7 @@ from bearwitness.claims.extract import Candidate, extract
 from bearwitness.claims.text import SourceText, read_source
 from bearwitness.domain.dates import PartialDate
 from bearwitness.domain.vocabulary import ACT_TYPES
-from bearwitness.errors import InputError
+from bearwitness.errors import InputError, Phrase
 from bearwitness.services import storing
 from bearwitness.services.archive import Archive
 from bearwitness.services.inbox import Entry
@@ -206,11 +206,16 @@ def add_bytes(
     ``title``: the document's title where the file gives none (pasted text)."""
     if len(data) > MAX_FILE_BYTES:
         raise InputError(
-            f"{name} is larger than {MAX_FILE_BYTES // 1024 // 1024} MB",
-            hint="Give the article's text as a .txt file.",
+            Phrase(
+                "%(file)s is larger than %(mb)s MB", file=name, mb=MAX_FILE_BYTES // 1024 // 1024
+            ),
+            hint=Phrase("Give the article's text as a .txt file."),
         )
     if not data.strip():
-        raise InputError(f"{name} is empty", hint="Paste the article's text or choose its file.")
+        raise InputError(
+            Phrase("%(file)s is empty", file=name),
+            hint=Phrase("Paste the article's text or choose its file."),
+        )
     item = extract_bytes(name, data, outlet=outlet, published=published, lang=lang)
     if title:
         item = dataclasses.replace(item, source=dataclasses.replace(item.source, title=title))

@@ -93,15 +93,21 @@ def sentence(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
+def opening(language: str, text: str | Phrase) -> str:
+    """``text`` in ``language`` as a sentence begins: capitalised, unless it begins with a
+    value ("survey.xlsx: …", "pasted.txt is empty"), which keeps how it is written."""
+    words = gettext(language, text)
+    if isinstance(text, Phrase):
+        first = re.match(r"%\((\w+)\)s", text.template)
+        if first is not None and not isinstance(text.values.get(first[1]), Phrase):
+            return words
+    return sentence(words)
+
+
 def said(language: str, error: BearWitnessError) -> str:
-    """``error``'s message and hint in ``language``: a sentence, then what to do. A message
-    that begins with a value ("survey.xlsx: …") keeps the value as it is written."""
+    """``error``'s message and hint in ``language``: a sentence, then what to do."""
     message, hint = error.phrases
-    text = gettext(language, message)
-    first = re.match(r"%\((\w+)\)s", message.template)
-    if first is None or isinstance(message.values.get(first[1]), Phrase):
-        text = sentence(text)
-    text = text.rstrip(".") + "."
+    text = opening(language, message).rstrip(".") + "."
     return f"{text} {gettext(language, hint)}" if hint else text
 
 
@@ -163,7 +169,7 @@ def message(
         session,
         status=status,
         heading=gettext(language, heading),
-        text=sentence(gettext(language, text)),
+        text=opening(language, text),
         hint=gettext(language, hint) if hint else "",
     )
 
