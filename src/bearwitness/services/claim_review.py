@@ -572,6 +572,7 @@ def _line(
     claim: Claim, version: int, sources: ClaimantSources, reasons: tuple[str, ...] = ()
 ) -> ClaimLine:
     count = _count(claim)
+    source = sources.of(claim.speaker)
     return ClaimLine(
         id=claim.id,
         version=version,
@@ -584,15 +585,16 @@ def _line(
         via=claim.via,
         relays=claim.relays,
         statement=claim.statement,
-        reliability=_reliability(claim, sources),
+        reliability=source.reliability if source is not None else claim.reliability,
         credibility=claim.credibility,
         suggested=reasons,
-        source_id=source.id if (source := sources.of(claim.speaker)) else None,
+        source_id=source.id if source is not None else None,
     )
 
 
-def assertion(claim: Claim, sources: ClaimantSources | None = None) -> Assertion:
+def assertion(claim: Claim, sources: ClaimantSources) -> Assertion:
     """``claim`` as the corroboration reads it, graded by its claimant's source if any."""
+    source = sources.of(claim.speaker)
     return Assertion(
         act=claim.act or "",
         stance="deny" if claim.stance == "denies" else "assert",
@@ -601,14 +603,9 @@ def assertion(claim: Claim, sources: ClaimantSources | None = None) -> Assertion
         outlet=claim.outlet or None,
         via=claim.via or None,
         relays=claim.relays or None,
-        reliability=_reliability(claim, sources),
+        reliability=source.reliability if source is not None else claim.reliability,
         credibility=claim.credibility,
     )
-
-
-def _reliability(claim: Claim, sources: ClaimantSources | None) -> str:
-    source = sources.of(claim.speaker) if sources is not None else None
-    return source.reliability if source is not None else claim.reliability
 
 
 def incident(archive: Archive, event_id: str, act: str | None = None) -> Incident:
@@ -661,7 +658,9 @@ def incident(archive: Archive, event_id: str, act: str | None = None) -> Inciden
         suggested=suggested,
         names={compared: written for compared, written in names.items() if written},
         sources={
-            origin(assertion(c)): source.id for c, _ in linked if (source := sources.of(c.speaker))
+            origin(item): source.id
+            for (claim, _), item in zip(linked, assertions, strict=True)
+            if (source := sources.of(claim.speaker))
         },
     )
 

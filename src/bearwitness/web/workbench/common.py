@@ -39,7 +39,7 @@ from bearwitness.errors import (
 )
 from bearwitness.services.users import GrantRefused, LoginFailed
 from bearwitness.web.i18n import N_
-from bearwitness.web.rendering import gettext, render
+from bearwitness.web.rendering import gettext, render, said_after
 from bearwitness.web.workbench.auth import PERMISSIONS, allowed
 from bearwitness.web.workbench.state import Session
 
@@ -93,10 +93,9 @@ def sentence(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
-def opening(language: str, text: str | Phrase) -> str:
-    """``text`` in ``language`` as a sentence begins: capitalised, unless it begins with a
-    value ("survey.xlsx: …", "pasted.txt is empty"), which keeps how it is written."""
-    words = gettext(language, text)
+def _begun(text: str | Phrase, words: str) -> str:
+    """``words`` (``text`` said) as a sentence begins: capitalised, unless ``text`` begins
+    with a value ("survey.xlsx: …", "pasted.txt is empty"), which keeps how it is written."""
     if isinstance(text, Phrase):
         first = re.match(r"%\((\w+)\)s", text.template)
         if first is not None and not isinstance(text.values.get(first[1]), Phrase):
@@ -104,11 +103,14 @@ def opening(language: str, text: str | Phrase) -> str:
     return sentence(words)
 
 
+def opening(language: str, text: str | Phrase) -> str:
+    """``text`` in ``language``, as a sentence begins."""
+    return _begun(text, gettext(language, text))
+
+
 def said(language: str, error: BearWitnessError) -> str:
     """``error``'s message and hint in ``language``: a sentence, then what to do."""
-    message, hint = error.phrases
-    text = opening(language, message).rstrip(".") + "."
-    return f"{text} {gettext(language, hint)}" if hint else text
+    return _begun(error.phrases[0], said_after(language, error))
 
 
 def field_problems(language: str, error: FieldsRejected) -> dict[str, str]:
