@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -200,6 +201,50 @@ def test_power_loss_of_unsynced_tiles_is_recovered(tmp_path: Path) -> None:
     log.append(entries(900, 300))
     note = publish(log)
     verify_log(tmp_path, SIGNER.verifier, checkpoint=note)
+
+
+def tile_of(relpath: str) -> tuple[str, int, int]:
+    """(level, index, width) of a tile path, read as the spec writes it."""
+    parts = relpath.split("/")[1:]
+    level, groups, width = parts[0], parts[1:], 256
+    if len(groups) > 1 and groups[-2].endswith(".p"):
+        groups, width = [*groups[:-2], groups[-2][:-2]], int(groups[-1])
+    return level, int("".join(g.lstrip("x") for g in groups)), width
+
+
+# (synced batches, unsynced batches): the edge inside one tile, at a tile's end, a level up.
+CRASHES = [
+    ([250], [3, 2]),
+    ([255], [1]),
+    ([256], [1, 300]),
+    ([10, 246, 256 * 255 + 7], [1, 1, 520]),
+    ([1], [256 * 256]),
+    *((random.Random(seed).choices(range(1, 700), k=6), [1, 200, 37]) for seed in range(6)),
+]
+
+
+@pytest.mark.parametrize(("synced_batches", "unsynced_batches"), CRASHES)
+def test_reopening_keeps_exactly_the_files_of_the_synced_size(
+    tmp_path: Path, synced_batches: list[int], unsynced_batches: list[int]
+) -> None:
+    """Many syncs leave a partial tile folder for every tile; after a crash, reopening
+    leaves exactly the files a tree of the synced size uses."""
+    log = TileLog(tmp_path)
+    for n in synced_batches:
+        log.append(entries(n, log.size))
+        log.sync()
+    synced = log.size
+    for n in unsynced_batches:  # appended, partial tiles written for each size, never synced
+        log.append(entries(n, log.size))
+        log.inclusion_proof(0)
+    reopened = TileLog(tmp_path)
+    assert reopened.size == synced
+    for name in files(tmp_path):
+        level, index, width = tile_of(name)
+        count = synced if level == "entries" else synced >> (8 * int(level))
+        assert index * 256 + width <= count, name
+    reopened.append(entries(log.size - synced, synced))
+    verify_log(tmp_path, SIGNER.verifier, checkpoint=publish(reopened))
 
 
 def test_entries_the_database_never_committed_leave_no_trace(tmp_path: Path) -> None:

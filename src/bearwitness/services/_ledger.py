@@ -162,11 +162,24 @@ def read_entries(
 
 @contextmanager
 def open_tiles(archive: Archive) -> Iterator[TileLog]:
-    """The archive's tile log, held by this process alone (tiles have one writer)."""
+    """The archive's tile log, held by this process alone (tiles have one writer).
+
+    The process keeps it open between turns (``archive.turns.tiles``), so that a sync
+    does not read the log's right edge again; it is opened anew when another process
+    synced since, and after any failure while it was held."""
+    turns = archive.turns
     with (archive.folder / LOCK_FILE).open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
-            yield TileLog(archive.log_dir)
+            log = turns.tiles
+            if log is None or log.directory != archive.log_dir or not log.is_current():
+                turns.tiles = None
+                log = turns.tiles = TileLog(archive.log_dir)
+            try:
+                yield log
+            except BaseException:
+                turns.tiles = None
+                raise
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 

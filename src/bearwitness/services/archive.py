@@ -25,6 +25,7 @@ import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -40,6 +41,9 @@ from bearwitness.store.database import (
     schema_is_current,
     sqlite_url,
 )
+
+if TYPE_CHECKING:
+    from bearwitness.tlog.tiles import TileLog
 
 FORMAT = 1
 CONFIG = "bearwitness.toml"
@@ -238,11 +242,13 @@ class Turns:
     starts the moment the last ends, rather than in SQLite's busy wait, which sleeps up to
     100 ms between tries. ``sync``: one sync of the tile log at a time; ``synced`` is how
     far this process made it durable, so that a thread that waited while another synced
-    finds its entries durable already (a group commit)."""
+    finds its entries durable already (a group commit). ``tiles``: the tile log this
+    process keeps open between syncs (``_ledger.open_tiles``)."""
 
     write: threading.Lock = field(default_factory=threading.Lock)
     sync: threading.Lock = field(default_factory=threading.Lock)
     synced: int = 0
+    tiles: TileLog | None = None
 
 
 @dataclass

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections import OrderedDict
 from pathlib import Path
 
@@ -29,7 +28,6 @@ TILE_HEIGHT = 8
 TILE_WIDTH = 256
 HASH = merkle.HASH_SIZE
 FULL_TILE_BYTES = TILE_WIDTH * HASH
-_GROUP = re.compile(r"x?\d{3}")
 
 
 def encode_index(n: int) -> str:
@@ -80,33 +78,49 @@ def decode_bundle(data: bytes, where: str) -> list[bytes]:
 
 
 def tile_files_beyond(directory: Path, size: int) -> list[Path]:
-    """Tile and bundle files (and leftover temp files) that no tree of ``size`` or less uses."""
+    """Tile and bundle files (and leftover temp files) that no tree of ``size`` or less uses.
+
+    Reads only what can hold such a file: each level's folders, and the partial tiles of
+    the rightmost index (a log synced many times has a ``.p`` folder for every tile)."""
     tile_dir = directory / "tile"
     if not tile_dir.is_dir():
         return []
-    found = []
-    for level_dir in tile_dir.iterdir():
+    found: list[Path] = []
+    for level_dir in os.scandir(tile_dir):
         if level_dir.name == "entries":
             count = size
         elif level_dir.name.isdigit():
             count = size >> (TILE_HEIGHT * int(level_dir.name))
         else:
             continue
-        for root, _, names in os.walk(level_dir):
-            rel = Path(root).relative_to(level_dir).parts
-            for name in names:
-                if name.startswith("."):
-                    found.append(Path(root, name))  # a temp file left by a crash mid-write
-                    continue
-                if rel and rel[-1].endswith(".p") and name.isdigit():
-                    groups, width = [*rel[:-1], rel[-1][:-2]], int(name)
-                else:
-                    groups, width = [*rel, name], TILE_WIDTH
-                if all(_GROUP.fullmatch(g) for g in groups):
-                    index = int("".join(g.lstrip("x") for g in groups))
-                    if index * TILE_WIDTH + width > count:
-                        found.append(Path(root, name))
+        _files_beyond(level_dir.path, 0, count, found)
     return found
+
+
+def _files_beyond(folder: str, prefix: int, count: int, found: list[Path]) -> None:
+    """In a folder of indices ``prefix``NNN: full tiles ``NNN``, partial ones ``NNN.p/W``,
+    and deeper groups ``xNNN``; a tile (index, width) is beyond when it ends past ``count``.
+    (Strings, not Paths, while looking: a folder holds two names per tile.)"""
+    edge = count // TILE_WIDTH - prefix * 1000  # the rightmost tile's NNN in this folder
+    for item in os.scandir(folder):
+        name = item.name
+        if name.startswith("."):
+            found.append(Path(item.path))  # a temp file left by a crash mid-write
+        elif len(name) == 3:
+            if name.isdigit() and int(name) >= edge:
+                found.append(Path(item.path))
+        elif name.startswith("x"):
+            if len(name) == 4 and name[1:].isdigit():
+                _files_beyond(item.path, prefix * 1000 + int(name[1:]), count, found)
+        elif len(name) == 5 and name.endswith(".p") and name[:3].isdigit():
+            if int(name[:3]) < edge:
+                continue  # every partial of a tile left of the edge is still used
+            start = (prefix * 1000 + int(name[:3])) * TILE_WIDTH
+            for width in os.scandir(item.path):
+                if width.name.startswith(".") or (
+                    width.name.isdigit() and start + int(width.name) > count
+                ):
+                    found.append(Path(width.path))
 
 
 def read_file(directory: Path, relpath: str) -> bytes:

@@ -18,13 +18,14 @@ before reading tiles for a proof. Older partial tiles are never deleted, so ever
 size that was synced (and so every size that was checkpointed) stays servable.
 
 Crash safety: ``.tlog-state`` (a small JSON file) holds the last synced size
-and is written, with fsync, only by :meth:`TileLog.sync`; before the first
-append after a sync it is marked ``dirty``. On opening, the size is the synced
-size; if the state is dirty, files that only a later, unsynced size could have
-written are deleted (they may be torn or hold entries the database never
-committed). The archive then re-appends its entries from :attr:`TileLog.size`
-onwards. A checkpoint is only published after a sync, so a published size is
-never rolled back.
+and is written, with fsync, only by :meth:`TileLog.sync`. On opening, the size is
+the synced size, and files that only a later, unsynced size could have written
+are deleted (they may be torn or hold entries the database never committed):
+always, so that a sync writes the state once, not a "dirty" mark before its
+appends as well; finding them reads only the directories at the log's right edge.
+The archive then re-appends its entries from :attr:`TileLog.size` onwards. A
+checkpoint is only published after a sync, so a published size is never rolled
+back.
 """
 
 from __future__ import annotations
@@ -72,21 +73,9 @@ class TileLog:
         self._levels: list[bytearray] = []  # the rightmost tile's hashes at each level
         self._bundle = bytearray()  # the rightmost, incomplete entry bundle
         self._partials_written = True
-        self._dirty = False
-        state_path = self.directory / STATE_FILE
-        if state_path.exists():
-            try:
-                state = json.loads(state_path.read_text("utf-8"))
-                self._size = int(state["size"])
-                dirty = bool(state["dirty"])
-            except (ValueError, KeyError, TypeError):
-                raise ArchiveError(
-                    f"{state_path} is damaged", hint="Restore the log directory from a backup."
-                ) from None
-            self._synced = self._size
-            if dirty:
-                self._remove_beyond_size()
-                self._write_state(dirty=False)
+        if (self.directory / STATE_FILE).exists():
+            self._size = self._synced = self._state_size()
+            self._remove_beyond_size()
         else:
             # A first state write killed before its rename leaves only its temporary file.
             for leftover in self.directory.glob(f".{STATE_FILE}.tmp"):
@@ -98,8 +87,25 @@ class TileLog:
                 )
             self.directory.mkdir(parents=True, exist_ok=True)
             self._size = self._synced = 0
-            self._write_state(dirty=False)
+            self._write_state()
         self._load_edge()
+
+    def _state_size(self) -> int:
+        state_path = self.directory / STATE_FILE
+        try:
+            return int(json.loads(state_path.read_text("utf-8"))["size"])
+        except (ValueError, KeyError, TypeError):
+            raise ArchiveError(
+                f"{state_path} is damaged", hint="Restore the log directory from a backup."
+            ) from None
+
+    def is_current(self) -> bool:
+        """Whether this object may go on appending: all it appended is synced, and no other
+        writer synced the directory since (a writer that keeps one open between its turns
+        asks this when its turn comes; one state file read)."""
+        if self._size != self._synced or not (self.directory / STATE_FILE).exists():
+            return False
+        return self._state_size() == self._synced
 
     # -- reading -----------------------------------------------------------------
 
@@ -175,8 +181,6 @@ class TileLog:
                 )
         if not entries:
             return self.root()
-        if not self._dirty:
-            self._write_state(dirty=True)  # once per sync: tells a later open to clean up
         old = self._size
         self._append_bundles(entries, old)
         sha = hashlib.sha256
@@ -247,10 +251,11 @@ class TileLog:
         os.replace(tmp, path)
         self._unsynced.append(path)
 
-    def _write_state(self, *, dirty: bool) -> None:
-        state = {"format": 1, "size": self._synced, "dirty": dirty}
+    def _write_state(self) -> None:
+        # "dirty" is kept for readers of format 1, which cleaned up on opening only when it was
+        # true: an older BearWitness opening this log then still removes unsynced files.
+        state = {"format": 1, "size": self._synced, "dirty": True}
         self._replace(self.directory / STATE_FILE, json.dumps(state).encode())
-        self._dirty = dirty
 
     def _replace(self, path: Path, data: bytes) -> None:
         """Atomic and durable: temp file, fsync, rename, fsync the directory."""
@@ -274,18 +279,17 @@ class TileLog:
             with ThreadPoolExecutor(max_workers=16) as pool:
                 list(pool.map(_fsync_path, [*self._unsynced, *dirs]))
             self._unsynced.clear()
-        if self._synced != self._size or self._dirty:
+        if self._synced != self._size:
             self._synced = self._size
-            self._write_state(dirty=False)
+            self._write_state()
 
     def discard(self) -> None:
         """Drop every entry appended since the last sync (e.g. the database rolled back)."""
-        if self._size == self._synced and not self._dirty:
+        if self._size == self._synced:
             return
         self._size = self._synced
         self._unsynced.clear()
         self._remove_beyond_size()
-        self._write_state(dirty=False)
         self._load_edge()
 
     def publish_checkpoint(self, note: bytes) -> None:
