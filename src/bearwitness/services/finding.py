@@ -117,9 +117,12 @@ def score_of(record: Record, wanted: Sequence[QueryWord]) -> int:
         return 0
     title = getattr(record, TITLE_FIELDS.get(record.KIND, "title"), None)
     score = 0
+    seen: dict[str, int] = {}  # a record repeats its words: each is looked up once
     for text in texts:
         for token in _TOKEN.findall(text):
-            score += _hit(token, wanted) * (3 if text is title else 1)
+            if (hit := seen.get(token)) is None:
+                hit = seen[token] = _hit(token, wanted)
+            score += hit * (3 if text is title else 1)
     return max(score, 1)
 
 
@@ -129,11 +132,25 @@ def snippet_of(record: Record, wanted: Sequence[QueryWord]) -> tuple[tuple[str, 
     title = getattr(record, TITLE_FIELDS.get(record.KIND, "title"), None)
     texts = [" ".join(text.split()) for text in sealed_text(record) if text is not title]
     for text in texts:
-        tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
-        hits = [(a, b) for a, b in tokens if _hit(text[a:b], wanted)]
-        if hits:
+        if hits := _first_hits(text, wanted):
             return _passage(text, hits)
     return _passage(texts[0], []) if texts else ()
+
+
+def _first_hits(text: str, wanted: Sequence[QueryWord]) -> list[tuple[int, int]]:
+    """Where ``text``'s hits are, from the first up to the end of the passage it opens (no
+    later one is shown); each distinct token looked up once."""
+    seen: dict[str, int] = {}
+    hits: list[tuple[int, int]] = []
+    for match in _TOKEN.finditer(text):
+        if hits and match.start() > hits[0][0] + SNIPPET_LENGTH:
+            break
+        token = match.group()
+        if (hit := seen.get(token)) is None:
+            hit = seen[token] = _hit(token, wanted)
+        if hit:
+            hits.append(match.span())
+    return hits
 
 
 def _passage(text: str, hits: list[tuple[int, int]]) -> tuple[tuple[str, bool], ...]:
@@ -194,22 +211,20 @@ def page_of(
     chosen = [item for item in ranked if kind is None or item.kind == kind]
     shown = chosen[(number - 1) * size : number * size]
     archive.require_secrets()
-    hits: list[Found] = []
+    stored: dict[tuple[str, str], store.StoredRecord] = {}
     with archive.engine.connect() as connection:
-        for item in shown:
-            stored = store.fetch_record(connection, item.kind, item.id)
-            if stored is None:
-                continue  # removed since the search ran
-            record = open_record(archive.sealer, stored, item.id)
-            hits.append(
-                Found(
-                    item.kind,
-                    item.id,
-                    title_of(record),
-                    snippet_of(record, wanted),
-                    item.score,
-                )
-            )
+        for each in sorted({item.kind for item in shown}):  # one read per kind on the page
+            ids = [item.id for item in shown if item.kind == each]
+            for row in store.query_records(connection, each, ids=ids, include_deleted=True):
+                stored[each, str(row.clear["id"])] = row
+    hits: list[Found] = []
+    for item in shown:
+        if (row := stored.get((item.kind, item.id))) is None:
+            continue  # removed since the search ran
+        record = open_record(archive.sealer, row, item.id)
+        hits.append(
+            Found(item.kind, item.id, title_of(record), snippet_of(record, wanted), item.score)
+        )
     return FoundPage(len(chosen), number, size, hits, by_kind)
 
 
