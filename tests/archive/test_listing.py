@@ -131,3 +131,36 @@ def test_counts_are_kept_until_the_archive_changes(filled: Archive) -> None:
     write_records(filled, [Event(id="E-0099", fictional=True, district="South")])
     assert list_page(filled, query, counts).total == 9
     assert list_page(filled, query).total == 9
+
+
+def test_lists_asked_for_together_are_counted_once(filled: Archive) -> None:
+    import threading
+    import time
+
+    from bearwitness.services.listing import ListCounts
+
+    counts, made = ListCounts(), []
+    query = ListQuery("event", {"district": "South"})
+
+    def count() -> tuple[int, dict[str, list[tuple[str, int]]]]:
+        made.append(1)
+        time.sleep(0.2)  # long enough for every other request to arrive meanwhile
+        return 8, {}
+
+    def ask() -> None:
+        with filled.engine.connect() as connection:
+            assert counts.get(connection, query, count)[0] == 8
+
+    askers = [threading.Thread(target=ask) for _ in range(8)]
+    for asker in askers:
+        asker.start()
+    for asker in askers:
+        asker.join()
+    assert len(made) == 1
+
+
+def test_a_page_sorted_newest_first_breaks_ties_by_id_the_same_way(filled: Archive) -> None:
+    """Ties follow the sort's direction, so that one index reads the page either way."""
+    newest = list_page(filled, ListQuery("event", {}, sort="-date", size=50)).rows
+    oldest = list_page(filled, ListQuery("event", {}, sort="date", size=50)).rows
+    assert [row.id for row in newest] == [row.id for row in reversed(oldest)]

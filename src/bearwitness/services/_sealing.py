@@ -137,11 +137,18 @@ def current_row_digest(item: SealedVersion) -> str:
 
 def open_fields(sealer: FieldSealer, stored: StoredRecord, record_id: str) -> dict[str, Any]:
     """The sealed fields of a current row, as stored (not checked as a record)."""
+    return open_sealed_fields(sealer, stored.kind, record_id, stored.version, stored.sealed)
+
+
+def open_sealed_fields(
+    sealer: FieldSealer, kind: str, record_id: str, version: int, sealed: bytes
+) -> dict[str, Any]:
+    """:func:`open_fields` from a row's sealed column alone (``store.sealed_of``)."""
     secret: dict[str, Any] = json.loads(
         sealer.open(
-            stored.sealed,
-            fields_context(stored.kind, record_id, stored.version),
-            what=reference(stored.kind, record_id, stored.version),
+            sealed,
+            fields_context(kind, record_id, version),
+            what=reference(kind, record_id, version),
         )
     )
     return secret

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, select
 
 from bearwitness.domain import vocabulary
-from bearwitness.services._sealing import open_record
 from bearwitness.services.archive import Archive
 from bearwitness.services.boundaries import DistrictMap, district_map
-from bearwitness.services.finding import title_of
+from bearwitness.services.finding import titles_of
 from bearwitness.services.status import DocumentedPeople, documented_people
 from bearwitness.store import rows as store
 from bearwitness.store.schema import RECORD_TABLES, estimate_runs
@@ -130,10 +129,7 @@ def _timeline(archive: Archive, titles: bool) -> tuple[list[Moment], int]:
         total = store.count_records(connection, "event")
         opened: dict[str, str] = {}
         if titles and archive.secrets is not None and rows:  # in memory, for this page only
-            ids = [str(row.id) for row in rows]
-            for stored in store.query_records(connection, "event", ids=ids):
-                found = str(stored.clear["id"])
-                opened[found] = title_of(open_record(archive.sealer, stored, found))
+            opened = titles_of(archive, connection, "event", [str(row.id) for row in rows])
     moments = [
         Moment(
             str(row.id),

@@ -14,6 +14,8 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import Connection
+
 from bearwitness.crypto.blind_index import holds_terms
 from bearwitness.domain.records import Record
 from bearwitness.errors import InputError
@@ -21,6 +23,7 @@ from bearwitness.services._sealing import (
     SEARCH_KEY_PURPOSE,
     open_fields,
     open_record,
+    open_sealed_fields,
     search_filter,
 )
 from bearwitness.services.archive import Archive
@@ -93,7 +96,24 @@ class FoundPage:
 
 def title_of(record: Record) -> str:
     """The record's title (or name), shortened; empty when it has none."""
-    value = getattr(record, TITLE_FIELDS.get(record.KIND, "title"), None)
+    return _shortened(getattr(record, TITLE_FIELDS.get(record.KIND, "title"), None))
+
+
+def titles_of(
+    archive: Archive, connection: Connection, kind: str, ids: Sequence[str]
+) -> dict[str, str]:
+    """The titles of records of ``kind`` by id, opened in memory (needs an unlock): a
+    list's or a timeline's page. Only the sealed fields are opened; no record is built and
+    checked for each."""
+    found: dict[str, str] = {}
+    sealer = archive.sealer  # once: each look checks the keyring file
+    for record_id, version, sealed in store.sealed_of(connection, kind, ids):
+        fields = open_sealed_fields(sealer, kind, record_id, version, sealed)
+        found[record_id] = _shortened(fields.get(TITLE_FIELDS.get(kind, "title")))
+    return found
+
+
+def _shortened(value: object) -> str:
     text = " ".join(value.split()) if isinstance(value, str) else ""
     return text if len(text) <= TITLE_LENGTH else text[: TITLE_LENGTH - 1].rstrip() + "…"
 
@@ -215,13 +235,14 @@ def page_of(
     with archive.engine.connect() as connection:
         for each in sorted({item.kind for item in shown}):  # one read per kind on the page
             ids = [item.id for item in shown if item.kind == each]
-            for row in store.query_records(connection, each, ids=ids, include_deleted=True):
-                stored[each, str(row.clear["id"])] = row
+            for found in store.query_records(connection, each, ids=ids, include_deleted=True):
+                stored[each, str(found.clear["id"])] = found
     hits: list[Found] = []
+    sealer = archive.sealer  # once: each look checks the keyring file
     for item in shown:
-        if (row := stored.get((item.kind, item.id))) is None:
+        if (current := stored.get((item.kind, item.id))) is None:
             continue  # removed since the search ran
-        record = open_record(archive.sealer, row, item.id)
+        record = open_record(sealer, current, item.id)
         hits.append(
             Found(item.kind, item.id, title_of(record), snippet_of(record, wanted), item.score)
         )

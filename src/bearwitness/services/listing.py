@@ -10,22 +10,20 @@ message saying how to write it, never taken as "everything".
 from __future__ import annotations
 
 import dataclasses
-import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 
 from bearwitness.domain import vocabulary
 from bearwitness.domain.dates import PartialDateRange
 from bearwitness.domain.records import RECORD_TYPES, kind_name
 from bearwitness.errors import InputError, Phrase
-from bearwitness.services._sealing import open_record
 from bearwitness.services.archive import Archive
-from bearwitness.services.finding import title_of
+from bearwitness.services.finding import titles_of
 from bearwitness.store import rows as store
 from bearwitness.store.schema import RECORD_TABLES, log_entries
 
@@ -218,8 +216,16 @@ def _condition(kind: str, facet: Facet, value: str) -> ColumnElement[bool]:
         return table.c[facet.column] == value
     other = RECORD_TABLES[facet.kind]
     here, there = facet.on
-    return table.c[here].in_(
-        select(other.c[there]).where(other.c[facet.column] == value, other.c.deleted.is_(False))
+    # EXISTS, not IN: asked row by row in the list's order, a page stops after its rows;
+    # IN first gathers every linked id (5,000 victims of one act type: 8 ms a page).
+    return (
+        select(other.c[there])
+        .where(
+            other.c[there] == table.c[here],
+            other.c[facet.column] == value,
+            other.c.deleted.is_(False),
+        )
+        .exists()
     )
 
 
@@ -264,12 +270,15 @@ def _counts(connection: Any, query: ListQuery, facet: Facet) -> list[tuple[str, 
 class ListCounts:
     """Lists' totals and facet counts, kept per list and filters until the archive changes
     (every change appends to the transparency log in its own transaction, so the log's
-    size says when). Clear columns only: nothing here is sealed. Thread-safe."""
+    size says when). Clear columns only: nothing here is sealed. Thread-safe: requests
+    for one list that come together wait for the first one's counts rather than each
+    counting (a count of 100,000 rows is about half a second)."""
 
     def __init__(self, most: int = 256) -> None:
         self._lock = threading.Lock()
         self._stamp: int | None = None
         self._kept: OrderedDict[tuple[str, tuple[tuple[str, str], ...]], _Counted] = OrderedDict()
+        self._counting: dict[tuple[str, tuple[tuple[str, str], ...]], threading.Lock] = {}
         self._most = most
 
     def get(self, connection: Any, query: ListQuery, make: Callable[[], _Counted]) -> _Counted:
@@ -279,15 +288,20 @@ class ListCounts:
             if stamp != self._stamp:
                 self._kept.clear()
                 self._stamp = stamp
-            if key in self._kept:
-                self._kept.move_to_end(key)
-                return self._kept[key]
-        made = make()
-        with self._lock:
-            if stamp == self._stamp:
-                self._kept[key] = made
-                while len(self._kept) > self._most:
-                    self._kept.popitem(last=False)
+            counting = self._counting.setdefault(key, threading.Lock())
+        with counting:
+            with self._lock:
+                if stamp == self._stamp and key in self._kept:
+                    self._kept.move_to_end(key)
+                    return self._kept[key]
+            made = make()
+            with self._lock:
+                if self._counting.get(key) is counting:
+                    del self._counting[key]
+                if stamp == self._stamp:
+                    self._kept[key] = made
+                    while len(self._kept) > self._most:
+                        self._kept.popitem(last=False)
         return made
 
 
@@ -307,7 +321,10 @@ def list_page(archive: Archive, query: ListQuery, counts: ListCounts | None = No
     where = and_(True, *_conditions(query))
     key = query.sort.removeprefix("-")
     column = table.c[f"{DATES[query.kind]}_earliest"] if key == "date" else table.c[key]
-    order = [column.desc() if query.sort.startswith("-") else column.asc(), table.c.id]
+    # Ties by id in the same direction, so that one index (schema._list_indexes) reads a
+    # page in order either way.
+    descending = query.sort.startswith("-")
+    order = [c.desc() if descending else c.asc() for c in (column, table.c.id)]
     statement = (
         select(*(table.c[name] for name in names))
         .where(where)
@@ -323,23 +340,11 @@ def list_page(archive: Archive, query: ListQuery, counts: ListCounts | None = No
             return int(total or 0), facets
 
         total, facets = count() if counts is None else counts.get(connection, query, count)
-        found = connection.execute(statement).all()
-        rows = [
-            {
-                name: json.loads(row._mapping[name])
-                if isinstance(table.c[name].type, Text)
-                else row._mapping[name]
-                for name in names
-            }
-            for row in found
-        ]
-        titles: dict[str, str] = {}
+        rows = [store.clear_values(query.kind, row) for row in connection.execute(statement)]
         unlocked = archive.secrets is not None
+        titles: dict[str, str] = {}
         if unlocked and rows:
-            ids = [str(row["id"]) for row in rows]
-            for stored in store.query_records(connection, query.kind, ids=ids):
-                record_id = str(stored.clear["id"])
-                titles[record_id] = title_of(open_record(archive.sealer, stored, record_id))
+            titles = titles_of(archive, connection, query.kind, [str(row["id"]) for row in rows])
     return ListPage(
         query,
         [ListRow(str(row["id"]), row, titles.get(str(row["id"]), "")) for row in rows],

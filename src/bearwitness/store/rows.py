@@ -72,20 +72,30 @@ def _column_plan(kind: str) -> tuple[tuple[str, bool], ...]:
     )
 
 
-def _clear_values(kind: str, row: Row[Any]) -> dict[str, Any]:
+@functools.cache
+def _clear_columns(kind: str) -> tuple[tuple[str, bool], ...]:
+    """Each clear field's column, and whether it holds JSON (a list)."""
     table = RECORD_TABLES[kind]
-    values: dict[str, Any] = {}
-    for name in RECORD_TYPES[kind].clear_fields():
-        value = row._mapping[name]
-        values[name] = json.loads(value) if isinstance(table.c[name].type, Text) else value
-    return values
+    return tuple(
+        (name, isinstance(table.c[name].type, Text)) for name in RECORD_TYPES[kind].clear_fields()
+    )
+
+
+def clear_values(kind: str, row: Row[Any]) -> dict[str, Any]:
+    """A row's clear fields as a record holds them (JSON lists read); the row must select
+    at least those columns."""
+    mapping = row._mapping  # made anew at each access
+    return {
+        name: json.loads(mapping[name]) if is_json else mapping[name]
+        for name, is_json in _clear_columns(kind)
+    }
 
 
 def _stored(kind: str, row: Row[Any]) -> StoredRecord:
     mapping = row._mapping
     return StoredRecord(
         kind,
-        _clear_values(kind, row),
+        clear_values(kind, row),
         mapping["sealed"],
         mapping["version"],
         mapping["deleted"],
@@ -114,6 +124,18 @@ def fetch_record(connection: Connection, kind: str, record_id: str) -> StoredRec
     table = RECORD_TABLES[kind]
     row = connection.execute(select(table).where(table.c.id == record_id)).first()
     return _stored(kind, row) if row is not None else None
+
+
+def sealed_of(
+    connection: Connection, kind: str, ids: Sequence[str]
+) -> list[tuple[str, int, bytes]]:
+    """(id, version, sealed fields) of the live rows of ``kind`` with these ids: what
+    opening their titles needs, and nothing else of the row."""
+    table = RECORD_TABLES[kind]
+    statement = select(table.c.id, table.c.version, table.c.sealed).where(
+        table.c.id.in_(list(ids)), table.c.deleted.is_(False)
+    )
+    return [(str(r.id), int(r.version), bytes(r.sealed)) for r in connection.execute(statement)]
 
 
 def existing_ids(connection: Connection, kind: str, ids: Iterable[str]) -> set[str]:

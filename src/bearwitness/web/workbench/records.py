@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 from collections.abc import AsyncGenerator, Callable
 from typing import Annotated, Any
@@ -55,6 +56,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+@functools.cache  # asked for every cell of a list
 def vocabulary_of(kind: str, name: str) -> vocabulary.Vocabulary | None:
     for field in dataclasses.fields(RECORD_TYPES[kind]):
         if field.name == name:
