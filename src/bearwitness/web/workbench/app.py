@@ -245,6 +245,7 @@ def create_workbench_app(
         ),
         body_seconds=settings.body_seconds,
         body_rate=settings.body_rate,
+        reads_at_once=settings.reads_at_once,
         too_slow=refusal(
             "Too slow",
             "What you sent arrived too slowly, and the "

@@ -48,6 +48,7 @@ class WorkbenchSettings:
     # Clean copies and previews of images: the limits of the workers the app shares.
     images: ImageLimits = field(default_factory=ImageLimits)
     page_size: int = 50
+    reads_at_once: int = 2  # GET requests answered at a time (web/guard.py says why)
 
 
 @dataclass
