@@ -109,10 +109,10 @@ class Guard:
                 held = False
                 turn.release()
 
-        async def send_then(message: Message) -> None:
-            if message["type"] == "http.response.start":
+        async def send_then(part: Message) -> None:  # not "message": babel's keyword
+            if part["type"] == "http.response.start":
                 let_go()  # the page is made; what streams after holds no turn
-            await send(message)
+            await send(part)
 
         try:
             await self._answer(scope, receive, send_then)
