@@ -83,7 +83,14 @@ def _submit(browser: object, servers: Servers, language: str) -> None:
     source.locator("#text").fill(STORY[language])
     source.locator("#when").fill("2019-02")
     source.locator("button[type=submit]").click()
-    assert source.locator("#receipt").is_visible()
+    # The answer page is sealed and fsynced first: wait for it, as a person would (the
+    # click returns once the navigation starts; CI saw the old page there once).
+    source.wait_for_load_state()
+    try:
+        source.locator("#receipt").wait_for(state="visible", timeout=30_000)
+    except Exception:  # Playwright's timeout: say what the intake answered instead
+        answer = source.inner_text("body")[:500]
+        raise AssertionError(f"no receipt; the intake answered: {answer}") from None
     context.close()
 
 
