@@ -10,6 +10,7 @@ message saying how to write it, never taken as "everything".
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -122,7 +123,9 @@ class ListPage:
         return max(1, -(-self.total // self.query.size))
 
 
-def _vocabulary(kind: str, name: str) -> vocabulary.Vocabulary | None:
+@functools.cache  # asked for every facet of a list and every cell of its page
+def vocabulary_of(kind: str, name: str) -> vocabulary.Vocabulary | None:
+    """The vocabulary a field of ``kind`` takes its codes from; None for free text."""
     for field in dataclasses.fields(RECORD_TYPES[kind]):
         if field.name == name:
             found = field.metadata.get("vocabulary")
@@ -185,7 +188,7 @@ def _check(query: ListQuery) -> None:
             )
     for facet in FACETS[query.kind]:
         chosen = query.filters.get(facet.name)
-        vocab = _vocabulary(facet.kind, facet.column)
+        vocab = vocabulary_of(facet.kind, facet.column)
         if chosen and vocab is not None and chosen not in vocab.codes:
             raise InputError(
                 Phrase(

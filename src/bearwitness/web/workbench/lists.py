@@ -20,7 +20,7 @@ from bearwitness.web.rendering import gettext, label
 from bearwitness.web.workbench.auth import Needs, Staff
 from bearwitness.web.workbench.common import error_response, page, redirect, said, status_for
 from bearwitness.web.workbench.editing import field_label
-from bearwitness.web.workbench.records import COLUMNS, _kind, shown, vocabulary_of
+from bearwitness.web.workbench.records import COLUMNS, _kind, shown
 from bearwitness.web.workbench.state import Session
 
 router = APIRouter(include_in_schema=False)
@@ -83,7 +83,7 @@ def span(first: int, last: int, total: int, language: str) -> str:
 
 
 def _value_label(kind: str, facet: listing.Facet, value: str, language: str) -> str:
-    vocab = vocabulary_of(facet.kind, facet.column)
+    vocab = listing.vocabulary_of(facet.kind, facet.column)
     return label(vocab, value, language) if vocab else value
 
 

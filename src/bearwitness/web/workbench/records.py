@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import functools
 import logging
 from collections.abc import AsyncGenerator, Callable
 from typing import Annotated, Any
@@ -12,7 +10,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from starlette.responses import Response, StreamingResponse
 
-from bearwitness.domain import vocabulary
 from bearwitness.domain.records import RECORD_TYPES, Document, Evidence, Record
 from bearwitness.errors import BearWitnessError, InputError, Phrase, TamperedError
 from bearwitness.services import (
@@ -23,6 +20,7 @@ from bearwitness.services import (
     related,
     triage,
 )
+from bearwitness.services.listing import vocabulary_of
 from bearwitness.web.i18n import N_
 from bearwitness.web.rendering import label, size
 from bearwitness.web.workbench.auth import Needs, Staff
@@ -54,15 +52,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "intervention": ("kind", "status", "person_id", "event_id", "date"),
     "person_record": ("list_name",),
 }
-
-
-@functools.cache  # asked for every cell of a list
-def vocabulary_of(kind: str, name: str) -> vocabulary.Vocabulary | None:
-    for field in dataclasses.fields(RECORD_TYPES[kind]):
-        if field.name == name:
-            found = field.metadata.get("vocabulary")
-            return found if isinstance(found, vocabulary.Vocabulary) else None
-    return None
 
 
 def shown(kind: str, name: str, value: Any, language: str) -> str:
